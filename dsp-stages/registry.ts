@@ -1,0 +1,13 @@
+/** Every stage, by id: the worklet, the timing worker, the CLI and the bench look stages up here. */
+import type { StageDescriptor } from './types.ts';
+import { ringCopyStage } from './ring-copy/index.ts';
+
+export const STAGES: Readonly<Record<string, StageDescriptor>> = {
+  [ringCopyStage.id]: ringCopyStage,
+};
+
+export function getStage(id: string): StageDescriptor {
+  const stage = STAGES[id];
+  if (!stage) throw new Error(`unknown stage "${id}" (known: ${Object.keys(STAGES).join(', ')})`);
+  return stage;
+}

@@ -1,0 +1,91 @@
+/**
+ * Built-in test signals as plain sample arrays (no Web Audio): the live sources loop them, the
+ * offline play functions render them, the CLI and the bench feed them to kernels.
+ */
+
+/** Source kinds a story can pick. `mic` is live only. */
+export const SOURCE_KINDS = ['sine', 'sweep', 'noise', 'impulse', 'silence', 'mic'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+export interface SourceSpec {
+  kind: SourceKind;
+  /** Sine frequency in Hz. */
+  frequencyHz: number;
+  /** Level in dBFS (peak for sine and sweep, RMS-ish for noise, impulse height). */
+  levelDb: number;
+}
+
+export const DEFAULT_SOURCE: SourceSpec = { kind: 'sine', frequencyHz: 1000, levelDb: -6 };
+
+export function dbToGain(db: number): number {
+  return Math.pow(10, db / 20);
+}
+
+/** Mulberry32: a tiny seeded PRNG, so every "random" signal is reproducible. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function sine(frames: number, sampleRate: number, frequencyHz: number, amplitude: number, phase = 0): Float32Array {
+  const out = new Float32Array(frames);
+  const w = (2 * Math.PI * frequencyHz) / sampleRate;
+  for (let i = 0; i < frames; i++) out[i] = amplitude * Math.sin(w * i + phase);
+  return out;
+}
+
+/** Exponential sweep from f0 to f1 Hz over `frames` samples (phase-continuous). */
+export function sweep(frames: number, sampleRate: number, f0: number, f1: number, amplitude: number): Float32Array {
+  const out = new Float32Array(frames);
+  const T = frames / sampleRate;
+  const k = Math.log(f1 / f0);
+  for (let i = 0; i < frames; i++) {
+    const t = i / sampleRate;
+    const phase = (2 * Math.PI * f0 * T * (Math.exp((t / T) * k) - 1)) / k;
+    out[i] = amplitude * Math.sin(phase);
+  }
+  return out;
+}
+
+/** Uniform white noise in [-amplitude, amplitude), seeded. */
+export function whiteNoise(frames: number, amplitude: number, seed = 1): Float32Array {
+  const rand = mulberry32(seed);
+  const out = new Float32Array(frames);
+  for (let i = 0; i < frames; i++) out[i] = amplitude * (2 * rand() - 1);
+  return out;
+}
+
+/** One impulse of height `amplitude` every `periodFrames` samples, starting at 0. */
+export function impulseTrain(frames: number, periodFrames: number, amplitude: number): Float32Array {
+  const out = new Float32Array(frames);
+  for (let i = 0; i < frames; i += periodFrames) out[i] = amplitude;
+  return out;
+}
+
+/**
+ * A loopable buffer for a source kind (sine is better made by an OscillatorNode live, but is
+ * here for offline renders and the CLI). Sweep: 20 Hz to 20 kHz in 5 s; noise: 2 s seeded;
+ * impulse: every 0.5 s.
+ */
+export function sourceSamples(spec: SourceSpec, sampleRate: number, frames: number): Float32Array {
+  const amp = dbToGain(spec.levelDb);
+  switch (spec.kind) {
+    case 'sine':
+      return sine(frames, sampleRate, spec.frequencyHz, amp);
+    case 'sweep':
+      return sweep(frames, sampleRate, 20, Math.min(20000, sampleRate * 0.45), amp);
+    case 'noise':
+      return whiteNoise(frames, amp, 1);
+    case 'impulse':
+      return impulseTrain(frames, Math.round(sampleRate / 2), amp);
+    case 'silence':
+    case 'mic':
+      return new Float32Array(frames);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The contract every stage fulfils. Pure TypeScript: no React, no DOM, no Web Audio, so the
+ * same descriptor drives the AudioWorklet, the kernel-timing worker, the CLI and the benchmarks.
+ */
+import type { StagebenchWasm } from '../worklet/wasm.ts';
+
+/** Frames per Web Audio render quantum. */
+export const RENDER_QUANTUM_FRAMES = 128;
+
+/** One numeric parameter: the single source for Storybook argTypes, CLI flags and clamps. */
+export interface NumberParam {
+  kind: 'number';
+  name: string;
+  label: string;
+  unit: string;
+  min: number;
+  max: number;
+  step: number;
+  default: number;
+  /** Whether the value must be a whole number. */
+  integer?: boolean;
+  description: string;
+}
+
+/** One choice among named options (windows, filter types...). */
+export interface ChoiceParam {
+  kind: 'choice';
+  name: string;
+  label: string;
+  unit: '';
+  options: readonly string[];
+  default: string;
+  description: string;
+}
+
+export type ParamSpec = NumberParam | ChoiceParam;
+export type ParamValues = Record<string, number | string>;
+
+/** Why a value was changed by `clampParam`, for a visible note in the UI and the CLI. */
+export interface ClampNote {
+  name: string;
+  given: unknown;
+  used: number | string;
+  reason: string;
+}
+
+/** A stage instance bound to one backend (wasm or the TypeScript reference). */
+export interface StageKernel {
+  /** Which backend runs: the Rust wasm module, or the plain TypeScript reference. */
+  readonly backend: 'wasm' | 'reference';
+  /**
+   * Processes one quantum. `inputs[0]` is channel 0 (always present, `frames` long); `output`,
+   * when the stage has audio output, receives `frames` samples. Returns 0 or a negative status
+   * code (see `statusMessage`). Real-time safe: never allocates, never throws.
+   */
+  process(inputs: readonly Float32Array[], output: Float32Array | null): number;
+  /** Applies a parameter; the value has been clamped by the caller. */
+  setParam(name: string, value: number | string): void;
+  /** Numbers worth showing or printing after processing (peak, counters...). */
+  summary(): Record<string, number | string | boolean>;
+}
+
+export interface StageBudgets {
+  /**
+   * Kernel cost per quantum, p99 over batch means, in microseconds (performance.now() in a
+   * worker). Asserted by play functions; set with headroom for a noisy 2-core CI machine.
+   */
+  kernelP99Us: number;
+  /** Main-thread JS heap growth allowed over the live check, in bytes (after GC). */
+  heapGrowthBytes: number;
+}
+
+export interface StageDescriptor {
+  /** Stable id: used in messages, the CLI (`stagebench run <id>`) and bench case names. */
+  id: string;
+  title: string;
+  /** Names of the wasm exports this stage uses, checked when the module loads. */
+  wasmExports: readonly string[];
+  params: readonly ParamSpec[];
+  budgets: StageBudgets;
+  /** Whether the stage writes audio to the worklet's output. */
+  hasAudioOutput: boolean;
+  /** Creates the stage on the wasm module (which it may re-`init`). Throws with a clear message on failure. */
+  createWasmKernel(wasm: StagebenchWasm, params: ParamValues, sampleRate: number): StageKernel;
+  /** Creates the plain TypeScript reference, used when wasm is unavailable and by tests. */
+  createReferenceKernel(params: ParamValues, sampleRate: number): StageKernel;
+}

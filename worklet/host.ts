@@ -1,0 +1,375 @@
+/**
+ * The main-thread side of the runtime, one per page and shared by every story: one AudioContext,
+ * one AudioWorkletNode running the processor, one telemetry buffer, one kernel-timing worker.
+ * Switching stories swaps the stage inside the same node (a message), so nothing leaks.
+ *
+ * Knows nothing of React: components subscribe to `RuntimeState` and poll `telemetry()` and
+ * `readScope()` on requestAnimationFrame.
+ */
+import processorUrl from './processor.ts?worker&url';
+import KernelTimerWorker from './kernel-timer.worker.ts?worker';
+import type { ParamValues } from '../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
+import { DEFAULT_SOURCE, sourceSamples, type SourceSpec } from '../dsp-stages/signals.ts';
+import {
+  Ctl,
+  createTelemetryBuffer,
+  readScope as readScopeRing,
+  snapshot,
+  telemetryViews,
+  type TelemetrySnapshot,
+  type TelemetryViews,
+} from './layout.ts';
+import { PROCESSOR_NAME, type FromProcessor, type FromTimer, type KernelTiming, type ProcessorOptions, type ToProcessor } from './protocol.ts';
+import { createLiveSource, type LiveSource } from './sources.ts';
+
+/** URL of the built wasm, if `npm run build:wasm` produced it when this bundle was built. */
+const wasmUrls = import.meta.glob('../rust/pkg/stagebench_dsp.wasm', { query: '?url', import: 'default', eager: true }) as Record<string, string>;
+const WASM_URL: string | null = Object.values(wasmUrls)[0] ?? null;
+
+export interface WasmBytesResult {
+  bytes: ArrayBuffer | null;
+  /** Why there are no bytes (shown as the fallback reason). */
+  reason: string | null;
+}
+
+let wasmBytesPromise: Promise<WasmBytesResult> | null = null;
+
+/** Fetches the wasm once per page. Never rejects: failure is a reason the UI shows. */
+export function loadWasmBytes(): Promise<WasmBytesResult> {
+  wasmBytesPromise ??= (async () => {
+    if (!WASM_URL) return { bytes: null, reason: 'wasm not built: rust/pkg/stagebench_dsp.wasm was missing when this Storybook was built (run npm run build:wasm)' };
+    try {
+      const res = await fetch(WASM_URL);
+      if (!res.ok) return { bytes: null, reason: `wasm fetch failed: HTTP ${res.status} for ${WASM_URL}` };
+      return { bytes: await res.arrayBuffer(), reason: null };
+    } catch (err) {
+      return { bytes: null, reason: `wasm fetch failed: ${(err as Error).message}` };
+    }
+  })();
+  return wasmBytesPromise;
+}
+
+export function isCrossOriginIsolated(): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true;
+}
+
+export interface RuntimeState {
+  /** `loading` until the processor reports. */
+  wasmStatus: 'loading' | 'active' | 'fallback';
+  /** Why the stage runs its TypeScript reference (null when wasm is active). */
+  fallbackReason: string | null;
+  isolated: boolean;
+  sampleRate: number;
+  contextState: AudioContextState | 'none';
+  stage: string | null;
+  source: SourceSpec;
+  monitor: boolean;
+  /** Latest problem to show (stage error, microphone refused, worklet failed...), or null. */
+  error: string | null;
+}
+
+type Listener = (state: RuntimeState) => void;
+
+export class StagebenchRuntime {
+  private static instance: StagebenchRuntime | null = null;
+
+  /** The page's runtime, created on first use. */
+  static get(): StagebenchRuntime {
+    StagebenchRuntime.instance ??= new StagebenchRuntime();
+    return StagebenchRuntime.instance;
+  }
+
+  readonly ctx: AudioContext;
+  readonly ready: Promise<void>;
+  private node: AudioWorkletNode | null = null;
+  private monitorGain: GainNode;
+  private views: TelemetryViews;
+  private fallbackSnapshot: TelemetrySnapshot | null = null;
+  private fallbackScope: Float32Array = new Float32Array(0);
+  private source: LiveSource | null = null;
+  private sourceSeq = 0;
+  private listeners = new Set<Listener>();
+  private params: ParamValues = {};
+  private wasmBytes: ArrayBuffer | null = null;
+  private timer: Worker | null = null;
+  private timerSeq = 0;
+  private statusWaiters: Array<() => void> = [];
+  state: RuntimeState;
+
+  private constructor() {
+    this.ctx = new AudioContext({ latencyHint: 'interactive' });
+    const isolated = isCrossOriginIsolated();
+    this.views = telemetryViews(createTelemetryBuffer(isolated));
+    this.monitorGain = new GainNode(this.ctx, { gain: 0 });
+    this.monitorGain.connect(this.ctx.destination);
+    this.state = {
+      wasmStatus: 'loading',
+      fallbackReason: null,
+      isolated,
+      sampleRate: this.ctx.sampleRate,
+      contextState: this.ctx.state,
+      stage: null,
+      source: DEFAULT_SOURCE,
+      monitor: false,
+      error: null,
+    };
+    this.ctx.addEventListener('statechange', () => this.update({ contextState: this.ctx.state }));
+    this.ready = this.boot();
+  }
+
+  private async boot(): Promise<void> {
+    const { bytes, reason } = await loadWasmBytes();
+    this.wasmBytes = bytes;
+    try {
+      await this.ctx.audioWorklet.addModule(processorUrl);
+    } catch (err) {
+      this.update({ error: `the AudioWorklet module failed to load: ${(err as Error).message}` });
+      throw err;
+    }
+    const options: ProcessorOptions = {
+      // a copy: the processor and the timing worker each get their own
+      wasmBytes: bytes ? bytes.slice(0) : null,
+      wasmMissingReason: reason,
+      telemetry: this.views.control.buffer as SharedArrayBuffer | ArrayBuffer,
+      stage: this.state.stage ?? 'ring-copy',
+      params: this.params,
+    };
+    this.node = new AudioWorkletNode(this.ctx, PROCESSOR_NAME, {
+      numberOfInputs: 1,
+      numberOfOutputs: 1,
+      outputChannelCount: [1],
+      channelCount: 1,
+      channelCountMode: 'explicit',
+      processorOptions: options,
+    });
+    this.node.port.onmessage = (event: MessageEvent<FromProcessor>) => this.onProcessorMessage(event.data);
+    this.node.onprocessorerror = () => this.update({ error: 'the AudioWorklet processor crashed (see the browser console)' });
+    this.node.connect(this.monitorGain);
+    await this.applySource(this.state.source);
+  }
+
+  private onProcessorMessage(msg: FromProcessor): void {
+    switch (msg.type) {
+      case 'status':
+        this.update({ wasmStatus: msg.status, fallbackReason: msg.reason, stage: msg.stage, error: null });
+        for (const resolve of this.statusWaiters.splice(0)) resolve();
+        break;
+      case 'stage-error':
+        this.update({ error: `stage ${msg.stage}: ${msg.message}` });
+        break;
+      case 'telemetry':
+        this.fallbackSnapshot = msg.snapshot;
+        this.fallbackScope = msg.scope;
+        break;
+    }
+  }
+
+  private post(msg: ToProcessor): void {
+    this.node?.port.postMessage(msg);
+  }
+
+  private update(patch: Partial<RuntimeState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener(this.state);
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    listener(this.state);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Selects the stage (re-created in the same processor) and waits until it reports its status. */
+  async setStage(stage: string, params: ParamValues): Promise<void> {
+    this.params = { ...params };
+    const reported = new Promise<void>((resolve) => this.statusWaiters.push(resolve));
+    this.update({ stage, wasmStatus: 'loading' });
+    await this.ready;
+    this.post({ type: 'set-stage', stage, params: this.params });
+    await reported;
+  }
+
+  setParam(name: string, value: number | string): void {
+    this.params[name] = value;
+    this.post({ type: 'set-param', name, value });
+  }
+
+  /** Swaps the source; a failure (microphone refused) is shown, and the previous source is stopped. */
+  async setSource(spec: SourceSpec): Promise<void> {
+    this.update({ source: spec });
+    await this.ready;
+    await this.applySource(spec);
+  }
+
+  private async applySource(spec: SourceSpec): Promise<void> {
+    if (this.source?.update(spec)) return;
+    const seq = ++this.sourceSeq;
+    this.source?.stop();
+    this.source = null;
+    try {
+      const source = await createLiveSource(this.ctx, spec);
+      if (seq !== this.sourceSeq || !this.node) {
+        source.stop();
+        return;
+      }
+      source.node.connect(this.node);
+      this.source = source;
+      if (this.state.error?.startsWith('microphone')) this.update({ error: null });
+    } catch (err) {
+      this.update({ error: (err as Error).message });
+    }
+  }
+
+  setMonitor(on: boolean): void {
+    this.monitorGain.gain.setTargetAtTime(on ? 1 : 0, this.ctx.currentTime, 0.01);
+    this.update({ monitor: on });
+  }
+
+  /** Resumes audio (a user gesture may be needed: the browser's autoplay policy). */
+  async start(): Promise<void> {
+    await this.ready;
+    await this.ctx.resume();
+  }
+
+  async stop(): Promise<void> {
+    await this.ctx.suspend();
+  }
+
+  resetTelemetry(): void {
+    this.post({ type: 'reset-telemetry' });
+  }
+
+  /** Current figures: from the SharedArrayBuffer, or the last postMessage in fallback. */
+  telemetry(): TelemetrySnapshot {
+    if (this.state.isolated || !this.fallbackSnapshot) return snapshot(this.views);
+    return this.fallbackSnapshot;
+  }
+
+  /** Newest scope samples, oldest first, into `out`. Allocates nothing on the shared path. */
+  readScope(out: Float32Array): void {
+    if (this.state.isolated) {
+      readScopeRing(this.views, out);
+      return;
+    }
+    const src = this.fallbackScope;
+    const n = Math.min(out.length, src.length);
+    out.fill(0);
+    out.set(src.subarray(src.length - n), out.length - n);
+  }
+
+  quantumCount(): number {
+    return this.state.isolated ? Atomics.load(this.views.control, Ctl.quantumCount) : (this.fallbackSnapshot?.quantumCount ?? 0);
+  }
+
+  /**
+   * Times the current stage's kernel in a worker (performance.now()) on the same wasm bytes and
+   * the current source's signal. Never runs two measurements at once.
+   */
+  async measureKernel(opts: { batches?: number; minBatchMs?: number } = {}): Promise<KernelTiming> {
+    await this.ready;
+    const stage = this.state.stage;
+    if (!stage) throw new Error('no stage selected');
+    this.timer ??= new KernelTimerWorker();
+    const timer = this.timer;
+    const id = ++this.timerSeq;
+    const signal = this.state.source.kind === 'mic' || this.state.source.kind === 'silence'
+      ? sourceSamples({ ...this.state.source, kind: 'noise' }, this.ctx.sampleRate, RENDER_QUANTUM_FRAMES * 64)
+      : sourceSamples(this.state.source, this.ctx.sampleRate, RENDER_QUANTUM_FRAMES * 64);
+    return new Promise<KernelTiming>((resolve, reject) => {
+      const onMessage = (event: MessageEvent<FromTimer>) => {
+        if (event.data.id !== id) return;
+        timer.removeEventListener('message', onMessage);
+        if (event.data.type === 'timing') resolve(event.data.timing);
+        else reject(new Error(`kernel timing failed: ${event.data.error}`));
+      };
+      timer.addEventListener('message', onMessage);
+      timer.postMessage({
+        type: 'measure',
+        id,
+        wasmBytes: this.wasmBytes ? this.wasmBytes.slice(0) : null,
+        stage,
+        params: this.params,
+        sampleRate: this.ctx.sampleRate,
+        input: signal,
+        batches: opts.batches ?? 200,
+        minBatchMs: opts.minBatchMs ?? 1,
+      });
+    });
+  }
+
+  /** Bytes of the AudioWorklet and worker counts, for leak checks. */
+  resources(): { timerWorkers: number; hasNode: boolean } {
+    return { timerWorkers: this.timer ? 1 : 0, hasNode: this.node !== null };
+  }
+}
+
+export interface OfflineRenderOptions {
+  stage: string;
+  params: ParamValues;
+  input: Float32Array;
+  sampleRate: number;
+  /** Override the wasm bytes (to prove the fallback path); default: the page's built wasm. */
+  wasmBytes?: ArrayBuffer | null;
+}
+
+export interface OfflineRender {
+  output: Float32Array;
+  /** The UI scope ring after the render (null without SharedArrayBuffer: the worklet's copy is private). */
+  scope: Float32Array | null;
+  telemetry: TelemetrySnapshot | null;
+  status: 'active' | 'fallback';
+  reason: string | null;
+}
+
+const STATUS_TIMEOUT_MS = 10_000;
+
+/** Renders `input` through the stage in an OfflineAudioContext with the same processor: exact output values. */
+export async function renderOffline(opts: OfflineRenderOptions): Promise<OfflineRender> {
+  const ctx = new OfflineAudioContext({ numberOfChannels: 1, length: opts.input.length, sampleRate: opts.sampleRate });
+  await ctx.audioWorklet.addModule(processorUrl);
+  const loaded = opts.wasmBytes === undefined ? await loadWasmBytes() : { bytes: opts.wasmBytes, reason: opts.wasmBytes ? null : 'no wasm bytes were given' };
+  const isolated = isCrossOriginIsolated();
+  const telemetry = createTelemetryBuffer(isolated);
+  const node = new AudioWorkletNode(ctx, PROCESSOR_NAME, {
+    numberOfInputs: 1,
+    numberOfOutputs: 1,
+    outputChannelCount: [1],
+    channelCount: 1,
+    channelCountMode: 'explicit',
+    processorOptions: {
+      wasmBytes: loaded.bytes ? loaded.bytes.slice(0) : null,
+      wasmMissingReason: loaded.reason,
+      telemetry,
+      stage: opts.stage,
+      params: opts.params,
+    } satisfies ProcessorOptions,
+  });
+  const status = await new Promise<{ status: 'active' | 'fallback'; reason: string | null }>((resolve, reject) => {
+    const timeout = setTimeout(() => reject(new Error(`the processor did not report a status within ${STATUS_TIMEOUT_MS} ms`)), STATUS_TIMEOUT_MS);
+    node.port.onmessage = (event: MessageEvent<FromProcessor>) => {
+      const msg = event.data;
+      if (msg.type === 'status') {
+        clearTimeout(timeout);
+        resolve({ status: msg.status, reason: msg.reason });
+      } else if (msg.type === 'stage-error') {
+        clearTimeout(timeout);
+        reject(new Error(`stage ${msg.stage}: ${msg.message}`));
+      }
+    };
+  });
+  const buffer = new AudioBuffer({ length: opts.input.length, sampleRate: opts.sampleRate, numberOfChannels: 1 });
+  buffer.copyToChannel(opts.input, 0);
+  const src = new AudioBufferSourceNode(ctx, { buffer });
+  src.connect(node).connect(ctx.destination);
+  src.start(0);
+  const rendered = await ctx.startRendering();
+  node.port.onmessage = null;
+  const views = isolated ? telemetryViews(telemetry) : null;
+  return {
+    output: rendered.getChannelData(0).slice(),
+    scope: views ? views.scope.slice() : null,
+    telemetry: views ? snapshot(views) : null,
+    ...status,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Kernel timing, shared by the browser timing worker and the Node CLI: a stage's process entry
+ * run over batches of quanta on the same wasm and the same input, each batch long enough
+ * (>= minBatchMs) for performance.now() to resolve it, giving per-quantum cost per batch.
+ */
+import { RENDER_QUANTUM_FRAMES, type ParamValues, type StageKernel } from '../dsp-stages/types.ts';
+import { getStage } from '../dsp-stages/registry.ts';
+import { resolveParams } from '../dsp-stages/params.ts';
+import type { KernelTiming } from './protocol.ts';
+import type { StagebenchWasm } from './wasm.ts';
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx]!;
+}
+
+export interface TimeKernelOptions {
+  stage: string;
+  params: ParamValues;
+  sampleRate: number;
+  wasm: StagebenchWasm | null;
+  input: Float32Array;
+  batches: number;
+  minBatchMs: number;
+  now: () => number;
+  /** Names the clock for the display, e.g. 'performance.now() in a Web Worker'. */
+  clock: string;
+}
+
+export function timeKernel(opts: TimeKernelOptions): KernelTiming {
+  const stage = getStage(opts.stage);
+  const { values } = resolveParams(stage.params, opts.params);
+  const kernel: StageKernel = opts.wasm
+    ? stage.createWasmKernel(opts.wasm, values, opts.sampleRate)
+    : stage.createReferenceKernel(values, opts.sampleRate);
+  const quanta = Math.max(1, Math.floor(opts.input.length / RENDER_QUANTUM_FRAMES));
+  const frames: Float32Array[][] = [];
+  for (let q = 0; q < quanta; q++) {
+    frames.push([opts.input.subarray(q * RENDER_QUANTUM_FRAMES, (q + 1) * RENDER_QUANTUM_FRAMES)]);
+  }
+  const output = stage.hasAudioOutput ? new Float32Array(RENDER_QUANTUM_FRAMES) : null;
+  let q = 0;
+  const run = (count: number): void => {
+    for (let i = 0; i < count; i++) {
+      const status = kernel.process(frames[q]!, output);
+      if (status < 0) throw new Error(`stage ${stage.id} process failed with status ${status}`);
+      q = q + 1 === quanta ? 0 : q + 1;
+    }
+  };
+  // warm up and calibrate: double the batch until it takes at least minBatchMs
+  let perBatch = 1;
+  for (;;) {
+    const t0 = opts.now();
+    run(perBatch);
+    if (opts.now() - t0 >= opts.minBatchMs) break;
+    perBatch *= 2;
+  }
+  const allocBefore = opts.wasm?.exports.alloc_count() ?? 0;
+  const memBefore = opts.wasm?.memoryBytes() ?? 0;
+  const samplesUs: number[] = [];
+  for (let b = 0; b < opts.batches; b++) {
+    const t0 = opts.now();
+    run(perBatch);
+    samplesUs.push(((opts.now() - t0) * 1000) / perBatch);
+  }
+  const sorted = [...samplesUs].sort((a, b) => a - b);
+  return {
+    stage: stage.id,
+    backend: kernel.backend,
+    clock: opts.clock,
+    samplesUs,
+    quantaPerBatch: perBatch,
+    p50Us: percentile(sorted, 50),
+    p95Us: percentile(sorted, 95),
+    p99Us: percentile(sorted, 99),
+    deadlineUs: (RENDER_QUANTUM_FRAMES / opts.sampleRate) * 1e6,
+    allocationsDuringRun: (opts.wasm?.exports.alloc_count() ?? 0) - allocBefore,
+    memoryGrowthBytes: (opts.wasm?.memoryBytes() ?? 0) - memBefore,
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The AudioWorkletProcessor: one per page, hosting whichever stage the story selects.
+ *
+ * Per render quantum: copy input channel 0 into the UI scope ring and the stage (which pushes it
+ * into the wasm input ring), run the stage, copy its output (if any), update telemetry with
+ * Atomics. The wasm module comes as bytes in processorOptions and is instantiated in the
+ * constructor, so it is ready before the first process(). If it cannot be, the stage runs its
+ * TypeScript reference and the status says `fallback` with the reason.
+ *
+ * Real-time rules: process() allocates nothing on the SharedArrayBuffer path. Without
+ * SharedArrayBuffer (postMessage fallback) it posts figures at most every 50 ms.
+ */
+import type { ParamValues, StageKernel, StageDescriptor } from '../dsp-stages/types.ts';
+import { getStage } from '../dsp-stages/registry.ts';
+import { clampParam, resolveParams } from '../dsp-stages/params.ts';
+import { Ctl, Tim, readScope, snapshot, telemetryViews, writeScope, type TelemetryViews } from './layout.ts';
+import { PROCESSOR_NAME, type FromProcessor, type ProcessorOptions, type ToProcessor } from './protocol.ts';
+import { instantiateStagebench, statusMessage, type StagebenchWasm } from './wasm.ts';
+
+const LOAD_WINDOW_MS = 1000;
+const FALLBACK_POST_INTERVAL_MS = 50;
+const FALLBACK_SCOPE_SAMPLES = 4096;
+const EMA_ALPHA = 0.5;
+
+class StagebenchProcessor extends AudioWorkletProcessor {
+  private readonly views: TelemetryViews;
+  private readonly shared: boolean;
+  private wasm: StagebenchWasm | null = null;
+  private wasmFailure: string | null = null;
+  private stage: StageDescriptor | null = null;
+  private kernel: StageKernel | null = null;
+  private readonly silence = new Float32Array(128);
+  private readonly silentInputs: Float32Array[] = [this.silence];
+  // live-load window (Date.now(), 1 ms ticks)
+  private windowStartMs = 0;
+  private windowBusyMs = 0;
+  private windowQuanta = 0;
+  private startWallMs = 0;
+  private startAudioTime = 0;
+  private lastPostMs = 0;
+  private lastStageErrorPosted = 0;
+
+  constructor(options: AudioWorkletNodeOptions) {
+    super(options);
+    const opts = options.processorOptions as ProcessorOptions;
+    this.views = telemetryViews(opts.telemetry);
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && opts.telemetry instanceof SharedArrayBuffer;
+    this.views.timing[Tim.sampleRate] = sampleRate;
+    if (opts.wasmBytes) {
+      try {
+        this.wasm = instantiateStagebench(opts.wasmBytes);
+      } catch (err) {
+        this.wasmFailure = (err as Error).message;
+      }
+    } else {
+      this.wasmFailure = opts.wasmMissingReason ?? 'no wasm bytes were given';
+    }
+    this.port.onmessage = (event: MessageEvent<ToProcessor>) => this.onMessage(event.data);
+    this.setStage(opts.stage, opts.params);
+  }
+
+  private post(message: FromProcessor): void {
+    this.port.postMessage(message);
+  }
+
+  private onMessage(msg: ToProcessor): void {
+    switch (msg.type) {
+      case 'set-stage':
+        this.setStage(msg.stage, msg.params);
+        break;
+      case 'set-param': {
+        const spec = this.stage?.params.find((p) => p.name === msg.name);
+        if (this.kernel && spec) this.kernel.setParam(msg.name, clampParam(spec, msg.value).value);
+        break;
+      }
+      case 'reset-telemetry':
+        this.resetTelemetry();
+        break;
+    }
+  }
+
+  private resetTelemetry(): void {
+    const c = this.views.control;
+    Atomics.store(c, Ctl.quantumCount, 0);
+    Atomics.store(c, Ctl.quantaOver1ms, 0);
+    Atomics.store(c, Ctl.stageErrors, 0);
+    this.views.timing[Tim.loadMeanPct] = 0;
+    this.views.timing[Tim.quantaPerSecEma] = 0;
+    this.views.timing[Tim.audioClockDriftMs] = 0;
+    this.windowStartMs = 0;
+    this.startWallMs = 0;
+  }
+
+  /** Creates the stage on wasm if possible, else on its TypeScript reference; never throws. */
+  private setStage(id: string, given: ParamValues): void {
+    this.kernel = null;
+    let stage: StageDescriptor;
+    try {
+      stage = getStage(id);
+    } catch (err) {
+      this.post({ type: 'stage-error', stage: id, message: (err as Error).message });
+      return;
+    }
+    this.stage = stage;
+    const { values } = resolveParams(stage.params, given);
+    let reason = this.wasmFailure;
+    if (this.wasm) {
+      try {
+        this.kernel = stage.createWasmKernel(this.wasm, values, sampleRate);
+      } catch (err) {
+        reason = `stage ${id} could not start on wasm: ${(err as Error).message}`;
+      }
+    }
+    if (!this.kernel) {
+      try {
+        this.kernel = stage.createReferenceKernel(values, sampleRate);
+      } catch (err) {
+        this.post({ type: 'stage-error', stage: id, message: (err as Error).message });
+        return;
+      }
+    }
+    const active = this.kernel.backend === 'wasm';
+    Atomics.store(this.views.control, Ctl.wasmStatus, active ? 1 : 2);
+    this.resetTelemetry();
+    this.publishWasmFigures();
+    this.post({ type: 'status', stage: id, status: active ? 'active' : 'fallback', reason: active ? null : reason });
+  }
+
+  private publishWasmFigures(): void {
+    if (!this.wasm) return;
+    Atomics.store(this.views.control, Ctl.wasmMemoryBytes, this.wasm.memoryBytes());
+    Atomics.store(this.views.control, Ctl.wasmAllocCount, this.wasm.exports.alloc_count());
+  }
+
+  override process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
+    const t0 = Date.now();
+    const channels = inputs[0];
+    const ins = channels && channels.length > 0 ? channels : this.silentInputs;
+    const input = ins[0]!;
+    writeScope(this.views, input);
+    const out = outputs[0]?.[0] ?? null;
+    const kernel = this.kernel;
+    if (kernel) {
+      const status = kernel.process(ins, this.stage?.hasAudioOutput ? out : null);
+      if (status < 0) this.onStageError(status);
+    }
+    if (out && outputs[0]) {
+      // mirror channel 0 to any further output channels
+      for (let ch = 1; ch < outputs[0].length; ch++) outputs[0][ch]!.set(out);
+    }
+    Atomics.add(this.views.control, Ctl.quantumCount, 1);
+    const t1 = Date.now();
+    this.account(t0, t1);
+    return true;
+  }
+
+  private onStageError(status: number): void {
+    const errors = Atomics.add(this.views.control, Ctl.stageErrors, 1) + 1;
+    // report the first error, then at most one a second
+    const now = Date.now();
+    if (errors === 1 || now - this.lastStageErrorPosted > 1000) {
+      this.lastStageErrorPosted = now;
+      this.post({ type: 'stage-error', stage: this.stage?.id ?? '?', message: statusMessage(status) });
+    }
+  }
+
+  /** Live load by Date.now(): sums over >= 1 s windows are unbiased for the mean despite 1 ms ticks. */
+  private account(t0: number, t1: number): void {
+    const busy = t1 - t0;
+    if (busy >= 1) Atomics.add(this.views.control, Ctl.quantaOver1ms, 1);
+    if (this.startWallMs === 0) {
+      this.startWallMs = t0;
+      this.startAudioTime = currentTime;
+      this.windowStartMs = t0;
+    }
+    this.windowBusyMs += busy;
+    this.windowQuanta++;
+    const windowMs = t1 - this.windowStartMs;
+    if (windowMs >= LOAD_WINDOW_MS) {
+      const timing = this.views.timing;
+      const qps = (this.windowQuanta * 1000) / windowMs;
+      const prev = timing[Tim.quantaPerSecEma]!;
+      timing[Tim.quantaPerSecEma] = prev === 0 ? qps : EMA_ALPHA * qps + (1 - EMA_ALPHA) * prev;
+      timing[Tim.loadMeanPct] = (100 * this.windowBusyMs) / windowMs;
+      timing[Tim.windowMs] = windowMs;
+      timing[Tim.audioClockDriftMs] = (currentTime - this.startAudioTime) * 1000 - (t1 - this.startWallMs);
+      this.publishWasmFigures();
+      Atomics.add(this.views.control, Ctl.timingSeq, 1);
+      this.windowStartMs = t1;
+      this.windowBusyMs = 0;
+      this.windowQuanta = 0;
+    }
+    if (!this.shared && t1 - this.lastPostMs >= FALLBACK_POST_INTERVAL_MS) {
+      this.lastPostMs = t1;
+      const scope = new Float32Array(FALLBACK_SCOPE_SAMPLES);
+      readScope(this.views, scope);
+      this.post({ type: 'telemetry', snapshot: snapshot(this.views), scope });
+    }
+  }
+}
+
+registerProcessor(PROCESSOR_NAME, StagebenchProcessor);

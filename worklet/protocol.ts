@@ -1,0 +1,66 @@
+/** Typed messages between the main thread, the AudioWorklet processor and the timing worker. */
+import type { ParamValues } from '../dsp-stages/types.ts';
+import type { TelemetrySnapshot } from './layout.ts';
+
+/** Name the processor registers under (also its file's name). */
+export const PROCESSOR_NAME = 'stagebench-processor';
+
+/** processorOptions of the AudioWorkletNode: everything the processor needs before its first process(). */
+export interface ProcessorOptions {
+  /** Bytes of stagebench_dsp.wasm, or null when they could not be loaded (then `wasmMissingReason`). */
+  wasmBytes: ArrayBuffer | null;
+  wasmMissingReason: string | null;
+  /** SharedArrayBuffer when cross-origin isolated, else a plain ArrayBuffer (postMessage fallback). */
+  telemetry: SharedArrayBuffer | ArrayBuffer;
+  stage: string;
+  params: ParamValues;
+}
+
+export type ToProcessor =
+  | { type: 'set-stage'; stage: string; params: ParamValues }
+  | { type: 'set-param'; name: string; value: number | string }
+  | { type: 'reset-telemetry' };
+
+export type FromProcessor =
+  | { type: 'status'; stage: string; status: 'active' | 'fallback'; reason: string | null }
+  | { type: 'stage-error'; stage: string; message: string }
+  /** Only without SharedArrayBuffer: figures at most every 50 ms, with the newest scope samples. */
+  | { type: 'telemetry'; snapshot: TelemetrySnapshot; scope: Float32Array };
+
+/** Kernel timing: per-quantum cost from batch means, performance.now() in a worker. */
+export interface KernelTiming {
+  stage: string;
+  backend: 'wasm' | 'reference';
+  /** Which clock timed the batches, shown beside every figure. */
+  clock: string;
+  /** Per-quantum cost of each batch, µs (batch time / quanta in the batch). */
+  samplesUs: number[];
+  quantaPerBatch: number;
+  p50Us: number;
+  p95Us: number;
+  p99Us: number;
+  /** 128 / sampleRate in µs. */
+  deadlineUs: number;
+  /** Wasm heap allocations during all the timed batches (0 means the hot path allocated nothing). */
+  allocationsDuringRun: number;
+  /** Wasm linear-memory growth during the timed batches, bytes. */
+  memoryGrowthBytes: number;
+}
+
+export type ToTimer =
+  | {
+      type: 'measure';
+      id: number;
+      wasmBytes: ArrayBuffer | null;
+      stage: string;
+      params: ParamValues;
+      sampleRate: number;
+      /** Input fed to the kernel, cycled quantum by quantum. */
+      input: Float32Array;
+      batches: number;
+      minBatchMs: number;
+    };
+
+export type FromTimer =
+  | { type: 'timing'; id: number; timing: KernelTiming }
+  | { type: 'timing-failed'; id: number; error: string };

@@ -1,0 +1,154 @@
+/**
+ * The Rust module's C ABI, typed, and a thin wrapper that keeps typed-array views over wasm
+ * memory valid (they are rebuilt whenever `memory.buffer` changes after a grow).
+ *
+ * Used unchanged by the AudioWorklet processor, the kernel-timing worker, the CLI and the
+ * benchmarks. Nothing here touches the DOM.
+ */
+
+/** The ABI version this host understands (`abi_version()` in rust/src/ffi.rs). */
+export const ABI_VERSION = 1;
+
+/** Exports of stagebench_dsp.wasm. `usize` arguments are i32 numbers on wasm32. */
+export interface StagebenchExports {
+  memory: WebAssembly.Memory;
+  abi_version(): number;
+  init(capacity: number): number;
+  get_input_ptr(): number;
+  get_input_capacity(): number;
+  get_write_pos(): number;
+  set_write_pos(pos: number): void;
+  process_quantum(n: number): number;
+  ring_copy_create(maxFrames: number): number;
+  ring_copy_process(n: number): number;
+  ring_copy_output_ptr(): number;
+  alloc_count(): number;
+  alloc_live_bytes(): number;
+}
+
+/** Status codes of rust/src/lib.rs `status`. */
+const STATUS_MESSAGES: Record<number, string> = {
+  0: 'ok',
+  [-1]: 'wasm runtime not initialised (init was not called)',
+  [-2]: 'argument out of range',
+  [-3]: 'stage not created or not active',
+  [-4]: 'bad parameter (unknown id or NaN)',
+};
+
+export function statusMessage(code: number): string {
+  return STATUS_MESSAGES[code] ?? `unknown status ${code}`;
+}
+
+const REQUIRED_EXPORTS = [
+  'memory', 'abi_version', 'init', 'get_input_ptr', 'get_input_capacity', 'get_write_pos',
+  'set_write_pos', 'process_quantum', 'alloc_count',
+] as const;
+
+export class StagebenchWasm {
+  readonly exports: StagebenchExports;
+  private inputView: Float32Array = new Float32Array(0);
+
+  constructor(instance: WebAssembly.Instance) {
+    const exports = instance.exports as Record<string, unknown>;
+    const missing = REQUIRED_EXPORTS.filter((name) => !(name in exports));
+    if (missing.length > 0) throw new Error(`wasm module lacks exports: ${missing.join(', ')}`);
+    this.exports = exports as unknown as StagebenchExports;
+    const version = this.exports.abi_version();
+    if (version !== ABI_VERSION) {
+      throw new Error(`wasm ABI version ${version}, this host expects ${ABI_VERSION}: rebuild with npm run build:wasm`);
+    }
+  }
+
+  /** Throws unless every named export exists (a stage checks its entry points on create). */
+  requireExports(names: readonly string[]): void {
+    const exports = this.exports as unknown as Record<string, unknown>;
+    const missing = names.filter((name) => typeof exports[name] !== 'function');
+    if (missing.length > 0) throw new Error(`wasm module lacks stage exports: ${missing.join(', ')}`);
+  }
+
+  /** (Re)allocates the input ring. Throws on a zero capacity or an allocation failure. */
+  init(capacity: number): void {
+    const ptr = this.exports.init(capacity);
+    if (ptr === 0) throw new Error(`init(${capacity}) failed: capacity must be at least 1 sample`);
+    this.inputView = new Float32Array(0);
+  }
+
+  /** A Float32Array over wasm memory at a byte pointer; valid until the memory grows. */
+  f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.exports.memory.buffer, ptr, length);
+  }
+
+  /** The input ring, rebuilt only when `memory.buffer` changed (a grow detaches the old one). */
+  inputRing(): Float32Array {
+    if (this.inputView.buffer !== this.exports.memory.buffer || this.inputView.length === 0) {
+      this.inputView = this.f32(this.exports.get_input_ptr(), this.exports.get_input_capacity());
+    }
+    return this.inputView;
+  }
+
+  /**
+   * Copies `samples` into the input ring at the write position (wrapping) and publishes the new
+   * position. Real-time safe: no allocation (no subarray on the wrap path).
+   */
+  pushInput(samples: Float32Array): void {
+    const ring = this.inputRing();
+    const cap = ring.length;
+    const n = samples.length;
+    let pos = this.exports.get_write_pos();
+    if (n <= cap - pos) {
+      ring.set(samples, pos);
+      pos += n;
+    } else {
+      for (let i = 0; i < n; i++) {
+        ring[pos] = samples[i]!;
+        pos = pos + 1 === cap ? 0 : pos + 1;
+      }
+    }
+    this.exports.set_write_pos(pos % cap);
+  }
+
+  /** A view over a wasm buffer that is rebuilt only after the memory grew; see `F32View`. */
+  view(ptr: () => number, length: number): F32View {
+    return new F32View(this.exports.memory, ptr, length);
+  }
+
+  /** Bytes of wasm linear memory (grows, never shrinks). */
+  memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+}
+
+/**
+ * A cached Float32Array over a wasm buffer. `get()` returns the same object until
+ * `memory.buffer` changes (a grow detaches it), so the hot path allocates nothing.
+ */
+export class F32View {
+  private current: Float32Array = new Float32Array(0);
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly ptr: () => number,
+    readonly length: number,
+  ) {}
+
+  get(): Float32Array {
+    if (this.current.buffer !== this.memory.buffer || this.current.length !== this.length) {
+      const ptr = this.ptr();
+      if (ptr === 0) throw new Error('wasm buffer pointer is null: the stage is not active');
+      this.current = new Float32Array(this.memory.buffer, ptr, this.length);
+    }
+    return this.current;
+  }
+}
+
+/** Compiles and instantiates synchronously: the worklet must be ready before its first `process()`. */
+export function instantiateStagebench(bytes: BufferSource): StagebenchWasm {
+  if (bytes.byteLength === 0) throw new Error('wasm bytes are empty (was the module built? run npm run build:wasm)');
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(bytes);
+  } catch (err) {
+    throw new Error(`wasm does not compile: ${(err as Error).message}`);
+  }
+  return new StagebenchWasm(new WebAssembly.Instance(module, {}));
+}
