@@ -1,0 +1,138 @@
+/**
+ * The frame every story renders: selects the stage on the page's shared runtime, feeds it the
+ * source, and shows controls, status, scope and kernel timing around the story's own content.
+ * Never stops or destroys the runtime on unmount: the next story reuses it.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { ParamValues, StageDescriptor } from '../dsp-stages/types.ts';
+import type { SourceSpec } from '../dsp-stages/signals.ts';
+import type { KernelTiming } from '../worklet/protocol.ts';
+import { StagebenchRuntime } from '../worklet/host.ts';
+import { MonitorSwitch } from './MonitorSwitch.tsx';
+import { Scope } from './Scope.tsx';
+import { SourcePicker } from './SourcePicker.tsx';
+import { StatusBar } from './StatusBar.tsx';
+import { TimingHistogram } from './TimingHistogram.tsx';
+import { useRuntimeState } from './useRuntime.ts';
+import { alertBox, button, colors, fonts } from './theme.ts';
+
+export interface StageBenchProps {
+  stage: StageDescriptor;
+  params: ParamValues;
+  source: SourceSpec;
+  /** Resume the AudioContext on mount (default true; the browser may still need a click on Start). */
+  autoStart?: boolean;
+  /** Stage-specific content below the bench (plots, readouts). */
+  children?: ReactNode;
+  /** Stage-specific controls, shown in the toolbar after the source picker. */
+  extra?: ReactNode;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function StageBench({ stage, params, source, autoStart = true, children, extra }: StageBenchProps) {
+  const [runtime] = useState(() => StagebenchRuntime.get());
+  const state = useRuntimeState(runtime);
+  const [localSource, setLocalSource] = useState<SourceSpec>(source);
+  const [timing, setTiming] = useState<KernelTiming | null>(null);
+  const [measuring, setMeasuring] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  /** Bumped per stage selection and on unmount, so late results of an old stage are dropped. */
+  const generation = useRef(0);
+
+  // Stories pass fresh objects on every render: compare by value, not identity.
+  const paramsKey = JSON.stringify(params);
+  const sourceSpec = useMemo<SourceSpec>(
+    () => ({ kind: source.kind, frequencyHz: source.frequencyHz, levelDb: source.levelDb }),
+    [source.kind, source.frequencyHz, source.levelDb],
+  );
+
+  const measure = useCallback(async () => {
+    const gen = generation.current;
+    setMeasuring(true);
+    try {
+      const result = await runtime.measureKernel();
+      if (gen === generation.current) setTiming(result);
+    } catch (err) {
+      if (gen === generation.current) setError(message(err));
+    } finally {
+      if (gen === generation.current) setMeasuring(false);
+    }
+  }, [runtime]);
+
+  useEffect(() => {
+    const gen = ++generation.current;
+    setTiming(null);
+    setMeasuring(false);
+    setError(null);
+    const run = async () => {
+      try {
+        await runtime.setStage(stage.id, JSON.parse(paramsKey) as ParamValues);
+      } catch (err) {
+        if (gen === generation.current) setError(`setting stage ${stage.id}: ${message(err)}`);
+        return;
+      }
+      if (gen === generation.current) await measure();
+    };
+    void run();
+    return () => {
+      generation.current++;
+    };
+  }, [runtime, stage.id, paramsKey, measure]);
+
+  // The prop wins whenever it changes; local picks last until then.
+  useEffect(() => {
+    setLocalSource(sourceSpec);
+    runtime.setSource(sourceSpec).catch((err: unknown) => setError(message(err)));
+  }, [runtime, sourceSpec]);
+
+  useEffect(() => {
+    if (!autoStart) return;
+    runtime.start().catch((err: unknown) => setError(`starting audio: ${message(err)}`));
+  }, [runtime, autoStart]);
+
+  const pickSource = (spec: SourceSpec) => {
+    setLocalSource(spec);
+    runtime.setSource(spec).catch((err: unknown) => setError(message(err)));
+  };
+  const start = () => {
+    setError(null);
+    runtime.start().catch((err: unknown) => setError(`starting audio: ${message(err)}`));
+  };
+  const stop = () => {
+    runtime.stop().catch((err: unknown) => setError(`stopping audio: ${message(err)}`));
+  };
+
+  const running = state.contextState === 'running';
+
+  return (
+    <div style={{ fontFamily: fonts.ui, color: colors.text, background: colors.background, padding: 8, maxWidth: 960 }}>
+      <header style={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 12, marginBottom: 6 }}>
+        <h2 style={{ margin: 0, fontSize: 18 }}>{stage.title}</h2>
+        {/* Never disabled: a button that disables itself on click drops keyboard focus. */}
+        <button type="button" onClick={start} style={{ ...button, fontWeight: running ? 600 : 400 }}>
+          Start
+        </button>
+        <button type="button" onClick={stop} style={button}>
+          Stop
+        </button>
+        <MonitorSwitch on={state.monitor} onChange={(on) => runtime.setMonitor(on)} />
+      </header>
+      <div role="group" aria-label="Bench controls" style={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 12 }}>
+        <SourcePicker value={localSource} onChange={pickSource} />
+        {extra}
+      </div>
+      {error && (
+        <div role="alert" data-testid="bench-error" style={alertBox}>
+          {error}
+        </div>
+      )}
+      <StatusBar runtime={runtime} />
+      <Scope runtime={runtime} />
+      <TimingHistogram timing={timing} budgetUs={stage.budgets.kernelP99Us} measuring={measuring} onMeasure={() => void measure()} />
+      {children}
+    </div>
+  );
+}
