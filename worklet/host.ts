@@ -359,7 +359,7 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
     };
   });
   const buffer = new AudioBuffer({ length: opts.input.length, sampleRate: opts.sampleRate, numberOfChannels: 1 });
-  buffer.copyToChannel(opts.input, 0);
+  buffer.getChannelData(0).set(opts.input);
   const src = new AudioBufferSourceNode(ctx, { buffer });
   src.connect(node).connect(ctx.destination);
   src.start(0);

@@ -40,7 +40,7 @@ export async function createLiveSource(ctx: AudioContext, spec: SourceSpec): Pro
     case 'impulse': {
       const frames = Math.round(LOOP_SECONDS[spec.kind] * ctx.sampleRate);
       const buffer = new AudioBuffer({ length: frames, sampleRate: ctx.sampleRate, numberOfChannels: 1 });
-      buffer.copyToChannel(sourceSamples({ ...spec, levelDb: 0 }, ctx.sampleRate, frames), 0);
+      buffer.getChannelData(0).set(sourceSamples({ ...spec, levelDb: 0 }, ctx.sampleRate, frames));
       const src = new AudioBufferSourceNode(ctx, { buffer, loop: true });
       const gain = new GainNode(ctx, { gain: dbToGain(spec.levelDb) });
       src.connect(gain);

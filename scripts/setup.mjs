@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// Idempotent set-up used by `npm start` and `npm test`: installs what is missing and nothing else.
+//   1. Debian packages: chromium, and a Rust toolchain with the wasm32 target (rustc, cargo,
+//      libstd-rust-dev-wasm32, lld) unless one is already found; binaryen for wasm-opt.
+//   2. npm install, when node_modules is missing or older than package.json / the lockfile.
+//   3. The wasm build, when rust/pkg/stagebench_dsp.wasm is missing or older than the Rust sources.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findWasmToolchain } from './toolchain.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const log = (msg) => console.log(`setup: ${msg}`);
+
+export class SetupError extends Error {}
+
+function commandExists(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function dpkgInstalled(pkg) {
+  const res = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return res.status === 0 && res.stdout.includes('install ok installed');
+}
+
+export function chromiumPath() {
+  return process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+}
+
+function missingPackages() {
+  const wanted = [];
+  if (!existsSync(chromiumPath())) wanted.push('chromium');
+  if (!findWasmToolchain()) wanted.push('rustc', 'cargo', 'libstd-rust-dev-wasm32', 'lld');
+  if (!commandExists('wasm-opt')) wanted.push('binaryen');
+  // fonts for readable screenshots and plots in headless Chromium
+  if (!dpkgInstalled('fonts-dejavu-core') && commandExists('dpkg-query')) wanted.push('fonts-dejavu-core');
+  return wanted;
+}
+
+function installPackages(pkgs) {
+  if (!commandExists('apt-get')) {
+    throw new SetupError(`missing ${pkgs.join(', ')} and apt-get is not available: install them with your system's package manager ` +
+      '(or set CHROMIUM_PATH to a Chromium binary, and install a Rust toolchain with the wasm32-unknown-unknown target).');
+  }
+  if (process.getuid && process.getuid() !== 0) {
+    throw new SetupError(`missing ${pkgs.join(', ')}: run as root, or first: sudo apt-get install -y ${pkgs.join(' ')}`);
+  }
+  log(`installing Debian packages: ${pkgs.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+  if (update.status !== 0) throw new SetupError('apt-get update failed (is the network to the Debian mirror up?)');
+  const install = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
+  if (install.status !== 0) throw new SetupError(`apt-get install ${pkgs.join(' ')} failed (see above)`);
+}
+
+function mtime(path) {
+  return existsSync(path) ? statSync(path).mtimeMs : 0;
+}
+
+function newestUnder(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestUnder(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function npmInstallNeeded() {
+  const marker = join(root, 'node_modules/.package-lock.json');
+  if (!existsSync(marker)) return true;
+  return mtime(join(root, 'package.json')) > mtime(marker) || mtime(join(root, 'package-lock.json')) > mtime(marker);
+}
+
+function npmInstall() {
+  log('npm install');
+  // Playwright drives Debian's Chromium; its own browser download cannot work here
+  const env = { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' };
+  const res = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', env });
+  if (res.status !== 0) throw new SetupError('npm install failed (see above)');
+}
+
+function wasmBuildNeeded() {
+  const wasm = join(root, 'rust/pkg/stagebench_dsp.wasm');
+  if (!existsSync(wasm)) return true;
+  const sources = Math.max(newestUnder(join(root, 'rust/src')), mtime(join(root, 'rust/Cargo.toml')), mtime(join(root, 'Cargo.toml')),
+    mtime(join(root, 'scripts/build-wasm.mjs')));
+  return sources > mtime(wasm);
+}
+
+export function setup() {
+  const t0 = Date.now();
+  const pkgs = missingPackages();
+  if (pkgs.length > 0) installPackages(pkgs);
+  if (!existsSync(chromiumPath())) throw new SetupError(`Chromium not found at ${chromiumPath()} (set CHROMIUM_PATH)`);
+  if (npmInstallNeeded()) npmInstall();
+  if (wasmBuildNeeded()) {
+    const res = spawnSync(process.execPath, [join(root, 'scripts/build-wasm.mjs')], { cwd: root, stdio: 'inherit' });
+    if (res.status !== 0) throw new SetupError('the wasm build failed (see above)');
+  }
+  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${execFileSync(chromiumPath(), ['--version'], { encoding: 'utf8' }).trim()})`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    setup();
+  } catch (err) {
+    console.error(`setup: ${err instanceof SetupError ? err.message : err.stack}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// Story tests: build the static Storybook, serve it with COOP/COEP, run test-storybook against it
+// in two passes (stories tagged `perf` alone with one worker, so nothing shares the cores while
+// they measure; then the rest in parallel), stop the server.
+//   --expected-failures   run only the expected-failure stories; pass when every one fails
+//   --no-build            reuse storybook-static
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveStatic } from './serve-static.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = join(root, 'test-results');
+
+function buildStorybook() {
+  console.log('stories: building the static Storybook');
+  const res = spawnSync('npx', ['storybook', 'build', '-o', 'storybook-static', '--quiet', '--disable-telemetry'], {
+    cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  if (res.status !== 0) throw new Error('storybook build failed (see above)');
+}
+
+function runPass(url, name, args, env = {}) {
+  console.log(`stories: pass "${name}" (${args.join(' ')})`);
+  // with --json, test-storybook prints the Jest report on stdout and everything else on stderr
+  const res = spawnSync('npx', ['test-storybook', '--url', url, '--config-dir', '.storybook', '--json', ...args], {
+    cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20,
+    env: { ...process.env, FORCE_COLOR: '0', ...env },
+  });
+  writeFileSync(join(resultsDir, `stories-${name}.json`), res.stdout ?? '');
+  let report;
+  try {
+    report = JSON.parse(res.stdout.slice(res.stdout.indexOf('{')));
+  } catch {
+    return { passed: 0, failed: 1, tests: [{ name: `${name}: test-storybook produced no JSON report (exit ${res.status})`, status: 'failed' }] };
+  }
+  const tests = report.testResults.flatMap((file) =>
+    file.assertionResults.map((a) => ({ name: a.fullName, status: a.status, duration: a.duration })));
+  // a suite that failed to run at all (e.g. a story file that does not load) counts as one failure
+  const broken = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  return { passed: report.numPassedTests, failed: report.numFailedTests + broken, tests };
+}
+
+export async function runStoryTests({ build = true, expectedFailures = false } = {}) {
+  mkdirSync(resultsDir, { recursive: true });
+  if (build || !existsSync(join(root, 'storybook-static/index.html'))) buildStorybook();
+  const server = await serveStatic();
+  try {
+    if (expectedFailures) {
+      const r = runPass(server.url, 'expected-failures', ['--includeTags', 'expected-failure', '--maxWorkers=1'], { STAGEBENCH_EXPECTED_FAILURES: '1' });
+      const unexpectedPasses = r.tests.filter((t) => t.status === 'passed');
+      for (const t of r.tests) console.log(`  ${t.status === 'failed' ? 'failed as expected' : 'PASSED (should have failed)'}: ${t.name}`);
+      const ok = r.tests.length > 0 && unexpectedPasses.length === 0;
+      console.log(`stories: ${r.failed} of ${r.tests.length} expected-failure stories failed as they should`);
+      return { passed: ok ? r.tests.length : r.tests.length - unexpectedPasses.length, failed: ok ? 0 : Math.max(1, unexpectedPasses.length) };
+    }
+    const perf = runPass(server.url, 'perf', ['--includeTags', 'perf', '--excludeTags', 'expected-failure', '--maxWorkers=1']);
+    const rest = runPass(server.url, 'rest', ['--excludeTags', 'perf,expected-failure', '--maxWorkers=2']);
+    return { passed: perf.passed + rest.passed, failed: perf.failed + rest.failed };
+  } finally {
+    await server.stop();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const expectedFailures = process.argv.includes('--expected-failures');
+  try {
+    const r = await runStoryTests({ build: !process.argv.includes('--no-build'), expectedFailures });
+    console.log(`${r.passed} passed, ${r.failed} failed`);
+    process.exit(r.failed === 0 ? 0 : 1);
+  } catch (err) {
+    console.error(`stories: ${err.message}`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}

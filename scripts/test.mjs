@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// `npm test`: set up if needed, then every suite: Rust (cargo test), typecheck, unit (vitest),
+// stories (test-storybook on the static build). Ends with one line: `N passed, N failed`.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setup, SetupError } from './setup.mjs';
+import { runStoryTests } from './test-stories.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = join(root, 'test-results');
+const env = { ...process.env, FORCE_COLOR: '0', CARGO_TERM_COLOR: 'never' };
+const suites = [];
+
+function record(name, passed, failed, seconds) {
+  suites.push({ name, passed, failed, seconds });
+  console.log(`\n== ${name}: ${passed} passed, ${failed} failed (${seconds.toFixed(1)} s)\n`);
+}
+
+async function timed(name, fn) {
+  const t0 = Date.now();
+  try {
+    const { passed, failed } = await fn();
+    record(name, passed, failed, (Date.now() - t0) / 1000);
+  } catch (err) {
+    console.error(`${name}: ${err.message}`);
+    record(name, 0, 1, (Date.now() - t0) / 1000);
+  }
+}
+
+function rust() {
+  const res = spawnSync(process.execPath, [join(root, 'scripts/cargo.mjs'), 'test', '--release'], { cwd: root, env, encoding: 'utf8' });
+  process.stdout.write(res.stdout);
+  process.stderr.write(res.stderr);
+  let passed = 0;
+  let failed = 0;
+  for (const m of res.stdout.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+  }
+  if (res.status !== 0 && failed === 0) failed = 1; // did not compile, or crashed
+  return { passed, failed };
+}
+
+function typecheck() {
+  const res = spawnSync('npx', ['tsc', '--noEmit', '-p', '.'], { cwd: root, env, stdio: 'inherit' });
+  return res.status === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
+function unit() {
+  const out = join(resultsDir, 'vitest.json');
+  rmSync(out, { force: true });
+  const res = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], { cwd: root, env, stdio: 'inherit' });
+  if (!existsSync(out)) return { passed: 0, failed: 1 };
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  const broken = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  const failed = report.numFailedTests + broken;
+  return { passed: report.numPassedTests, failed: res.status !== 0 && failed === 0 ? 1 : failed };
+}
+
+function printMeasurements() {
+  const file = join(resultsDir, 'measurements.jsonl');
+  if (!existsSync(file)) return;
+  const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  console.log('measured in the story tests:');
+  for (const r of rows) console.log(`  ${r.story}: ${r.name} = ${Number(r.value.toPrecision(4))} ${r.unit} [${r.source}]`);
+}
+
+const t0 = Date.now();
+try {
+  setup();
+} catch (err) {
+  console.error(`setup: ${err instanceof SetupError ? err.message : err.stack}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+mkdirSync(resultsDir, { recursive: true });
+rmSync(join(resultsDir, 'measurements.jsonl'), { force: true });
+await timed('rust', rust);
+await timed('typecheck', typecheck);
+await timed('unit', unit);
+await timed('stories', () => runStoryTests({ build: true }));
+
+const passed = suites.reduce((s, x) => s + x.passed, 0);
+const failed = suites.reduce((s, x) => s + x.failed, 0);
+printMeasurements();
+console.log('suite       passed  failed  seconds');
+for (const s of suites) console.log(`${s.name.padEnd(11)} ${String(s.passed).padStart(6)}  ${String(s.failed).padStart(6)}  ${s.seconds.toFixed(1).padStart(7)}`);
+console.log(`total wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
