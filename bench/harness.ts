@@ -1,0 +1,139 @@
+/**
+ * A tiny benchmark harness: the implementations of one case run interleaved, round-robin, in one
+ * process, after a warm-up. Each sample times a batch of calls long enough for performance.now()
+ * to resolve it (>= minSampleMs), so a sample is a per-call mean over the batch; we report the
+ * median and p95 of those per-call figures, in µs.
+ */
+import { percentile } from '../worklet/kernel-timing.ts';
+
+export interface BenchImpl {
+  /** Shown in the table and the JSON (`stagebench`, `ringbuf.js`...). */
+  name: string;
+  /** One call: the unit being timed. */
+  run(): void;
+  /** Throws if the implementation does not do the job (run once before timing). */
+  check?(): void;
+}
+
+export interface BenchCase {
+  /** Stage id from the registry. */
+  stage: string;
+  /** Case name, e.g. `ring-copy/128`. */
+  name: string;
+  /** The impl the ratios are taken against (its median over each peer's). */
+  ours: string;
+  impls: BenchImpl[];
+}
+
+export interface BenchOptions {
+  /** Warm-up time per impl, ms (interleaved like the samples). */
+  warmupMs: number;
+  /** Timed samples per impl. */
+  samples: number;
+  /** Shortest timed batch, ms. */
+  minSampleMs: number;
+  now: () => number;
+}
+
+export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
+  warmupMs: 300,
+  samples: 201,
+  minSampleMs: 1,
+  now: () => performance.now(),
+};
+
+export interface BenchResult {
+  stage: string;
+  case: string;
+  impl: string;
+  medianUs: number;
+  p95Us: number;
+  /** Calls per timed batch. */
+  callsPerSample: number;
+  /** Per-call time of every sample, µs, in the order taken. */
+  samplesUs: number[];
+}
+
+function timeBatch(impl: BenchImpl, calls: number, now: () => number): number {
+  const t0 = now();
+  for (let i = 0; i < calls; i++) impl.run();
+  return now() - t0;
+}
+
+/** Calls per batch: doubled from 1 until one batch takes at least `minMs`. */
+export function calibrate(impl: BenchImpl, minMs: number, now: () => number): number {
+  let calls = 1;
+  for (;;) {
+    if (timeBatch(impl, calls, now) >= minMs) return calls;
+    if (calls >= 1 << 24) throw new Error(`${impl.name}: a batch of ${calls} calls still took under ${minMs} ms (is the clock running?)`);
+    calls *= 2;
+  }
+}
+
+/** Runs one case: check, calibrate, warm up and sample every impl round-robin. */
+export function runCase(c: BenchCase, opts: BenchOptions = DEFAULT_BENCH_OPTIONS): BenchResult[] {
+  if (c.impls.length === 0) throw new Error(`bench case ${c.name} has no implementations`);
+  if (!c.impls.some((i) => i.name === c.ours)) throw new Error(`bench case ${c.name}: "ours" impl ${c.ours} is missing`);
+  const names = new Set(c.impls.map((i) => i.name));
+  if (names.size !== c.impls.length) throw new Error(`bench case ${c.name}: impl names must be unique`);
+  for (const impl of c.impls) {
+    try {
+      impl.check?.();
+    } catch (err) {
+      throw new Error(`bench case ${c.name}: ${impl.name} failed its check: ${(err as Error).message}`);
+    }
+  }
+  const { now } = opts;
+  const calls = c.impls.map((impl) => calibrate(impl, opts.minSampleMs, now));
+  // warm-up: interleaved batches until every impl had warmupMs
+  const warmed = c.impls.map(() => 0);
+  while (warmed.some((ms) => ms < opts.warmupMs)) {
+    c.impls.forEach((impl, i) => {
+      if (warmed[i]! < opts.warmupMs) warmed[i]! += timeBatch(impl, calls[i]!, now);
+    });
+  }
+  const samples: number[][] = c.impls.map(() => []);
+  const n = c.impls.length;
+  for (let s = 0; s < opts.samples; s++) {
+    // rotate who goes first, so no impl always runs right after the same other one
+    for (let k = 0; k < n; k++) {
+      const i = (s + k) % n;
+      const ms = timeBatch(c.impls[i]!, calls[i]!, now);
+      samples[i]!.push((ms * 1000) / calls[i]!);
+    }
+  }
+  return c.impls.map((impl, i) => {
+    const sorted = [...samples[i]!].sort((a, b) => a - b);
+    return {
+      stage: c.stage,
+      case: c.name,
+      impl: impl.name,
+      medianUs: percentile(sorted, 50),
+      p95Us: percentile(sorted, 95),
+      callsPerSample: calls[i]!,
+      samplesUs: samples[i]!,
+    };
+  });
+}
+
+/** Median of ours over the median of `peer` in the same case (NaN when either is missing). */
+export function ratio(results: readonly BenchResult[], c: { name: string; ours: string }, peer: string): number {
+  const ours = results.find((r) => r.case === c.name && r.impl === c.ours);
+  const other = results.find((r) => r.case === c.name && r.impl === peer);
+  return ours && other ? ours.medianUs / other.medianUs : NaN;
+}
+
+/** A readable table: one row per (case, impl), with ours/peer ratios on peer rows. */
+export function formatTable(cases: readonly { name: string; ours: string }[], results: readonly BenchResult[]): string {
+  const rows: string[][] = [['case', 'impl', 'median µs', 'p95 µs', 'ours/peer']];
+  for (const c of cases) {
+    for (const r of results.filter((x) => x.case === c.name)) {
+      const ratioText = r.impl === c.ours ? '(ours)' : `${ratio(results, c, r.impl).toFixed(2)}×`;
+      rows.push([r.case, r.impl, r.medianUs.toFixed(3), r.p95Us.toFixed(3), ratioText]);
+    }
+  }
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  return rows
+    .map((row) => row.map((cell, col) => (col < 2 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  '))
+    .join('\n');
+}

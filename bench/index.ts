@@ -1,0 +1,5 @@
+/** Every stage's bench file. A new stage adds its `<stage>.bench.ts` export here. */
+import type { BenchFile } from './types.ts';
+import { ringCopyBench } from './ring-copy.bench.ts';
+
+export const BENCH_FILES: readonly BenchFile[] = [ringCopyBench];

@@ -1,0 +1,64 @@
+/** `stagebench bench [stage] [--json]`: runs the bench cases of every stage (or of one). */
+import { getStage } from '../dsp-stages/registry.ts';
+import { BENCH_FILES } from '../bench/index.ts';
+import { DEFAULT_BENCH_OPTIONS, formatTable, runCase, type BenchCase, type BenchOptions, type BenchResult } from '../bench/harness.ts';
+import type { BenchFile } from '../bench/types.ts';
+import { CliError } from './run.ts';
+import { wasmInstanceFactory, wasmPath } from './wasm-file.ts';
+
+export interface BenchCommand {
+  stage: string | null;
+  json: boolean;
+  env: NodeJS.ProcessEnv;
+  stdout(text: string): void;
+  /** Progress lines. */
+  stderr(text: string): void;
+  options?: Partial<BenchOptions>;
+  files?: readonly BenchFile[];
+}
+
+/** The JSON printed with --json: exactly these keys per result. */
+export function benchJson(results: readonly BenchResult[]): { results: { stage: string; case: string; impl: string; medianUs: number; p95Us: number }[] } {
+  return {
+    results: results.map((r) => ({ stage: r.stage, case: r.case, impl: r.impl, medianUs: r.medianUs, p95Us: r.p95Us })),
+  };
+}
+
+export function benchCommand(cmd: BenchCommand): void {
+  const all = cmd.files ?? BENCH_FILES;
+  let files = all;
+  if (cmd.stage !== null) {
+    try {
+      getStage(cmd.stage);
+    } catch (err) {
+      throw new CliError((err as Error).message, 2);
+    }
+    files = all.filter((f) => f.stage === cmd.stage);
+    if (files.length === 0) throw new CliError(`stage ${cmd.stage} has no bench cases yet`);
+  }
+  let newWasm;
+  try {
+    newWasm = wasmInstanceFactory(wasmPath(cmd.env));
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  const options: BenchOptions = { ...DEFAULT_BENCH_OPTIONS, ...cmd.options };
+  const cases: BenchCase[] = [];
+  const results: BenchResult[] = [];
+  for (const file of files) {
+    for (const c of file.cases({ newWasm })) {
+      cmd.stderr(`bench: ${c.name}: ${c.impls.map((i) => i.name).join(' vs ')} ...\n`);
+      cases.push(c);
+      results.push(...runCase(c, options));
+    }
+  }
+  if (cmd.json) {
+    cmd.stdout(`${JSON.stringify(benchJson(results))}\n`);
+  } else {
+    cmd.stdout(`${formatTable(cases, results)}\n`);
+    cmd.stdout(
+      `(${options.samples} samples per impl, each a batch of >= ${options.minSampleMs} ms, round-robin after ${options.warmupMs} ms warm-up; ` +
+        'per-call µs by performance.now() in Node; ours/peer = median ratio, < 1 means ours is faster)\n',
+    );
+  }
+}

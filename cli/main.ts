@@ -1,0 +1,234 @@
+/**
+ * The `stagebench` command line:
+ *
+ *   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
+ *   stagebench bench [stage] [--json]
+ *   stagebench --help
+ *
+ * `main` returns the exit code and writes through `io`, so tests can run it in process; errors
+ * are one line on stderr starting with `stagebench: `.
+ */
+import { writeFileSync } from 'node:fs';
+import { STAGES, getStage } from '../dsp-stages/registry.ts';
+import { formatClampNote } from '../dsp-stages/params.ts';
+import type { ParamSpec } from '../dsp-stages/types.ts';
+import { CliError, DEFAULT_RAW_RATE, readInput, resolveCliParams, runStage } from './run.ts';
+import { benchCommand } from './bench.ts';
+import { loadWasm, wasmPath } from './wasm-file.ts';
+import { f32ToBytes } from './wav.ts';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+};
+
+function describeParam(p: ParamSpec): string {
+  const range = p.kind === 'number'
+    ? `${p.min}..${p.max}${p.unit ? ` ${p.unit}` : ''}, default ${p.default}${p.integer ? ', whole number' : ''}`
+    : `one of ${p.options.join(', ')}; default ${p.default}`;
+  return `      ${p.name}  (${range})  ${p.description}`;
+}
+
+export function helpText(): string {
+  const stages = Object.values(STAGES)
+    .map((s) => [`    ${s.id}  ${s.title}`, ...s.params.map(describeParam)].join('\n'))
+    .join('\n');
+  return `stagebench: run Stagebench DSP stages (the Rust wasm kernels) in Node
+
+Usage:
+  stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
+  stagebench bench [stage] [--json]
+  stagebench --help
+
+run
+  Feeds FILE through the stage's wasm kernel in 128-frame render quanta (the last one zero-padded,
+  the output trimmed back to the input length) and prints one JSON object on stdout.
+  FILE is a WAV (PCM 8/16/24/32-bit or float 32/64, any channel count, WAVE_FORMAT_EXTENSIBLE
+  included) or raw little-endian float32 named *.f32 (mono, at --rate HZ, default ${DEFAULT_RAW_RATE}).
+  --param name=value   set a stage parameter (repeatable); out-of-range values are clamped with a
+                       note on stderr, unknown names are an error
+  --out FILE           write the stage's primary output as raw little-endian float32
+  --rate HZ            sample rate of .f32 input
+
+bench
+  Times every bench case (or the given stage's) against its peers, round-robin in this process,
+  and prints a table (median and p95 per call in µs, ours/peer ratio of medians), or with --json
+  one object {"results": [{"stage", "case", "impl", "medianUs", "p95Us"}]}.
+
+Stages and parameters:
+${stages}
+
+Environment:
+  STAGEBENCH_WASM      path of the wasm module (default: rust/pkg/stagebench_dsp.wasm; build it with
+                       npm run build:wasm)
+`;
+}
+
+interface RunArgs {
+  stage: string;
+  input: string;
+  params: Record<string, string>;
+  out: string | null;
+  rate: number | null;
+}
+
+function usage(message: string): CliError {
+  return new CliError(`${message} (see stagebench --help)`, 2);
+}
+
+/** Splits `--flag=value` and takes the next argument for `--flag value`. */
+function* options(args: readonly string[]): Generator<{ flag: string | null; value: string; next: () => string }> {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith('--') && arg.length > 2) {
+      const eq = arg.indexOf('=');
+      const flag = eq > 0 ? arg.slice(0, eq) : arg;
+      const inline = eq > 0 ? arg.slice(eq + 1) : null;
+      yield {
+        flag,
+        value: arg,
+        next: () => {
+          if (inline !== null) return inline;
+          const v = args[i + 1];
+          if (v === undefined || (v.startsWith('--') && v.length > 2)) throw usage(`${flag} needs a value`);
+          i++;
+          return v;
+        },
+      };
+    } else {
+      yield { flag: null, value: arg, next: () => arg };
+    }
+  }
+}
+
+function parseRate(text: string): number {
+  const rate = Number(text);
+  if (!(Number.isInteger(rate) && rate > 0 && rate <= 10_000_000)) {
+    throw usage(`--rate must be a whole number of Hz between 1 and 10000000, got "${text}"`);
+  }
+  return rate;
+}
+
+function parseRunArgs(args: readonly string[]): RunArgs {
+  let stage: string | null = null;
+  let input: string | null = null;
+  let out: string | null = null;
+  let rate: number | null = null;
+  const params: Record<string, string> = {};
+  for (const opt of options(args)) {
+    switch (opt.flag) {
+      case null:
+        if (stage !== null) throw usage(`unexpected argument "${opt.value}"`);
+        stage = opt.value;
+        break;
+      case '--input':
+        input = opt.next();
+        break;
+      case '--out':
+        out = opt.next();
+        break;
+      case '--rate':
+        rate = parseRate(opt.next());
+        break;
+      case '--param': {
+        const kv = opt.next();
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw usage(`--param wants name=value, got "${kv}"`);
+        const name = kv.slice(0, eq);
+        if (name in params) throw usage(`parameter ${name} is given twice`);
+        params[name] = kv.slice(eq + 1);
+        break;
+      }
+      default:
+        throw usage(`unknown option ${opt.flag} for run`);
+    }
+  }
+  if (stage === null) throw usage(`run needs a stage (one of ${Object.keys(STAGES).join(', ')})`);
+  if (input === null) throw usage('run needs --input FILE');
+  return { stage, input, params, out, rate };
+}
+
+function runCommand(args: readonly string[], io: CliIo): void {
+  const a = parseRunArgs(args);
+  let stage;
+  try {
+    stage = getStage(a.stage);
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
+  const { values, notes } = resolveCliParams(stage, a.params);
+  for (const note of notes) io.stderr(`stagebench: note: ${formatClampNote(note)}\n`);
+  const input = readInput(a.input, a.rate);
+  let wasm;
+  try {
+    wasm = loadWasm(wasmPath(io.env));
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  const report = runStage({ stage, values, input, wasm });
+  if (a.out !== null) {
+    if (!report.primaryOutput) throw new CliError(`stage ${stage.id} has no primary output to write to --out`);
+    try {
+      writeFileSync(a.out, f32ToBytes(report.primaryOutput));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+      throw new CliError(`cannot write ${a.out}: ${why}`);
+    }
+  }
+  io.stdout(`${JSON.stringify(report.summary)}\n`);
+}
+
+function parseBenchArgs(args: readonly string[]): { stage: string | null; json: boolean } {
+  let stage: string | null = null;
+  let json = false;
+  for (const opt of options(args)) {
+    if (opt.flag === '--json') {
+      if (opt.value !== '--json') throw usage('--json takes no value');
+      json = true;
+    } else if (opt.flag === null) {
+      if (stage !== null) throw usage(`unexpected argument "${opt.value}"`);
+      stage = opt.value;
+    } else {
+      throw usage(`unknown option ${opt.flag} for bench`);
+    }
+  }
+  return { stage, json };
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage error). Never throws. */
+export function main(argv: readonly string[], io: CliIo = processIo): number {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined) throw usage('missing command: run or bench');
+    if (command === '--help' || command === '-h' || command === 'help' || rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(helpText());
+      return 0;
+    }
+    switch (command) {
+      case 'run':
+        runCommand(rest, io);
+        return 0;
+      case 'bench': {
+        const { stage, json } = parseBenchArgs(rest);
+        benchCommand({ stage, json, env: io.env, stdout: io.stdout, stderr: io.stderr });
+        return 0;
+      }
+      default:
+        throw usage(`unknown command "${command}": use run or bench`);
+    }
+  } catch (err) {
+    const cliError = err instanceof CliError;
+    const message = err instanceof Error ? err.message : String(err);
+    // one line, whatever the message holds
+    io.stderr(`stagebench: ${cliError ? '' : 'internal error: '}${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return cliError ? err.exitCode : 1;
+  }
+}

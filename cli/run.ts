@@ -1,0 +1,169 @@
+/**
+ * `stagebench run`: read the input, run a stage's wasm kernel over it in render quanta, report.
+ * Nothing here prints or exits; main.ts does that.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { RENDER_QUANTUM_FRAMES, type ClampNote, type ParamValues, type StageDescriptor } from '../dsp-stages/types.ts';
+import { resolveParams } from '../dsp-stages/params.ts';
+import { statusMessage, type StagebenchWasm } from '../worklet/wasm.ts';
+import { parseWav, readF32 } from './wav.ts';
+import { stageHooks, type RunOutcome, type SummaryValue } from './stage-hooks.ts';
+
+/** An error whose message is meant for the user as it is (no stack trace). */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export const DEFAULT_RAW_RATE = 48000;
+
+export interface InputAudio {
+  sampleRate: number;
+  channels: Float32Array[];
+  /** How the file was read, e.g. 'wav pcm 16-bit' or 'raw float32'. */
+  description: string;
+}
+
+function readBytes(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`${what} not found: ${path}`);
+    if (code === 'EISDIR') throw new CliError(`${what} is a directory: ${path}`);
+    if (code === 'EACCES') throw new CliError(`permission denied reading ${path}`);
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Reads a WAV (by extension or by its RIFF header) or raw little-endian float32 (`.f32`, at
+ * `rate` Hz, default 48000). `rate` given with a WAV must match the file's rate.
+ */
+export function readInput(path: string, rate: number | null): InputAudio {
+  const bytes = readBytes(path, 'input file');
+  const ext = extname(path).toLowerCase();
+  const looksRiff = bytes.byteLength >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF';
+  if (ext === '.f32') {
+    let samples: Float32Array;
+    try {
+      samples = readF32(bytes);
+    } catch (err) {
+      throw new CliError(`${path}: ${(err as Error).message}`);
+    }
+    return { sampleRate: rate ?? DEFAULT_RAW_RATE, channels: [samples], description: 'raw float32' };
+  }
+  if (ext === '.wav' || ext === '.wave' || looksRiff) {
+    let wav;
+    try {
+      wav = parseWav(bytes);
+    } catch (err) {
+      throw new CliError(`${path}: ${(err as Error).message}`);
+    }
+    if (rate !== null && rate !== wav.sampleRate) {
+      throw new CliError(`--rate ${rate} conflicts with the sample rate of ${path} (${wav.sampleRate} Hz); --rate is for .f32 input`);
+    }
+    const ext = wav.extensible ? ' (extensible)' : '';
+    return {
+      sampleRate: wav.sampleRate,
+      channels: wav.channels,
+      description: `wav ${wav.format} ${wav.bitsPerSample}-bit${ext}`,
+    };
+  }
+  throw new CliError(`cannot tell the format of ${path}: give a .wav file, or raw little-endian float32 named *.f32`);
+}
+
+export interface RunRequest {
+  stage: StageDescriptor;
+  /** Values from `resolveCliParams` (clamped, defaults filled). */
+  values: ParamValues;
+  input: InputAudio;
+  wasm: StagebenchWasm;
+}
+
+export interface RunReport {
+  /** The one JSON object printed on stdout. */
+  summary: Record<string, unknown>;
+  /** What `--out` writes (null: the stage has none). */
+  primaryOutput: Float32Array | null;
+}
+
+/** Clamps the given parameters; unknown names are a CliError. */
+export function resolveCliParams(stage: StageDescriptor, given: Record<string, string>): { values: ParamValues; notes: ClampNote[] } {
+  const { values, notes, unknown } = resolveParams(stage.params, given);
+  if (unknown.length > 0) {
+    const known = stage.params.map((p) => p.name).join(', ') || 'none';
+    const plural = unknown.length > 1 ? 's' : '';
+    throw new CliError(`unknown parameter${plural} ${unknown.map((u) => `"${u}"`).join(', ')} for stage ${stage.id} (known: ${known})`, 2);
+  }
+  return { values, notes };
+}
+
+/**
+ * Runs the stage's wasm kernel over every input channel in 128-frame quanta (the last one
+ * zero-padded), collects its audio output trimmed to the input length, and builds the report.
+ */
+export function runStage(req: RunRequest): RunReport {
+  const { stage, values, input, wasm } = req;
+  const frames = input.channels[0]?.length ?? 0;
+  if (input.channels.length === 0 || frames === 0) throw new CliError('the input has no audio frames');
+  let kernel;
+  try {
+    kernel = stage.createWasmKernel(wasm, values, input.sampleRate);
+  } catch (err) {
+    throw new CliError(`stage ${stage.id} could not start on wasm: ${(err as Error).message}`);
+  }
+  const Q = RENDER_QUANTUM_FRAMES;
+  const quanta = Math.ceil(frames / Q);
+  const quantumInputs = input.channels.map(() => new Float32Array(Q));
+  const quantumOutput = stage.hasAudioOutput ? new Float32Array(Q) : null;
+  const audioOutput = stage.hasAudioOutput ? new Float32Array(quanta * Q) : null;
+
+  const allocBefore = wasm.exports.alloc_count();
+  for (let q = 0; q < quanta; q++) {
+    const start = q * Q;
+    const end = Math.min(frames, start + Q);
+    for (let ch = 0; ch < input.channels.length; ch++) {
+      const buf = quantumInputs[ch]!;
+      buf.set(input.channels[ch]!.subarray(start, end));
+      if (end - start < Q) buf.fill(0, end - start);
+    }
+    const status = kernel.process(quantumInputs, quantumOutput);
+    if (status < 0) {
+      throw new CliError(`stage ${stage.id} failed at quantum ${q} (frame ${start}): ${statusMessage(status)}`);
+    }
+    if (audioOutput && quantumOutput) audioOutput.set(quantumOutput, start);
+  }
+  const allocationsDuringProcess = wasm.exports.alloc_count() - allocBefore;
+
+  const outcome: RunOutcome = {
+    stage: stage.id,
+    params: values,
+    sampleRate: input.sampleRate,
+    input: input.channels,
+    audioOutput: audioOutput ? audioOutput.subarray(0, frames) : null,
+  };
+  const hooks = stageHooks(stage.id);
+  const summary: Record<string, unknown> = {
+    stage: stage.id,
+    params: values,
+    sampleRate: input.sampleRate,
+    frames,
+    channels: input.channels.length,
+    backend: kernel.backend,
+  };
+  const add = (extra: Record<string, SummaryValue>, from: string): void => {
+    for (const [key, value] of Object.entries(extra)) {
+      if (key in summary) throw new Error(`${from} key "${key}" collides with another summary key`);
+      summary[key] = value;
+    }
+  };
+  add(kernel.summary(), `stage ${stage.id} summary()`);
+  add({ allocationsDuringProcess }, 'run');
+  if (hooks.summaryExtras) add(hooks.summaryExtras(outcome), `CLI hook summaryExtras for ${stage.id}`);
+  const primaryOutput = hooks.primaryOutput ? hooks.primaryOutput(outcome) : outcome.audioOutput;
+  return { summary, primaryOutput };
+}

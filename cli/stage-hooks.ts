@@ -1,0 +1,48 @@
+/**
+ * What `stagebench run` does per stage beyond the generic path. The generic path (in run.ts)
+ * feeds every channel to the stage's wasm kernel quantum by quantum and collects its audio
+ * output; a stage adds an entry here, by id, for extra summary figures or a primary output other
+ * than its audio output (a spectrum, decoded bytes...).
+ */
+import type { ParamValues } from '../dsp-stages/types.ts';
+
+/** Everything known after a run. */
+export interface RunOutcome {
+  stage: string;
+  params: ParamValues;
+  sampleRate: number;
+  /** The input channels as read (each `frames` long). */
+  input: readonly Float32Array[];
+  /** The kernel's audio output trimmed to the input length, or null for stages without audio output. */
+  audioOutput: Float32Array | null;
+}
+
+export type SummaryValue = number | string | boolean;
+
+export interface CliStageHooks {
+  /** Extra keys for the printed JSON (after the kernel's own summary). */
+  summaryExtras?(run: RunOutcome): Record<string, SummaryValue>;
+  /** What `--out` writes, as raw float32; default: the audio output. Null: nothing to write. */
+  primaryOutput?(run: RunOutcome): Float32Array | null;
+}
+
+/** True when both arrays hold the same bits (so NaNs with equal payloads compare equal). */
+export function bitEqual(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+export const CLI_STAGE_HOOKS: Readonly<Record<string, CliStageHooks>> = {
+  'ring-copy': {
+    summaryExtras: (run) => ({
+      bitExact: run.audioOutput !== null && bitEqual(run.input[0]!, run.audioOutput),
+    }),
+  },
+};
+
+export function stageHooks(id: string): CliStageHooks {
+  return CLI_STAGE_HOOKS[id] ?? {};
+}

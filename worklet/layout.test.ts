@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CONTROL_SLOTS,
+  Ctl,
+  LAYOUT_MAGIC,
+  LAYOUT_VERSION,
+  SCOPE_CAPACITY_SAMPLES,
+  TIMING_SLOTS,
+  Tim,
+  createTelemetryBuffer,
+  readScope,
+  snapshot,
+  telemetryBytes,
+  telemetryViews,
+  writeScope,
+} from './layout.ts';
+
+function ramp(start: number, n: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => start + i);
+}
+
+describe('telemetry buffer', () => {
+  it('is shared or plain as asked, sized for the scope ring, stamped with magic and version', () => {
+    const shared = createTelemetryBuffer(true);
+    expect(shared).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.byteLength).toBe(telemetryBytes());
+    expect(telemetryBytes()).toBe(CONTROL_SLOTS * 4 + TIMING_SLOTS * 8 + SCOPE_CAPACITY_SAMPLES * 4);
+    const plain = createTelemetryBuffer(false, 300);
+    expect(plain).toBeInstanceOf(ArrayBuffer);
+    const views = telemetryViews(plain);
+    expect(views.control[Ctl.magic]).toBe(LAYOUT_MAGIC);
+    expect(views.control[Ctl.version]).toBe(LAYOUT_VERSION);
+    expect(views.scope.length).toBe(300);
+    expect(views.timing.length).toBe(TIMING_SLOTS);
+  });
+
+  it('refuses a buffer with the wrong magic', () => {
+    const foreign = new ArrayBuffer(telemetryBytes(16));
+    expect(() => telemetryViews(foreign)).toThrow('telemetry buffer has magic 0x0 version 0, expected 0x53424e43 version 1');
+  });
+
+  it('refuses a buffer with the wrong version', () => {
+    const buffer = createTelemetryBuffer(true, 16);
+    new Int32Array(buffer, 0, CONTROL_SLOTS)[Ctl.version] = LAYOUT_VERSION + 1;
+    expect(() => telemetryViews(buffer)).toThrow(`version ${LAYOUT_VERSION + 1}, expected 0x53424e43 version ${LAYOUT_VERSION}`);
+  });
+});
+
+describe('scope ring', () => {
+  it('round-trips quanta through writeScope/readScope across the wrap', () => {
+    const views = telemetryViews(createTelemetryBuffer(true, 300));
+    const quanta = [0, 1, 2, 3, 4].map((q) => ramp(q * 128, 128));
+    quanta.forEach((q) => writeScope(views, q));
+    // 640 samples into a 300-sample ring: wrapped twice, the last quantum across the end
+    expect(Atomics.load(views.control, Ctl.writePos)).toBe(640 % 300);
+    const newest = new Float32Array(256);
+    readScope(views, newest);
+    expect([...newest]).toEqual([...quanta[3]!, ...quanta[4]!]);
+    const all = new Float32Array(300);
+    readScope(views, all);
+    expect([...all]).toEqual([...ramp(340, 300)]);
+  });
+
+  it('wraps exactly at the end without leaving the write position at the capacity', () => {
+    const views = telemetryViews(createTelemetryBuffer(false, 256));
+    writeScope(views, ramp(0, 128));
+    writeScope(views, ramp(128, 128));
+    expect(Atomics.load(views.control, Ctl.writePos)).toBe(0);
+    const out = new Float32Array(128);
+    readScope(views, out);
+    expect([...out]).toEqual([...ramp(128, 128)]);
+  });
+
+  it('reads at most the capacity and leaves the rest of a longer output untouched', () => {
+    const views = telemetryViews(createTelemetryBuffer(false, 200));
+    writeScope(views, ramp(0, 128));
+    writeScope(views, ramp(128, 128)); // wraps: ring holds 56..255
+    const out = new Float32Array(250).fill(-1);
+    readScope(views, out);
+    expect([...out.subarray(0, 200)]).toEqual([...ramp(56, 200)]);
+    expect(out.subarray(200).every((v) => v === -1)).toBe(true);
+  });
+
+  it('copies samples bit for bit on the fast path', () => {
+    const views = telemetryViews(createTelemetryBuffer(true));
+    const q = new Float32Array(128);
+    const bits = new Uint32Array(q.buffer);
+    bits[0] = 0x7f800001; // signalling NaN
+    bits[1] = 0x80000000; // -0
+    writeScope(views, q);
+    const out = new Float32Array(128);
+    readScope(views, out);
+    expect(new Uint32Array(views.scope.buffer, views.scope.byteOffset, 2)[0]).toBe(0x7f800001);
+    expect(new Uint32Array(out.buffer)[1]).toBe(0x80000000);
+  });
+});
+
+describe('snapshot', () => {
+  it('reads every control and timing slot', () => {
+    const views = telemetryViews(createTelemetryBuffer(true, 16));
+    Atomics.store(views.control, Ctl.writePos, 5);
+    Atomics.store(views.control, Ctl.quantumCount, 42);
+    Atomics.store(views.control, Ctl.wasmStatus, 2);
+    Atomics.store(views.control, Ctl.stageErrors, 3);
+    Atomics.store(views.control, Ctl.wasmAllocCount, 7);
+    views.timing[Tim.loadMeanPct] = 1.5;
+    views.timing[Tim.sampleRate] = 48000;
+    expect(snapshot(views)).toMatchObject({
+      writePos: 5,
+      quantumCount: 42,
+      wasmStatus: 'fallback',
+      stageErrors: 3,
+      wasmAllocCount: 7,
+      loadMeanPct: 1.5,
+      sampleRate: 48000,
+    });
+    Atomics.store(views.control, Ctl.wasmStatus, 9);
+    expect(snapshot(views).wasmStatus).toBe('loading');
+  });
+});
