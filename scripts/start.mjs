@@ -14,7 +14,7 @@ try {
   process.exit(1);
 }
 const port = process.env.PORT || '6006';
-const args = ['storybook', 'dev', '-p', port, '--initial-path', '/story/dsp-stages-ring-copy--live-tone-at-1-khz'];
+const args = ['storybook', 'dev', '-p', port, '--initial-path', '/story/dsp-stages-ring-copy--live-tone-at-1-k-hz'];
 if (process.env.CI || !process.stdout.isTTY) args.push('--ci');
 console.log(`start: Storybook on http://localhost:${port} (PORT=... npm start to change)`);
 const child = spawn('npx', args, { cwd: root, stdio: 'inherit' });
