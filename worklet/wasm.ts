@@ -7,7 +7,7 @@
  */
 
 /** The ABI version this host understands (`abi_version()` in rust/src/ffi.rs). */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** Exports of stagebench_dsp.wasm. `usize` arguments are i32 numbers on wasm32. */
 export interface StagebenchExports {
@@ -16,6 +16,8 @@ export interface StagebenchExports {
   init(capacity: number): number;
   get_input_ptr(): number;
   get_input_capacity(): number;
+  /** Writable samples past the end of the input ring (an addition to the seed ABI). */
+  get_input_slack(): number;
   get_write_pos(): number;
   set_write_pos(pos: number): void;
   process_quantum(n: number): number;
@@ -40,13 +42,15 @@ export function statusMessage(code: number): string {
 }
 
 const REQUIRED_EXPORTS = [
-  'memory', 'abi_version', 'init', 'get_input_ptr', 'get_input_capacity', 'get_write_pos',
+  'memory', 'abi_version', 'init', 'get_input_ptr', 'get_input_capacity', 'get_input_slack', 'get_write_pos',
   'set_write_pos', 'process_quantum', 'alloc_count',
 ] as const;
 
 export class StagebenchWasm {
   readonly exports: StagebenchExports;
   private inputView: Float32Array = new Float32Array(0);
+  /** The ring plus its slack: the target of `pushInput`'s single bulk copy. */
+  private inputStore: Float32Array = new Float32Array(0);
 
   constructor(instance: WebAssembly.Instance) {
     const exports = instance.exports as Record<string, unknown>;
@@ -78,33 +82,37 @@ export class StagebenchWasm {
     return new Float32Array(this.exports.memory.buffer, ptr, length);
   }
 
-  /** The input ring, rebuilt only when `memory.buffer` changed (a grow detaches the old one). */
+  /** The input ring (capacity samples), rebuilt only when `memory.buffer` changed (a grow detaches the old one). */
   inputRing(): Float32Array {
     if (this.inputView.buffer !== this.exports.memory.buffer || this.inputView.length === 0) {
-      this.inputView = this.f32(this.exports.get_input_ptr(), this.exports.get_input_capacity());
+      const cap = this.exports.get_input_capacity();
+      this.inputStore = this.f32(this.exports.get_input_ptr(), cap + this.exports.get_input_slack());
+      this.inputView = this.inputStore.subarray(0, cap);
     }
     return this.inputView;
   }
 
   /**
    * Copies `samples` into the input ring at the write position (wrapping) and publishes the new
-   * position. Real-time safe: no allocation (no subarray on the wrap path).
+   * position. Bit-exact (bulk copies only, so even signalling-NaN payloads survive) and, for a
+   * quantum no longer than the ring's slack (128), allocation-free: the quantum is written in one
+   * `set` into the slack past the end, and the part past the end is moved to the start with
+   * `copyWithin`. Longer inputs (the CLI's, not the worklet's) are pushed in slack-sized chunks.
    */
   pushInput(samples: Float32Array): void {
-    const ring = this.inputRing();
-    const cap = ring.length;
+    const cap = this.inputRing().length;
+    const store = this.inputStore;
+    const slack = store.length - cap;
     const n = samples.length;
-    let pos = this.exports.get_write_pos();
-    if (n <= cap - pos) {
-      ring.set(samples, pos);
-      pos += n;
-    } else {
-      for (let i = 0; i < n; i++) {
-        ring[pos] = samples[i]!;
-        pos = pos + 1 === cap ? 0 : pos + 1;
-      }
+    if (n > slack) {
+      for (let off = 0; off < n; off += slack) this.pushInput(samples.subarray(off, Math.min(n, off + slack)));
+      return;
     }
-    this.exports.set_write_pos(pos % cap);
+    const pos = this.exports.get_write_pos();
+    store.set(samples, pos);
+    const end = pos + n;
+    if (end > cap) store.copyWithin(0, cap, end);
+    this.exports.set_write_pos(end >= cap ? end - cap : end);
   }
 
   /** A view over a wasm buffer that is rebuilt only after the memory grew; see `F32View`. */

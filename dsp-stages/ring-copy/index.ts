@@ -34,9 +34,14 @@ export const ringCopyStage: StageDescriptor = {
       process(inputs, output) {
         const input = inputs[0]!;
         wasm.pushInput(input);
+        if (input.length > RENDER_QUANTUM_FRAMES) return -2;
         const status = wasm.exports.process_quantum(input.length);
         if (status < 0) return status;
-        if (output) output.set(out.get());
+        if (output) {
+          const readBack = out.get();
+          // a full quantum copies the cached view whole; a short one (CLI tail) needs a sub-view
+          output.set(input.length === readBack.length ? readBack : readBack.subarray(0, input.length));
+        }
         quanta++;
         return 0;
       },

@@ -5,21 +5,45 @@
 import type { ParamValues, StageKernel } from '../types.ts';
 import { numberParam } from '../params.ts';
 
-/** A circular buffer: push at the write position, read the newest samples back. */
+/**
+ * Uint32 views over float arrays, cached by identity: copying through integer views keeps every
+ * bit (a float round trip through JS numbers may quiet a signalling NaN), and the cache means no
+ * allocation while the caller keeps passing the same arrays (the worklet does).
+ */
+class BitView {
+  private source: Float32Array | null = null;
+  private view: Uint32Array = new Uint32Array(0);
+
+  of(arr: Float32Array): Uint32Array {
+    if (arr !== this.source || this.view.buffer !== arr.buffer) {
+      this.source = arr;
+      this.view = new Uint32Array(arr.buffer, arr.byteOffset, arr.length);
+    }
+    return this.view;
+  }
+}
+
+/** A circular buffer: push at the write position, read the newest samples back, bit for bit. */
 export class ReferenceRing {
   readonly buf: Float32Array;
+  private readonly bits: Uint32Array;
+  private readonly inBits = new BitView();
+  private readonly outBits = new BitView();
   writePos = 0;
 
   constructor(capacity: number) {
     if (!(capacity >= 1)) throw new Error(`ring capacity must be at least 1 sample, got ${capacity}`);
     this.buf = new Float32Array(capacity);
+    this.bits = new Uint32Array(this.buf.buffer);
   }
 
   push(samples: Float32Array): void {
-    const cap = this.buf.length;
+    const src = this.inBits.of(samples);
+    const ring = this.bits;
+    const cap = ring.length;
     let pos = this.writePos;
-    for (let i = 0; i < samples.length; i++) {
-      this.buf[pos] = samples[i]!;
+    for (let i = 0; i < src.length; i++) {
+      ring[pos] = src[i]!;
       pos = pos + 1 === cap ? 0 : pos + 1;
     }
     this.writePos = pos;
@@ -27,12 +51,14 @@ export class ReferenceRing {
 
   /** Copies the newest `out.length` samples, oldest first. Returns false if `out` is longer than the ring. */
   readLatest(out: Float32Array): boolean {
-    const cap = this.buf.length;
+    const ring = this.bits;
+    const cap = ring.length;
     const n = out.length;
     if (n > cap) return false;
+    const dst = this.outBits.of(out);
     let pos = (this.writePos + cap - n) % cap;
     for (let i = 0; i < n; i++) {
-      out[i] = this.buf[pos]!;
+      dst[i] = ring[pos]!;
       pos = pos + 1 === cap ? 0 : pos + 1;
     }
     return true;

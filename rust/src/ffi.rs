@@ -12,7 +12,7 @@ use crate::ring_copy::RingCopy;
 use crate::status;
 
 /// Version of this ABI; the host refuses a module whose version it does not know.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 enum Stage {
     None,
@@ -75,6 +75,14 @@ pub unsafe extern "C" fn get_input_ptr() -> *mut f32 {
 #[no_mangle]
 pub unsafe extern "C" fn get_input_capacity() -> usize {
     runtime().map(|rt| rt.input.capacity()).unwrap_or(0)
+}
+
+/// Samples of writable storage past the end of the input ring (see `ring::RING_SLACK`): a host
+/// may write up to this many samples at the write position in one copy, then move the part past
+/// the end to the start. Not part of the seed ABI; an addition.
+#[no_mangle]
+pub extern "C" fn get_input_slack() -> usize {
+    crate::ring::RING_SLACK
 }
 
 /// Current write position of the input ring (0 before `init`).

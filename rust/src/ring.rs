@@ -3,9 +3,16 @@
 //! The host writes samples at `write_pos` (wrapping), then publishes the new position with
 //! `set_write_pos`. Stages read the newest samples, ending at `write_pos`.
 
+/// Samples of storage past the end of the ring. A host writes a whole quantum of up to this many
+/// samples at the write position with one bulk copy, then moves the part that ran past the end to
+/// the start with `copyWithin`: bit-exact (no float round trip) and allocation-free.
+pub const RING_SLACK: usize = 128;
+
 /// A circular buffer whose storage is allocated once, in [`Ring::new`].
 pub struct Ring {
+    /// `capacity + RING_SLACK` samples; only the first `capacity` belong to the ring.
     buf: Vec<f32>,
+    capacity: usize,
     write_pos: usize,
 }
 
@@ -15,11 +22,12 @@ impl Ring {
         if capacity == 0 {
             return None;
         }
-        Some(Ring { buf: vec![0.0; capacity], write_pos: 0 })
+        let len = capacity.checked_add(RING_SLACK)?;
+        Some(Ring { buf: vec![0.0; len], capacity, write_pos: 0 })
     }
 
     pub fn capacity(&self) -> usize {
-        self.buf.len()
+        self.capacity
     }
 
     pub fn write_pos(&self) -> usize {
@@ -28,7 +36,7 @@ impl Ring {
 
     /// Sets the write position; positions past the end wrap. Never fails.
     pub fn set_write_pos(&mut self, pos: usize) {
-        self.write_pos = pos % self.buf.len();
+        self.write_pos = pos % self.capacity;
     }
 
     pub fn as_mut_ptr(&mut self) -> *mut f32 {
@@ -36,13 +44,13 @@ impl Ring {
     }
 
     pub fn as_slice(&self) -> &[f32] {
-        &self.buf
+        &self.buf[..self.capacity]
     }
 
     /// Appends `samples` at the write position (wrapping) and advances it.
     /// Samples beyond the capacity overwrite the oldest; only the last `capacity` are kept.
     pub fn push(&mut self, samples: &[f32]) {
-        let cap = self.buf.len();
+        let cap = self.capacity;
         let samples = if samples.len() > cap { &samples[samples.len() - cap..] } else { samples };
         let first = (cap - self.write_pos).min(samples.len());
         let (head, tail) = samples.split_at(first);
@@ -54,7 +62,7 @@ impl Ring {
     /// Copies the newest `out.len()` samples (those just before the write position, oldest
     /// first) into `out`. Returns `false`, leaving `out` untouched, if `out` is longer than the ring.
     pub fn read_latest(&self, out: &mut [f32]) -> bool {
-        let cap = self.buf.len();
+        let cap = self.capacity;
         let n = out.len();
         if n > cap {
             return false;
