@@ -21,12 +21,15 @@ export function freePort() {
   });
 }
 
-/** Starts the server and waits until it answers; returns { url, stop }. */
-export async function serveStatic({ dir = join(root, 'storybook-static'), port } = {}) {
+/**
+ * Starts the server and waits until it answers; returns { url, stop }. `isolated: false` serves the
+ * same files without COOP/COEP (a plain static host), to test the postMessage fallback.
+ */
+export async function serveStatic({ dir = join(root, 'storybook-static'), port, isolated = true } = {}) {
   const p = port ?? (await freePort());
   const serveBin = join(root, 'node_modules/serve/build/main.js');
   const child = spawn(process.execPath, [serveBin, '--no-clipboard', '--no-port-switching', '-L', '-l', `tcp://127.0.0.1:${p}`,
-    '-c', join(root, 'scripts/serve.json'), dir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    '-c', join(root, isolated ? 'scripts/serve.json' : 'scripts/serve-plain.json'), dir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   let exited = false;
   child.on('exit', () => { exited = true; });
   const url = `http://127.0.0.1:${p}`;

@@ -56,9 +56,17 @@ export async function runStoryTests({ build = true, expectedFailures = false } =
       console.log(`stories: ${ran.length - unexpectedPasses.length} of ${ran.length} expected-failure stories failed as they should`);
       return { passed: ran.length - unexpectedPasses.length, failed: ok ? 0 : Math.max(1, unexpectedPasses.length) };
     }
-    const perf = runPass(server.url, 'perf', ['--includeTags', 'perf', '--excludeTags', 'expected-failure', '--maxWorkers=1']);
-    const rest = runPass(server.url, 'rest', ['--excludeTags', 'perf,expected-failure', '--maxWorkers=2']);
-    return { passed: perf.passed + rest.passed, failed: perf.failed + rest.failed };
+    const perf = runPass(server.url, 'perf', ['--includeTags', 'perf', '--excludeTags', 'expected-failure,no-isolation', '--maxWorkers=1']);
+    const rest = runPass(server.url, 'rest', ['--excludeTags', 'perf,expected-failure,no-isolation', '--maxWorkers=2']);
+    await server.stop();
+    // the same build from a plain static host (no COOP/COEP): the postMessage fallback
+    const plain = await serveStatic({ isolated: false });
+    try {
+      const fallback = runPass(plain.url, 'no-isolation', ['--includeTags', 'no-isolation', '--excludeTags', 'expected-failure', '--maxWorkers=1']);
+      return { passed: perf.passed + rest.passed + fallback.passed, failed: perf.failed + rest.failed + fallback.failed };
+    } finally {
+      await plain.stop();
+    }
   } finally {
     await server.stop();
   }

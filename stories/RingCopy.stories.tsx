@@ -6,7 +6,7 @@ import { SCOPE_CAPACITY_SAMPLES } from '../worklet/layout.ts';
 import { StagebenchRuntime, renderOffline } from '../worklet/host.ts';
 import { whiteNoise, sine, type SourceKind } from '../dsp-stages/signals.ts';
 import { argTypesFromParams, sourceArgTypes } from './support/argTypes.ts';
-import { expectBitExact, expectKernelWithinBudget } from './support/assertions.ts';
+import { expectBitExact, expectKernelWithinBudget, heapAfterGc } from './support/assertions.ts';
 import { reportMeasurement } from './support/report.ts';
 import { expectNoGrowth, expectRealTimeRate, measureLiveWindow } from './support/checks.ts';
 
@@ -145,5 +145,69 @@ export const SilenceInSilenceOut: Story = {
     runtime.readScope(scope);
     expect(scope.every((v) => v === 0), 'scope holds only zeros').toBe(true);
     expect(runtime.telemetry().stageErrors).toBe(0);
+  },
+};
+
+/**
+ * Re-creating the stage 40 times in the same node (as story switches do) leaks nothing: the wasm
+ * heap returns to the same live bytes, linear memory stops growing after the first round (it
+ * grows once to hold the largest ring and never shrinks), one node, at most one timing worker.
+ */
+export const SwitchingStagesLeaksNothing: Story = {
+  play: async ({ args, canvasElement, step }) => {
+    const canvas = within(canvasElement);
+    const runtime = StagebenchRuntime.get();
+    await waitFor(() => expect(canvas.getByTestId('wasm-status')).toHaveTextContent(/^active$/), { timeout: 15_000 });
+    const before = runtime.telemetry();
+    const switchRound = async () => {
+      for (let i = 0; i < 20; i++) await runtime.setStage('ring-copy', { capacity: i % 2 === 0 ? 4096 : 1 << 18 });
+      await runtime.setStage('ring-copy', { capacity: args.capacity });
+    };
+    await step('round 1: 21 switches between ring sizes (memory may grow to the largest ring)', switchRound);
+    const afterFirst = runtime.telemetry();
+    const heap0 = await heapAfterGc();
+    await step('round 2: 21 more switches', switchRound);
+    const after = runtime.telemetry();
+    const heap1 = await heapAfterGc();
+    reportMeasurement({ name: 'wasm live bytes after 42 switches minus before', value: after.wasmLiveBytes - before.wasmLiveBytes, unit: 'bytes', source: 'alloc_live_bytes()' });
+    await step('the wasm heap holds the same bytes, and round 2 did not grow memory', async () => {
+      expect(after.wasmStatus).toBe('active');
+      expect(after.wasmLiveBytes, 'wasm live heap bytes after vs before').toBe(before.wasmLiveBytes);
+      expect(after.wasmMemoryBytes, 'wasm linear memory after round 2 vs after round 1').toBe(afterFirst.wasmMemoryBytes);
+    });
+    await step('one node, at most one timing worker, bounded JS heap', async () => {
+      const res = runtime.resources();
+      expect(res.hasNode).toBe(true);
+      expect(res.timerWorkers).toBeLessThanOrEqual(1);
+      if (heap0 !== null && heap1 !== null) expect(heap1 - heap0, 'JS heap growth over round 2 after GC').toBeLessThan(ringCopyStage.budgets.heapGrowthBytes);
+    });
+  },
+};
+
+/**
+ * Served by a plain static host (no COOP/COEP): no SharedArrayBuffer, so the figures and the scope
+ * arrive by postMessage, and the status bar says so. Runs in its own pass against such a server.
+ */
+export const WithoutSharedArrayBuffer: Story = {
+  tags: ['no-isolation'],
+  play: async ({ canvasElement, step }) => {
+    const canvas = within(canvasElement);
+    const runtime = StagebenchRuntime.get();
+    await step('the page is not cross-origin isolated, and says so', async () => {
+      expect(globalThis.crossOriginIsolated).toBe(false);
+      await waitFor(() => expect(canvas.getByTestId('isolation')).toHaveTextContent(/no SharedArrayBuffer/), { timeout: 10_000 });
+    });
+    await step('wasm still runs and the quanta arrive by postMessage', async () => {
+      await waitFor(() => expect(canvas.getByTestId('wasm-status')).toHaveTextContent(/^active$/), { timeout: 15_000 });
+      const q0 = runtime.quantumCount();
+      await waitFor(() => expect(runtime.quantumCount()).toBeGreaterThan(q0 + 100), { timeout: 10_000 });
+    });
+    await step('the scope shows the tone', async () => {
+      const scope = new Float32Array(1024);
+      await waitFor(() => {
+        runtime.readScope(scope);
+        expect(Math.max(...scope.map(Math.abs))).toBeGreaterThan(0.4);
+      }, { timeout: 5_000 });
+    });
   },
 };

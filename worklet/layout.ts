@@ -36,6 +36,8 @@ export const Ctl = {
   wasmAllocCount: 8,
   /** Increments each time the once-a-second timing figures are published. */
   timingSeq: 9,
+  /** Bytes live on the wasm heap (alloc_live_bytes()): back to the same value after a stage switch = no leak. */
+  wasmLiveBytes: 10,
 } as const;
 export const CONTROL_SLOTS = 16;
 
@@ -135,6 +137,7 @@ export interface TelemetrySnapshot {
   stageErrors: number;
   wasmMemoryBytes: number;
   wasmAllocCount: number;
+  wasmLiveBytes: number;
   timingSeq: number;
   loadMeanPct: number;
   quantaPerSecEma: number;
@@ -154,6 +157,7 @@ export function snapshot(views: TelemetryViews): TelemetrySnapshot {
     stageErrors: Atomics.load(c, Ctl.stageErrors),
     wasmMemoryBytes: Atomics.load(c, Ctl.wasmMemoryBytes),
     wasmAllocCount: Atomics.load(c, Ctl.wasmAllocCount),
+    wasmLiveBytes: Atomics.load(c, Ctl.wasmLiveBytes),
     timingSeq: Atomics.load(c, Ctl.timingSeq),
     loadMeanPct: t[Tim.loadMeanPct]!,
     quantaPerSecEma: t[Tim.quantaPerSecEma]!,

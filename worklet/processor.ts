@@ -130,6 +130,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     if (!this.wasm) return;
     Atomics.store(this.views.control, Ctl.wasmMemoryBytes, this.wasm.memoryBytes());
     Atomics.store(this.views.control, Ctl.wasmAllocCount, this.wasm.exports.alloc_count());
+    Atomics.store(this.views.control, Ctl.wasmLiveBytes, this.wasm.exports.alloc_live_bytes());
   }
 
   override process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {

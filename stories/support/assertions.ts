@@ -41,13 +41,16 @@ export function underTestRunner(): boolean {
 }
 
 /**
- * JS heap in use after a full GC, or null where the browser offers no GC hook (an ordinary
- * browser tab: Chromium needs --js-flags=--expose-gc and --enable-precise-memory-info).
+ * JS heap in use after full GCs, or null where the browser offers no GC hook (an ordinary
+ * browser tab: Chromium needs --js-flags=--expose-gc and --enable-precise-memory-info). Collects
+ * twice with a pause between, so garbage held by pending tasks and promises is gone too.
  */
-export function heapAfterGc(): number | null {
+export async function heapAfterGc(): Promise<number | null> {
   const w = window as unknown as { gc?: () => void };
   const memory = (performance as unknown as { memory?: ChromiumMemory }).memory;
   if (!w.gc || !memory) return null;
+  w.gc();
+  await sleep(100);
   w.gc();
   return memory.usedJSHeapSize;
 }
