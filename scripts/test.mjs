@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// Only Node built-ins and set-up are imported statically: everything else may not be installed yet.
 // `npm test`: set up if needed, then every suite: Rust (cargo test), typecheck, unit (vitest),
 // stories (test-storybook on the static build). Ends with one line: `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
@@ -6,7 +7,6 @@ import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setup, SetupError } from './setup.mjs';
-import { runStoryTests } from './test-stories.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, 'test-results');
@@ -80,6 +80,8 @@ rmSync(join(resultsDir, 'measurements.jsonl'), { force: true });
 await timed('rust', rust);
 await timed('typecheck', typecheck);
 await timed('unit', unit);
+// imported only now: it needs packages that set-up may just have installed
+const { runStoryTests } = await import('./test-stories.mjs');
 await timed('stories', () => runStoryTests({ build: true }));
 
 const passed = suites.reduce((s, x) => s + x.passed, 0);
