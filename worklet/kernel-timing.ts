@@ -9,6 +9,9 @@ import { resolveParams } from '../dsp-stages/params.ts';
 import type { KernelTiming } from './protocol.ts';
 import type { StagebenchWasm } from './wasm.ts';
 
+/** Running time before calibration, ms: long enough for V8 to optimise the kernel's JS glue. */
+const WARM_UP_MS = 100;
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -48,7 +51,10 @@ export function timeKernel(opts: TimeKernelOptions): KernelTiming {
       q = q + 1 === quanta ? 0 : q + 1;
     }
   };
-  // warm up and calibrate: double the batch until it takes at least minBatchMs
+  // warm up first (so the JIT has tiered up: an interpreted first batch would be calibrated far
+  // too short), then double the batch until it takes at least minBatchMs
+  const warmStart = opts.now();
+  while (opts.now() - warmStart < WARM_UP_MS) run(quanta);
   let perBatch = 1;
   for (;;) {
     const t0 = opts.now();
