@@ -56,8 +56,20 @@ export interface StageKernel {
   process(inputs: readonly Float32Array[], output: Float32Array | null): number;
   /** Applies a parameter; the value has been clamped by the caller. */
   setParam(name: string, value: number | string): void;
-  /** Numbers worth showing or printing after processing (peak, counters...). */
+  /** Numbers worth showing or printing after processing (peak, counters...). May allocate: not for the hot path. */
   summary(): Record<string, number | string | boolean>;
+  /** Floats in the stage's visual frame (a spectrum in dB...); 0 or absent when it has none. */
+  readonly visualLength?: number;
+  /** Changes whenever a new visual frame is ready; checked every quantum, so it must not allocate. */
+  visualVersion?(): number;
+  /** Copies the newest visual frame into `out` (visualLength floats) and its live figures into `figures`. Allocation-free. */
+  publish?(out: Float32Array, figures: Float64Array): void;
+}
+
+/** A live figure a stage publishes with each visual frame (peak frequency, peak level...). */
+export interface StageFigure {
+  name: string;
+  unit: string;
 }
 
 export interface StageBudgets {
@@ -78,6 +90,8 @@ export interface StageDescriptor {
   wasmExports: readonly string[];
   params: readonly ParamSpec[];
   budgets: StageBudgets;
+  /** Live figures, in the order `publish` writes them. */
+  figures?: readonly StageFigure[];
   /** Whether the stage writes audio to the worklet's output. */
   hasAudioOutput: boolean;
   /** Creates the stage on the wasm module (which it may re-`init`). Throws with a clear message on failure. */

@@ -16,7 +16,7 @@ const resultsDir = join(root, 'test-results');
 function buildStorybook() {
   console.log('stories: building the static Storybook');
   const res = spawnSync('npx', ['storybook', 'build', '-o', 'storybook-static', '--quiet', '--disable-telemetry'], {
-    cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' },
+    cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
   });
   if (res.status !== 0) throw new Error('storybook build failed (see above)');
 }

@@ -10,7 +10,7 @@ import { setup, SetupError } from './setup.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, 'test-results');
-const env = { ...process.env, FORCE_COLOR: '0', CARGO_TERM_COLOR: 'never' };
+const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CARGO_TERM_COLOR: 'never' };
 const suites = [];
 
 function record(name, passed, failed, seconds) {

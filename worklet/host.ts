@@ -15,6 +15,7 @@ import {
   Ctl,
   createTelemetryBuffer,
   readScope as readScopeRing,
+  readVisual as readVisualFrame,
   snapshot,
   telemetryViews,
   type TelemetrySnapshot,
@@ -87,6 +88,9 @@ export class StagebenchRuntime {
   private views: TelemetryViews;
   private fallbackSnapshot: TelemetrySnapshot | null = null;
   private fallbackScope: Float32Array = new Float32Array(0);
+  private fallbackVisual: Float32Array = new Float32Array(0);
+  private fallbackVisualSeq = 0;
+  private fallbackFigures: Float64Array = new Float64Array(0);
   private source: LiveSource | null = null;
   private sourceSeq = 0;
   private listeners = new Set<Listener>();
@@ -161,6 +165,11 @@ export class StagebenchRuntime {
       case 'telemetry':
         this.fallbackSnapshot = msg.snapshot;
         this.fallbackScope = msg.scope;
+        this.fallbackFigures = msg.figures;
+        if (msg.visual) {
+          this.fallbackVisual = msg.visual;
+          this.fallbackVisualSeq += 2;
+        }
         break;
     }
   }
@@ -258,6 +267,23 @@ export class StagebenchRuntime {
     out.set(src.subarray(src.length - n), out.length - n);
   }
 
+  /**
+   * Copies the stage's newest complete visual frame (a spectrum in dB...) into `out`. Returns its
+   * sequence number (changes with every new frame; -1 when there is none yet) and length.
+   */
+  readVisual(out: Float32Array): { seq: number; length: number } {
+    if (this.state.isolated) return readVisualFrame(this.views, out);
+    const length = Math.min(out.length, this.fallbackVisual.length);
+    if (length === 0) return { seq: -1, length: 0 };
+    out.set(this.fallbackVisual.subarray(0, length));
+    return { seq: this.fallbackVisualSeq, length };
+  }
+
+  /** The stage's live figures, in the order of its descriptor's `figures` (NaN until the first frame). */
+  figures(): Float64Array {
+    return this.state.isolated ? this.views.figures.slice() : this.fallbackFigures.slice();
+  }
+
   quantumCount(): number {
     return this.state.isolated ? Atomics.load(this.views.control, Ctl.quantumCount) : (this.fallbackSnapshot?.quantumCount ?? 0);
   }
@@ -318,6 +344,9 @@ export interface OfflineRender {
   /** The UI scope ring after the render (null without SharedArrayBuffer: the worklet's copy is private). */
   scope: Float32Array | null;
   telemetry: TelemetrySnapshot | null;
+  /** The stage's last visual frame and figures (null without SharedArrayBuffer, or when it has none). */
+  visual: Float32Array | null;
+  figures: Float64Array | null;
   status: 'active' | 'fallback';
   reason: string | null;
 }
@@ -366,10 +395,18 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
   const rendered = await ctx.startRendering();
   node.port.onmessage = null;
   const views = isolated ? telemetryViews(telemetry) : null;
+  let visual: Float32Array | null = null;
+  if (views) {
+    const frame = new Float32Array(views.visual.length);
+    const { length } = readVisualFrame(views, frame);
+    visual = length > 0 ? frame.slice(0, length) : null;
+  }
   return {
     output: rendered.getChannelData(0).slice(),
     scope: views ? views.scope.slice() : null,
     telemetry: views ? snapshot(views) : null,
+    visual,
+    figures: views ? views.figures.slice() : null,
     ...status,
   };
 }

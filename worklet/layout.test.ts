@@ -6,7 +6,12 @@ import {
   LAYOUT_VERSION,
   SCOPE_CAPACITY_SAMPLES,
   TIMING_SLOTS,
+  FIGURE_SLOTS,
+  VISUAL_CAPACITY_FLOATS,
   Tim,
+  beginVisual,
+  endVisual,
+  readVisual,
   createTelemetryBuffer,
   readScope,
   snapshot,
@@ -24,7 +29,7 @@ describe('telemetry buffer', () => {
     const shared = createTelemetryBuffer(true);
     expect(shared).toBeInstanceOf(SharedArrayBuffer);
     expect(shared.byteLength).toBe(telemetryBytes());
-    expect(telemetryBytes()).toBe(CONTROL_SLOTS * 4 + TIMING_SLOTS * 8 + SCOPE_CAPACITY_SAMPLES * 4);
+    expect(telemetryBytes()).toBe(CONTROL_SLOTS * 4 + TIMING_SLOTS * 8 + FIGURE_SLOTS * 8 + (SCOPE_CAPACITY_SAMPLES + VISUAL_CAPACITY_FLOATS) * 4);
     const plain = createTelemetryBuffer(false, 300);
     expect(plain).toBeInstanceOf(ArrayBuffer);
     const views = telemetryViews(plain);
@@ -32,17 +37,42 @@ describe('telemetry buffer', () => {
     expect(views.control[Ctl.version]).toBe(LAYOUT_VERSION);
     expect(views.scope.length).toBe(300);
     expect(views.timing.length).toBe(TIMING_SLOTS);
+    expect(views.visual.length).toBe(VISUAL_CAPACITY_FLOATS);
   });
 
   it('refuses a buffer with the wrong magic', () => {
     const foreign = new ArrayBuffer(telemetryBytes(16));
-    expect(() => telemetryViews(foreign)).toThrow('telemetry buffer has magic 0x0 version 0, expected 0x53424e43 version 1');
+    expect(() => telemetryViews(foreign)).toThrow(`telemetry buffer has magic 0x0 version 0, expected 0x53424e43 version ${LAYOUT_VERSION}`);
   });
 
   it('refuses a buffer with the wrong version', () => {
     const buffer = createTelemetryBuffer(true, 16);
     new Int32Array(buffer, 0, CONTROL_SLOTS)[Ctl.version] = LAYOUT_VERSION + 1;
     expect(() => telemetryViews(buffer)).toThrow(`version ${LAYOUT_VERSION + 1}, expected 0x53424e43 version ${LAYOUT_VERSION}`);
+  });
+});
+
+describe('telemetry buffer size', () => {
+  it('refuses a buffer whose size disagrees with its header', () => {
+    const buffer = createTelemetryBuffer(false, 16, 32);
+    const bigger = new ArrayBuffer(buffer.byteLength + 8);
+    new Uint8Array(bigger).set(new Uint8Array(buffer));
+    expect(() => telemetryViews(bigger)).toThrow(`telemetry buffer is ${buffer.byteLength + 8} bytes, its header describes ${buffer.byteLength}`);
+  });
+});
+
+describe('visual frame', () => {
+  it('reads nothing before the first frame, then the newest complete frame', () => {
+    const views = telemetryViews(createTelemetryBuffer(true, 16, 8));
+    const out = new Float32Array(8);
+    expect(readVisual(views, out)).toEqual({ seq: -1, length: 0 });
+    beginVisual(views);
+    views.visual.set([1, 2, 3]);
+    // a frame being written is not read
+    expect(readVisual(views, out).seq).toBe(-1);
+    endVisual(views, 3);
+    expect(readVisual(views, out)).toEqual({ seq: 2, length: 3 });
+    expect([...out.subarray(0, 3)]).toEqual([1, 2, 3]);
   });
 });
 

@@ -3,18 +3,24 @@
  * on both sides (after ringbuf.js: a static "bytes for capacity" plus views over a buffer the
  * caller passes in).
  *
- *   Int32  control[CONTROL_SLOTS]   Atomics: write position, quantum count, status, counters
- *   Float64 timing[TIMING_SLOTS]    live-load figures (written by the worklet once a second)
- *   Float32 scope[scopeCapacity]    the UI scope ring
+ *   Int32   control[CONTROL_SLOTS]   Atomics: write position, quantum count, status, counters
+ *   Float64 timing[TIMING_SLOTS]     live-load figures (written by the worklet once a second)
+ *   Float64 figures[FIGURE_SLOTS]    the stage's live figures (peak Hz, peak dB...), in the
+ *                                    order of its descriptor's `figures`
+ *   Float32 scope[scopeCapacity]     the UI scope ring
+ *   Float32 visual[visualCapacity]   the stage's newest visual frame (a spectrum in dB...),
+ *                                    published under a sequence lock (Ctl.visualSeq)
  *
- * Safe on the real-time thread: `writeScope` and the Atomics stores allocate nothing.
+ * Safe on the real-time thread: `writeScope`, `publishVisual` and the Atomics stores allocate nothing.
  */
 
 export const LAYOUT_MAGIC = 0x53424e43; // "SBNC"
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 /** UI scope ring: 128 × 256 samples (about 0.68 s at 48 kHz). */
 export const SCOPE_CAPACITY_SAMPLES = 128 * 256;
+/** Visual frame capacity, floats: a 32k FFT's 16,385 bins with room for larger frames. */
+export const VISUAL_CAPACITY_FLOATS = 1 << 16;
 
 /** Int32 control slots (indices). */
 export const Ctl = {
@@ -38,6 +44,14 @@ export const Ctl = {
   timingSeq: 9,
   /** Bytes live on the wasm heap (alloc_live_bytes()): back to the same value after a stage switch = no leak. */
   wasmLiveBytes: 10,
+  /** Capacity of the scope ring, samples (fixed at creation). */
+  scopeCapacity: 11,
+  /** Capacity of the visual region, floats (fixed at creation). */
+  visualCapacity: 12,
+  /** Sequence lock of the visual frame: odd while the worklet writes it, even when complete. */
+  visualSeq: 13,
+  /** Floats in the current visual frame (0: the stage has none). */
+  visualLength: 14,
 } as const;
 export const CONTROL_SLOTS = 16;
 
@@ -55,6 +69,7 @@ export const Tim = {
   sampleRate: 4,
 } as const;
 export const TIMING_SLOTS = 8;
+export const FIGURE_SLOTS = 16;
 
 export const WASM_STATUS = ['loading', 'active', 'fallback'] as const;
 export type WasmStatus = (typeof WASM_STATUS)[number];
@@ -62,11 +77,15 @@ export type WasmStatus = (typeof WASM_STATUS)[number];
 export interface TelemetryViews {
   control: Int32Array;
   timing: Float64Array;
+  figures: Float64Array;
   scope: Float32Array;
+  visual: Float32Array;
 }
 
-export function telemetryBytes(scopeCapacity = SCOPE_CAPACITY_SAMPLES): number {
-  return CONTROL_SLOTS * 4 + TIMING_SLOTS * 8 + scopeCapacity * 4;
+const HEADER_BYTES = CONTROL_SLOTS * 4 + TIMING_SLOTS * 8 + FIGURE_SLOTS * 8;
+
+export function telemetryBytes(scopeCapacity = SCOPE_CAPACITY_SAMPLES, visualCapacity = VISUAL_CAPACITY_FLOATS): number {
+  return HEADER_BYTES + (scopeCapacity + visualCapacity) * 4;
 }
 
 /** Views over a buffer made by `createTelemetryBuffer` (any side). Throws on a foreign buffer. */
@@ -78,23 +97,63 @@ export function telemetryViews(buffer: SharedArrayBuffer | ArrayBuffer): Telemet
         `expected 0x${LAYOUT_MAGIC.toString(16)} version ${LAYOUT_VERSION}`,
     );
   }
+  const scopeCapacity = control[Ctl.scopeCapacity]!;
+  const visualCapacity = control[Ctl.visualCapacity]!;
+  if (buffer.byteLength !== telemetryBytes(scopeCapacity, visualCapacity)) {
+    throw new Error(`telemetry buffer is ${buffer.byteLength} bytes, its header describes ${telemetryBytes(scopeCapacity, visualCapacity)}`);
+  }
   const timing = new Float64Array(buffer, CONTROL_SLOTS * 4, TIMING_SLOTS);
-  const scopeOffset = CONTROL_SLOTS * 4 + TIMING_SLOTS * 8;
-  const scope = new Float32Array(buffer, scopeOffset, (buffer.byteLength - scopeOffset) / 4);
-  return { control, timing, scope };
+  const figures = new Float64Array(buffer, CONTROL_SLOTS * 4 + TIMING_SLOTS * 8, FIGURE_SLOTS);
+  const scope = new Float32Array(buffer, HEADER_BYTES, scopeCapacity);
+  const visual = new Float32Array(buffer, HEADER_BYTES + scopeCapacity * 4, visualCapacity);
+  return { control, timing, figures, scope, visual };
 }
 
 /**
  * A telemetry buffer: shared when the page is cross-origin isolated, else a plain ArrayBuffer
  * that the worklet keeps to itself and mirrors to the UI by postMessage.
  */
-export function createTelemetryBuffer(shared: boolean, scopeCapacity = SCOPE_CAPACITY_SAMPLES): SharedArrayBuffer | ArrayBuffer {
-  const bytes = telemetryBytes(scopeCapacity);
+export function createTelemetryBuffer(
+  shared: boolean,
+  scopeCapacity = SCOPE_CAPACITY_SAMPLES,
+  visualCapacity = VISUAL_CAPACITY_FLOATS,
+): SharedArrayBuffer | ArrayBuffer {
+  const bytes = telemetryBytes(scopeCapacity, visualCapacity);
   const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
   const control = new Int32Array(buffer, 0, CONTROL_SLOTS);
   control[Ctl.magic] = LAYOUT_MAGIC;
   control[Ctl.version] = LAYOUT_VERSION;
+  control[Ctl.scopeCapacity] = scopeCapacity;
+  control[Ctl.visualCapacity] = visualCapacity;
   return buffer;
+}
+
+/**
+ * Publishes a visual frame: `fill` writes `length` floats into `target` (a view over the visual
+ * region the caller made once). Sequence lock: odd while writing, even when done. Real-time safe.
+ */
+export function beginVisual(views: TelemetryViews): void {
+  Atomics.add(views.control, Ctl.visualSeq, 1);
+}
+
+export function endVisual(views: TelemetryViews, length: number): void {
+  Atomics.store(views.control, Ctl.visualLength, length);
+  Atomics.add(views.control, Ctl.visualSeq, 1);
+}
+
+/**
+ * Copies the newest complete visual frame into `out` (UI side). Returns its sequence number (even),
+ * or -1 if no complete frame could be read (none yet, or the worklet kept writing during 4 tries).
+ */
+export function readVisual(views: TelemetryViews, out: Float32Array): { seq: number; length: number } {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const seq = Atomics.load(views.control, Ctl.visualSeq);
+    if (seq === 0 || seq % 2 === 1) continue;
+    const length = Math.min(Atomics.load(views.control, Ctl.visualLength), out.length);
+    out.set(views.visual.subarray(0, length));
+    if (Atomics.load(views.control, Ctl.visualSeq) === seq) return { seq, length };
+  }
+  return { seq: -1, length: 0 };
 }
 
 /** Appends one quantum to the scope ring and publishes the new write position. Real-time safe. */
@@ -139,6 +198,7 @@ export interface TelemetrySnapshot {
   wasmAllocCount: number;
   wasmLiveBytes: number;
   timingSeq: number;
+  visualSeq: number;
   loadMeanPct: number;
   quantaPerSecEma: number;
   audioClockDriftMs: number;
@@ -159,6 +219,7 @@ export function snapshot(views: TelemetryViews): TelemetrySnapshot {
     wasmAllocCount: Atomics.load(c, Ctl.wasmAllocCount),
     wasmLiveBytes: Atomics.load(c, Ctl.wasmLiveBytes),
     timingSeq: Atomics.load(c, Ctl.timingSeq),
+    visualSeq: Atomics.load(c, Ctl.visualSeq),
     loadMeanPct: t[Tim.loadMeanPct]!,
     quantaPerSecEma: t[Tim.quantaPerSecEma]!,
     audioClockDriftMs: t[Tim.audioClockDriftMs]!,

@@ -13,7 +13,7 @@
 import type { ParamValues, StageKernel, StageDescriptor } from '../dsp-stages/types.ts';
 import { getStage } from '../dsp-stages/registry.ts';
 import { clampParam, resolveParams } from '../dsp-stages/params.ts';
-import { Ctl, Tim, readScope, snapshot, telemetryViews, writeScope, type TelemetryViews } from './layout.ts';
+import { Ctl, Tim, beginVisual, endVisual, readScope, snapshot, telemetryViews, writeScope, type TelemetryViews } from './layout.ts';
 import { PROCESSOR_NAME, type FromProcessor, type ProcessorOptions, type ToProcessor } from './protocol.ts';
 import { instantiateStagebench, statusMessage, type StagebenchWasm } from './wasm.ts';
 
@@ -39,6 +39,10 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private startAudioTime = 0;
   private lastPostMs = 0;
   private lastStageErrorPosted = 0;
+  /** The visual region cut to the current stage's frame length (made at setStage, not per quantum). */
+  private visualTarget: Float32Array = new Float32Array(0);
+  private lastVisualVersion = -1;
+  private lastPostedVisualSeq = -1;
 
   constructor(options: AudioWorkletNodeOptions) {
     super(options);
@@ -119,6 +123,11 @@ class StagebenchProcessor extends AudioWorkletProcessor {
         return;
       }
     }
+    const visualLength = Math.min(this.kernel.visualLength ?? 0, this.views.visual.length);
+    this.visualTarget = this.views.visual.subarray(0, visualLength);
+    this.lastVisualVersion = -1;
+    Atomics.store(this.views.control, Ctl.visualLength, 0);
+    this.views.figures.fill(NaN);
     const active = this.kernel.backend === 'wasm';
     Atomics.store(this.views.control, Ctl.wasmStatus, active ? 1 : 2);
     this.resetTelemetry();
@@ -144,6 +153,12 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     if (kernel) {
       const status = kernel.process(ins, this.stage?.hasAudioOutput ? out : null);
       if (status < 0) this.onStageError(status);
+      else if (kernel.publish && kernel.visualVersion && kernel.visualVersion() !== this.lastVisualVersion) {
+        this.lastVisualVersion = kernel.visualVersion();
+        beginVisual(this.views);
+        kernel.publish(this.visualTarget, this.views.figures);
+        endVisual(this.views, this.visualTarget.length);
+      }
     }
     if (out && outputs[0]) {
       // mirror channel 0 to any further output channels
@@ -195,7 +210,11 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       this.lastPostMs = t1;
       const scope = new Float32Array(FALLBACK_SCOPE_SAMPLES);
       readScope(this.views, scope);
-      this.post({ type: 'telemetry', snapshot: snapshot(this.views), scope });
+      // the visual frame and figures travel only when they changed since the last post
+      const visualSeq = Atomics.load(this.views.control, Ctl.visualSeq);
+      const visual = visualSeq !== this.lastPostedVisualSeq ? this.visualTarget.slice() : null;
+      this.lastPostedVisualSeq = visualSeq;
+      this.post({ type: 'telemetry', snapshot: snapshot(this.views), scope, visual, figures: this.views.figures.slice() });
     }
   }
 }

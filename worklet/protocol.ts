@@ -25,7 +25,7 @@ export type FromProcessor =
   | { type: 'status'; stage: string; status: 'active' | 'fallback'; reason: string | null }
   | { type: 'stage-error'; stage: string; message: string }
   /** Only without SharedArrayBuffer: figures at most every 50 ms, with the newest scope samples. */
-  | { type: 'telemetry'; snapshot: TelemetrySnapshot; scope: Float32Array };
+  | { type: 'telemetry'; snapshot: TelemetrySnapshot; scope: Float32Array; visual: Float32Array | null; figures: Float64Array };
 
 /** Kernel timing: per-quantum cost from batch means, performance.now() in a worker. */
 export interface KernelTiming {
