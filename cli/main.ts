@@ -31,7 +31,7 @@ const processIo: CliIo = {
 
 function describeParam(p: ParamSpec): string {
   const range = p.kind === 'number'
-    ? `${p.min}..${p.max}${p.unit ? ` ${p.unit}` : ''}, default ${p.default}${p.integer ? ', whole number' : ''}`
+    ? `${p.values ? `one of ${p.values.join(', ')}` : `${p.min}..${p.max}`}${p.unit ? ` ${p.unit}` : ''}, default ${p.default}${p.integer ? ', whole number' : ''}`
     : `one of ${p.options.join(', ')}; default ${p.default}`;
   return `      ${p.name}  (${range})  ${p.description}`;
 }

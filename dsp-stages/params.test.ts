@@ -114,3 +114,25 @@ describe('formatClampNote and numberParam', () => {
     expect(() => numberParam({}, 'missing')).toThrow('parameter missing is not a number');
   });
 });
+
+describe('clampParam with allowed values', () => {
+  const size = {
+    kind: 'number', name: 'size', label: 'Size', unit: 'samples', min: 512, max: 32768, step: 1,
+    default: 32768, integer: true, values: [512, 1024, 2048, 4096, 8192, 16384, 32768], description: 'FFT size.',
+  } as const;
+
+  it('keeps an allowed value without a note', () => {
+    expect(clampParam(size, 4096)).toEqual({ value: 4096, note: null });
+  });
+
+  it('snaps an in-range value to the nearest allowed one, with a note', () => {
+    const r = clampParam(size, 5000);
+    expect(r.value).toBe(4096);
+    expect(r.note?.reason).toBe('not one of 512, 1024, 2048, 4096, 8192, 16384, 32768');
+  });
+
+  it('clamps out of range first, then snaps', () => {
+    expect(clampParam(size, 100000).value).toBe(32768);
+    expect(clampParam(size, 1).note?.reason).toMatch(/below minimum 512/);
+  });
+});

@@ -25,6 +25,13 @@ export function clampParam(spec: ParamSpec, given: unknown): { value: number | s
   }
   let value = Math.min(spec.max, Math.max(spec.min, n));
   if (spec.integer) value = Math.round(value);
+  if (spec.values && spec.values.length > 0) {
+    const nearest = spec.values.reduce((best, v) => (Math.abs(v - value) < Math.abs(best - value) ? v : best));
+    if (nearest !== value && value === n) {
+      return { value: nearest, note: { name: spec.name, given, used: nearest, reason: `not one of ${spec.values.join(', ')}` } };
+    }
+    value = nearest;
+  }
   if (value === n) return { value, note: null };
   const reason = n < spec.min ? `below minimum ${spec.min} ${spec.unit}`.trim()
     : n > spec.max ? `above maximum ${spec.max} ${spec.unit}`.trim()

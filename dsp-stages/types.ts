@@ -19,6 +19,8 @@ export interface NumberParam {
   default: number;
   /** Whether the value must be a whole number. */
   integer?: boolean;
+  /** The only values allowed (e.g. FFT sizes); others snap to the nearest one, with a note. */
+  values?: readonly number[];
   description: string;
 }
 

@@ -5,7 +5,15 @@ import { SOURCE_KINDS } from '../../dsp-stages/signals.ts';
 export function argTypesFromParams(specs: readonly ParamSpec[]): Record<string, object> {
   const out: Record<string, object> = {};
   for (const spec of specs) {
-    out[spec.name] = spec.kind === 'number'
+    out[spec.name] = spec.kind === 'number' && spec.values
+      ? {
+          name: `${spec.label} (${spec.unit})`,
+          description: `${spec.description} One of ${spec.values.join(', ')} ${spec.unit}.`,
+          options: spec.values,
+          control: { type: 'select' },
+          table: { category: 'Stage' },
+        }
+      : spec.kind === 'number'
       ? {
           name: `${spec.label} (${spec.unit})`,
           description: `${spec.description} Range ${spec.min}…${spec.max} ${spec.unit}.`,
