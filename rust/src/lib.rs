@@ -16,8 +16,11 @@
 
 pub mod alloc_counter;
 pub mod ffi;
+pub mod fft;
+pub mod fft_stage;
 pub mod ring;
 pub mod ring_copy;
+pub mod window;
 
 /// Status codes returned by the C ABI: `0` is ok, negative values are errors.
 pub mod status {
