@@ -1,9 +1,11 @@
 /** Every stage, by id: the worklet, the timing worker, the CLI and the bench look stages up here. */
 import type { StageDescriptor } from './types.ts';
 import { ringCopyStage } from './ring-copy/index.ts';
+import { fftStage } from './fft/index.ts';
 
 export const STAGES: Readonly<Record<string, StageDescriptor>> = {
   [ringCopyStage.id]: ringCopyStage,
+  [fftStage.id]: fftStage,
 };
 
 export function getStage(id: string): StageDescriptor {

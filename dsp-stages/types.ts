@@ -80,6 +80,11 @@ export interface StageBudgets {
    * worker). Asserted by play functions; set with headroom for a noisy 2-core CI machine.
    */
   kernelP99Us: number;
+  /**
+   * Cost of single quanta timed one by one, p99, µs: for stages with periodic work (an FFT every
+   * hop), proof that no single quantum carries more than its share. Absent: not asserted.
+   */
+  quantumP99Us?: number;
   /** Main-thread JS heap growth allowed over the live check, in bytes (after GC). */
   heapGrowthBytes: number;
 }

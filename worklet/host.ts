@@ -292,7 +292,7 @@ export class StagebenchRuntime {
    * Times the current stage's kernel in a worker (performance.now()) on the same wasm bytes and
    * the current source's signal. Never runs two measurements at once.
    */
-  async measureKernel(opts: { batches?: number; minBatchMs?: number } = {}): Promise<KernelTiming> {
+  async measureKernel(opts: { batches?: number; minBatchMs?: number; singleQuanta?: number } = {}): Promise<KernelTiming> {
     await this.ready;
     const stage = this.state.stage;
     if (!stage) throw new Error('no stage selected');
@@ -320,6 +320,7 @@ export class StagebenchRuntime {
         input: signal,
         batches: opts.batches ?? 200,
         minBatchMs: opts.minBatchMs ?? 1,
+        singleQuanta: opts.singleQuanta ?? 2000,
       });
     });
   }

@@ -21,6 +21,7 @@ self.onmessage = (event: MessageEvent<ToTimer>) => {
       input: msg.input,
       batches: msg.batches,
       minBatchMs: msg.minBatchMs,
+      singleQuanta: msg.singleQuanta,
       now: () => performance.now(),
       clock: 'performance.now() in a Web Worker',
     });

@@ -26,6 +26,8 @@ export interface TimeKernelOptions {
   input: Float32Array;
   batches: number;
   minBatchMs: number;
+  /** Quanta to time one by one after the batches (default 2000; 0 to skip). */
+  singleQuanta?: number;
   now: () => number;
   /** Names the clock for the display, e.g. 'performance.now() in a Web Worker'. */
   clock: string;
@@ -70,6 +72,18 @@ export function timeKernel(opts: TimeKernelOptions): KernelTiming {
     run(perBatch);
     samplesUs.push(((opts.now() - t0) * 1000) / perBatch);
   }
+  const singleUs: number[] = [];
+  for (let i = 0; i < (opts.singleQuanta ?? 2000); i++) {
+    const t0 = opts.now();
+    run(1);
+    singleUs.push((opts.now() - t0) * 1000);
+  }
+  const sortedSingle = [...singleUs].sort((a, b) => a - b);
+  let resolutionUs = Infinity;
+  for (let i = 1; i < sortedSingle.length; i++) {
+    const d = sortedSingle[i]! - sortedSingle[i - 1]!;
+    if (d > 1e-6 && d < resolutionUs) resolutionUs = d;
+  }
   const sorted = [...samplesUs].sort((a, b) => a - b);
   return {
     stage: stage.id,
@@ -81,6 +95,13 @@ export function timeKernel(opts: TimeKernelOptions): KernelTiming {
     p95Us: percentile(sorted, 95),
     p99Us: percentile(sorted, 99),
     deadlineUs: (RENDER_QUANTUM_FRAMES / opts.sampleRate) * 1e6,
+    singleQuantum: {
+      count: singleUs.length,
+      p50Us: percentile(sortedSingle, 50),
+      p99Us: percentile(sortedSingle, 99),
+      maxUs: sortedSingle.length > 0 ? sortedSingle[sortedSingle.length - 1]! : NaN,
+      resolutionUs: Number.isFinite(resolutionUs) ? resolutionUs : NaN,
+    },
     allocationsDuringRun: (opts.wasm?.exports.alloc_count() ?? 0) - allocBefore,
     memoryGrowthBytes: (opts.wasm?.memoryBytes() ?? 0) - memBefore,
   };

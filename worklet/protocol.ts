@@ -41,6 +41,11 @@ export interface KernelTiming {
   p99Us: number;
   /** 128 / sampleRate in µs. */
   deadlineUs: number;
+  /**
+   * Quanta timed one by one (clock resolution permitting: about 5 µs when cross-origin isolated):
+   * shows whether a single quantum carries more than its share of periodic work (an FFT every hop).
+   */
+  singleQuantum: { count: number; p50Us: number; p99Us: number; maxUs: number; resolutionUs: number };
   /** Wasm heap allocations during all the timed batches (0 means the hot path allocated nothing). */
   allocationsDuringRun: number;
   /** Wasm linear-memory growth during the timed batches, bytes. */
@@ -59,6 +64,8 @@ export type ToTimer =
       input: Float32Array;
       batches: number;
       minBatchMs: number;
+      /** Quanta to time one by one after the batches (0 to skip). */
+      singleQuanta: number;
     };
 
 export type FromTimer =

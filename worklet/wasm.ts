@@ -26,6 +26,23 @@ export interface StagebenchExports {
   ring_copy_output_ptr(): number;
   alloc_count(): number;
   alloc_live_bytes(): number;
+  // spectrum stage (rust/src/fft_stage.rs)
+  fft_create(size: number, window: number, beta: number): number;
+  fft_process(): number;
+  fft_begin(): number;
+  fft_step(): number;
+  fft_set_window(window: number, beta: number): number;
+  fft_size(): number;
+  fft_spectrum_ptr(): number;
+  fft_db_ptr(): number;
+  fft_peak_bin(): number;
+  fft_peak_db(): number;
+  fft_transform(inPtr: number, outPtr: number): number;
+  fft_selftest(): number;
+  fft_simd_enabled(): number;
+  /** Allocates `n` f32 in wasm memory for a host-owned buffer (benchmarks, CLI); freed by `scratch_free`. */
+  scratch_alloc(n: number): number;
+  scratch_free(ptr: number, n: number): void;
 }
 
 /** Status codes of rust/src/lib.rs `status`. */

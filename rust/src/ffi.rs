@@ -246,6 +246,37 @@ pub extern "C" fn fft_process() -> i32 {
     }
 }
 
+/// Starts a stepped analysis of the newest `size` samples of the input ring (snapshot and
+/// window; an analysis in progress is abandoned): the work of [`fft_process`] spread over
+/// [`fft_step`] calls, so a host can give each audio quantum a slice. Returns 0, `NO_STAGE`,
+/// `NOT_INITIALISED`, or `BAD_ARGUMENT` if the ring is shorter than `size`. Never allocates.
+#[no_mangle]
+pub extern "C" fn fft_begin() -> i32 {
+    match runtime() {
+        Some(Runtime { input, stage: Stage::Fft(stage) }) => {
+            if stage.begin(input) {
+                status::OK
+            } else {
+                status::BAD_ARGUMENT
+            }
+        }
+        Some(_) => status::NO_STAGE,
+        None => status::NOT_INITIALISED,
+    }
+}
+
+/// Runs the next slice of the analysis started by [`fft_begin`] (one FFT pass, the dB
+/// conversion, or a chunk of a Newton step). Returns how many slices at most remain: 0 once the
+/// spectrum, dB and peak are complete (or when no analysis is in progress); negative status
+/// codes as for [`fft_begin`]. Never allocates.
+#[no_mangle]
+pub extern "C" fn fft_step() -> i32 {
+    match fft_stage() {
+        Some(stage) => stage.step() as i32,
+        None => no_fft_status(),
+    }
+}
+
 /// Recomputes the active FFT stage's window (allocates nothing). `window` and `beta` as in
 /// [`fft_create`]: `BAD_PARAM` for an unknown window or a NaN or infinite beta (nothing
 /// changes); finite betas are clamped to 0..=20.
@@ -416,8 +447,8 @@ pub extern "C" fn fft_selftest() -> i32 {
 
         // DTFT sums at a fractional frequency.
         let omega = -2.0 * core::f64::consts::PI * (n as f64 / 7.0 + 0.37) / n as f64;
-        let sa = dtft_sums_scalar(&input, omega);
-        let sb = dtft_sums(&input, omega);
+        let sa = dtft_sums_scalar(&input, omega, 4096.0);
+        let sb = dtft_sums(&input, omega, 4096.0);
         for j in 0..3 {
             let mag = sa[2 * j].hypot(sa[2 * j + 1]).max(1e-300);
             let diff = (sa[2 * j] - sb[2 * j]).hypot(sa[2 * j + 1] - sb[2 * j + 1]);
@@ -430,6 +461,31 @@ pub extern "C" fn fft_selftest() -> i32 {
         n *= 2;
     }
     status::OK
+}
+
+/// Allocates `n` zeroed floats on the wasm heap for a host-owned buffer (benchmark inputs, CLI
+/// frames) and returns the pointer, or null for `n == 0`. Free it with [`scratch_free`] and the
+/// same `n`. Allocates: not for the audio thread.
+#[no_mangle]
+pub extern "C" fn scratch_alloc(n: usize) -> *mut f32 {
+    if n == 0 {
+        return core::ptr::null_mut();
+    }
+    let mut v = vec![0.0f32; n].into_boxed_slice();
+    let ptr = v.as_mut_ptr();
+    core::mem::forget(v);
+    ptr
+}
+
+/// Frees a buffer from [`scratch_alloc`].
+///
+/// # Safety
+/// `ptr` and `n` must come from one `scratch_alloc(n)` call, and be freed once.
+#[no_mangle]
+pub unsafe extern "C" fn scratch_free(ptr: *mut f32, n: usize) {
+    if !ptr.is_null() && n > 0 {
+        drop(Box::from_raw(core::ptr::slice_from_raw_parts_mut(ptr, n)));
+    }
 }
 
 /// Heap allocations made by this module so far (wasm32 only; 0 natively). The host samples it

@@ -286,10 +286,37 @@ impl RealFft {
         }
     }
 
+    /// Steps of a stepped transform ([`RealFft::process_step`]): one per radix pass, plus the
+    /// real-FFT post-processing. Eight at N = 32768.
+    pub fn steps(&self) -> usize {
+        self.n_passes + 1
+    }
+
+    /// Runs step `i` (`0 .. steps()`) of the transform of `input` into `out`; running every step
+    /// in order is exactly [`RealFft::process`] (the work buffer carries the state between
+    /// steps, so `input` must stay unchanged until the last one). Lets a host spread one
+    /// transform over several audio quanta. Returns `false`, touching nothing, if a length or
+    /// `i` is wrong. Never allocates.
+    pub fn process_step(&mut self, i: usize, input: &[f32], out: &mut [f32]) -> bool {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        {
+            self.step_simd(i, input, out)
+        }
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+        {
+            self.step_scalar(i, input, out)
+        }
+    }
+
     /// [`RealFft::process`] on the portable scalar path (bit-identical to the SIMD path).
     pub fn process_scalar(&mut self, input: &[f32], out: &mut [f32]) -> bool {
+        (0..self.steps()).all(|i| self.step_scalar(i, input, out))
+    }
+
+    /// One step of the scalar path: pass `i`, or the post-processing when `i == n_passes`.
+    fn step_scalar(&mut self, i: usize, input: &[f32], out: &mut [f32]) -> bool {
         let half = self.n / 2;
-        if input.len() != self.n || out.len() != self.n + 2 {
+        if input.len() != self.n || out.len() != self.n + 2 || i > self.n_passes {
             return false;
         }
         // The scalar path uses the work buffer split and unpadded: [a_re | a_im | b_re | b_im].
@@ -300,46 +327,54 @@ impl RealFft {
         let (a, b) = work.split_at_mut(2 * half);
         let (ar, ai) = a.split_at_mut(half);
         let (br, bi) = b.split_at_mut(half);
-        // After pass i the data is in `a` for even i, in `b` for odd i.
-        let mut in_a = false;
-        for (i, pass) in self.passes.iter().take(self.n_passes).enumerate() {
-            let tw = self.tw.get(pass.tw..).unwrap_or(&[]);
-            if i == 0 {
-                scalar::first(input, ar, ai, tw, pass.m);
-                in_a = true;
-                continue;
-            }
-            let (xr, xi, yr, yi) = if in_a {
-                (&*ar, &*ai, &mut *br, &mut *bi)
-            } else {
-                (&*br, &*bi, &mut *ar, &mut *ai)
-            };
-            match pass.kind {
-                PassKind::Middle => scalar::middle(xr, xi, yr, yi, tw, pass.m, pass.s),
-                PassKind::Last4 => scalar::last4(xr, xi, yr, yi),
-                PassKind::Last2 => scalar::last2(xr, xi, yr, yi),
-                PassKind::First => {}
-            }
-            in_a = !in_a;
+        // Pass 0 writes `a`; pass j >= 1 reads where pass j - 1 wrote, so after pass j the data
+        // is in `a` for even j and in `b` for odd j.
+        let prev_in_a = i >= 1 && (i - 1) % 2 == 0;
+        if i == self.n_passes {
+            let (zr, zi) = if prev_in_a { (&*ar, &*ai) } else { (&*br, &*bi) };
+            scalar::post(zr, zi, &self.post, out);
+            return true;
         }
-        let (zr, zi) = if in_a { (&*ar, &*ai) } else { (&*br, &*bi) };
-        scalar::post(zr, zi, &self.post, out);
+        let pass = self.passes[i];
+        let tw = self.tw.get(pass.tw..).unwrap_or(&[]);
+        if i == 0 {
+            scalar::first(input, ar, ai, tw, pass.m);
+            return true;
+        }
+        let (xr, xi, yr, yi) = if prev_in_a {
+            (&*ar, &*ai, &mut *br, &mut *bi)
+        } else {
+            (&*br, &*bi, &mut *ar, &mut *ai)
+        };
+        match pass.kind {
+            PassKind::Middle => scalar::middle(xr, xi, yr, yi, tw, pass.m, pass.s),
+            PassKind::Last4 => scalar::last4(xr, xi, yr, yi),
+            PassKind::Last2 => scalar::last2(xr, xi, yr, yi),
+            PassKind::First => {}
+        }
         true
     }
 
     /// [`RealFft::process`] on the SIMD128 path.
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     pub fn process_simd(&mut self, input: &[f32], out: &mut [f32]) -> bool {
+        (0..self.steps()).all(|i| self.step_simd(i, input, out))
+    }
+
+    /// One step of the SIMD128 path: pass `i`, or the post-processing when `i == n_passes`.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    fn step_simd(&mut self, i: usize, input: &[f32], out: &mut [f32]) -> bool {
         let half = self.n / 2;
         let sh = self.pad_shift;
         let region = region_len(half, sh);
-        if input.len() != self.n || out.len() != self.n + 2 || self.work.len() < 2 * region {
+        if input.len() != self.n || out.len() != self.n + 2 || self.work.len() < 2 * region || i > self.n_passes {
             return false;
         }
         if self.post.len() != half {
             return false;
         }
         let base = self.work.as_mut_ptr();
+        let prev_in_a = i >= 1 && (i - 1) % 2 == 0;
         // SAFETY: `work` holds two regions of `region_len(half, sh)` floats (checked above): two
         // disjoint blocked buffers, each holding elements 0..half below `blk(half, sh)`. The
         // input holds 2 * half floats and the output 2 * half + 2. Each pass's twiddle range was
@@ -348,28 +383,27 @@ impl RealFft {
         unsafe {
             let a = base;
             let b = base.add(region);
-            let mut in_a = false;
-            for (i, pass) in self.passes.iter().take(self.n_passes).enumerate() {
-                if !tw_fits(pass, self.tw.len()) {
-                    return false;
-                }
-                let tw = self.tw.as_ptr().add(pass.tw);
-                if i == 0 {
-                    simd::first(input.as_ptr(), a, tw, pass.m, sh);
-                    in_a = true;
-                    continue;
-                }
-                let (x, y) = if in_a { (a, b) } else { (b, a) };
-                match pass.kind {
-                    PassKind::Middle => simd::middle(x, y, tw, pass.m, pass.s, sh),
-                    PassKind::Last4 => simd::last4(x, y, pass.s, sh),
-                    PassKind::Last2 => simd::last2(x, y, pass.s, sh),
-                    PassKind::First => {}
-                }
-                in_a = !in_a;
+            if i == self.n_passes {
+                let z = if prev_in_a { a } else { b };
+                simd::post(z, self.post.as_ptr(), out.as_mut_ptr(), half, sh);
+                return true;
             }
-            let z = if in_a { a } else { b };
-            simd::post(z, self.post.as_ptr(), out.as_mut_ptr(), half, sh);
+            let pass = self.passes[i];
+            if !tw_fits(&pass, self.tw.len()) {
+                return false;
+            }
+            let tw = self.tw.as_ptr().add(pass.tw);
+            if i == 0 {
+                simd::first(input.as_ptr(), a, tw, pass.m, sh);
+                return true;
+            }
+            let (x, y) = if prev_in_a { (a, b) } else { (b, a) };
+            match pass.kind {
+                PassKind::Middle => simd::middle(x, y, tw, pass.m, pass.s, sh),
+                PassKind::Last4 => simd::last4(x, y, pass.s, sh),
+                PassKind::Last2 => simd::last2(x, y, pass.s, sh),
+                PassKind::First => {}
+            }
         }
         true
     }

@@ -62,6 +62,16 @@ pub struct FftStage {
     peak_bin: f64,
     peak_db: f32,
     newton_steps: usize,
+    // State of a stepped analysis (see `begin` and `step`).
+    phase: Phase,
+    /// `inv_ref2` of the window the current frame was multiplied by.
+    frame_inv_ref2: f64,
+    best: usize,
+    best_db: f32,
+    f: f64,
+    ln_peak: f64,
+    evaluations: usize,
+    sums: [f64; 6],
 }
 
 impl FftStage {
@@ -84,6 +94,14 @@ impl FftStage {
             peak_bin: 0.0,
             peak_db: DB_FLOOR,
             newton_steps: NEWTON_STEPS,
+            phase: Phase::Idle,
+            frame_inv_ref2: 1.0,
+            best: 1,
+            best_db: f32::NEG_INFINITY,
+            f: 0.0,
+            ln_peak: f64::NEG_INFINITY,
+            evaluations: 0,
+            sums: [0.0; 6],
         };
         if stage.set_window(kind, beta) {
             Some(stage)
@@ -172,13 +190,13 @@ impl FftStage {
         self.fft.process(input, &mut self.spectrum)
     }
 
-    /// Analyses the newest `N` samples of `ring`. Returns `false` if the ring is shorter than
-    /// `N`. Never allocates.
+    /// Analyses the newest `N` samples of `ring` at once (`begin` then every `step`). Returns
+    /// `false` if the ring is shorter than `N`. Never allocates.
     pub fn process(&mut self, ring: &Ring) -> bool {
-        if !ring.read_latest(&mut self.frame) {
+        if !self.begin(ring) {
             return false;
         }
-        self.analyse();
+        while self.step() > 0 {}
         true
     }
 
@@ -188,22 +206,123 @@ impl FftStage {
             return false;
         }
         self.frame.copy_from_slice(samples);
-        self.analyse();
+        self.start_analysis();
+        while self.step() > 0 {}
         true
     }
 
-    /// Window, FFT, dB and peak over `self.frame` (overwritten by the windowed frame).
-    fn analyse(&mut self) {
+    /// Starts a stepped analysis of the newest `N` samples of `ring`: snapshots and windows
+    /// them (an analysis still in progress is abandoned). Then call [`FftStage::step`] until it
+    /// returns 0; the results ([`FftStage::spectrum`], `db`, `peak_bin`, `peak_db`) are
+    /// complete only then. Returns `false` if the ring is shorter than `N`. Never allocates.
+    pub fn begin(&mut self, ring: &Ring) -> bool {
+        if !ring.read_latest(&mut self.frame) {
+            return false;
+        }
+        self.start_analysis();
+        true
+    }
+
+    fn start_analysis(&mut self) {
         for (x, w) in self.frame.iter_mut().zip(self.window.iter()) {
             *x *= *w;
         }
-        self.fft.process(&self.frame, &mut self.spectrum);
+        self.frame_inv_ref2 = self.inv_ref2;
+        self.phase = Phase::Fft(0);
+    }
 
-        let best = spectrum_to_db(&self.spectrum, self.inv_ref2 as f32, &mut self.db);
-        let (bin, ln_p) = self.refine_peak(best);
-        self.peak_bin = bin;
-        let db = DB_PER_NEPER_POWER * (ln_p + self.inv_ref2.ln());
+    /// Whether a stepped analysis is in progress.
+    pub fn busy(&self) -> bool {
+        !matches!(self.phase, Phase::Idle)
+    }
+
+    /// Runs the next slice of the analysis: one FFT pass, the dB conversion of a chunk of bins
+    /// (the last one with the parabolic peak fit), or one chunk of `DTFT_CHUNK` samples of a Newton step's DTFT sums. Each slice is
+    /// a fraction of the whole (at N = 32768: eight FFT slices, nine dB slices and four per
+    /// Newton step). Returns how many slices at most remain (0 when the analysis is complete or none
+    /// was begun). Never allocates.
+    pub fn step(&mut self) -> usize {
+        let fft_steps = self.fft.steps();
+        let chunks = (self.frame.len() + DTFT_CHUNK - 1) / DTFT_CHUNK;
+        let bins = self.db.len();
+        let db_chunks = (bins + DB_CHUNK - 1) / DB_CHUNK;
+        let newton_steps = self.newton_steps;
+        let newton_left = move |evaluations: usize, chunk: usize| newton_steps.saturating_sub(evaluations) * chunks - chunk;
+        match self.phase {
+            Phase::Idle => 0,
+            Phase::Fft(i) => {
+                self.fft.process_step(i, &self.frame, &mut self.spectrum);
+                self.phase = if i + 1 < fft_steps { Phase::Fft(i + 1) } else { Phase::Db(0) };
+                fft_steps - i + db_chunks + self.newton_steps * chunks
+            }
+            Phase::Db(c) => {
+                // dB of bins [start, end), and the strongest bin so far (DC excluded; the first
+                // on ties, as a single scan from bin 1 would find)
+                let start = c * DB_CHUNK;
+                let end = (start + DB_CHUNK).min(bins);
+                if c == 0 {
+                    self.best = 1;
+                    self.best_db = f32::NEG_INFINITY;
+                }
+                if let (Some(spec), Some(db)) = (self.spectrum.get(2 * start..2 * end), self.db.get_mut(start..end)) {
+                    // the strongest of the chunk's bins 1.. comes back; its bin 0 is checked here
+                    // (except the DC bin), first, so that ties keep the lower bin
+                    let local = spectrum_to_db(spec, self.frame_inv_ref2 as f32, db);
+                    let first = if start == 0 { None } else { Some(0) };
+                    for i in first.into_iter().chain(Some(local)) {
+                        if let Some(&v) = db.get(i) {
+                            if v > self.best_db {
+                                self.best_db = v;
+                                self.best = start + i;
+                            }
+                        }
+                    }
+                }
+                if end < bins {
+                    self.phase = Phase::Db(c + 1);
+                    return db_chunks - c - 1 + self.newton_steps * chunks;
+                }
+                let best = self.best;
+                self.parabolic_fit(best);
+                if self.newton_steps == 0 || !(self.bin_power(best) > 0.0) {
+                    self.finish();
+                    return 0;
+                }
+                self.evaluations = 0;
+                self.sums = [0.0; 6];
+                self.phase = Phase::Newton(0);
+                newton_left(0, 0)
+            }
+            Phase::Newton(chunk) => {
+                let n = self.frame.len();
+                let omega = -2.0 * core::f64::consts::PI * self.f / n as f64;
+                let start = chunk * DTFT_CHUNK;
+                let end = (start + DTFT_CHUNK).min(n);
+                if let Some(x) = self.frame.get(start..end) {
+                    add_sums(&mut self.sums, dtft_sums(x, omega, start as f64));
+                }
+                if end < n {
+                    self.phase = Phase::Newton(chunk + 1);
+                    return newton_left(self.evaluations, chunk + 1);
+                }
+                self.evaluations += 1;
+                if self.newton_update() && self.evaluations < self.newton_steps {
+                    self.sums = [0.0; 6];
+                    self.phase = Phase::Newton(0);
+                    return newton_left(self.evaluations, 0);
+                }
+                self.finish();
+                0
+            }
+        }
+    }
+
+    /// Stores the finished peak and ends the analysis.
+    fn finish(&mut self) {
+        self.peak_bin = self.f;
+        let db = DB_PER_NEPER_POWER * (self.ln_peak + self.frame_inv_ref2.ln());
         self.peak_db = if db.is_finite() { db.max(DB_FLOOR as f64) as f32 } else { DB_FLOOR };
+        self.phase = Phase::Idle;
     }
 
     /// Power `|X(k)|^2` of bin `k` in f64 (0 outside the spectrum).
@@ -214,58 +333,77 @@ impl FftStage {
         }
     }
 
-    /// Fractional bin and natural log of the DTFT power at the peak near bin `k` (`1 <= k <= N/2`).
-    fn refine_peak(&self, k: usize) -> (f64, f64) {
+    /// Parabola through the log-power of bins `k-1, k, k+1` around the strongest bin `k`
+    /// (`1 <= k <= N/2`): the starting point of the Newton steps. At the Nyquist bin the
+    /// spectrum is mirrored (|X(N/2+1)| = |X(N/2-1)|), so the vertex is N/2 itself.
+    fn parabolic_fit(&mut self, k: usize) {
         let half = self.frame.len() / 2;
+        self.best = k;
+        self.f = k as f64;
         let p0 = self.bin_power(k);
         if !(p0 > 0.0) {
-            return (k as f64, f64::NEG_INFINITY);
+            self.ln_peak = f64::NEG_INFINITY;
+            return;
         }
-        // Parabola through the log-power of k-1, k, k+1. At the Nyquist bin the spectrum is
-        // mirrored (|X(N/2+1)| = |X(N/2-1)|), so the vertex is N/2 itself.
         let pm = self.bin_power(k - 1);
         let pp = if k < half { self.bin_power(k + 1) } else { pm };
-        let mut f = k as f64;
-        let mut ln_peak = p0.ln();
+        self.ln_peak = p0.ln();
         if pm > 0.0 && pp > 0.0 {
             let (ym, y0, yp) = (pm.ln(), p0.ln(), pp.ln());
             let curv = ym - 2.0 * y0 + yp;
             if curv < 0.0 {
                 let d = (0.5 * (ym - yp) / curv).clamp(-0.5, 0.5);
-                f += d;
-                ln_peak = y0 - 0.25 * (ym - yp) * d;
+                self.f += d;
+                self.ln_peak = y0 - 0.25 * (ym - yp) * d;
             }
         }
-        // Newton steps on P(f) = |sum_n w x(n) e^{-2 pi i f n / N}|^2, the exact windowed
-        // spectrum between bins: f <- f - P'(f) / P''(f), accepted only while P'' < 0 and the
-        // estimate stays within one bin of the strongest bin. The level is the quadratic model's
-        // maximum, P - P'^2 / (2 P''). A step below 0.02 bin leaves an error of order 1e-4 bin
-        // (Newton converges quadratically), so one evaluation suffices for Kaiser and Hann,
-        // whose parabola is within 0.016 bin; the rectangular window may take more.
-        let mut evaluations = 0;
-        while evaluations < self.newton_steps {
-            evaluations += 1;
-            let (p, d1, d2) = dtft_power_derivatives(&self.frame, f);
-            if !(p > 0.0) || !(d2 < 0.0) {
-                break;
-            }
-            let step = -d1 / d2;
-            let next = f + step;
-            if !next.is_finite() || (next - k as f64).abs() > 1.0 || next > half as f64 {
-                break;
-            }
-            f = next;
-            let peak = p + 0.5 * d1 * step; // = P - P'^2 / (2 P'')
-            if peak > 0.0 {
-                ln_peak = peak.ln();
-            }
-            if step.abs() < 0.02 {
-                break;
-            }
+    }
+
+    /// One Newton step on P(f) = |sum_n w x(n) e^{-2 pi i f n / N}|^2 from the completed sums,
+    /// the exact windowed spectrum between bins: f <- f - P'(f) / P''(f), accepted only while
+    /// P'' < 0 and the estimate stays within one bin of the strongest bin. The level is the
+    /// quadratic model's maximum, P - P'^2 / (2 P''). A step below 0.02 bin leaves an error of
+    /// order 1e-4 bin (Newton converges quadratically), so one evaluation suffices for Kaiser
+    /// and Hann, whose parabola is within 0.016 bin; the rectangular window may take more.
+    /// Returns whether another step is worth taking.
+    fn newton_update(&mut self) -> bool {
+        let half = self.frame.len() / 2;
+        let (p, d1, d2) = power_derivatives_from_sums(&self.sums, self.frame.len());
+        if !(p > 0.0) || !(d2 < 0.0) {
+            return false;
         }
-        (f, ln_peak)
+        let step = -d1 / d2;
+        let next = self.f + step;
+        if !next.is_finite() || (next - self.best as f64).abs() > 1.0 || next > half as f64 {
+            return false;
+        }
+        self.f = next;
+        let peak = p + 0.5 * d1 * step; // = P - P'^2 / (2 P'')
+        if peak > 0.0 {
+            self.ln_peak = peak.ln();
+        }
+        step.abs() >= 0.02
     }
 }
+
+/// Where a stepped analysis is.
+#[derive(Clone, Copy, Debug)]
+enum Phase {
+    Idle,
+    /// The next FFT step to run.
+    Fft(usize),
+    /// dB conversion of the next chunk of bins, then (after the last) the parabolic fit.
+    Db(usize),
+    /// The next chunk of the current Newton step's DTFT sums.
+    Newton(usize),
+}
+
+/// Bins converted to dB per slice of a stepped analysis (nine slices at N = 32768).
+pub const DB_CHUNK: usize = 2048;
+
+/// Samples of the DTFT sums per slice of a stepped analysis (four slices per Newton step at
+/// N = 32768, each about as costly as one FFT pass).
+pub const DTFT_CHUNK: usize = 8192;
 
 /// `P(f) = |S(f)|^2` with `S(f) = sum_n x(n) e^{-2 pi i f n / N}`, and its first two
 /// derivatives in `f`, in f64. One O(N) pass (SIMD `f64x2` in wasm): four interleaved
@@ -273,9 +411,22 @@ impl FftStage {
 /// per step (an `f64` recurrence drifts by about `n * 1e-16`, far below what the peak needs, so
 /// it is never re-anchored).
 pub fn dtft_power_derivatives(x: &[f32], f: f64) -> (f64, f64, f64) {
-    let n = x.len();
-    let omega = -2.0 * core::f64::consts::PI * f / n as f64;
-    let s = dtft_sums(x, omega);
+    let omega = -2.0 * core::f64::consts::PI * f / x.len() as f64;
+    let mut s = [0.0f64; 6];
+    for (c, chunk) in x.chunks(DTFT_CHUNK).enumerate() {
+        add_sums(&mut s, dtft_sums(chunk, omega, (c * DTFT_CHUNK) as f64));
+    }
+    power_derivatives_from_sums(&s, x.len())
+}
+
+fn add_sums(acc: &mut [f64; 6], s: [f64; 6]) {
+    for (a, v) in acc.iter_mut().zip(s.iter()) {
+        *a += *v;
+    }
+}
+
+/// `(P, P', P'')` at the frequency whose six DTFT sums over a frame of `n` samples are `s`.
+fn power_derivatives_from_sums(s: &[f64; 6], n: usize) -> (f64, f64, f64) {
     // c = d/df of the exponent = -2 pi i / N = -i a: S' = c S1 = (a S1i, -a S1r), S'' = c^2 S2.
     let a = 2.0 * core::f64::consts::PI / n as f64;
     let (d1r, d1i) = (a * s[3], -a * s[2]);
@@ -287,32 +438,33 @@ pub fn dtft_power_derivatives(x: &[f32], f: f64) -> (f64, f64, f64) {
     (p, p1, p2)
 }
 
-/// `[S0r, S0i, S1r, S1i, S2r, S2i]` with `S_j = sum_n n^j x(n) e^{i omega n}`: the sums behind
-/// [`dtft_power_derivatives`]. SIMD in wasm, [`dtft_sums_scalar`] otherwise.
-pub fn dtft_sums(x: &[f32], omega: f64) -> [f64; 6] {
+/// `[S0r, S0i, S1r, S1i, S2r, S2i]` with `S_j = sum_n t^j x(n) e^{i omega t}`, `t = t0 + n`:
+/// the sums behind [`dtft_power_derivatives`] over a chunk of a frame that starts at sample
+/// `t0`. SIMD in wasm, [`dtft_sums_scalar`] otherwise.
+pub fn dtft_sums(x: &[f32], omega: f64, t0: f64) -> [f64; 6] {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        simd::dtft_sums(x, omega)
+        simd::dtft_sums(x, omega, t0)
     }
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     {
-        dtft_sums_scalar(x, omega)
+        dtft_sums_scalar(x, omega, t0)
     }
 }
 
 /// The six DTFT sums of [`dtft_power_derivatives`], scalar: four rotation chains (samples
 /// `4i + j`), the tail (fewer than 4 samples) directly.
-pub fn dtft_sums_scalar(x: &[f32], omega: f64) -> [f64; 6] {
+pub fn dtft_sums_scalar(x: &[f32], omega: f64, t0: f64) -> [f64; 6] {
     let (step_i, step_r) = (4.0 * omega).sin_cos();
     let mut er = [0.0f64; 4];
     let mut ei = [0.0f64; 4];
     for j in 0..4 {
-        let (s, c) = (omega * j as f64).sin_cos();
+        let (s, c) = (omega * (t0 + j as f64)).sin_cos();
         er[j] = c;
         ei[j] = s;
     }
     let mut acc = [0.0f64; 6];
-    let mut t = 0.0f64;
+    let mut t = t0;
     let mut chunks = x.chunks_exact(4);
     for chunk in &mut chunks {
         for j in 0..4 {
@@ -506,17 +658,17 @@ mod simd {
 
     /// The six DTFT sums of `super::dtft_power_derivatives`: lanes hold samples `4i + {0, 1}`
     /// and `4i + {2, 3}`, two independent rotation chains advanced by `e^{4 i omega}`.
-    pub(super) fn dtft_sums(x: &[f32], omega: f64) -> [f64; 6] {
+    pub(super) fn dtft_sums(x: &[f32], omega: f64, t0: f64) -> [f64; 6] {
         let (si, sr) = (4.0 * omega).sin_cos();
         let (step_r, step_i) = (f64x2_splat(sr), f64x2_splat(si));
-        let cis = |j: f64| (omega * j).sin_cos();
+        let cis = |j: f64| (omega * (t0 + j)).sin_cos();
         let (s0, c0) = cis(0.0);
         let (s1, c1) = cis(1.0);
         let (s2, c2) = cis(2.0);
         let (s3, c3) = cis(3.0);
         let (mut ar, mut ai) = (f64x2(c0, c1), f64x2(s0, s1));
         let (mut br, mut bi) = (f64x2(c2, c3), f64x2(s2, s3));
-        let (mut ta, mut tb) = (f64x2(0.0, 1.0), f64x2(2.0, 3.0));
+        let (mut ta, mut tb) = (f64x2(t0, t0 + 1.0), f64x2(t0 + 2.0, t0 + 3.0));
         let four = f64x2_splat(4.0);
         let zero = f64x2_splat(0.0);
         let (mut s0r, mut s0i, mut s1r, mut s1i, mut s2r, mut s2i) = (zero, zero, zero, zero, zero, zero);
@@ -550,7 +702,7 @@ mod simd {
         let h = |v: v128| f64x2_extract_lane::<0>(v) + f64x2_extract_lane::<1>(v);
         let mut acc = [h(s0r), h(s0i), h(s1r), h(s1i), h(s2r), h(s2i)];
         for (j, &v) in x.iter().enumerate().skip(full) {
-            let t = j as f64;
+            let t = t0 + j as f64;
             let (s, c) = (omega * t).sin_cos();
             let (wr, wi) = (v as f64 * c, v as f64 * s);
             acc[0] += wr;

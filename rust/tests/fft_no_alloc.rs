@@ -65,6 +65,9 @@ fn fft_abi_statuses_and_no_allocation_in_process() {
 
         // A scratch output for fft_transform, allocated before counting.
         let mut out = vec![0.0f32; n + 2];
+        // Copies of the one-shot analysis, to compare the stepped one with (allocated before counting).
+        let mut full_spectrum = vec![0.0f32; n + 2];
+        let mut full_db = vec![0.0f32; n / 2 + 1];
         let before = ALLOC.allocations();
         for hop in 0..40 {
             for _ in 0..8 {
@@ -75,6 +78,31 @@ fn fft_abi_statuses_and_no_allocation_in_process() {
             let hz = fft_peak_bin() * 48000.0 / n as f64;
             assert!((hz - 1000.0).abs() < 0.01, "hop {}: {} Hz", hop, hz);
             assert!(fft_peak_db().abs() < 0.01);
+            if hop % 4 == 1 {
+                // The same frame analysed in slices (fft_begin, then fft_step until 0) gives
+                // bit-identical results, in a bounded number of slices.
+                full_spectrum.copy_from_slice(std::slice::from_raw_parts(fft_spectrum_ptr(), n + 2));
+                full_db.copy_from_slice(std::slice::from_raw_parts(fft_db_ptr(), n / 2 + 1));
+                let (bin, db) = (fft_peak_bin(), fft_peak_db());
+                assert_eq!(fft_begin(), status::OK);
+                let mut slices = 0;
+                let mut last = i32::MAX;
+                loop {
+                    let left = fft_step();
+                    slices += 1;
+                    assert!(left >= 0 && left < last, "slice {}: {} left after {}", slices, left, last);
+                    last = left;
+                    if left == 0 {
+                        break;
+                    }
+                }
+                assert!(slices <= 64, "{} slices", slices);
+                assert_eq!(fft_step(), 0, "no analysis in progress");
+                assert_eq!(std::slice::from_raw_parts(fft_spectrum_ptr(), n + 2), &full_spectrum[..]);
+                assert_eq!(std::slice::from_raw_parts(fft_db_ptr(), n / 2 + 1), &full_db[..]);
+                assert_eq!(fft_peak_bin().to_bits(), bin.to_bits());
+                assert_eq!(fft_peak_db().to_bits(), db.to_bits());
+            }
             if hop % 10 == 0 {
                 // Hann and Kaiser of several betas (the peak checks above hold for them).
                 let window = if hop % 20 == 0 { 2 } else { 1 };
@@ -96,6 +124,8 @@ fn fft_abi_statuses_and_no_allocation_in_process() {
         // Another stage replaces it.
         assert_eq!(ring_copy_create(128), status::OK);
         assert_eq!(fft_process(), status::NO_STAGE);
+        assert_eq!(fft_begin(), status::NO_STAGE);
+        assert_eq!(fft_step(), status::NO_STAGE);
         assert_eq!(fft_size(), 0);
     }
 }
