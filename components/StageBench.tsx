@@ -131,7 +131,13 @@ export function StageBench({ stage, params, source, autoStart = true, children, 
       )}
       <StatusBar runtime={runtime} />
       <Scope runtime={runtime} />
-      <TimingHistogram timing={timing} budgetUs={stage.budgets.kernelP99Us} measuring={measuring} onMeasure={() => void measure()} />
+      <TimingHistogram
+        timing={timing}
+        budgetUs={stage.budgets.kernelP99Us}
+        quantumBudgetUs={stage.budgets.quantumP99Us}
+        measuring={measuring}
+        onMeasure={() => void measure()}
+      />
       {children}
     </div>
   );

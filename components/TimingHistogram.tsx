@@ -14,6 +14,8 @@ export interface TimingHistogramProps {
   timing: KernelTiming | null;
   /** Allowed p99 kernel cost per quantum, µs. */
   budgetUs: number;
+  /** Allowed p99 of single quanta timed one by one, µs (stages with periodic work); absent: not shown as a budget. */
+  quantumBudgetUs?: number;
   measuring?: boolean;
   onMeasure?: () => void;
   width?: number;
@@ -83,7 +85,7 @@ function placeLabels(items: readonly { key: string; x: number; text: string }[],
   return placed;
 }
 
-export function TimingHistogram({ timing, budgetUs, measuring = false, onMeasure, width = 640, height = 220 }: TimingHistogramProps) {
+export function TimingHistogram({ timing, budgetUs, quantumBudgetUs, measuring = false, onMeasure, width = 640, height = 220 }: TimingHistogramProps) {
   const measureButton = onMeasure && (
     <button type="button" onClick={onMeasure} disabled={measuring} aria-busy={measuring} style={{ ...button, opacity: measuring ? 0.6 : 1 }}>
       {measuring ? 'Measuring…' : 'Measure kernel'}
@@ -97,7 +99,7 @@ export function TimingHistogram({ timing, budgetUs, measuring = false, onMeasure
         {measureButton}
       </div>
       {timing ? (
-        <TimingBody timing={timing} budgetUs={budgetUs} width={width} height={height} />
+        <TimingBody timing={timing} budgetUs={budgetUs} quantumBudgetUs={quantumBudgetUs} width={width} height={height} />
       ) : (
         <p role="status" style={{ ...panel, margin: 0, color: colors.muted }}>
           {measuring
@@ -109,7 +111,19 @@ export function TimingHistogram({ timing, budgetUs, measuring = false, onMeasure
   );
 }
 
-function TimingBody({ timing, budgetUs, width, height }: { timing: KernelTiming; budgetUs: number; width: number; height: number }) {
+function TimingBody({
+  timing,
+  budgetUs,
+  quantumBudgetUs,
+  width,
+  height,
+}: {
+  timing: KernelTiming;
+  budgetUs: number;
+  quantumBudgetUs: number | undefined;
+  width: number;
+  height: number;
+}) {
   const plotW = Math.max(10, width - MARGIN.left - MARGIN.right);
   const plotH = Math.max(10, height - MARGIN.top - MARGIN.bottom);
   const hist = useMemo(() => histogram(timing.samplesUs), [timing.samplesUs]);
@@ -260,6 +274,23 @@ function TimingBody({ timing, budgetUs, width, height }: { timing: KernelTiming;
             <td style={num}>{fmtUs(timing.deadlineUs)}</td>
             <td style={num}>{fmtPct(100)}</td>
             <td style={clockCell}>128 frames / sample rate (audio clock)</td>
+          </tr>
+          <tr style={{ color: quantumBudgetUs !== undefined && timing.singleQuantum.p99Us >= quantumBudgetUs ? colors.danger : undefined }}>
+            <th scope="row" style={cell}>single quantum p99</th>
+            <td style={num}>
+              <span data-testid="quantum-p99" data-value={timing.singleQuantum.p99Us}>{fmtUs(timing.singleQuantum.p99Us, false)}</span> µs
+            </td>
+            <td style={num}>{fmtDeadlinePct(timing.singleQuantum.p99Us)}</td>
+            <td style={clockCell}>
+              {fmtCount(timing.singleQuantum.count)} quanta timed one by one, {timing.clock} (resolution ≈{' '}
+              {fmtUs(timing.singleQuantum.resolutionUs)}){quantumBudgetUs !== undefined ? `; budget ${fmtUs(quantumBudgetUs)}` : ''}
+            </td>
+          </tr>
+          <tr>
+            <th scope="row" style={cell}>single quantum max</th>
+            <td style={num}>{fmtUs(timing.singleQuantum.maxUs)}</td>
+            <td style={num}>{fmtDeadlinePct(timing.singleQuantum.maxUs)}</td>
+            <td style={clockCell}>worst of those quanta (includes preemption by the OS)</td>
           </tr>
           <tr>
             <th scope="row" style={cell}>quanta per batch</th>

@@ -47,6 +47,7 @@ export const fftStage: StageDescriptor = {
     const db = wasm.view(() => wasm.exports.fft_db_ptr(), size / 2 + 1);
     const spectrum = wasm.view(() => wasm.exports.fft_spectrum_ptr(), size + 2);
     const quantaPerHop = hop / 128;
+    const spread = params.spread !== 'off';
     let sinceHop = 0;
     let stepping = false;
     /** Slices per quantum, so that an analysis ends within its hop (1 at N = 32768, hop N/4). */
@@ -76,6 +77,12 @@ export const fftStage: StageDescriptor = {
           // an analysis still running at the next hop is completed first, never dropped
           const r = advance(Number.MAX_SAFE_INTEGER);
           if (r < 0) return r;
+          if (!spread) {
+            const p = wasm.exports.fft_process();
+            if (p < 0) return p;
+            version++;
+            return 0;
+          }
           const b = wasm.exports.fft_begin();
           if (b < 0) return b;
           stepping = true;

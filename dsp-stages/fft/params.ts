@@ -51,6 +51,15 @@ export const fftParams = [
     integer: true,
     description: 'Samples between transforms; 0 means N/4.',
   },
+  {
+    kind: 'choice',
+    name: 'spread',
+    label: 'Spread analysis over the hop',
+    unit: '',
+    options: ['on', 'off'],
+    default: 'on',
+    description: 'on: the analysis runs in slices over the quanta after each hop; off: all of it in the hop quantum (to compare).',
+  },
 ] as const satisfies readonly ParamSpec[];
 
 /** Window ids of the C ABI (`fft_create`, `fft_set_window`). */
