@@ -5,7 +5,7 @@
 //   --expected-failures   run only the expected-failure stories; pass when every one fails
 //   --no-build            reuse storybook-static
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from './serve-static.mjs';
@@ -44,6 +44,7 @@ function runPass(url, name, args, env = {}) {
 
 export async function runStoryTests({ build = true, expectedFailures = false } = {}) {
   mkdirSync(resultsDir, { recursive: true });
+  rmSync(join(resultsDir, 'measurements.jsonl'), { force: true });
   if (build || !existsSync(join(root, 'storybook-static/index.html'))) buildStorybook();
   const server = await serveStatic();
   try {

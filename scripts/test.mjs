@@ -76,7 +76,6 @@ try {
   process.exit(1);
 }
 mkdirSync(resultsDir, { recursive: true });
-rmSync(join(resultsDir, 'measurements.jsonl'), { force: true });
 await timed('rust', rust);
 await timed('typecheck', typecheck);
 await timed('unit', unit);

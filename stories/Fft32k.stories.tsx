@@ -1,0 +1,185 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, waitFor, within } from 'storybook/test';
+import { StageBench } from '../components/StageBench.tsx';
+import { Spectrum } from '../components/Spectrum.tsx';
+import { fftStage } from '../dsp-stages/fft/index.ts';
+import { hopSamples, type FftWindow } from '../dsp-stages/fft/params.ts';
+import { coherentGain, periodicWindow } from '../dsp-stages/fft/reference.ts';
+import { sine, whiteNoise, type SourceKind } from '../dsp-stages/signals.ts';
+import { StagebenchRuntime, renderOffline } from '../worklet/host.ts';
+import { argTypesFromParams, sourceArgTypes } from './support/argTypes.ts';
+import { expectKernelWithinBudget } from './support/assertions.ts';
+import { expectNoGrowth, expectRealTimeRate, measureLiveWindow } from './support/checks.ts';
+import { reportMeasurement } from './support/report.ts';
+
+interface FftArgs {
+  source: SourceKind;
+  frequencyHz: number;
+  levelDb: number;
+  size: number;
+  window: FftWindow;
+  beta: number;
+  hop: number;
+  spread: 'on' | 'off';
+  floorDb: number;
+}
+
+function FftWorkbench(args: FftArgs) {
+  const params = { size: args.size, window: args.window, beta: args.beta, hop: args.hop, spread: args.spread };
+  return (
+    <StageBench stage={fftStage} params={params} source={{ kind: args.source, frequencyHz: args.frequencyHz, levelDb: args.levelDb }}>
+      <Spectrum runtime={StagebenchRuntime.get()} fftSize={args.size} floorDb={args.floorDb} peakFigures={{ hz: 0, db: 1 }} />
+    </StageBench>
+  );
+}
+
+const meta = {
+  title: 'DSP Stages/FFT 32k',
+  component: FftWorkbench,
+  args: { source: 'sine', frequencyHz: 1000, levelDb: -6, size: 32768, window: 'kaiser', beta: 9, hop: 0, spread: 'on', floorDb: -140 },
+  argTypes: {
+    ...sourceArgTypes,
+    ...argTypesFromParams(fftStage.params),
+    floorDb: { name: 'dB floor (dB)', control: { type: 'range', min: -200, max: -40, step: 10 }, table: { category: 'Display' } },
+  },
+  parameters: {
+    docs: {
+      description: {
+        component:
+          'Windowed real FFT of the newest N samples every hop, with the magnitude in dBFS and the strongest peak ' +
+          'refined to a fraction of a bin. The analysis runs in slices over the quanta after each hop, so no ' +
+          'quantum carries more than its share. See the docs page for the transform, the windows and the choice of beta.',
+      },
+    },
+  },
+} satisfies Meta<typeof FftWorkbench>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+const RATE = 48_000;
+const N = 32768;
+const HOP = hopSamples(N, 0);
+/** Seven hops plus 40 quanta: the analysis begun at the 7th hop (sample 57,344) has finished by the end. */
+const FRAMES = 7 * HOP + 40 * 128;
+const FRAME_END = 7 * HOP;
+
+async function renderSpectrum(input: Float32Array, params: Record<string, number | string>, wasmBytes?: ArrayBuffer) {
+  const r = await renderOffline({
+    stage: 'fft',
+    params: { size: N, window: 'kaiser', beta: 9, hop: 0, spread: 'on', ...params },
+    input,
+    sampleRate: RATE,
+    ...(wasmBytes ? { wasmBytes } : {}),
+  });
+  expect(r.visual, 'a spectrum frame was published').not.toBeNull();
+  const visual = r.visual!;
+  return { ...r, db: visual.subarray(0, N / 2 + 1), spectrum: visual.subarray(N / 2 + 1, N / 2 + 1 + N + 2), peakHz: r.figures![0]!, peakDb: r.figures![1]! };
+}
+
+/** A live 1 kHz tone: the spectrum peak, the real-time rate, no growth, and both timing budgets. */
+export const LiveToneAt1kHz: Story = {
+  name: 'Live tone at 1 kHz',
+  tags: ['perf'],
+  play: async ({ canvasElement, step }) => {
+    const canvas = within(canvasElement);
+    const runtime = StagebenchRuntime.get();
+    await step('wasm is active and audio runs', async () => {
+      await waitFor(() => expect(canvas.getByTestId('wasm-status')).toHaveTextContent(/^active$/), { timeout: 15_000 });
+      await waitFor(() => expect(runtime.ctx.state).toBe('running'), { timeout: 10_000 });
+    });
+    await step('the live spectrum peaks at 1 kHz', async () => {
+      await waitFor(() => expect(Math.abs(runtime.figures()[0]! - 1000)).toBeLessThan(0.5), { timeout: 10_000 });
+      reportMeasurement({ name: 'live peak', value: runtime.figures()[0]!, unit: 'Hz', source: 'wasm spectrum, OscillatorNode at 1 kHz' });
+    });
+    await step(`kernel p99 under ${fftStage.budgets.kernelP99Us} µs; single-quantum p99 under ${fftStage.budgets.quantumP99Us} µs`, async () => {
+      const timing = await runtime.measureKernel({ singleQuanta: 4000 });
+      expect(timing.backend).toBe('wasm');
+      reportMeasurement({ name: 'kernel p99 (batch means)', value: timing.p99Us, unit: 'µs', source: timing.clock });
+      reportMeasurement({ name: 'single-quantum p99', value: timing.singleQuantum.p99Us, unit: 'µs', source: timing.clock });
+      reportMeasurement({ name: 'single-quantum max', value: timing.singleQuantum.maxUs, unit: 'µs', source: timing.clock });
+      expectKernelWithinBudget(timing, fftStage.budgets.kernelP99Us);
+      expect(timing.singleQuantum.p99Us, `single-quantum p99 ${timing.singleQuantum.p99Us.toFixed(1)} µs`).toBeLessThan(fftStage.budgets.quantumP99Us!);
+      expect(timing.allocationsDuringRun, 'wasm allocations during timed batches').toBe(0);
+    });
+    await step('quanta/s within 5 % of sampleRate/128 over 2 s; no heap growth', async () => {
+      const live = await measureLiveWindow(runtime, 2);
+      reportMeasurement({ name: 'quanta/s', value: live.quantaPerSec, unit: `/s (expected ${live.expectedQuantaPerSec.toFixed(1)})`, source: 'SharedArrayBuffer counter over performance.now()' });
+      expectRealTimeRate(live, 0.05);
+      expectNoGrowth(live, fftStage.budgets.heapGrowthBytes);
+    });
+  },
+};
+
+/** 1000.37 Hz lies between bins (1.465 Hz apart at N = 32768): the refined peak is within 0.05 Hz. */
+export const PeakBetweenBinsWithin005Hz: Story = {
+  args: { frequencyHz: 1000.37 },
+  play: async ({ step }) => {
+    const r = await renderSpectrum(sine(FRAMES, RATE, 1000.37, 0.5, 0.4), {});
+    reportMeasurement({ name: 'peak error at 1000.37 Hz', value: r.peakHz - 1000.37, unit: 'Hz', source: 'offline render, wasm' });
+    await step('wasm is active', async () => expect(r.status, `fallback: ${r.reason}`).toBe('active'));
+    await step('peak within 0.05 Hz of 1000.37 Hz', async () => {
+      expect(Math.abs(r.peakHz - 1000.37), `peak ${r.peakHz} Hz`).toBeLessThan(0.05);
+    });
+    await step('peak level within 0.05 dB of the sine (-6.02 dBFS)', async () => {
+      expect(Math.abs(r.peakDb - 20 * Math.log10(0.5)), `peak ${r.peakDb} dBFS`).toBeLessThan(0.05);
+    });
+  },
+};
+
+/**
+ * Kaiser's relation for the window's highest sidelobe, beta = 0.12438 (A + 6.3) for 60 < A < 120
+ * dB (Kaiser and Schafer 1980), gives A = 9 / 0.12438 - 6.3 = 66.06 dB at beta = 9: every bin
+ * more than 4 bins from the peak lies below the peak minus 66.06 dB, plus 1 dB.
+ */
+export const KaiserSidelobesBelowPrediction: Story = {
+  args: { frequencyHz: 2345.67 },
+  play: async () => {
+    const r = await renderSpectrum(sine(FRAMES, RATE, 2345.67, 0.5, 1.1), { window: 'kaiser', beta: 9 });
+    const predictedDb = 9 / 0.12438 - 6.3;
+    const peakBin = Math.round((r.peakHz * N) / RATE);
+    let worst = -Infinity;
+    let worstBin = -1;
+    for (let k = 1; k < r.db.length; k++) {
+      if (Math.abs(k - peakBin) <= 4) continue;
+      if (r.db[k]! > worst) {
+        worst = r.db[k]!;
+        worstBin = k;
+      }
+    }
+    reportMeasurement({ name: 'highest sidelobe re peak (Kaiser 9)', value: worst - r.peakDb, unit: 'dB', source: `predicted -${predictedDb.toFixed(2)} dB` });
+    expect(worst - r.peakDb, `bin ${worstBin} at ${(worst - r.peakDb).toFixed(2)} dB re peak`).toBeLessThan(-predictedDb + 1);
+  },
+};
+
+/** Parseval on white noise: the windowed frame's energy equals the spectrum's (1/N)(|X0|² + |X_{N/2}|² + 2 Σ|Xk|²) within 1e-5. */
+export const ParsevalHolds: Story = {
+  args: { source: 'noise' },
+  play: async () => {
+    const input = whiteNoise(FRAMES, 0.5, 11);
+    const r = await renderSpectrum(input, { window: 'hann' });
+    const w = periodicWindow('hann', 0, N);
+    let timeEnergy = 0;
+    for (let i = 0; i < N; i++) timeEnergy += (input[FRAME_END - N + i]! * w[i]!) ** 2;
+    const s = r.spectrum;
+    const mag2 = (k: number) => s[2 * k]! ** 2 + s[2 * k + 1]! ** 2;
+    let freqEnergy = mag2(0) + mag2(N / 2);
+    for (let k = 1; k < N / 2; k++) freqEnergy += 2 * mag2(k);
+    freqEnergy /= N;
+    const rel = Math.abs(freqEnergy - timeEnergy) / timeEnergy;
+    reportMeasurement({ name: 'Parseval relative error', value: rel, unit: '', source: 'offline render, wasm, Hann' });
+    expect(rel, `time ${timeEnergy}, spectrum ${freqEnergy}`).toBeLessThan(1e-5);
+    expect(coherentGain(w)).toBeCloseTo(0.5, 12);
+  },
+};
+
+/** Without wasm the TypeScript reference runs, says so, and still finds the peak. */
+export const FallbackFindsThePeak: Story = {
+  play: async () => {
+    const corrupt = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff]).buffer;
+    const r = await renderSpectrum(sine(FRAMES, RATE, 1000.37, 0.5, 0.4), {}, corrupt);
+    expect(r.status).toBe('fallback');
+    expect(r.reason).toMatch(/wasm does not compile/);
+    expect(Math.abs(r.peakHz - 1000.37)).toBeLessThan(0.05);
+  },
+};
