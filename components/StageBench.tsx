@@ -23,6 +23,8 @@ export interface StageBenchProps {
   /** Resume the AudioContext on mount (default true; the browser may still need a click on Start). */
   autoStart?: boolean;
   /** Stage-specific content below the bench (plots, readouts). */
+  /** The stage's own visualiser (a spectrum...), shown right under the status bar, above the scope. */
+  visual?: ReactNode;
   children?: ReactNode;
   /** Stage-specific controls, shown in the toolbar after the source picker. */
   extra?: ReactNode;
@@ -32,7 +34,7 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function StageBench({ stage, params, source, autoStart = true, children, extra }: StageBenchProps) {
+export function StageBench({ stage, params, source, autoStart = true, visual, children, extra }: StageBenchProps) {
   const [runtime] = useState(() => StagebenchRuntime.get());
   const state = useRuntimeState(runtime);
   const [localSource, setLocalSource] = useState<SourceSpec>(source);
@@ -130,6 +132,7 @@ export function StageBench({ stage, params, source, autoStart = true, children, 
         </div>
       )}
       <StatusBar runtime={runtime} />
+      {visual}
       <Scope runtime={runtime} />
       <TimingHistogram
         timing={timing}

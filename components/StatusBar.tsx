@@ -104,7 +104,10 @@ export function StatusBar({ runtime }: StatusBarProps) {
           <span data-testid="quanta-over-1ms" style={{ ...numeric, color: t.quantaOver1ms > 0 ? colors.warn : undefined }}>
             {fmtCount(t.quantaOver1ms)}
           </span>{' '}
-          <Clock>Date.now() per callback, of {fmtCount(t.quantumCount)} quanta</Clock>
+          <Clock>
+            Date.now() step ≥ 2 ms across the callback, of {fmtCount(t.quantumCount)} quanta; {fmtCount(t.quantaTickSpans)} more spanned one
+            1 ms tick (0–2 ms long)
+          </Clock>
         </Item>
         <Item term="audio-clock drift">
           <span data-testid="clock-drift" style={numeric}>{haveWindow ? fmtMs(t.audioClockDriftMs) : '—'}</span>{' '}

@@ -168,7 +168,7 @@ function TimingBody({
     `budget ${fmtUs(budgetUs)}: ${verdict}; clock ${timing.clock}`;
 
   const cell: CSSProperties = { padding: '1px 8px', textAlign: 'left', borderBottom: `1px solid ${colors.grid}` };
-  const num: CSSProperties = { ...cell, ...numeric, textAlign: 'right' };
+  const num: CSSProperties = { ...cell, ...numeric, textAlign: 'right', whiteSpace: 'nowrap' };
   const clockCell: CSSProperties = { ...cell, color: colors.muted, fontSize: 12 };
 
   return (

@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 // Screenshot of one story from the static build, in Debian's Chromium:
-//   node scripts/screenshot.mjs <story-id> <out.png> [--wait ms] [--docs]
+//   node scripts/screenshot.mjs <story-id> <out.png> [--wait ms] [--docs] [--canvas]
+// --canvas shoots the story's own page (iframe.html), whole, without the Storybook manager around it.
 import { chromium } from 'playwright';
 import { serveStatic } from './serve-static.mjs';
 import { chromiumPath } from './setup.mjs';
 
 const [id, out] = process.argv.slice(2);
 if (!id || !out) {
-  console.error('usage: node scripts/screenshot.mjs <story-id> <out.png> [--wait ms] [--docs]');
+  console.error('usage: node scripts/screenshot.mjs <story-id> <out.png> [--wait ms] [--docs] [--canvas]');
   process.exit(2);
 }
 const waitIdx = process.argv.indexOf('--wait');
 const waitMs = waitIdx > 0 ? Number(process.argv[waitIdx + 1]) : 4000;
 const docs = process.argv.includes('--docs');
+const canvasOnly = process.argv.includes('--canvas');
 const server = await serveStatic();
 const browser = await chromium.launch({
   executablePath: chromiumPath(),
@@ -22,7 +24,7 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('console', (msg) => { if (msg.type() === 'error') console.error(`page: ${msg.text()}`); });
-  const path = docs ? `/?path=/docs/${id}` : `/?path=/story/${id}`;
+  const path = canvasOnly ? `/iframe.html?id=${id}&viewMode=${docs ? 'docs' : 'story'}` : docs ? `/?path=/docs/${id}` : `/?path=/story/${id}`;
   await page.goto(`${server.url}${path}`);
   await page.waitForTimeout(waitMs);
   await page.screenshot({ path: out, fullPage: true });

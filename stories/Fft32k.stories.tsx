@@ -27,9 +27,12 @@ interface FftArgs {
 function FftWorkbench(args: FftArgs) {
   const params = { size: args.size, window: args.window, beta: args.beta, hop: args.hop, spread: args.spread };
   return (
-    <StageBench stage={fftStage} params={params} source={{ kind: args.source, frequencyHz: args.frequencyHz, levelDb: args.levelDb }}>
-      <Spectrum runtime={StagebenchRuntime.get()} fftSize={args.size} floorDb={args.floorDb} peakFigures={{ hz: 0, db: 1 }} />
-    </StageBench>
+    <StageBench
+      stage={fftStage}
+      params={params}
+      source={{ kind: args.source, frequencyHz: args.frequencyHz, levelDb: args.levelDb }}
+      visual={<Spectrum runtime={StagebenchRuntime.get()} fftSize={args.size} floorDb={args.floorDb} peakFigures={{ hz: 0, db: 1 }} />}
+    />
   );
 }
 

@@ -32,7 +32,10 @@ export const Ctl = {
   quantumCount: 3,
   /** 0 loading, 1 active (wasm), 2 fallback (TypeScript reference). */
   wasmStatus: 4,
-  /** Quanta whose process() callback took >= 1 ms by Date.now(). */
+  /**
+   * Quanta whose process() callback surely took >= 1 ms: Date.now() advanced by 2 ms or more
+   * across it (a 1 ms step only says the callback spanned a clock tick, whatever its length).
+   */
   quantaOver1ms: 5,
   /** Quanta where the stage returned an error status. */
   stageErrors: 6,
@@ -52,6 +55,8 @@ export const Ctl = {
   visualSeq: 13,
   /** Floats in the current visual frame (0: the stage has none). */
   visualLength: 14,
+  /** Quanta whose callback spanned exactly one Date.now() tick: between 0 and 2 ms long. */
+  quantaTickSpans: 15,
 } as const;
 export const CONTROL_SLOTS = 16;
 
@@ -193,6 +198,7 @@ export interface TelemetrySnapshot {
   quantumCount: number;
   wasmStatus: WasmStatus;
   quantaOver1ms: number;
+  quantaTickSpans: number;
   stageErrors: number;
   wasmMemoryBytes: number;
   wasmAllocCount: number;
@@ -214,6 +220,7 @@ export function snapshot(views: TelemetryViews): TelemetrySnapshot {
     quantumCount: Atomics.load(c, Ctl.quantumCount),
     wasmStatus: WASM_STATUS[Atomics.load(c, Ctl.wasmStatus)] ?? 'loading',
     quantaOver1ms: Atomics.load(c, Ctl.quantaOver1ms),
+    quantaTickSpans: Atomics.load(c, Ctl.quantaTickSpans),
     stageErrors: Atomics.load(c, Ctl.stageErrors),
     wasmMemoryBytes: Atomics.load(c, Ctl.wasmMemoryBytes),
     wasmAllocCount: Atomics.load(c, Ctl.wasmAllocCount),

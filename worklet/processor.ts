@@ -87,6 +87,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     const c = this.views.control;
     Atomics.store(c, Ctl.quantumCount, 0);
     Atomics.store(c, Ctl.quantaOver1ms, 0);
+    Atomics.store(c, Ctl.quantaTickSpans, 0);
     Atomics.store(c, Ctl.stageErrors, 0);
     this.views.timing[Tim.loadMeanPct] = 0;
     this.views.timing[Tim.quantaPerSecEma] = 0;
@@ -183,7 +184,8 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   /** Live load by Date.now(): sums over >= 1 s windows are unbiased for the mean despite 1 ms ticks. */
   private account(t0: number, t1: number): void {
     const busy = t1 - t0;
-    if (busy >= 1) Atomics.add(this.views.control, Ctl.quantaOver1ms, 1);
+    if (busy >= 2) Atomics.add(this.views.control, Ctl.quantaOver1ms, 1);
+    else if (busy === 1) Atomics.add(this.views.control, Ctl.quantaTickSpans, 1);
     if (this.startWallMs === 0) {
       this.startWallMs = t0;
       this.startAudioTime = currentTime;

@@ -25,9 +25,10 @@ export const fftStage: StageDescriptor = {
   ],
   budgets: {
     // Mean cost per quantum (batch means) at N = 32768, hop N/4: the analysis (about 0.16 ms)
-    // amortised over 64 quanta plus the ring copy: about 3 µs in Node. 30 µs is 1.1 % of the
-    // 2.667 ms deadline at 48 kHz: headroom for a loaded 2-core CI machine.
-    kernelP99Us: 30,
+    // amortised over 64 quanta plus the ring copy: about 3 µs (p99 of 1 ms batch means: 4 µs
+    // alone, up to 18 µs with the page busy). 50 µs is 1.9 % of the 2.667 ms deadline at
+    // 48 kHz: headroom for a loaded 2-core CI machine.
+    kernelP99Us: 50,
     // No single quantum carries the whole analysis: p99 of quanta timed one by one. Spread, the
     // heaviest quantum (snapshot + window + first slice) is about 17 µs; the analysis in one
     // quantum would be about 155 µs, on 1.6 % of the quanta, and fail this.
