@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Screenshot of one story from the static build, in Debian's Chromium:
-//   node scripts/screenshot.mjs <story-id> <out.png> [--wait ms] [--docs] [--canvas]
+//   node scripts/screenshot.mjs <story-id> <out.png> [--wait ms] [--docs] [--canvas] [--clip y,height]
 // --canvas shoots the story's own page (iframe.html), whole, without the Storybook manager around it.
 import { chromium } from 'playwright';
 import { serveStatic } from './serve-static.mjs';
@@ -8,13 +8,15 @@ import { chromiumPath } from './setup.mjs';
 
 const [id, out] = process.argv.slice(2);
 if (!id || !out) {
-  console.error('usage: node scripts/screenshot.mjs <story-id> <out.png> [--wait ms] [--docs] [--canvas]');
+  console.error('usage: node scripts/screenshot.mjs <story-id> <out.png> [--wait ms] [--docs] [--canvas] [--clip y,height]');
   process.exit(2);
 }
 const waitIdx = process.argv.indexOf('--wait');
 const waitMs = waitIdx > 0 ? Number(process.argv[waitIdx + 1]) : 4000;
 const docs = process.argv.includes('--docs');
 const canvasOnly = process.argv.includes('--canvas');
+const clipIdx = process.argv.indexOf('--clip');
+const [clipY, clipH] = clipIdx > 0 ? process.argv[clipIdx + 1].split(',').map(Number) : [0, 0];
 const server = await serveStatic();
 const browser = await chromium.launch({
   executablePath: chromiumPath(),
@@ -27,7 +29,7 @@ try {
   const path = canvasOnly ? `/iframe.html?id=${id}&viewMode=${docs ? 'docs' : 'story'}` : docs ? `/?path=/docs/${id}` : `/?path=/story/${id}`;
   await page.goto(`${server.url}${path}`);
   await page.waitForTimeout(waitMs);
-  await page.screenshot({ path: out, fullPage: true });
+  await page.screenshot(clipH > 0 ? { path: out, fullPage: true, clip: { x: 0, y: clipY, width: 1280, height: clipH } } : { path: out, fullPage: true });
   console.log(`screenshot: ${out}`);
 } finally {
   await browser.close();

@@ -39,6 +39,8 @@ function FftWorkbench(args: FftArgs) {
 const meta = {
   title: 'DSP Stages/FFT 32k',
   component: FftWorkbench,
+  // the docs page is stories/Fft32k.mdx
+  tags: ['!autodocs'],
   args: { source: 'sine', frequencyHz: 1000, levelDb: -6, size: 32768, window: 'kaiser', beta: 9, hop: 0, spread: 'on', floorDb: -140 },
   argTypes: {
     ...sourceArgTypes,

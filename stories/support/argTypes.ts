@@ -5,18 +5,20 @@ import { SOURCE_KINDS } from '../../dsp-stages/signals.ts';
 export function argTypesFromParams(specs: readonly ParamSpec[]): Record<string, object> {
   const out: Record<string, object> = {};
   for (const spec of specs) {
+    const name = spec.unit ? `${spec.label} (${spec.unit})` : spec.label;
+    const unit = spec.unit ? ` ${spec.unit}` : '';
     out[spec.name] = spec.kind === 'number' && spec.values
       ? {
-          name: `${spec.label} (${spec.unit})`,
-          description: `${spec.description} One of ${spec.values.join(', ')} ${spec.unit}.`,
+          name,
+          description: `${spec.description} One of ${spec.values.join(', ')}${unit}.`,
           options: spec.values,
           control: { type: 'select' },
           table: { category: 'Stage' },
         }
       : spec.kind === 'number'
       ? {
-          name: `${spec.label} (${spec.unit})`,
-          description: `${spec.description} Range ${spec.min}…${spec.max} ${spec.unit}.`,
+          name,
+          description: `${spec.description} Range ${spec.min}…${spec.max}${unit}.`,
           control: { type: 'number', min: spec.min, max: spec.max, step: spec.step },
           table: { category: 'Stage' },
         }
