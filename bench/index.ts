@@ -1,5 +1,6 @@
 /** Every stage's bench file. A new stage adds its `<stage>.bench.ts` export here. */
 import type { BenchFile } from './types.ts';
 import { ringCopyBench } from './ring-copy.bench.ts';
+import { fftBench } from './fft.bench.ts';
 
-export const BENCH_FILES: readonly BenchFile[] = [ringCopyBench];
+export const BENCH_FILES: readonly BenchFile[] = [ringCopyBench, fftBench];

@@ -96,5 +96,6 @@ function ringCopyCase(env: BenchEnv): BenchCase {
 
 export const ringCopyBench: BenchFile = {
   stage: 'ring-copy',
+  caseNames: ['ring-copy/128'],
   cases: (env) => [ringCopyCase(env)],
 };

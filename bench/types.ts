@@ -10,5 +10,12 @@ export interface BenchEnv {
 export interface BenchFile {
   /** Stage id from the registry. */
   stage: string;
+  /** The names of the cases `cases` builds, in order (for --help without building them; checked by the bench). */
+  caseNames: readonly string[];
+  /**
+   * Asynchronous set-up run once before `cases` (e.g. instantiating a peer's Emscripten module,
+   * whose factory is async). Absent: nothing to prepare.
+   */
+  prepare?(): Promise<void>;
   cases(env: BenchEnv): BenchCase[];
 }

@@ -1,4 +1,7 @@
-/** `stagebench bench [stage] [--json]`: runs the bench cases of every stage (or of one). */
+/**
+ * `stagebench bench [stage] [--json]`: runs the bench cases of every stage (or of one). Async
+ * because a bench file may need asynchronous set-up (`prepare`: a peer's wasm module).
+ */
 import { getStage } from '../dsp-stages/registry.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import { DEFAULT_BENCH_OPTIONS, formatTable, runCase, type BenchCase, type BenchOptions, type BenchResult } from '../bench/harness.ts';
@@ -24,7 +27,7 @@ export function benchJson(results: readonly BenchResult[]): { results: { stage: 
   };
 }
 
-export function benchCommand(cmd: BenchCommand): void {
+export async function benchCommand(cmd: BenchCommand): Promise<void> {
   const all = cmd.files ?? BENCH_FILES;
   let files = all;
   if (cmd.stage !== null) {
@@ -46,10 +49,25 @@ export function benchCommand(cmd: BenchCommand): void {
   const cases: BenchCase[] = [];
   const results: BenchResult[] = [];
   for (const file of files) {
-    for (const c of file.cases({ newWasm })) {
+    try {
+      await file.prepare?.();
+    } catch (err) {
+      throw new CliError(`bench of ${file.stage} could not be prepared: ${(err as Error).message}`);
+    }
+    const built = file.cases({ newWasm });
+    const names = built.map((c) => c.name);
+    if (names.join('\n') !== file.caseNames.join('\n')) {
+      throw new Error(`bench file of ${file.stage} declares cases ${file.caseNames.join(', ')} but builds ${names.join(', ')}`);
+    }
+    for (const c of built) {
       cmd.stderr(`bench: ${c.name}: ${c.impls.map((i) => i.name).join(' vs ')} ...\n`);
       cases.push(c);
-      results.push(...runCase(c, options));
+      try {
+        results.push(...runCase(c, options));
+      } catch (err) {
+        // a failed output check or a clock that does not move: the bench's verdict, not a crash
+        throw new CliError((err as Error).message);
+      }
     }
   }
   if (cmd.json) {

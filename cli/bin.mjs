@@ -12,7 +12,7 @@ try {
 }
 try {
   const { main } = await import('./main.ts');
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   process.stderr.write(`stagebench: cannot start: ${oneLine(err)}\n`);
   process.exitCode = 1;

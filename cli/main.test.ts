@@ -109,6 +109,10 @@ describe('stagebench run ring-copy (child process)', () => {
     expect(r.stdout).toContain('stagebench run <stage> --input FILE');
     expect(r.stdout).toContain('ring-copy');
     expect(r.stdout).toContain('capacity');
+    expect(r.stdout).toContain('stagebench sweep fft [--points N]');
+    expect(r.stdout).toMatch(/^run fft$/m);
+    expect(r.stdout).toMatch(/^sweep fft$/m);
+    expect(r.stdout).toContain('Cases: ring-copy/128, fft/real-512, fft/real-4096, fft/real-32768.');
   });
 });
 
@@ -183,40 +187,40 @@ describe('stagebench errors (child process): non-zero exit, one stderr line, no 
 });
 
 describe('main in process', () => {
-  function capture(argv: string[], env: NodeJS.ProcessEnv = process.env) {
+  async function capture(argv: string[], env: NodeJS.ProcessEnv = process.env) {
     let stdout = '';
     let stderr = '';
-    const code = main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
+    const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
     return { code, stdout, stderr };
   }
 
-  it('allows NaN input for ring copy and zero-pads the last quantum without leaking it', () => {
+  it('allows NaN input for ring copy and zero-pads the last quantum without leaking it', async () => {
     const input = join(dir, 'short.f32');
     const samples = new Float32Array([NaN, 1, -1, 0.5, NaN]);
     writeFileSync(input, f32ToBytes(samples));
     const out = join(dir, 'short-out.f32');
-    const r = capture(['run', 'ring-copy', '--input', input, '--out', out]);
+    const r = await capture(['run', 'ring-copy', '--input', input, '--out', out]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ frames: 5, quanta: 1, writePos: 128, bitExact: true });
     expect(readFileSync(out).length).toBe(20);
   });
 
-  it('rejects an empty input, a duplicate parameter and a --rate that contradicts the WAV', () => {
+  it('rejects an empty input, a duplicate parameter and a --rate that contradicts the WAV', async () => {
     const empty = join(dir, 'empty.f32');
     writeFileSync(empty, new Uint8Array(0));
-    expect(capture(['run', 'ring-copy', '--input', empty]).stderr).toBe('stagebench: the input has no audio frames\n');
-    const dup = capture(['run', 'ring-copy', '--input', empty, '--param', 'capacity=256', '--param', 'capacity=512']);
+    expect((await capture(['run', 'ring-copy', '--input', empty])).stderr).toBe('stagebench: the input has no audio frames\n');
+    const dup = await capture(['run', 'ring-copy', '--input', empty, '--param', 'capacity=256', '--param', 'capacity=512']);
     expect(dup.code).toBe(2);
     expect(dup.stderr).toMatch(/^stagebench: parameter capacity is given twice/);
-    const rate = capture(['run', 'ring-copy', '--input', join(dir, 'stereo.wav'), '--rate', '48000']);
+    const rate = await capture(['run', 'ring-copy', '--input', join(dir, 'stereo.wav'), '--rate', '48000']);
     expect(rate.code).toBe(1);
     expect(rate.stderr).toMatch(/--rate 48000 conflicts with the sample rate .* \(44100 Hz\)/);
-    const badRate = capture(['run', 'ring-copy', '--input', empty, '--rate', 'fast']);
+    const badRate = await capture(['run', 'ring-copy', '--input', empty, '--rate', 'fast']);
     expect(badRate.stderr).toMatch(/--rate must be a whole number of Hz/);
   });
 
-  it('reports an unwritable --out path in one line', () => {
-    const r = capture(['run', 'ring-copy', '--input', join(dir, 'mono.f32'), '--out', join(dir, 'no-dir', 'x.f32')]);
+  it('reports an unwritable --out path in one line', async () => {
+    const r = await capture(['run', 'ring-copy', '--input', join(dir, 'mono.f32'), '--out', join(dir, 'no-dir', 'x.f32')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^stagebench: cannot write .*x\.f32: no such directory\n$/);
@@ -224,10 +228,10 @@ describe('main in process', () => {
 });
 
 describe('bench command', () => {
-  it('prints exactly {"results": [{stage, case, impl, medianUs, p95Us}]} with --json', () => {
+  it('prints exactly {"results": [{stage, case, impl, medianUs, p95Us}]} with --json', async () => {
     let stdout = '';
     let stderr = '';
-    benchCommand({
+    await benchCommand({
       stage: 'ring-copy',
       json: true,
       env: process.env,
@@ -247,9 +251,9 @@ describe('bench command', () => {
     }
   });
 
-  it('prints a table with the ours/peer ratio', () => {
+  it('prints a table with the ours/peer ratio', async () => {
     let stdout = '';
-    benchCommand({
+    await benchCommand({
       stage: null,
       json: false,
       env: process.env,
@@ -260,6 +264,12 @@ describe('bench command', () => {
     expect(stdout).toMatch(/case\s+impl\s+median µs\s+p95 µs\s+ours\/peer/);
     expect(stdout).toMatch(/ring-copy\/128\s+stagebench\s+[\d.]+\s+[\d.]+\s+\(ours\)/);
     expect(stdout).toMatch(/ring-copy\/128\s+ringbuf\.js\s+[\d.]+\s+[\d.]+\s+[\d.]+×/);
+    for (const n of [512, 4096, 32768]) {
+      expect(stdout).toMatch(new RegExp(`fft/real-${n}\\s+stagebench\\s+[\\d.]+\\s+[\\d.]+\\s+\\(ours\\)`));
+      for (const peer of ['@echogarden/pffft-wasm', 'fft\\.js', 'kissfft-js']) {
+        expect(stdout).toMatch(new RegExp(`fft/real-${n}\\s+${peer}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
+      }
+    }
   });
 
   it('finds the wasm under the repo unless STAGEBENCH_WASM says otherwise', () => {

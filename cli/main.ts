@@ -2,11 +2,12 @@
  * The `stagebench` command line:
  *
  *   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
+ *   stagebench sweep fft [--points N] [--param name=value]... [--rate HZ] [--json]
  *   stagebench bench [stage] [--json]
  *   stagebench --help
  *
- * `main` returns the exit code and writes through `io`, so tests can run it in process; errors
- * are one line on stderr starting with `stagebench: `.
+ * `main` resolves to the exit code and writes through `io`, so tests can run it in process;
+ * errors are one line on stderr starting with `stagebench: `.
  */
 import { writeFileSync } from 'node:fs';
 import { STAGES, getStage } from '../dsp-stages/registry.ts';
@@ -14,6 +15,8 @@ import { formatClampNote } from '../dsp-stages/params.ts';
 import type { ParamSpec } from '../dsp-stages/types.ts';
 import { CliError, DEFAULT_RAW_RATE, readInput, resolveCliParams, runStage } from './run.ts';
 import { benchCommand } from './bench.ts';
+import { BENCH_FILES } from '../bench/index.ts';
+import { DEFAULT_SWEEP_POINTS, DEFAULT_SWEEP_RATE, MAX_SWEEP_POINTS, SWEEP_F_MAX_HZ, SWEEP_F_MIN_HZ, sweepCommand } from './sweep.ts';
 import { loadWasm, wasmPath } from './wasm-file.ts';
 import { f32ToBytes } from './wav.ts';
 
@@ -21,12 +24,15 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
+  /** Whether stderr is a terminal (progress is then one line updated in place); default false. */
+  stderrIsTTY?: boolean;
 }
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
+  stderrIsTTY: process.stderr.isTTY === true,
 };
 
 function describeParam(p: ParamSpec): string {
@@ -40,10 +46,12 @@ export function helpText(): string {
   const stages = Object.values(STAGES)
     .map((s) => [`    ${s.id}  ${s.title}`, ...s.params.map(describeParam)].join('\n'))
     .join('\n');
+  const benchCases = BENCH_FILES.flatMap((f) => f.caseNames).join(', ');
   return `stagebench: run Stagebench DSP stages (the Rust wasm kernels) in Node
 
 Usage:
   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
+  stagebench sweep fft [--points N] [--param name=value]... [--rate HZ] [--json]
   stagebench bench [stage] [--json]
   stagebench --help
 
@@ -57,10 +65,35 @@ run
   --out FILE           write the stage's primary output as raw little-endian float32
   --rate HZ            sample rate of .f32 input
 
+run fft
+  Analyses the LAST size samples of channel 0 once (window, real FFT, dB, refined peak) on the
+  wasm stage; hop and spread are not used. The input must hold at least size frames, all of
+  them finite.
+  The JSON adds size, window, beta, frameStart, binHz, peakHz and peakDb; --out gets the complex
+  spectrum: size + 2 floats, interleaved re, im for k = 0..size/2, unnormalised.
+  e.g. stagebench run fft --input tone.wav --param size=32768 --param window=kaiser \\
+         --param beta=9 --out spec.f32
+
+sweep fft
+  Peak-frequency accuracy of the spectrum stage on wasm: --points sines (default ${DEFAULT_SWEEP_POINTS}, at
+  most ${MAX_SWEEP_POINTS}) of amplitude 0.5, log-spaced from ${SWEEP_F_MIN_HZ} Hz to ${SWEEP_F_MAX_HZ / 1000} kHz (at most 0.45 x
+  the rate), each off the bin centres by a seeded random offset of up to half a bin and with a
+  seeded random phase, one frame (one whole analysis) each.
+  Progress goes to stderr; stdout gets a table of sampled points and the statistics (mean, max
+  and RMS frequency error in Hz, the worst frequency, the largest level error in dB), or with
+  --json one object {"stage", "params", "sampleRate", "points": [{"frequencyHz", "estimateHz",
+  "errorHz", "levelDb"}], "meanAbsErrorHz", "maxAbsErrorHz", "rmsErrorHz", "worstHz",
+  "levelErrorMaxDb"}. Parameters size, window and beta as for run; a value that run would clamp
+  is an error here. --rate HZ sets the sample rate (default ${DEFAULT_SWEEP_RATE}).
+
 bench
   Times every bench case (or the given stage's) against its peers, round-robin in this process,
   and prints a table (median and p95 per call in µs, ours/peer ratio of medians), or with --json
   one object {"results": [{"stage", "case", "impl", "medianUs", "p95Us"}]}.
+  Cases: ${benchCases}.
+  The fft cases time one plain real FFT (no window) of size 512, 4096 and 32768 on the wasm
+  (fft_transform) against @echogarden/pffft-wasm (SIMD build), fft.js and kissfft-js, after
+  checking each peer's output against ours.
 
 Stages and parameters:
 ${stages}
@@ -137,15 +170,9 @@ function parseRunArgs(args: readonly string[]): RunArgs {
       case '--rate':
         rate = parseRate(opt.next());
         break;
-      case '--param': {
-        const kv = opt.next();
-        const eq = kv.indexOf('=');
-        if (eq <= 0) throw usage(`--param wants name=value, got "${kv}"`);
-        const name = kv.slice(0, eq);
-        if (name in params) throw usage(`parameter ${name} is given twice`);
-        params[name] = kv.slice(eq + 1);
+      case '--param':
+        parseParam(opt.next(), params);
         break;
-      }
       default:
         throw usage(`unknown option ${opt.flag} for run`);
     }
@@ -186,6 +213,63 @@ function runCommand(args: readonly string[], io: CliIo): void {
   io.stdout(`${JSON.stringify(report.summary)}\n`);
 }
 
+interface SweepArgs {
+  stage: string;
+  params: Record<string, string>;
+  points: number;
+  rate: number;
+  json: boolean;
+}
+
+function parsePoints(text: string): number {
+  const n = Number(text);
+  if (!(text.trim() !== '' && Number.isInteger(n) && n >= 1 && n <= MAX_SWEEP_POINTS)) {
+    throw usage(`--points must be a whole number from 1 to ${MAX_SWEEP_POINTS}, got "${text}"`);
+  }
+  return n;
+}
+
+function parseParam(kv: string, params: Record<string, string>): void {
+  const eq = kv.indexOf('=');
+  if (eq <= 0) throw usage(`--param wants name=value, got "${kv}"`);
+  const name = kv.slice(0, eq);
+  if (name in params) throw usage(`parameter ${name} is given twice`);
+  params[name] = kv.slice(eq + 1);
+}
+
+function parseSweepArgs(args: readonly string[]): SweepArgs {
+  let stage: string | null = null;
+  let points = DEFAULT_SWEEP_POINTS;
+  let rate = DEFAULT_SWEEP_RATE;
+  let json = false;
+  const params: Record<string, string> = {};
+  for (const opt of options(args)) {
+    switch (opt.flag) {
+      case null:
+        if (stage !== null) throw usage(`unexpected argument "${opt.value}"`);
+        stage = opt.value;
+        break;
+      case '--points':
+        points = parsePoints(opt.next());
+        break;
+      case '--rate':
+        rate = parseRate(opt.next());
+        break;
+      case '--param':
+        parseParam(opt.next(), params);
+        break;
+      case '--json':
+        if (opt.value !== '--json') throw usage('--json takes no value');
+        json = true;
+        break;
+      default:
+        throw usage(`unknown option ${opt.flag} for sweep`);
+    }
+  }
+  if (stage === null) throw usage('sweep needs a stage: sweep fft');
+  return { stage, params, points, rate, json };
+}
+
 function parseBenchArgs(args: readonly string[]): { stage: string | null; json: boolean } {
   let stage: string | null = null;
   let json = false;
@@ -203,11 +287,11 @@ function parseBenchArgs(args: readonly string[]): { stage: string | null; json: 
   return { stage, json };
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage error). Never throws. */
-export function main(argv: readonly string[], io: CliIo = processIo): number {
+/** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage error). Never rejects. */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
     const [command, ...rest] = argv;
-    if (command === undefined) throw usage('missing command: run or bench');
+    if (command === undefined) throw usage('missing command: run, sweep or bench');
     if (command === '--help' || command === '-h' || command === 'help' || rest.includes('--help') || rest.includes('-h')) {
       io.stdout(helpText());
       return 0;
@@ -216,13 +300,28 @@ export function main(argv: readonly string[], io: CliIo = processIo): number {
       case 'run':
         runCommand(rest, io);
         return 0;
+      case 'sweep': {
+        const a = parseSweepArgs(rest);
+        await sweepCommand({
+          stage: a.stage,
+          params: a.params,
+          points: a.points,
+          sampleRate: a.rate,
+          json: a.json,
+          env: io.env,
+          stdout: io.stdout,
+          stderr: io.stderr,
+          stderrIsTTY: io.stderrIsTTY === true,
+        });
+        return 0;
+      }
       case 'bench': {
         const { stage, json } = parseBenchArgs(rest);
-        benchCommand({ stage, json, env: io.env, stdout: io.stdout, stderr: io.stderr });
+        await benchCommand({ stage, json, env: io.env, stdout: io.stdout, stderr: io.stderr });
         return 0;
       }
       default:
-        throw usage(`unknown command "${command}": use run or bench`);
+        throw usage(`unknown command "${command}": use run, sweep or bench`);
     }
   } catch (err) {
     const cliError = err instanceof CliError;

@@ -10,13 +10,9 @@ import { statusMessage, type StagebenchWasm } from '../worklet/wasm.ts';
 import { parseWav, readF32 } from './wav.ts';
 import { stageHooks, type RunOutcome, type SummaryValue } from './stage-hooks.ts';
 
-/** An error whose message is meant for the user as it is (no stack trace). */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
+import { CliError } from './errors.ts';
+
+export { CliError };
 
 export const DEFAULT_RAW_RATE = 48000;
 
@@ -105,11 +101,14 @@ export function resolveCliParams(stage: StageDescriptor, given: Record<string, s
 /**
  * Runs the stage's wasm kernel over every input channel in 128-frame quanta (the last one
  * zero-padded), collects its audio output trimmed to the input length, and builds the report.
+ * A stage whose CLI hooks have `run` (fft: one frame, the newest N samples) runs that instead.
  */
 export function runStage(req: RunRequest): RunReport {
   const { stage, values, input, wasm } = req;
   const frames = input.channels[0]?.length ?? 0;
   if (input.channels.length === 0 || frames === 0) throw new CliError('the input has no audio frames');
+  const hooks = stageHooks(stage.id);
+  if (hooks.run) return hooks.run(req);
   let kernel;
   try {
     kernel = stage.createWasmKernel(wasm, values, input.sampleRate);
@@ -146,7 +145,6 @@ export function runStage(req: RunRequest): RunReport {
     input: input.channels,
     audioOutput: audioOutput ? audioOutput.subarray(0, frames) : null,
   };
-  const hooks = stageHooks(stage.id);
   const summary: Record<string, unknown> = {
     stage: stage.id,
     params: values,

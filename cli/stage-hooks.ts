@@ -2,9 +2,12 @@
  * What `stagebench run` does per stage beyond the generic path. The generic path (in run.ts)
  * feeds every channel to the stage's wasm kernel quantum by quantum and collects its audio
  * output; a stage adds an entry here, by id, for extra summary figures or a primary output other
- * than its audio output (a spectrum, decoded bytes...).
+ * than its audio output (a spectrum, decoded bytes...), or replaces the whole run (fft: one
+ * analysis of the newest N samples).
  */
 import type { ParamValues } from '../dsp-stages/types.ts';
+import type { RunReport, RunRequest } from './run.ts';
+import { runFft } from './fft-run.ts';
 
 /** Everything known after a run. */
 export interface RunOutcome {
@@ -20,6 +23,11 @@ export interface RunOutcome {
 export type SummaryValue = number | string | boolean;
 
 export interface CliStageHooks {
+  /**
+   * Replaces the generic quantum loop (the hooks below are then unused): builds the whole report.
+   * Called with a non-empty input; errors meant for the user are CliErrors.
+   */
+  run?(req: RunRequest): RunReport;
   /** Extra keys for the printed JSON (after the kernel's own summary). */
   summaryExtras?(run: RunOutcome): Record<string, SummaryValue>;
   /** What `--out` writes, as raw float32; default: the audio output. Null: nothing to write. */
@@ -41,6 +49,7 @@ export const CLI_STAGE_HOOKS: Readonly<Record<string, CliStageHooks>> = {
       bitExact: run.audioOutput !== null && bitEqual(run.input[0]!, run.audioOutput),
     }),
   },
+  fft: { run: runFft },
 };
 
 export function stageHooks(id: string): CliStageHooks {

@@ -1,0 +1,33 @@
+/** Types of the untyped bench peers, as far as the bench uses them. */
+
+declare module '@echogarden/pffft-wasm/simd' {
+  /** The instantiated Emscripten module (pointers are byte offsets into its heap). */
+  export interface PffftModule {
+    /** A view over the module's heap, replaced whenever the heap grows. */
+    HEAPF32: Float32Array;
+    /** `transform`: 0 PFFFT_REAL, 1 PFFFT_COMPLEX. Returns 0 for an unsupported size. */
+    _pffft_new_setup(n: number, transform: number): number;
+    _pffft_destroy_setup(setup: number): void;
+    /** `direction`: 0 PFFFT_FORWARD, 1 PFFFT_BACKWARD. Buffers 16-byte aligned. */
+    _pffft_transform_ordered(setup: number, input: number, output: number, work: number, direction: number): void;
+    _pffft_aligned_malloc(bytes: number): number;
+    _pffft_aligned_free(ptr: number): void;
+    _pffft_simd_size(): number;
+  }
+  const createPffft: (moduleArg?: Record<string, unknown>) => Promise<PffftModule>;
+  export default createPffft;
+}
+
+declare module 'kissfft-js' {
+  /** Real FFT of `size` samples: `forward` returns size + 2 floats, interleaved re, im for k = 0..size/2. */
+  class FFTR {
+    constructor(size: number);
+    readonly size: number;
+    /** Copies `real` into the module's heap, transforms; the result is a view over the heap. */
+    forward(real: ArrayLike<number>): Float32Array;
+    inverse(cpx: ArrayLike<number>): Float32Array;
+    dispose(): void;
+  }
+  const kissfft: { FFTR: typeof FFTR };
+  export default kissfft;
+}
