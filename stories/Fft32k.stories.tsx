@@ -2,6 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor, within } from 'storybook/test';
 import { StageBench } from '../components/StageBench.tsx';
 import { Spectrum } from '../components/Spectrum.tsx';
+import { PeakSweepHarness } from '../components/PeakSweepHarness.tsx';
 import { fftStage } from '../dsp-stages/fft/index.ts';
 import { hopSamples, type FftWindow } from '../dsp-stages/fft/params.ts';
 import { coherentGain, periodicWindow } from '../dsp-stages/fft/reference.ts';
@@ -22,6 +23,8 @@ interface FftArgs {
   hop: number;
   spread: 'on' | 'off';
   floorDb: number;
+  /** Frequencies in the accuracy sweep story. */
+  sweepPoints: number;
 }
 
 function FftWorkbench(args: FftArgs) {
@@ -41,11 +44,12 @@ const meta = {
   component: FftWorkbench,
   // the docs page is stories/Fft32k.mdx
   tags: ['!autodocs'],
-  args: { source: 'sine', frequencyHz: 1000, levelDb: -6, size: 32768, window: 'kaiser', beta: 9, hop: 0, spread: 'on', floorDb: -140 },
+  args: { source: 'sine', frequencyHz: 1000, levelDb: -6, size: 32768, window: 'kaiser', beta: 9, hop: 0, spread: 'on', floorDb: -140, sweepPoints: 200 },
   argTypes: {
     ...sourceArgTypes,
     ...argTypesFromParams(fftStage.params),
     floorDb: { name: 'dB floor (dB)', control: { type: 'range', min: -200, max: -40, step: 10 }, table: { category: 'Display' } },
+    sweepPoints: { name: 'Sweep points', control: { type: 'number', min: 8, max: 2000, step: 8 }, table: { category: 'Accuracy sweep' } },
   },
   parameters: {
     docs: {
@@ -186,5 +190,26 @@ export const FallbackFindsThePeak: Story = {
     expect(r.status).toBe('fallback');
     expect(r.reason).toMatch(/wasm does not compile/);
     expect(Math.abs(r.peakHz - 1000.37)).toBeLessThan(0.05);
+  },
+};
+
+/**
+ * The accuracy harness: sines swept over 20 Hz … 20 kHz, the peak-frequency error plotted against
+ * frequency with its statistics (`npx stagebench sweep fft` runs the same harness in Node). The
+ * test runs a reduced grid of 48 frequencies; the control raises it.
+ */
+export const PeakAccuracySweep: Story = {
+  args: { sweepPoints: 48 },
+  render: (args) => <PeakSweepHarness size={args.size} window={args.window} beta={args.beta} points={args.sweepPoints} />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const max = await canvas.findByTestId('sweep-max-error', {}, { timeout: 30_000 });
+    const maxErr = Number(max.dataset.value);
+    const meanErr = Number(canvas.getByTestId('sweep-mean-error').dataset.value);
+    reportMeasurement({ name: 'sweep max |error|', value: maxErr, unit: 'Hz', source: '48 frequencies 20 Hz–20 kHz, wasm, Kaiser 9, N = 32768' });
+    reportMeasurement({ name: 'sweep mean |error|', value: meanErr, unit: 'Hz', source: 'same sweep' });
+    expect(maxErr, 'max peak error over the sweep').toBeLessThan(0.05);
+    expect(meanErr).toBeLessThanOrEqual(maxErr);
+    expect(canvas.getByRole('img', { name: /Peak-frequency error over 48 frequencies/ })).toBeInTheDocument();
   },
 };

@@ -177,3 +177,15 @@ export function instantiateStagebench(bytes: BufferSource): StagebenchWasm {
   }
   return new StagebenchWasm(new WebAssembly.Instance(module, {}));
 }
+
+/** Compiles asynchronously (the main thread may not compile large modules synchronously). */
+export async function instantiateStagebenchAsync(bytes: BufferSource): Promise<StagebenchWasm> {
+  if (bytes.byteLength === 0) throw new Error('wasm bytes are empty (was the module built? run npm run build:wasm)');
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(bytes);
+  } catch (err) {
+    throw new Error(`wasm does not compile: ${(err as Error).message}`);
+  }
+  return new StagebenchWasm(await WebAssembly.instantiate(module, {}));
+}
