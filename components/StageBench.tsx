@@ -13,6 +13,7 @@ import { Scope } from './Scope.tsx';
 import { SourcePicker } from './SourcePicker.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { TimingHistogram } from './TimingHistogram.tsx';
+import { StageFigures } from './StageFigures.tsx';
 import { useRuntimeState } from './useRuntime.ts';
 import { alertBox, button, colors, fonts } from './theme.ts';
 
@@ -132,6 +133,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         </div>
       )}
       <StatusBar runtime={runtime} />
+      {stage.figures && <StageFigures runtime={runtime} figures={stage.figures} />}
       {visual}
       <Scope runtime={runtime} />
       <TimingHistogram

@@ -72,6 +72,8 @@ export interface StageKernel {
 export interface StageFigure {
   name: string;
   unit: string;
+  /** How the UI names it (default: name). */
+  label?: string;
 }
 
 export interface StageBudgets {

@@ -20,8 +20,8 @@ export const fftStage: StageDescriptor = {
   wasmExports: ['fft_create', 'fft_begin', 'fft_step', 'fft_set_window', 'fft_spectrum_ptr', 'fft_db_ptr', 'fft_peak_bin', 'fft_peak_db'],
   params: fftParams,
   figures: [
-    { name: 'peakHz', unit: 'Hz' },
-    { name: 'peakDb', unit: 'dBFS' },
+    { name: 'peakHz', unit: 'Hz', label: 'peak frequency' },
+    { name: 'peakDb', unit: 'dBFS', label: 'peak level' },
   ],
   budgets: {
     // Mean cost per quantum (batch means) at N = 32768, hop N/4: the analysis (about 0.16 ms)

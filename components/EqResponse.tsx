@@ -1,0 +1,146 @@
+/**
+ * The EQ's magnitude response: designed (analytic, from the Web Audio coefficients), measured on
+ * the running stage (the worklet publishes input and output blocks; white noise in, Welch-averaged
+ * H1 ratio out/in), and the native BiquadFilterNode chain's getFrequencyResponse for comparison.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { biquadCoefficients, cascadeResponseDb } from '../dsp-stages/eq/coefficients.ts';
+import type { EqBand } from '../dsp-stages/eq/params.ts';
+import { RESPONSE_FRAME } from '../dsp-stages/eq/reference.ts';
+import { ResponseMeter } from '../dsp-stages/eq/response.ts';
+import type { StagebenchRuntime } from '../worklet/host.ts';
+import { XYPlot, type XYPoint } from './XYPlot.tsx';
+import { button } from './theme.ts';
+
+export interface EqResponseProps {
+  runtime: StagebenchRuntime;
+  bands: readonly EqBand[];
+  bypass: boolean;
+  /** Frequencies of the designed curve. */
+  points?: number;
+  width?: number;
+  height?: number;
+}
+
+const F_MIN = 20;
+const UPDATE_MS = 500;
+
+function logFrequencies(count: number, hi: number): number[] {
+  return Array.from({ length: count }, (_, i) => F_MIN * Math.pow(hi / F_MIN, i / (count - 1)));
+}
+
+/** Designed response of the bands at `freqs` (0 dB when bypassed). */
+export function designedResponse(bands: readonly EqBand[], bypass: boolean, freqs: readonly number[], sampleRate: number): XYPoint[] {
+  const sections = bands.map((b) => biquadCoefficients(b, sampleRate));
+  return freqs.map((f) => ({ x: f, y: bypass ? 0 : cascadeResponseDb(sections, f, sampleRate) }));
+}
+
+/** The native BiquadFilterNode chain's response (getFrequencyResponse), in dB. */
+function nativeResponse(bands: readonly EqBand[], bypass: boolean, freqs: readonly number[], sampleRate: number): XYPoint[] {
+  const ctx = new OfflineAudioContext({ numberOfChannels: 1, length: 128, sampleRate });
+  const hz = Float32Array.from(freqs);
+  const mag = new Float32Array(freqs.length);
+  const phase = new Float32Array(freqs.length);
+  const total = new Float64Array(freqs.length);
+  if (!bypass) {
+    for (const b of bands) {
+      if (b.type === 'off') continue;
+      const node = new BiquadFilterNode(ctx, { type: b.type, frequency: b.frequencyHz, gain: b.gainDb, Q: b.q });
+      node.getFrequencyResponse(hz, mag, phase);
+      for (let i = 0; i < freqs.length; i++) total[i] = total[i]! + 20 * Math.log10(mag[i]!);
+    }
+  }
+  return freqs.map((f, i) => ({ x: f, y: total[i]! }));
+}
+
+export function EqResponse({ runtime, bands, bypass, points = 240, width = 720, height = 300 }: EqResponseProps) {
+  const sampleRate = runtime.state.sampleRate;
+  const hi = Math.min(20_000, sampleRate * 0.49);
+  const freqs = useMemo(() => logFrequencies(points, hi), [points, hi]);
+  const designed = useMemo(() => designedResponse(bands, bypass, freqs, sampleRate), [bands, bypass, freqs, sampleRate]);
+  const native = useMemo(() => nativeResponse(bands, bypass, freqs, sampleRate), [bands, bypass, freqs, sampleRate]);
+  const [measured, setMeasured] = useState<XYPoint[]>([]);
+  const [frames, setFrames] = useState(0);
+  const meterRef = useRef(new ResponseMeter(RESPONSE_FRAME));
+
+  // a new setting starts a new average
+  useEffect(() => {
+    meterRef.current.reset();
+    setMeasured([]);
+    setFrames(0);
+  }, [bands, bypass]);
+
+  useEffect(() => {
+    const frame = new Float32Array(2 * RESPONSE_FRAME);
+    let lastSeq = -1;
+    let raf = 0;
+    let lastUpdate = 0;
+    const tick = (now: number) => {
+      raf = requestAnimationFrame(tick);
+      const { seq, length } = runtime.readVisual(frame);
+      if (seq >= 0 && seq !== lastSeq && length === 2 * RESPONSE_FRAME) {
+        lastSeq = seq;
+        meterRef.current.add(frame.subarray(0, RESPONSE_FRAME), frame.subarray(RESPONSE_FRAME));
+      }
+      if (now - lastUpdate > UPDATE_MS && meterRef.current.frames > 0) {
+        lastUpdate = now;
+        const meter = meterRef.current;
+        // one point per bin above 20 Hz, thinned to about 3 per 1/24 octave for the plot
+        const pts: XYPoint[] = [];
+        let lastX = 0;
+        for (let k = 1; k <= RESPONSE_FRAME / 2; k++) {
+          const x = meter.binHz(k, sampleRate);
+          if (x < F_MIN || x > hi || x < lastX * Math.pow(2, 1 / 72)) continue;
+          const y = meter.responseDb(k);
+          if (Number.isFinite(y)) {
+            pts.push({ x, y });
+            lastX = x;
+          }
+        }
+        setMeasured(pts);
+        setFrames(meter.frames);
+      }
+    };
+    raf = requestAnimationFrame(tick);
+    return () => cancelAnimationFrame(raf);
+  }, [runtime, sampleRate, hi]);
+
+  const at1k = designed.reduce((best, p) => (Math.abs(p.x - 1000) < Math.abs(best.x - 1000) ? p : best), designed[0]!);
+  const maxDesigned = Math.max(...designed.map((p) => p.y));
+  const minDesigned = Math.min(...designed.map((p) => p.y));
+  // measured vs designed over 30 Hz - 16 kHz where the design is above -40 dB (noise decides below)
+  let maxDev = 0;
+  for (const p of measured) {
+    if (p.x < 30 || p.x > 16_000) continue;
+    const d = cascadeResponseDb(bands.map((b) => biquadCoefficients(b, sampleRate)), p.x, sampleRate);
+    if (bypass || d > -40) maxDev = Math.max(maxDev, Math.abs(p.y - (bypass ? 0 : d)));
+  }
+  const summary =
+    `EQ magnitude response${bypass ? ' (bypassed)' : ''}: designed ${minDesigned.toFixed(1)} to ${maxDesigned.toFixed(1)} dB, ` +
+    `${at1k.y.toFixed(2)} dB at 1 kHz; measured on the running stage from ${frames} frames of ${RESPONSE_FRAME} samples` +
+    (measured.length ? `, largest deviation ${maxDev.toFixed(2)} dB from 30 Hz to 16 kHz (where the design is above −40 dB).` : ' (waiting for frames; pick the white-noise source).');
+
+  return (
+    <div>
+      <XYPlot
+        title="Magnitude response"
+        summary={summary}
+        xLabel="frequency (Hz)"
+        yLabel="magnitude (dB)"
+        xScale="log"
+        xDomain={[F_MIN, hi]}
+        yDomain={[Math.max(-60, Math.floor(minDesigned / 6) * 6 - 6), Math.ceil(maxDesigned / 6) * 6 + 6]}
+        width={width}
+        height={height}
+        series={[
+          { name: 'designed (analytic)', points: designed, color: '#0b5cad' },
+          { name: 'native BiquadFilterNode chain', points: native, color: '#8a5a00', dashed: true },
+          { name: `measured (noise in, ${frames} frames)`, points: measured, color: '#c2410c', markers: false },
+        ]}
+      />
+      <button type="button" style={button} onClick={() => { meterRef.current.reset(); setMeasured([]); setFrames(0); }}>
+        Restart the measured average
+      </button>
+    </div>
+  );
+}

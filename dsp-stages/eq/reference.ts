@@ -1,0 +1,101 @@
+/**
+ * Plain TypeScript reference of the 8-band EQ: a cascade of Direct Form II transposed biquads in
+ * f64 with the Web Audio coefficients (coefficients.ts). No parameter smoothing: the reference
+ * jumps, which the tests use to show what the wasm stage's smoothing removes. A quantum with NaN
+ * or Inf input gives silence, resets the states and counts, as the wasm stage does.
+ */
+import type { ParamValues, StageKernel } from '../types.ts';
+import { biquadCoefficients, type Biquad } from './coefficients.ts';
+import { eqBands, type EqBand } from './params.ts';
+
+/** Input samples kept for the measured-response frames (input, then output). */
+export const RESPONSE_FRAME = 4096;
+
+export class BiquadCascade {
+  private sections: Biquad[] = [];
+  private s1: Float64Array;
+  private s2: Float64Array;
+
+  constructor(bands: readonly EqBand[], sampleRate: number) {
+    this.s1 = new Float64Array(bands.length);
+    this.s2 = new Float64Array(bands.length);
+    this.setBands(bands, sampleRate);
+  }
+
+  setBands(bands: readonly EqBand[], sampleRate: number): void {
+    this.sections = bands.map((b) => biquadCoefficients(b, sampleRate));
+  }
+
+  reset(): void {
+    this.s1.fill(0);
+    this.s2.fill(0);
+  }
+
+  /** Filters `input` into `output` (may be the same array). Allocation-free. */
+  process(input: Float32Array, output: Float32Array): void {
+    const secs = this.sections;
+    const s1 = this.s1;
+    const s2 = this.s2;
+    for (let i = 0; i < input.length; i++) {
+      let x = input[i]!;
+      for (let k = 0; k < secs.length; k++) {
+        const c = secs[k]!;
+        const y = c.b0 * x + s1[k]!;
+        s1[k] = c.b1 * x - c.a1 * y + s2[k]!;
+        s2[k] = c.b2 * x - c.a2 * y;
+        x = y;
+      }
+      output[i] = x;
+    }
+  }
+}
+
+export function createEqReference(params: ParamValues, sampleRate: number): StageKernel {
+  const cascade = new BiquadCascade(eqBands(params), sampleRate);
+  let bypass = params.bypass === 'on';
+  let nanQuanta = 0;
+  const frameIn = new Float32Array(RESPONSE_FRAME);
+  const frameOut = new Float32Array(RESPONSE_FRAME);
+  let filled = 0;
+  let version = 0;
+  let current = { ...params };
+  return {
+    backend: 'reference',
+    visualLength: 2 * RESPONSE_FRAME,
+    process(inputs, output) {
+      const input = inputs[0]!;
+      const out = output!;
+      let finite = true;
+      for (let i = 0; i < input.length; i++) if (!Number.isFinite(input[i]!)) finite = false;
+      if (!finite) {
+        out.fill(0);
+        cascade.reset();
+        nanQuanta++;
+      } else if (bypass) {
+        out.set(input);
+      } else {
+        cascade.process(input, out);
+      }
+      frameIn.set(input, filled);
+      frameOut.set(out, filled);
+      filled += input.length;
+      if (filled >= RESPONSE_FRAME) {
+        filled = 0;
+        version++;
+      }
+      return 0;
+    },
+    setParam(name, value) {
+      current = { ...current, [name]: value };
+      if (name === 'bypass') bypass = value === 'on';
+      else cascade.setBands(eqBands(current), sampleRate);
+    },
+    visualVersion: () => version,
+    publish(out, figures) {
+      out.set(frameIn, 0);
+      out.set(frameOut, RESPONSE_FRAME);
+      figures[0] = nanQuanta;
+    },
+    summary: () => ({ nanQuanta }),
+  };
+}
