@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { biquadCoefficients, biquadResponseDb, cascadeResponseDb } from './coefficients.ts';
+import { DEFAULT_BANDS, eqBands, parseBandSpec, type EqBand } from './params.ts';
+import { BiquadCascade } from './reference.ts';
+import { ResponseMeter } from './response.ts';
+import { sine, whiteNoise } from '../signals.ts';
+import { defaultParams } from '../params.ts';
+import { eqParams } from './params.ts';
+
+const FS = 48_000;
+const band = (type: EqBand['type'], frequencyHz: number, gainDb: number, q: number): EqBand => ({ type, frequencyHz, gainDb, q });
+
+describe('Web Audio biquad coefficients', () => {
+  it('peaking reaches its gain at the centre, 0 dB far away', () => {
+    const c = biquadCoefficients(band('peaking', 1000, 6, 1), FS);
+    expect(biquadResponseDb(c, 1000, FS)).toBeCloseTo(6, 9);
+    expect(biquadResponseDb(c, 20, FS)).toBeCloseTo(0, 2);
+  });
+
+  it('shelves reach their gain at DC and Nyquist, half of it (in dB) at the corner', () => {
+    const lo = biquadCoefficients(band('lowshelf', 200, 8, 1), FS);
+    expect(biquadResponseDb(lo, 1e-3, FS)).toBeCloseTo(8, 6);
+    expect(biquadResponseDb(lo, 200, FS)).toBeCloseTo(4, 6);
+    const hi = biquadCoefficients(band('highshelf', 5000, -6, 1), FS);
+    expect(biquadResponseDb(hi, FS / 2, FS)).toBeCloseTo(-6, 6);
+    expect(biquadResponseDb(hi, 5000, FS)).toBeCloseTo(-3, 6);
+  });
+
+  it('lowpass and highpass peak at the corner by Q in dB (Web Audio convention)', () => {
+    expect(biquadResponseDb(biquadCoefficients(band('lowpass', 2000, 0, 6), FS), 2000, FS)).toBeCloseTo(6, 6);
+    expect(biquadResponseDb(biquadCoefficients(band('highpass', 2000, 0, -3), FS), 2000, FS)).toBeCloseTo(-3, 6);
+  });
+
+  it('bandpass is 0 dB at the centre; notch is a null there', () => {
+    expect(biquadResponseDb(biquadCoefficients(band('bandpass', 3000, 0, 4), FS), 3000, FS)).toBeCloseTo(0, 9);
+    expect(biquadResponseDb(biquadCoefficients(band('notch', 3000, 0, 4), FS), 3000, FS)).toBeLessThan(-200);
+  });
+
+  it('off is the identity', () => {
+    expect(biquadCoefficients(band('off', 1000, 12, 3), FS)).toEqual({ b0: 1, b1: 0, b2: 0, a1: 0, a2: 0 });
+  });
+});
+
+describe('reference cascade', () => {
+  it('a steady sine comes out at the designed level', () => {
+    const bands = eqBands(defaultParams(eqParams));
+    expect(bands).toEqual(DEFAULT_BANDS);
+    const cascade = new BiquadCascade(bands, FS);
+    const sections = bands.map((b) => biquadCoefficients(b, FS));
+    for (const f of [100, 1000, 3000, 10000]) {
+      cascade.reset();
+      const x = sine(FS, FS, f, 0.25);
+      const y = new Float32Array(x.length);
+      cascade.process(x, y);
+      let peak = 0;
+      for (let i = FS / 2; i < FS; i++) peak = Math.max(peak, Math.abs(y[i]!));
+      expect(20 * Math.log10(peak / 0.25)).toBeCloseTo(cascadeResponseDb(sections, f, FS), 1);
+    }
+  });
+
+  it('the response meter recovers the designed response from noise', () => {
+    const bands = [band('peaking', 1000, 6, 1), band('lowshelf', 150, -4, 1)];
+    const cascade = new BiquadCascade(bands, FS);
+    const sections = bands.map((b) => biquadCoefficients(b, FS));
+    const meter = new ResponseMeter(4096);
+    const x = whiteNoise(4096 * 40, 0.5, 3);
+    const y = new Float32Array(x.length);
+    cascade.process(x, y);
+    for (let f = 1; f < 40; f++) meter.add(x.subarray(f * 4096, (f + 1) * 4096), y.subarray(f * 4096, (f + 1) * 4096));
+    for (const k of [10, 85, 200, 600]) {
+      expect(Math.abs(meter.responseDb(k) - cascadeResponseDb(sections, meter.binHz(k, FS), FS))).toBeLessThan(0.3);
+    }
+  });
+});
+
+describe('CLI band values', () => {
+  it('parses type:frequency:gain:Q and reports bad ones', () => {
+    expect(parseBandSpec('peaking:1000:6:1.0')).toEqual(band('peaking', 1000, 6, 1));
+    expect(() => parseBandSpec('wobble:1:2:3')).toThrow(/band type "wobble"/);
+    expect(() => parseBandSpec('peaking:abc:6:1')).toThrow(/frequency "abc" is not a number/);
+  });
+});
