@@ -338,10 +338,16 @@ export interface OfflineRenderOptions {
   sampleRate: number;
   /** Override the wasm bytes (to prove the fallback path); default: the page's built wasm. */
   wasmBytes?: ArrayBuffer | null;
+  /** A second path from the same source in the same context (e.g. native BiquadFilterNodes), rendered to `parallelOutput`. */
+  parallel?: (ctx: OfflineAudioContext, source: AudioNode) => AudioNode;
+  /** Parameter changes during the render, each at a quantum boundary (suspend, set-param, resume). */
+  paramChanges?: ReadonlyArray<{ atFrame: number; name: string; value: number | string }>;
 }
 
 export interface OfflineRender {
   output: Float32Array;
+  /** The `parallel` path's output, or null. */
+  parallelOutput: Float32Array | null;
   /** The UI scope ring after the render (null without SharedArrayBuffer: the worklet's copy is private). */
   scope: Float32Array | null;
   telemetry: TelemetrySnapshot | null;
@@ -355,8 +361,22 @@ export interface OfflineRender {
 const STATUS_TIMEOUT_MS = 10_000;
 
 /** Renders `input` through the stage in an OfflineAudioContext with the same processor: exact output values. */
-export async function renderOffline(opts: OfflineRenderOptions): Promise<OfflineRender> {
-  const ctx = new OfflineAudioContext({ numberOfChannels: 1, length: opts.input.length, sampleRate: opts.sampleRate });
+export interface StageNode {
+  node: AudioWorkletNode;
+  status: 'active' | 'fallback';
+  reason: string | null;
+  /** The telemetry buffer's views (null without SharedArrayBuffer: the worklet's copy is private). */
+  views: TelemetryViews | null;
+}
+
+/**
+ * Adds the processor to `ctx` (once per context) and creates a node running `stage`, resolved
+ * once the processor has reported its status (wasm active, or the fallback with the reason).
+ */
+export async function createStageNode(
+  ctx: BaseAudioContext,
+  opts: { stage: string; params: ParamValues; wasmBytes?: ArrayBuffer | null },
+): Promise<StageNode> {
   await ctx.audioWorklet.addModule(processorUrl);
   const loaded = opts.wasmBytes === undefined ? await loadWasmBytes() : { bytes: opts.wasmBytes, reason: opts.wasmBytes ? null : 'no wasm bytes were given' };
   const isolated = isCrossOriginIsolated();
@@ -388,14 +408,34 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
       }
     };
   });
+  node.port.onmessage = null;
+  return { node, ...status, views: isolated ? telemetryViews(telemetry) : null };
+}
+
+/** Renders `input` through the stage in an OfflineAudioContext with the same processor: exact output values. */
+export async function renderOffline(opts: OfflineRenderOptions): Promise<OfflineRender> {
+  const channels = opts.parallel ? 2 : 1;
+  const ctx = new OfflineAudioContext({ numberOfChannels: channels, length: opts.input.length, sampleRate: opts.sampleRate });
+  const stage = await createStageNode(ctx, opts);
   const buffer = new AudioBuffer({ length: opts.input.length, sampleRate: opts.sampleRate, numberOfChannels: 1 });
   buffer.getChannelData(0).set(opts.input);
   const src = new AudioBufferSourceNode(ctx, { buffer });
-  src.connect(node).connect(ctx.destination);
+  const merger = new ChannelMergerNode(ctx, { numberOfInputs: channels });
+  src.connect(stage.node).connect(merger, 0, 0);
+  if (opts.parallel) opts.parallel(ctx, src).connect(merger, 0, 1);
+  merger.connect(ctx.destination);
   src.start(0);
+  for (const change of opts.paramChanges ?? []) {
+    // suspend at the quantum boundary, send the change, resume once the worklet has had time to take it
+    const at = (Math.floor(change.atFrame / 128) * 128) / opts.sampleRate;
+    void ctx.suspend(at).then(async () => {
+      stage.node.port.postMessage({ type: 'set-param', name: change.name, value: change.value } satisfies ToProcessor);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await ctx.resume();
+    });
+  }
   const rendered = await ctx.startRendering();
-  node.port.onmessage = null;
-  const views = isolated ? telemetryViews(telemetry) : null;
+  const views = stage.views;
   let visual: Float32Array | null = null;
   if (views) {
     const frame = new Float32Array(views.visual.length);
@@ -404,10 +444,12 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
   }
   return {
     output: rendered.getChannelData(0).slice(),
+    parallelOutput: opts.parallel ? rendered.getChannelData(1).slice() : null,
     scope: views ? views.scope.slice() : null,
     telemetry: views ? snapshot(views) : null,
     visual,
     figures: views ? views.figures.slice() : null,
-    ...status,
+    status: stage.status,
+    reason: stage.reason,
   };
 }

@@ -40,6 +40,18 @@ export interface StagebenchExports {
   fft_transform(inPtr: number, outPtr: number): number;
   fft_selftest(): number;
   fft_simd_enabled(): number;
+  // 8-band EQ (rust/src/eq.rs)
+  eq_create(sampleRate: number, maxFrames: number): number;
+  eq_set_band(band: number, kind: number, freqHz: number, gainDb: number, q: number): number;
+  eq_set_bypass(on: number): number;
+  eq_process(n: number): number;
+  eq_output_ptr(): number;
+  eq_nan_quanta(): number;
+  eq_process_buffer(inPtr: number, outPtr: number, n: number): number;
+  eq_response_db(freqHz: number): number;
+  eq_reset(): number;
+  eq_simd_enabled(): number;
+  eq_selftest(): number;
   /** Allocates `n` f32 in wasm memory for a host-owned buffer (benchmarks, CLI); freed by `scratch_free`. */
   scratch_alloc(n: number): number;
   scratch_free(ptr: number, n: number): void;
