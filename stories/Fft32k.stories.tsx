@@ -9,8 +9,7 @@ import { coherentGain, periodicWindow } from '../dsp-stages/fft/reference.ts';
 import { sine, whiteNoise, type SourceKind } from '../dsp-stages/signals.ts';
 import { StagebenchRuntime, renderOffline } from '../worklet/host.ts';
 import { argTypesFromParams, sourceArgTypes } from './support/argTypes.ts';
-import { expectKernelWithinBudget } from './support/assertions.ts';
-import { expectNoGrowth, expectRealTimeRate, measureLiveWindow } from './support/checks.ts';
+import { expectActiveAndRunning, expectKernelBudgets, expectLiveWindow } from './support/checks.ts';
 import { reportMeasurement } from './support/report.ts';
 
 interface FftArgs {
@@ -91,32 +90,14 @@ export const LiveToneAt1kHz: Story = {
   name: 'Live tone at 1 kHz',
   tags: ['perf'],
   play: async ({ canvasElement, step }) => {
-    const canvas = within(canvasElement);
     const runtime = StagebenchRuntime.get();
-    await step('wasm is active and audio runs', async () => {
-      await waitFor(() => expect(canvas.getByTestId('wasm-status')).toHaveTextContent(/^active$/), { timeout: 15_000 });
-      await waitFor(() => expect(runtime.ctx.state).toBe('running'), { timeout: 10_000 });
-    });
+    await expectActiveAndRunning(canvasElement, runtime, step);
     await step('the live spectrum peaks at 1 kHz', async () => {
       await waitFor(() => expect(Math.abs(runtime.figures()[0]! - 1000)).toBeLessThan(0.5), { timeout: 10_000 });
       reportMeasurement({ name: 'live peak', value: runtime.figures()[0]!, unit: 'Hz', source: 'wasm spectrum, OscillatorNode at 1 kHz' });
     });
-    await step(`kernel p99 under ${fftStage.budgets.kernelP99Us} µs; single-quantum p99 under ${fftStage.budgets.quantumP99Us} µs`, async () => {
-      const timing = await runtime.measureKernel({ singleQuanta: 4000 });
-      expect(timing.backend).toBe('wasm');
-      reportMeasurement({ name: 'kernel p99 (batch means)', value: timing.p99Us, unit: 'µs', source: timing.clock });
-      reportMeasurement({ name: 'single-quantum p99', value: timing.singleQuantum.p99Us, unit: 'µs', source: timing.clock });
-      reportMeasurement({ name: 'single-quantum max', value: timing.singleQuantum.maxUs, unit: 'µs', source: timing.clock });
-      expectKernelWithinBudget(timing, fftStage.budgets.kernelP99Us);
-      expect(timing.singleQuantum.p99Us, `single-quantum p99 ${timing.singleQuantum.p99Us.toFixed(1)} µs`).toBeLessThan(fftStage.budgets.quantumP99Us!);
-      expect(timing.allocationsDuringRun, 'wasm allocations during timed batches').toBe(0);
-    });
-    await step('quanta/s within 5 % of sampleRate/128 over 2 s; no heap growth', async () => {
-      const live = await measureLiveWindow(runtime, 2);
-      reportMeasurement({ name: 'quanta/s', value: live.quantaPerSec, unit: `/s (expected ${live.expectedQuantaPerSec.toFixed(1)})`, source: 'SharedArrayBuffer counter over performance.now()' });
-      expectRealTimeRate(live, 0.05);
-      expectNoGrowth(live, fftStage.budgets.heapGrowthBytes);
-    });
+    await expectKernelBudgets(runtime, fftStage, step);
+    await expectLiveWindow(runtime, fftStage, step);
   },
 };
 

@@ -6,9 +6,9 @@ import { SCOPE_CAPACITY_SAMPLES } from '../worklet/layout.ts';
 import { StagebenchRuntime, renderOffline } from '../worklet/host.ts';
 import { whiteNoise, sine, type SourceKind } from '../dsp-stages/signals.ts';
 import { argTypesFromParams, sourceArgTypes } from './support/argTypes.ts';
-import { expectBitExact, expectKernelWithinBudget, heapAfterGc } from './support/assertions.ts';
+import { expectBitExact, heapAfterGc } from './support/assertions.ts';
 import { reportMeasurement } from './support/report.ts';
-import { expectNoGrowth, expectRealTimeRate, measureLiveWindow } from './support/checks.ts';
+import { expectActiveAndRunning, expectKernelBudgets, expectLiveWindow } from './support/checks.ts';
 
 interface RingCopyArgs {
   source: SourceKind;
@@ -52,29 +52,10 @@ export const LiveToneAt1kHz: Story = {
   name: 'Live tone at 1 kHz',
   tags: ['perf'],
   play: async ({ canvasElement, step }) => {
-    const canvas = within(canvasElement);
     const runtime = StagebenchRuntime.get();
-    await step('wasm is active', async () => {
-      await waitFor(() => expect(canvas.getByTestId('wasm-status')).toHaveTextContent(/^active$/), { timeout: 15_000 });
-    });
-    await step('audio is running', async () => {
-      await waitFor(() => expect(runtime.ctx.state).toBe('running'), { timeout: 10_000 });
-    });
-    await step(`kernel p99 under ${ringCopyStage.budgets.kernelP99Us} µs, no wasm allocation`, async () => {
-      const timing = await runtime.measureKernel();
-      expect(timing.backend).toBe('wasm');
-      reportMeasurement({ name: 'kernel p50', value: timing.p50Us, unit: 'µs', source: timing.clock });
-      reportMeasurement({ name: 'kernel p99', value: timing.p99Us, unit: 'µs', source: timing.clock });
-      expectKernelWithinBudget(timing, ringCopyStage.budgets.kernelP99Us);
-      expect(timing.allocationsDuringRun, 'wasm allocations during timed batches').toBe(0);
-    });
-    await step('quanta/s within 5 % of sampleRate/128 over 2 s; no heap growth', async () => {
-      const live = await measureLiveWindow(runtime, 2);
-      reportMeasurement({ name: 'quanta/s', value: live.quantaPerSec, unit: `/s (expected ${live.expectedQuantaPerSec.toFixed(1)})`, source: 'SharedArrayBuffer counter over performance.now()' });
-      if (live.heapGrowthBytes !== null) reportMeasurement({ name: 'JS heap growth', value: live.heapGrowthBytes, unit: 'bytes', source: 'performance.memory after gc()' });
-      expectRealTimeRate(live, 0.05);
-      expectNoGrowth(live, ringCopyStage.budgets.heapGrowthBytes);
-    });
+    await expectActiveAndRunning(canvasElement, runtime, step);
+    await expectKernelBudgets(runtime, ringCopyStage, step);
+    await expectLiveWindow(runtime, ringCopyStage, step);
   },
 };
 

@@ -1,8 +1,10 @@
 /** Live checks shared by stage stories: quanta/s against sampleRate/128 and heap growth over a window. */
-import { expect } from 'storybook/test';
+import { expect, waitFor, within } from 'storybook/test';
+import type { StageDescriptor } from '../../dsp-stages/types.ts';
+import { reportMeasurement } from './report.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { RENDER_QUANTUM_FRAMES } from '../../dsp-stages/types.ts';
-import { heapAfterGc, sleep, underTestRunner } from './assertions.ts';
+import { expectKernelWithinBudget, heapAfterGc, sleep, underTestRunner } from './assertions.ts';
 
 export interface LiveWindow {
   seconds: number;
@@ -72,4 +74,51 @@ export function expectNoGrowth(w: LiveWindow, heapBudgetBytes: number): void {
   }
   expect(w.wasmAllocations, 'wasm heap allocations while running').toBe(0);
   expect(w.wasmMemoryGrowthBytes, 'wasm memory growth while running').toBe(0);
+}
+
+/** A play function's `step` (Storybook's accepts these callbacks). */
+export type Step = (label: string, play: () => Promise<void>) => Promise<void> | void;
+
+/** Waits until the status bar says wasm `active` and the AudioContext runs. */
+export async function expectActiveAndRunning(canvasElement: HTMLElement, runtime: StagebenchRuntime, step: Step): Promise<void> {
+  await step('wasm is active and audio runs', async () => {
+    await waitFor(() => expect(within(canvasElement).getByTestId('wasm-status')).toHaveTextContent(/^active$/), { timeout: 15_000 });
+    await waitFor(() => expect(runtime.ctx.state).toBe('running'), { timeout: 10_000 });
+  });
+}
+
+/**
+ * Times the stage's kernel in the worker and asserts its budgets: p99 of batch means, the
+ * single-quantum p99 where the descriptor states one, and no wasm allocation. Reports the figures.
+ */
+export async function expectKernelBudgets(
+  runtime: StagebenchRuntime,
+  stage: StageDescriptor,
+  step: Step,
+): Promise<void> {
+  const { kernelP99Us, quantumP99Us } = stage.budgets;
+  const label = `kernel p99 under ${kernelP99Us} µs${quantumP99Us ? `, single-quantum p99 under ${quantumP99Us} µs` : ''}, no wasm allocation`;
+  await step(label, async () => {
+    const timing = await runtime.measureKernel({ singleQuanta: quantumP99Us ? 4000 : 2000 });
+    expect(timing.backend).toBe('wasm');
+    reportMeasurement({ name: 'kernel p50', value: timing.p50Us, unit: 'µs', source: timing.clock });
+    reportMeasurement({ name: 'kernel p99', value: timing.p99Us, unit: 'µs', source: timing.clock });
+    expectKernelWithinBudget(timing, kernelP99Us);
+    if (quantumP99Us !== undefined) {
+      reportMeasurement({ name: 'single-quantum p99', value: timing.singleQuantum.p99Us, unit: 'µs', source: timing.clock });
+      expect(timing.singleQuantum.p99Us, `single-quantum p99 ${timing.singleQuantum.p99Us.toFixed(1)} µs`).toBeLessThan(quantumP99Us);
+    }
+    expect(timing.allocationsDuringRun, 'wasm allocations during timed batches').toBe(0);
+  });
+}
+
+/** Two seconds live: quanta/s within 5 % of sampleRate/128, no heap or wasm growth. Reports the figures. */
+export async function expectLiveWindow(runtime: StagebenchRuntime, stage: StageDescriptor, step: Step): Promise<void> {
+  await step('quanta/s within 5 % of sampleRate/128 over 2 s; no heap growth', async () => {
+    const live = await measureLiveWindow(runtime, 2);
+    reportMeasurement({ name: 'quanta/s', value: live.quantaPerSec, unit: `/s (expected ${live.expectedQuantaPerSec.toFixed(1)})`, source: 'SharedArrayBuffer counter over performance.now()' });
+    if (live.heapGrowthBytes !== null) reportMeasurement({ name: 'JS heap growth', value: live.heapGrowthBytes, unit: 'bytes', source: 'performance.memory after gc()' });
+    expectRealTimeRate(live, 0.05);
+    expectNoGrowth(live, stage.budgets.heapGrowthBytes);
+  });
 }
