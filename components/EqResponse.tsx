@@ -10,6 +10,8 @@ import { RESPONSE_FRAME } from '../dsp-stages/eq/reference.ts';
 import { ResponseMeter } from '../dsp-stages/eq/response.ts';
 import type { StagebenchRuntime } from '../worklet/host.ts';
 import { XYPlot, type XYPoint } from './XYPlot.tsx';
+import { SpectrumPlot } from './SpectrumPlot.tsx';
+import { coherentGain, periodicWindow, realFft } from '../dsp-stages/fft/reference.ts';
 import { button } from './theme.ts';
 
 export interface EqResponseProps {
@@ -53,7 +55,10 @@ function nativeResponse(bands: readonly EqBand[], bypass: boolean, freqs: readon
   return freqs.map((f, i) => ({ x: f, y: total[i]! }));
 }
 
-export function EqResponse({ runtime, bands, bypass, points = 240, width = 720, height = 300 }: EqResponseProps) {
+export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, width = 720, height = 300 }: EqResponseProps) {
+  // callers pass a fresh array each render: key the memos and the reset on its contents
+  const bandsKey = JSON.stringify(bandsProp);
+  const bands = useMemo(() => bandsProp, [bandsKey]);
   const sampleRate = runtime.state.sampleRate;
   const hi = Math.min(20_000, sampleRate * 0.49);
   const freqs = useMemo(() => logFrequencies(points, hi), [points, hi]);
@@ -62,6 +67,8 @@ export function EqResponse({ runtime, bands, bypass, points = 240, width = 720, 
   const [measured, setMeasured] = useState<XYPoint[]>([]);
   const [frames, setFrames] = useState(0);
   const meterRef = useRef(new ResponseMeter(RESPONSE_FRAME));
+  /** Output and input power spectra, exponentially averaged over frames, shown in dBFS. */
+  const [outputDb, setOutputDb] = useState<{ out: Float32Array; input: Float32Array } | null>(null);
 
   // a new setting starts a new average
   useEffect(() => {
@@ -75,12 +82,25 @@ export function EqResponse({ runtime, bands, bypass, points = 240, width = 720, 
     let lastSeq = -1;
     let raf = 0;
     let lastUpdate = 0;
+    const hann = periodicWindow('hann', 0, RESPONSE_FRAME);
+    const ref = (RESPONSE_FRAME * coherentGain(hann)) / 2;
+    const avgOut = new Float64Array(RESPONSE_FRAME / 2 + 1);
+    const avgIn = new Float64Array(RESPONSE_FRAME / 2 + 1);
+    const windowed = new Float64Array(RESPONSE_FRAME);
+    const accumulate = (x: Float32Array, avg: Float64Array) => {
+      for (let i = 0; i < RESPONSE_FRAME; i++) windowed[i] = x[i]! * hann[i]!;
+      const X = realFft(windowed);
+      for (let k = 0; k < avg.length; k++) avg[k] = 0.8 * avg[k]! + 0.2 * ((X[2 * k]! ** 2 + X[2 * k + 1]! ** 2) / (ref * ref));
+    };
+    const toDb = (avg: Float64Array) => Float32Array.from(avg, (p) => (p > 1e-30 ? 10 * Math.log10(p) : -300));
     const tick = (now: number) => {
       raf = requestAnimationFrame(tick);
       const { seq, length } = runtime.readVisual(frame);
       if (seq >= 0 && seq !== lastSeq && length === 2 * RESPONSE_FRAME) {
         lastSeq = seq;
         meterRef.current.add(frame.subarray(0, RESPONSE_FRAME), frame.subarray(RESPONSE_FRAME));
+        accumulate(frame.subarray(0, RESPONSE_FRAME), avgIn);
+        accumulate(frame.subarray(RESPONSE_FRAME), avgOut);
       }
       if (now - lastUpdate > UPDATE_MS && meterRef.current.frames > 0) {
         lastUpdate = now;
@@ -99,6 +119,7 @@ export function EqResponse({ runtime, bands, bypass, points = 240, width = 720, 
         }
         setMeasured(pts);
         setFrames(meter.frames);
+        setOutputDb({ out: toDb(avgOut), input: toDb(avgIn) });
       }
     };
     raf = requestAnimationFrame(tick);
@@ -109,10 +130,11 @@ export function EqResponse({ runtime, bands, bypass, points = 240, width = 720, 
   const maxDesigned = Math.max(...designed.map((p) => p.y));
   const minDesigned = Math.min(...designed.map((p) => p.y));
   // measured vs designed over 30 Hz - 16 kHz where the design is above -40 dB (noise decides below)
+  const sections = useMemo(() => bands.map((b) => biquadCoefficients(b, sampleRate)), [bands, sampleRate]);
   let maxDev = 0;
   for (const p of measured) {
     if (p.x < 30 || p.x > 16_000) continue;
-    const d = cascadeResponseDb(bands.map((b) => biquadCoefficients(b, sampleRate)), p.x, sampleRate);
+    const d = cascadeResponseDb(sections, p.x, sampleRate);
     if (bypass || d > -40) maxDev = Math.max(maxDev, Math.abs(p.y - (bypass ? 0 : d)));
   }
   const summary =
@@ -141,6 +163,19 @@ export function EqResponse({ runtime, bands, bypass, points = 240, width = 720, 
       <button type="button" style={button} onClick={() => { meterRef.current.reset(); setMeasured([]); setFrames(0); }}>
         Restart the measured average
       </button>
+      {outputDb && (
+        <SpectrumPlot
+          title="Output spectrum (input dashed)"
+          db={outputDb.out}
+          overlay={outputDb.input}
+          overlayLabel="input"
+          sampleRate={sampleRate}
+          fftSize={RESPONSE_FRAME}
+          floorDb={-120}
+          width={width}
+          height={220}
+        />
+      )}
     </div>
   );
 }

@@ -2,10 +2,12 @@
 import type { StageDescriptor } from './types.ts';
 import { ringCopyStage } from './ring-copy/index.ts';
 import { fftStage } from './fft/index.ts';
+import { eqStage } from './eq/index.ts';
 
 export const STAGES: Readonly<Record<string, StageDescriptor>> = {
   [ringCopyStage.id]: ringCopyStage,
   [fftStage.id]: fftStage,
+  [eqStage.id]: eqStage,
 };
 
 export function getStage(id: string): StageDescriptor {

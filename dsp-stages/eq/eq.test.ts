@@ -80,3 +80,40 @@ describe('CLI band values', () => {
     expect(() => parseBandSpec('peaking:abc:6:1')).toThrow(/frequency "abc" is not a number/);
   });
 });
+
+describe('EQ stage on wasm', () => {
+  it('the SIMD and scalar kernels agree inside wasm', async () => {
+    const { loadWasm } = await import('../../cli/wasm-file.ts');
+    const wasm = loadWasm();
+    expect(wasm.exports.eq_simd_enabled()).toBe(1);
+    expect(wasm.exports.eq_selftest()).toBe(0);
+  });
+
+  it('the live kernel follows the reference cascade, allocates nothing, and its designed curve matches ours', async () => {
+    const { loadWasm } = await import('../../cli/wasm-file.ts');
+    const { eqStage } = await import('./index.ts');
+    const wasm = loadWasm();
+    const params = defaultParams(eqParams);
+    const kernel = eqStage.createWasmKernel(wasm, params, FS);
+    const cascade = new BiquadCascade(eqBands(params), FS);
+    const x = whiteNoise(128 * 200, 0.5, 4);
+    const ours = new Float32Array(x.length);
+    const ref = new Float32Array(x.length);
+    const out = new Float32Array(128);
+    const allocs = wasm.exports.alloc_count();
+    for (let q = 0; q < 200; q++) {
+      expect(kernel.process([x.subarray(q * 128, q * 128 + 128)], out)).toBe(0);
+      ours.set(out, q * 128);
+    }
+    expect(wasm.exports.alloc_count()).toBe(allocs);
+    cascade.process(x, ref);
+    let worst = 0;
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - ref[i]!));
+    // the stage rounds each section's output to f32 (as the browser does); the reference keeps f64
+    expect(worst).toBeLessThan(1e-3);
+    const sections = eqBands(params).map((b) => biquadCoefficients(b, FS));
+    for (const f of [50, 400, 1000, 6100 * 1.01, 12000]) {
+      expect(wasm.exports.eq_response_db(f)).toBeCloseTo(cascadeResponseDb(sections, f, FS), 3);
+    }
+  });
+});

@@ -11,6 +11,34 @@ import { eqBands, type EqBand } from './params.ts';
 /** Input samples kept for the measured-response frames (input, then output). */
 export const RESPONSE_FRAME = 4096;
 
+/**
+ * Collects input and output quanta into frames of RESPONSE_FRAME samples for the measured
+ * response; `version` advances with every complete frame. Allocation-free after construction.
+ */
+export class ResponseFrames {
+  private readonly input = new Float32Array(RESPONSE_FRAME);
+  private readonly output = new Float32Array(RESPONSE_FRAME);
+  private filled = 0;
+  version = 0;
+
+  /** Adds one quantum (input and output of equal length, dividing RESPONSE_FRAME). */
+  add(input: Float32Array, output: Float32Array): void {
+    this.input.set(input, this.filled);
+    this.output.set(output, this.filled);
+    this.filled += input.length;
+    if (this.filled >= RESPONSE_FRAME) {
+      this.filled = 0;
+      this.version++;
+    }
+  }
+
+  /** Writes the last complete frame: input, then output (2 × RESPONSE_FRAME floats). */
+  copyTo(frame: Float32Array): void {
+    frame.set(this.input, 0);
+    frame.set(this.output, RESPONSE_FRAME);
+  }
+}
+
 export class BiquadCascade {
   private sections: Biquad[] = [];
   private s1: Float64Array;
@@ -54,10 +82,7 @@ export function createEqReference(params: ParamValues, sampleRate: number): Stag
   const cascade = new BiquadCascade(eqBands(params), sampleRate);
   let bypass = params.bypass === 'on';
   let nanQuanta = 0;
-  const frameIn = new Float32Array(RESPONSE_FRAME);
-  const frameOut = new Float32Array(RESPONSE_FRAME);
-  let filled = 0;
-  let version = 0;
+  const frames = new ResponseFrames();
   let current = { ...params };
   return {
     backend: 'reference',
@@ -76,13 +101,7 @@ export function createEqReference(params: ParamValues, sampleRate: number): Stag
       } else {
         cascade.process(input, out);
       }
-      frameIn.set(input, filled);
-      frameOut.set(out, filled);
-      filled += input.length;
-      if (filled >= RESPONSE_FRAME) {
-        filled = 0;
-        version++;
-      }
+      frames.add(input, out);
       return 0;
     },
     setParam(name, value) {
@@ -90,10 +109,9 @@ export function createEqReference(params: ParamValues, sampleRate: number): Stag
       if (name === 'bypass') bypass = value === 'on';
       else cascade.setBands(eqBands(current), sampleRate);
     },
-    visualVersion: () => version,
-    publish(out, figures) {
-      out.set(frameIn, 0);
-      out.set(frameOut, RESPONSE_FRAME);
+    visualVersion: () => frames.version,
+    publish(frame, figures) {
+      frames.copyTo(frame);
       figures[0] = nanQuanta;
     },
     summary: () => ({ nanQuanta }),

@@ -11,10 +11,12 @@
 //!   `<stage>_create` / `<stage>_process` / getter family per stage.
 //! * Every stage is plain safe Rust in its own module. `create` allocates every buffer;
 //!   `process` never allocates and never panics.
+//! * [`eq`] is the 8-band EQ stage (Web Audio biquads in cascade, SIMD128 pipeline).
 //! * [`alloc_counter`] counts heap allocations so that tests (native and in the browser) can
 //!   show that the hot path allocates nothing.
 
 pub mod alloc_counter;
+pub mod eq;
 pub mod ffi;
 pub mod fft;
 pub mod fft_stage;
