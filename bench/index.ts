@@ -2,5 +2,6 @@
 import type { BenchFile } from './types.ts';
 import { ringCopyBench } from './ring-copy.bench.ts';
 import { fftBench } from './fft.bench.ts';
+import { eqBench } from './eq.bench.ts';
 
-export const BENCH_FILES: readonly BenchFile[] = [ringCopyBench, fftBench];
+export const BENCH_FILES: readonly BenchFile[] = [ringCopyBench, fftBench, eqBench];

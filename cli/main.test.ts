@@ -112,7 +112,8 @@ describe('stagebench run ring-copy (child process)', () => {
     expect(r.stdout).toContain('stagebench sweep fft [--points N]');
     expect(r.stdout).toMatch(/^run fft$/m);
     expect(r.stdout).toMatch(/^sweep fft$/m);
-    expect(r.stdout).toContain('Cases: ring-copy/128, fft/real-512, fft/real-4096, fft/real-32768.');
+    expect(r.stdout).toMatch(/^run eq$/m);
+    expect(r.stdout).toContain('Cases: ring-copy/128, fft/real-512, fft/real-4096, fft/real-32768, eq/8x1024.');
   });
 });
 

@@ -5,9 +5,10 @@
  * than its audio output (a spectrum, decoded bytes...), or replaces the whole run (fft: one
  * analysis of the newest N samples).
  */
-import type { ParamValues } from '../dsp-stages/types.ts';
+import type { ClampNote, ParamSpec, ParamValues } from '../dsp-stages/types.ts';
 import type { RunReport, RunRequest } from './run.ts';
 import { runFft } from './fft-run.ts';
+import { EQ_CLI_PARAMS, resolveEqCliParams, runEq } from './eq-run.ts';
 
 /** Everything known after a run. */
 export interface RunOutcome {
@@ -23,6 +24,17 @@ export interface RunOutcome {
 export type SummaryValue = number | string | boolean;
 
 export interface CliStageHooks {
+  /**
+   * The parameters as the CLI takes them, when they differ from the stage's (other defaults):
+   * what --help lists. Default: the stage's own.
+   */
+  cliParams?: readonly ParamSpec[];
+  /**
+   * Replaces the generic `--param` resolution (clamping against the stage's specs): turns the
+   * given name=value strings into the stage's values, e.g. to accept compound values. Errors
+   * meant for the user are CliErrors; clamped values are returned as notes.
+   */
+  resolveParams?(given: Record<string, string>): { values: ParamValues; notes: ClampNote[] };
   /**
    * Replaces the generic quantum loop (the hooks below are then unused): builds the whole report.
    * Called with a non-empty input; errors meant for the user are CliErrors.
@@ -50,6 +62,7 @@ export const CLI_STAGE_HOOKS: Readonly<Record<string, CliStageHooks>> = {
     }),
   },
   fft: { run: runFft },
+  eq: { run: runEq, resolveParams: resolveEqCliParams, cliParams: EQ_CLI_PARAMS },
 };
 
 export function stageHooks(id: string): CliStageHooks {

@@ -1,0 +1,182 @@
+/**
+ * eq/8x1024: 1024 samples of +-0.5 white noise at 48 kHz through the 8-band EQ with the story's
+ * default bands (eqBands(defaultParams(eqParams)): highpass, lowshelf, three peaking, notch,
+ * highshelf, lowpass, all eight sections active), the same input block every call, the filter
+ * state carried from call to call:
+ *
+ * - stagebench: the wasm `eq_process_buffer(in, out, 1024)` on buffers from `scratch_alloc`, the
+ *   EQ created with the live stage's 128-frame quanta (so a call is eight quanta, each checked
+ *   for NaN and infinity as the stage does) and `eq_reset` after the bands are set (settled:
+ *   no smoothing or fade running);
+ * - js-biquad: a plain JavaScript Direct Form II transposed cascade of the same eight sections
+ *   (coefficients from coefficients.ts, the Web Audio definitions), each section filtering the
+ *   whole block in turn with its coefficients and state in locals: Float64Array state,
+ *   Float32Array in and out.
+ *
+ * Before timing, both start from rest on one block and must agree within 1e-4 (the wasm
+ * arithmetic rounds each section's output to f32, as Chromium does; the JS one keeps f64 within a
+ * section), and the output must differ from the input (the filters really run).
+ */
+import { defaultParams } from '../dsp-stages/params.ts';
+import { whiteNoise } from '../dsp-stages/signals.ts';
+import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
+import { biquadCoefficients } from '../dsp-stages/eq/coefficients.ts';
+import { EQ_TYPES, eqBands, eqParams, type EqBand } from '../dsp-stages/eq/params.ts';
+import { statusMessage } from '../worklet/wasm.ts';
+import type { BenchCase, BenchImpl } from './harness.ts';
+import type { BenchEnv, BenchFile } from './types.ts';
+
+export const EQ_BENCH_FRAMES = 1024;
+export const EQ_BENCH_RATE = 48000;
+/** Largest |ours - js-biquad| allowed on the checked block. */
+export const EQ_BENCH_TOLERANCE = 1e-4;
+
+/** A block-processing implementation whose state can be cleared (for the output check). */
+export interface EqBenchImpl extends BenchImpl {
+  /** Clears the filter state, runs one block from rest and returns a copy of its output. */
+  blockFromRest(): Float32Array;
+  /** A copy of the output of the last call. */
+  lastOutput(): Float32Array;
+}
+
+/**
+ * A plain DF2T biquad cascade: coefficients b0, b1, b2, a1, a2 per section (normalised by a0) in
+ * a Float64Array, state s1, s2 per section in a Float64Array. Each section filters the whole
+ * block (the first from `input`, the others in place in `output`).
+ */
+export class JsBiquadCascade {
+  readonly sections: number;
+  private readonly coefs: Float64Array;
+  private readonly state: Float64Array;
+
+  constructor(bands: readonly EqBand[], sampleRate: number) {
+    this.sections = bands.length;
+    this.coefs = new Float64Array(5 * bands.length);
+    this.state = new Float64Array(2 * bands.length);
+    bands.forEach((band, k) => {
+      const c = biquadCoefficients(band, sampleRate);
+      this.coefs.set([c.b0, c.b1, c.b2, c.a1, c.a2], 5 * k);
+    });
+  }
+
+  reset(): void {
+    this.state.fill(0);
+  }
+
+  process(input: Float32Array, output: Float32Array): void {
+    const n = input.length;
+    const c = this.coefs;
+    const st = this.state;
+    let src = input;
+    for (let k = 0; k < this.sections; k++) {
+      const b0 = c[5 * k]!, b1 = c[5 * k + 1]!, b2 = c[5 * k + 2]!, a1 = c[5 * k + 3]!, a2 = c[5 * k + 4]!;
+      let s1 = st[2 * k]!, s2 = st[2 * k + 1]!;
+      for (let i = 0; i < n; i++) {
+        const x = src[i]!;
+        const y = b0 * x + s1;
+        s1 = b1 * x - a1 * y + s2;
+        s2 = b2 * x - a2 * y;
+        output[i] = y;
+      }
+      st[2 * k] = s1;
+      st[2 * k + 1] = s2;
+      src = output;
+    }
+  }
+}
+
+/** The story's default bands: every section in use. */
+export function benchBands(): EqBand[] {
+  return eqBands(defaultParams(eqParams));
+}
+
+function oursImpl(env: BenchEnv, bands: readonly EqBand[], input: Float32Array): EqBenchImpl {
+  const n = input.length;
+  const wasm = env.newWasm();
+  wasm.requireExports(['eq_create', 'eq_set_band', 'eq_set_bypass', 'eq_reset', 'eq_process_buffer', 'scratch_alloc', 'scratch_free']);
+  wasm.init(RENDER_QUANTUM_FRAMES);
+  const x = wasm.exports;
+  // blocks of the benchmark's length: the NaN check and the kernel's pipeline fill run once per
+  // 1024 samples (the live stage, created for 128-frame quanta, pays them every quantum)
+  const rc = x.eq_create(EQ_BENCH_RATE, n);
+  if (rc < 0) throw new Error(`eq_create failed: ${statusMessage(rc)}`);
+  bands.forEach((band, i) => {
+    const s = x.eq_set_band(i, EQ_TYPES.indexOf(band.type), band.frequencyHz, band.gainDb, band.q);
+    if (s < 0) throw new Error(`eq_set_band(${i}, ${band.type}) failed: ${statusMessage(s)}`);
+  });
+  x.eq_set_bypass(0);
+  x.eq_reset();
+  const inPtr = x.scratch_alloc(n);
+  const outPtr = x.scratch_alloc(n);
+  if (inPtr === 0 || outPtr === 0) throw new Error(`scratch_alloc(${n}) failed`);
+  wasm.f32(inPtr, n).set(input);
+  const run = (): void => {
+    const status = x.eq_process_buffer(inPtr, outPtr, n);
+    if (status !== 0) throw new Error(`eq_process_buffer failed: ${statusMessage(status)}`);
+  };
+  return {
+    name: 'stagebench',
+    run,
+    blockFromRest() {
+      x.eq_reset();
+      run();
+      return this.lastOutput();
+    },
+    lastOutput: () => wasm.f32(outPtr, n).slice(),
+  };
+}
+
+function jsImpl(bands: readonly EqBand[], input: Float32Array): EqBenchImpl {
+  const cascade = new JsBiquadCascade(bands, EQ_BENCH_RATE);
+  const output = new Float32Array(input.length);
+  const run = (): void => cascade.process(input, output);
+  return {
+    name: 'js-biquad',
+    run,
+    blockFromRest() {
+      cascade.reset();
+      run();
+      return output.slice();
+    },
+    lastOutput: () => output.slice(),
+  };
+}
+
+/** Largest |a[i] - b[i]| (Infinity for different lengths or a non-finite difference). */
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
+  }
+  return worst;
+}
+
+/** Throws unless `ours` and `js` agree within EQ_BENCH_TOLERANCE on one block from rest, which is not the input. */
+export function checkEqOutputs(ours: EqBenchImpl, js: EqBenchImpl, input: Float32Array): void {
+  const a = ours.blockFromRest();
+  const b = js.blockFromRest();
+  const diff = maxAbsDiff(a, b);
+  if (!(diff <= EQ_BENCH_TOLERANCE)) {
+    throw new Error(`${ours.name} and ${js.name} differ by up to ${diff.toExponential(2)} on one block (allowed ${EQ_BENCH_TOLERANCE})`);
+  }
+  if (maxAbsDiff(a, input) < 1e-3) throw new Error(`${ours.name}: the output is the input: are the filters running?`);
+}
+
+export function eqCase(env: BenchEnv): BenchCase {
+  const bands = benchBands();
+  const active = bands.filter((b) => b.type !== 'off').length;
+  if (active !== 8) throw new Error(`eq bench: the default bands have ${active} active sections, expected 8`);
+  const input = whiteNoise(EQ_BENCH_FRAMES, 0.5, 9);
+  const ours = oursImpl(env, bands, input);
+  const js = jsImpl(bands, input);
+  ours.check = () => checkEqOutputs(ours, js, input);
+  return { stage: 'eq', name: `eq/8x${EQ_BENCH_FRAMES}`, ours: ours.name, impls: [ours, js] };
+}
+
+export const eqBench: BenchFile = {
+  stage: 'eq',
+  caseNames: [`eq/8x${EQ_BENCH_FRAMES}`],
+  cases: (env) => [eqCase(env)],
+};
