@@ -21,6 +21,7 @@ import { EQ_BANDS, EQ_TYPES, eqBands, eqParams, parseBandSpec, type EqBand } fro
 import { statusMessage } from '../worklet/wasm.ts';
 import { CliError } from './errors.ts';
 import type { RunReport, RunRequest } from './run.ts';
+import { baseSummary } from './summary.ts';
 
 const EQ_RUN_EXPORTS = [
   'eq_create', 'eq_set_band', 'eq_set_bypass', 'eq_reset', 'eq_nan_quanta', 'eq_process_buffer', 'eq_simd_enabled',
@@ -203,12 +204,7 @@ export function runEq(req: RunRequest): RunReport {
   const inLevels = levels(samples);
   const outLevels = levels(output);
   const summary: Record<string, unknown> = {
-    stage: stage.id,
-    params: values,
-    sampleRate: input.sampleRate,
-    frames,
-    channels: input.channels.length,
-    backend: 'wasm',
+    ...baseSummary(stage, values, input, frames, 'wasm'),
     bands,
     bypass,
     nanQuanta: x.eq_nan_quanta(),

@@ -11,6 +11,7 @@ import { WINDOW_IDS, type FftWindow } from '../dsp-stages/fft/params.ts';
 import { statusMessage } from '../worklet/wasm.ts';
 import { CliError } from './errors.ts';
 import type { RunReport, RunRequest } from './run.ts';
+import { baseSummary } from './summary.ts';
 
 const FFT_EXPORTS = ['fft_create', 'fft_process', 'fft_spectrum_ptr', 'fft_peak_bin', 'fft_peak_db', 'fft_simd_enabled'];
 
@@ -61,12 +62,7 @@ export function runFft(req: RunRequest): RunReport {
   const spectrum = wasm.f32(wasm.exports.fft_spectrum_ptr(), size + 2).slice();
   const binHz = input.sampleRate / size;
   const summary: Record<string, unknown> = {
-    stage: stage.id,
-    params: values,
-    sampleRate: input.sampleRate,
-    frames,
-    channels: input.channels.length,
-    backend: 'wasm',
+    ...baseSummary(stage, values, input, frames, 'wasm'),
     size,
     window,
     beta,

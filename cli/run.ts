@@ -11,6 +11,7 @@ import { parseWav, readF32 } from './wav.ts';
 import { stageHooks, type RunOutcome, type SummaryValue } from './stage-hooks.ts';
 
 import { CliError } from './errors.ts';
+import { baseSummary } from './summary.ts';
 
 export { CliError };
 
@@ -145,14 +146,7 @@ export function runStage(req: RunRequest): RunReport {
     input: input.channels,
     audioOutput: audioOutput ? audioOutput.subarray(0, frames) : null,
   };
-  const summary: Record<string, unknown> = {
-    stage: stage.id,
-    params: values,
-    sampleRate: input.sampleRate,
-    frames,
-    channels: input.channels.length,
-    backend: kernel.backend,
-  };
+  const summary = baseSummary(stage, values, input, frames, kernel.backend);
   const add = (extra: Record<string, SummaryValue>, from: string): void => {
     for (const [key, value] of Object.entries(extra)) {
       if (key in summary) throw new Error(`${from} key "${key}" collides with another summary key`);
