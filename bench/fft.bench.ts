@@ -19,7 +19,7 @@ import createPffft, { type PffftModule } from '@echogarden/pffft-wasm/simd';
 import kissfft from 'kissfft-js';
 import { whiteNoise } from '../dsp-stages/signals.ts';
 import { WINDOW_IDS } from '../dsp-stages/fft/params.ts';
-import { realFft } from '../dsp-stages/fft/reference.ts';
+import { realFft, relativeRmsError } from '../dsp-stages/fft/reference.ts';
 import { statusMessage } from '../worklet/wasm.ts';
 import type { BenchCase, BenchImpl } from './harness.ts';
 import type { BenchEnv, BenchFile } from './types.ts';
@@ -69,14 +69,6 @@ export function checkBins(name: string, n: number, ours: ArrayLike<number>, thei
   }
 }
 
-function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 function oursImpl(env: BenchEnv, n: number, input: Float32Array): FftBenchImpl {
   const wasm = env.newWasm();
@@ -101,7 +93,7 @@ function oursImpl(env: BenchEnv, n: number, input: Float32Array): FftBenchImpl {
       return wasm.f32(outPtr, n + 2);
     },
     check() {
-      const err = relRms(this.spectrum(), realFft(input));
+      const err = relativeRmsError(this.spectrum(), realFft(input));
       if (!(err < OURS_TOLERANCE)) throw new Error(`spectrum differs from the f64 reference FFT: relative RMS ${err.toExponential(2)}`);
     },
   };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sine, whiteNoise } from '../dsp-stages/signals.ts';
-import { analyseFrame, periodicWindow } from '../dsp-stages/fft/reference.ts';
+import { analyseFrame, periodicWindow, relativeRmsError } from '../dsp-stages/fft/reference.ts';
 import { readF32, writeWavFloat32 } from './wav.ts';
 import { firstNonFinite } from './fft-run.ts';
 
@@ -34,14 +34,6 @@ function stagebench(args: string[]): Promise<Result> {
   });
 }
 
-function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 let dir: string;
 let tone: Float32Array;
@@ -102,7 +94,7 @@ describe('stagebench run fft (child process)', () => {
     expect(bytes.length).toBe((n + 2) * 4);
     const spectrum = readF32(bytes);
     const ref = analyseFrame(tone.subarray(FRAMES - n), periodicWindow('kaiser', 9, n));
-    expect(relRms(spectrum, ref.spectrum)).toBeLessThan(1e-6);
+    expect(relativeRmsError(spectrum, ref.spectrum)).toBeLessThan(1e-6);
   });
 
   it('honours size and window (Hann, N = 4096)', async () => {
@@ -115,7 +107,7 @@ describe('stagebench run fft (child process)', () => {
     const spectrum = readF32(readFileSync(out));
     expect(spectrum.length).toBe(4098);
     const ref = analyseFrame(tone.subarray(FRAMES - 4096), periodicWindow('hann', 9, 4096));
-    expect(relRms(spectrum, ref.spectrum)).toBeLessThan(1e-6);
+    expect(relativeRmsError(spectrum, ref.spectrum)).toBeLessThan(1e-6);
   });
 
   it('ignores a NaN before the analysed frame', async () => {

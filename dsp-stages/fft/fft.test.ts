@@ -3,7 +3,7 @@ import { loadWasm } from '../../cli/wasm-file.ts';
 import { RENDER_QUANTUM_FRAMES } from '../types.ts';
 import { mulberry32, sine } from '../signals.ts';
 import { fftStage } from './index.ts';
-import { analyseFrame, besselI0, periodicWindow, realFft } from './reference.ts';
+import { analyseFrame, besselI0, periodicWindow, realFft, relativeRmsError } from './reference.ts';
 import { hopSamples } from './params.ts';
 
 function naiveDft(x: Float64Array): Float64Array {
@@ -21,14 +21,6 @@ function naiveDft(x: Float64Array): Float64Array {
   return out;
 }
 
-function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 /** Runs the stage's wasm kernel over `signal` quantum by quantum; returns the last published frame. */
 function runKernel(signal: Float32Array, params: Record<string, number | string>) {
@@ -53,7 +45,7 @@ describe('FFT reference', () => {
   it('realFft matches a naive DFT', () => {
     const rand = mulberry32(5);
     const x = Float64Array.from({ length: 256 }, () => rand() - 0.5);
-    expect(relRms(realFft(x), naiveDft(x))).toBeLessThan(1e-12);
+    expect(relativeRmsError(realFft(x), naiveDft(x))).toBeLessThan(1e-12);
   });
 
   it('I0 matches known values, and the Kaiser window is periodic with its peak at N/2', () => {
@@ -90,7 +82,7 @@ describe('FFT stage on wasm', () => {
     let err = Infinity;
     for (let h = 0; h < 3 && err > 1e-6; h++, end -= hop) {
       const ref = analyseFrame(signal.subarray(end - n, end), periodicWindow('kaiser', 9, n));
-      err = relRms(spectrum, ref.spectrum);
+      err = relativeRmsError(spectrum, ref.spectrum);
     }
     expect(err).toBeLessThan(1e-6);
   });

@@ -105,6 +105,16 @@ export function complexFft(re: Float64Array, im: Float64Array): void {
   }
 }
 
+/** RMS of `a - b` over RMS of `b`: the accuracy measure of the FFT tests and the benchmark's peer checks. */
+export function relativeRmsError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num += (a[i]! - b[i]!) ** 2;
+    den += b[i]! ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
 /** Real FFT of `x` (length N, a power of two): interleaved re, im for k = 0..N/2 (N + 2 values). */
 export function realFft(x: ArrayLike<number>): Float64Array {
   const n = x.length;
