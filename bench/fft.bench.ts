@@ -164,7 +164,7 @@ function kissImpl(n: number, input: Float32Array): FftBenchImpl {
 let pffftModule: PffftModule | null = null;
 
 /** Loads PFFFT's SIMD module once (its Emscripten factory is async). */
-async function loadPffft(): Promise<PffftModule> {
+export async function loadPffft(): Promise<PffftModule> {
   pffftModule ??= await createPffft();
   return pffftModule;
 }

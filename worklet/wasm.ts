@@ -52,6 +52,23 @@ export interface StagebenchExports {
   eq_reset(): number;
   eq_simd_enabled(): number;
   eq_selftest(): number;
+  // shift hypotheses (rust/src/shift.rs)
+  shift_create(n: number, hypotheses: number): number;
+  shift_set_params(span: number, centre: number, phat: number): number;
+  shift_input_ptr(): number;
+  shift_reference_ptr(): number;
+  shift_process(): number;
+  shift_rescore(): number;
+  shift_size(): number;
+  shift_count(): number;
+  shift_scores_ptr(): number;
+  shift_cross_ptr(): number;
+  shift_correlation_ptr(): number;
+  shift_centre(): number;
+  shift_best(): number;
+  shift_best_tau(): number;
+  shift_value(): number;
+  shift_reference_scores(outPtr: number): number;
   /** Allocates `n` f32 in wasm memory for a host-owned buffer (benchmarks, CLI); freed by `scratch_free`. */
   scratch_alloc(n: number): number;
   scratch_free(ptr: number, n: number): void;

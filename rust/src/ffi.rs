@@ -12,6 +12,7 @@ use crate::fft::RealFft;
 use crate::fft_stage::FftStage;
 use crate::ring::Ring;
 use crate::ring_copy::RingCopy;
+use crate::shift::ShiftStage;
 use crate::status;
 use crate::window::WindowKind;
 
@@ -23,6 +24,7 @@ enum Stage {
     RingCopy(RingCopy),
     Fft(FftStage),
     Eq(EqStage),
+    Shift(ShiftStage),
 }
 
 struct Runtime {
@@ -135,7 +137,7 @@ pub unsafe extern "C" fn process_quantum(n: usize) -> i32 {
                 status::BAD_ARGUMENT
             }
         }
-        Stage::Fft(_) => status::OK,
+        Stage::Fft(_) | Stage::Shift(_) => status::OK,
         Stage::Eq(stage) => {
             if stage.process(&rt.input, n) {
                 status::OK
@@ -772,4 +774,182 @@ pub extern "C" fn eq_selftest() -> i32 {
         }
     }
     status::OK
+}
+
+fn shift_stage() -> Option<&'static mut ShiftStage> {
+    match runtime() {
+        Some(Runtime { stage: Stage::Shift(stage), .. }) => Some(stage),
+        _ => None,
+    }
+}
+
+/// Status for a shift entry point called without an active shift stage.
+fn no_shift_status() -> i32 {
+    if runtime().is_some() {
+        status::NO_STAGE
+    } else {
+        status::NOT_INITIALISED
+    }
+}
+
+/// Creates the shift-hypotheses stage for frames of `n` samples (a power of two in
+/// 512..=32768) and `hypotheses` scores (1..=256), and makes it the active stage (span 0,
+/// automatic centre, no PHAT). `process_quantum` does nothing for it: the host fills the two
+/// frames ([`shift_input_ptr`], [`shift_reference_ptr`]) and calls [`shift_process`].
+/// Returns 0, `NOT_INITIALISED`, or `BAD_ARGUMENT` for an unsupported size or count. Allocates.
+#[no_mangle]
+pub extern "C" fn shift_create(n: usize, hypotheses: usize) -> i32 {
+    let rt = match runtime() {
+        Some(rt) => rt,
+        None => return status::NOT_INITIALISED,
+    };
+    match ShiftStage::new(n, hypotheses) {
+        Some(stage) => {
+            rt.stage = Stage::Shift(stage);
+            status::OK
+        }
+        None => status::BAD_ARGUMENT,
+    }
+}
+
+/// Sets the hypothesis grid: `span` samples wide around `centre` (NaN: the centre comes from the
+/// coarse correlation), PHAT weighting on when `phat != 0`. `BAD_PARAM` (nothing changes) for a
+/// negative or non-finite span or an infinite centre. Never allocates.
+#[no_mangle]
+pub extern "C" fn shift_set_params(span: f64, centre: f64, phat: i32) -> i32 {
+    let stage = match shift_stage() {
+        Some(stage) => stage,
+        None => return no_shift_status(),
+    };
+    if centre.is_infinite() {
+        return status::BAD_PARAM;
+    }
+    let centre = if centre.is_nan() { None } else { Some(centre) };
+    if stage.set_params(span, centre, phat != 0) {
+        status::OK
+    } else {
+        status::BAD_PARAM
+    }
+}
+
+/// The input frame (`n` floats; the signal that lags), written by the host before
+/// [`shift_process`]. Null without the shift stage.
+#[no_mangle]
+pub extern "C" fn shift_input_ptr() -> *mut f32 {
+    shift_stage().map(|s| s.input_frame_mut().as_mut_ptr()).unwrap_or(core::ptr::null_mut())
+}
+
+/// The reference frame (`n` floats). Null without the shift stage.
+#[no_mangle]
+pub extern "C" fn shift_reference_ptr() -> *mut f32 {
+    shift_stage().map(|s| s.reference_frame_mut().as_mut_ptr()).unwrap_or(core::ptr::null_mut())
+}
+
+/// Transforms both frames, forms the (PHAT-weighted) cross-spectrum, finds the centre (coarse
+/// inverse FFT) unless one is given, scores every hypothesis by phase ramps and refines the
+/// shift. Never allocates. Returns 0, `NO_STAGE` or `NOT_INITIALISED`.
+#[no_mangle]
+pub extern "C" fn shift_process() -> i32 {
+    match shift_stage() {
+        Some(stage) => {
+            if stage.process_frames() {
+                status::OK
+            } else {
+                status::BAD_ARGUMENT
+            }
+        }
+        None => no_shift_status(),
+    }
+}
+
+/// Recomputes only the scores from the current cross-spectrum and centre (for timing the ramps).
+#[no_mangle]
+pub extern "C" fn shift_rescore() -> i32 {
+    match shift_stage() {
+        Some(stage) => {
+            if stage.rescore() {
+                status::OK
+            } else {
+                status::BAD_ARGUMENT
+            }
+        }
+        None => no_shift_status(),
+    }
+}
+
+/// Frame length `n` of the shift stage (0 without it).
+#[no_mangle]
+pub extern "C" fn shift_size() -> usize {
+    shift_stage().map(|s| s.size()).unwrap_or(0)
+}
+
+/// Number of hypotheses `H` (0 without the shift stage).
+#[no_mangle]
+pub extern "C" fn shift_count() -> usize {
+    shift_stage().map(|s| s.hypotheses()).unwrap_or(0)
+}
+
+/// The `H` scores of the last [`shift_process`], c(tau_h). Null without the shift stage.
+#[no_mangle]
+pub extern "C" fn shift_scores_ptr() -> *const f32 {
+    shift_stage().map(|s| s.scores().as_ptr()).unwrap_or(core::ptr::null())
+}
+
+/// The cross-spectrum of the last [`shift_process`] (`n + 2` floats, interleaved re, im).
+#[no_mangle]
+pub extern "C" fn shift_cross_ptr() -> *const f32 {
+    shift_stage().map(|s| s.cross_spectrum().as_ptr()).unwrap_or(core::ptr::null())
+}
+
+/// The coarse correlation of the last [`shift_process`] (`n` floats, lag 0 first, negative lags
+/// wrapped to the end).
+#[no_mangle]
+pub extern "C" fn shift_correlation_ptr() -> *const f32 {
+    shift_stage().map(|s| s.correlation().as_ptr()).unwrap_or(core::ptr::null())
+}
+
+/// The centre of the hypothesis grid used last (NaN without the shift stage).
+#[no_mangle]
+pub extern "C" fn shift_centre() -> f64 {
+    shift_stage().map(|s| s.centre()).unwrap_or(f64::NAN)
+}
+
+/// Index of the best hypothesis (-1 without the shift stage).
+#[no_mangle]
+pub extern "C" fn shift_best() -> i32 {
+    shift_stage().map(|s| s.best() as i32).unwrap_or(-1)
+}
+
+/// Lag of the best hypothesis, samples (NaN without the shift stage).
+#[no_mangle]
+pub extern "C" fn shift_best_tau() -> f64 {
+    shift_stage().map(|s| s.best_tau()).unwrap_or(f64::NAN)
+}
+
+/// The refined shift, samples: positive when the input lags the reference (NaN without the stage).
+#[no_mangle]
+pub extern "C" fn shift_value() -> f64 {
+    shift_stage().map(|s| s.shift()).unwrap_or(f64::NAN)
+}
+
+/// Writes the `H` scores computed the slow way (one inverse FFT per hypothesis) to `out`, for
+/// tests and the benchmark. Never allocates.
+///
+/// # Safety
+/// `out` must be valid for writing `H` doubles of this module's memory.
+#[no_mangle]
+pub unsafe extern "C" fn shift_reference_scores(out: *mut f64) -> i32 {
+    let stage = match shift_stage() {
+        Some(stage) => stage,
+        None => return no_shift_status(),
+    };
+    if out.is_null() {
+        return status::BAD_ARGUMENT;
+    }
+    let out = core::slice::from_raw_parts_mut(out, stage.hypotheses());
+    if stage.reference_scores_by_inverse_fft(out) {
+        status::OK
+    } else {
+        status::BAD_ARGUMENT
+    }
 }

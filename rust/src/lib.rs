@@ -12,6 +12,8 @@
 //! * Every stage is plain safe Rust in its own module. `create` allocates every buffer;
 //!   `process` never allocates and never panics.
 //! * [`eq`] is the 8-band EQ stage (Web Audio biquads in cascade, SIMD128 pipeline).
+//! * [`shift`] is the delay-estimation stage: cross-spectrum, coarse correlation by one inverse
+//!   real FFT, and `H` fractional-lag scores from per-pair phasor ramps (no inverse FFT each).
 //! * [`alloc_counter`] counts heap allocations so that tests (native and in the browser) can
 //!   show that the hot path allocates nothing.
 
@@ -22,6 +24,7 @@ pub mod fft;
 pub mod fft_stage;
 pub mod ring;
 pub mod ring_copy;
+pub mod shift;
 pub mod window;
 
 /// Status codes returned by the C ABI: `0` is ok, negative values are errors.

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { loadWasm } from '../../cli/wasm-file.ts';
+import type { StagebenchWasm } from '../../worklet/wasm.ts';
+import { delayedPair } from './signals.ts';
+
+const N = 32768;
+const H = 32;
+
+function analyse(wasm: StagebenchWasm, pair: { reference: Float32Array; input: Float32Array }, span: number, phat: boolean) {
+  const x = wasm.exports;
+  expect(x.shift_set_params(span, NaN, phat ? 1 : 0)).toBe(0);
+  wasm.f32(x.shift_input_ptr(), N).set(pair.input);
+  wasm.f32(x.shift_reference_ptr(), N).set(pair.reference);
+  expect(x.shift_process()).toBe(0);
+  return { shift: x.shift_value(), centre: x.shift_centre(), best: x.shift_best(), scores: wasm.f32(x.shift_scores_ptr(), H).slice() };
+}
+
+function fresh(): StagebenchWasm {
+  const wasm = loadWasm();
+  wasm.init(128);
+  expect(wasm.exports.shift_create(N, H)).toBe(0);
+  return wasm;
+}
+
+describe('shift hypotheses on wasm', () => {
+  it('estimates a delay of 100.37 samples at 30 dB SNR within 0.02, with and without PHAT', () => {
+    const wasm = fresh();
+    const pair = delayedPair({ n: N, delay: 100.37, snrDb: 30, seed: 3 });
+    for (const phat of [false, true]) {
+      const r = analyse(wasm, pair, 2, phat);
+      expect(r.centre).toBe(100);
+      expect(Math.abs(r.shift - 100.37), `PHAT ${phat}: ${r.shift}`).toBeLessThan(0.02);
+    }
+  });
+
+  it('scores H = 32 hypotheses equal to 32 inverse FFTs within 1e-4 relative', () => {
+    const wasm = fresh();
+    const r = analyse(wasm, delayedPair({ n: N, delay: -57.81, snrDb: 20, seed: 8 }), 4, false);
+    const out = wasm.exports.scratch_alloc(2 * H); // H doubles
+    expect(wasm.exports.shift_reference_scores(out)).toBe(0);
+    const ref = new Float64Array(wasm.exports.memory.buffer, out, H).slice();
+    wasm.exports.scratch_free(out, 2 * H);
+    const scale = Math.max(...ref.map(Math.abs));
+    const worst = Math.max(...r.scores.map((s, i) => Math.abs(s - ref[i]!)));
+    expect(worst / scale).toBeLessThan(1e-4);
+    expect(Math.abs(r.shift + 57.81)).toBeLessThan(0.02);
+  });
+
+  it('zero delay gives 0 within 0.01', () => {
+    const r = analyse(fresh(), delayedPair({ n: N, delay: 0, snrDb: 30, seed: 5 }), 2, false);
+    expect(Math.abs(r.shift)).toBeLessThan(0.01);
+  });
+
+  it('rejects bad parameters and allocates nothing while processing', () => {
+    const wasm = fresh();
+    const x = wasm.exports;
+    expect(x.shift_set_params(-1, NaN, 0)).toBe(-4);
+    expect(x.shift_set_params(NaN, NaN, 0)).toBe(-4);
+    expect(x.shift_set_params(2, Infinity, 0)).toBe(-4);
+    expect(x.shift_create(1000, H)).toBe(-2);
+    expect(x.shift_create(N, 0)).toBe(-2);
+    expect(x.shift_create(N, H)).toBe(0);
+    const pair = delayedPair({ n: N, delay: 12.5, snrDb: 30, seed: 1 });
+    analyse(wasm, pair, 2, false);
+    const before = x.alloc_count();
+    for (let i = 0; i < 5; i++) analyse(wasm, pair, 2, i % 2 === 0);
+    expect(x.alloc_count()).toBe(before);
+  });
+});
