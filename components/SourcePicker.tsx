@@ -19,6 +19,7 @@ export const SOURCE_LABELS: Readonly<Record<SourceKind, string>> = {
   sweep: 'Sweep 20 Hz–20 kHz',
   noise: 'White noise',
   impulse: 'Impulse (every 0.5 s)',
+  'delayed-noise': 'Noise + delayed copy (stereo)',
   silence: 'Silence',
   mic: 'Microphone',
 };

@@ -3,11 +3,13 @@ import type { StageDescriptor } from './types.ts';
 import { ringCopyStage } from './ring-copy/index.ts';
 import { fftStage } from './fft/index.ts';
 import { eqStage } from './eq/index.ts';
+import { shiftStage } from './shift/index.ts';
 
 export const STAGES: Readonly<Record<string, StageDescriptor>> = {
   [ringCopyStage.id]: ringCopyStage,
   [fftStage.id]: fftStage,
   [eqStage.id]: eqStage,
+  [shiftStage.id]: shiftStage,
 };
 
 export function getStage(id: string): StageDescriptor {

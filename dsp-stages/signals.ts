@@ -4,7 +4,7 @@
  */
 
 /** Source kinds a story can pick. `mic` is live only. */
-export const SOURCE_KINDS = ['sine', 'sweep', 'noise', 'impulse', 'silence', 'mic'] as const;
+export const SOURCE_KINDS = ['sine', 'sweep', 'noise', 'impulse', 'delayed-noise', 'silence', 'mic'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export interface SourceSpec {
@@ -13,6 +13,10 @@ export interface SourceSpec {
   frequencyHz: number;
   /** Level in dBFS (peak for sine and sweep, RMS-ish for noise, impulse height). */
   levelDb: number;
+  /** delayed-noise: channel 1 is channel 0 delayed by this many samples (fractional, exact). */
+  delaySamples?: number;
+  /** delayed-noise: signal-to-noise ratio of each channel's independent noise, dB. */
+  snrDb?: number;
 }
 
 export const DEFAULT_SOURCE: SourceSpec = { kind: 'sine', frequencyHz: 1000, levelDb: -6 };
@@ -84,6 +88,9 @@ export function sourceSamples(spec: SourceSpec, sampleRate: number, frames: numb
       return whiteNoise(frames, amp, 1);
     case 'impulse':
       return impulseTrain(frames, Math.round(sampleRate / 2), amp);
+    case 'delayed-noise':
+      // channel 0 alone (the reference); worklet/sources.ts builds the stereo pair
+      return whiteNoise(frames, amp, 1);
     case 'silence':
     case 'mic':
       return new Float32Array(frames);

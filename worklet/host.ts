@@ -143,7 +143,8 @@ export class StagebenchRuntime {
       numberOfInputs: 1,
       numberOfOutputs: 1,
       outputChannelCount: [1],
-      channelCount: 1,
+      // two input channels (a mono source is copied to both): the shift stage compares them
+      channelCount: 2,
       channelCountMode: 'explicit',
       processorOptions: options,
     });
@@ -335,6 +336,8 @@ export interface OfflineRenderOptions {
   stage: string;
   params: ParamValues;
   input: Float32Array;
+  /** A second input channel (the shift stage's delayed signal); absent: channel 0 is copied. */
+  input2?: Float32Array;
   sampleRate: number;
   /** Override the wasm bytes (to prove the fallback path); default: the page's built wasm. */
   wasmBytes?: ArrayBuffer | null;
@@ -385,7 +388,7 @@ export async function createStageNode(
     numberOfInputs: 1,
     numberOfOutputs: 1,
     outputChannelCount: [1],
-    channelCount: 1,
+    channelCount: 2,
     channelCountMode: 'explicit',
     processorOptions: {
       wasmBytes: loaded.bytes ? loaded.bytes.slice(0) : null,
@@ -417,8 +420,9 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
   const channels = opts.parallel ? 2 : 1;
   const ctx = new OfflineAudioContext({ numberOfChannels: channels, length: opts.input.length, sampleRate: opts.sampleRate });
   const stage = await createStageNode(ctx, opts);
-  const buffer = new AudioBuffer({ length: opts.input.length, sampleRate: opts.sampleRate, numberOfChannels: 1 });
+  const buffer = new AudioBuffer({ length: opts.input.length, sampleRate: opts.sampleRate, numberOfChannels: opts.input2 ? 2 : 1 });
   buffer.getChannelData(0).set(opts.input);
+  if (opts.input2) buffer.getChannelData(1).set(opts.input2);
   const src = new AudioBufferSourceNode(ctx, { buffer });
   const merger = new ChannelMergerNode(ctx, { numberOfInputs: channels });
   src.connect(stage.node).connect(merger, 0, 0);

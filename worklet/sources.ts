@@ -1,5 +1,6 @@
 /** Live sources on an AudioContext: the built-in signals and the microphone. Main thread only. */
 import { dbToGain, sourceSamples, type SourceSpec } from '../dsp-stages/signals.ts';
+import { delayedPair } from '../dsp-stages/shift/signals.ts';
 
 export interface LiveSource {
   readonly spec: SourceSpec;
@@ -51,6 +52,33 @@ export async function createLiveSource(ctx: AudioContext, spec: SourceSpec): Pro
         update(next) {
           if (next.kind !== spec.kind) return false;
           gain.gain.setValueAtTime(dbToGain(next.levelDb), ctx.currentTime);
+          return true;
+        },
+        stop() {
+          src.stop();
+          src.disconnect();
+          gain.disconnect();
+        },
+      };
+    }
+    case 'delayed-noise': {
+      // a looped stereo pair: Gaussian noise (channel 0, the reference) and the same noise
+      // delayed by an exact fractional delay (channel 1), each with independent noise at snrDb
+      const frames = 1 << 17;
+      const pair = delayedPair({ n: frames, delay: spec.delaySamples ?? 100.37, snrDb: spec.snrDb ?? 30, seed: 11, rms: 0.25 });
+      const buffer = new AudioBuffer({ length: frames, sampleRate: ctx.sampleRate, numberOfChannels: 2 });
+      buffer.getChannelData(0).set(pair.reference);
+      buffer.getChannelData(1).set(pair.input);
+      const src = new AudioBufferSourceNode(ctx, { buffer, loop: true });
+      const gain = new GainNode(ctx, { gain: dbToGain(spec.levelDb + 12), channelCount: 2, channelCountMode: 'explicit' });
+      src.connect(gain);
+      src.start();
+      return {
+        spec,
+        node: gain,
+        update(next) {
+          if (next.kind !== 'delayed-noise' || next.delaySamples !== spec.delaySamples || next.snrDb !== spec.snrDb) return false;
+          gain.gain.setValueAtTime(dbToGain(next.levelDb + 12), ctx.currentTime);
           return true;
         },
         stop() {

@@ -67,3 +67,40 @@ describe('shift hypotheses on wasm', () => {
     expect(x.alloc_count()).toBe(before);
   });
 });
+
+describe('shift stage kernels', () => {
+  async function runKernel(backend: 'wasm' | 'reference', mode: 'channels' | 'hops') {
+    const { shiftStage } = await import('./index.ts');
+    const { defaultParams } = await import('../params.ts');
+    const params = { ...defaultParams(shiftStage.params), mode, size: 4096 };
+    const kernel = backend === 'wasm' ? shiftStage.createWasmKernel(loadWasm(), params, 48_000) : shiftStage.createReferenceKernel(params, 48_000);
+    const pair = delayedPair({ n: 4096 * 4, delay: 21.37, snrDb: 30, seed: 6 });
+    for (let q = 0; q < pair.reference.length / 128; q++) {
+      const a = pair.reference.subarray(q * 128, (q + 1) * 128);
+      const b = pair.input.subarray(q * 128, (q + 1) * 128);
+      expect(kernel.process([a, b], null)).toBe(0);
+    }
+    const frame = new Float32Array(kernel.visualLength!);
+    const figures = new Float64Array(16);
+    kernel.publish!(frame, figures);
+    return { version: kernel.visualVersion!(), shift: figures[0]!, scores: frame.subarray(0, 32), taus: frame.subarray(32, 64) };
+  }
+
+  it('channels mode: wasm and reference find the delay between channel 0 and channel 1', async () => {
+    for (const backend of ['wasm', 'reference'] as const) {
+      const r = await runKernel(backend, 'channels');
+      expect(r.version).toBeGreaterThanOrEqual(12);
+      expect(Math.abs(r.shift - 21.37), `${backend}: ${r.shift}`).toBeLessThan(0.05);
+    }
+  });
+
+  it('wasm scores equal the reference kernel\'s (direct sums) on the same frames', async () => {
+    const w = await runKernel('wasm', 'channels');
+    const r = await runKernel('reference', 'channels');
+    const scale = Math.max(...Array.from(r.scores, Math.abs));
+    for (let i = 0; i < 32; i++) {
+      expect(w.taus[i]).toBeCloseTo(r.taus[i]!, 4);
+      expect(Math.abs(w.scores[i]! - r.scores[i]!) / scale).toBeLessThan(1e-3);
+    }
+  });
+});

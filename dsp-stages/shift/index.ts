@@ -1,0 +1,192 @@
+/**
+ * Shift hypotheses: the delay of one signal against another, scored at H hypotheses by per-bin
+ * phase ramps on the cross-spectrum (no inverse FFT per hypothesis), refined by a parabola.
+ * Live: channel 1 against channel 0, or the current frame against the one a hop (N/4) earlier,
+ * analysed every hop. Positive shift: the input (channel 1, or the current frame) lags.
+ *
+ * Visual frame: the H scores, the H hypothesis lags, then the cross-spectrum (N + 2 floats).
+ * Figures: refined shift, centre, best lag (samples).
+ */
+import type { ParamValues, StageDescriptor, StageKernel } from '../types.ts';
+import { numberParam } from '../params.ts';
+import { ReferenceRing } from '../ring-copy/reference.ts';
+import { statusMessage, type StagebenchWasm } from '../../worklet/wasm.ts';
+import { shiftParams } from './params.ts';
+import { estimateShift, type ShiftResult } from './reference.ts';
+
+interface ShiftConfig {
+  size: number;
+  hypotheses: number;
+  span: number;
+  centre: number | null;
+  phat: boolean;
+  hops: boolean;
+  hop: number;
+}
+
+function config(params: ParamValues): ShiftConfig {
+  const size = numberParam(params, 'size');
+  return {
+    size,
+    hypotheses: numberParam(params, 'hypotheses'),
+    span: numberParam(params, 'span'),
+    centre: params.centreMode === 'fixed' ? numberParam(params, 'centre') : null,
+    phat: params.phat !== 'off',
+    hops: params.mode === 'hops',
+    hop: size / 4,
+  };
+}
+
+/**
+ * The frames a hop analyses, kept in two rings: channels mode, channel 0 (reference) and channel
+ * 1 (input); hops mode, one ring of N + hop samples whose older N are the reference. Copies into
+ * caller-given arrays without allocating.
+ */
+class FramePair {
+  private readonly a: ReferenceRing;
+  private readonly b: ReferenceRing;
+  private readonly scratch: Float32Array;
+  private readonly older: Float32Array;
+  private readonly newer: Float32Array;
+
+  constructor(private readonly cfg: ShiftConfig) {
+    const len = cfg.hops ? cfg.size + cfg.hop : cfg.size;
+    this.a = new ReferenceRing(len);
+    this.b = new ReferenceRing(cfg.size);
+    this.scratch = new Float32Array(len);
+    this.older = this.scratch.subarray(0, cfg.size);
+    this.newer = this.scratch.subarray(len - cfg.size);
+  }
+
+  push(inputs: readonly Float32Array[]): void {
+    const ch0 = inputs[0]!;
+    this.a.push(ch0);
+    if (!this.cfg.hops) this.b.push(inputs[1] ?? ch0);
+  }
+
+  /** Writes the reference and input frames. */
+  read(reference: Float32Array, input: Float32Array): void {
+    if (this.cfg.hops) {
+      this.a.readLatest(this.scratch);
+      reference.set(this.older);
+      input.set(this.newer);
+    } else {
+      this.a.readLatest(reference);
+      this.b.readLatest(input);
+    }
+  }
+}
+
+function publishResult(out: Float32Array, figures: Float64Array, h: number, scores: ArrayLike<number>, taus: ArrayLike<number>, cross: ArrayLike<number>, shift: number, centre: number, bestTau: number): void {
+  for (let i = 0; i < h; i++) {
+    out[i] = scores[i]!;
+    out[h + i] = taus[i]!;
+  }
+  const n2 = Math.min(cross.length, out.length - 2 * h);
+  for (let i = 0; i < n2; i++) out[2 * h + i] = cross[i]!;
+  figures[0] = shift;
+  figures[1] = centre;
+  figures[2] = bestTau;
+}
+
+export const shiftStage: StageDescriptor = {
+  id: 'shift',
+  title: 'Shift Hypotheses',
+  wasmExports: ['shift_create', 'shift_set_params', 'shift_input_ptr', 'shift_reference_ptr', 'shift_process', 'shift_scores_ptr', 'shift_cross_ptr', 'shift_value', 'shift_centre', 'shift_best_tau'],
+  params: shiftParams,
+  figures: [
+    { name: 'shift', unit: 'samples', label: 'estimated shift' },
+    { name: 'centre', unit: 'samples', label: 'grid centre' },
+    { name: 'bestTau', unit: 'samples', label: 'best hypothesis' },
+  ],
+  budgets: {
+    // Per quantum on average: at N = 32768 one analysis (two frame copies, two FFTs, the coarse
+    // inverse FFT, 32 ramp scores: about 0.3 ms) every 64 quanta, plus two ring copies: about 6 µs.
+    // The hop quantum carries the whole analysis (not sliced: about 11 % of the 2.667 ms deadline).
+    kernelP99Us: 60,
+    heapGrowthBytes: 1 << 20,
+  },
+  hasAudioOutput: false,
+  createWasmKernel(wasm: StagebenchWasm, params: ParamValues): StageKernel {
+    wasm.requireExports(this.wasmExports);
+    const cfg = config(params);
+    wasm.init(128);
+    const x = wasm.exports;
+    const rc = x.shift_create(cfg.size, cfg.hypotheses);
+    if (rc < 0) throw new Error(`shift_create(${cfg.size}, ${cfg.hypotheses}) failed: ${statusMessage(rc)}`);
+    const p = x.shift_set_params(cfg.span, cfg.centre ?? NaN, cfg.phat ? 1 : 0);
+    if (p < 0) throw new Error(`shift_set_params failed: ${statusMessage(p)}`);
+    const inputFrame = wasm.view(() => x.shift_input_ptr(), cfg.size);
+    const referenceFrame = wasm.view(() => x.shift_reference_ptr(), cfg.size);
+    const scores = wasm.view(() => x.shift_scores_ptr(), cfg.hypotheses);
+    const cross = wasm.view(() => x.shift_cross_ptr(), cfg.size + 2);
+    const taus = new Float64Array(cfg.hypotheses);
+    const frames = new FramePair(cfg);
+    let sinceHop = 0;
+    let filled = 0;
+    let version = 0;
+    return {
+      backend: 'wasm',
+      visualLength: 2 * cfg.hypotheses + cfg.size + 2,
+      process(inputs) {
+        frames.push(inputs);
+        const n = inputs[0]!.length;
+        filled += n;
+        sinceHop += n;
+        if (sinceHop < cfg.hop || filled < cfg.size + (cfg.hops ? cfg.hop : 0)) return 0;
+        sinceHop = 0;
+        frames.read(referenceFrame.get(), inputFrame.get());
+        const status = x.shift_process();
+        if (status < 0) return status;
+        version++;
+        return 0;
+      },
+      setParam() {
+        // the grid is fixed at create; the host re-creates the stage when a parameter changes
+      },
+      visualVersion: () => version,
+      publish(out, figures) {
+        const centre = x.shift_centre();
+        const h = cfg.hypotheses;
+        for (let i = 0; i < h; i++) taus[i] = h === 1 ? centre : centre + cfg.span * (i / (h - 1) - 0.5);
+        publishResult(out, figures, cfg.hypotheses, scores.get(), taus, cross.get(), x.shift_value(), centre, x.shift_best_tau());
+      },
+      summary: () => ({ analyses: version, shift: x.shift_value(), centre: x.shift_centre(), bestTau: x.shift_best_tau() }),
+    };
+  },
+  createReferenceKernel(params: ParamValues): StageKernel {
+    const cfg = config(params);
+    const frames = new FramePair(cfg);
+    const reference = new Float32Array(cfg.size);
+    const input = new Float32Array(cfg.size);
+    let sinceHop = 0;
+    let filled = 0;
+    let version = 0;
+    let last: ShiftResult | null = null;
+    return {
+      backend: 'reference',
+      visualLength: 2 * cfg.hypotheses + cfg.size + 2,
+      process(inputs) {
+        frames.push(inputs);
+        const n = inputs[0]!.length;
+        filled += n;
+        sinceHop += n;
+        if (sinceHop < cfg.hop || filled < cfg.size + (cfg.hops ? cfg.hop : 0)) return 0;
+        sinceHop = 0;
+        frames.read(reference, input);
+        last = estimateShift(input, reference, cfg);
+        version++;
+        return 0;
+      },
+      setParam() {
+        // fixed at create, as on wasm
+      },
+      visualVersion: () => version,
+      publish(out, figures) {
+        if (!last) return;
+        publishResult(out, figures, cfg.hypotheses, last.scores, last.taus, last.cross, last.shift, last.centre, last.taus[last.best]!);
+      },
+      summary: () => ({ analyses: version, shift: last?.shift ?? NaN, centre: last?.centre ?? NaN }),
+    };
+  },
+};

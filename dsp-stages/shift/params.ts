@@ -1,0 +1,16 @@
+import type { ParamSpec } from '../types.ts';
+import { FFT_SIZES } from '../fft/params.ts';
+
+export const SHIFT_MODES = ['channels', 'hops'] as const;
+export type ShiftMode = (typeof SHIFT_MODES)[number];
+
+/** Shift-hypotheses parameters: the one source for argTypes and clamps. */
+export const shiftParams = [
+  { kind: 'number', name: 'size', label: 'Frame size N', unit: 'samples', min: 512, max: 32768, step: 1, default: 32768, integer: true, values: FFT_SIZES, description: 'Length of both frames (a power of two).' },
+  { kind: 'number', name: 'hypotheses', label: 'Hypotheses H', unit: '', min: 1, max: 256, step: 1, default: 32, integer: true, description: 'Number of delays scored around the centre.' },
+  { kind: 'number', name: 'span', label: 'Span', unit: 'samples', min: 0, max: 4096, step: 0.5, default: 2, description: 'Width of the hypothesis grid around the centre (at least 1 with the automatic centre).' },
+  { kind: 'choice', name: 'centreMode', label: 'Centre', unit: '', options: ['auto', 'fixed'], default: 'auto', description: 'auto: the integer lag of the correlation peak (one coarse inverse FFT); fixed: the value below.' },
+  { kind: 'number', name: 'centre', label: 'Fixed centre', unit: 'samples', min: -16384, max: 16384, step: 0.5, default: 0, description: 'Centre of the grid when the centre is fixed.' },
+  { kind: 'choice', name: 'phat', label: 'PHAT weighting', unit: '', options: ['on', 'off'], default: 'on', description: 'on: the cross-spectrum is whitened (C/|C|), sharpening the peak for coloured signals.' },
+  { kind: 'choice', name: 'mode', label: 'Live mode', unit: '', options: ['channels', 'hops'], default: 'channels', description: 'channels: channel 1 against channel 0; hops: the current frame against the one a hop (N/4) earlier.' },
+] as const satisfies readonly ParamSpec[];
