@@ -28,6 +28,13 @@ export function ProgressBar({ value, max, label, detail }: ProgressBarProps) {
 
   return (
     <div style={{ fontFamily: fonts.ui, color: colors.text, fontSize: 13, margin: '6px 0', maxWidth: 640 }}>
+      <div style={{ marginBottom: 2 }}>
+        {label}:{' '}
+        <span style={numeric} data-testid="progress-figures" data-value={now} data-max={safeMax}>
+          {figures}
+        </span>
+        {detail && <span style={{ color: colors.muted }}> {detail}</span>}
+      </div>
       <div
         role="progressbar"
         aria-label={label}
@@ -51,13 +58,6 @@ export function ProgressBar({ value, max, label, detail }: ProgressBarProps) {
             transition: 'width 120ms linear',
           }}
         />
-      </div>
-      <div style={{ marginTop: 2 }}>
-        {label}:{' '}
-        <span style={numeric} data-testid="progress-figures" data-value={now} data-max={safeMax}>
-          {figures}
-        </span>
-        {detail && <span style={{ color: colors.muted }}> {detail}</span>}
       </div>
     </div>
   );

@@ -47,10 +47,8 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
 
   // Stories pass fresh objects on every render: compare by value, not identity.
   const paramsKey = JSON.stringify(params);
-  const sourceSpec = useMemo<SourceSpec>(
-    () => ({ kind: source.kind, frequencyHz: source.frequencyHz, levelDb: source.levelDb }),
-    [source.kind, source.frequencyHz, source.levelDb],
-  );
+  const sourceKey = JSON.stringify(source);
+  const sourceSpec = useMemo<SourceSpec>(() => JSON.parse(sourceKey) as SourceSpec, [sourceKey]);
 
   const measure = useCallback(async () => {
     const gen = generation.current;

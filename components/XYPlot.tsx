@@ -132,19 +132,36 @@ export function fmtTick(v: number): string {
 }
 
 interface Ticks {
-  values: number[];
-  format: (v: number) => string;
+  /** Labelled ticks, with grid lines. */
+  major: number[];
+  /** Unlabelled log subdivisions: tick marks only. */
+  minor: number[];
   maxChars: number;
 }
 
+const noLabel = () => '';
+
 function ticksFor(scale: ContinuousScale, kind: XYScaleKind, count: number): Ticks {
   const values = scale.ticks(count);
+  if (kind === 'linear') {
+    let maxChars = 1;
+    for (const v of values) maxChars = Math.max(maxChars, fmtTick(v).length);
+    return { major: values, minor: [], maxChars };
+  }
   // On log axes d3 returns every 1..9 subdivision; its own formatter says which ones to label.
-  const keep = kind === 'log' ? scale.tickFormat(count) : null;
-  const format = (v: number) => (keep && keep(v) === '' ? '' : fmtTick(v));
+  const keep = scale.tickFormat(count);
+  const major: number[] = [];
+  const minor: number[] = [];
   let maxChars = 1;
-  for (const v of values) maxChars = Math.max(maxChars, format(v).length);
-  return { values, format, maxChars };
+  for (const v of values) {
+    if (keep(v) === '') {
+      minor.push(v);
+    } else {
+      major.push(v);
+      maxChars = Math.max(maxChars, fmtTick(v).length);
+    }
+  }
+  return { major, minor, maxChars };
 }
 
 function markerPath(shape: number, x: number, y: number, r: number): string {
@@ -286,7 +303,8 @@ export function XYPlot({
           </clipPath>
         </defs>
         <g transform={`translate(${left},${MARGIN.top})`}>
-          <AxisLeft scale={y} tickValues={yTicks.values} format={yTicks.format} grid={plotW} />
+          {yTicks.minor.length > 0 && <AxisLeft scale={y} tickValues={yTicks.minor} format={noLabel} />}
+          <AxisLeft scale={y} tickValues={yTicks.major} format={fmtTick} grid={plotW} />
           <text
             aria-hidden="true"
             transform={`translate(${-tickLabelW - 14},${plotH / 2}) rotate(-90)`}
@@ -296,7 +314,8 @@ export function XYPlot({
             {yLabel}
           </text>
           <g transform={`translate(0,${plotH})`}>
-            <AxisBottom scale={x} tickValues={xTicks.values} format={xTicks.format} label={xLabel} grid={plotH} />
+            {xTicks.minor.length > 0 && <AxisBottom scale={x} tickValues={xTicks.minor} format={noLabel} />}
+            <AxisBottom scale={x} tickValues={xTicks.major} format={fmtTick} label={xLabel} grid={plotH} />
           </g>
           <rect width={plotW} height={plotH} fill="none" stroke={colors.border} />
           <g clipPath={`url(#${clipId})`} aria-hidden="true">
