@@ -33,7 +33,7 @@ const meta = {
   title: 'DSP Stages/Shift Hypotheses',
   component: ShiftWorkbench,
   tags: ['!autodocs'],
-  args: { source: 'delayed-noise', frequencyHz: 1000, levelDb: -12, delaySamples: 100.37, snrDb: 30, ...(defaultParams(shiftStage.params) as Record<string, number | string>) },
+  args: { source: 'delayed-noise', frequencyHz: 1000, levelDb: 0, delaySamples: 100.37, snrDb: 30, ...(defaultParams(shiftStage.params) as Record<string, number | string>) },
   argTypes: {
     ...sourceArgTypes,
     delaySamples: { name: 'Test delay (samples)', control: { type: 'number', min: -2000, max: 2000, step: 0.01 }, table: { category: 'Source' } },

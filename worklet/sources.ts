@@ -70,7 +70,7 @@ export async function createLiveSource(ctx: AudioContext, spec: SourceSpec): Pro
       buffer.getChannelData(0).set(pair.reference);
       buffer.getChannelData(1).set(pair.input);
       const src = new AudioBufferSourceNode(ctx, { buffer, loop: true });
-      const gain = new GainNode(ctx, { gain: dbToGain(spec.levelDb + 12), channelCount: 2, channelCountMode: 'explicit' });
+      const gain = new GainNode(ctx, { gain: dbToGain(spec.levelDb), channelCount: 2, channelCountMode: 'explicit' });
       src.connect(gain);
       src.start();
       return {
