@@ -78,7 +78,7 @@ export async function createLiveSource(ctx: AudioContext, spec: SourceSpec): Pro
         node: gain,
         update(next) {
           if (next.kind !== 'delayed-noise' || next.delaySamples !== spec.delaySamples || next.snrDb !== spec.snrDb) return false;
-          gain.gain.setValueAtTime(dbToGain(next.levelDb + 12), ctx.currentTime);
+          gain.gain.setValueAtTime(dbToGain(next.levelDb), ctx.currentTime);
           return true;
         },
         stop() {
