@@ -8,7 +8,7 @@ import { RENDER_QUANTUM_FRAMES, type ClampNote, type ParamValues, type StageDesc
 import { resolveParams } from '../dsp-stages/params.ts';
 import { statusMessage, type StagebenchWasm } from '../worklet/wasm.ts';
 import { parseWav, readF32 } from './wav.ts';
-import { stageHooks, type RunOutcome, type SummaryValue } from './stage-hooks.ts';
+import { stageHooks, type RunOutcome, type StageInfo, type SummaryValue } from './stage-hooks.ts';
 
 import { CliError } from './errors.ts';
 import { baseSummary } from './summary.ts';
@@ -74,7 +74,8 @@ export function readInput(path: string, rate: number | null): InputAudio {
 }
 
 export interface RunRequest {
-  stage: StageDescriptor;
+  /** The registry's descriptor, or only the id and title of a stage the CLI runs by its hooks alone. */
+  stage: StageDescriptor | StageInfo;
   /** Values from `resolveCliParams` (clamped, defaults filled). */
   values: ParamValues;
   input: InputAudio;
@@ -110,6 +111,7 @@ export function runStage(req: RunRequest): RunReport {
   if (input.channels.length === 0 || frames === 0) throw new CliError('the input has no audio frames');
   const hooks = stageHooks(stage.id);
   if (hooks.run) return hooks.run(req);
+  if (!('createWasmKernel' in stage)) throw new Error(`stage ${stage.id} has no descriptor and no CLI run hook`);
   let kernel;
   try {
     kernel = stage.createWasmKernel(wasm, values, input.sampleRate);

@@ -4,7 +4,7 @@ import type { InputAudio } from './run.ts';
 
 /** The keys every `run` summary starts with. */
 export function baseSummary(
-  stage: StageDescriptor,
+  stage: Pick<StageDescriptor, 'id'>,
   values: ParamValues,
   input: InputAudio,
   frames: number,

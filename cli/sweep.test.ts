@@ -85,7 +85,7 @@ describe('stagebench sweep fft', () => {
     { args: ['sweep', 'fft', '--rate', '30'], code: 2, line: /^stagebench: --rate 30 is too low for a sweep from 20 Hz$/ },
     { args: ['sweep', 'fft', '--out', 'x'], code: 2, line: /^stagebench: unknown option --out for sweep/ },
     { args: ['sweep'], code: 2, line: /^stagebench: sweep needs a stage: sweep fft/ },
-    { args: ['sweep', 'ring-copy'], code: 2, line: /^stagebench: stage ring-copy has no sweep \(there is: sweep fft\)$/ },
+    { args: ['sweep', 'ring-copy'], code: 2, line: /^stagebench: stage ring-copy has no sweep \(there are: sweep fft, sweep shift\)$/ },
     { args: ['sweep', 'nope'], code: 2, line: /^stagebench: unknown stage "nope"/ },
     {
       args: ['sweep', 'fft'],

@@ -1,17 +1,20 @@
 /**
  * `stagebench sweep fft [--points N] [--param name=value]... [--rate HZ] [--json]`: the peak
  * accuracy sweep (dsp-stages/fft/sweep.ts) on the wasm stage, with progress on stderr and a table
- * or one JSON object on stdout. Nothing here exits; main.ts does that.
+ * or one JSON object on stdout; also the progress reporter of every sweep (sweep shift:
+ * shift-sweep.ts). Nothing here exits; main.ts does that.
  */
-import { getStage } from '../dsp-stages/registry.ts';
 import { numberParam } from '../dsp-stages/params.ts';
 import type { ParamValues } from '../dsp-stages/types.ts';
 import type { FftWindow } from '../dsp-stages/fft/params.ts';
 import { SWEEP_LEVEL_DB, runPeakSweep, type PeakSweepPoint, type PeakSweepResult } from '../dsp-stages/fft/sweep.ts';
 import { CliError } from './errors.ts';
 import { resolveCliParams } from './run.ts';
+import { cliStage } from './stage-hooks.ts';
 import { loadWasm, wasmPath } from './wasm-file.ts';
 
+/** The stages with a sweep (fft here, shift in shift-sweep.ts). */
+export const SWEEP_STAGES = ['fft', 'shift'] as const;
 export const DEFAULT_SWEEP_POINTS = 200;
 export const MAX_SWEEP_POINTS = 100_000;
 export const DEFAULT_SWEEP_RATE = 48000;
@@ -52,7 +55,7 @@ export function sweepJson(params: ParamValues, result: PeakSweepResult): Record<
 }
 
 /** Progress reporting: one line rewritten in place on a terminal, else a line every 10 %. */
-export function progressReporter(write: (text: string) => void, tty: boolean, label: string): {
+export function progressReporter(write: (text: string) => void, tty: boolean, label: string, unit = 'points'): {
   update(done: number, total: number): void;
   end(): void;
 } {
@@ -65,12 +68,12 @@ export function progressReporter(write: (text: string) => void, tty: boolean, la
         if (pct === lastShown && done !== total) return;
         lastShown = pct;
         open = true;
-        write(`\r${label}: ${done}/${total} points (${pct}%)`);
+        write(`\r${label}: ${done}/${total} ${unit} (${pct}%)`);
       } else {
         const tenth = Math.floor((10 * done) / total);
         if (tenth <= lastShown || tenth === 0) return;
         lastShown = tenth;
-        write(`${label}: ${done}/${total} points (${tenth * 10}%)\n`);
+        write(`${label}: ${done}/${total} ${unit} (${tenth * 10}%)\n`);
       }
     },
     end() {
@@ -133,11 +136,11 @@ function formatHz(hz: number | undefined): string {
 export async function sweepCommand(cmd: SweepCommand): Promise<void> {
   let stage;
   try {
-    stage = getStage(cmd.stage);
+    stage = cliStage(cmd.stage);
   } catch (err) {
     throw new CliError((err as Error).message, 2);
   }
-  if (stage.id !== 'fft') throw new CliError(`stage ${stage.id} has no sweep (there is: sweep fft)`, 2);
+  if (stage.id !== 'fft' || !('params' in stage)) throw new CliError(`stage ${stage.id} has no sweep (there are: ${SWEEP_STAGES.map((s) => `sweep ${s}`).join(', ')})`, 2);
   const { values, notes } = resolveCliParams(stage, cmd.params);
   // a sweep measures one exact configuration: a value that would be clamped is an error
   if (notes.length > 0) {
