@@ -1,7 +1,8 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect, waitFor } from 'storybook/test';
+import { expect, waitFor, within } from 'storybook/test';
 import { StageBench } from '../components/StageBench.tsx';
 import { ShiftScores } from '../components/ShiftScores.tsx';
+import { ShiftCrbHarness } from '../components/ShiftCrbHarness.tsx';
 import { shiftStage } from '../dsp-stages/shift/index.ts';
 import { delayedPair } from '../dsp-stages/shift/signals.ts';
 import { complexFft } from '../dsp-stages/fft/reference.ts';
@@ -134,4 +135,35 @@ export const ZeroDelayGivesZero: Story = {
     reportMeasurement({ name: 'estimate at zero delay', value: r.shift, unit: 'samples', source: 'offline render, wasm' });
     expect(Math.abs(r.shift)).toBeLessThan(0.01);
   },
+};
+
+/**
+ * The accuracy harness: RMSE of the refined shift against the Cramér-Rao bound across SNR, plain
+ * correlation and PHAT, plotted (`npx stagebench sweep shift` runs it at N = 32768 with 200 trials
+ * per SNR). The test runs a reduced grid (N = 8192, 40 trials, 5 SNRs, seeded): correlation must
+ * reach the bound (ratio ≤ 1.2 from its threshold up) at or below 0 dB.
+ */
+export const AccuracyAgainstTheCramerRaoBound: Story = {
+  name: 'Accuracy against the Cramér-Rao bound',
+  render: () => <ShiftCrbHarness size={8192} hypotheses={32} span={2} trials={40} snrsDb={[-10, 0, 10, 20, 30]} />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const threshold = await canvas.findByTestId('crb-threshold', {}, { timeout: 30_000 });
+    const at = Number(threshold.dataset.value);
+    expect(threshold.dataset.value, 'correlation reaches the bound somewhere on the grid').not.toBe('');
+    expect(at).toBeLessThanOrEqual(0);
+    for (const snr of [-10, 0, 10, 20, 30].filter((s) => s >= at)) {
+      const ratio = Number(canvas.getByTestId(`crb-ratio-corr-${snr}`).dataset.value);
+      reportMeasurement({ name: `RMSE/sqrt(CRB) at ${snr} dB`, value: ratio, unit: '', source: 'N = 8192, 40 trials, correlation, wasm' });
+      expect(ratio, `ratio at ${snr} dB`).toBeLessThanOrEqual(1.2);
+    }
+    expect(canvas.getByRole('img', { name: /Shift RMSE against the Cramér-Rao bound/ })).toBeInTheDocument();
+  },
+};
+
+/** The full harness in the browser: N = 32768, 200 trials per SNR, −10 … 40 dB (about 30 s, with progress; not run by the test runner). */
+export const AccuracyFullGrid: Story = {
+  name: 'Accuracy, full grid (N = 32768, 200 trials)',
+  tags: ['!test'],
+  render: () => <ShiftCrbHarness size={32768} hypotheses={32} span={2} trials={200} snrsDb={[-10, -5, 0, 5, 10, 15, 20, 25, 30, 35, 40]} />,
 };
