@@ -6,6 +6,3 @@ import { eqBench } from './eq.bench.ts';
 import { shiftBench } from './shift.bench.ts';
 
 export const BENCH_FILES: readonly BenchFile[] = [ringCopyBench, fftBench, eqBench, shiftBench];
-
-/** Bench files whose kernel is benchmarked before its stage reaches the workbench (not yet in the registry). */
-export const KERNELS_WITHOUT_STAGE: readonly string[] = [];

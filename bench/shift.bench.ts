@@ -3,7 +3,7 @@
  *
  * - stagebench: `shift_rescore()`, the phase-ramp scores of the shift kernel (rust/src/shift.rs)
  *   from the cross-spectrum of a delayed pair: per-bin phasor ramps and one dot product per
- *   hypothesis, no inverse FFT per hypothesis;
+ *   hypothesis, no inverse FFT per hypothesis (the scoring step of the stage's analysis);
  * - @echogarden/pffft-wasm: what the ramps avoid, 32 real inverse FFTs of N points (PFFFT's SIMD
  *   build, `pffft_transform_ordered` backward), buffers allocated once in its heap.
  *

@@ -31,16 +31,13 @@ export async function benchCommand(cmd: BenchCommand): Promise<void> {
   const all = cmd.files ?? BENCH_FILES;
   let files = all;
   if (cmd.stage !== null) {
-    files = all.filter((f) => f.stage === cmd.stage);
-    if (files.length === 0) {
-      // a kernel may be benchmarked before its stage reaches the workbench
-      try {
-        getStage(cmd.stage);
-      } catch (err) {
-        throw new CliError((err as Error).message, 2);
-      }
-      throw new CliError(`stage ${cmd.stage} has no bench cases yet`);
+    try {
+      getStage(cmd.stage);
+    } catch (err) {
+      throw new CliError((err as Error).message, 2);
     }
+    files = all.filter((f) => f.stage === cmd.stage);
+    if (files.length === 0) throw new CliError(`stage ${cmd.stage} has no bench cases yet`);
   }
   let newWasm;
   try {
