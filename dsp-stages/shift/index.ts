@@ -58,10 +58,19 @@ class FramePair {
     this.newer = this.scratch.subarray(len - cfg.size);
   }
 
-  push(inputs: readonly Float32Array[]): void {
+  private filled = 0;
+  private sinceHop = 0;
+
+  /** Adds one quantum; returns true when a hop is complete and the frames are full (time to analyse). */
+  push(inputs: readonly Float32Array[]): boolean {
     const ch0 = inputs[0]!;
     this.a.push(ch0);
     if (!this.cfg.hops) this.b.push(inputs[1] ?? ch0);
+    this.filled += ch0.length;
+    this.sinceHop += ch0.length;
+    if (this.sinceHop < this.cfg.hop || this.filled < this.cfg.size + (this.cfg.hops ? this.cfg.hop : 0)) return false;
+    this.sinceHop = 0;
+    return true;
   }
 
   /** Writes the reference and input frames. */
@@ -122,19 +131,12 @@ export const shiftStage: StageDescriptor = {
     const cross = wasm.view(() => x.shift_cross_ptr(), cfg.size + 2);
     const taus = new Float64Array(cfg.hypotheses);
     const frames = new FramePair(cfg);
-    let sinceHop = 0;
-    let filled = 0;
     let version = 0;
     return {
       backend: 'wasm',
       visualLength: 2 * cfg.hypotheses + cfg.size + 2,
       process(inputs) {
-        frames.push(inputs);
-        const n = inputs[0]!.length;
-        filled += n;
-        sinceHop += n;
-        if (sinceHop < cfg.hop || filled < cfg.size + (cfg.hops ? cfg.hop : 0)) return 0;
-        sinceHop = 0;
+        if (!frames.push(inputs)) return 0;
         frames.read(referenceFrame.get(), inputFrame.get());
         const status = x.shift_process();
         if (status < 0) return status;
@@ -159,20 +161,13 @@ export const shiftStage: StageDescriptor = {
     const frames = new FramePair(cfg);
     const reference = new Float32Array(cfg.size);
     const input = new Float32Array(cfg.size);
-    let sinceHop = 0;
-    let filled = 0;
     let version = 0;
     let last: ShiftResult | null = null;
     return {
       backend: 'reference',
       visualLength: 2 * cfg.hypotheses + cfg.size + 2,
       process(inputs) {
-        frames.push(inputs);
-        const n = inputs[0]!.length;
-        filled += n;
-        sinceHop += n;
-        if (sinceHop < cfg.hop || filled < cfg.size + (cfg.hops ? cfg.hop : 0)) return 0;
-        sinceHop = 0;
+        if (!frames.push(inputs)) return 0;
         frames.read(reference, input);
         last = estimateShift(input, reference, cfg);
         version++;
