@@ -637,37 +637,8 @@ mod scalar {
 /// Loads and stores are unaligned `v128` accesses (wasm has no alignment traps).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
+    use crate::simd4::{ld, st, splat, add, sub, mul, reverse};
     use core::arch::wasm32::*;
-
-    #[inline(always)]
-    unsafe fn ld(p: *const f32) -> v128 {
-        v128_load(p as *const v128)
-    }
-
-    #[inline(always)]
-    unsafe fn st(p: *mut f32, v: v128) {
-        v128_store(p as *mut v128, v)
-    }
-
-    #[inline(always)]
-    unsafe fn splat(p: *const f32) -> v128 {
-        v128_load32_splat(p as *const u32)
-    }
-
-    #[inline(always)]
-    fn add(a: v128, b: v128) -> v128 {
-        f32x4_add(a, b)
-    }
-
-    #[inline(always)]
-    fn sub(a: v128, b: v128) -> v128 {
-        f32x4_sub(a, b)
-    }
-
-    #[inline(always)]
-    fn mul(a: v128, b: v128) -> v128 {
-        f32x4_mul(a, b)
-    }
 
     /// Radix-4 DIF butterfly, same order as `scalar::bfly4`.
     #[inline(always)]
@@ -728,11 +699,6 @@ mod simd {
         st(p.add(8), i32x4_shuffle::<2, 3, 6, 7>(t0, t2));
         st(p.add(16), i32x4_shuffle::<0, 1, 4, 5>(t1, t3));
         st(p.add(24), i32x4_shuffle::<2, 3, 6, 7>(t1, t3));
-    }
-
-    #[inline(always)]
-    fn reverse(v: v128) -> v128 {
-        i32x4_shuffle::<3, 2, 1, 0>(v, v)
     }
 
     use super::blk;

@@ -24,6 +24,8 @@ pub mod fft;
 pub mod fft_stage;
 pub mod ring;
 pub mod ring_copy;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd4;
 pub mod shift;
 pub mod window;
 
