@@ -17,6 +17,8 @@ export interface SourceSpec {
   delaySamples?: number;
   /** delayed-noise: signal-to-noise ratio of each channel's independent noise, dB. */
   snrDb?: number;
+  /** delayed-noise: what the reference is made of (noise, a chirp, a sine). */
+  pairShape?: 'noise' | 'chirp' | 'sine';
 }
 
 export const DEFAULT_SOURCE: SourceSpec = { kind: 'sine', frequencyHz: 1000, levelDb: -6 };

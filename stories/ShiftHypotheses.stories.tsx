@@ -4,7 +4,7 @@ import { StageBench } from '../components/StageBench.tsx';
 import { ShiftScores } from '../components/ShiftScores.tsx';
 import { ShiftCrbHarness } from '../components/ShiftCrbHarness.tsx';
 import { shiftStage } from '../dsp-stages/shift/index.ts';
-import { delayedPair } from '../dsp-stages/shift/signals.ts';
+import { PAIR_SHAPES, delayedPair, type PairShape } from '../dsp-stages/shift/signals.ts';
 import { complexFft } from '../dsp-stages/fft/reference.ts';
 import { defaultParams } from '../dsp-stages/params.ts';
 import type { ParamValues } from '../dsp-stages/types.ts';
@@ -14,17 +14,17 @@ import { argTypesFromParams, sourceArgTypes } from './support/argTypes.ts';
 import { expectActiveAndRunning, expectKernelBudgets, expectLiveWindow } from './support/checks.ts';
 import { reportMeasurement } from './support/report.ts';
 
-type ShiftArgs = ParamValues & { source: SourceKind; frequencyHz: number; levelDb: number; delaySamples: number; snrDb: number };
+type ShiftArgs = ParamValues & { source: SourceKind; frequencyHz: number; levelDb: number; delaySamples: number; snrDb: number; pairShape: PairShape };
 
 function ShiftWorkbench(args: ShiftArgs) {
-  const { source, frequencyHz, levelDb, delaySamples, snrDb, ...params } = args;
+  const { source, frequencyHz, levelDb, delaySamples, snrDb, pairShape, ...params } = args;
   const runtime = StagebenchRuntime.get();
   const knowsDelay = source === 'delayed-noise' && params.mode === 'channels';
   return (
     <StageBench
       stage={shiftStage}
       params={params}
-      source={{ kind: source, frequencyHz, levelDb, delaySamples, snrDb }}
+      source={{ kind: source, frequencyHz, levelDb, delaySamples, snrDb, pairShape }}
       visual={<ShiftScores runtime={runtime} hypotheses={Number(params.hypotheses)} {...(knowsDelay ? { trueDelay: delaySamples } : {})} />}
     />
   );
@@ -34,11 +34,12 @@ const meta = {
   title: 'DSP Stages/Shift Hypotheses',
   component: ShiftWorkbench,
   tags: ['!autodocs'],
-  args: { source: 'delayed-noise', frequencyHz: 1000, levelDb: 0, delaySamples: 100.37, snrDb: 30, ...(defaultParams(shiftStage.params) as Record<string, number | string>) },
+  args: { source: 'delayed-noise', frequencyHz: 1000, levelDb: 0, delaySamples: 100.37, snrDb: 30, pairShape: 'noise', ...(defaultParams(shiftStage.params) as Record<string, number | string>) },
   argTypes: {
     ...sourceArgTypes,
     delaySamples: { name: 'Test delay (samples)', control: { type: 'number', min: -2000, max: 2000, step: 0.01 }, table: { category: 'Source' } },
     snrDb: { name: 'Test SNR (dB)', control: { type: 'range', min: -10, max: 60, step: 1 }, table: { category: 'Source' } },
+    pairShape: { name: 'Test reference', options: PAIR_SHAPES, control: { type: 'select' }, table: { category: 'Source' } },
     ...argTypesFromParams(shiftStage.params),
   },
 } satisfies Meta<typeof ShiftWorkbench>;
@@ -124,6 +125,17 @@ export const ScoresEqualInverseFfts: Story = {
     reportMeasurement({ name: 'ramp scores vs 32 inverse FFTs, max |diff| / max |score|', value: worst / scale, unit: '', source: 'offline render, wasm' });
     expect(worst / scale).toBeLessThan(1e-4);
     expect(Math.abs(r.shift + 57.81)).toBeLessThan(0.02);
+  },
+};
+
+/** A chirp reference delayed by 33.3 samples at 20 dB: the estimate within 0.02 (PHAT on). */
+export const ChirpReference: Story = {
+  args: { pairShape: 'chirp', delaySamples: 33.3, snrDb: 20 },
+  play: async () => {
+    const pair = delayedPair({ n: N, delay: 33.3, snrDb: 20, seed: 4, shape: 'chirp' });
+    const r = await renderOffline({ stage: 'shift', params: DEFAULTS, input: pair.reference, input2: pair.input, sampleRate: RATE });
+    reportMeasurement({ name: 'error, chirp at 33.3 samples, 20 dB', value: r.figures![0]! - 33.3, unit: 'samples', source: 'offline render, wasm, PHAT' });
+    expect(Math.abs(r.figures![0]! - 33.3)).toBeLessThan(0.02);
   },
 };
 

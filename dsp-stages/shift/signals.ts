@@ -11,12 +11,26 @@ export function gaussian(rand: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
 
+/** Reference signals the delayed pair can be made of. */
+export const PAIR_SHAPES = ['noise', 'chirp', 'sine'] as const;
+export type PairShape = (typeof PAIR_SHAPES)[number];
+
 /**
- * White Gaussian reference of `n` samples (RMS `rms`) and its copy delayed by `delay` samples
- * (circularly: exact for the periodic frame), each plus independent white noise at `snrDb`
- * (signal power over noise power); `noisyReference: false` keeps the reference clean.
+ * A reference of `n` samples (RMS `rms`: white Gaussian noise; a linear chirp over 100 Hz …
+ * 0.4 fs sweeping once per frame; or a sine at 1/64 of the sample rate's bins, 512.5 cycles per
+ * frame so it is not periodic in it) and its copy delayed by `delay` samples (circularly: exact for
+ * the periodic frame), each plus independent white noise at `snrDb` (signal power over noise
+ * power); `noisyReference: false` keeps the reference clean.
  */
-export function delayedPair(opts: { n: number; delay: number; snrDb: number; seed: number; rms?: number; noisyReference?: boolean }): {
+export function delayedPair(opts: {
+  n: number;
+  delay: number;
+  snrDb: number;
+  seed: number;
+  rms?: number;
+  noisyReference?: boolean;
+  shape?: PairShape;
+}): {
   reference: Float32Array;
   input: Float32Array;
 } {
@@ -25,7 +39,17 @@ export function delayedPair(opts: { n: number; delay: number; snrDb: number; see
   const g = gaussian(mulberry32(seed));
   const re = new Float64Array(n);
   const im = new Float64Array(n);
-  for (let i = 0; i < n; i++) re[i] = rms * g();
+  const shape = opts.shape ?? 'noise';
+  const amp = rms * Math.SQRT2;
+  for (let i = 0; i < n; i++) {
+    if (shape === 'noise') re[i] = rms * g();
+    else if (shape === 'sine') re[i] = amp * Math.sin((2 * Math.PI * 512.5 * i) / n);
+    else {
+      // linear chirp from f0 to f1 (normalised frequencies) across the frame
+      const f0 = 0.002, f1 = 0.4, t = i / n;
+      re[i] = amp * Math.sin(2 * Math.PI * n * (f0 * t + 0.5 * (f1 - f0) * t * t));
+    }
+  }
   const clean = Float64Array.from(re);
   complexFft(re, im); // X(k)
   // Y(k) = X(k) e^{-j 2 pi k delay / N}, with k taken in -N/2..N/2 so the result stays real
