@@ -30,7 +30,7 @@ async function timed(name, fn) {
 }
 
 function rust() {
-  const res = spawnSync(process.execPath, [join(root, 'scripts/cargo.mjs'), 'test', '--release'], { cwd: root, env, encoding: 'utf8' });
+  const res = spawnSync(process.execPath, [join(root, 'scripts/cargo.mjs'), 'test', '--profile', 'native-test'], { cwd: root, env, encoding: 'utf8' });
   process.stdout.write(res.stdout);
   process.stderr.write(res.stderr);
   let passed = 0;
