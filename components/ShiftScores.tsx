@@ -5,10 +5,13 @@
 import { useEffect, useState } from 'react';
 import type { StagebenchRuntime } from '../worklet/host.ts';
 import { XYPlot, type XYPoint, type XYSeries } from './XYPlot.tsx';
+import { SpectrumPlot } from './SpectrumPlot.tsx';
 
 export interface ShiftScoresProps {
   runtime: StagebenchRuntime;
   hypotheses: number;
+  /** Frame length N (for the spectra of both frames). */
+  size: number;
   /** The delay the test source applies, samples (marked on the plot). */
   trueDelay?: number;
   width?: number;
@@ -17,26 +20,33 @@ export interface ShiftScoresProps {
 
 interface Frame {
   points: XYPoint[];
+  /** dB spectra of the input and reference frames (re a full-scale sine, no window). */
+  inputDb: Float32Array;
+  referenceDb: Float32Array;
   shift: number;
   centre: number;
   bestTau: number;
 }
 
-export function ShiftScores({ runtime, hypotheses, trueDelay, width = 640, height = 240 }: ShiftScoresProps) {
+export function ShiftScores({ runtime, hypotheses, size, trueDelay, width = 640, height = 240 }: ShiftScoresProps) {
   const [frame, setFrame] = useState<Frame | null>(null);
   useEffect(() => {
-    const buf = new Float32Array(2 * hypotheses + 32770);
+    const bins = size / 2 + 1;
+    const buf = new Float32Array(2 * hypotheses + size + 2 + 2 * bins);
+    const ref2 = (size / 2) ** 2;
+    const toDb = (from: number) => Float32Array.from(buf.subarray(from, from + bins), (p) => (p > 1e-30 ? 10 * Math.log10(p / ref2) : -300));
     let lastSeq = -1;
     const id = setInterval(() => {
       const { seq, length } = runtime.readVisual(buf);
-      if (seq < 0 || seq === lastSeq || length < 2 * hypotheses) return;
+      if (seq < 0 || seq === lastSeq || length < buf.length) return;
       lastSeq = seq;
       const figures = runtime.figures();
       const points = Array.from({ length: hypotheses }, (_, i) => ({ x: buf[hypotheses + i]!, y: buf[i]! }));
-      setFrame({ points, shift: figures[0]!, centre: figures[1]!, bestTau: figures[2]! });
+      const inAt = 2 * hypotheses + size + 2;
+      setFrame({ points, inputDb: toDb(inAt), referenceDb: toDb(inAt + bins), shift: figures[0]!, centre: figures[1]!, bestTau: figures[2]! });
     }, 250);
     return () => clearInterval(id);
-  }, [runtime, hypotheses]);
+  }, [runtime, hypotheses, size]);
 
   if (!frame) return <p role="status">Waiting for the first analysis (one frame of N samples, then every hop)…</p>;
   const ys = frame.points.map((p) => p.y);
@@ -49,6 +59,20 @@ export function ShiftScores({ runtime, hypotheses, trueDelay, width = 640, heigh
     `Scores of ${hypotheses} shift hypotheses around ${frame.centre} samples: best ${frame.bestTau.toFixed(3)}, ` +
     `refined estimate ${frame.shift.toFixed(3)} samples` + (trueDelay !== undefined ? ` (true delay ${trueDelay}, error ${(frame.shift - trueDelay).toFixed(3)})` : '') + '.';
   return (
-    <XYPlot title="Score against hypothesis" summary={summary} xLabel="lag τ (samples)" yLabel="correlation c(τ)" series={series} width={width} height={height} />
+    <>
+      <XYPlot title="Score against hypothesis" summary={summary} xLabel="lag τ (samples)" yLabel="correlation c(τ)" series={series} width={width} height={height} />
+      <SpectrumPlot
+        title="Spectra of both frames (input; reference dashed)"
+        db={frame.inputDb}
+        overlay={frame.referenceDb}
+        overlayLabel="reference"
+        sampleRate={runtime.state.sampleRate}
+        fftSize={size}
+        floorDb={-120}
+        ceilingDb={0}
+        width={width}
+        height={200}
+      />
+    </>
   );
 }

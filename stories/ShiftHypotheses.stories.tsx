@@ -25,7 +25,7 @@ function ShiftWorkbench(args: ShiftArgs) {
       stage={shiftStage}
       params={params}
       source={{ kind: source, frequencyHz, levelDb, delaySamples, snrDb, pairShape }}
-      visual={<ShiftScores runtime={runtime} hypotheses={Number(params.hypotheses)} {...(knowsDelay ? { trueDelay: delaySamples } : {})} />}
+      visual={<ShiftScores runtime={runtime} hypotheses={Number(params.hypotheses)} size={Number(params.size)} {...(knowsDelay ? { trueDelay: delaySamples } : {})} />}
     />
   );
 }

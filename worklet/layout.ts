@@ -19,8 +19,8 @@ export const LAYOUT_VERSION = 2;
 
 /** UI scope ring: 128 × 256 samples (about 0.68 s at 48 kHz). */
 export const SCOPE_CAPACITY_SAMPLES = 128 * 256;
-/** Visual frame capacity, floats: a 32k FFT's 16,385 bins with room for larger frames. */
-export const VISUAL_CAPACITY_FLOATS = 1 << 16;
+/** Visual frame capacity, floats: room for a 32k frame's scores, cross-spectrum and two power spectra. */
+export const VISUAL_CAPACITY_FLOATS = 1 << 17;
 
 /** Int32 control slots (indices). */
 export const Ctl = {

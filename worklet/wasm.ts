@@ -64,6 +64,8 @@ export interface StagebenchExports {
   shift_scores_ptr(): number;
   shift_cross_ptr(): number;
   shift_correlation_ptr(): number;
+  shift_input_spectrum_ptr(): number;
+  shift_reference_spectrum_ptr(): number;
   shift_centre(): number;
   shift_best(): number;
   shift_best_tau(): number;

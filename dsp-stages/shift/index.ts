@@ -4,7 +4,8 @@
  * Live: channel 1 against channel 0, or the current frame against the one a hop (N/4) earlier,
  * analysed every hop. Positive shift: the input (channel 1, or the current frame) lags.
  *
- * Visual frame: the H scores, the H hypothesis lags, then the cross-spectrum (N + 2 floats).
+ * Visual frame: the H scores, the H hypothesis lags, the cross-spectrum (N + 2 floats), then the
+ * power spectra |X(k)|² of the input frame and |R(k)|² of the reference (N/2 + 1 floats each).
  * Figures: refined shift, centre, best lag (samples).
  */
 import type { ParamValues, StageDescriptor, StageKernel } from '../types.ts';
@@ -86,22 +87,52 @@ class FramePair {
   }
 }
 
-function publishResult(out: Float32Array, figures: Float64Array, h: number, scores: ArrayLike<number>, taus: ArrayLike<number>, cross: ArrayLike<number>, shift: number, centre: number, bestTau: number): void {
+/** What a published frame is made of (views over wasm memory, or the reference's arrays). */
+interface PublishSources {
+  scores: ArrayLike<number>;
+  taus: ArrayLike<number>;
+  cross: ArrayLike<number>;
+  /** Spectra (interleaved re, im) of the input and reference frames. */
+  input: ArrayLike<number>;
+  reference: ArrayLike<number>;
+}
+
+function publishResult(
+  out: Float32Array,
+  figures: Float64Array,
+  h: number,
+  n: number,
+  r: PublishSources,
+  shift: number,
+  centre: number,
+  bestTau: number,
+): void {
   for (let i = 0; i < h; i++) {
-    out[i] = scores[i]!;
-    out[h + i] = taus[i]!;
+    out[i] = r.scores[i]!;
+    out[h + i] = r.taus[i]!;
   }
-  const n2 = Math.min(cross.length, out.length - 2 * h);
-  for (let i = 0; i < n2; i++) out[2 * h + i] = cross[i]!;
+  const crossAt = 2 * h;
+  for (let i = 0; i < n + 2; i++) out[crossAt + i] = r.cross[i]!;
+  const inAt = crossAt + n + 2;
+  const refAt = inAt + n / 2 + 1;
+  for (let k = 0; k <= n / 2; k++) {
+    out[inAt + k] = r.input[2 * k]! ** 2 + r.input[2 * k + 1]! ** 2;
+    out[refAt + k] = r.reference[2 * k]! ** 2 + r.reference[2 * k + 1]! ** 2;
+  }
   figures[0] = shift;
   figures[1] = centre;
   figures[2] = bestTau;
 }
 
+/** Floats in the shift stage's visual frame for H hypotheses and frames of N. */
+export function shiftVisualLength(h: number, n: number): number {
+  return 2 * h + n + 2 + 2 * (n / 2 + 1);
+}
+
 export const shiftStage: StageDescriptor = {
   id: 'shift',
   title: 'Shift Hypotheses',
-  wasmExports: ['shift_create', 'shift_set_params', 'shift_input_ptr', 'shift_reference_ptr', 'shift_process', 'shift_scores_ptr', 'shift_cross_ptr', 'shift_value', 'shift_centre', 'shift_best_tau'],
+  wasmExports: ['shift_create', 'shift_set_params', 'shift_input_ptr', 'shift_reference_ptr', 'shift_process', 'shift_scores_ptr', 'shift_cross_ptr', 'shift_input_spectrum_ptr', 'shift_reference_spectrum_ptr', 'shift_value', 'shift_centre', 'shift_best_tau'],
   params: shiftParams,
   figures: [
     { name: 'shift', unit: 'samples', label: 'estimated shift' },
@@ -129,12 +160,16 @@ export const shiftStage: StageDescriptor = {
     const referenceFrame = wasm.view(() => x.shift_reference_ptr(), cfg.size);
     const scores = wasm.view(() => x.shift_scores_ptr(), cfg.hypotheses);
     const cross = wasm.view(() => x.shift_cross_ptr(), cfg.size + 2);
+    const inSpec = wasm.view(() => x.shift_input_spectrum_ptr(), cfg.size + 2);
+    const refSpec = wasm.view(() => x.shift_reference_spectrum_ptr(), cfg.size + 2);
     const taus = new Float64Array(cfg.hypotheses);
+    // filled in at each publish with the current views: no allocation on the audio thread
+    const sources: PublishSources = { scores: taus, taus, cross: taus, input: taus, reference: taus };
     const frames = new FramePair(cfg);
     let version = 0;
     return {
       backend: 'wasm',
-      visualLength: 2 * cfg.hypotheses + cfg.size + 2,
+      visualLength: shiftVisualLength(cfg.hypotheses, cfg.size),
       process(inputs) {
         if (!frames.push(inputs)) return 0;
         frames.read(referenceFrame.get(), inputFrame.get());
@@ -151,7 +186,11 @@ export const shiftStage: StageDescriptor = {
         const centre = x.shift_centre();
         const h = cfg.hypotheses;
         for (let i = 0; i < h; i++) taus[i] = h === 1 ? centre : centre + cfg.span * (i / (h - 1) - 0.5);
-        publishResult(out, figures, cfg.hypotheses, scores.get(), taus, cross.get(), x.shift_value(), centre, x.shift_best_tau());
+        sources.scores = scores.get();
+        sources.cross = cross.get();
+        sources.input = inSpec.get();
+        sources.reference = refSpec.get();
+        publishResult(out, figures, h, cfg.size, sources, x.shift_value(), centre, x.shift_best_tau());
       },
       summary: () => ({ analyses: version, shift: x.shift_value(), centre: x.shift_centre(), bestTau: x.shift_best_tau() }),
     };
@@ -165,7 +204,7 @@ export const shiftStage: StageDescriptor = {
     let last: ShiftResult | null = null;
     return {
       backend: 'reference',
-      visualLength: 2 * cfg.hypotheses + cfg.size + 2,
+      visualLength: shiftVisualLength(cfg.hypotheses, cfg.size),
       process(inputs) {
         if (!frames.push(inputs)) return 0;
         frames.read(reference, input);
@@ -179,7 +218,8 @@ export const shiftStage: StageDescriptor = {
       visualVersion: () => version,
       publish(out, figures) {
         if (!last) return;
-        publishResult(out, figures, cfg.hypotheses, last.scores, last.taus, last.cross, last.shift, last.centre, last.taus[last.best]!);
+        const r = { scores: last.scores, taus: last.taus, cross: last.cross, input: last.inputSpectrum, reference: last.referenceSpectrum };
+        publishResult(out, figures, cfg.hypotheses, cfg.size, r, last.shift, last.centre, last.taus[last.best]!);
       },
       summary: () => ({ analyses: version, shift: last?.shift ?? NaN, centre: last?.centre ?? NaN }),
     };

@@ -17,6 +17,9 @@ export interface ShiftResult {
   shift: number;
   /** Interleaved re, im of C(k), k = 0..N/2. */
   cross: Float64Array;
+  /** Spectra of the input and reference frames (interleaved re, im, k = 0..N/2). */
+  inputSpectrum: Float64Array;
+  referenceSpectrum: Float64Array;
 }
 
 export function hypothesisTaus(centre: number, span: number, h: number): Float64Array {
@@ -24,8 +27,11 @@ export function hypothesisTaus(centre: number, span: number, h: number): Float64
 }
 
 export function crossSpectrum(input: ArrayLike<number>, reference: ArrayLike<number>, phat: boolean): Float64Array {
-  const x = realFft(input);
-  const r = realFft(reference);
+  return crossOf(realFft(input), realFft(reference), phat);
+}
+
+/** C = X conj(R) (PHAT: divided by |C|, floored) from two half spectra. */
+export function crossOf(x: Float64Array, r: Float64Array, phat: boolean): Float64Array {
   const c = new Float64Array(x.length);
   for (let k = 0; k < x.length / 2; k++) {
     const xr = x[2 * k]!, xi = x[2 * k + 1]!, rr = r[2 * k]!, ri = r[2 * k + 1]!;
@@ -74,7 +80,9 @@ export function estimateShift(
   reference: ArrayLike<number>,
   opts: { hypotheses: number; span: number; centre: number | null; phat: boolean },
 ): ShiftResult {
-  const cross = crossSpectrum(input, reference, opts.phat);
+  const inputSpectrum = realFft(input);
+  const referenceSpectrum = realFft(reference);
+  const cross = crossOf(inputSpectrum, referenceSpectrum, opts.phat);
   const n = cross.length - 2;
   let centre = opts.centre;
   if (centre === null) {
@@ -96,5 +104,5 @@ export function estimateShift(
       shift += d * (taus[1]! - taus[0]!);
     }
   }
-  return { taus, scores, centre, best, shift, cross };
+  return { taus, scores, centre, best, shift, cross, inputSpectrum, referenceSpectrum };
 }

@@ -908,6 +908,18 @@ pub extern "C" fn shift_correlation_ptr() -> *const f32 {
     shift_stage().map(|s| s.correlation().as_ptr()).unwrap_or(core::ptr::null())
 }
 
+/// Spectrum of the last input frame (`n + 2` floats, interleaved re, im; no window).
+#[no_mangle]
+pub extern "C" fn shift_input_spectrum_ptr() -> *const f32 {
+    shift_stage().map(|s| s.input_spectrum().as_ptr()).unwrap_or(core::ptr::null())
+}
+
+/// Spectrum of the last reference frame (`n + 2` floats, interleaved re, im; no window).
+#[no_mangle]
+pub extern "C" fn shift_reference_spectrum_ptr() -> *const f32 {
+    shift_stage().map(|s| s.reference_spectrum().as_ptr()).unwrap_or(core::ptr::null())
+}
+
 /// The centre of the hypothesis grid used last (NaN without the shift stage).
 #[no_mangle]
 pub extern "C" fn shift_centre() -> f64 {

@@ -566,6 +566,16 @@ impl ShiftStage {
     }
 
     /// Whether the results come from a completed analysis with the current parameters.
+    /// Spectrum of the last input frame (`N + 2` floats, interleaved re, im for k = 0..N/2).
+    pub fn input_spectrum(&self) -> &[f32] {
+        &self.x_spec
+    }
+
+    /// Spectrum of the last reference frame (`N + 2` floats, as [`ShiftStage::input_spectrum`]).
+    pub fn reference_spectrum(&self) -> &[f32] {
+        &self.r_spec
+    }
+
     pub fn valid(&self) -> bool {
         self.valid
     }
