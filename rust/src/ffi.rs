@@ -40,6 +40,16 @@ fn runtime() -> Option<&'static mut Runtime> {
     unsafe { (*core::ptr::addr_of_mut!(RUNTIME)).as_mut() }
 }
 
+/// Status for a stage entry point called while that stage is not active: `NO_STAGE` after
+/// `init`, `NOT_INITIALISED` before.
+fn no_stage_status() -> i32 {
+    if runtime().is_some() {
+        status::NO_STAGE
+    } else {
+        status::NOT_INITIALISED
+    }
+}
+
 /// The ABI version, so the host can check it loaded a module it understands.
 #[no_mangle]
 pub extern "C" fn abi_version() -> u32 {
@@ -198,15 +208,6 @@ fn fft_stage() -> Option<&'static mut FftStage> {
     }
 }
 
-/// Status for an FFT entry point called without an active FFT stage.
-fn no_fft_status() -> i32 {
-    if runtime().is_some() {
-        status::NO_STAGE
-    } else {
-        status::NOT_INITIALISED
-    }
-}
-
 /// Creates the spectrum stage (window, `size`-point real FFT, dB spectrum, peak) and makes it the
 /// active stage. `window`: 0 rectangular, 1 Hann, 2 Kaiser (all periodic); `beta` is the Kaiser
 /// shape, clamped to 0..=20 (ignored by the others). `size` must be a power of two in
@@ -284,7 +285,7 @@ pub extern "C" fn fft_begin() -> i32 {
 pub extern "C" fn fft_step() -> i32 {
     match fft_stage() {
         Some(stage) => stage.step() as i32,
-        None => no_fft_status(),
+        None => no_stage_status(),
     }
 }
 
@@ -295,7 +296,7 @@ pub extern "C" fn fft_step() -> i32 {
 pub extern "C" fn fft_set_window(window: i32, beta: f32) -> i32 {
     let stage = match fft_stage() {
         Some(stage) => stage,
-        None => return no_fft_status(),
+        None => return no_stage_status(),
     };
     match WindowKind::from_id(window) {
         Some(kind) if stage.set_window(kind, beta) => status::OK,
@@ -355,7 +356,7 @@ pub extern "C" fn fft_peak_db() -> f32 {
 pub unsafe extern "C" fn fft_transform(in_ptr: *const f32, out_ptr: *mut f32) -> i32 {
     let stage = match fft_stage() {
         Some(stage) => stage,
-        None => return no_fft_status(),
+        None => return no_stage_status(),
     };
     if in_ptr.is_null() || out_ptr.is_null() {
         return status::BAD_ARGUMENT;
@@ -537,15 +538,6 @@ fn eq_stage() -> Option<&'static mut EqStage> {
     }
 }
 
-/// Status for an EQ entry point called without an active EQ stage.
-fn no_eq_status() -> i32 {
-    if runtime().is_some() {
-        status::NO_STAGE
-    } else {
-        status::NOT_INITIALISED
-    }
-}
-
 /// Creates the 8-band EQ at `sample_rate` Hz for quanta of up to `max_frames` samples and makes
 /// it the active stage (every band off, bypass off). Returns 0; `NOT_INITIALISED` before `init`;
 /// `BAD_ARGUMENT` for a sample rate that is not finite and positive or `max_frames == 0` (the
@@ -582,7 +574,7 @@ pub extern "C" fn eq_create(sample_rate: f32, max_frames: usize) -> i32 {
 pub extern "C" fn eq_set_band(band: i32, kind: i32, freq_hz: f32, gain_db: f32, q: f32) -> i32 {
     let stage = match eq_stage() {
         Some(stage) => stage,
-        None => return no_eq_status(),
+        None => return no_stage_status(),
     };
     let kind = match Kind::from_id(kind) {
         Some(kind) => kind,
@@ -608,7 +600,7 @@ pub extern "C" fn eq_set_bypass(on: i32) -> i32 {
             stage.set_bypass(on != 0);
             status::OK
         }
-        None => no_eq_status(),
+        None => no_stage_status(),
     }
 }
 
@@ -661,7 +653,7 @@ pub extern "C" fn eq_nan_quanta() -> u32 {
 pub unsafe extern "C" fn eq_process_buffer(in_ptr: *const f32, out_ptr: *mut f32, n: usize) -> i32 {
     let stage = match eq_stage() {
         Some(stage) => stage,
-        None => return no_eq_status(),
+        None => return no_stage_status(),
     };
     if in_ptr.is_null() || out_ptr.is_null() {
         return status::BAD_ARGUMENT;
@@ -717,7 +709,7 @@ pub extern "C" fn eq_reset() -> i32 {
             stage.reset();
             status::OK
         }
-        None => no_eq_status(),
+        None => no_stage_status(),
     }
 }
 
@@ -783,15 +775,6 @@ fn shift_stage() -> Option<&'static mut ShiftStage> {
     }
 }
 
-/// Status for a shift entry point called without an active shift stage.
-fn no_shift_status() -> i32 {
-    if runtime().is_some() {
-        status::NO_STAGE
-    } else {
-        status::NOT_INITIALISED
-    }
-}
-
 /// Creates the shift-hypotheses stage for frames of `n` samples (a power of two in
 /// 512..=32768) and `hypotheses` scores (1..=256), and makes it the active stage (span 0,
 /// automatic centre, no PHAT). `process_quantum` does nothing for it: the host fills the two
@@ -819,7 +802,7 @@ pub extern "C" fn shift_create(n: usize, hypotheses: usize) -> i32 {
 pub extern "C" fn shift_set_params(span: f64, centre: f64, phat: i32) -> i32 {
     let stage = match shift_stage() {
         Some(stage) => stage,
-        None => return no_shift_status(),
+        None => return no_stage_status(),
     };
     if centre.is_infinite() {
         return status::BAD_PARAM;
@@ -858,7 +841,7 @@ pub extern "C" fn shift_process() -> i32 {
                 status::BAD_ARGUMENT
             }
         }
-        None => no_shift_status(),
+        None => no_stage_status(),
     }
 }
 
@@ -873,7 +856,7 @@ pub extern "C" fn shift_rescore() -> i32 {
                 status::BAD_ARGUMENT
             }
         }
-        None => no_shift_status(),
+        None => no_stage_status(),
     }
 }
 
@@ -953,7 +936,7 @@ pub extern "C" fn shift_value() -> f64 {
 pub unsafe extern "C" fn shift_reference_scores(out: *mut f64) -> i32 {
     let stage = match shift_stage() {
         Some(stage) => stage,
-        None => return no_shift_status(),
+        None => return no_stage_status(),
     };
     if out.is_null() {
         return status::BAD_ARGUMENT;
