@@ -3,11 +3,9 @@
  * writes are checked against the TypeScript reference cascade (reference.ts) with the same bands.
  * Plus the parameter resolution in process.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whiteNoise } from '../dsp-stages/signals.ts';
 import { BiquadCascade } from '../dsp-stages/eq/reference.ts';
@@ -15,9 +13,8 @@ import { PRESET_BANDS, parseBandSpec, type EqBand } from '../dsp-stages/eq/param
 import { readF32, writeWavFloat32 } from './wav.ts';
 import { CLI_OFF_BAND, DBFS_FLOOR, EQ_RUN_CHUNK, levels, resolveEqCliParams } from './eq-run.ts';
 import { helpText } from './main.ts';
+import { stagebench } from './testing.ts';
 
-const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 const RATE = 48_000;
 /** Over one chunk of eq_process_buffer, and not a whole number of quanta. */
 const FRAMES = EQ_RUN_CHUNK + 128 * 40 + 77;
@@ -35,21 +32,6 @@ const BAND_SPECS = [
   'bandpass:2000:0:0.7',
   'peaking:400:-3:1.2',
 ];
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function stagebench(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: REPO }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function bits(a: Float32Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length);

@@ -2,37 +2,19 @@
  * `stagebench run fft` end to end: the CLI in a child process on generated WAVs; the spectrum
  * it writes is checked against the TypeScript reference analysis of the same frame.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sine, whiteNoise } from '../dsp-stages/signals.ts';
 import { analyseFrame, periodicWindow, relativeRmsError } from '../dsp-stages/fft/reference.ts';
 import { readF32, writeWavFloat32 } from './wav.ts';
 import { firstNonFinite } from './fft-run.ts';
+import { stagebench } from './testing.ts';
 
-const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 const RATE = 48_000;
 const F0 = 1000.37;
 const FRAMES = 40_000; // more than 32768: the first 7232 samples are not analysed
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function stagebench(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: REPO }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 
 let dir: string;

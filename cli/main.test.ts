@@ -2,35 +2,17 @@
  * The CLI end to end: `node cli/bin.mjs ...` in a child process on temp files, plus a few
  * in-process runs of `main` and `benchCommand` for what is slow to spawn.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whiteNoise } from '../dsp-stages/signals.ts';
 import { f32ToBytes, readF32, writeWavFloat32 } from './wav.ts';
 import { main } from './main.ts';
 import { benchCommand } from './bench.ts';
 import { wasmPath } from './wasm-file.ts';
+import { REPO, stagebench } from './testing.ts';
 
-const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
-const REPO = fileURLToPath(new URL('..', import.meta.url));
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function stagebench(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function bits(a: Float32Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length);

@@ -2,39 +2,22 @@
  * `stagebench run shift` end to end: the CLI in a child process on generated stereo WAVs (channel
  * 1 = channel 0 delayed by 100.37 samples, 30 dB SNR on both), plus its errors in process.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delayedPair } from '../dsp-stages/shift/signals.ts';
 import { main } from './main.ts';
 import { hypothesisTau, resolveShiftCliParams } from './shift-run.ts';
 import { f32ToBytes, readF32, writeWavFloat32 } from './wav.ts';
+import { stagebench, type CliResult } from './testing.ts';
 
-const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 const RATE = 48_000;
 const N = 32768;
 const DELAY = 100.37;
 const FRAMES = 2 * N; // the first N samples hold another pair (delay -20): only the last N count
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function stagebench(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: REPO }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
-
-async function inProcess(argv: string[]): Promise<Result> {
+async function inProcess(argv: string[]): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: process.env });
