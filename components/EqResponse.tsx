@@ -11,7 +11,7 @@ import { ResponseMeter } from '../dsp-stages/eq/response.ts';
 import type { StagebenchRuntime } from '../worklet/host.ts';
 import { XYPlot, type XYPoint } from './XYPlot.tsx';
 import { SpectrumPlot } from './SpectrumPlot.tsx';
-import { coherentGain, periodicWindow, realFft } from '../dsp-stages/fft/reference.ts';
+import { coherentGain, complexFft, periodicWindow } from '../dsp-stages/fft/reference.ts';
 import { button } from './theme.ts';
 
 export interface EqResponseProps {
@@ -86,11 +86,14 @@ export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, wi
     const ref = (RESPONSE_FRAME * coherentGain(hann)) / 2;
     const avgOut = new Float64Array(RESPONSE_FRAME / 2 + 1);
     const avgIn = new Float64Array(RESPONSE_FRAME / 2 + 1);
-    const windowed = new Float64Array(RESPONSE_FRAME);
+    // transform buffers reused for every frame: no per-frame garbage while the page runs
+    const re = new Float64Array(RESPONSE_FRAME);
+    const im = new Float64Array(RESPONSE_FRAME);
     const accumulate = (x: Float32Array, avg: Float64Array) => {
-      for (let i = 0; i < RESPONSE_FRAME; i++) windowed[i] = x[i]! * hann[i]!;
-      const X = realFft(windowed);
-      for (let k = 0; k < avg.length; k++) avg[k] = 0.8 * avg[k]! + 0.2 * ((X[2 * k]! ** 2 + X[2 * k + 1]! ** 2) / (ref * ref));
+      for (let i = 0; i < RESPONSE_FRAME; i++) re[i] = x[i]! * hann[i]!;
+      im.fill(0);
+      complexFft(re, im);
+      for (let k = 0; k < avg.length; k++) avg[k] = 0.8 * avg[k]! + 0.2 * ((re[k]! ** 2 + im[k]! ** 2) / (ref * ref));
     };
     const toDb = (avg: Float64Array) => Float32Array.from(avg, (p) => (p > 1e-30 ? 10 * Math.log10(p) : -300));
     const tick = (now: number) => {

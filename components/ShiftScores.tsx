@@ -34,7 +34,16 @@ export function ShiftScores({ runtime, hypotheses, size, trueDelay, width = 640,
     const bins = size / 2 + 1;
     const buf = new Float32Array(2 * hypotheses + size + 2 + 2 * bins);
     const ref2 = (size / 2) ** 2;
-    const toDb = (from: number) => Float32Array.from(buf.subarray(from, from + bins), (p) => (p > 1e-30 ? 10 * Math.log10(p / ref2) : -300));
+    // refilled in place each frame (SpectrumPlot redraws on every render): no per-frame garbage
+    const inputDb = new Float32Array(bins);
+    const referenceDb = new Float32Array(bins);
+    const toDb = (from: number, out: Float32Array) => {
+      for (let k = 0; k < bins; k++) {
+        const p = buf[from + k]!;
+        out[k] = p > 1e-30 ? 10 * Math.log10(p / ref2) : -300;
+      }
+      return out;
+    };
     let lastSeq = -1;
     const id = setInterval(() => {
       const { seq, length } = runtime.readVisual(buf);
@@ -43,7 +52,7 @@ export function ShiftScores({ runtime, hypotheses, size, trueDelay, width = 640,
       const figures = runtime.figures();
       const points = Array.from({ length: hypotheses }, (_, i) => ({ x: buf[hypotheses + i]!, y: buf[i]! }));
       const inAt = 2 * hypotheses + size + 2;
-      setFrame({ points, inputDb: toDb(inAt), referenceDb: toDb(inAt + bins), shift: figures[0]!, centre: figures[1]!, bestTau: figures[2]! });
+      setFrame({ points, inputDb: toDb(inAt, inputDb), referenceDb: toDb(inAt + bins, referenceDb), shift: figures[0]!, centre: figures[1]!, bestTau: figures[2]! });
     }, 250);
     return () => clearInterval(id);
   }, [runtime, hypotheses, size]);
