@@ -50,6 +50,18 @@ fn no_stage_status() -> i32 {
     }
 }
 
+/// Makes a newly created stage the active one (`OK`), or reports that it could not be created
+/// (`BAD_ARGUMENT`; the previous stage stays active).
+fn activate(rt: &mut Runtime, stage: Option<Stage>) -> i32 {
+    match stage {
+        Some(stage) => {
+            rt.stage = stage;
+            status::OK
+        }
+        None => status::BAD_ARGUMENT,
+    }
+}
+
 /// The ABI version, so the host can check it loaded a module it understands.
 #[no_mangle]
 pub extern "C" fn abi_version() -> u32 {
@@ -166,13 +178,7 @@ pub extern "C" fn ring_copy_create(max_frames: usize) -> i32 {
         Some(rt) => rt,
         None => return status::NOT_INITIALISED,
     };
-    match RingCopy::new(max_frames) {
-        Some(stage) => {
-            rt.stage = Stage::RingCopy(stage);
-            status::OK
-        }
-        None => status::BAD_ARGUMENT,
-    }
+    activate(rt, RingCopy::new(max_frames).map(Stage::RingCopy))
 }
 
 /// Reads the newest `n` samples of the input ring into the ring-copy output buffer.
@@ -232,13 +238,7 @@ pub extern "C" fn fft_create(size: usize, window: i32, beta: f32) -> i32 {
     if size > rt.input.capacity() {
         return status::BAD_ARGUMENT;
     }
-    match FftStage::new(size, kind, beta) {
-        Some(stage) => {
-            rt.stage = Stage::Fft(stage);
-            status::OK
-        }
-        None => status::BAD_ARGUMENT,
-    }
+    activate(rt, FftStage::new(size, kind, beta).map(Stage::Fft))
 }
 
 /// Analyses the newest `size` samples of the input ring: window, FFT, dB spectrum, peak.
@@ -551,13 +551,7 @@ pub extern "C" fn eq_create(sample_rate: f32, max_frames: usize) -> i32 {
         Some(rt) => rt,
         None => return status::NOT_INITIALISED,
     };
-    match EqStage::new(sample_rate, max_frames) {
-        Some(stage) => {
-            rt.stage = Stage::Eq(stage);
-            status::OK
-        }
-        None => status::BAD_ARGUMENT,
-    }
+    activate(rt, EqStage::new(sample_rate, max_frames).map(Stage::Eq))
 }
 
 /// Sets band `band` (0..=7). `kind`: 0 off, 1 peaking, 2 lowshelf, 3 highshelf, 4 lowpass,
@@ -786,13 +780,7 @@ pub extern "C" fn shift_create(n: usize, hypotheses: usize) -> i32 {
         Some(rt) => rt,
         None => return status::NOT_INITIALISED,
     };
-    match ShiftStage::new(n, hypotheses) {
-        Some(stage) => {
-            rt.stage = Stage::Shift(stage);
-            status::OK
-        }
-        None => status::BAD_ARGUMENT,
-    }
+    activate(rt, ShiftStage::new(n, hypotheses).map(Stage::Shift))
 }
 
 /// Sets the hypothesis grid: `span` samples wide around `centre` (NaN: the centre comes from the
