@@ -4,12 +4,14 @@ import { ringCopyStage } from './ring-copy/index.ts';
 import { fftStage } from './fft/index.ts';
 import { eqStage } from './eq/index.ts';
 import { shiftStage } from './shift/index.ts';
+import { gainStage } from './gain/index.ts';
 
 export const STAGES: Readonly<Record<string, StageDescriptor>> = {
   [ringCopyStage.id]: ringCopyStage,
   [fftStage.id]: fftStage,
   [eqStage.id]: eqStage,
   [shiftStage.id]: shiftStage,
+  [gainStage.id]: gainStage,
 };
 
 export function getStage(id: string): StageDescriptor {

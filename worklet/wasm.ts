@@ -24,6 +24,11 @@ export interface StagebenchExports {
   ring_copy_create(maxFrames: number): number;
   ring_copy_process(n: number): number;
   ring_copy_output_ptr(): number;
+  // gain, the template stage (rust/src/gain.rs)
+  gain_create(maxFrames: number): number;
+  gain_set_param(id: number, value: number): number;
+  gain_process(n: number): number;
+  gain_output_ptr(): number;
   alloc_count(): number;
   alloc_live_bytes(): number;
   // spectrum stage (rust/src/fft_stage.rs)

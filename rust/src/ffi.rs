@@ -22,6 +22,8 @@ pub const ABI_VERSION: u32 = 2;
 enum Stage {
     None,
     RingCopy(RingCopy),
+    /// The template stage: see the "Gain (template)" section at the end of this file.
+    Gain(crate::gain::Gain),
     Fft(FftStage),
     Eq(EqStage),
     Shift(ShiftStage),
@@ -153,6 +155,13 @@ pub unsafe extern "C" fn process_quantum(n: usize) -> i32 {
     match &mut rt.stage {
         Stage::None => status::NO_STAGE,
         Stage::RingCopy(stage) => {
+            if stage.process(&rt.input, n) {
+                status::OK
+            } else {
+                status::BAD_ARGUMENT
+            }
+        }
+        Stage::Gain(stage) => {
             if stage.process(&rt.input, n) {
                 status::OK
             } else {
@@ -936,3 +945,68 @@ pub unsafe extern "C" fn shift_reference_scores(out: *mut f64) -> i32 {
         status::BAD_ARGUMENT
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Gain (template): the smallest complete stage (rust/src/gain.rs). A new stage copies this
+// section: a getter for the active stage, `<stage>_create`, `<stage>_set_param`,
+// `<stage>_process` and its output pointer; plus its `Stage` variant and `process_quantum` arm.
+
+/// The active gain stage, if any.
+fn gain_stage() -> Option<&'static mut crate::gain::Gain> {
+    match runtime() {
+        Some(Runtime { stage: Stage::Gain(stage), .. }) => Some(stage),
+        _ => None,
+    }
+}
+
+/// Creates the gain stage for quanta of up to `max_frames` samples (gain 1) and makes it the
+/// active stage; `process_quantum(n)` then runs [`gain_process`]`(n)`. Returns 0;
+/// `NOT_INITIALISED` before `init`; `BAD_ARGUMENT` for `max_frames == 0` (the previous stage
+/// stays active). Allocates.
+#[no_mangle]
+pub extern "C" fn gain_create(max_frames: usize) -> i32 {
+    let rt = match runtime() {
+        Some(rt) => rt,
+        None => return status::NOT_INITIALISED,
+    };
+    activate(rt, crate::gain::Gain::new(max_frames).map(Stage::Gain))
+}
+
+/// Sets parameter `id` (0: the linear gain, clamped to 0 ..= 4). Returns 0; `BAD_PARAM` for an
+/// unknown id or NaN (nothing changes); `NO_STAGE` / `NOT_INITIALISED`. Never allocates.
+#[no_mangle]
+pub extern "C" fn gain_set_param(id: i32, value: f32) -> i32 {
+    match gain_stage() {
+        Some(stage) => match stage.set_param(id, value) {
+            Ok(()) => status::OK,
+            Err(_) => status::BAD_PARAM,
+        },
+        None => no_stage_status(),
+    }
+}
+
+/// Writes the newest `n` samples of the input ring, times the gain, to [`gain_output_ptr`].
+/// Never allocates. Returns 0; `BAD_ARGUMENT` if `n` exceeds `max_frames` or the ring;
+/// `NO_STAGE` / `NOT_INITIALISED`.
+#[no_mangle]
+pub extern "C" fn gain_process(n: usize) -> i32 {
+    match runtime() {
+        Some(Runtime { input, stage: Stage::Gain(stage) }) => {
+            if stage.process(input, n) {
+                status::OK
+            } else {
+                status::BAD_ARGUMENT
+            }
+        }
+        Some(_) => status::NO_STAGE,
+        None => status::NOT_INITIALISED,
+    }
+}
+
+/// Pointer to the gain output buffer (`max_frames` floats), or null if the stage is not active.
+/// Valid until the next `*_create` or `init`.
+#[no_mangle]
+pub extern "C" fn gain_output_ptr() -> *const f32 {
+    gain_stage().map(|s| s.output().as_ptr()).unwrap_or(core::ptr::null())
+}
+// End of the Gain (template) section.

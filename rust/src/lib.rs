@@ -22,6 +22,7 @@ pub mod eq;
 pub mod ffi;
 pub mod fft;
 pub mod fft_stage;
+pub mod gain;
 pub mod ring;
 pub mod ring_copy;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
