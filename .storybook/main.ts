@@ -10,7 +10,12 @@ const config: StorybookConfig = {
       // GitHub-flavoured Markdown (tables) in the docs pages
       options: { mdxPluginOptions: { mdxCompileOptions: { remarkPlugins: [remarkGfm] } } },
     },
+    // the Accessibility panel (axe-core) beside every story; the test runner fails serious and
+    // critical violations (.storybook/test-runner.ts)
+    '@storybook/addon-a11y',
   ],
+  // copied as-is into storybook-static/: the `_headers` file for static hosts (docs/deploy.md)
+  staticDirs: ['./static'],
   framework: { name: '@storybook/react-vite', options: {} },
   core: {
     // COOP/COEP on the dev server: SharedArrayBuffer for the telemetry and scope rings

@@ -1,11 +1,27 @@
 import type { Preview } from '@storybook/react-vite';
+import { FOCUS_RING_CSS } from '../components/theme.ts';
 
 const preview: Preview = {
   parameters: {
     layout: 'padded',
     controls: { expanded: true, sort: 'none' },
-    options: { storySort: { order: ['Introduction', 'DSP Stages', 'Expected Failures'] } },
+    options: { storySort: { order: ['Introduction', 'DSP Stages', 'Template', 'Expected Failures'] } },
+    // The Accessibility panel reports every axe-core result; violations count as errors (the test
+    // runner fails a story on serious or critical ones: .storybook/test-runner.ts).
+    a11y: { test: 'error', context: '#storybook-root' },
   },
+  // a visible keyboard focus ring on every control of every story (StageBench renders the same
+  // sheet; React keeps one copy by its href)
+  decorators: [
+    (Story) => (
+      <>
+        <style href="stagebench-focus-ring" precedence="default">
+          {FOCUS_RING_CSS}
+        </style>
+        <Story />
+      </>
+    ),
+  ],
   tags: ['autodocs'],
 };
 

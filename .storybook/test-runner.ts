@@ -1,9 +1,11 @@
-import type { TestRunnerConfig } from '@storybook/test-runner';
+import { getStoryContext, type TestRunnerConfig } from '@storybook/test-runner';
+import { getViolations, injectAxe } from 'axe-playwright';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import type { Measurement } from '../stories/support/report.ts';
+import { formatViolations, seriousViolations } from '../stories/support/a11y.ts';
 
-// Expected-failure stories prove that budget and value assertions can fail; they run only on
-// request (npm run test:expected-failures sets STAGEBENCH_EXPECTED_FAILURES=1).
+// Expected-failure stories prove that budget, value and accessibility assertions can fail; they
+// run only on request (npm run test:expected-failures sets STAGEBENCH_EXPECTED_FAILURES=1).
 const expectedFailures = process.env.STAGEBENCH_EXPECTED_FAILURES === '1';
 
 const config: TestRunnerConfig = {
@@ -14,13 +16,23 @@ const config: TestRunnerConfig = {
   logLevel: 'warn',
   async preVisit(page) {
     await page.setViewportSize({ width: 1280, height: 900 });
+    // axe-core into the story's page, once per visit; checked after the play function
+    await injectAxe(page);
   },
   async postVisit(page, context) {
     const rows = await page.evaluate(() => (window.__stagebenchMeasurements ?? []).splice(0));
-    if (rows.length === 0) return;
-    mkdirSync('test-results', { recursive: true });
-    const lines = rows.map((m: Measurement) => JSON.stringify({ story: context.id, ...m }));
-    appendFileSync('test-results/measurements.jsonl', `${lines.join('\n')}\n`);
+    if (rows.length > 0) {
+      mkdirSync('test-results', { recursive: true });
+      const lines = rows.map((m: Measurement) => JSON.stringify({ story: context.id, ...m }));
+      appendFileSync('test-results/measurements.jsonl', `${lines.join('\n')}\n`);
+    }
+    // Accessibility: every story fails on a serious or critical axe violation in its own root,
+    // unless it opts out with parameters.a11y.disable (none does) or a11y.test: 'off'.
+    const story = await getStoryContext(page, context);
+    const a11y = story.parameters?.a11y as { disable?: boolean; test?: string } | undefined;
+    if (a11y?.disable === true || a11y?.test === 'off') return;
+    const violations = seriousViolations(await getViolations(page, '#storybook-root'));
+    if (violations.length > 0) throw new Error(formatViolations(context.id, violations));
   },
 };
 

@@ -55,6 +55,31 @@ function nativeResponse(bands: readonly EqBand[], bypass: boolean, freqs: readon
   return freqs.map((f, i) => ({ x: f, y: total[i]! }));
 }
 
+export interface EqResponseFigures {
+  bypass: boolean;
+  /** Designed response, dB, over the plotted frequencies. */
+  designed: readonly XYPoint[];
+  /** Frames averaged into the measured response (0: none yet). */
+  frames: number;
+  /** Whether any measured point exists. */
+  measured: boolean;
+  /** Largest |measured - designed|, dB, from 30 Hz to 16 kHz where the design is above -40 dB. */
+  maxDeviationDb: number;
+}
+
+/** The response plot's text alternative: designed range and 1 kHz level, measured frames and the response error. */
+export function eqResponseSummary({ bypass, designed, frames, measured, maxDeviationDb }: EqResponseFigures): string {
+  const at1k = designed.reduce((best, p) => (Math.abs(p.x - 1000) < Math.abs(best.x - 1000) ? p : best), designed[0] ?? { x: 1000, y: NaN });
+  const ys = designed.map((p) => p.y);
+  return (
+    `EQ magnitude response${bypass ? ' (bypassed)' : ''}: designed ${Math.min(...ys).toFixed(1)} to ${Math.max(...ys).toFixed(1)} dB, ` +
+    `${at1k.y.toFixed(2)} dB at 1 kHz; measured on the running stage from ${frames} frames of ${RESPONSE_FRAME} samples` +
+    (measured
+      ? `, response error (largest deviation from the design) ${maxDeviationDb.toFixed(2)} dB from 30 Hz to 16 kHz (where the design is above −40 dB).`
+      : ' (waiting for frames; pick the white-noise source).')
+  );
+}
+
 export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, width = 720, height = 300 }: EqResponseProps) {
   // callers pass a fresh array each render: key the memos and the reset on its contents
   const bandsKey = JSON.stringify(bandsProp);
@@ -129,7 +154,6 @@ export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, wi
     return () => cancelAnimationFrame(raf);
   }, [runtime, sampleRate, hi]);
 
-  const at1k = designed.reduce((best, p) => (Math.abs(p.x - 1000) < Math.abs(best.x - 1000) ? p : best), designed[0]!);
   const maxDesigned = Math.max(...designed.map((p) => p.y));
   const minDesigned = Math.min(...designed.map((p) => p.y));
   // measured vs designed over 30 Hz - 16 kHz where the design is above -40 dB (noise decides below)
@@ -140,10 +164,7 @@ export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, wi
     const d = cascadeResponseDb(sections, p.x, sampleRate);
     if (bypass || d > -40) maxDev = Math.max(maxDev, Math.abs(p.y - (bypass ? 0 : d)));
   }
-  const summary =
-    `EQ magnitude response${bypass ? ' (bypassed)' : ''}: designed ${minDesigned.toFixed(1)} to ${maxDesigned.toFixed(1)} dB, ` +
-    `${at1k.y.toFixed(2)} dB at 1 kHz; measured on the running stage from ${frames} frames of ${RESPONSE_FRAME} samples` +
-    (measured.length ? `, largest deviation ${maxDev.toFixed(2)} dB from 30 Hz to 16 kHz (where the design is above −40 dB).` : ' (waiting for frames; pick the white-noise source).');
+  const summary = eqResponseSummary({ bypass, designed, frames, measured: measured.length > 0, maxDeviationDb: maxDev });
 
   return (
     <div>

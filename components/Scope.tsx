@@ -27,6 +27,24 @@ interface Stats {
 /** Peak/RMS refresh period: React re-renders at ~4 Hz, not on every frame. */
 const STATS_INTERVAL_MS = 250;
 const MARGIN = { top: 8, right: 12, bottom: 34, left: 46 };
+
+export interface ScopeFigures {
+  title: string;
+  samples: number;
+  durationMs: number;
+  sampleRate: number;
+  peak: number;
+  rms: number;
+}
+
+/** The text alternative: "Scope: 1024 samples (21.33 ms at 48 kHz), peak 0.50 (-6.0 dBFS), RMS 0.35 (-9.0 dBFS)". */
+export function scopeSummary({ title, samples, durationMs, sampleRate, peak, rms }: ScopeFigures): string {
+  return (
+    `${title}: ${samples} samples (${fmtMs(durationMs)} at ${fmtHz(sampleRate)}), ` +
+    `peak ${fmtNum(peak, 2)} (${fmtDb(gainToDb(peak))}), RMS ${fmtNum(rms, 2)} (${fmtDb(gainToDb(rms))})` +
+    (peak >= 1 ? ', clipping' : '')
+  );
+}
 const Y_TICKS = [-1, -0.5, 0, 0.5, 1] as const;
 
 export function Scope({ runtime, samples = 1024, height = 180, width = 640, title = 'Scope' }: ScopeProps) {
@@ -118,10 +136,7 @@ export function Scope({ runtime, samples = 1024, height = 180, width = 640, titl
   }, [runtime, n, plotW, plotH, y]);
 
   const clipping = stats.peak >= 1;
-  const summary =
-    `${title}: ${n} samples (${fmtMs(durationMs)} at ${fmtHz(sampleRate)}), ` +
-    `peak ${fmtNum(stats.peak, 2)} (${fmtDb(gainToDb(stats.peak))}), RMS ${fmtNum(stats.rms, 2)} (${fmtDb(gainToDb(stats.rms))})` +
-    (clipping ? ', clipping' : '');
+  const summary = scopeSummary({ title, samples: n, durationMs, sampleRate, peak: stats.peak, rms: stats.rms });
 
   return (
     <figure style={{ margin: '8px 0', fontFamily: fonts.ui, color: colors.text }}>

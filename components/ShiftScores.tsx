@@ -28,6 +28,16 @@ interface Frame {
   bestTau: number;
 }
 
+/** The score plot's text alternative: hypotheses, centre, best lag, the estimated shift (and its error, when the true delay is known). */
+export function shiftScoresSummary(hypotheses: number, f: { centre: number; bestTau: number; shift: number }, trueDelay?: number): string {
+  return (
+    `Scores of ${hypotheses} shift hypotheses around ${f.centre} samples: best ${f.bestTau.toFixed(3)}, ` +
+    `estimated shift ${f.shift.toFixed(3)} samples` +
+    (trueDelay !== undefined ? ` (true delay ${trueDelay}, error ${(f.shift - trueDelay).toFixed(3)})` : '') +
+    '.'
+  );
+}
+
 export function ShiftScores({ runtime, hypotheses, size, trueDelay, width = 640, height = 240 }: ShiftScoresProps) {
   const [frame, setFrame] = useState<Frame | null>(null);
   useEffect(() => {
@@ -64,9 +74,7 @@ export function ShiftScores({ runtime, hypotheses, size, trueDelay, width = 640,
   const marker = (x: number, name: string, color: string): XYSeries => ({ name, points: [{ x, y: lo }, { x, y: hi }], color, dashed: true });
   const series: XYSeries[] = [{ name: 'score c(τ)', points: frame.points, markers: true }, marker(frame.shift, `estimate ${frame.shift.toFixed(3)}`, '#c2410c')];
   if (trueDelay !== undefined) series.push(marker(trueDelay, `true ${trueDelay}`, '#1b6e2c'));
-  const summary =
-    `Scores of ${hypotheses} shift hypotheses around ${frame.centre} samples: best ${frame.bestTau.toFixed(3)}, ` +
-    `refined estimate ${frame.shift.toFixed(3)} samples` + (trueDelay !== undefined ? ` (true delay ${trueDelay}, error ${(frame.shift - trueDelay).toFixed(3)})` : '') + '.';
+  const summary = shiftScoresSummary(hypotheses, frame, trueDelay);
   return (
     <>
       <XYPlot title="Score against hypothesis" summary={summary} xLabel="lag τ (samples)" yLabel="correlation c(τ)" series={series} width={width} height={height} />

@@ -211,6 +211,21 @@ export interface SpectrumPeak {
   db: number;
 }
 
+/** The loudest bin drawn on the axis (DC and bins below fMin excluded), or null if none is finite. */
+export function loudestBin(layout: SpectrumLayout, db: ArrayLike<number>): SpectrumPeak | null {
+  let best = -Infinity;
+  let bestK = -1;
+  const n = Math.min(db.length, layout.bins);
+  for (let k = layout.kStart; k < n; k++) {
+    const v = db[k]!;
+    if (v > best) {
+      best = v;
+      bestK = k;
+    }
+  }
+  return bestK >= 0 ? { hz: bestK * layout.binHz, db: best } : null;
+}
+
 /** The text alternative: title, bins, rate, FFT size, peak, floor. */
 export function spectrumSummary(
   layout: SpectrumLayout,
@@ -382,9 +397,11 @@ export function SpectrumPlot({
     if (overlay) drawSpectrum(g, layout, overlay, overlay.length, OVERLAY_TRACE);
   });
 
-  const peak = peakHz !== undefined ? { hz: peakHz, db: peakDb ?? Number.NaN } : null;
+  // without a given peak, the text alternative and caption name the loudest bin on the axis
+  const peak = peakHz !== undefined ? { hz: peakHz, db: peakDb ?? Number.NaN } : loudestBin(layout, db);
+  const peakName = peakHz !== undefined ? 'peak' : 'loudest bin';
   const overlayName = overlay ? (overlayLabel ?? 'overlay') : null;
-  const summary = spectrumSummary(layout, title, peak, overlayName ? `dashed overlay: ${overlayName}` : undefined);
+  const summary = spectrumSummary(layout, title, peak, overlayName ? `dashed overlay: ${overlayName}` : undefined, peakName);
   return (
     <SpectrumChrome
       layout={layout}
@@ -392,6 +409,7 @@ export function SpectrumPlot({
       title={title}
       summary={summary}
       peak={peak}
+      peakName={peakName}
       overlayLabel={overlayName}
     />
   );

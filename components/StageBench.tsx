@@ -3,7 +3,7 @@
  * source, and shows controls, status, scope and kernel timing around the story's own content.
  * Never stops or destroys the runtime on unmount: the next story reuses it.
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ParamValues, StageDescriptor } from '../dsp-stages/types.ts';
 import type { SourceSpec } from '../dsp-stages/signals.ts';
 import type { KernelTiming } from '../worklet/protocol.ts';
@@ -15,7 +15,7 @@ import { StatusBar } from './StatusBar.tsx';
 import { TimingHistogram } from './TimingHistogram.tsx';
 import { StageFigures } from './StageFigures.tsx';
 import { useRuntimeState } from './useRuntime.ts';
-import { alertBox, button, colors, fonts } from './theme.ts';
+import { FOCUS_RING_CSS, alertBox, button, colors, fonts } from './theme.ts';
 
 export interface StageBenchProps {
   stage: StageDescriptor;
@@ -107,11 +107,19 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
   };
 
   const running = state.contextState === 'running';
+  const titleId = useId();
 
   return (
-    <div style={{ fontFamily: fonts.ui, color: colors.text, background: colors.background, padding: 8, maxWidth: 960 }}>
+    // an article named by the stage title: its <header> is then no page-wide banner landmark
+    // (a docs page shows several benches)
+    <article aria-labelledby={titleId} style={{ fontFamily: fonts.ui, color: colors.text, background: colors.background, padding: 8, maxWidth: 960 }}>
+      <style href="stagebench-focus-ring" precedence="default">
+        {FOCUS_RING_CSS}
+      </style>
       <header style={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 12, marginBottom: 6 }}>
-        <h2 style={{ margin: 0, fontSize: 18 }}>{stage.title}</h2>
+        <h2 id={titleId} style={{ margin: 0, fontSize: 18 }}>
+          {stage.title}
+        </h2>
         {/* Never disabled: a button that disables itself on click drops keyboard focus. */}
         <button type="button" onClick={start} style={{ ...button, fontWeight: running ? 600 : 400 }}>
           Start
@@ -142,6 +150,6 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         onMeasure={() => void measure()}
       />
       {children}
-    </div>
+    </article>
   );
 }

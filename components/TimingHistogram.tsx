@@ -93,7 +93,8 @@ export function TimingHistogram({ timing, budgetUs, quantumBudgetUs, measuring =
   );
 
   return (
-    <section aria-label="Kernel timing" style={{ margin: '8px 0', fontFamily: fonts.ui, color: colors.text, fontSize: 13 }}>
+    // a named group, not a region landmark (several benches can share a docs page)
+    <div role="group" aria-label="Kernel timing" style={{ margin: '8px 0', fontFamily: fonts.ui, color: colors.text, fontSize: 13 }}>
       <div style={{ display: 'flex', alignItems: 'center', gap: 12, marginBottom: 4 }}>
         <h3 style={{ margin: 0, fontSize: 14 }}>Kernel cost per quantum</h3>
         {measureButton}
@@ -107,7 +108,24 @@ export function TimingHistogram({ timing, budgetUs, quantumBudgetUs, measuring =
             : `No kernel timing yet${onMeasure ? ': press “Measure kernel”.' : '.'}`}
         </p>
       )}
-    </section>
+    </div>
+  );
+}
+
+/** Percent of the deadline, two decimals below 1 % (fast kernels cost a small fraction of it). */
+function fmtShareOfDeadline(us: number, deadlineUs: number): string {
+  const pct = (us / deadlineUs) * 100;
+  return fmtPct(pct, Math.abs(pct) < 1 ? 2 : 1);
+}
+
+/** The histogram's text alternative: batches, p50/p95/p99, share of the deadline, budget verdict, clock. */
+export function timingSummary(timing: KernelTiming, budgetUs: number): string {
+  const verdict = timing.p99Us > budgetUs ? 'over budget' : 'within budget';
+  return (
+    `Kernel cost histogram: ${timing.samplesUs.length} batches of ${timing.quantaPerBatch} quanta, ${timing.backend} backend, ` +
+    `p50 ${fmtUs(timing.p50Us)}, p95 ${fmtUs(timing.p95Us)}, p99 ${fmtUs(timing.p99Us)} ` +
+    `(${fmtShareOfDeadline(timing.p99Us, timing.deadlineUs)} of the ${fmtUs(timing.deadlineUs)} deadline), ` +
+    `budget ${fmtUs(budgetUs)}: ${verdict}; clock ${timing.clock}`
   );
 }
 
@@ -154,18 +172,9 @@ function TimingBody({
   );
 
   const binW = (hist.hi - hist.lo) / BINS;
-  const pctOfDeadline = (us: number) => (us / timing.deadlineUs) * 100;
-  // Fast kernels cost a small fraction of the deadline: keep two decimals below 1 %.
-  const fmtDeadlinePct = (us: number) => {
-    const pct = pctOfDeadline(us);
-    return fmtPct(pct, Math.abs(pct) < 1 ? 2 : 1);
-  };
+  const fmtDeadlinePct = (us: number) => fmtShareOfDeadline(us, timing.deadlineUs);
   const verdict = overBudget ? 'over budget' : 'within budget';
-  const summary =
-    `Kernel cost histogram: ${timing.samplesUs.length} batches of ${timing.quantaPerBatch} quanta, ${timing.backend} backend, ` +
-    `p50 ${fmtUs(timing.p50Us)}, p95 ${fmtUs(timing.p95Us)}, p99 ${fmtUs(timing.p99Us)} ` +
-    `(${fmtDeadlinePct(timing.p99Us)} of the ${fmtUs(timing.deadlineUs)} deadline), ` +
-    `budget ${fmtUs(budgetUs)}: ${verdict}; clock ${timing.clock}`;
+  const summary = timingSummary(timing, budgetUs);
 
   const cell: CSSProperties = { padding: '1px 8px', textAlign: 'left', borderBottom: `1px solid ${colors.grid}` };
   const num: CSSProperties = { ...cell, ...numeric, textAlign: 'right', whiteSpace: 'nowrap' };
