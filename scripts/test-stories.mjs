@@ -1,27 +1,35 @@
 #!/usr/bin/env node
-// Story tests: build the static Storybook, serve it with COOP/COEP, run test-storybook against it
-// in two passes (stories tagged `perf` alone with one worker, so nothing shares the cores while
-// they measure; then the rest in parallel), stop the server.
+// Story tests: build the static Storybook, check its deploy headers (_headers), serve it with
+// COOP/COEP, run test-storybook against it in two passes (stories tagged `perf` alone with one
+// worker, so nothing shares the cores while they measure; then the rest in parallel), stop the
+// server. Every story is also checked for serious and critical accessibility violations
+// (.storybook/test-runner.ts).
 //   --expected-failures   run only the expected-failure stories; pass when every one fails
 //   --no-build            reuse storybook-static
+//   -- <args>             passed to every test-storybook pass, e.g. story files to run only those:
+//                         node scripts/test-stories.mjs --no-build -- stories/TemplateGain.stories.tsx
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveStatic } from './serve-static.mjs';
+import { buildStorybook, deployHeaderProblems, serveStatic } from './serve-static.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, 'test-results');
 
-function buildStorybook() {
-  console.log('stories: building the static Storybook');
-  const res = spawnSync('npx', ['storybook', 'build', '-o', 'storybook-static', '--quiet', '--disable-telemetry'], {
-    cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
-  });
-  if (res.status !== 0) throw new Error('storybook build failed (see above)');
+/** The build's `_headers` (what a static host sends): one check, counted with the stories. */
+function checkDeployHeaders() {
+  const problems = deployHeaderProblems();
+  if (problems.length === 0) {
+    console.log('stories: storybook-static/_headers has COOP/COEP/CORP and the .js/.wasm content types');
+    return { passed: 1, failed: 0 };
+  }
+  for (const p of problems) console.error(`stories: ${p}`);
+  return { passed: 0, failed: 1 };
 }
 
-function runPass(url, name, args, env = {}) {
+function runPass(url, name, passArgs, env = {}) {
+  const args = [...passArgs, ...extraArgs];
   console.log(`stories: pass "${name}" (${args.join(' ')})`);
   // with --json, test-storybook prints the Jest report on stdout and everything else on stderr
   const res = spawnSync('npx', ['test-storybook', '--url', url, '--config-dir', '.storybook', '--json', ...args], {
@@ -42,10 +50,15 @@ function runPass(url, name, args, env = {}) {
   return { passed: report.numPassedTests, failed: report.numFailedTests + broken, tests };
 }
 
-export async function runStoryTests({ build = true, expectedFailures = false } = {}) {
+/** Arguments after `--`, passed to every test-storybook pass. */
+let extraArgs = [];
+
+export async function runStoryTests({ build = true, expectedFailures = false, testStorybookArgs = [] } = {}) {
+  extraArgs = testStorybookArgs;
   mkdirSync(resultsDir, { recursive: true });
   rmSync(join(resultsDir, 'measurements.jsonl'), { force: true });
   if (build || !existsSync(join(root, 'storybook-static/index.html'))) buildStorybook();
+  const headers = expectedFailures ? { passed: 0, failed: 0 } : checkDeployHeaders();
   const server = await serveStatic();
   try {
     if (expectedFailures) {
@@ -64,7 +77,10 @@ export async function runStoryTests({ build = true, expectedFailures = false } =
     const plain = await serveStatic({ isolated: false });
     try {
       const fallback = runPass(plain.url, 'no-isolation', ['--includeTags', 'no-isolation', '--excludeTags', 'expected-failure', '--maxWorkers=1']);
-      return { passed: perf.passed + rest.passed + fallback.passed, failed: perf.failed + rest.failed + fallback.failed };
+      return {
+        passed: headers.passed + perf.passed + rest.passed + fallback.passed,
+        failed: headers.failed + perf.failed + rest.failed + fallback.failed,
+      };
     } finally {
       await plain.stop();
     }
@@ -74,9 +90,17 @@ export async function runStoryTests({ build = true, expectedFailures = false } =
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const expectedFailures = process.argv.includes('--expected-failures');
+  const dashDash = process.argv.indexOf('--');
+  const own = dashDash < 0 ? process.argv.slice(2) : process.argv.slice(2, dashDash);
+  const testStorybookArgs = dashDash < 0 ? [] : process.argv.slice(dashDash + 1);
+  const unknown = own.filter((a) => a !== '--expected-failures' && a !== '--no-build');
+  if (unknown.length > 0) {
+    console.error(`stories: unknown option ${unknown.join(' ')} (options: --expected-failures, --no-build, -- <test-storybook args>)`);
+    process.exit(2);
+  }
+  const expectedFailures = own.includes('--expected-failures');
   try {
-    const r = await runStoryTests({ build: !process.argv.includes('--no-build'), expectedFailures });
+    const r = await runStoryTests({ build: !own.includes('--no-build'), expectedFailures, testStorybookArgs });
     console.log(`${r.passed} passed, ${r.failed} failed`);
     process.exit(r.failed === 0 ? 0 : 1);
   } catch (err) {
