@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // Idempotent set-up used by `npm start` and `npm test`: installs what is missing and nothing else.
 //   1. Debian packages: chromium, and a Rust toolchain with the wasm32 target (rustc, cargo,
-//      libstd-rust-dev-wasm32, lld) unless one is already found; binaryen for wasm-opt.
+//      libstd-rust-dev-wasm32, lld) unless one is already found. Optional, when apt-get can install
+//      them: binaryen (wasm-opt, so the tests run against the optimised module) and fonts; without
+//      them set-up goes on with a note (the wasm build then uses cargo's output as is).
 //   2. npm install, when node_modules is missing or older than package.json / the lockfile.
-//   3. The wasm build, when rust/pkg/stagebench_dsp.wasm is missing or older than the Rust sources.
+//   3. The wasm build, when rust/pkg/stagebench_dsp.wasm is missing or older than the Rust sources,
+//      or was built without wasm-opt that is installed now.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findWasmToolchain } from './toolchain.mjs';
+import { findWasmOpt } from './build-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (msg) => console.log(`setup: ${msg}`);
@@ -28,14 +32,36 @@ export function chromiumPath() {
   return process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 }
 
+/** Packages set-up cannot go on without. */
 function missingPackages() {
   const wanted = [];
   if (!existsSync(chromiumPath())) wanted.push('chromium');
   if (!findWasmToolchain()) wanted.push('rustc', 'cargo', 'libstd-rust-dev-wasm32', 'lld');
-  if (!commandExists('wasm-opt')) wanted.push('binaryen');
-  // fonts for readable screenshots and plots in headless Chromium
-  if (!dpkgInstalled('fonts-dejavu-core') && commandExists('dpkg-query')) wanted.push('fonts-dejavu-core');
   return wanted;
+}
+
+/** Packages that make things better when apt-get can install them: wasm-opt, fonts. */
+function missingOptionalPackages() {
+  const wanted = [];
+  if (!findWasmOpt()) wanted.push('binaryen');
+  // fonts for readable screenshots and plots in headless Chromium
+  if (commandExists('dpkg-query') && !dpkgInstalled('fonts-dejavu-core')) wanted.push('fonts-dejavu-core');
+  return wanted;
+}
+
+/** Installs optional packages if apt-get can (as root); otherwise, or on failure, a note and on. */
+function installOptionalPackages(pkgs) {
+  if (pkgs.length === 0) return;
+  const why = pkgs.includes('binaryen') ? ' (without binaryen the wasm module is not optimised by wasm-opt)' : '';
+  if (!commandExists('apt-get') || (process.getuid && process.getuid() !== 0)) {
+    log(`optional packages not installed: ${pkgs.join(' ')}${why}; apt-get install them as root to add them`);
+    return;
+  }
+  try {
+    installPackages(pkgs);
+  } catch (err) {
+    log(`optional packages not installed: ${err.message}${why}`);
+  }
 }
 
 function installPackages(pkgs) {
@@ -82,21 +108,35 @@ function npmInstall() {
   if (res.status !== 0) throw new SetupError('npm install failed (see above)');
 }
 
-function wasmBuildNeeded() {
-  const wasm = join(root, 'rust/pkg/stagebench_dsp.wasm');
-  if (!existsSync(wasm)) return true;
+/** How the module was built (written by build-wasm.mjs beside it), or null for an older build. */
+function wasmBuildInfo(wasm) {
+  try {
+    return JSON.parse(readFileSync(`${wasm}.json`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Why the wasm must be (re)built, or null when it is up to date. */
+export function wasmBuildReason(wasm = join(root, 'rust/pkg/stagebench_dsp.wasm'), wasmOptInstalled = findWasmOpt() !== null) {
+  if (!existsSync(wasm)) return 'no module yet';
   const sources = Math.max(newestUnder(join(root, 'rust/src')), mtime(join(root, 'rust/Cargo.toml')), mtime(join(root, 'Cargo.toml')),
     mtime(join(root, 'scripts/build-wasm.mjs')));
-  return sources > mtime(wasm);
+  if (sources > mtime(wasm)) return 'the Rust sources are newer';
+  if (wasmOptInstalled && wasmBuildInfo(wasm)?.optimized !== true) return 'wasm-opt is installed now: optimising';
+  return null;
 }
 
 export function setup() {
   const t0 = Date.now();
   const pkgs = missingPackages();
   if (pkgs.length > 0) installPackages(pkgs);
+  installOptionalPackages(missingOptionalPackages());
   if (!existsSync(chromiumPath())) throw new SetupError(`Chromium not found at ${chromiumPath()} (set CHROMIUM_PATH)`);
   if (npmInstallNeeded()) npmInstall();
-  if (wasmBuildNeeded()) {
+  const rebuild = wasmBuildReason();
+  if (rebuild) {
+    log(`building the wasm module (${rebuild})`);
     const res = spawnSync(process.execPath, [join(root, 'scripts/build-wasm.mjs')], { cwd: root, stdio: 'inherit' });
     if (res.status !== 0) throw new SetupError('the wasm build failed (see above)');
   }
