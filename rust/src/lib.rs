@@ -11,6 +11,8 @@
 //!   `<stage>_create` / `<stage>_process` / getter family per stage.
 //! * Every stage is plain safe Rust in its own module. `create` allocates every buffer;
 //!   `process` never allocates and never panics.
+//! * [`decode`] is the decode stage's core: WAV header parsing, PCM to `f32`, and a stateless
+//!   windowed-sinc resampler (chunks resampled apart join bit for bit).
 //! * [`eq`] is the 8-band EQ stage (Web Audio biquads in cascade, SIMD128 pipeline).
 //! * [`shift`] is the delay-estimation stage: cross-spectrum, coarse correlation by one inverse
 //!   real FFT, and `H` fractional-lag scores from per-pair phasor ramps (no inverse FFT each).
@@ -18,6 +20,7 @@
 //!   show that the hot path allocates nothing.
 
 pub mod alloc_counter;
+pub mod decode;
 pub mod eq;
 pub mod ffi;
 pub mod fft;
