@@ -76,6 +76,21 @@ export interface StagebenchExports {
   shift_best_tau(): number;
   shift_value(): number;
   shift_reference_scores(outPtr: number): number;
+  // decode core (rust/src/decode/; typed wrapper: worklet/decode-wasm.ts)
+  decode_input_ptr(bytes: number): number;
+  decode_pcm_ptr(floats: number): number;
+  decode_out_ptr(floats: number): number;
+  wav_probe(len: number, fileLength: number): number;
+  wav_info_ptr(): number;
+  pcm_to_f32(format: number, bits: number, channels: number, inPtr: number, frames: number, outPtr: number): number;
+  resampler_create(inRate: number, outRate: number, channels: number): number;
+  resampler_context(): number;
+  resampler_taps(): number;
+  resampler_exact(): number;
+  resampler_out_frames(totalIn: number): number;
+  resampler_tap_start(k: number): number;
+  resample_span(inPtr: number, inFrames: number, inStart: number, totalIn: number, outStart: number, outCount: number, outPtr: number): number;
+  resample_selftest(): number;
   /** Allocates `n` f32 in wasm memory for a host-owned buffer (benchmarks, CLI); freed by `scratch_free`. */
   scratch_alloc(n: number): number;
   scratch_free(ptr: number, n: number): void;
