@@ -307,6 +307,17 @@ describe('Resampler', () => {
     }
   });
 
+  it('allocates nothing in wasm once the span buffers exist', () => {
+    const wasm = fresh();
+    const r = Resampler.create(wasm, 48000, 44100, 2);
+    const x = signal(4800, 2, 3);
+    const first = r.span(x, 0, 4800, 0, r.outFrames(4800)); // grows the span buffers
+    const before = wasm.exports.alloc_count();
+    const again = r.span(x, 0, 4800, 0, r.outFrames(4800), new Float32Array(first.length));
+    expect(wasm.exports.alloc_count()).toBe(before);
+    expect(bitsOf(again)).toEqual(bitsOf(first));
+  });
+
   it('equal rates copy bit for bit', () => {
     const r = Resampler.create(fresh(), 44100, 44100, 2);
     expect([r.context, r.taps, r.outFrames(1000)]).toEqual([0, 1, 1000]);

@@ -266,9 +266,10 @@ export async function probeWavPrefixes(
     if (prefix.length < want) throw new Error(`probeWav: asked for ${want} bytes of the file, got ${prefix.length}`);
     const result = probeWav(wasm, prefix.subarray(0, want), fileLength);
     if (!isWavProbeError(result) || result.code !== WAV_CODE.needMore) return result;
-    const next = Math.max(result.bytesNeeded!, want * 2);
-    // bytesNeeded never exceeds the file length and grows with every round: this ends.
-    want = Math.min(fileLength, next);
+    // bytesNeeded is always past the prefix and within the file: every round reads more.
+    const next = Math.min(fileLength, Math.max(result.bytesNeeded!, want * 2));
+    if (next <= want) throw new Error(`probeWav: the header asks for ${result.bytesNeeded} bytes after ${want} (file of ${fileLength})`);
+    want = next;
   }
 }
 

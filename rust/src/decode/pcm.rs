@@ -4,7 +4,9 @@
 //! bit for bit: 8-bit unsigned `(x - 128) / 128`, 16-bit `x / 32768`, 24-bit `x / 8388608`,
 //! 32-bit `x / 2147483648` (one rounding to `f32`, as `Float32Array` stores the `f64`
 //! quotient), float 32 copied bit for bit (NaN payloads included), float 64 rounded to nearest
-//! `f32`. Every sample converts independently, so a chunk may start at any frame.
+//! `f32` (a NaN stays a NaN; its payload is whatever the platform's demotion gives, as for a
+//! `Float32Array` store). Every sample converts independently, so a chunk may start at any
+//! frame.
 
 /// Sample encodings the decode stage reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
