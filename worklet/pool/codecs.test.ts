@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { detectFormat, hexHead, id3v2Size, mp3PrimeStart, parseFlac, parseMp3, parseXingFrame, type ParsedFrame } from './codecs.ts';
+
+const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/decode/${name}`, import.meta.url)));
+
+describe('format detection and frame splitting', () => {
+  it('knows the format from the magic bytes, not the name', () => {
+    expect(detectFormat(fixture('signal.wav'))).toBe('wav');
+    expect(detectFormat(fixture('float64.wav'))).toBe('wav');
+    expect(detectFormat(fixture('signal.flac'))).toBe('flac');
+    expect(detectFormat(fixture('signal.mp3'))).toBe('mp3'); // a bare frame sync (lame writes no ID3 tag)
+    expect(detectFormat(fixture('garbage.mp3'))).toBe('mp3'); // an ID3v2 tag
+    expect(detectFormat(new Uint8Array([0xff, 0xf1, 0x50, 0x80]))).toBeNull(); // ADTS AAC: layer bits 00
+    expect(detectFormat(new TextEncoder().encode('RIFF....AVI LIST'))).toBeNull();
+    expect(detectFormat(new Uint8Array(0))).toBeNull();
+    // an ID3v2 tag in front of a FLAC stream
+    const tagged = new Uint8Array(10 + 5 + 4);
+    tagged.set([0x49, 0x44, 0x33, 3, 0, 0, 0, 0, 0, 5]);
+    tagged.set(new TextEncoder().encode('fLaC'), 15);
+    expect(id3v2Size(tagged)).toBe(15);
+    expect(detectFormat(tagged)).toBe('flac');
+    expect(hexHead(new Uint8Array([0, 1, 0xab]))).toBe('00 01 ab');
+  });
+
+  it('splits FLAC into frames and reads STREAMINFO', () => {
+    const s = parseFlac(fixture('signal.flac'));
+    expect(s).toMatchObject({ sampleRate: 44100, channels: 2, bits: 16, totalClaimed: 441000, mismatch: null });
+    expect(s.frames).toHaveLength(108);
+    expect(s.frames.reduce((a, f) => a + f.samples, 0)).toBe(441000);
+    expect(s.endByte).toBe(fixture('signal.flac').length);
+    const cut = parseFlac(fixture('truncated.flac'));
+    expect(cut.frames.reduce((a, f) => a + f.samples, 0)).toBe(180224);
+    expect(() => parseFlac(new TextEncoder().encode('fLaC'))).toThrow('the file ends inside the STREAMINFO block');
+  });
+
+  it('splits MP3 into frames, leaves the Info frame out and reads the LAME delay and padding', () => {
+    const s = parseMp3(fixture('signal.mp3'));
+    expect(s).toMatchObject({ sampleRate: 44100, channels: 2, samplesPerFrame: 1152, gapless: { delay: 576, padding: 792 }, mismatch: null });
+    expect(s.frames).toHaveLength(384);
+    expect(parseXingFrame(s.frames[0]!.data)).toBeNull(); // an audio frame
+    expect(() => parseMp3(fixture('garbage.mp3'))).toThrow('no MPEG audio frames found in 65546 bytes');
+  });
+
+  it('primes an MP3 group with enough earlier frames, in the synthesis filter phase of one pass', () => {
+    const frames: ParsedFrame[] = Array.from({ length: 100 }, () => ({ data: new Uint8Array(400), samples: 1152 }));
+    expect(mp3PrimeStart(frames, 0, 1152)).toBe(0);
+    expect(mp3PrimeStart(frames, 2, 1152)).toBe(0);
+    // 1024 bytes of 400-byte frames need 3 frames back: 47 -> aligned down to a multiple of 4
+    expect(mp3PrimeStart(frames, 50, 1152)).toBe(44);
+    expect(mp3PrimeStart(frames, 52, 1152)).toBe(48);
+    // MPEG-2 layer III (576 samples = 18 slots of 32): a period of 8 frames
+    expect(mp3PrimeStart(frames, 50, 576)).toBe(40);
+    // big frames: the minimum of 2 frames rules
+    const big: ParsedFrame[] = Array.from({ length: 100 }, () => ({ data: new Uint8Array(1500), samples: 1152 }));
+    expect(mp3PrimeStart(big, 50, 1152)).toBe(48);
+  });
+});
