@@ -1,0 +1,647 @@
+/**
+ * The worker pool: 2 to 8 workers running stagebench_dsp.wasm (EQ blocks, FFTs, decoding),
+ * one task per worker at a time, a FIFO queue, a timeout on every task.
+ *
+ * Faults: a worker that crashes (an `error` or `exit` event) or hangs past `taskTimeoutMs` is
+ * reported as a failed task (`onTaskFailed`, `stats()`), terminated and replaced by a fresh
+ * worker, and its task is retried once on the next free worker; a second fault rejects the task
+ * with both reasons. A task that throws inside a healthy worker (`task_failed`) is rejected at
+ * once (the same input would throw again). `selftest_fault` injects each fault on purpose.
+ *
+ * Data moves through the shared layout (worklet/pool/layout.ts) when SharedArrayBuffer is
+ * available, else by messages with transferred ArrayBuffers (`mode`, `modeReason`). Results are
+ * identical in both modes.
+ */
+import { decodeOnPool, type DecodeInput, type DecodeOptions, type DecodeResult } from './decode.ts';
+import {
+  DECODE_BUFFER_BYTES,
+  DECODE_BUFFER_COUNT,
+  FFT_BUFFER_COUNT,
+  MAX_WORKERS,
+  createPoolLayout,
+  decodeBufferOffset,
+  fftBufferOffset,
+  setWorkerState,
+  writeEqBands,
+  type EqBandSetting,
+  type PoolLayout,
+} from './layout.ts';
+import {
+  FFT_SIZES,
+  parseFromWorker,
+  transferablesOf,
+  type Fault,
+  type FftSize,
+  type FromWorker,
+  type TaskKind,
+  type TaskMessage,
+  type TaskResult,
+  type ToWorker,
+} from './protocol.ts';
+import type { WorkerLike } from './worker-like.ts';
+
+export const MIN_WORKERS = 2;
+export const DEFAULT_TASK_TIMEOUT_MS = 10_000;
+export const DEFAULT_START_TIMEOUT_MS = 30_000;
+/** Samples per process_audio task: half a decode buffer (input and output share one). */
+export const MAX_PROCESS_SAMPLES = DECODE_BUFFER_BYTES / 8;
+/** A slot whose fresh workers die this many times in a row before saying ready is given up. */
+const MAX_START_FAILURES = 3;
+const RECENT_TASKS = 256;
+
+export type PoolMode = 'shared' | 'messages';
+
+export interface PoolOptions {
+  /** Workers, default half the cores (2..8); out-of-range values are clamped with a note in `notes`. */
+  workers?: number;
+  /** Bytes of stagebench_dsp.wasm. */
+  wasmBytes: ArrayBuffer | Uint8Array;
+  /** Longest a task may run before its worker counts as hung (default 10 s). */
+  taskTimeoutMs?: number;
+  /** Longest a new worker may take to say ready (default 30 s). */
+  startTimeoutMs?: number;
+  spawn: () => WorkerLike;
+  /** Move data by messages even where SharedArrayBuffer exists. */
+  forceMessages?: boolean;
+  /** Cores of the machine, for the default worker count (default navigator.hardwareConcurrency, else 4). */
+  cores?: number;
+  /** Sample rate for process_audio tasks that name none (default 48000). */
+  sampleRate?: number;
+  /** Every task failure as it happens, also those that are retried. */
+  onTaskFailed?: (failure: TaskFailure) => void;
+}
+
+export interface TaskFailure {
+  taskId: number;
+  kind: TaskKind;
+  worker: number;
+  cause: 'crash' | 'hang' | 'throw' | 'shutdown';
+  error: string;
+  /** True when the task goes back to the queue for its one retry. */
+  retrying: boolean;
+}
+
+export interface TaskOutcome {
+  taskId: number;
+  kind: TaskKind;
+  worker: number;
+  /** 1, or 2 after a retry. */
+  attempts: number;
+  /** performance.now() around the handler in the worker, µs. */
+  executionTimeUs: number;
+  /** postMessage to the reply's arrival on the main thread, µs. */
+  roundTripUs: number;
+  result: TaskResult;
+}
+
+export interface TaskTime {
+  taskId: number;
+  kind: TaskKind;
+  worker: number;
+  executionUs: number;
+  roundTripUs: number;
+  /** Round trip minus execution: messaging and scheduling cost. */
+  overheadUs: number;
+}
+
+export interface WorkerStats {
+  id: number;
+  state: 'starting' | 'idle' | 'busy' | 'dead' | 'stopped';
+  taskId: number | null;
+  tasksDone: number;
+  failures: number;
+  restarts: number;
+}
+
+export interface PoolStats {
+  mode: PoolMode;
+  modeReason: string;
+  workers: WorkerStats[];
+  queued: number;
+  running: number;
+  tasksDone: number;
+  tasksFailed: number;
+  retries: number;
+  /** The newest task times (up to 256), oldest first. */
+  recent: TaskTime[];
+  medianExecutionUs: number | null;
+  medianRoundTripUs: number | null;
+  medianOverheadUs: number | null;
+}
+
+type TaskBody = TaskMessage extends infer M ? (M extends TaskMessage ? Omit<M, 'task_id' | 'attempt'> : never) : never;
+
+interface Pending {
+  id: number;
+  kind: TaskKind;
+  attempt: number;
+  /** Builds the message for an attempt (messages mode moves fresh copies each time). */
+  build: () => TaskBody;
+  resolve(outcome: TaskOutcome): void;
+  reject(err: Error): void;
+  firstError: string | null;
+  postedAt: number;
+  signal: AbortSignal | null;
+}
+
+interface Slot {
+  id: number;
+  worker: WorkerLike | null;
+  state: WorkerStats['state'];
+  current: Pending | null;
+  timer: ReturnType<typeof setTimeout> | null;
+  tasksDone: number;
+  failures: number;
+  restarts: number;
+  startFailures: number;
+  lastStartError: string;
+  onReady: ((error: string | null) => void) | null;
+}
+
+/** A counting pool of indices (decode buffers, FFT buffers) with FIFO waiters. */
+class IndexPool {
+  private free: number[];
+  private waiters: ((i: number) => void)[] = [];
+  constructor(count: number) {
+    this.free = Array.from({ length: count }, (_, i) => i);
+  }
+  acquire(): Promise<number> {
+    const i = this.free.shift();
+    if (i !== undefined) return Promise.resolve(i);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  release(i: number): void {
+    const next = this.waiters.shift();
+    if (next) next(i);
+    else this.free.push(i);
+  }
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function defaultCores(): number {
+  const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof hc === 'number' && hc > 0 ? hc : 4;
+}
+
+export class WorkerPool {
+  readonly mode: PoolMode;
+  readonly modeReason: string;
+  /** Notes about the options (a clamped worker count...). */
+  readonly notes: string[];
+  readonly size: number;
+  readonly taskTimeoutMs: number;
+  /** The shared layout (shared mode), null in messages mode. */
+  readonly layout: PoolLayout | null;
+  readonly sampleRate: number;
+
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private nextTaskId = 1;
+  private closed = false;
+  private readonly wasmBytes: Uint8Array;
+  private readonly spawn: () => WorkerLike;
+  private readonly startTimeoutMs: number;
+  private readonly onTaskFailed: ((f: TaskFailure) => void) | null;
+  private readonly recent: TaskTime[] = [];
+  private done = 0;
+  private failed = 0;
+  private retries = 0;
+  private eqBands: EqBandSetting[] = [];
+  /** @internal decode buffers of the layout (shared mode). */
+  readonly decodeBuffers = new IndexPool(DECODE_BUFFER_COUNT);
+  private readonly fftBuffers = new IndexPool(FFT_BUFFER_COUNT);
+  private mainWasm: Promise<WebAssembly.Module> | null = null;
+
+  private constructor(options: PoolOptions, mode: PoolMode, modeReason: string, size: number, notes: string[]) {
+    this.mode = mode;
+    this.modeReason = modeReason;
+    this.size = size;
+    this.notes = notes;
+    this.taskTimeoutMs = options.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
+    this.startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    this.spawn = options.spawn;
+    this.onTaskFailed = options.onTaskFailed ?? null;
+    this.sampleRate = options.sampleRate ?? 48000;
+    const bytes = options.wasmBytes;
+    // a copy of our own (a Node Buffer's slice() would share its pool)
+    this.wasmBytes = new Uint8Array(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+    this.layout = mode === 'shared' ? createPoolLayout() : null;
+  }
+
+  /** Starts the workers and resolves once every one of them is ready. */
+  static async create(options: PoolOptions): Promise<WorkerPool> {
+    if (!options || typeof options.spawn !== 'function') throw new Error('WorkerPool.create: a spawn function is required');
+    const bytes = options.wasmBytes;
+    if (!(bytes instanceof ArrayBuffer || bytes instanceof Uint8Array) || bytes.byteLength === 0) {
+      throw new Error('WorkerPool.create: wasmBytes are missing or empty (run npm run build:wasm)');
+    }
+    try {
+      await WebAssembly.compile(new Uint8Array(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)));
+    } catch (err) {
+      throw new Error(`WorkerPool.create: wasm does not compile: ${(err as Error).message}`);
+    }
+    for (const [name, v] of [['taskTimeoutMs', options.taskTimeoutMs], ['startTimeoutMs', options.startTimeoutMs]] as const) {
+      if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new Error(`WorkerPool.create: ${name} must be a positive number of ms, got ${v}`);
+    }
+    const notes: string[] = [];
+    const cores = options.cores ?? defaultCores();
+    let size = options.workers ?? Math.floor(cores / 2);
+    if (options.workers !== undefined && !Number.isFinite(options.workers)) {
+      throw new Error(`WorkerPool.create: workers must be a number, got ${options.workers}`);
+    }
+    const wanted = size;
+    size = Math.min(MAX_WORKERS, Math.max(MIN_WORKERS, Math.round(size)));
+    if (size !== wanted) {
+      notes.push(options.workers === undefined
+        ? `workers: half of ${cores} cores is ${wanted}, clamped to ${size} (the pool runs ${MIN_WORKERS} to ${MAX_WORKERS})`
+        : `workers: ${wanted} clamped to ${size} (the pool runs ${MIN_WORKERS} to ${MAX_WORKERS})`);
+    }
+    let mode: PoolMode;
+    let reason: string;
+    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+    if (options.forceMessages) {
+      mode = 'messages';
+      reason = 'messages: forced by the forceMessages option';
+    } else if (typeof SharedArrayBuffer !== 'function' || isolated === false) {
+      mode = 'messages';
+      reason = 'messages: SharedArrayBuffer unavailable (page not cross-origin isolated)';
+    } else {
+      mode = 'shared';
+      reason = isolated === true ? 'shared: SharedArrayBuffer (page cross-origin isolated)' : 'shared: SharedArrayBuffer';
+    }
+    const pool = new WorkerPool(options, mode, reason, size, notes);
+    try {
+      await Promise.all(Array.from({ length: size }, (_, id) => pool.startSlot(id)));
+    } catch (err) {
+      await pool.shutdown();
+      throw err;
+    }
+    return pool;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // workers
+
+  private startSlot(id: number): Promise<void> {
+    let slot = this.slots[id];
+    if (!slot) {
+      slot = {
+        id, worker: null, state: 'starting', current: null, timer: null, tasksDone: 0, failures: 0, restarts: 0,
+        startFailures: 0, lastStartError: '', onReady: null,
+      };
+      this.slots[id] = slot;
+    }
+    return this.spawnInto(slot);
+  }
+
+  private spawnInto(slot: Slot): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      slot.state = 'starting';
+      if (this.layout) setWorkerState(this.layout, slot.id, 'starting');
+      let worker: WorkerLike;
+      try {
+        worker = this.spawn();
+      } catch (err) {
+        slot.state = 'dead';
+        if (this.layout) setWorkerState(this.layout, slot.id, 'dead');
+        reject(new Error(`worker ${slot.id} could not be spawned: ${(err as Error).message}`));
+        this.failQueueIfAllDead();
+        return;
+      }
+      slot.worker = worker;
+      const startTimer = setTimeout(() => {
+        if (slot.worker === worker && slot.state === 'starting') this.lose(slot, worker, 'hang', `not ready within ${this.startTimeoutMs} ms of starting`);
+      }, this.startTimeoutMs);
+      slot.onReady = (error) => {
+        clearTimeout(startTimer);
+        slot.onReady = null;
+        if (error) reject(new Error(error));
+        else resolve();
+      };
+      worker.listen({
+        message: (data) => {
+          if (slot.worker === worker) this.onMessage(slot, data);
+        },
+        error: (message) => {
+          if (slot.worker === worker) this.lose(slot, worker, 'crash', `crashed: ${message}`);
+        },
+        exit: (code) => {
+          if (slot.worker === worker) this.lose(slot, worker, 'crash', `exited with code ${code}`);
+        },
+      });
+      const init: ToWorker = {
+        type: 'init',
+        worker_id: slot.id,
+        shared_buffer: this.layout ? this.layout.handles : null,
+        wasm_bytes: new Uint8Array(this.wasmBytes).buffer,
+        sample_rate: this.sampleRate,
+      };
+      worker.postMessage(init, [init.wasm_bytes]);
+    });
+  }
+
+  private onMessage(slot: Slot, data: unknown): void {
+    let msg: FromWorker;
+    try {
+      msg = parseFromWorker(data);
+    } catch (err) {
+      if (slot.worker) this.lose(slot, slot.worker, 'crash', (err as Error).message);
+      return;
+    }
+    if (msg.type === 'ready') {
+      if (msg.error) {
+        // a worker that cannot start will not start next time either: give the slot up
+        slot.state = 'dead';
+        if (this.layout) setWorkerState(this.layout, slot.id, 'dead');
+        slot.worker?.terminate();
+        slot.worker = null;
+        slot.lastStartError = msg.error;
+        slot.onReady?.(msg.error);
+        this.failQueueIfAllDead();
+        return;
+      }
+      slot.state = 'idle';
+      slot.startFailures = 0;
+      slot.onReady?.(null);
+      this.dispatch();
+      return;
+    }
+    const task = slot.current;
+    if (!task || task.id !== msg.task_id) return; // a reply to a task given up on
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    slot.current = null;
+    slot.state = 'idle';
+    if (msg.type === 'task_complete') {
+      const roundTripUs = (performance.now() - task.postedAt) * 1000;
+      const executionUs = msg.execution_time_us;
+      slot.tasksDone++;
+      this.done++;
+      this.recent.push({ taskId: task.id, kind: task.kind, worker: slot.id, executionUs, roundTripUs, overheadUs: roundTripUs - executionUs });
+      if (this.recent.length > RECENT_TASKS) this.recent.shift();
+      task.resolve({
+        taskId: task.id, kind: task.kind, worker: slot.id, attempts: task.attempt + 1, executionTimeUs: executionUs, roundTripUs, result: msg.result,
+      });
+    } else {
+      slot.failures++;
+      this.failed++;
+      const error = `task ${task.id} (${task.kind}) failed on worker ${slot.id}: ${msg.error}`;
+      this.onTaskFailed?.({ taskId: task.id, kind: task.kind, worker: slot.id, cause: 'throw', error: msg.error, retrying: false });
+      task.reject(new Error(task.firstError ? `${error} (after ${task.firstError})` : error));
+    }
+    this.dispatch();
+  }
+
+  /** A worker crashed or hung: report, terminate, replace, and retry its task once. */
+  private lose(slot: Slot, worker: WorkerLike, cause: 'crash' | 'hang', reason: string): void {
+    if (slot.worker !== worker || this.closed) return;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    slot.worker = null;
+    worker.terminate();
+    const wasStarting = slot.state === 'starting';
+    slot.state = 'dead';
+    if (this.layout) setWorkerState(this.layout, slot.id, 'dead');
+    const task = slot.current;
+    slot.current = null;
+    const message = `worker ${slot.id} ${reason}`;
+    if (task) {
+      slot.failures++;
+      this.failed++;
+      const retrying = task.attempt === 0;
+      this.onTaskFailed?.({ taskId: task.id, kind: task.kind, worker: slot.id, cause, error: message, retrying });
+      if (retrying) {
+        this.retries++;
+        task.attempt = 1;
+        task.firstError = message;
+        this.queue.unshift(task);
+      } else {
+        task.reject(new Error(`task ${task.id} (${task.kind}) failed twice: ${task.firstError}; then ${message}`));
+      }
+    }
+    if (wasStarting) {
+      slot.startFailures++;
+      slot.lastStartError = message;
+      if (slot.startFailures >= MAX_START_FAILURES) {
+        slot.onReady?.(`worker ${slot.id} could not start (${slot.startFailures} tries): ${reason}`);
+        this.failQueueIfAllDead();
+        return;
+      }
+    }
+    slot.restarts++;
+    const onReady = slot.onReady;
+    this.spawnInto(slot).then(
+      () => onReady?.(null),
+      (err: Error) => onReady?.(err.message),
+    );
+  }
+
+  private failQueueIfAllDead(): void {
+    if (this.slots.length < this.size || this.slots.some((s) => s.state !== 'dead')) return;
+    const why = this.slots.map((s) => s.lastStartError).find((e) => e) ?? 'every worker died';
+    for (const task of this.queue.splice(0)) task.reject(new Error(`task ${task.id} (${task.kind}): no pool worker is alive (${why})`));
+  }
+
+  private dispatch(): void {
+    if (this.closed) return;
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.state !== 'idle' || !slot.worker) continue;
+      const task = this.queue.shift()!;
+      if (task.signal?.aborted) {
+        task.reject(new Error(`task ${task.id} (${task.kind}) aborted`));
+        continue;
+      }
+      let msg: TaskMessage;
+      try {
+        msg = { ...task.build(), task_id: task.id, attempt: task.attempt } as TaskMessage;
+      } catch (err) {
+        task.reject(err as Error);
+        continue;
+      }
+      slot.state = 'busy';
+      slot.current = task;
+      const worker = slot.worker;
+      slot.timer = setTimeout(() => this.lose(slot, worker, 'hang', `hung: no reply to task ${task.id} (${task.kind}) within ${this.taskTimeoutMs} ms`), this.taskTimeoutMs);
+      task.postedAt = performance.now();
+      worker.postMessage(msg, transferablesOf(msg));
+    }
+  }
+
+  /**
+   * @internal Queues a task; `build` makes its message for each attempt (called at dispatch).
+   * Resolves with the outcome, rejects with the worker's error or after a failed retry.
+   */
+  run(kind: TaskKind, build: () => TaskBody, signal: AbortSignal | null = null): Promise<TaskOutcome> {
+    if (this.closed) return Promise.reject(new Error(`worker pool is shut down: ${kind} refused`));
+    return new Promise<TaskOutcome>((resolve, reject) => {
+      const task: Pending = {
+        id: this.nextTaskId++, kind, attempt: 0, build, resolve, reject, firstError: null, postedAt: 0, signal,
+      };
+      this.queue.push(task);
+      this.dispatch();
+      if (this.slots.length === this.size && this.slots.every((s) => s.state === 'dead')) this.failQueueIfAllDead();
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // tasks
+
+  /** Sets the EQ bands used by `processAudio` calls that name none (the layout's EQ region in shared mode). */
+  setEq(bands: readonly EqBandSetting[]): void {
+    if (bands.length > 8) throw new Error(`${bands.length} EQ bands given, the EQ has 8`);
+    this.eqBands = bands.map((b) => ({ ...b }));
+    if (this.layout) writeEqBands(this.layout, this.eqBands);
+  }
+
+  /**
+   * Filters `input` with the 8-band EQ (wasm eq_process_buffer) from a cleared state, on a worker.
+   * At most `MAX_PROCESS_SAMPLES` samples.
+   */
+  async processAudio(
+    input: Float32Array,
+    options: { bands?: readonly EqBandSetting[]; sampleRate?: number } = {},
+  ): Promise<{ output: Float32Array; task: TaskOutcome }> {
+    const n = input.length;
+    if (n > MAX_PROCESS_SAMPLES) throw new Error(`processAudio: ${n} samples, at most ${MAX_PROCESS_SAMPLES} per task`);
+    const sampleRate = options.sampleRate ?? this.sampleRate;
+    if (!(Number.isFinite(sampleRate) && sampleRate > 0)) throw new Error(`processAudio: sample rate ${sampleRate} is not positive`);
+    const bands = options.bands ? options.bands.map((b) => ({ ...b })) : null;
+    if (bands && bands.length > 8) throw new Error(`processAudio: ${bands.length} EQ bands given, the EQ has 8`);
+    const layout = this.layout;
+    if (layout) {
+      const slot = await this.decodeBuffers.acquire();
+      try {
+        const base = decodeBufferOffset(slot);
+        new Float32Array(layout.buffer, base, n).set(input);
+        const task = await this.run('process_audio', () => ({
+          type: 'process_audio', num_samples: n, sample_rate: sampleRate, bands,
+          data: { mode: 'shared', input_offset: base, output_offset: base + DECODE_BUFFER_BYTES / 2 },
+        }));
+        return { output: new Float32Array(layout.buffer, base + DECODE_BUFFER_BYTES / 2, n).slice(), task };
+      } finally {
+        this.decodeBuffers.release(slot);
+      }
+    }
+    const fallback = bands ?? this.eqBands;
+    const task = await this.run('process_audio', () => ({
+      type: 'process_audio', num_samples: n, sample_rate: sampleRate, bands: fallback,
+      data: { mode: 'messages', input: input.slice().buffer },
+    }));
+    const result = task.result;
+    if (result.kind !== 'process_audio' || !result.output) throw new Error('processAudio: the worker returned no output');
+    return { output: new Float32Array(result.output), task };
+  }
+
+  /**
+   * Real FFT (wasm fft_transform, no window) of `input` (512, 1024, 2048 or 4096 samples) on a
+   * worker: `spectrum` holds size/2 + 1 bins as interleaved re, im (through an FFT output buffer
+   * of the layout in shared mode).
+   */
+  async computeFft(input: Float32Array): Promise<{ spectrum: Float32Array; task: TaskOutcome }> {
+    const size = input.length as FftSize;
+    if (!FFT_SIZES.includes(size)) throw new Error(`computeFft: ${input.length} samples; the size must be one of ${FFT_SIZES.join(', ')}`);
+    const layout = this.layout;
+    if (layout) {
+      const slot = await this.decodeBuffers.acquire();
+      const out = await this.fftBuffers.acquire();
+      try {
+        const base = decodeBufferOffset(slot);
+        new Float32Array(layout.buffer, base, size).set(input);
+        const task = await this.run('compute_fft', () => ({
+          type: 'compute_fft', fft_size: size, data: { mode: 'shared', audio_offset: base, output_offset: fftBufferOffset(out) },
+        }));
+        return { spectrum: layout.fft[out]!.slice(0, size + 2), task };
+      } finally {
+        this.fftBuffers.release(out);
+        this.decodeBuffers.release(slot);
+      }
+    }
+    const task = await this.run('compute_fft', () => ({ type: 'compute_fft', fft_size: size, data: { mode: 'messages', audio: input.slice().buffer } }));
+    const result = task.result;
+    if (result.kind !== 'compute_fft' || !result.spectrum) throw new Error('computeFft: the worker returned no spectrum');
+    return { spectrum: new Float32Array(result.spectrum), task };
+  }
+
+  /**
+   * Fault injection: the worker crashes, hangs or throws on the first `failAttempts` attempts
+   * (default 1: the retry succeeds; 2: the task fails for good) and completes afterwards.
+   */
+  selftestFault(fault: Fault, failAttempts = 1): Promise<TaskOutcome> {
+    if (!['crash', 'hang', 'throw'].includes(fault)) return Promise.reject(new Error(`selftestFault: unknown fault "${fault}"`));
+    return this.run('selftest_fault', () => ({ type: 'selftest_fault', fault, fail_attempts: failAttempts }));
+  }
+
+  /** Decodes a WAV, FLAC or MP3 file across the workers (see decode.ts). */
+  decode(input: DecodeInput, options: DecodeOptions = {}): Promise<DecodeResult> {
+    return decodeOnPool(this, input, options);
+  }
+
+  /** @internal The wasm module compiled once on this thread (planning: WAV probe, resampler sizes). */
+  compiledWasm(): Promise<WebAssembly.Module> {
+    this.mainWasm ??= WebAssembly.compile(new Uint8Array(this.wasmBytes));
+    return this.mainWasm;
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  stats(): PoolStats {
+    const recent = this.recent.map((t) => ({ ...t }));
+    return {
+      mode: this.mode,
+      modeReason: this.modeReason,
+      workers: this.slots.map((s) => ({
+        id: s.id, state: s.state, taskId: s.current?.id ?? null, tasksDone: s.tasksDone, failures: s.failures, restarts: s.restarts,
+      })),
+      queued: this.queue.length,
+      running: this.slots.filter((s) => s.current).length,
+      tasksDone: this.done,
+      tasksFailed: this.failed,
+      retries: this.retries,
+      recent,
+      medianExecutionUs: median(recent.map((t) => t.executionUs)),
+      medianRoundTripUs: median(recent.map((t) => t.roundTripUs)),
+      medianOverheadUs: median(recent.map((t) => t.overheadUs)),
+    };
+  }
+
+  get isShutDown(): boolean {
+    return this.closed;
+  }
+
+  /** Terminates every worker and rejects every pending task with a clear message. Idempotent. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const pending: Pending[] = [...this.queue.splice(0)];
+    for (const slot of this.slots) {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = null;
+      if (slot.current) pending.push(slot.current);
+      slot.current = null;
+      const worker = slot.worker;
+      slot.worker = null;
+      slot.state = 'stopped';
+      if (this.layout) setWorkerState(this.layout, slot.id, 'stopped');
+      if (worker) {
+        try {
+          worker.postMessage({ type: 'shutdown' } satisfies ToWorker);
+        } catch {
+          // the worker is going away anyway
+        }
+        worker.terminate();
+      }
+      slot.onReady?.('worker pool shut down while the worker was starting');
+    }
+    for (const task of pending) {
+      this.onTaskFailed?.({ taskId: task.id, kind: task.kind, worker: -1, cause: 'shutdown', error: 'pool shut down', retrying: false });
+      task.reject(new Error(`worker pool shut down: task ${task.id} (${task.kind}) cancelled`));
+    }
+  }
+}
