@@ -96,7 +96,7 @@ describe('decoding on the pool', () => {
     expect(new Set(r.tasks.map((t) => t.worker)).size).toBe(2);
     expect(r.tasks.every((t) => t.roundTripUs >= t.executionTimeUs)).toBe(true);
     console.log(`decode signal.wav (10 s stereo) on 2 workers: ${r.wallMs.toFixed(1)} ms wall, ${r.tasks.length} tasks`);
-  });
+  }, 20_000);
 
   it('FLAC: frame groups across the workers, bit-exact with the WAV PCM', async () => {
     const r = await pool.decode({ name: 'signal.flac', bytes: fixture('signal.flac') });
@@ -104,7 +104,7 @@ describe('decoding on the pool', () => {
     expect(samePlanes(r.channelData, REF)).toBe(true);
     expect(r.tasks.length).toBeGreaterThan(1);
     console.log(`decode signal.flac: ${r.wallMs.toFixed(1)} ms wall, ${r.tasks.length} tasks`);
-  });
+  }, 20_000);
 
   it('MP3: delay 0 after the LAME tag trim, correlation > 0.999; chunked equals one pass bit for bit', async () => {
     const bytes = fixture('signal.mp3');
@@ -138,7 +138,7 @@ describe('decoding on the pool', () => {
       console.log(`mp3 channel ${c}: delay ${best}, correlation with the WAV ${r.toFixed(6)}`);
       expect(r).toBeGreaterThan(0.999);
     }
-  });
+  }, 20_000);
 
   it('resampled to 48 kHz: chunked = unchunked = one span over the whole file, for WAV and FLAC', async () => {
     const want = resampledReference(48000);
@@ -155,7 +155,7 @@ describe('decoding on the pool', () => {
     }
     const flac = results.get('signal.flac')!;
     expect(new Set(flac.tasks.map((t) => t.kind))).toEqual(new Set(['codec_frames', 'resample']));
-  });
+  }, 20_000);
 
   it('messages mode gives identical results', async () => {
     for (const [name, options] of [['signal.wav', { outputRate: 48000 }], ['signal.flac', { outputRate: 48000 }], ['signal.mp3', {}]] as const) {
@@ -165,7 +165,7 @@ describe('decoding on the pool', () => {
       expect(moved.channelData[0]!.buffer).toBeInstanceOf(ArrayBuffer);
       expect(samePlanes(moved.channelData, shared.channelData)).toBe(true);
     }
-  });
+  }, 20_000);
 
   it('delivers chunks in order as soon as the prefix is contiguous, with progress', async () => {
     const chunks: DecodedChunk[] = [];
@@ -196,7 +196,7 @@ describe('decoding on the pool', () => {
     const last = progress[progress.length - 1]!;
     expect(last).toEqual({ framesDone: 480000, framesTotal: 480000, tasksDone: r.tasks.length, tasksTotal: r.tasks.length });
     expect(progress.every((p, i) => i === 0 || p.tasksDone >= progress[i - 1]!.tasksDone)).toBe(true);
-  });
+  }, 20_000);
 
   it('names the file and the problem for every broken fixture, keeps what was decoded, and stays healthy', async () => {
     const cases: [string, string, number][] = [
@@ -262,7 +262,7 @@ describe('decoding on the pool', () => {
     expect(ok.error).toBeNull();
     expect(samePlanes(ok.channelData, REF)).toBe(true);
     expect(pool.stats().workers.every((w) => w.state === 'idle')).toBe(true);
-  });
+  }, 20_000);
 
   it('a FLAC frame corrupted mid-stream ends the output at that frame, with a message', async () => {
     const bytes = fixture('signal.flac').slice();
@@ -274,7 +274,7 @@ describe('decoding on the pool', () => {
     expect(r.error).toMatch(/^bitrot\.flac: frame 50 \(at byte \d+\) is corrupt: decoding stopped there with \d+ bytes unread; kept 204800 of the 441000 frames stream info claims$/);
     expect(r.frames).toBe(50 * 4096);
     expect(samePlanes(r.channelData, REF.map((p) => p.subarray(0, 50 * 4096)))).toBe(true);
-  });
+  }, 20_000);
 
   it('refuses bad options and honours an abort', async () => {
     await expect(pool.decode({ name: 'x.wav', bytes: wav }, { outputRate: 1000 })).rejects.toThrow(
@@ -290,5 +290,5 @@ describe('decoding on the pool', () => {
     await expect(pending.catch((e: Error) => e.name)).resolves.toBe('AbortError');
     const after = await pool.decode({ name: 'float64.wav', bytes: fixture('float64.wav') });
     expect(after.error).toBeNull();
-  });
+  }, 20_000);
 });

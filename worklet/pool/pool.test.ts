@@ -88,14 +88,14 @@ describe('WorkerPool options (in-process fake workers)', () => {
       expect(pool.notes).toEqual(note ? [note] : []);
       await pool.shutdown();
     }
-  });
+  }, 20_000);
 
   it('rejects bad options and a worker that cannot start, with clear messages', async () => {
     await expect(WorkerPool.create({ wasmBytes: new Uint8Array(0), spawn: fakeSpawn() })).rejects.toThrow('wasmBytes are missing or empty');
     await expect(WorkerPool.create({ wasmBytes: new Uint8Array([1, 2, 3, 4]), spawn: fakeSpawn() })).rejects.toThrow('wasm does not compile');
     await expect(WorkerPool.create({ wasmBytes, spawn: fakeSpawn(), taskTimeoutMs: -1 })).rejects.toThrow('taskTimeoutMs must be a positive number');
     await expect(WorkerPool.create({ wasmBytes, spawn: fakeSpawn('worker 0 could not start: boom') })).rejects.toThrow('worker 0 could not start: boom');
-  });
+  }, 20_000);
 
   it('says messages mode and why when forced', async () => {
     const pool = await WorkerPool.create({ wasmBytes, spawn: fakeSpawn(), forceMessages: true, cores: 4 });
@@ -103,7 +103,7 @@ describe('WorkerPool options (in-process fake workers)', () => {
     expect(pool.modeReason).toBe('messages: forced by the forceMessages option');
     expect(pool.layout).toBeNull();
     await pool.shutdown();
-  });
+  }, 20_000);
 
   it('treats a garbled reply as a crash: the worker is replaced and the task retried', async () => {
     let posts = 0;
@@ -122,7 +122,7 @@ describe('WorkerPool options (in-process fake workers)', () => {
     expect(posts).toBe(2);
     expect(pool.stats().workers.reduce((a, w) => a + w.restarts, 0)).toBe(1);
     await pool.shutdown();
-  });
+  }, 20_000);
 });
 
 describe('WorkerPool on Node worker threads', () => {
@@ -160,7 +160,7 @@ describe('WorkerPool on Node worker threads', () => {
       expect(a.task.result).toMatchObject({ kind: 'compute_fft', bins: size / 2 + 1 });
     }
     await expect(pool.computeFft(new Float32Array(1000))).rejects.toThrow('computeFft: 1000 samples; the size must be one of 512, 1024, 2048, 4096');
-  });
+  }, 20_000);
 
   it('process_audio: the EQ over a block, bit-exact with eq_process_buffer here, in both modes; bands from the layout', async () => {
     const input = signal(9000, 7);
@@ -177,7 +177,7 @@ describe('WorkerPool on Node worker threads', () => {
     expect(sameBits(c.output, at44)).toBe(true);
     expect(sameBits(d.output, at44)).toBe(true);
     await expect(pool.processAudio(new Float32Array(MAX_PROCESS_SAMPLES + 1))).rejects.toThrow(`at most ${MAX_PROCESS_SAMPLES} per task`);
-  });
+  }, 20_000);
 
   it('recovers from a crash: task_failed reported, worker replaced, task retried once and done', async () => {
     failures.length = 0;
@@ -196,7 +196,7 @@ describe('WorkerPool on Node worker threads', () => {
     const input = signal(512);
     const results = await Promise.all([pool.computeFft(input), pool.computeFft(input), pool.computeFft(input), pool.computeFft(input)]);
     expect(new Set(results.map((r) => r.task.worker)).size).toBe(2);
-  });
+  }, 20_000);
 
   it('recovers from a hang past the timeout the same way', async () => {
     failures.length = 0;
@@ -221,7 +221,7 @@ describe('WorkerPool on Node worker threads', () => {
     expect(pool.stats().workers.reduce((a, w) => a + w.restarts, 0)).toBe(restarts);
     expect(failures.map((f) => [f.cause, f.retrying])).toEqual([['crash', true], ['crash', false], ['throw', false]]);
     expect((await pool.computeFft(signal(1024))).spectrum).toHaveLength(1026);
-  });
+  }, 20_000);
 
   it('measures per-task overhead (round trip minus execution)', async () => {
     const input = signal(512);
@@ -236,7 +236,7 @@ describe('WorkerPool on Node worker threads', () => {
     // the seed's target is < 100 µs (a benchmark figure); only a loose bound is asserted here
     expect(median).toBeLessThan(5000);
     expect(s.medianOverheadUs).not.toBeNull();
-  });
+  }, 20_000);
 
   it('shutdown rejects queued and running tasks with a clear message, then refuses new ones', async () => {
     const p = await WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker });
@@ -253,5 +253,5 @@ describe('WorkerPool on Node worker threads', () => {
     }
     expect(p.stats().workers.every((w) => w.state === 'stopped')).toBe(true);
     await expect(p.computeFft(signal(512))).rejects.toThrow('worker pool is shut down: compute_fft refused');
-  });
+  }, 20_000);
 });
