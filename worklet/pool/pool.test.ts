@@ -72,14 +72,15 @@ function fakeSpawn(error: string | null = null, onPost?: (msg: unknown, h: Worke
 }
 
 describe('WorkerPool options (in-process fake workers)', () => {
-  it('defaults to half the cores, clamped to 2..8 with a note', async () => {
+  it('defaults to half the cores, clamped to 2..8; an explicit count clamps to 1..8; with a note', async () => {
     const cases: [number | undefined, number, number, string | null][] = [
       [undefined, 16, 8, null],
-      [undefined, 2, 2, 'workers: half of 2 cores is 1, clamped to 2 (the pool runs 2 to 8)'],
-      [undefined, 40, 8, 'workers: half of 40 cores is 20, clamped to 8 (the pool runs 2 to 8)'],
-      [12, 4, 8, 'workers: 12 clamped to 8 (the pool runs 2 to 8)'],
-      [0, 4, 2, 'workers: 0 clamped to 2 (the pool runs 2 to 8)'],
+      [undefined, 2, 2, 'workers: half of 2 cores is 1, clamped to 2 (the default pool runs 2 to 8)'],
+      [undefined, 40, 8, 'workers: half of 40 cores is 20, clamped to 8 (the default pool runs 2 to 8)'],
+      [12, 4, 8, 'workers: 12 clamped to 8 (the pool runs 1 to 8)'],
+      [0, 4, 1, 'workers: 0 clamped to 1 (the pool runs 1 to 8)'],
       [3, 4, 3, null],
+      [1, 4, 1, null],
     ];
     for (const [workers, cores, size, note] of cases) {
       const pool = await WorkerPool.create({ workers, cores, wasmBytes, spawn: fakeSpawn() });

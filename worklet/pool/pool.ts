@@ -40,6 +40,7 @@ import {
 } from './protocol.ts';
 import type { WorkerLike } from './worker-like.ts';
 
+/** The default pool's floor (half the cores, at least this many); an explicit count may be 1 (a speed-up baseline). */
 export const MIN_WORKERS = 2;
 export const DEFAULT_TASK_TIMEOUT_MS = 10_000;
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
@@ -256,11 +257,12 @@ export class WorkerPool {
       throw new Error(`WorkerPool.create: workers must be a number, got ${options.workers}`);
     }
     const wanted = size;
-    size = Math.min(MAX_WORKERS, Math.max(MIN_WORKERS, Math.round(size)));
+    const floor = options.workers === undefined ? MIN_WORKERS : 1;
+    size = Math.min(MAX_WORKERS, Math.max(floor, Math.round(size)));
     if (size !== wanted) {
       notes.push(options.workers === undefined
-        ? `workers: half of ${cores} cores is ${wanted}, clamped to ${size} (the pool runs ${MIN_WORKERS} to ${MAX_WORKERS})`
-        : `workers: ${wanted} clamped to ${size} (the pool runs ${MIN_WORKERS} to ${MAX_WORKERS})`);
+        ? `workers: half of ${cores} cores is ${wanted}, clamped to ${size} (the default pool runs ${MIN_WORKERS} to ${MAX_WORKERS})`
+        : `workers: ${wanted} clamped to ${size} (the pool runs 1 to ${MAX_WORKERS})`);
     }
     let mode: PoolMode;
     let reason: string;
