@@ -4,6 +4,7 @@ import { ringCopyStage } from './ring-copy/index.ts';
 import { fftStage } from './fft/index.ts';
 import { eqStage } from './eq/index.ts';
 import { shiftStage } from './shift/index.ts';
+import { decodeStage } from './decode/index.ts';
 import { gainStage } from './gain/index.ts';
 
 export const STAGES: Readonly<Record<string, StageDescriptor>> = {
@@ -11,6 +12,7 @@ export const STAGES: Readonly<Record<string, StageDescriptor>> = {
   [fftStage.id]: fftStage,
   [eqStage.id]: eqStage,
   [shiftStage.id]: shiftStage,
+  [decodeStage.id]: decodeStage,
   [gainStage.id]: gainStage,
 };
 

@@ -23,6 +23,29 @@ import {
 } from './layout.ts';
 import { PROCESSOR_NAME, type FromProcessor, type FromTimer, type KernelTiming, type ProcessorOptions, type ToProcessor } from './protocol.ts';
 import { createLiveSource, type LiveSource } from './sources.ts';
+import { WorkerPool } from './pool/pool.ts';
+import { browserCores, spawnBrowserWorker } from './pool/browser.ts';
+import { RingProducer, ringStats, type RingStats } from './pool/stream.ts';
+
+/** Ring of the pool's layout that carries decoded audio to the worklet. */
+export const PLAYBACK_RING = 0;
+/** Period of the producer's pump (pushes what a full ring held back), ms. */
+const PUMP_INTERVAL_MS = 20;
+/** Messages mode: frames posted ahead of the worklet's position. */
+const MESSAGE_LEAD_FRAMES = 32768;
+
+/** Playback of decoded audio through the worklet: feed it chunks in order, then `end()`. */
+export interface Playback {
+  /** Queues the next frames (planar; one or two channels). */
+  write(planes: readonly Float32Array[]): void;
+  /** No more frames will come. */
+  end(): void;
+  /** Figures of the ring (or of the message queue). */
+  stats(): RingStats;
+  /** Detaches: the stage's input is the live source again. */
+  stop(): void;
+  readonly mode: 'ring' | 'messages';
+}
 
 /** URL of the built wasm, if `npm run build:wasm` produced it when this bundle was built. */
 const wasmUrls = import.meta.glob('../rust/pkg/stagebench_dsp.wasm', { query: '?url', import: 'default', eager: true }) as Record<string, string>;
@@ -99,6 +122,12 @@ export class StagebenchRuntime {
   private timer: Worker | null = null;
   private timerSeq = 0;
   private statusWaiters: Array<() => void> = [];
+  private poolPromise: Promise<WorkerPool> | null = null;
+  private poolWorkers = -1;
+  /** Workers of the running pool (0 when there is none). */
+  private poolSize = 0;
+  private playback: { stop(): void } | null = null;
+  private messagePlayback: { framesRead: number; underruns: number; bufferedFrames: number; ended: boolean } = { framesRead: 0, underruns: 0, bufferedFrames: 0, ended: false };
   state: RuntimeState;
 
   private constructor() {
@@ -162,6 +191,9 @@ export class StagebenchRuntime {
         break;
       case 'stage-error':
         this.update({ error: `stage ${msg.stage}: ${msg.message}` });
+        break;
+      case 'playback':
+        this.messagePlayback = { framesRead: msg.framesRead, underruns: msg.underruns, bufferedFrames: msg.bufferedFrames, ended: msg.ended };
         break;
       case 'telemetry':
         this.fallbackSnapshot = msg.snapshot;
@@ -326,9 +358,152 @@ export class StagebenchRuntime {
     });
   }
 
+  /**
+   * The page's decode pool with `workers` workers (0: the pool's default, half the cores, at
+   * least 2). One pool per page: asking for another size shuts the old one down first.
+   */
+  async pool(workers = 0): Promise<WorkerPool> {
+    if (this.poolPromise && this.poolWorkers === workers) {
+      try {
+        return await this.poolPromise;
+      } catch {
+        // a failed start is retried below
+      }
+    }
+    const previous = this.poolPromise;
+    this.poolPromise = null;
+    this.poolSize = 0;
+    if (previous) await previous.then((p) => p.shutdown(), () => undefined);
+    await this.ready.catch(() => undefined);
+    if (!this.wasmBytes) throw new Error(`the decode pool needs the wasm module: ${this.state.fallbackReason ?? 'it could not be loaded'}`);
+    const wasmBytes = new Uint8Array(this.wasmBytes.slice(0));
+    this.poolWorkers = workers;
+    this.poolPromise = WorkerPool.create({
+      wasmBytes,
+      spawn: spawnBrowserWorker,
+      cores: browserCores(),
+      sampleRate: this.ctx.sampleRate,
+      ...(workers > 0 ? { workers } : {}),
+    });
+    const created = this.poolPromise;
+    created.then((p) => {
+      if (this.poolPromise === created) this.poolSize = p.size;
+    }, () => undefined);
+    return created;
+  }
+
+  /** Shuts the decode pool down (no worker left). */
+  async closePool(): Promise<void> {
+    this.stopPlayback();
+    const p = this.poolPromise;
+    this.poolPromise = null;
+    this.poolWorkers = -1;
+    this.poolSize = 0;
+    if (p) await p.then((pool) => pool.shutdown(), () => undefined);
+  }
+
+  /**
+   * Plays decoded audio (at the context's rate) through the worklet: it replaces the live source
+   * as the current stage's input until `stop()`. Through ring 0 of the pool's shared layout
+   * (ringbuf.js, lock-free) when cross-origin isolated, else by messages.
+   */
+  async startPlayback(pool: WorkerPool): Promise<Playback> {
+    await this.ready;
+    this.stopPlayback();
+    const layout = pool.mode === 'shared' ? pool.layout : null;
+    if (layout) {
+      const producer = new RingProducer(layout, PLAYBACK_RING);
+      this.post({ type: 'attach-playback', handles: layout.handles, ring: PLAYBACK_RING });
+      let endRequested = false;
+      const timer = setInterval(() => {
+        producer.pump();
+        if (endRequested) producer.end();
+      }, PUMP_INTERVAL_MS);
+      const stop = (): void => {
+        clearInterval(timer);
+        this.post({ type: 'detach-playback' });
+        if (this.playback === handle) this.playback = null;
+      };
+      const handle: Playback = {
+        mode: 'ring',
+        write: (planes) => producer.write(planes as Float32Array[]),
+        end: () => {
+          endRequested = true;
+          producer.end();
+        },
+        stats: () => ringStats(layout, PLAYBACK_RING),
+        stop,
+      };
+      this.playback = handle;
+      return handle;
+    }
+    // messages: post ahead of the worklet's position, at most MESSAGE_LEAD_FRAMES
+    this.post({ type: 'attach-playback', handles: null, ring: PLAYBACK_RING });
+    this.messagePlayback = { framesRead: 0, underruns: 0, bufferedFrames: 0, ended: false };
+    const pending: Float32Array[][] = [];
+    let posted = 0;
+    let written = 0;
+    let ended = false;
+    let endPosted = false;
+    const flush = (): void => {
+      while (pending.length > 0 && posted - this.messagePlayback.framesRead < MESSAGE_LEAD_FRAMES) {
+        const planes = pending.shift()!;
+        posted += planes[0]!.length;
+        this.post({ type: 'playback-chunk', planes, end: ended && pending.length === 0 });
+        if (ended && pending.length === 0) endPosted = true;
+      }
+      if (ended && !endPosted && pending.length === 0) {
+        this.post({ type: 'playback-chunk', planes: [], end: true });
+        endPosted = true;
+      }
+    };
+    const timer = setInterval(flush, PUMP_INTERVAL_MS);
+    const handle: Playback = {
+      mode: 'messages',
+      write: (planes) => {
+        if (planes.length === 0 || planes[0]!.length === 0) return;
+        pending.push(planes.slice(0, 2).map((p) => p.slice()));
+        written += planes[0]!.length;
+        flush();
+      },
+      end: () => {
+        ended = true;
+        flush();
+      },
+      stats: () => ({
+        capacityFrames: MESSAGE_LEAD_FRAMES,
+        bufferedFrames: Math.max(0, posted - this.messagePlayback.framesRead),
+        framesWritten: written,
+        framesRead: this.messagePlayback.framesRead,
+        overruns: 0,
+        underruns: this.messagePlayback.underruns,
+        ended: endPosted,
+        playing: this.messagePlayback.framesRead > 0 && !this.messagePlayback.ended,
+      }),
+      stop: () => {
+        clearInterval(timer);
+        this.post({ type: 'detach-playback' });
+        if (this.playback === handle) this.playback = null;
+      },
+    };
+    this.playback = handle;
+    return handle;
+  }
+
+  /** Detaches any playback: the live source feeds the stage again. */
+  stopPlayback(): void {
+    this.playback?.stop();
+    this.playback = null;
+  }
+
   /** Bytes of the AudioWorklet and worker counts, for leak checks. */
-  resources(): { timerWorkers: number; hasNode: boolean } {
-    return { timerWorkers: this.timer ? 1 : 0, hasNode: this.node !== null };
+  resources(): { timerWorkers: number; hasNode: boolean; poolWorkers: number; playback: boolean } {
+    return {
+      timerWorkers: this.timer ? 1 : 0,
+      hasNode: this.node !== null,
+      poolWorkers: this.poolSize,
+      playback: this.playback !== null,
+    };
   }
 }
 

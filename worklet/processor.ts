@@ -16,6 +16,9 @@ import { clampParam, resolveParams } from '../dsp-stages/params.ts';
 import { Ctl, Tim, beginVisual, endVisual, readScope, snapshot, telemetryViews, writeScope, type TelemetryViews } from './layout.ts';
 import { PROCESSOR_NAME, type FromProcessor, type ProcessorOptions, type ToProcessor } from './protocol.ts';
 import { instantiateStagebench, statusMessage, type StagebenchWasm } from './wasm.ts';
+import { parsePoolLayout } from './pool/layout.ts';
+import { RingConsumer } from './pool/stream.ts';
+import { PlaybackQueue } from './playback-queue.ts';
 
 const LOAD_WINDOW_MS = 1000;
 const FALLBACK_POST_INTERVAL_MS = 50;
@@ -43,6 +46,10 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private visualTarget: Float32Array = new Float32Array(0);
   private lastVisualVersion = -1;
   private lastPostedVisualSeq = -1;
+  /** Decoded audio that replaces the live input while attached (shared ring or message queue). */
+  private playbackRing: RingConsumer | null = null;
+  private playbackQueue: PlaybackQueue | null = null;
+  private readonly playbackPlanes: Float32Array[] = [new Float32Array(128), new Float32Array(128)];
 
   constructor(options: AudioWorkletNodeOptions) {
     super(options);
@@ -79,6 +86,23 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       }
       case 'reset-telemetry':
         this.resetTelemetry();
+        break;
+      case 'attach-playback':
+        this.playbackRing = null;
+        this.playbackQueue = null;
+        try {
+          if (msg.handles) this.playbackRing = new RingConsumer(parsePoolLayout(msg.handles), msg.ring);
+          else this.playbackQueue = new PlaybackQueue();
+        } catch (err) {
+          this.post({ type: 'stage-error', stage: this.stage?.id ?? '?', message: `playback could not attach: ${(err as Error).message}` });
+        }
+        break;
+      case 'playback-chunk':
+        this.playbackQueue?.push(msg.planes, msg.end);
+        break;
+      case 'detach-playback':
+        this.playbackRing = null;
+        this.playbackQueue = null;
         break;
     }
   }
@@ -146,7 +170,13 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   override process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
     const t0 = Date.now();
     const channels = inputs[0];
-    const ins = channels && channels.length > 0 ? channels : this.silentInputs;
+    let ins = channels && channels.length > 0 ? channels : this.silentInputs;
+    if (this.playbackRing || this.playbackQueue) {
+      // decoded audio (popped from the pool's ring, or queued messages) is the stage's input
+      if (this.playbackRing) this.playbackRing.process(this.playbackPlanes);
+      else this.playbackQueue!.process(this.playbackPlanes);
+      ins = this.playbackPlanes;
+    }
     const input = ins[0]!;
     writeScope(this.views, input);
     const out = outputs[0]?.[0] ?? null;
@@ -217,6 +247,8 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       const visual = visualSeq !== this.lastPostedVisualSeq ? this.visualTarget.slice() : null;
       this.lastPostedVisualSeq = visualSeq;
       this.post({ type: 'telemetry', snapshot: snapshot(this.views), scope, visual, figures: this.views.figures.slice() });
+      const q = this.playbackQueue;
+      if (q) this.post({ type: 'playback', framesRead: q.framesRead, underruns: q.underruns, bufferedFrames: q.bufferedFrames, ended: q.finished });
     }
   }
 }

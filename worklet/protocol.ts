@@ -1,6 +1,7 @@
 /** Typed messages between the main thread, the AudioWorklet processor and the timing worker. */
 import type { ParamValues } from '../dsp-stages/types.ts';
 import type { TelemetrySnapshot } from './layout.ts';
+import type { PoolLayoutHandles } from './pool/layout.ts';
 
 /** Name the processor registers under (also its file's name). */
 export const PROCESSOR_NAME = 'stagebench-processor';
@@ -19,13 +20,23 @@ export interface ProcessorOptions {
 export type ToProcessor =
   | { type: 'set-stage'; stage: string; params: ParamValues }
   | { type: 'set-param'; name: string; value: number | string }
-  | { type: 'reset-telemetry' };
+  | { type: 'reset-telemetry' }
+  /**
+   * Decoded audio replaces the live source as the stage's input: from ring `ring` of the pool's
+   * shared layout (SharedArrayBuffer), or, without one, from `playback-chunk` messages.
+   */
+  | { type: 'attach-playback'; handles: PoolLayoutHandles | null; ring: number }
+  /** Messages mode: the next frames to play (planar, one or two channels); `end` after the last. */
+  | { type: 'playback-chunk'; planes: Float32Array[]; end: boolean }
+  | { type: 'detach-playback' };
 
 export type FromProcessor =
   | { type: 'status'; stage: string; status: 'active' | 'fallback'; reason: string | null }
   | { type: 'stage-error'; stage: string; message: string }
   /** Only without SharedArrayBuffer: figures at most every 50 ms, with the newest scope samples. */
-  | { type: 'telemetry'; snapshot: TelemetrySnapshot; scope: Float32Array; visual: Float32Array | null; figures: Float64Array };
+  | { type: 'telemetry'; snapshot: TelemetrySnapshot; scope: Float32Array; visual: Float32Array | null; figures: Float64Array }
+  /** Messages-mode playback figures (the shared ring keeps its own counters), at most every 50 ms. */
+  | { type: 'playback'; framesRead: number; underruns: number; bufferedFrames: number; ended: boolean };
 
 /** Kernel timing: per-quantum cost from batch means, performance.now() in a worker. */
 export interface KernelTiming {

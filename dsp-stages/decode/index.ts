@@ -1,0 +1,55 @@
+/**
+ * Decode: files are decoded off the audio thread by the worker pool (worklet/pool/: WAV parsed
+ * and resampled in Rust, FLAC and MP3 by their wasm decoders) and streamed to the worklet through
+ * a lock-free ring. In the worklet this stage is what plays them: the decoded frames are its
+ * input (see `attach-playback` in the processor), it passes channel 0 to the output (the Monitor)
+ * and analyses it with the spectrum kernel (Hann window, N = 8192, hop N/4, spread over quanta),
+ * so the story's scope and spectrum show what is playing.
+ *
+ * Its parameters (`params.ts`: output rate, workers, chunk size) configure the pool and the
+ * decode, not this kernel.
+ */
+import type { ParamValues, StageDescriptor, StageKernel } from '../types.ts';
+import { defaultParams } from '../params.ts';
+import { fftStage } from '../fft/index.ts';
+import { fftParams } from '../fft/params.ts';
+import { decodeParams } from './params.ts';
+
+/** The spectrum shown while a decoded file plays. */
+export const DECODE_SPECTRUM: ParamValues = { ...defaultParams(fftParams), size: 8192, window: 'hann' };
+
+/** Passes channel 0 through and runs the spectrum kernel on it. */
+function withPassthrough(analysis: StageKernel): StageKernel {
+  return {
+    backend: analysis.backend,
+    visualLength: analysis.visualLength ?? 0,
+    process(inputs, output) {
+      const status = analysis.process(inputs, null);
+      if (output) output.set(inputs[0]!.length === output.length ? inputs[0]! : inputs[0]!.subarray(0, output.length));
+      return status;
+    },
+    setParam() {
+      // rate, workers and chunk configure the pool, not this kernel
+    },
+    summary: () => analysis.summary(),
+    visualVersion: () => analysis.visualVersion?.() ?? 0,
+    publish: (out, figures) => analysis.publish?.(out, figures),
+  };
+}
+
+export const decodeStage: StageDescriptor = {
+  id: 'decode',
+  title: 'Decode',
+  wasmExports: fftStage.wasmExports,
+  params: decodeParams,
+  figures: fftStage.figures ?? [],
+  budgets: {
+    // the spectrum kernel (N = 8192, spread) plus a 128-sample copy: the FFT stage's budgets
+    kernelP99Us: 50,
+    quantumP99Us: 80,
+    heapGrowthBytes: 1 << 20,
+  },
+  hasAudioOutput: true,
+  createWasmKernel: (wasm, _params, sampleRate) => withPassthrough(fftStage.createWasmKernel(wasm, DECODE_SPECTRUM, sampleRate)),
+  createReferenceKernel: (_params, sampleRate) => withPassthrough(fftStage.createReferenceKernel(DECODE_SPECTRUM, sampleRate)),
+};
