@@ -23,6 +23,7 @@ import { loadWasm, wasmPath } from './wasm-file.ts';
 import { f32ToBytes } from './wav.ts';
 import { cliStage, knownStageIds, stageHooks, type CliParamSpec } from './stage-hooks.ts';
 import { DBFS_FLOOR } from './eq-run.ts';
+import { DECODE_STAGE_ID, decodeHelpText, runDecodeCommand } from './decode-run.ts';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -127,6 +128,7 @@ run shift
   H scores as float32.
   e.g. stagebench run shift --input stereo.wav --param span=2 --out scores.f32
 
+${decodeHelpText()}
 sweep fft
   Peak-frequency accuracy of the spectrum stage on wasm: --points sines (default ${DEFAULT_SWEEP_POINTS}, at
   most ${MAX_SWEEP_POINTS}) of amplitude 0.5, log-spaced from ${SWEEP_F_MIN_HZ} Hz to ${SWEEP_F_MAX_HZ / 1000} kHz (at most 0.45 x
@@ -261,8 +263,7 @@ function parseRunArgs(args: readonly string[]): RunArgs {
   return { stage, input, params, out, rate };
 }
 
-function runCommand(args: readonly string[], io: CliIo): void {
-  const a = parseRunArgs(args);
+function runCommand(a: RunArgs, io: CliIo): void {
   let stage;
   try {
     stage = cliStage(a.stage);
@@ -403,7 +404,7 @@ function parseBenchArgs(args: readonly string[]): { stage: string | null; json: 
   return { stage, json };
 }
 
-/** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage error). Never rejects. */
+/** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage error, 3 run decode kept part of a faulty file). Never rejects. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
     const [command, ...rest] = argv;
@@ -413,9 +414,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       return 0;
     }
     switch (command) {
-      case 'run':
-        runCommand(rest, io);
+      case 'run': {
+        const a = parseRunArgs(rest);
+        if (a.stage === DECODE_STAGE_ID) {
+          if (a.rate !== null) throw usage('--rate is for raw .f32 input; run decode reads the rate from the file (--param rate=HZ sets the output rate)');
+          return await runDecodeCommand({
+            input: a.input, params: a.params, out: a.out, env: io.env, stdout: io.stdout, stderr: io.stderr, stderrIsTTY: io.stderrIsTTY === true,
+          });
+        }
+        runCommand(a, io);
         return 0;
+      }
       case 'sweep': {
         const a = parseSweepArgs(rest);
         if (a.stage === 'shift') {
