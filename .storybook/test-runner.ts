@@ -1,5 +1,6 @@
 import { getStoryContext, type TestRunnerConfig } from '@storybook/test-runner';
 import { getViolations, injectAxe } from 'axe-playwright';
+import type { Page } from 'playwright';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import type { Measurement } from '../stories/support/report.ts';
 import { formatViolations, seriousViolations } from '../stories/support/a11y.ts';
@@ -7,6 +8,22 @@ import { formatViolations, seriousViolations } from '../stories/support/a11y.ts'
 // Expected-failure stories prove that budget, value and accessibility assertions can fail; they
 // run only on request (npm run test:expected-failures sets STAGEBENCH_EXPECTED_FAILURES=1).
 const expectedFailures = process.env.STAGEBENCH_EXPECTED_FAILURES === '1';
+
+/**
+ * axe-core runs one analysis at a time per page, and the a11y addon starts its own after each
+ * story renders: when that run is still going, wait for it and try again (up to 10 s).
+ */
+async function violationsWhenAxeIsFree(page: Page): Promise<Awaited<ReturnType<typeof getViolations>>> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await getViolations(page, '#storybook-root');
+    } catch (err) {
+      if (!/Axe is already running/.test((err as Error).message) || Date.now() > deadline) throw err;
+      await page.waitForTimeout(200);
+    }
+  }
+}
 
 const config: TestRunnerConfig = {
   tags: {
@@ -31,7 +48,7 @@ const config: TestRunnerConfig = {
     const story = await getStoryContext(page, context);
     const a11y = story.parameters?.a11y as { disable?: boolean; test?: string } | undefined;
     if (a11y?.disable === true || a11y?.test === 'off') return;
-    const violations = seriousViolations(await getViolations(page, '#storybook-root'));
+    const violations = seriousViolations(await violationsWhenAxeIsFree(page));
     if (violations.length > 0) throw new Error(formatViolations(context.id, violations));
   },
 };
