@@ -150,7 +150,8 @@ interface Slot {
   worker: WorkerLike | null;
   state: WorkerStats['state'];
   current: Pending | null;
-  timer: ReturnType<typeof setTimeout> | null;
+  /** performance.now() after which the current task counts as hung (Infinity when idle). */
+  deadline: number;
   tasksDone: number;
   failures: number;
   restarts: number;
@@ -197,6 +198,7 @@ export class WorkerPool {
   readonly notes: string[];
   readonly size: number;
   readonly taskTimeoutMs: number;
+  private watchdog: ReturnType<typeof setInterval> | null = null;
   /** The shared layout (shared mode), null in messages mode. */
   readonly layout: PoolLayout | null;
   readonly sampleRate: number;
@@ -294,7 +296,7 @@ export class WorkerPool {
     let slot = this.slots[id];
     if (!slot) {
       slot = {
-        id, worker: null, state: 'starting', current: null, timer: null, tasksDone: 0, failures: 0, restarts: 0,
+        id, worker: null, state: 'starting', current: null, deadline: Infinity, tasksDone: 0, failures: 0, restarts: 0,
         startFailures: 0, lastStartError: '', onReady: null,
       };
       this.slots[id] = slot;
@@ -376,8 +378,7 @@ export class WorkerPool {
     }
     const task = slot.current;
     if (!task || task.id !== msg.task_id) return; // a reply to a task given up on
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = null;
+    slot.deadline = Infinity;
     slot.current = null;
     slot.state = 'idle';
     if (msg.type === 'task_complete') {
@@ -403,8 +404,7 @@ export class WorkerPool {
   /** A worker crashed or hung: report, terminate, replace, and retry its task once. */
   private lose(slot: Slot, worker: WorkerLike, cause: 'crash' | 'hang', reason: string): void {
     if (slot.worker !== worker || this.closed) return;
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = null;
+    slot.deadline = Infinity;
     slot.worker = null;
     worker.terminate();
     const wasStarting = slot.state === 'starting';
@@ -470,8 +470,9 @@ export class WorkerPool {
       slot.state = 'busy';
       slot.current = task;
       const worker = slot.worker;
-      slot.timer = setTimeout(() => this.lose(slot, worker, 'hang', `hung: no reply to task ${task.id} (${task.kind}) within ${this.taskTimeoutMs} ms`), this.taskTimeoutMs);
+      this.startWatchdog();
       task.postedAt = performance.now();
+      slot.deadline = task.postedAt + this.taskTimeoutMs;
       worker.postMessage(msg, transferablesOf(msg));
     }
   }
@@ -617,14 +618,37 @@ export class WorkerPool {
     return this.closed;
   }
 
+  /**
+   * One watchdog for every task in flight (a timer per task would cost about 10 µs of each task's
+   * round trip): every `taskTimeoutMs / 4` (at most 250 ms) it gives up on the tasks past their
+   * deadline, so a hang is detected between 1 and 1.25 timeouts after the task was posted.
+   */
+  private startWatchdog(): void {
+    if (this.watchdog !== null) return;
+    const period = Math.min(250, Math.max(5, this.taskTimeoutMs / 4));
+    this.watchdog = setInterval(() => {
+      const now = performance.now();
+      for (const slot of this.slots) {
+        const task = slot.current;
+        const worker = slot.worker;
+        if (task && worker && now > slot.deadline) {
+          this.lose(slot, worker, 'hang', `hung: no reply to task ${task.id} (${task.kind}) within ${this.taskTimeoutMs} ms`);
+        }
+      }
+    }, period);
+    // never keeps a Node process alive on its own
+    (this.watchdog as { unref?: () => void }).unref?.();
+  }
+
   /** Terminates every worker and rejects every pending task with a clear message. Idempotent. */
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    this.watchdog = null;
     const pending: Pending[] = [...this.queue.splice(0)];
     for (const slot of this.slots) {
-      if (slot.timer) clearTimeout(slot.timer);
-      slot.timer = null;
+      slot.deadline = Infinity;
       if (slot.current) pending.push(slot.current);
       slot.current = null;
       const worker = slot.worker;

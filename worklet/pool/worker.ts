@@ -132,7 +132,9 @@ class PoolWorker {
     const t0 = performance.now();
     let reply: FromWorker;
     try {
-      const result = await this.execute(msg);
+      // synchronous handlers (FFT, EQ) reply without a detour through the microtask queue
+      const pending = this.execute(msg);
+      const result = pending instanceof Promise ? await pending : pending;
       const execution_time_us = (performance.now() - t0) * 1000;
       reply = { type: 'task_complete', task_id: msg.task_id, worker_id: this.id, execution_time_us, result };
     } catch (err) {
