@@ -4,5 +4,6 @@ import { ringCopyBench } from './ring-copy.bench.ts';
 import { fftBench } from './fft.bench.ts';
 import { eqBench } from './eq.bench.ts';
 import { shiftBench } from './shift.bench.ts';
+import { decodeBench } from './decode.bench.ts';
 
-export const BENCH_FILES: readonly BenchFile[] = [ringCopyBench, fftBench, eqBench, shiftBench];
+export const BENCH_FILES: readonly BenchFile[] = [ringCopyBench, fftBench, eqBench, shiftBench, decodeBench];
