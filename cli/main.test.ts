@@ -99,7 +99,7 @@ describe('stagebench run ring-copy (child process)', () => {
     expect(r.stdout).toMatch(/^sweep shift$/m);
     expect(r.stdout).toContain('stagebench sweep shift [--snr LO:HI:STEP] [--trials N]');
     expect(r.stdout).toMatch(/^ {6}centre {2}\(auto or a number of samples, default auto\)/m);
-    expect(r.stdout).toContain('Cases: ring-copy/128, fft/real-512, fft/real-4096, fft/real-32768, eq/8x1024, shift/32768x32.');
+    expect(r.stdout).toContain('Cases: ring-copy/128, fft/real-512, fft/real-4096, fft/real-32768, eq/8x1024, shift/32768x32, decode/wav-1s, decode/flac-1s, decode/mp3-1s.');
   });
 });
 
@@ -257,7 +257,8 @@ describe('bench command', () => {
         expect(stdout).toMatch(new RegExp(`fft/real-${n}\\s+${peer}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
       }
     }
-  });
+    expect(stdout).toMatch(/decode\/mp3-1s\s+\S+/);
+  }, 30_000); // every file's cases; the decode ones start worker threads and pools
 
   it('finds the wasm under the repo unless STAGEBENCH_WASM says otherwise', () => {
     expect(wasmPath({})).toBe(join(REPO, 'rust/pkg/stagebench_dsp.wasm'));
