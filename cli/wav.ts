@@ -8,6 +8,8 @@
  * is an Error whose message names it.
  */
 
+import { UNSUPPORTED_WAV_TAGS } from '../worklet/decode-wasm.ts';
+
 export interface WavData {
   sampleRate: number;
   /** One array per channel, deinterleaved. */
@@ -24,20 +26,6 @@ const WAVE_FORMAT_PCM = 0x0001;
 const WAVE_FORMAT_IEEE_FLOAT = 0x0003;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 
-/** Names of common format tags this parser does not decode, for the error message. */
-const KNOWN_UNSUPPORTED_TAGS: Record<number, string> = {
-  0x0002: 'Microsoft ADPCM',
-  0x0006: 'A-law',
-  0x0007: 'µ-law',
-  0x0011: 'IMA ADPCM',
-  0x0031: 'GSM 6.10',
-  0x0050: 'MPEG',
-  0x0055: 'MP3 in WAV',
-  0x00ff: 'AAC',
-  0x0161: 'WMA',
-  0x1610: 'AAC (HE-AAC)',
-  0xf1ac: 'FLAC in WAV',
-};
 
 /** Bytes 2..15 of every KSDATAFORMAT_SUBTYPE_* GUID (the first two bytes are the format tag). */
 const SUBFORMAT_GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
@@ -47,7 +35,7 @@ function hex4(tag: number): string {
 }
 
 function describeTag(tag: number): string {
-  const name = KNOWN_UNSUPPORTED_TAGS[tag];
+  const name = UNSUPPORTED_WAV_TAGS[tag];
   return name ? `${hex4(tag)} (${name})` : hex4(tag);
 }
 

@@ -6,6 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { scaleLinear } from 'd3-scale';
 import type { StagebenchRuntime } from '../worklet/host.ts';
 import { AxisBottom, AxisLeft } from './Axis.tsx';
+import { prepareCanvas } from './SpectrumPlot.tsx';
 import { fmtDb, fmtHz, fmtMs, fmtNum, gainToDb } from './format.ts';
 import { useRuntimeState } from './useRuntime.ts';
 import { colors, fonts, numeric } from './theme.ts';
@@ -62,12 +63,8 @@ export function Scope({ runtime, samples = 1024, height = 180, width = 640, titl
 
   useEffect(() => {
     const canvas = canvasRef.current;
-    const g = canvas?.getContext('2d');
+    const g = canvas ? prepareCanvas(canvas, plotW, plotH) : null;
     if (!canvas || !g) return;
-    const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(plotW * dpr);
-    canvas.height = Math.round(plotH * dpr);
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
 
     // One buffer per mount (or size change): the frame loop allocates nothing.
     const buffer = new Float32Array(n);

@@ -97,17 +97,22 @@ export interface TraceStyle {
 export const SPECTRUM_TRACE: TraceStyle = { color: colors.trace, fill: 'rgba(11, 92, 173, 0.10)', dash: [], lineWidth: 1.25 };
 export const OVERLAY_TRACE: TraceStyle = { color: OVERLAY_COLOR, fill: null, dash: [5, 3], lineWidth: 1.25 };
 
-/** Sizes the canvas backing store for devicePixelRatio and returns its context in CSS pixels. */
-export function prepareSpectrumCanvas(canvas: HTMLCanvasElement, layout: SpectrumLayout): CanvasRenderingContext2D | null {
+/** Sizes a canvas's backing store for devicePixelRatio and returns its context drawing in CSS pixels. */
+export function prepareCanvas(canvas: HTMLCanvasElement, plotW: number, plotH: number): CanvasRenderingContext2D | null {
   const g = canvas.getContext('2d');
   if (!g) return null;
   const dpr = window.devicePixelRatio || 1;
-  const w = Math.round(layout.plotW * dpr);
-  const h = Math.round(layout.plotH * dpr);
+  const w = Math.round(plotW * dpr);
+  const h = Math.round(plotH * dpr);
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== h) canvas.height = h;
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   return g;
+}
+
+/** `prepareCanvas` for a spectrum's plot area. */
+export function prepareSpectrumCanvas(canvas: HTMLCanvasElement, layout: SpectrumLayout): CanvasRenderingContext2D | null {
+  return prepareCanvas(canvas, layout.plotW, layout.plotH);
 }
 
 export function clearSpectrum(g: CanvasRenderingContext2D, layout: SpectrumLayout): void {

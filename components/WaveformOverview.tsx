@@ -6,6 +6,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { scaleLinear } from 'd3-scale';
 import { AxisBottom } from './Axis.tsx';
+import { prepareCanvas } from './SpectrumPlot.tsx';
 import { fmtDb, fmtNum, gainToDb } from './format.ts';
 import { colors, fonts, numeric } from './theme.ts';
 
@@ -80,13 +81,8 @@ export function WaveformOverview({
   const x = useMemo(() => scaleLinear().domain([0, durationS]).range([0, plotW]), [durationS, plotW]);
 
   useEffect(() => {
-    const canvas = canvasRef.current;
-    const g = canvas?.getContext('2d');
-    if (!canvas || !g) return;
-    const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(plotW * dpr);
-    canvas.height = Math.round(plotH * dpr);
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const g = canvasRef.current ? prepareCanvas(canvasRef.current, plotW, plotH) : null;
+    if (!g) return;
     g.clearRect(0, 0, plotW, plotH);
     const cols = Math.max(1, Math.floor(plotW));
     const framesPerCol = Math.max(totalFrames, 1) / cols;

@@ -112,8 +112,8 @@ export function isWavProbeError(p: WavProbe): p is WavProbeError {
   return 'error' in p;
 }
 
-/** Names of common format tags the decoder does not read, for messages (as cli/wav.ts). */
-const UNSUPPORTED_TAGS: Record<number, string> = {
+/** Names of common WAV format tags that are not decoded, for messages (here and in cli/wav.ts). */
+export const UNSUPPORTED_WAV_TAGS: Readonly<Record<number, string>> = {
   0x0002: 'Microsoft ADPCM',
   0x0006: 'A-law',
   0x0007: 'µ-law',
@@ -129,7 +129,7 @@ const UNSUPPORTED_TAGS: Record<number, string> = {
 
 function describeTag(tag: number): string {
   const hex = `0x${tag.toString(16).padStart(4, '0')}`;
-  const name = UNSUPPORTED_TAGS[tag];
+  const name = UNSUPPORTED_WAV_TAGS[tag];
   return name ? `${hex} (${name})` : hex;
 }
 
