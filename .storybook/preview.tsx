@@ -1,19 +1,27 @@
 import type { Preview } from '@storybook/react-vite';
 import { FOCUS_RING_CSS } from '../components/theme.ts';
+import { startCrossOriginIsolation } from '../components/isolation.ts';
+import { StoryShareContext } from '../components/share.ts';
+
+// Cross-origin isolation on any static host: where the server sends no COOP/COEP, register the
+// coi-serviceworker (served from the Storybook root, copied there from .storybook/static/) and
+// reload once; `?coi=0` in the URL (or window.STAGEBENCH_COI = false) opts out, and the bench
+// shows the fallback's reason (components/isolation.ts).
+void startCrossOriginIsolation();
 
 const preview: Preview = {
   parameters: {
     layout: 'padded',
     controls: { expanded: true, sort: 'none' },
-    options: { storySort: { order: ['Introduction', 'DSP Stages', 'Template', 'Expected Failures'] } },
+    options: { storySort: { order: ['Introduction', 'DSP Stages', 'Template', 'Workbench', 'Expected Failures'] } },
     // The Accessibility panel reports every axe-core result beside each story. `todo`: its own
     // run only warns (with `error` the test runner would fail a story on any impact, moderate and
     // minor included); the gate is .storybook/test-runner.ts, which fails serious and critical ones.
     a11y: { test: 'todo', context: '#storybook-root' },
   },
-  // a visible keyboard focus ring on every control of every story (StageBench renders the same
-  // sheet; React keeps one copy by its href)
   decorators: [
+    // a visible keyboard focus ring on every control of every story (StageBench renders the same
+    // sheet; React keeps one copy by its href)
     (Story) => (
       <>
         <style href="stagebench-focus-ring" precedence="default">
@@ -21,6 +29,12 @@ const preview: Preview = {
         </style>
         <Story />
       </>
+    ),
+    // which story the bench is in, with its current args: its "Copy link" builds the story's URL
+    (Story, context) => (
+      <StoryShareContext.Provider value={{ storyId: context.id, args: context.args }}>
+        <Story />
+      </StoryShareContext.Provider>
     ),
   ],
   tags: ['autodocs'],

@@ -1,14 +1,20 @@
 /**
  * The frame every story renders: selects the stage on the page's shared runtime, feeds it the
- * source, and shows controls, status, scope and kernel timing around the story's own content.
- * Never stops or destroys the runtime on unmount: the next story reuses it.
+ * source, and shows controls, status (with the page's cross-origin isolation and why), scope and
+ * kernel timing around the story's own content; then the shareable link of the story (inside
+ * Storybook) and the run report. Never stops or destroys the runtime on unmount: the next story
+ * reuses it.
  */
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useContext, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ParamValues, StageDescriptor } from '../dsp-stages/types.ts';
 import type { SourceSpec } from '../dsp-stages/signals.ts';
 import type { KernelTiming } from '../worklet/protocol.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
+import { describeIsolation, useIsolation } from './isolation.ts';
 import { MonitorSwitch } from './MonitorSwitch.tsx';
+import { RunReport } from './RunReport.tsx';
+import { ShareLink } from './ShareLink.tsx';
+import { StoryShareContext, pageLocations, shareLink } from './share.ts';
 import { Scope } from './Scope.tsx';
 import { SourcePicker } from './SourcePicker.tsx';
 import { StatusBar } from './StatusBar.tsx';
@@ -108,6 +114,10 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
 
   const running = state.contextState === 'running';
   const titleId = useId();
+  const isolation = useIsolation();
+  const isolationText = describeIsolation(isolation);
+  const story = useContext(StoryShareContext);
+  const link = story ? shareLink(story, localSource, sourceSpec, ...pageLocations()).url : null;
 
   return (
     // an article named by the stage title: its <header> is then no page-wide banner landmark
@@ -139,6 +149,13 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         </div>
       )}
       <StatusBar runtime={runtime} />
+      <p
+        data-testid="isolation-reason"
+        data-status={isolation.status}
+        style={{ margin: '-2px 0 6px', fontSize: 12, color: isolation.status === 'isolated' ? colors.muted : colors.warn }}
+      >
+        {isolationText}
+      </p>
       {stage.figures && <StageFigures runtime={runtime} figures={stage.figures} />}
       {visual}
       <Scope runtime={runtime} />
@@ -150,6 +167,17 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         onMeasure={() => void measure()}
       />
       {children}
+      {story && <ShareLink story={story} source={localSource} storySource={sourceSpec} />}
+      <RunReport
+        runtime={runtime}
+        stage={stage}
+        params={params}
+        source={localSource}
+        timing={timing}
+        storyId={story?.storyId ?? null}
+        link={link}
+        isolation={isolationText}
+      />
     </article>
   );
 }
