@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Serves storybook-static with COOP/COEP (cross-origin isolated, so SharedArrayBuffer works),
-// via `serve`. The story tests use scripts/serve.json (or scripts/serve-plain.json: no isolation);
+// via `serve`. The story tests use scripts/serve.json (or scripts/serve-plain.json: a plain static
+// host, where the preview's COOP/COEP service worker isolates the page after one reload; its
+// `/coi-off/` entry redirects to the same pages with `?coi=0`, the service worker's opt-out, because
+// test-storybook keeps only the origin and path of --url);
 // `npm run preview` serves with the headers of the build's own `_headers` file, the one a static
 // host reads (see docs/deploy.md), building Storybook first if there is no build.
 //   node scripts/serve-static.mjs [port]              scripts/serve.json, port 6007
@@ -114,9 +117,13 @@ export function deployHeaderProblems(dir = STATIC_DIR) {
   return problems;
 }
 
+/** Path on the plain server (`isolated: false`) whose pages redirect to the same with `?coi=0`: the fallback on purpose. */
+export const COI_OFF_PATH = '/coi-off/';
+
 /**
  * Starts the server and waits until it answers; returns { url, stop }. `isolated: false` serves the
- * same files without COOP/COEP (a plain static host), to test the postMessage fallback;
+ * same files without COOP/COEP (a plain static host: the service worker isolates the page, or with
+ * `?coi=0`, under COI_OFF_PATH, the postMessage fallback runs);
  * `headersFile` serves with the rules of that `_headers` file instead of scripts/serve.json.
  */
 export async function serveStatic({ dir = STATIC_DIR, port, isolated = true, headersFile, host = '127.0.0.1' } = {}) {

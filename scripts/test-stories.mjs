@@ -1,18 +1,25 @@
 #!/usr/bin/env node
 // Story tests: build the static Storybook, check its deploy headers (_headers), serve it with
 // COOP/COEP, run test-storybook against it in two passes (stories tagged `perf` alone with one
-// worker, so nothing shares the cores while they measure; then the rest in parallel), stop the
-// server. Every story is also checked for serious and critical accessibility violations
-// (.storybook/test-runner.ts).
+// worker, so nothing shares the cores while they measure; then the rest in parallel), and open a
+// shared link with args in the Storybook UI. Then serve the same build as a plain static host (no
+// COOP/COEP): the stories tagged `no-isolation` run with `?coi=0` (the postMessage fallback on
+// purpose), and Playwright checks that the service worker isolates a story page and the Storybook
+// UI after one reload, and that `?coi=0` keeps it (or takes it) away. Every story is also checked
+// for serious and critical accessibility violations (.storybook/test-runner.ts); each browser
+// check counts as one test in the totals.
 //   --expected-failures   run only the expected-failure stories; pass when every one fails
 //   --no-build            reuse storybook-static
+//   --no-browser-checks   skip the Playwright checks (shared link, service worker)
 //   -- <args>             passed to every test-storybook pass, e.g. story files to run only those:
 //                         node scripts/test-stories.mjs --no-build -- stories/TemplateGain.stories.tsx
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildStorybook, deployHeaderProblems, serveStatic } from './serve-static.mjs';
+import { chromium } from 'playwright';
+import { COI_OFF_PATH, buildStorybook, deployHeaderProblems, serveStatic } from './serve-static.mjs';
+import { chromiumPath } from './setup.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, 'test-results');
@@ -50,10 +57,201 @@ function runPass(url, name, passArgs, env = {}) {
   return { passed: report.numPassedTests, failed: report.numFailedTests + broken, tests };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Browser checks that test-storybook cannot make: it opens iframe.html without a query and does
+// not survive the page reloading itself.
+
+/** The story the checks open: the FFT bench with its link and run report (stories/Share.stories.tsx). */
+const CHECK_STORY = 'workbench-share-and-run-report--bench';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` in the frame (surviving reloads) until it returns a truthy value; throws `what` with the last value or error. */
+async function until(frameOf, fn, arg, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await frameOf().evaluate(fn, arg);
+      if (last) return last;
+    } catch (err) {
+      last = err.message.split('\n')[0];
+    }
+    if (Date.now() > deadline) throw new Error(`${what} (after ${timeoutMs / 1000} s; last: ${JSON.stringify(last)})`);
+    await sleep(200);
+  }
+}
+
+/** What the bench says: testids' text, isolation, the service workers of the origin. */
+function benchState() {
+  const text = (id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? null;
+  return navigator.serviceWorker.getRegistrations().then((regs) => ({
+    isolated: globalThis.crossOriginIsolated,
+    controller: navigator.serviceWorker.controller?.scriptURL ?? null,
+    registrations: regs.length,
+    wasm: text('wasm-status'),
+    telemetry: text('isolation'),
+    reason: text('isolation-reason'),
+    quantaPerSec: Number(text('quanta-per-sec')),
+  }));
+}
+
+/** Counts loads of the page's main frame (the first is 1; history.replaceState is none). */
+function countNavigations(page) {
+  const counter = { n: 0 };
+  page.on('load', () => { counter.n++; });
+  return counter;
+}
+
+/** The state once wasm runs and the live rate is in: asserts SharedArrayBuffer telemetry at sampleRate/128 when `isolated`. */
+async function expectBench(frameOf, { isolated, reason }) {
+  await until(frameOf, (want) => {
+    const wasm = document.querySelector('[data-testid="wasm-status"]')?.textContent;
+    const reason = document.querySelector('[data-testid="isolation-reason"]')?.textContent ?? '';
+    const qps = Number(document.querySelector('[data-testid="quanta-per-sec"]')?.textContent);
+    return wasm === 'active' && globalThis.crossOriginIsolated === want.isolated && new RegExp(want.reason).test(reason) && Number.isFinite(qps) && qps > 0;
+  }, { isolated, reason: reason.source }, `wasm active, crossOriginIsolated ${isolated}, the bench saying ${reason}`);
+  const s = await frameOf().evaluate(benchState);
+  if (isolated && !/^cross-origin isolated: SharedArrayBuffer/.test(s.telemetry ?? '')) throw new Error(`telemetry should come by SharedArrayBuffer: ${s.telemetry}`);
+  if (!isolated && !/no SharedArrayBuffer/.test(s.telemetry ?? '')) throw new Error(`telemetry should say postMessage: ${s.telemetry}`);
+  // the status bar says "expected 375.0 = sample rate / 128"
+  const expected = await frameOf().evaluate(() => Number(/expected ([\d.]+)/.exec(document.querySelector('[data-testid="quanta-per-sec"]')?.parentElement?.textContent ?? '')?.[1]));
+  if (!(expected > 0)) throw new Error('the status bar states no expected quanta/s');
+  if (Math.abs(s.quantaPerSec / expected - 1) > 0.1) {
+    // the worklet's EMA starts from its first window: give it a few more seconds
+    const qps = await until(frameOf, () => Number(document.querySelector('[data-testid="quanta-per-sec"]')?.textContent), null, 'quanta/s');
+    if (Math.abs(qps / expected - 1) > 0.1) throw new Error(`quanta/s ${qps}, expected about ${expected}`);
+    s.quantaPerSec = qps;
+  }
+  return s;
+}
+
+async function browserChecks({ isolatedUrl, plainUrl }) {
+  const checks = [];
+  if (isolatedUrl) {
+    checks.push(['a shared link with args opens the story with those params and that source (Storybook UI, headers)', async (browser) => {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      try {
+        const page = await ctx.newPage();
+        const args = 'size:8192;frequencyHz:440;source:sine;levelDb:-12';
+        await page.goto(`${isolatedUrl}/?path=/story/${CHECK_STORY}&args=${args}`);
+        const frameOf = () => page.frame({ url: /iframe\.html/ }) ?? page.mainFrame();
+        const report = await until(frameOf, () => {
+          const pre = document.querySelector('[data-testid="run-report-json"]');
+          return pre ? JSON.parse(pre.textContent) : null;
+        }, null, 'a run report in the story');
+        if (report.params.size !== 8192) throw new Error(`FFT size ${report.params.size}, the link says 8192`);
+        if (report.source.frequencyHz !== 440 || report.source.levelDb !== -12) throw new Error(`source ${JSON.stringify(report.source)}, the link says 440 Hz at -12 dBFS`);
+        const peak = await until(frameOf, () => {
+          const v = Number(document.querySelector('[data-testid="figure-peakHz"]')?.dataset.value);
+          return Math.abs(v - 440) < 1 ? v : null;
+        }, null, 'the peak at 440 Hz');
+        const field = await frameOf().evaluate(() => {
+          const label = [...document.querySelectorAll('label')].find((l) => l.textContent === 'Frequency (Hz)');
+          return {
+            frequency: label ? document.getElementById(label.htmlFor)?.value : undefined,
+            link: document.querySelector('[data-testid="share-link"]')?.value,
+          };
+        });
+        if (field.frequency !== '440') throw new Error(`the Frequency field shows ${field.frequency}`);
+        const link = new URL(field.link);
+        if (link.pathname !== '/' || link.searchParams.get('path') !== `/story/${CHECK_STORY}`) throw new Error(`the story's link should be the Storybook UI's: ${field.link}`);
+        for (const part of args.split(';')) if (!link.searchParams.get('args').split(';').includes(part)) throw new Error(`the story's link lost ${part}: ${field.link}`);
+        return `size 8192, 440 Hz at -12 dBFS applied; peak ${peak.toFixed(2)} Hz; the bench's link carries them back`;
+      } finally {
+        await ctx.close();
+      }
+    }]);
+  }
+  if (plainUrl) {
+    const storyPage = `${plainUrl}/iframe.html?id=${CHECK_STORY}&viewMode=story`;
+    let swContext = null;
+    checks.push(['plain host: the service worker isolates a story page after one reload (wasm, SharedArrayBuffer telemetry)', async (browser) => {
+      swContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await swContext.newPage();
+      const navs = countNavigations(page);
+      const t0 = Date.now();
+      await page.goto(storyPage);
+      const s = await expectBench(() => page.mainFrame(), { isolated: true, reason: /^cross-origin isolated: COOP\/COEP added by the service worker/ });
+      if (!s.controller?.endsWith('/coi-serviceworker.js')) throw new Error(`controlled by ${s.controller}`);
+      if (navs.n !== 2) throw new Error(`${navs.n} page loads, expected 2 (one reload)`);
+      await page.close();
+      return `isolated after ${navs.n - 1} reload in ${((Date.now() - t0) / 1000).toFixed(1)} s; quanta/s ${s.quantaPerSec} by SharedArrayBuffer`;
+    }]);
+    checks.push(['plain host: ?coi=0 unregisters the service worker, reloads once, runs the fallback and says why', async () => {
+      if (!swContext) throw new Error('needs the previous check\'s browser context');
+      try {
+        const page = await swContext.newPage();
+        const navs = countNavigations(page);
+        await page.goto(`${storyPage}&coi=0`);
+        const s = await expectBench(() => page.mainFrame(), { isolated: false, reason: /^not isolated \(postMessage fallback\): service worker off \(\?coi=0 in the URL\)$/ });
+        if (s.registrations !== 0 || s.controller !== null) throw new Error(`service worker still there: ${s.registrations} registrations, controller ${s.controller}`);
+        if (navs.n !== 2) throw new Error(`${navs.n} page loads, expected 2 (one reload after unregistering)`);
+        return `fallback after ${navs.n - 1} reload: "${s.reason}"`;
+      } finally {
+        await swContext.close();
+      }
+    }]);
+    checks.push(['plain host: ?coi=0 on a first visit registers nothing and runs the fallback with the reason', async (browser) => {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      try {
+        const page = await ctx.newPage();
+        const navs = countNavigations(page);
+        await page.goto(`${storyPage}&coi=0`);
+        const s = await expectBench(() => page.mainFrame(), { isolated: false, reason: /service worker off \(\?coi=0 in the URL\)/ });
+        await sleep(1500);
+        const later = await page.evaluate(benchState);
+        if (later.registrations !== 0) throw new Error(`${later.registrations} service worker registrations`);
+        if (navs.n !== 1) throw new Error(`${navs.n} page loads, expected 1 (no reload)`);
+        return `"${s.reason}", quanta/s ${s.quantaPerSec} by postMessage`;
+      } finally {
+        await ctx.close();
+      }
+    }]);
+    checks.push(['plain host: the Storybook UI and its preview become isolated (the page around the story reloads once)', async (browser) => {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      try {
+        const page = await ctx.newPage();
+        const navs = countNavigations(page);
+        await page.goto(`${plainUrl}/?path=/story/${CHECK_STORY}`);
+        await until(() => page.mainFrame(), () => globalThis.crossOriginIsolated === true, null, 'the Storybook UI cross-origin isolated');
+        const frameOf = () => page.frame({ url: /iframe\.html/ }) ?? page.mainFrame();
+        const s = await expectBench(frameOf, { isolated: true, reason: /added by the service worker/ });
+        if (navs.n !== 2) throw new Error(`${navs.n} loads of the Storybook UI, expected 2 (one reload)`);
+        return `UI and preview isolated after ${navs.n - 1} reload; quanta/s ${s.quantaPerSec}`;
+      } finally {
+        await ctx.close();
+      }
+    }]);
+  }
+  const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+  let passed = 0;
+  let failed = 0;
+  try {
+    for (const [name, run] of checks) {
+      const t0 = Date.now();
+      try {
+        const detail = await run(browser);
+        passed++;
+        console.log(`stories: check passed (${((Date.now() - t0) / 1000).toFixed(1)} s): ${name}: ${detail}`);
+      } catch (err) {
+        failed++;
+        console.error(`stories: check FAILED: ${name}: ${err.message}`);
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  return { passed, failed };
+}
+
 /** Arguments after `--`, passed to every test-storybook pass. */
 let extraArgs = [];
 
-export async function runStoryTests({ build = true, expectedFailures = false, testStorybookArgs = [] } = {}) {
+export async function runStoryTests({ build = true, expectedFailures = false, testStorybookArgs = [], browserChecksToo = true } = {}) {
   extraArgs = testStorybookArgs;
   mkdirSync(resultsDir, { recursive: true });
   rmSync(join(resultsDir, 'measurements.jsonl'), { force: true });
@@ -72,14 +270,17 @@ export async function runStoryTests({ build = true, expectedFailures = false, te
     }
     const perf = runPass(server.url, 'perf', ['--includeTags', 'perf', '--excludeTags', 'expected-failure,no-isolation', '--maxWorkers=1']);
     const rest = runPass(server.url, 'rest', ['--excludeTags', 'perf,expected-failure,no-isolation', '--maxWorkers=2']);
+    const shared = browserChecksToo ? await browserChecks({ isolatedUrl: server.url }) : { passed: 0, failed: 0 };
     await server.stop();
-    // the same build from a plain static host (no COOP/COEP): the postMessage fallback
+    // the same build from a plain static host (no COOP/COEP): with ?coi=0 (the COI_OFF_PATH entry
+    // redirects there), the postMessage fallback; without, the service worker's isolation
     const plain = await serveStatic({ isolated: false });
     try {
-      const fallback = runPass(plain.url, 'no-isolation', ['--includeTags', 'no-isolation', '--excludeTags', 'expected-failure', '--maxWorkers=1']);
+      const fallback = runPass(`${plain.url}${COI_OFF_PATH}`, 'no-isolation', ['--includeTags', 'no-isolation', '--excludeTags', 'expected-failure', '--maxWorkers=1']);
+      const sw = browserChecksToo ? await browserChecks({ plainUrl: plain.url }) : { passed: 0, failed: 0 };
       return {
-        passed: headers.passed + perf.passed + rest.passed + fallback.passed,
-        failed: headers.failed + perf.failed + rest.failed + fallback.failed,
+        passed: headers.passed + perf.passed + rest.passed + shared.passed + fallback.passed + sw.passed,
+        failed: headers.failed + perf.failed + rest.failed + shared.failed + fallback.failed + sw.failed,
       };
     } finally {
       await plain.stop();
@@ -93,14 +294,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const dashDash = process.argv.indexOf('--');
   const own = dashDash < 0 ? process.argv.slice(2) : process.argv.slice(2, dashDash);
   const testStorybookArgs = dashDash < 0 ? [] : process.argv.slice(dashDash + 1);
-  const unknown = own.filter((a) => a !== '--expected-failures' && a !== '--no-build');
+  const unknown = own.filter((a) => a !== '--expected-failures' && a !== '--no-build' && a !== '--no-browser-checks');
   if (unknown.length > 0) {
-    console.error(`stories: unknown option ${unknown.join(' ')} (options: --expected-failures, --no-build, -- <test-storybook args>)`);
+    console.error(`stories: unknown option ${unknown.join(' ')} (options: --expected-failures, --no-build, --no-browser-checks, -- <test-storybook args>)`);
     process.exit(2);
   }
   const expectedFailures = own.includes('--expected-failures');
   try {
-    const r = await runStoryTests({ build: !own.includes('--no-build'), expectedFailures, testStorybookArgs });
+    const r = await runStoryTests({ build: !own.includes('--no-build'), expectedFailures, testStorybookArgs, browserChecksToo: !own.includes('--no-browser-checks') });
     console.log(`${r.passed} passed, ${r.failed} failed`);
     process.exit(r.failed === 0 ? 0 : 1);
   } catch (err) {

@@ -166,17 +166,19 @@ export const SwitchingStagesLeaksNothing: Story = {
 };
 
 /**
- * Served by a plain static host (no COOP/COEP): no SharedArrayBuffer, so the figures and the scope
- * arrive by postMessage, and the status bar says so. Runs in its own pass against such a server.
+ * Served by a plain static host (no COOP/COEP) and opened with `?coi=0`, so the COOP/COEP service
+ * worker stays off: no SharedArrayBuffer, so the figures and the scope arrive by postMessage, and
+ * the status bar says so and why. Runs in its own pass against such a server.
  */
 export const WithoutSharedArrayBuffer: Story = {
   tags: ['no-isolation'],
   play: async ({ canvasElement, step }) => {
     const canvas = within(canvasElement);
     const runtime = StagebenchRuntime.get();
-    await step('the page is not cross-origin isolated, and says so', async () => {
+    await step('the page is not cross-origin isolated, and says so and why (?coi=0)', async () => {
       expect(globalThis.crossOriginIsolated).toBe(false);
       await waitFor(() => expect(canvas.getByTestId('isolation')).toHaveTextContent(/no SharedArrayBuffer/), { timeout: 10_000 });
+      expect(canvas.getByTestId('isolation-reason')).toHaveTextContent('not isolated (postMessage fallback): service worker off (?coi=0 in the URL)');
     });
     await step('wasm still runs and the quanta arrive by postMessage', async () => {
       await waitFor(() => expect(canvas.getByTestId('wasm-status')).toHaveTextContent(/^active$/), { timeout: 15_000 });
