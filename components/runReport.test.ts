@@ -172,6 +172,7 @@ describe('diffReports', () => {
     expect(d.improvements).toBe(0);
     expect(d.sameInputs).toBe(true);
     expect(new Set(d.rows.map((r) => r.verdict))).toEqual(new Set(['same']));
+    expect(d.rows.every((r) => r.change === '')).toBe(true);
     // the report's own fields (date, link) and run-length counts are not compared
     expect(d.rows.map((r) => r.key)).not.toContain('report.date');
     expect(d.rows.map((r) => r.key)).not.toContain('live.quanta');
@@ -199,6 +200,10 @@ describe('diffReports', () => {
     const v = verdicts(otherInput);
     expect(v['figure.peakHz']).toBe('changed');
     expect(v['source.frequencyHz']).toBe('changed');
+    const sourceRow = diffReports(reportRows(otherInput), reportRows(now)).rows.find((r) => r.key === 'source.frequencyHz')!;
+    expect(sourceRow).toMatchObject({ label: 'source frequencyHz', unit: 'Hz', change: '−0.13 Hz (−0.0 %)' });
+    const windowRow = diffReports(reportRows(edited(now, (r) => { r.params.window = 'hann'; })), reportRows(now)).rows.find((r) => r.key === 'param.window')!;
+    expect(windowRow).toMatchObject({ label: 'param window', previous: 'hann', now: 'kaiser', change: '', verdict: 'changed' });
     expect(diffReports(reportRows(otherInput), reportRows(now)).sameInputs).toBe(false);
   });
   it('losing wasm, SharedArrayBuffer or gaining allocations and stage errors are regressions', () => {

@@ -208,6 +208,9 @@ const FIXED: Record<string, { label: string; unit: string }> = {
   'live.stageErrors': { label: 'stage errors', unit: '' },
 };
 
+/** Units of the source fields (dsp-stages/signals.ts). */
+const SOURCE_UNITS: Record<string, string> = { frequencyHz: 'Hz', levelDb: 'dBFS', delaySamples: 'samples', snrDb: 'dB' };
+
 const NUMERIC = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Strings that spell a number become numbers, so a report read from CSV equals the same report from JSON. */
@@ -229,8 +232,8 @@ export function reportRows(report: RunReport): ReportRow[] {
   const rows: ReportRow[] = [];
   for (const k of ['format', 'version', 'date', 'story', 'link'] as const) rows.push(row('report', k, report[k]));
   rows.push(row('stage', 'id', report.stage.id), row('stage', 'title', report.stage.title));
-  for (const [k, v] of Object.entries(report.params)) rows.push(row('param', k, v));
-  for (const [k, v] of Object.entries(report.source)) rows.push(row('source', k, v));
+  for (const [k, v] of Object.entries(report.params)) rows.push(row('param', k, v, `param ${k}`));
+  for (const [k, v] of Object.entries(report.source)) rows.push(row('source', k, v, `source ${k}`, SOURCE_UNITS[k] ?? ''));
   for (const [k, v] of Object.entries(report.environment)) rows.push(row('environment', k, v));
   if (report.timing) for (const [k, v] of Object.entries(report.timing)) rows.push(row('timing', k, v));
   for (const [k, v] of Object.entries(report.live)) rows.push(row('live', k, v));
@@ -416,7 +419,7 @@ export interface DiffRow {
   unit: string;
   previous: number | string | null;
   now: number | string | null;
-  /** "+1.20 µs (+12.0 %)", "changed", "" */
+  /** Numbers that differ: "+1.20 µs (+12.0 %)"; else "" (the verdict says the rest). */
   change: string;
   verdict: Verdict;
   /** Why, in a few words ("timing up by more than 10 %"). */
@@ -534,15 +537,15 @@ export function diffReports(previous: readonly ReportRow[], now: readonly Report
     const label = (n ?? p)!.label;
     const unit = (n ?? p)!.unit;
     if (!p) {
-      rows.push({ key, label, unit, previous: null, now: n!.value, change: 'new', verdict: 'added', why: 'not in the previous report' });
+      rows.push({ key, label, unit, previous: null, now: n!.value, change: '', verdict: 'added', why: 'not in the previous report' });
       continue;
     }
     if (!n) {
-      rows.push({ key, label, unit, previous: p.value, now: null, change: 'gone', verdict: 'removed', why: 'not in this report' });
+      rows.push({ key, label, unit, previous: p.value, now: null, change: '', verdict: 'removed', why: 'not in this report' });
       continue;
     }
     const { verdict, why } = judge(key, unit, p.value, n.value, ctx);
-    const change = typeof p.value === 'number' && typeof n.value === 'number' ? numericChange(p.value, n.value, unit) : p.value === n.value ? '' : 'changed';
+    const change = p.value !== n.value && typeof p.value === 'number' && typeof n.value === 'number' ? numericChange(p.value, n.value, unit) : '';
     rows.push({ key, label, unit, previous: p.value, now: n.value, change, verdict, why });
   }
   const date = (rows: readonly ReportRow[]) => {
