@@ -12,10 +12,11 @@ import { argTypesFromParams } from './support/argTypes.ts';
 import { expectActiveAndRunning, expectKernelBudgets } from './support/checks.ts';
 import { expectBitExact } from './support/assertions.ts';
 import { reportMeasurement } from './support/report.ts';
-import { FIXTURES, fixtureBytes, type FixtureName } from './support/decodeFixtures.ts';
+import { FIXTURES, FIXTURE_BY_ID, fixtureBytes, type FixtureId, type FixtureName } from './support/decodeFixtures.ts';
 
 interface DecodeArgs {
-  file: FixtureName;
+  /** The fixture's id (`signal-wav`: URL args carry no dots). */
+  file: FixtureId;
   workers: number;
   chunk: number;
   rate: number;
@@ -24,7 +25,8 @@ interface DecodeArgs {
 
 function DecodeWorkbench(args: DecodeArgs) {
   const runtime = StagebenchRuntime.get();
-  const file: DecodeFile = { name: args.file, url: FIXTURES[args.file] };
+  const name = FIXTURE_BY_ID[args.file] ?? 'signal.wav';
+  const file: DecodeFile = { name, url: FIXTURES[name] };
   return (
     <StageBench
       stage={decodeStage}
@@ -42,13 +44,13 @@ const meta = {
   component: DecodeWorkbench,
   // the docs page is stories/Decode.mdx
   tags: ['!autodocs'],
-  args: { file: 'signal.wav', workers: 0, chunk: 65536, rate: 0, autoPlay: false },
+  args: { file: 'signal-wav', workers: 0, chunk: 65536, rate: 0, autoPlay: false },
   argTypes: {
     file: {
       name: 'Built-in file',
       description: 'A committed fixture (10 s of sweep + tone + noise in each format, and broken files); pick your own file in the panel.',
-      options: Object.keys(FIXTURES),
-      control: { type: 'select' },
+      options: Object.keys(FIXTURE_BY_ID),
+      control: { type: 'select', labels: FIXTURE_BY_ID },
       table: { category: 'File' },
     },
     ...argTypesFromParams(decodeStage.params),
@@ -136,7 +138,7 @@ export const WavBitExact: Story = {
 
 /** FLAC decodes (wasm decoder in the workers, frame groups across workers) bit for bit equal to the WAV PCM. */
 export const FlacBitExact: Story = {
-  args: { file: 'signal.flac' },
+  args: { file: 'signal-flac' },
   play: async ({ canvasElement, step }) => {
     const runtime = StagebenchRuntime.get();
     const ref = await referencePcm();
@@ -156,7 +158,7 @@ export const FlacBitExact: Story = {
 
 /** MP3 on the pool against the browser's own decodeAudioData: level within 0.5 dB, correlation above 0.999 after alignment. */
 export const Mp3MatchesTheBrowser: Story = {
-  args: { file: 'signal.mp3' },
+  args: { file: 'signal-mp3' },
   play: async ({ canvasElement, step }) => {
     const runtime = StagebenchRuntime.get();
     await waitForResult(canvasElement, 'signal.mp3');
@@ -199,7 +201,7 @@ function median(xs: number[]): number {
  */
 export const SeedBudgets: Story = {
   tags: ['perf'],
-  args: { file: 'signal.mp3' },
+  args: { file: 'signal-mp3' },
   play: async ({ canvasElement, step }) => {
     const runtime = StagebenchRuntime.get();
     await waitForResult(canvasElement, 'signal.mp3');
@@ -263,7 +265,7 @@ export const SeedBudgets: Story = {
  * worker are recovered (replaced and retried once).
  */
 export const CorruptFilesAreRejected: Story = {
-  args: { file: 'garbage.mp3' },
+  args: { file: 'garbage-mp3' },
   play: async ({ canvasElement, step }) => {
     const runtime = StagebenchRuntime.get();
     const canvas = within(canvasElement);
@@ -301,7 +303,7 @@ export const CorruptFilesAreRejected: Story = {
 
 /** Long files are playable before the end: chunks reach the player in order while later tasks still run. */
 export const PlayableBeforeTheEnd: Story = {
-  args: { file: 'signal.flac', chunk: 8192 },
+  args: { file: 'signal-flac', chunk: 8192 },
   play: async ({ step }) => {
     const runtime = StagebenchRuntime.get();
     const pool = await runtime.pool(0);
@@ -332,7 +334,7 @@ export const PlayableBeforeTheEnd: Story = {
 /** The decode stage's kernel (spectrum + passthrough) within its budgets, like every stage. */
 export const KernelBudgets: Story = {
   tags: ['perf'],
-  args: { file: 'float64.wav' },
+  args: { file: 'float64-wav' },
   play: async ({ canvasElement, step }) => {
     const runtime = StagebenchRuntime.get();
     await expectActiveAndRunning(canvasElement, runtime, step);

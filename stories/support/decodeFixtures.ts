@@ -23,6 +23,18 @@ export const FIXTURES = {
 
 export type FixtureName = keyof typeof FIXTURES;
 
+/**
+ * A fixture's id as a story arg: its name with the dot as a dash (`signal-wav`), since Storybook
+ * URL args carry only letters, digits, spaces, `_` and `-`: shared links then keep the file.
+ */
+export type FixtureId = { [K in FixtureName]: K extends `${infer B}.${infer E}` ? `${B}-${E}` : never }[FixtureName];
+
+export function fixtureId(name: FixtureName): FixtureId {
+  return name.replace('.', '-') as FixtureId;
+}
+
+export const FIXTURE_BY_ID = Object.fromEntries((Object.keys(FIXTURES) as FixtureName[]).map((n) => [fixtureId(n), n])) as Record<FixtureId, FixtureName>;
+
 const cache = new Map<FixtureName, Promise<Uint8Array>>();
 
 /** The fixture's bytes (fetched once per page; each call gets its own copy, as decodes may transfer them). */
