@@ -1,0 +1,147 @@
+/**
+ * The soak run's analysis, on made-up samples: counters across the worklet's resets, the heap
+ * windows, the per-stage verdicts (each check can fail), the status bar's text, the stage list.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULTS, counterGrowth, formatTable, heapVerdict, median, parseArgs, parseStatus, soakChecks, stageStories, summariseStage,
+  type Sample, type Visit,
+} from './soak.ts';
+
+const MB = 2 ** 20;
+
+/** One visit of `seconds` samples: steady 344.5 quanta/s, 60 rAF/s, a flat heap, unless told otherwise. */
+function visitSamples(visit: number, t0: number, seconds: number, over: (i: number) => Partial<Sample> = () => ({})): Sample[] {
+  return Array.from({ length: seconds }, (_, i) => ({
+    t: t0 + i + 1,
+    visit,
+    sinceRender: i + 0.5,
+    heapBytes: 20 * MB,
+    gcMs: 10,
+    load1: 1,
+    rafPerS: 60,
+    stage: 'gain',
+    wasm: 'active',
+    context: 'running',
+    qps: 344.5,
+    expectedQps: 344.5,
+    quantaOver: 0,
+    quanta: Math.round((i + 0.5) * 344.5),
+    tickSpans: i,
+    ...over(i),
+  }));
+}
+
+const visit = (index: number, startS: number, endS: number, storyId = 'template-gain--output'): Visit => ({
+  index, storyId, title: 'Template/Gain', startS, endS, renderedS: startS + 0.5, play: 'off',
+});
+
+describe('soak analysis', () => {
+  it('median of odd and even counts, null for none', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(median([])).toBeNull();
+  });
+
+  it('counter growth adds increases, restarts after a reset, and splits the stage start from the steady run', () => {
+    const s = visitSamples(0, 0, 6, (i) => ({ quantaOver: [1, 1, 1, 2, 0, 1][i], quanta: [100, 444, 788, 1132, 50, 394][i], tickSpans: [0, 1, 1, 2, 0, 0][i] }));
+    // the worklet reset its counters before the fifth sample (the quantum count went down)
+    const g = counterGrowth(s, 2.5);
+    expect(g.quantaOver).toBe(1 + 0 + 0 + 1 + 0 + 1);
+    expect(g.quantaOverAtStart).toBe(1); // the first two samples are within 2.5 s of the render
+    expect(g.quanta).toBe(1132 + 394);
+    expect(g.tickSpans).toBe(2);
+    // steady rate: increases between settled samples only (not across the reset)
+    expect(g.steadyQuanta).toBe(344 + 344);
+    expect(g.steadyS).toBe(2);
+  });
+
+  it('a first sample taken before the story rendered does not count (the status bar may show the previous stage)', () => {
+    const s = visitSamples(0, 0, 3, (i) => (i === 0 ? { sinceRender: null, quantaOver: 7, quanta: 3000 } : {}));
+    expect(counterGrowth(s).quantaOver).toBe(0);
+    // rendered 0.5 s ago, yet 3,000 quanta (8.7 s of them): still the previous stage's counts
+    const stale = visitSamples(0, 0, 3, (i) => (i === 0 ? { quantaOver: 7, quanta: 3000 } : {}));
+    expect(counterGrowth(stale).quantaOver).toBe(0);
+    expect(counterGrowth(stale).quanta).toBe(Math.round(2.5 * 344.5));
+  });
+
+  it('heap verdict: first and last window medians, a minute at most', () => {
+    const flat = visitSamples(0, 0, 600);
+    expect(heapVerdict(flat, 600)).toMatchObject({ windowS: 60, growthBytes: 0, maxBytes: 20 * MB });
+    const leak = visitSamples(0, 0, 600, (i) => ({ heapBytes: 20 * MB + i * 20_000 }));
+    const v = heapVerdict(leak, 600);
+    expect(v.growthBytes! / MB).toBeCloseTo((540 * 20_000) / MB, 0);
+    expect(heapVerdict(visitSamples(0, 0, 60), 60).windowS).toBe(15);
+  });
+
+  it('each check passes on a clean run and fails on its own fault', () => {
+    const visits = [visit(0, 0, 10)];
+    const run = (over: (i: number) => Partial<Sample> = () => ({}), problems: string[] = []) => {
+      const samples = visitSamples(0, 0, 10, over);
+      const stage = summariseStage(visits, samples, DEFAULTS);
+      return soakChecks([stage], heapVerdict(samples, 10), DEFAULTS, problems);
+    };
+    const failing = (checks: ReturnType<typeof run>) => checks.filter((c) => !c.ok).map((c) => c.name.replace(/^Template\/Gain \([^)]*\): /, ''));
+    expect(failing(run())).toEqual([]);
+    expect(failing(run((i) => ({ heapBytes: (20 + i) * MB })))).toEqual([expect.stringMatching(/^JS heap growth below 5.00 MB/)]);
+    expect(failing(run(() => ({ heapBytes: 60 * MB })))).toEqual([expect.stringMatching(/^JS heap below 50.00 MB/)]);
+    expect(failing(run(() => ({}), ['the page crashed']))).toEqual([expect.stringMatching(/crashed/)]);
+    // one settled sample 6 % fast (as the status bar's EMA shows after a stage switch today)
+    expect(failing(run((i) => (i === 5 ? { qps: 365.2 } : {})))).toEqual([expect.stringMatching(/^quanta\/s within 5 %/)]);
+    // an unsettled sample (story rendered 0.5 s ago) is not held to the bound
+    expect(failing(run((i) => (i === 0 ? { qps: 600 } : {})))).toEqual([]);
+    expect(failing(run((i) => (i === 6 ? { wasm: 'fallback' } : {})))).toEqual([expect.stringMatching(/wasm active/)]);
+    expect(failing(run((i) => ({ quantaOver: i >= 7 ? 1 : 0 })))).toEqual([expect.stringMatching(/^no quantum >= 2 ms while it runs/)]);
+    // as the stage starts (the first 2.5 s): up to 2 a visit
+    expect(failing(run((i) => ({ quantaOver: i >= 1 ? 2 : 0 })))).toEqual([]);
+    expect(failing(run((i) => ({ quantaOver: i >= 1 ? 3 : 0 })))).toEqual([expect.stringMatching(/^at most 2 quanta a visit >= 2 ms as the stage starts/)]);
+    expect(failing(run((i) => ({ rafPerS: i < 6 ? 40 : 60 })))).toEqual([expect.stringMatching(/^requestAnimationFrame median >= 55/)]);
+    expect(failing(run(() => ({ qps: null })))).toEqual([expect.stringMatching(/^quanta\/s within/)]);
+  });
+
+  it('a stage visited twice sums its visits', () => {
+    const samples = [...visitSamples(0, 0, 5, () => ({ quantaOver: 0 })), ...visitSamples(1, 5, 5, () => ({ stage: 'eq' })), ...visitSamples(2, 10, 5, (i) => ({ quantaOver: i >= 3 ? 1 : 0 }))];
+    const s = summariseStage([visit(0, 0, 5), visit(2, 10, 15)], samples, DEFAULTS);
+    expect(s.visits).toBe(2);
+    expect(s.seconds).toBe(10);
+    expect(s.quantaOver).toBe(1);
+    expect(s.settledSamples).toBe(6); // sinceRender 2.5, 3.5 and 4.5 s in each of the two visits
+    expect(formatTable([s])).toMatch(/gain\s+output\s+10/);
+  });
+
+  it('reads the status bar as it renders', () => {
+    const status = parseStatus({
+      qpsText: '344.6',
+      qpsItem: 'quanta/s344.6 (Date.now() window, EMA; expected 344.5 = sample rate / 128)',
+      overText: '1,204',
+      overItem: 'quanta ≥ 1 ms1,204 (Date.now() step ≥ 2 ms across the callback, of 123,456 quanta; 3,021 more spanned one 1 ms tick (0–2 ms long))',
+    });
+    expect(status).toEqual({ qps: 344.6, expectedQps: 344.5, quantaOver: 1204, quanta: 123456, tickSpans: 3021 });
+    expect(parseStatus({ qpsText: '—', qpsItem: null, overText: null, overItem: null })).toEqual({ qps: null, expectedQps: null, quantaOver: null, quanta: null, tickSpans: null });
+  });
+
+  it('takes the first story of each stage title, in index order', () => {
+    const e = (id: string, title: string, type = 'story') => [id, { id, title, type, name: id }] as const;
+    const index = {
+      entries: Object.fromEntries([
+        e('introduction--docs', 'Introduction', 'docs'),
+        e('dsp-stages-eq--docs', 'DSP Stages/EQ', 'docs'),
+        e('dsp-stages-eq--live', 'DSP Stages/EQ'),
+        e('dsp-stages-eq--offline', 'DSP Stages/EQ'),
+        e('template-gain--first', 'Template/Gain'),
+        e('expected-failures-eq--x', 'Expected Failures/EQ'),
+        e('workbench-share--bench', 'Workbench/Share'),
+      ]),
+    };
+    expect(stageStories(index).map((s) => s.id)).toEqual(['dsp-stages-eq--live', 'template-gain--first']);
+  });
+
+  it('parseArgs: defaults, flags and clear errors', () => {
+    expect(parseArgs([])).toEqual(DEFAULTS);
+    expect(parseArgs(['--duration', '60', '--play', '--min-raf', '50'])).toMatchObject({ durationS: 60, play: true, minRafPerS: 50 });
+    expect(() => parseArgs(['--duration', '0'])).toThrow(/--duration takes a positive number/);
+    expect(() => parseArgs(['--per-stage', '2'])).toThrow(/at least 5 s/);
+    expect(() => parseArgs(['--max-quanta-over', '1.5'])).toThrow(/whole number/);
+    expect(() => parseArgs(['--nope', '1'])).toThrow(/unknown option --nope/);
+  });
+});

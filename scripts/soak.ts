@@ -1,0 +1,661 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Soak run: every stage live in turn, with its visualisers, in headless Chromium on the static
+ * build, sampled once a second.
+ *
+ *   npm run soak                          10 minutes (600 s / stages each, cycling until the time is up)
+ *   npm run soak -- --duration 60         what `npm test` runs
+ *   options: --duration S  --per-stage S  --stories id,id  --play  --heap-growth-mb 5  --heap-max-mb 50
+ *            --min-raf 55  --qps-tolerance 0.05  --max-quanta-over 0  --max-quanta-over-at-start 2
+ *            --static-dir DIR  --js-flags "V8 flags"  --results-dir DIR
+ *
+ * One page (iframe.html, no manager) stays open for the whole run: stories switch in place as the
+ * Storybook UI switches them, so the shared runtime, its AudioContext and the heap live on, and a
+ * leak across switches shows. The stages are the first story of every "DSP Stages/*" and
+ * "Template/*" title in the build's index.json. Their play functions (tests: offline renders,
+ * kernel timing in a worker) do not run unless `--play` says so: the soak measures the stage
+ * running live with its visualisers, as someone tuning it sees it.
+ *
+ * Each second: the JS heap after a full gc() (performance.memory.usedJSHeapSize; Chromium with
+ * --js-flags=--expose-gc --enable-precise-memory-info), the status bar's quanta/s and "quanta ≥ 1 ms"
+ * figures as shown (data-testid values), and the requestAnimationFrame rate (a counter injected into
+ * the page; the gc() pause each second is inside it). Asserts:
+ * - JS heap growth below 5 MB (median of the first minute against the last, or of the first and
+ *   last quarter of a shorter run), and below 50 MB throughout;
+ * - quanta/s (the status bar's EMA) within 5 % of sampleRate/128 in every sample from 2.5 s after
+ *   a story rendered (the worklet publishes its first 1 s window after a stage switch by then);
+ * - no quantum >= 2 ms while a stage runs: the "quanta ≥ 1 ms" figure counts callbacks across which
+ *   Date.now() stepped by 2 ms or more, i.e. longer than 1 ms, so it bounds the count of quanta
+ *   >= 2 ms from above; in the first 2.5 s of a stage at most 2 a visit (measured: 0 to 2 when the
+ *   Shift stage starts, never later);
+ * - the rAF median of each stage at least 55/s.
+ * Prints a per-stage table and PASS or FAIL; writes test-results/soak.json (every sample, with the
+ * machine's load average beside it). Exit status: 0 pass, 1 fail, 2 usage.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright';
+
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface SoakOptions {
+  durationS: number;
+  /** Seconds per stage visit (default: duration / number of stages). */
+  perStageS: number | null;
+  /** Story ids instead of the first story of each stage title. */
+  stories: string[] | null;
+  heapGrowthBytes: number;
+  heapMaxBytes: number;
+  minRafPerS: number;
+  qpsTolerance: number;
+  /** Highest "quanta ≥ 1 ms" count accepted while a stage runs, per visit, after its first settleS seconds (0: none). */
+  maxQuantaOver: number;
+  /** The same in the first settleS seconds of a visit, as the stage starts (its buffers are new, its first frames run). */
+  maxQuantaOverAtStart: number;
+  /** Seconds after a story rendered before its quanta/s is held to the bound (the worklet restarts its 1 s window). */
+  settleS: number;
+  /** Run the stories' play functions as the Storybook UI does (default: off, `embed=true`: the stage runs alone). */
+  play: boolean;
+  /** The static Storybook to serve (default storybook-static/, built first if missing). */
+  staticDir: string;
+  /** More V8 flags for Chromium's --js-flags (diagnosis, e.g. --no-wasm-lazy-compilation). */
+  jsFlags: string;
+  resultsDir: string;
+}
+
+export const DEFAULTS: SoakOptions = {
+  durationS: 600, perStageS: null, stories: null, heapGrowthBytes: 5 * 2 ** 20, heapMaxBytes: 50 * 2 ** 20,
+  minRafPerS: 55, qpsTolerance: 0.05, maxQuantaOver: 0, maxQuantaOverAtStart: 2, settleS: 2.5, play: false, staticDir: `${ROOT}storybook-static`, jsFlags: '', resultsDir: `${ROOT}test-results`,
+};
+
+// ---------------------------------------------------------------------------------------------
+// what a sample holds, and the analysis (pure: unit-tested with made-up samples)
+
+export interface Sample {
+  /** Seconds since the run started (Node clock). */
+  t: number;
+  /** Index into the visit list: which story was asked for. */
+  visit: number;
+  /** Seconds since that story rendered (null before it has). */
+  sinceRender: number | null;
+  heapBytes: number;
+  gcMs: number;
+  /** The machine's 1-minute load average (os.loadavg()): other work on the same cores shows here. */
+  load1: number;
+  /** requestAnimationFrame callbacks per second since the previous sample (null for the first). */
+  rafPerS: number | null;
+  /** The status bar as shown. */
+  stage: string | null;
+  wasm: string | null;
+  context: string | null;
+  /** quanta/s (EMA), null while the status bar shows a dash. */
+  qps: number | null;
+  expectedQps: number | null;
+  /** "quanta ≥ 1 ms", the quanta counted since the stage was set, and the tick spans. */
+  quantaOver: number | null;
+  quanta: number | null;
+  tickSpans: number | null;
+}
+
+export interface Visit {
+  index: number;
+  storyId: string;
+  title: string;
+  startS: number;
+  endS: number;
+  renderedS: number | null;
+  play: string;
+}
+
+export interface StageSummary {
+  storyId: string;
+  title: string;
+  stage: string | null;
+  visits: number;
+  seconds: number;
+  play: string[];
+  settledSamples: number;
+  qpsMin: number | null;
+  qpsMedian: number | null;
+  qpsMax: number | null;
+  expectedQps: number | null;
+  qpsOutside: number;
+  wasmNotActive: number;
+  /** Sum over visits of the status bar's "quanta ≥ 1 ms" (callbacks whose Date.now() stepped by ≥ 2 ms). */
+  quantaOver: number;
+  /** The part of quantaOver counted in the first settleS seconds of a visit (the stage starting). */
+  quantaOverAtStart: number;
+  tickSpans: number;
+  quanta: number;
+  /** Quanta per second from the quantum count over the settled samples (the status bar's own count, not its EMA). */
+  qpsFromCount: number | null;
+  rafMedian: number | null;
+  rafMin: number | null;
+  heapMedianBytes: number | null;
+  gcMsMedian: number | null;
+  loadMedian: number | null;
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Growth of the counters over one visit: the sum of the increases between samples. The worklet
+ * resets them when a stage is set, which shows as the quantum count going down: the value after
+ * a reset is all new.
+ */
+export function counterGrowth(samples: readonly Sample[], settleS = 0): { quantaOver: number; quantaOverAtStart: number; tickSpans: number; quanta: number; steadyQuanta: number; steadyS: number } {
+  const g = { quantaOver: 0, quantaOverAtStart: 0, tickSpans: 0, quanta: 0, steadyQuanta: 0, steadyS: 0 };
+  let prev: Sample | null = null;
+  for (const s of samples) {
+    if (s.quanta === null || s.quantaOver === null || s.tickSpans === null) continue;
+    // the first sample of a visit only counts once its story has rendered and the counts are
+    // this stage's: the status bar polls every 250 ms and may still show the previous stage's
+    // (more quanta than could have run since the render)
+    if (!prev && (s.sinceRender === null || s.quanta > (s.sinceRender + 1.5) * 1.2 * (s.expectedQps ?? 400))) continue;
+    const reset = !prev || s.quanta < prev.quanta! || s.quantaOver < prev.quantaOver! || s.tickSpans < prev.tickSpans!;
+    const over = reset ? s.quantaOver : s.quantaOver - prev!.quantaOver!;
+    const quanta = reset ? s.quanta : s.quanta - prev!.quanta!;
+    g.quantaOver += over;
+    g.tickSpans += reset ? s.tickSpans : s.tickSpans - prev!.tickSpans!;
+    g.quanta += quanta;
+    const atStart = s.sinceRender === null || s.sinceRender < settleS;
+    if (atStart) g.quantaOverAtStart += over;
+    if (!reset && !atStart && prev!.sinceRender !== null && prev!.sinceRender >= settleS) {
+      g.steadyQuanta += quanta;
+      g.steadyS += s.t - prev!.t;
+    }
+    prev = s;
+  }
+  return g;
+}
+
+/** Whether a sample's quanta/s is held to the bound: its story rendered long enough ago and a figure shows. */
+export function settled(s: Sample, settleS: number): boolean {
+  return s.sinceRender !== null && s.sinceRender >= settleS && s.qps !== null && s.qps > 0;
+}
+
+export function summariseStage(visits: readonly Visit[], samples: readonly Sample[], opts: Pick<SoakOptions, 'qpsTolerance' | 'settleS'>): StageSummary {
+  const mine = samples.filter((s) => visits.some((v) => v.index === s.visit));
+  const ok = mine.filter((s) => settled(s, opts.settleS));
+  const qps = ok.map((s) => s.qps!);
+  const expected = median(ok.map((s) => s.expectedQps).filter((x): x is number => x !== null));
+  const raf = mine.map((s) => s.rafPerS).filter((x): x is number => x !== null);
+  const sum = { quantaOver: 0, quantaOverAtStart: 0, tickSpans: 0, quanta: 0, steadyQuanta: 0, steadyS: 0 };
+  for (const v of visits) {
+    const g = counterGrowth(samples.filter((s) => s.visit === v.index), opts.settleS);
+    for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += g[k];
+  }
+  return {
+    storyId: visits[0]!.storyId,
+    title: visits[0]!.title,
+    stage: ok.find((s) => s.stage)?.stage ?? mine.find((s) => s.stage)?.stage ?? null,
+    visits: visits.length,
+    seconds: visits.reduce((a, v) => a + (v.endS - v.startS), 0),
+    play: visits.map((v) => v.play),
+    settledSamples: ok.length,
+    qpsMin: qps.length ? Math.min(...qps) : null,
+    qpsMedian: median(qps),
+    qpsMax: qps.length ? Math.max(...qps) : null,
+    expectedQps: expected,
+    qpsOutside: expected === null ? ok.length : ok.filter((s) => Math.abs(s.qps! - expected) > opts.qpsTolerance * expected).length,
+    wasmNotActive: ok.filter((s) => s.wasm !== 'active').length,
+    quantaOver: sum.quantaOver,
+    quantaOverAtStart: sum.quantaOverAtStart,
+    tickSpans: sum.tickSpans,
+    quanta: sum.quanta,
+    qpsFromCount: sum.steadyS > 0 ? sum.steadyQuanta / sum.steadyS : null,
+    rafMedian: median(raf),
+    rafMin: raf.length ? Math.min(...raf) : null,
+    heapMedianBytes: median(mine.map((s) => s.heapBytes)),
+    gcMsMedian: median(mine.map((s) => s.gcMs)),
+    loadMedian: median(mine.map((s) => s.load1)),
+  };
+}
+
+export interface HeapVerdict {
+  windowS: number;
+  firstMedianBytes: number | null;
+  lastMedianBytes: number | null;
+  growthBytes: number | null;
+  maxBytes: number | null;
+}
+
+/** Heap growth: the median of the first window against the last (a minute, or a quarter of a shorter run). */
+export function heapVerdict(samples: readonly Sample[], durationS: number): HeapVerdict {
+  const windowS = Math.min(60, durationS / 4);
+  const end = samples.length ? samples[samples.length - 1]!.t : 0;
+  const first = median(samples.filter((s) => s.t <= windowS).map((s) => s.heapBytes));
+  const last = median(samples.filter((s) => s.t > end - windowS).map((s) => s.heapBytes));
+  return {
+    windowS,
+    firstMedianBytes: first,
+    lastMedianBytes: last,
+    growthBytes: first === null || last === null ? null : last - first,
+    maxBytes: samples.length ? Math.max(...samples.map((s) => s.heapBytes)) : null,
+  };
+}
+
+const mb = (b: number | null) => (b === null ? '-' : `${(b / 2 ** 20).toFixed(2)} MB`);
+
+export function soakChecks(stages: readonly StageSummary[], heap: HeapVerdict, opts: SoakOptions, pageProblems: readonly string[]): Check[] {
+  const checks: Check[] = [
+    {
+      name: `JS heap growth below ${mb(opts.heapGrowthBytes)} (median of the first ${heap.windowS.toFixed(0)} s against the last)`,
+      ok: heap.growthBytes !== null && heap.growthBytes < opts.heapGrowthBytes,
+      detail: `${mb(heap.firstMedianBytes)} -> ${mb(heap.lastMedianBytes)}: ${heap.growthBytes === null ? 'no samples' : `${heap.growthBytes >= 0 ? '+' : ''}${((heap.growthBytes) / 2 ** 20).toFixed(2)} MB`}`,
+    },
+    {
+      name: `JS heap below ${mb(opts.heapMaxBytes)} after gc throughout`,
+      ok: heap.maxBytes !== null && heap.maxBytes < opts.heapMaxBytes,
+      detail: `max ${mb(heap.maxBytes)}`,
+    },
+    { name: 'the page neither crashed nor threw an uncaught exception', ok: pageProblems.length === 0, detail: pageProblems.slice(0, 3).join('; ') || 'none' },
+  ];
+  for (const s of stages) {
+    const label = `${s.title} (${s.storyId})`;
+    checks.push({
+      name: `${label}: quanta/s within ${(opts.qpsTolerance * 100).toFixed(0)} % of sampleRate/128 in every settled sample, wasm active`,
+      ok: s.settledSamples > 0 && s.qpsOutside === 0 && s.wasmNotActive === 0,
+      detail: `${s.settledSamples} samples, ${s.qpsMin?.toFixed(1) ?? '-'}..${s.qpsMax?.toFixed(1) ?? '-'} vs ${s.expectedQps?.toFixed(1) ?? '-'}; ${s.qpsOutside} outside, ${s.wasmNotActive} not active`,
+    });
+    const steadyOver = s.quantaOver - s.quantaOverAtStart;
+    checks.push({
+      name: `${label}: ${opts.maxQuantaOver === 0 ? 'no quantum' : `at most ${opts.maxQuantaOver} quanta a visit`} >= 2 ms while it runs (status bar "quanta ≥ 1 ms", an upper bound)`,
+      ok: s.quanta > 0 && steadyOver <= opts.maxQuantaOver * s.visits,
+      detail: `${steadyOver} of ${s.quanta} quanta after the first ${opts.settleS} s of each visit; ${s.tickSpans} spanned one 1 ms tick`,
+    });
+    checks.push({
+      name: `${label}: at most ${opts.maxQuantaOverAtStart} quanta a visit >= 2 ms as the stage starts (its first ${opts.settleS} s)`,
+      ok: s.quantaOverAtStart <= opts.maxQuantaOverAtStart * s.visits,
+      detail: `${s.quantaOverAtStart} in ${s.visits} visit${s.visits === 1 ? '' : 's'}`,
+    });
+    checks.push({
+      name: `${label}: requestAnimationFrame median >= ${opts.minRafPerS}/s`,
+      ok: s.rafMedian !== null && s.rafMedian >= opts.minRafPerS,
+      detail: `median ${s.rafMedian?.toFixed(1) ?? '-'}/s, min ${s.rafMin?.toFixed(1) ?? '-'}/s`,
+    });
+  }
+  return checks;
+}
+
+export function formatTable(stages: readonly StageSummary[]): string {
+  const head = ['stage', 'story', 's', 'play', 'quanta/s min..max (expected)', 'out', 'by count', '≥1ms (start)', 'ticks', 'rAF med/min', 'heap med', 'gc', 'load'];
+  const rows = stages.map((s) => [
+    s.stage ?? '?',
+    s.storyId.replace(/^.*--/, ''),
+    s.seconds.toFixed(0),
+    [...new Set(s.play)].join(','),
+    `${s.qpsMin?.toFixed(1) ?? '-'}..${s.qpsMax?.toFixed(1) ?? '-'} (${s.expectedQps?.toFixed(1) ?? '-'})`,
+    String(s.qpsOutside),
+    s.qpsFromCount?.toFixed(1) ?? '-',
+    `${s.quantaOver} (${s.quantaOverAtStart})`,
+    String(s.tickSpans),
+    `${s.rafMedian?.toFixed(1) ?? '-'}/${s.rafMin?.toFixed(1) ?? '-'}`,
+    mb(s.heapMedianBytes),
+    `${s.gcMsMedian?.toFixed(0) ?? '-'} ms`,
+    s.loadMedian?.toFixed(1) ?? '-',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// the stories
+
+interface IndexEntry {
+  id: string;
+  type: string;
+  title: string;
+  name: string;
+}
+
+/** The first story of every "DSP Stages/*" and "Template/*" title, in index order. */
+export function stageStories(index: { entries: Record<string, IndexEntry> }): IndexEntry[] {
+  const seen = new Set<string>();
+  const out: IndexEntry[] = [];
+  for (const e of Object.values(index.entries)) {
+    if (e.type !== 'story' || !/^(DSP Stages|Template)\//.test(e.title) || seen.has(e.title)) continue;
+    seen.add(e.title);
+    out.push(e);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the browser side
+
+declare global {
+  interface Window {
+    __soak?: { frames: number; finished: Record<string, string>; rendered: Record<string, number> };
+    __STORYBOOK_ADDONS_CHANNEL__?: { on(event: string, fn: (...args: unknown[]) => void): void; emit(event: string, ...args: unknown[]): void };
+    gc?: () => void;
+  }
+}
+
+/**
+ * Runs in the page before its own scripts (an init script): the rAF counter, and listeners on
+ * Storybook's channel as soon as the preview creates it, so the first story's render is seen too.
+ */
+function instrumentPage(): void {
+  if (window.top !== window) return;
+  const soak = { frames: 0, finished: {} as Record<string, string>, rendered: {} as Record<string, number> };
+  window.__soak = soak;
+  const tick = () => {
+    soak.frames++;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  const attach = setInterval(() => {
+    const channel = window.__STORYBOOK_ADDONS_CHANNEL__;
+    if (!channel) return;
+    clearInterval(attach);
+    // on screen: the play function starts, or the render completes (no play function, or embed mode)
+    channel.on('storyRenderPhaseChanged', (e) => {
+      const { newPhase, storyId } = e as { newPhase: string; storyId: string };
+      if ((newPhase === 'playing' || newPhase === 'completed') && soak.rendered[storyId] === undefined) soak.rendered[storyId] = performance.now();
+    });
+    channel.on('storyFinished', (e) => {
+      const { storyId, status } = e as { storyId: string; status: string };
+      soak.finished[storyId] = status;
+    });
+  }, 5);
+}
+
+interface PageSample {
+  now: number;
+  frames: number;
+  heap: number;
+  gcMs: number;
+  renderedAt: number | null;
+  play: string | null;
+  stage: string | null;
+  wasm: string | null;
+  context: string | null;
+  qpsText: string | null;
+  qpsItem: string | null;
+  overText: string | null;
+  overItem: string | null;
+}
+
+function samplePage(page: Page, storyId: string): Promise<PageSample> {
+  return page.evaluate((id) => {
+    const g0 = performance.now();
+    window.gc!();
+    const gcMs = performance.now() - g0;
+    const memory = (performance as unknown as { memory: { usedJSHeapSize: number } }).memory;
+    const el = (testId: string) => document.querySelector(`[data-testid="${testId}"]`);
+    const text = (testId: string) => el(testId)?.textContent ?? null;
+    return {
+      now: performance.now(),
+      frames: window.__soak!.frames,
+      heap: memory.usedJSHeapSize,
+      gcMs,
+      renderedAt: window.__soak!.rendered[id] ?? null,
+      play: window.__soak!.finished[id] ?? null,
+      stage: text('stage-id'),
+      wasm: text('wasm-status'),
+      context: text('context-state'),
+      qpsText: text('quanta-per-sec'),
+      qpsItem: el('quanta-per-sec')?.parentElement?.textContent ?? null,
+      overText: text('quanta-over-1ms'),
+      overItem: el('quanta-over-1ms')?.parentElement?.textContent ?? null,
+    };
+  }, storyId);
+}
+
+const num = (s: string | null | undefined): number | null => {
+  if (s === null || s === undefined) return null;
+  const x = Number(s.replace(/,/g, '').trim());
+  return Number.isFinite(x) ? x : null;
+};
+
+/** The status bar's figures from its text (what a user reads). */
+export function parseStatus(p: Pick<PageSample, 'qpsText' | 'qpsItem' | 'overText' | 'overItem'>): Pick<Sample, 'qps' | 'expectedQps' | 'quantaOver' | 'quanta' | 'tickSpans'> {
+  const expected = /expected ([\d.]+) =/.exec(p.qpsItem ?? '');
+  const counts = /of ([\d,]+) quanta; ([\d,]+) more spanned/.exec(p.overItem ?? '');
+  return {
+    qps: num(p.qpsText),
+    expectedQps: num(expected?.[1]),
+    quantaOver: num(p.overText),
+    quanta: num(counts?.[1]),
+    tickSpans: num(counts?.[2]),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+  '--enable-precise-memory-info',
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+];
+
+/** requestAnimationFrame rate of an empty page: what headless Chromium gives with nothing to draw. */
+async function idleRaf(context: BrowserContext, seconds: number): Promise<{ rafPerS: number; visibility: string }> {
+  const page = await context.newPage();
+  try {
+    await page.setContent('<!doctype html><title>idle</title><p>idle</p>');
+    return await page.evaluate(async (s) => {
+      let frames = 0;
+      const tick = () => {
+        frames++;
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      await new Promise((r) => setTimeout(r, 300));
+      const f0 = frames;
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, s * 1000));
+      return { rafPerS: ((frames - f0) * 1000) / (performance.now() - t0), visibility: document.visibilityState };
+    }, seconds);
+  } finally {
+    await page.close();
+  }
+}
+
+export interface SoakResult {
+  options: SoakOptions;
+  startedAt: string;
+  chromium: string;
+  idleRafPerS: number;
+  visibility: string;
+  visits: Visit[];
+  stages: StageSummary[];
+  heap: HeapVerdict;
+  pageProblems: string[];
+  checks: Check[];
+  pass: boolean;
+  samples: Sample[];
+}
+
+export async function runSoak(opts: SoakOptions, log: (s: string) => void = console.log): Promise<SoakResult> {
+  const serve = (await import(new URL('./serve-static.mjs', import.meta.url).href)) as {
+    serveStatic: (o: { dir: string }) => Promise<{ url: string; stop: () => Promise<void> }>;
+    buildStorybook: () => void;
+  };
+  const { chromiumPath } = (await import(new URL('./setup.mjs', import.meta.url).href)) as { chromiumPath: () => string };
+  if (!existsSync(`${opts.staticDir}/index.json`)) {
+    if (opts.staticDir !== DEFAULTS.staticDir) throw new Error(`no static Storybook in ${opts.staticDir} (no index.json)`);
+    log('soak: no static build: building it');
+    serve.buildStorybook();
+  }
+  const index = JSON.parse(readFileSync(`${opts.staticDir}/index.json`, 'utf8')) as { entries: Record<string, IndexEntry> };
+  let stories = stageStories(index);
+  if (opts.stories) {
+    const wanted = opts.stories;
+    const unknown = wanted.filter((id) => !index.entries[id] || index.entries[id]!.type !== 'story');
+    if (unknown.length > 0) throw new Error(`no such stories in ${opts.staticDir}/index.json: ${unknown.join(', ')}`);
+    stories = wanted.map((id) => index.entries[id]!);
+  }
+  if (stories.length === 0) throw new Error(`no "DSP Stages/*" or "Template/*" stories in ${opts.staticDir}/index.json`);
+  const perStageS = opts.perStageS ?? opts.durationS / stories.length;
+  const { chromium } = await import('playwright');
+  const server = await serve.serveStatic({ dir: opts.staticDir });
+  const jsFlags = ['--expose-gc', ...opts.jsFlags.split(/\s+/).filter(Boolean)].join(' ');
+  const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS, `--js-flags=${jsFlags}`] });
+  const pageProblems: string[] = [];
+  const samples: Sample[] = [];
+  const visits: Visit[] = [];
+  const version = browser.version();
+  let idle = { rafPerS: 0, visibility: '' };
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // tsx compiles this file with esbuild's keepNames, which wraps functions in __name(...): the
+    // functions passed to page.evaluate carry those calls into the page
+    await context.addInitScript({ content: 'globalThis.__name ??= (fn) => fn;' });
+    await context.addInitScript(instrumentPage);
+    idle = await idleRaf(context, 3);
+    log(`soak: headless Chromium ${version}: an idle page gets ${idle.rafPerS.toFixed(1)} rAF/s (visibility ${idle.visibility})`);
+    log(`soak: ${stories.length} stages, ${perStageS.toFixed(1)} s each, cycling for ${opts.durationS} s: ${stories.map((s) => s.title).join(', ')}`);
+    const page = await context.newPage();
+    page.on('crash', () => pageProblems.push('the page crashed'));
+    page.on('pageerror', (err) => pageProblems.push(`uncaught: ${err.message.split('\n')[0]}`));
+    const consoleErrors = new Set<string>();
+    page.on('console', (m) => {
+      if (m.type() !== 'error' || consoleErrors.size >= 20) return;
+      const text = m.text().split('\n')[0]!;
+      if (!consoleErrors.has(text)) log(`soak: page console error: ${text}`);
+      consoleErrors.add(text);
+    });
+    // embed=true: Storybook's own switch for "render, do not play"; it holds for the later switches too
+    await page.goto(`${server.url}/iframe.html?id=${stories[0]!.id}&viewMode=story${opts.play ? '' : '&embed=true'}`);
+    await page.waitForFunction(() => window.__soak !== undefined && window.__STORYBOOK_ADDONS_CHANNEL__ !== undefined, null, { timeout: 30_000 });
+    const t0 = Date.now();
+    const elapsed = () => (Date.now() - t0) / 1000;
+    let prev: PageSample | null = null;
+    let visit: Visit | null = null;
+    let k = 0;
+    for (;;) {
+      const t = elapsed();
+      if (t >= opts.durationS) break;
+      // one story: one visit (switching to the story on screen would not render it again)
+      const slot = stories.length === 1 ? 0 : Math.floor(t / perStageS);
+      if (!visit || slot !== visit.index) {
+        if (visit) visit.endS = t;
+        const story: IndexEntry = stories[slot % stories.length]!;
+        visit = { index: slot, storyId: story.id, title: story.title, startS: t, endS: t, renderedS: null, play: opts.play ? 'running' : 'off' };
+        visits.push(visit);
+        log(`soak: ${t.toFixed(0).padStart(4)} s  ${story.title}: ${story.id}`);
+        // the first story was opened by the URL; later ones switch in place, as the Storybook UI does
+        if (slot > 0) {
+          await page.evaluate((id) => {
+            delete window.__soak!.rendered[id];
+            delete window.__soak!.finished[id];
+            window.__STORYBOOK_ADDONS_CHANNEL__!.emit('setCurrentStory', { storyId: id, viewMode: 'story' });
+          }, story.id);
+        }
+      }
+      const p = await samplePage(page, visit.storyId);
+      if (p.renderedAt !== null && visit.renderedS === null) visit.renderedS = t - (p.now - p.renderedAt) / 1000;
+      if (opts.play && p.play) visit.play = p.play === 'success' ? 'pass' : p.play;
+      const status = parseStatus(p);
+      samples.push({
+        t: elapsed(), visit: visit.index, sinceRender: p.renderedAt === null ? null : (p.now - p.renderedAt) / 1000,
+        heapBytes: p.heap, gcMs: p.gcMs, load1: loadavg()[0]!, rafPerS: prev ? ((p.frames - prev.frames) * 1000) / (p.now - prev.now) : null,
+        stage: p.stage, wasm: p.wasm, context: p.context, ...status,
+      });
+      prev = p;
+      k++;
+      // the next sample on the second, whatever this one cost
+      const next = k * 1000 - (Date.now() - t0);
+      if (next > 0) await sleep(next);
+    }
+    if (visit) visit.endS = elapsed();
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+  const byStory = new Map<string, Visit[]>();
+  for (const v of visits) byStory.set(v.storyId, [...(byStory.get(v.storyId) ?? []), v]);
+  const stages = [...byStory.values()].map((vs) => summariseStage(vs, samples, opts));
+  const heap = heapVerdict(samples, opts.durationS);
+  const checks = soakChecks(stages, heap, opts, pageProblems);
+  const result: SoakResult = {
+    options: opts, startedAt: new Date(Date.now() - opts.durationS * 1000).toISOString(), chromium: version, idleRafPerS: idle.rafPerS, visibility: idle.visibility, visits, stages, heap,
+    pageProblems, checks, pass: checks.every((c) => c.ok), samples,
+  };
+  return result;
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): SoakOptions {
+  const o: SoakOptions = { ...DEFAULTS };
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i]!;
+    if (flag === '--play') {
+      o.play = true;
+      i--;
+      continue;
+    }
+    const v = argv[i + 1];
+    if (v === undefined) throw new UsageError(`${flag} needs a value`);
+    const positive = () => {
+      const n = Number(v);
+      if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`${flag} takes a positive number, got ${JSON.stringify(v)}`);
+      return n;
+    };
+    switch (flag) {
+      case '--duration': o.durationS = positive(); break;
+      case '--per-stage': o.perStageS = positive(); break;
+      case '--stories': o.stories = v.split(',').filter(Boolean); break;
+      case '--heap-growth-mb': o.heapGrowthBytes = positive() * 2 ** 20; break;
+      case '--heap-max-mb': o.heapMaxBytes = positive() * 2 ** 20; break;
+      case '--min-raf': o.minRafPerS = positive(); break;
+      case '--qps-tolerance': o.qpsTolerance = positive(); break;
+      case '--max-quanta-over':
+      case '--max-quanta-over-at-start': {
+        const n = Number(v);
+        if (!(Number.isInteger(n) && n >= 0)) throw new UsageError(`${flag} takes a whole number >= 0, got ${JSON.stringify(v)}`);
+        if (flag === '--max-quanta-over') o.maxQuantaOver = n;
+        else o.maxQuantaOverAtStart = n;
+        break;
+      }
+      case '--static-dir': o.staticDir = v; break;
+      case '--results-dir': o.resultsDir = v; break;
+      case '--js-flags': o.jsFlags = v; break;
+      default: throw new UsageError(`unknown option ${flag}`);
+    }
+  }
+  if (o.perStageS !== null && o.perStageS < 5) throw new UsageError('--per-stage must be at least 5 s (a stage needs time to start and settle)');
+  return o;
+}
+
+if (process.argv[1] === SELF) {
+  let opts: SoakOptions;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`soak: ${err.message}\nusage: npm run soak -- [--duration S] [--per-stage S] [--stories id,id] [--heap-growth-mb MB] [--heap-max-mb MB] [--min-raf N] [--max-quanta-over N]`);
+    process.exit(2);
+  }
+  try {
+    const r = await runSoak(opts);
+    mkdirSync(opts.resultsDir, { recursive: true });
+    writeFileSync(`${opts.resultsDir}/soak.json`, `${JSON.stringify(r, null, 1)}\n`);
+    console.log(`\n${formatTable(r.stages)}\n`);
+    for (const c of r.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name} (${c.detail})`);
+    console.log(r.pass ? 'soak: PASS' : 'soak: FAIL');
+    process.exit(r.pass ? 0 : 1);
+  } catch (err) {
+    console.error(`soak: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}
