@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Only Node built-ins and set-up are imported statically: everything else may not be installed yet.
 // `npm test`: set up if needed, then every suite: Rust (cargo test), typecheck, unit (vitest),
-// stories (test-storybook on the static build). Ends with one line: `N passed, N failed`.
+// fuzz (200 decoder inputs on the worker pool), stories (test-storybook on the static build) and
+// soak (every stage live for 60 s in all). Ends with one line: `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -59,12 +60,57 @@ function unit() {
   return { passed: report.numPassedTests, failed: res.status !== 0 && failed === 0 ? 1 : failed };
 }
 
+/** Figures of the fuzz and soak runs, printed with the story tests' measurements. */
+const runFigures = [];
+
+/**
+ * The short fuzz or soak run: `scripts/<name>.ts` (through tsx) writes test-results/<name>.json
+ * with its checks, each counted here as one test; no JSON (it did not run to the end) is a failure.
+ */
+function checkedRun(name, args, figures) {
+  const out = join(resultsDir, `${name}.json`);
+  rmSync(out, { force: true });
+  const res = spawnSync(process.execPath, ['--import', 'tsx', join(root, `scripts/${name}.ts`), ...args], { cwd: root, env, stdio: 'inherit' });
+  if (!existsSync(out)) {
+    console.error(`${name}: no ${out} (exit ${res.status ?? res.signal})`);
+    return { passed: 0, failed: 1 };
+  }
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  runFigures.push(...figures(report).map(([label, value, unit, source]) => ({ story: name, name: label, value, unit, source })));
+  const failed = report.checks.filter((c) => !c.ok).length;
+  return { passed: report.checks.length - failed, failed: failed === 0 && res.status !== 0 ? 1 : failed };
+}
+
+function fuzz() {
+  return checkedRun('fuzz', ['--count', '200'], (r) => [
+    ['inputs decoded (seed 1)', r.completed, `of ${r.inputs}`, 'worker pool, Node'],
+    ['ended with no error', r.outcomes.ok ?? 0, 'inputs', 'the rest: an error naming the file'],
+    ['median time per input', r.msMedian, 'ms', 'performance.now() around pool.decode'],
+    ['max time per input', r.msMax, 'ms', `input ${r.msMaxIndex}`],
+    ['worker restarts', r.workerRestarts, '', 'pool.stats()'],
+  ]);
+}
+
+function soak() {
+  return checkedRun('soak', ['--duration', '60'], (r) => {
+    const finite = (xs) => xs.filter((x) => typeof x === 'number');
+    const rows = [
+      ['JS heap growth', r.heap.growthBytes ?? NaN, 'bytes', `median of the first ${r.heap.windowS} s vs the last, after gc()`],
+      ['JS heap max', r.heap.maxBytes ?? NaN, 'bytes', 'performance.memory after gc()'],
+      ['lowest rAF median of a stage', Math.min(...finite(r.stages.map((s) => s.rafMedian))), '/s', `idle page ${r.idleRafPerS.toFixed(1)}/s`],
+      ['quanta over 1 ms (all stages)', r.stages.reduce((a, s) => a + s.quantaOver, 0), '', 'status bar, Date.now() step >= 2 ms'],
+    ];
+    return rows;
+  });
+}
+
 function printMeasurements() {
   const file = join(resultsDir, 'measurements.jsonl');
-  if (!existsSync(file)) return;
-  const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  console.log('measured in the story tests:');
-  for (const r of rows) console.log(`  ${r.story}: ${r.name} = ${Number(r.value.toPrecision(4))} ${r.unit} [${r.source}]`);
+  const rows = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  rows.push(...runFigures);
+  if (rows.length === 0) return;
+  console.log('measured in the story tests, the fuzz and the soak runs:');
+  for (const r of rows) console.log(`  ${r.story}: ${r.name} = ${Number(Number(r.value).toPrecision(4))} ${r.unit} [${r.source}]`);
 }
 
 const t0 = Date.now();
@@ -79,9 +125,12 @@ mkdirSync(resultsDir, { recursive: true });
 await timed('rust', rust);
 await timed('typecheck', typecheck);
 await timed('unit', unit);
+await timed('fuzz', fuzz);
 // imported only now: it needs packages that set-up may just have installed
 const { runStoryTests } = await import('./test-stories.mjs');
 await timed('stories', () => runStoryTests({ build: true }));
+// on the static build the stories just made
+await timed('soak', soak);
 
 const passed = suites.reduce((s, x) => s + x.passed, 0);
 const failed = suites.reduce((s, x) => s + x.failed, 0);
