@@ -323,18 +323,22 @@ export class StagebenchRuntime {
 
   /**
    * Times the current stage's kernel in a worker (performance.now()) on the same wasm bytes and
-   * the current source's signal. Never runs two measurements at once.
+   * the current source's signal. Never runs two measurements at once. `sampleRate` (default: the
+   * context's) is the rate the kernel is created at and the signal made at, to time a stage as it
+   * runs at another rate.
    */
-  async measureKernel(opts: { batches?: number; minBatchMs?: number; singleQuanta?: number } = {}): Promise<KernelTiming> {
+  async measureKernel(opts: { batches?: number; minBatchMs?: number; singleQuanta?: number; sampleRate?: number } = {}): Promise<KernelTiming> {
     await this.ready;
     const stage = this.state.stage;
     if (!stage) throw new Error('no stage selected');
+    const sampleRate = opts.sampleRate ?? this.ctx.sampleRate;
+    if (!(Number.isFinite(sampleRate) && sampleRate > 0)) throw new Error(`measureKernel: sampleRate must be a positive number, got ${sampleRate}`);
     this.timer ??= new KernelTimerWorker();
     const timer = this.timer;
     const id = ++this.timerSeq;
     const signal = this.state.source.kind === 'mic' || this.state.source.kind === 'silence'
-      ? sourceSamples({ ...this.state.source, kind: 'noise' }, this.ctx.sampleRate, RENDER_QUANTUM_FRAMES * 64)
-      : sourceSamples(this.state.source, this.ctx.sampleRate, RENDER_QUANTUM_FRAMES * 64);
+      ? sourceSamples({ ...this.state.source, kind: 'noise' }, sampleRate, RENDER_QUANTUM_FRAMES * 64)
+      : sourceSamples(this.state.source, sampleRate, RENDER_QUANTUM_FRAMES * 64);
     return new Promise<KernelTiming>((resolve, reject) => {
       const onMessage = (event: MessageEvent<FromTimer>) => {
         if (event.data.id !== id) return;
@@ -349,7 +353,7 @@ export class StagebenchRuntime {
         wasmBytes: this.wasmBytes ? this.wasmBytes.slice(0) : null,
         stage,
         params: this.params,
-        sampleRate: this.ctx.sampleRate,
+        sampleRate,
         input: signal,
         batches: opts.batches ?? 200,
         minBatchMs: opts.minBatchMs ?? 1,
@@ -518,7 +522,10 @@ export interface OfflineRenderOptions {
   wasmBytes?: ArrayBuffer | null;
   /** A second path from the same source in the same context (e.g. native BiquadFilterNodes), rendered to `parallelOutput`. */
   parallel?: (ctx: OfflineAudioContext, source: AudioNode) => AudioNode;
-  /** Parameter changes during the render, each at a quantum boundary (suspend, set-param, resume). */
+  /**
+   * Parameter changes during the render, each at a quantum boundary (suspend, set-param, resume).
+   * Changes at the same boundary are sent together, in their order, at one suspend.
+   */
   paramChanges?: ReadonlyArray<{ atFrame: number; name: string; value: number | string }>;
 }
 
@@ -604,11 +611,18 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
   if (opts.parallel) opts.parallel(ctx, src).connect(merger, 0, 1);
   merger.connect(ctx.destination);
   src.start(0);
+  // a context suspends at most once per quantum: the changes of one boundary go together
+  const byQuantum = new Map<number, Array<{ name: string; value: number | string }>>();
   for (const change of opts.paramChanges ?? []) {
-    // suspend at the quantum boundary, send the change, resume once the worklet has had time to take it
-    const at = (Math.floor(change.atFrame / 128) * 128) / opts.sampleRate;
-    void ctx.suspend(at).then(async () => {
-      stage.node.port.postMessage({ type: 'set-param', name: change.name, value: change.value } satisfies ToProcessor);
+    const quantum = Math.floor(change.atFrame / 128);
+    const list = byQuantum.get(quantum) ?? [];
+    list.push({ name: change.name, value: change.value });
+    byQuantum.set(quantum, list);
+  }
+  for (const [quantum, changes] of byQuantum) {
+    // suspend at the quantum boundary, send the changes, resume once the worklet has had time to take them
+    void ctx.suspend((quantum * 128) / opts.sampleRate).then(async () => {
+      for (const change of changes) stage.node.port.postMessage({ type: 'set-param', name: change.name, value: change.value } satisfies ToProcessor);
       await new Promise((resolve) => setTimeout(resolve, 50));
       await ctx.resume();
     });
