@@ -88,17 +88,17 @@ const SUITES: Record<Suite, { title: string; intro: string; notesTitle?: string 
       `offline at 48 kHz: in turn in one render, ${HOSTILE_LAYOUT.length} frames each with ${HOSTILE_LAYOUT.gap} clean frames ` +
       'after each, and, for a stage that publishes figures, each to the end of its own render (the figures while the ' +
       'input is hostile). Each stage keeps its promise (the "promise" rows), reports no stage error, and the last ' +
-      `${8192} samples before each next segment, and the figures at the end, equal those of the same render without them.`,
+      '8192 samples before each next segment, and the figures at the end, equal those of the same render without them.',
   },
   parameters: {
     title: 'Parameters',
     intro:
       'Every numeric parameter at its min and max, below min, above max and NaN: clampParam keeps, clamps or falls back ' +
-      'with a note (listed below); an offline render per probe, every numeric parameter given that raw value at once ' +
-      '(the worklet clamps them as it creates the stage), runs on wasm without NaN out and with finite figures; and one ' +
-      'render sends each parameter alone through setParam at each probe in turn, its output checked while it holds. ' +
-      'Then 1,000 seeded random changes per stage (hostile one time in four) sent during one offline render, every ' +
-      'parameter set back to its default, and the tail compared with a fresh stage at its defaults.',
+      'with a note (listed below). An offline render per probe, every numeric parameter given that raw value at once ' +
+      '(the worklet clamps them as it creates the stage), runs on wasm without NaN out and with finite figures. One more ' +
+      'render sends, through setParam, each parameter alone at each probe in turn (its output checked while it holds), ' +
+      'then 1,000 seeded random changes (about one in six hostile: NaN, out of range, an unknown option), ' +
+      'then every parameter back to its default: its tail and figures equal those of a fresh stage at its defaults.',
     notesTitle: 'Clamped values (the notes clampParam gave)',
   },
   switching: {

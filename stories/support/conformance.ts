@@ -764,7 +764,7 @@ export interface ParamChange {
   value: number | string;
 }
 
-/** A random value for a parameter, hostile one time in four (NaN, below min, above max, a bad option). */
+/** A random value for a parameter: NaN, below min or above max 6 % of the time each (an unknown option 10 % for a choice), exactly min or max 7 %. */
 function randomValue(spec: ParamSpec, rand: () => number): number | string {
   const r = rand();
   if (spec.kind === 'choice') {
