@@ -9,9 +9,10 @@
  *            --min-raf 55  --qps-tolerance 0.05  --max-quanta-over 0  --max-quanta-over-at-start 2
  *            --static-dir DIR  --js-flags "V8 flags"  --results-dir DIR
  *
- * One page (iframe.html, no manager) stays open for the whole run: stories switch in place as the
- * Storybook UI switches them, so the shared runtime, its AudioContext and the heap live on, and a
- * leak across switches shows. The stages are the first story of every "DSP Stages/*" and
+ * A copy of the build is served (a rebuild during the run changes nothing), and one page
+ * (iframe.html, no manager) stays open for the whole run: stories switch in place as the Storybook
+ * UI switches them, so the shared runtime, its AudioContext and the heap live on, and a leak
+ * across switches shows. The stages are the first story of every "DSP Stages/*" and
  * "Template/*" title in the build's index.json. Their play functions (tests: offline renders,
  * kernel timing in a worker) do not run unless `--play` says so: the soak measures the stage
  * running live with its visualisers, as someone tuning it sees it.
@@ -32,8 +33,9 @@
  * Prints a per-stage table and PASS or FAIL; writes test-results/soak.json (every sample, with the
  * machine's load average beside it). Exit status: 0 pass, 1 fail, 2 usage.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright';
 
@@ -495,7 +497,25 @@ export async function runSoak(opts: SoakOptions, log: (s: string) => void = cons
     log('soak: no static build: building it');
     serve.buildStorybook();
   }
-  const index = JSON.parse(readFileSync(`${opts.staticDir}/index.json`, 'utf8')) as { entries: Record<string, IndexEntry> };
+  // a copy of the build is served: a rebuild of storybook-static during the run (new asset
+  // names) would otherwise break every story the page has not loaded yet
+  const served = mkdtempSync(join(tmpdir(), 'stagebench-soak-'));
+  try {
+    cpSync(opts.staticDir, served, { recursive: true });
+    return await soakBuild(opts, served, serve.serveStatic, chromiumPath, log);
+  } finally {
+    rmSync(served, { recursive: true, force: true });
+  }
+}
+
+async function soakBuild(
+  opts: SoakOptions,
+  dir: string,
+  serveStatic: (o: { dir: string }) => Promise<{ url: string; stop: () => Promise<void> }>,
+  chromiumPath: () => string,
+  log: (s: string) => void,
+): Promise<SoakResult> {
+  const index = JSON.parse(readFileSync(`${dir}/index.json`, 'utf8')) as { entries: Record<string, IndexEntry> };
   let stories = stageStories(index);
   if (opts.stories) {
     const wanted = opts.stories;
@@ -506,7 +526,7 @@ export async function runSoak(opts: SoakOptions, log: (s: string) => void = cons
   if (stories.length === 0) throw new Error(`no "DSP Stages/*" or "Template/*" stories in ${opts.staticDir}/index.json`);
   const perStageS = opts.perStageS ?? opts.durationS / stories.length;
   const { chromium } = await import('playwright');
-  const server = await serve.serveStatic({ dir: opts.staticDir });
+  const server = await serveStatic({ dir });
   const jsFlags = ['--expose-gc', ...opts.jsFlags.split(/\s+/).filter(Boolean)].join(' ');
   const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS, `--js-flags=${jsFlags}`] });
   const pageProblems: string[] = [];
