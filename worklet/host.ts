@@ -121,7 +121,9 @@ export class StagebenchRuntime {
   private wasmBytes: ArrayBuffer | null = null;
   private timer: Worker | null = null;
   private timerSeq = 0;
-  private statusWaiters: Array<() => void> = [];
+  /** Number of the newest set-stage; its waiter resolves on the status that echoes it. */
+  private stageSeq = 0;
+  private stageWaiters = new Map<number, { resolve(): void; reject(err: Error): void }>();
   private poolPromise: Promise<WorkerPool> | null = null;
   private poolWorkers = -1;
   /** Workers of the running pool (0 when there is none). */
@@ -186,12 +188,24 @@ export class StagebenchRuntime {
   private onProcessorMessage(msg: FromProcessor): void {
     switch (msg.type) {
       case 'status':
-        this.update({ wasmStatus: msg.status, fallbackReason: msg.reason, stage: msg.stage, error: null });
-        for (const resolve of this.statusWaiters.splice(0)) resolve();
+        // a status for an older selection (one superseded while it started) changes nothing shown
+        if (msg.seq === this.stageSeq) this.update({ wasmStatus: msg.status, fallbackReason: msg.reason, stage: msg.stage, error: null });
+        for (const [seq, waiter] of this.stageWaiters) {
+          if (seq <= msg.seq) {
+            this.stageWaiters.delete(seq);
+            waiter.resolve();
+          }
+        }
         break;
-      case 'stage-error':
+      case 'stage-error': {
         this.update({ error: `stage ${msg.stage}: ${msg.message}` });
+        const waiter = msg.seq !== undefined ? this.stageWaiters.get(msg.seq) : undefined;
+        if (waiter && msg.seq !== undefined) {
+          this.stageWaiters.delete(msg.seq);
+          waiter.reject(new Error(`stage ${msg.stage}: ${msg.message}`));
+        }
         break;
+      }
       case 'playback':
         this.messagePlayback = { framesRead: msg.framesRead, underruns: msg.underruns, bufferedFrames: msg.bufferedFrames, ended: msg.ended };
         break;
@@ -225,10 +239,11 @@ export class StagebenchRuntime {
   /** Selects the stage (re-created in the same processor) and waits until it reports its status. */
   async setStage(stage: string, params: ParamValues): Promise<void> {
     this.params = { ...params };
-    const reported = new Promise<void>((resolve) => this.statusWaiters.push(resolve));
+    const seq = ++this.stageSeq;
+    const reported = new Promise<void>((resolve, reject) => this.stageWaiters.set(seq, { resolve, reject }));
     this.update({ stage, wasmStatus: 'loading' });
     await this.ready;
-    this.post({ type: 'set-stage', stage, params: this.params });
+    this.post({ type: 'set-stage', stage, params: this.params, seq });
     await reported;
   }
 

@@ -67,7 +67,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       this.wasmFailure = opts.wasmMissingReason ?? 'no wasm bytes were given';
     }
     this.port.onmessage = (event: MessageEvent<ToProcessor>) => this.onMessage(event.data);
-    this.setStage(opts.stage, opts.params);
+    this.setStage(opts.stage, opts.params, 0);
   }
 
   private post(message: FromProcessor): void {
@@ -77,7 +77,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private onMessage(msg: ToProcessor): void {
     switch (msg.type) {
       case 'set-stage':
-        this.setStage(msg.stage, msg.params);
+        this.setStage(msg.stage, msg.params, msg.seq);
         break;
       case 'set-param': {
         const spec = this.stage?.params.find((p) => p.name === msg.name);
@@ -121,13 +121,13 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   }
 
   /** Creates the stage on wasm if possible, else on its TypeScript reference; never throws. */
-  private setStage(id: string, given: ParamValues): void {
+  private setStage(id: string, given: ParamValues, seq: number): void {
     this.kernel = null;
     let stage: StageDescriptor;
     try {
       stage = getStage(id);
     } catch (err) {
-      this.post({ type: 'stage-error', stage: id, message: (err as Error).message });
+      this.post({ type: 'stage-error', stage: id, message: (err as Error).message, seq });
       return;
     }
     this.stage = stage;
@@ -144,7 +144,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       try {
         this.kernel = stage.createReferenceKernel(values, sampleRate);
       } catch (err) {
-        this.post({ type: 'stage-error', stage: id, message: (err as Error).message });
+        this.post({ type: 'stage-error', stage: id, message: (err as Error).message, seq });
         return;
       }
     }
@@ -157,7 +157,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     Atomics.store(this.views.control, Ctl.wasmStatus, active ? 1 : 2);
     this.resetTelemetry();
     this.publishWasmFigures();
-    this.post({ type: 'status', stage: id, status: active ? 'active' : 'fallback', reason: active ? null : reason });
+    this.post({ type: 'status', stage: id, status: active ? 'active' : 'fallback', reason: active ? null : reason, seq });
   }
 
   private publishWasmFigures(): void {

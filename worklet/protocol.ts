@@ -18,7 +18,8 @@ export interface ProcessorOptions {
 }
 
 export type ToProcessor =
-  | { type: 'set-stage'; stage: string; params: ParamValues }
+  /** `seq` numbers the selection; the processor's status (or stage-error) for it echoes it. */
+  | { type: 'set-stage'; stage: string; params: ParamValues; seq: number }
   | { type: 'set-param'; name: string; value: number | string }
   | { type: 'reset-telemetry' }
   /**
@@ -31,8 +32,10 @@ export type ToProcessor =
   | { type: 'detach-playback' };
 
 export type FromProcessor =
-  | { type: 'status'; stage: string; status: 'active' | 'fallback'; reason: string | null }
-  | { type: 'stage-error'; stage: string; message: string }
+  /** The stage selected by set-stage `seq` (0: the one of processorOptions) is running. */
+  | { type: 'status'; stage: string; status: 'active' | 'fallback'; reason: string | null; seq: number }
+  /** `seq` is set when the error answers a set-stage (the stage could not start at all). */
+  | { type: 'stage-error'; stage: string; message: string; seq?: number }
   /** Only without SharedArrayBuffer: figures at most every 50 ms, with the newest scope samples. */
   | { type: 'telemetry'; snapshot: TelemetrySnapshot; scope: Float32Array; visual: Float32Array | null; figures: Float64Array }
   /** Messages-mode playback figures (the shared ring keeps its own counters), at most every 50 ms. */
