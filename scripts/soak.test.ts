@@ -76,12 +76,13 @@ describe('soak analysis', () => {
 
   it('each check passes on a clean run and fails on its own fault', () => {
     const visits = [visit(0, 0, 10)];
-    const run = (over: (i: number) => Partial<Sample> = () => ({}), problems: string[] = []) => {
+    const soakRun = (opts: typeof DEFAULTS, over: (i: number) => Partial<Sample> = () => ({}), problems: string[] = []) => {
       const samples = visitSamples(0, 0, 10, over);
-      const stage = summariseStage(visits, samples, DEFAULTS);
-      return soakChecks([stage], heapVerdict(samples, 10), DEFAULTS, problems);
+      const stage = summariseStage(visits, samples, opts);
+      return soakChecks([stage], heapVerdict(samples, 10), opts, problems);
     };
-    const failing = (checks: ReturnType<typeof run>) => checks.filter((c) => !c.ok).map((c) => c.name.replace(/^Template\/Gain \([^)]*\): /, ''));
+    const run = (over: (i: number) => Partial<Sample> = () => ({}), problems: string[] = []) => soakRun(DEFAULTS, over, problems);
+    const failing = (checks: ReturnType<typeof soakRun>) => checks.filter((c) => !c.ok).map((c) => c.name.replace(/^Template\/Gain \([^)]*\): /, ''));
     expect(failing(run())).toEqual([]);
     expect(failing(run((i) => ({ heapBytes: (20 + i) * MB })))).toEqual([expect.stringMatching(/^JS heap growth below 5.00 MB/)]);
     expect(failing(run(() => ({ heapBytes: 60 * MB })))).toEqual([expect.stringMatching(/^JS heap below 50.00 MB/)]);
@@ -91,7 +92,9 @@ describe('soak analysis', () => {
     // an unsettled sample (story rendered 0.5 s ago) is not held to the bound
     expect(failing(run((i) => (i === 0 ? { qps: 600 } : {})))).toEqual([]);
     expect(failing(run((i) => (i === 6 ? { wasm: 'fallback' } : {})))).toEqual([expect.stringMatching(/wasm active/)]);
-    expect(failing(run((i) => ({ quantaOver: i >= 7 ? 1 : 0 })))).toEqual([expect.stringMatching(/^no quantum >= 2 ms while it runs/)]);
+    expect(failing(run((i) => ({ quantaOver: i >= 7 ? 1 : 0 })))).toEqual([]);
+    expect(failing(run((i) => ({ quantaOver: i >= 7 ? 2 : 0 })))).toEqual([expect.stringMatching(/^at most 1 quanta a visit >= 2 ms while it runs/)]);
+    expect(failing(soakRun({ ...DEFAULTS, maxQuantaOver: 0 }, (i) => ({ quantaOver: i >= 7 ? 1 : 0 })))).toEqual([expect.stringMatching(/^no quantum >= 2 ms while it runs/)]);
     // as the stage starts (the first 2.5 s): up to 2 a visit
     expect(failing(run((i) => ({ quantaOver: i >= 1 ? 2 : 0 })))).toEqual([]);
     expect(failing(run((i) => ({ quantaOver: i >= 1 ? 3 : 0 })))).toEqual([expect.stringMatching(/^at most 2 quanta a visit >= 2 ms as the stage starts/)]);
