@@ -116,7 +116,10 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     this.views.timing[Tim.loadMeanPct] = 0;
     this.views.timing[Tim.quantaPerSecEma] = 0;
     this.views.timing[Tim.audioClockDriftMs] = 0;
+    // a new window starts from nothing: the previous stage's partial window would inflate quanta/s
     this.windowStartMs = 0;
+    this.windowQuanta = 0;
+    this.windowBusyMs = 0;
     this.startWallMs = 0;
   }
 
