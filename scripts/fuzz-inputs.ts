@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import CodecParser, { type CodecFrame } from 'codec-parser';
 import { id3v2Size, isMpegFrameHeader } from '../worklet/pool/codecs.ts';
+import { mulberry32 } from '../dsp-stages/signals.ts';
 
 export const FIXTURE_NAMES = [
   'signal.wav',
@@ -46,18 +47,6 @@ export function loadFixtures(dir: URL = new URL('../fixtures/decode/', import.me
 // random numbers
 
 export type Rng = () => number;
-
-/** mulberry32: 32-bit state, uniform in [0, 1). */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A 32-bit seed for input `index` of run `seed` (splitmix-style mixing of both). */
 export function inputSeed(seed: number, index: number): number {

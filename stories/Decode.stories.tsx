@@ -9,7 +9,7 @@ import { parseWav } from '../cli/wav.ts';
 import { createPoolLayout } from '../worklet/pool/layout.ts';
 import { RingConsumer, RingProducer, ringStats } from '../worklet/pool/stream.ts';
 import { argTypesFromParams } from './support/argTypes.ts';
-import { expectActiveAndRunning, expectKernelBudgets } from './support/checks.ts';
+import { expectActiveAndRunning, expectKernelBudgets, median } from './support/checks.ts';
 import { expectBitExact } from './support/assertions.ts';
 import { reportMeasurement } from './support/report.ts';
 import { FIXTURES, FIXTURE_BY_ID, fixtureBytes, type FixtureId, type FixtureName } from './support/decodeFixtures.ts';
@@ -187,11 +187,6 @@ export const Mp3MatchesTheBrowser: Story = {
     }
   },
 };
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /**
  * The seed's budgets, measured in the page: 1 s of MP3 decodes in under 10 ms (ms of wall time

@@ -16,7 +16,8 @@ export interface LiveWindow {
   wasmMemoryGrowthBytes: number;
 }
 
-function median(xs: number[]): number {
+/** The upper median (the middle element of the sorted copy). */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
