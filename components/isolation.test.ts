@@ -1,7 +1,9 @@
 /**
  * Cross-origin isolation from any static host: the opt-out, the decision for every situation the
- * page can be in, and the served service worker being exactly the npm package's file.
+ * page can be in, and the served service worker: the npm package's file unchanged, loaded by ours,
+ * which passes opted-out pages through.
  */
+import { runInNewContext } from 'node:vm';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -81,13 +83,18 @@ describe('decideIsolation', () => {
   });
   it('with the opt-out, unregisters a service worker that still controls the page, once', () => {
     const isolatedBySw = { ...plainFirstVisit, crossOriginIsolated: true, controlledByCoi: true, optOut: '?coi=0 in the URL' };
+    // still isolated (the global opt-out, which the worker cannot see): unregister and reload once
     expect(decideIsolation(isolatedBySw)).toMatchObject({ action: 'unregister', state: { status: 'pending' } });
-    expect(decideIsolation({ ...isolatedBySw, crossOriginIsolated: false }).action).toBe('unregister');
     // after that reload, no loop: it says what happened
     const stuck = decideIsolation({ ...isolatedBySw, reloadedRecently: true });
     expect(stuck.action).toBe('none');
     expect(stuck.state).toMatchObject({ status: 'isolated', by: 'service-worker', detail: expect.stringMatching(/asked off but still controls this page/) });
-    expect(decideIsolation({ ...isolatedBySw, crossOriginIsolated: false, reloadedRecently: true }).state).toMatchObject({ status: 'fallback' });
+  });
+  it('with a URL opt-out the worker passed through: the fallback at once, the worker forgotten in the background, no reload', () => {
+    const passedThrough = { ...plainFirstVisit, crossOriginIsolated: false, controlledByCoi: true, optOut: '?coi=0 in the URL' };
+    expect(decideIsolation(passedThrough)).toEqual({ action: 'forget', state: { status: 'fallback', reason: 'service worker off (?coi=0 in the URL)' } });
+    expect(decideIsolation({ ...passedThrough, reloadedRecently: true }).action).toBe('forget');
+    expect(decideIsolation({ ...passedThrough, controlledByCoi: false })).toEqual({ action: 'none', state: { status: 'fallback', reason: 'service worker off (?coi=0 in the URL)' } });
   });
 });
 
@@ -100,15 +107,52 @@ describe('describeIsolation', () => {
 });
 
 describe('the served service worker', () => {
-  it('is coi-serviceworker 0.1.7 from npm, byte for byte, in the Storybook static folder', () => {
-    const require = createRequire(import.meta.url);
-    const pkgDir = dirname(require.resolve('coi-serviceworker/package.json'));
+  const require = createRequire(import.meta.url);
+  const pkgDir = dirname(require.resolve('coi-serviceworker/package.json'));
+
+  it('loads coi-serviceworker 0.1.7 from npm, byte for byte, from the Storybook static folder', () => {
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string };
     expect(pkg.version).toBe('0.1.7');
-    const served = readFileSync(join(root, '.storybook/static', COI_SERVICE_WORKER_FILE), 'utf8');
-    expect(served).toBe(readFileSync(join(pkgDir, 'coi-serviceworker.js'), 'utf8'));
+    const library = readFileSync(join(root, '.storybook/static/coi-serviceworker.js'), 'utf8');
+    expect(library).toBe(readFileSync(join(pkgDir, 'coi-serviceworker.js'), 'utf8'));
     // it adds both headers, and the page's reload is ours (its window branch is not used)
-    expect(served).toContain('"Cross-Origin-Embedder-Policy"');
-    expect(served).toContain('"Cross-Origin-Opener-Policy", "same-origin"');
+    expect(library).toContain('"Cross-Origin-Embedder-Policy"');
+    expect(library).toContain('"Cross-Origin-Opener-Policy", "same-origin"');
+    expect(readFileSync(join(root, '.storybook/static', COI_SERVICE_WORKER_FILE), 'utf8')).toContain("importScripts('./coi-serviceworker.js')");
+  });
+
+  /** Runs the worker script in a stand-in service-worker scope; returns what one fetch event did. */
+  function fetchEvent(url: string, mode: string): { passedThrough: boolean; libraryHandled: boolean } {
+    const listeners: ((e: unknown) => void)[] = [];
+    const self = { addEventListener: (type: string, fn: (e: unknown) => void) => { if (type === 'fetch') listeners.push(fn); } };
+    const scope = {
+      self, URL, Set,
+      fetch: (r: unknown) => ({ fetched: r }),
+      // the library's fetch listener, as importScripts would add it after ours
+      importScripts: () => self.addEventListener('fetch', (e) => { (e as { library: boolean }).library = true; }),
+    };
+    runInNewContext(readFileSync(join(root, '.storybook/static', COI_SERVICE_WORKER_FILE), 'utf8'), scope);
+    let stopped = false;
+    let responded: unknown = null;
+    const event = {
+      request: { url, mode }, library: false,
+      stopImmediatePropagation: () => { stopped = true; },
+      respondWith: (r: unknown) => { responded = r; },
+    };
+    for (const fn of listeners) {
+      fn(event);
+      if (stopped) break;
+    }
+    return { passedThrough: responded !== null && stopped, libraryHandled: event.library };
+  }
+
+  it('passes a navigation with ?coi=0 (or off, false, no) through untouched, and leaves everything else to the library', () => {
+    for (const v of ['0', 'off', 'FALSE', ' no ']) {
+      expect(fetchEvent(`http://localhost:6006/iframe.html?id=x&coi=${encodeURIComponent(v)}`, 'navigate')).toEqual({ passedThrough: true, libraryHandled: false });
+    }
+    expect(fetchEvent('http://localhost:6006/iframe.html?id=x', 'navigate')).toEqual({ passedThrough: false, libraryHandled: true });
+    expect(fetchEvent('http://localhost:6006/iframe.html?id=x&coi=1', 'navigate')).toEqual({ passedThrough: false, libraryHandled: true });
+    // a subresource of an opted-out page: the library's as before (the page is not isolated anyway)
+    expect(fetchEvent('http://localhost:6006/assets/x.js?coi=0', 'cors')).toEqual({ passedThrough: false, libraryHandled: true });
   });
 });

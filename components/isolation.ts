@@ -3,17 +3,21 @@
  * itself; on one that does not (GitHub Pages, a plain file server), the preview registers
  * coi-serviceworker (served from the Storybook root as `coi-serviceworker.js`, a copy of the npm
  * package's file), which adds the headers to every response of its scope, and reloads the page
- * once so the new headers apply. Where even that is impossible, the workbench runs in the
- * postMessage fallback and `isolationState()` says why (the bench shows it under the status bar).
+ * once so the new headers apply. The worker registered is `stagebench-sw.js`, which loads
+ * coi-serviceworker and passes navigations that carry the opt-out through untouched. Where even
+ * that is impossible, the workbench runs in the postMessage fallback and `isolationState()` says
+ * why (the bench shows it under the status bar).
  *
  * Opt out, to run the fallback on purpose: `?coi=0` (or `off`, `false`, `no`) in the URL of the
  * story or of the Storybook page around it, or `window.STAGEBENCH_COI = false` before the preview
- * loads. An opt-out while the service worker controls the page unregisters it and reloads once.
+ * loads. A URL opt-out takes effect at once (the worker adds no headers to that page) and the
+ * worker is unregistered in the background; the global opt-out, which the worker cannot see,
+ * unregisters it and reloads once.
  */
 import { useSyncExternalStore } from 'react';
 
 /** File name of the service worker, at the Storybook root (copied there from .storybook/static/). */
-export const COI_SERVICE_WORKER_FILE = 'coi-serviceworker.js';
+export const COI_SERVICE_WORKER_FILE = 'stagebench-sw.js';
 /** The URL parameter that turns the service worker off: `?coi=0`. */
 export const COI_URL_PARAM = 'coi';
 /** sessionStorage key: when this tab last reloaded for the service worker (ms since epoch). */
@@ -22,6 +26,8 @@ export const RELOAD_KEY = 'stagebench-coi-reload';
 export const RELOAD_MEMORY_MS = 30_000;
 /** How long the service worker may take to install and activate before we give up. */
 export const ACTIVATION_TIMEOUT_MS = 10_000;
+/** How long unregister() may take before the page reloads anyway (browsers queue it behind other service-worker jobs). */
+export const UNREGISTER_TIMEOUT_MS = 5_000;
 
 const OFF_VALUES = new Set(['0', 'off', 'false', 'no']);
 
@@ -73,8 +79,10 @@ export type IsolationDecision =
   | { action: 'none'; state: IsolationState }
   /** Register the service worker, then reload once. */
   | { action: 'register'; state: IsolationState }
-  /** The opt-out while our service worker controls the page: unregister it, then reload once. */
-  | { action: 'unregister'; state: IsolationState };
+  /** The opt-out while our service worker controls the page and it is still isolated: unregister it, then reload once. */
+  | { action: 'unregister'; state: IsolationState }
+  /** The opt-out took effect (the worker passed this page through): unregister it in the background, no reload. */
+  | { action: 'forget'; state: IsolationState };
 
 /** The pure part of `startCrossOriginIsolation`: what to do, and what to show meanwhile. */
 export function decideIsolation(env: IsolationEnv): IsolationDecision {
@@ -93,9 +101,8 @@ export function decideIsolation(env: IsolationEnv): IsolationDecision {
   }
   if (env.crossOriginIsolated === undefined) return fallback('this browser has no cross-origin isolation (window.crossOriginIsolated is missing)');
   if (env.optOut) {
-    if (env.controlledByCoi && env.reloadedRecently === false) {
-      return { action: 'unregister', state: { status: 'pending', detail: `service worker off (${env.optOut}): unregistering it and reloading once` } };
-    }
+    // not isolated: the worker passed the page through (or none controls it); no reload needed
+    if (env.controlledByCoi) return { action: 'forget', state: { status: 'fallback', reason: `service worker off (${env.optOut})` } };
     return fallback(`service worker off (${env.optOut})`);
   }
   if (!env.isSecureContext) return fallback(`${env.origin} is not a secure origin: service workers need https:// or http://localhost`);
@@ -230,13 +237,18 @@ async function registerAndReload(win: Window): Promise<IsolationState> {
   return state;
 }
 
+async function unregisterOurs(win: Window): Promise<void> {
+  const registrations = await win.navigator.serviceWorker.getRegistrations();
+  const ours = registrations.filter((r) => isCoiWorker((r.active ?? r.waiting ?? r.installing)?.scriptURL));
+  await Promise.all(ours.map((r) => r.unregister()));
+}
+
 async function unregisterAndReload(win: Window): Promise<IsolationState> {
   try {
-    const registrations = await win.navigator.serviceWorker.getRegistrations();
-    const ours = registrations.filter((r) => isCoiWorker((r.active ?? r.waiting ?? r.installing)?.scriptURL));
-    await Promise.all(ours.map((r) => r.unregister()));
+    await withTimeout(unregisterOurs(win), UNREGISTER_TIMEOUT_MS, 'the browser did not unregister the service worker');
   } catch (err) {
-    return { status: 'fallback', reason: `service worker off, but unregistering it failed: ${message(err)}` };
+    // reload regardless: if the worker still controls the page then, the bench says so and how to remove it
+    console.warn(`stagebench: ${message(err)}; reloading anyway`);
   }
   reloadOnce(win);
   return isolationState();
@@ -271,6 +283,10 @@ export function startCrossOriginIsolation(win: Window = window): Promise<Isolati
     let final: IsolationState = decision.state;
     if (decision.action === 'register') final = await registerAndReload(win);
     else if (decision.action === 'unregister') final = await unregisterAndReload(win);
+    else if (decision.action === 'forget') {
+      // the page already runs the fallback; the registration goes whenever the browser gets to it
+      unregisterOurs(win).catch((err: unknown) => console.warn(`stagebench: unregistering the service worker failed: ${message(err)}`));
+    }
     setState(final);
     return final;
   })();

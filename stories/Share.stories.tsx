@@ -49,10 +49,10 @@ const meta = {
           'drift, the stage\'s figures, browser, sample rate, date) as JSON and CSV; load a previous one to compare: ' +
           'regressions in red (timing up by more than 10 %, quanta/s off, a figure moved), improvements in green. ' +
           'Under the status bar, the page says how it is cross-origin isolated (server headers, or the COOP/COEP service ' +
-          'worker `coi-serviceworker.js` on a static host that sends no headers: it reloads the page once) or why not. ' +
+          'worker `stagebench-sw.js` on a static host that sends no headers: it reloads the page once) or why not. ' +
           'To run the postMessage fallback on purpose, add `?coi=0` to the URL (of the Storybook page or of the story\'s ' +
-          'iframe.html), or set `window.STAGEBENCH_COI = false` before the preview loads; a service worker registered ' +
-          'earlier is then unregistered, with one reload.',
+          'iframe.html): the worker passes that page through at once and is unregistered in the background. ' +
+          '`window.STAGEBENCH_COI = false` before the preview loads does the same with one reload.',
       },
     },
   },
