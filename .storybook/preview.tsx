@@ -4,8 +4,8 @@ import { startCrossOriginIsolation } from '../components/isolation.ts';
 import { StoryShareContext } from '../components/share.ts';
 
 // Cross-origin isolation on any static host: where the server sends no COOP/COEP, register the
-// coi-serviceworker (served from the Storybook root, copied there from .storybook/static/) and
-// reload once; `?coi=0` in the URL (or window.STAGEBENCH_COI = false) opts out, and the bench
+// service worker stagebench-sw.js (it loads coi-serviceworker; both served from the Storybook root,
+// copied there from .storybook/static/) and reload once; `?coi=0` in the URL (or window.STAGEBENCH_COI = false) opts out, and the bench
 // shows the fallback's reason (components/isolation.ts).
 void startCrossOriginIsolation();
 
@@ -19,6 +19,11 @@ const preview: Preview = {
     // minor included); the gate is .storybook/test-runner.ts, which fails serious and critical ones.
     a11y: { test: 'todo', context: '#storybook-root' },
   },
+  // The panel's axe run starts on request ("Run" in the Accessibility panel), not after every
+  // render: an automatic run scans the whole bench on the main thread on each story switch
+  // (hundreds of ms of layout queries on a 2-core machine, frames and audio lost meanwhile) and
+  // kept about 0.38 MB per switch. The test runner's axe gate runs regardless.
+  initialGlobals: { a11y: { manual: true } },
   decorators: [
     // a visible keyboard focus ring on every control of every story (StageBench renders the same
     // sheet; React keeps one copy by its href)
