@@ -107,6 +107,8 @@ export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, wi
     let lastSeq = -1;
     let raf = 0;
     let lastUpdate = 0;
+    // the meter's frame count when last shown: no new frames (audio suspended), no re-render
+    let shownFrames = -1;
     const hann = periodicWindow('hann', 0, RESPONSE_FRAME);
     const ref = (RESPONSE_FRAME * coherentGain(hann)) / 2;
     const avgOut = new Float64Array(RESPONSE_FRAME / 2 + 1);
@@ -130,8 +132,9 @@ export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, wi
         accumulate(frame.subarray(0, RESPONSE_FRAME), avgIn);
         accumulate(frame.subarray(RESPONSE_FRAME), avgOut);
       }
-      if (now - lastUpdate > UPDATE_MS && meterRef.current.frames > 0) {
+      if (now - lastUpdate > UPDATE_MS && meterRef.current.frames > 0 && meterRef.current.frames !== shownFrames) {
         lastUpdate = now;
+        shownFrames = meterRef.current.frames;
         const meter = meterRef.current;
         // one point per bin above 20 Hz, thinned to about 3 per 1/24 octave for the plot
         const pts: XYPoint[] = [];

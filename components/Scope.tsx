@@ -73,7 +73,14 @@ export function Scope({ runtime, samples = 1024, height = 180, width = 640, titl
     let raf = 0;
     let lastStats = -Infinity;
 
+    // the quantum count when last drawn: nothing new (audio suspended) draws nothing
+    let drawnAt = -1;
+
     const draw = (now: number) => {
+      raf = requestAnimationFrame(draw);
+      const quanta = runtime.quantumCount();
+      if (quanta === drawnAt) return;
+      drawnAt = quanta;
       runtime.readScope(buffer);
       let peak = 0;
       let sumSq = 0;
@@ -126,7 +133,6 @@ export function Scope({ runtime, samples = 1024, height = 180, width = 640, titl
         const rms = Math.sqrt(sumSq / n);
         setStats((prev) => (prev.peak === peak && prev.rms === rms ? prev : { peak, rms }));
       }
-      raf = requestAnimationFrame(draw);
     };
     raf = requestAnimationFrame(draw);
     return () => cancelAnimationFrame(raf);
