@@ -121,7 +121,10 @@ export const SilenceInSilenceOut: Story = {
     const canvas = within(canvasElement);
     const runtime = StagebenchRuntime.get();
     await waitFor(() => expect(canvas.getByTestId('wasm-status')).toHaveTextContent(/^active$/), { timeout: 15_000 });
-    await waitFor(() => expect(runtime.quantumCount()).toBeGreaterThan(400), { timeout: 10_000 });
+    // the runtime outlives stories: the scope may still hold the previous story's signal, so wait
+    // until this story's silence has filled it many times over (4096 samples = 32 quanta)
+    const q0 = runtime.quantumCount();
+    await waitFor(() => expect(runtime.quantumCount()).toBeGreaterThan(q0 + 400), { timeout: 10_000 });
     const scope = new Float32Array(4096);
     runtime.readScope(scope);
     expect(scope.every((v) => v === 0), 'scope holds only zeros').toBe(true);
