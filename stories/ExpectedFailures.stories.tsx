@@ -8,7 +8,7 @@ import { StageBench } from '../components/StageBench.tsx';
 import { ringCopyStage } from '../dsp-stages/ring-copy/index.ts';
 import { StagebenchRuntime, renderOffline } from '../worklet/host.ts';
 import { whiteNoise } from '../dsp-stages/signals.ts';
-import { expectBitExact, expectKernelWithinBudget } from './support/assertions.ts';
+import { expectBitExact, expectKernelAttemptsWithinBudget, timeKernelWithin } from './support/assertions.ts';
 
 function RingCopyBench() {
   return <StageBench stage={ringCopyStage} params={{ capacity: 128 * 256 }} source={{ kind: 'noise', frequencyHz: 1000, levelDb: -12 }} />;
@@ -23,12 +23,15 @@ const meta = {
 export default meta;
 type Story = StoryObj<typeof meta>;
 
-/** A budget no kernel can meet (1 ns per quantum): the kernel budget assertion must fail. */
+/** A budget no kernel can meet (1 ns per quantum): the kernel budget assertion must fail, after three measurements. */
 export const KernelBudgetOf1ns: Story = {
   play: async ({ canvasElement }) => {
     await waitFor(() => expect(within(canvasElement).getByTestId('wasm-status')).toHaveTextContent(/^active$/), { timeout: 15_000 });
-    const timing = await StagebenchRuntime.get().measureKernel({ batches: 50 });
-    expectKernelWithinBudget(timing, 0.001);
+    // the same retrying measurement the stories use: all three attempts must miss
+    const runtime = StagebenchRuntime.get();
+    const result = await timeKernelWithin(() => runtime.measureKernel({ batches: 50 }), { kernelP99Us: 0.001 });
+    expect(result.all).toHaveLength(3);
+    expectKernelAttemptsWithinBudget(result, { kernelP99Us: 0.001 });
   },
 };
 

@@ -7,6 +7,7 @@ import { expect, waitFor, within } from 'storybook/test';
 import { StageBench } from '../components/StageBench.tsx';
 import { fftStage } from '../dsp-stages/fft/index.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
+import { expectKernelAttemptsWithinBudget, timeKernelWithin } from './support/assertions.ts';
 
 function UnspreadFftBench() {
   return (
@@ -31,7 +32,11 @@ type Story = StoryObj<typeof meta>;
 export const UnspreadAnalysisBreaksTheQuantumBudget: Story = {
   play: async ({ canvasElement }) => {
     await waitFor(() => expect(within(canvasElement).getByTestId('wasm-status')).toHaveTextContent(/^active$/), { timeout: 15_000 });
-    const timing = await StagebenchRuntime.get().measureKernel({ batches: 20, singleQuanta: 4000 });
-    expect(timing.singleQuantum.p99Us, `single-quantum p99 ${timing.singleQuantum.p99Us.toFixed(1)} µs`).toBeLessThan(fftStage.budgets.quantumP99Us!);
+    const runtime = StagebenchRuntime.get();
+    // the stories' retrying measurement, with the batch budget out of the way: the single-quantum
+    // budget alone must fail in all three
+    const budget = { kernelP99Us: Infinity, quantumP99Us: fftStage.budgets.quantumP99Us! };
+    const result = await timeKernelWithin(() => runtime.measureKernel({ batches: 20, singleQuanta: 4000 }), budget);
+    expectKernelAttemptsWithinBudget(result, budget);
   },
 };
