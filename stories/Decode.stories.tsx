@@ -201,16 +201,23 @@ export const SeedBudgets: Story = {
     const runtime = StagebenchRuntime.get();
     await waitForResult(canvasElement, 'signal.mp3');
     const pool = await runtime.pool(0);
-    await step('1 s of MP3 in under 10 ms (median of 3)', async () => {
+    await step('1 s of MP3 in under 10 ms (median of 5, audio suspended)', async () => {
+      // the seed's decode target is the pool's throughput; on 2 cores the live audio thread and
+      // the page's visualisers would be a third and fourth busy thread beside the two workers
       const bytes = await fixtureBytes('signal.mp3');
       const perSecond: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const r = await pool.decode({ name: 'signal.mp3', bytes }, {});
-        expect(r.error).toBeNull();
-        perSecond.push(r.wallMs / (r.frames / r.sampleRate));
+      await runtime.stop();
+      try {
+        for (let i = 0; i < 5; i++) {
+          const r = await pool.decode({ name: 'signal.mp3', bytes }, {});
+          expect(r.error).toBeNull();
+          perSecond.push(r.wallMs / (r.frames / r.sampleRate));
+        }
+      } finally {
+        await runtime.start();
       }
       const m = median(perSecond);
-      reportMeasurement({ name: 'mp3 decode per second of audio', value: m, unit: `ms (${pool.size} workers)`, source: 'performance.now() around pool.decode, median of 3' });
+      reportMeasurement({ name: 'mp3 decode per second of audio', value: m, unit: `ms (${pool.size} workers; range ${Math.min(...perSecond).toFixed(2)}..${Math.max(...perSecond).toFixed(2)})`, source: 'performance.now() around pool.decode, median of 5, audio suspended' });
       expect(m, `ms per second of MP3: ${perSecond.map((v) => v.toFixed(2)).join(', ')}`).toBeLessThan(10);
     });
     await step('worker task overhead under 100 µs (median of 200 compute_fft tasks, audio suspended)', async () => {
