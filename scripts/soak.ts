@@ -6,7 +6,7 @@
  *   npm run soak                          10 minutes (600 s / stages each, cycling until the time is up)
  *   npm run soak -- --duration 60         what `npm test` runs
  *   options: --duration S  --per-stage S  --stories id,id  --play  --heap-growth-mb 5  --heap-max-mb 50
- *            --min-raf 55  --qps-tolerance 0.05  --max-quanta-over 1  --max-quanta-over-at-start 2
+ *            --heap-every 5  --min-raf 55  --qps-tolerance 0.05  --max-quanta-over 1  --max-quanta-over-at-start 2
  *            --static-dir DIR  --js-flags "V8 flags"  --results-dir DIR
  *
  * A copy of the build is served (a rebuild during the run changes nothing), and one page
@@ -17,10 +17,13 @@
  * kernel timing in a worker) do not run unless `--play` says so: the soak measures the stage
  * running live with its visualisers, as someone tuning it sees it.
  *
- * Each second: the JS heap after a full gc() (performance.memory.usedJSHeapSize; Chromium with
- * --js-flags=--expose-gc --enable-precise-memory-info), the status bar's quanta/s and "quanta ≥ 1 ms"
- * figures as shown (data-testid values), and the requestAnimationFrame rate (a counter injected into
- * the page; the gc() pause each second is inside it). Asserts:
+ * Each second: the status bar's quanta/s and "quanta ≥ 1 ms" figures as shown (data-testid
+ * values) and the requestAnimationFrame rate (a counter injected into the page); every 5 s
+ * (--heap-every) the JS heap after a full gc() (performance.memory.usedJSHeapSize; Chromium with
+ * --js-flags=--expose-gc --enable-precise-memory-info). A forced full GC of a 20 MB heap takes
+ * 50-180 ms on this class of machine, on the main thread and V8's helper threads: taken every
+ * second it cost the page frames and the audio thread its core, so it is taken less often, and the
+ * seconds that hold one are left out of the rAF figure. Asserts:
  * - JS heap growth below 5 MB (median of the first minute against the last, or of the first and
  *   last quarter of a shorter run), and below 50 MB throughout;
  * - quanta/s (the status bar's EMA) within 5 % of sampleRate/128 in every sample from 2.5 s after
@@ -60,6 +63,8 @@ export interface SoakOptions {
   maxQuantaOverAtStart: number;
   /** Seconds after a story rendered before its quanta/s is held to the bound (the worklet restarts its 1 s window). */
   settleS: number;
+  /** Seconds between the samples that force a full gc() and read the heap. */
+  heapEveryS: number;
   /** Run the stories' play functions as the Storybook UI does (default: off, `embed=true`: the stage runs alone). */
   play: boolean;
   /** The static Storybook to serve (default storybook-static/, built first if missing). */
@@ -71,7 +76,7 @@ export interface SoakOptions {
 
 export const DEFAULTS: SoakOptions = {
   durationS: 600, perStageS: null, stories: null, heapGrowthBytes: 5 * 2 ** 20, heapMaxBytes: 50 * 2 ** 20,
-  minRafPerS: 55, qpsTolerance: 0.05, maxQuantaOver: 1, maxQuantaOverAtStart: 2, settleS: 2.5, play: false, staticDir: `${ROOT}storybook-static`, jsFlags: '', resultsDir: `${ROOT}test-results`,
+  minRafPerS: 55, qpsTolerance: 0.05, maxQuantaOver: 1, maxQuantaOverAtStart: 2, settleS: 2.5, heapEveryS: 5, play: false, staticDir: `${ROOT}storybook-static`, jsFlags: '', resultsDir: `${ROOT}test-results`,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -84,8 +89,10 @@ export interface Sample {
   visit: number;
   /** Seconds since that story rendered (null before it has). */
   sinceRender: number | null;
-  heapBytes: number;
-  gcMs: number;
+  /** JS heap after a forced full GC; null in the samples that take none. */
+  heapBytes: number | null;
+  /** How long that GC took (null: none in this sample). */
+  gcMs: number | null;
   /** The machine's 1-minute load average (os.loadavg()): other work on the same cores shows here. */
   load1: number;
   /** requestAnimationFrame callbacks per second since the previous sample (null for the first). */
@@ -196,7 +203,8 @@ export function summariseStage(visits: readonly Visit[], samples: readonly Sampl
   const ok = mine.filter((s) => settled(s, opts.settleS));
   const qps = ok.map((s) => s.qps!);
   const expected = median(ok.map((s) => s.expectedQps).filter((x): x is number => x !== null));
-  const raf = mine.map((s) => s.rafPerS).filter((x): x is number => x !== null);
+  // a sample whose second held a forced GC lost frames to the measurement itself
+  const raf = mine.filter((s) => s.gcMs === null).map((s) => s.rafPerS).filter((x): x is number => x !== null);
   const sum = { quantaOver: 0, quantaOverAtStart: 0, tickSpans: 0, quanta: 0, steadyQuanta: 0, steadyS: 0 };
   for (const v of visits) {
     const g = counterGrowth(samples.filter((s) => s.visit === v.index), opts.settleS);
@@ -223,8 +231,8 @@ export function summariseStage(visits: readonly Visit[], samples: readonly Sampl
     qpsFromCount: sum.steadyS > 0 ? sum.steadyQuanta / sum.steadyS : null,
     rafMedian: median(raf),
     rafMin: raf.length ? Math.min(...raf) : null,
-    heapMedianBytes: median(mine.map((s) => s.heapBytes)),
-    gcMsMedian: median(mine.map((s) => s.gcMs)),
+    heapMedianBytes: median(mine.map((s) => s.heapBytes).filter((x): x is number => x !== null)),
+    gcMsMedian: median(mine.map((s) => s.gcMs).filter((x): x is number => x !== null)),
     loadMedian: median(mine.map((s) => s.load1)),
   };
 }
@@ -240,15 +248,18 @@ export interface HeapVerdict {
 /** Heap growth: the median of the first window against the last (a minute, or a quarter of a shorter run). */
 export function heapVerdict(samples: readonly Sample[], durationS: number): HeapVerdict {
   const windowS = Math.min(60, durationS / 4);
-  const end = samples.length ? samples[samples.length - 1]!.t : 0;
-  const first = median(samples.filter((s) => s.t <= windowS).map((s) => s.heapBytes));
-  const last = median(samples.filter((s) => s.t > end - windowS).map((s) => s.heapBytes));
+  // the windows start at the first and end at the last sample that read the heap
+  const heaps = samples.filter((s): s is Sample & { heapBytes: number } => s.heapBytes !== null);
+  const start = heaps.length ? heaps[0]!.t : 0;
+  const end = heaps.length ? heaps[heaps.length - 1]!.t : 0;
+  const first = median(heaps.filter((s) => s.t <= start + windowS).map((s) => s.heapBytes));
+  const last = median(heaps.filter((s) => s.t >= end - windowS).map((s) => s.heapBytes));
   return {
     windowS,
     firstMedianBytes: first,
     lastMedianBytes: last,
     growthBytes: first === null || last === null ? null : last - first,
-    maxBytes: samples.length ? Math.max(...samples.map((s) => s.heapBytes)) : null,
+    maxBytes: heaps.length ? Math.max(...heaps.map((s) => s.heapBytes)) : null,
   };
 }
 
@@ -382,8 +393,8 @@ function instrumentPage(): void {
 interface PageSample {
   now: number;
   frames: number;
-  heap: number;
-  gcMs: number;
+  heap: number | null;
+  gcMs: number | null;
   renderedAt: number | null;
   play: string | null;
   stage: string | null;
@@ -395,18 +406,21 @@ interface PageSample {
   overItem: string | null;
 }
 
-function samplePage(page: Page, storyId: string): Promise<PageSample> {
-  return page.evaluate((id) => {
-    const g0 = performance.now();
-    window.gc!();
-    const gcMs = performance.now() - g0;
+function samplePage(page: Page, storyId: string, withGc: boolean): Promise<PageSample> {
+  return page.evaluate(([id, gc]) => {
+    let gcMs: number | null = null;
+    if (gc) {
+      const g0 = performance.now();
+      window.gc!();
+      gcMs = performance.now() - g0;
+    }
     const memory = (performance as unknown as { memory: { usedJSHeapSize: number } }).memory;
     const el = (testId: string) => document.querySelector(`[data-testid="${testId}"]`);
     const text = (testId: string) => el(testId)?.textContent ?? null;
     return {
       now: performance.now(),
       frames: window.__soak!.frames,
-      heap: memory.usedJSHeapSize,
+      heap: gc ? memory.usedJSHeapSize : null,
       gcMs,
       renderedAt: window.__soak!.rendered[id] ?? null,
       play: window.__soak!.finished[id] ?? null,
@@ -418,7 +432,7 @@ function samplePage(page: Page, storyId: string): Promise<PageSample> {
       overText: text('quanta-over-1ms'),
       overItem: el('quanta-over-1ms')?.parentElement?.textContent ?? null,
     };
-  }, storyId);
+  }, [storyId, withGc] as const);
 }
 
 const num = (s: string | null | undefined): number | null => {
@@ -583,7 +597,7 @@ async function soakBuild(
           }, story.id);
         }
       }
-      const p = await samplePage(page, visit.storyId);
+      const p = await samplePage(page, visit.storyId, k % Math.max(1, Math.round(opts.heapEveryS)) === 0);
       if (p.renderedAt !== null && visit.renderedS === null) visit.renderedS = t - (p.now - p.renderedAt) / 1000;
       if (opts.play && p.play) visit.play = p.play === 'success' ? 'pass' : p.play;
       const status = parseStatus(p);
@@ -640,6 +654,7 @@ export function parseArgs(argv: string[]): SoakOptions {
       case '--heap-growth-mb': o.heapGrowthBytes = positive() * 2 ** 20; break;
       case '--heap-max-mb': o.heapMaxBytes = positive() * 2 ** 20; break;
       case '--min-raf': o.minRafPerS = positive(); break;
+      case '--heap-every': o.heapEveryS = positive(); break;
       case '--qps-tolerance': o.qpsTolerance = positive(); break;
       case '--max-quanta-over':
       case '--max-quanta-over-at-start': {
@@ -665,7 +680,7 @@ if (process.argv[1] === SELF) {
     opts = parseArgs(process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    console.error(`soak: ${err.message}\nusage: npm run soak -- [--duration S] [--per-stage S] [--stories id,id] [--heap-growth-mb MB] [--heap-max-mb MB] [--min-raf N] [--max-quanta-over N]`);
+    console.error(`soak: ${err.message}\nusage: npm run soak -- [--duration S] [--per-stage S] [--stories id,id] [--heap-growth-mb MB] [--heap-max-mb MB] [--heap-every S] [--min-raf N] [--max-quanta-over N]`);
     process.exit(2);
   }
   try {
