@@ -11,6 +11,11 @@
  * Data moves through the shared layout (worklet/pool/layout.ts) when SharedArrayBuffer is
  * available, else by messages with transferred ArrayBuffers (`mode`, `modeReason`). Results are
  * identical in both modes.
+ *
+ * Task messages and replies go by postMessage, or in shared mode (where Atomics.waitAsync exists)
+ * through a mailbox per worker (worklet/pool/mailbox.ts): `transport`, `transportReason`. A
+ * message the mailbox cannot carry (binary data, too long) still goes by postMessage, and a
+ * reply from either way takes the same path through `onMessage` (watchdog, retry, stats).
  */
 import { decodeOnPool, type DecodeInput, type DecodeOptions, type DecodeResult } from './decode.ts';
 import {
@@ -26,6 +31,7 @@ import {
   type EqBandSetting,
   type PoolLayout,
 } from './layout.ts';
+import { Mailbox, mailboxSupported } from './mailbox.ts';
 import {
   FFT_SIZES,
   parseFromWorker,
@@ -51,6 +57,8 @@ const MAX_START_FAILURES = 3;
 const RECENT_TASKS = 256;
 
 export type PoolMode = 'shared' | 'messages';
+/** How task messages and replies travel: a shared-memory mailbox per worker, or postMessage. */
+export type PoolTransport = 'atomics' | 'postMessage';
 
 export interface PoolOptions {
   /** Workers, default half the cores (2..8); out-of-range values are clamped with a note in `notes`. */
@@ -64,6 +72,8 @@ export interface PoolOptions {
   spawn: () => WorkerLike;
   /** Move data by messages even where SharedArrayBuffer exists. */
   forceMessages?: boolean;
+  /** Send tasks by postMessage even where the mailboxes could carry them (shared mode with Atomics.waitAsync). */
+  forcePostMessage?: boolean;
   /** Cores of the machine, for the default worker count (default navigator.hardwareConcurrency, else 4). */
   cores?: number;
   /** Sample rate for process_audio tasks that name none (default 48000). */
@@ -90,8 +100,10 @@ export interface TaskOutcome {
   attempts: number;
   /** performance.now() around the handler in the worker, µs. */
   executionTimeUs: number;
-  /** postMessage to the reply's arrival on the main thread, µs. */
+  /** Sending the task to the reply's arrival on the main thread, µs. */
   roundTripUs: number;
+  /** How the reply came: 'atomics' through the mailbox (the task went that way too), else 'postMessage'. */
+  transport: PoolTransport;
   result: TaskResult;
 }
 
@@ -103,6 +115,7 @@ export interface TaskTime {
   roundTripUs: number;
   /** Round trip minus execution: messaging and scheduling cost. */
   overheadUs: number;
+  transport: PoolTransport;
 }
 
 export interface WorkerStats {
@@ -112,11 +125,15 @@ export interface WorkerStats {
   tasksDone: number;
   failures: number;
   restarts: number;
+  /** 'atomics' while the current worker has a mailbox (given at its start, dropped if its ready says it does not listen). */
+  transport: PoolTransport;
 }
 
 export interface PoolStats {
   mode: PoolMode;
   modeReason: string;
+  transport: PoolTransport;
+  transportReason: string;
   workers: WorkerStats[];
   queued: number;
   running: number;
@@ -148,6 +165,8 @@ interface Pending {
 interface Slot {
   id: number;
   worker: WorkerLike | null;
+  /** The current worker's mailbox (closed and dropped with the worker), null for postMessage only. */
+  mailbox: Mailbox | null;
   state: WorkerStats['state'];
   current: Pending | null;
   /** performance.now() after which the current task counts as hung (Infinity when idle). */
@@ -194,6 +213,8 @@ function defaultCores(): number {
 export class WorkerPool {
   readonly mode: PoolMode;
   readonly modeReason: string;
+  readonly transport: PoolTransport;
+  readonly transportReason: string;
   /** Notes about the options (a clamped worker count...). */
   readonly notes: string[];
   readonly size: number;
@@ -235,6 +256,19 @@ export class WorkerPool {
     // a copy of our own (a Node Buffer's slice() would share its pool)
     this.wasmBytes = new Uint8Array(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
     this.layout = mode === 'shared' ? createPoolLayout() : null;
+    if (mode !== 'shared') {
+      this.transport = 'postMessage';
+      this.transportReason = 'postMessage: messages mode (no SharedArrayBuffer for a mailbox)';
+    } else if (options.forcePostMessage) {
+      this.transport = 'postMessage';
+      this.transportReason = 'postMessage: forced by the forcePostMessage option';
+    } else if (!mailboxSupported()) {
+      this.transport = 'postMessage';
+      this.transportReason = 'postMessage: Atomics.waitAsync unavailable';
+    } else {
+      this.transport = 'atomics';
+      this.transportReason = 'atomics: a SharedArrayBuffer mailbox per worker (Atomics.notify / Atomics.waitAsync)';
+    }
   }
 
   /** Starts the workers and resolves once every one of them is ready. */
@@ -296,7 +330,7 @@ export class WorkerPool {
     let slot = this.slots[id];
     if (!slot) {
       slot = {
-        id, worker: null, state: 'starting', current: null, deadline: Infinity, tasksDone: 0, failures: 0, restarts: 0,
+        id, worker: null, mailbox: null, state: 'starting', current: null, deadline: Infinity, tasksDone: 0, failures: 0, restarts: 0,
         startFailures: 0, lastStartError: '', onReady: null,
       };
       this.slots[id] = slot;
@@ -319,6 +353,9 @@ export class WorkerPool {
         return;
       }
       slot.worker = worker;
+      this.dropMailbox(slot);
+      const mailbox = this.transport === 'atomics' ? Mailbox.create() : null;
+      slot.mailbox = mailbox;
       const startTimer = setTimeout(() => {
         if (slot.worker === worker && slot.state === 'starting') this.lose(slot, worker, 'hang', `not ready within ${this.startTimeoutMs} ms of starting`);
       }, this.startTimeoutMs);
@@ -339,18 +376,40 @@ export class WorkerPool {
           if (slot.worker === worker) this.lose(slot, worker, 'crash', `exited with code ${code}`);
         },
       });
+      mailbox?.listen('response', () => {
+        if (slot.worker === worker && slot.mailbox === mailbox) this.fromMailbox(slot, worker, mailbox);
+      }, 0);
       const init: ToWorker = {
         type: 'init',
         worker_id: slot.id,
         shared_buffer: this.layout ? this.layout.handles : null,
         wasm_bytes: new Uint8Array(this.wasmBytes).buffer,
         sample_rate: this.sampleRate,
+        mailbox: mailbox?.buffer ?? null,
       };
       worker.postMessage(init, [init.wasm_bytes]);
     });
   }
 
-  private onMessage(slot: Slot, data: unknown): void {
+  /** Closes a slot's mailbox (its listener stops: nothing more is read from it). */
+  private dropMailbox(slot: Slot): void {
+    slot.mailbox?.close();
+    slot.mailbox = null;
+  }
+
+  private fromMailbox(slot: Slot, worker: WorkerLike, mailbox: Mailbox): void {
+    let data: unknown;
+    try {
+      data = mailbox.take('response');
+    } catch (err) {
+      this.lose(slot, worker, 'crash', `sent an unreadable mailbox reply: ${(err as Error).message}`);
+      return;
+    }
+    this.onMessage(slot, data, 'atomics');
+  }
+
+  /** A reply from a worker, by postMessage or through its mailbox. */
+  private onMessage(slot: Slot, data: unknown, via: PoolTransport = 'postMessage'): void {
     let msg: FromWorker;
     try {
       msg = parseFromWorker(data);
@@ -365,11 +424,14 @@ export class WorkerPool {
         if (this.layout) setWorkerState(this.layout, slot.id, 'dead');
         slot.worker?.terminate();
         slot.worker = null;
+        this.dropMailbox(slot);
         slot.lastStartError = msg.error;
         slot.onReady?.(msg.error);
         this.failQueueIfAllDead();
         return;
       }
+      // a worker that cannot listen on its mailbox gets its tasks by postMessage
+      if (msg.mailbox !== true) this.dropMailbox(slot);
       slot.state = 'idle';
       slot.startFailures = 0;
       slot.onReady?.(null);
@@ -386,10 +448,13 @@ export class WorkerPool {
       const executionUs = msg.execution_time_us;
       slot.tasksDone++;
       this.done++;
-      this.recent.push({ taskId: task.id, kind: task.kind, worker: slot.id, executionUs, roundTripUs, overheadUs: roundTripUs - executionUs });
+      this.recent.push({
+        taskId: task.id, kind: task.kind, worker: slot.id, executionUs, roundTripUs, overheadUs: roundTripUs - executionUs, transport: via,
+      });
       if (this.recent.length > RECENT_TASKS) this.recent.shift();
       task.resolve({
-        taskId: task.id, kind: task.kind, worker: slot.id, attempts: task.attempt + 1, executionTimeUs: executionUs, roundTripUs, result: msg.result,
+        taskId: task.id, kind: task.kind, worker: slot.id, attempts: task.attempt + 1, executionTimeUs: executionUs, roundTripUs,
+        transport: via, result: msg.result,
       });
     } else {
       slot.failures++;
@@ -406,6 +471,7 @@ export class WorkerPool {
     if (slot.worker !== worker || this.closed) return;
     slot.deadline = Infinity;
     slot.worker = null;
+    this.dropMailbox(slot);
     worker.terminate();
     const wasStarting = slot.state === 'starting';
     slot.state = 'dead';
@@ -473,7 +539,7 @@ export class WorkerPool {
       this.startWatchdog();
       task.postedAt = performance.now();
       slot.deadline = task.postedAt + this.taskTimeoutMs;
-      worker.postMessage(msg, transferablesOf(msg));
+      if (!slot.mailbox?.post('request', msg)) worker.postMessage(msg, transferablesOf(msg));
     }
   }
 
@@ -599,8 +665,11 @@ export class WorkerPool {
     return {
       mode: this.mode,
       modeReason: this.modeReason,
+      transport: this.transport,
+      transportReason: this.transportReason,
       workers: this.slots.map((s) => ({
         id: s.id, state: s.state, taskId: s.current?.id ?? null, tasksDone: s.tasksDone, failures: s.failures, restarts: s.restarts,
+        transport: s.mailbox ? 'atomics' : 'postMessage',
       })),
       queued: this.queue.length,
       running: this.slots.filter((s) => s.current).length,
@@ -653,6 +722,7 @@ export class WorkerPool {
       slot.current = null;
       const worker = slot.worker;
       slot.worker = null;
+      this.dropMailbox(slot);
       slot.state = 'stopped';
       if (this.layout) setWorkerState(this.layout, slot.id, 'stopped');
       if (worker) {

@@ -13,6 +13,10 @@
  *   back in `task_complete`. Used when SharedArrayBuffer is unavailable (the page is not
  *   cross-origin isolated) or the pool was created with `forceMessages`.
  *
+ * Task messages and replies travel by postMessage, or in shared mode through the worker's mailbox
+ * (worklet/pool/mailbox.ts: JSON in a SharedArrayBuffer, signalled with Atomics) when they are
+ * plain data that fits it.
+ *
  * `selftest_fault` is the documented fault injection: the worker crashes (an uncaught
  * exception outside any handler, which kills a Node worker and fires `error` on a Web Worker),
  * hangs (a busy loop, only `terminate()` ends it) or throws inside the task (a plain
@@ -34,6 +38,11 @@ export interface InitMessage {
   /** Bytes of stagebench_dsp.wasm (a copy per worker). */
   wasm_bytes: ArrayBuffer;
   sample_rate: number;
+  /**
+   * The worker's mailbox (worklet/pool/mailbox.ts), shared mode with Atomics.waitAsync: tasks
+   * may then arrive there, and plain-data replies to them go back the same way.
+   */
+  mailbox?: SharedArrayBuffer | null;
 }
 
 interface TaskHeader {
@@ -185,6 +194,8 @@ export interface ReadyMessage {
   worker_id: number;
   /** Set when the worker could not start (the wasm did not instantiate, a layout mismatch...). */
   error: string | null;
+  /** True when the worker listens on the mailbox given in `init`. */
+  mailbox?: boolean;
 }
 
 export interface TaskCompleteMessage {

@@ -6,8 +6,13 @@
  * are stages of the runtime and `<stage>_create` makes one active, so separate instances keep
  * their plans and buffers across tasks; the decode instance holds the WAV and resampler state.
  * Scratch buffers in wasm memory grow to the largest task seen and are kept.
+ *
+ * Tasks arrive by postMessage or, when `init` hands over a mailbox (shared mode), through it: an
+ * `Atomics.waitAsync` on its request word (postMessage keeps working alongside). A task from the
+ * mailbox is answered there when the reply is plain data that fits, else by postMessage.
  */
 import { StagebenchWasm, statusMessage } from '../wasm.ts';
+import { Mailbox, mailboxSupported } from './mailbox.ts';
 import { parsePoolLayout, readEqBands, setWorkerState, type EqBandSetting, type PoolLayout } from './layout.ts';
 import {
   parseToWorker,
@@ -69,6 +74,7 @@ class PoolWorker {
   private module: WebAssembly.Module | null = null;
   private fft: FftState | null = null;
   private eq: EqState | null = null;
+  private mailbox: Mailbox | null = null;
   readonly decode: DecodeContext;
 
   constructor(private readonly port: Port) {
@@ -86,7 +92,8 @@ class PoolWorker {
     return wasm;
   }
 
-  handle(data: unknown): void {
+  /** A message by postMessage (`via` 'port') or a task read from the mailbox. */
+  handle(data: unknown, via: 'port' | 'mailbox' = 'port'): void {
     let msg;
     try {
       msg = parseToWorker(data);
@@ -106,10 +113,23 @@ class PoolWorker {
     }
     if (msg.type === 'shutdown') {
       if (this.layout && this.id >= 0) setWorkerState(this.layout, this.id, 'stopped');
+      this.mailbox?.close();
+      this.mailbox = null;
       this.port.close();
       return;
     }
-    void this.run(msg);
+    void this.run(msg, via);
+  }
+
+  private fromMailbox(mailbox: Mailbox): void {
+    let data: unknown;
+    try {
+      data = mailbox.take('request');
+    } catch (err) {
+      console.error(`pool worker ${this.id}: unreadable mailbox message: ${(err as Error).message}`);
+      return;
+    }
+    this.handle(data, 'mailbox');
   }
 
   private init(msg: InitMessage): void {
@@ -121,13 +141,18 @@ class PoolWorker {
         this.layout = parsePoolLayout(msg.shared_buffer);
         setWorkerState(this.layout, this.id, 'idle');
       }
+      if (msg.mailbox && mailboxSupported()) {
+        const mailbox = new Mailbox(msg.mailbox);
+        mailbox.listen('request', () => this.fromMailbox(mailbox), 0);
+        this.mailbox = mailbox;
+      }
     } catch (err) {
       error = `worker ${msg.worker_id} could not start: ${(err as Error).message}`;
     }
-    this.port.post({ type: 'ready', worker_id: msg.worker_id, error }, []);
+    this.port.post({ type: 'ready', worker_id: msg.worker_id, error, mailbox: this.mailbox !== null }, []);
   }
 
-  private async run(msg: TaskMessage): Promise<void> {
+  private async run(msg: TaskMessage, via: 'port' | 'mailbox'): Promise<void> {
     if (this.layout) setWorkerState(this.layout, this.id, 'busy', msg.task_id);
     const t0 = performance.now();
     let reply: FromWorker;
@@ -141,7 +166,9 @@ class PoolWorker {
       reply = { type: 'task_failed', task_id: msg.task_id, worker_id: this.id, error: (err as Error).message ?? String(err) };
     }
     if (this.layout) setWorkerState(this.layout, this.id, 'idle');
-    this.port.post(reply, reply.type === 'task_complete' ? resultTransferables(reply.result) : []);
+    const transfer = reply.type === 'task_complete' ? resultTransferables(reply.result) : [];
+    if (via === 'mailbox' && transfer.length === 0 && this.mailbox?.post('response', reply)) return;
+    this.port.post(reply, transfer);
   }
 
   private execute(msg: TaskMessage): TaskResult | Promise<TaskResult> {

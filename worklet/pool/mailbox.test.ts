@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FORMAT_ASCII,
+  FORMAT_COMPACT,
+  FORMAT_UTF8,
+  MAILBOX_AREA_BYTES,
+  Mailbox,
+  RESPONSE_SEQ,
+  jsonSafe,
+  mailboxJson,
+  mailboxSupported,
+} from './mailbox.ts';
+
+const FFT = { type: 'compute_fft', fft_size: 512, data: { mode: 'shared', audio_offset: 4096, output_offset: 8192 }, task_id: 7, attempt: 1 };
+const EQ = {
+  type: 'process_audio', num_samples: 9000, sample_rate: 44100.5, bands: null,
+  data: { mode: 'shared', input_offset: 0, output_offset: 524288 }, task_id: 8, attempt: 0,
+};
+const DONE = { type: 'task_complete', task_id: 7, worker_id: 1, execution_time_us: 11.625, result: { kind: 'compute_fft', bins: 257, spectrum: null } };
+
+describe('mailbox', () => {
+  it('is supported on Node (SharedArrayBuffer and Atomics.waitAsync)', () => {
+    expect(mailboxSupported()).toBe(true);
+  });
+
+  it('round-trips text: ASCII a byte per character, other text as UTF-8', () => {
+    const a = Mailbox.create();
+    const b = new Mailbox(a.buffer);
+    const ascii = JSON.stringify({ type: 'decode', job: { op: 'wav_chunk', frame_lengths: [417, 418, 417] } });
+    expect(a.send('request', ascii)).toBe(true);
+    expect(b.sequence('request')).toBe(1);
+    expect(b.format('request')).toBe(FORMAT_ASCII);
+    expect(b.read('request')).toBe(ascii);
+    const text = JSON.stringify({ error: 'décodage: fichier « cassé » 🎵 at 48 kHz' });
+    expect(b.send('response', text)).toBe(true);
+    expect(a.format('response')).toBe(FORMAT_UTF8);
+    expect(a.read('response')).toBe(text);
+    expect(a.sequence('response')).toBe(1);
+    // longer than one String.fromCharCode piece
+    const long = 'x'.repeat(MAILBOX_AREA_BYTES);
+    expect(a.send('request', long)).toBe(true);
+    expect(b.read('request')).toBe(long);
+  });
+
+  it('carries the hot messages in the compact form and everything else as JSON, unchanged', () => {
+    const a = Mailbox.create();
+    const b = new Mailbox(a.buffer);
+    for (const msg of [FFT, EQ]) {
+      expect(a.post('request', msg)).toBe(true);
+      expect(b.format('request')).toBe(FORMAT_COMPACT);
+      expect(b.take('request')).toEqual(msg);
+    }
+    for (const result of [{ kind: 'compute_fft', bins: 257, spectrum: null }, { kind: 'process_audio', output: null }, { kind: 'selftest_fault', attempt: 1 }]) {
+      const reply = { ...DONE, result };
+      expect(b.post('response', reply)).toBe(true);
+      expect(a.format('response')).toBe(FORMAT_COMPACT);
+      expect(a.take('response')).toEqual(reply);
+    }
+    // other shapes: JSON
+    const withBands = { ...EQ, bands: [{ kind: 1, freqHz: 1000, gainDb: 6, q: 1.2 }] };
+    const failed = { type: 'task_failed', task_id: 9, worker_id: 0, error: 'selftest_fault: thrown on attempt 0' };
+    const fault = { type: 'selftest_fault', fault: 'hang', fail_attempts: 1, task_id: 10, attempt: 0 };
+    for (const [side, msg] of [['request', withBands], ['response', failed], ['request', fault]] as const) {
+      expect(a.post(side, msg)).toBe(true);
+      expect(b.format(side)).toBe(FORMAT_ASCII);
+      expect(b.take(side)).toEqual(msg);
+    }
+  });
+
+  it('refuses what it cannot carry unchanged: binary data, numbers JSON would alter, too long, closed', () => {
+    const a = Mailbox.create(64);
+    expect(jsonSafe({ a: [1, 'x', null, true, { b: 2.5 }], c: undefined })).toBe(true);
+    for (const v of [
+      { spectrum: new ArrayBuffer(8) }, { planes: [new SharedArrayBuffer(8)] }, { v: new Float32Array(2) }, { n: NaN }, { n: Infinity },
+      { n: -0 }, [1, undefined], { d: new Date(0) }, { f: () => 1 },
+    ]) {
+      expect(jsonSafe(v)).toBe(false);
+      expect(mailboxJson(v)).toBeNull();
+      expect(a.post('request', v)).toBe(false);
+    }
+    const reply = { type: 'task_complete', task_id: 1, worker_id: 0, execution_time_us: 3, result: { kind: 'compute_fft', bins: 257, spectrum: new ArrayBuffer(4) } };
+    expect(a.post('response', reply)).toBe(false);
+    // 64-byte areas: a long message does not fit and nothing is sent
+    const big = { type: 'task_failed', task_id: 2, worker_id: 0, error: 'e'.repeat(100) };
+    expect(a.post('response', big)).toBe(false);
+    expect(a.send('response', 'é'.repeat(40))).toBe(false); // 40 characters, 80 bytes
+    expect(a.sequence('response')).toBe(0);
+    expect(a.sequence('request')).toBe(0);
+    a.close();
+    expect(a.closed).toBe(true);
+    expect(a.post('request', FFT)).toBe(false);
+  });
+
+  it('wakes one self-re-arming listener per message; close stops it', async () => {
+    const a = Mailbox.create();
+    const b = new Mailbox(a.buffer);
+    const got: unknown[] = [];
+    let wake: (() => void) | null = null;
+    b.listen('response', () => {
+      got.push(b.take('response'));
+      wake?.();
+    });
+    for (let i = 1; i <= 3; i++) {
+      const arrived = new Promise<void>((r) => (wake = r));
+      expect(a.post('response', { ...DONE, task_id: i })).toBe(true);
+      await arrived;
+    }
+    expect(got.map((m) => (m as { task_id: number }).task_id)).toEqual([1, 2, 3]);
+    // exactly one wait pending on the response word
+    const ctrl = new Int32Array(a.buffer, 0, 8);
+    expect(Atomics.notify(ctrl, RESPONSE_SEQ)).toBe(1);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(Atomics.notify(ctrl, RESPONSE_SEQ)).toBe(1);
+    b.close();
+    expect(Atomics.notify(ctrl, RESPONSE_SEQ)).toBe(0);
+    expect(a.post('response', { ...DONE, task_id: 4 })).toBe(false);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(got).toHaveLength(3);
+  });
+});
