@@ -372,7 +372,7 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
       )}
       {poolStats && (
         <div style={{ ...numeric, fontSize: 12, color: colors.muted }} data-testid="pool-stats">
-          {`pool: ${poolStats.tasksDone} tasks done, ${poolStats.tasksFailed} failed, ${poolStats.retries} retried; ` +
+          {`pool (${poolStats.transport === 'atomics' ? 'tasks by shared-memory mailbox' : 'tasks by postMessage'}): ${poolStats.tasksDone} tasks done, ${poolStats.tasksFailed} failed, ${poolStats.retries} retried; ` +
             poolStats.workers.map((w, i) => `w${i} ${w.state} ${w.tasksDone} tasks${w.restarts ? `, ${w.restarts} restarts` : ''}`).join(' · ')}
         </div>
       )}
