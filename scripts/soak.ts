@@ -65,7 +65,7 @@ export interface SoakOptions {
   settleS: number;
   /** Seconds between the samples that force a full gc() and read the heap. */
   heapEveryS: number;
-  /** Run the stories' play functions as the Storybook UI does (default: off, `embed=true`: the stage runs alone). */
+  /** Run the stories' play functions as the Storybook UI does (default: off, Storybook's `embed=true` render: the stage runs alone). */
   play: boolean;
   /** The static Storybook to serve (default storybook-static/, built first if missing). */
   staticDir: string;
@@ -569,9 +569,15 @@ async function soakBuild(
       if (!consoleErrors.has(text)) log(`soak: page console error: ${text}`);
       consoleErrors.add(text);
     });
-    // embed=true: Storybook's own switch for "render, do not play"; it holds for the later switches too
-    await page.goto(`${server.url}/iframe.html?id=${stories[0]!.id}&viewMode=story${opts.play ? '' : '&embed=true'}`);
+    // The preview opens with no story, then each story is set over Storybook's channel, as the
+    // Storybook UI does. Without --play, `embed=true` is put into the URL after the preview has
+    // started: Storybook reads it at each render as "render, do not play", while its embed-mode
+    // size reporter (set up only when the page loads with it) stays off: that reporter measures
+    // every element after each DOM change, hundreds of ms a second of main-thread work on a bench
+    // whose figures change four times a second, which no user of the Storybook UI pays.
+    await page.goto(`${server.url}/iframe.html`);
     await page.waitForFunction(() => window.__soak !== undefined && window.__STORYBOOK_ADDONS_CHANNEL__ !== undefined, null, { timeout: 30_000 });
+    if (!opts.play) await page.evaluate(() => history.replaceState(history.state, '', `${location.pathname}?embed=true`));
     const t0 = Date.now();
     const elapsed = () => (Date.now() - t0) / 1000;
     let prev: PageSample | null = null;
@@ -588,14 +594,11 @@ async function soakBuild(
         visit = { index: slot, storyId: story.id, title: story.title, startS: t, endS: t, renderedS: null, play: opts.play ? 'running' : 'off' };
         visits.push(visit);
         log(`soak: ${t.toFixed(0).padStart(4)} s  ${story.title}: ${story.id}`);
-        // the first story was opened by the URL; later ones switch in place, as the Storybook UI does
-        if (slot > 0) {
-          await page.evaluate((id) => {
-            delete window.__soak!.rendered[id];
-            delete window.__soak!.finished[id];
-            window.__STORYBOOK_ADDONS_CHANNEL__!.emit('setCurrentStory', { storyId: id, viewMode: 'story' });
-          }, story.id);
-        }
+        await page.evaluate((id) => {
+          delete window.__soak!.rendered[id];
+          delete window.__soak!.finished[id];
+          window.__STORYBOOK_ADDONS_CHANNEL__!.emit('setCurrentStory', { storyId: id, viewMode: 'story' });
+        }, story.id);
       }
       const p = await samplePage(page, visit.storyId, k % Math.max(1, Math.round(opts.heapEveryS)) === 0);
       if (p.renderedAt !== null && visit.renderedS === null) visit.renderedS = t - (p.now - p.renderedAt) / 1000;
