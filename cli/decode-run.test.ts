@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_PARTIAL, defaultWorkers, interleave, resolveDecodeParams, runDecodeCommand } from './decode-run.ts';
 import { helpText, main } from './main.ts';
-import { stagebench, type CliResult } from './testing.ts';
+import { stagebenchInProcess as stagebench, type CliResult } from './testing.ts';
 import { parseWav, readF32 } from './wav.ts';
 
 const FIXTURES = 'fixtures/decode';

@@ -13,7 +13,7 @@ import { PRESET_BANDS, parseBandSpec, type EqBand } from '../dsp-stages/eq/param
 import { readF32, writeWavFloat32 } from './wav.ts';
 import { CLI_OFF_BAND, DBFS_FLOOR, EQ_RUN_CHUNK, levels, resolveEqCliParams } from './eq-run.ts';
 import { helpText } from './main.ts';
-import { stagebench } from './testing.ts';
+import { stagebenchInProcess as stagebench } from './testing.ts';
 
 const RATE = 48_000;
 /** Over one chunk of eq_process_buffer, and not a whole number of quanta. */

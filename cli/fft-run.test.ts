@@ -10,7 +10,7 @@ import { sine, whiteNoise } from '../dsp-stages/signals.ts';
 import { analyseFrame, periodicWindow, relativeRmsError } from '../dsp-stages/fft/reference.ts';
 import { readF32, writeWavFloat32 } from './wav.ts';
 import { firstNonFinite } from './fft-run.ts';
-import { stagebench } from './testing.ts';
+import { stagebenchInProcess as stagebench } from './testing.ts';
 
 const RATE = 48_000;
 const F0 = 1000.37;

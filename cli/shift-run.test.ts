@@ -10,7 +10,7 @@ import { delayedPair } from '../dsp-stages/shift/signals.ts';
 import { main } from './main.ts';
 import { hypothesisTau, resolveShiftCliParams } from './shift-run.ts';
 import { f32ToBytes, readF32, writeWavFloat32 } from './wav.ts';
-import { stagebench, type CliResult } from './testing.ts';
+import { stagebenchInProcess as stagebench, type CliResult } from './testing.ts';
 
 const RATE = 48_000;
 const N = 32768;
