@@ -140,7 +140,7 @@ export function setup() {
     const res = spawnSync(process.execPath, [join(root, 'scripts/build-wasm.mjs')], { cwd: root, stdio: 'inherit' });
     if (res.status !== 0) throw new SetupError('the wasm build failed (see above)');
   }
-  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${execFileSync(chromiumPath(), ['--version'], { encoding: 'utf8' }).trim()})`);
+  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${execFileSync(chromiumPath(), ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()})`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
