@@ -114,7 +114,8 @@ export function runStage(req: RunRequest): RunReport {
   if (!('createWasmKernel' in stage)) throw new Error(`stage ${stage.id} has no descriptor and no CLI run hook`);
   let kernel;
   try {
-    kernel = stage.createWasmKernel(wasm, values, input.sampleRate);
+    // a file has no deadline: the stage's offline settings, as in an OfflineAudioContext render
+    kernel = stage.createWasmKernel(wasm, { ...values, ...stage.offlineParams }, input.sampleRate);
   } catch (err) {
     throw new CliError(`stage ${stage.id} could not start on wasm: ${(err as Error).message}`);
   }

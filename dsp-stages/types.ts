@@ -103,6 +103,8 @@ export interface StageDescriptor {
   figures?: readonly StageFigure[];
   /** Whether the stage writes audio to the worklet's output. */
   hasAudioOutput: boolean;
+  /** Parameters that override the given ones in an OfflineAudioContext render (no deadline there). */
+  offlineParams?: ParamValues;
   /** Creates the stage on the wasm module (which it may re-`init`). Throws with a clear message on failure. */
   createWasmKernel(wasm: StagebenchWasm, params: ParamValues, sampleRate: number): StageKernel;
   /** Creates the plain TypeScript reference, used when wasm is unavailable and by tests. */

@@ -593,6 +593,7 @@ export async function createStageNode(
       telemetry,
       stage: opts.stage,
       params: opts.params,
+      offline: typeof OfflineAudioContext !== 'undefined' && ctx instanceof OfflineAudioContext,
     } satisfies ProcessorOptions,
   });
   const status = await new Promise<{ status: 'active' | 'fallback'; reason: string | null }>((resolve, reject) => {

@@ -15,6 +15,8 @@ export interface ProcessorOptions {
   telemetry: SharedArrayBuffer | ArrayBuffer;
   stage: string;
   params: ParamValues;
+  /** In an OfflineAudioContext: the stage's `offlineParams` apply (no deadline there). */
+  offline?: boolean;
 }
 
 export type ToProcessor =

@@ -63,6 +63,7 @@ export interface StagebenchExports {
   shift_input_ptr(): number;
   shift_reference_ptr(): number;
   shift_process(): number;
+  shift_process_part(part: number): number;
   shift_rescore(): number;
   shift_size(): number;
   shift_count(): number;

@@ -12,5 +12,6 @@ export const shiftParams = [
   { kind: 'choice', name: 'centreMode', label: 'Centre', unit: '', options: ['auto', 'fixed'], default: 'auto', description: 'auto: the integer lag of the correlation peak (one coarse inverse FFT); fixed: the value below.' },
   { kind: 'number', name: 'centre', label: 'Fixed centre', unit: 'samples', min: -16384, max: 16384, step: 0.5, default: 0, description: 'Centre of the grid when the centre is fixed.' },
   { kind: 'choice', name: 'phat', label: 'PHAT weighting', unit: '', options: ['on', 'off'], default: 'on', description: 'on: the cross-spectrum is whitened (C/|C|), sharpening the peak for coloured signals.' },
+  { kind: 'choice', name: 'spread', label: 'Spread analysis', unit: '', options: ['on', 'off'], default: 'on', description: 'on: each analysis runs in 4 parts over the 4 quanta after its hop (input FFT, reference FFT, cross-spectrum and centre, scores), so no audio callback carries a whole one; off: all of it in the hop quantum (to compare).' },
   { kind: 'choice', name: 'mode', label: 'Live mode', unit: '', options: ['channels', 'hops'], default: 'channels', description: 'channels: channel 1 against channel 0; hops: the current frame against the one a hop (N/4) earlier.' },
 ] as const satisfies readonly ParamSpec[];

@@ -80,6 +80,10 @@ describe('shift stage kernels', () => {
       const b = pair.input.subarray(q * 128, (q + 1) * 128);
       expect(kernel.process([a, b], null)).toBe(0);
     }
+    // the wasm kernel spreads an analysis over the 4 quanta from its hop: 3 more (short of the
+    // next hop) let the last one finish
+    const quiet = new Float32Array(128);
+    for (let q = 0; q < 3; q++) expect(kernel.process([quiet, quiet], null)).toBe(0);
     const frame = new Float32Array(kernel.visualLength!);
     const figures = new Float64Array(16);
     kernel.publish!(frame, figures);
@@ -92,6 +96,35 @@ describe('shift stage kernels', () => {
       expect(r.version).toBeGreaterThanOrEqual(12);
       expect(Math.abs(r.shift - 21.37), `${backend}: ${r.shift}`).toBeLessThan(0.05);
     }
+  });
+
+  it('spread and whole analyses give the same results, the spread one 3 quanta later', async () => {
+    const { shiftStage } = await import('./index.ts');
+    const { defaultParams } = await import('../params.ts');
+    const pair = delayedPair({ n: 4096 * 4, delay: 21.37, snrDb: 30, seed: 6 });
+    const make = (spread: string) => shiftStage.createWasmKernel(loadWasm(), { ...defaultParams(shiftStage.params), size: 4096, spread }, 48_000);
+    const whole = make('off');
+    const spread = make('on');
+    const versions: [number, number][] = [];
+    for (let q = 0; q < pair.reference.length / 128 + 3; q++) {
+      const inside = q < pair.reference.length / 128;
+      const a = inside ? pair.reference.subarray(q * 128, (q + 1) * 128) : new Float32Array(128);
+      const b = inside ? pair.input.subarray(q * 128, (q + 1) * 128) : new Float32Array(128);
+      expect(whole.process([a, b], null)).toBe(0);
+      expect(spread.process([a, b], null)).toBe(0);
+      versions.push([whole.visualVersion!(), spread.visualVersion!()]);
+    }
+    // every analysis the whole kernel finished at quantum q, the spread one finished at q + 3
+    for (let q = 3; q < versions.length; q++) expect(versions[q]![1]).toBe(versions[q - 3]![0]);
+    const out = (k: typeof whole) => {
+      const frame = new Float32Array(k.visualLength!);
+      const figures = new Float64Array(16);
+      k.publish!(frame, figures);
+      return { frame, shift: figures[0] };
+    };
+    const [w, s] = [out(whole), out(spread)];
+    expect(s.shift).toBe(w.shift);
+    expect(Array.from(s.frame)).toEqual(Array.from(w.frame));
   });
 
   it('wasm scores equal the reference kernel\'s (direct sums) on the same frames', async () => {

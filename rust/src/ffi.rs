@@ -842,6 +842,27 @@ pub extern "C" fn shift_process() -> i32 {
     }
 }
 
+/// One part (0..=3) of [`shift_process`], in order: the input FFT, the reference FFT, the
+/// cross-spectrum and centre, the scores and refined shift. A live host runs one part a quantum
+/// so that no audio callback carries a whole analysis. Never allocates. Returns 0, `BAD_ARGUMENT`
+/// (a part out of range), `NO_STAGE` or `NOT_INITIALISED`.
+#[no_mangle]
+pub extern "C" fn shift_process_part(part: i32) -> i32 {
+    if !(0..crate::shift::SHIFT_PARTS as i32).contains(&part) {
+        return status::BAD_ARGUMENT;
+    }
+    match shift_stage() {
+        Some(stage) => {
+            if stage.process_part(part as usize) {
+                status::OK
+            } else {
+                status::BAD_ARGUMENT
+            }
+        }
+        None => no_stage_status(),
+    }
+}
+
 /// Recomputes only the scores from the current cross-spectrum and centre (for timing the ramps).
 #[no_mangle]
 pub extern "C" fn shift_rescore() -> i32 {

@@ -177,6 +177,9 @@ impl InverseRealFft {
 // The stage
 // ---------------------------------------------------------------------------------------------
 
+/// Parts of one analysis ([`ShiftStage::process_part`]).
+pub const SHIFT_PARTS: usize = 4;
+
 /// Cross-spectrum, automatic or given centre, `H` correlation scores around it, best hypothesis
 /// and parabolic refinement. See the module docs.
 pub struct ShiftStage {
@@ -374,13 +377,33 @@ impl ShiftStage {
     /// [`ShiftStage::process`] on the stage's own frames ([`ShiftStage::input_frame_mut`],
     /// [`ShiftStage::reference_frame_mut`]): the entry point for a C ABI. Never allocates.
     pub fn process_frames(&mut self) -> bool {
-        self.fft.process(&self.in_frame, &mut self.x_spec)
-            && self.fft.process(&self.ref_frame, &mut self.r_spec)
-            && self.analyse()
+        (0..SHIFT_PARTS).all(|part| self.process_part(part))
+    }
+
+    /// One part of [`ShiftStage::process_frames`], so that a live host can spread an analysis
+    /// over [`SHIFT_PARTS`] audio quanta instead of one: 0 transforms the input frame, 1 the
+    /// reference frame, 2 forms the cross-spectrum and finds the centre (the coarse inverse FFT),
+    /// 3 scores the hypotheses and refines the shift. Run in order, they give exactly what
+    /// `process_frames` gives; the results (centre, scores, shift) change only in parts 2 and 3.
+    /// `false` for a part out of range or a wrong buffer length. Never allocates.
+    pub fn process_part(&mut self, part: usize) -> bool {
+        match part {
+            0 => self.fft.process(&self.in_frame, &mut self.x_spec),
+            1 => self.fft.process(&self.ref_frame, &mut self.r_spec),
+            2 => self.cross_and_centre(),
+            3 => self.rescore(),
+            _ => false,
+        }
     }
 
     /// Cross-spectrum, centre and scores from `x_spec` and `r_spec`.
     fn analyse(&mut self) -> bool {
+        self.cross_and_centre() && self.rescore()
+    }
+
+    /// The (PHAT-weighted) cross-spectrum of `x_spec` and `r_spec`, and the centre: the given one,
+    /// or the integer lag of the correlation peak.
+    fn cross_and_centre(&mut self) -> bool {
         let half = self.n / 2;
         if self.x_spec.len() != self.n + 2 || self.r_spec.len() != self.n + 2 || self.cross.len() != self.n + 2 {
             return false;
@@ -406,7 +429,7 @@ impl ShiftStage {
                 None => return false,
             },
         };
-        self.rescore()
+        true
     }
 
     /// One inverse real FFT of the cross-spectrum into [`ShiftStage::correlation`], and the
@@ -1023,6 +1046,36 @@ mod tests {
             }
             println!("H {} span {}: worst phasor error {:.2e}", h, span, worst);
             assert!(worst < 1e-6, "H {} span {}: phasor error {:e}", h, span, worst);
+        }
+    }
+
+    #[test]
+    fn parts_in_order_equal_the_whole_analysis() {
+        let n = 4096;
+        let mut seed = 7u32;
+        let mut noise = || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        let reference: Vec<f32> = (0..n + 64).map(|_| noise()).collect();
+        for &centre in &[None, Some(37.0)] {
+            let mut whole = ShiftStage::new(n, 16).unwrap();
+            let mut parts = ShiftStage::new(n, 16).unwrap();
+            for s in [&mut whole, &mut parts] {
+                assert!(s.set_params(4.0, centre, true));
+                s.reference_frame_mut().copy_from_slice(&reference[37..37 + n]);
+                s.input_frame_mut().copy_from_slice(&reference[..n]);
+            }
+            assert!(whole.process_frames());
+            for part in 0..SHIFT_PARTS {
+                assert!(parts.process_part(part));
+            }
+            assert!(!parts.process_part(SHIFT_PARTS), "a part out of range is refused");
+            assert_eq!(whole.centre().to_bits(), parts.centre().to_bits());
+            assert_eq!(whole.shift().to_bits(), parts.shift().to_bits());
+            let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(whole.scores()), bits(parts.scores()));
+            assert!((whole.shift() + 37.0).abs() < 0.5 || (whole.shift() - 37.0).abs() < 0.5, "shift {}", whole.shift());
         }
     }
 }
