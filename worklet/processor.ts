@@ -47,6 +47,10 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private lastVisualVersion = -1;
   private lastPostedVisualSeq = -1;
   /** Decoded audio that replaces the live input while attached (shared ring or message queue). */
+  /** Rendering in an OfflineAudioContext (ProcessorOptions.offline). */
+  private readonly offline: boolean;
+  /** A visual frame finished in the last quantum waits for this one to be published. */
+  private publishDeferred = false;
   private playbackRing: RingConsumer | null = null;
   private playbackQueue: PlaybackQueue | null = null;
   private readonly playbackPlanes: Float32Array[] = [new Float32Array(128), new Float32Array(128)];
@@ -55,6 +59,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     super(options);
     const opts = options.processorOptions as ProcessorOptions;
     this.views = telemetryViews(opts.telemetry);
+    this.offline = opts.offline === true;
     this.shared = typeof SharedArrayBuffer !== 'undefined' && opts.telemetry instanceof SharedArrayBuffer;
     this.views.timing[Tim.sampleRate] = sampleRate;
     if (opts.wasmBytes) {
@@ -134,7 +139,8 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       return;
     }
     this.stage = stage;
-    const { values } = resolveParams(stage.params, given);
+    // offline there is no deadline: the stage's offline settings (e.g. shift's analysis whole at its hop, as the reference kernel does)
+    const { values } = resolveParams(stage.params, this.offline && stage.offlineParams ? { ...given, ...stage.offlineParams } : given);
     let reason = this.wasmFailure;
     if (this.wasm) {
       try {
@@ -154,6 +160,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     const visualLength = Math.min(this.kernel.visualLength ?? 0, this.views.visual.length);
     this.visualTarget = this.views.visual.subarray(0, visualLength);
     this.lastVisualVersion = -1;
+    this.publishDeferred = false;
     Atomics.store(this.views.control, Ctl.visualLength, 0);
     this.views.figures.fill(NaN);
     const active = this.kernel.backend === 'wasm';
@@ -185,13 +192,21 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     const out = outputs[0]?.[0] ?? null;
     const kernel = this.kernel;
     if (kernel) {
+      const before = kernel.visualVersion ? kernel.visualVersion() : 0;
       const status = kernel.process(ins, this.stage?.hasAudioOutput ? out : null);
       if (status < 0) this.onStageError(status);
       else if (kernel.publish && kernel.visualVersion && kernel.visualVersion() !== this.lastVisualVersion) {
-        this.lastVisualVersion = kernel.visualVersion();
-        beginVisual(this.views);
-        kernel.publish(this.visualTarget, this.views.figures);
-        endVisual(this.views, this.visualTarget.length);
+        // live, a frame the kernel finished in this very callback is copied out in the next one
+        // (at most one late), so an analysis and its publish (dB conversions, spectra) never
+        // share one quantum's time; offline (no deadline) at once, so a render's last frame shows
+        if (!this.offline && kernel.visualVersion() !== before && !this.publishDeferred) this.publishDeferred = true;
+        else {
+          this.publishDeferred = false;
+          this.lastVisualVersion = kernel.visualVersion();
+          beginVisual(this.views);
+          kernel.publish(this.visualTarget, this.views.figures);
+          endVisual(this.views, this.visualTarget.length);
+        }
       }
     }
     if (out && outputs[0]) {
