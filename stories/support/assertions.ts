@@ -58,6 +58,20 @@ export async function timeKernelWithin(measure: () => Promise<KernelTiming>, bud
   return { best, all };
 }
 
+/**
+ * Runs `measure` with the page's audio context suspended, then resumes it. The kernel timing
+ * worker measures the stage's cost alone; on 2 cores the live audio thread running the same stage
+ * (and the page drawing it) would be two more busy threads beside it.
+ */
+export async function withAudioSuspended<T>(runtime: { stop(): Promise<void>; start(): Promise<void> }, measure: () => Promise<T>): Promise<T> {
+  await runtime.stop();
+  try {
+    return await measure();
+  } finally {
+    await runtime.start();
+  }
+}
+
 /** The budget assertions over `timeKernelWithin`'s result: the message lists every attempt. */
 export function expectKernelAttemptsWithinBudget(result: { best: KernelTiming; all: KernelTiming[] }, budget: KernelBudget): void {
   const { best, all } = result;

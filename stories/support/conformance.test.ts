@@ -95,7 +95,7 @@ describe('hostile inputs', () => {
     const sq = input.subarray(segments[4]!.from, segments[4]!.to);
     expect(sq.every((v) => v === 1 || v === -1)).toBe(true);
     expect(sq.reduce((a, v) => a + v, 0)).toBe(0);
-  });
+  }, 30_000);
   it('runs one kind to the end in a "during" render', () => {
     const { input, segment } = hostileDuring('+Inf', RATE);
     expect(segment).toEqual([HOSTILE_LAYOUT.start, HOSTILE_LAYOUT.duringFrames]);
