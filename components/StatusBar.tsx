@@ -4,6 +4,7 @@
  */
 import type { CSSProperties, ReactNode } from 'react';
 import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
+import { overDeadlineStepMs } from '../worklet/layout.ts';
 import type { StagebenchRuntime } from '../worklet/host.ts';
 import { fmtBytes, fmtCount, fmtHz, fmtMs, fmtNum, fmtPct } from './format.ts';
 import { useRuntimeState, useTelemetry } from './useRuntime.ts';
@@ -108,6 +109,15 @@ export function StatusBar({ runtime }: StatusBarProps) {
           <Clock>
             Date.now() step ≥ 2 ms across the callback, of {fmtCount(t.quantumCount)} quanta; {fmtCount(t.quantaTickSpans)} more spanned one
             1 ms tick (0–2 ms long)
+          </Clock>
+        </Item>
+        <Item term="over deadline">
+          <span data-testid="quanta-over-deadline" style={{ ...numeric, color: t.quantaOverDeadline > 0 ? colors.danger : undefined }}>
+            {fmtCount(t.quantaOverDeadline)}
+          </span>{' '}
+          <Clock>
+            Date.now() step ≥ {overDeadlineStepMs(t.sampleRate || 48_000)} ms: surely longer than the {fmtNum((RENDER_QUANTUM_FRAMES / (t.sampleRate || 48_000)) * 1000, 2)} ms
+            deadline (quanta ≥ 1 ms bounds it from above)
           </Clock>
         </Item>
         <Item term="audio-clock drift">

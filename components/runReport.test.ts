@@ -37,6 +37,7 @@ const telemetry: TelemetrySnapshot = {
   quantumCount: 3750,
   wasmStatus: 'active',
   quantaOver1ms: 15,
+  quantaOverDeadline: 0,
   quantaTickSpans: 40,
   stageErrors: 0,
   wasmMemoryBytes: 2 << 20,

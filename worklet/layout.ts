@@ -57,8 +57,24 @@ export const Ctl = {
   visualLength: 14,
   /** Quanta whose callback spanned exactly one Date.now() tick: between 0 and 2 ms long. */
   quantaTickSpans: 15,
+  /**
+   * Quanta whose callback surely took longer than the deadline (128 / sampleRate): Date.now()
+   * advanced by overDeadlineStepMs(sampleRate) or more across it. A lower bound (a callback just
+   * over the deadline can show a smaller step); quantaOver1ms bounds the count from above.
+   */
+  quantaOverDeadline: 16,
 } as const;
-export const CONTROL_SLOTS = 16;
+/** 17 used, one spare: the Float64 timing slots after them need 8-byte alignment. */
+export const CONTROL_SLOTS = 18;
+
+/**
+ * The smallest Date.now() step (1 ms ticks) across a callback that proves it outlasted the
+ * deadline: a step of s ms means the callback took more than s - 1 ms, so s = floor(deadline) + 2
+ * (4 ms at 44.1 and 48 kHz, 3 ms at 96 kHz).
+ */
+export function overDeadlineStepMs(sampleRate: number): number {
+  return Math.floor((128 / sampleRate) * 1000) + 2;
+}
 
 /** Float64 timing slots (indices); clocks are named in each comment. */
 export const Tim = {
@@ -199,6 +215,7 @@ export interface TelemetrySnapshot {
   wasmStatus: WasmStatus;
   quantaOver1ms: number;
   quantaTickSpans: number;
+  quantaOverDeadline: number;
   stageErrors: number;
   wasmMemoryBytes: number;
   wasmAllocCount: number;
@@ -221,6 +238,7 @@ export function snapshot(views: TelemetryViews): TelemetrySnapshot {
     wasmStatus: WASM_STATUS[Atomics.load(c, Ctl.wasmStatus)] ?? 'loading',
     quantaOver1ms: Atomics.load(c, Ctl.quantaOver1ms),
     quantaTickSpans: Atomics.load(c, Ctl.quantaTickSpans),
+    quantaOverDeadline: Atomics.load(c, Ctl.quantaOverDeadline),
     stageErrors: Atomics.load(c, Ctl.stageErrors),
     wasmMemoryBytes: Atomics.load(c, Ctl.wasmMemoryBytes),
     wasmAllocCount: Atomics.load(c, Ctl.wasmAllocCount),

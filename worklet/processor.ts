@@ -13,7 +13,7 @@
 import type { ParamValues, StageKernel, StageDescriptor } from '../dsp-stages/types.ts';
 import { getStage } from '../dsp-stages/registry.ts';
 import { clampParam, resolveParams } from '../dsp-stages/params.ts';
-import { Ctl, Tim, beginVisual, endVisual, readScope, snapshot, telemetryViews, writeScope, type TelemetryViews } from './layout.ts';
+import { Ctl, Tim, overDeadlineStepMs, beginVisual, endVisual, readScope, snapshot, telemetryViews, writeScope, type TelemetryViews } from './layout.ts';
 import { PROCESSOR_NAME, type FromProcessor, type ProcessorOptions, type ToProcessor } from './protocol.ts';
 import { instantiateStagebench, statusMessage, type StagebenchWasm } from './wasm.ts';
 import { parsePoolLayout } from './pool/layout.ts';
@@ -47,6 +47,8 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private lastVisualVersion = -1;
   private lastPostedVisualSeq = -1;
   /** Decoded audio that replaces the live input while attached (shared ring or message queue). */
+  /** Date.now() step that proves a callback outlasted the deadline (overDeadlineStepMs). */
+  private readonly overDeadlineStep = overDeadlineStepMs(sampleRate);
   /** Rendering in an OfflineAudioContext (ProcessorOptions.offline). */
   private readonly offline: boolean;
   /** A visual frame finished in the last quantum waits for this one to be published. */
@@ -117,6 +119,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     Atomics.store(c, Ctl.quantumCount, 0);
     Atomics.store(c, Ctl.quantaOver1ms, 0);
     Atomics.store(c, Ctl.quantaTickSpans, 0);
+    Atomics.store(c, Ctl.quantaOverDeadline, 0);
     Atomics.store(c, Ctl.stageErrors, 0);
     this.views.timing[Tim.loadMeanPct] = 0;
     this.views.timing[Tim.quantaPerSecEma] = 0;
@@ -233,6 +236,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private account(t0: number, t1: number): void {
     const busy = t1 - t0;
     if (busy >= 2) Atomics.add(this.views.control, Ctl.quantaOver1ms, 1);
+    if (busy >= this.overDeadlineStep) Atomics.add(this.views.control, Ctl.quantaOverDeadline, 1);
     else if (busy === 1) Atomics.add(this.views.control, Ctl.quantaTickSpans, 1);
     if (this.startWallMs === 0) {
       this.startWallMs = t0;
