@@ -95,12 +95,19 @@ describe('soak analysis', () => {
     // an unsettled sample (story rendered 0.5 s ago) is not held to the bound
     expect(failing(run((i) => (i === 0 ? { qps: 600 } : {})))).toEqual([]);
     expect(failing(run((i) => (i === 6 ? { wasm: 'fallback' } : {})))).toEqual([expect.stringMatching(/wasm active/)]);
-    expect(failing(run((i) => ({ quantaOver: i >= 7 ? 1 : 0 })))).toEqual([]);
-    expect(failing(run((i) => ({ quantaOver: i >= 7 ? 2 : 0 })))).toEqual([expect.stringMatching(/^at most 1 quanta a visit >= 2 ms while it runs/)]);
-    expect(failing(soakRun({ ...DEFAULTS, maxQuantaOver: 0 }, (i) => ({ quantaOver: i >= 7 ? 1 : 0 })))).toEqual([expect.stringMatching(/^no quantum >= 2 ms while it runs/)]);
-    // as the stage starts (the first 2.5 s): up to 2 a visit
-    expect(failing(run((i) => ({ quantaOver: i >= 1 ? 2 : 0 })))).toEqual([]);
-    expect(failing(run((i) => ({ quantaOver: i >= 1 ? 3 : 0 })))).toEqual([expect.stringMatching(/^at most 2 quanta a visit >= 2 ms as the stage starts/)]);
+    // while it runs: at most 10 ‰ of the quanta after the first 2.5 s (about 2,400 here)
+    expect(failing(run((i) => ({ quantaOver: i >= 7 ? 20 : 0 })))).toEqual([]);
+    expect(failing(run((i) => ({ quantaOver: i >= 7 ? 30 : 0 })))).toEqual([expect.stringMatching(/^at most 10 ‰ of quanta >= 1 ms while it runs/)]);
+    expect(failing(soakRun({ ...DEFAULTS, maxQuantaOverPermille: 0 }, (i) => ({ quantaOver: i >= 7 ? 1 : 0 })))).toEqual([expect.stringMatching(/^no quantum >= 1 ms while it runs/)]);
+    // as the stage starts (the first 2.5 s, about 860 quanta here): 10 ‰
+    expect(failing(run((i) => ({ quantaOver: i >= 1 ? 8 : 0 })))).toEqual([]);
+    expect(failing(run((i) => ({ quantaOver: i >= 1 ? 9 : 0 })))).toEqual([expect.stringMatching(/^at most 10 ‰ of quanta >= 1 ms as the stage starts/)]);
+    // a quantum surely over the deadline fails, whenever it comes
+    expect(failing(run((i) => ({ overDeadline: i >= 5 ? 1 : 0 })))).toEqual([expect.stringMatching(/^no quantum over the deadline while it runs/)]);
+    // one as the stage starts is the switch's; two are not
+    expect(failing(run((i) => ({ overDeadline: i >= 1 ? 1 : 0 })))).toEqual([]);
+    expect(failing(run((i) => ({ overDeadline: i >= 1 ? 2 : 0 })))).toEqual([expect.stringMatching(/^at most 1 quantum a visit over the deadline as the stage starts/)]);
+    expect(failing(run(() => ({ overDeadline: 0 })))).toEqual([]);
     expect(failing(run((i) => ({ rafPerS: i < 6 ? 40 : 60 })))).toEqual([expect.stringMatching(/^requestAnimationFrame median >= 55/)]);
     expect(failing(run(() => ({ qps: null })))).toEqual([expect.stringMatching(/^quanta\/s within/)]);
   });
@@ -147,7 +154,7 @@ describe('soak analysis', () => {
     expect(parseArgs(['--duration', '60', '--play', '--min-raf', '50'])).toMatchObject({ durationS: 60, play: true, minRafPerS: 50 });
     expect(() => parseArgs(['--duration', '0'])).toThrow(/--duration takes a positive number/);
     expect(() => parseArgs(['--per-stage', '2'])).toThrow(/at least 5 s/);
-    expect(() => parseArgs(['--max-quanta-over', '1.5'])).toThrow(/whole number/);
+    expect(() => parseArgs(['--max-quanta-over-permille', '-1'])).toThrow(/number >= 0/);
     expect(() => parseArgs(['--nope', '1'])).toThrow(/unknown option --nope/);
   });
 });
