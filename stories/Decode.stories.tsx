@@ -201,13 +201,16 @@ export const SeedBudgets: Story = {
     const runtime = StagebenchRuntime.get();
     await waitForResult(canvasElement, 'signal.mp3');
     const pool = await runtime.pool(0);
-    await step('1 s of MP3 in under 10 ms (median of 5, audio suspended)', async () => {
+    await step('1 s of MP3 in under 10 ms (median of 5 after 2 warm-up decodes, audio suspended)', async () => {
       // the seed's decode target is the pool's throughput; on 2 cores the live audio thread and
       // the page's visualisers would be a third and fourth busy thread beside the two workers
       const bytes = await fixtureBytes('signal.mp3');
       const perSecond: number[] = [];
       await runtime.stop();
       try {
+        // two decodes first, unmeasured: each worker's decoder compiled and its JIT warm (the
+        // first decodes on a fresh pool measured 14-15 ms/s, later ones 7)
+        for (let i = 0; i < 2; i++) expect((await pool.decode({ name: 'signal.mp3', bytes }, {})).error).toBeNull();
         for (let i = 0; i < 5; i++) {
           const r = await pool.decode({ name: 'signal.mp3', bytes }, {});
           expect(r.error).toBeNull();
@@ -217,7 +220,7 @@ export const SeedBudgets: Story = {
         await runtime.start();
       }
       const m = median(perSecond);
-      reportMeasurement({ name: 'mp3 decode per second of audio', value: m, unit: `ms (${pool.size} workers; range ${Math.min(...perSecond).toFixed(2)}..${Math.max(...perSecond).toFixed(2)})`, source: 'performance.now() around pool.decode, median of 5, audio suspended' });
+      reportMeasurement({ name: 'mp3 decode per second of audio', value: m, unit: `ms (${pool.size} workers; range ${Math.min(...perSecond).toFixed(2)}..${Math.max(...perSecond).toFixed(2)})`, source: 'performance.now() around pool.decode, median of 5 after 2 warm-up decodes, audio suspended' });
       expect(m, `ms per second of MP3: ${perSecond.map((v) => v.toFixed(2)).join(', ')}`).toBeLessThan(10);
     });
     await step('worker task overhead under 100 µs (median of 200 compute_fft tasks, audio suspended)', async () => {
