@@ -46,13 +46,13 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private visualTarget: Float32Array = new Float32Array(0);
   private lastVisualVersion = -1;
   private lastPostedVisualSeq = -1;
-  /** Decoded audio that replaces the live input while attached (shared ring or message queue). */
   /** Date.now() step that proves a callback outlasted the deadline (overDeadlineStepMs). */
   private readonly overDeadlineStep = overDeadlineStepMs(sampleRate);
   /** Rendering in an OfflineAudioContext (ProcessorOptions.offline). */
   private readonly offline: boolean;
   /** A visual frame finished in the last quantum waits for this one to be published. */
   private publishDeferred = false;
+  /** Decoded audio that replaces the live input while attached (shared ring or message queue). */
   private playbackRing: RingConsumer | null = null;
   private playbackQueue: PlaybackQueue | null = null;
   private readonly playbackPlanes: Float32Array[] = [new Float32Array(128), new Float32Array(128)];
@@ -235,9 +235,10 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   /** Live load by Date.now(): sums over >= 1 s windows are unbiased for the mean despite 1 ms ticks. */
   private account(t0: number, t1: number): void {
     const busy = t1 - t0;
-    if (busy >= 2) Atomics.add(this.views.control, Ctl.quantaOver1ms, 1);
-    if (busy >= this.overDeadlineStep) Atomics.add(this.views.control, Ctl.quantaOverDeadline, 1);
-    else if (busy === 1) Atomics.add(this.views.control, Ctl.quantaTickSpans, 1);
+    if (busy >= 2) {
+      Atomics.add(this.views.control, Ctl.quantaOver1ms, 1);
+      if (busy >= this.overDeadlineStep) Atomics.add(this.views.control, Ctl.quantaOverDeadline, 1);
+    } else if (busy === 1) Atomics.add(this.views.control, Ctl.quantaTickSpans, 1);
     if (this.startWallMs === 0) {
       this.startWallMs = t0;
       this.startAudioTime = currentTime;
