@@ -180,28 +180,21 @@ export const shiftStage: StageDescriptor = {
     let version = 0;
     // the next part of a spread analysis to run (SHIFT_PARTS: none running)
     let part = SHIFT_PARTS;
-    const finishRunning = (): number => {
-      for (; part < SHIFT_PARTS; part++) {
-        const status = x.shift_process_part(part);
-        if (status < 0) return status;
-      }
-      version++;
+    /** Runs the next part; the last one completes the analysis. */
+    const runPart = (): number => {
+      const status = x.shift_process_part(part++);
+      if (status < 0) return status;
+      if (part === SHIFT_PARTS) version++;
       return 0;
     };
     return {
       backend: 'wasm',
       visualLength: shiftVisualLength(cfg.hypotheses, cfg.size),
       process(inputs) {
-        if (!frames.push(inputs)) {
-          if (part >= SHIFT_PARTS) return 0;
-          const status = x.shift_process_part(part++);
-          if (status < 0) return status;
-          if (part === SHIFT_PARTS) version++;
-          return 0;
-        }
+        if (!frames.push(inputs)) return part < SHIFT_PARTS ? runPart() : 0;
         // a hop: an analysis still running (a hop shorter than its parts) is completed first
-        if (part < SHIFT_PARTS) {
-          const status = finishRunning();
+        while (part < SHIFT_PARTS) {
+          const status = runPart();
           if (status < 0) return status;
         }
         frames.read(referenceFrame.get(), inputFrame.get());
@@ -212,8 +205,7 @@ export const shiftStage: StageDescriptor = {
           return 0;
         }
         part = 0;
-        const status = x.shift_process_part(part++);
-        return status < 0 ? status : 0;
+        return runPart();
       },
       setParam() {
         // the grid is fixed at create; the host re-creates the stage when a parameter changes
