@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { RENDER_QUANTUM_FRAMES, type ClampNote, type ParamValues, type StageDescriptor } from '../dsp-stages/types.ts';
-import { resolveParams } from '../dsp-stages/params.ts';
+import { resolveParams, withOfflineParams } from '../dsp-stages/params.ts';
 import { statusMessage, type StagebenchWasm } from '../worklet/wasm.ts';
 import { parseWav, readF32 } from './wav.ts';
 import { stageHooks, type RunOutcome, type StageInfo, type SummaryValue } from './stage-hooks.ts';
@@ -115,7 +115,7 @@ export function runStage(req: RunRequest): RunReport {
   let kernel;
   try {
     // a file has no deadline: the stage's offline settings, as in an OfflineAudioContext render
-    kernel = stage.createWasmKernel(wasm, { ...values, ...stage.offlineParams }, input.sampleRate);
+    kernel = stage.createWasmKernel(wasm, withOfflineParams(stage, values), input.sampleRate);
   } catch (err) {
     throw new CliError(`stage ${stage.id} could not start on wasm: ${(err as Error).message}`);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampParam, defaultParams, formatClampNote, numberParam, resolveParams } from './params.ts';
+import { clampParam, defaultParams, formatClampNote, numberParam, resolveParams, withOfflineParams } from './params.ts';
 import type { ChoiceParam, NumberParam, ParamSpec } from './types.ts';
 import { ringCopyParams } from './ring-copy/params.ts';
 
@@ -97,6 +97,15 @@ describe('resolveParams', () => {
     const r = resolveParams(specs, { gainn: 3 });
     expect(r.values).not.toHaveProperty('gainn');
     expect(r.unknown).toEqual(['gainn']);
+  });
+});
+
+describe('withOfflineParams', () => {
+  it("puts the stage's offline settings over the given ones, and leaves a stage without any alone", () => {
+    const given = { size: 4096, spread: 'on' };
+    expect(withOfflineParams({ offlineParams: { spread: 'off' } }, given)).toEqual({ size: 4096, spread: 'off' });
+    expect(given.spread).toBe('on');
+    expect(withOfflineParams({}, given)).toBe(given);
   });
 });
 

@@ -1,5 +1,13 @@
 /** Parameter helpers shared by every stage: defaults, clamping with notes, parsing CLI values. */
-import type { ClampNote, ParamSpec, ParamValues } from './types.ts';
+import type { ClampNote, ParamSpec, ParamValues, StageDescriptor } from './types.ts';
+
+/**
+ * `params` with the stage's `offlineParams` over them: what a render with no deadline (an
+ * OfflineAudioContext, a file through the CLI) runs with.
+ */
+export function withOfflineParams(stage: Pick<StageDescriptor, 'offlineParams'>, params: ParamValues): ParamValues {
+  return stage.offlineParams ? { ...params, ...stage.offlineParams } : params;
+}
 
 export function defaultParams(specs: readonly ParamSpec[]): ParamValues {
   const values: ParamValues = {};

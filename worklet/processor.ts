@@ -12,7 +12,7 @@
  */
 import type { ParamValues, StageKernel, StageDescriptor } from '../dsp-stages/types.ts';
 import { getStage } from '../dsp-stages/registry.ts';
-import { clampParam, resolveParams } from '../dsp-stages/params.ts';
+import { clampParam, resolveParams, withOfflineParams } from '../dsp-stages/params.ts';
 import { Ctl, Tim, overDeadlineStepMs, beginVisual, endVisual, readScope, snapshot, telemetryViews, writeScope, type TelemetryViews } from './layout.ts';
 import { PROCESSOR_NAME, type FromProcessor, type ProcessorOptions, type ToProcessor } from './protocol.ts';
 import { instantiateStagebench, statusMessage, type StagebenchWasm } from './wasm.ts';
@@ -143,7 +143,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     }
     this.stage = stage;
     // offline there is no deadline: the stage's offline settings (e.g. shift's analysis whole at its hop, as the reference kernel does)
-    const { values } = resolveParams(stage.params, this.offline && stage.offlineParams ? { ...given, ...stage.offlineParams } : given);
+    const { values } = resolveParams(stage.params, this.offline ? withOfflineParams(stage, given) : given);
     let reason = this.wasmFailure;
     if (this.wasm) {
       try {
