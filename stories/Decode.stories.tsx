@@ -10,7 +10,7 @@ import { createPoolLayout } from '../worklet/pool/layout.ts';
 import { RingConsumer, RingProducer, ringStats } from '../worklet/pool/stream.ts';
 import { argTypesFromParams } from './support/argTypes.ts';
 import { expectActiveAndRunning, expectKernelBudgets, median } from './support/checks.ts';
-import { expectBitExact } from './support/assertions.ts';
+import { expectBitExact, withAudioSuspended } from './support/assertions.ts';
 import { reportMeasurement } from './support/report.ts';
 import { FIXTURES, FIXTURE_BY_ID, fixtureBytes, type FixtureId, type FixtureName } from './support/decodeFixtures.ts';
 
@@ -206,8 +206,7 @@ export const SeedBudgets: Story = {
       // the page's visualisers would be a third and fourth busy thread beside the two workers
       const bytes = await fixtureBytes('signal.mp3');
       const perSecond: number[] = [];
-      await runtime.stop();
-      try {
+      await withAudioSuspended(runtime, async () => {
         // two decodes first, unmeasured: each worker's decoder compiled and its JIT warm (the
         // first decodes on a fresh pool measured 14-15 ms/s, later ones 7)
         for (let i = 0; i < 2; i++) expect((await pool.decode({ name: 'signal.mp3', bytes }, {})).error).toBeNull();
@@ -216,9 +215,7 @@ export const SeedBudgets: Story = {
           expect(r.error).toBeNull();
           perSecond.push(r.wallMs / (r.frames / r.sampleRate));
         }
-      } finally {
-        await runtime.start();
-      }
+      });
       const m = median(perSecond);
       reportMeasurement({ name: 'mp3 decode per second of audio', value: m, unit: `ms (${pool.size} workers; range ${Math.min(...perSecond).toFixed(2)}..${Math.max(...perSecond).toFixed(2)})`, source: 'performance.now() around pool.decode, median of 5 after 2 warm-up decodes, audio suspended' });
       expect(m, `ms per second of MP3: ${perSecond.map((v) => v.toFixed(2)).join(', ')}`).toBeLessThan(10);
@@ -226,8 +223,7 @@ export const SeedBudgets: Story = {
     await step('worker task overhead under 100 µs (median of 200 compute_fft tasks, audio suspended)', async () => {
       // On a 2-core machine the audio thread would be a third busy thread beside the main thread
       // and the worker: the overhead is measured with the AudioContext suspended, then resumed.
-      await runtime.stop();
-      try {
+      await withAudioSuspended(runtime, async () => {
         const input = new Float32Array(512).map((_, i) => Math.sin(i / 7));
         for (let i = 0; i < 20; i++) await pool.computeFft(input);
         const overhead: number[] = [];
@@ -242,9 +238,7 @@ export const SeedBudgets: Story = {
         // a cross-origin isolated page signals its workers through shared memory, not postMessage
         expect([...via], pool.transportReason).toEqual(['atomics']);
         expect(m).toBeLessThan(100);
-      } finally {
-        await runtime.start();
-      }
+      });
     });
     await step('ring throughput above 1 M samples/s', async () => {
       const layout = createPoolLayout();

@@ -22,11 +22,6 @@ export function expectBitExact(actual: Float32Array, expected: Float32Array, wha
   expect(mismatches, `${what}: ${mismatches} samples differ${detail}`).toBe(0);
 }
 
-export function expectKernelWithinBudget(timing: KernelTiming, budgetUs: number): void {
-  expect(timing.samplesUs.length, 'kernel timing has samples').toBeGreaterThan(0);
-  expect(timing.p99Us, `kernel p99 ${timing.p99Us.toFixed(3)} µs (${timing.clock}) vs budget ${budgetUs} µs`).toBeLessThan(budgetUs);
-}
-
 /** Budgets for one timed kernel: p99 of batch means, and the single-quantum p99 where stated. */
 export interface KernelBudget {
   kernelP99Us: number;
