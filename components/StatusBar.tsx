@@ -116,7 +116,7 @@ export function StatusBar({ runtime }: StatusBarProps) {
             {fmtCount(t.quantaOverDeadline)}
           </span>{' '}
           <Clock>
-            Date.now() step ≥ {overDeadlineStepMs(t.sampleRate || 48_000)} ms: surely longer than the {fmtNum((RENDER_QUANTUM_FRAMES / (t.sampleRate || 48_000)) * 1000, 2)} ms
+            Date.now() step ≥ {overDeadlineStepMs(state.sampleRate)} ms: surely longer than the {fmtNum((RENDER_QUANTUM_FRAMES / state.sampleRate) * 1000, 2)} ms
             deadline (quanta ≥ 1 ms bounds it from above)
           </Clock>
         </Item>
