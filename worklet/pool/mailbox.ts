@@ -266,25 +266,29 @@ export class Mailbox {
     const { i32, f64 } = a;
     if (m.type === 'compute_fft' || m.type === 'process_audio') {
       const d = m.data as Record<string, unknown> | undefined;
-      if (!d || d.mode !== 'shared' || !isInt32(m.task_id) || !isInt32(m.attempt) || keyCount(d) !== 3) return false;
+      if (!d || d.mode !== 'shared' || !isInt32(m.task_id) || !isInt32(m.attempt) || !isInt32(d.output_offset) || keyCount(d) !== 3) return false;
+      // the same six words for both: kind, task, attempt, length, input offset, output offset
+      let kind: number;
+      let length: number;
+      let input: number;
       if (m.type === 'compute_fft') {
-        if (!isInt32(m.fft_size) || !isInt32(d.audio_offset) || !isInt32(d.output_offset) || keyCount(m) !== 5) return false;
-        i32[2] = C_COMPUTE_FFT;
-        i32[3] = m.task_id;
-        i32[4] = m.attempt;
-        i32[5] = m.fft_size;
-        i32[6] = d.audio_offset;
-        i32[7] = d.output_offset;
-        return true;
+        if (!isInt32(m.fft_size) || !isInt32(d.audio_offset) || keyCount(m) !== 5) return false;
+        kind = C_COMPUTE_FFT;
+        length = m.fft_size;
+        input = d.audio_offset;
+      } else {
+        if (m.bands !== null || !isInt32(m.num_samples) || typeof m.sample_rate !== 'number') return false;
+        if (!isInt32(d.input_offset) || keyCount(m) !== 7) return false;
+        f64[0] = m.sample_rate;
+        kind = C_PROCESS_AUDIO;
+        length = m.num_samples;
+        input = d.input_offset;
       }
-      if (m.bands !== null || !isInt32(m.num_samples) || typeof m.sample_rate !== 'number') return false;
-      if (!isInt32(d.input_offset) || !isInt32(d.output_offset) || keyCount(m) !== 7) return false;
-      f64[0] = m.sample_rate;
-      i32[2] = C_PROCESS_AUDIO;
+      i32[2] = kind;
       i32[3] = m.task_id;
       i32[4] = m.attempt;
-      i32[5] = m.num_samples;
-      i32[6] = d.input_offset;
+      i32[5] = length;
+      i32[6] = input;
       i32[7] = d.output_offset;
       return true;
     }
