@@ -176,7 +176,14 @@ export const PlotsStateTheirNumbers: Story = {
       expect(figureAfter(label, 'p99')).toBe(Number(p99Cell.textContent));
       expect(figureAfter(label, 'p50')).toBeGreaterThan(0);
       expect(figureAfter(label, 'p50')).toBeLessThanOrEqual(figureAfter(label, 'p99'));
-      expect(label).toMatch(/budget 20\.0 µs: within budget/);
+      // the verdict the text states follows the p99 it states (whether this one run met the budget
+      // is the kernel budget story's to judge, with its retries on a shared core)
+      expect(label).toMatch(/budget 20\.0 µs: (within|over) budget/);
+      const p99 = figureAfter(label, 'p99');
+      if (Math.abs(p99 - 20) > 0.05) {
+        // away from the rounding edge of the one decimal shown
+        expect(label).toContain(p99 > 20 ? ': over budget' : ': within budget');
+      }
     });
   },
 };
