@@ -93,7 +93,7 @@ describe('buildRunReport', () => {
       source: { kind: 'sine', frequencyHz: 1000.37, levelDb: -6 },
       environment: { sampleRateHz: 48_000, wasm: 'active', telemetry: 'SharedArrayBuffer', cores: 2 },
       timing: { backend: 'wasm', p50Us: 3.3, p95Us: 3.9, p99Us: 4.0, batches: 5, singleQuantumP99Us: 160, allocations: 0 },
-      live: { quantaPerSec: 374.8, expectedQuantaPerSec: 375, loadPct: 1.5, driftMs: 0.4, quanta: 3750, quantaOver1ms: 15, slowQuantaPct: 0.4, stageErrors: 0 },
+      live: { quantaPerSec: 374.8, expectedQuantaPerSec: 375, loadPct: 1.5, driftMs: 0.4, quanta: 3750, quantaOver1ms: 15, slowQuantaPct: 0.4, quantaOverDeadline: 0, stageErrors: 0 },
       figures: [
         { name: 'peakHz', label: 'peak frequency', unit: 'Hz', value: 1000.36 },
         { name: 'peakDb', label: 'peak level', unit: 'dBFS', value: -6.02 },
@@ -207,15 +207,16 @@ describe('diffReports', () => {
     expect(windowRow).toMatchObject({ label: 'param window', previous: 'hann', now: 'kaiser', change: '', verdict: 'changed' });
     expect(diffReports(reportRows(otherInput), reportRows(now)).sameInputs).toBe(false);
   });
-  it('losing wasm, SharedArrayBuffer or gaining allocations and stage errors are regressions', () => {
+  it('losing wasm, SharedArrayBuffer or gaining allocations, stage errors and quanta over the deadline are regressions', () => {
     const worse = edited(now, (r) => {
       r.environment.wasm = 'fallback';
       r.environment.telemetry = 'postMessage';
       r.timing!.allocations = 3;
       r.live.stageErrors = 2;
+      r.live.quantaOverDeadline = 1;
     });
     const v = verdicts(now, worse);
-    expect([v['environment.wasm'], v['environment.telemetry'], v['timing.allocations'], v['live.stageErrors']]).toEqual(['regression', 'regression', 'regression', 'regression']);
+    expect([v['environment.wasm'], v['environment.telemetry'], v['timing.allocations'], v['live.stageErrors'], v['live.quantaOverDeadline']]).toEqual(['regression', 'regression', 'regression', 'regression', 'regression']);
     expect(verdicts(worse)['environment.wasm']).toBe('improvement');
   });
   it('load: 10 % and 0.05 percentage points; drift: 10 % and 1 ms', () => {

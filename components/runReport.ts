@@ -43,6 +43,8 @@ export interface ReportLive {
   quantaOver1ms: number;
   /** quantaOver1ms as a share of the quanta, %. */
   slowQuantaPct: number | null;
+  /** Quanta whose Date.now() step proves they outlasted the deadline (overDeadlineStepMs). */
+  quantaOverDeadline: number;
   stageErrors: number;
 }
 
@@ -145,6 +147,7 @@ export function buildRunReport(input: ReportInput): RunReport {
       quanta: t.quantumCount,
       quantaOver1ms: t.quantaOver1ms,
       slowQuantaPct: t.quantumCount > 0 ? (100 * t.quantaOver1ms) / t.quantumCount : null,
+      quantaOverDeadline: t.quantaOverDeadline,
       stageErrors: t.stageErrors,
     },
     figures: (input.stage.figures ?? []).map((f, i) => ({
@@ -205,6 +208,7 @@ const FIXED: Record<string, { label: string; unit: string }> = {
   'live.quanta': { label: 'quanta run', unit: '' },
   'live.quantaOver1ms': { label: 'quanta ≥ 1 ms', unit: '' },
   'live.slowQuantaPct': { label: 'share of quanta ≥ 1 ms', unit: '%' },
+  'live.quantaOverDeadline': { label: 'quanta over the deadline', unit: '' },
   'live.stageErrors': { label: 'stage errors', unit: '' },
 };
 
@@ -452,7 +456,7 @@ const LOWER_IS_BETTER: Record<string, { absolute: number }> = {
   'live.loadPct': { absolute: 0.05 },
   'live.slowQuantaPct': { absolute: 0.1 },
 };
-const COUNTS_LOWER_IS_BETTER = new Set(['timing.allocations', 'live.stageErrors']);
+const COUNTS_LOWER_IS_BETTER = new Set(['timing.allocations', 'live.stageErrors', 'live.quantaOverDeadline']);
 /** Not compared: they describe the report itself or grow with the run's length. */
 const NOT_COMPARED = new Set(['report.format', 'report.version', 'report.date', 'report.story', 'report.link', 'live.quanta', 'live.quantaOver1ms', 'timing.batches', 'timing.quantaPerBatch']);
 

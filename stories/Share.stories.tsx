@@ -163,6 +163,10 @@ export const RunReportComparesWithAPreviousReport: Story = {
       expect(report.environment).toMatchObject({ userAgent: navigator.userAgent, sampleRateHz: runtime.ctx.sampleRate, wasm: 'active', telemetry: 'SharedArrayBuffer' });
       expect(Math.abs(report.live.quantaPerSec! / report.live.expectedQuantaPerSec - 1), `quanta/s ${report.live.quantaPerSec}`).toBeLessThan(0.05);
       expect(report.live.loadPct).not.toBeNull();
+      // the status bar's count, carried into the report (it only grows while the stage runs)
+      expect(Number.isInteger(report.live.quantaOverDeadline)).toBe(true);
+      expect(report.live.quantaOverDeadline).toBeGreaterThanOrEqual(0);
+      expect(report.live.quantaOverDeadline).toBeLessThanOrEqual(Number(canvas.getByTestId('quanta-over-deadline').textContent!.replace(/,/g, '')));
       expect(Math.abs(report.figures.find((f) => f.name === 'peakHz')!.value! - args.frequencyHz)).toBeLessThan(1);
       expect(Math.abs(Date.now() - Date.parse(report.date))).toBeLessThan(60_000);
     });
