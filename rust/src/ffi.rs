@@ -348,6 +348,13 @@ pub extern "C" fn fft_peak_db() -> f32 {
     fft_stage().map(|s| s.peak_db()).unwrap_or(f32::NAN)
 }
 
+/// Completed analyses since `fft_create` whose frame held NaN or an infinity (their spectrum
+/// and peak level read as the floor, like silence); 0 if the FFT stage is not active.
+#[no_mangle]
+pub extern "C" fn fft_non_finite_frames() -> u32 {
+    fft_stage().map(|s| s.non_finite_frames()).unwrap_or(0)
+}
+
 /// Plain real FFT (no window, no dB, no peak) of `size` floats at `in_ptr` into `size + 2`
 /// floats at `out_ptr` (interleaved `re, im`, bins `0..=N/2`, unnormalised), with the active FFT
 /// stage's plan. For benchmarks and offline use. Never allocates. Returns 0; `BAD_ARGUMENT` for a
@@ -943,6 +950,13 @@ pub extern "C" fn shift_best_tau() -> f64 {
 #[no_mangle]
 pub extern "C" fn shift_value() -> f64 {
     shift_stage().map(|s| s.shift()).unwrap_or(f64::NAN)
+}
+
+/// Completed analyses since `shift_create` whose input or reference frame held NaN or an
+/// infinity (their figures stay finite, so this count is what marks them); 0 without the stage.
+#[no_mangle]
+pub extern "C" fn shift_non_finite_frames() -> u32 {
+    shift_stage().map(|s| s.non_finite_frames()).unwrap_or(0)
 }
 
 /// Writes the `H` scores computed the slow way (one inverse FFT per hypothesis) to `out`, for

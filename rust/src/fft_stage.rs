@@ -72,6 +72,10 @@ pub struct FftStage {
     ln_peak: f64,
     evaluations: usize,
     sums: [f64; 6],
+    /// Whether the frame of the analysis in progress held NaN or an infinity.
+    frame_non_finite: bool,
+    /// Completed analyses whose frame held NaN or an infinity (see [`FftStage::non_finite_frames`]).
+    non_finite_frames: u32,
 }
 
 impl FftStage {
@@ -102,6 +106,8 @@ impl FftStage {
             ln_peak: f64::NEG_INFINITY,
             evaluations: 0,
             sums: [0.0; 6],
+            frame_non_finite: false,
+            non_finite_frames: 0,
         };
         if stage.set_window(kind, beta) {
             Some(stage)
@@ -177,6 +183,13 @@ impl FftStage {
         self.peak_db
     }
 
+    /// Completed analyses whose frame held NaN or an infinity since the stage was made (wrapping).
+    /// Their spectrum, dB values and peak level read as silence (the floor), so this count is
+    /// what tells such frames apart from silent ones.
+    pub fn non_finite_frames(&self) -> u32 {
+        self.non_finite_frames
+    }
+
     /// Plain real FFT of `input` (`N` samples) into `out` (`N + 2` floats): no window, no dB.
     /// Returns `false` if a length is wrong. Never allocates.
     pub fn transform(&mut self, input: &[f32], out: &mut [f32]) -> bool {
@@ -224,6 +237,7 @@ impl FftStage {
     }
 
     fn start_analysis(&mut self) {
+        self.frame_non_finite = !crate::all_finite(&self.frame);
         for (x, w) in self.frame.iter_mut().zip(self.window.iter()) {
             *x *= *w;
         }
@@ -319,6 +333,9 @@ impl FftStage {
 
     /// Stores the finished peak and ends the analysis.
     fn finish(&mut self) {
+        if self.frame_non_finite {
+            self.non_finite_frames = self.non_finite_frames.wrapping_add(1);
+        }
         self.peak_bin = self.f;
         let db = DB_PER_NEPER_POWER * (self.ln_peak + self.frame_inv_ref2.ln());
         self.peak_db = if db.is_finite() { db.max(DB_FLOOR as f64) as f32 } else { DB_FLOOR };
@@ -743,5 +760,31 @@ mod tests {
         assert!(!s.set_window(WindowKind::Kaiser, f32::INFINITY));
         assert!(s.set_window(WindowKind::Kaiser, -3.0));
         assert_eq!(s.beta(), 0.0);
+    }
+
+    #[test]
+    fn frames_with_nan_or_infinity_are_counted_and_read_as_the_floor() {
+        let n = 1024;
+        let mut s = FftStage::new(n, WindowKind::Hann, 0.0).unwrap();
+        let tone: Vec<f32> = (0..n).map(|i| 0.5 * (2.0 * core::f64::consts::PI * 100.0 * i as f64 / n as f64).sin() as f32).collect();
+        assert!(s.process_frame(&tone));
+        assert_eq!(s.non_finite_frames(), 0);
+        assert!((s.peak_bin() - 100.0).abs() < 1e-3);
+        for (k, bad) in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY].into_iter().enumerate() {
+            let mut x = tone.clone();
+            x[17] = bad;
+            assert!(s.process_frame(&x));
+            assert_eq!(s.non_finite_frames(), k as u32 + 1, "{bad}");
+            assert_eq!(s.peak_db(), DB_FLOOR, "{bad}: the level reads the floor");
+            assert!(s.peak_bin().is_finite());
+        }
+        // subnormals and full scale are finite: not counted; a clean frame reads right again
+        let mut x = tone.clone();
+        x[0] = f32::MIN_POSITIVE / 8.0;
+        x[1] = 1.0;
+        assert!(s.process_frame(&x));
+        assert!(s.process_frame(&tone));
+        assert_eq!(s.non_finite_frames(), 3);
+        assert!((s.peak_bin() - 100.0).abs() < 1e-3);
     }
 }

@@ -46,3 +46,34 @@ pub mod status {
     /// A parameter value was NaN or the parameter id is unknown.
     pub const BAD_PARAM: i32 = -4;
 }
+
+/// Whether every sample is finite (no NaN, no infinity). One branch-free pass (`|x| <= MAX`
+/// fails for NaN and both infinities), which the compiler vectorises; never allocates. The
+/// analysis stages count the frames that fail it, whose spectra and figures would otherwise
+/// look like silence.
+pub fn all_finite(x: &[f32]) -> bool {
+    x.iter().fold(true, |ok, v| ok & (v.abs() <= f32::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::all_finite;
+
+    #[test]
+    fn all_finite_fails_on_nan_and_both_infinities_only() {
+        let mut x = vec![0.5f32; 1000];
+        x[3] = f32::MAX;
+        x[4] = -f32::MAX;
+        x[5] = f32::MIN_POSITIVE / 4.0; // subnormal
+        assert!(all_finite(&x));
+        assert!(all_finite(&[]));
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let mut y = x.clone();
+            y[999] = bad;
+            assert!(!all_finite(&y), "{bad} at the end");
+            y[999] = 0.5;
+            y[0] = bad;
+            assert!(!all_finite(&y), "{bad} at the start");
+        }
+    }
+}

@@ -226,6 +226,10 @@ pub struct ShiftStage {
     best_tau: f64,
     shift: f64,
     valid: bool,
+    /// Whether a frame of the analysis in progress held NaN or an infinity.
+    frames_non_finite: bool,
+    /// Completed analyses whose frames held NaN or an infinity.
+    non_finite_frames: u32,
 }
 
 impl ShiftStage {
@@ -274,6 +278,8 @@ impl ShiftStage {
             best_tau: 0.0,
             shift: 0.0,
             valid: false,
+            frames_non_finite: false,
+            non_finite_frames: 0,
         };
         stage.set_params(0.0, None, false);
         Some(stage)
@@ -371,7 +377,25 @@ impl ShiftStage {
         if input.len() != self.n || reference.len() != self.n {
             return false;
         }
-        self.fft.process(input, &mut self.x_spec) && self.fft.process(reference, &mut self.r_spec) && self.analyse()
+        self.frames_non_finite = !(crate::all_finite(input) && crate::all_finite(reference));
+        let done = self.fft.process(input, &mut self.x_spec) && self.fft.process(reference, &mut self.r_spec) && self.analyse();
+        if done {
+            self.count_frames();
+        }
+        done
+    }
+
+    /// Counts a completed analysis whose frames held NaN or an infinity.
+    fn count_frames(&mut self) {
+        if self.frames_non_finite {
+            self.non_finite_frames = self.non_finite_frames.wrapping_add(1);
+        }
+    }
+
+    /// Completed analyses since the stage was made whose input or reference frame held NaN or an
+    /// infinity (wrapping): what tells them apart, since their figures stay finite.
+    pub fn non_finite_frames(&self) -> u32 {
+        self.non_finite_frames
     }
 
     /// [`ShiftStage::process`] on the stage's own frames ([`ShiftStage::input_frame_mut`],
@@ -388,10 +412,22 @@ impl ShiftStage {
     /// `false` for a part out of range or a wrong buffer length. Never allocates.
     pub fn process_part(&mut self, part: usize) -> bool {
         match part {
-            0 => self.fft.process(&self.in_frame, &mut self.x_spec),
-            1 => self.fft.process(&self.ref_frame, &mut self.r_spec),
+            0 => {
+                self.frames_non_finite = !crate::all_finite(&self.in_frame);
+                self.fft.process(&self.in_frame, &mut self.x_spec)
+            }
+            1 => {
+                self.frames_non_finite |= !crate::all_finite(&self.ref_frame);
+                self.fft.process(&self.ref_frame, &mut self.r_spec)
+            }
             2 => self.cross_and_centre(),
-            3 => self.rescore(),
+            3 => {
+                let done = self.rescore();
+                if done {
+                    self.count_frames();
+                }
+                done
+            }
             _ => false,
         }
     }
@@ -1077,5 +1113,42 @@ mod tests {
             assert_eq!(bits(whole.scores()), bits(parts.scores()));
             assert!((whole.shift() + 37.0).abs() < 0.5 || (whole.shift() - 37.0).abs() < 0.5, "shift {}", whole.shift());
         }
+    }
+
+    #[test]
+    fn analyses_of_frames_with_nan_or_infinity_are_counted_with_finite_figures() {
+        let n = 1024;
+        let mut seed = 3u32;
+        let mut noise = || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        let clean: Vec<f32> = (0..n + 16).map(|_| noise()).collect();
+        let (input, reference) = (&clean[..n], &clean[10..10 + n]);
+        let mut whole = ShiftStage::new(n, 8).unwrap();
+        let mut parts = ShiftStage::new(n, 8).unwrap();
+        assert!(whole.process(input, reference));
+        assert_eq!(whole.non_finite_frames(), 0);
+        let mut expected = 0;
+        for (which, bad) in [(0, f32::NAN), (1, f32::INFINITY), (0, f32::NEG_INFINITY)] {
+            let mut x = input.to_vec();
+            let mut r = reference.to_vec();
+            if which == 0 { x[100] = bad } else { r[100] = bad }
+            expected += 1;
+            assert!(whole.process(&x, &r));
+            parts.input_frame_mut().copy_from_slice(&x);
+            parts.reference_frame_mut().copy_from_slice(&r);
+            for part in 0..SHIFT_PARTS {
+                assert!(parts.process_part(part));
+            }
+            for s in [&whole, &parts] {
+                assert_eq!(s.non_finite_frames(), expected, "{bad} in frame {which}");
+                assert!(s.shift().is_finite() && s.centre().is_finite() && s.best_tau().is_finite(), "{bad}: figures finite");
+            }
+        }
+        // a clean analysis after them: not counted, and the delay found again
+        assert!(whole.process(input, reference));
+        assert_eq!(whole.non_finite_frames(), expected);
+        assert!((whole.shift().abs() - 10.0).abs() < 0.5, "shift {}", whole.shift());
     }
 }
