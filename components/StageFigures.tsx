@@ -9,6 +9,9 @@ export interface StageFiguresProps {
   figures: readonly StageFigure[];
 }
 
+/** Figures that count hostile events (NaN quanta silenced, frames with NaN/Inf): red once non-zero. */
+const COUNT_UNITS = new Set(['quanta', 'frames']);
+
 function fmt(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '—';
   return Math.abs(v) >= 1000 || Number.isInteger(v) ? v.toFixed(Number.isInteger(v) ? 0 : 2) : v.toPrecision(6);
@@ -26,7 +29,7 @@ export function StageFigures({ runtime, figures }: StageFiguresProps) {
       {figures.map((f, i) => (
         <div key={f.name} style={{ display: 'flex', gap: 6 }}>
           <dt style={{ color: colors.muted }}>{f.label ?? f.name}</dt>
-          <dd style={{ ...numeric, margin: 0 }} data-testid={`figure-${f.name}`} data-value={values[i]}>
+          <dd style={{ ...numeric, margin: 0, color: COUNT_UNITS.has(f.unit) && (values[i] ?? 0) > 0 ? colors.danger : undefined }} data-testid={`figure-${f.name}`} data-value={values[i]}>
             {fmt(values[i])} {f.unit}
           </dd>
         </div>

@@ -444,7 +444,7 @@ export interface ReportDiff {
 /** Absolute tolerances of stage figures by unit, before a move counts (about the stage stories' own tolerances). */
 const FIGURE_TOLERANCE: Record<string, number> = { Hz: 0.05, dB: 0.1, dBFS: 0.1, samples: 0.02 };
 /** Figures that count events: any increase is a regression. */
-const COUNT_UNITS = new Set(['quanta', 'count']);
+const COUNT_UNITS = new Set(['quanta', 'frames', 'count']);
 
 /** Rows compared with a rule; others are "changed" when they differ. */
 const LOWER_IS_BETTER: Record<string, { absolute: number }> = {

@@ -27,6 +27,12 @@ export function dbToGain(db: number): number {
   return Math.pow(10, db / 20);
 }
 
+/** Whether every sample is finite (no NaN, no infinity): the reference kernels' twin of the wasm's `all_finite`. */
+export function allFinite(x: ArrayLike<number>): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
+  return true;
+}
+
 /** Mulberry32: a tiny seeded PRNG, so every "random" signal is reproducible. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

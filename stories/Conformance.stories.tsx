@@ -37,6 +37,7 @@ import {
   compareSamples,
   conformanceOf,
   conformanceParams,
+  counterFigures,
   deadlineUs,
   describeFailures,
   extremeParams,
@@ -88,7 +89,8 @@ const SUITES: Record<Suite, { title: string; intro: string; notesTitle?: string 
       `offline at 48 kHz: in turn in one render, ${HOSTILE_LAYOUT.length} frames each with ${HOSTILE_LAYOUT.gap} clean frames ` +
       'after each, and, for a stage that publishes figures, each to the end of its own render (the figures while the ' +
       'input is hostile). Each stage keeps its promise (the "promise" rows), reports no stage error, and the last ' +
-      '8192 samples before each next segment, and the figures at the end, equal those of the same render without them.',
+      '8192 samples before each next segment, and the figures at the end, equal those of the same render without them ' +
+      '(counters excepted: each reads 0 on the clean render and counts what it promises, NaN/Inf quanta or frames).',
   },
   parameters: {
     title: 'Parameters',
@@ -432,7 +434,7 @@ async function hostileChecks(board: ResultsBoard, stage: StageDescriptor): Promi
   const { spec } = conformanceOf(stage.id);
   const params = conformanceParams(stage);
   const names = figureNames(stage);
-  const counters = spec.hostile.kind === 'silence-and-count' ? [spec.hostile.counterFigure] : [];
+  const counters = counterFigures(stage);
   board.add(stage.id, { check: 'promise', figure: spec.promise, ok: null });
   const renderHostile = (input: Float32Array) => render({ stage: stage.id, params, input, sampleRate: HOSTILE_RATE });
   // all five kinds in one render, each followed by clean audio, and the same render without them
@@ -441,6 +443,10 @@ async function hostileChecks(board: ResultsBoard, stage: StageDescriptor): Promi
   const clean = await renderHostile(seq.clean);
   const after = await renderHostile(seq.input);
   addAll(board, stage.id, renderChecks('clean', clean, seq.clean.length));
+  for (const i of counters) {
+    const v = clean.figures?.[i] ?? NaN;
+    board.add(stage.id, { check: `clean: ${names[i]} = 0`, figure: fmt(v, 0), ok: v === 0 });
+  }
   addAll(board, stage.id, renderChecks('all five in turn', after, seq.input.length));
   addAll(board, stage.id, checkHostileOutput(spec.hostile, { phase: 'after', input: seq.input, output: stage.hasAudioOutput ? after.output : null, figures: after.figures ?? [] }, names), 'all five in turn');
   for (const seg of seq.segments) {

@@ -42,6 +42,7 @@ export interface StagebenchExports {
   fft_db_ptr(): number;
   fft_peak_bin(): number;
   fft_peak_db(): number;
+  fft_non_finite_frames(): number;
   fft_transform(inPtr: number, outPtr: number): number;
   fft_selftest(): number;
   fft_simd_enabled(): number;
@@ -76,6 +77,7 @@ export interface StagebenchExports {
   shift_best(): number;
   shift_best_tau(): number;
   shift_value(): number;
+  shift_non_finite_frames(): number;
   shift_reference_scores(outPtr: number): number;
   // decode core (rust/src/decode/; typed wrapper: worklet/decode-wasm.ts)
   decode_input_ptr(bytes: number): number;

@@ -6,7 +6,8 @@
  * published is the one at the hop.
  *
  * Visual frame: N/2 + 1 dB values, then N + 2 floats of the complex spectrum (re, im for
- * k = 0..N/2). Figures: peak frequency (Hz), peak level (dBFS).
+ * k = 0..N/2). Figures: peak frequency (Hz), peak level (dBFS), and the frames analysed that
+ * held NaN or Inf (their spectrum reads as the floor, as silence would).
  */
 import type { StageDescriptor } from '../types.ts';
 import { numberParam } from '../params.ts';
@@ -17,11 +18,13 @@ import { createFftReference } from './reference.ts';
 export const fftStage: StageDescriptor = {
   id: 'fft',
   title: 'FFT 32k',
-  wasmExports: ['fft_create', 'fft_begin', 'fft_step', 'fft_set_window', 'fft_spectrum_ptr', 'fft_db_ptr', 'fft_peak_bin', 'fft_peak_db'],
+  wasmExports: ['fft_create', 'fft_begin', 'fft_step', 'fft_set_window', 'fft_spectrum_ptr', 'fft_db_ptr', 'fft_peak_bin', 'fft_peak_db', 'fft_non_finite_frames'],
   params: fftParams,
   figures: [
     { name: 'peakHz', unit: 'Hz', label: 'peak frequency' },
     { name: 'peakDb', unit: 'dBFS', label: 'peak level' },
+    // NaN or Inf in a frame makes its spectrum read as the floor, like silence: this tells them apart
+    { name: 'nonFiniteFrames', unit: 'frames', label: 'frames with NaN/Inf' },
   ],
   budgets: {
     // Mean cost per quantum (batch means) at N = 32768, hop N/4: the analysis (about 0.16 ms)
@@ -111,11 +114,13 @@ export const fftStage: StageDescriptor = {
         out.set(spectrum.get(), size / 2 + 1);
         figures[0] = (wasm.exports.fft_peak_bin() * sampleRate) / size;
         figures[1] = wasm.exports.fft_peak_db();
+        figures[2] = wasm.exports.fft_non_finite_frames() >>> 0;
       },
       summary: () => ({
         transforms: version,
         peakHz: (wasm.exports.fft_peak_bin() * sampleRate) / size,
         peakDb: wasm.exports.fft_peak_db(),
+        nonFiniteFrames: wasm.exports.fft_non_finite_frames() >>> 0,
         simd: wasm.exports.fft_simd_enabled() === 1,
       }),
     };

@@ -8,6 +8,7 @@
 import type { ParamValues, StageKernel } from '../types.ts';
 import { numberParam } from '../params.ts';
 import { ReferenceRing } from '../ring-copy/reference.ts';
+import { allFinite } from '../signals.ts';
 import { WINDOW_IDS, hopSamples, type FftWindow } from './params.ts';
 
 /** dB floor of the magnitude spectrum (matches the Rust stage). */
@@ -228,6 +229,7 @@ export function createFftReference(params: ParamValues, sampleRate: number): Sta
   const frame = new Float32Array(size);
   let sinceHop = 0;
   let version = 0;
+  let nonFiniteFrames = 0;
   let last: SpectrumAnalysis | null = null;
   return {
     backend: 'reference',
@@ -239,6 +241,7 @@ export function createFftReference(params: ParamValues, sampleRate: number): Sta
       if (sinceHop >= hop) {
         sinceHop -= hop;
         ring.readLatest(frame);
+        if (!allFinite(frame)) nonFiniteFrames++;
         last = analyseFrame(frame, window);
         version++;
       }
@@ -257,11 +260,13 @@ export function createFftReference(params: ParamValues, sampleRate: number): Sta
       out.set(last.spectrum, size / 2 + 1);
       figures[0] = (last.peakBin * sampleRate) / size;
       figures[1] = last.peakDb;
+      figures[2] = nonFiniteFrames;
     },
     summary: () => ({
       transforms: version,
       peakHz: last ? (last.peakBin * sampleRate) / size : NaN,
       peakDb: last ? last.peakDb : NaN,
+      nonFiniteFrames,
     }),
   };
 }

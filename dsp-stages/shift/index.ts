@@ -10,7 +10,8 @@
  *
  * Visual frame: the H scores, the H hypothesis lags, the cross-spectrum (N + 2 floats), then the
  * power spectra |X(k)|² of the input frame and |R(k)|² of the reference (N/2 + 1 floats each).
- * Figures: refined shift, centre, best lag (samples).
+ * Figures: refined shift, centre, best lag (samples), and the analyses whose frames held NaN or
+ * Inf (their figures stay finite).
  */
 import type { ParamValues, StageDescriptor, StageKernel } from '../types.ts';
 import { numberParam } from '../params.ts';
@@ -18,6 +19,7 @@ import { ReferenceRing } from '../ring-copy/reference.ts';
 import { statusMessage, type StagebenchWasm } from '../../worklet/wasm.ts';
 import { shiftParams } from './params.ts';
 import { estimateShift, type ShiftResult } from './reference.ts';
+import { allFinite } from '../signals.ts';
 
 /** Parts of one wasm analysis (rust/src/shift.rs SHIFT_PARTS): input FFT, reference FFT, cross-spectrum and centre, scores. */
 const SHIFT_PARTS = 4;
@@ -113,6 +115,7 @@ function publishResult(
   shift: number,
   centre: number,
   bestTau: number,
+  nonFiniteFrames: number,
 ): void {
   for (let i = 0; i < h; i++) {
     out[i] = r.scores[i]!;
@@ -129,6 +132,7 @@ function publishResult(
   figures[0] = shift;
   figures[1] = centre;
   figures[2] = bestTau;
+  figures[3] = nonFiniteFrames;
 }
 
 /** Floats in the shift stage's visual frame for H hypotheses and frames of N. */
@@ -142,12 +146,14 @@ export const shiftStage: StageDescriptor = {
   // an offline render has no deadline: the whole analysis at its hop, so the figures at the end of
   // a render are those of its last hop, as the reference kernel's are
   offlineParams: { spread: 'off' },
-  wasmExports: ['shift_create', 'shift_set_params', 'shift_input_ptr', 'shift_reference_ptr', 'shift_process', 'shift_process_part', 'shift_scores_ptr', 'shift_cross_ptr', 'shift_input_spectrum_ptr', 'shift_reference_spectrum_ptr', 'shift_value', 'shift_centre', 'shift_best_tau'],
+  wasmExports: ['shift_create', 'shift_set_params', 'shift_input_ptr', 'shift_reference_ptr', 'shift_process', 'shift_process_part', 'shift_scores_ptr', 'shift_cross_ptr', 'shift_input_spectrum_ptr', 'shift_reference_spectrum_ptr', 'shift_value', 'shift_centre', 'shift_best_tau', 'shift_non_finite_frames'],
   params: shiftParams,
   figures: [
     { name: 'shift', unit: 'samples', label: 'estimated shift' },
     { name: 'centre', unit: 'samples', label: 'grid centre' },
     { name: 'bestTau', unit: 'samples', label: 'best hypothesis' },
+    // NaN or Inf in a frame leaves the figures finite (a centre of 0): this tells such analyses apart
+    { name: 'nonFiniteFrames', unit: 'frames', label: 'analyses of frames with NaN/Inf' },
   ],
   budgets: {
     // Per quantum on average: at N = 32768 one analysis (two frame copies, two FFTs, the coarse
@@ -219,9 +225,9 @@ export const shiftStage: StageDescriptor = {
         sources.cross = cross.get();
         sources.input = inSpec.get();
         sources.reference = refSpec.get();
-        publishResult(out, figures, h, cfg.size, sources, x.shift_value(), centre, x.shift_best_tau());
+        publishResult(out, figures, h, cfg.size, sources, x.shift_value(), centre, x.shift_best_tau(), x.shift_non_finite_frames() >>> 0);
       },
-      summary: () => ({ analyses: version, shift: x.shift_value(), centre: x.shift_centre(), bestTau: x.shift_best_tau() }),
+      summary: () => ({ analyses: version, shift: x.shift_value(), centre: x.shift_centre(), bestTau: x.shift_best_tau(), nonFiniteFrames: x.shift_non_finite_frames() >>> 0 }),
     };
   },
   createReferenceKernel(params: ParamValues): StageKernel {
@@ -230,6 +236,7 @@ export const shiftStage: StageDescriptor = {
     const reference = new Float32Array(cfg.size);
     const input = new Float32Array(cfg.size);
     let version = 0;
+    let nonFiniteFrames = 0;
     let last: ShiftResult | null = null;
     return {
       backend: 'reference',
@@ -237,6 +244,7 @@ export const shiftStage: StageDescriptor = {
       process(inputs) {
         if (!frames.push(inputs)) return 0;
         frames.read(reference, input);
+        if (!(allFinite(input) && allFinite(reference))) nonFiniteFrames++;
         last = estimateShift(input, reference, cfg);
         version++;
         return 0;
@@ -248,9 +256,9 @@ export const shiftStage: StageDescriptor = {
       publish(out, figures) {
         if (!last) return;
         const r = { scores: last.scores, taus: last.taus, cross: last.cross, input: last.inputSpectrum, reference: last.referenceSpectrum };
-        publishResult(out, figures, cfg.hypotheses, cfg.size, r, last.shift, last.centre, last.taus[last.best]!);
+        publishResult(out, figures, cfg.hypotheses, cfg.size, r, last.shift, last.centre, last.taus[last.best]!, nonFiniteFrames);
       },
-      summary: () => ({ analyses: version, shift: last?.shift ?? NaN, centre: last?.centre ?? NaN }),
+      summary: () => ({ analyses: version, shift: last?.shift ?? NaN, centre: last?.centre ?? NaN, nonFiniteFrames }),
     };
   },
 };

@@ -21,6 +21,7 @@ import {
   cleanSignal,
   compareSamples,
   conformanceOf,
+  counterFigures,
   hostileDuring,
   hostileSequence,
   isSubnormalF32,
@@ -145,6 +146,19 @@ describe('hostile checks fail when the promise is broken', () => {
     const wrong = flushed.slice();
     wrong[0] = wrong[0]! * 2;
     expect(checkHostileOutput({ kind: 'times-gain', gain: 0.3 }, { phase: 'during', input: d.input, output: wrong, figures: [] }, [])[0]!.ok).toBe(false);
+  });
+  it('analysis and count: the counter stays 0 on finite input, counts every NaN/Inf stretch after, something during', () => {
+    const contract = { kind: 'analysis-and-count', counterFigure: 1 } as const;
+    const counter = (phase: 'during' | 'after', x: Float32Array, counted: number) =>
+      checkHostileOutput(contract, { phase, input: x, output: null, figures: [1000, counted] }, ['peakHz', 'nonFiniteFrames']).find((c) => c.check.startsWith('nonFiniteFrames'))!.ok;
+    const seq = hostileSequence(RATE);
+    const square = hostileDuring('square', RATE).input;
+    expect([counter('during', square, 0), counter('during', square, 1)]).toEqual([true, false]);
+    expect([counter('during', input, 1), counter('during', input, 0)]).toEqual([true, false]);
+    // NaN, +Inf and -Inf: three stretches
+    expect([counter('after', seq.input, 3), counter('after', seq.input, 7), counter('after', seq.input, 2)]).toEqual([true, true, false]);
+    const figuresNaN = checkHostileOutput(contract, { phase: 'after', input: seq.input, output: null, figures: [NaN, 3] }, ['peakHz', 'nonFiniteFrames']);
+    expect(figuresNaN.find((c) => c.check === 'figures stay finite')!.ok).toBe(false);
   });
   it('undeclared: non-finite output outside the bad quanta fails; figures must stay finite', () => {
     const out = input.slice();
@@ -280,8 +294,12 @@ describe('the stage promises', () => {
       const p = spec.rateProperty;
       if (p?.kind === 'tone-peak') expect(Math.max(p.hzFigure, p.dbFigure)).toBeLessThan(figures);
       if (p?.kind === 'shift-delay') expect(p.figure).toBeLessThan(figures);
-      if (spec.hostile.kind === 'silence-and-count') expect(spec.hostile.counterFigure).toBeLessThan(figures);
-      if (spec.hostile.kind !== 'analysis-only') expect(stage!.hasAudioOutput, `${id} promises audio output`).toBe(true);
+      if (spec.hostile.kind === 'silence-and-count' || spec.hostile.kind === 'analysis-and-count') {
+        // the counter is a count figure, so it is left out where figures must equal a clean render's
+        expect(counterFigures(stage!)).toContain(spec.hostile.counterFigure);
+      }
+      const analysis = spec.hostile.kind === 'analysis-only' || spec.hostile.kind === 'analysis-and-count';
+      expect(stage!.hasAudioOutput, `${id}: audio output`).toBe(!analysis);
     }
   });
   it('an unknown stage gets the undeclared defaults', () => {

@@ -216,6 +216,11 @@ export type HostileContract =
   | { kind: 'silence-and-count'; counterFigure: number }
   /** No audio output: only its figures are checked (they stay finite). */
   | { kind: 'analysis-only' }
+  /**
+   * No audio output; its figures stay finite, and a figure counts the analyses whose frame held
+   * NaN or an infinity (such a frame's figures alone would look like silence's).
+   */
+  | { kind: 'analysis-and-count'; counterFigure: number }
   /** Not declared: non-finite output only where the input quantum was non-finite. */
   | { kind: 'undeclared' };
 
@@ -232,6 +237,11 @@ export interface StageConformance {
   recoveryTolerance: number;
   /** What the table says the stage promises. */
   promise: string;
+}
+
+/** Figures that count events (units 'quanta' and 'frames'): left out where figures must equal a clean render's. */
+export function counterFigures(stage: StageDescriptor): number[] {
+  return (stage.figures ?? []).flatMap((f, i) => (f.unit === 'quanta' || f.unit === 'frames' ? [i] : []));
 }
 
 /** For a stage the suite has no entry for: checked against its own reference with loose bounds. */
@@ -284,18 +294,18 @@ export const STAGE_CONFORMANCE: Readonly<Record<string, StageConformance>> = {
     rateProperty: { kind: 'tone-peak', fftSize: 32768, hzFigure: 0, dbFigure: 1, passthrough: false },
     outputTolerance: 0,
     figureTolerance: 1e-6,
-    hostile: { kind: 'analysis-only' },
+    hostile: { kind: 'analysis-and-count', counterFigure: 2 },
     recoveryTolerance: 0,
-    promise: 'figures finite; stateless between frames',
+    promise: 'figures finite; frames with NaN/Inf counted (nonFiniteFrames); stateless between frames',
   },
   shift: {
     params: {},
     rateProperty: { kind: 'shift-delay', delay: 100.37, snrDb: 30, figure: 0, tolerance: 0.02 },
     outputTolerance: 0,
     figureTolerance: 1e-4,
-    hostile: { kind: 'analysis-only' },
+    hostile: { kind: 'analysis-and-count', counterFigure: 3 },
     recoveryTolerance: 0,
-    promise: 'figures finite; stateless between frames',
+    promise: 'figures finite; analyses of frames with NaN/Inf counted (nonFiniteFrames); stateless between frames',
   },
   decode: {
     params: {},
@@ -650,6 +660,20 @@ export function checkHostileOutput(contract: HostileContract, r: HostileRender, 
     }
     case 'analysis-only':
       break;
+    case 'analysis-and-count': {
+      const counted = r.figures[contract.counterFigure]!;
+      const name = figureNames[contract.counterFigure] ?? `figure ${contract.counterFigure}`;
+      const segments = badQuanta.filter((q, i) => i === 0 || badQuanta[i - 1] !== q - 1).length;
+      if (segments === 0) {
+        checks.push({ check: `${name} stays 0 (the input is finite)`, figure: `${fmt(counted, 0)} counted`, ok: counted === 0 });
+      } else if (r.phase === 'after') {
+        // each NaN/Inf stretch is longer than a hop, so at least one analysed frame holds it
+        checks.push({ check: `${name} counts at least one analysis per NaN/Inf stretch`, figure: `${fmt(counted, 0)} counted, ${segments} stretches`, ok: counted >= segments });
+      } else {
+        checks.push({ check: `${name} counts them, as of its last published frame`, figure: `${fmt(counted, 0)} counted`, ok: counted > 0 });
+      }
+      break;
+    }
     case 'undeclared': {
       if (!out) break;
       const bad = new Set(badQuanta);
