@@ -208,7 +208,7 @@ export function flacEncode(wav: Uint8Array): { bytes: Uint8Array | null; note: s
   const r = spawnSync('flac', ['--silent', '--best', '--stdout', '-'], { input: wav, maxBuffer: 1 << 30 });
   if (r.error) {
     const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
-    return { bytes: null, note: missing ? 'the flac command is not installed' : `flac failed: ${r.error.message}` };
+    return { bytes: null, note: missing ? 'the flac command is not installed: apt-get install flac' : `flac failed: ${r.error.message}` };
   }
   if (r.status !== 0) return { bytes: null, note: `flac exited with ${r.status}: ${r.stderr.toString().trim()}` };
   return { bytes: new Uint8Array(r.stdout), note: 're-encoded with flac --best' };
@@ -636,7 +636,48 @@ export const decodeBench: BenchFile = {
       }),
     }));
   },
+  // after the table: ms per second of audio, then the pool's speed-up on a long file
+  async report(results, { progress, quick }) {
+    const s = started;
+    if (!s) throw new Error('decode bench: prepare() must run before report()');
+    const lines = clipLines(s.cases, results, bridgeRoundTripUs());
+    const scaling = quick ? { seconds: 10, reps: 1, workers: [1, 2] } : { ...SCALING_DEFAULTS, workers: [...SCALING_DEFAULTS.workers] };
+    const { rows, notes } = await runDecodeScaling({ ...scaling, onProgress: progress });
+    return [...lines, '', ...scalingLines(rows, notes, scaling)].join('\n');
+  },
 };
+
+/** The long-file scaling run's defaults: 60 s per file, 5 runs after a warm-up, 1, 2 and 4 workers. */
+export const SCALING_DEFAULTS = { seconds: 60, reps: 5, workers: [1, 2, 4] } as const;
+
+/** Per clip: its length, and ours and the decoder alone in ms per second of audio. */
+export function clipLines(infos: readonly DriverCaseInfo[], results: readonly BenchResult[], bridgeUs: number): string[] {
+  const lines: string[] = [];
+  for (const info of infos) {
+    const perSecond = (impl: string) => {
+      const r = results.find((x) => x.case === info.name && x.impl === impl);
+      return r ? `${(r.medianUs / 1000 / info.seconds).toFixed(3)} ms` : 'not measured';
+    };
+    const peer = info.impls[info.impls.length - 1]!;
+    lines.push(
+      `${info.name}: ${info.frames} frames (${info.seconds.toFixed(3)} s, ${info.clipBytes} bytes); per second of audio: ` +
+        `ours ${perSecond(info.ours)}, ${peer} alone ${perSecond(peer)}`,
+    );
+  }
+  lines.push(`(every pool figure includes the driver thread's round trip: median ${bridgeUs.toFixed(1)} µs)`);
+  return lines;
+}
+
+/** The scaling table with its heading and notes. */
+export function scalingLines(rows: readonly ScalingRow[], notes: readonly string[], o: { seconds: number; reps: number; workers: readonly number[] }): string[] {
+  const fewest = Math.min(...o.workers);
+  return [
+    `decode scaling: ${o.seconds} s of stereo 44.1 kHz per file, pool.decode wall time (median of ${o.reps} runs after a warm-up); ` +
+      `busy = the tasks' execution summed; speed-up = wall time of ${fewest} worker${fewest > 1 ? 's' : ''} / this row's; ${defaultWorkers()} is the default here`,
+    formatScalingTable(rows),
+    ...notes,
+  ];
+}
 
 // ------------------------------------------------------------------------------------------------
 // scaling: a long file on 1, 2, 4 workers (asynchronous, on the calling thread)
@@ -751,11 +792,11 @@ async function script(args: string[]): Promise<void> {
     const i = args.indexOf(name);
     return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
   };
-  const seconds = Number(value('--seconds', '60'));
-  const reps = Number(value('--reps', '5'));
+  const seconds = Number(value('--seconds', String(SCALING_DEFAULTS.seconds)));
+  const reps = Number(value('--reps', String(SCALING_DEFAULTS.reps)));
   if (!(Number.isInteger(seconds) && seconds >= 10 && seconds % 10 === 0)) throw new Error(`--seconds wants a multiple of 10, got ${seconds}`);
   if (!(Number.isInteger(reps) && reps >= 1)) throw new Error(`--reps wants a whole number >= 1, got ${reps}`);
-  const workers = parseList(value('--workers', '1,2,4'), '--workers');
+  const workers = parseList(value('--workers', SCALING_DEFAULTS.workers.join(',')), '--workers');
   const json = flag('--json');
   const out: Record<string, unknown> = {};
   if (!flag('--no-cases')) {
@@ -775,11 +816,7 @@ async function script(args: string[]): Promise<void> {
         out.bridgeRoundTripUs = bridgeUs;
       } else {
         console.log(formatTable(cases, results));
-        for (const info of infos) {
-          const ours = results.find((r) => r.case === info.name && r.impl === info.ours)!;
-          console.log(`${info.name}: ${info.frames} frames (${info.seconds.toFixed(3)} s, ${info.clipBytes} bytes); ours ${(ours.medianUs / 1000 / info.seconds).toFixed(3)} ms per s of audio`);
-        }
-        console.log(`(every figure includes the driver thread's round trip: median ${bridgeUs.toFixed(1)} µs)`);
+        console.log(clipLines(infos, results, bridgeUs).join('\n'));
       }
     } finally {
       await closeDecodeBench();
@@ -790,10 +827,7 @@ async function script(args: string[]): Promise<void> {
     if (json) {
       out.scaling = { seconds, reps, rows, notes };
     } else {
-      console.log(`\ndecode scaling: ${seconds} s of stereo 44.1 kHz per file, pool.decode wall time (median of ${reps} runs after a warm-up); ` +
-        `busy = the tasks' execution summed; speed-up = wall time of ${Math.min(...workers)} worker${Math.min(...workers) > 1 ? 's' : ''} / this row's; ${defaultWorkers()} is the default here`);
-      console.log(formatScalingTable(rows));
-      for (const note of notes) console.log(note);
+      console.log(`\n${scalingLines(rows, notes, { seconds, reps, workers }).join('\n')}`);
     }
   }
   if (json) console.log(JSON.stringify(out));

@@ -1,6 +1,6 @@
 /** What a stage's bench file provides: its cases, built on a fresh wasm instance each. */
 import type { StagebenchWasm } from '../worklet/wasm.ts';
-import type { BenchCase } from './harness.ts';
+import type { BenchCase, BenchResult } from './harness.ts';
 
 export interface BenchEnv {
   /** A fresh wasm instance (one runtime each, so cases do not share state). */
@@ -18,4 +18,10 @@ export interface BenchFile {
    */
   prepare?(): Promise<void>;
   cases(env: BenchEnv): BenchCase[];
+  /**
+   * Text printed after the table (not with --json): figures a per-call table cannot hold, e.g.
+   * decode's ms per second of audio and the pool's speed-up on a long file. Progress lines go to
+   * `ctx.progress`; `ctx.quick` asks for the shortest version (the CLI's tests). Absent: nothing more.
+   */
+  report?(results: readonly BenchResult[], ctx: { progress(line: string): void; quick: boolean }): Promise<string>;
 }

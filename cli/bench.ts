@@ -18,6 +18,8 @@ export interface BenchCommand {
   stderr(text: string): void;
   options?: Partial<BenchOptions>;
   files?: readonly BenchFile[];
+  /** The shortest follow-up runs after the table (decode's scaling on a 10 s file): for tests. */
+  quick?: boolean;
 }
 
 /** The JSON printed with --json: exactly these keys per result. */
@@ -78,5 +80,14 @@ export async function benchCommand(cmd: BenchCommand): Promise<void> {
       `(${options.samples} samples per impl, each a batch of >= ${options.minSampleMs} ms, round-robin after ${options.warmupMs} ms warm-up; ` +
         'per-call µs by performance.now() in Node; ours/peer = median ratio, < 1 means ours is faster)\n',
     );
+    for (const file of files) {
+      if (!file.report) continue;
+      const own = results.filter((r) => r.stage === file.stage);
+      try {
+        cmd.stdout(`\n${await file.report(own, { progress: (line) => cmd.stderr(`${line}\n`), quick: cmd.quick === true })}\n`);
+      } catch (err) {
+        throw new CliError(`bench of ${file.stage}: ${(err as Error).message}`);
+      }
+    }
   }
 }

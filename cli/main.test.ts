@@ -247,6 +247,7 @@ describe('bench command', () => {
       stdout: (t) => (stdout += t),
       stderr: () => {},
       options: { warmupMs: 5, samples: 7, minSampleMs: 0.2 },
+      quick: true,
     });
     expect(stdout).toMatch(/case\s+impl\s+median µs\s+p95 µs\s+ours\/peer/);
     expect(stdout).toMatch(/ring-copy\/128\s+stagebench\s+[\d.]+\s+[\d.]+\s+\(ours\)/);
@@ -258,7 +259,14 @@ describe('bench command', () => {
       }
     }
     expect(stdout).toMatch(/decode\/mp3-1s\s+\S+/);
-  }, 30_000); // every file's cases; the decode ones start worker threads and pools
+    // after the table, decode's report: ms per second of audio, ours and the decoder alone, and the pool's scaling
+    expect(stdout).toMatch(/decode\/mp3-1s: \d+ frames \([\d.]+ s, \d+ bytes\); per second of audio: ours [\d.]+ ms, mpg123-decoder alone [\d.]+ ms/);
+    expect(stdout).toMatch(/decode scaling: 10 s of stereo 44\.1 kHz per file/);
+    for (const format of ['wav', 'mp3']) {
+      expect(stdout).toMatch(new RegExp(`\\n${format}\\s+1\\s+10\\.0\\s.*1\\.00×`));
+      expect(stdout).toMatch(new RegExp(`\\n${format}\\s+2\\s+10\\.0\\s.*[\\d.]+×`));
+    }
+  }, 60_000); // every file's cases; the decode ones start worker threads and pools
 
   it('finds the wasm under the repo unless STAGEBENCH_WASM says otherwise', () => {
     expect(wasmPath({})).toBe(join(REPO, 'rust/pkg/stagebench_dsp.wasm'));
