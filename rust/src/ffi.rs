@@ -928,6 +928,14 @@ pub extern "C" fn shift_reference_spectrum_ptr() -> *const f32 {
     shift_stage().map(|s| s.reference_spectrum().as_ptr()).unwrap_or(core::ptr::null())
 }
 
+/// `|X(k)|^2` of the input frame then `|R(k)|^2` of the reference frame, `k = 0..=N/2` (`N + 2`
+/// floats), as of the last completed analysis: what the visual frame shows, ready to copy. Null
+/// without the shift stage.
+#[no_mangle]
+pub extern "C" fn shift_power_spectra_ptr() -> *const f32 {
+    shift_stage().map(|s| s.power_spectra().as_ptr()).unwrap_or(core::ptr::null())
+}
+
 /// The centre of the hypothesis grid used last (NaN without the shift stage).
 #[no_mangle]
 pub extern "C" fn shift_centre() -> f64 {

@@ -230,6 +230,8 @@ pub struct ShiftStage {
     frames_non_finite: bool,
     /// Completed analyses whose frames held NaN or an infinity.
     non_finite_frames: u32,
+    /// `|X(k)|^2` then `|R(k)|^2`, `k = 0 ..= N/2`, of the last completed analysis.
+    power: AlignedBuf,
 }
 
 impl ShiftStage {
@@ -280,6 +282,7 @@ impl ShiftStage {
             valid: false,
             frames_non_finite: false,
             non_finite_frames: 0,
+            power: AlignedBuf::zeroed(n + 2),
         };
         stage.set_params(0.0, None, false);
         Some(stage)
@@ -380,16 +383,31 @@ impl ShiftStage {
         self.frames_non_finite = !(crate::all_finite(input) && crate::all_finite(reference));
         let done = self.fft.process(input, &mut self.x_spec) && self.fft.process(reference, &mut self.r_spec) && self.analyse();
         if done {
-            self.count_frames();
+            self.complete();
         }
         done
     }
 
-    /// Counts a completed analysis whose frames held NaN or an infinity.
-    fn count_frames(&mut self) {
+    /// What a completed analysis adds: its count if its frames held NaN or an infinity, and the
+    /// power spectra of both frames (for a host to copy out without arithmetic of its own).
+    fn complete(&mut self) {
         if self.frames_non_finite {
             self.non_finite_frames = self.non_finite_frames.wrapping_add(1);
         }
+        let half = self.n / 2;
+        let (inp, refp) = self.power.split_at_mut(half + 1);
+        for (spec, out) in [(&self.x_spec, inp), (&self.r_spec, refp)] {
+            for (p, c) in out.iter_mut().zip(spec.chunks_exact(2)) {
+                // in f64, rounded once: what a host computing it from the f32 spectrum gets
+                *p = ((c[0] as f64).powi(2) + (c[1] as f64).powi(2)) as f32;
+            }
+        }
+    }
+
+    /// `|X(k)|^2` of the input frame then `|R(k)|^2` of the reference frame, `k = 0 ..= N/2`
+    /// (`N + 2` floats), as of the last completed analysis.
+    pub fn power_spectra(&self) -> &[f32] {
+        &self.power
     }
 
     /// Completed analyses since the stage was made whose input or reference frame held NaN or an
@@ -424,7 +442,7 @@ impl ShiftStage {
             3 => {
                 let done = self.rescore();
                 if done {
-                    self.count_frames();
+                    self.complete();
                 }
                 done
             }
@@ -624,7 +642,6 @@ impl ShiftStage {
         &self.taus
     }
 
-    /// Whether the results come from a completed analysis with the current parameters.
     /// Spectrum of the last input frame (`N + 2` floats, interleaved re, im for k = 0..N/2).
     pub fn input_spectrum(&self) -> &[f32] {
         &self.x_spec
@@ -635,6 +652,7 @@ impl ShiftStage {
         &self.r_spec
     }
 
+    /// Whether the results come from a completed analysis with the current parameters.
     pub fn valid(&self) -> bool {
         self.valid
     }
@@ -1149,6 +1167,13 @@ mod tests {
         // a clean analysis after them: not counted, and the delay found again
         assert!(whole.process(input, reference));
         assert_eq!(whole.non_finite_frames(), expected);
+        // the power spectra of that analysis, from its own spectra
+        let half = n / 2;
+        for (k, (x, r)) in whole.input_spectrum().chunks_exact(2).zip(whole.reference_spectrum().chunks_exact(2)).enumerate() {
+            let p = |c: &[f32]| ((c[0] as f64).powi(2) + (c[1] as f64).powi(2)) as f32;
+            assert_eq!(whole.power_spectra()[k].to_bits(), p(x).to_bits(), "input bin {k}");
+            assert_eq!(whole.power_spectra()[half + 1 + k].to_bits(), p(r).to_bits(), "reference bin {k}");
+        }
         assert!((whole.shift().abs() - 10.0).abs() < 0.5, "shift {}", whole.shift());
     }
 }
