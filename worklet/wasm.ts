@@ -73,6 +73,7 @@ export interface StagebenchExports {
   shift_correlation_ptr(): number;
   shift_input_spectrum_ptr(): number;
   shift_reference_spectrum_ptr(): number;
+  shift_power_spectra_ptr(): number;
   shift_centre(): number;
   shift_best(): number;
   shift_best_tau(): number;
