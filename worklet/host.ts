@@ -644,6 +644,7 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
     });
   }
   const rendered = await ctx.startRendering();
+  stage.node.port.postMessage({ type: 'release' } satisfies ToProcessor);
   const views = stage.views;
   let visual: Float32Array | null = null;
   if (views) {

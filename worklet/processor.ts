@@ -29,6 +29,8 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private readonly views: TelemetryViews;
   private readonly shared: boolean;
   private wasm: StagebenchWasm | null = null;
+  /** After 'release': no stage, no wasm, process() ends. */
+  private released = false;
   private wasmFailure: string | null = null;
   private stage: StageDescriptor | null = null;
   private kernel: StageKernel | null = null;
@@ -111,6 +113,14 @@ class StagebenchProcessor extends AudioWorkletProcessor {
         this.playbackRing = null;
         this.playbackQueue = null;
         break;
+      case 'release':
+        this.released = true;
+        this.kernel = null;
+        this.stage = null;
+        this.wasm = null;
+        this.playbackRing = null;
+        this.playbackQueue = null;
+        break;
     }
   }
 
@@ -181,6 +191,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   }
 
   override process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
+    if (this.released) return false;
     const t0 = Date.now();
     const channels = inputs[0];
     let ins = channels && channels.length > 0 ? channels : this.silentInputs;

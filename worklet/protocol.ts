@@ -31,7 +31,9 @@ export type ToProcessor =
   | { type: 'attach-playback'; handles: PoolLayoutHandles | null; ring: number }
   /** Messages mode: the next frames to play (planar, one or two channels); `end` after the last. */
   | { type: 'playback-chunk'; planes: Float32Array[]; end: boolean }
-  | { type: 'detach-playback' };
+  | { type: 'detach-playback' }
+  /** The node is done (an offline render has finished): drop the stage and the wasm instance, end process(). */
+  | { type: 'release' };
 
 export type FromProcessor =
   /** The stage selected by set-stage `seq` (0: the one of processorOptions) is running. */
