@@ -109,8 +109,8 @@ const SUITES: Record<Suite, { title: string; intro: string; notesTitle?: string 
       '100 switches in this page across every stage, alternating its defaults and its largest settings, on the live ' +
       'runtime: the wasm heap holds the same live bytes for the same stage and settings every time, linear memory does ' +
       'not grow in the second 50, one AudioWorkletNode, at most one timing worker, no pool workers started, and the ' +
-      'JS heap after GC grows less than the stages\' heap budget over the second 50; then 150 offline renders in a row ' +
-      'all run on wasm (a finished render releases its instance).',
+      'JS heap after GC grows less than the stages\' heap budget over the second 50; then 150 offline renders of 1 s in a ' +
+      'row all run on wasm (a finished render releases its instance) and leave the JS heap within 8 MB (their buffers go with the results).',
   },
 };
 
@@ -681,9 +681,12 @@ export const StageSwitching: Story = {
       const from = offlineRenders;
       let fellBack = 0;
       let first = '';
+      // 1 s each: a render whose buffers stayed with its kept context would keep 375 KB (input and output)
+      const input = new Float32Array(48_000).fill(0.25);
+      const heapBefore = await heapAfterGc();
       for (let i = 0; i < OFFLINE_RENDERS_IN_A_ROW; i++) {
         board.status(`offline render ${i + 1} of ${OFFLINE_RENDERS_IN_A_ROW}`);
-        const r = await render({ stage: 'ring-copy', params: {}, input: new Float32Array(2 * RENDER_QUANTUM_FRAMES).fill(0.25), sampleRate: 48_000 });
+        const r = await render({ stage: 'ring-copy', params: {}, input, sampleRate: 48_000 });
         if (r.status !== 'active') {
           fellBack++;
           first ||= `render ${i + 1}: ${r.reason}`;
@@ -694,6 +697,18 @@ export const StageSwitching: Story = {
         figure: fellBack === 0 ? `all ${OFFLINE_RENDERS_IN_A_ROW} active; ${offlineRenders} in this page` : `${fellBack} fell back; first: ${first}`,
         ok: fellBack === 0,
       });
+      // transferred buffers are freed by V8's array-buffer sweeper after a GC, not within it: settle first
+      await heapAfterGc();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const heapAfter = await heapAfterGc();
+      const bound = 8 << 20;
+      if (heapBefore === null || heapAfter === null) {
+        board.add('all', { check: 'JS heap after those renders', figure: 'no gc() in this browser (the test runner has it)', ok: navigator.userAgent.includes('StorybookTestRunner') ? false : null });
+      } else {
+        // kept with their contexts, the 150 renders' buffers would be 56 MB; moved out, they go with the results
+        board.add('all', { check: `JS heap growth over the ${OFFLINE_RENDERS_IN_A_ROW} renders of 1 s < ${bound >> 20} MB`, figure: `${heapAfter - heapBefore} bytes (${heapBefore} → ${heapAfter})`, ok: heapAfter - heapBefore < bound });
+        reportMeasurement({ name: `JS heap growth over ${OFFLINE_RENDERS_IN_A_ROW} offline renders of 1 s`, value: heapAfter - heapBefore, unit: 'bytes', source: 'performance.memory after gc()' });
+      }
       renderCount(board, from);
     });
     await finish(board, step);

@@ -613,6 +613,22 @@ export async function createStageNode(
   return { node, ...status, views: isolated ? telemetryViews(telemetry) : null };
 }
 
+/**
+ * The samples of one channel of `buffer`, moved out of it (its ArrayBuffer transferred, so the
+ * AudioBuffer keeps none), or copied where the browser refuses. Chromium keeps every finished
+ * OfflineAudioContext that loaded a worklet for the page's life, and with it its source and
+ * rendered buffers: moved out, they are freed with the result instead.
+ */
+function takeChannel(buffer: AudioBuffer, ch: number): Float32Array {
+  const data = buffer.getChannelData(ch);
+  if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) return data.slice();
+  try {
+    return structuredClone(data, { transfer: [data.buffer as ArrayBuffer] });
+  } catch {
+    return data.slice();
+  }
+}
+
 /** Renders `input` through the stage in an OfflineAudioContext with the same processor: exact output values. */
 export async function renderOffline(opts: OfflineRenderOptions): Promise<OfflineRender> {
   const channels = opts.parallel ? 2 : 1;
@@ -652,9 +668,12 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
     const { length } = readVisualFrame(views, frame);
     visual = length > 0 ? frame.slice(0, length) : null;
   }
+  const output = takeChannel(rendered, 0);
+  const parallelOutput = opts.parallel ? takeChannel(rendered, 1) : null;
+  for (let ch = 0; ch < buffer.numberOfChannels; ch++) takeChannel(buffer, ch);
   return {
-    output: rendered.getChannelData(0).slice(),
-    parallelOutput: opts.parallel ? rendered.getChannelData(1).slice() : null,
+    output,
+    parallelOutput,
     scope: views ? views.scope.slice() : null,
     telemetry: views ? snapshot(views) : null,
     visual,
