@@ -1,6 +1,6 @@
 /** The stage's live figures (peak frequency, NaN quanta...), named and with units, polled 4 times a second. */
 import { useEffect, useState } from 'react';
-import type { StageFigure } from '../dsp-stages/types.ts';
+import { COUNT_UNITS, type StageFigure } from '../dsp-stages/types.ts';
 import type { StagebenchRuntime } from '../worklet/host.ts';
 import { colors, numeric, panel } from './theme.ts';
 
@@ -8,9 +8,6 @@ export interface StageFiguresProps {
   runtime: StagebenchRuntime;
   figures: readonly StageFigure[];
 }
-
-/** Figures that count hostile events (NaN quanta silenced, frames with NaN/Inf): red once non-zero. */
-const COUNT_UNITS = new Set(['quanta', 'frames']);
 
 function fmt(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '—';

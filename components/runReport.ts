@@ -4,7 +4,7 @@
  * back from either, and compared with a previous report figure by figure. Pure functions: the
  * RunReport component renders them, and they are unit-tested without a browser.
  */
-import type { ParamValues, StageFigure } from '../dsp-stages/types.ts';
+import { COUNT_UNITS, type ParamValues, type StageFigure } from '../dsp-stages/types.ts';
 import type { SourceSpec } from '../dsp-stages/signals.ts';
 import type { KernelTiming } from '../worklet/protocol.ts';
 import type { TelemetrySnapshot } from '../worklet/layout.ts';
@@ -443,8 +443,6 @@ export interface ReportDiff {
 
 /** Absolute tolerances of stage figures by unit, before a move counts (about the stage stories' own tolerances). */
 const FIGURE_TOLERANCE: Record<string, number> = { Hz: 0.05, dB: 0.1, dBFS: 0.1, samples: 0.02 };
-/** Figures that count events: any increase is a regression. */
-const COUNT_UNITS = new Set(['quanta', 'frames', 'count']);
 
 /** Rows compared with a rule; others are "changed" when they differ. */
 const LOWER_IS_BETTER: Record<string, { absolute: number }> = {

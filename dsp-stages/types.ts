@@ -76,6 +76,13 @@ export interface StageFigure {
   label?: string;
 }
 
+/**
+ * Units of figures that count events (NaN quanta silenced, frames with NaN/Inf): shown red once
+ * non-zero, any increase a regression in the run report, left out where figures must equal a
+ * clean render's.
+ */
+export const COUNT_UNITS: ReadonlySet<string> = new Set(['quanta', 'frames', 'count']);
+
 export interface StageBudgets {
   /**
    * Kernel cost per quantum, p99 over batch means, in microseconds (performance.now() in a

@@ -9,7 +9,7 @@
  * whose input was non-finite, recovery after hostile input, clamped parameters).
  */
 import type { ClampNote, NumberParam, ParamSpec, ParamValues, StageDescriptor, StageKernel } from '../../dsp-stages/types.ts';
-import { RENDER_QUANTUM_FRAMES } from '../../dsp-stages/types.ts';
+import { COUNT_UNITS, RENDER_QUANTUM_FRAMES } from '../../dsp-stages/types.ts';
 import { clampParam, defaultParams } from '../../dsp-stages/params.ts';
 import { mulberry32, sine, whiteNoise } from '../../dsp-stages/signals.ts';
 import { biquadCoefficients, cascadeResponseDb } from '../../dsp-stages/eq/coefficients.ts';
@@ -239,9 +239,9 @@ export interface StageConformance {
   promise: string;
 }
 
-/** Figures that count events (units 'quanta' and 'frames'): left out where figures must equal a clean render's. */
+/** Figures that count events (COUNT_UNITS): left out where figures must equal a clean render's. */
 export function counterFigures(stage: StageDescriptor): number[] {
-  return (stage.figures ?? []).flatMap((f, i) => (f.unit === 'quanta' || f.unit === 'frames' ? [i] : []));
+  return (stage.figures ?? []).flatMap((f, i) => (COUNT_UNITS.has(f.unit) ? [i] : []));
 }
 
 /** For a stage the suite has no entry for: checked against its own reference with loose bounds. */
