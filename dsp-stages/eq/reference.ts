@@ -7,6 +7,7 @@
 import type { ParamValues, StageKernel } from '../types.ts';
 import { biquadCoefficients, type Biquad } from './coefficients.ts';
 import { eqBands, type EqBand } from './params.ts';
+import { allFinite } from '../signals.ts';
 
 /** Input samples kept for the measured-response frames (input, then output). */
 export const RESPONSE_FRAME = 4096;
@@ -90,9 +91,7 @@ export function createEqReference(params: ParamValues, sampleRate: number): Stag
     process(inputs, output) {
       const input = inputs[0]!;
       const out = output!;
-      let finite = true;
-      for (let i = 0; i < input.length; i++) if (!Number.isFinite(input[i]!)) finite = false;
-      if (!finite) {
+      if (!allFinite(input)) {
         out.fill(0);
         cascade.reset();
         nanQuanta++;
