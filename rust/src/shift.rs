@@ -1103,14 +1103,18 @@ mod tests {
         }
     }
 
+    /// Seeded uniform noise in [-0.5, 0.5) (a 32-bit LCG): frames the analyses can be run on twice.
+    fn lcg_noise(mut seed: u32) -> impl FnMut() -> f32 {
+        move || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        }
+    }
+
     #[test]
     fn parts_in_order_equal_the_whole_analysis() {
         let n = 4096;
-        let mut seed = 7u32;
-        let mut noise = || {
-            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-        };
+        let mut noise = lcg_noise(7);
         let reference: Vec<f32> = (0..n + 64).map(|_| noise()).collect();
         for &centre in &[None, Some(37.0)] {
             let mut whole = ShiftStage::new(n, 16).unwrap();
@@ -1136,11 +1140,7 @@ mod tests {
     #[test]
     fn analyses_of_frames_with_nan_or_infinity_are_counted_with_finite_figures() {
         let n = 1024;
-        let mut seed = 3u32;
-        let mut noise = || {
-            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-        };
+        let mut noise = lcg_noise(3);
         let clean: Vec<f32> = (0..n + 16).map(|_| noise()).collect();
         let (input, reference) = (&clean[..n], &clean[10..10 + n]);
         let mut whole = ShiftStage::new(n, 8).unwrap();
