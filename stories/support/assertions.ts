@@ -35,22 +35,29 @@ export function kernelMeetsBudget(timing: KernelTiming, budget: KernelBudget): b
 }
 
 /**
- * Times a kernel up to `attempts` times and stops at the first measurement within the budget.
- * On a shared 2-core machine another thread (the audio thread, the page's painting, a browser
- * process) can take the core for a few milliseconds, which only ever adds time to a batch: a
- * kernel that meets its budget meets it in one of three measurements, a kernel that does not
- * fails all three. Returns every measurement, and the one the assertions judge: the first within
- * the budget, else the one with the lowest p99.
+ * Measures up to `attempts` times and stops at the first result `within` accepts. On a shared
+ * 2-core machine another thread (the audio thread, the page's painting, a browser process) can
+ * take the core for a few milliseconds, which only ever adds time: what meets its budget meets it
+ * in one of three measurements, what does not fails all three. Returns every result, and the
+ * first accepted (null if none was).
  */
-export async function timeKernelWithin(measure: () => Promise<KernelTiming>, budget: KernelBudget, attempts = 3): Promise<{ best: KernelTiming; all: KernelTiming[] }> {
-  const all: KernelTiming[] = [];
+export async function measureUntilWithin<T>(measure: () => Promise<T>, within: (t: T) => boolean, attempts = 3): Promise<{ accepted: T | null; all: T[] }> {
+  const all: T[] = [];
   for (let i = 0; i < attempts; i++) {
     const t = await measure();
     all.push(t);
-    if (kernelMeetsBudget(t, budget)) return { best: t, all };
+    if (within(t)) return { accepted: t, all };
   }
-  const best = all.reduce((a, b) => (b.p99Us < a.p99Us ? b : a));
-  return { best, all };
+  return { accepted: null, all };
+}
+
+/**
+ * Times a kernel up to `attempts` times (measureUntilWithin). Returns every measurement, and the
+ * one the assertions judge: the first within the budget, else the one with the lowest p99.
+ */
+export async function timeKernelWithin(measure: () => Promise<KernelTiming>, budget: KernelBudget, attempts = 3): Promise<{ best: KernelTiming; all: KernelTiming[] }> {
+  const { accepted, all } = await measureUntilWithin(measure, (t) => kernelMeetsBudget(t, budget), attempts);
+  return { best: accepted ?? all.reduce((a, b) => (b.p99Us < a.p99Us ? b : a)), all };
 }
 
 /**
