@@ -3,8 +3,8 @@ import { complexFft } from '../fft/reference.ts';
 import { mulberry32 } from '../signals.ts';
 import { gaussian } from './signals.ts';
 import {
-  NOISY_REFERENCE_FACTOR_HIGH_SNR, WHITE_BETA2_LIMIT, crbStd, crbVariance, energySnr, noisyReferenceFactor, rmsBandwidth2,
-  rmsBandwidth2OfFrame, whiteBeta2, whiteCrbStd,
+  NOISY_REFERENCE_FACTOR_HIGH_SNR, WHITE_BETA2_LIMIT, binSnr, crbStd, crbVariance, delayFisherInformation, energySnr, noisyReferenceFactor,
+  noisyReferenceShare, rmsBandwidth2, rmsBandwidth2OfFrame, spectralCrbStd, spectralCrbVariance, whiteBeta2, whiteCrbStd,
 } from './crb.ts';
 
 /** The half spectrum (N + 2 numbers, re/im of bins 0..N/2) of a real frame. */
@@ -120,5 +120,85 @@ describe('crbStd', () => {
     expect(() => crbStd(1, NaN)).toThrow(RangeError);
     expect(() => crbStd(1, 1, 0.5)).toThrow(RangeError);
     expect(() => noisyReferenceFactor(0)).toThrow(RangeError);
+  });
+});
+
+describe('spectralCrbVariance (per-bin SNR)', () => {
+  const flat = (n: number, rho: number) => new Float64Array(n / 2 + 1).fill(rho);
+
+  it('reduces to the white formulas for a flat spectrum: 1 / (SNR_E beta^2) clean, (2 + 1/SNR) / (SNR_E beta^2) noisy', () => {
+    for (const n of [4, 512, 4096, 32768]) {
+      for (const snrDb of [-10, 0, 10, 40]) {
+        const rho = 10 ** (snrDb / 10);
+        const clean = crbVariance(energySnr(n, snrDb), whiteBeta2(n));
+        const noisy = crbVariance(energySnr(n, snrDb), whiteBeta2(n), noisyReferenceFactor(rho));
+        expect(spectralCrbVariance(flat(n, rho), false) / clean).toBeCloseTo(1, 12);
+        expect(spectralCrbVariance(flat(n, rho), true) / noisy).toBeCloseTo(1, 12);
+        expect(spectralCrbStd(flat(n, rho), true)).toBeCloseTo(whiteCrbStd(n, snrDb, true), 12);
+      }
+    }
+  });
+
+  it('from a realised white frame: the clean bound is sigma^2 / sum s\'^2, the noisy one that times 2 + 1/rho with the flat expected SNR', () => {
+    const n = 4096;
+    const frame = whiteFrame(n, 11).map((v) => 0.25 * v);
+    const spectrum = halfSpectrum(frame);
+    const sigma2 = 0.01;
+    const rho = 0.0625 / sigma2; // the process's per-sample SNR
+    let energy = 0;
+    for (const v of frame) energy += v * v;
+    const slopeEnergy = rmsBandwidth2(spectrum) * energy; // sum_n s'(n)^2 of the periodic interpolation
+    const snr = binSnr(spectrum, sigma2);
+    expect(spectralCrbVariance(snr, false)).toBeCloseTo(sigma2 / slopeEnergy, 14);
+    expect(spectralCrbVariance(snr, true, flat(n, rho)) / ((noisyReferenceFactor(rho) * sigma2) / slopeEnergy)).toBeCloseTo(1, 12);
+    // with the realised SNR in the factor too (the default), a random spectrum gains a little
+    // over the flat one by convexity: rho^2 / (1 + 2 rho) is convex
+    expect(spectralCrbVariance(snr, true)).toBeLessThan(spectralCrbVariance(snr, true, flat(n, rho)));
+  });
+
+  it('is Knapp and Carter\'s 1 / sum_k 2 w_k^2 rho_k^2 / (1 + 2 rho_k) over the half spectrum; brick-wall low-pass in closed form', () => {
+    const n = 1024;
+    const cutoff = 0.25;
+    const big = Math.floor(cutoff * n); // bins 0..K pass
+    for (const snrDb of [-5, 0, 20]) {
+      // the process's power in the pass band: N / (2K + 1) times the white level (same total power)
+      const inBand = 10 ** (snrDb / 10) * (n / (2 * big + 1));
+      const snr = Float64Array.from({ length: n / 2 + 1 }, (_, k) => (k <= big ? inBand : 0));
+      let direct = 0;
+      for (let k = 1; k <= big; k++) direct += 2 * ((2 * Math.PI * k) / n) ** 2 * inBand ** 2 / (1 + 2 * inBand);
+      expect(spectralCrbVariance(snr, true) * direct).toBeCloseTo(1, 12);
+      // sum_{k=-K}^{K} w_k^2 = 2 (2 pi / N)^2 K (K + 1) (2K + 1) / 6
+      const sumW2 = (2 * (2 * Math.PI / n) ** 2 * big * (big + 1) * (2 * big + 1)) / 6;
+      expect(spectralCrbVariance(snr, false) * sumW2 * inBand).toBeCloseTo(1, 12);
+      expect(spectralCrbVariance(snr, true) * sumW2 * inBand / noisyReferenceFactor(inBand)).toBeCloseTo(1, 12);
+      // the white formula with the band's beta^2 and the per-sample SNR says the same only at high SNR
+      const white = crbVariance(energySnr(n, snrDb), sumW2 / (2 * big + 1), noisyReferenceFactor(10 ** (snrDb / 10)));
+      const ratio = spectralCrbVariance(snr, true) / white;
+      if (snrDb >= 20) expect(ratio).toBeCloseTo(1, 2);
+      else expect(ratio).toBeLessThan(1); // the in-band SNR is twice the per-sample one: a smaller 1/rho term
+    }
+  });
+
+  it('counts the Nyquist bin once and nothing from empty bins or DC', () => {
+    const n = 16;
+    const only = (k: number) => Float64Array.from({ length: n / 2 + 1 }, (_, i) => (i === k ? 1 : 0));
+    expect(delayFisherInformation(only(0), false)).toBe(0);
+    expect(delayFisherInformation(only(3), false)).toBeCloseTo(2 * ((2 * Math.PI * 3) / n) ** 2, 14);
+    expect(delayFisherInformation(only(n / 2), false)).toBeCloseTo(Math.PI ** 2, 14);
+    expect(delayFisherInformation(only(3), true)).toBeCloseTo(2 * ((2 * Math.PI * 3) / n) ** 2 / 3, 14);
+    expect(spectralCrbVariance(new Float64Array(n / 2 + 1), true)).toBe(Infinity);
+    expect(noisyReferenceShare(0)).toBe(0);
+    expect(noisyReferenceShare(1)).toBeCloseTo(1 / 3, 15);
+    expect(noisyReferenceShare(Infinity)).toBe(0.5);
+  });
+
+  it('rejects malformed input', () => {
+    expect(() => delayFisherInformation([1], false)).toThrow(RangeError);
+    expect(() => delayFisherInformation([1, -1], false)).toThrow(RangeError);
+    expect(() => delayFisherInformation([1, NaN], true)).toThrow(RangeError);
+    expect(() => delayFisherInformation([1, 1], true, [1])).toThrow(RangeError);
+    expect(() => noisyReferenceShare(-1)).toThrow(RangeError);
+    expect(() => binSnr(new Float64Array(3), 1)).toThrow(RangeError);
+    expect(() => binSnr(new Float64Array(4), 0)).toThrow(RangeError);
   });
 });

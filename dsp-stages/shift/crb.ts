@@ -40,8 +40,39 @@
  * is the Gaussian random-signal bound's (Knapp-Carter: per bin `|g|^2 / (1 - |g|^2)` with the
  * coherence `|g|^2 = rho^2 / (1 + rho)^2`, i.e. `rho^2 / (1 + 2 rho)`), the noise-times-noise
  * term that plain cross-correlation pays too. It matters at low SNR only: +5 % at 10 dB, +50 % at
- * 0 dB, x6 at -10 dB. The sweep uses the full `2 + 1/rho`, the bound a white Gaussian reference
- * actually has; {@link NOISY_REFERENCE_FACTOR_HIGH_SNR} is the high-SNR factor alone.
+ * 0 dB, x6 at -10 dB. {@link NOISY_REFERENCE_FACTOR_HIGH_SNR} is the high-SNR factor alone.
+ *
+ * # Any reference spectrum (per-bin SNR)
+ *
+ * The formulas above take one SNR for the whole band: right for a white reference only. In
+ * general each DFT bin `k` (an independent complex pair for `0 < k < N/2`) has its own SNR, the
+ * clean reference's power in that bin over the noise's,
+ *
+ * ```text
+ * rho_k = |S_k|^2 / (N sigma^2)          (a white reference at per-sample SNR rho: rho_k ~ rho)
+ * ```
+ *
+ * and the Fisher information adds up over the bins ({@link spectralCrbVariance}):
+ *
+ * ```text
+ * clean reference:  var(tau^) >= 1 / sum_k 2 w_k^2 rho_k
+ * both noisy:       var(tau^) >= 1 / sum_k 2 w_k^2 rho_k^2 / (1 + 2 rho_k)
+ * ```
+ *
+ * summed over the half spectrum `k = 1 .. N/2` (the Nyquist bin once, with half the weight: the
+ * full-spectrum count {@link rmsBandwidth2} uses; the DC bin has `w_0 = 0`). The clean sum is
+ * `sum_n s'(n)^2 / sigma^2 = SNR_E beta^2`; the noisy one is Knapp and Carter's
+ * `sum 2 w^2 |g_k|^2 / (1 - |g_k|^2)` with the coherence of each bin. Bin by bin, the noisy
+ * reference divides the clean information by the white formula's factor `2 + 1/rho_k`, so a flat
+ * spectrum (`rho_k = rho`) gives back `(2 + 1/rho) / (SNR_E beta^2)` exactly. A coloured one does
+ * not: bins of low SNR (an empty band, the top of a pink spectrum) contribute about
+ * `2 w_k^2 rho_k^2`, next to nothing, where one band-wide SNR would credit them with a share.
+ *
+ * The factor is an expectation (the noise-times-noise term of a Gaussian reference), so it takes
+ * the reference process's expected per-bin SNR `E rho_k` (its spectral density over the noise's);
+ * the information `2 w_k^2 rho_k` can take the realised frame's. With both the same this is the
+ * Gaussian bound above; the sweep gives the realised `rho_k` and the shape's `E rho_k`, which for a
+ * white reference is the per-trial `(2 + 1/rho) sigma^2 / sum_n s'(n)^2` it used before.
  *
  * Pure; no Node or DOM imports.
  */
@@ -147,4 +178,65 @@ export function crbStd(snrE: number, beta2: number, factor = 1): number {
 export function whiteCrbStd(n: number, snrDb: number, noisyReference = false): number {
   const factor = noisyReference ? noisyReferenceFactor(Math.pow(10, snrDb / 10)) : 1;
   return crbStd(energySnr(n, snrDb), whiteBeta2(n), factor);
+}
+
+/**
+ * The share of a bin's clean-reference information left when the reference is as noisy as the
+ * input, at the bin's expected SNR `rho` (linear, >= 0): `1 / (2 + 1/rho) = rho / (1 + 2 rho)`,
+ * 0 for an empty bin, 1/2 in the high-SNR limit.
+ */
+export function noisyReferenceShare(rho: number): number {
+  if (!(rho >= 0)) throw new RangeError(`a per-bin SNR must be >= 0, got ${rho}`);
+  return rho === Infinity ? 1 / NOISY_REFERENCE_FACTOR_HIGH_SNR : rho / (1 + NOISY_REFERENCE_FACTOR_HIGH_SNR * rho);
+}
+
+/**
+ * Per-bin SNRs `|S_k|^2 / (N noiseVariance)`, `k = 0 ..= N/2`, of a clean reference's half
+ * spectrum (`N + 2` numbers, interleaved `re, im`, the layout of the stage's real FFT) against
+ * white noise of variance `noiseVariance` per sample.
+ */
+export function binSnr(spectrum: ArrayLike<number>, noiseVariance: number): Float64Array {
+  const half = (spectrum.length - 2) / 2;
+  if (!(Number.isInteger(half) && half >= 1)) throw new RangeError(`a half spectrum has N + 2 numbers (N even, >= 2), got ${spectrum.length}`);
+  if (!(noiseVariance > 0 && Number.isFinite(noiseVariance))) throw new RangeError(`the noise variance must be finite and > 0, got ${noiseVariance}`);
+  const scale = 1 / (2 * half * noiseVariance);
+  const out = new Float64Array(half + 1);
+  for (let k = 0; k <= half; k++) out[k] = (spectrum[2 * k]! ** 2 + spectrum[2 * k + 1]! ** 2) * scale;
+  return out;
+}
+
+/**
+ * The Fisher information on the delay, 1/samples^2, from per-bin SNRs `snr[k]`, `k = 0 ..= N/2`
+ * ({@link binSnr}; N/2 + 1 values, N even): `sum_k m_k w_k^2 snr_k` (`m_k` 2, or 1 for the DC
+ * and Nyquist bins; `w_k = 2 pi k / N`) with a clean reference; with a noisy one each term times
+ * {@link noisyReferenceShare} of `expectedSnr[k]` (default: `snr` itself, the Gaussian bound).
+ */
+export function delayFisherInformation(snr: ArrayLike<number>, noisyReference: boolean, expectedSnr: ArrayLike<number> = snr): number {
+  const half = snr.length - 1;
+  if (!(half >= 1)) throw new RangeError(`per-bin SNRs cover bins 0..N/2 (N/2 + 1 values, N >= 2), got ${snr.length}`);
+  if (expectedSnr.length !== snr.length) throw new RangeError(`expectedSnr needs ${snr.length} values like snr, got ${expectedSnr.length}`);
+  const n = 2 * half;
+  let j = 0;
+  for (let k = 0; k <= half; k++) {
+    const rho = snr[k]!;
+    if (!(rho >= 0 && rho < Infinity)) throw new RangeError(`a per-bin SNR must be finite and >= 0, got ${rho} at bin ${k}`);
+    const w = (2 * Math.PI * k) / n;
+    const term = (k === 0 || k === half ? 1 : 2) * w * w * rho;
+    j += noisyReference ? term * noisyReferenceShare(expectedSnr[k]!) : term;
+  }
+  return j;
+}
+
+/**
+ * The CRB on the delay variance, samples^2, for any reference spectrum: `1 / J` with J of
+ * {@link delayFisherInformation}. Infinity when no bin carries information. For a flat spectrum
+ * it equals {@link crbVariance}`(SNR_E, beta^2, factor)` of the white formulas.
+ */
+export function spectralCrbVariance(snr: ArrayLike<number>, noisyReference: boolean, expectedSnr: ArrayLike<number> = snr): number {
+  return 1 / delayFisherInformation(snr, noisyReference, expectedSnr);
+}
+
+/** {@link spectralCrbVariance} as a standard deviation, samples. */
+export function spectralCrbStd(snr: ArrayLike<number>, noisyReference: boolean, expectedSnr: ArrayLike<number> = snr): number {
+  return Math.sqrt(spectralCrbVariance(snr, noisyReference, expectedSnr));
 }
