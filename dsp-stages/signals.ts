@@ -2,6 +2,7 @@
  * Built-in test signals as plain sample arrays (no Web Audio): the live sources loop them, the
  * offline play functions render them, the CLI and the bench feed them to kernels.
  */
+import type { PairShape } from './shift/signals.ts';
 
 /** Source kinds a story can pick. `mic` is live only. */
 export const SOURCE_KINDS = ['sine', 'sweep', 'noise', 'impulse', 'delayed-noise', 'silence', 'mic'] as const;
@@ -17,8 +18,8 @@ export interface SourceSpec {
   delaySamples?: number;
   /** delayed-noise: signal-to-noise ratio of each channel's independent noise, dB. */
   snrDb?: number;
-  /** delayed-noise: what the reference is made of (noise, a chirp, a sine). */
-  pairShape?: 'noise' | 'chirp' | 'sine';
+  /** delayed-noise: what the reference is made of (white noise, a chirp, a sine, band-limited or pink noise). */
+  pairShape?: PairShape;
 }
 
 export const DEFAULT_SOURCE: SourceSpec = { kind: 'sine', frequencyHz: 1000, levelDb: -6 };

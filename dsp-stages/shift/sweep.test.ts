@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadWasm } from '../../cli/wasm-file.ts';
 import { complexFft } from '../fft/reference.ts';
-import { rmsBandwidth2OfFrame } from './crb.ts';
-import { ShiftPairGenerator, runShiftSweep, thresholdSnr, type ShiftSweepOptions, type ShiftSweepResult } from './sweep.ts';
+import { binSnr, noisyReferenceFactor, rmsBandwidth2OfFrame, spectralCrbVariance } from './crb.ts';
+import { referencePower } from './signals.ts';
+import { SHIFT_SWEEP_RMS, ShiftPairGenerator, runShiftSweep, thresholdSnr, type ShiftSweepOptions, type ShiftSweepResult } from './sweep.ts';
 
 const wasm = loadWasm();
 
@@ -10,6 +11,20 @@ const wasm = loadWasm();
 const grid = { wasm, snrsDb: [0, 10, 20, 30], trials: 30, size: 4096, hypotheses: 32, noisyReference: true, seed: 1 } as const;
 
 const rmses = (r: ShiftSweepResult) => r.points.map((p) => p.rmse);
+
+/** The half spectrum (N + 2 numbers, re/im of bins 0..N/2) of a real frame. */
+function halfSpectrum(frame: ArrayLike<number>): Float64Array {
+  const n = frame.length;
+  const re = Float64Array.from(frame);
+  const im = new Float64Array(n);
+  complexFft(re, im);
+  const out = new Float64Array(n + 2);
+  for (let k = 0; k <= n / 2; k++) {
+    out[2 * k] = re[k]!;
+    out[2 * k + 1] = im[k]!;
+  }
+  return out;
+}
 const ratios = (r: ShiftSweepResult) => r.points.map((p) => p.ratio);
 
 function expectDecreasing(xs: number[]): void {
@@ -79,6 +94,71 @@ describe('ShiftPairGenerator', () => {
   });
 });
 
+describe('ShiftPairGenerator references', () => {
+  it('low-passes at 0.25 and 0.4 fs (nothing above the cutoff), pink falls as 1/f; RMS 0.25 in expectation', () => {
+    const n = 4096;
+    const reference = new Float32Array(n);
+    const input = new Float32Array(n);
+    for (const [kind, cutoff, beta2] of [
+      ['lowpass-0.25', 0.25, (Math.PI / 2) ** 2 / 3],
+      ['lowpass-0.4', 0.4, (0.8 * Math.PI) ** 2 / 3],
+    ] as const) {
+      const gen = new ShiftPairGenerator(n, 4, SHIFT_SWEEP_RMS, kind);
+      gen.generate(-7.3, 0, false, reference, input);
+      for (const frame of [reference, input]) {
+        const spec = halfSpectrum(frame);
+        let inBand = 0;
+        let above = 0;
+        for (let k = 0; k <= n / 2; k++) {
+          const p = spec[2 * k]! ** 2 + spec[2 * k + 1]! ** 2;
+          if (k / n <= cutoff) inBand = Math.max(inBand, p);
+          else above = Math.max(above, p);
+        }
+        expect(above / inBand, kind).toBeLessThan(1e-12); // f32 rounding of the frame only
+      }
+      expect(Math.sqrt(gen.energy / n)).toBeCloseTo(0.25, 1);
+      expect(gen.slopeEnergy / gen.energy / beta2).toBeCloseTo(1, 1);
+    }
+    const pink = new ShiftPairGenerator(n, 4, SHIFT_SWEEP_RMS, 'pink');
+    pink.generate(0, 0, false, reference, input);
+    const spec = halfSpectrum(reference);
+    // power per octave is about constant: bins 16..31 against 512..1023
+    const band = (lo: number, hi: number) => {
+      let p = 0;
+      for (let k = lo; k <= hi; k++) p += spec[2 * k]! ** 2 + spec[2 * k + 1]! ** 2;
+      return p;
+    };
+    expect(band(512, 1023) / band(16, 31)).toBeGreaterThan(0.6);
+    expect(band(512, 1023) / band(16, 31)).toBeLessThan(1.6);
+    expect(spec[0]! ** 2 / band(16, 31)).toBeLessThan(1e-12); // no DC (f32 rounding only)
+  });
+
+  it('fisher is the per-bin bound of crb.ts on the clean reference; for white the (2 + 1/SNR) sigma^2 / sum s\'^2 of before', () => {
+    const n = 2048;
+    const reference = new Float32Array(n);
+    const input = new Float32Array(n);
+    const noiseRms = 0.05; // 14 dB
+    const snr = (SHIFT_SWEEP_RMS / noiseRms) ** 2;
+    for (const kind of ['white', 'lowpass-0.25', 'lowpass-0.4', 'pink'] as const) {
+      for (const noisy of [false, true]) {
+        // the same clean frames, without the noise, to read the clean reference
+        const clean = new ShiftPairGenerator(n, 12, SHIFT_SWEEP_RMS, kind);
+        clean.generate(3.5, 0, false, reference, input);
+        const gen = new ShiftPairGenerator(n, 12, SHIFT_SWEEP_RMS, kind);
+        gen.generate(3.5, noiseRms, noisy, new Float32Array(n), new Float32Array(n));
+        const expected = referencePower(kind, n).map((p) => p * snr);
+        const bound = spectralCrbVariance(binSnr(halfSpectrum(reference), noiseRms ** 2), noisy, expected);
+        expect(1 / gen.fisher / bound, `${kind}, ${noisy ? 'noisy' : 'clean'} reference`).toBeCloseTo(1, 5);
+        if (kind === 'white') {
+          const factor = noisy ? noisyReferenceFactor(snr) : 1;
+          expect((1 / gen.fisher) / ((factor * noiseRms ** 2) / gen.slopeEnergy)).toBeCloseTo(1, 12);
+        }
+      }
+    }
+    expect(new ShiftPairGenerator(n, 1).fisher).toBe(0);
+  });
+});
+
 describe('runShiftSweep on wasm', () => {
   it('N = 4096, 30 trials at 0..30 dB, span 2, no PHAT: RMSE falls with SNR and stays at the CRB (ratio < 1.5 at 30 dB)', async () => {
     const r = await runShiftSweep({ ...grid, span: 2, phat: false });
@@ -127,6 +207,45 @@ describe('runShiftSweep on wasm', () => {
         // against the high-SNR factor 2 alone, 0 dB would read sqrt(3/2) = 1.22 x higher
         expect(r.points[0]!.ratio * Math.sqrt(3 / 2)).toBeGreaterThan(1.12);
       }
+    }
+  });
+
+  it('band-limited and pink references, plain correlation: at the bound at 15 and 30 dB (300 trials, N = 2048), unbiased', async () => {
+    // Measured (seed 1, 15/30 dB): lowpass-0.25 1.03/0.93, lowpass-0.4 1.04/0.98, pink 1.03/0.99;
+    // |bias| <= 0.11 sqrt(CRB). 300 trials give the ratio to about +-4 % (1 sigma), the mean to
+    // sqrt(CRB) / 17. (1000 trials at N = 4096: lowpass-0.25 1.10 at 10 dB, 1.05 at 15 dB.)
+    for (const reference of ['lowpass-0.25', 'lowpass-0.4', 'pink'] as const) {
+      const r = await runShiftSweep({ ...grid, size: 2048, snrsDb: [15, 30], trials: 300, span: 2, phat: false, reference });
+      for (const p of r.points) {
+        expect(p.outliers).toBe(0);
+        expect(p.ratio, `${reference} at ${p.snrDb} dB`).toBeGreaterThan(0.85);
+        expect(p.ratio, `${reference} at ${p.snrDb} dB`).toBeLessThanOrEqual(1.15);
+        expect(Math.abs(p.bias), `${reference} bias at ${p.snrDb} dB`).toBeLessThan(0.25 * p.crbStd);
+      }
+      expect(r.thresholdSnrDb).toBe(15);
+    }
+  });
+
+  it('low-passed at 0.25 fs, plain correlation pays for the empty band at low SNR, as predicted', async () => {
+    // Three quarters of the band's w^2 carry noise only: their noise x noise term makes the
+    // variance 1 + 7 / (1 + 2 rho') times the bound (rho' = 2 SNR, the in-band SNR): a ratio of
+    // 1.55 at 0 dB, 1.23 at 5 dB, 1.08 at 10 dB, 1.01 at 20 dB. Measured (seed 1, 300 trials,
+    // N = 2048): 1.48 at 0 dB, 0.95 at 20 dB; 1000 trials at N = 4096: 1.54, 1.21, 1.10, 0.99.
+    const [zero, twenty] = (await runShiftSweep({ ...grid, size: 2048, snrsDb: [0, 20], trials: 300, span: 2, phat: false, reference: 'lowpass-0.25' })).points;
+    expect(zero!.ratio).toBeGreaterThan(1.3);
+    expect(zero!.ratio).toBeLessThan(1.8);
+    expect(twenty!.ratio).toBeLessThan(1.15);
+    expect(zero!.outliers + twenty!.outliers).toBe(0);
+  });
+
+  it('PHAT on band-limited references: the noise-only bins weigh as much as signal bins, so the error hardly falls with SNR', async () => {
+    // Measured (seed 1, 100 trials, N = 2048): ratio 8.7 at 10 dB and 81 at 30 dB (lowpass-0.25),
+    // 3.2 and 26 (lowpass-0.4): the RMSE falls by 1.1 and 1.25 over 20 dB, where an estimator at
+    // the bound falls by 10.
+    for (const reference of ['lowpass-0.25', 'lowpass-0.4'] as const) {
+      const [ten, thirty] = (await runShiftSweep({ ...grid, size: 2048, snrsDb: [10, 30], trials: 100, span: 2, phat: true, reference })).points;
+      expect(thirty!.rmse / ten!.rmse, reference).toBeGreaterThan(0.5);
+      expect(thirty!.ratio, reference).toBeGreaterThan(10);
     }
   });
 
@@ -205,6 +324,7 @@ describe('runShiftSweep control', () => {
       [{ snrsDb: [0, Infinity] }, /every SNR must be a finite number of dB, got Infinity/],
       [{ seed: 1.5 }, /seed must be a whole number/],
       [{ yieldEvery: -1 }, /yieldEvery must be a whole number >= 0/],
+      [{ reference: 'brown' as never }, /reference must be one of white, lowpass-0\.25, lowpass-0\.4, pink, got brown/],
     ];
     for (const [patch, message] of bad) {
       await expect(runShiftSweep({ ...small, ...patch })).rejects.toThrow(message);

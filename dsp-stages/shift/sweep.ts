@@ -1,6 +1,7 @@
 /**
  * Delay-accuracy sweep of the shift stage against the Cramér-Rao bound: for each SNR, `trials`
- * independent pairs (a white Gaussian reference and its copy delayed by a seeded random
+ * independent pairs (a Gaussian reference of the chosen spectrum, SHIFT_REFERENCES: white by
+ * default, low-passed at 0.25 or 0.4 fs, or pink; and its copy delayed by a seeded random
  * fractional delay, uniform in ±SHIFT_SWEEP_MAX_DELAY samples, each with independent white noise
  * at the SNR), one whole analysis each by the wasm stage (automatic centre), and the refined shift
  * compared with the true delay: RMSE, bias, outliers (|error| > 1 sample) and RMSE / sqrt(CRB).
@@ -8,16 +9,19 @@
  * The pairs are what `delayedPair` (signals.ts) makes, drawn more cheaply: the reference is
  * generated directly in the frequency domain (the DFT of white Gaussian noise is Hermitian
  * complex Gaussian noise: bins 1 .. N/2-1 with independent real and imaginary parts of variance
- * N rms^2 / 2, bins 0 and N/2 real with variance N rms^2), delayed there by the same exact phase
- * ramp `e^{-i w_k tau}` (the Nyquist bin's real part, as delayedPair keeps it), and both frames
- * come out of ONE complex inverse FFT (reference + i input). The frames are periodic, so the
- * delay is exact (circular). Every buffer is made once per sweep.
+ * N rms^2 / 2, bins 0 and N/2 real with variance N rms^2; each bin's standard deviation is then
+ * scaled by the root of the reference's relative power, `referencePower`), delayed there by the
+ * same exact phase ramp `e^{-i w_k tau}` (the Nyquist bin's real part, as delayedPair keeps it),
+ * and both frames come out of ONE complex inverse FFT (reference + i input). The frames are
+ * periodic, so the delay is exact (circular). Every buffer is made once per sweep.
  *
- * The CRB of a point (crb.ts) is computed from each trial's own clean reference spectrum (its
- * energy and RMS bandwidth, so the realised frame rather than the white average), per trial
- * `factor sigma^2 / sum_n s'(n)^2` with factor `2 + 1/rho` (`rho` the per-sample SNR, linear)
- * when the reference is noisy too, 1 when it is clean; the point's `crbStd` is the square root of
- * the mean of these variances (within a fraction of a percent of `whiteCrbStd` for these frames).
+ * The CRB of a point (crb.ts) is computed per trial from the per-bin SNR of its own clean
+ * reference spectrum: `1 / sum_k 2 w_k^2 rho_k` with a clean reference, each bin's term divided
+ * by `2 + 1/E rho_k` when the reference is noisy too (`E rho_k` the bin's expected SNR, the
+ * reference's relative power times the per-sample SNR; `rho_k` the realised one). For a white
+ * reference this is `(2 + 1/rho) sigma^2 / sum_n s'(n)^2`, the white formula on the realised
+ * frame; for a band-limited or pink one the bins of low SNR count for what they carry. The point's
+ * `crbStd` is the square root of the mean of the trials' variances.
  *
  * Runs in Node (`stagebench sweep shift`, the tests) and in the browser: no Node or DOM imports.
  * Async only so that a page can paint (`yieldEvery`) and abort (`signal`).
@@ -26,7 +30,8 @@ import { statusMessage, type StagebenchWasm } from '../../worklet/wasm.ts';
 import { FFT_SIZES } from '../fft/params.ts';
 import { complexFft } from '../fft/reference.ts';
 import { mulberry32 } from '../signals.ts';
-import { noisyReferenceFactor } from './crb.ts';
+import { noisyReferenceShare } from './crb.ts';
+import { SHIFT_REFERENCES, referencePower, type ShiftReference } from './signals.ts';
 
 /** Frame sizes the stage takes: the real FFT's. */
 export const SHIFT_SIZES = FFT_SIZES;
@@ -59,6 +64,8 @@ export interface ShiftSweepOptions {
   phat: boolean;
   /** Noise on the reference as well (at the same SNR), or a clean reference. */
   noisyReference: boolean;
+  /** The reference's spectrum (SHIFT_REFERENCES); default white. */
+  reference?: ShiftReference;
   /** Seed of the delays, signals and noise; default 1. One stream for the whole sweep: a point depends on the grid before it. */
   seed?: number;
   /** Called after every trial with the trials done so far and the total (SNRs x trials). */
@@ -112,6 +119,9 @@ export function checkShiftSweepOptions(opts: ShiftSweepOptions): void {
   }
   if (!(Number.isFinite(span) && span >= 0)) throw new RangeError(`span must be a finite number of samples >= 0, got ${span}`);
   if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new RangeError(`seed must be a whole number, got ${opts.seed}`);
+  if (opts.reference !== undefined && !(SHIFT_REFERENCES as readonly string[]).includes(opts.reference)) {
+    throw new RangeError(`reference must be one of ${SHIFT_REFERENCES.join(', ')}, got ${opts.reference}`);
+  }
   if (opts.yieldEvery !== undefined && !(Number.isInteger(opts.yieldEvery) && opts.yieldEvery >= 0)) {
     throw new RangeError(`yieldEvery must be a whole number >= 0, got ${opts.yieldEvery}`);
   }
@@ -132,30 +142,63 @@ export function thresholdSnr(points: readonly Pick<ShiftSweepPoint, 'snrDb' | 'r
 }
 
 /**
- * Delayed pairs for the sweep (see the module comment): a white Gaussian reference of RMS `rms`
- * and its copy delayed exactly (circularly) by a fractional delay, plus independent white noise.
- * Allocates its buffers once; `generate` allocates nothing.
+ * Delayed pairs for the sweep (see the module comment): a Gaussian reference of RMS `rms` (in
+ * expectation) and of the spectrum `reference`, and its copy delayed exactly (circularly) by a
+ * fractional delay, plus independent white noise. Allocates its buffers once; `generate`
+ * allocates nothing.
  */
 export class ShiftPairGenerator {
   readonly size: number;
+  readonly reference: ShiftReference;
   /** sum_n s(n)^2 of the last clean reference. */
   energy = 0;
   /** sum_n s'(n)^2 of the last clean reference (s' of its periodic band-limited interpolation). */
   slopeEnergy = 0;
+  /**
+   * The Fisher information on the delay of the last pair, 1/samples^2 (crb.ts, per bin: the
+   * realised SNR of the clean reference, and with a noisy reference the share its expected SNR
+   * leaves): its inverse is the trial's CRB. Infinity without noise.
+   */
+  fisher = 0;
   private readonly re: Float64Array;
   private readonly im: Float64Array;
   private readonly rand: () => number;
   private readonly rms: number;
+  /** sqrt(referencePower), bins 0 ..= N/2. */
+  private readonly gain: Float64Array;
+  /** 2 w_k^2 (w_N/2^2 = pi^2 for the Nyquist bin, counted once), times the noisy-reference share of bin k at `shareNoise`. */
+  private readonly weight: Float64Array;
+  private shareNoise = NaN;
+  private shareNoisy = false;
   private spare = 0;
   private hasSpare = false;
 
-  constructor(size: number, seed: number, rms = SHIFT_SWEEP_RMS) {
+  constructor(size: number, seed: number, rms = SHIFT_SWEEP_RMS, reference: ShiftReference = 'white') {
     if (!(Number.isInteger(size) && size >= 4 && (size & (size - 1)) === 0)) throw new RangeError(`size must be a power of two >= 4, got ${size}`);
     this.size = size;
+    this.reference = reference;
     this.re = new Float64Array(size);
     this.im = new Float64Array(size);
     this.rand = mulberry32(seed);
     this.rms = rms;
+    this.gain = referencePower(reference, size).map(Math.sqrt);
+    this.weight = new Float64Array(size / 2 + 1);
+  }
+
+  /** The per-bin weights of `fisher` for this noise (recomputed only when it changes). */
+  private weights(noiseRms: number, noisyReference: boolean): Float64Array {
+    if (noiseRms === this.shareNoise && noisyReference === this.shareNoisy) return this.weight;
+    const n = this.size;
+    const half = n / 2;
+    const snr = (this.rms * this.rms) / (noiseRms * noiseRms); // the per-sample SNR
+    for (let k = 0; k <= half; k++) {
+      const w = (2 * Math.PI * k) / n;
+      const base = (k === 0 || k === half ? 1 : 2) * w * w;
+      this.weight[k] = noisyReference ? base * noisyReferenceShare(this.gain[k]! ** 2 * snr) : base;
+    }
+    this.shareNoise = noiseRms;
+    this.shareNoisy = noisyReference;
+    return this.weight;
   }
 
   /** A uniform number in [0, 1) from the generator's stream (the sweep draws its delays here). */
@@ -180,7 +223,7 @@ export class ShiftPairGenerator {
    * A new pair: `reference` gets the clean reference plus noise of RMS `noiseRms` when
    * `noisyReference`, `input` the reference delayed by `delay` samples (`input(n) ~ reference(n -
    * delay)`) plus independent noise of RMS `noiseRms`. Both arrays are `size` long. Updates
-   * `energy` and `slopeEnergy` for the clean reference.
+   * `energy`, `slopeEnergy` and `fisher` for the clean reference.
    */
   generate(delay: number, noiseRms: number, noisyReference: boolean, reference: Float32Array, input: Float32Array): void {
     const n = this.size;
@@ -189,17 +232,20 @@ export class ShiftPairGenerator {
     if (reference.length !== n || input.length !== n) throw new RangeError(`the frames must hold ${n} samples`);
     // Z(k) = X(k) + i Y(k), Y(k) = X(k) e^{-i w_k delay}; X Hermitian, so is Y, and the inverse
     // transform of Z is reference + i input.
-    const side = this.rms * Math.sqrt(n / 2); // std of Re X(k) and Im X(k), 0 < k < N/2
-    const edge = this.rms * Math.sqrt(n); // std of the real bins 0 and N/2
+    const side = this.rms * Math.sqrt(n / 2); // std of Re X(k) and Im X(k), 0 < k < N/2, for white
+    const edge = this.rms * Math.sqrt(n); // std of the real bins 0 and N/2, for white
+    const gain = this.gain;
+    const weight = noiseRms > 0 ? this.weights(noiseRms, noisyReference) : null;
     let energy = 0;
     let slope = 0;
-    const x0 = edge * this.gaussian();
+    let info = 0; // sum_k weight_k |X(k)|^2, over N sigma^2 below
+    const x0 = edge * gain[0]! * this.gaussian();
     re[0] = x0;
     im[0] = x0; // Y(0) = X(0)
     energy += x0 * x0;
     for (let k = 1; k < half; k++) {
-      const xr = side * this.gaussian();
-      const xi = side * this.gaussian();
+      const xr = side * gain[k]! * this.gaussian();
+      const xi = side * gain[k]! * this.gaussian();
       const w = (2 * Math.PI * k) / n;
       const phi = -w * delay;
       const c = Math.cos(phi);
@@ -213,14 +259,17 @@ export class ShiftPairGenerator {
       const p = xr * xr + xi * xi;
       energy += 2 * p;
       slope += 2 * w * w * p;
+      if (weight) info += weight[k]! * p;
     }
-    const xh = edge * this.gaussian();
+    const xh = edge * gain[half]! * this.gaussian();
     re[half] = xh;
     im[half] = xh * Math.cos(Math.PI * delay); // the Nyquist bin of a real signal keeps its real part
     energy += xh * xh;
     slope += Math.PI * Math.PI * xh * xh;
+    if (weight) info += weight[half]! * xh * xh;
     this.energy = energy / n;
     this.slopeEnergy = slope / n;
+    this.fisher = weight ? info / (n * noiseRms * noiseRms) : Infinity;
     // inverse FFT by conjugation: z = conj(FFT(conj Z)) / N, reference = Re z, input = Im z
     for (let k = 0; k < n; k++) im[k] = -im[k]!;
     complexFft(re, im);
@@ -240,6 +289,7 @@ const macrotask = (): Promise<void> => new Promise((resolve) => setTimeout(resol
 export async function runShiftSweep(opts: ShiftSweepOptions): Promise<ShiftSweepResult> {
   checkShiftSweepOptions(opts);
   const { wasm, snrsDb, trials, size, hypotheses, span, phat, noisyReference, signal, onProgress } = opts;
+  const reference = opts.reference ?? 'white';
   const yieldEvery = opts.yieldEvery ?? 0;
   signal?.throwIfAborted();
   const t0 = performance.now();
@@ -254,13 +304,12 @@ export async function runShiftSweep(opts: ShiftSweepOptions): Promise<ShiftSweep
   const inputView = wasm.view(() => x.shift_input_ptr(), size);
   const referenceView = wasm.view(() => x.shift_reference_ptr(), size);
 
-  const gen = new ShiftPairGenerator(size, opts.seed ?? 1);
+  const gen = new ShiftPairGenerator(size, opts.seed ?? 1, SHIFT_SWEEP_RMS, reference);
   const total = snrsDb.length * trials;
   const points: ShiftSweepPoint[] = [];
   let done = 0;
   for (const snrDb of snrsDb) {
     const noiseRms = SHIFT_SWEEP_RMS * Math.pow(10, -snrDb / 20);
-    const factor = noisyReference ? noisyReferenceFactor(Math.pow(10, snrDb / 10)) : 1;
     let sum = 0;
     let sumSq = 0;
     let crbSum = 0;
@@ -278,7 +327,7 @@ export async function runShiftSweep(opts: ShiftSweepOptions): Promise<ShiftSweep
       if (!(Math.abs(error) <= SHIFT_OUTLIER_SAMPLES)) outliers++;
       const best = x.shift_best();
       if (best <= 0 || best >= hypotheses - 1) edges++;
-      crbSum += (factor * noiseRms * noiseRms) / gen.slopeEnergy;
+      crbSum += 1 / gen.fisher;
       done++;
       onProgress?.(done, total);
       if (yieldEvery > 0 && done % yieldEvery === 0 && done < total) await macrotask();
