@@ -3,7 +3,7 @@
  *
  *   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
  *   stagebench sweep fft [--points N] [--param name=value]... [--rate HZ] [--json]
- *   stagebench sweep shift [--snr LO:HI:STEP] [--trials N] [--param name=value]... [--clean-reference] [--json]
+ *   stagebench sweep shift [--snr LO:HI:STEP] [--trials N] [--reference KIND] [--param name=value]... [--clean-reference] [--json]
  *   stagebench bench [stage] [--json]
  *   stagebench --help
  *
@@ -18,7 +18,8 @@ import { CliError, DEFAULT_RAW_RATE, readInput, resolveCliParams, runStage } fro
 import { benchCommand } from './bench.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import { DEFAULT_SWEEP_POINTS, DEFAULT_SWEEP_RATE, MAX_SWEEP_POINTS, SWEEP_F_MAX_HZ, SWEEP_F_MIN_HZ, SWEEP_STAGES, sweepCommand } from './sweep.ts';
-import { DEFAULT_SHIFT_SNR, DEFAULT_SHIFT_TRIALS, MAX_SHIFT_TRIALS, parseSnrGrid, parseTrials, shiftSweepCommand } from './shift-sweep.ts';
+import { DEFAULT_SHIFT_SNR, DEFAULT_SHIFT_TRIALS, MAX_SHIFT_TRIALS, parseReference, parseSnrGrid, parseTrials, shiftSweepCommand } from './shift-sweep.ts';
+import { SHIFT_REFERENCES, type ShiftReference } from '../dsp-stages/shift/signals.ts';
 import { loadWasm, wasmPath } from './wasm-file.ts';
 import { f32ToBytes } from './wav.ts';
 import { cliStage, knownStageIds, stageHooks, type CliParamSpec } from './stage-hooks.ts';
@@ -62,7 +63,7 @@ export function helpText(): string {
 Usage:
   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
   stagebench sweep fft [--points N] [--param name=value]... [--rate HZ] [--json]
-  stagebench sweep shift [--snr LO:HI:STEP] [--trials N] [--param name=value]... [--clean-reference] [--json]
+  stagebench sweep shift [--snr LO:HI:STEP] [--trials N] [--reference KIND] [--param name=value]... [--clean-reference] [--json]
   stagebench bench [stage] [--json]
   stagebench --help
 
@@ -144,23 +145,30 @@ sweep fft
 sweep shift
   Delay accuracy of the shift stage on wasm against the Cramér-Rao bound (CRB). For each SNR
   (dB per sample) of --snr, LO:HI:STEP or a list like 0,10,20 (default ${DEFAULT_SHIFT_SNR}), --trials
-  pairs (default ${DEFAULT_SHIFT_TRIALS}, at most ${MAX_SHIFT_TRIALS}): a white Gaussian reference and its copy delayed by a
+  pairs (default ${DEFAULT_SHIFT_TRIALS}, at most ${MAX_SHIFT_TRIALS}): a Gaussian reference and its copy delayed by a
   seeded random fractional delay (uniform in +-${SHIFT_SWEEP_MAX_DELAY} samples; exact, circular on the frame), each
   with independent white noise at the SNR (--clean-reference: none on the reference), and one
-  analysis each with the automatic centre. Per SNR: RMSE and bias of the refined shift,
-  sqrt(CRB), the ratio RMSE / sqrt(CRB), outliers (|error| > ${SHIFT_OUTLIER_SAMPLES} sample, kept in the RMSE) and
-  edges (trials whose best hypothesis is the first or last of the grid, so not refined); then
-  the threshold SNR, from which on the ratio stays <= ${SHIFT_THRESHOLD_RATIO}.
-  CRB: var >= (2 + 1/SNR) / (SNR_E beta^2) with both channels noisy (about 2 / (SNR_E beta^2)
-  at high SNR), 1 / (SNR_E beta^2) with a clean reference; SNR_E (the energy SNR) and beta^2 (the
-  RMS bandwidth, (rad/sample)^2, about pi^2/3 for white noise) from each trial's clean reference.
+  analysis each with the automatic centre. --reference picks the reference's spectrum, one of
+  ${SHIFT_REFERENCES.join(', ')} (default white): low-passed means nothing above 0.25
+  or 0.4 of the sample rate, pink a power falling as 1/f. Per SNR: RMSE and bias of the refined
+  shift, sqrt(CRB), the ratio RMSE / sqrt(CRB), outliers (|error| > ${SHIFT_OUTLIER_SAMPLES} sample, kept in the RMSE)
+  and edges (trials whose best hypothesis is the first or last of the grid, so not refined);
+  then the threshold SNR, from which on the ratio stays <= ${SHIFT_THRESHOLD_RATIO}.
+  CRB, per DFT bin k of each trial's clean reference (SNR_k its power there over the noise's,
+  w_k = 2 pi k / N): var >= 1 / sum_k 2 w_k^2 SNR_k^2 / (1 + 2 SNR_k) with both channels noisy,
+  1 / sum_k 2 w_k^2 SNR_k with a clean reference. For a white reference these are
+  (2 + 1/SNR) / (SNR_E beta^2) and 1 / (SNR_E beta^2) (SNR_E the energy SNR, beta^2 the RMS
+  bandwidth, about pi^2/3 (rad/sample)^2); for a coloured one the bins of low SNR (an empty
+  band) count for the little they carry.
   Parameters hypotheses, span, phat and size as for run shift (the centre is always auto).
   Progress goes to stderr; stdout gets the table, or with --json one object {"stage", "params",
-  "trials", "noisyReference", "maxDelay", "seed", "points": [{"snrDb", "rmse", "bias", "crbStd",
-  "ratio", "outliers", "edges", "trials"}], "thresholdSnrDb", "thresholdRatio", "elapsedMs"}.
+  "trials", "noisyReference", "reference", "maxDelay", "seed", "points": [{"snrDb", "rmse",
+  "bias", "crbStd", "ratio", "outliers", "edges", "trials"}], "thresholdSnrDb", "thresholdRatio",
+  "elapsedMs"}.
   The defaults (11 SNRs x 200 trials = 2200 analyses at N = 32768) take about 15 s (measured on
   a 2-core machine); size=4096 about 8 times less.
   e.g. stagebench sweep shift --snr 0:30:10 --trials 50 --param size=4096 --param span=2
+       stagebench sweep shift --reference lowpass-0.4 --param phat=1
 
 bench
   Times every bench case (or the given stage's) against its peers, round-robin in this process,
@@ -311,6 +319,7 @@ interface SweepArgs {
   rate: number;
   snrsDb: number[];
   trials: number;
+  reference: ShiftReference;
   cleanReference: boolean;
   json: boolean;
 }
@@ -318,7 +327,7 @@ interface SweepArgs {
 /** The options only one stage's sweep takes. */
 const SWEEP_OPTIONS: Record<(typeof SWEEP_STAGES)[number], readonly string[]> = {
   fft: ['--points', '--rate'],
-  shift: ['--snr', '--trials', '--clean-reference'],
+  shift: ['--snr', '--trials', '--reference', '--clean-reference'],
 };
 
 function parsePoints(text: string): number {
@@ -343,6 +352,7 @@ function parseSweepArgs(args: readonly string[]): SweepArgs {
   let rate = DEFAULT_SWEEP_RATE;
   let snrsDb = parseSnrGrid(DEFAULT_SHIFT_SNR);
   let trials = DEFAULT_SHIFT_TRIALS;
+  let reference: ShiftReference = 'white';
   let cleanReference = false;
   let json = false;
   const params: Record<string, string> = {};
@@ -365,6 +375,9 @@ function parseSweepArgs(args: readonly string[]): SweepArgs {
         break;
       case '--trials':
         trials = parseTrials(opt.next());
+        break;
+      case '--reference':
+        reference = parseReference(opt.next());
         break;
       case '--clean-reference':
         if (opt.value !== '--clean-reference') throw usage('--clean-reference takes no value');
@@ -390,7 +403,7 @@ function parseSweepArgs(args: readonly string[]): SweepArgs {
       if (owner !== undefined && !SWEEP_OPTIONS[known].includes(flag)) throw usage(`${flag} is an option of sweep ${owner}, not of sweep ${known}`);
     }
   }
-  return { stage, params, points, rate, snrsDb, trials, cleanReference, json };
+  return { stage, params, points, rate, snrsDb, trials, reference, cleanReference, json };
 }
 
 function parseBenchArgs(args: readonly string[]): { stage: string | null; json: boolean } {
@@ -438,6 +451,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
             params: a.params,
             snrsDb: a.snrsDb,
             trials: a.trials,
+            reference: a.reference,
             cleanReference: a.cleanReference,
             json: a.json,
             env: io.env,

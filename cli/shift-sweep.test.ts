@@ -54,9 +54,9 @@ describe('stagebench sweep shift', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const j = JSON.parse(r.stdout) as SweepJson & Record<string, unknown>;
-    expect(Object.keys(j)).toEqual(['stage', 'params', 'trials', 'noisyReference', 'maxDelay', 'seed', 'points', 'thresholdSnrDb', 'thresholdRatio', 'elapsedMs']);
+    expect(Object.keys(j)).toEqual(['stage', 'params', 'trials', 'noisyReference', 'reference', 'maxDelay', 'seed', 'points', 'thresholdSnrDb', 'thresholdRatio', 'elapsedMs']);
     expect(j).toMatchObject({
-      stage: 'shift', params: { hypotheses: 32, span: 2, centre: 'auto', phat: 0, size: 2048 }, trials: 10, noisyReference: true, maxDelay: 50, thresholdRatio: 1.2,
+      stage: 'shift', params: { hypotheses: 32, span: 2, centre: 'auto', phat: 0, size: 2048 }, trials: 10, noisyReference: true, reference: 'white', maxDelay: 50, thresholdRatio: 1.2,
     });
     expect(j.points.map((p) => p.snrDb)).toEqual([0, 20]);
     for (const p of j.points) {
@@ -68,6 +68,20 @@ describe('stagebench sweep shift', () => {
     expect(clean.noisyReference).toBe(false);
     // the clean-reference bound is lower: 1 instead of 2 + 1/SNR
     expect(clean.points[0]!.crbStd / j.points[0]!.crbStd).toBeCloseTo(1 / Math.sqrt(3), 2);
+  });
+
+  it('--reference draws a band-limited or pink reference; the table names it and the per-bin bound', async () => {
+    const r = await capture(['sweep', 'shift', '--snr', '10,30', '--trials', '20', '--reference', 'lowpass-0.4', '--param', 'size=2048']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^sweep shift: N = 2048, .*, independent noise on both channels, Gaussian reference low-passed at 0\.4 fs, delays uniform/);
+    expect(r.stdout).toMatch(/^CRB: var >= 1 \/ sum_k 2 w_k\^2 SNR_k\^2 \/ \(1 \+ 2 SNR_k\), SNR_k per bin from each trial's clean reference/m);
+    const clean = await capture(['sweep', 'shift', '--snr', '10', '--trials', '5', '--reference', 'pink', '--clean-reference', '--param', 'size=512']);
+    expect(clean.stdout).toMatch(/, clean reference, noise on channel 1, pink Gaussian reference, /);
+    expect(clean.stdout).toMatch(/^CRB: var >= 1 \/ sum_k 2 w_k\^2 SNR_k, SNR_k per bin/m);
+    const j = JSON.parse((await capture(['sweep', 'shift', '--snr', '20', '--trials', '10', '--reference=lowpass-0.25', '--param', 'size=2048', '--json'])).stdout) as SweepJson & { reference: string };
+    expect(j.reference).toBe('lowpass-0.25');
+    expect(j.points[0]!.outliers).toBe(0);
+    expect(j.points[0]!.ratio).toBeLessThan(1.5);
   });
 
   it('keeps one progress line updated in place on a terminal', async () => {
@@ -88,6 +102,9 @@ describe('stagebench sweep shift', () => {
     { args: ['sweep', 'shift', '--points', '5'], code: 2, line: /^stagebench: --points is an option of sweep fft, not of sweep shift/ },
     { args: ['sweep', 'fft', '--snr', '0:10:5'], code: 2, line: /^stagebench: --snr is an option of sweep shift, not of sweep fft/ },
     { args: ['sweep', '--trials', '5', 'fft'], code: 2, line: /--trials is an option of sweep shift, not of sweep fft/ },
+    { args: ['sweep', 'fft', '--reference', 'pink'], code: 2, line: /^stagebench: --reference is an option of sweep shift, not of sweep fft/ },
+    { args: ['sweep', 'shift', '--reference', 'brown'], code: 2, line: /^stagebench: --reference must be one of white, lowpass-0\.25, lowpass-0\.4, pink, got "brown"/ },
+    { args: ['sweep', 'shift', '--reference'], code: 2, line: /^stagebench: --reference/ },
     { args: ['sweep', 'shift', '--param', 'centre=5'], code: 2, line: /^stagebench: bad parameter: centre=5 has no place in sweep shift: every trial has its own delay/ },
     { args: ['sweep', 'shift', '--param', 'hypotheses=300'], code: 2, line: /^stagebench: bad parameter: hypotheses=300 must be a whole number from 1 to 256/ },
     { args: ['sweep', 'shift', '--param', 'window=hann'], code: 2, line: /^stagebench: unknown parameter "window" for stage shift/ },

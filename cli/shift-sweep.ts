@@ -1,5 +1,5 @@
 /**
- * `stagebench sweep shift [--snr LO:HI:STEP] [--trials N] [--param name=value]... [--clean-reference] [--json]`:
+ * `stagebench sweep shift [--snr LO:HI:STEP] [--trials N] [--reference KIND] [--param name=value]... [--clean-reference] [--json]`:
  * the delay-accuracy sweep (dsp-stages/shift/sweep.ts) on the wasm stage against the Cramér-Rao
  * bound, with progress on stderr and a table or one JSON object on stdout. Nothing here exits;
  * main.ts does that.
@@ -8,6 +8,7 @@ import type { ParamValues } from '../dsp-stages/types.ts';
 import {
   SHIFT_OUTLIER_SAMPLES, SHIFT_SWEEP_MAX_DELAY, SHIFT_THRESHOLD_RATIO, runShiftSweep, type ShiftSweepResult,
 } from '../dsp-stages/shift/sweep.ts';
+import { SHIFT_REFERENCES, type ShiftReference } from '../dsp-stages/shift/signals.ts';
 import { CliError } from './errors.ts';
 import { resolveShiftCliParams } from './shift-run.ts';
 import { progressReporter } from './sweep.ts';
@@ -26,6 +27,8 @@ export interface ShiftSweepCommand {
   params: Record<string, string>;
   snrsDb: number[];
   trials: number;
+  /** The reference's spectrum; default white. */
+  reference?: ShiftReference;
   cleanReference: boolean;
   json: boolean;
   env: NodeJS.ProcessEnv;
@@ -73,13 +76,31 @@ export function parseTrials(text: string): number {
   return n;
 }
 
+/** `--reference KIND`: one of SHIFT_REFERENCES. Throws a usage CliError otherwise. */
+export function parseReference(text: string): ShiftReference {
+  const kind = SHIFT_REFERENCES.find((r) => r === text);
+  if (kind === undefined) throw usage(`--reference must be one of ${SHIFT_REFERENCES.join(', ')}, got "${text}"`);
+  return kind;
+}
+
+/** How the table's first line names a reference. */
+const REFERENCE_LABELS: Record<ShiftReference, string> = {
+  white: 'white Gaussian reference',
+  'lowpass-0.25': 'Gaussian reference low-passed at 0.25 fs',
+  'lowpass-0.4': 'Gaussian reference low-passed at 0.4 fs',
+  pink: 'pink Gaussian reference',
+};
+
+type TableCommand = Pick<ShiftSweepCommand, 'trials' | 'cleanReference' | 'reference'>;
+
 /** The object printed with --json. */
-export function shiftSweepJson(params: ParamValues, cmd: Pick<ShiftSweepCommand, 'trials' | 'cleanReference'>, result: ShiftSweepResult): Record<string, unknown> {
+export function shiftSweepJson(params: ParamValues, cmd: TableCommand, result: ShiftSweepResult): Record<string, unknown> {
   return {
     stage: 'shift',
     params,
     trials: cmd.trials,
     noisyReference: !cmd.cleanReference,
+    reference: cmd.reference ?? 'white',
     maxDelay: SHIFT_SWEEP_MAX_DELAY,
     seed: SHIFT_SWEEP_SEED,
     points: result.points,
@@ -100,13 +121,17 @@ function formatDuration(ms: number): string {
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`;
 }
 
-export function formatShiftSweepTable(params: ParamValues, cmd: Pick<ShiftSweepCommand, 'trials' | 'cleanReference'>, result: ShiftSweepResult): string {
+export function formatShiftSweepTable(params: ParamValues, cmd: TableCommand, result: ShiftSweepResult): string {
   const size = params.size as number;
   const h = params.hypotheses as number;
   const span = params.span as number;
+  const reference = cmd.reference ?? 'white';
   const spacing = h >= 2 ? ` (spacing ${(span / (h - 1)).toPrecision(3)})` : '';
   const noise = cmd.cleanReference ? 'clean reference, noise on channel 1' : 'independent noise on both channels';
-  const bound = cmd.cleanReference ? '1 / (SNR_E beta^2)' : '(2 + 1/SNR) / (SNR_E beta^2)';
+  // the white formulas where they hold, the per-bin sums (which they reduce to) otherwise
+  const bound = reference === 'white'
+    ? `${cmd.cleanReference ? '1 / (SNR_E beta^2)' : '(2 + 1/SNR) / (SNR_E beta^2)'}, SNR_E and beta^2`
+    : `${cmd.cleanReference ? '1 / sum_k 2 w_k^2 SNR_k' : '1 / sum_k 2 w_k^2 SNR_k^2 / (1 + 2 SNR_k)'}, SNR_k per bin`;
   const head = ['SNR dB', 'RMSE', 'sqrt(CRB)', 'ratio', 'bias', 'outliers', 'edges'];
   const body = result.points.map((p) => [
     String(p.snrDb), sci(p.rmse), sci(p.crbStd), Number.isFinite(p.ratio) ? p.ratio.toFixed(2) : String(p.ratio), sci(p.bias, true), String(p.outliers), String(p.edges),
@@ -120,8 +145,8 @@ export function formatShiftSweepTable(params: ParamValues, cmd: Pick<ShiftSweepC
     : `${result.thresholdSnrDb} dB (the ratio is <= ${SHIFT_THRESHOLD_RATIO} from there up)`;
   return [
     `sweep shift: N = ${size}, H = ${h}, span ${span}${spacing}, automatic centre, PHAT ${params.phat === 1 ? 'on' : 'off'}, ` +
-      `${noise}, white Gaussian reference, delays uniform in +-${SHIFT_SWEEP_MAX_DELAY} samples, ${cmd.trials} trials per SNR, wasm, ${formatDuration(result.elapsedMs)}`,
-    `CRB: var >= ${bound}, SNR_E and beta^2 from each trial's clean reference; ratio = RMSE / sqrt(CRB); all in samples`,
+      `${noise}, ${REFERENCE_LABELS[reference]}, delays uniform in +-${SHIFT_SWEEP_MAX_DELAY} samples, ${cmd.trials} trials per SNR, wasm, ${formatDuration(result.elapsedMs)}`,
+    `CRB: var >= ${bound} from each trial's clean reference; ratio = RMSE / sqrt(CRB); all in samples`,
     '',
     ...table,
     '',
@@ -156,6 +181,7 @@ export async function shiftSweepCommand(cmd: ShiftSweepCommand): Promise<void> {
       span: values.span as number,
       phat: values.phat === 1,
       noisyReference: !cmd.cleanReference,
+      reference: cmd.reference ?? 'white',
       seed: SHIFT_SWEEP_SEED,
       onProgress: progress.update,
     });
