@@ -120,13 +120,18 @@ run shift
   --param span=S         grid width in samples, >= 0, default 1
   --param centre=auto|C  auto (default): the integer lag of the correlation peak (one inverse
                          FFT); a number: that lag, samples
-  --param phat=0|1       1 (default): PHAT weighting (the cross-spectrum over its magnitude)
+  --param phat=0|1       0 (default): plain cross-correlation, the maximum-likelihood weighting
+                         for a delayed copy in white noise: unbiased and at the Cramér-Rao bound
+                         for white, band-limited and pink references (stagebench sweep shift
+                         --reference shows it). 1: PHAT (the cross-spectrum over its magnitude),
+                         which weighs the noise-only bins of an empty band like signal bins: on a
+                         band-limited reference its error stops falling with SNR
   --param size=N         512..32768, a power of two, default 32768
   A value out of range or malformed is an error here (nothing is clamped).
   The JSON adds shift (the refined delay, samples; positive: channel 1 lags), best (index of the
   best hypothesis), bestTau (its lag), scores (the H scores), centre (the grid's centre used),
-  taus (the H lags), phat (true/false), frameStart and allocationsDuringProcess; --out gets the
-  H scores as float32.
+  taus (the H lags), phat (true/false), weighting ("correlation" or "phat"), frameStart and
+  allocationsDuringProcess; --out gets the H scores as float32.
   e.g. stagebench run shift --input stereo.wav --param span=2 --out scores.f32
 
 ${decodeHelpText()}

@@ -66,17 +66,18 @@ describe('stagebench run shift (child process)', () => {
     const s = JSON.parse(r.stdout) as Record<string, unknown> & { scores: number[]; taus: number[]; shift: number; best: number };
     expect(Object.keys(s)).toEqual([
       'stage', 'params', 'sampleRate', 'frames', 'channels', 'backend',
-      'shift', 'best', 'bestTau', 'scores', 'centre', 'taus', 'phat', 'frameStart', 'allocationsDuringProcess',
+      'shift', 'best', 'bestTau', 'scores', 'centre', 'taus', 'phat', 'weighting', 'frameStart', 'allocationsDuringProcess',
     ]);
     expect(s).toMatchObject({
       stage: 'shift',
-      params: { hypotheses: 32, span: 2, centre: 'auto', phat: 1, size: N },
+      params: { hypotheses: 32, span: 2, centre: 'auto', phat: 0, size: N },
       sampleRate: RATE,
       frames: FRAMES,
       channels: 2,
       backend: 'wasm',
       centre: 100,
-      phat: true,
+      phat: false,
+      weighting: 'correlation',
       frameStart: FRAMES - N,
       allocationsDuringProcess: 0,
     });
@@ -93,14 +94,15 @@ describe('stagebench run shift (child process)', () => {
   it('honours hypotheses, span, phat, a given centre and size', async () => {
     const r = await stagebench([
       'run', 'shift', '--input', join(dir, 'stereo.wav'),
-      '--param', 'hypotheses=65', '--param', 'span=2', '--param', 'phat=0', '--param', 'centre=100.25', '--param', 'size=4096',
+      '--param', 'hypotheses=65', '--param', 'span=2', '--param', 'phat=1', '--param', 'centre=100.25', '--param', 'size=4096',
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout) as { shift: number; centre: number; taus: number[]; scores: number[]; phat: boolean; frameStart: number; params: object };
-    expect(s.params).toEqual({ hypotheses: 65, span: 2, centre: 100.25, phat: 0, size: 4096 });
+    const s = JSON.parse(r.stdout) as { shift: number; centre: number; taus: number[]; scores: number[]; phat: boolean; weighting: string; frameStart: number; params: object };
+    expect(s.params).toEqual({ hypotheses: 65, span: 2, centre: 100.25, phat: 1, size: 4096 });
     expect(s.centre).toBe(100.25);
-    expect(s.phat).toBe(false);
+    expect(s.phat).toBe(true);
+    expect(s.weighting).toBe('phat');
     expect(s.frameStart).toBe(FRAMES - 4096);
     expect(s.scores).toHaveLength(65);
     expect(s.taus[0]).toBeCloseTo(99.25, 12);
@@ -177,9 +179,9 @@ describe('run shift parameters', () => {
   });
 
   it('fills the defaults and takes auto or a number for the centre', () => {
-    expect(resolveShiftCliParams({}).values).toEqual({ hypotheses: 32, span: 2, centre: 'auto', phat: 1, size: 32768 });
-    expect(resolveShiftCliParams({ centre: '-12.5', span: '0', hypotheses: '1', phat: '0', size: '512' }).values).toEqual({
-      hypotheses: 1, span: 0, centre: -12.5, phat: 0, size: 512,
+    expect(resolveShiftCliParams({}).values).toEqual({ hypotheses: 32, span: 2, centre: 'auto', phat: 0, size: 32768 });
+    expect(resolveShiftCliParams({ centre: '-12.5', span: '0', hypotheses: '1', phat: '1', size: '512' }).values).toEqual({
+      hypotheses: 1, span: 0, centre: -12.5, phat: 1, size: 512,
     });
     expect(resolveShiftCliParams({ centre: 'auto' }).values.centre).toBe('auto');
   });

@@ -5,9 +5,9 @@
  * `--out` gets the scores as float32.
  *
  * The CLI defines the stage's parameters itself (SHIFT_CLI_PARAMS; they need not match the
- * workbench's): hypotheses, span, centre (auto or a number), phat (0/1) and size. They are checked
- * strictly: a value out of range is an error, not clamped, since one analysis is one exact
- * configuration.
+ * workbench's): hypotheses, span, centre (auto or a number), phat (0/1, default 0 as the
+ * workbench's off: plain correlation) and size. They are checked strictly: a value out of range is
+ * an error, not clamped, since one analysis is one exact configuration.
  */
 import type { NumberParam, ParamValues } from '../dsp-stages/types.ts';
 import { SHIFT_MAX_HYPOTHESES, SHIFT_SIZES } from '../dsp-stages/shift/sweep.ts';
@@ -34,8 +34,11 @@ const sizeSpec: NumberParam = {
   default: 32768, integer: true, values: SHIFT_SIZES, description: 'Length of both frames: the last size samples of each channel.',
 };
 const phatSpec: NumberParam = {
-  kind: 'number', name: 'phat', label: 'PHAT', unit: '', min: 0, max: 1, step: 1, default: 1, integer: true, values: [0, 1],
-  description: '1: the cross-spectrum is whitened (C/|C|) before scoring.',
+  kind: 'number', name: 'phat', label: 'PHAT', unit: '', min: 0, max: 1, step: 1, default: 0, integer: true, values: [0, 1],
+  description:
+    '0 (the default): plain cross-correlation, maximum likelihood for a delayed copy in white noise, at the Cramér-Rao bound ' +
+    'for white, band-limited and pink references; 1: PHAT, the cross-spectrum whitened (C/|C|) before scoring, which weighs ' +
+    'noise-only bins (an empty band) like signal bins, so on band-limited input its error stops falling with SNR.',
 };
 
 /** The parameters of `run shift` and `sweep shift`, as --help lists them. */
@@ -47,9 +50,14 @@ export const SHIFT_CLI_PARAMS: readonly CliParamSpec[] = [
   sizeSpec,
 ];
 
-/** The defaults of SHIFT_CLI_PARAMS. */
-/** As the stage's params: span 2 keeps the refined shift off the grid's edges (the centre is an integer lag). */
-export const SHIFT_DEFAULTS = { hypotheses: 32, span: 2, centre: 'auto', phat: 1, size: 32768 } as const;
+/**
+ * The defaults of SHIFT_CLI_PARAMS, as the stage's params: span 2 keeps the refined shift off the
+ * grid's edges (the centre is an integer lag); phat 0, plain correlation (see phatSpec).
+ */
+export const SHIFT_DEFAULTS = { hypotheses: 32, span: 2, centre: 'auto', phat: 0, size: 32768 } as const;
+
+/** What the run summary calls each weighting. */
+export const SHIFT_WEIGHTINGS = { 0: 'correlation', 1: 'phat' } as const;
 
 const usage = (message: string): CliError => new CliError(`${message} (see stagebench --help)`, 2);
 
@@ -166,6 +174,7 @@ export function runShift(req: RunRequest): RunReport {
     centre: usedCentre,
     taus,
     phat,
+    weighting: phat ? SHIFT_WEIGHTINGS[1] : SHIFT_WEIGHTINGS[0],
     frameStart: start,
     allocationsDuringProcess,
   };

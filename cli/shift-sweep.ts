@@ -156,10 +156,8 @@ export function formatShiftSweepTable(params: ParamValues, cmd: TableCommand, re
 }
 
 export async function shiftSweepCommand(cmd: ShiftSweepCommand): Promise<void> {
+  // phat 0 (plain correlation) unless asked, as for run shift
   const { values } = resolveShiftCliParams(cmd.params);
-  // plain correlation unless asked: the ML estimator for the sweep's white reference (PHAT costs
-  // up to 3x the bound there)
-  if (cmd.params.phat === undefined) values.phat = 0;
   if (values.centre !== 'auto') {
     throw usage(`bad parameter: centre=${cmd.params.centre} has no place in sweep shift: every trial has its own delay, found by the automatic centre`);
   }

@@ -41,7 +41,7 @@ function config(params: ParamValues): ShiftConfig {
     hypotheses: numberParam(params, 'hypotheses'),
     span: numberParam(params, 'span'),
     centre: params.centreMode === 'fixed' ? numberParam(params, 'centre') : null,
-    phat: params.phat !== 'off',
+    phat: params.phat === 'on',
     hops: params.mode === 'hops',
     hop: size / 4,
   };
