@@ -117,7 +117,7 @@ run shift
   the cross-spectrum at lags centre + span (h/(H-1) - 1/2), h = 0..H-1; the best one is refined
   by a parabola through its neighbours' scores (not at either end of the grid).
   --param hypotheses=H   1..256, default 32
-  --param span=S         grid width in samples, >= 0, default 1
+  --param span=S         grid width in samples, >= 0, default 2
   --param centre=auto|C  auto (default): the integer lag of the correlation peak (one inverse
                          FFT); a number: that lag, samples
   --param phat=0|1       0 (default): plain cross-correlation, the maximum-likelihood weighting
