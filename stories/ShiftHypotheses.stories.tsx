@@ -53,8 +53,8 @@ const H = 32;
 const DEFAULTS = defaultParams(shiftStage.params);
 
 /** One frame of a delayed pair through the stage offline: the analysis at the last quantum is of exactly that frame. */
-async function renderPair(delay: number, snrDb: number, params: ParamValues, seed = 3) {
-  const pair = delayedPair({ n: N, delay, snrDb, seed });
+async function renderPair(delay: number, snrDb: number, params: ParamValues, seed = 3, shape: PairShape = 'noise') {
+  const pair = delayedPair({ n: N, delay, snrDb, seed, shape });
   const r = await renderOffline({ stage: 'shift', params: { ...DEFAULTS, ...params }, input: pair.reference, input2: pair.input, sampleRate: RATE });
   expect(r.status, `fallback: ${r.reason}`).toBe('active');
   expect(r.visual, 'an analysis was published').not.toBeNull();
@@ -139,6 +139,31 @@ export const ChirpReference: Story = {
   },
 };
 
+/**
+ * A reference low-passed at 0.4 fs (nothing above: a fifth of the bins hold noise only), delayed
+ * by 3.0 samples at 60 dB: the default weighting (plain correlation) finds 3.0 within 1e-3
+ * samples (√CRB is 5.4e-6 here, the parabolic refinement adds at most 1.6e-5); PHAT, which weighs
+ * the empty band like the signal, is further off (3.5e-3 on this pair, at any SNR).
+ */
+export const BandLimitedDelayOf3At60dB: Story = {
+  name: 'Band-limited reference, delay of 3.0 samples at 60 dB',
+  args: { pairShape: 'lowpass-0.4', delaySamples: 3, snrDb: 60 },
+  play: async ({ step }) => {
+    await step('default params (plain correlation): within 1e-3', async () => {
+      expect(DEFAULTS.phat, 'the default weighting').toBe('off');
+      const r = await renderPair(3, 60, {}, 1, 'lowpass-0.4');
+      reportMeasurement({ name: 'error at 3.0, low-passed at 0.4 fs, 60 dB, default', value: r.shift - 3, unit: 'samples', source: 'offline render, wasm, plain correlation' });
+      expect(r.centre).toBe(3);
+      expect(Math.abs(r.shift - 3), `estimate ${r.shift}`).toBeLessThan(1e-3);
+    });
+    await step('PHAT on: off by more (the noise-only band)', async () => {
+      const r = await renderPair(3, 60, { phat: 'on' }, 1, 'lowpass-0.4');
+      reportMeasurement({ name: 'error at 3.0, low-passed at 0.4 fs, 60 dB, PHAT', value: r.shift - 3, unit: 'samples', source: 'offline render, wasm, PHAT' });
+      expect(Math.abs(r.shift - 3), `estimate ${r.shift}`).toBeGreaterThan(1e-3);
+    });
+  },
+};
+
 /** No delay: the estimate is 0 within 0.01 samples. */
 export const ZeroDelayGivesZero: Story = {
   args: { delaySamples: 0 },
@@ -151,9 +176,13 @@ export const ZeroDelayGivesZero: Story = {
 
 /**
  * The accuracy harness: RMSE of the refined shift against the Cramér-Rao bound across SNR, plain
- * correlation and PHAT, plotted (`npx stagebench sweep shift` runs it at N = 32768 with 200 trials
- * per SNR). The test runs a reduced grid (N = 8192, 40 trials, 5 SNRs, seeded): correlation must
- * reach the bound (ratio ≤ 1.2 from its threshold up) at or below 0 dB.
+ * correlation (the default) and PHAT, on white, band-limited (0.25 and 0.4 fs) and pink references,
+ * plotted (`npx stagebench sweep shift --reference ...` runs it at N = 32768 with 200 trials per
+ * SNR). The test runs a reduced grid (N = 8192, 40 trials, 5 SNRs, seeded): correlation must reach
+ * the bound (ratio ≤ 1.2 from its threshold up) at or below 0 dB on white, 10 dB on the 0.4 fs and
+ * pink references and 20 dB on the 0.25 fs one (measured in Node with the same seed: −10, 0, 0 and
+ * 10 dB), and PHAT on the band-limited references must stay far above it at 30 dB (measured 26 and
+ * 95).
  */
 export const AccuracyAgainstTheCramerRaoBound: Story = {
   name: 'Accuracy against the Cramér-Rao bound',
@@ -169,11 +198,28 @@ export const AccuracyAgainstTheCramerRaoBound: Story = {
       reportMeasurement({ name: `RMSE/sqrt(CRB) at ${snr} dB`, value: ratio, unit: '', source: 'N = 8192, 40 trials, correlation, wasm' });
       expect(ratio, `ratio at ${snr} dB`).toBeLessThanOrEqual(1.2);
     }
+    const limits = { 'lowpass-0.25': 20, 'lowpass-0.4': 10, pink: 10 } as const;
+    for (const [reference, limit] of Object.entries(limits)) {
+      const t = canvas.getByTestId(`crb-threshold-${reference}`);
+      expect(t.dataset.value, `${reference}: correlation reaches the bound somewhere on the grid`).not.toBe('');
+      const from = Number(t.dataset.value);
+      reportMeasurement({ name: `threshold SNR, ${reference}`, value: from, unit: 'dB', source: 'N = 8192, 40 trials, correlation, wasm' });
+      expect(from, `${reference} threshold`).toBeLessThanOrEqual(limit);
+      for (const snr of [-10, 0, 10, 20, 30].filter((s) => s >= from)) {
+        expect(Number(canvas.getByTestId(`crb-ratio-corr-${reference}-${snr}`).dataset.value), `${reference} at ${snr} dB`).toBeLessThanOrEqual(1.2);
+      }
+    }
+    for (const reference of ['lowpass-0.25', 'lowpass-0.4']) {
+      const phat = Number(canvas.getByTestId(`crb-ratio-phat-${reference}-30`).dataset.value);
+      reportMeasurement({ name: `PHAT RMSE/sqrt(CRB) at 30 dB, ${reference}`, value: phat, unit: '', source: 'N = 8192, 40 trials, wasm' });
+      expect(phat, `PHAT on ${reference} at 30 dB`).toBeGreaterThan(10);
+    }
     expect(canvas.getByRole('img', { name: /Shift RMSE against the Cramér-Rao bound/ })).toBeInTheDocument();
+    expect(canvas.getByRole('img', { name: /RMSE \/ √CRB against SNR per reference/ })).toBeInTheDocument();
   },
 };
 
-/** The full harness in the browser: N = 32768, 200 trials per SNR, −10 … 40 dB (about 30 s, with progress; not run by the test runner). */
+/** The full harness in the browser: N = 32768, 200 trials per SNR, −10 … 40 dB, four references, both weightings (a few minutes, with progress; not run by the test runner). */
 export const AccuracyFullGrid: Story = {
   name: 'Accuracy, full grid (N = 32768, 200 trials)',
   tags: ['!test'],
