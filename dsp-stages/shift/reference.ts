@@ -1,9 +1,9 @@
 /**
  * Plain TypeScript reference of the shift stage (rust/src/shift.rs): cross-spectrum C = X conj(R)
- * (optionally PHAT), the centre from one coarse inverse transform, each hypothesis scored by the
- * correlation formula c(τ) = (1/N)[C(0) + Re{C(N/2) e^{jπτ}} + 2 Σ Re{C(k) e^{j2πkτ/N}}] summed
- * directly, and a parabola through the best score's neighbours. O(N·H): the fallback, and the
- * oracle of the "H inverse FFTs" comparison.
+ * (optionally PHAT; the Nyquist bin left out), the centre from one coarse inverse transform, each
+ * hypothesis scored by the correlation formula c(τ) = (1/N)[C(0) + Re{C(N/2) e^{jπτ}} +
+ * 2 Σ Re{C(k) e^{j2πkτ/N}}] summed directly, and a parabola through the best score's neighbours.
+ * O(N·H): the fallback, and the oracle of the "H inverse FFTs" comparison.
  */
 import { complexFft, realFft } from '../fft/reference.ts';
 
@@ -30,10 +30,13 @@ export function crossSpectrum(input: ArrayLike<number>, reference: ArrayLike<num
   return crossOf(realFft(input), realFft(reference), phat);
 }
 
-/** C = X conj(R) (PHAT: divided by |C|, floored) from two half spectra. */
+/**
+ * C = X conj(R) (PHAT: divided by |C|, floored) from two half spectra, with C(N/2) = 0 as the
+ * stage sets it: a real frame's Nyquist bin has no phase, a delay only scales it.
+ */
 export function crossOf(x: Float64Array, r: Float64Array, phat: boolean): Float64Array {
   const c = new Float64Array(x.length);
-  for (let k = 0; k < x.length / 2; k++) {
+  for (let k = 0; k < x.length / 2 - 1; k++) {
     const xr = x[2 * k]!, xi = x[2 * k + 1]!, rr = r[2 * k]!, ri = r[2 * k + 1]!;
     let cr = xr * rr + xi * ri;
     let ci = xi * rr - xr * ri;
