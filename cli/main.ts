@@ -115,7 +115,8 @@ run shift
   both frames are the LAST size samples of their channel; the input needs two channels (more are
   ignored), at least size frames, all finite in the analysed frames. H hypotheses are scored from
   the cross-spectrum at lags centre + span (h/(H-1) - 1/2), h = 0..H-1; the best one is refined
-  by a parabola through its neighbours' scores (not at either end of the grid).
+  by the quartic through its scores and two neighbours' on each side (next to the grid's ends the
+  parabola through one on each side; not at either end).
   --param hypotheses=H   1..256, default 32
   --param span=S         grid width in samples, >= 0, default 2
   --param centre=auto|C  auto (default): the integer lag of the correlation peak (one inverse

@@ -142,7 +142,7 @@ export const ChirpReference: Story = {
 /**
  * A reference low-passed at 0.4 fs (nothing above: a fifth of the bins hold noise only), delayed
  * by 3.0 samples at 60 dB: the default weighting (plain correlation) finds 3.0 within 1e-3
- * samples (√CRB is 5.4e-6 here, the parabolic refinement adds at most 1.6e-5); PHAT, which weighs
+ * samples (√CRB is 5.4e-6 here, the refinement adds under 1e-7); PHAT, which weighs
  * the empty band like the signal, is further off (3.5e-3 on this pair, at any SNR).
  */
 export const BandLimitedDelayOf3At60dB: Story = {

@@ -1,6 +1,7 @@
 /**
  * Shift hypotheses: the delay of one signal against another, scored at H hypotheses by per-bin
- * phase ramps on the cross-spectrum (no inverse FFT per hypothesis), refined by a parabola.
+ * phase ramps on the cross-spectrum (no inverse FFT per hypothesis), refined by the quartic (or,
+ * next to the grid's ends, the parabola) through the best score's neighbours.
  * Live: channel 1 against channel 0, or the current frame against the one a hop (N/4) earlier,
  * analysed every hop. Positive shift: the input (channel 1, or the current frame) lags. With
  * `spread` on (the default) the wasm kernel runs each analysis in SHIFT_PARTS parts over the

@@ -2,8 +2,9 @@
  * Plain TypeScript reference of the shift stage (rust/src/shift.rs): cross-spectrum C = X conj(R)
  * (optionally PHAT; the Nyquist bin left out), the centre from one coarse inverse transform, each
  * hypothesis scored by the correlation formula c(τ) = (1/N)[C(0) + Re{C(N/2) e^{jπτ}} +
- * 2 Σ Re{C(k) e^{j2πkτ/N}}] summed directly, and a parabola through the best score's neighbours.
- * O(N·H): the fallback, and the oracle of the "H inverse FFTs" comparison.
+ * 2 Σ Re{C(k) e^{j2πkτ/N}}] summed directly, and the best score refined as the stage does (the
+ * quartic through two neighbours on each side, else the parabola through one). O(N·H): the
+ * fallback, and the oracle of the "H inverse FFTs" comparison.
  */
 import { complexFft, realFft } from '../fft/reference.ts';
 
@@ -103,9 +104,33 @@ export function estimateShift(
     const [a, b, c] = [scores[best - 1]!, scores[best]!, scores[best + 1]!];
     const curv = a - 2 * b + c;
     if (curv < 0) {
-      const d = Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / curv));
+      let d = Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / curv));
+      if (best > 1 && best < scores.length - 2) d = quarticVertex([scores[best - 2]!, a, b, c, scores[best + 2]!], d) ?? d;
       shift += d * (taus[1]! - taus[0]!);
     }
   }
   return { taus, scores, centre, best, shift, cross, inputSpectrum, referenceSpectrum };
+}
+
+/**
+ * The maximum of the quartic through five equally spaced values (offsets -2..2, in spacings) by
+ * four Newton steps from `start` (the parabola's vertex), clamped to ±1/2; null when the quartic
+ * is not concave on the way or a step is not finite (rust/src/shift.rs quartic_vertex).
+ */
+export function quarticVertex(y: readonly [number, number, number, number, number], start: number): number | null {
+  const [a, b, c, d, e] = y;
+  const c1 = (a - 8 * b + 8 * d - e) / 12;
+  const c2 = (-a + 16 * b - 30 * c + 16 * d - e) / 12;
+  const c3 = (-a + 2 * b - 2 * d + e) / 2;
+  const c4 = a - 4 * b + 6 * c - 4 * d + e;
+  const curvature = (u: number) => c2 + u * (c3 + (u * c4) / 2);
+  let u = start;
+  for (let i = 0; i < 4; i++) {
+    const slope = c1 + u * (c2 + u * (c3 / 2 + (u * c4) / 6));
+    if (!(curvature(u) < 0)) return null;
+    u -= slope / curvature(u);
+    if (!Number.isFinite(u)) return null;
+  }
+  if (!(curvature(u) < 0)) return null;
+  return Math.max(-0.5, Math.min(0.5, u));
 }

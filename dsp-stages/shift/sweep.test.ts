@@ -226,6 +226,21 @@ describe('runShiftSweep on wasm', () => {
     }
   });
 
+  it('plain correlation stays at the bound as the SNR rises, 40 and 60 dB, on every reference (100 trials, N = 4096)', async () => {
+    // Measured (seed 1, 150 trials): 0.94-1.10 at 40, 50 and 60 dB on all four references, |bias| <=
+    // 0.12 sqrt(CRB). With the Nyquist bin in the correlation and the parabolic refinement, white
+    // read 1.37, 3.39 and 8.58 (an error floor of about 1e-4 samples at N = 4096), lowpass-0.4 1.21
+    // at 60 dB.
+    for (const reference of ['white', 'lowpass-0.25', 'lowpass-0.4', 'pink'] as const) {
+      const r = await runShiftSweep({ ...grid, snrsDb: [40, 60], trials: 100, span: 2, phat: false, reference });
+      for (const p of r.points) {
+        expect(p.ratio, `${reference} at ${p.snrDb} dB`).toBeLessThanOrEqual(1.2);
+        expect(p.ratio, `${reference} at ${p.snrDb} dB`).toBeGreaterThan(0.8);
+        expect(Math.abs(p.bias), `${reference} bias at ${p.snrDb} dB`).toBeLessThan(0.4 * p.crbStd);
+      }
+    }
+  });
+
   it('low-passed at 0.25 fs, plain correlation pays for the empty band at low SNR, as predicted', async () => {
     // Three quarters of the band's w^2 carry noise only: their noise x noise term makes the
     // variance 1 + 7 / (1 + 2 rho') times the bound (rho' = 2 SNR, the in-band SNR): a ratio of

@@ -20,8 +20,13 @@
 //! The `H` hypotheses are `tau_h = centre + span (h / (H - 1) - 1/2)` (`centre` alone when
 //! `H = 1`), and `score_h = c(tau_h)`. The centre is either given, or the integer lag in
 //! `-N/2 < tau <= N/2` maximising `c`, found with one inverse real FFT ([`InverseRealFft`]).
-//! The best hypothesis is refined by a parabola through its neighbours' scores (the vertex
-//! clamped to half a spacing either side).
+//! The best hypothesis is refined from its neighbours' scores, the vertex clamped to half a
+//! spacing either side: by the quartic through the best score and two neighbours on each side
+//! ([`quartic_vertex`]), or, next to the grid's ends, by the parabola through one on each side
+//! (none at the ends). On the default grid (span 2, `H = 32`: a spacing of 2/31) a parabola is off
+//! by up to 2.5e-5 samples on a white reference's correlation peak (its error grows as the cube of
+//! the spacing), the quartic by 2e-7: the first is the Cramér-Rao bound at about 45 dB and
+//! `N = 32768`, the second far below what f32 scores resolve.
 //!
 //! # How the scores are computed
 //!
@@ -184,7 +189,7 @@ impl InverseRealFft {
 pub const SHIFT_PARTS: usize = 4;
 
 /// Cross-spectrum, automatic or given centre, `H` correlation scores around it, best hypothesis
-/// and parabolic refinement. See the module docs.
+/// and its refinement (quartic or parabola). See the module docs.
 pub struct ShiftStage {
     n: usize,
     h: usize,
@@ -609,7 +614,8 @@ impl ShiftStage {
         true
     }
 
-    /// Best hypothesis and parabolic refinement.
+    /// Best hypothesis and its refinement: the quartic's vertex with two neighbours on each side,
+    /// else the parabola's with one (see the module docs).
     fn select(&mut self) {
         let mut best = 0usize;
         let mut best_v = f32::NEG_INFINITY;
@@ -628,7 +634,12 @@ impl ShiftStage {
             let (ym, y0, yp) = (y(best - 1), y(best), y(best + 1));
             let curv = ym - 2.0 * y0 + yp;
             if curv < 0.0 {
-                let d = (0.5 * (ym - yp) / curv).clamp(-0.5, 0.5);
+                let mut d = (0.5 * (ym - yp) / curv).clamp(-0.5, 0.5);
+                if best >= 2 && best + 2 < self.h {
+                    if let Some(q) = quartic_vertex([y(best - 2), ym, y0, yp, y(best + 2)], d) {
+                        d = q;
+                    }
+                }
                 self.shift = self.best_tau + d * spacing;
             }
         }
@@ -738,6 +749,39 @@ impl ShiftStage {
         let x = 2.0 * PI * ((k as f64 * d / self.n as f64).rem_euclid(1.0));
         Some((got, (x.cos(), x.sin())))
     }
+}
+
+/// Newton steps on the quartic's derivative from the parabola's vertex (quadratic convergence
+/// from within a few hundredths of a spacing).
+const QUARTIC_STEPS: usize = 4;
+
+/// The maximum of the quartic through five equally spaced values `y` (at offsets -2 ..= 2, in
+/// spacings), found by Newton's method from `start` (the parabola's vertex) and clamped to
+/// `-1/2 ..= 1/2`; `None` when the quartic is not concave on the way or a step is not finite
+/// (the caller keeps the parabola's vertex). The derivatives at 0 are the exact finite
+/// differences of a quartic.
+pub fn quartic_vertex(y: [f64; 5], start: f64) -> Option<f64> {
+    let [a, b, c, d, e] = y;
+    let c1 = (a - 8.0 * b + 8.0 * d - e) / 12.0;
+    let c2 = (-a + 16.0 * b - 30.0 * c + 16.0 * d - e) / 12.0;
+    let c3 = (-a + 2.0 * b - 2.0 * d + e) / 2.0;
+    let c4 = a - 4.0 * b + 6.0 * c - 4.0 * d + e;
+    let mut u = start;
+    for _ in 0..QUARTIC_STEPS {
+        let slope = c1 + u * (c2 + u * (c3 / 2.0 + u * c4 / 6.0));
+        let curvature = c2 + u * (c3 + u * c4 / 2.0);
+        if !(curvature < 0.0) {
+            return None;
+        }
+        u -= slope / curvature;
+        if !u.is_finite() {
+            return None;
+        }
+    }
+    if !(c2 + u * (c3 + u * c4 / 2.0) < 0.0) {
+        return None;
+    }
+    Some(u.clamp(-0.5, 0.5))
 }
 
 /// `tau_h = centre + span (h / (H - 1) - 1/2)`, or `centre` when `H = 1`.
@@ -1104,6 +1148,37 @@ mod tests {
             println!("H {} span {}: worst phasor error {:.2e}", h, span, worst);
             assert!(worst < 1e-6, "H {} span {}: phasor error {:e}", h, span, worst);
         }
+    }
+
+    #[test]
+    fn quartic_vertex_is_exact_for_a_quartic_and_beats_the_parabola_on_a_sinc() {
+        // -(u - u0)^2 - 0.3 (u - u0)^4 peaks at u0
+        for &u0 in &[0.0f64, 0.3, -0.45, 0.5] {
+            let f = |u: f64| -(u - u0).powi(2) - 0.3 * (u - u0).powi(4);
+            let y = [f(-2.0), f(-1.0), f(0.0), f(1.0), f(2.0)];
+            let got = quartic_vertex(y, 0.0).unwrap();
+            assert!((got - u0).abs() < 1e-12, "u0 {}: {}", u0, got);
+        }
+        // a white reference's correlation peak, sinc(tau), on the default grid (spacing 2/31)
+        let sinc = |x: f64| if x == 0.0 { 1.0 } else { (PI * x).sin() / (PI * x) };
+        let spacing = 2.0 / 31.0;
+        let (mut worst_q, mut worst_p) = (0.0f64, 0.0f64);
+        for i in 0..=100 {
+            let off = (i as f64 / 100.0 - 0.5) * spacing; // the grid point's offset from the peak
+            let y: Vec<f64> = (-2..=2).map(|j| sinc(off + j as f64 * spacing)).collect();
+            let parabola = 0.5 * (y[1] - y[3]) / (y[1] - 2.0 * y[2] + y[3]);
+            let quartic = quartic_vertex([y[0], y[1], y[2], y[3], y[4]], parabola).unwrap();
+            worst_p = worst_p.max(((parabola * spacing) + off).abs());
+            worst_q = worst_q.max(((quartic * spacing) + off).abs());
+        }
+        println!("sinc on spacing 2/31: parabola off by up to {:.2e}, quartic {:.2e} samples", worst_p, worst_q);
+        assert!(worst_p > 2e-5 && worst_q < 3e-7, "parabola {:e}, quartic {:e}", worst_p, worst_q);
+        // not a maximum: refused; out of reach: clamped
+        assert_eq!(quartic_vertex([4.0, 1.0, 0.0, 1.0, 4.0], 0.0), None);
+        assert_eq!(quartic_vertex([0.0; 5], 0.0), None);
+        assert_eq!(quartic_vertex([f64::NAN, 0.0, 1.0, 0.0, 0.0], 0.0), None);
+        let g = |u: f64| -(u - 0.8f64).powi(2);
+        assert_eq!(quartic_vertex([g(-2.0), g(-1.0), g(0.0), g(1.0), g(2.0)], 0.5), Some(0.5));
     }
 
     /// Seeded uniform noise in [-0.5, 0.5) (a 32-bit LCG): frames the analyses can be run on twice.
