@@ -167,11 +167,13 @@ bench
   and prints a table (median and p95 per call in µs, ours/peer ratio of medians), or with --json
   one object {"results": [{"stage", "case", "impl", "medianUs", "p95Us"}]}.
   Cases: ${benchCases}.
-  eq/8x1024 times 1024 samples (+-0.5 noise, 48 kHz) through the EQ with the story's default
-  8 bands, all active: the wasm eq_process_buffer on scratch buffers (128-frame quanta, state
-  carried from call to call) against js-biquad, a plain JavaScript Direct Form II transposed
-  cascade of the same 8 sections (Float64Array state, Float32Array in and out), after checking
-  that both outputs of one block agree within 1e-4.
+  eq/8x128 and eq/8x1024 time one block (+-0.5 noise, 48 kHz) through the EQ with the story's
+  default 8 bands, all active, state carried from call to call: 128 frames is one render quantum
+  as the worklet runs it (the EQ created for 128-frame quanta); 1024 frames is one block of an EQ
+  created for 1024-frame blocks. Ours is the wasm eq_process_buffer on scratch buffers; the peers
+  are a hand-written JS DF2T cascade (Direct Form II transposed, the same 8 sections, Float64Array
+  state) and fili's IirFilter.multiStep given the same sections' coefficients, each checked
+  against ours within 1e-4 on one block first.
   The fft cases time one plain real FFT (no window) of size 512, 4096 and 32768 on the wasm
   (fft_transform) against @echogarden/pffft-wasm (SIMD build), fft.js and kissfft-js, after
   checking each peer's output against ours.
