@@ -165,7 +165,9 @@ sweep shift
 bench
   Times every bench case (or the given stage's) against its peers, round-robin in this process,
   and prints a table (median and p95 per call in µs, ours/peer ratio of medians), or with --json
-  one object {"results": [{"stage", "case", "impl", "medianUs", "p95Us"}]}.
+  one object {"results": [{"stage", "case", "impl", "medianUs", "p95Us"}]}; rows of a case that
+  measures accuracy (shift) add "accuracy": {"trueDelaySamples", "snrDb", "absErrorSamples",
+  "rmseSamples", "trials"}. Several rows from one package are named "package (variant)".
   Cases: ${benchCases}.
   eq/8x128 and eq/8x1024 time one block (+-0.5 noise, 48 kHz) through the EQ with the story's
   default 8 bands, all active, state carried from call to call: 128 frames is one render quantum
@@ -174,6 +176,13 @@ bench
   are a hand-written JS DF2T cascade (Direct Form II transposed, the same 8 sections, Float64Array
   state) and fili's IirFilter.multiStep given the same sections' coefficients, each checked
   against ours within 1e-4 on one block first.
+  shift/32768x32 estimates the delay of white noise delayed by 100.37 samples (30 dB SNR, 32768
+  samples) from its cross-spectrum, the accuracy beside the speed (|error| on the timed pair,
+  RMSE over 8 seeded pairs): ours, the 32 phase-ramp scores over 4 samples plus a parabola
+  (shift_rescore), and the stage's whole estimate with its centre inverse FFT; against
+  @echogarden/pffft-wasm doing one inverse FFT + a parabola, an 8x zero-padded inverse FFT (the
+  hypotheses' resolution) + a parabola, and 32 inverse FFTs, one per hypothesis (what the ramps
+  avoid; the ramped spectra built off the clock).
   The fft cases time one plain real FFT (no window) of size 512, 4096 and 32768 on the wasm
   (fft_transform) against @echogarden/pffft-wasm (SIMD build), fft.js and kissfft-js, after
   checking each peer's output against ours.
