@@ -60,6 +60,19 @@ describe('runCase', () => {
     expect(log.slice(-9).join('')).toBe('abcbcacab');
   });
 
+  it('idles settleMs before every timed batch, off the clock, when the case asks', () => {
+    const log: string[] = [];
+    const { c, now } = fakeCase({ a: 0.001, b: 0.002 }, log);
+    const slept: number[] = [];
+    const results = runCase({ ...c, settleMs: 7 }, { warmupMs: 0, samples: 3, minSampleMs: 1, now, sleep: (ms) => slept.push(ms) });
+    // no warm-up batches (warmupMs 0): one idle per sample batch, 3 samples x 2 impls
+    expect(slept).toEqual([7, 7, 7, 7, 7, 7]);
+    expect(results[0]!.medianUs).toBeCloseTo(1, 9);
+    const none: number[] = [];
+    runCase(c, { warmupMs: 0, samples: 3, minSampleMs: 1, now, sleep: (ms) => none.push(ms) });
+    expect(none).toEqual([]);
+  });
+
   it('checks every impl before timing and names the one that fails', () => {
     const { c, now } = fakeCase({ a: 0.001, b: 0.001 });
     c.impls[1]!.check = () => {

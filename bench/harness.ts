@@ -38,6 +38,12 @@ export interface BenchCase {
   /** The impl the ratios are taken against (its median over each peer's). */
   ours: string;
   impls: BenchImpl[];
+  /**
+   * Idle time before every timed batch (warm-up and samples), off the clock: for implementations
+   * that leave work running after they answer (a decoder rebuilt in another thread), so that work
+   * ends before the next batch is timed instead of landing on whichever impl runs next. Absent: 0.
+   */
+  settleMs?: number;
 }
 
 export interface BenchOptions {
@@ -48,6 +54,15 @@ export interface BenchOptions {
   /** Shortest timed batch, ms. */
   minSampleMs: number;
   now: () => number;
+  /** Waits `ms` (a case's `settleMs`); default: blocks the thread in Atomics.wait. */
+  sleep?: (ms: number) => void;
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks this thread for `ms` (Atomics.wait on a cell nobody notifies). */
+export function blockingSleep(ms: number): void {
+  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
 }
 
 export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
@@ -128,12 +143,17 @@ export function runCase(c: BenchCase, opts: BenchOptions = DEFAULT_BENCH_OPTIONS
   }
   const accuracy = c.impls.map((impl) => impl.accuracy?.());
   const { now } = opts;
+  const settle = (): void => {
+    if (c.settleMs) (opts.sleep ?? blockingSleep)(c.settleMs);
+  };
   const calls = c.impls.map((impl) => calibrate(impl, opts.minSampleMs, now));
   // warm-up: interleaved batches until every impl had warmupMs
   const warmed = c.impls.map(() => 0);
   while (warmed.some((ms) => ms < opts.warmupMs)) {
     c.impls.forEach((impl, i) => {
-      if (warmed[i]! < opts.warmupMs) warmed[i]! += timeBatch(impl, calls[i]!, now);
+      if (warmed[i]! >= opts.warmupMs) return;
+      settle();
+      warmed[i]! += timeBatch(impl, calls[i]!, now);
     });
   }
   const samples: number[][] = c.impls.map(() => []);
@@ -142,6 +162,7 @@ export function runCase(c: BenchCase, opts: BenchOptions = DEFAULT_BENCH_OPTIONS
     // rotate who goes first, so no impl always runs right after the same other one
     for (let k = 0; k < n; k++) {
       const i = (s + k) % n;
+      settle();
       const ms = timeBatch(c.impls[i]!, calls[i]!, now);
       samples[i]!.push((ms * 1000) / calls[i]!);
     }
