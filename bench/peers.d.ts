@@ -53,3 +53,10 @@ declare module 'fili' {
   const Fili: { IirFilter: new (sections: IirSection[]) => IirFilter };
   export default Fili;
 }
+
+declare module 'node-wav' {
+  /** Decodes a WAV file: one Float32Array per channel (16-bit: integers / 32768 below zero, / 32767 above). */
+  function decode(buffer: Uint8Array | ArrayBuffer): { sampleRate: number; channelData: Float32Array[] };
+  const nodeWav: { decode: typeof decode };
+  export default nodeWav;
+}

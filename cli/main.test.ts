@@ -291,7 +291,12 @@ describe('bench command', () => {
     expect(stdout).toMatch(/shift\/32768x32\s+@echogarden\/pffft-wasm \(1 inverse FFT \+ parabola\)\s+[\d.]+\s+[\d.]+\s+[\d.]+×\s+\|err\|/);
     expect(stdout).toMatch(/decode\/mp3-1s\s+\S+/);
     // after the table, decode's report: ms per second of audio, ours and the decoder alone, and the pool's scaling
-    expect(stdout).toMatch(/decode\/mp3-1s: \d+ frames \([\d.]+ s, \d+ bytes\); per second of audio: ours [\d.]+ ms, mpg123-decoder alone [\d.]+ ms/);
+    for (const peer of ['node-wav', 'wavefile \\(getSamples / 32768\\)']) expect(stdout).toMatch(new RegExp(`decode/wav-1s\\s+${peer}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
+    expect(stdout).toMatch(/decode\/flac-1s\s+@wasm-audio-decoders\/flac \(decodeFrames, reset after the call\)\s+[\d.]+/);
+    expect(stdout).toMatch(
+      /decode\/mp3-1s: \d+ frames \([\d.]+ s, \d+ bytes\); per second of audio: ours [\d.]+ ms, .*mpg123-decoder \(decode \+ reset in the call\) [\d.]+ ms, mpg123-decoder \(decode, reset after the call\) [\d.]+ ms/,
+    );
+    expect(stdout).toMatch(/a fresh decoder \(new \+ ready: a new wasm instance; then freed\), 3 in the peers' thread: FLAC median [\d.]+ ms/);
     expect(stdout).toMatch(/decode scaling: 10 s of stereo 44\.1 kHz per file/);
     for (const format of ['wav', 'mp3']) {
       expect(stdout).toMatch(new RegExp(`\\n${format}\\s+1\\s+10\\.0\\s.*1\\.00×`));
