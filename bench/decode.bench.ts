@@ -5,30 +5,50 @@
  * first 40 audio frames, 44712 samples after the encoder and decoder delay), decoded to float32
  * planes per call by:
  *
- * - `stagebench pool (N workers)` (ours): `pool.decode({ name, bytes })` with the default worker
+ * - `stagebench (pool, N workers)` (ours): `pool.decode({ name, bytes })` with the default worker
  *   count (half the cores, at least 2) and the default options. A clip this short is one chunk
- *   (65536 frames), so one task on one worker: the figure is the pool path's latency for a file
- *   (planning on the calling thread, the task's messages, the decode in a worker);
- * - `stagebench pool (1 worker)`: the same on a one-worker pool;
- * - `stagebench pool (N workers, 0.25 s chunks)`: `chunkFrames: 11025`, so the clip is split
- *   into 4 to 6 tasks over the default workers;
- * - the decoder alone, in process: `parseWav` (cli/wav.ts) for WAV; `FLACDecoder.decodeFile`
- *   (@wasm-audio-decoders/flac, which resets its decoder after each file) for FLAC;
- *   `MPEGDecoder.decode` then `reset()` (mpg123-decoder; a fresh state per file, as decodeFile
- *   does for FLAC) for MP3.
+ *   (65536 frames), so one task on one worker. The call includes, on the calling thread, the
+ *   format probe and the plan (WAV: the header probed in Rust; FLAC, MP3: codec-parser cutting the
+ *   frames), the task's messages, and in the worker: WAV, pcm_to_f32 in Rust; FLAC and MP3, the
+ *   frames through a decoder in its initial state (`decodeFrames`), freed after the task (FLAC's
+ *   output rescaled from / 32767 to / 32768). That fresh decoder was built by the worker after its
+ *   previous task (worklet/pool/worker-decode.ts: `new FLACDecoder()` / `new MPEGDecoder()` and
+ *   `ready`, a new wasm instance), so its cost is off the clock unless the next task comes first;
+ * - `stagebench (pool, 1 worker)`: the same on a one-worker pool;
+ * - `stagebench (pool, N workers, 0.25 s chunks)`: `chunkFrames: 11025`, so the clip is split
+ *   into 4 to 6 tasks over the default workers (a worker's second task may wait for its next
+ *   decoder);
+ * - WAV peers, npm WAV readers in one thread: `node-wav` (`decode(bytes)`: float32 planes, the
+ *   16-bit integers / 32768 when negative, / 32767 when positive) and
+ *   `wavefile (getSamples / 32768)` (`new WaveFile(bytes).getSamples(false, Float32Array)`, the
+ *   integers as floats, then scaled by 1 / 32768 in place; its own float path,
+ *   `toBitDepth('32f')` before `getSamples`, took about 160 ms per second of audio);
+ * - FLAC and MP3 peers, the decoder alone in one thread, one decoder reused across calls with
+ *   `reset()` between files as both libraries document, in two timings:
+ *   - reset in the call: `FLACDecoder.decodeFile` (codec-parser, `decodeFrames`, then its own
+ *     `reset()`), `MPEGDecoder.decode` then `reset()`: what a one-shot decode pays;
+ *   - reset after the call: the same work (FLAC: codec-parser's `parseAll`, as decodeFile does,
+ *     then `decodeFrames`; MP3: `decode`), the answer sent, and then `reset()` before the next
+ *     request: the pool's schedule, where the next decoder is built after the task. Either way the
+ *     decode itself runs on a new wasm instance (`reset()` re-instantiates), as in the pool.
  *
  * The pool answers asynchronously and the harness times synchronous calls, so every
  * implementation (the peers too, so all carry the same overhead) runs in a driver worker thread:
  * `run()` posts a request and blocks in Atomics.wait until the driver has finished and answered
  * (receiveMessageOnPort). That round trip (`bridgeRoundTripUs`: tens of µs) is in every figure.
  * The pool paths share one driver thread and the peers have another: in one thread, the peer's
- * garbage (FLACDecoder.decodeFile re-instantiates its wasm module per file) was collected during
- * whichever pool path ran next, about 1.5 ms per call.
+ * garbage (every `reset()` re-instantiates its wasm module) was collected during whichever pool
+ * path ran next, about 1.5 ms per call. Work after an answer (the pool workers' next decoder, a
+ * peer's reset after the call) would overlap whatever is timed next (the round-robin's order puts
+ * the same row after it most of the time: measured, the pool's FLAC figure doubled when it
+ * followed the reset-after-the-call peer), so each timed batch starts after DECODE_SETTLE_MS idle.
  *
  * Before timing, each implementation's output is checked: WAV and FLAC bit for bit against
- * signal.wav's PCM / 32768 (the FLAC peer's floats are the integers / 32767: compared as
- * integers), MP3 against mpg123 decoding the clip's frames in one pass, trimmed by the LAME tag's
- * delay plus mpg123's 529 samples (the mpg123 peer alone also keeps the padding the pool trims).
+ * signal.wav's PCM / 32768 (the FLAC peers' floats are the integers / 32767, node-wav's / 32767
+ * above zero: compared as integers), MP3 against mpg123 decoding the clip's frames in one pass,
+ * trimmed by the LAME tag's delay plus mpg123's 529 samples (the mpg123 peers alone also keep the
+ * padding the pool trims). After the table, the report gives each row's ms per second of audio and
+ * what building a fresh decoder costs (the work the pool does off the clock per task).
  *
  * Run this file for the scaling table: a long file (60 s by default: the WAV's PCM repeated under
  * a new header; the MP3's audio frames repeated after its Info frame; FLAC re-encoded from the
@@ -38,6 +58,9 @@
  *   npx tsx bench/decode.bench.ts [--seconds 60] [--reps 5] [--workers 1,2,4] [--no-cases] [--json]
  */
 import { spawnSync } from 'node:child_process';
+import CodecParser, { type CodecFrame } from 'codec-parser';
+import nodeWav from 'node-wav';
+import wavefile from 'wavefile';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -69,6 +92,13 @@ export const FLAC_CLIP_BLOCKS = 11;
 export const MP3_CLIP_FRAMES = 40;
 /** Output frames per task of the split pool variant: a quarter of a second at 44.1 kHz. */
 export const SPLIT_CHUNK_FRAMES = 11025;
+/**
+ * Idle time before each timed batch: the pool's workers build their next decoder after a task,
+ * and a "reset after the call" peer resets after its answer; this lets that work (median 0.5-5 ms,
+ * with garbage collection of the freed instances) end before the next batch is timed, rather than
+ * on whichever implementation runs next.
+ */
+export const DECODE_SETTLE_MS = 10;
 /** Longest a driver request may take before the bench gives up, ms. */
 const CALL_TIMEOUT_MS = 60_000;
 const DRIVER_ROLE = 'stagebench-decode-bench-driver';
@@ -223,17 +253,39 @@ interface Decoded {
   frames: number;
 }
 
+/**
+ * What a decoder's floats are, when they are not the 16-bit integers / 32768: the integers over
+ * one scale, or over one for negative samples and another for the rest. The check then compares
+ * the integers.
+ */
+export type IntegerScale = number | { negative: number; positive: number };
+
 interface DecodeImpl {
   name: string;
   decode(bytes: Uint8Array): Promise<Decoded>;
-  /** Its floats are 16-bit integers / this (not / 32768): the check compares the integers. */
-  integerScale?: number;
+  integerScale?: IntegerScale;
+  /** Work done after the answer is sent, before the driver takes the next request (off the clock). */
+  afterAnswer?(): Promise<void>;
 }
 
-/** The names of a case's implementations, ours first. */
+/** The peers of each format, after the three pool paths. */
+export const DECODE_BENCH_PEERS: Record<DecodeBenchFormat, readonly string[]> = {
+  wav: ['node-wav', 'wavefile (getSamples / 32768)'],
+  flac: ['@wasm-audio-decoders/flac (decodeFile, reset in the call)', '@wasm-audio-decoders/flac (decodeFrames, reset after the call)'],
+  mp3: ['mpg123-decoder (decode + reset in the call)', 'mpg123-decoder (decode, reset after the call)'],
+};
+
+/** The number of pool paths in every case (ours first), before the peers. */
+export const DECODE_POOL_PATHS = 3;
+
+/** The names of a case's implementations: ours, the other pool paths, the peers. */
 export function decodeBenchImplNames(format: DecodeBenchFormat, workers = defaultWorkers()): string[] {
-  const peer = format === 'wav' ? 'parseWav' : format === 'flac' ? '@wasm-audio-decoders/flac' : 'mpg123-decoder';
-  return [`stagebench pool (${workers} workers)`, 'stagebench pool (1 worker)', `stagebench pool (${workers} workers, 0.25 s chunks)`, peer];
+  return [
+    `stagebench (pool, ${workers} workers)`,
+    'stagebench (pool, 1 worker)',
+    `stagebench (pool, ${workers} workers, 0.25 s chunks)`,
+    ...DECODE_BENCH_PEERS[format],
+  ];
 }
 
 function poolImpl(name: string, pool: WorkerPool, clipName: string, chunkFrames?: number): DecodeImpl {
@@ -247,43 +299,73 @@ function poolImpl(name: string, pool: WorkerPool, clipName: string, chunkFrames?
   };
 }
 
-async function peerImpl(format: DecodeBenchFormat, name: string): Promise<DecodeImpl> {
+/** The peers of one format, in DECODE_BENCH_PEERS order. */
+async function peerImpls(format: DecodeBenchFormat): Promise<DecodeImpl[]> {
+  const [a, b] = DECODE_BENCH_PEERS[format];
   if (format === 'wav') {
-    return {
-      name,
-      decode: async (bytes) => {
-        const w = parseWav(bytes);
-        return { channelData: w.channels, frames: w.channels[0]!.length };
+    return [
+      {
+        name: a!,
+        integerScale: { negative: 32768, positive: 32767 },
+        decode: async (bytes) => {
+          const w = nodeWav.decode(bytes);
+          return { channelData: w.channelData, frames: w.channelData[0]!.length };
+        },
       },
-    };
+      {
+        name: b!,
+        decode: async (bytes) => {
+          // de-interleaved: one Float32Array per channel (the typings say Float64Array)
+          const planes = new wavefile.WaveFile(bytes).getSamples(false, Float32Array) as unknown as Float32Array[];
+          for (const p of planes) for (let i = 0; i < p.length; i++) p[i] = p[i]! / 32768;
+          return { channelData: planes, frames: planes[0]!.length };
+        },
+      },
+    ];
   }
   if (format === 'flac') {
     const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
-    const d = new FLACDecoder();
-    await d.ready;
-    return {
-      name,
-      // @wasm-audio-decoders/flac divides by 2^(bits-1) - 1 (the pool's workers rescale to / 2^(bits-1))
-      integerScale: 32767,
-      async decode(bytes) {
-        const r = await d.decodeFile(bytes);
-        if (r.errors.length > 0) throw new Error(`FLACDecoder: ${r.errors[0]!.message}`);
-        return { channelData: r.channelData, frames: r.samplesDecoded };
-      },
+    const inCall = new FLACDecoder();
+    const after = new FLACDecoder();
+    await Promise.all([inCall.ready, after.ready]);
+    const result = (r: Awaited<ReturnType<typeof inCall.decodeFile>>): Decoded => {
+      if (r.errors.length > 0) throw new Error(`FLACDecoder: ${r.errors[0]!.message}`);
+      return { channelData: r.channelData, frames: r.samplesDecoded };
     };
+    // @wasm-audio-decoders/flac divides by 2^(bits-1) - 1 (the pool's workers rescale to / 2^(bits-1))
+    return [
+      { name: a!, integerScale: 32767, decode: async (bytes) => result(await inCall.decodeFile(bytes)) },
+      {
+        name: b!,
+        integerScale: 32767,
+        async decode(bytes) {
+          // what decodeFile does before its reset
+          const frames = new CodecParser('audio/flac', { enableFrameCRC32: false }).parseAll(bytes) as CodecFrame[];
+          return result(await after.decodeFrames(frames.map((f) => f.data)));
+        },
+        afterAnswer: () => after.reset(),
+      },
+    ];
   }
   const { MPEGDecoder } = await import('mpg123-decoder');
-  const d = new MPEGDecoder();
-  await d.ready;
-  return {
-    name,
-    async decode(bytes) {
-      const r = d.decode(bytes);
-      await d.reset();
-      if (r.errors.length > 0) throw new Error(`MPEGDecoder: ${r.errors[0]!.message}`);
-      return { channelData: r.channelData, frames: r.samplesDecoded };
-    },
+  const inCall = new MPEGDecoder();
+  const after = new MPEGDecoder();
+  await Promise.all([inCall.ready, after.ready]);
+  const result = (r: ReturnType<typeof inCall.decode>): Decoded => {
+    if (r.errors.length > 0) throw new Error(`MPEGDecoder: ${r.errors[0]!.message}`);
+    return { channelData: r.channelData, frames: r.samplesDecoded };
   };
+  return [
+    {
+      name: a!,
+      async decode(bytes) {
+        const r = inCall.decode(bytes);
+        await inCall.reset();
+        return result(r);
+      },
+    },
+    { name: b!, decode: async (bytes) => result(after.decode(bytes)), afterAnswer: () => after.reset() },
+  ];
 }
 
 /**
@@ -291,7 +373,7 @@ async function peerImpl(format: DecodeBenchFormat, name: string): Promise<Decode
  * otherwise) bit for bit, or, with `integerScale`, as the same 16-bit integers (got x scale
  * against want x 32768, each rounded).
  */
-export function checkPlanes(name: string, got: Decoded, want: Float32Array[], exact: boolean, minFrames: number, integerScale?: number): void {
+export function checkPlanes(name: string, got: Decoded, want: Float32Array[], exact: boolean, minFrames: number, integerScale?: IntegerScale): void {
   if (got.channelData.length !== want.length) throw new Error(`${name}: ${got.channelData.length} channels, expected ${want.length}`);
   const n = want[0]!.length;
   if (exact ? got.frames !== n : got.frames > n || got.frames < minFrames) {
@@ -300,9 +382,11 @@ export function checkPlanes(name: string, got: Decoded, want: Float32Array[], ex
   got.channelData.forEach((plane, c) => {
     const ref = want[c]!;
     if (integerScale !== undefined) {
+      const { negative, positive } = typeof integerScale === 'number' ? { negative: integerScale, positive: integerScale } : integerScale;
       for (let i = 0; i < got.frames; i++) {
-        if (Math.round(plane[i]! * integerScale) !== Math.round(ref[i]! * 32768)) {
-          throw new Error(`${name}: channel ${c} frame ${i} is ${plane[i]} (x ${integerScale}), the reference ${ref[i]} (x 32768)`);
+        const scale = plane[i]! < 0 ? negative : positive;
+        if (Math.round(plane[i]! * scale) !== Math.round(ref[i]! * 32768)) {
+          throw new Error(`${name}: channel ${c} frame ${i} is ${plane[i]} (x ${scale}), the reference ${ref[i]} (x 32768)`);
         }
       }
       return;
@@ -364,7 +448,7 @@ async function buildCases(pools: Pools | null): Promise<DriverCase[]> {
         poolImpl(names[1]!, pools.one, clipName),
         poolImpl(names[2]!, pools.many, clipName, SPLIT_CHUNK_FRAMES),
       ]
-      : [await peerImpl(format, names[3]!)];
+      : await peerImpls(format);
     const first = await impls[0]!.decode(clip);
     cases.push({ name: `decode/${clipName}`, format, clip, frames: first.frames, sampleRate: 44100, impls, reference, exact: format !== 'mp3' });
   }
@@ -379,6 +463,7 @@ type Request =
   | { type: 'run'; case: number; impl: number }
   | { type: 'check'; case: number; impl: number }
   | { type: 'noop' }
+  | { type: 'fresh'; reps: number }
   | { type: 'close' };
 
 export interface DriverCaseInfo {
@@ -391,7 +476,39 @@ export interface DriverCaseInfo {
   clipBytes: number;
 }
 
-type Reply = { ok: true; cases?: DriverCaseInfo[] } | { ok: false; error: string };
+/**
+ * Ms to build a decoder in its initial state (`new`, then `ready`: a new wasm instance) and free
+ * it: median and mean (the mean carries the garbage collections that dead instances cause).
+ */
+export interface FreshDecoderCost {
+  flacMs: number;
+  mp3Ms: number;
+  flacMeanMs: number;
+  mp3MeanMs: number;
+  reps: number;
+}
+
+type Reply = { ok: true; cases?: DriverCaseInfo[]; fresh?: FreshDecoderCost } | { ok: false; error: string };
+
+/** What the pool's workers do per FLAC or MP3 task, after it: a fresh decoder (and the old one freed). */
+async function freshDecoderCost(reps: number): Promise<FreshDecoderCost> {
+  const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
+  const { MPEGDecoder } = await import('mpg123-decoder');
+  const time = async (make: () => { ready: Promise<unknown>; free(): unknown }): Promise<[number, number]> => {
+    const ms: number[] = [];
+    for (let i = -3; i < reps; i++) {
+      const t0 = performance.now();
+      const d = make();
+      await d.ready;
+      d.free();
+      if (i >= 0) ms.push(performance.now() - t0);
+    }
+    return [percentile([...ms].sort((a, b) => a - b), 50), ms.reduce((a, b) => a + b, 0) / ms.length];
+  };
+  const [flacMs, flacMeanMs] = await time(() => new FLACDecoder());
+  const [mp3Ms, mp3MeanMs] = await time(() => new MPEGDecoder({ enableGapless: false }));
+  return { flacMs, mp3Ms, flacMeanMs, mp3MeanMs, reps };
+}
 
 interface DriverData {
   role: typeof DRIVER_ROLE;
@@ -413,8 +530,19 @@ function runDriver(data: DriverData): void {
     Atomics.add(control, 0, 1);
     Atomics.notify(control, 0);
   };
+  // an implementation's work after its answer (a peer's reset): the next request waits for it
+  let afterAnswer: (() => Promise<void>) | null = null;
+  let settled: Promise<void> = Promise.resolve();
+  let afterError: unknown = null;
   const handle = async (req: Request): Promise<Reply> => {
+    await settled;
+    if (afterError !== null) {
+      const err = afterError;
+      afterError = null;
+      throw err;
+    }
     if (req.type === 'noop') return { ok: true };
+    if (req.type === 'fresh') return { ok: true, fresh: await freshDecoderCost(req.reps) };
     if (req.type === 'setup') {
       if (!cases) {
         if (req.part === 'pools') {
@@ -443,12 +571,20 @@ function runDriver(data: DriverData): void {
     const impl = c?.impls[req.impl];
     if (!c || !impl) throw new Error(`no case ${req.case} impl ${req.impl}`);
     const out = await impl.decode(c.clip);
+    afterAnswer = impl.afterAnswer ?? null;
     if (req.type === 'check') checkPlanes(`${c.name} ${impl.name}`, out, c.reference, c.exact, c.format === 'mp3' ? c.frames : 0, impl.integerScale);
     return { ok: true };
   };
   port.on('message', (req: Request) => {
     handle(req).then(answer, (err: unknown) => answer({ ok: false, error: err instanceof Error ? err.message : String(err) }))
       .finally(() => {
+        const after = afterAnswer;
+        afterAnswer = null;
+        if (after) {
+          settled = after().catch((err: unknown) => {
+            afterError = err;
+          });
+        }
         if (req.type === 'close') port.close();
       });
   });
@@ -596,6 +732,14 @@ export async function closeDecodeBench(): Promise<void> {
   await Promise.all([s?.pools.close(), s?.peers.close()]);
 }
 
+/** The median cost of a fresh FLAC and MP3 decoder, measured in the peers' driver thread. */
+export function freshDecoderCostMs(reps = 30): FreshDecoderCost {
+  if (!started) throw new Error('decode bench: startDecodeBench() first');
+  const fresh = started.peers.call({ type: 'fresh', reps }).fresh;
+  if (!fresh) throw new Error('the decode bench driver sent no fresh-decoder figures');
+  return fresh;
+}
+
 /** Median round trip of an empty request to the pools' driver, µs: the overhead in every decode figure. */
 export function bridgeRoundTripUs(calls = 200): number {
   if (!started) throw new Error('decode bench: startDecodeBench() first');
@@ -621,6 +765,7 @@ export const decodeBench: BenchFile = {
       stage: 'decode',
       name: info.name,
       ours: info.ours,
+      settleMs: DECODE_SETTLE_MS,
       impls: info.impls.map((name, ii) => {
         const local = s.pools.cases[ci]!.impls.length;
         const [d, impl] = ii < local ? [s.pools, ii] : [s.peers, ii - local];
@@ -640,7 +785,7 @@ export const decodeBench: BenchFile = {
   async report(results, { progress, quick }) {
     const s = started;
     if (!s) throw new Error('decode bench: prepare() must run before report()');
-    const lines = clipLines(s.cases, results, bridgeRoundTripUs());
+    const lines = [...clipLines(s.cases, results, bridgeRoundTripUs()), freshLine(freshDecoderCostMs(quick ? 3 : 30))];
     const scaling = quick ? { seconds: 10, reps: 1, workers: [1, 2] } : { ...SCALING_DEFAULTS, workers: [...SCALING_DEFAULTS.workers] };
     const { rows, notes } = await runDecodeScaling({ ...scaling, onProgress: progress });
     return [...lines, '', ...scalingLines(rows, notes, scaling)].join('\n');
@@ -650,7 +795,7 @@ export const decodeBench: BenchFile = {
 /** The long-file scaling run's defaults: 60 s per file, 5 runs after a warm-up, 1, 2 and 4 workers. */
 export const SCALING_DEFAULTS = { seconds: 60, reps: 5, workers: [1, 2, 4] } as const;
 
-/** Per clip: its length, and ours and the decoder alone in ms per second of audio. */
+/** Per clip: its length, and every implementation's median in ms per second of audio. */
 export function clipLines(infos: readonly DriverCaseInfo[], results: readonly BenchResult[], bridgeUs: number): string[] {
   const lines: string[] = [];
   for (const info of infos) {
@@ -658,14 +803,24 @@ export function clipLines(infos: readonly DriverCaseInfo[], results: readonly Be
       const r = results.find((x) => x.case === info.name && x.impl === impl);
       return r ? `${(r.medianUs / 1000 / info.seconds).toFixed(3)} ms` : 'not measured';
     };
-    const peer = info.impls[info.impls.length - 1]!;
     lines.push(
       `${info.name}: ${info.frames} frames (${info.seconds.toFixed(3)} s, ${info.clipBytes} bytes); per second of audio: ` +
-        `ours ${perSecond(info.ours)}, ${peer} alone ${perSecond(peer)}`,
+        info.impls.map((impl) => `${impl === info.ours ? 'ours' : impl} ${perSecond(impl)}`).join(', '),
     );
   }
-  lines.push(`(every pool figure includes the driver thread's round trip: median ${bridgeUs.toFixed(1)} µs)`);
+  lines.push(`(every figure includes the driver thread's round trip: median ${bridgeUs.toFixed(1)} µs)`);
   return lines;
+}
+
+/** What a fresh decoder costs: paid per task off the clock by the pool, in the call by the "reset in the call" peers. */
+export function freshLine(f: FreshDecoderCost): string {
+  return (
+    `a fresh decoder (new + ready: a new wasm instance; then freed), ${f.reps} in the peers' thread: ` +
+    `FLAC median ${f.flacMs.toFixed(3)} ms (mean ${f.flacMeanMs.toFixed(3)}), MP3 median ${f.mp3Ms.toFixed(3)} ms (mean ${f.mp3MeanMs.toFixed(3)}). ` +
+    'The pool\'s workers build one per FLAC or MP3 task, ' +
+    'after the previous task (off the clock unless the next task is already waiting); the "reset in the call" peers ' +
+    'pay one per call (reset() re-instantiates), the "reset after the call" peers after their answer'
+  );
 }
 
 /** The scaling table with its heading and notes. */
@@ -814,9 +969,10 @@ async function script(args: string[]): Promise<void> {
         out.results = results.map((r) => ({ stage: r.stage, case: r.case, impl: r.impl, medianUs: r.medianUs, p95Us: r.p95Us }));
         out.clips = infos;
         out.bridgeRoundTripUs = bridgeUs;
+        out.freshDecoder = freshDecoderCostMs();
       } else {
         console.log(formatTable(cases, results));
-        console.log(clipLines(infos, results, bridgeUs).join('\n'));
+        console.log([...clipLines(infos, results, bridgeUs), freshLine(freshDecoderCostMs())].join('\n'));
       }
     } finally {
       await closeDecodeBench();

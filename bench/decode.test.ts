@@ -9,20 +9,24 @@ import { defaultWorkers } from '../cli/decode-run.ts';
 import { parseFlac, parseMp3 } from '../worklet/pool/codecs.ts';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { BENCH_FILES } from './index.ts';
-import { runCase } from './harness.ts';
+import { checkImplNames, runCase } from './harness.ts';
 import {
   DECODE_BENCH_FORMATS,
   FLAC_CLIP_BLOCKS,
   MP3_CLIP_FRAMES,
   WAV_CLIP_FRAMES,
+  DECODE_BENCH_PEERS,
   bridgeRoundTripUs,
   checkPlanes,
+  clipLines,
   closeDecodeBench,
   decodeBench,
   decodeBenchImplNames,
   fixtureBytes,
   flacClip,
   formatScalingTable,
+  freshDecoderCostMs,
+  freshLine,
   longFiles,
   mp3Clip,
   runDecodeScaling,
@@ -112,6 +116,35 @@ describe('decode bench files', () => {
     const scaled = { channelData: want.map((p) => p.map((v) => Math.round(v * 32768) / 32767)), frames: 3 };
     expect(() => checkPlanes('x', scaled, want, true, 0)).toThrow(/frame 0/);
     expect(() => checkPlanes('x', scaled, want, true, 0, 32767)).not.toThrow();
+    // node-wav's: / 32768 below zero, / 32767 above
+    const asym = { negative: 32768, positive: 32767 };
+    const split = { channelData: want.map((p) => p.map((v) => { const i = Math.round(v * 32768); return i < 0 ? i / 32768 : i / 32767; })), frames: 3 };
+    expect(() => checkPlanes('x', split, want, true, 0, asym)).not.toThrow();
+    expect(() => checkPlanes('x', split, want, true, 0, 32767)).toThrow('x: channel 1 frame 2 is -1 (x 32767), the reference -1 (x 32768)');
+    expect(() => checkPlanes('x', scaled, want, true, 0, asym)).toThrow(/x: channel 1 frame 2 is -1.0000305\d* \(x 32768\)/);
+  });
+
+  it('names every row for what it includes: the pool paths, then two peers per format', () => {
+    expect(decodeBenchImplNames('wav', 2)).toEqual([
+      'stagebench (pool, 2 workers)', 'stagebench (pool, 1 worker)', 'stagebench (pool, 2 workers, 0.25 s chunks)', 'node-wav', 'wavefile (getSamples / 32768)',
+    ]);
+    expect(DECODE_BENCH_PEERS.flac).toEqual(['@wasm-audio-decoders/flac (decodeFile, reset in the call)', '@wasm-audio-decoders/flac (decodeFrames, reset after the call)']);
+    expect(DECODE_BENCH_PEERS.mp3).toEqual(['mpg123-decoder (decode + reset in the call)', 'mpg123-decoder (decode, reset after the call)']);
+    for (const format of DECODE_BENCH_FORMATS) {
+      expect(() => checkImplNames({ name: format, impls: decodeBenchImplNames(format, 4).map((name) => ({ name })) })).not.toThrow();
+    }
+  });
+
+  it('prints every row per second of audio and what a fresh decoder costs', () => {
+    const info = { name: 'decode/wav-1s', ours: 'a (x)', impls: ['a (x)', 'b'], frames: 44100, seconds: 1, clipBytes: 176444 };
+    const r = (impl: string, medianUs: number) => ({ stage: 'decode', case: info.name, impl, medianUs, p95Us: medianUs, callsPerSample: 1, samplesUs: [] });
+    expect(clipLines([info], [r('a (x)', 1000), r('b', 500)], 30)).toEqual([
+      'decode/wav-1s: 44100 frames (1.000 s, 176444 bytes); per second of audio: ours 1.000 ms, b 0.500 ms',
+      "(every figure includes the driver thread's round trip: median 30.0 µs)",
+    ]);
+    expect(freshLine({ flacMs: 0.5, mp3Ms: 0.9, flacMeanMs: 2, mp3MeanMs: 2.5, reps: 30 })).toMatch(
+      /^a fresh decoder \(new \+ ready: a new wasm instance; then freed\), 30 in the peers' thread: FLAC median 0\.500 ms \(mean 2\.000\), MP3 median 0\.900 ms \(mean 2\.500\)\. The pool's workers build one per FLAC or MP3 task/,
+    );
   });
 
   it('formats the scaling table: one row per format and worker count, speed-up against the fewest workers', () => {
@@ -127,7 +160,7 @@ describe('decode bench files', () => {
 });
 
 describe('decode bench cases (driver thread and pools)', () => {
-  it('build the three cases: ours is the default pool, then one worker, split chunks and the peer', () => {
+  it('build the three cases: ours is the default pool, then one worker, split chunks and the peers', () => {
     const infos = startDecodeBench();
     expect(infos.map((i) => i.name)).toEqual(decodeBench.caseNames);
     const cases = decodeBench.cases({ newWasm: () => { throw new Error('not used'); } });
@@ -135,20 +168,35 @@ describe('decode bench cases (driver thread and pools)', () => {
       const c = cases[i]!;
       expect(c.stage).toBe('decode');
       expect(c.impls.map((x) => x.name)).toEqual(decodeBenchImplNames(format));
-      expect(c.ours).toBe(`stagebench pool (${defaultWorkers()} workers)`);
+      expect(c.ours).toBe(`stagebench (pool, ${defaultWorkers()} workers)`);
+      expect(() => checkImplNames(c)).not.toThrow();
     });
     expect(decodeBenchImplNames('mp3', 4)).toEqual([
-      'stagebench pool (4 workers)', 'stagebench pool (1 worker)', 'stagebench pool (4 workers, 0.25 s chunks)', 'mpg123-decoder',
+      'stagebench (pool, 4 workers)', 'stagebench (pool, 1 worker)', 'stagebench (pool, 4 workers, 0.25 s chunks)',
+      'mpg123-decoder (decode + reset in the call)', 'mpg123-decoder (decode, reset after the call)',
     ]);
     // about a second each
     expect(infos.map((i) => i.frames)).toEqual([44100, 45056, 40 * 1152 - 576 - 792]);
     for (const info of infos) expect(info.seconds).toBeCloseTo(info.frames / 44100, 9);
   }, SLOW);
 
-  it('every implementation passes its output check', () => {
+  it('every implementation passes its output check, twice (a peer reset after its call decodes the next file right)', () => {
     startDecodeBench();
     for (const c of decodeBench.cases({ newWasm: () => { throw new Error('not used'); } })) {
-      for (const impl of c.impls) expect(() => impl.check!(), `${c.name} ${impl.name}`).not.toThrow();
+      for (const impl of c.impls) {
+        expect(() => impl.check!(), `${c.name} ${impl.name}`).not.toThrow();
+        expect(() => impl.check!(), `${c.name} ${impl.name}, again`).not.toThrow();
+      }
+    }
+  }, SLOW);
+
+  it('measures a fresh decoder of each kind in the peers\' thread', () => {
+    startDecodeBench();
+    const f = freshDecoderCostMs(2);
+    expect(f.reps).toBe(2);
+    for (const ms of [f.flacMs, f.mp3Ms, f.flacMeanMs, f.mp3MeanMs]) {
+      expect(ms).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(5000);
     }
   }, SLOW);
 

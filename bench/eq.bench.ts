@@ -1,22 +1,35 @@
 /**
- * eq/8x1024: 1024 samples of +-0.5 white noise at 48 kHz through the 8-band EQ with the story's
- * default bands (eqBands(defaultParams(eqParams)): highpass, lowshelf, three peaking, notch,
- * highshelf, lowpass, all eight sections active), the same input block every call, the filter
- * state carried from call to call:
+ * eq/8x128 and eq/8x1024: a block of white noise (+-0.5, 48 kHz) through the 8-band EQ with the
+ * story's default bands (eqBands(defaultParams(eqParams)): highpass, lowshelf, three peaking,
+ * notch, highshelf, lowpass, all eight sections active), the same input block every call, the
+ * filter state carried from call to call:
  *
- * - stagebench: the wasm `eq_process_buffer(in, out, 1024)` on buffers from `scratch_alloc`, the
- *   EQ created with the live stage's 128-frame quanta (so a call is eight quanta, each checked
- *   for NaN and infinity as the stage does) and `eq_reset` after the bands are set (settled:
- *   no smoothing or fade running);
- * - js-biquad: a plain JavaScript Direct Form II transposed cascade of the same eight sections
- *   (coefficients from coefficients.ts, the Web Audio definitions), each section filtering the
- *   whole block in turn with its coefficients and state in locals: Float64Array state,
- *   Float32Array in and out.
+ * - eq/8x128 is what the worklet runs per render quantum: 128 frames, the EQ created for
+ *   128-frame quanta (eq_create(48000, 128)), so a call pays the per-quantum NaN/Inf check and
+ *   the kernel's pipeline fill once, as the live stage does every quantum;
+ * - eq/8x1024 is one block of 1024 frames with the EQ created for blocks of 1024 (as the worker
+ *   pool's process_audio creates it): those per-block costs once per 1024 samples.
  *
- * Before timing, both start from rest on one block and must agree within 1e-4 (the wasm
- * arithmetic rounds each section's output to f32, as Chromium does; the JS one keeps f64 within a
- * section), and the output must differ from the input (the filters really run).
+ * The implementations:
+ *
+ * - stagebench: the wasm `eq_process_buffer(in, out, n)` on buffers from `scratch_alloc`,
+ *   `eq_reset` after the bands are set (settled: no smoothing or fade running);
+ * - hand-written JS DF2T cascade: a plain JavaScript Direct Form II transposed cascade of the
+ *   same eight sections written for this bench (`JsBiquadCascade`: coefficients from
+ *   coefficients.ts, the Web Audio definitions; each section filters the whole block in turn
+ *   with its coefficients and state in locals; Float64Array state, Float32Array in and out);
+ * - fili (IirFilter.multiStep): the npm biquad library fili, its `IirFilter` built from the same
+ *   sections' coefficients (`{ k: 1, a: [a1, a2], b: [b0, b1, b2] }`) and run with
+ *   `multiStep(block, true)` on a copy of the input (Direct Form II, every section per sample,
+ *   state in its own arrays). fili's own designs are not used: they give the three peaking
+ *   sections exactly, but its shelves (another slope), its bandstop (a bandwidth, not Q) and
+ *   its pass filters (Q is in dB in Web Audio; fili returns NaN for Q = 0) are other filters.
+ *
+ * Before timing, every implementation starts from rest on one block and must agree with ours
+ * within 1e-4 (the wasm arithmetic rounds each section's output to f32, as Chromium does; the
+ * JS ones keep f64 within a section), and ours must differ from the input (the filters run).
  */
+import Fili from 'fili';
 import { defaultParams } from '../dsp-stages/params.ts';
 import { whiteNoise } from '../dsp-stages/signals.ts';
 import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
@@ -26,10 +39,13 @@ import { statusMessage } from '../worklet/wasm.ts';
 import type { BenchCase, BenchImpl } from './harness.ts';
 import type { BenchEnv, BenchFile } from './types.ts';
 
-export const EQ_BENCH_FRAMES = 1024;
+/** Block sizes: one render quantum, and a 1024-frame block. */
+export const EQ_BENCH_SIZES = [RENDER_QUANTUM_FRAMES, 1024] as const;
 export const EQ_BENCH_RATE = 48000;
-/** Largest |ours - js-biquad| allowed on the checked block. */
+/** Largest |ours - peer| allowed on the checked block. */
 export const EQ_BENCH_TOLERANCE = 1e-4;
+/** The peers' names, in the order of the case's impls (after ours). */
+export const EQ_PEER_NAMES = ['hand-written JS DF2T cascade', 'fili (IirFilter.multiStep)'] as const;
 
 /** A block-processing implementation whose state can be cleared (for the output check). */
 export interface EqBenchImpl extends BenchImpl {
@@ -96,8 +112,7 @@ function oursImpl(env: BenchEnv, bands: readonly EqBand[], input: Float32Array):
   wasm.requireExports(['eq_create', 'eq_set_band', 'eq_set_bypass', 'eq_reset', 'eq_process_buffer', 'scratch_alloc', 'scratch_free']);
   wasm.init(RENDER_QUANTUM_FRAMES);
   const x = wasm.exports;
-  // blocks of the benchmark's length: the NaN check and the kernel's pipeline fill run once per
-  // 1024 samples (the live stage, created for 128-frame quanta, pays them every quantum)
+  // created for blocks of the case's length: one call is one block (one NaN check, one pipeline fill)
   const rc = x.eq_create(EQ_BENCH_RATE, n);
   if (rc < 0) throw new Error(`eq_create failed: ${statusMessage(rc)}`);
   bands.forEach((band, i) => {
@@ -131,10 +146,36 @@ function jsImpl(bands: readonly EqBand[], input: Float32Array): EqBenchImpl {
   const output = new Float32Array(input.length);
   const run = (): void => cascade.process(input, output);
   return {
-    name: 'js-biquad',
+    name: EQ_PEER_NAMES[0],
     run,
     blockFromRest() {
       cascade.reset();
+      run();
+      return output.slice();
+    },
+    lastOutput: () => output.slice(),
+  };
+}
+
+/** fili's IirFilter over the same sections (coefficients normalised by a0, gain k = 1). */
+function filiImpl(bands: readonly EqBand[], input: Float32Array): EqBenchImpl {
+  const filter = new Fili.IirFilter(
+    bands.map((band) => {
+      const c = biquadCoefficients(band, EQ_BENCH_RATE);
+      return { k: 1, a: [c.a1, c.a2], b: [c.b0, c.b1, c.b2] };
+    }),
+  );
+  const output = new Float32Array(input.length);
+  const run = (): void => {
+    // multiStep(x, true) filters x in place
+    output.set(input);
+    filter.multiStep(output, true);
+  };
+  return {
+    name: EQ_PEER_NAMES[1],
+    run,
+    blockFromRest() {
+      filter.reinit();
       run();
       return output.slice();
     },
@@ -153,30 +194,38 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 
-/** Throws unless `ours` and `js` agree within EQ_BENCH_TOLERANCE on one block from rest, which is not the input. */
-export function checkEqOutputs(ours: EqBenchImpl, js: EqBenchImpl, input: Float32Array): void {
+/** Throws unless `ours` and `peer` agree within EQ_BENCH_TOLERANCE on one block from rest, which is not the input. */
+export function checkEqOutputs(ours: EqBenchImpl, peer: EqBenchImpl, input: Float32Array): void {
   const a = ours.blockFromRest();
-  const b = js.blockFromRest();
+  const b = peer.blockFromRest();
   const diff = maxAbsDiff(a, b);
   if (!(diff <= EQ_BENCH_TOLERANCE)) {
-    throw new Error(`${ours.name} and ${js.name} differ by up to ${diff.toExponential(2)} on one block (allowed ${EQ_BENCH_TOLERANCE})`);
+    throw new Error(`${ours.name} and ${peer.name} differ by up to ${diff.toExponential(2)} on one block (allowed ${EQ_BENCH_TOLERANCE})`);
   }
   if (maxAbsDiff(a, input) < 1e-3) throw new Error(`${ours.name}: the output is the input: are the filters running?`);
 }
 
-export function eqCase(env: BenchEnv): BenchCase {
+/** The input block of a case of `frames` samples. */
+export function eqBenchInput(frames: number): Float32Array {
+  return whiteNoise(frames, 0.5, 9);
+}
+
+export function eqCase(env: BenchEnv, frames: number): BenchCase {
   const bands = benchBands();
   const active = bands.filter((b) => b.type !== 'off').length;
   if (active !== 8) throw new Error(`eq bench: the default bands have ${active} active sections, expected 8`);
-  const input = whiteNoise(EQ_BENCH_FRAMES, 0.5, 9);
+  const input = eqBenchInput(frames);
   const ours = oursImpl(env, bands, input);
-  const js = jsImpl(bands, input);
-  ours.check = () => checkEqOutputs(ours, js, input);
-  return { stage: 'eq', name: `eq/8x${EQ_BENCH_FRAMES}`, ours: ours.name, impls: [ours, js] };
+  const peers = [jsImpl(bands, input), filiImpl(bands, input)];
+  ours.check = () => {
+    if (maxAbsDiff(ours.blockFromRest(), input) < 1e-3) throw new Error(`${ours.name}: the output is the input: are the filters running?`);
+  };
+  for (const peer of peers) peer.check = () => checkEqOutputs(ours, peer, input);
+  return { stage: 'eq', name: `eq/8x${frames}`, ours: ours.name, impls: [ours, ...peers] };
 }
 
 export const eqBench: BenchFile = {
   stage: 'eq',
-  caseNames: [`eq/8x${EQ_BENCH_FRAMES}`],
-  cases: (env) => [eqCase(env)],
+  caseNames: EQ_BENCH_SIZES.map((n) => `eq/8x${n}`),
+  cases: (env) => EQ_BENCH_SIZES.map((n) => eqCase(env, n)),
 };

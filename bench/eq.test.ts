@@ -1,26 +1,30 @@
-/** The eq bench case: both implementations compute the same cascade, and a wrong one is caught. */
+/** The eq bench cases: every implementation computes the same cascade, and a wrong one is caught. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { wasmInstanceFactory } from '../cli/wasm-file.ts';
 import { BiquadCascade } from '../dsp-stages/eq/reference.ts';
-import { whiteNoise } from '../dsp-stages/signals.ts';
 import { BENCH_FILES } from './index.ts';
-import { runCase, type BenchCase } from './harness.ts';
-import { EQ_BENCH_FRAMES, EQ_BENCH_RATE, JsBiquadCascade, benchBands, checkEqOutputs, eqBench, maxAbsDiff, type EqBenchImpl } from './eq.bench.ts';
+import { checkImplNames, runCase, type BenchCase } from './harness.ts';
+import { EQ_BENCH_RATE, EQ_BENCH_SIZES, EQ_PEER_NAMES, JsBiquadCascade, benchBands, checkEqOutputs, eqBench, eqBenchInput, maxAbsDiff, type EqBenchImpl } from './eq.bench.ts';
 
 let cases: BenchCase[];
+const IMPLS = ['stagebench', 'hand-written JS DF2T cascade', 'fili (IirFilter.multiStep)'];
 
 beforeAll(() => {
   cases = eqBench.cases({ newWasm: wasmInstanceFactory() });
 });
 
-describe('eq bench case', () => {
-  it('is listed, under the name it declares', () => {
+describe('eq bench cases', () => {
+  it('are listed: one render quantum (128) and a 1024-frame block, each with ours and both peers', () => {
     expect(BENCH_FILES).toContain(eqBench);
-    expect(eqBench.caseNames).toEqual(['eq/8x1024']);
+    expect(eqBench.caseNames).toEqual(['eq/8x128', 'eq/8x1024']);
     expect(cases.map((c) => c.name)).toEqual(eqBench.caseNames);
-    expect(cases[0]!.stage).toBe('eq');
-    expect(cases[0]!.ours).toBe('stagebench');
-    expect(cases[0]!.impls.map((i) => i.name)).toEqual(['stagebench', 'js-biquad']);
+    expect([...EQ_PEER_NAMES]).toEqual(IMPLS.slice(1));
+    for (const c of cases) {
+      expect(c.stage).toBe('eq');
+      expect(c.ours).toBe('stagebench');
+      expect(c.impls.map((i) => i.name)).toEqual(IMPLS);
+      expect(() => checkImplNames(c)).not.toThrow();
+    }
   });
 
   it('uses the story default: eight active sections', () => {
@@ -29,29 +33,34 @@ describe('eq bench case', () => {
     expect(bands.every((b) => b.type !== 'off')).toBe(true);
   });
 
-  it('passes its output check (ours against js-biquad within 1e-4 on one block from rest)', () => {
-    for (const impl of cases[0]!.impls) expect(() => impl.check?.()).not.toThrow();
-  });
-
-  it('carries the state from call to call: two blocks in a row are one long block', () => {
-    const impls = cases[0]!.impls as EqBenchImpl[];
-    const input = whiteNoise(EQ_BENCH_FRAMES, 0.5, 9);
-    const twice = new Float32Array(2 * EQ_BENCH_FRAMES);
-    twice.set(input);
-    twice.set(input, EQ_BENCH_FRAMES);
-    const ref = new Float32Array(twice.length);
-    new BiquadCascade(benchBands(), EQ_BENCH_RATE).process(twice, ref);
-    for (const impl of impls) {
-      expect(maxAbsDiff(impl.blockFromRest(), ref.subarray(0, EQ_BENCH_FRAMES)), impl.name).toBeLessThan(1e-4);
-      impl.run();
-      expect(maxAbsDiff(impl.lastOutput(), ref.subarray(EQ_BENCH_FRAMES)), impl.name).toBeLessThan(1e-4);
+  it('every implementation passes its output check (each peer against ours within 1e-4 on one block from rest)', () => {
+    for (const c of cases) {
+      for (const impl of c.impls) expect(() => impl.check?.(), `${c.name} ${impl.name}`).not.toThrow();
     }
   });
 
+  it('carries the state from call to call: two blocks in a row are one long block', () => {
+    EQ_BENCH_SIZES.forEach((n, ci) => {
+      const impls = cases[ci]!.impls as EqBenchImpl[];
+      const input = eqBenchInput(n);
+      const twice = new Float32Array(2 * n);
+      twice.set(input);
+      twice.set(input, n);
+      const ref = new Float32Array(twice.length);
+      new BiquadCascade(benchBands(), EQ_BENCH_RATE).process(twice, ref);
+      for (const impl of impls) {
+        expect(maxAbsDiff(impl.blockFromRest(), ref.subarray(0, n)), `${n} ${impl.name}`).toBeLessThan(1e-4);
+        impl.run();
+        expect(maxAbsDiff(impl.lastOutput(), ref.subarray(n)), `${n} ${impl.name}`).toBeLessThan(1e-4);
+      }
+    });
+  });
+
   it('rejects a cascade that differs, or an output that is the input', () => {
-    const input = whiteNoise(EQ_BENCH_FRAMES, 0.5, 9);
+    const n = 1024;
+    const input = eqBenchInput(n);
     const fixed = (name: string, out: Float32Array): EqBenchImpl => ({ name, run: () => {}, blockFromRest: () => out, lastOutput: () => out });
-    const good = new Float32Array(EQ_BENCH_FRAMES);
+    const good = new Float32Array(n);
     new JsBiquadCascade(benchBands(), EQ_BENCH_RATE).process(input, good);
     const off = good.map((v, i) => (i === 500 ? v + 1e-3 : v));
     expect(() => checkEqOutputs(fixed('a', good), fixed('b', good), input)).not.toThrow();
@@ -60,11 +69,13 @@ describe('eq bench case', () => {
   });
 
   it('runs with the real clock', () => {
-    const results = runCase(cases[0]!, { warmupMs: 5, samples: 5, minSampleMs: 0.2, now: () => performance.now() });
-    expect(results.map((r) => r.impl)).toEqual(['stagebench', 'js-biquad']);
-    for (const r of results) {
-      expect(r.medianUs).toBeGreaterThan(0);
-      expect(r.medianUs).toBeLessThan(2000);
+    for (const c of cases) {
+      const results = runCase(c, { warmupMs: 5, samples: 5, minSampleMs: 0.2, now: () => performance.now() });
+      expect(results.map((r) => r.impl)).toEqual(IMPLS);
+      for (const r of results) {
+        expect(r.medianUs).toBeGreaterThan(0);
+        expect(r.medianUs).toBeLessThan(2000);
+      }
     }
   });
 });

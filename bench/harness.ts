@@ -7,12 +7,27 @@
 import { percentile } from '../worklet/kernel-timing.ts';
 
 export interface BenchImpl {
-  /** Shown in the table and the JSON (`stagebench`, `ringbuf.js`...). */
+  /**
+   * Shown in the table and the JSON: the package (`stagebench`, `ringbuf.js`...), followed by
+   * ` (variant)` when one package gives several rows of a case (see `checkImplNames`).
+   */
   name: string;
   /** One call: the unit being timed. */
   run(): void;
   /** Throws if the implementation does not do the job (run once before timing). */
   check?(): void;
+  /**
+   * How close the result is to the truth, for cases whose implementations trade accuracy for
+   * speed (run once after `check`, before timing; off the clock). Absent: not applicable.
+   */
+  accuracy?(): BenchAccuracy;
+}
+
+/** An implementation's accuracy: a short text for the table, the figures for --json. */
+export interface BenchAccuracy {
+  /** E.g. `|err| 0.0012, RMSE 0.0015 (8 trials)`. */
+  summary: string;
+  figures: Record<string, number>;
 }
 
 export interface BenchCase {
@@ -23,6 +38,12 @@ export interface BenchCase {
   /** The impl the ratios are taken against (its median over each peer's). */
   ours: string;
   impls: BenchImpl[];
+  /**
+   * Idle time before every timed batch (warm-up and samples), off the clock: for implementations
+   * that leave work running after they answer (a decoder rebuilt in another thread), so that work
+   * ends before the next batch is timed instead of landing on whichever impl runs next. Absent: 0.
+   */
+  settleMs?: number;
 }
 
 export interface BenchOptions {
@@ -33,6 +54,15 @@ export interface BenchOptions {
   /** Shortest timed batch, ms. */
   minSampleMs: number;
   now: () => number;
+  /** Waits `ms` (a case's `settleMs`); default: blocks the thread in Atomics.wait. */
+  sleep?: (ms: number) => void;
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks this thread for `ms` (Atomics.wait on a cell nobody notifies). */
+export function blockingSleep(ms: number): void {
+  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
 }
 
 export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
@@ -52,6 +82,35 @@ export interface BenchResult {
   callsPerSample: number;
   /** Per-call time of every sample, µs, in the order taken. */
   samplesUs: number[];
+  /** The impl's `accuracy()`, when it has one. */
+  accuracy?: BenchAccuracy;
+}
+
+/** The package part of an impl name: `fili` of `fili (IirFilter.multiStep)`; the whole name without a variant. */
+export function implPackage(name: string): string {
+  const m = /^(.+?) \((.+)\)$/.exec(name);
+  return m ? m[1]! : name;
+}
+
+/**
+ * Throws unless a case's impl names are unique and unambiguous: where one package gives several
+ * rows, every one of them names its variant (`@echogarden/pffft-wasm (32 inverse FFTs)`), so no
+ * bare package name stands for one of several variants.
+ */
+export function checkImplNames(c: { name: string; impls: readonly { name: string }[] }): void {
+  const names = c.impls.map((i) => i.name);
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new Error(`bench case ${c.name}: impl names must be unique ("${name}" twice)`);
+    seen.add(name);
+  }
+  for (const name of names) {
+    if (implPackage(name) !== name) continue;
+    const variants = names.filter((other) => other !== name && implPackage(other) === name);
+    if (variants.length > 0) {
+      throw new Error(`bench case ${c.name}: "${name}" is a bare package name beside its variants ${variants.map((v) => `"${v}"`).join(', ')}: name its variant too`);
+    }
+  }
 }
 
 function timeBatch(impl: BenchImpl, calls: number, now: () => number): number {
@@ -74,8 +133,7 @@ export function calibrate(impl: BenchImpl, minMs: number, now: () => number): nu
 export function runCase(c: BenchCase, opts: BenchOptions = DEFAULT_BENCH_OPTIONS): BenchResult[] {
   if (c.impls.length === 0) throw new Error(`bench case ${c.name} has no implementations`);
   if (!c.impls.some((i) => i.name === c.ours)) throw new Error(`bench case ${c.name}: "ours" impl ${c.ours} is missing`);
-  const names = new Set(c.impls.map((i) => i.name));
-  if (names.size !== c.impls.length) throw new Error(`bench case ${c.name}: impl names must be unique`);
+  checkImplNames(c);
   for (const impl of c.impls) {
     try {
       impl.check?.();
@@ -83,13 +141,19 @@ export function runCase(c: BenchCase, opts: BenchOptions = DEFAULT_BENCH_OPTIONS
       throw new Error(`bench case ${c.name}: ${impl.name} failed its check: ${(err as Error).message}`);
     }
   }
+  const accuracy = c.impls.map((impl) => impl.accuracy?.());
   const { now } = opts;
+  const settle = (): void => {
+    if (c.settleMs) (opts.sleep ?? blockingSleep)(c.settleMs);
+  };
   const calls = c.impls.map((impl) => calibrate(impl, opts.minSampleMs, now));
   // warm-up: interleaved batches until every impl had warmupMs
   const warmed = c.impls.map(() => 0);
   while (warmed.some((ms) => ms < opts.warmupMs)) {
     c.impls.forEach((impl, i) => {
-      if (warmed[i]! < opts.warmupMs) warmed[i]! += timeBatch(impl, calls[i]!, now);
+      if (warmed[i]! >= opts.warmupMs) return;
+      settle();
+      warmed[i]! += timeBatch(impl, calls[i]!, now);
     });
   }
   const samples: number[][] = c.impls.map(() => []);
@@ -98,13 +162,14 @@ export function runCase(c: BenchCase, opts: BenchOptions = DEFAULT_BENCH_OPTIONS
     // rotate who goes first, so no impl always runs right after the same other one
     for (let k = 0; k < n; k++) {
       const i = (s + k) % n;
+      settle();
       const ms = timeBatch(c.impls[i]!, calls[i]!, now);
       samples[i]!.push((ms * 1000) / calls[i]!);
     }
   }
   return c.impls.map((impl, i) => {
     const sorted = [...samples[i]!].sort((a, b) => a - b);
-    return {
+    const result: BenchResult = {
       stage: c.stage,
       case: c.name,
       impl: impl.name,
@@ -113,6 +178,8 @@ export function runCase(c: BenchCase, opts: BenchOptions = DEFAULT_BENCH_OPTIONS
       callsPerSample: calls[i]!,
       samplesUs: samples[i]!,
     };
+    if (accuracy[i]) result.accuracy = accuracy[i];
+    return result;
   });
 }
 
@@ -123,17 +190,25 @@ export function ratio(results: readonly BenchResult[], c: { name: string; ours: 
   return ours && other ? ours.medianUs / other.medianUs : NaN;
 }
 
-/** A readable table: one row per (case, impl), with ours/peer ratios on peer rows. */
+/**
+ * A readable table: one row per (case, impl), with ours/peer ratios on peer rows, and an
+ * accuracy column when any row has an accuracy.
+ */
 export function formatTable(cases: readonly { name: string; ours: string }[], results: readonly BenchResult[]): string {
-  const rows: string[][] = [['case', 'impl', 'median µs', 'p95 µs', 'ours/peer']];
+  const withAccuracy = results.some((r) => r.accuracy);
+  const head = ['case', 'impl', 'median µs', 'p95 µs', 'ours/peer'];
+  const rows: string[][] = [withAccuracy ? [...head, 'accuracy'] : head];
   for (const c of cases) {
     for (const r of results.filter((x) => x.case === c.name)) {
       const ratioText = r.impl === c.ours ? '(ours)' : `${ratio(results, c, r.impl).toFixed(2)}×`;
-      rows.push([r.case, r.impl, r.medianUs.toFixed(3), r.p95Us.toFixed(3), ratioText]);
+      const row = [r.case, r.impl, r.medianUs.toFixed(3), r.p95Us.toFixed(3), ratioText];
+      rows.push(withAccuracy ? [...row, r.accuracy?.summary ?? ''] : row);
     }
   }
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  // text columns (case, impl, accuracy) to the left, figures to the right
+  const left = (col: number) => col < 2 || col === 5;
   return rows
-    .map((row) => row.map((cell, col) => (col < 2 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  '))
+    .map((row) => row.map((cell, col) => (left(col) ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ').trimEnd())
     .join('\n');
 }

@@ -22,10 +22,25 @@ export interface BenchCommand {
   quick?: boolean;
 }
 
-/** The JSON printed with --json: exactly these keys per result. */
-export function benchJson(results: readonly BenchResult[]): { results: { stage: string; case: string; impl: string; medianUs: number; p95Us: number }[] } {
+/** One result in the --json output. */
+export interface BenchJsonResult {
+  stage: string;
+  case: string;
+  impl: string;
+  medianUs: number;
+  p95Us: number;
+  /** Only where the case measures accuracy (shift): the impl's figures, e.g. `absErrorSamples`. */
+  accuracy?: Record<string, number>;
+}
+
+/** The JSON printed with --json: exactly these keys per result (`accuracy` only where measured). */
+export function benchJson(results: readonly BenchResult[]): { results: BenchJsonResult[] } {
   return {
-    results: results.map((r) => ({ stage: r.stage, case: r.case, impl: r.impl, medianUs: r.medianUs, p95Us: r.p95Us })),
+    results: results.map((r) => {
+      const out: BenchJsonResult = { stage: r.stage, case: r.case, impl: r.impl, medianUs: r.medianUs, p95Us: r.p95Us };
+      if (r.accuracy) out.accuracy = r.accuracy.figures;
+      return out;
+    }),
   };
 }
 

@@ -99,7 +99,7 @@ describe('stagebench run ring-copy (child process)', () => {
     expect(r.stdout).toMatch(/^sweep shift$/m);
     expect(r.stdout).toContain('stagebench sweep shift [--snr LO:HI:STEP] [--trials N]');
     expect(r.stdout).toMatch(/^ {6}centre {2}\(auto or a number of samples, default auto\)/m);
-    expect(r.stdout).toContain('Cases: ring-copy/128, fft/real-512, fft/real-4096, fft/real-32768, eq/8x1024, shift/32768x32, decode/wav-1s, decode/flac-1s, decode/mp3-1s.');
+    expect(r.stdout).toContain('Cases: ring-copy/128, fft/real-512, fft/real-4096, fft/real-32768, eq/8x128, eq/8x1024, shift/32768x32, decode/wav-1s, decode/flac-1s, decode/mp3-1s.');
   });
 });
 
@@ -238,6 +238,30 @@ describe('bench command', () => {
     }
   });
 
+  it('adds the accuracy figures to the shift rows of --json (and to no other row)', async () => {
+    let stdout = '';
+    await benchCommand({
+      stage: 'shift',
+      json: true,
+      env: process.env,
+      stdout: (t) => (stdout += t),
+      stderr: () => {},
+      options: { warmupMs: 5, samples: 3, minSampleMs: 0.2 },
+    });
+    const parsed = JSON.parse(stdout) as { results: { impl: string; accuracy?: Record<string, number> }[] };
+    expect(parsed.results.map((r) => r.impl)).toEqual([
+      'stagebench (ramp scores)',
+      'stagebench (centre IFFT + ramp scores)',
+      '@echogarden/pffft-wasm (1 inverse FFT + parabola)',
+      '@echogarden/pffft-wasm (8x zero-padded inverse FFT + parabola)',
+      '@echogarden/pffft-wasm (32 inverse FFTs)',
+    ]);
+    for (const r of parsed.results) {
+      expect(Object.keys(r).sort()).toEqual(['accuracy', 'case', 'impl', 'medianUs', 'p95Us', 'stage']);
+      expect(Object.keys(r.accuracy!).sort()).toEqual(['absErrorSamples', 'rmseSamples', 'snrDb', 'trials', 'trueDelaySamples']);
+    }
+  });
+
   it('prints a table with the ours/peer ratio', async () => {
     let stdout = '';
     await benchCommand({
@@ -258,9 +282,21 @@ describe('bench command', () => {
         expect(stdout).toMatch(new RegExp(`fft/real-${n}\\s+${peer}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
       }
     }
+    for (const n of [128, 1024]) {
+      expect(stdout).toMatch(new RegExp(`eq/8x${n}\\s+stagebench\\s+[\\d.]+\\s+[\\d.]+\\s+\\(ours\\)`));
+      expect(stdout).toMatch(new RegExp(`eq/8x${n}\\s+hand-written JS DF2T cascade\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
+      expect(stdout).toMatch(new RegExp(`eq/8x${n}\\s+fili \\(IirFilter\\.multiStep\\)\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
+    }
+    expect(stdout).toMatch(/shift\/32768x32\s+stagebench \(ramp scores\)\s+[\d.]+\s+[\d.]+\s+\(ours\)\s+\|err\| [\d.]+, RMSE [\d.]+ samples \(8 seeds\)/);
+    expect(stdout).toMatch(/shift\/32768x32\s+@echogarden\/pffft-wasm \(1 inverse FFT \+ parabola\)\s+[\d.]+\s+[\d.]+\s+[\d.]+×\s+\|err\|/);
     expect(stdout).toMatch(/decode\/mp3-1s\s+\S+/);
     // after the table, decode's report: ms per second of audio, ours and the decoder alone, and the pool's scaling
-    expect(stdout).toMatch(/decode\/mp3-1s: \d+ frames \([\d.]+ s, \d+ bytes\); per second of audio: ours [\d.]+ ms, mpg123-decoder alone [\d.]+ ms/);
+    for (const peer of ['node-wav', 'wavefile \\(getSamples / 32768\\)']) expect(stdout).toMatch(new RegExp(`decode/wav-1s\\s+${peer}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
+    expect(stdout).toMatch(/decode\/flac-1s\s+@wasm-audio-decoders\/flac \(decodeFrames, reset after the call\)\s+[\d.]+/);
+    expect(stdout).toMatch(
+      /decode\/mp3-1s: \d+ frames \([\d.]+ s, \d+ bytes\); per second of audio: ours [\d.]+ ms, .*mpg123-decoder \(decode \+ reset in the call\) [\d.]+ ms, mpg123-decoder \(decode, reset after the call\) [\d.]+ ms/,
+    );
+    expect(stdout).toMatch(/a fresh decoder \(new \+ ready: a new wasm instance; then freed\), 3 in the peers' thread: FLAC median [\d.]+ ms/);
     expect(stdout).toMatch(/decode scaling: 10 s of stereo 44\.1 kHz per file/);
     for (const format of ['wav', 'mp3']) {
       expect(stdout).toMatch(new RegExp(`\\n${format}\\s+1\\s+10\\.0\\s.*1\\.00×`));

@@ -179,21 +179,40 @@ sweep shift
 bench
   Times every bench case (or the given stage's) against its peers, round-robin in this process,
   and prints a table (median and p95 per call in µs, ours/peer ratio of medians), or with --json
-  one object {"results": [{"stage", "case", "impl", "medianUs", "p95Us"}]}.
+  one object {"results": [{"stage", "case", "impl", "medianUs", "p95Us"}]}; rows of a case that
+  measures accuracy (shift) add "accuracy": {"trueDelaySamples", "snrDb", "absErrorSamples",
+  "rmseSamples", "trials"}. Several rows from one package are named "package (variant)".
   Cases: ${benchCases}.
-  eq/8x1024 times 1024 samples (+-0.5 noise, 48 kHz) through the EQ with the story's default
-  8 bands, all active: the wasm eq_process_buffer on scratch buffers (128-frame quanta, state
-  carried from call to call) against js-biquad, a plain JavaScript Direct Form II transposed
-  cascade of the same 8 sections (Float64Array state, Float32Array in and out), after checking
-  that both outputs of one block agree within 1e-4.
+  eq/8x128 and eq/8x1024 time one block (+-0.5 noise, 48 kHz) through the EQ with the story's
+  default 8 bands, all active, state carried from call to call: 128 frames is one render quantum
+  as the worklet runs it (the EQ created for 128-frame quanta); 1024 frames is one block of an EQ
+  created for 1024-frame blocks. Ours is the wasm eq_process_buffer on scratch buffers; the peers
+  are a hand-written JS DF2T cascade (Direct Form II transposed, the same 8 sections, Float64Array
+  state) and fili's IirFilter.multiStep given the same sections' coefficients, each checked
+  against ours within 1e-4 on one block first.
+  shift/32768x32 estimates the delay of white noise delayed by 100.37 samples (30 dB SNR, 32768
+  samples) from its cross-spectrum, the accuracy beside the speed (|error| on the timed pair,
+  RMSE over 8 seeded pairs): ours, the 32 phase-ramp scores over 4 samples plus a parabola
+  (shift_rescore), and the stage's whole estimate with its centre inverse FFT; against
+  @echogarden/pffft-wasm doing one inverse FFT + a parabola, an 8x zero-padded inverse FFT (the
+  hypotheses' resolution) + a parabola, and 32 inverse FFTs, one per hypothesis (what the ramps
+  avoid; the ramped spectra built off the clock).
   The fft cases time one plain real FFT (no window) of size 512, 4096 and 32768 on the wasm
   (fft_transform) against @echogarden/pffft-wasm (SIMD build), fft.js and kissfft-js, after
   checking each peer's output against ours.
   The decode cases decode about a second of stereo 44.1 kHz cut from the decode fixtures (WAV,
   FLAC, MP3) per call with pool.decode on the default worker pool (ours), on a one-worker pool,
-  and in 0.25 s chunks, against the decoder alone in one thread (parseWav, FLACDecoder.decodeFile,
-  MPEGDecoder.decode), after checking every output against the WAV's PCM (MP3: mpg123 in one
-  pass). All of them run in a driver thread that run() waits for, a round trip of tens of µs.
+  and in 0.25 s chunks: the plan on the calling thread, the task's messages, and in a worker
+  pcm_to_f32 (WAV) or the frames through a fresh FLAC/MP3 decoder, which the worker built after
+  its previous task, off the clock. Peers, in one thread: WAV, the npm readers node-wav and
+  wavefile (getSamples, then / 32768); FLAC and MP3, one decoder reused with reset() between
+  files, timed with the reset in the call (FLACDecoder.decodeFile; MPEGDecoder.decode + reset)
+  and after the call (the same decode, reset() after the answer: the pool's schedule). Every
+  output is checked against the WAV's PCM first (MP3: mpg123 in one pass). All of them run in a
+  driver thread that run() waits for, a round trip of tens of µs; each timed batch starts after
+  10 ms idle, so work left running after an answer (a decoder being rebuilt) ends off the clock
+  for every row. After the table: every row per second of audio, and what a fresh decoder costs
+  (median and mean).
   The scaling table (a 60 s file on 1, 2 and 4 workers): npx tsx bench/decode.bench.ts.
 
 Stages and parameters:
