@@ -79,10 +79,16 @@ export function PeakSweepHarness({ size, window, beta, points, sampleRate = 48_0
           {status.kind === 'running' ? 'Restart sweep' : 'Run sweep'}
         </button>
         <span style={{ fontSize: 12, color: colors.muted }}>
-          {points} sines at −6 dBFS, random phase, between bins; each frame analysed by the stage{result ? ` (${result.backend}, ${result.elapsedMs.toFixed(0)} ms)` : ''}
+          {points} sines at −6 dBFS, random phase, between bins; each frame analysed by the stage
+          {result && (
+            <>
+              {' ('}
+              <span data-testid="sweep-backend">{result.backend}</span>, {result.elapsedMs.toFixed(0)} ms)
+            </>
+          )}
         </span>
       </div>
-      {backendNote && <div role="status" style={{ color: colors.warn, fontSize: 13 }}>{backendNote}</div>}
+      {backendNote && <div role="status" data-testid="sweep-backend-note" style={{ color: colors.warn, fontSize: 13 }}>{backendNote}</div>}
       {status.kind === 'running' && <ProgressBar value={status.done} max={status.total} label="Sweep" detail="frequencies analysed" />}
       {status.kind === 'error' && <div role="alert" style={{ color: colors.danger }}>Sweep failed: {status.message}</div>}
       {result && (

@@ -83,20 +83,35 @@ export interface StageFigure {
  */
 export const COUNT_UNITS: ReadonlySet<string> = new Set(['quanta', 'frames', 'count']);
 
+/** What a budget was set from: p99s measured on the CI machine type (2 cores), and when. */
+export interface MeasuredCost {
+  kernelP99Us: number;
+  quantumP99Us: number;
+  /** Date of the measurement (YYYY-MM-DD) and how it was taken. */
+  on: string;
+}
+
+/**
+ * A stage's budgets, asserted by its play functions. Each timing budget is at most
+ * BUDGET_HEADROOM times the p99 measured on the CI machine type (`measured`), so a regression of
+ * that size fails it; both are judged on one measurement.
+ */
 export interface StageBudgets {
-  /**
-   * Kernel cost per quantum, p99 over batch means, in microseconds (performance.now() in a
-   * worker). Asserted by play functions; set with headroom for a noisy 2-core CI machine.
-   */
+  /** Kernel cost per quantum, p99 over batch means (each batch >= 1 ms), µs (performance.now() in a worker). */
   kernelP99Us: number;
   /**
-   * Cost of single quanta timed one by one, p99, µs: for stages with periodic work (an FFT every
-   * hop), proof that no single quantum carries more than its share. Absent: not asserted.
+   * Cost of single quanta timed one by one, p99, µs: proof that no single quantum carries more
+   * than its share of periodic work (an FFT every hop). performance.now() in an isolated worker
+   * ticks in 5 µs, so a sub-tick kernel reads 0 or 5 µs here.
    */
-  quantumP99Us?: number;
+  quantumP99Us: number;
+  measured: MeasuredCost;
   /** Main-thread JS heap growth allowed over the live check, in bytes (after GC). */
   heapGrowthBytes: number;
 }
+
+/** The most a timing budget may exceed the p99 measured on the CI machine type. */
+export const BUDGET_HEADROOM = 3;
 
 export interface StageDescriptor {
   /** Stable id: used in messages, the CLI (`stagebench run <id>`) and bench case names. */

@@ -1,5 +1,5 @@
 /**
- * An accessibility story that must FAIL (run only by `npm run test:expected-failures`): a plot
+ * An accessibility story that must FAIL (the expected-failure gate of `npm test`): a plot
  * drawn as an image with no text alternative is a serious axe violation (role-img-alt), which the
  * test runner's check (.storybook/test-runner.ts) must catch. Proof that the check can fail.
  */
@@ -7,6 +7,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useEffect, useRef } from 'react';
 import { sine } from '../dsp-stages/signals.ts';
 import { colors } from '../components/theme.ts';
+import { failsWith } from './support/expectedFailure.ts';
 
 /** A scope trace on a canvas, marked as an image but with no aria-label: what every plot must not be. */
 function UnlabelledPlot() {
@@ -37,4 +38,6 @@ export default meta;
 type Story = StoryObj<typeof meta>;
 
 /** role="img" without a text alternative: the accessibility check must fail this story. */
-export const PlotWithoutATextAlternative: Story = {};
+export const PlotWithoutATextAlternative: Story = {
+  parameters: failsWith(/serious or critical accessibility violation[\s\S]*\[serious\] role-img-alt/),
+};

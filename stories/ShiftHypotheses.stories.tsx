@@ -13,6 +13,7 @@ import { StagebenchRuntime, renderOffline } from '../worklet/host.ts';
 import { argTypesFromParams, sourceArgTypes } from './support/argTypes.ts';
 import { expectActiveAndRunning, expectKernelBudgets, expectLiveWindow } from './support/checks.ts';
 import { reportMeasurement } from './support/report.ts';
+import { expectClose } from './support/assertions.ts';
 
 type ShiftArgs = ParamValues & { source: SourceKind; frequencyHz: number; levelDb: number; delaySamples: number; snrDb: number; pairShape: PairShape };
 
@@ -86,7 +87,7 @@ export const DelayOf100_37At30dB: Story = {
         const r = await renderPair(100.37, 30, { phat });
         reportMeasurement({ name: `error at 100.37, PHAT ${phat}`, value: r.shift - 100.37, unit: 'samples', source: 'offline render, wasm' });
         expect(r.centre).toBe(100);
-        expect(Math.abs(r.shift - 100.37), `estimate ${r.shift}`).toBeLessThan(0.02);
+        expectClose(r.shift, 100.37, 0.02, `delay estimate (PHAT ${phat})`);
       });
     }
   },

@@ -252,6 +252,14 @@ export class StagebenchRuntime {
     this.post({ type: 'set-param', name, value });
   }
 
+  /**
+   * Test-only: the live stage's kernel made `factor` times slower until the next stage is set
+   * (dsp-stages/faults.ts), for the expected failures of the live checks.
+   */
+  setTestSlowdown(factor: number): void {
+    this.post({ type: 'test-slowdown', factor });
+  }
+
   /** Swaps the source; a failure (microphone refused) is shown, and the previous source is stopped. */
   async setSource(spec: SourceSpec): Promise<void> {
     this.update({ source: spec });
@@ -342,7 +350,7 @@ export class StagebenchRuntime {
    * context's) is the rate the kernel is created at and the signal made at, to time a stage as it
    * runs at another rate.
    */
-  async measureKernel(opts: { batches?: number; minBatchMs?: number; singleQuanta?: number; sampleRate?: number } = {}): Promise<KernelTiming> {
+  async measureKernel(opts: { batches?: number; minBatchMs?: number; singleQuanta?: number; sampleRate?: number; slowdown?: number } = {}): Promise<KernelTiming> {
     await this.ready;
     const stage = this.state.stage;
     if (!stage) throw new Error('no stage selected');
@@ -373,6 +381,7 @@ export class StagebenchRuntime {
         batches: opts.batches ?? 200,
         minBatchMs: opts.minBatchMs ?? 1,
         singleQuanta: opts.singleQuanta ?? 2000,
+        slowdown: opts.slowdown ?? 1,
       });
     });
   }

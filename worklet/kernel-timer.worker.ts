@@ -22,6 +22,7 @@ self.onmessage = (event: MessageEvent<ToTimer>) => {
       batches: msg.batches,
       minBatchMs: msg.minBatchMs,
       singleQuanta: msg.singleQuanta,
+      slowdown: msg.slowdown,
       now: () => performance.now(),
       clock: 'performance.now() in a Web Worker',
     });

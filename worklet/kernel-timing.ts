@@ -6,6 +6,7 @@
 import { RENDER_QUANTUM_FRAMES, type ParamValues, type StageKernel } from '../dsp-stages/types.ts';
 import { getStage } from '../dsp-stages/registry.ts';
 import { resolveParams } from '../dsp-stages/params.ts';
+import { slowedDown } from '../dsp-stages/faults.ts';
 import type { KernelTiming } from './protocol.ts';
 import type { StagebenchWasm } from './wasm.ts';
 
@@ -31,14 +32,16 @@ export interface TimeKernelOptions {
   now: () => number;
   /** Names the clock for the display, e.g. 'performance.now() in a Web Worker'. */
   clock: string;
+  /** Test-only: the kernel made this many times slower (dsp-stages/faults.ts); default 1. */
+  slowdown?: number;
 }
 
 export function timeKernel(opts: TimeKernelOptions): KernelTiming {
   const stage = getStage(opts.stage);
   const { values } = resolveParams(stage.params, opts.params);
-  const kernel: StageKernel = opts.wasm
+  const kernel: StageKernel = slowedDown(opts.wasm
     ? stage.createWasmKernel(opts.wasm, values, opts.sampleRate)
-    : stage.createReferenceKernel(values, opts.sampleRate);
+    : stage.createReferenceKernel(values, opts.sampleRate), opts.slowdown ?? 1);
   const quanta = Math.max(1, Math.floor(opts.input.length / RENDER_QUANTUM_FRAMES));
   const frames: Float32Array[][] = [];
   for (let q = 0; q < quanta; q++) {

@@ -13,6 +13,7 @@
 import type { ParamValues, StageKernel, StageDescriptor } from '../dsp-stages/types.ts';
 import { getStage } from '../dsp-stages/registry.ts';
 import { clampParam, resolveParams, withOfflineParams } from '../dsp-stages/params.ts';
+import { slowedDown } from '../dsp-stages/faults.ts';
 import { Ctl, Tim, overDeadlineStepMs, beginVisual, endVisual, readScope, snapshot, telemetryViews, writeScope, type TelemetryViews } from './layout.ts';
 import { PROCESSOR_NAME, type FromProcessor, type ProcessorOptions, type ToProcessor } from './protocol.ts';
 import { instantiateStagebench, statusMessage, type StagebenchWasm } from './wasm.ts';
@@ -34,6 +35,8 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private wasmFailure: string | null = null;
   private stage: StageDescriptor | null = null;
   private kernel: StageKernel | null = null;
+  /** The kernel before a test-slowdown wrapped it (null: not wrapped). */
+  private unslowedKernel: StageKernel | null = null;
   private readonly silence = new Float32Array(128);
   private readonly silentInputs: Float32Array[] = [this.silence];
   // live-load window (Date.now(), 1 ms ticks)
@@ -113,6 +116,10 @@ class StagebenchProcessor extends AudioWorkletProcessor {
         this.playbackRing = null;
         this.playbackQueue = null;
         break;
+      case 'test-slowdown':
+        if (this.unslowedKernel === null) this.unslowedKernel = this.kernel;
+        if (this.unslowedKernel) this.kernel = slowedDown(this.unslowedKernel, msg.factor);
+        break;
       case 'release':
         this.released = true;
         this.kernel = null;
@@ -144,6 +151,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   /** Creates the stage on wasm if possible, else on its TypeScript reference; never throws. */
   private setStage(id: string, given: ParamValues, seq: number): void {
     this.kernel = null;
+    this.unslowedKernel = null;
     let stage: StageDescriptor;
     try {
       stage = getStage(id);

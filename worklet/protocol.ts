@@ -33,7 +33,9 @@ export type ToProcessor =
   | { type: 'playback-chunk'; planes: Float32Array[]; end: boolean }
   | { type: 'detach-playback' }
   /** The node is done (an offline render has finished): drop the stage and the wasm instance, end process(). */
-  | { type: 'release' };
+  | { type: 'release' }
+  /** Test-only: the current stage's kernel made `factor` times slower until the next set-stage (dsp-stages/faults.ts). */
+  | { type: 'test-slowdown'; factor: number };
 
 export type FromProcessor =
   /** The stage selected by set-stage `seq` (0: the one of processorOptions) is running. */
@@ -84,6 +86,8 @@ export type ToTimer =
       minBatchMs: number;
       /** Quanta to time one by one after the batches (0 to skip). */
       singleQuanta: number;
+      /** Test-only: the kernel made this many times slower (dsp-stages/faults.ts). */
+      slowdown?: number;
     };
 
 export type FromTimer =

@@ -4,7 +4,7 @@ import type { StageDescriptor } from '../../dsp-stages/types.ts';
 import { reportMeasurement } from './report.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { RENDER_QUANTUM_FRAMES } from '../../dsp-stages/types.ts';
-import { expectKernelAttemptsWithinBudget, heapAfterGc, sleep, timeKernelWithin, underTestRunner, withAudioSuspended } from './assertions.ts';
+import { describeAttempts, expectKernelAttemptsWithinBudget, heapAfterGc, sleep, timeKernelWithin, underTestRunner, withAudioSuspended } from './assertions.ts';
 
 export interface LiveWindow {
   seconds: number;
@@ -88,9 +88,13 @@ export async function expectActiveAndRunning(canvasElement: HTMLElement, runtime
   });
 }
 
+/** Quanta timed one by one for the single-quantum p99 (its 1 % tail is then 40 quanta). */
+export const SINGLE_QUANTA = 4000;
+
 /**
- * Times the stage's kernel in the worker (audio suspended meanwhile) and asserts its budgets: p99 of batch means, the
- * single-quantum p99 where the descriptor states one, and no wasm allocation. Reports the figures.
+ * Times the stage's kernel in the worker (audio suspended meanwhile) and asserts its budgets on
+ * one measurement: p99 of batch means, single-quantum p99, no wasm allocation. Up to three
+ * measurements (another thread on the core only adds time); every attempt is reported.
  */
 export async function expectKernelBudgets(
   runtime: StagebenchRuntime,
@@ -98,15 +102,15 @@ export async function expectKernelBudgets(
   step: Step,
 ): Promise<void> {
   const { kernelP99Us, quantumP99Us } = stage.budgets;
-  const label = `kernel p99 under ${kernelP99Us} µs${quantumP99Us ? `, single-quantum p99 under ${quantumP99Us} µs` : ''}, no wasm allocation`;
-  await step(label, async () => {
-    const { best, all } = await withAudioSuspended(runtime, () => timeKernelWithin(() => runtime.measureKernel({ singleQuanta: quantumP99Us ? 4000 : 2000 }), { kernelP99Us, quantumP99Us }));
+  await step(`kernel p99 under ${kernelP99Us} µs and single-quantum p99 under ${quantumP99Us} µs in one measurement, no wasm allocation`, async () => {
+    const result = await withAudioSuspended(runtime, () => timeKernelWithin(() => runtime.measureKernel({ singleQuanta: SINGLE_QUANTA }), { kernelP99Us, quantumP99Us }));
+    const { best, all } = result;
     expect(best.backend).toBe('wasm');
-    const of = all.length === 1 ? '' : ` (measurement ${all.indexOf(best) + 1} of ${all.length}: ${all.map((t) => t.p99Us.toFixed(2)).join(', ')})`;
+    const judged = `attempt ${all.indexOf(best) + 1} of ${all.length} judged; ${describeAttempts(all)}`;
     reportMeasurement({ name: 'kernel p50', value: best.p50Us, unit: 'µs', source: best.clock });
-    reportMeasurement({ name: 'kernel p99', value: best.p99Us, unit: `µs${of}`, source: best.clock });
-    if (quantumP99Us !== undefined) reportMeasurement({ name: 'single-quantum p99', value: best.singleQuantum.p99Us, unit: 'µs', source: best.clock });
-    expectKernelAttemptsWithinBudget({ best, all }, { kernelP99Us, quantumP99Us });
+    reportMeasurement({ name: 'kernel p99', value: best.p99Us, unit: `µs (budget ${kernelP99Us}; ${judged})`, source: best.clock });
+    reportMeasurement({ name: 'single-quantum p99', value: best.singleQuantum.p99Us, unit: `µs (budget ${quantumP99Us})`, source: best.clock });
+    expectKernelAttemptsWithinBudget(result, { kernelP99Us, quantumP99Us });
   });
 }
 

@@ -32,24 +32,11 @@ import {
   rateInput,
   resetChanges,
   runKernel,
-  scaledBudgetUs,
   timesGain,
   type RateProperty,
 } from './conformance.ts';
 
 const RATE = 48_000;
-
-describe('budgets scaled to the deadline', () => {
-  it('keeps the share of 128 / rate', () => {
-    expect(scaledBudgetUs(20, 48_000)).toBe(20);
-    expect(scaledBudgetUs(20, 96_000)).toBe(10);
-    expect(scaledBudgetUs(50, 22_050)).toBeCloseTo(108.84, 2);
-  });
-  it('refuses a rate that is not positive', () => {
-    expect(() => scaledBudgetUs(20, 0)).toThrow(/positive rate/);
-    expect(() => scaledBudgetUs(20, NaN)).toThrow(/positive rate/);
-  });
-});
 
 describe('compareSamples', () => {
   it('counts bit differences, NaN-aware', () => {

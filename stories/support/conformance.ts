@@ -107,21 +107,9 @@ export function describeFailures(rows: readonly ResultRow[]): string {
 /** The rates every stage is checked at (OfflineAudioContext renders, kernel timing). */
 export const CONFORMANCE_RATES = [22050, 44100, 48000, 96000] as const;
 
-/** The rate the descriptors' kernel budgets are stated at (their comments: "of the 2.667 ms deadline at 48 kHz"). */
-export const BUDGET_RATE = 48_000;
-
 /** The render deadline of one quantum at `rate`, µs. */
 export function deadlineUs(rate: number): number {
   return (Q / rate) * 1e6;
-}
-
-/**
- * A budget stated at 48 kHz, scaled to the deadline at `rate`: the same share of 128 / rate
- * (half the microseconds at 96 kHz, 2.18 times as many at 22.05 kHz).
- */
-export function scaledBudgetUs(budgetUs: number, rate: number): number {
-  if (!(rate > 0) || !(budgetUs >= 0)) throw new Error(`scaledBudgetUs: need a positive rate and a budget >= 0, got ${rate}, ${budgetUs}`);
-  return (budgetUs * BUDGET_RATE) / rate;
 }
 
 export interface SampleComparison {

@@ -8,6 +8,7 @@ import truncatedFlac from '../../fixtures/decode/truncated.flac?url';
 import garbageMp3 from '../../fixtures/decode/garbage.mp3?url';
 import brokenSizeWav from '../../fixtures/decode/broken-size.wav?url';
 import emptyWav from '../../fixtures/decode/empty.wav?url';
+import { parseWav } from '../../cli/wav.ts';
 
 export const FIXTURES = {
   'signal.wav': signalWav,
@@ -48,4 +49,10 @@ export async function fixtureBytes(name: FixtureName): Promise<Uint8Array> {
     cache.set(name, p);
   }
   return (await p).slice();
+}
+
+/** The decode fixtures' PCM as float32 planes, read from signal.wav: what WAV and FLAC decode to bit for bit. */
+export async function referencePcm(): Promise<{ sampleRate: number; channels: Float32Array[] }> {
+  const wav = parseWav(await fixtureBytes('signal.wav'));
+  return { sampleRate: wav.sampleRate, channels: wav.channels };
 }
