@@ -7,19 +7,23 @@
 // purpose), and Playwright checks that the service worker isolates a story page and the Storybook
 // UI after one reload, and that `?coi=0` keeps it (or takes it) away. Every story is also checked
 // for serious and critical accessibility violations (.storybook/test-runner.ts); each browser
-// check counts as one test in the totals.
-//   --expected-failures   run only the expected-failure stories; pass when every one fails
+// check counts as one test in the totals. A pass that ran no story, produced no report, or whose
+// exit status disagrees with its report is a failure (story-report.mjs). `runExpectedFailureGate`
+// is the expected-failure gate, which `npm test` runs as a suite of its own.
+//   --expected-failures   run only the expected-failure gate: every story tagged expected-failure
+//                         must run and fail with the message its parameters.expectedFailure declares
 //   --no-build            reuse storybook-static
 //   --no-browser-checks   skip the Playwright checks (shared link, service worker)
 //   -- <args>             passed to every test-storybook pass, e.g. story files to run only those:
 //                         node scripts/test-stories.mjs --no-build -- stories/TemplateGain.stories.tsx
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { COI_OFF_PATH, buildStorybook, deployHeaderProblems, serveStatic } from './serve-static.mjs';
 import { chromiumPath } from './setup.mjs';
+import { judgeExpectedFailures, judgePass } from './story-report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, 'test-results');
@@ -44,17 +48,39 @@ function runPass(url, name, passArgs, env = {}) {
     env: { ...process.env, FORCE_COLOR: '0', ...env },
   });
   writeFileSync(join(resultsDir, `stories-${name}.json`), res.stdout ?? '');
-  let report;
-  try {
-    report = JSON.parse(res.stdout.slice(res.stdout.indexOf('{')));
-  } catch {
-    return { passed: 0, failed: 1, tests: [{ name: `${name}: test-storybook produced no JSON report (exit ${res.status})`, status: 'failed' }] };
+  const result = judgePass(name, res.stdout ?? '', res.status ?? res.signal);
+  for (const p of result.problems) console.error(`stories: FAILED: ${p}`);
+  return result;
+}
+
+/**
+ * The expected-failure gate: the stories tagged `expected-failure` in one pass (one worker, so the
+ * budget stories measure alone). Each must have run and failed with the message its
+ * `parameters.expectedFailure` declares (read by the test runner's preVisit into a file named by
+ * STAGEBENCH_EXPECTED_FAILURES); one test per story in the totals, each failure named.
+ */
+function expectedFailureGate(url) {
+  const index = JSON.parse(readFileSync(join(root, 'storybook-static/index.json'), 'utf8'));
+  // story files given after `--` narrow the gate to their stories
+  const files = extraArgs.filter((a) => /\.stories\.tsx?$/.test(a)).map((f) => f.replace(/^\.\//, ''));
+  const stories = Object.values(index.entries).filter((e) => e.type === 'story' && e.tags.includes('expected-failure')
+    && (files.length === 0 || files.some((f) => e.importPath.replace(/^\.\//, '') === f)));
+  if (stories.length === 0) {
+    console.error('stories: FAILED: the build has no expected-failure story');
+    return { passed: 0, failed: 1 };
   }
-  const tests = report.testResults.flatMap((file) =>
-    file.assertionResults.map((a) => ({ name: a.fullName, status: a.status, duration: a.duration })));
-  // a suite that failed to run at all (e.g. a story file that does not load) counts as one failure
-  const broken = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
-  return { passed: report.numPassedTests, failed: report.numFailedTests + broken, tests };
+  const declarationsFile = join(resultsDir, 'expected-failure-declarations.jsonl');
+  writeFileSync(declarationsFile, '');
+  // judged story by story below: a pass whose stories all fail is what it should be
+  const pass = runPass(url, 'expected-failures', ['--includeTags', 'expected-failure', '--maxWorkers=1'], { STAGEBENCH_EXPECTED_FAILURES: declarationsFile });
+  const declarations = readFileSync(declarationsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const rows = judgeExpectedFailures(stories, declarations, pass.tests);
+  for (const r of rows) console.log(`  ${r.ok ? 'ok' : 'GATE FAILED'}: ${r.id}: ${r.detail}`);
+  const failed = rows.filter((r) => !r.ok).length;
+  console.log(`stories: ${rows.length - failed} of ${rows.length} expected-failure stories failed with their declared message`);
+  // a pass that produced no report or had a file that did not load is a failure of its own
+  const passProblems = pass.problems.filter((p) => !/exited \d+ while its report has/.test(p)).length;
+  return { passed: rows.length - failed, failed: failed + passProblems };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,6 +276,11 @@ async function browserChecks({ isolatedUrl, plainUrl }) {
 /** Arguments after `--`, passed to every test-storybook pass. */
 let extraArgs = [];
 
+/** The expected-failure gate on the static build (built first when missing or when `build`). */
+export async function runExpectedFailureGate({ build = false, testStorybookArgs = [] } = {}) {
+  return runStoryTests({ build, expectedFailures: true, testStorybookArgs });
+}
+
 export async function runStoryTests({ build = true, expectedFailures = false, testStorybookArgs = [], browserChecksToo = true } = {}) {
   extraArgs = testStorybookArgs;
   mkdirSync(resultsDir, { recursive: true });
@@ -258,15 +289,7 @@ export async function runStoryTests({ build = true, expectedFailures = false, te
   const headers = expectedFailures ? { passed: 0, failed: 0 } : checkDeployHeaders();
   const server = await serveStatic();
   try {
-    if (expectedFailures) {
-      const r = runPass(server.url, 'expected-failures', ['--includeTags', 'expected-failure', '--maxWorkers=1'], { STAGEBENCH_EXPECTED_FAILURES: '1' });
-      const ran = r.tests.filter((t) => t.status === 'passed' || t.status === 'failed');
-      const unexpectedPasses = ran.filter((t) => t.status === 'passed');
-      for (const t of ran) console.log(`  ${t.status === 'failed' ? 'failed as expected' : 'PASSED (should have failed)'}: ${t.name}`);
-      const ok = ran.length > 0 && unexpectedPasses.length === 0;
-      console.log(`stories: ${ran.length - unexpectedPasses.length} of ${ran.length} expected-failure stories failed as they should`);
-      return { passed: ran.length - unexpectedPasses.length, failed: ok ? 0 : Math.max(1, unexpectedPasses.length) };
-    }
+    if (expectedFailures) return expectedFailureGate(server.url);
     const perf = runPass(server.url, 'perf', ['--includeTags', 'perf', '--excludeTags', 'expected-failure,no-isolation', '--maxWorkers=1']);
     const rest = runPass(server.url, 'rest', ['--excludeTags', 'perf,expected-failure,no-isolation', '--maxWorkers=2']);
     const shared = browserChecksToo ? await browserChecks({ isolatedUrl: server.url }) : { passed: 0, failed: 0 };

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Only Node built-ins and set-up are imported statically: everything else may not be installed yet.
 // `npm test`: set up if needed, then every suite: Rust (cargo test), typecheck, unit (vitest),
-// fuzz (200 decoder inputs on the worker pool), stories (test-storybook on the static build) and
-// soak (every stage live for 60 s in all). Ends with one line: `N passed, N failed`.
+// fuzz (200 decoder inputs on the worker pool), stories (test-storybook on the static build), the
+// expected-failure gate (each expected-failure story fails with its declared message) and soak
+// (every stage live for 60 s in all). Ends with one line: `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -31,7 +32,8 @@ async function timed(name, fn) {
 }
 
 function rust() {
-  const res = spawnSync(process.execPath, [join(root, 'scripts/cargo.mjs'), 'test', '--profile', 'native-test'], { cwd: root, env, encoding: 'utf8' });
+  // --no-fail-fast: a failing test binary does not hide the counts of the ones after it
+  const res = spawnSync(process.execPath, [join(root, 'scripts/cargo.mjs'), 'test', '--profile', 'native-test', '--no-fail-fast'], { cwd: root, env, encoding: 'utf8', maxBuffer: 64 << 20 });
   process.stdout.write(res.stdout);
   process.stderr.write(res.stderr);
   let passed = 0;
@@ -128,8 +130,10 @@ await timed('typecheck', typecheck);
 await timed('unit', unit);
 await timed('fuzz', fuzz);
 // imported only now: it needs packages that set-up may just have installed
-const { runStoryTests } = await import('./test-stories.mjs');
+const { runExpectedFailureGate, runStoryTests } = await import('./test-stories.mjs');
 await timed('stories', () => runStoryTests({ build: true }));
+// every expected-failure story must fail with the assertion it declares
+await timed('gate', () => runExpectedFailureGate());
 // on the static build the stories just made
 await timed('soak', soak);
 
