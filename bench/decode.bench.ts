@@ -74,8 +74,8 @@ import {
   type MessagePort,
 } from 'node:worker_threads';
 import { defaultWorkers } from '../cli/decode-run.ts';
-import { readWasmBytes, wasmPath } from '../cli/wasm-file.ts';
-import { parseWav } from '../cli/wav.ts';
+import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
+import { parseWav } from '../dsp-stages/wav.ts';
 import { percentile } from '../worklet/kernel-timing.ts';
 import { MP3_DECODER_DELAY, id3v2Size, parseFlac, parseMp3 } from '../worklet/pool/codecs.ts';
 import { spawnNodeWorker } from '../worklet/pool/node.ts';

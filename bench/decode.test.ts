@@ -4,7 +4,7 @@
  * clock, and the scaling table has its shape.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseWav } from '../cli/wav.ts';
+import { parseWav } from '../dsp-stages/wav.ts';
 import { defaultWorkers } from '../cli/decode-run.ts';
 import { parseFlac, parseMp3 } from '../worklet/pool/codecs.ts';
 import { STAGES } from '../dsp-stages/registry.ts';

@@ -1,6 +1,6 @@
 /** The eq bench cases: every implementation computes the same cascade, and a wrong one is caught. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { wasmInstanceFactory } from '../cli/wasm-file.ts';
+import { wasmInstanceFactory } from '../dsp-stages/wasm-file.ts';
 import { BiquadCascade } from '../dsp-stages/eq/reference.ts';
 import { BENCH_FILES } from './index.ts';
 import { checkImplNames, runCase, type BenchCase } from './harness.ts';

@@ -1,6 +1,6 @@
 /** The fft bench cases: every implementation computes the same spectrum, and a misused peer is caught. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { wasmInstanceFactory } from '../cli/wasm-file.ts';
+import { wasmInstanceFactory } from '../dsp-stages/wasm-file.ts';
 import { realFft } from '../dsp-stages/fft/reference.ts';
 import { whiteNoise } from '../dsp-stages/signals.ts';
 import { FFT_BENCH_SIZES, checkBins, checkedBins, fftBench } from './fft.bench.ts';

@@ -3,7 +3,7 @@
  * package gives several rows, each names its variant (`package (variant)`).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { wasmInstanceFactory } from '../cli/wasm-file.ts';
+import { wasmInstanceFactory } from '../dsp-stages/wasm-file.ts';
 import { DECODE_BENCH_FORMATS, decodeBench, decodeBenchImplNames } from './decode.bench.ts';
 import { checkImplNames, type BenchCase } from './harness.ts';
 import { BENCH_FILES } from './index.ts';

@@ -4,7 +4,7 @@ import { ringCopyBench } from './ring-copy.bench.ts';
 import { BENCH_FILES } from './index.ts';
 import { runCase } from './harness.ts';
 import { STAGES } from '../dsp-stages/registry.ts';
-import { wasmInstanceFactory } from '../cli/wasm-file.ts';
+import { wasmInstanceFactory } from '../dsp-stages/wasm-file.ts';
 
 describe('ring-copy bench case', () => {
   it('is listed, and names a registered stage', () => {

@@ -3,7 +3,7 @@
  * cross-spectrum C(k) = X(k) conj(R(k)) (no PHAT), on H = 32 hypotheses spanning 4 samples
  * around the integer peak (a grid of 4/31 = 0.129 samples). The signal: white Gaussian noise and
  * a copy delayed by 100.37 samples, each with independent noise at 30 dB SNR
- * (dsp-stages/shift/signals.ts `delayedPair`, seeds 1..8; the timed pair is seed 1).
+ * (dsp-stages/delayed-pair.ts `delayedPair`, seeds 1..8; the timed pair is seed 1).
  *
  * Every implementation starts from the same cross-spectrum (the stage's, as f32) and returns a
  * delay; what each call times:
@@ -42,7 +42,7 @@
  * inverse FFT where it needs one).
  */
 import type { PffftModule } from '@echogarden/pffft-wasm/simd';
-import { delayedPair } from '../dsp-stages/shift/signals.ts';
+import { delayedPair } from '../dsp-stages/delayed-pair.ts';
 import { statusMessage, type StagebenchWasm } from '../worklet/wasm.ts';
 import type { BenchAccuracy, BenchCase, BenchImpl } from './harness.ts';
 import type { BenchEnv, BenchFile } from './types.ts';

@@ -3,7 +3,7 @@
  * accuracy on the seeded pairs, and the helpers (parabola, padded layout) do what they say.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { wasmInstanceFactory } from '../cli/wasm-file.ts';
+import { wasmInstanceFactory } from '../dsp-stages/wasm-file.ts';
 import { BENCH_FILES } from './index.ts';
 import { checkImplNames, runCase, type BenchCase } from './harness.ts';
 import {

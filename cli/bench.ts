@@ -7,7 +7,7 @@ import { BENCH_FILES } from '../bench/index.ts';
 import { DEFAULT_BENCH_OPTIONS, formatTable, runCase, type BenchCase, type BenchOptions, type BenchResult } from '../bench/harness.ts';
 import type { BenchFile } from '../bench/types.ts';
 import { CliError } from './run.ts';
-import { wasmInstanceFactory, wasmPath } from './wasm-file.ts';
+import { wasmInstanceFactory, wasmPath } from '../dsp-stages/wasm-file.ts';
 
 export interface BenchCommand {
   stage: string | null;

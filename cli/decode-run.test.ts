@@ -1,6 +1,6 @@
 /**
  * `stagebench run decode` end to end: the CLI in a child process on the decode fixtures; the
- * float32 it writes is checked against signal.wav's PCM (read by cli/wav.ts parseWav), bit for bit
+ * float32 it writes is checked against signal.wav's PCM (read by dsp-stages/wav.ts parseWav), bit for bit
  * for WAV and FLAC; every broken fixture's message and exit code; the clamping notes. Plus, in
  * process, the parameter resolution, progress on stderr and the usage errors.
  */
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_PARTIAL, defaultWorkers, interleave, resolveDecodeParams, runDecodeCommand } from './decode-run.ts';
 import { helpText, main } from './main.ts';
 import { stagebenchInProcess as stagebench, type CliResult } from './testing.ts';
-import { parseWav, readF32 } from './wav.ts';
+import { parseWav, readF32 } from '../dsp-stages/wav.ts';
 
 const FIXTURES = 'fixtures/decode';
 const fixture = (name: string) => `${FIXTURES}/${name}`;
@@ -21,7 +21,7 @@ const SIGNAL_FRAMES = 441_000;
 const SLOW = 120_000;
 
 let dir: string;
-/** signal.wav's samples as cli/wav.ts reads them, interleaved. */
+/** signal.wav's samples as dsp-stages/wav.ts reads them, interleaved. */
 let reference: Float32Array;
 
 function bitsEqual(a: Float32Array, b: Float32Array): boolean {

@@ -22,8 +22,8 @@ import { nodeCores, spawnNodeWorker } from '../worklet/pool/node.ts';
 import { MIN_WORKERS, WorkerPool } from '../worklet/pool/pool.ts';
 import { CliError } from './errors.ts';
 import { progressReporter } from './sweep.ts';
-import { readWasmBytes, wasmPath } from './wasm-file.ts';
-import { f32ToBytes } from './wav.ts';
+import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
+import { f32ToBytes } from '../dsp-stages/wav.ts';
 
 export const DECODE_STAGE_ID = 'decode';
 /** Exit code when part of the file decoded before a fault. */

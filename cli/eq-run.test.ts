@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whiteNoise } from '../dsp-stages/signals.ts';
 import { BiquadCascade } from '../dsp-stages/eq/reference.ts';
 import { PRESET_BANDS, parseBandSpec, type EqBand } from '../dsp-stages/eq/params.ts';
-import { readF32, writeWavFloat32 } from './wav.ts';
+import { readF32, writeWavFloat32 } from '../dsp-stages/wav.ts';
 import { CLI_OFF_BAND, DBFS_FLOOR, EQ_RUN_CHUNK, levels, resolveEqCliParams } from './eq-run.ts';
 import { helpText } from './main.ts';
 import { stagebenchInProcess as stagebench } from './testing.ts';

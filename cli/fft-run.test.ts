@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sine, whiteNoise } from '../dsp-stages/signals.ts';
 import { analyseFrame, periodicWindow, relativeRmsError } from '../dsp-stages/fft/reference.ts';
-import { readF32, writeWavFloat32 } from './wav.ts';
+import { readF32, writeWavFloat32 } from '../dsp-stages/wav.ts';
 import { firstNonFinite } from './fft-run.ts';
 import { stagebenchInProcess as stagebench } from './testing.ts';
 

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whiteNoise } from '../dsp-stages/signals.ts';
-import { f32ToBytes, readF32, writeWavFloat32 } from './wav.ts';
+import { f32ToBytes, readF32, writeWavFloat32 } from '../dsp-stages/wav.ts';
 import { main } from './main.ts';
 import { benchCommand } from './bench.ts';
-import { wasmPath } from './wasm-file.ts';
+import { wasmPath } from '../dsp-stages/wasm-file.ts';
 import { REPO, stagebench } from './testing.ts';
 
 

@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { delayedPair } from '../dsp-stages/shift/signals.ts';
+import { delayedPair } from '../dsp-stages/delayed-pair.ts';
 import { main } from './main.ts';
 import { hypothesisTau, resolveShiftCliParams } from './shift-run.ts';
-import { f32ToBytes, readF32, writeWavFloat32 } from './wav.ts';
+import { f32ToBytes, readF32, writeWavFloat32 } from '../dsp-stages/wav.ts';
 import { stagebenchInProcess as stagebench, type CliResult } from './testing.ts';
 
 const RATE = 48_000;

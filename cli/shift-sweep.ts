@@ -8,11 +8,11 @@ import type { ParamValues } from '../dsp-stages/types.ts';
 import {
   SHIFT_OUTLIER_SAMPLES, SHIFT_SWEEP_MAX_DELAY, SHIFT_THRESHOLD_RATIO, runShiftSweep, type ShiftSweepResult,
 } from '../dsp-stages/shift/sweep.ts';
-import { SHIFT_REFERENCES, type ShiftReference } from '../dsp-stages/shift/signals.ts';
+import { SHIFT_REFERENCES, type ShiftReference } from '../dsp-stages/delayed-pair.ts';
 import { CliError } from './errors.ts';
 import { resolveShiftCliParams } from './shift-run.ts';
 import { progressReporter } from './sweep.ts';
-import { loadWasm, wasmPath } from './wasm-file.ts';
+import { loadWasm, wasmPath } from '../dsp-stages/wasm-file.ts';
 
 export const DEFAULT_SHIFT_SNR = '-10:40:5';
 export const DEFAULT_SHIFT_TRIALS = 200;

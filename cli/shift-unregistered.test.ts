@@ -23,8 +23,8 @@ vi.mock('../dsp-stages/registry.ts', async (importOriginal) => {
 
 const { STAGES } = await import('../dsp-stages/registry.ts');
 const { main } = await import('./main.ts');
-const { delayedPair } = await import('../dsp-stages/shift/signals.ts');
-const { writeWavFloat32 } = await import('./wav.ts');
+const { delayedPair } = await import('../dsp-stages/delayed-pair.ts');
+const { writeWavFloat32 } = await import('../dsp-stages/wav.ts');
 
 const dir = mkdtempSync(join(tmpdir(), 'stagebench-shift-unreg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

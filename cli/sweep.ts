@@ -11,7 +11,7 @@ import { SWEEP_LEVEL_DB, runPeakSweep, type PeakSweepPoint, type PeakSweepResult
 import { CliError } from './errors.ts';
 import { resolveCliParams } from './run.ts';
 import { cliStage } from './stage-hooks.ts';
-import { loadWasm, wasmPath } from './wasm-file.ts';
+import { loadWasm, wasmPath } from '../dsp-stages/wasm-file.ts';
 
 /** The stages with a sweep (fft here, shift in shift-sweep.ts). */
 export const SWEEP_STAGES = ['fft', 'shift'] as const;

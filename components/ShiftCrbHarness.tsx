@@ -7,7 +7,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { runShiftSweep, type ShiftSweepResult } from '../dsp-stages/shift/sweep.ts';
-import { SHIFT_REFERENCES, type ShiftReference } from '../dsp-stages/shift/signals.ts';
+import { SHIFT_REFERENCES, type ShiftReference } from '../dsp-stages/delayed-pair.ts';
 import { loadWasmBytes } from '../worklet/host.ts';
 import { instantiateStagebenchAsync } from '../worklet/wasm.ts';
 import { ProgressBar } from './ProgressBar.tsx';

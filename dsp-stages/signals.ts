@@ -2,7 +2,7 @@
  * Built-in test signals as plain sample arrays (no Web Audio): the live sources loop them, the
  * offline play functions render them, the CLI and the bench feed them to kernels.
  */
-import type { PairShape } from './shift/signals.ts';
+import type { PairShape } from './delayed-pair.ts';
 
 /** Source kinds a story can pick. `mic` is live only. */
 export const SOURCE_KINDS = ['sine', 'sweep', 'noise', 'impulse', 'delayed-noise', 'silence', 'mic'] as const;

@@ -25,7 +25,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { wasmPath } from '../cli/wasm-file.ts';
+import { wasmPath } from '../dsp-stages/wasm-file.ts';
 import { errorKind, loadFixtures, makeInput, resultProblems, type FuzzInput } from './fuzz-inputs.ts';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -129,7 +129,7 @@ async function child(): Promise<void> {
   // imported here: the parent needs none of this
   const { WorkerPool } = await import('../worklet/pool/pool.ts');
   const { spawnNodeWorker } = await import('../worklet/pool/node.ts');
-  const { readWasmBytes, wasmPath } = await import('../cli/wasm-file.ts');
+  const { readWasmBytes, wasmPath } = await import('../dsp-stages/wasm-file.ts');
   const fixtures = loadFixtures();
   let faults: WorkerFault[] = [];
   const t0 = performance.now();

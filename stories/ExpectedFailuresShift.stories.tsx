@@ -5,7 +5,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect } from 'storybook/test';
 import { shiftStage } from '../dsp-stages/shift/index.ts';
-import { delayedPair } from '../dsp-stages/shift/signals.ts';
+import { delayedPair } from '../dsp-stages/delayed-pair.ts';
 import { defaultParams } from '../dsp-stages/params.ts';
 import { StagebenchRuntime, renderOffline } from '../worklet/host.ts';
 import { expectClose, expectKernelAttemptsWithinBudget, timeKernelWithin, withAudioSuspended } from './support/assertions.ts';

@@ -4,7 +4,7 @@ import { StageBench } from '../components/StageBench.tsx';
 import { ShiftScores } from '../components/ShiftScores.tsx';
 import { ShiftCrbHarness } from '../components/ShiftCrbHarness.tsx';
 import { shiftStage } from '../dsp-stages/shift/index.ts';
-import { PAIR_SHAPES, delayedPair, type PairShape } from '../dsp-stages/shift/signals.ts';
+import { PAIR_SHAPES, delayedPair, type PairShape } from '../dsp-stages/delayed-pair.ts';
 import { complexFft } from '../dsp-stages/fft/reference.ts';
 import { defaultParams } from '../dsp-stages/params.ts';
 import type { ParamValues } from '../dsp-stages/types.ts';

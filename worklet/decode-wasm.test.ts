@@ -1,6 +1,6 @@
 /**
  * The decode core through the built module (rust/pkg/stagebench_dsp.wasm): WAV probing and PCM
- * conversion bit for bit against cli/wav.ts `parseWav`, the error messages for corrupt,
+ * conversion bit for bit against dsp-stages/wav.ts `parseWav`, the error messages for corrupt,
  * truncated and oversized files, and spans resampled apart (on separate instances) joining bit
  * for bit into the whole. Fixed seeds.
  */
@@ -19,8 +19,8 @@ import {
   type WavProbeError,
 } from './decode-wasm.ts';
 import { instantiateStagebench, type StagebenchWasm } from './wasm.ts';
-import { readWasmBytes, wasmPath } from '../cli/wasm-file.ts';
-import { parseWav } from '../cli/wav.ts';
+import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
+import { parseWav } from '../dsp-stages/wav.ts';
 
 let fresh: () => StagebenchWasm;
 beforeAll(() => {
@@ -105,7 +105,7 @@ function bitsOf(a: Float32Array): number[] {
 
 const FORMATS: [number, number][] = [[1, 8], [1, 16], [1, 24], [1, 32], [3, 32], [3, 64]];
 
-describe('WAV: bit for bit with cli/wav.ts parseWav', () => {
+describe('WAV: bit for bit with dsp-stages/wav.ts parseWav', () => {
   it('every format, 1..8 channels, plain and WAVE_FORMAT_EXTENSIBLE, with odd-sized chunks to skip', () => {
     const wasm = fresh();
     const next = rng(0x5eed);

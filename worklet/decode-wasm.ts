@@ -112,7 +112,7 @@ export function isWavProbeError(p: WavProbe): p is WavProbeError {
   return 'error' in p;
 }
 
-/** Names of common WAV format tags that are not decoded, for messages (here and in cli/wav.ts). */
+/** Names of common WAV format tags that are not decoded, for messages (here and in dsp-stages/wav.ts). */
 export const UNSUPPORTED_WAV_TAGS: Readonly<Record<number, string>> = {
   0x0002: 'Microsoft ADPCM',
   0x0006: 'A-law',
@@ -282,7 +282,7 @@ export function requireWav(wasm: StagebenchWasm, bytes: Uint8Array, fileLength: 
 
 /**
  * Converts frames `firstFrame .. firstFrame + frames` of a WAV's data into interleaved f32
- * (full scale ±1, bit for bit as cli/wav.ts `parseWav`). `bytes` holds file bytes from file
+ * (full scale ±1, bit for bit as dsp-stages/wav.ts `parseWav`). `bytes` holds file bytes from file
  * offset `fileOffset` (default 0: the whole file); it must cover the frames asked for. Writes
  * into `out` when given (at least `frames * channels` long), else into a new array. Throws an
  * Error naming the problem.

@@ -1,6 +1,6 @@
 /** Live sources on an AudioContext: the built-in signals and the microphone. Main thread only. */
 import { dbToGain, sourceSamples, type SourceSpec } from '../dsp-stages/signals.ts';
-import { delayedPair } from '../dsp-stages/shift/signals.ts';
+import { delayedPair } from '../dsp-stages/delayed-pair.ts';
 
 export interface LiveSource {
   readonly spec: SourceSpec;

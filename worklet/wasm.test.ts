@@ -1,7 +1,7 @@
 /** The wasm wrapper over the built module: loading, ABI checks, the input ring and its views. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ABI_VERSION, instantiateStagebench, statusMessage, type StagebenchWasm } from './wasm.ts';
-import { readWasmBytes, wasmPath } from '../cli/wasm-file.ts';
+import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
 
 let bytes: Uint8Array<ArrayBuffer>;
 let fresh: () => StagebenchWasm;

@@ -83,14 +83,14 @@ describe('CLI band values', () => {
 
 describe('EQ stage on wasm', () => {
   it('the SIMD and scalar kernels agree inside wasm', async () => {
-    const { loadWasm } = await import('../../cli/wasm-file.ts');
+    const { loadWasm } = await import('../wasm-file.ts');
     const wasm = loadWasm();
     expect(wasm.exports.eq_simd_enabled()).toBe(1);
     expect(wasm.exports.eq_selftest()).toBe(0);
   });
 
   it('the live kernel follows the reference cascade, allocates nothing, and its designed curve matches ours', async () => {
-    const { loadWasm } = await import('../../cli/wasm-file.ts');
+    const { loadWasm } = await import('../wasm-file.ts');
     const { eqStage } = await import('./index.ts');
     const wasm = loadWasm();
     const params = defaultParams(eqParams);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadWasm } from '../../cli/wasm-file.ts';
+import { loadWasm } from '../wasm-file.ts';
 import { RENDER_QUANTUM_FRAMES } from '../types.ts';
 import { mulberry32, sine } from '../signals.ts';
 import { fftStage } from './index.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadWasm } from '../../cli/wasm-file.ts';
+import { loadWasm } from '../wasm-file.ts';
 import { SWEEP_LEVEL_DB, runPeakSweep, type PeakSweepOptions } from './sweep.ts';
 
 const base = { sampleRate: 48_000, size: 32768, window: 'kaiser', beta: 9 } as const;

@@ -4,7 +4,7 @@ import { RENDER_QUANTUM_FRAMES } from '../types.ts';
 import { clampParam, defaultParams } from '../params.ts';
 import { whiteNoise } from '../signals.ts';
 import { getStage } from '../registry.ts';
-import { wasmInstanceFactory } from '../../cli/wasm-file.ts';
+import { wasmInstanceFactory } from '../wasm-file.ts';
 import type { StagebenchWasm } from '../../worklet/wasm.ts';
 import { gainStage } from './index.ts';
 import { gainParams } from './params.ts';

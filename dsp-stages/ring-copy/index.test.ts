@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RENDER_QUANTUM_FRAMES } from '../types.ts';
 import { whiteNoise } from '../signals.ts';
 import { ringCopyStage } from './index.ts';
-import { wasmInstanceFactory } from '../../cli/wasm-file.ts';
+import { wasmInstanceFactory } from '../wasm-file.ts';
 import type { StagebenchWasm } from '../../worklet/wasm.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;

@@ -7,7 +7,7 @@ import { RENDER_QUANTUM_FRAMES } from '../types.ts';
 import { mulberry32 } from '../signals.ts';
 import { ringCopyStage } from './index.ts';
 import { ReferenceRing, createRingCopyReference } from './reference.ts';
-import { wasmInstanceFactory } from '../../cli/wasm-file.ts';
+import { wasmInstanceFactory } from '../wasm-file.ts';
 import type { StagebenchWasm } from '../../worklet/wasm.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;

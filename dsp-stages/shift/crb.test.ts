@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { complexFft } from '../fft/reference.ts';
 import { mulberry32 } from '../signals.ts';
-import { gaussian } from './signals.ts';
+import { gaussian } from '../delayed-pair.ts';
 import {
   NOISY_REFERENCE_FACTOR_HIGH_SNR, WHITE_BETA2_LIMIT, binSnr, crbStd, crbVariance, delayFisherInformation, energySnr, noisyReferenceFactor,
   noisyReferenceShare, rmsBandwidth2, rmsBandwidth2OfFrame, spectralCrbStd, spectralCrbVariance, whiteBeta2, whiteCrbStd,

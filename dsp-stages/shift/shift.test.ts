@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadWasm } from '../../cli/wasm-file.ts';
+import { loadWasm } from '../wasm-file.ts';
 import type { StagebenchWasm } from '../../worklet/wasm.ts';
-import { delayedPair } from './signals.ts';
+import { delayedPair } from '../delayed-pair.ts';
 
 const N = 32768;
 const H = 32;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadWasm } from '../../cli/wasm-file.ts';
+import { loadWasm } from '../wasm-file.ts';
 import { complexFft } from '../fft/reference.ts';
 import { binSnr, noisyReferenceFactor, rmsBandwidth2OfFrame, spectralCrbVariance } from './crb.ts';
-import { referencePower } from './signals.ts';
+import { referencePower } from '../delayed-pair.ts';
 import { SHIFT_SWEEP_RMS, ShiftPairGenerator, runShiftSweep, thresholdSnr, type ShiftSweepOptions, type ShiftSweepResult } from './sweep.ts';
 
 const wasm = loadWasm();

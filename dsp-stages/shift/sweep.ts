@@ -31,7 +31,7 @@ import { FFT_SIZES } from '../fft/params.ts';
 import { complexFft } from '../fft/reference.ts';
 import { mulberry32 } from '../signals.ts';
 import { noisyReferenceShare } from './crb.ts';
-import { SHIFT_REFERENCES, referencePower, type ShiftReference } from './signals.ts';
+import { SHIFT_REFERENCES, referencePower, type ShiftReference } from '../delayed-pair.ts';
 
 /** Frame sizes the stage takes: the real FFT's. */
 export const SHIFT_SIZES = FFT_SIZES;

@@ -16,7 +16,7 @@ import { biquadCoefficients, cascadeResponseDb } from '../../dsp-stages/eq/coeff
 import { eqBands } from '../../dsp-stages/eq/params.ts';
 import { realFft } from '../../dsp-stages/fft/reference.ts';
 import { DECODE_SPECTRUM } from '../../dsp-stages/decode/index.ts';
-import { delayedPair } from '../../dsp-stages/shift/signals.ts';
+import { delayedPair } from '../../dsp-stages/delayed-pair.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
 

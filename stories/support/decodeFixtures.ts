@@ -8,7 +8,7 @@ import truncatedFlac from '../../fixtures/decode/truncated.flac?url';
 import garbageMp3 from '../../fixtures/decode/garbage.mp3?url';
 import brokenSizeWav from '../../fixtures/decode/broken-size.wav?url';
 import emptyWav from '../../fixtures/decode/empty.wav?url';
-import { parseWav } from '../../cli/wav.ts';
+import { parseWav } from '../../dsp-stages/wav.ts';
 
 export const FIXTURES = {
   'signal.wav': signalWav,

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readWasmBytes, wasmPath } from '../../cli/wasm-file.ts';
+import { readWasmBytes, wasmPath } from '../../dsp-stages/wasm-file.ts';
 import type { DecodedChunk } from './decode.ts';
 import { WorkerPool } from './pool.ts';
 import type { DecodeMessage, ToWorker } from './protocol.ts';

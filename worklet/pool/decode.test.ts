@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { MPEGDecoder } from 'mpg123-decoder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readWasmBytes, wasmPath } from '../../cli/wasm-file.ts';
+import { readWasmBytes, wasmPath } from '../../dsp-stages/wasm-file.ts';
 import { Resampler } from '../decode-wasm.ts';
 import { instantiateStagebench } from '../wasm.ts';
 import { MP3_DECODER_DELAY, parseFlac, parseMp3 } from './codecs.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readWasmBytes, wasmPath } from '../../cli/wasm-file.ts';
+import { readWasmBytes, wasmPath } from '../../dsp-stages/wasm-file.ts';
 import { instantiateStagebench } from '../wasm.ts';
 import { readWorkerState, type EqBandSetting } from './layout.ts';
 import { CLOSED, Mailbox, OPEN, RESPONSE_SEQ, STATE } from './mailbox.ts';

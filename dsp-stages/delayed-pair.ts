@@ -1,10 +1,10 @@
 /**
- * Test signals for the shift stage: a reference and the same signal delayed by an exact
- * fractional delay (a frequency-domain phase ramp on a periodic frame), plus independent noise at
- * a given SNR. Pure; used by the tests, the benchmark and (later) the story and the CLI sweep.
+ * Two-channel test signals: a reference and the same signal delayed by an exact fractional delay
+ * (a frequency-domain phase ramp on a periodic frame), plus independent noise at a given SNR. The
+ * live "delayed-noise" source, delay estimators' tests, sweeps and benchmarks. Pure.
  */
-import { complexFft } from '../fft/reference.ts';
-import { mulberry32 } from '../signals.ts';
+import { complexFft } from './fft/reference.ts';
+import { mulberry32 } from './signals.ts';
 
 /** Gaussian noise (Box-Muller) from a seeded uniform source. */
 export function gaussian(rand: () => number): () => number {
