@@ -35,9 +35,10 @@ import { whiteNoise } from '../dsp-stages/signals.ts';
 import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
 import { biquadCoefficients } from '../dsp-stages/eq/coefficients.ts';
 import { EQ_TYPES, eqBands, eqParams, type EqBand } from '../dsp-stages/eq/params.ts';
-import { statusMessage } from '../worklet/wasm.ts';
+import { statusMessage } from '../worklet/abi.ts';
 import type { BenchCase, BenchImpl } from './harness.ts';
 import type { BenchEnv, BenchFile } from './types.ts';
+import { bindEq } from '../dsp-stages/eq/bindings.ts';
 
 /** Block sizes: one render quantum, and a 1024-frame block. */
 export const EQ_BENCH_SIZES = [RENDER_QUANTUM_FRAMES, 1024] as const;
@@ -109,9 +110,8 @@ export function benchBands(): EqBand[] {
 function oursImpl(env: BenchEnv, bands: readonly EqBand[], input: Float32Array): EqBenchImpl {
   const n = input.length;
   const wasm = env.newWasm();
-  wasm.requireExports(['eq_create', 'eq_set_band', 'eq_set_bypass', 'eq_reset', 'eq_process_buffer', 'scratch_alloc', 'scratch_free']);
   wasm.init(RENDER_QUANTUM_FRAMES);
-  const x = wasm.exports;
+  const x = bindEq(wasm);
   // created for blocks of the case's length: one call is one block (one NaN check, one pipeline fill)
   const rc = x.eq_create(EQ_BENCH_RATE, n);
   if (rc < 0) throw new Error(`eq_create failed: ${statusMessage(rc)}`);
@@ -121,8 +121,8 @@ function oursImpl(env: BenchEnv, bands: readonly EqBand[], input: Float32Array):
   });
   x.eq_set_bypass(0);
   x.eq_reset();
-  const inPtr = x.scratch_alloc(n);
-  const outPtr = x.scratch_alloc(n);
+  const inPtr = wasm.exports.scratch_alloc(n);
+  const outPtr = wasm.exports.scratch_alloc(n);
   if (inPtr === 0 || outPtr === 0) throw new Error(`scratch_alloc(${n}) failed`);
   wasm.f32(inPtr, n).set(input);
   const run = (): void => {

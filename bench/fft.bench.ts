@@ -20,9 +20,10 @@ import kissfft from 'kissfft-js';
 import { whiteNoise } from '../dsp-stages/signals.ts';
 import { WINDOW_IDS } from '../dsp-stages/fft/params.ts';
 import { realFft, relativeRmsError } from '../dsp-stages/fft/reference.ts';
-import { statusMessage } from '../worklet/wasm.ts';
+import { statusMessage } from '../worklet/abi.ts';
 import type { BenchCase, BenchImpl } from './harness.ts';
 import type { BenchEnv, BenchFile } from './types.ts';
+import { bindFft } from '../dsp-stages/fft/bindings.ts';
 
 export const FFT_BENCH_SIZES = [512, 4096, 32768] as const;
 /** PFFFT's enum values (pffft.h). */
@@ -72,16 +73,16 @@ export function checkBins(name: string, n: number, ours: ArrayLike<number>, thei
 
 function oursImpl(env: BenchEnv, n: number, input: Float32Array): FftBenchImpl {
   const wasm = env.newWasm();
-  wasm.requireExports(['fft_create', 'fft_transform', 'scratch_alloc', 'scratch_free']);
+  const fx = bindFft(wasm);
   wasm.init(n);
-  const rc = wasm.exports.fft_create(n, WINDOW_IDS.rect, 0);
+  const rc = fx.fft_create(n, WINDOW_IDS.rect, 0);
   if (rc < 0) throw new Error(`fft_create(${n}) failed: ${statusMessage(rc)}`);
   const inPtr = wasm.exports.scratch_alloc(n);
   const outPtr = wasm.exports.scratch_alloc(n + 2);
   if (inPtr === 0 || outPtr === 0) throw new Error(`scratch_alloc failed for N = ${n}`);
   wasm.f32(inPtr, n).set(input);
   const run = (): void => {
-    const status = wasm.exports.fft_transform(inPtr, outPtr);
+    const status = fx.fft_transform(inPtr, outPtr);
     if (status !== 0) throw new Error(`fft_transform failed: ${statusMessage(status)}`);
   };
   return {

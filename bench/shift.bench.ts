@@ -43,10 +43,11 @@
  */
 import type { PffftModule } from '@echogarden/pffft-wasm/simd';
 import { delayedPair } from '../dsp-stages/delayed-pair.ts';
-import { statusMessage, type StagebenchWasm } from '../worklet/wasm.ts';
+import { statusMessage, type StagebenchWasm } from '../worklet/abi.ts';
 import type { BenchAccuracy, BenchCase, BenchImpl } from './harness.ts';
 import type { BenchEnv, BenchFile } from './types.ts';
 import { loadPffft } from './fft.bench.ts';
+import { bindShift } from '../dsp-stages/shift/bindings.ts';
 
 export const SHIFT_BENCH_N = 32768;
 export const SHIFT_BENCH_H = 32;
@@ -141,7 +142,7 @@ export function shiftTrials(seeds: readonly number[] = SHIFT_BENCH_SEEDS): Shift
 
 /** A shift stage on its own wasm instance, analysing `pair` (the timed frames). */
 function stage(wasm: StagebenchWasm, pair: ShiftTrial) {
-  const x = wasm.exports;
+  const x = bindShift(wasm);
   wasm.init(128);
   const rc = x.shift_create(N, H);
   if (rc < 0) throw new Error(`shift_create failed: ${statusMessage(rc)}`);
@@ -170,10 +171,10 @@ function stage(wasm: StagebenchWasm, pair: ShiftTrial) {
     correlation: () => wasm.f32(x.shift_correlation_ptr(), N).slice(),
     scores: () => wasm.f32(x.shift_scores_ptr(), H).slice(),
     referenceScores(): Float64Array {
-      const out = x.scratch_alloc(2 * H);
+      const out = wasm.exports.scratch_alloc(2 * H);
       const s = x.shift_reference_scores(out);
-      const ref = new Float64Array(x.memory.buffer, out, H).slice();
-      x.scratch_free(out, 2 * H);
+      const ref = new Float64Array(wasm.exports.memory.buffer, out, H).slice();
+      wasm.exports.scratch_free(out, 2 * H);
       if (s < 0) throw new Error(`shift_reference_scores failed: ${statusMessage(s)}`);
       return ref;
     },

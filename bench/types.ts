@@ -1,5 +1,5 @@
 /** What a stage's bench file provides: its cases, built on a fresh wasm instance each. */
-import type { StagebenchWasm } from '../worklet/wasm.ts';
+import type { StagebenchWasm } from '../worklet/abi.ts';
 import type { BenchCase, BenchResult } from './harness.ts';
 
 export interface BenchEnv {

@@ -18,15 +18,11 @@
 import { RENDER_QUANTUM_FRAMES, type ClampNote, type ParamSpec, type ParamValues } from '../dsp-stages/types.ts';
 import { resolveParams } from '../dsp-stages/params.ts';
 import { EQ_BANDS, EQ_TYPES, eqBands, eqParams, parseBandSpec, type EqBand } from '../dsp-stages/eq/params.ts';
-import { statusMessage } from '../worklet/wasm.ts';
+import { statusMessage } from '../worklet/abi.ts';
 import { CliError } from './errors.ts';
 import type { RunReport, RunRequest } from './run.ts';
 import { baseSummary } from './summary.ts';
-
-const EQ_RUN_EXPORTS = [
-  'eq_create', 'eq_set_band', 'eq_set_bypass', 'eq_reset', 'eq_nan_quanta', 'eq_process_buffer', 'eq_simd_enabled',
-  'scratch_alloc', 'scratch_free',
-];
+import { bindEq, type EqExports } from '../dsp-stages/eq/bindings.ts';
 
 /** A band the CLI does not set: off (the other fields are what `eq_set_band` then ignores). */
 export const CLI_OFF_BAND: EqBand = { type: 'off', frequencyHz: 1000, gainDb: 0, q: 1 };
@@ -161,13 +157,13 @@ export function runEq(req: RunRequest): RunReport {
   const bands = eqBands(values);
   const bypass = values.bypass === 'on';
   const fail = (what: string): CliError => new CliError(`stage ${stage.id} could not start on wasm: ${what}`);
+  let x: EqExports;
   try {
-    wasm.requireExports(EQ_RUN_EXPORTS);
+    x = bindEq(wasm);
     wasm.init(RENDER_QUANTUM_FRAMES);
   } catch (err) {
     throw fail((err as Error).message);
   }
-  const x = wasm.exports;
   const created = x.eq_create(input.sampleRate, RENDER_QUANTUM_FRAMES);
   if (created < 0) throw fail(`eq_create(${input.sampleRate}): ${statusMessage(created)}`);
   bands.forEach((band, i) => {
@@ -180,13 +176,13 @@ export function runEq(req: RunRequest): RunReport {
   if (resetRc < 0) throw fail(`eq_reset: ${statusMessage(resetRc)}`);
 
   const chunk = Math.min(frames, EQ_RUN_CHUNK);
-  const inPtr = x.scratch_alloc(chunk);
-  const outPtr = x.scratch_alloc(chunk);
+  const inPtr = wasm.exports.scratch_alloc(chunk);
+  const outPtr = wasm.exports.scratch_alloc(chunk);
   const output = new Float32Array(frames);
   let allocationsDuringProcess: number;
   try {
     if (inPtr === 0 || outPtr === 0) throw fail(`scratch_alloc(${chunk}) failed`);
-    const allocBefore = x.alloc_count();
+    const allocBefore = wasm.exports.alloc_count();
     for (let start = 0; start < frames; start += chunk) {
       const n = Math.min(chunk, frames - start);
       // views made after every allocation; processing never grows the memory
@@ -195,10 +191,10 @@ export function runEq(req: RunRequest): RunReport {
       if (status < 0) throw new CliError(`stage ${stage.id} failed at frame ${start}: eq_process_buffer: ${statusMessage(status)}`);
       output.set(wasm.f32(outPtr, n), start);
     }
-    allocationsDuringProcess = x.alloc_count() - allocBefore;
+    allocationsDuringProcess = wasm.exports.alloc_count() - allocBefore;
   } finally {
-    x.scratch_free(inPtr, chunk);
-    x.scratch_free(outPtr, chunk);
+    wasm.exports.scratch_free(inPtr, chunk);
+    wasm.exports.scratch_free(outPtr, chunk);
   }
 
   const inLevels = levels(samples);

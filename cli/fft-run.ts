@@ -8,12 +8,12 @@
  */
 import { numberParam } from '../dsp-stages/params.ts';
 import { WINDOW_IDS, type FftWindow } from '../dsp-stages/fft/params.ts';
-import { statusMessage } from '../worklet/wasm.ts';
+import { statusMessage } from '../worklet/abi.ts';
 import { CliError } from './errors.ts';
 import type { RunReport, RunRequest } from './run.ts';
 import { baseSummary } from './summary.ts';
+import { bindFft, type FftExports } from '../dsp-stages/fft/bindings.ts';
 
-const FFT_EXPORTS = ['fft_create', 'fft_process', 'fft_spectrum_ptr', 'fft_peak_bin', 'fft_peak_db', 'fft_simd_enabled'];
 
 /** Index of the first NaN or infinite sample of `x`, or -1. */
 export function firstNonFinite(x: Float32Array): number {
@@ -43,23 +43,24 @@ export function runFft(req: RunRequest): RunReport {
       `input sample ${start + bad} (channel 0) is ${what}: the analysed frame (samples ${start}..${frames - 1}) must be finite`,
     );
   }
+  let fx: FftExports;
   try {
-    wasm.requireExports(FFT_EXPORTS);
+    fx = bindFft(wasm);
     wasm.init(size);
   } catch (err) {
     throw new CliError(`stage ${stage.id} could not start on wasm: ${(err as Error).message}`);
   }
-  const created = wasm.exports.fft_create(size, WINDOW_IDS[window], beta);
+  const created = fx.fft_create(size, WINDOW_IDS[window], beta);
   if (created < 0) throw new CliError(`stage ${stage.id} could not start on wasm: fft_create(${size}): ${statusMessage(created)}`);
 
   const allocBefore = wasm.exports.alloc_count();
   wasm.pushInput(frame);
-  const status = wasm.exports.fft_process();
+  const status = fx.fft_process();
   const allocationsDuringProcess = wasm.exports.alloc_count() - allocBefore;
   if (status < 0) throw new CliError(`stage ${stage.id} failed: fft_process: ${statusMessage(status)}`);
 
   // a copy: the view over wasm memory is only valid until the module's memory grows
-  const spectrum = wasm.f32(wasm.exports.fft_spectrum_ptr(), size + 2).slice();
+  const spectrum = wasm.f32(fx.fft_spectrum_ptr(), size + 2).slice();
   const binHz = input.sampleRate / size;
   const summary: Record<string, unknown> = {
     ...baseSummary(stage, values, input, frames, 'wasm'),
@@ -68,9 +69,9 @@ export function runFft(req: RunRequest): RunReport {
     beta,
     frameStart: start,
     binHz,
-    peakHz: wasm.exports.fft_peak_bin() * binHz,
-    peakDb: wasm.exports.fft_peak_db(),
-    simd: wasm.exports.fft_simd_enabled() === 1,
+    peakHz: fx.fft_peak_bin() * binHz,
+    peakDb: fx.fft_peak_db(),
+    simd: fx.fft_simd_enabled() === 1,
     allocationsDuringProcess,
   };
   return { summary, primaryOutput: spectrum };

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { RENDER_QUANTUM_FRAMES, type ClampNote, type ParamValues, type StageDescriptor } from '../dsp-stages/types.ts';
 import { resolveParams, withOfflineParams } from '../dsp-stages/params.ts';
-import { statusMessage, type StagebenchWasm } from '../worklet/wasm.ts';
+import { statusMessage, type StagebenchWasm } from '../worklet/abi.ts';
 import { parseWav, readF32 } from '../dsp-stages/wav.ts';
 import { stageHooks, type RunOutcome, type StageInfo, type SummaryValue } from './stage-hooks.ts';
 

@@ -11,17 +11,13 @@
  */
 import type { NumberParam, ParamValues } from '../dsp-stages/types.ts';
 import { SHIFT_MAX_HYPOTHESES, SHIFT_SIZES } from '../dsp-stages/shift/sweep.ts';
-import { statusMessage } from '../worklet/wasm.ts';
+import { statusMessage } from '../worklet/abi.ts';
 import { CliError } from './errors.ts';
 import { firstNonFinite } from './fft-run.ts';
 import type { RunReport, RunRequest } from './run.ts';
 import type { CliParamSpec } from './stage-hooks.ts';
 import { baseSummary } from './summary.ts';
-
-const SHIFT_RUN_EXPORTS = [
-  'shift_create', 'shift_set_params', 'shift_input_ptr', 'shift_reference_ptr', 'shift_process', 'shift_count',
-  'shift_scores_ptr', 'shift_centre', 'shift_best', 'shift_best_tau', 'shift_value',
-];
+import { bindShift, type ShiftExports } from '../dsp-stages/shift/bindings.ts';
 
 export const SHIFT_TITLE = 'Shift hypotheses (delay of channel 1 against channel 0)';
 
@@ -142,13 +138,13 @@ export function runShift(req: RunRequest): RunReport {
     }
   }
   const fail = (what: string): CliError => new CliError(`stage ${stage.id} could not start on wasm: ${what}`);
+  let x: ShiftExports;
   try {
-    wasm.requireExports(SHIFT_RUN_EXPORTS);
+    x = bindShift(wasm);
     wasm.init(128);
   } catch (err) {
     throw fail((err as Error).message);
   }
-  const x = wasm.exports;
   const created = x.shift_create(size, hypotheses);
   if (created < 0) throw fail(`shift_create(${size}, ${hypotheses}): ${statusMessage(created)}`);
   const set = x.shift_set_params(span, centre ?? NaN, phat ? 1 : 0);
@@ -157,9 +153,9 @@ export function runShift(req: RunRequest): RunReport {
   wasm.f32(x.shift_reference_ptr(), size).set(reference);
   wasm.f32(x.shift_input_ptr(), size).set(delayed);
 
-  const allocBefore = x.alloc_count();
+  const allocBefore = wasm.exports.alloc_count();
   const status = x.shift_process();
-  const allocationsDuringProcess = x.alloc_count() - allocBefore;
+  const allocationsDuringProcess = wasm.exports.alloc_count() - allocBefore;
   if (status < 0) throw new CliError(`stage ${stage.id} failed: shift_process: ${statusMessage(status)}`);
 
   const scores = wasm.f32(x.shift_scores_ptr(), x.shift_count()).slice();

@@ -12,6 +12,7 @@ import { CliError } from './errors.ts';
 import { resolveCliParams } from './run.ts';
 import { cliStage } from './stage-hooks.ts';
 import { loadWasm, wasmPath } from '../dsp-stages/wasm-file.ts';
+import { bindFft } from '../dsp-stages/fft/bindings.ts';
 
 /** The stages with a sweep (fft here, shift in shift-sweep.ts). */
 export const SWEEP_STAGES = ['fft', 'shift'] as const;
@@ -183,6 +184,6 @@ export async function sweepCommand(cmd: SweepCommand): Promise<void> {
   if (cmd.json) {
     cmd.stdout(`${JSON.stringify(sweepJson(values, result))}\n`);
   } else {
-    cmd.stdout(`${formatSweepTable(result, wasm.exports.fft_simd_enabled() === 1)}\n`);
+    cmd.stdout(`${formatSweepTable(result, bindFft(wasm).fft_simd_enabled() === 1)}\n`);
   }
 }

@@ -2,7 +2,7 @@
  * The contract every stage fulfils. Pure TypeScript: no React, no DOM, no Web Audio, so the
  * same descriptor drives the AudioWorklet, the kernel-timing worker, the CLI and the benchmarks.
  */
-import type { StagebenchWasm } from '../worklet/wasm.ts';
+import type { StagebenchWasm } from '../worklet/abi.ts';
 
 /** Frames per Web Audio render quantum. */
 export const RENDER_QUANTUM_FRAMES = 128;

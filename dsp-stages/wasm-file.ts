@@ -1,7 +1,7 @@
 /** Finds and loads rust/pkg/stagebench_dsp.wasm in Node (the CLI, the bench and unit tests). */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { instantiateStagebench, type StagebenchWasm } from '../worklet/wasm.ts';
+import { instantiateStagebench, type StagebenchWasm } from '../worklet/abi.ts';
 
 /** The repository root (this file lives in cli/). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -8,7 +8,7 @@
  * is an Error whose message names it.
  */
 
-import { UNSUPPORTED_WAV_TAGS } from '../worklet/decode-wasm.ts';
+import { UNSUPPORTED_WAV_TAGS } from './decode/bindings.ts';
 
 export interface WavData {
   sampleRate: number;

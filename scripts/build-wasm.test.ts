@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ABI_VERSION, instantiateStagebench } from '../worklet/wasm.ts';
+import { ABI_VERSION, instantiateStagebench } from '../worklet/abi.ts';
+import { bindGain } from '../dsp-stages/gain/bindings.ts';
 
 const script = fileURLToPath(new URL('./build-wasm.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'stagebench-build-'));
@@ -23,7 +24,7 @@ function expectWorkingModule(file: string) {
   const wasm = instantiateStagebench(readFileSync(file));
   expect(wasm.exports.abi_version()).toBe(ABI_VERSION);
   wasm.init(256);
-  expect(wasm.exports.gain_create(128)).toBe(0);
+  expect(bindGain(wasm).gain_create(128)).toBe(0);
 }
 
 describe('build-wasm without wasm-opt', () => {

@@ -4,7 +4,7 @@
  * stage's process entry is timed here on the same wasm bytes and the same input.
  */
 import type { FromTimer, ToTimer } from './protocol.ts';
-import { instantiateStagebench } from './wasm.ts';
+import { instantiateStagebench } from './abi.ts';
 import { timeKernel } from './kernel-timing.ts';
 
 self.onmessage = (event: MessageEvent<ToTimer>) => {

@@ -8,7 +8,7 @@ import { getStage } from '../dsp-stages/registry.ts';
 import { resolveParams } from '../dsp-stages/params.ts';
 import { slowedDown } from '../dsp-stages/faults.ts';
 import type { KernelTiming } from './protocol.ts';
-import type { StagebenchWasm } from './wasm.ts';
+import type { StagebenchWasm } from './abi.ts';
 
 /** Running time before calibration, ms: long enough for V8 to optimise the kernel's JS glue. */
 const WARM_UP_MS = 100;

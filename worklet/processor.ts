@@ -16,7 +16,7 @@ import { clampParam, resolveParams, withOfflineParams } from '../dsp-stages/para
 import { slowedDown } from '../dsp-stages/faults.ts';
 import { Ctl, Tim, overDeadlineStepMs, beginVisual, endVisual, readScope, snapshot, telemetryViews, writeScope, type TelemetryViews } from './layout.ts';
 import { PROCESSOR_NAME, type FromProcessor, type ProcessorOptions, type ToProcessor } from './protocol.ts';
-import { instantiateStagebench, statusMessage, type StagebenchWasm } from './wasm.ts';
+import { instantiateStagebench, statusMessage, type StagebenchWasm } from './abi.ts';
 import { parsePoolLayout } from './pool/layout.ts';
 import { RingConsumer } from './pool/stream.ts';
 import { PlaybackQueue } from './playback-queue.ts';

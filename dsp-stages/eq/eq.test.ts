@@ -6,6 +6,7 @@ import { ResponseMeter } from './response.ts';
 import { sine, whiteNoise } from '../signals.ts';
 import { defaultParams } from '../params.ts';
 import { eqParams } from './params.ts';
+import { bindEq } from './bindings.ts';
 
 const FS = 48_000;
 const band = (type: EqBand['type'], frequencyHz: number, gainDb: number, q: number): EqBand => ({ type, frequencyHz, gainDb, q });
@@ -85,8 +86,8 @@ describe('EQ stage on wasm', () => {
   it('the SIMD and scalar kernels agree inside wasm', async () => {
     const { loadWasm } = await import('../wasm-file.ts');
     const wasm = loadWasm();
-    expect(wasm.exports.eq_simd_enabled()).toBe(1);
-    expect(wasm.exports.eq_selftest()).toBe(0);
+    expect(bindEq(wasm).eq_simd_enabled()).toBe(1);
+    expect(bindEq(wasm).eq_selftest()).toBe(0);
   });
 
   it('the live kernel follows the reference cascade, allocates nothing, and its designed curve matches ours', async () => {
@@ -113,7 +114,7 @@ describe('EQ stage on wasm', () => {
     expect(worst).toBeLessThan(1e-3);
     const sections = eqBands(params).map((b) => biquadCoefficients(b, FS));
     for (const f of [50, 400, 1000, 6100 * 1.01, 12000]) {
-      expect(wasm.exports.eq_response_db(f)).toBeCloseTo(cascadeResponseDb(sections, f, FS), 3);
+      expect(bindEq(wasm).eq_response_db(f)).toBeCloseTo(cascadeResponseDb(sections, f, FS), 3);
     }
   });
 });

@@ -10,23 +10,15 @@
  */
 import type { ParamValues, StageDescriptor } from '../types.ts';
 import { RENDER_QUANTUM_FRAMES } from '../types.ts';
-import { statusMessage, type StagebenchWasm } from '../../worklet/wasm.ts';
-import { EQ_TYPES, eqBands, eqParams } from './params.ts';
+import { statusMessage } from '../../worklet/abi.ts';
+import { eqParams } from './params.ts';
 import { RESPONSE_FRAME, ResponseFrames, createEqReference } from './reference.ts';
-
-/** Applies every band and the bypass of `params` to the wasm EQ; throws with the first refusal. */
-function applyParams(wasm: StagebenchWasm, params: ParamValues): void {
-  eqBands(params).forEach((band, i) => {
-    const rc = wasm.exports.eq_set_band(i, EQ_TYPES.indexOf(band.type), band.frequencyHz, band.gainDb, band.q);
-    if (rc < 0) throw new Error(`eq_set_band(${i + 1}, ${band.type}) failed: ${statusMessage(rc)}`);
-  });
-  wasm.exports.eq_set_bypass(params.bypass === 'on' ? 1 : 0);
-}
+import { EQ_EXPORTS, applyEqParams, bindEq } from './bindings.ts';
 
 export const eqStage: StageDescriptor = {
   id: 'eq',
   title: 'EQ 8-band',
-  wasmExports: ['eq_create', 'eq_set_band', 'eq_set_bypass', 'eq_output_ptr', 'eq_nan_quanta', 'eq_reset', 'eq_response_db'],
+  wasmExports: EQ_EXPORTS,
   params: eqParams,
   figures: [{ name: 'nanQuanta', unit: 'quanta', label: 'NaN/Inf input quanta silenced' }],
   budgets: {
@@ -38,15 +30,15 @@ export const eqStage: StageDescriptor = {
   },
   hasAudioOutput: true,
   createWasmKernel(wasm, params, sampleRate) {
-    wasm.requireExports(this.wasmExports);
+    const x = bindEq(wasm);
     wasm.init(RESPONSE_FRAME);
-    const rc = wasm.exports.eq_create(sampleRate, RENDER_QUANTUM_FRAMES);
+    const rc = x.eq_create(sampleRate, RENDER_QUANTUM_FRAMES);
     if (rc < 0) throw new Error(`eq_create failed: ${statusMessage(rc)}`);
     let current: ParamValues = { ...params };
-    applyParams(wasm, current);
+    applyEqParams(x, current);
     // start at the settings, not faded in from flat
-    wasm.exports.eq_reset();
-    const out = wasm.view(() => wasm.exports.eq_output_ptr(), RENDER_QUANTUM_FRAMES);
+    x.eq_reset();
+    const out = wasm.view(() => x.eq_output_ptr(), RENDER_QUANTUM_FRAMES);
     const frames = new ResponseFrames();
     return {
       backend: 'wasm',
@@ -64,15 +56,15 @@ export const eqStage: StageDescriptor = {
       },
       setParam(name, value) {
         current = { ...current, [name]: value };
-        if (name === 'bypass') wasm.exports.eq_set_bypass(value === 'on' ? 1 : 0);
-        else applyParams(wasm, current);
+        if (name === 'bypass') x.eq_set_bypass(value === 'on' ? 1 : 0);
+        else applyEqParams(x, current);
       },
       visualVersion: () => frames.version,
       publish(frame, figures) {
         frames.copyTo(frame);
-        figures[0] = wasm.exports.eq_nan_quanta();
+        figures[0] = x.eq_nan_quanta();
       },
-      summary: () => ({ nanQuanta: wasm.exports.eq_nan_quanta(), simd: wasm.exports.eq_simd_enabled() === 1 }),
+      summary: () => ({ nanQuanta: x.eq_nan_quanta(), simd: x.eq_simd_enabled() === 1 }),
     };
   },
   createReferenceKernel: (params, sampleRate) => createEqReference(params, sampleRate),

@@ -11,14 +11,15 @@
  */
 import type { StageDescriptor } from '../types.ts';
 import { numberParam } from '../params.ts';
-import { statusMessage } from '../../worklet/wasm.ts';
+import { statusMessage } from '../../worklet/abi.ts';
 import { fftParams, hopSamples, WINDOW_IDS, type FftWindow } from './params.ts';
 import { createFftReference } from './reference.ts';
+import { FFT_EXPORTS, bindFft } from './bindings.ts';
 
 export const fftStage: StageDescriptor = {
   id: 'fft',
   title: 'FFT 32k',
-  wasmExports: ['fft_create', 'fft_begin', 'fft_step', 'fft_set_window', 'fft_spectrum_ptr', 'fft_db_ptr', 'fft_peak_bin', 'fft_peak_db', 'fft_non_finite_frames'],
+  wasmExports: FFT_EXPORTS,
   params: fftParams,
   figures: [
     { name: 'peakHz', unit: 'Hz', label: 'peak frequency' },
@@ -41,16 +42,16 @@ export const fftStage: StageDescriptor = {
   },
   hasAudioOutput: false,
   createWasmKernel(wasm, params, sampleRate) {
-    wasm.requireExports(this.wasmExports);
+    const x = bindFft(wasm);
     const size = numberParam(params, 'size');
     let windowId = WINDOW_IDS[params.window as FftWindow] ?? WINDOW_IDS.kaiser;
     let beta = numberParam(params, 'beta');
     const hop = hopSamples(size, numberParam(params, 'hop'));
     wasm.init(size);
-    const rc = wasm.exports.fft_create(size, windowId, beta);
+    const rc = x.fft_create(size, windowId, beta);
     if (rc < 0) throw new Error(`fft_create(${size}) failed: ${statusMessage(rc)}`);
-    const db = wasm.view(() => wasm.exports.fft_db_ptr(), size / 2 + 1);
-    const spectrum = wasm.view(() => wasm.exports.fft_spectrum_ptr(), size + 2);
+    const db = wasm.view(() => x.fft_db_ptr(), size / 2 + 1);
+    const spectrum = wasm.view(() => x.fft_spectrum_ptr(), size + 2);
     const quantaPerHop = hop / 128;
     const spread = params.spread !== 'off';
     let sinceHop = 0;
@@ -61,7 +62,7 @@ export const fftStage: StageDescriptor = {
     /** Runs up to `slices` slices of the analysis in progress; false on an error status. */
     const advance = (slices: number): number => {
       for (let i = 0; i < slices && stepping; i++) {
-        const left = wasm.exports.fft_step();
+        const left = x.fft_step();
         if (left < 0) return left;
         if (left === 0) {
           stepping = false;
@@ -83,16 +84,16 @@ export const fftStage: StageDescriptor = {
           const r = advance(Number.MAX_SAFE_INTEGER);
           if (r < 0) return r;
           if (!spread) {
-            const p = wasm.exports.fft_process();
+            const p = x.fft_process();
             if (p < 0) return p;
             version++;
             return 0;
           }
-          const b = wasm.exports.fft_begin();
+          const b = x.fft_begin();
           if (b < 0) return b;
           stepping = true;
           // the first slice reports how many remain at most: spread them over the hop
-          const left = wasm.exports.fft_step();
+          const left = x.fft_step();
           if (left < 0) return left;
           if (left === 0) {
             stepping = false;
@@ -107,22 +108,22 @@ export const fftStage: StageDescriptor = {
         if (name === 'window' && typeof value === 'string' && value in WINDOW_IDS) windowId = WINDOW_IDS[value as FftWindow];
         else if (name === 'beta' && typeof value === 'number') beta = value;
         else return;
-        wasm.exports.fft_set_window(windowId, beta);
+        x.fft_set_window(windowId, beta);
       },
       visualVersion: () => version,
       publish(out, figures) {
         out.set(db.get(), 0);
         out.set(spectrum.get(), size / 2 + 1);
-        figures[0] = (wasm.exports.fft_peak_bin() * sampleRate) / size;
-        figures[1] = wasm.exports.fft_peak_db();
-        figures[2] = wasm.exports.fft_non_finite_frames() >>> 0;
+        figures[0] = (x.fft_peak_bin() * sampleRate) / size;
+        figures[1] = x.fft_peak_db();
+        figures[2] = x.fft_non_finite_frames() >>> 0;
       },
       summary: () => ({
         transforms: version,
-        peakHz: (wasm.exports.fft_peak_bin() * sampleRate) / size,
-        peakDb: wasm.exports.fft_peak_db(),
-        nonFiniteFrames: wasm.exports.fft_non_finite_frames() >>> 0,
-        simd: wasm.exports.fft_simd_enabled() === 1,
+        peakHz: (x.fft_peak_bin() * sampleRate) / size,
+        peakDb: x.fft_peak_db(),
+        nonFiniteFrames: x.fft_non_finite_frames() >>> 0,
+        simd: x.fft_simd_enabled() === 1,
       }),
     };
   },

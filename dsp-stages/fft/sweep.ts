@@ -9,10 +9,11 @@
  * no Node or DOM imports. It is async only so that a page can paint while it runs (`yieldEvery`)
  * and abort it (`signal`); the work itself is synchronous between yields.
  */
-import { statusMessage, type StagebenchWasm } from '../../worklet/wasm.ts';
+import { statusMessage, type StagebenchWasm } from '../../worklet/abi.ts';
 import { mulberry32 } from '../signals.ts';
 import { FFT_SIZES, FFT_WINDOWS, WINDOW_IDS, type FftWindow } from './params.ts';
 import { analyseFrame, periodicWindow } from './reference.ts';
+import { bindFft } from './bindings.ts';
 
 /** Amplitude of every test sine. */
 export const SWEEP_AMPLITUDE = 0.5;
@@ -98,9 +99,9 @@ export function checkPeakSweepOptions(opts: PeakSweepOptions): { fMinHz: number;
 type Analyser = (frame: Float32Array) => { bin: number; db: number };
 
 function wasmAnalyser(wasm: StagebenchWasm, size: number, window: FftWindow, beta: number): Analyser {
-  wasm.requireExports(['fft_create', 'fft_process', 'fft_peak_bin', 'fft_peak_db']);
+  const fx = bindFft(wasm);
   wasm.init(size);
-  const rc = wasm.exports.fft_create(size, WINDOW_IDS[window], beta);
+  const rc = fx.fft_create(size, WINDOW_IDS[window], beta);
   if (rc < 0) throw new Error(`fft_create(${size}) failed: ${statusMessage(rc)}`);
   // the ring holds exactly N samples: the frame fills it, and with the write position back at 0
   // the newest N samples are the frame, oldest first
@@ -108,10 +109,10 @@ function wasmAnalyser(wasm: StagebenchWasm, size: number, window: FftWindow, bet
   return (frame) => {
     wasm.inputRing().set(frame, 0);
     wasm.exports.set_write_pos(0);
-    const status = wasm.exports.fft_process();
+    const status = fx.fft_process();
     if (status < 0) throw new Error(`fft_process failed: ${statusMessage(status)}`);
-    result.bin = wasm.exports.fft_peak_bin();
-    result.db = wasm.exports.fft_peak_db();
+    result.bin = fx.fft_peak_bin();
+    result.db = fx.fft_peak_db();
     return result;
   };
 }

@@ -5,10 +5,11 @@ import { clampParam, defaultParams } from '../params.ts';
 import { whiteNoise } from '../signals.ts';
 import { getStage } from '../registry.ts';
 import { wasmInstanceFactory } from '../wasm-file.ts';
-import type { StagebenchWasm } from '../../worklet/wasm.ts';
+import type { StagebenchWasm } from '../../worklet/abi.ts';
 import { gainStage } from './index.ts';
 import { gainParams } from './params.ts';
 import { applyGain, createGainReference } from './reference.ts';
+import { bindGain } from './bindings.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
 
@@ -84,8 +85,8 @@ describe('gain stage', () => {
   it('reports refusals as clear errors', () => {
     const wasm = newWasm();
     gainStage.createWasmKernel(wasm, { gain: 1 }, 48_000);
-    expect(wasm.exports.gain_set_param(0, NaN)).toBe(-4);
-    expect(wasm.exports.gain_set_param(3, 1)).toBe(-4);
+    expect(bindGain(wasm).gain_set_param(0, NaN)).toBe(-4);
+    expect(bindGain(wasm).gain_set_param(3, 1)).toBe(-4);
     expect(() => gainStage.createWasmKernel(wasm, { gain: NaN }, 48_000)).toThrow('gain_set_param(gain, NaN) failed: bad parameter (unknown id or NaN)');
     expect(() => gainStage.createWasmKernel(wasm, {}, 48_000)).toThrow('parameter gain is not a number');
   });

@@ -7,9 +7,10 @@
 import type { StageDescriptor } from '../types.ts';
 import { RENDER_QUANTUM_FRAMES } from '../types.ts';
 import { numberParam } from '../params.ts';
-import { statusMessage } from '../../worklet/wasm.ts';
+import { statusMessage } from '../../worklet/abi.ts';
 import { GAIN_PARAM_IDS, gainParams } from './params.ts';
 import { createGainReference } from './reference.ts';
+import { GAIN_EXPORTS, bindGain } from './bindings.ts';
 
 /** The wasm input ring: a few quanta are enough, the stage reads only the newest one. */
 const RING_CAPACITY = RENDER_QUANTUM_FRAMES * 8;
@@ -17,7 +18,7 @@ const RING_CAPACITY = RENDER_QUANTUM_FRAMES * 8;
 export const gainStage: StageDescriptor = {
   id: 'gain',
   title: 'Gain (template)',
-  wasmExports: ['gain_create', 'gain_set_param', 'gain_process', 'gain_output_ptr'],
+  wasmExports: GAIN_EXPORTS,
   params: gainParams,
   budgets: {
     // One multiplication per sample plus the JS glue: a fraction of a µs per quantum; a single
@@ -29,16 +30,16 @@ export const gainStage: StageDescriptor = {
   },
   hasAudioOutput: true,
   createWasmKernel(wasm, params) {
-    wasm.requireExports(this.wasmExports);
+    const x = bindGain(wasm);
     wasm.init(RING_CAPACITY);
-    const rc = wasm.exports.gain_create(RENDER_QUANTUM_FRAMES);
+    const rc = x.gain_create(RENDER_QUANTUM_FRAMES);
     if (rc < 0) throw new Error(`gain_create failed: ${statusMessage(rc)}`);
     const set = (name: string, value: number) => {
-      const status = wasm.exports.gain_set_param(GAIN_PARAM_IDS[name] ?? -1, value);
+      const status = x.gain_set_param(GAIN_PARAM_IDS[name] ?? -1, value);
       if (status < 0) throw new Error(`gain_set_param(${name}, ${value}) failed: ${statusMessage(status)}`);
     };
     set('gain', numberParam(params, 'gain'));
-    const out = wasm.view(() => wasm.exports.gain_output_ptr(), RENDER_QUANTUM_FRAMES);
+    const out = wasm.view(() => x.gain_output_ptr(), RENDER_QUANTUM_FRAMES);
     let quanta = 0;
     return {
       backend: 'wasm',
@@ -58,7 +59,7 @@ export const gainStage: StageDescriptor = {
       },
       setParam(name, value) {
         // the value was clamped by the caller; the worklet must not throw, so a refusal is ignored
-        if (typeof value === 'number' && name in GAIN_PARAM_IDS) wasm.exports.gain_set_param(GAIN_PARAM_IDS[name]!, value);
+        if (typeof value === 'number' && name in GAIN_PARAM_IDS) x.gain_set_param(GAIN_PARAM_IDS[name]!, value);
       },
       summary: () => ({ quanta }),
     };

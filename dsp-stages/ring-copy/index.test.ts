@@ -4,7 +4,8 @@ import { RENDER_QUANTUM_FRAMES } from '../types.ts';
 import { whiteNoise } from '../signals.ts';
 import { ringCopyStage } from './index.ts';
 import { wasmInstanceFactory } from '../wasm-file.ts';
-import type { StagebenchWasm } from '../../worklet/wasm.ts';
+import type { StagebenchWasm } from '../../worklet/abi.ts';
+import { bindRingCopy } from './bindings.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
 
@@ -39,12 +40,12 @@ describe('ring-copy wasm kernel', () => {
   it('ring_copy_process itself allocates nothing across 10,000 calls', () => {
     const wasm = newWasm();
     wasm.init(Q * 256);
-    expect(wasm.exports.ring_copy_create(Q)).toBe(0);
+    expect(bindRingCopy(wasm).ring_copy_create(Q)).toBe(0);
     const before = wasm.exports.alloc_count();
     let status = 0;
     for (let i = 0; i < 10_000; i++) {
       wasm.exports.set_write_pos((i * Q) % (Q * 256));
-      status |= wasm.exports.ring_copy_process(Q);
+      status |= bindRingCopy(wasm).ring_copy_process(Q);
     }
     expect(status).toBe(0);
     expect(wasm.exports.alloc_count()).toBe(before);
@@ -55,8 +56,8 @@ describe('ring-copy wasm kernel', () => {
     expect(wasm.exports.process_quantum(Q)).toBe(-1); // before init
     wasm.init(256);
     expect(wasm.exports.process_quantum(Q)).toBe(-3); // no stage yet
-    expect(wasm.exports.ring_copy_create(0)).toBe(-2);
-    expect(wasm.exports.ring_copy_output_ptr()).toBe(0);
+    expect(bindRingCopy(wasm).ring_copy_create(0)).toBe(-2);
+    expect(bindRingCopy(wasm).ring_copy_output_ptr()).toBe(0);
   });
 
   it('re-creating the kernel starts from an empty ring', () => {

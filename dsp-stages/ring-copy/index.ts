@@ -6,14 +6,15 @@
 import type { StageDescriptor } from '../types.ts';
 import { RENDER_QUANTUM_FRAMES } from '../types.ts';
 import { numberParam } from '../params.ts';
-import { statusMessage } from '../../worklet/wasm.ts';
+import { statusMessage } from '../../worklet/abi.ts';
 import { ringCopyParams } from './params.ts';
 import { createRingCopyReference } from './reference.ts';
+import { RING_COPY_EXPORTS, bindRingCopy } from './bindings.ts';
 
 export const ringCopyStage: StageDescriptor = {
   id: 'ring-copy',
   title: 'Ring Copy',
-  wasmExports: ['ring_copy_create', 'ring_copy_process', 'ring_copy_output_ptr'],
+  wasmExports: RING_COPY_EXPORTS,
   params: ringCopyParams,
   budgets: {
     // A 128-sample copy in and out plus the JS glue: a fraction of a µs per quantum; a single
@@ -25,11 +26,11 @@ export const ringCopyStage: StageDescriptor = {
   },
   hasAudioOutput: true,
   createWasmKernel(wasm, params) {
-    wasm.requireExports(this.wasmExports);
+    const x = bindRingCopy(wasm);
     wasm.init(numberParam(params, 'capacity'));
-    const rc = wasm.exports.ring_copy_create(RENDER_QUANTUM_FRAMES);
+    const rc = x.ring_copy_create(RENDER_QUANTUM_FRAMES);
     if (rc < 0) throw new Error(`ring_copy_create failed: ${statusMessage(rc)}`);
-    const out = wasm.view(() => wasm.exports.ring_copy_output_ptr(), RENDER_QUANTUM_FRAMES);
+    const out = wasm.view(() => x.ring_copy_output_ptr(), RENDER_QUANTUM_FRAMES);
     let quanta = 0;
     return {
       backend: 'wasm',

@@ -8,7 +8,8 @@ import { mulberry32 } from '../signals.ts';
 import { ringCopyStage } from './index.ts';
 import { ReferenceRing, createRingCopyReference } from './reference.ts';
 import { wasmInstanceFactory } from '../wasm-file.ts';
-import type { StagebenchWasm } from '../../worklet/wasm.ts';
+import type { StagebenchWasm } from '../../worklet/abi.ts';
+import { bindRingCopy } from './bindings.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
 
@@ -95,9 +96,9 @@ describe('ring copy: wasm kernel vs TypeScript reference', () => {
   it('both refuse to read back more samples than the ring holds (status -2)', () => {
     const wasm = newWasm();
     wasm.init(64);
-    expect(wasm.exports.ring_copy_create(Q)).toBe(0);
-    expect(wasm.exports.ring_copy_process(65)).toBe(-2);
-    expect(wasm.exports.ring_copy_process(64)).toBe(0);
+    expect(bindRingCopy(wasm).ring_copy_create(Q)).toBe(0);
+    expect(bindRingCopy(wasm).ring_copy_process(65)).toBe(-2);
+    expect(bindRingCopy(wasm).ring_copy_process(64)).toBe(0);
     const ring = new ReferenceRing(64);
     const out = new Float32Array(65).fill(9);
     expect(ring.readLatest(out)).toBe(false);

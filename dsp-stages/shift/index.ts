@@ -17,10 +17,11 @@
 import type { ParamValues, StageDescriptor, StageKernel } from '../types.ts';
 import { numberParam } from '../params.ts';
 import { ReferenceRing } from '../ring-copy/reference.ts';
-import { statusMessage, type StagebenchWasm } from '../../worklet/wasm.ts';
+import { statusMessage, type StagebenchWasm } from '../../worklet/abi.ts';
 import { shiftParams } from './params.ts';
 import { estimateShift, type ShiftResult } from './reference.ts';
 import { allFinite } from '../signals.ts';
+import { SHIFT_EXPORTS, bindShift } from './bindings.ts';
 
 /** Parts of one wasm analysis (rust/src/shift.rs SHIFT_PARTS): input FFT, reference FFT, cross-spectrum and centre, scores. */
 const SHIFT_PARTS = 4;
@@ -153,7 +154,7 @@ export const shiftStage: StageDescriptor = {
   // an offline render has no deadline: the whole analysis at its hop, so the figures at the end of
   // a render are those of its last hop, as the reference kernel's are
   offlineParams: { spread: 'off' },
-  wasmExports: ['shift_create', 'shift_set_params', 'shift_input_ptr', 'shift_reference_ptr', 'shift_process', 'shift_process_part', 'shift_scores_ptr', 'shift_cross_ptr', 'shift_power_spectra_ptr', 'shift_value', 'shift_centre', 'shift_best_tau', 'shift_non_finite_frames'],
+  wasmExports: SHIFT_EXPORTS,
   params: shiftParams,
   figures: [
     { name: 'shift', unit: 'samples', label: 'estimated shift' },
@@ -176,10 +177,9 @@ export const shiftStage: StageDescriptor = {
   },
   hasAudioOutput: false,
   createWasmKernel(wasm: StagebenchWasm, params: ParamValues): StageKernel {
-    wasm.requireExports(this.wasmExports);
+    const x = bindShift(wasm);
     const cfg = config(params);
     wasm.init(128);
-    const x = wasm.exports;
     const rc = x.shift_create(cfg.size, cfg.hypotheses);
     if (rc < 0) throw new Error(`shift_create(${cfg.size}, ${cfg.hypotheses}) failed: ${statusMessage(rc)}`);
     const p = x.shift_set_params(cfg.span, cfg.centre ?? NaN, cfg.phat ? 1 : 0);

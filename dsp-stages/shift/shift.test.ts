@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { loadWasm } from '../wasm-file.ts';
-import type { StagebenchWasm } from '../../worklet/wasm.ts';
+import type { StagebenchWasm } from '../../worklet/abi.ts';
 import { delayedPair } from '../delayed-pair.ts';
+import { bindShift } from './bindings.ts';
 
 const N = 32768;
 const H = 32;
 
 function analyse(wasm: StagebenchWasm, pair: { reference: Float32Array; input: Float32Array }, span: number, phat: boolean) {
-  const x = wasm.exports;
+  const x = bindShift(wasm);
   expect(x.shift_set_params(span, NaN, phat ? 1 : 0)).toBe(0);
   wasm.f32(x.shift_input_ptr(), N).set(pair.input);
   wasm.f32(x.shift_reference_ptr(), N).set(pair.reference);
@@ -18,7 +19,7 @@ function analyse(wasm: StagebenchWasm, pair: { reference: Float32Array; input: F
 function fresh(): StagebenchWasm {
   const wasm = loadWasm();
   wasm.init(128);
-  expect(wasm.exports.shift_create(N, H)).toBe(0);
+  expect(bindShift(wasm).shift_create(N, H)).toBe(0);
   return wasm;
 }
 
@@ -37,7 +38,7 @@ describe('shift hypotheses on wasm', () => {
     const wasm = fresh();
     const r = analyse(wasm, delayedPair({ n: N, delay: -57.81, snrDb: 20, seed: 8 }), 4, false);
     const out = wasm.exports.scratch_alloc(2 * H); // H doubles
-    expect(wasm.exports.shift_reference_scores(out)).toBe(0);
+    expect(bindShift(wasm).shift_reference_scores(out)).toBe(0);
     const ref = new Float64Array(wasm.exports.memory.buffer, out, H).slice();
     wasm.exports.scratch_free(out, 2 * H);
     const scale = Math.max(...ref.map(Math.abs));
@@ -60,7 +61,7 @@ describe('shift hypotheses on wasm', () => {
 
   it('rejects bad parameters and allocates nothing while processing', () => {
     const wasm = fresh();
-    const x = wasm.exports;
+    const x = bindShift(wasm);
     expect(x.shift_set_params(-1, NaN, 0)).toBe(-4);
     expect(x.shift_set_params(NaN, NaN, 0)).toBe(-4);
     expect(x.shift_set_params(2, Infinity, 0)).toBe(-4);
@@ -69,9 +70,9 @@ describe('shift hypotheses on wasm', () => {
     expect(x.shift_create(N, H)).toBe(0);
     const pair = delayedPair({ n: N, delay: 12.5, snrDb: 30, seed: 1 });
     analyse(wasm, pair, 2, false);
-    const before = x.alloc_count();
+    const before = wasm.exports.alloc_count();
     for (let i = 0; i < 5; i++) analyse(wasm, pair, 2, i % 2 === 0);
-    expect(x.alloc_count()).toBe(before);
+    expect(wasm.exports.alloc_count()).toBe(before);
   });
 });
 

@@ -26,12 +26,13 @@
  * Runs in Node (`stagebench sweep shift`, the tests) and in the browser: no Node or DOM imports.
  * Async only so that a page can paint (`yieldEvery`) and abort (`signal`).
  */
-import { statusMessage, type StagebenchWasm } from '../../worklet/wasm.ts';
+import { statusMessage, type StagebenchWasm } from '../../worklet/abi.ts';
 import { FFT_SIZES } from '../fft/params.ts';
 import { complexFft } from '../fft/reference.ts';
 import { mulberry32 } from '../signals.ts';
 import { noisyReferenceShare } from './crb.ts';
 import { SHIFT_REFERENCES, referencePower, type ShiftReference } from '../delayed-pair.ts';
+import { bindShift } from './bindings.ts';
 
 /** Frame sizes the stage takes: the real FFT's. */
 export const SHIFT_SIZES = FFT_SIZES;
@@ -46,7 +47,6 @@ export const SHIFT_OUTLIER_SAMPLES = 1;
 /** `thresholdSnrDb` is where RMSE / sqrt(CRB) stays at or below this. */
 export const SHIFT_THRESHOLD_RATIO = 1.2;
 
-const SHIFT_SWEEP_EXPORTS = ['shift_create', 'shift_set_params', 'shift_input_ptr', 'shift_reference_ptr', 'shift_process', 'shift_value', 'shift_best'];
 
 export interface ShiftSweepOptions {
   /** The wasm instance to run the stage on (the sweep re-`init`s it: it takes the instance over). */
@@ -294,9 +294,8 @@ export async function runShiftSweep(opts: ShiftSweepOptions): Promise<ShiftSweep
   signal?.throwIfAborted();
   const t0 = performance.now();
 
-  wasm.requireExports(SHIFT_SWEEP_EXPORTS);
+  const x = bindShift(wasm);
   wasm.init(128);
-  const x = wasm.exports;
   const created = x.shift_create(size, hypotheses);
   if (created < 0) throw new Error(`shift_create(${size}, ${hypotheses}) failed: ${statusMessage(created)}`);
   const set = x.shift_set_params(span, NaN, phat ? 1 : 0);

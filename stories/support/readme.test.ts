@@ -77,7 +77,7 @@ describe('README: Add a stage', () => {
     const code = parsed.blocks.filter((b) => b.lang !== 'sh');
     expect(code.length).toBeGreaterThanOrEqual(10);
     const files = new Set(pathsIn(parsed.prose));
-    for (const f of ['rust/src/gain.rs', 'rust/src/ffi.rs', 'rust/src/lib.rs', 'rust/tests/gain.rs', 'worklet/wasm.ts', 'dsp-stages/gain/params.ts',
+    for (const f of ['rust/src/gain.rs', 'rust/src/ffi.rs', 'rust/src/lib.rs', 'rust/tests/gain.rs', 'dsp-stages/gain/bindings.ts', 'dsp-stages/gain/params.ts',
       'dsp-stages/gain/reference.ts', 'dsp-stages/gain/index.ts', 'dsp-stages/registry.ts', 'stories/TemplateGain.stories.tsx']) {
       expect(files.has(f), `the walkthrough names ${f}`).toBe(true);
     }

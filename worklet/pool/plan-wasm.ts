@@ -3,8 +3,8 @@
  * instance per pool, instantiated asynchronously): the WAV header probe, and the resampler's
  * context and output length that decide which input frames each chunk needs.
  */
-import { isWavProbeError, probeWavPrefixes, Resampler, WAV_CODE } from '../decode-wasm.ts';
-import { StagebenchWasm } from '../wasm.ts';
+import { isWavProbeError, probeWavPrefixes, Resampler, WAV_CODE } from '../../dsp-stages/decode/bindings.ts';
+import { StagebenchWasm } from '../abi.ts';
 import type { WorkerPool } from './pool.ts';
 
 export interface WavInfo {

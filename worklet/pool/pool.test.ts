@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWasmBytes, wasmPath } from '../../dsp-stages/wasm-file.ts';
-import { instantiateStagebench } from '../wasm.ts';
+import { instantiateStagebench } from '../abi.ts';
 import { readWorkerState, type EqBandSetting } from './layout.ts';
 import { CLOSED, Mailbox, OPEN, RESPONSE_SEQ, STATE } from './mailbox.ts';
 import { spawnNodeWorker } from './node.ts';
 import { MAX_PROCESS_SAMPLES, WorkerPool, type TaskFailure } from './pool.ts';
 import type { WorkerHandlers, WorkerLike } from './worker-like.ts';
+import { bindFft } from '../../dsp-stages/fft/bindings.ts';
+import { bindEq } from '../../dsp-stages/eq/bindings.ts';
 
 const wasmBytes = readWasmBytes(wasmPath());
 
@@ -27,23 +29,23 @@ const BANDS: EqBandSetting[] = [
 function referenceFft(input: Float32Array): Float32Array {
   const w = instantiateStagebench(wasmBytes);
   w.init(4096);
-  expect(w.exports.fft_create(input.length, 0, 0)).toBe(0);
+  expect(bindFft(w).fft_create(input.length, 0, 0)).toBe(0);
   const inPtr = w.exports.scratch_alloc(input.length);
   const outPtr = w.exports.scratch_alloc(input.length + 2);
   w.f32(inPtr, input.length).set(input);
-  expect(w.exports.fft_transform(inPtr, outPtr)).toBe(0);
+  expect(bindFft(w).fft_transform(inPtr, outPtr)).toBe(0);
   return w.f32(outPtr, input.length + 2).slice();
 }
 
 function referenceEq(input: Float32Array, bands: EqBandSetting[], sampleRate: number): Float32Array {
   const w = instantiateStagebench(wasmBytes);
   w.init(128);
-  expect(w.exports.eq_create(sampleRate, 1024)).toBe(0);
-  bands.forEach((b, i) => expect(w.exports.eq_set_band(i, b.kind, b.freqHz, b.gainDb, b.q)).toBe(0));
-  w.exports.eq_reset();
+  expect(bindEq(w).eq_create(sampleRate, 1024)).toBe(0);
+  bands.forEach((b, i) => expect(bindEq(w).eq_set_band(i, b.kind, b.freqHz, b.gainDb, b.q)).toBe(0));
+  bindEq(w).eq_reset();
   const ptr = w.exports.scratch_alloc(input.length);
   w.f32(ptr, input.length).set(input);
-  expect(w.exports.eq_process_buffer(ptr, ptr, input.length)).toBe(0);
+  expect(bindEq(w).eq_process_buffer(ptr, ptr, input.length)).toBe(0);
   return w.f32(ptr, input.length).slice();
 }
 

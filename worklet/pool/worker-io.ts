@@ -1,5 +1,5 @@
 /** Input and output of the worker's decode jobs: staged bytes and planar f32 targets. */
-import type { StagebenchWasm } from '../wasm.ts';
+import type { StagebenchWasm } from '../abi.ts';
 import type { PoolLayout } from './layout.ts';
 import type { ByteSource, FrameError, PlanarResult, PlanarTarget } from './protocol.ts';
 

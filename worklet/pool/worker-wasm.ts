@@ -3,8 +3,8 @@
  * resample_span when the rates differ) and a resample span over planar source frames. One wasm
  * instance per worker for decoding; its resampler is kept while the rates and channels stay.
  */
-import { convertPcm, deinterleave, Resampler, type WavInfo } from '../decode-wasm.ts';
-import type { StagebenchWasm } from '../wasm.ts';
+import { convertPcm, deinterleave, Resampler, type WavInfo } from '../../dsp-stages/decode/bindings.ts';
+import type { StagebenchWasm } from '../abi.ts';
 import type { PlanarResult, ResampleJob, WavChunkJob } from './protocol.ts';
 import { jobBytes, writePlanar, type DecodeContext } from './worker-io.ts';
 

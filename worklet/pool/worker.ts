@@ -11,7 +11,7 @@
  * `Atomics.waitAsync` on its request word (postMessage keeps working alongside). A task from the
  * mailbox is answered there when the reply is plain data that fits, else by postMessage.
  */
-import { StagebenchWasm, statusMessage } from '../wasm.ts';
+import { StagebenchWasm, statusMessage } from '../abi.ts';
 import { Mailbox, mailboxSupported } from './mailbox.ts';
 import { parsePoolLayout, readEqBands, setWorkerState, type EqBandSetting, type PoolLayout } from './layout.ts';
 import {
@@ -26,6 +26,9 @@ import {
   type TaskResult,
 } from './protocol.ts';
 import { runDecodeJob, type DecodeContext } from './worker-decode.ts';
+import { bindEq } from '../../dsp-stages/eq/bindings.ts';
+import { bindFft } from '../../dsp-stages/fft/bindings.ts';
+import { WINDOW_IDS } from '../../dsp-stages/fft/params.ts';
 
 interface Port {
   post(msg: FromWorker, transfer: ArrayBuffer[]): void;
@@ -196,21 +199,22 @@ class PoolWorker {
     const bands: EqBandSetting[] = msg.bands ?? readEqBands(this.needLayout('process_audio'));
     if (!this.eq || this.eq.sampleRate !== msg.sample_rate) {
       const wasm = this.eq?.wasm ?? this.instance();
-      const status = wasm.exports.eq_create(msg.sample_rate, EQ_MAX_FRAMES);
+      const status = bindEq(wasm).eq_create(msg.sample_rate, EQ_MAX_FRAMES);
       if (status !== 0) throw new Error(`eq_create(${msg.sample_rate}): ${statusMessage(status)}`);
       this.eq = { wasm, sampleRate: msg.sample_rate, buffer: this.eq?.buffer ?? new Scratch(wasm) };
     }
     const { wasm } = this.eq;
+    const x = bindEq(wasm);
     for (let b = 0; b < 8; b++) {
       const band = bands[b];
       const status = band
-        ? wasm.exports.eq_set_band(b, band.kind, band.freqHz, band.gainDb, band.q)
-        : wasm.exports.eq_set_band(b, 0, 1000, 0, 1);
+        ? x.eq_set_band(b, band.kind, band.freqHz, band.gainDb, band.q)
+        : x.eq_set_band(b, 0, 1000, 0, 1);
       if (status !== 0) throw new Error(`eq_set_band(${b}): ${statusMessage(status)}`);
     }
     // every block from a cleared state with the bands at their targets: the result does not
     // depend on which worker ran the previous block
-    wasm.exports.eq_reset();
+    x.eq_reset();
     const ptr = this.eq.buffer.ensure(n);
     const io = wasm.f32(ptr, n);
     let input: Float32Array;
@@ -221,7 +225,7 @@ class PoolWorker {
       input = new Float32Array(msg.data.input, 0, n);
     }
     io.set(input);
-    const status = wasm.exports.eq_process_buffer(ptr, ptr, n);
+    const status = x.eq_process_buffer(ptr, ptr, n);
     if (status !== 0) throw new Error(`eq_process_buffer: ${statusMessage(status)}`);
     const out = wasm.f32(ptr, n);
     if (msg.data.mode === 'shared') {
@@ -239,8 +243,9 @@ class PoolWorker {
       this.fft = { wasm, size: 0, input: new Scratch(wasm), output: new Scratch(wasm) };
     }
     const fft = this.fft;
+    const fx = bindFft(fft.wasm);
     if (fft.size !== size) {
-      const status = fft.wasm.exports.fft_create(size, 0, 0);
+      const status = fx.fft_create(size, WINDOW_IDS.rect, 0);
       if (status !== 0) throw new Error(`fft_create(${size}): ${statusMessage(status)}`);
       fft.size = size;
     }
@@ -250,7 +255,7 @@ class PoolWorker {
       ? new Float32Array(this.needLayout('compute_fft').buffer, msg.data.audio_offset, size)
       : new Float32Array(msg.data.audio, 0, size);
     fft.wasm.f32(inPtr, size).set(audio);
-    const status = fft.wasm.exports.fft_transform(inPtr, outPtr);
+    const status = fx.fft_transform(inPtr, outPtr);
     if (status !== 0) throw new Error(`fft_transform: ${statusMessage(status)}`);
     const spectrum = fft.wasm.f32(outPtr, size + 2);
     if (msg.data.mode === 'shared') {

@@ -1,7 +1,8 @@
 /** The wasm wrapper over the built module: loading, ABI checks, the input ring and its views. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ABI_VERSION, instantiateStagebench, statusMessage, type StagebenchWasm } from './wasm.ts';
+import { ABI_VERSION, instantiateStagebench, statusMessage, type StagebenchWasm } from './abi.ts';
 import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
+import { bindRingCopy } from '../dsp-stages/ring-copy/bindings.ts';
 
 let bytes: Uint8Array<ArrayBuffer>;
 let fresh: () => StagebenchWasm;
@@ -65,8 +66,8 @@ describe('input ring', () => {
   it('F32View rebuilds its view after the memory grows', () => {
     const wasm = fresh();
     wasm.init(128);
-    expect(wasm.exports.ring_copy_create(128)).toBe(0);
-    const view = wasm.view(() => wasm.exports.ring_copy_output_ptr(), 128);
+    expect(bindRingCopy(wasm).ring_copy_create(128)).toBe(0);
+    const view = wasm.view(() => bindRingCopy(wasm).ring_copy_output_ptr(), 128);
     const before = view.get();
     expect(view.get()).toBe(before);
     wasm.exports.memory.grow(1);
@@ -79,10 +80,10 @@ describe('input ring', () => {
   it('F32View throws on a null pointer (stage not active)', () => {
     const wasm = fresh();
     wasm.init(128);
-    expect(() => wasm.view(() => wasm.exports.ring_copy_output_ptr(), 128).get()).toThrow('the stage is not active');
+    expect(() => wasm.view(() => bindRingCopy(wasm).ring_copy_output_ptr(), 128).get()).toThrow('the stage is not active');
   });
 
-  // KNOWN GAP (worklet/wasm.ts pushInput): the wrap path copies sample by sample through JS
+  // KNOWN GAP (worklet/abi.ts pushInput): the wrap path copies sample by sample through JS
   // numbers, which in V8's interpreter quiets a signalling NaN (0x7f800001 -> 0x7fc00001); the
   // fast path (ring.set) and the Rust side copy bits. Only a capacity that is not a multiple of
   // the quantum reaches the wrap path. Drop `.fails` once the wrap path copies bits.

@@ -6,7 +6,7 @@
  * Problems come back as `{ error, code }` (probeWav) or as thrown Errors whose message names
  * the problem; the caller adds the file name.
  */
-import type { StagebenchExports, StagebenchWasm } from './wasm.ts';
+import { exportNames, type StagebenchWasm } from '../../worklet/abi.ts';
 
 /** Index of each field in the row at `wav_info_ptr()` (rust/src/decode/wav.rs `field`). */
 export const WAV_FIELD = {
@@ -57,19 +57,35 @@ export const WAV_MAX_SAMPLE_RATE = 768000;
 export const RESAMPLE_MIN_RATE = 8000;
 export const RESAMPLE_MAX_RATE = 192000;
 
-/** The decode entry points of stagebench_dsp.wasm. */
-export type DecodeExports = Pick<StagebenchExports, (typeof DECODE_EXPORTS)[number] | 'memory'>;
+/** The decode entry points of stagebench_dsp.wasm; this module is the only caller of them. */
+export interface DecodeExports {
+  memory: WebAssembly.Memory;
+  decode_input_ptr(bytes: number): number;
+  decode_pcm_ptr(floats: number): number;
+  decode_out_ptr(floats: number): number;
+  wav_probe(len: number, fileLength: number): number;
+  wav_info_ptr(): number;
+  pcm_to_f32(format: number, bits: number, channels: number, inPtr: number, frames: number, outPtr: number): number;
+  resampler_create(inRate: number, outRate: number, channels: number): number;
+  resampler_context(): number;
+  resampler_taps(): number;
+  resampler_exact(): number;
+  resampler_out_frames(totalIn: number): number;
+  resampler_tap_start(k: number): number;
+  resample_span(inPtr: number, inFrames: number, inStart: number, totalIn: number, outStart: number, outCount: number, outPtr: number): number;
+  resample_selftest(): number;
+}
 
-const DECODE_EXPORTS = [
+const DECODE_EXPORTS = exportNames<Omit<DecodeExports, 'memory'>>()(
   'decode_input_ptr', 'decode_pcm_ptr', 'decode_out_ptr', 'wav_probe', 'wav_info_ptr', 'pcm_to_f32', 'resampler_create',
   'resampler_context', 'resampler_taps', 'resampler_exact', 'resampler_out_frames', 'resampler_tap_start', 'resample_span',
   'resample_selftest',
-] as const;
+);
 
 /** The decode exports of a module, or an Error naming the missing ones (a stale build). */
 export function decodeExports(wasm: StagebenchWasm): DecodeExports {
   wasm.requireExports(DECODE_EXPORTS);
-  return wasm.exports;
+  return wasm.exports as unknown as DecodeExports;
 }
 
 /** A WAV header as parsed by `wav_probe`. */

@@ -2,14 +2,18 @@
  * The Rust module's C ABI, typed, and a thin wrapper that keeps typed-array views over wasm
  * memory valid (they are rebuilt whenever `memory.buffer` changes after a grow).
  *
- * Used unchanged by the AudioWorklet processor, the kernel-timing worker, the CLI and the
- * benchmarks. Nothing here touches the DOM.
+ * Used unchanged by the AudioWorklet processor, the kernel-timing worker, the pool, the CLI and
+ * the benchmarks. Nothing here touches the DOM or names a stage.
  */
 
 /** The ABI version this host understands (`abi_version()` in rust/src/ffi.rs). */
 export const ABI_VERSION = 2;
 
-/** Exports of stagebench_dsp.wasm. `usize` arguments are i32 numbers on wasm32. */
+/**
+ * The runtime's exports of stagebench_dsp.wasm (rust/src/ffi.rs): the seed ABI, the allocation
+ * counter and host-owned scratch buffers. `usize` arguments are i32 numbers on wasm32. A stage's
+ * own exports are typed by its `dsp-stages/<id>/bindings.ts`, the only caller of them.
+ */
 export interface StagebenchExports {
   memory: WebAssembly.Memory;
   abi_version(): number;
@@ -21,83 +25,22 @@ export interface StagebenchExports {
   get_write_pos(): number;
   set_write_pos(pos: number): void;
   process_quantum(n: number): number;
-  ring_copy_create(maxFrames: number): number;
-  ring_copy_process(n: number): number;
-  ring_copy_output_ptr(): number;
-  // gain, the template stage (rust/src/gain.rs)
-  gain_create(maxFrames: number): number;
-  gain_set_param(id: number, value: number): number;
-  gain_process(n: number): number;
-  gain_output_ptr(): number;
   alloc_count(): number;
   alloc_live_bytes(): number;
-  // spectrum stage (rust/src/fft_stage.rs)
-  fft_create(size: number, window: number, beta: number): number;
-  fft_process(): number;
-  fft_begin(): number;
-  fft_step(): number;
-  fft_set_window(window: number, beta: number): number;
-  fft_size(): number;
-  fft_spectrum_ptr(): number;
-  fft_db_ptr(): number;
-  fft_peak_bin(): number;
-  fft_peak_db(): number;
-  fft_non_finite_frames(): number;
-  fft_transform(inPtr: number, outPtr: number): number;
-  fft_selftest(): number;
-  fft_simd_enabled(): number;
-  // 8-band EQ (rust/src/eq.rs)
-  eq_create(sampleRate: number, maxFrames: number): number;
-  eq_set_band(band: number, kind: number, freqHz: number, gainDb: number, q: number): number;
-  eq_set_bypass(on: number): number;
-  eq_process(n: number): number;
-  eq_output_ptr(): number;
-  eq_nan_quanta(): number;
-  eq_process_buffer(inPtr: number, outPtr: number, n: number): number;
-  eq_response_db(freqHz: number): number;
-  eq_reset(): number;
-  eq_simd_enabled(): number;
-  eq_selftest(): number;
-  // shift hypotheses (rust/src/shift.rs)
-  shift_create(n: number, hypotheses: number): number;
-  shift_set_params(span: number, centre: number, phat: number): number;
-  shift_input_ptr(): number;
-  shift_reference_ptr(): number;
-  shift_process(): number;
-  shift_process_part(part: number): number;
-  shift_rescore(): number;
-  shift_size(): number;
-  shift_count(): number;
-  shift_scores_ptr(): number;
-  shift_cross_ptr(): number;
-  shift_correlation_ptr(): number;
-  shift_input_spectrum_ptr(): number;
-  shift_reference_spectrum_ptr(): number;
-  shift_power_spectra_ptr(): number;
-  shift_centre(): number;
-  shift_best(): number;
-  shift_best_tau(): number;
-  shift_value(): number;
-  shift_non_finite_frames(): number;
-  shift_reference_scores(outPtr: number): number;
-  // decode core (rust/src/decode/; typed wrapper: worklet/decode-wasm.ts)
-  decode_input_ptr(bytes: number): number;
-  decode_pcm_ptr(floats: number): number;
-  decode_out_ptr(floats: number): number;
-  wav_probe(len: number, fileLength: number): number;
-  wav_info_ptr(): number;
-  pcm_to_f32(format: number, bits: number, channels: number, inPtr: number, frames: number, outPtr: number): number;
-  resampler_create(inRate: number, outRate: number, channels: number): number;
-  resampler_context(): number;
-  resampler_taps(): number;
-  resampler_exact(): number;
-  resampler_out_frames(totalIn: number): number;
-  resampler_tap_start(k: number): number;
-  resample_span(inPtr: number, inFrames: number, inStart: number, totalIn: number, outStart: number, outCount: number, outPtr: number): number;
-  resample_selftest(): number;
   /** Allocates `n` f32 in wasm memory for a host-owned buffer (benchmarks, CLI); freed by `scratch_free`. */
   scratch_alloc(n: number): number;
   scratch_free(ptr: number, n: number): void;
+}
+
+/** A wasm export as the host calls it: numbers in, a number (or nothing) out. */
+export type WasmFunction = (...args: number[]) => number;
+
+/**
+ * The names of an exports interface `T`, all of them (a compile error lists any left out), so a
+ * bindings module states each export once in its interface and once here, checked against it.
+ */
+export function exportNames<T>() {
+  return <const K extends readonly (keyof T & string)[]>(...names: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })): K => names;
 }
 
 /** Status codes of rust/src/lib.rs `status`. */
@@ -140,6 +83,15 @@ export class StagebenchWasm {
     const exports = this.exports as unknown as Record<string, unknown>;
     const missing = names.filter((name) => typeof exports[name] !== 'function');
     if (missing.length > 0) throw new Error(`wasm module lacks stage exports: ${missing.join(', ')}`);
+  }
+
+  /**
+   * A stage's exports, typed by its bindings module: checks that every one of `names` exists
+   * (else throws naming the missing ones) and returns them.
+   */
+  bind<T>(names: readonly (keyof T & string)[]): T {
+    this.requireExports(names);
+    return this.exports as unknown as T;
   }
 
   /** (Re)allocates the input ring. Throws on a zero capacity or an allocation failure. */

@@ -17,10 +17,11 @@ import {
   WAV_CODE,
   type WavInfo,
   type WavProbeError,
-} from './decode-wasm.ts';
-import { instantiateStagebench, type StagebenchWasm } from './wasm.ts';
-import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
-import { parseWav } from '../dsp-stages/wav.ts';
+} from './bindings.ts';
+import { decodeExports } from './bindings.ts';
+import { instantiateStagebench, type StagebenchWasm } from '../../worklet/abi.ts';
+import { readWasmBytes, wasmPath } from '../wasm-file.ts';
+import { parseWav } from '../wav.ts';
 
 let fresh: () => StagebenchWasm;
 beforeAll(() => {
@@ -252,11 +253,11 @@ describe('WAV: problems named', () => {
     expect(() => convertPcm(wasm, info, file.subarray(0, 50))).toThrow('convertPcm: frames 0..4 are file bytes 44..60, the buffer holds bytes 0..50');
     expect(() => convertPcm(wasm, info, file, 3, 2)).toThrow('past the 4 frames');
     expect(() => convertPcm(wasm, info, file, 0, 4, 0, new Float32Array(3))).toThrow('convertPcm: output holds 3 samples, 8 are needed');
-    expect(wasm.exports.pcm_to_f32(1, 12, 1, 8, 1, 16)).toBe(-121);
-    expect(wasm.exports.pcm_to_f32(1, 16, 9, 8, 1, 16)).toBe(-2);
-    expect(wasm.exports.pcm_to_f32(1, 16, 1, 8, 1, 18)).toBe(-2); // misaligned output
-    expect(wasm.exports.pcm_to_f32(1, 16, 1, 8, 4, 10 - 2)).toBe(-2); // overlapping
-    expect(wasm.exports.pcm_to_f32(3, 64, 8, 0x7fff_0000, 1 << 20, 16)).toBe(-2); // beyond memory
+    expect(decodeExports(wasm).pcm_to_f32(1, 12, 1, 8, 1, 16)).toBe(-121);
+    expect(decodeExports(wasm).pcm_to_f32(1, 16, 9, 8, 1, 16)).toBe(-2);
+    expect(decodeExports(wasm).pcm_to_f32(1, 16, 1, 8, 1, 18)).toBe(-2); // misaligned output
+    expect(decodeExports(wasm).pcm_to_f32(1, 16, 1, 8, 4, 10 - 2)).toBe(-2); // overlapping
+    expect(decodeExports(wasm).pcm_to_f32(3, 64, 8, 0x7fff_0000, 1 << 20, 16)).toBe(-2); // beyond memory
   });
 });
 
@@ -270,7 +271,7 @@ function signal(n: number, ch: number, seed: number): Float32Array {
 
 describe('Resampler', () => {
   it('has a SIMD dot product identical to the scalar one', () => {
-    expect(fresh().exports.resample_selftest()).toBe(0);
+    expect(decodeExports(fresh()).resample_selftest()).toBe(0);
   });
 
   it('spans resampled apart on separate instances join bit for bit into the whole', () => {
