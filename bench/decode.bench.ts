@@ -73,15 +73,15 @@ import {
   workerData,
   type MessagePort,
 } from 'node:worker_threads';
-import { defaultWorkers } from '../cli/decode-run.ts';
+import { defaultWorkers } from '../dsp-stages/decode/cli.ts';
 import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
 import { parseWav } from '../dsp-stages/wav.ts';
 import { percentile } from '../worklet/kernel-timing.ts';
 import { MP3_DECODER_DELAY, id3v2Size, parseFlac, parseMp3 } from '../worklet/pool/codecs.ts';
 import { spawnNodeWorker } from '../worklet/pool/node.ts';
 import { WorkerPool } from '../worklet/pool/pool.ts';
-import { DEFAULT_BENCH_OPTIONS, formatTable, runCase, type BenchCase, type BenchOptions, type BenchResult } from './harness.ts';
-import type { BenchFile } from './types.ts';
+import { DEFAULT_BENCH_OPTIONS, formatTable, runCase, type BenchCase, type BenchOptions, type BenchResult } from '../dsp-stages/bench-harness.ts';
+import type { BenchFile } from '../dsp-stages/bench-harness.ts';
 
 export const DECODE_BENCH_FORMATS = ['wav', 'flac', 'mp3'] as const;
 export type DecodeBenchFormat = (typeof DECODE_BENCH_FORMATS)[number];
@@ -753,6 +753,21 @@ export function bridgeRoundTripUs(calls = 200): number {
 }
 
 export const decodeBench: BenchFile = {
+  help: `  The decode cases decode about a second of stereo 44.1 kHz cut from the decode fixtures (WAV,
+  FLAC, MP3) per call with pool.decode on the default worker pool (ours), on a one-worker pool,
+  and in 0.25 s chunks: the plan on the calling thread, the task's messages, and in a worker
+  pcm_to_f32 (WAV) or the frames through a fresh FLAC/MP3 decoder, which the worker built after
+  its previous task, off the clock. Peers, in one thread: WAV, the npm readers node-wav and
+  wavefile (getSamples, then / 32768); FLAC and MP3, one decoder reused with reset() between
+  files, timed with the reset in the call (FLACDecoder.decodeFile; MPEGDecoder.decode + reset)
+  and after the call (the same decode, reset() after the answer: the pool's schedule). Every
+  output is checked against the WAV's PCM first (MP3: mpg123 in one pass). All of them run in a
+  driver thread that run() waits for, a round trip of tens of µs; each timed batch starts after
+  10 ms idle, so work left running after an answer (a decoder being rebuilt) ends off the clock
+  for every row. After the table: every row per second of audio, and what a fresh decoder costs
+  (median and mean).
+  The scaling table (a 60 s file on 1, 2 and 4 workers): npx tsx bench/decode.bench.ts.
+`,
   stage: 'decode',
   caseNames: DECODE_BENCH_CASES,
   async prepare() {

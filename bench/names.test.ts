@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { wasmInstanceFactory } from '../dsp-stages/wasm-file.ts';
 import { DECODE_BENCH_FORMATS, decodeBench, decodeBenchImplNames } from './decode.bench.ts';
-import { checkImplNames, type BenchCase } from './harness.ts';
+import { checkImplNames, type BenchCase } from '../dsp-stages/bench-harness.ts';
 import { BENCH_FILES } from './index.ts';
 
 let cases: BenchCase[] = [];

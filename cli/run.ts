@@ -4,25 +4,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { RENDER_QUANTUM_FRAMES, type ClampNote, type ParamValues, type StageDescriptor } from '../dsp-stages/types.ts';
-import { resolveParams, withOfflineParams } from '../dsp-stages/params.ts';
-import { statusMessage, type StagebenchWasm } from '../worklet/abi.ts';
+import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
+import { withOfflineParams } from '../dsp-stages/params.ts';
+import { statusMessage } from '../worklet/abi.ts';
 import { parseWav, readF32 } from '../dsp-stages/wav.ts';
-import { stageHooks, type RunOutcome, type StageInfo, type SummaryValue } from './stage-hooks.ts';
+import { nodeStage } from '../dsp-stages/node-registry.ts';
+import { CliError, baseSummary, type InputAudio, type RunOutcome, type RunReport, type RunRequest, type SummaryValue } from '../dsp-stages/node-api.ts';
 
-import { CliError } from './errors.ts';
-import { baseSummary } from './summary.ts';
 
 export { CliError };
 
 export const DEFAULT_RAW_RATE = 48000;
 
-export interface InputAudio {
-  sampleRate: number;
-  channels: Float32Array[];
-  /** How the file was read, e.g. 'wav pcm 16-bit' or 'raw float32'. */
-  description: string;
-}
 
 function readBytes(path: string, what: string): Uint8Array {
   try {
@@ -73,32 +66,8 @@ export function readInput(path: string, rate: number | null): InputAudio {
   throw new CliError(`cannot tell the format of ${path}: give a .wav file, or raw little-endian float32 named *.f32`);
 }
 
-export interface RunRequest {
-  /** The registry's descriptor, or only the id and title of a stage the CLI runs by its hooks alone. */
-  stage: StageDescriptor | StageInfo;
-  /** Values from `resolveCliParams` (clamped, defaults filled). */
-  values: ParamValues;
-  input: InputAudio;
-  wasm: StagebenchWasm;
-}
 
-export interface RunReport {
-  /** The one JSON object printed on stdout. */
-  summary: Record<string, unknown>;
-  /** What `--out` writes (null: the stage has none). */
-  primaryOutput: Float32Array | null;
-}
 
-/** Clamps the given parameters; unknown names are a CliError. */
-export function resolveCliParams(stage: StageDescriptor, given: Record<string, string>): { values: ParamValues; notes: ClampNote[] } {
-  const { values, notes, unknown } = resolveParams(stage.params, given);
-  if (unknown.length > 0) {
-    const known = stage.params.map((p) => p.name).join(', ') || 'none';
-    const plural = unknown.length > 1 ? 's' : '';
-    throw new CliError(`unknown parameter${plural} ${unknown.map((u) => `"${u}"`).join(', ')} for stage ${stage.id} (known: ${known})`, 2);
-  }
-  return { values, notes };
-}
 
 /**
  * Runs the stage's wasm kernel over every input channel in 128-frame quanta (the last one
@@ -109,9 +78,8 @@ export function runStage(req: RunRequest): RunReport {
   const { stage, values, input, wasm } = req;
   const frames = input.channels[0]?.length ?? 0;
   if (input.channels.length === 0 || frames === 0) throw new CliError('the input has no audio frames');
-  const hooks = stageHooks(stage.id);
+  const hooks = nodeStage(stage.id).node.run ?? {};
   if (hooks.run) return hooks.run(req);
-  if (!('createWasmKernel' in stage)) throw new Error(`stage ${stage.id} has no descriptor and no CLI run hook`);
   let kernel;
   try {
     // a file has no deadline: the stage's offline settings, as in an OfflineAudioContext render

@@ -1,11 +1,11 @@
 /** The fft bench cases: every implementation computes the same spectrum, and a misused peer is caught. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { wasmInstanceFactory } from '../dsp-stages/wasm-file.ts';
-import { realFft } from '../dsp-stages/fft/reference.ts';
-import { whiteNoise } from '../dsp-stages/signals.ts';
-import { FFT_BENCH_SIZES, checkBins, checkedBins, fftBench } from './fft.bench.ts';
-import { BENCH_FILES } from './index.ts';
-import { runCase, type BenchCase } from './harness.ts';
+import { wasmInstanceFactory } from '../wasm-file.ts';
+import { realFft } from './reference.ts';
+import { whiteNoise } from '../signals.ts';
+import { FFT_BENCH_SIZES, checkBins, checkedBins, fftBench } from './bench.ts';
+import { BENCH_FILES } from '../../bench/index.ts';
+import { runCase, type BenchCase } from '../bench-harness.ts';
 
 let cases: BenchCase[];
 

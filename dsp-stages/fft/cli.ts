@@ -6,13 +6,11 @@
  * The samples go through the stage's own path (pushed into the wasm input ring, then
  * `fft_process`), so the result is what the live stage would publish for that frame.
  */
-import { numberParam } from '../dsp-stages/params.ts';
-import { WINDOW_IDS, type FftWindow } from '../dsp-stages/fft/params.ts';
-import { statusMessage } from '../worklet/abi.ts';
-import { CliError } from './errors.ts';
-import type { RunReport, RunRequest } from './run.ts';
-import { baseSummary } from './summary.ts';
-import { bindFft, type FftExports } from '../dsp-stages/fft/bindings.ts';
+import { numberParam } from '../params.ts';
+import { WINDOW_IDS, type FftWindow } from './params.ts';
+import { statusMessage } from '../../worklet/abi.ts';
+import { CliError, baseSummary, type RunReport, type RunRequest } from '../node-api.ts';
+import { bindFft, type FftExports } from './bindings.ts';
 
 
 /** Index of the first NaN or infinite sample of `x`, or -1. */
@@ -75,4 +73,17 @@ export function runFft(req: RunRequest): RunReport {
     allocationsDuringProcess,
   };
   return { summary, primaryOutput: spectrum };
+}
+
+/** The `--help` section of `run fft`. */
+export function fftRunHelp(): string {
+  return `run fft
+  Analyses the LAST size samples of channel 0 once (window, real FFT, dB, refined peak) on the
+  wasm stage; hop and spread are not used. The input must hold at least size frames, all of
+  them finite.
+  The JSON adds size, window, beta, frameStart, binHz, peakHz and peakDb; --out gets the complex
+  spectrum: size + 2 floats, interleaved re, im for k = 0..size/2, unnormalised.
+  e.g. stagebench run fft --input tone.wav --param size=32768 --param window=kaiser \\
+         --param beta=9 --out spec.f32
+`;
 }

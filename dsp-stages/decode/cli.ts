@@ -10,20 +10,19 @@
  * error is also the last line on stderr.
  *
  * The pool is always shut down (its worker threads would keep Node alive). Nothing here exits;
- * main.ts does that.
+ * the CLI does that.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { clampParam, formatClampNote } from '../dsp-stages/params.ts';
-import { decodeParams } from '../dsp-stages/decode/params.ts';
-import type { ClampNote } from '../dsp-stages/types.ts';
-import { MIN_RATE, type DecodeResult } from '../worklet/pool/decode.ts';
-import { MAX_WORKERS } from '../worklet/pool/layout.ts';
-import { nodeCores, spawnNodeWorker } from '../worklet/pool/node.ts';
-import { MIN_WORKERS, WorkerPool } from '../worklet/pool/pool.ts';
-import { CliError } from './errors.ts';
-import { progressReporter } from './sweep.ts';
-import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
-import { f32ToBytes } from '../dsp-stages/wav.ts';
+import { clampParam, formatClampNote } from '../params.ts';
+import { decodeParams } from './params.ts';
+import type { ClampNote } from '../types.ts';
+import { MIN_RATE, type DecodeResult } from '../../worklet/pool/decode.ts';
+import { MAX_WORKERS } from '../../worklet/pool/layout.ts';
+import { nodeCores, spawnNodeWorker } from '../../worklet/pool/node.ts';
+import { MIN_WORKERS, WorkerPool } from '../../worklet/pool/pool.ts';
+import { CliError, progressReporter } from '../node-api.ts';
+import { readWasmBytes, wasmPath } from '../wasm-file.ts';
+import { f32ToBytes } from '../wav.ts';
 
 export const DECODE_STAGE_ID = 'decode';
 /** Exit code when part of the file decoded before a fault. */

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { main } from './main.ts';
-import { parseSnrGrid } from './shift-sweep.ts';
+import { main } from '../../cli/main.ts';
+import { parseSnrGrid } from './sweep-cli.ts';
 
-const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 async function capture(argv: string[], opts: { tty?: boolean; env?: NodeJS.ProcessEnv } = {}) {

@@ -7,13 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { whiteNoise } from '../dsp-stages/signals.ts';
-import { BiquadCascade } from '../dsp-stages/eq/reference.ts';
-import { PRESET_BANDS, parseBandSpec, type EqBand } from '../dsp-stages/eq/params.ts';
-import { readF32, writeWavFloat32 } from '../dsp-stages/wav.ts';
-import { CLI_OFF_BAND, DBFS_FLOOR, EQ_RUN_CHUNK, levels, resolveEqCliParams } from './eq-run.ts';
-import { helpText } from './main.ts';
-import { stagebenchInProcess as stagebench } from './testing.ts';
+import { whiteNoise } from '../signals.ts';
+import { BiquadCascade } from './reference.ts';
+import { PRESET_BANDS, parseBandSpec, type EqBand } from './params.ts';
+import { readF32, writeWavFloat32 } from '../wav.ts';
+import { CLI_OFF_BAND, DBFS_FLOOR, EQ_RUN_CHUNK, levels, resolveEqCliParams } from './cli.ts';
+import { helpText } from '../../cli/main.ts';
+import { stagebenchInProcess as stagebench } from '../../cli/testing.ts';
 
 const RATE = 48_000;
 /** Over one chunk of eq_process_buffer, and not a whole number of quanta. */

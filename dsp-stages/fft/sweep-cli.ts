@@ -1,21 +1,17 @@
 /**
  * `stagebench sweep fft [--points N] [--param name=value]... [--rate HZ] [--json]`: the peak
  * accuracy sweep (dsp-stages/fft/sweep.ts) on the wasm stage, with progress on stderr and a table
- * or one JSON object on stdout; also the progress reporter of every sweep (sweep shift:
- * shift-sweep.ts). Nothing here exits; main.ts does that.
+ * or one JSON object on stdout. Nothing here exits; the CLI does that.
  */
-import { numberParam } from '../dsp-stages/params.ts';
-import type { ParamValues } from '../dsp-stages/types.ts';
-import type { FftWindow } from '../dsp-stages/fft/params.ts';
-import { SWEEP_LEVEL_DB, runPeakSweep, type PeakSweepPoint, type PeakSweepResult } from '../dsp-stages/fft/sweep.ts';
-import { CliError } from './errors.ts';
-import { resolveCliParams } from './run.ts';
-import { cliStage } from './stage-hooks.ts';
-import { loadWasm, wasmPath } from '../dsp-stages/wasm-file.ts';
-import { bindFft } from '../dsp-stages/fft/bindings.ts';
+import { numberParam } from '../params.ts';
+import type { ParamValues } from '../types.ts';
+import type { FftWindow } from './params.ts';
+import { SWEEP_LEVEL_DB, runPeakSweep, type PeakSweepPoint, type PeakSweepResult } from './sweep.ts';
+import { CliError, parseRate, progressReporter, resolveCliParams, usage, type SweepHooks } from '../node-api.ts';
+import { getStage } from '../registry.ts';
+import { loadWasm, wasmPath } from '../wasm-file.ts';
+import { bindFft } from './bindings.ts';
 
-/** The stages with a sweep (fft here, shift in shift-sweep.ts). */
-export const SWEEP_STAGES = ['fft', 'shift'] as const;
 export const DEFAULT_SWEEP_POINTS = 200;
 export const MAX_SWEEP_POINTS = 100_000;
 export const DEFAULT_SWEEP_RATE = 48000;
@@ -26,8 +22,7 @@ const UNUSED_PARAMS = ['hop', 'spread'];
 /** Rows of the readable table (the worst point is added when it is not among them). */
 const TABLE_ROWS = 12;
 
-export interface SweepCommand {
-  stage: string;
+export interface FftSweepCommand {
   /** --param values as given (strings). */
   params: Record<string, string>;
   points: number;
@@ -55,34 +50,6 @@ export function sweepJson(params: ParamValues, result: PeakSweepResult): Record<
   };
 }
 
-/** Progress reporting: one line rewritten in place on a terminal, else a line every 10 %. */
-export function progressReporter(write: (text: string) => void, tty: boolean, label: string, unit = 'points'): {
-  update(done: number, total: number): void;
-  end(): void;
-} {
-  let lastShown = -1;
-  let open = false;
-  return {
-    update(done, total) {
-      const pct = Math.floor((100 * done) / total);
-      if (tty) {
-        if (pct === lastShown && done !== total) return;
-        lastShown = pct;
-        open = true;
-        write(`\r${label}: ${done}/${total} ${unit} (${pct}%)`);
-      } else {
-        const tenth = Math.floor((10 * done) / total);
-        if (tenth <= lastShown || tenth === 0) return;
-        lastShown = tenth;
-        write(`${label}: ${done}/${total} ${unit} (${tenth * 10}%)\n`);
-      }
-    },
-    end() {
-      if (open) write('\n');
-      open = false;
-    },
-  };
-}
 
 /** A figure in Hz or dB: fixed for ordinary sizes, exponential for tiny ones. */
 export function formatSmall(x: number, sign = false): string {
@@ -134,14 +101,8 @@ function formatHz(hz: number | undefined): string {
   return hz >= 1000 ? `${(hz / 1000).toFixed(2)} kHz` : `${hz.toFixed(1)} Hz`;
 }
 
-export async function sweepCommand(cmd: SweepCommand): Promise<void> {
-  let stage;
-  try {
-    stage = cliStage(cmd.stage);
-  } catch (err) {
-    throw new CliError((err as Error).message, 2);
-  }
-  if (stage.id !== 'fft' || !('params' in stage)) throw new CliError(`stage ${stage.id} has no sweep (there are: ${SWEEP_STAGES.map((s) => `sweep ${s}`).join(', ')})`, 2);
+export async function sweepCommand(cmd: FftSweepCommand): Promise<void> {
+  const stage = getStage('fft');
   const { values, notes } = resolveCliParams(stage, cmd.params);
   // a sweep measures one exact configuration: a value that would be clamped is an error
   if (notes.length > 0) {
@@ -187,3 +148,43 @@ export async function sweepCommand(cmd: SweepCommand): Promise<void> {
     cmd.stdout(`${formatSweepTable(result, bindFft(wasm).fft_simd_enabled() === 1)}\n`);
   }
 }
+
+function parsePoints(text: string): number {
+  const n = Number(text);
+  if (!(text.trim() !== '' && Number.isInteger(n) && n >= 1 && n <= MAX_SWEEP_POINTS)) {
+    throw usage(`--points must be a whole number from 1 to ${MAX_SWEEP_POINTS}, got "${text}"`);
+  }
+  return n;
+}
+
+/** `stagebench sweep fft`: its options and help. */
+export const fftSweep: SweepHooks = {
+  options: [{ flag: '--points', value: true }, { flag: '--rate', value: true }],
+  usage: '[--points N] [--param name=value]... [--rate HZ] [--json]',
+  help: () => `sweep fft
+  Peak-frequency accuracy of the spectrum stage on wasm: --points sines (default ${DEFAULT_SWEEP_POINTS}, at
+  most ${MAX_SWEEP_POINTS}) of amplitude 0.5, log-spaced from ${SWEEP_F_MIN_HZ} Hz to ${SWEEP_F_MAX_HZ / 1000} kHz (at most 0.45 x
+  the rate), each off the bin centres by a seeded random offset of up to half a bin and with a
+  seeded random phase, one frame (one whole analysis) each.
+  Progress goes to stderr; stdout gets a table of sampled points and the statistics (mean, max
+  and RMS frequency error in Hz, the worst frequency, the largest level error in dB), or with
+  --json one object {"stage", "params", "sampleRate", "points": [{"frequencyHz", "estimateHz",
+  "errorHz", "levelDb"}], "meanAbsErrorHz", "maxAbsErrorHz", "rmsErrorHz", "worstHz",
+  "levelErrorMaxDb"}. Parameters size, window and beta as for run; a value that run would clamp
+  is an error here. --rate HZ sets the sample rate (default ${DEFAULT_SWEEP_RATE}).
+`,
+  command: (cmd) => {
+    const points = cmd.options['--points'];
+    const rate = cmd.options['--rate'];
+    return sweepCommand({
+      params: cmd.params,
+      points: typeof points === 'string' ? parsePoints(points) : DEFAULT_SWEEP_POINTS,
+      sampleRate: typeof rate === 'string' ? parseRate(rate) : DEFAULT_SWEEP_RATE,
+      json: cmd.json,
+      env: cmd.env,
+      stdout: cmd.stdout,
+      stderr: cmd.stderr,
+      stderrIsTTY: cmd.stderrIsTTY,
+    });
+  },
+};

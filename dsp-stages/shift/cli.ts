@@ -9,15 +9,12 @@
  * workbench's off: plain correlation) and size. They are checked strictly: a value out of range is
  * an error, not clamped, since one analysis is one exact configuration.
  */
-import type { NumberParam, ParamValues } from '../dsp-stages/types.ts';
-import { SHIFT_MAX_HYPOTHESES, SHIFT_SIZES } from '../dsp-stages/shift/sweep.ts';
-import { statusMessage } from '../worklet/abi.ts';
-import { CliError } from './errors.ts';
-import { firstNonFinite } from './fft-run.ts';
-import type { RunReport, RunRequest } from './run.ts';
-import type { CliParamSpec } from './stage-hooks.ts';
-import { baseSummary } from './summary.ts';
-import { bindShift, type ShiftExports } from '../dsp-stages/shift/bindings.ts';
+import type { NumberParam, ParamValues } from '../types.ts';
+import { SHIFT_MAX_HYPOTHESES, SHIFT_SIZES } from './sweep.ts';
+import { statusMessage } from '../../worklet/abi.ts';
+import { CliError, baseSummary, type RunReport, type RunRequest, type CliParamSpec } from '../node-api.ts';
+import { firstNonFinite } from '../fft/cli.ts';
+import { bindShift, type ShiftExports } from './bindings.ts';
 
 export const SHIFT_TITLE = 'Shift hypotheses (delay of channel 1 against channel 0)';
 
@@ -175,4 +172,33 @@ export function runShift(req: RunRequest): RunReport {
     allocationsDuringProcess,
   };
   return { summary, primaryOutput: scores };
+}
+
+/** The `--help` section of `run shift`. */
+export function shiftRunHelp(): string {
+  return `run shift
+  The delay of channel 1 (the input) against channel 0 (the reference) on the wasm shift stage:
+  both frames are the LAST size samples of their channel; the input needs two channels (more are
+  ignored), at least size frames, all finite in the analysed frames. H hypotheses are scored from
+  the cross-spectrum at lags centre + span (h/(H-1) - 1/2), h = 0..H-1; the best one is refined
+  by the quartic through its scores and two neighbours' on each side (next to the grid's ends the
+  parabola through one on each side; not at either end).
+  --param hypotheses=H   1..256, default 32
+  --param span=S         grid width in samples, >= 0, default 2
+  --param centre=auto|C  auto (default): the integer lag of the correlation peak (one inverse
+                         FFT); a number: that lag, samples
+  --param phat=0|1       0 (default): plain cross-correlation, the maximum-likelihood weighting
+                         for a delayed copy in white noise: unbiased and at the Cramér-Rao bound
+                         for white, band-limited and pink references (stagebench sweep shift
+                         --reference shows it). 1: PHAT (the cross-spectrum over its magnitude),
+                         which weighs the noise-only bins of an empty band like signal bins: on a
+                         band-limited reference its error stops falling with SNR
+  --param size=N         512..32768, a power of two, default 32768
+  A value out of range or malformed is an error here (nothing is clamped).
+  The JSON adds shift (the refined delay, samples; positive: channel 1 lags), best (index of the
+  best hypothesis), bestTau (its lag), scores (the H scores), centre (the grid's centre used),
+  taus (the H lags), phat (true/false), weighting ("correlation" or "phat"), frameStart and
+  allocationsDuringProcess; --out gets the H scores as float32.
+  e.g. stagebench run shift --input stereo.wav --param span=2 --out scores.f32
+`;
 }

@@ -15,14 +15,12 @@
  * quanta and a quantum holding a NaN or an infinity comes out silent, resets the filters and is
  * counted (nanQuanta), exactly as in the live stage.
  */
-import { RENDER_QUANTUM_FRAMES, type ClampNote, type ParamSpec, type ParamValues } from '../dsp-stages/types.ts';
-import { resolveParams } from '../dsp-stages/params.ts';
-import { EQ_BANDS, EQ_TYPES, eqBands, eqParams, parseBandSpec, type EqBand } from '../dsp-stages/eq/params.ts';
-import { statusMessage } from '../worklet/abi.ts';
-import { CliError } from './errors.ts';
-import type { RunReport, RunRequest } from './run.ts';
-import { baseSummary } from './summary.ts';
-import { bindEq, type EqExports } from '../dsp-stages/eq/bindings.ts';
+import { RENDER_QUANTUM_FRAMES, type ClampNote, type ParamSpec, type ParamValues } from '../types.ts';
+import { resolveParams } from '../params.ts';
+import { EQ_BANDS, EQ_PRESETS, EQ_TYPES, eqBands, eqParams, parseBandSpec, type EqBand } from './params.ts';
+import { statusMessage } from '../../worklet/abi.ts';
+import { CliError, baseSummary, type RunReport, type RunRequest } from '../node-api.ts';
+import { bindEq, type EqExports } from './bindings.ts';
 
 /** A band the CLI does not set: off (the other fields are what `eq_set_band` then ignores). */
 export const CLI_OFF_BAND: EqBand = { type: 'off', frequencyHz: 1000, gainDb: 0, q: 1 };
@@ -212,4 +210,32 @@ export function runEq(req: RunRequest): RunReport {
     allocationsDuringProcess,
   };
   return { summary, primaryOutput: output };
+}
+
+/** The `--help` section of `run eq`. */
+export function eqRunHelp(): string {
+  return `run eq
+  Filters channel 0 through the wasm 8-band EQ (eq_create at the file's rate, the bands, then
+  eq_reset, so it starts settled at the settings, with no fade-in) and writes the filtered samples
+  to --out (float32, as many as the input).
+  --param bandN=type:frequencyHz:gainDb:Q   band N = 1..8, e.g. band1=peaking:1000:6:1.0
+      type: ${EQ_TYPES.join(', ')}
+      Q: linear for peaking, bandpass and notch; in dB for lowpass and highpass; unused by the
+      shelves. Gain: used by peaking and the shelves. Empty or missing fields: 1000 Hz, 0 dB, Q 1.
+  --param bandNType=... bandNFrequencyHz=... bandNGainDb=... bandNQ=...
+      the same, field by field (a band given field by field needs its type)
+  Bands not given are OFF: unlike the story, run eq does not start from the default bands (the
+  band defaults listed under "Stages and parameters" are the CLI's).
+  --param preset=NAME  replaces the bands (not together with band parameters); NAME is one of
+                       ${EQ_PRESETS.filter((p) => p !== 'custom').join(', ')}
+  --param bypass=on    the output is the input, bit for bit
+  A malformed band, an unknown type, a choice not listed or a value that is not a finite number
+  is an error; numbers out of range are clamped with a note.
+  A 128-frame quantum holding a NaN or an infinity comes out silent and resets the filters, as
+  in the live stage. The JSON adds bands (the 8 resolved {type, frequencyHz, gainDb, q}), bypass,
+  nanQuanta (quanta silenced), inputPeakDbfs, inputRmsDbfs (of the finite input samples),
+  outputPeakDbfs, outputRmsDbfs (${DBFS_FLOOR} for silence) and simd.
+  e.g. stagebench run eq --input voice.wav --param band1=highpass:80:0:0 \\
+         --param band2=peaking:3000:4:1.5 --out voice-eq.f32
+`;
 }

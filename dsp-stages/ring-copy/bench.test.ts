@@ -1,10 +1,10 @@
 /** The ring-copy bench case: both implementations really copy, and the case runs end to end. */
 import { describe, expect, it } from 'vitest';
-import { ringCopyBench } from './ring-copy.bench.ts';
-import { BENCH_FILES } from './index.ts';
-import { runCase } from './harness.ts';
-import { STAGES } from '../dsp-stages/registry.ts';
-import { wasmInstanceFactory } from '../dsp-stages/wasm-file.ts';
+import { ringCopyBench } from './bench.ts';
+import { BENCH_FILES } from '../../bench/index.ts';
+import { runCase } from '../bench-harness.ts';
+import { STAGES } from '../registry.ts';
+import { wasmInstanceFactory } from '../wasm-file.ts';
 
 describe('ring-copy bench case', () => {
   it('is listed, and names a registered stage', () => {

@@ -6,11 +6,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { delayedPair } from '../dsp-stages/delayed-pair.ts';
-import { main } from './main.ts';
-import { hypothesisTau, resolveShiftCliParams } from './shift-run.ts';
-import { f32ToBytes, readF32, writeWavFloat32 } from '../dsp-stages/wav.ts';
-import { stagebenchInProcess as stagebench, type CliResult } from './testing.ts';
+import { delayedPair } from '../delayed-pair.ts';
+import { main } from '../../cli/main.ts';
+import { hypothesisTau, resolveShiftCliParams } from './cli.ts';
+import { f32ToBytes, readF32, writeWavFloat32 } from '../wav.ts';
+import { stagebenchInProcess as stagebench, type CliResult } from '../../cli/testing.ts';
 
 const RATE = 48_000;
 const N = 32768;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate, checkImplNames, formatTable, implPackage, ratio, runCase, type BenchCase, type BenchOptions } from './harness.ts';
+import { calibrate, checkImplNames, formatTable, implPackage, ratio, runCase, type BenchCase, type BenchOptions } from './bench-harness.ts';
 
 /** A fake clock and impls whose calls cost a fixed fake time each. */
 function fakeCase(costsMs: Record<string, number>, log: string[] = []) {

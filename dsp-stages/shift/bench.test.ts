@@ -3,9 +3,9 @@
  * accuracy on the seeded pairs, and the helpers (parabola, padded layout) do what they say.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { wasmInstanceFactory } from '../dsp-stages/wasm-file.ts';
-import { BENCH_FILES } from './index.ts';
-import { checkImplNames, runCase, type BenchCase } from './harness.ts';
+import { wasmInstanceFactory } from '../wasm-file.ts';
+import { BENCH_FILES } from '../../bench/index.ts';
+import { checkImplNames, runCase, type BenchCase } from '../bench-harness.ts';
 import {
   SHIFT_BENCH_DELAY,
   SHIFT_BENCH_IMPLS,
@@ -17,7 +17,7 @@ import {
   refinedPeak,
   shiftAccuracy,
   shiftBench,
-} from './shift.bench.ts';
+} from './bench.ts';
 
 let c: BenchCase;
 

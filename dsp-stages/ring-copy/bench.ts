@@ -5,12 +5,12 @@
  * samples into its SharedArrayBuffer ring and popping them back. Both rings hold 32768 samples.
  */
 import { RingBuffer } from 'ringbuf.js';
-import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
-import { getStage } from '../dsp-stages/registry.ts';
-import { whiteNoise } from '../dsp-stages/signals.ts';
-import { SCOPE_CAPACITY_SAMPLES, createTelemetryBuffer, readScope, telemetryViews, writeScope } from '../worklet/layout.ts';
-import type { BenchCase } from './harness.ts';
-import type { BenchEnv, BenchFile } from './types.ts';
+import { RENDER_QUANTUM_FRAMES } from '../types.ts';
+import { getStage } from '../registry.ts';
+import { whiteNoise } from '../signals.ts';
+import { SCOPE_CAPACITY_SAMPLES, createTelemetryBuffer, readScope, telemetryViews, writeScope } from '../../worklet/layout.ts';
+import type { BenchCase } from '../bench-harness.ts';
+import type { BenchEnv, BenchFile } from '../bench-harness.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
 /** Both implementations' ring size: our scope ring's fixed size, and ring-copy's default capacity. */

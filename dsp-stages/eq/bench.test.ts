@@ -1,10 +1,10 @@
 /** The eq bench cases: every implementation computes the same cascade, and a wrong one is caught. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { wasmInstanceFactory } from '../dsp-stages/wasm-file.ts';
-import { BiquadCascade } from '../dsp-stages/eq/reference.ts';
-import { BENCH_FILES } from './index.ts';
-import { checkImplNames, runCase, type BenchCase } from './harness.ts';
-import { EQ_BENCH_RATE, EQ_BENCH_SIZES, EQ_PEER_NAMES, JsBiquadCascade, benchBands, checkEqOutputs, eqBench, eqBenchInput, maxAbsDiff, type EqBenchImpl } from './eq.bench.ts';
+import { wasmInstanceFactory } from '../wasm-file.ts';
+import { BiquadCascade } from './reference.ts';
+import { BENCH_FILES } from '../../bench/index.ts';
+import { checkImplNames, runCase, type BenchCase } from '../bench-harness.ts';
+import { EQ_BENCH_RATE, EQ_BENCH_SIZES, EQ_PEER_NAMES, JsBiquadCascade, benchBands, checkEqOutputs, eqBench, eqBenchInput, maxAbsDiff, type EqBenchImpl } from './bench.ts';
 
 let cases: BenchCase[];
 const IMPLS = ['stagebench', 'hand-written JS DF2T cascade', 'fili (IirFilter.multiStep)'];

@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_PARTIAL, defaultWorkers, interleave, resolveDecodeParams, runDecodeCommand } from './decode-run.ts';
-import { helpText, main } from './main.ts';
-import { stagebenchInProcess as stagebench, type CliResult } from './testing.ts';
-import { parseWav, readF32 } from '../dsp-stages/wav.ts';
+import { EXIT_PARTIAL, defaultWorkers, interleave, resolveDecodeParams, runDecodeCommand } from './cli.ts';
+import { helpText, main } from '../../cli/main.ts';
+import { stagebenchInProcess as stagebench, type CliResult } from '../../cli/testing.ts';
+import { parseWav, readF32 } from '../wav.ts';
 
 const FIXTURES = 'fixtures/decode';
 const fixture = (name: string) => `${FIXTURES}/${name}`;

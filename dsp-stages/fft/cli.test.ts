@@ -6,11 +6,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sine, whiteNoise } from '../dsp-stages/signals.ts';
-import { analyseFrame, periodicWindow, relativeRmsError } from '../dsp-stages/fft/reference.ts';
-import { readF32, writeWavFloat32 } from '../dsp-stages/wav.ts';
-import { firstNonFinite } from './fft-run.ts';
-import { stagebenchInProcess as stagebench } from './testing.ts';
+import { sine, whiteNoise } from '../signals.ts';
+import { analyseFrame, periodicWindow, relativeRmsError } from './reference.ts';
+import { readF32, writeWavFloat32 } from '../wav.ts';
+import { firstNonFinite } from './cli.ts';
+import { stagebenchInProcess as stagebench } from '../../cli/testing.ts';
 
 const RATE = 48_000;
 const F0 = 1000.37;

@@ -17,13 +17,13 @@
 import FFT from 'fft.js';
 import createPffft, { type PffftModule } from '@echogarden/pffft-wasm/simd';
 import kissfft from 'kissfft-js';
-import { whiteNoise } from '../dsp-stages/signals.ts';
-import { WINDOW_IDS } from '../dsp-stages/fft/params.ts';
-import { realFft, relativeRmsError } from '../dsp-stages/fft/reference.ts';
-import { statusMessage } from '../worklet/abi.ts';
-import type { BenchCase, BenchImpl } from './harness.ts';
-import type { BenchEnv, BenchFile } from './types.ts';
-import { bindFft } from '../dsp-stages/fft/bindings.ts';
+import { whiteNoise } from '../signals.ts';
+import { WINDOW_IDS } from './params.ts';
+import { realFft, relativeRmsError } from './reference.ts';
+import { statusMessage } from '../../worklet/abi.ts';
+import type { BenchCase, BenchImpl } from '../bench-harness.ts';
+import type { BenchEnv, BenchFile } from '../bench-harness.ts';
+import { bindFft } from './bindings.ts';
 
 export const FFT_BENCH_SIZES = [512, 4096, 32768] as const;
 /** PFFFT's enum values (pffft.h). */
@@ -182,6 +182,10 @@ export function fftCase(env: BenchEnv, pffft: PffftModule, n: number): BenchCase
 }
 
 export const fftBench: BenchFile = {
+  help: `  The fft cases time one plain real FFT (no window) of size 512, 4096 and 32768 on the wasm
+  (fft_transform) against @echogarden/pffft-wasm (SIMD build), fft.js and kissfft-js, after
+  checking each peer's output against ours.
+`,
   stage: 'fft',
   caseNames: FFT_BENCH_SIZES.map((n) => `fft/real-${n}`),
   async prepare() {
