@@ -76,7 +76,7 @@ import {
 import { defaultWorkers } from '../cli/decode-run.ts';
 import { readWasmBytes, wasmPath } from '../cli/wasm-file.ts';
 import { parseWav } from '../cli/wav.ts';
-import { percentile } from '../worklet/kernel-timing.ts';
+import { mean, percentile } from '../worklet/stats.ts';
 import { MP3_DECODER_DELAY, id3v2Size, parseFlac, parseMp3 } from '../worklet/pool/codecs.ts';
 import { spawnNodeWorker } from '../worklet/pool/node.ts';
 import { WorkerPool } from '../worklet/pool/pool.ts';
@@ -503,7 +503,7 @@ async function freshDecoderCost(reps: number): Promise<FreshDecoderCost> {
       d.free();
       if (i >= 0) ms.push(performance.now() - t0);
     }
-    return [percentile([...ms].sort((a, b) => a - b), 50), ms.reduce((a, b) => a + b, 0) / ms.length];
+    return [percentile([...ms].sort((a, b) => a - b), 50), mean(ms)];
   };
   const [flacMs, flacMeanMs] = await time(() => new FLACDecoder());
   const [mp3Ms, mp3MeanMs] = await time(() => new MPEGDecoder({ enableGapless: false }));

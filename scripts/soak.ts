@@ -45,6 +45,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright';
+import { medianOrNull } from '../worklet/stats.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -165,13 +166,6 @@ export interface Check {
   detail: string;
 }
 
-export function median(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /**
  * Growth of the counters over one visit: the sum of the increases between samples. The worklet
  * resets them when a stage is set, which shows as the quantum count going down: the value after
@@ -218,7 +212,7 @@ export function summariseStage(visits: readonly Visit[], samples: readonly Sampl
   const mine = samples.filter((s) => visits.some((v) => v.index === s.visit));
   const ok = mine.filter((s) => settled(s, opts.settleS));
   const qps = ok.map((s) => s.qps!);
-  const expected = median(ok.map((s) => s.expectedQps).filter((x): x is number => x !== null));
+  const expected = medianOrNull(ok.map((s) => s.expectedQps).filter((x): x is number => x !== null));
   // a sample whose second held a forced GC lost frames to the measurement itself
   const raf = mine.filter((s) => s.gcMs === null).map((s) => s.rafPerS).filter((x): x is number => x !== null);
   const sum = { quantaOver: 0, quantaOverAtStart: 0, overDeadline: 0, overDeadlineAtStart: 0, tickSpans: 0, quanta: 0, steadyQuanta: 0, steadyS: 0 };
@@ -235,7 +229,7 @@ export function summariseStage(visits: readonly Visit[], samples: readonly Sampl
     play: visits.map((v) => v.play),
     settledSamples: ok.length,
     qpsMin: qps.length ? Math.min(...qps) : null,
-    qpsMedian: median(qps),
+    qpsMedian: medianOrNull(qps),
     qpsMax: qps.length ? Math.max(...qps) : null,
     expectedQps: expected,
     qpsOutside: expected === null ? ok.length : ok.filter((s) => Math.abs(s.qps! - expected) > opts.qpsTolerance * expected).length,
@@ -248,11 +242,11 @@ export function summariseStage(visits: readonly Visit[], samples: readonly Sampl
     quanta: sum.quanta,
     qpsFromCount: sum.steadyS > 0 ? sum.steadyQuanta / sum.steadyS : null,
     steadyQuanta: sum.steadyQuanta,
-    rafMedian: median(raf),
+    rafMedian: medianOrNull(raf),
     rafMin: raf.length ? Math.min(...raf) : null,
-    heapMedianBytes: median(mine.map((s) => s.heapBytes).filter((x): x is number => x !== null)),
-    gcMsMedian: median(mine.map((s) => s.gcMs).filter((x): x is number => x !== null)),
-    loadMedian: median(mine.map((s) => s.load1)),
+    heapMedianBytes: medianOrNull(mine.map((s) => s.heapBytes).filter((x): x is number => x !== null)),
+    gcMsMedian: medianOrNull(mine.map((s) => s.gcMs).filter((x): x is number => x !== null)),
+    loadMedian: medianOrNull(mine.map((s) => s.load1)),
   };
 }
 
@@ -271,8 +265,8 @@ export function heapVerdict(samples: readonly Sample[], durationS: number): Heap
   const heaps = samples.filter((s): s is Sample & { heapBytes: number } => s.heapBytes !== null);
   const start = heaps.length ? heaps[0]!.t : 0;
   const end = heaps.length ? heaps[heaps.length - 1]!.t : 0;
-  const first = median(heaps.filter((s) => s.t <= start + windowS).map((s) => s.heapBytes));
-  const last = median(heaps.filter((s) => s.t >= end - windowS).map((s) => s.heapBytes));
+  const first = medianOrNull(heaps.filter((s) => s.t <= start + windowS).map((s) => s.heapBytes));
+  const last = medianOrNull(heaps.filter((s) => s.t >= end - windowS).map((s) => s.heapBytes));
   return {
     windowS,
     firstMedianBytes: first,
