@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULTS, counterGrowth, formatTable, heapVerdict, parseArgs, parseStatus, soakChecks, stageStories, summariseStage,
   type Sample, type Visit,
-} from './soak.ts';
+} from './soak-analysis.ts';
 import { medianOrNull } from '../worklet/stats.ts';
 
 const MB = 2 ** 20;
