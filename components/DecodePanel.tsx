@@ -7,7 +7,8 @@
  * below, failed ones with their message: nothing measured is lost when a file is bad.
  */
 import { useCallback, useEffect, useId, useRef, useState, type DragEvent } from 'react';
-import type { StagebenchRuntime, Playback } from '../worklet/host.ts';
+import type { StagebenchRuntime } from '../worklet/host.ts';
+import type { Playback } from '../worklet/playback.ts';
 import type { DecodeProgress, DecodeResult, DecodeTask } from '../worklet/pool/decode.ts';
 import type { PoolStats, WorkerPool } from '../worklet/pool/pool.ts';
 import type { RingStats } from '../worklet/pool/stream.ts';
