@@ -285,7 +285,7 @@ async function rateChecks(board: ResultsBoard, runtime: StagebenchRuntime, stage
       break;
     case 'tone-peak':
       if (prop.passthrough) addAll(board, stage.id, [checkBitExact('passthrough: output = input', r.output, src.input)], tag);
-      addAll(board, stage.id, checkTonePeak(r.figures ?? [], prop, rate, TONE_HZ, 0.5), tag);
+      addAll(board, stage.id, checkTonePeak(r.figures ?? [], figureNames(stage), prop, rate, TONE_HZ, 0.5), tag);
       break;
     case 'eq-design': {
       const impulse = new Float32Array(EQ_IMPULSE_FRAMES);
@@ -295,7 +295,7 @@ async function rateChecks(board: ResultsBoard, runtime: StagebenchRuntime, stage
       break;
     }
     case 'shift-delay':
-      addAll(board, stage.id, [checkShiftDelay(r.figures ?? [], prop)], tag);
+      addAll(board, stage.id, [checkShiftDelay(r.figures ?? [], figureNames(stage), prop)], tag);
       break;
     case undefined:
       break;

@@ -181,6 +181,21 @@ export { fmt as formatFigure };
 // ---------------------------------------------------------------------------------------------
 // What each stage promises
 
+/**
+ * A figure of the stage, by its name in the stage descriptor's `figures` (StageFigure.name): a
+ * promise names the figures it reads, and the checks find them wherever the stage lists them.
+ */
+export type FigureName = string;
+
+/**
+ * The value of the figure `name` among `values`, which holds the stage's figures in the order of
+ * `names` (its descriptor's `figures`, as `publish` writes them); NaN when there is no such figure.
+ */
+export function figureValue(names: readonly string[], values: ArrayLike<number>, name: FigureName): number {
+  const i = names.indexOf(name);
+  return i < 0 ? NaN : values[i]!;
+}
+
 /** What the stage's own output must be, besides agreeing with its reference. */
 export type RateProperty =
   /** The output is the input, bit for bit. */
@@ -188,11 +203,11 @@ export type RateProperty =
   /** The output is the input times the f32 gain (parameter `param`), bit for bit. */
   | { kind: 'times-gain'; param: string; gain: number }
   /** A spectrum stage: the peak figures find a sine between bins (and, with passthrough, the output is the input). */
-  | { kind: 'tone-peak'; fftSize: number; hzFigure: number; dbFigure: number; passthrough: boolean }
+  | { kind: 'tone-peak'; fftSize: number; hzFigure: FigureName; dbFigure: FigureName; passthrough: boolean }
   /** The EQ: its impulse response's spectrum is the designed response of its bands. */
   | { kind: 'eq-design' }
   /** The shift stage: the estimate of a known fractional delay between the channels. */
-  | { kind: 'shift-delay'; delay: number; snrDb: number; figure: number; tolerance: number };
+  | { kind: 'shift-delay'; delay: number; snrDb: number; figure: FigureName; tolerance: number };
 
 /** What the stage does with NaN, infinities, subnormals and a full-scale square wave. */
 export type HostileContract =
@@ -201,17 +216,21 @@ export type HostileContract =
   /** Every sample times the gain: NaN stays NaN, infinities stay infinite, nothing else. */
   | { kind: 'times-gain'; gain: number }
   /** A quantum holding NaN or an infinity comes out silent and is counted by a figure. */
-  | { kind: 'silence-and-count'; counterFigure: number }
+  | { kind: 'silence-and-count'; counterFigure: FigureName }
   /** No audio output: only its figures are checked (they stay finite). */
   | { kind: 'analysis-only' }
   /**
    * No audio output; its figures stay finite, and a figure counts the analyses whose frame held
    * NaN or an infinity (such a frame's figures alone would look like silence's).
    */
-  | { kind: 'analysis-and-count'; counterFigure: number }
+  | { kind: 'analysis-and-count'; counterFigure: FigureName }
   /** Not declared: non-finite output only where the input quantum was non-finite. */
   | { kind: 'undeclared' };
 
+/**
+ * What a stage promises the conformance suite: plain data (figures by name), so a stage can
+ * declare it beside its descriptor.
+ */
 export interface StageConformance {
   /** Parameters of every render (the stage's defaults, overridden by these). */
   params: ParamValues;
@@ -227,9 +246,19 @@ export interface StageConformance {
   promise: string;
 }
 
-/** Figures that count events (COUNT_UNITS): left out where figures must equal a clean render's. */
+/** Figures that count events (COUNT_UNITS), by position: left out where figures must equal a clean render's. */
 export function counterFigures(stage: StageDescriptor): number[] {
   return (stage.figures ?? []).flatMap((f, i) => (COUNT_UNITS.has(f.unit) ? [i] : []));
+}
+
+/** The names of the figures a promise reads (each must be among the stage's `figures`). */
+export function promisedFigures(spec: StageConformance): FigureName[] {
+  const out: FigureName[] = [];
+  const p = spec.rateProperty;
+  if (p?.kind === 'tone-peak') out.push(p.hzFigure, p.dbFigure);
+  if (p?.kind === 'shift-delay') out.push(p.figure);
+  if (spec.hostile.kind === 'silence-and-count' || spec.hostile.kind === 'analysis-and-count') out.push(spec.hostile.counterFigure);
+  return out;
 }
 
 /** For a stage the suite has no entry for: checked against its own reference with loose bounds. */
@@ -270,7 +299,7 @@ export const STAGE_CONFORMANCE: Readonly<Record<string, StageConformance>> = {
     // f32 SIMD cascade with smoothing vs the f64 reference: 2e-5 (22.05 kHz) … 2e-4 (96 kHz) measured on ±0.5 noise
     outputTolerance: 5e-4,
     figureTolerance: 0,
-    hostile: { kind: 'silence-and-count', counterFigure: 0 },
+    hostile: { kind: 'silence-and-count', counterFigure: 'nanQuanta' },
     // f32 filters whose states differed settle to within rounding, not to the same bits: the
     // difference falls to 1e-5 … 2.4e-5 within 4096 samples and stays there (measured); the
     // stage's own distance from the f64 reference is 6e-5 at 48 kHz
@@ -279,25 +308,25 @@ export const STAGE_CONFORMANCE: Readonly<Record<string, StageConformance>> = {
   },
   fft: {
     params: {},
-    rateProperty: { kind: 'tone-peak', fftSize: 32768, hzFigure: 0, dbFigure: 1, passthrough: false },
+    rateProperty: { kind: 'tone-peak', fftSize: 32768, hzFigure: 'peakHz', dbFigure: 'peakDb', passthrough: false },
     outputTolerance: 0,
     figureTolerance: 1e-6,
-    hostile: { kind: 'analysis-and-count', counterFigure: 2 },
+    hostile: { kind: 'analysis-and-count', counterFigure: 'nonFiniteFrames' },
     recoveryTolerance: 0,
     promise: 'figures finite; frames with NaN/Inf counted (nonFiniteFrames); stateless between frames',
   },
   shift: {
     params: {},
-    rateProperty: { kind: 'shift-delay', delay: 100.37, snrDb: 30, figure: 0, tolerance: 0.02 },
+    rateProperty: { kind: 'shift-delay', delay: 100.37, snrDb: 30, figure: 'shift', tolerance: 0.02 },
     outputTolerance: 0,
     figureTolerance: 1e-4,
-    hostile: { kind: 'analysis-and-count', counterFigure: 3 },
+    hostile: { kind: 'analysis-and-count', counterFigure: 'nonFiniteFrames' },
     recoveryTolerance: 0,
     promise: 'figures finite; analyses of frames with NaN/Inf counted (nonFiniteFrames); stateless between frames',
   },
   decode: {
     params: {},
-    rateProperty: { kind: 'tone-peak', fftSize: Number(DECODE_SPECTRUM.size), hzFigure: 0, dbFigure: 1, passthrough: true },
+    rateProperty: { kind: 'tone-peak', fftSize: Number(DECODE_SPECTRUM.size), hzFigure: 'peakHz', dbFigure: 'peakDb', passthrough: true },
     outputTolerance: 0,
     figureTolerance: 1e-6,
     hostile: { kind: 'bit-exact-copy' },
@@ -524,10 +553,13 @@ export function timesGain(x: Float32Array, gain: number): Float32Array {
   return Float32Array.from(x, (v) => v * g);
 }
 
-/** The peak figures of a spectrum stage against a sine of known frequency and amplitude: within 0.01 bin and 0.05 dB. */
-export function checkTonePeak(figures: ArrayLike<number>, p: Extract<RateProperty, { kind: 'tone-peak' }>, rate: number, toneHz: number, amplitude: number): Check[] {
+/**
+ * The peak figures of a spectrum stage against a sine of known frequency and amplitude: within
+ * 0.01 bin and 0.05 dB. `figures` in the order of `figureNames` (the stage's `figures`).
+ */
+export function checkTonePeak(figures: ArrayLike<number>, figureNames: readonly string[], p: Extract<RateProperty, { kind: 'tone-peak' }>, rate: number, toneHz: number, amplitude: number): Check[] {
   const bin = rate / p.fftSize;
-  const hz = figures[p.hzFigure]!, db = figures[p.dbFigure]!;
+  const hz = figureValue(figureNames, figures, p.hzFigure), db = figureValue(figureNames, figures, p.dbFigure);
   const wantDb = 20 * Math.log10(amplitude);
   const errBins = Math.abs(hz - toneHz) / bin;
   return [
@@ -570,8 +602,9 @@ export function checkEqDesign(impulseResponse: Float32Array, params: ParamValues
   };
 }
 
-export function checkShiftDelay(figures: ArrayLike<number>, p: Extract<RateProperty, { kind: 'shift-delay' }>): Check {
-  const est = figures[p.figure]!;
+/** The shift stage's estimate against the true delay. `figures` in the order of `figureNames` (the stage's `figures`). */
+export function checkShiftDelay(figures: ArrayLike<number>, figureNames: readonly string[], p: Extract<RateProperty, { kind: 'shift-delay' }>): Check {
+  const est = figureValue(figureNames, figures, p.figure);
   return {
     check: `estimate within ${p.tolerance} of the true ${p.delay} samples (${p.snrDb} dB SNR)`,
     figure: `${fmt(est, 4)} samples (error ${fmt(est - p.delay, 4)})`,
@@ -593,7 +626,8 @@ export interface HostileRender {
 }
 
 /**
- * What the stage's contract says of the output and counters of a render with hostile samples.
+ * What the stage's contract says of the output and counters of a render with hostile samples
+ * (`r.figures` in the order of `figureNames`, the stage's `figures`).
  * Subnormal products that came out as ±0 are counted, not failed: Chromium's audio thread
  * flushes subnormals to zero (FTZ/DAZ), for wasm and JS alike.
  */
@@ -636,8 +670,8 @@ export function checkHostileOutput(contract: HostileContract, r: HostileRender, 
       const nf = nonFiniteCount(out);
       checks.push({ check: 'no NaN or Inf in the output', figure: `${nf} non-finite samples`, ok: nf === 0 });
       checks.push({ check: 'quanta with NaN/Inf input come out silent', figure: `${badQuanta.length} such quanta, ${loud} non-zero samples in them`, ok: loud === 0 });
-      const counted = r.figures[contract.counterFigure]!;
-      const name = figureNames[contract.counterFigure] ?? `figure ${contract.counterFigure}`;
+      const counted = figureValue(figureNames, r.figures, contract.counterFigure);
+      const name = contract.counterFigure;
       if (r.phase === 'after') {
         checks.push({ check: `${name} counts them`, figure: `${fmt(counted, 0)} counted, ${badQuanta.length} expected`, ok: counted === badQuanta.length });
       } else {
@@ -649,8 +683,8 @@ export function checkHostileOutput(contract: HostileContract, r: HostileRender, 
     case 'analysis-only':
       break;
     case 'analysis-and-count': {
-      const counted = r.figures[contract.counterFigure]!;
-      const name = figureNames[contract.counterFigure] ?? `figure ${contract.counterFigure}`;
+      const counted = figureValue(figureNames, r.figures, contract.counterFigure);
+      const name = contract.counterFigure;
       const segments = badQuanta.filter((q, i) => i === 0 || badQuanta[i - 1] !== q - 1).length;
       if (segments === 0) {
         checks.push({ check: `${name} stays 0 (the input is finite)`, figure: `${fmt(counted, 0)} counted`, ok: counted === 0 });
