@@ -5,38 +5,14 @@ import type { NumberParam, ParamSpec } from '../../dsp-stages/types.ts';
 import { gainParams } from '../../dsp-stages/gain/params.ts';
 import { fftParams } from '../../dsp-stages/fft/params.ts';
 import { whiteNoise, sine } from '../../dsp-stages/signals.ts';
-import {
-  DENORMAL,
-  HOSTILE_LAYOUT,
-  RATE_FRAMES,
-  STAGE_CONFORMANCE,
-  ResultsBoard,
-  checkClamp,
-  checkEqDesign,
-  checkHostileOutput,
-  checkOutputAgainstReference,
-  checkRecovery,
-  checkTonePeak,
-  clampedChanges,
-  cleanSignal,
-  compareSamples,
-  conformanceOf,
-  counterFigures,
-  figureValue,
-  promisedFigures,
-  hostileDuring,
-  hostileSequence,
-  isSubnormalF32,
-  nonFiniteQuanta,
-  parameterProbes,
-  probeSweep,
-  randomParamChanges,
-  rateInput,
-  resetChanges,
-  runKernel,
-  timesGain,
-  type RateProperty,
-} from './conformance.ts';
+import { ResultsBoard } from './conformance/board.ts';
+import { compareSamples, isSubnormalF32, nonFiniteQuanta, timesGain } from './conformance/numbers.ts';
+import { STAGE_CONFORMANCE, conformanceOf, counterFigures, figureValue, promisedFigures, type RateProperty } from './conformance/promises.ts';
+import { DENORMAL, HOSTILE_LAYOUT, RATE_FRAMES, cleanSignal, hostileDuring, hostileSequence, rateInput } from './conformance/signals.ts';
+import { runKernel } from './conformance/kernel-run.ts';
+import { checkEqDesign, checkOutputAgainstReference, checkTonePeak } from './conformance/rate-checks.ts';
+import { checkHostileOutput, checkRecovery } from './conformance/hostile-checks.ts';
+import { checkClamp, clampedChanges, parameterProbes, probeSweep, randomParamChanges, resetChanges } from './conformance/params.ts';
 
 const RATE = 48_000;
 
