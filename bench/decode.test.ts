@@ -10,31 +10,22 @@ import { parseFlac, parseMp3 } from '../worklet/pool/codecs.ts';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { BENCH_FILES } from './index.ts';
 import { checkImplNames, runCase } from '../dsp-stages/bench-harness.ts';
+import { clipLines, decodeBench, freshLine } from './decode.bench.ts';
 import {
   DECODE_BENCH_FORMATS,
   FLAC_CLIP_BLOCKS,
   MP3_CLIP_FRAMES,
   WAV_CLIP_FRAMES,
-  DECODE_BENCH_PEERS,
-  bridgeRoundTripUs,
-  checkPlanes,
-  clipLines,
-  closeDecodeBench,
-  decodeBench,
-  decodeBenchImplNames,
   fixtureBytes,
   flacClip,
-  formatScalingTable,
-  freshDecoderCostMs,
-  freshLine,
   longFiles,
   mp3Clip,
-  runDecodeScaling,
-  startDecodeBench,
   wavClip,
   wavLayout,
-  type ScalingRow,
-} from './decode.bench.ts';
+} from './decode-fixtures.ts';
+import { DECODE_BENCH_PEERS, checkPlanes, decodeBenchImplNames } from './decode-impls.ts';
+import { bridgeRoundTripUs, closeDecodeBench, freshDecoderCostMs, startDecodeBench } from './decode-driver.ts';
+import { formatScalingTable, runDecodeScaling, type ScalingRow } from './decode-scaling.ts';
 
 const SLOW = 120_000;
 

@@ -4,7 +4,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { wasmInstanceFactory } from '../dsp-stages/wasm-file.ts';
-import { DECODE_BENCH_FORMATS, decodeBench, decodeBenchImplNames } from './decode.bench.ts';
+import { decodeBench } from './decode.bench.ts';
+import { DECODE_BENCH_FORMATS } from './decode-fixtures.ts';
+import { decodeBenchImplNames } from './decode-impls.ts';
 import { checkImplNames, type BenchCase } from '../dsp-stages/bench-harness.ts';
 import { BENCH_FILES } from './index.ts';
 

@@ -7,11 +7,13 @@
  * below, failed ones with their message: nothing measured is lost when a file is bad.
  */
 import { useCallback, useEffect, useId, useRef, useState, type DragEvent } from 'react';
-import type { StagebenchRuntime, Playback } from '../worklet/host.ts';
+import type { StagebenchRuntime } from '../worklet/host.ts';
+import type { Playback } from '../worklet/playback.ts';
 import type { DecodeProgress, DecodeResult, DecodeTask } from '../worklet/pool/decode.ts';
 import type { PoolStats, WorkerPool } from '../worklet/pool/pool.ts';
 import type { RingStats } from '../worklet/pool/stream.ts';
 import { resolveDecodeRate } from '../dsp-stages/decode/params.ts';
+import { median } from '../worklet/stats.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 import { WaveformOverview } from './WaveformOverview.tsx';
 import { XYPlot, type XYSeries } from './XYPlot.tsx';
@@ -51,13 +53,6 @@ interface HistoryRow {
 /** How many times faster than real time: seconds of audio per second of wall time. */
 export function xRealtime(frames: number, sampleRate: number, wallMs: number): number {
   return wallMs > 0 ? frames / sampleRate / (wallMs / 1000) : Infinity;
-}
-
-function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 export function taskSummary(tasks: readonly DecodeTask[]): string {

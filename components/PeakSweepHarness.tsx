@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { runPeakSweep, type PeakSweepResult } from '../dsp-stages/fft/sweep.ts';
 import type { FftWindow } from '../dsp-stages/fft/params.ts';
-import { loadWasmBytes } from '../worklet/host.ts';
+import { loadWasmBytes } from '../worklet/wasm-fetch.ts';
 import { instantiateStagebenchAsync, type StagebenchWasm } from '../worklet/abi.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 import { XYPlot } from './XYPlot.tsx';

@@ -8,7 +8,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { runShiftSweep, type ShiftSweepResult } from '../dsp-stages/shift/sweep.ts';
 import { SHIFT_REFERENCES, type ShiftReference } from '../dsp-stages/delayed-pair.ts';
-import { loadWasmBytes } from '../worklet/host.ts';
+import { loadWasmBytes } from '../worklet/wasm-fetch.ts';
 import { instantiateStagebenchAsync } from '../worklet/abi.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 import { XYPlot, type XYSeries } from './XYPlot.tsx';

@@ -4,7 +4,7 @@
  * to resolve it (>= minSampleMs), so a sample is a per-call mean over the batch; we report the
  * median and p95 of those per-call figures, in µs.
  */
-import { percentile } from '../worklet/kernel-timing.ts';
+import { percentile } from '../worklet/stats.ts';
 import type { StagebenchWasm } from '../worklet/abi.ts';
 
 export interface BenchImpl {

@@ -26,6 +26,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { wasmPath } from '../dsp-stages/wasm-file.ts';
+import { upperMedian } from '../worklet/stats.ts';
 import { errorKind, loadFixtures, makeInput, resultProblems, type FuzzInput } from './fuzz-inputs.ts';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -234,12 +235,6 @@ export interface FuzzSummary {
   pass: boolean;
 }
 
-function median(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 /** The failing input and what to run to see it again, beside the results. */
 function saveFailure(dir: string, input: FuzzInput, seed: number, reason: string, count: number): string {
   mkdirSync(dir, { recursive: true });
@@ -418,7 +413,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
   ];
   const summary: FuzzSummary = {
     seed: opts.seed, checkEvery: opts.checkEvery, inputs: indices.length, completed: done.length, outcomes, formats,
-    msMedian: median(times), msMax: slowest?.ms ?? 0, msMaxIndex: slowest?.index ?? -1, poolStartMs,
+    msMedian: times.length === 0 ? 0 : upperMedian(times), msMax: slowest?.ms ?? 0, msMaxIndex: slowest?.index ?? -1, poolStartMs,
     workerRestarts, childRestarts, workerFaults, health, failures, checks,
     wallS: (Date.now() - t0) / 1000, pass: checks.every((c) => c.ok) && failures.length === 0,
   };

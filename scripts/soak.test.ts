@@ -4,9 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULTS, counterGrowth, formatTable, heapVerdict, median, parseArgs, parseStatus, soakChecks, stageStories, summariseStage,
+  DEFAULTS, counterGrowth, formatTable, heapVerdict, parseArgs, parseStatus, soakChecks, stageStories, summariseStage,
   type Sample, type Visit,
-} from './soak.ts';
+} from './soak-analysis.ts';
+import { medianOrNull } from '../worklet/stats.ts';
 
 const MB = 2 ** 20;
 
@@ -38,9 +39,9 @@ const visit = (index: number, startS: number, endS: number, storyId = 'template-
 
 describe('soak analysis', () => {
   it('median of odd and even counts, null for none', () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 2, 3])).toBe(2.5);
-    expect(median([])).toBeNull();
+    expect(medianOrNull([3, 1, 2])).toBe(2);
+    expect(medianOrNull([4, 1, 2, 3])).toBe(2.5);
+    expect(medianOrNull([])).toBeNull();
   });
 
   it('counter growth adds increases, restarts after a reset, and splits the stage start from the steady run', () => {

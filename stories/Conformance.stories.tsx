@@ -10,55 +10,55 @@ import { STAGES } from '../dsp-stages/registry.ts';
 import { clampParam, defaultParams, formatClampNote, resolveParams } from '../dsp-stages/params.ts';
 import type { NumberParam, ParamValues, StageDescriptor } from '../dsp-stages/types.ts';
 import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
-import { StagebenchRuntime, renderOffline, type OfflineRenderOptions, type OfflineRender } from '../worklet/host.ts';
+import { StagebenchRuntime } from '../worklet/host.ts';
+import { renderOffline, type OfflineRenderOptions, type OfflineRender } from '../worklet/offline-render.ts';
 import { alertBox, colors, fonts, numeric } from '../components/theme.ts';
 import { describeAttempts, heapAfterGc, timeKernelWithin, withAudioSuspended } from './support/assertions.ts';
 import { reportMeasurement } from './support/report.ts';
 import { SINGLE_QUANTA } from './support/checks.ts';
 import { addHeapGrowth, finish, startRuntime, switchRound } from './support/switching.ts';
+import { ResultsBoard, type BoardState, type Check, type Verdict } from './support/conformance/board.ts';
 import {
   CONFORMANCE_RATES,
-  EQ_IMPULSE_FRAMES,
-  HOSTILE_KINDS,
-  HOSTILE_LAYOUT,
-  ResultsBoard,
-  TONE_HZ,
-  checkBitExact,
-  checkClamp,
-  checkEqDesign,
-  checkFiguresAgainstReference,
-  checkHostileOutput,
-  checkOutputAgainstReference,
-  checkRecovery,
-  checkShiftDelay,
-  checkSpec,
-  checkTonePeak,
-  cleanSignal,
-  clampedChanges,
   compareSamples,
-  conformanceOf,
-  conformanceParams,
-  counterFigures,
   deadlineUs,
   formatFigure as fmt,
+  nonFiniteCount,
+  peakAbs,
+  timesGain,
+} from './support/conformance/numbers.ts';
+import { conformanceOf, conformanceParams, counterFigures, type StageConformance } from './support/conformance/promises.ts';
+import {
+  HOSTILE_KINDS,
+  HOSTILE_LAYOUT,
+  TONE_HZ,
+  cleanSignal,
   hostileDuring,
   hostileSequence,
   silenceDuring,
-  nonFiniteCount,
-  peakAbs,
+  rateInput,
+  type HostileKind,
+} from './support/conformance/signals.ts';
+import { runKernel } from './support/conformance/kernel-run.ts';
+import {
+  EQ_IMPULSE_FRAMES,
+  checkBitExact,
+  checkEqDesign,
+  checkFiguresAgainstReference,
+  checkOutputAgainstReference,
+  checkShiftDelay,
+  checkTonePeak,
+} from './support/conformance/rate-checks.ts';
+import { checkHostileOutput, checkRecovery } from './support/conformance/hostile-checks.ts';
+import {
+  checkClamp,
+  checkSpec,
+  clampedChanges,
   parameterProbes,
   probeSweep,
   randomParamChanges,
-  rateInput,
   resetChanges,
-  runKernel,
-  timesGain,
-  type BoardState,
-  type Check,
-  type StageConformance,
-  type HostileKind,
-  type Verdict,
-} from './support/conformance.ts';
+} from './support/conformance/params.ts';
 
 type Suite = 'rates' | 'hostile' | 'parameters' | 'switching';
 
@@ -193,7 +193,7 @@ const meta = {
         component:
           'Tries to break every registered stage: four sample rates, hostile input, parameters at and beyond their ' +
           'ranges (and 1,000 random changes), and 100 stage switches. The promises checked per stage are in ' +
-          '`stories/support/conformance.ts`; a stage not listed there is checked against its own reference.',
+          '`stories/support/conformance/promises.ts`; a stage not listed there is checked against its own reference.',
       },
     },
   },
@@ -284,7 +284,7 @@ async function rateChecks(board: ResultsBoard, runtime: StagebenchRuntime, stage
       break;
     case 'tone-peak':
       if (prop.passthrough) addAll(board, stage.id, [checkBitExact('passthrough: output = input', r.output, src.input)], tag);
-      addAll(board, stage.id, checkTonePeak(r.figures ?? [], prop, rate, TONE_HZ, 0.5), tag);
+      addAll(board, stage.id, checkTonePeak(r.figures ?? [], figureNames(stage), prop, rate, TONE_HZ, 0.5), tag);
       break;
     case 'eq-design': {
       const impulse = new Float32Array(EQ_IMPULSE_FRAMES);
@@ -294,7 +294,7 @@ async function rateChecks(board: ResultsBoard, runtime: StagebenchRuntime, stage
       break;
     }
     case 'shift-delay':
-      addAll(board, stage.id, [checkShiftDelay(r.figures ?? [], prop)], tag);
+      addAll(board, stage.id, [checkShiftDelay(r.figures ?? [], figureNames(stage), prop)], tag);
       break;
     case undefined:
       break;

@@ -6,7 +6,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect } from 'storybook/test';
 import { StageBench } from '../components/StageBench.tsx';
 import { ringCopyStage } from '../dsp-stages/ring-copy/index.ts';
-import { renderOffline } from '../worklet/host.ts';
+import { renderOffline } from '../worklet/offline-render.ts';
 import { whiteNoise } from '../dsp-stages/signals.ts';
 import { expectBitExact } from './support/assertions.ts';
 import { failsWith } from './support/expectedFailure.ts';

@@ -11,7 +11,7 @@ import { whiteNoise } from '../dsp-stages/signals.ts';
 import { NATIVE_CHAIN_TOLERANCE, NO_CLICK_JUMPS, expectNoClick, nativeChain, renderJump } from './support/eqChecks.ts';
 import { expectMaxDifference } from './support/assertions.ts';
 import { failsWith } from './support/expectedFailure.ts';
-import { renderOffline } from '../worklet/host.ts';
+import { renderOffline } from '../worklet/offline-render.ts';
 
 function Nothing() {
   return <p>Offline checks only: see the Interactions panel.</p>;

@@ -9,7 +9,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { defaultParams } from '../dsp-stages/params.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
-import { ResultsBoard } from './support/conformance.ts';
+import { ResultsBoard } from './support/conformance/board.ts';
 import { expectKernelAttemptsWithinBudget, heapAfterGc, timeKernelWithin, withAudioSuspended } from './support/assertions.ts';
 import { SINGLE_QUANTA, expectRealTimeRate, measureLiveWindow } from './support/checks.ts';
 import { addHeapGrowth, finish, startRuntime, switchRound } from './support/switching.ts';

@@ -5,8 +5,11 @@
  *
  * Knows nothing of React: components subscribe to `RuntimeState` and poll `telemetry()` and
  * `readScope()` on requestAnimationFrame.
+ *
+ * Beside it: the wasm bytes (wasm-fetch.ts), the processor's node (stage-node.ts), the decode
+ * pool it owns (page-pool.ts), playback of decoded audio (playback.ts) and offline renders
+ * (offline-render.ts).
  */
-import processorUrl from './processor.ts?worker&url';
 import KernelTimerWorker from './kernel-timer.worker.ts?worker';
 import type { ParamValues } from '../dsp-stages/types.ts';
 import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
@@ -21,62 +24,13 @@ import {
   type TelemetrySnapshot,
   type TelemetryViews,
 } from './layout.ts';
-import { PROCESSOR_NAME, type FromProcessor, type FromTimer, type KernelTiming, type ProcessorOptions, type ToProcessor } from './protocol.ts';
+import type { FromProcessor, FromTimer, KernelTiming, ProcessorOptions, ToProcessor } from './protocol.ts';
 import { createLiveSource, type LiveSource } from './sources.ts';
-import { WorkerPool } from './pool/pool.ts';
-import { browserCores, spawnBrowserWorker } from './pool/browser.ts';
-import { RingProducer, ringStats, type RingStats } from './pool/stream.ts';
-
-/** Ring of the pool's layout that carries decoded audio to the worklet. */
-export const PLAYBACK_RING = 0;
-/** Period of the producer's pump (pushes what a full ring held back), ms. */
-const PUMP_INTERVAL_MS = 20;
-/** Messages mode: frames posted ahead of the worklet's position. */
-const MESSAGE_LEAD_FRAMES = 32768;
-
-/** Playback of decoded audio through the worklet: feed it chunks in order, then `end()`. */
-export interface Playback {
-  /** Queues the next frames (planar; one or two channels). */
-  write(planes: readonly Float32Array[]): void;
-  /** No more frames will come. */
-  end(): void;
-  /** Figures of the ring (or of the message queue). */
-  stats(): RingStats;
-  /** Detaches: the stage's input is the live source again. */
-  stop(): void;
-  readonly mode: 'ring' | 'messages';
-}
-
-/** URL of the built wasm, if `npm run build:wasm` produced it when this bundle was built. */
-const wasmUrls = import.meta.glob('../rust/pkg/stagebench_dsp.wasm', { query: '?url', import: 'default', eager: true }) as Record<string, string>;
-const WASM_URL: string | null = Object.values(wasmUrls)[0] ?? null;
-
-export interface WasmBytesResult {
-  bytes: ArrayBuffer | null;
-  /** Why there are no bytes (shown as the fallback reason). */
-  reason: string | null;
-}
-
-let wasmBytesPromise: Promise<WasmBytesResult> | null = null;
-
-/** Fetches the wasm once per page. Never rejects: failure is a reason the UI shows. */
-export function loadWasmBytes(): Promise<WasmBytesResult> {
-  wasmBytesPromise ??= (async () => {
-    if (!WASM_URL) return { bytes: null, reason: 'wasm not built: rust/pkg/stagebench_dsp.wasm was missing when this Storybook was built (run npm run build:wasm)' };
-    try {
-      const res = await fetch(WASM_URL);
-      if (!res.ok) return { bytes: null, reason: `wasm fetch failed: HTTP ${res.status} for ${WASM_URL}` };
-      return { bytes: await res.arrayBuffer(), reason: null };
-    } catch (err) {
-      return { bytes: null, reason: `wasm fetch failed: ${(err as Error).message}` };
-    }
-  })();
-  return wasmBytesPromise;
-}
-
-export function isCrossOriginIsolated(): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true;
-}
+import type { WorkerPool } from './pool/pool.ts';
+import { loadWasmBytes } from './wasm-fetch.ts';
+import { addProcessorModule, isCrossOriginIsolated, processorNode } from './stage-node.ts';
+import { PagePool } from './page-pool.ts';
+import { messagePlayback, noMessagePlaybackProgress, ringPlayback, type MessagePlaybackProgress, type Playback } from './playback.ts';
 
 export interface RuntimeState {
   /** `loading` until the processor reports. */
@@ -124,12 +78,13 @@ export class StagebenchRuntime {
   /** Number of the newest set-stage; its waiter resolves on the status that echoes it. */
   private stageSeq = 0;
   private stageWaiters = new Map<number, { resolve(): void; reject(err: Error): void }>();
-  private poolPromise: Promise<WorkerPool> | null = null;
-  private poolWorkers = -1;
-  /** Workers of the running pool (0 when there is none). */
-  private poolSize = 0;
-  private playback: { stop(): void } | null = null;
-  private messagePlayback: { framesRead: number; underruns: number; bufferedFrames: number; ended: boolean } = { framesRead: 0, underruns: 0, bufferedFrames: 0, ended: false };
+  private readonly decodePool = new PagePool(async () => {
+    await this.ready.catch(() => undefined);
+    if (!this.wasmBytes) throw new Error(`the decode pool needs the wasm module: ${this.state.fallbackReason ?? 'it could not be loaded'}`);
+    return { wasmBytes: new Uint8Array(this.wasmBytes.slice(0)), sampleRate: this.ctx.sampleRate };
+  });
+  private playback: Playback | null = null;
+  private messagePlayback: MessagePlaybackProgress = noMessagePlaybackProgress();
   state: RuntimeState;
 
   private constructor() {
@@ -157,7 +112,7 @@ export class StagebenchRuntime {
     const { bytes, reason } = await loadWasmBytes();
     this.wasmBytes = bytes;
     try {
-      await this.ctx.audioWorklet.addModule(processorUrl);
+      await addProcessorModule(this.ctx);
     } catch (err) {
       this.update({ error: `the AudioWorklet module failed to load: ${(err as Error).message}` });
       throw err;
@@ -170,15 +125,7 @@ export class StagebenchRuntime {
       stage: this.state.stage ?? 'ring-copy',
       params: this.params,
     };
-    this.node = new AudioWorkletNode(this.ctx, PROCESSOR_NAME, {
-      numberOfInputs: 1,
-      numberOfOutputs: 1,
-      outputChannelCount: [1],
-      // two input channels (a mono source is copied to both): the shift stage compares them
-      channelCount: 2,
-      channelCountMode: 'explicit',
-      processorOptions: options,
-    });
+    this.node = processorNode(this.ctx, options);
     this.node.port.onmessage = (event: MessageEvent<FromProcessor>) => this.onProcessorMessage(event.data);
     this.node.onprocessorerror = () => this.update({ error: 'the AudioWorklet processor crashed (see the browser console)' });
     this.node.connect(this.monitorGain);
@@ -390,44 +337,14 @@ export class StagebenchRuntime {
    * The page's decode pool with `workers` workers (0: the pool's default, half the cores, at
    * least 2). One pool per page: asking for another size shuts the old one down first.
    */
-  async pool(workers = 0): Promise<WorkerPool> {
-    if (this.poolPromise && this.poolWorkers === workers) {
-      try {
-        return await this.poolPromise;
-      } catch {
-        // a failed start is retried below
-      }
-    }
-    const previous = this.poolPromise;
-    this.poolPromise = null;
-    this.poolSize = 0;
-    if (previous) await previous.then((p) => p.shutdown(), () => undefined);
-    await this.ready.catch(() => undefined);
-    if (!this.wasmBytes) throw new Error(`the decode pool needs the wasm module: ${this.state.fallbackReason ?? 'it could not be loaded'}`);
-    const wasmBytes = new Uint8Array(this.wasmBytes.slice(0));
-    this.poolWorkers = workers;
-    this.poolPromise = WorkerPool.create({
-      wasmBytes,
-      spawn: spawnBrowserWorker,
-      cores: browserCores(),
-      sampleRate: this.ctx.sampleRate,
-      ...(workers > 0 ? { workers } : {}),
-    });
-    const created = this.poolPromise;
-    created.then((p) => {
-      if (this.poolPromise === created) this.poolSize = p.size;
-    }, () => undefined);
-    return created;
+  pool(workers = 0): Promise<WorkerPool> {
+    return this.decodePool.get(workers);
   }
 
   /** Shuts the decode pool down (no worker left). */
   async closePool(): Promise<void> {
     this.stopPlayback();
-    const p = this.poolPromise;
-    this.poolPromise = null;
-    this.poolWorkers = -1;
-    this.poolSize = 0;
-    if (p) await p.then((pool) => pool.shutdown(), () => undefined);
+    await this.decodePool.close();
   }
 
   /**
@@ -438,82 +355,18 @@ export class StagebenchRuntime {
   async startPlayback(pool: WorkerPool): Promise<Playback> {
     await this.ready;
     this.stopPlayback();
+    const post = (msg: ToProcessor): void => this.post(msg);
+    const detached = (handle: Playback): void => {
+      if (this.playback === handle) this.playback = null;
+    };
     const layout = pool.mode === 'shared' ? pool.layout : null;
+    let handle: Playback;
     if (layout) {
-      const producer = new RingProducer(layout, PLAYBACK_RING);
-      this.post({ type: 'attach-playback', handles: layout.handles, ring: PLAYBACK_RING });
-      let endRequested = false;
-      const timer = setInterval(() => {
-        producer.pump();
-        if (endRequested) producer.end();
-      }, PUMP_INTERVAL_MS);
-      const stop = (): void => {
-        clearInterval(timer);
-        this.post({ type: 'detach-playback' });
-        if (this.playback === handle) this.playback = null;
-      };
-      const handle: Playback = {
-        mode: 'ring',
-        write: (planes) => producer.write(planes as Float32Array[]),
-        end: () => {
-          endRequested = true;
-          producer.end();
-        },
-        stats: () => ringStats(layout, PLAYBACK_RING),
-        stop,
-      };
-      this.playback = handle;
-      return handle;
+      handle = ringPlayback(layout, post, detached);
+    } else {
+      this.messagePlayback = noMessagePlaybackProgress();
+      handle = messagePlayback(post, () => this.messagePlayback, detached);
     }
-    // messages: post ahead of the worklet's position, at most MESSAGE_LEAD_FRAMES
-    this.post({ type: 'attach-playback', handles: null, ring: PLAYBACK_RING });
-    this.messagePlayback = { framesRead: 0, underruns: 0, bufferedFrames: 0, ended: false };
-    const pending: Float32Array[][] = [];
-    let posted = 0;
-    let written = 0;
-    let ended = false;
-    let endPosted = false;
-    const flush = (): void => {
-      while (pending.length > 0 && posted - this.messagePlayback.framesRead < MESSAGE_LEAD_FRAMES) {
-        const planes = pending.shift()!;
-        posted += planes[0]!.length;
-        this.post({ type: 'playback-chunk', planes, end: ended && pending.length === 0 });
-        if (ended && pending.length === 0) endPosted = true;
-      }
-      if (ended && !endPosted && pending.length === 0) {
-        this.post({ type: 'playback-chunk', planes: [], end: true });
-        endPosted = true;
-      }
-    };
-    const timer = setInterval(flush, PUMP_INTERVAL_MS);
-    const handle: Playback = {
-      mode: 'messages',
-      write: (planes) => {
-        if (planes.length === 0 || planes[0]!.length === 0) return;
-        pending.push(planes.slice(0, 2).map((p) => p.slice()));
-        written += planes[0]!.length;
-        flush();
-      },
-      end: () => {
-        ended = true;
-        flush();
-      },
-      stats: () => ({
-        capacityFrames: MESSAGE_LEAD_FRAMES,
-        bufferedFrames: Math.max(0, posted - this.messagePlayback.framesRead),
-        framesWritten: written,
-        framesRead: this.messagePlayback.framesRead,
-        overruns: 0,
-        underruns: this.messagePlayback.underruns,
-        ended: endPosted,
-        playing: this.messagePlayback.framesRead > 0 && !this.messagePlayback.ended,
-      }),
-      stop: () => {
-        clearInterval(timer);
-        this.post({ type: 'detach-playback' });
-        if (this.playback === handle) this.playback = null;
-      },
-    };
     this.playback = handle;
     return handle;
   }
@@ -529,165 +382,8 @@ export class StagebenchRuntime {
     return {
       timerWorkers: this.timer ? 1 : 0,
       hasNode: this.node !== null,
-      poolWorkers: this.poolSize,
+      poolWorkers: this.decodePool.size,
       playback: this.playback !== null,
     };
   }
-}
-
-export interface OfflineRenderOptions {
-  stage: string;
-  params: ParamValues;
-  input: Float32Array;
-  /** A second input channel (the shift stage's delayed signal); absent: channel 0 is copied. */
-  input2?: Float32Array;
-  sampleRate: number;
-  /** Override the wasm bytes (to prove the fallback path); default: the page's built wasm. */
-  wasmBytes?: ArrayBuffer | null;
-  /** A second path from the same source in the same context (e.g. native BiquadFilterNodes), rendered to `parallelOutput`. */
-  parallel?: (ctx: OfflineAudioContext, source: AudioNode) => AudioNode;
-  /**
-   * Parameter changes during the render, each at a quantum boundary (suspend, set-param, resume).
-   * Changes at the same boundary are sent together, in their order, at one suspend.
-   */
-  paramChanges?: ReadonlyArray<{ atFrame: number; name: string; value: number | string }>;
-}
-
-export interface OfflineRender {
-  output: Float32Array;
-  /** The `parallel` path's output, or null. */
-  parallelOutput: Float32Array | null;
-  /** The UI scope ring after the render (null without SharedArrayBuffer: the worklet's copy is private). */
-  scope: Float32Array | null;
-  telemetry: TelemetrySnapshot | null;
-  /** The stage's last visual frame and figures (null without SharedArrayBuffer, or when it has none). */
-  visual: Float32Array | null;
-  figures: Float64Array | null;
-  status: 'active' | 'fallback';
-  reason: string | null;
-}
-
-const STATUS_TIMEOUT_MS = 10_000;
-
-/** Renders `input` through the stage in an OfflineAudioContext with the same processor: exact output values. */
-export interface StageNode {
-  node: AudioWorkletNode;
-  status: 'active' | 'fallback';
-  reason: string | null;
-  /** The telemetry buffer's views (null without SharedArrayBuffer: the worklet's copy is private). */
-  views: TelemetryViews | null;
-}
-
-/**
- * Adds the processor to `ctx` (once per context) and creates a node running `stage`, resolved
- * once the processor has reported its status (wasm active, or the fallback with the reason).
- */
-export async function createStageNode(
-  ctx: BaseAudioContext,
-  opts: { stage: string; params: ParamValues; wasmBytes?: ArrayBuffer | null },
-): Promise<StageNode> {
-  await ctx.audioWorklet.addModule(processorUrl);
-  const loaded = opts.wasmBytes === undefined ? await loadWasmBytes() : { bytes: opts.wasmBytes, reason: opts.wasmBytes ? null : 'no wasm bytes were given' };
-  const isolated = isCrossOriginIsolated();
-  const telemetry = createTelemetryBuffer(isolated);
-  const node = new AudioWorkletNode(ctx, PROCESSOR_NAME, {
-    numberOfInputs: 1,
-    numberOfOutputs: 1,
-    outputChannelCount: [1],
-    channelCount: 2,
-    channelCountMode: 'explicit',
-    processorOptions: {
-      wasmBytes: loaded.bytes ? loaded.bytes.slice(0) : null,
-      wasmMissingReason: loaded.reason,
-      telemetry,
-      stage: opts.stage,
-      params: opts.params,
-      offline: typeof OfflineAudioContext !== 'undefined' && ctx instanceof OfflineAudioContext,
-    } satisfies ProcessorOptions,
-  });
-  const status = await new Promise<{ status: 'active' | 'fallback'; reason: string | null }>((resolve, reject) => {
-    const timeout = setTimeout(() => reject(new Error(`the processor did not report a status within ${STATUS_TIMEOUT_MS} ms`)), STATUS_TIMEOUT_MS);
-    node.port.onmessage = (event: MessageEvent<FromProcessor>) => {
-      const msg = event.data;
-      if (msg.type === 'status') {
-        clearTimeout(timeout);
-        resolve({ status: msg.status, reason: msg.reason });
-      } else if (msg.type === 'stage-error') {
-        clearTimeout(timeout);
-        reject(new Error(`stage ${msg.stage}: ${msg.message}`));
-      }
-    };
-  });
-  node.port.onmessage = null;
-  return { node, ...status, views: isolated ? telemetryViews(telemetry) : null };
-}
-
-/**
- * The samples of one channel of `buffer`, moved out of it (its ArrayBuffer transferred, so the
- * AudioBuffer keeps none), or copied where the browser refuses. Chromium keeps every finished
- * OfflineAudioContext that loaded a worklet for the page's life, and with it its source and
- * rendered buffers: moved out, they are freed with the result instead.
- */
-function takeChannel(buffer: AudioBuffer, ch: number): Float32Array {
-  const data = buffer.getChannelData(ch);
-  if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) return data.slice();
-  try {
-    return structuredClone(data, { transfer: [data.buffer as ArrayBuffer] });
-  } catch {
-    return data.slice();
-  }
-}
-
-/** Renders `input` through the stage in an OfflineAudioContext with the same processor: exact output values. */
-export async function renderOffline(opts: OfflineRenderOptions): Promise<OfflineRender> {
-  const channels = opts.parallel ? 2 : 1;
-  const ctx = new OfflineAudioContext({ numberOfChannels: channels, length: opts.input.length, sampleRate: opts.sampleRate });
-  const stage = await createStageNode(ctx, opts);
-  const buffer = new AudioBuffer({ length: opts.input.length, sampleRate: opts.sampleRate, numberOfChannels: opts.input2 ? 2 : 1 });
-  buffer.getChannelData(0).set(opts.input);
-  if (opts.input2) buffer.getChannelData(1).set(opts.input2);
-  const src = new AudioBufferSourceNode(ctx, { buffer });
-  const merger = new ChannelMergerNode(ctx, { numberOfInputs: channels });
-  src.connect(stage.node).connect(merger, 0, 0);
-  if (opts.parallel) opts.parallel(ctx, src).connect(merger, 0, 1);
-  merger.connect(ctx.destination);
-  src.start(0);
-  // a context suspends at most once per quantum: the changes of one boundary go together
-  const byQuantum = new Map<number, Array<{ name: string; value: number | string }>>();
-  for (const change of opts.paramChanges ?? []) {
-    const quantum = Math.floor(change.atFrame / 128);
-    const list = byQuantum.get(quantum) ?? [];
-    list.push({ name: change.name, value: change.value });
-    byQuantum.set(quantum, list);
-  }
-  for (const [quantum, changes] of byQuantum) {
-    // suspend at the quantum boundary, send the changes, resume once the worklet has had time to take them
-    void ctx.suspend((quantum * 128) / opts.sampleRate).then(async () => {
-      for (const change of changes) stage.node.port.postMessage({ type: 'set-param', name: change.name, value: change.value } satisfies ToProcessor);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await ctx.resume();
-    });
-  }
-  const rendered = await ctx.startRendering();
-  stage.node.port.postMessage({ type: 'release' } satisfies ToProcessor);
-  const views = stage.views;
-  let visual: Float32Array | null = null;
-  if (views) {
-    const frame = new Float32Array(views.visual.length);
-    const { length } = readVisualFrame(views, frame);
-    visual = length > 0 ? frame.slice(0, length) : null;
-  }
-  const output = takeChannel(rendered, 0);
-  const parallelOutput = opts.parallel ? takeChannel(rendered, 1) : null;
-  for (let ch = 0; ch < buffer.numberOfChannels; ch++) takeChannel(buffer, ch);
-  return {
-    output,
-    parallelOutput,
-    scope: views ? views.scope.slice() : null,
-    telemetry: views ? snapshot(views) : null,
-    visual,
-    figures: views ? views.figures.slice() : null,
-    status: stage.status,
-    reason: stage.reason,
-  };
 }

@@ -9,15 +9,10 @@ import { resolveParams } from '../dsp-stages/params.ts';
 import { slowedDown } from '../dsp-stages/faults.ts';
 import type { KernelTiming } from './protocol.ts';
 import type { StagebenchWasm } from './abi.ts';
+import { percentile } from './stats.ts';
 
 /** Running time before calibration, ms: long enough for V8 to optimise the kernel's JS glue. */
 const WARM_UP_MS = 100;
-
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx]!;
-}
 
 export interface TimeKernelOptions {
   stage: string;

@@ -20,6 +20,7 @@ import { MIN_RATE, type DecodeResult } from '../../worklet/pool/decode.ts';
 import { MAX_WORKERS } from '../../worklet/pool/layout.ts';
 import { nodeCores, spawnNodeWorker } from '../../worklet/pool/node.ts';
 import { MIN_WORKERS, WorkerPool } from '../../worklet/pool/pool.ts';
+import { medianOfSorted } from '../../worklet/stats.ts';
 import { CliError, progressReporter } from '../node-api.ts';
 import { readWasmBytes, wasmPath } from '../wasm-file.ts';
 import { f32ToBytes } from '../wav.ts';
@@ -114,9 +115,7 @@ export function interleave(planes: readonly Float32Array[], frames: number): Flo
 }
 
 function median(sorted: readonly number[]): number {
-  if (sorted.length === 0) return 0;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return sorted.length === 0 ? 0 : medianOfSorted(sorted);
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;

@@ -3,6 +3,7 @@ import { expect, waitFor, within } from 'storybook/test';
 import type { StageDescriptor } from '../../dsp-stages/types.ts';
 import { reportMeasurement } from './report.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
+import { upperMedian } from '../../worklet/stats.ts';
 import { RENDER_QUANTUM_FRAMES } from '../../dsp-stages/types.ts';
 import { describeAttempts, expectKernelAttemptsWithinBudget, heapAfterGc, sleep, timeKernelWithin, underTestRunner, withAudioSuspended } from './assertions.ts';
 
@@ -14,12 +15,6 @@ export interface LiveWindow {
   heapGrowthBytes: number | null;
   wasmAllocations: number;
   wasmMemoryGrowthBytes: number;
-}
-
-/** The upper median (the middle element of the sorted copy). */
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /**
@@ -51,7 +46,7 @@ export async function measureLiveWindow(runtime: StagebenchRuntime, seconds: num
     seconds: elapsed,
     quantaPerSec: (q1 - q0) / elapsed,
     expectedQuantaPerSec: runtime.ctx.sampleRate / RENDER_QUANTUM_FRAMES,
-    heapGrowthBytes: samples.length < 6 ? null : median(samples.slice(-3)) - median(samples.slice(0, 3)),
+    heapGrowthBytes: samples.length < 6 ? null : upperMedian(samples.slice(-3)) - upperMedian(samples.slice(0, 3)),
     wasmAllocations: t1.wasmAllocCount - t0.wasmAllocCount,
     wasmMemoryGrowthBytes: t1.wasmMemoryBytes - t0.wasmMemoryBytes,
   };

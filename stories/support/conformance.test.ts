@@ -5,36 +5,14 @@ import type { NumberParam, ParamSpec } from '../../dsp-stages/types.ts';
 import { gainParams } from '../../dsp-stages/gain/params.ts';
 import { fftParams } from '../../dsp-stages/fft/params.ts';
 import { whiteNoise, sine } from '../../dsp-stages/signals.ts';
-import {
-  DENORMAL,
-  HOSTILE_LAYOUT,
-  RATE_FRAMES,
-  STAGE_CONFORMANCE,
-  ResultsBoard,
-  checkClamp,
-  checkEqDesign,
-  checkHostileOutput,
-  checkOutputAgainstReference,
-  checkRecovery,
-  checkTonePeak,
-  clampedChanges,
-  cleanSignal,
-  compareSamples,
-  conformanceOf,
-  counterFigures,
-  hostileDuring,
-  hostileSequence,
-  isSubnormalF32,
-  nonFiniteQuanta,
-  parameterProbes,
-  probeSweep,
-  randomParamChanges,
-  rateInput,
-  resetChanges,
-  runKernel,
-  timesGain,
-  type RateProperty,
-} from './conformance.ts';
+import { ResultsBoard } from './conformance/board.ts';
+import { compareSamples, isSubnormalF32, nonFiniteQuanta, timesGain } from './conformance/numbers.ts';
+import { STAGE_CONFORMANCE, conformanceOf, counterFigures, figureValue, promisedFigures, type RateProperty } from './conformance/promises.ts';
+import { DENORMAL, HOSTILE_LAYOUT, RATE_FRAMES, cleanSignal, hostileDuring, hostileSequence, rateInput } from './conformance/signals.ts';
+import { runKernel } from './conformance/kernel-run.ts';
+import { checkEqDesign, checkOutputAgainstReference, checkTonePeak } from './conformance/rate-checks.ts';
+import { checkHostileOutput, checkRecovery } from './conformance/hostile-checks.ts';
+import { checkClamp, clampedChanges, parameterProbes, probeSweep, randomParamChanges, resetChanges } from './conformance/params.ts';
 
 const RATE = 48_000;
 
@@ -100,7 +78,7 @@ describe('hostile checks fail when the promise is broken', () => {
     for (const q of nonFiniteQuanta(input)) out.fill(0, q * 128, (q + 1) * 128);
     return out;
   };
-  const contract = { kind: 'silence-and-count', counterFigure: 0 } as const;
+  const contract = { kind: 'silence-and-count', counterFigure: 'nanQuanta' } as const;
   const bad = nonFiniteQuanta(input).length;
 
   it('passes a silenced and counted output', () => {
@@ -135,7 +113,7 @@ describe('hostile checks fail when the promise is broken', () => {
     expect(checkHostileOutput({ kind: 'times-gain', gain: 0.3 }, { phase: 'during', input: d.input, output: wrong, figures: [] }, [])[0]!.ok).toBe(false);
   });
   it('analysis and count: the counter stays 0 on finite input, counts every NaN/Inf stretch after, something during', () => {
-    const contract = { kind: 'analysis-and-count', counterFigure: 1 } as const;
+    const contract = { kind: 'analysis-and-count', counterFigure: 'nonFiniteFrames' } as const;
     const counter = (phase: 'during' | 'after', x: Float32Array, counted: number) =>
       checkHostileOutput(contract, { phase, input: x, output: null, figures: [1000, counted] }, ['peakHz', 'nonFiniteFrames']).find((c) => c.check.startsWith('nonFiniteFrames'))!.ok;
     const seq = hostileSequence(RATE);
@@ -251,9 +229,10 @@ describe('references run in the page', () => {
     const { input } = rateInput(prop, 44_100);
     expect(input.length).toBe(RATE_FRAMES);
     const run = runKernel(STAGES.fft!.createReferenceKernel(defaultParams(STAGES.fft!.params), 44_100), false, input);
-    expect(checkTonePeak(run.figures, prop, 44_100, 1000.37, 0.5).map((c) => c.ok)).toEqual([true, true]);
-    expect(checkTonePeak(run.figures, prop, 44_100, 1000.4, 0.5)[0]!.ok).toBe(false);
-    expect(checkTonePeak(run.figures, prop, 44_100, 1000.37, 0.4)[1]!.ok).toBe(false);
+    const names = (STAGES.fft!.figures ?? []).map((f) => f.name);
+    expect(checkTonePeak(run.figures, names, prop, 44_100, 1000.37, 0.5).map((c) => c.ok)).toEqual([true, true]);
+    expect(checkTonePeak(run.figures, names, prop, 44_100, 1000.4, 0.5)[0]!.ok).toBe(false);
+    expect(checkTonePeak(run.figures, names, prop, 44_100, 1000.37, 0.4)[1]!.ok).toBe(false);
   });
   it('the EQ design check passes the reference\'s impulse response, and fails another setting', () => {
     const params = defaultParams(STAGES.eq!.params);
@@ -277,17 +256,29 @@ describe('the stage promises', () => {
     for (const [id, spec] of Object.entries(STAGE_CONFORMANCE)) {
       const stage = STAGES[id];
       expect(stage, `${id} is registered`).toBeDefined();
-      const figures = stage!.figures?.length ?? 0;
-      const p = spec.rateProperty;
-      if (p?.kind === 'tone-peak') expect(Math.max(p.hzFigure, p.dbFigure)).toBeLessThan(figures);
-      if (p?.kind === 'shift-delay') expect(p.figure).toBeLessThan(figures);
+      const names = (stage!.figures ?? []).map((f) => f.name);
+      for (const name of promisedFigures(spec)) expect(names, `${id} publishes ${name}`).toContain(name);
       if (spec.hostile.kind === 'silence-and-count' || spec.hostile.kind === 'analysis-and-count') {
         // the counter is a count figure, so it is left out where figures must equal a clean render's
-        expect(counterFigures(stage!)).toContain(spec.hostile.counterFigure);
+        expect(counterFigures(stage!).map((i) => names[i])).toContain(spec.hostile.counterFigure);
       }
       const analysis = spec.hostile.kind === 'analysis-only' || spec.hostile.kind === 'analysis-and-count';
       expect(stage!.hasAudioOutput, `${id}: audio output`).toBe(!analysis);
     }
+  });
+  it('refer to figures by name: read wherever the stage lists them, NaN for one it lacks', () => {
+    expect(promisedFigures(STAGE_CONFORMANCE.fft!)).toEqual(['peakHz', 'peakDb', 'nonFiniteFrames']);
+    expect(promisedFigures(STAGE_CONFORMANCE.gain!)).toEqual([]);
+    expect(figureValue(['peakHz', 'peakDb'], [1000.5, -6], 'peakDb')).toBe(-6);
+    expect(figureValue(['peakHz'], [1000.5], 'peakDb')).toBeNaN();
+    // the same count read from another position: the check follows the name
+    const contract = { kind: 'analysis-and-count', counterFigure: 'nonFiniteFrames' } as const;
+    const seq = hostileSequence(RATE);
+    const counted = (names: string[], figures: number[]) =>
+      checkHostileOutput(contract, { phase: 'after', input: seq.input, output: null, figures }, names).find((c) => c.check.startsWith('nonFiniteFrames'));
+    expect(counted(['nonFiniteFrames', 'peakHz'], [3, 1000])).toMatchObject({ figure: '3 counted, 3 stretches', ok: true });
+    expect(counted(['peakHz', 'nonFiniteFrames'], [1000, 3])).toMatchObject({ figure: '3 counted, 3 stretches', ok: true });
+    expect(counted(['peakHz'], [1000])!.ok).toBe(false);
   });
   it('an unknown stage gets the undeclared defaults', () => {
     expect(conformanceOf('no-such-stage')).toMatchObject({ declared: false, spec: { hostile: { kind: 'undeclared' } } });

@@ -4,7 +4,7 @@ import { eqStage } from '../../dsp-stages/eq/index.ts';
 import type { EqBand } from '../../dsp-stages/eq/params.ts';
 import { defaultParams } from '../../dsp-stages/params.ts';
 import { sine } from '../../dsp-stages/signals.ts';
-import { renderOffline } from '../../worklet/host.ts';
+import { renderOffline } from '../../worklet/offline-render.ts';
 
 const RATE = 48_000;
 const DEFAULTS = defaultParams(eqStage.params);

@@ -1,7 +1,7 @@
 /** FFT checks shared by the FFT stories and their expected failures. */
 import { expect } from 'storybook/test';
 import { hopSamples } from '../../dsp-stages/fft/params.ts';
-import { renderOffline } from '../../worklet/host.ts';
+import { renderOffline } from '../../worklet/offline-render.ts';
 
 const N = 32768;
 const HOP = hopSamples(N, 0);

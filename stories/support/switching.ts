@@ -7,7 +7,8 @@ import { defaultParams } from '../../dsp-stages/params.ts';
 import type { StageDescriptor } from '../../dsp-stages/types.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { underTestRunner } from './assertions.ts';
-import { describeFailures, extremeParams, type ResultsBoard } from './conformance.ts';
+import { describeFailures, type ResultsBoard } from './conformance/board.ts';
+import { extremeParams } from './conformance/params.ts';
 import { reportMeasurement } from './report.ts';
 
 /**

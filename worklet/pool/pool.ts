@@ -45,6 +45,7 @@ import {
   type ToWorker,
 } from './protocol.ts';
 import type { WorkerLike } from './worker-like.ts';
+import { medianOrNull as median } from '../stats.ts';
 
 /** The default pool's floor (half the cores, at least this many); an explicit count may be 1 (a speed-up baseline). */
 export const MIN_WORKERS = 2;
@@ -196,13 +197,6 @@ class IndexPool {
     if (next) next(i);
     else this.free.push(i);
   }
-}
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function defaultCores(): number {

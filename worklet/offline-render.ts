@@ -1,0 +1,110 @@
+/**
+ * Offline renders: a stage over a given input in an OfflineAudioContext, through the same
+ * processor as the live runtime, for exact output values, its figures and its telemetry.
+ */
+import type { ParamValues } from '../dsp-stages/types.ts';
+import { readVisual as readVisualFrame, snapshot, type TelemetrySnapshot } from './layout.ts';
+import type { ToProcessor } from './protocol.ts';
+import { createStageNode } from './stage-node.ts';
+
+export interface OfflineRenderOptions {
+  stage: string;
+  params: ParamValues;
+  input: Float32Array;
+  /** A second input channel (the shift stage's delayed signal); absent: channel 0 is copied. */
+  input2?: Float32Array;
+  sampleRate: number;
+  /** Override the wasm bytes (to prove the fallback path); default: the page's built wasm. */
+  wasmBytes?: ArrayBuffer | null;
+  /** A second path from the same source in the same context (e.g. native BiquadFilterNodes), rendered to `parallelOutput`. */
+  parallel?: (ctx: OfflineAudioContext, source: AudioNode) => AudioNode;
+  /**
+   * Parameter changes during the render, each at a quantum boundary (suspend, set-param, resume).
+   * Changes at the same boundary are sent together, in their order, at one suspend.
+   */
+  paramChanges?: ReadonlyArray<{ atFrame: number; name: string; value: number | string }>;
+}
+
+export interface OfflineRender {
+  output: Float32Array;
+  /** The `parallel` path's output, or null. */
+  parallelOutput: Float32Array | null;
+  /** The UI scope ring after the render (null without SharedArrayBuffer: the worklet's copy is private). */
+  scope: Float32Array | null;
+  telemetry: TelemetrySnapshot | null;
+  /** The stage's last visual frame and figures (null without SharedArrayBuffer, or when it has none). */
+  visual: Float32Array | null;
+  figures: Float64Array | null;
+  status: 'active' | 'fallback';
+  reason: string | null;
+}
+
+/**
+ * The samples of one channel of `buffer`, moved out of it (its ArrayBuffer transferred, so the
+ * AudioBuffer keeps none), or copied where the browser refuses. Chromium keeps every finished
+ * OfflineAudioContext that loaded a worklet for the page's life, and with it its source and
+ * rendered buffers: moved out, they are freed with the result instead.
+ */
+function takeChannel(buffer: AudioBuffer, ch: number): Float32Array {
+  const data = buffer.getChannelData(ch);
+  if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) return data.slice();
+  try {
+    return structuredClone(data, { transfer: [data.buffer as ArrayBuffer] });
+  } catch {
+    return data.slice();
+  }
+}
+
+/** Renders `input` through the stage in an OfflineAudioContext with the same processor: exact output values. */
+export async function renderOffline(opts: OfflineRenderOptions): Promise<OfflineRender> {
+  const channels = opts.parallel ? 2 : 1;
+  const ctx = new OfflineAudioContext({ numberOfChannels: channels, length: opts.input.length, sampleRate: opts.sampleRate });
+  const stage = await createStageNode(ctx, opts);
+  const buffer = new AudioBuffer({ length: opts.input.length, sampleRate: opts.sampleRate, numberOfChannels: opts.input2 ? 2 : 1 });
+  buffer.getChannelData(0).set(opts.input);
+  if (opts.input2) buffer.getChannelData(1).set(opts.input2);
+  const src = new AudioBufferSourceNode(ctx, { buffer });
+  const merger = new ChannelMergerNode(ctx, { numberOfInputs: channels });
+  src.connect(stage.node).connect(merger, 0, 0);
+  if (opts.parallel) opts.parallel(ctx, src).connect(merger, 0, 1);
+  merger.connect(ctx.destination);
+  src.start(0);
+  // a context suspends at most once per quantum: the changes of one boundary go together
+  const byQuantum = new Map<number, Array<{ name: string; value: number | string }>>();
+  for (const change of opts.paramChanges ?? []) {
+    const quantum = Math.floor(change.atFrame / 128);
+    const list = byQuantum.get(quantum) ?? [];
+    list.push({ name: change.name, value: change.value });
+    byQuantum.set(quantum, list);
+  }
+  for (const [quantum, changes] of byQuantum) {
+    // suspend at the quantum boundary, send the changes, resume once the worklet has had time to take them
+    void ctx.suspend((quantum * 128) / opts.sampleRate).then(async () => {
+      for (const change of changes) stage.node.port.postMessage({ type: 'set-param', name: change.name, value: change.value } satisfies ToProcessor);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await ctx.resume();
+    });
+  }
+  const rendered = await ctx.startRendering();
+  stage.node.port.postMessage({ type: 'release' } satisfies ToProcessor);
+  const views = stage.views;
+  let visual: Float32Array | null = null;
+  if (views) {
+    const frame = new Float32Array(views.visual.length);
+    const { length } = readVisualFrame(views, frame);
+    visual = length > 0 ? frame.slice(0, length) : null;
+  }
+  const output = takeChannel(rendered, 0);
+  const parallelOutput = opts.parallel ? takeChannel(rendered, 1) : null;
+  for (let ch = 0; ch < buffer.numberOfChannels; ch++) takeChannel(buffer, ch);
+  return {
+    output,
+    parallelOutput,
+    scope: views ? views.scope.slice() : null,
+    telemetry: views ? snapshot(views) : null,
+    visual,
+    figures: views ? views.figures.slice() : null,
+    status: stage.status,
+    reason: stage.reason,
+  };
+}
