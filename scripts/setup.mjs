@@ -65,7 +65,7 @@ function installOptionalPackages(pkgs) {
   if (pkgs.length === 0) return;
   const whys = [];
   if (pkgs.includes('binaryen')) whys.push('without binaryen the wasm module is not optimised by wasm-opt');
-  if (pkgs.includes('rustfmt') || pkgs.includes('rust-clippy')) whys.push('without rustfmt and rust-clippy the lint suite of npm test fails');
+  if (pkgs.includes('rustfmt') || pkgs.includes('rust-clippy')) whys.push('without rustfmt or rust-clippy the lint suite fails');
   const why = whys.length > 0 ? ` (${whys.join('; ')})` : '';
   if (!commandExists('apt-get') || (process.getuid && process.getuid() !== 0)) {
     log(`optional packages not installed: ${pkgs.join(' ')}${why}; apt-get install them as root to add them`);

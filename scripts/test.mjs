@@ -70,10 +70,18 @@ function lint() {
   const results = [
     lintStep('eslint', bin('eslint'), ['.'], 'fix the problems listed above (`npx eslint . --fix` fixes the ones marked fixable)'),
     lintStep('prettier --check', bin('prettier'), ['--check', '.'], 'the files listed above are not formatted: run `npm run format`'),
-    lintStep('cargo fmt --check', process.execPath, [...cargo, 'fmt', '--check'],
-      'the Rust code is not formatted: run `node scripts/cargo.mjs fmt` (no such subcommand: `npm run setup` installs Debian\'s rustfmt)'),
-    lintStep('cargo clippy', process.execPath, [...cargo, 'clippy', '--all-targets', '--', '-D', 'warnings'],
-      'fix the Clippy findings above; warnings count as errors (no such subcommand: `npm run setup` installs Debian\'s rust-clippy)'),
+    lintStep(
+      'cargo fmt --check',
+      process.execPath,
+      [...cargo, 'fmt', '--check'],
+      "the Rust code is not formatted: run `node scripts/cargo.mjs fmt` (no such subcommand: `npm run setup` installs Debian's rustfmt)",
+    ),
+    lintStep(
+      'cargo clippy',
+      process.execPath,
+      [...cargo, 'clippy', '--all-targets', '--', '-D', 'warnings'],
+      "fix the Clippy findings above; warnings count as errors (no such subcommand: `npm run setup` installs Debian's rust-clippy)",
+    ),
   ];
   const passed = results.filter(Boolean).length;
   return { passed, failed: results.length - passed };
