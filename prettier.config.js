@@ -18,4 +18,11 @@ export default {
   endOfLine: 'lf',
   // Markdown: line breaks stay where the author put them
   proseWrap: 'preserve',
+  overrides: [
+    {
+      // code blocks in the docs quote the sources verbatim (stories/support/readme.test.ts checks them)
+      files: '*.md',
+      options: { embeddedLanguageFormatting: 'off' },
+    },
+  ],
 };
