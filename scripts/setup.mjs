@@ -2,8 +2,9 @@
 // Idempotent set-up used by `npm start` and `npm test`: installs what is missing and nothing else.
 //   1. Debian packages: chromium, and a Rust toolchain with the wasm32 target (rustc, cargo,
 //      libstd-rust-dev-wasm32, lld) unless one is already found. Optional, when apt-get can install
-//      them: binaryen (wasm-opt, so the tests run against the optimised module) and fonts; without
-//      them set-up goes on with a note (the wasm build then uses cargo's output as is).
+//      them: binaryen (wasm-opt, so the tests run against the optimised module), fonts, and rustfmt
+//      and rust-clippy when cargo lacks `fmt` or `clippy` (the lint suite of `npm test` runs both);
+//      without them set-up goes on with a note (the wasm build then uses cargo's output as is).
 //   2. npm install, when node_modules is missing or older than package.json / the lockfile.
 //   3. The wasm build, when rust/pkg/stagebench_dsp.wasm is missing or older than the Rust sources,
 //      or was built without wasm-opt that is installed now.
@@ -11,7 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findWasmToolchain } from './toolchain.mjs';
+import { findNativeToolchain, findWasmToolchain } from './toolchain.mjs';
 import { findWasmOpt } from './build-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,19 +41,32 @@ function missingPackages() {
   return wanted;
 }
 
-/** Packages that make things better when apt-get can install them: wasm-opt, fonts. */
+/** Whether the toolchain scripts/cargo.mjs runs has the cargo subcommand `sub` (fmt, clippy). */
+function cargoHas(sub) {
+  const tc = findNativeToolchain();
+  if (!tc) return false;
+  return spawnSync(tc.cargo, [sub, '--version'], { stdio: 'ignore', env: { ...process.env, RUSTC: tc.rustc } }).status === 0;
+}
+
+/** Packages that make things better when apt-get can install them: wasm-opt, fonts, the Rust lint tools. */
 function missingOptionalPackages() {
   const wanted = [];
   if (!findWasmOpt()) wanted.push('binaryen');
   // fonts for readable screenshots and plots in headless Chromium
   if (commandExists('dpkg-query') && !dpkgInstalled('fonts-dejavu-core')) wanted.push('fonts-dejavu-core');
+  // `cargo fmt --check` and `cargo clippy` in the lint suite of npm test
+  if (!cargoHas('fmt')) wanted.push('rustfmt');
+  if (!cargoHas('clippy')) wanted.push('rust-clippy');
   return wanted;
 }
 
 /** Installs optional packages if apt-get can (as root); otherwise, or on failure, a note and on. */
 function installOptionalPackages(pkgs) {
   if (pkgs.length === 0) return;
-  const why = pkgs.includes('binaryen') ? ' (without binaryen the wasm module is not optimised by wasm-opt)' : '';
+  const whys = [];
+  if (pkgs.includes('binaryen')) whys.push('without binaryen the wasm module is not optimised by wasm-opt');
+  if (pkgs.includes('rustfmt') || pkgs.includes('rust-clippy')) whys.push('without rustfmt or rust-clippy the lint suite fails');
+  const why = whys.length > 0 ? ` (${whys.join('; ')})` : '';
   if (!commandExists('apt-get') || (process.getuid && process.getuid() !== 0)) {
     log(`optional packages not installed: ${pkgs.join(' ')}${why}; apt-get install them as root to add them`);
     return;

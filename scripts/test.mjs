@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Only Node built-ins and set-up are imported statically: everything else may not be installed yet.
-// `npm test`: set up if needed, then every suite: Rust (cargo test), typecheck, unit (vitest),
-// fuzz (200 decoder inputs on the worker pool), stories (test-storybook on the static build), the
-// expected-failure gate (each expected-failure story fails with its declared message) and soak
-// (every stage live for 60 s in all). Ends with one line: `N passed, N failed`.
+// `npm test`: set up if needed, then every suite: Rust (cargo test), typecheck, lint (ESLint,
+// Prettier, rustfmt and Clippy, one test each), unit (vitest), fuzz (200 decoder inputs on the
+// worker pool), stories (test-storybook on the static build), the expected-failure gate (each
+// expected-failure story fails with its declared message) and soak (every stage live for 60 s in
+// all). Ends with one line: `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -49,6 +50,41 @@ function rust() {
 function typecheck() {
   const res = spawnSync('npx', ['tsc', '--noEmit', '-p', '.'], { cwd: root, env, stdio: 'inherit' });
   return res.status === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
+/**
+ * One tool of the lint suite, counted as one test: its output goes to the console; when it fails,
+ * one line names the tool and how to fix what it found.
+ */
+function lintStep(name, command, args, fix) {
+  console.log(`\n-- lint: ${name}`);
+  const res = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
+  if (res.status === 0) return true;
+  console.error(`lint: ${name} failed (${res.error ? res.error.message : `exit ${res.status ?? res.signal}`}): ${fix}`);
+  return false;
+}
+
+function lint() {
+  const bin = (name) => join(root, 'node_modules/.bin', name);
+  const cargo = [join(root, 'scripts/cargo.mjs')];
+  const results = [
+    lintStep('eslint', bin('eslint'), ['.'], 'fix the problems listed above (`npx eslint . --fix` fixes the ones marked fixable)'),
+    lintStep('prettier --check', bin('prettier'), ['--check', '.'], 'the files listed above are not formatted: run `npm run format`'),
+    lintStep(
+      'cargo fmt --check',
+      process.execPath,
+      [...cargo, 'fmt', '--check'],
+      "the Rust code is not formatted: run `node scripts/cargo.mjs fmt` (no such subcommand: `npm run setup` installs Debian's rustfmt)",
+    ),
+    lintStep(
+      'cargo clippy',
+      process.execPath,
+      [...cargo, 'clippy', '--all-targets', '--', '-D', 'warnings'],
+      "fix the Clippy findings above; warnings count as errors (no such subcommand: `npm run setup` installs Debian's rust-clippy)",
+    ),
+  ];
+  const passed = results.filter(Boolean).length;
+  return { passed, failed: results.length - passed };
 }
 
 function unit() {
@@ -127,6 +163,7 @@ try {
 mkdirSync(resultsDir, { recursive: true });
 await timed('rust', rust);
 await timed('typecheck', typecheck);
+await timed('lint', lint);
 await timed('unit', unit);
 await timed('fuzz', fuzz);
 // imported only now: it needs packages that set-up may just have installed
