@@ -1,9 +1,5 @@
-/** Every stage's bench file. A new stage adds its `<stage>.bench.ts` export here. */
+/** Every stage's bench cases, in registry order: the `bench` of each stage's dsp-stages/<id>/node.ts. */
 import type { BenchFile } from '../dsp-stages/bench-harness.ts';
-import { ringCopyBench } from '../dsp-stages/ring-copy/bench.ts';
-import { fftBench } from '../dsp-stages/fft/bench.ts';
-import { eqBench } from '../dsp-stages/eq/bench.ts';
-import { shiftBench } from '../dsp-stages/shift/bench.ts';
-import { decodeBench } from './decode.bench.ts';
+import { NODE_STAGES } from '../dsp-stages/node-registry.ts';
 
-export const BENCH_FILES: readonly BenchFile[] = [ringCopyBench, fftBench, eqBench, shiftBench, decodeBench];
+export const BENCH_FILES: readonly BenchFile[] = Object.values(NODE_STAGES).flatMap((node) => (node.bench ? [node.bench] : []));
