@@ -98,7 +98,7 @@ describe('stagebench run ring-copy (child process)', () => {
     expect(r.stdout).toMatch(/^run shift$/m);
     expect(r.stdout).toMatch(/^sweep shift$/m);
     expect(r.stdout).toContain('stagebench sweep shift [--snr LO:HI:STEP] [--trials N]');
-    expect(r.stdout).toMatch(/^ {6}centre {2}\(auto or a number of samples, default auto\)/m);
+    expect(r.stdout).toMatch(/^ {6}centreMode {2}\(one of auto, fixed; default auto\)/m);
     expect(r.stdout).toContain('Cases: ring-copy/128, fft/real-512, fft/real-4096, fft/real-32768, eq/8x128, eq/8x1024, shift/32768x32, decode/wav-1s, decode/flac-1s, decode/mp3-1s, gain/128.');
   });
 });

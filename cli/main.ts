@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { formatClampNote } from '../dsp-stages/params.ts';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { NODE_STAGES, nodeStage } from '../dsp-stages/node-registry.ts';
-import { CliError, parseRate, resolveCliParams, usage, type CliParamSpec } from '../dsp-stages/node-api.ts';
+import { CliError, cliParamSpecs, parseRate, resolveCliParams, usage, type CliParamSpec } from '../dsp-stages/node-api.ts';
 import { DEFAULT_RAW_RATE, readInput, runStage } from './run.ts';
 import { benchCommand } from './bench.ts';
 import { BENCH_FILES } from '../bench/index.ts';
@@ -53,7 +53,7 @@ function sweepStages(): string[] {
 export function helpText(): string {
   const stages = Object.values(STAGES)
     .map((s) => {
-      const params = NODE_STAGES[s.id]?.run?.cliParams ?? s.params;
+      const params = NODE_STAGES[s.id]?.run?.cliParams ?? cliParamSpecs(s);
       return [`    ${s.id}  ${s.title}`, ...params.map(describeParam)].join('\n');
     })
     .join('\n');

@@ -193,13 +193,21 @@ export interface StageNode {
   bench?: BenchFile;
 }
 
-/** Clamps the given parameters; unknown names are a CliError. */
+/** The parameters a stage takes on the command line: all but the live-only ones. */
+export function cliParamSpecs(stage: Pick<StageDescriptor, 'params'>): ParamSpec[] {
+  return stage.params.filter((p) => !p.liveOnly);
+}
+
+/** Clamps the given parameters (the stage's, live-only ones left out); unknown names are a CliError. */
 export function resolveCliParams(stage: StageDescriptor, given: Record<string, string>): { values: ParamValues; notes: ClampNote[] } {
-  const { values, notes, unknown } = resolveParams(stage.params, given);
+  const specs = cliParamSpecs(stage);
+  const { values, notes, unknown } = resolveParams(specs, given);
   if (unknown.length > 0) {
-    const known = stage.params.map((p) => p.name).join(', ') || 'none';
+    const known = specs.map((p) => p.name).join(', ') || 'none';
     const plural = unknown.length > 1 ? 's' : '';
-    throw new CliError(`unknown parameter${plural} ${unknown.map((u) => `"${u}"`).join(', ')} for stage ${stage.id} (known: ${known})`, 2);
+    const live = unknown.filter((u) => stage.params.some((p) => p.name === u && p.liveOnly));
+    const why = live.length > 0 ? `; ${live.join(', ')} ${live.length > 1 ? 'are' : 'is'} for the live stage only` : '';
+    throw new CliError(`unknown parameter${plural} ${unknown.map((u) => `"${u}"`).join(', ')} for stage ${stage.id} (known: ${known}${why})`, 2);
   }
   return { values, notes };
 }

@@ -22,6 +22,8 @@ export interface NumberParam {
   /** The only values allowed (e.g. FFT sizes); others snap to the nearest one, with a note. */
   values?: readonly number[];
   description: string;
+  /** Scheduling on the live audio thread only: no CLI flag, and an offline run ignores it. */
+  liveOnly?: true;
 }
 
 /** One choice among named options (windows, filter types...). */
@@ -33,6 +35,8 @@ export interface ChoiceParam {
   options: readonly string[];
   default: string;
   description: string;
+  /** Scheduling on the live audio thread only: no CLI flag, and an offline run ignores it. */
+  liveOnly?: true;
 }
 
 export type ParamSpec = NumberParam | ChoiceParam;

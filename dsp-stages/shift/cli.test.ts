@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delayedPair } from '../delayed-pair.ts';
 import { main } from '../../cli/main.ts';
-import { hypothesisTau, resolveShiftCliParams } from './cli.ts';
+import { hypothesisTau } from './cli.ts';
+import { cliParamSpecs, resolveCliParams } from '../node-api.ts';
+import { getStage } from '../registry.ts';
 import { f32ToBytes, readF32, writeWavFloat32 } from '../wav.ts';
 import { stagebenchInProcess as stagebench, type CliResult } from '../../cli/testing.ts';
 
@@ -70,7 +72,7 @@ describe('stagebench run shift (child process)', () => {
     ]);
     expect(s).toMatchObject({
       stage: 'shift',
-      params: { hypotheses: 32, span: 2, centre: 'auto', phat: 0, size: N },
+      params: { size: N, hypotheses: 32, span: 2, centreMode: 'auto', centre: 0, phat: 'off' },
       sampleRate: RATE,
       frames: FRAMES,
       channels: 2,
@@ -91,15 +93,15 @@ describe('stagebench run shift (child process)', () => {
     expect(Array.from(written)).toEqual(s.scores);
   });
 
-  it('honours hypotheses, span, phat, a given centre and size', async () => {
+  it('honours hypotheses, span, phat, a fixed centre and size', async () => {
     const r = await stagebench([
       'run', 'shift', '--input', join(dir, 'stereo.wav'),
-      '--param', 'hypotheses=65', '--param', 'span=2', '--param', 'phat=1', '--param', 'centre=100.25', '--param', 'size=4096',
+      '--param', 'hypotheses=65', '--param', 'span=2', '--param', 'phat=on', '--param', 'centreMode=fixed', '--param', 'centre=100.25', '--param', 'size=4096',
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout) as { shift: number; centre: number; taus: number[]; scores: number[]; phat: boolean; weighting: string; frameStart: number; params: object };
-    expect(s.params).toEqual({ hypotheses: 65, span: 2, centre: 100.25, phat: 1, size: 4096 });
+    expect(s.params).toEqual({ size: 4096, hypotheses: 65, span: 2, centreMode: 'fixed', centre: 100.25, phat: 'on' });
     expect(s.centre).toBe(100.25);
     expect(s.phat).toBe(true);
     expect(s.weighting).toBe('phat');
@@ -151,25 +153,32 @@ describe('stagebench run shift (child process)', () => {
   });
 });
 
-describe('run shift parameters', () => {
-  const bad: [string, RegExp][] = [
-    ['hypotheses=0', /^stagebench: bad parameter: hypotheses=0 must be a whole number from 1 to 256 \(see stagebench --help\)$/],
-    ['hypotheses=257', /hypotheses=257 must be a whole number from 1 to 256/],
-    ['hypotheses=2.5', /hypotheses=2\.5 must be a whole number/],
-    ['hypotheses=many', /^stagebench: bad parameter: hypotheses=many must be a whole number from 1 to 256/],
-    ['span=-1', /^stagebench: bad parameter: span=-1 must be >= 0 samples/],
-    ['span=Infinity', /span=Infinity is not a finite number/],
-    ['span=', /span= is not a finite number/],
-    ['phat=2', /^stagebench: bad parameter: phat=2 must be one of 0, 1/],
-    ['phat=on', /phat=on must be one of 0, 1/],
-    ['size=1000', /^stagebench: bad parameter: size=1000 must be one of 512, 1024, .*, 32768/],
-    ['size=65536', /size=65536 must be one of/],
-    ['centre=middle', /^stagebench: bad parameter: centre=middle must be auto or a finite number of samples/],
-    ['centre=NaN', /centre=NaN must be auto or a finite number/],
-    ['window=hann', /^stagebench: unknown parameter "window" for stage shift \(known: hypotheses, span, centre, phat, size\)/],
+describe('run shift parameters: the stage\'s own (params.ts), clamped with a note like every stage', () => {
+  const clamped: [string, string][] = [
+    ['hypotheses=0', 'hypotheses=0 below minimum 1; using 1'],
+    ['hypotheses=257', 'hypotheses=257 above maximum 256; using 256'],
+    ['hypotheses=2.5', 'hypotheses=2.5 must be a whole number; using 3'],
+    ['hypotheses=many', 'hypotheses=many not a number; using 32'],
+    ['span=-1', 'span=-1 below minimum 0 samples; using 0'],
+    ['phat=1', 'phat=1 not one of on, off; using off'],
+    ['size=1000', 'size=1000 not one of 512, 1024, 2048, 4096, 8192, 16384, 32768; using 1024'],
+    ['centre=middle', 'centre=middle not a number; using 0'],
+    ['centreMode=middle', 'centreMode=middle not one of auto, fixed; using auto'],
   ];
 
-  it.each(bad)('rejects %s with exit 2 before reading the input', async (param, line) => {
+  it.each(clamped)('clamps %s with one note, then reads the input', async (param, note) => {
+    const r = await inProcess(['run', 'shift', '--input', join(dir, 'missing.wav'), '--param', param]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toEqual([`stagebench: note: ${note}`, `stagebench: input file not found: ${join(dir, 'missing.wav')}`]);
+  });
+
+  const unknown: [string, RegExp][] = [
+    ['window=hann', /^stagebench: unknown parameter "window" for stage shift \(known: size, hypotheses, span, centreMode, centre, phat\)/],
+    ['spread=off', /^stagebench: unknown parameter "spread" for stage shift \(known: .*; spread is for the live stage only\)/],
+  ];
+
+  it.each(unknown)('rejects %s with exit 2 before reading the input', async (param, line) => {
     const r = await inProcess(['run', 'shift', '--input', join(dir, 'missing.wav'), '--param', param]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
@@ -178,12 +187,10 @@ describe('run shift parameters', () => {
     expect(lines[0]).toMatch(line);
   });
 
-  it('fills the defaults and takes auto or a number for the centre', () => {
-    expect(resolveShiftCliParams({}).values).toEqual({ hypotheses: 32, span: 2, centre: 'auto', phat: 0, size: 32768 });
-    expect(resolveShiftCliParams({ centre: '-12.5', span: '0', hypotheses: '1', phat: '1', size: '512' }).values).toEqual({
-      hypotheses: 1, span: 0, centre: -12.5, phat: 1, size: 512,
-    });
-    expect(resolveShiftCliParams({ centre: 'auto' }).values.centre).toBe('auto');
+  it('fills the defaults from params.ts; the live-only spread and mode are not CLI flags', () => {
+    const stage = getStage('shift');
+    expect(resolveCliParams(stage, {}).values).toEqual({ size: 32768, hypotheses: 32, span: 2, centreMode: 'auto', centre: 0, phat: 'off' });
+    expect(cliParamSpecs(stage).map((p) => p.name)).toEqual(['size', 'hypotheses', 'span', 'centreMode', 'centre', 'phat']);
   });
 
   it('lists the hypothesis lags as the kernel does', () => {

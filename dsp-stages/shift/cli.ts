@@ -4,102 +4,16 @@
  * shift (positive: channel 1 lags channel 0), the best hypothesis, the H scores and their lags;
  * `--out` gets the scores as float32.
  *
- * The CLI defines the stage's parameters itself (SHIFT_CLI_PARAMS; they need not match the
- * workbench's): hypotheses, span, centre (auto or a number), phat (0/1, default 0 as the
- * workbench's off: plain correlation) and size. They are checked strictly: a value out of range is
- * an error, not clamped, since one analysis is one exact configuration.
+ * The parameters are the stage's own (params.ts: size, hypotheses, span, centreMode, centre,
+ * phat), resolved and clamped with notes like every stage's; spread and mode are live-only.
  */
-import type { NumberParam, ParamValues } from '../types.ts';
-import { SHIFT_MAX_HYPOTHESES, SHIFT_SIZES } from './sweep.ts';
 import { statusMessage } from '../../worklet/abi.ts';
-import { CliError, baseSummary, type RunReport, type RunRequest, type CliParamSpec } from '../node-api.ts';
+import { CliError, baseSummary, type RunReport, type RunRequest } from '../node-api.ts';
 import { firstNonFinite } from '../fft/cli.ts';
 import { bindShift, type ShiftExports } from './bindings.ts';
 
-export const SHIFT_TITLE = 'Shift hypotheses (delay of channel 1 against channel 0)';
-
-const hypothesesSpec: NumberParam = {
-  kind: 'number', name: 'hypotheses', label: 'Hypotheses H', unit: '', min: 1, max: SHIFT_MAX_HYPOTHESES, step: 1, default: 32, integer: true,
-  description: 'Number of lags scored around the centre.',
-};
-const sizeSpec: NumberParam = {
-  kind: 'number', name: 'size', label: 'Frame size N', unit: 'samples', min: SHIFT_SIZES[0], max: SHIFT_SIZES[SHIFT_SIZES.length - 1]!, step: 1,
-  default: 32768, integer: true, values: SHIFT_SIZES, description: 'Length of both frames: the last size samples of each channel.',
-};
-const phatSpec: NumberParam = {
-  kind: 'number', name: 'phat', label: 'PHAT', unit: '', min: 0, max: 1, step: 1, default: 0, integer: true, values: [0, 1],
-  description:
-    '0 (the default): plain cross-correlation, maximum likelihood for a delayed copy in white noise, at the Cramér-Rao bound ' +
-    'for white, band-limited and pink references; 1: PHAT, the cross-spectrum whitened (C/|C|) before scoring, which weighs ' +
-    'noise-only bins (an empty band) like signal bins, so on band-limited input its error stops falling with SNR.',
-};
-
-/** The parameters of `run shift` and `sweep shift`, as --help lists them. */
-export const SHIFT_CLI_PARAMS: readonly CliParamSpec[] = [
-  hypothesesSpec,
-  { kind: 'help', name: 'span', range: 'samples, >= 0, default 2', description: 'Width of the hypothesis grid, from centre - span/2 to centre + span/2.' },
-  { kind: 'help', name: 'centre', range: 'auto or a number of samples, default auto', description: 'auto: the integer lag of the correlation peak; a number: that lag.' },
-  phatSpec,
-  sizeSpec,
-];
-
-/**
- * The defaults of SHIFT_CLI_PARAMS, as the stage's params: span 2 keeps the refined shift off the
- * grid's edges (the centre is an integer lag); phat 0, plain correlation (see phatSpec).
- */
-export const SHIFT_DEFAULTS = { hypotheses: 32, span: 2, centre: 'auto', phat: 0, size: 32768 } as const;
-
 /** What the run summary calls each weighting. */
-export const SHIFT_WEIGHTINGS = { 0: 'correlation', 1: 'phat' } as const;
-
-const usage = (message: string): CliError => new CliError(`${message} (see stagebench --help)`, 2);
-
-function parseNumber(name: string, text: string): number {
-  const x = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(x)) throw usage(`bad parameter: ${name}=${text} is not a finite number`);
-  return x;
-}
-
-function parseWhole(spec: NumberParam, text: string): number {
-  const x = text.trim() === '' ? NaN : Number(text);
-  const range = spec.values ? `one of ${spec.values.join(', ')}` : `a whole number from ${spec.min} to ${spec.max}`;
-  if (!Number.isInteger(x) || (spec.values ? !spec.values.includes(x) : x < spec.min || x > spec.max)) {
-    throw usage(`bad parameter: ${spec.name}=${text} must be ${range}`);
-  }
-  return x;
-}
-
-/**
- * The `--param` values of `run shift` (and `sweep shift`) checked and filled with the defaults:
- * `{ hypotheses, span, centre: 'auto' | number, phat: 0 | 1, size }`. Unknown names and bad
- * values are CliErrors (exit 2); nothing is clamped.
- */
-export function resolveShiftCliParams(given: Record<string, string>): { values: ParamValues; notes: [] } {
-  const known = SHIFT_CLI_PARAMS.map((p) => p.name);
-  const unknown = Object.keys(given).filter((k) => !known.includes(k));
-  if (unknown.length > 0) {
-    const plural = unknown.length > 1 ? 's' : '';
-    throw usage(`unknown parameter${plural} ${unknown.map((u) => `"${u}"`).join(', ')} for stage shift (known: ${known.join(', ')})`);
-  }
-  const values: ParamValues = { ...SHIFT_DEFAULTS };
-  if (given.hypotheses !== undefined) values.hypotheses = parseWhole(hypothesesSpec, given.hypotheses);
-  if (given.size !== undefined) values.size = parseWhole(sizeSpec, given.size);
-  if (given.phat !== undefined) values.phat = parseWhole(phatSpec, given.phat);
-  if (given.span !== undefined) {
-    const span = parseNumber('span', given.span);
-    if (span < 0) throw usage(`bad parameter: span=${given.span} must be >= 0 samples`);
-    values.span = span;
-  }
-  if (given.centre !== undefined) {
-    const text = given.centre.trim();
-    if (text !== 'auto') {
-      const x = text === '' ? NaN : Number(text);
-      if (!Number.isFinite(x)) throw usage(`bad parameter: centre=${given.centre} must be auto or a finite number of samples`);
-      values.centre = x;
-    }
-  }
-  return { values, notes: [] };
-}
+export const SHIFT_WEIGHTINGS = { off: 'correlation', on: 'phat' } as const;
 
 /** The lag of hypothesis `h` of `count` (rust/src/shift.rs hypothesis_tau). */
 export function hypothesisTau(centre: number, span: number, h: number, count: number): number {
@@ -116,8 +30,8 @@ export function runShift(req: RunRequest): RunReport {
   const size = values.size as number;
   const hypotheses = values.hypotheses as number;
   const span = values.span as number;
-  const centre = values.centre === 'auto' ? null : (values.centre as number);
-  const phat = values.phat === 1;
+  const centre = values.centreMode === 'fixed' ? (values.centre as number) : null;
+  const phat = values.phat === 'on';
   if (frames < size) {
     throw new CliError(`input has ${frames} frames, fewer than size=${size}; pass a smaller --param size`);
   }
@@ -167,7 +81,7 @@ export function runShift(req: RunRequest): RunReport {
     centre: usedCentre,
     taus,
     phat,
-    weighting: phat ? SHIFT_WEIGHTINGS[1] : SHIFT_WEIGHTINGS[0],
+    weighting: phat ? SHIFT_WEIGHTINGS.on : SHIFT_WEIGHTINGS.off,
     frameStart: start,
     allocationsDuringProcess,
   };
@@ -183,18 +97,14 @@ export function shiftRunHelp(): string {
   the cross-spectrum at lags centre + span (h/(H-1) - 1/2), h = 0..H-1; the best one is refined
   by the quartic through its scores and two neighbours' on each side (next to the grid's ends the
   parabola through one on each side; not at either end).
-  --param hypotheses=H   1..256, default 32
-  --param span=S         grid width in samples, >= 0, default 2
-  --param centre=auto|C  auto (default): the integer lag of the correlation peak (one inverse
-                         FFT); a number: that lag, samples
-  --param phat=0|1       0 (default): plain cross-correlation, the maximum-likelihood weighting
-                         for a delayed copy in white noise: unbiased and at the Cramér-Rao bound
-                         for white, band-limited and pink references (stagebench sweep shift
-                         --reference shows it). 1: PHAT (the cross-spectrum over its magnitude),
-                         which weighs the noise-only bins of an empty band like signal bins: on a
-                         band-limited reference its error stops falling with SNR
-  --param size=N         512..32768, a power of two, default 32768
-  A value out of range or malformed is an error here (nothing is clamped).
+  Parameters (the stage's own, below under "Stages and parameters"): size, hypotheses, span,
+  centreMode (auto: the integer lag of the correlation peak, one inverse FFT; fixed: centre),
+  centre and phat (off, the default: plain cross-correlation, the maximum-likelihood weighting
+  for a delayed copy in white noise: unbiased and at the Cramér-Rao bound for white,
+  band-limited and pink references, as stagebench sweep shift --reference shows; on: PHAT, the
+  cross-spectrum over its magnitude, which weighs the noise-only bins of an empty band like
+  signal bins, so on a band-limited reference its error stops falling with SNR). Values out of
+  range are clamped with a note, as for every stage.
   The JSON adds shift (the refined delay, samples; positive: channel 1 lags), best (index of the
   best hypothesis), bestTau (its lag), scores (the H scores), centre (the grid's centre used),
   taus (the H lags), phat (true/false), weighting ("correlation" or "phat"), frameStart and

@@ -33,7 +33,7 @@ interface SweepJson {
 
 describe('stagebench sweep shift', () => {
   it('prints a table per SNR, the threshold and a legend; progress in trials every 10 % off a terminal', async () => {
-    const r = await capture(['sweep', 'shift', '--snr', '0:30:10', '--trials', '20', '--param', 'size=4096', '--param', 'span=2', '--param', 'phat=0']);
+    const r = await capture(['sweep', 'shift', '--snr', '0:30:10', '--trials', '20', '--param', 'size=4096', '--param', 'span=2', '--param', 'phat=off']);
     expect(r.code).toBe(0);
     expect(r.stderr.split('\n').filter((l) => l !== '')).toEqual(
       Array.from({ length: 10 }, (_, i) => `sweep shift: ${8 * (i + 1)}/80 trials (${10 * (i + 1)}%)`),
@@ -56,7 +56,7 @@ describe('stagebench sweep shift', () => {
     const j = JSON.parse(r.stdout) as SweepJson & Record<string, unknown>;
     expect(Object.keys(j)).toEqual(['stage', 'params', 'trials', 'noisyReference', 'reference', 'maxDelay', 'seed', 'points', 'thresholdSnrDb', 'thresholdRatio', 'elapsedMs']);
     expect(j).toMatchObject({
-      stage: 'shift', params: { hypotheses: 32, span: 2, centre: 'auto', phat: 0, size: 2048 }, trials: 10, noisyReference: true, reference: 'white', maxDelay: 50, thresholdRatio: 1.2,
+      stage: 'shift', params: { size: 2048, hypotheses: 32, span: 2, centreMode: 'auto', centre: 0, phat: 'off' }, trials: 10, noisyReference: true, reference: 'white', maxDelay: 50, thresholdRatio: 1.2,
     });
     expect(j.points.map((p) => p.snrDb)).toEqual([0, 20]);
     for (const p of j.points) {
@@ -106,7 +106,7 @@ describe('stagebench sweep shift', () => {
     { args: ['sweep', 'shift', '--reference', 'brown'], code: 2, line: /^stagebench: --reference must be one of white, lowpass-0\.25, lowpass-0\.4, pink, got "brown"/ },
     { args: ['sweep', 'shift', '--reference'], code: 2, line: /^stagebench: --reference/ },
     { args: ['sweep', 'shift', '--param', 'centre=5'], code: 2, line: /^stagebench: bad parameter: centre=5 has no place in sweep shift: every trial has its own delay/ },
-    { args: ['sweep', 'shift', '--param', 'hypotheses=300'], code: 2, line: /^stagebench: bad parameter: hypotheses=300 must be a whole number from 1 to 256/ },
+    { args: ['sweep', 'shift', '--param', 'hypotheses=300'], code: 2, line: /^stagebench: bad parameter: hypotheses=300 above maximum 256 \(see stagebench --help\)$/ },
     { args: ['sweep', 'shift', '--param', 'window=hann'], code: 2, line: /^stagebench: unknown parameter "window" for stage shift/ },
     {
       args: ['sweep', 'shift', '--snr', '0', '--trials', '1'],

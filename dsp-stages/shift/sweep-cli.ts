@@ -9,8 +9,8 @@ import {
   SHIFT_OUTLIER_SAMPLES, SHIFT_SWEEP_MAX_DELAY, SHIFT_THRESHOLD_RATIO, runShiftSweep, type ShiftSweepResult,
 } from './sweep.ts';
 import { SHIFT_REFERENCES, type ShiftReference } from '../delayed-pair.ts';
-import { CliError, progressReporter, type SweepHooks } from '../node-api.ts';
-import { resolveShiftCliParams } from './cli.ts';
+import { CliError, progressReporter, resolveCliParams, type SweepHooks } from '../node-api.ts';
+import { getStage } from '../registry.ts';
 import { loadWasm, wasmPath } from '../wasm-file.ts';
 
 export const DEFAULT_SHIFT_SNR = '-10:40:5';
@@ -143,7 +143,7 @@ export function formatShiftSweepTable(params: ParamValues, cmd: TableCommand, re
     ? `none: the ratio is above ${SHIFT_THRESHOLD_RATIO} at the highest SNR (${highest} dB)`
     : `${result.thresholdSnrDb} dB (the ratio is <= ${SHIFT_THRESHOLD_RATIO} from there up)`;
   return [
-    `sweep shift: N = ${size}, H = ${h}, span ${span}${spacing}, automatic centre, PHAT ${params.phat === 1 ? 'on' : 'off'}, ` +
+    `sweep shift: N = ${size}, H = ${h}, span ${span}${spacing}, automatic centre, PHAT ${params.phat === 'on' ? 'on' : 'off'}, ` +
       `${noise}, ${REFERENCE_LABELS[reference]}, delays uniform in +-${SHIFT_SWEEP_MAX_DELAY} samples, ${cmd.trials} trials per SNR, wasm, ${formatDuration(result.elapsedMs)}`,
     `CRB: var >= ${bound} from each trial's clean reference; ratio = RMSE / sqrt(CRB); all in samples`,
     '',
@@ -155,10 +155,17 @@ export function formatShiftSweepTable(params: ParamValues, cmd: TableCommand, re
 }
 
 export async function shiftSweepCommand(cmd: ShiftSweepCommand): Promise<void> {
-  // phat 0 (plain correlation) unless asked, as for run shift
-  const { values } = resolveShiftCliParams(cmd.params);
-  if (values.centre !== 'auto') {
-    throw usage(`bad parameter: centre=${cmd.params.centre} has no place in sweep shift: every trial has its own delay, found by the automatic centre`);
+  // the stage's parameters, as for run shift; a sweep measures one exact configuration, so a
+  // value that would be clamped is an error
+  const { values, notes } = resolveCliParams(getStage('shift'), cmd.params);
+  if (notes.length > 0) {
+    const what = notes.map((n) => `${n.name}=${String(n.given)} ${n.reason}`).join('; ');
+    throw usage(`bad parameter${notes.length > 1 ? 's' : ''}: ${what}`);
+  }
+  for (const name of ['centreMode', 'centre']) {
+    if (name in cmd.params) {
+      throw usage(`bad parameter: ${name}=${cmd.params[name]} has no place in sweep shift: every trial has its own delay, found by the automatic centre`);
+    }
   }
   let wasm;
   try {
@@ -176,7 +183,7 @@ export async function shiftSweepCommand(cmd: ShiftSweepCommand): Promise<void> {
       size: values.size as number,
       hypotheses: values.hypotheses as number,
       span: values.span as number,
-      phat: values.phat === 1,
+      phat: values.phat === 'on',
       noisyReference: !cmd.cleanReference,
       reference: cmd.reference ?? 'white',
       seed: SHIFT_SWEEP_SEED,
@@ -222,7 +229,8 @@ export const shiftSweep: SweepHooks = {
   (2 + 1/SNR) / (SNR_E beta^2) and 1 / (SNR_E beta^2) (SNR_E the energy SNR, beta^2 the RMS
   bandwidth, about pi^2/3 (rad/sample)^2); for a coloured one the bins of low SNR (an empty
   band) count for the little they carry.
-  Parameters hypotheses, span, phat and size as for run shift (the centre is always auto).
+  Parameters hypotheses, span, phat and size as for run shift (the centre is always auto); a
+  value run would clamp is an error here.
   Progress goes to stderr; stdout gets the table, or with --json one object {"stage", "params",
   "trials", "noisyReference", "reference", "maxDelay", "seed", "points": [{"snrDb", "rmse",
   "bias", "crbStd", "ratio", "outliers", "edges", "trials"}], "thresholdSnrDb", "thresholdRatio",
@@ -230,7 +238,7 @@ export const shiftSweep: SweepHooks = {
   The defaults (11 SNRs x 200 trials = 2200 analyses at N = 32768) take about 15 s (measured on
   a 2-core machine); size=4096 about 8 times less.
   e.g. stagebench sweep shift --snr 0:30:10 --trials 50 --param size=4096 --param span=2
-       stagebench sweep shift --reference lowpass-0.4 --param phat=1
+       stagebench sweep shift --reference lowpass-0.4 --param phat=on
 `,
   command: (cmd) => {
     const o = cmd.options;
