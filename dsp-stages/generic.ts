@@ -1,0 +1,199 @@
+/**
+ * Stages on the generic C ABI (rust/src/ffi.rs `stage_*`): a stage whose Rust module implements
+ * the `Stage` trait and has its registry line needs no C exports of its own. `GenericStage` is one
+ * instance (a handle into the runtime's instance table); `createGenericKernel` makes a
+ * `StageKernel` of it for the worklet, the CLI and the tests. The parameter block the instance is
+ * created from comes from the stage's params.ts, the one source of names, order, ranges and
+ * defaults: numbers as (value, min, max), choices as (option index, 0, options - 1).
+ */
+import { exportNames, statusMessage, type StagebenchWasm, type F32View } from '../worklet/abi.ts';
+import { RENDER_QUANTUM_FRAMES, type ParamSpec, type ParamValues, type StageDescriptor, type StageKernel } from './types.ts';
+
+/** The generic stage exports of stagebench_dsp.wasm; handles are indices into the instance table. */
+export interface GenericStageExports {
+  stage_kind_count(): number;
+  stage_kind_find(namePtr: number, len: number): number;
+  stage_create(kind: number, sampleRate: number, maxFrames: number, paramsPtr: number, nParams: number): number;
+  stage_destroy(handle: number): number;
+  stage_activate(handle: number): number;
+  stage_process(handle: number, n: number): number;
+  stage_output_ptr(handle: number): number;
+  stage_set_param(handle: number, index: number, value: number): number;
+  stage_get_param(handle: number, index: number): number;
+  stage_reset(handle: number): number;
+  stage_figures(handle: number, outPtr: number, cap: number): number;
+  stage_state_size(handle: number): number;
+  stage_save_state(handle: number, outPtr: number, cap: number): number;
+  stage_load_state(handle: number, ptr: number, len: number): number;
+}
+
+export const GENERIC_EXPORTS = exportNames<GenericStageExports>()(
+  'stage_kind_count',
+  'stage_kind_find',
+  'stage_create',
+  'stage_destroy',
+  'stage_activate',
+  'stage_process',
+  'stage_output_ptr',
+  'stage_set_param',
+  'stage_get_param',
+  'stage_reset',
+  'stage_figures',
+  'stage_state_size',
+  'stage_save_state',
+  'stage_load_state',
+);
+
+/** The generic exports on `wasm`; throws naming any the module lacks (an old build). */
+export function bindGeneric(wasm: StagebenchWasm): GenericStageExports {
+  return wasm.bind<GenericStageExports>(GENERIC_EXPORTS);
+}
+
+/** Most figures a generic stage reports. */
+const MAX_FIGURES = 16;
+
+/** The block value of one parameter: a number as given, a choice as its option index. */
+export function blockValue(spec: ParamSpec, value: number | string): number {
+  if (spec.kind === 'number') {
+    if (typeof value !== 'number') throw new Error(`parameter ${spec.name} is not a number`);
+    return value;
+  }
+  const index = spec.options.indexOf(String(value));
+  if (index < 0) throw new Error(`parameter ${spec.name}: "${String(value)}" is not one of ${spec.options.join(', ')}`);
+  return index;
+}
+
+/** Copies `bytes` into fresh scratch memory; returns its pointer and how to free it. */
+function scratchBytes(wasm: StagebenchWasm, bytes: Uint8Array): { ptr: number; free(): void } {
+  const floats = Math.max(1, Math.ceil(bytes.length / 4));
+  const ptr = wasm.exports.scratch_alloc(floats);
+  if (ptr === 0) throw new Error(`scratch_alloc(${floats}) failed`);
+  new Uint8Array(wasm.exports.memory.buffer, ptr, bytes.length).set(bytes);
+  return { ptr, free: () => wasm.exports.scratch_free(ptr, floats) };
+}
+
+/** One instance of a registered stage on the generic ABI. */
+export class GenericStage {
+  readonly x: GenericStageExports;
+  readonly handle: number;
+  private readonly figuresPtr: number;
+
+  constructor(
+    readonly wasm: StagebenchWasm,
+    readonly stage: Pick<StageDescriptor, 'id' | 'params'>,
+    params: ParamValues,
+    sampleRate: number,
+    readonly maxFrames: number = RENDER_QUANTUM_FRAMES,
+  ) {
+    this.x = bindGeneric(wasm);
+    const name = scratchBytes(wasm, new TextEncoder().encode(stage.id));
+    const kind = this.x.stage_kind_find(name.ptr, new TextEncoder().encode(stage.id).length);
+    name.free();
+    if (kind < 0) throw new Error(`stage ${stage.id} is not in the wasm module's registry (rebuild with npm run build:wasm?)`);
+    const specs = stage.params;
+    const block = new Float32Array(Math.max(1, specs.length * 3));
+    specs.forEach((spec, i) => {
+      const given = params[spec.name] ?? spec.default;
+      block[3 * i] = blockValue(spec, given);
+      block[3 * i + 1] = spec.kind === 'number' ? spec.min : 0;
+      block[3 * i + 2] = spec.kind === 'number' ? spec.max : spec.options.length - 1;
+    });
+    const scratch = scratchBytes(wasm, new Uint8Array(block.buffer));
+    const handle = this.x.stage_create(kind, sampleRate, maxFrames, scratch.ptr, specs.length);
+    scratch.free();
+    if (handle < 0) throw new Error(`stage_create(${stage.id}) failed: ${statusMessage(handle)}`);
+    this.handle = handle;
+    this.figuresPtr = wasm.exports.scratch_alloc(MAX_FIGURES * 2);
+  }
+
+  /** Index of a parameter in the block, or -1. */
+  paramIndex(name: string): number {
+    return this.stage.params.findIndex((p) => p.name === name);
+  }
+
+  /** Sets a parameter (the Rust side clamps to the block's range); returns the status. Allocation-free. */
+  setParam(name: string, value: number | string): number {
+    const index = this.paramIndex(name);
+    if (index < 0) return -4;
+    return this.x.stage_set_param(this.handle, index, blockValue(this.stage.params[index]!, value));
+  }
+
+  /** The audio output buffer (`maxFrames` floats), or null for a stage without one. */
+  outputView(): F32View | null {
+    if (this.x.stage_output_ptr(this.handle) === 0) return null;
+    return this.wasm.view(() => this.x.stage_output_ptr(this.handle), this.maxFrames);
+  }
+
+  /** The figures the instance reports (allocates: not for the hot path). */
+  figures(): number[] {
+    const n = this.x.stage_figures(this.handle, this.figuresPtr, MAX_FIGURES);
+    if (n < 0) return [];
+    return Array.from(new Float64Array(this.wasm.exports.memory.buffer, this.figuresPtr, n));
+  }
+
+  reset(): number {
+    return this.x.stage_reset(this.handle);
+  }
+
+  /** The instance's parameters and state, as the Rust side serialises them. */
+  saveState(): Uint8Array {
+    const size = this.x.stage_state_size(this.handle);
+    if (size < 0) throw new Error(`stage_state_size: ${statusMessage(size)}`);
+    const scratch = scratchBytes(this.wasm, new Uint8Array(size));
+    try {
+      const written = this.x.stage_save_state(this.handle, scratch.ptr, size);
+      if (written < 0) throw new Error(`stage_save_state: ${statusMessage(written)}`);
+      return new Uint8Array(this.wasm.exports.memory.buffer, scratch.ptr, written).slice();
+    } finally {
+      scratch.free();
+    }
+  }
+
+  /** Restores saved state; returns the status (refused state changes nothing). */
+  loadState(bytes: Uint8Array): number {
+    const scratch = scratchBytes(this.wasm, bytes);
+    try {
+      return this.x.stage_load_state(this.handle, scratch.ptr, bytes.length);
+    } finally {
+      scratch.free();
+    }
+  }
+}
+
+/**
+ * A `StageKernel` for a stage on the generic ABI: the seed path every quantum (push into the
+ * input ring, `process_quantum` runs the active instance), its output copied out. Allocation-free
+ * per quantum.
+ */
+export function createGenericKernel(
+  wasm: StagebenchWasm,
+  stage: Pick<StageDescriptor, 'id' | 'params' | 'hasAudioOutput'>,
+  params: ParamValues,
+  sampleRate: number,
+): StageKernel {
+  wasm.init(RENDER_QUANTUM_FRAMES * 8);
+  const instance = new GenericStage(wasm, stage, params, sampleRate);
+  const out = stage.hasAudioOutput ? instance.outputView() : null;
+  let quanta = 0;
+  return {
+    backend: 'wasm',
+    process(inputs, output) {
+      const input = inputs[0]!;
+      if (input.length > RENDER_QUANTUM_FRAMES) return -2;
+      wasm.pushInput(input);
+      const status = wasm.exports.process_quantum(input.length);
+      if (status < 0) return status;
+      if (output && out) {
+        const result = out.get();
+        output.set(input.length === result.length ? result : result.subarray(0, input.length));
+      }
+      quanta++;
+      return 0;
+    },
+    setParam(name, value) {
+      // the value was clamped by the caller; the worklet must not throw, so a refusal is ignored
+      instance.setParam(name, value);
+    },
+    summary: () => ({ quanta }),
+  };
+}
