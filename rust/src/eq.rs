@@ -295,8 +295,7 @@ impl EqStage {
     /// next tick). Non-finite or negative values are ignored.
     pub fn set_smoothing_ms(&mut self, ms: f64) {
         if ms.is_finite() && ms >= 0.0 {
-            self.core.smoothing_k =
-                if ms == 0.0 { 1.0 } else { 1.0 - (-(TICK as f64) / (ms * 1e-3 * self.core.fs)).exp() };
+            self.core.smoothing_k = if ms == 0.0 { 1.0 } else { 1.0 - (-(TICK as f64) / (ms * 1e-3 * self.core.fs)).exp() };
         }
     }
 
@@ -415,11 +414,8 @@ impl Core {
             };
             b.cur = smoothing_domain(&params);
             b.moving = false;
-            let state = if coefs.is_identity() {
-                SecState::default()
-            } else {
-                SecState::identity_history(&coefs, b.in_hist.0, b.in_hist.1)
-            };
+            let state =
+                if coefs.is_identity() { SecState::default() } else { SecState::identity_history(&coefs, b.in_hist.0, b.in_hist.1) };
             let was_identity = b.sec.identity() && b.fade.is_none();
             if b.fade.is_none() {
                 // The band's output so far: its input if it was skipped, else its filter's.

@@ -341,11 +341,7 @@ impl RealFft {
             scalar::first(input, ar, ai, tw, pass.m);
             return true;
         }
-        let (xr, xi, yr, yi) = if prev_in_a {
-            (&*ar, &*ai, &mut *br, &mut *bi)
-        } else {
-            (&*br, &*bi, &mut *ar, &mut *ai)
-        };
+        let (xr, xi, yr, yi) = if prev_in_a { (&*ar, &*ai, &mut *br, &mut *bi) } else { (&*br, &*bi, &mut *ar, &mut *ai) };
         match pass.kind {
             PassKind::Middle => scalar::middle(xr, xi, yr, yi, tw, pass.m, pass.s),
             PassKind::Last4 => scalar::last4(xr, xi, yr, yi),
@@ -427,9 +423,7 @@ mod scalar {
     /// kernels use. Returns `(y0, t1, t2, t3)` before twiddling.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn bfly4(
-        ar: f32, ai: f32, br: f32, bi: f32, cr: f32, ci: f32, dr: f32, di: f32,
-    ) -> [f32; 8] {
+    pub(super) fn bfly4(ar: f32, ai: f32, br: f32, bi: f32, cr: f32, ci: f32, dr: f32, di: f32) -> [f32; 8] {
         let apcr = ar + cr;
         let apci = ai + ci;
         let amcr = ar - cr;
@@ -475,10 +469,7 @@ mod scalar {
         for (((((a, b), c), d), w), (yr, yi)) in groups {
             // Chunk lengths are 8, 8, 8, 8, 24, 16, 16: every index below (l < 4) is in range.
             for l in 0..4 {
-                let t = bfly4(
-                    a[2 * l], a[2 * l + 1], b[2 * l], b[2 * l + 1],
-                    c[2 * l], c[2 * l + 1], d[2 * l], d[2 * l + 1],
-                );
+                let t = bfly4(a[2 * l], a[2 * l + 1], b[2 * l], b[2 * l + 1], c[2 * l], c[2 * l + 1], d[2 * l], d[2 * l + 1]);
                 let y1 = cmul(t[2], t[3], w[l], w[4 + l]);
                 let y2 = cmul(t[4], t[5], w[8 + l], w[12 + l]);
                 let y3 = cmul(t[6], t[7], w[16 + l], w[20 + l]);
@@ -496,9 +487,7 @@ mod scalar {
 
     /// A middle radix-4 pass with stride `s` and `m` butterflies per group.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn middle(
-        xr: &[f32], xi: &[f32], yr: &mut [f32], yi: &mut [f32], tw: &[f32], m: usize, s: usize,
-    ) {
+    pub(super) fn middle(xr: &[f32], xi: &[f32], yr: &mut [f32], yi: &mut [f32], tw: &[f32], m: usize, s: usize) {
         let q4 = m * s;
         let len = 4 * q4;
         if s == 0 || xr.len() != len || xi.len() != len || yr.len() != len || yi.len() != len {
@@ -637,15 +626,13 @@ mod scalar {
 /// Loads and stores are unaligned `v128` accesses (wasm has no alignment traps).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
-    use crate::simd4::{ld, st, splat, add, sub, mul, reverse};
+    use crate::simd4::{add, ld, mul, reverse, splat, st, sub};
     use core::arch::wasm32::*;
 
     /// Radix-4 DIF butterfly, same order as `scalar::bfly4`.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn bfly4(
-        ar: v128, ai: v128, br: v128, bi: v128, cr: v128, ci: v128, dr: v128, di: v128,
-    ) -> [v128; 8] {
+    fn bfly4(ar: v128, ai: v128, br: v128, bi: v128, cr: v128, ci: v128, dr: v128, di: v128) -> [v128; 8] {
         let apcr = add(ar, cr);
         let apci = add(ai, ci);
         let amcr = sub(ar, cr);
@@ -737,10 +724,7 @@ mod simd {
     /// All eight streams are valid for `len` floats; `w` for 6 floats.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    unsafe fn column(
-        x0: *const f32, d: (usize, usize, usize), y0: *mut f32, e: (usize, usize, usize),
-        w: *const f32, len: usize,
-    ) {
+    unsafe fn column(x0: *const f32, d: (usize, usize, usize), y0: *mut f32, e: (usize, usize, usize), w: *const f32, len: usize) {
         let (w1r, w1i, w2r, w2i, w3r, w3i) =
             (splat(w), splat(w.add(1)), splat(w.add(2)), splat(w.add(3)), splat(w.add(4)), splat(w.add(5)));
         let (x1, x2, x3) = (x0.add(d.0), x0.add(d.1), x0.add(d.2));
@@ -748,10 +732,14 @@ mod simd {
         let mut q = 0;
         while q < len {
             let t = bfly4(
-                ld(x0.add(q)), ld(x0.add(q + 4)),
-                ld(x1.add(q)), ld(x1.add(q + 4)),
-                ld(x2.add(q)), ld(x2.add(q + 4)),
-                ld(x3.add(q)), ld(x3.add(q + 4)),
+                ld(x0.add(q)),
+                ld(x0.add(q + 4)),
+                ld(x1.add(q)),
+                ld(x1.add(q + 4)),
+                ld(x2.add(q)),
+                ld(x2.add(q + 4)),
+                ld(x3.add(q)),
+                ld(x3.add(q + 4)),
             );
             let v1 = cmul(t[2], t[3], w1r, w1i);
             let v2 = cmul(t[4], t[5], w2r, w2i);
@@ -835,10 +823,14 @@ mod simd {
             let mut q = 0;
             while q < 2 * run {
                 let t = bfly4(
-                    ld(x0.add(q)), ld(x0.add(q + 4)),
-                    ld(x0.add(q + e1)), ld(x0.add(q + e1 + 4)),
-                    ld(x0.add(q + e2)), ld(x0.add(q + e2 + 4)),
-                    ld(x0.add(q + e3)), ld(x0.add(q + e3 + 4)),
+                    ld(x0.add(q)),
+                    ld(x0.add(q + 4)),
+                    ld(x0.add(q + e1)),
+                    ld(x0.add(q + e1 + 4)),
+                    ld(x0.add(q + e2)),
+                    ld(x0.add(q + e2 + 4)),
+                    ld(x0.add(q + e3)),
+                    ld(x0.add(q + e3 + 4)),
                 );
                 st(y0.add(q), t[0]);
                 st(y0.add(q + 4), t[1]);

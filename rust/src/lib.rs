@@ -28,9 +28,9 @@ pub mod fft_stage;
 pub mod gain;
 pub mod ring;
 pub mod ring_copy;
+pub mod shift;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd4;
-pub mod shift;
 pub mod window;
 
 /// Status codes returned by the C ABI: `0` is ok, negative values are errors.

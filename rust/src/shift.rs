@@ -546,11 +546,8 @@ impl ShiftStage {
             let (sr, si) = ((BLOCK as f64 * theta).cos(), (BLOCK as f64 * theta).sin());
             let (mut ar, mut ai) = (2.0 / n as f64, 0.0f64);
             let (qr, qi) = self.q.split_at_mut(qlen);
-            let blocks = self
-                .cross
-                .chunks_exact(2 * BLOCK)
-                .zip(qr.chunks_exact_mut(BLOCK).zip(qi.chunks_exact_mut(BLOCK)))
-                .take(self.blocks);
+            let blocks =
+                self.cross.chunks_exact(2 * BLOCK).zip(qr.chunks_exact_mut(BLOCK).zip(qi.chunks_exact_mut(BLOCK))).take(self.blocks);
             for (c, (qr, qi)) in blocks {
                 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
                 // SAFETY: c holds 128 floats, qr, qi and ctab 64 each (chunk sizes, ctab checked).
@@ -868,9 +865,7 @@ mod scalar {
     /// Entry 0 (`q(K)` once) and entry 32 (`q(K-32)` alone).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn fix_ends(
-        r0: f32, r32: f32, i0: f32, i32_: f32, p0: &mut [f32], p1: &mut [f32], p2: &mut [f32], p3: &mut [f32],
-    ) {
+    pub(super) fn fix_ends(r0: f32, r32: f32, i0: f32, i32_: f32, p0: &mut [f32], p1: &mut [f32], p2: &mut [f32], p3: &mut [f32]) {
         let e = HALF_BLOCK;
         if p0.len() > e && p1.len() > e && p2.len() > e && p3.len() > e {
             p0[0] = r0;
@@ -934,7 +929,7 @@ mod scalar {
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
     use super::{FOLD_ENTRIES, FOLD_STRIDE, HALF_BLOCK, PHAT_FLOOR, PLANE};
-    use crate::simd4::{ld, st, splat, add, sub, mul, reverse};
+    use crate::simd4::{add, ld, mul, reverse, splat, st, sub};
     use core::arch::wasm32::*;
 
     #[inline(always)]
@@ -1069,7 +1064,13 @@ mod simd {
     /// As [`kernel`], and `g0 + T <= groups`.
     #[inline(always)]
     unsafe fn tile<const T: usize>(
-        fold: *const f32, table: *const f32, anchors: *const f32, out: *mut f32, g0: usize, groups: usize, blocks: usize,
+        fold: *const f32,
+        table: *const f32,
+        anchors: *const f32,
+        out: *mut f32,
+        g0: usize,
+        groups: usize,
+        blocks: usize,
     ) {
         let z = f32x4_splat(0.0);
         let mut plus = [z; T];
@@ -1229,7 +1230,11 @@ mod tests {
         for (which, bad) in [(0, f32::NAN), (1, f32::INFINITY), (0, f32::NEG_INFINITY)] {
             let mut x = input.to_vec();
             let mut r = reference.to_vec();
-            if which == 0 { x[100] = bad } else { r[100] = bad }
+            if which == 0 {
+                x[100] = bad
+            } else {
+                r[100] = bad
+            }
             expected += 1;
             assert!(whole.process(&x, &r));
             parts.input_frame_mut().copy_from_slice(&x);

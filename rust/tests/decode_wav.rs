@@ -56,7 +56,12 @@ fn whole(file: &[u8]) -> (i32, [f64; field::COUNT]) {
 
 #[test]
 fn a_file_with_chunks_to_skip() {
-    let file = riff(&[chunk(b"JUNK", &[1, 2, 3]), chunk(b"fmt ", &extensible(3, 6, 96000, 64, 64)), chunk(b"LIST", b"INFOx"), chunk(b"data", &[0u8; 48 * 10])]);
+    let file = riff(&[
+        chunk(b"JUNK", &[1, 2, 3]),
+        chunk(b"fmt ", &extensible(3, 6, 96000, 64, 64)),
+        chunk(b"LIST", b"INFOx"),
+        chunk(b"data", &[0u8; 48 * 10]),
+    ]);
     let (c, info) = whole(&file);
     assert_eq!(c, code::OK);
     let expect = [

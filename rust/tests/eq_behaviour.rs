@@ -88,14 +88,7 @@ fn output_matches_blinks_direct_form_with_float_outputs() {
             let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
             // The transposed sum can differ from Blink's left-to-right one in the last f64 bit,
             // which moves the f32 rounding only within ~1e-16 of a boundary: expect none.
-            assert!(
-                differ <= 2 && worst < 1e-6,
-                "{} bands, quantum {}: {} samples differ, worst {}",
-                bands.len(),
-                quantum,
-                differ,
-                worst
-            );
+            assert!(differ <= 2 && worst < 1e-6, "{} bands, quantum {}: {} samples differ, worst {}", bands.len(), quantum, differ, worst);
         }
     }
 }

@@ -37,8 +37,7 @@ fn processed_noise_follows_the_designed_response() {
 
     let size = 4096;
     let mut fft = RealFft::new(size).unwrap();
-    let hann: Vec<f32> =
-        (0..size).map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / size as f64).cos()) as f32).collect();
+    let hann: Vec<f32> = (0..size).map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / size as f64).cos()) as f32).collect();
     let bins = size / 2 + 1;
     let (mut sxx, mut sxy_re, mut sxy_im) = (vec![0.0f64; bins], vec![0.0f64; bins], vec![0.0f64; bins]);
     let (mut fx, mut fy) = (vec![0.0f32; size + 2], vec![0.0f32; size + 2]);

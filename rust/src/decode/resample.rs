@@ -185,19 +185,8 @@ impl Resampler {
             _ => 28,
         };
         let row = design.taps * channels;
-        let mut r = Resampler {
-            in_rate,
-            out_rate,
-            channels,
-            l,
-            m,
-            design,
-            mode: Mode::Copy,
-            row,
-            table: Vec::new(),
-            lanes,
-            scratch: Vec::new(),
-        };
+        let mut r =
+            Resampler { in_rate, out_rate, channels, l, m, design, mode: Mode::Copy, row, table: Vec::new(), lanes, scratch: Vec::new() };
         if in_rate == out_rate {
             return Some(r);
         }
