@@ -46,7 +46,7 @@ impl Gain {
         if value.is_nan() {
             return Err(ParamError::NotANumber);
         }
-        self.gain = value.max(MIN_GAIN).min(MAX_GAIN);
+        self.gain = value.clamp(MIN_GAIN, MAX_GAIN);
         Ok(())
     }
 

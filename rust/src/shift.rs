@@ -149,7 +149,7 @@ impl InverseRealFft {
                 *g = y[0] - y[1];
             }
         }
-        if let (Some(&first), Some(&last)) = (spectrum.get(0), spectrum.get(n)) {
+        if let (Some(&first), Some(&last)) = (spectrum.first(), spectrum.get(n)) {
             self.g[0] = first;
             self.g[half] = last;
         }

@@ -64,7 +64,7 @@ fn processed_noise_follows_the_designed_response() {
     for k in 1..bins {
         let f = k as f64 * FS as f64 / size as f64;
         let want = eq.magnitude_response(f);
-        if f < 60.0 || f > 20000.0 || want < -30.0 {
+        if !(60.0..=20000.0).contains(&f) || want < -30.0 {
             continue;
         }
         let got = 10.0 * ((sxy_re[k].powi(2) + sxy_im[k].powi(2)) / sxx[k].powi(2)).log10();

@@ -226,14 +226,14 @@ fn inverse_real_fft_matches_naive_idft() {
         assert!(inv.process(&spec, &mut out));
         let mut worst = 0.0f64;
         let mut scale = 0.0f64;
-        for t in 0..n {
+        for (t, &o) in out.iter().enumerate() {
             let mut y = spec[0] as f64 + spec[n] as f64 * if t % 2 == 0 { 1.0 } else { -1.0 };
             for k in 1..n / 2 {
                 let a = 2.0 * PI * ((k * t) % n) as f64 / n as f64;
                 y += 2.0 * (spec[2 * k] as f64 * a.cos() - spec[2 * k + 1] as f64 * a.sin());
             }
             y /= n as f64;
-            worst = worst.max((out[t] as f64 - y).abs());
+            worst = worst.max((o as f64 - y).abs());
             scale = scale.max(y.abs());
         }
         println!("inverse real FFT N {}: max error {:.2e} of max {:.3}", n, worst, scale);
