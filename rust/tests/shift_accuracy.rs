@@ -8,7 +8,8 @@
 use std::f64::consts::PI;
 use std::time::Instant;
 
-use stagebench_dsp::shift::{hypothesis_tau, InverseRealFft, ShiftStage};
+use stagebench_dsp::fft::InverseRealFft;
+use stagebench_dsp::shift::{hypothesis_tau, ShiftStage};
 
 /// Numerical Recipes LCG.
 struct Lcg(u32);
