@@ -7,12 +7,12 @@
 //! `set_write_pos`, `process_quantum`. `process_quantum` runs the active stage, chosen by the
 //! last `<stage>_create` call, and returns a status code (see [`crate::status`]).
 
-use crate::eq::{EqStage, Kind, SetBandError};
 use crate::fft::RealFft;
-use crate::fft_stage::FftStage;
 use crate::ring::Ring;
-use crate::ring_copy::RingCopy;
-use crate::shift::ShiftStage;
+use crate::stages::eq::{EqStage, Kind, SetBandError};
+use crate::stages::fft::FftStage;
+use crate::stages::ring_copy::RingCopy;
+use crate::stages::shift::ShiftStage;
 use crate::status;
 use crate::window::WindowKind;
 
@@ -23,7 +23,7 @@ enum Stage {
     None,
     RingCopy(RingCopy),
     /// The template stage: see the "Gain (template)" section at the end of this file.
-    Gain(crate::gain::Gain),
+    Gain(crate::stages::gain::Gain),
     Fft(FftStage),
     Eq(EqStage),
     Shift(ShiftStage),
@@ -437,7 +437,7 @@ pub extern "C" fn fft_simd_enabled() -> i32 {
 /// audio thread.
 #[no_mangle]
 pub extern "C" fn fft_selftest() -> i32 {
-    use crate::fft_stage::{dtft_sums, dtft_sums_scalar, spectrum_to_db, spectrum_to_db_scalar};
+    use crate::stages::fft::{dtft_sums, dtft_sums_scalar, spectrum_to_db, spectrum_to_db_scalar};
     let mut seed: u32 = 0x0ff7_5e1f;
     let mut n = crate::fft::MIN_SIZE;
     while n <= crate::fft::MAX_SIZE {
@@ -544,7 +544,7 @@ pub extern "C" fn alloc_live_bytes() -> u32 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 8-band EQ (rust/src/eq.rs)
+// 8-band EQ (rust/src/stages/eq/)
 
 /// The active EQ stage, if any.
 fn eq_stage() -> Option<&'static mut EqStage> {
@@ -726,7 +726,7 @@ pub extern "C" fn eq_reset() -> i32 {
 /// 1 if the EQ kernel runs SIMD128 (a wasm build with simd128), 0 if scalar.
 #[no_mangle]
 pub extern "C" fn eq_simd_enabled() -> i32 {
-    crate::eq::simd_enabled() as i32
+    crate::stages::eq::simd_enabled() as i32
 }
 
 /// Runs the EQ kernel's SIMD and scalar paths on the same pseudo-random noise through 1..=8
@@ -737,7 +737,7 @@ pub extern "C" fn eq_simd_enabled() -> i32 {
 /// without `init`.
 #[no_mangle]
 pub extern "C" fn eq_selftest() -> i32 {
-    use crate::eq::{coefficients, run_kernel, run_kernel_scalar, Coefs, SecState};
+    use crate::stages::eq::{coefficients, run_kernel, run_kernel_scalar, Coefs, SecState};
     let mut seed: u32 = 0x0e9b_a2d5;
     let mut rnd = move || {
         seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
@@ -855,7 +855,7 @@ pub extern "C" fn shift_process() -> i32 {
 /// (a part out of range), `NO_STAGE` or `NOT_INITIALISED`.
 #[no_mangle]
 pub extern "C" fn shift_process_part(part: i32) -> i32 {
-    if !(0..crate::shift::SHIFT_PARTS as i32).contains(&part) {
+    if !(0..crate::stages::shift::SHIFT_PARTS as i32).contains(&part) {
         return status::BAD_ARGUMENT;
     }
     match shift_stage() {
@@ -1298,12 +1298,12 @@ pub extern "C" fn resample_selftest() -> i32 {
 // End of the Decode section.
 
 // ---------------------------------------------------------------------------------------------
-// Gain (template): the smallest complete stage (rust/src/gain.rs). A new stage copies this
+// Gain (template): the smallest complete stage (rust/src/stages/gain.rs). A new stage copies this
 // section: a getter for the active stage, `<stage>_create`, `<stage>_set_param`,
 // `<stage>_process` and its output pointer; plus its `Stage` variant and `process_quantum` arm.
 
 /// The active gain stage, if any.
-fn gain_stage() -> Option<&'static mut crate::gain::Gain> {
+fn gain_stage() -> Option<&'static mut crate::stages::gain::Gain> {
     match runtime() {
         Some(Runtime { stage: Stage::Gain(stage), .. }) => Some(stage),
         _ => None,
@@ -1320,7 +1320,7 @@ pub extern "C" fn gain_create(max_frames: usize) -> i32 {
         Some(rt) => rt,
         None => return status::NOT_INITIALISED,
     };
-    activate(rt, crate::gain::Gain::new(max_frames).map(Stage::Gain))
+    activate(rt, crate::stages::gain::Gain::new(max_frames).map(Stage::Gain))
 }
 
 /// Sets parameter `id` (0: the linear gain, clamped to 0 ..= 4). Returns 0; `BAD_PARAM` for an

@@ -13,8 +13,8 @@
 //!   `process` never allocates and never panics.
 //! * [`decode`] is the decode stage's core: WAV header parsing, PCM to `f32`, and a stateless
 //!   windowed-sinc resampler (chunks resampled apart join bit for bit).
-//! * [`eq`] is the 8-band EQ stage (Web Audio biquads in cascade, SIMD128 pipeline).
-//! * [`shift`] is the delay-estimation stage: cross-spectrum, coarse correlation by one inverse
+//! * [`stages::eq`] is the 8-band EQ stage (Web Audio biquads in cascade, SIMD128 pipeline).
+//! * [`stages::shift`] is the delay-estimation stage: cross-spectrum, coarse correlation by one inverse
 //!   real FFT, and `H` fractional-lag scores from per-pair phasor ramps (no inverse FFT each).
 //! * [`alloc_counter`] counts heap allocations so that tests (native and in the browser) can
 //!   show that the hot path allocates nothing.
@@ -26,16 +26,12 @@
 
 pub mod alloc_counter;
 pub mod decode;
-pub mod eq;
 pub mod ffi;
 pub mod fft;
-pub mod fft_stage;
-pub mod gain;
 pub mod ring;
-pub mod ring_copy;
-pub mod shift;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd4;
+pub mod stages;
 pub mod window;
 
 /// Status codes returned by the C ABI: `0` is ok, negative values are errors.

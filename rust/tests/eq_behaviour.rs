@@ -2,7 +2,7 @@
 //! parameter and type changes, Blink's arithmetic, and the SIMD/scalar self-test. Fixed seeds,
 //! no crates.
 
-use stagebench_dsp::eq::{coefficients, Coefs, EqStage, Kind, BANDS};
+use stagebench_dsp::stages::eq::{coefficients, Coefs, EqStage, Kind, BANDS};
 
 const FS: f32 = 48000.0;
 

@@ -4,7 +4,7 @@
 //! response. The stage rounds Blink's `pow10` through f32 (to match Chromium bit for bit), so
 //! the two agree to ~1e-7 relative rather than to the last bit.
 
-use stagebench_dsp::eq::{coefficients, pow10_blink, Coefs, EqStage, Kind};
+use stagebench_dsp::stages::eq::{coefficients, pow10_blink, Coefs, EqStage, Kind};
 
 const FS: f64 = 48000.0;
 

@@ -2,8 +2,8 @@
 //! 2^19 samples of +-0.5 noise through 8 bands of every type, H1 estimate (cross spectrum over
 //! input spectrum, Hann frames of 4096 with 50 % overlap, the crate's own FFT). Fixed seed.
 
-use stagebench_dsp::eq::{EqStage, Kind};
 use stagebench_dsp::fft::RealFft;
+use stagebench_dsp::stages::eq::{EqStage, Kind};
 
 const FS: f32 = 48000.0;
 

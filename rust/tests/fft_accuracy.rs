@@ -2,8 +2,8 @@
 //! spectrum stage's window, peak and sidelobe behaviour. Fixed seeds, LCG noise, no crates.
 
 use stagebench_dsp::fft::RealFft;
-use stagebench_dsp::fft_stage::FftStage;
 use stagebench_dsp::ring::Ring;
+use stagebench_dsp::stages::fft::FftStage;
 use stagebench_dsp::window::{bessel_i0, WindowKind};
 
 const SIZES: [usize; 7] = [512, 1024, 2048, 4096, 8192, 16384, 32768];

@@ -9,7 +9,7 @@ use std::f64::consts::PI;
 use std::time::Instant;
 
 use stagebench_dsp::fft::InverseRealFft;
-use stagebench_dsp::shift::{hypothesis_tau, ShiftStage};
+use stagebench_dsp::stages::shift::{hypothesis_tau, ShiftStage};
 
 /// Numerical Recipes LCG.
 struct Lcg(u32);

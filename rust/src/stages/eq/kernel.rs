@@ -44,7 +44,7 @@
 //! One step is bound by the latency of promote, multiply, subtract, add, demote (~16-20 cycles)
 //! up to 3 vectors; with 4, V8 keeps the 12 loop-carried vectors in stack slots, ~27 cycles a
 //! step. An f32x4 DF2T pipeline (no f64, no rounding) runs 8 x 1024 in 3.9 us but differs from
-//! Chromium by up to 5e-4 on ordinary settings (see `eq.rs`).
+//! Chromium by up to 5e-4 on ordinary settings (see `mod.rs`).
 
 use super::coefs::Coefs;
 
