@@ -42,10 +42,15 @@ pub mod status {
     pub const NOT_INITIALISED: i32 = -1;
     /// An argument is out of range (a frame count larger than the ring, a zero capacity...).
     pub const BAD_ARGUMENT: i32 = -2;
-    /// The stage's `create` has not been called, or another stage is active.
+    /// No such instance: nothing is active, the active instance is another stage's (for a
+    /// stage's own exports), or a handle names no instance.
     pub const NO_STAGE: i32 = -3;
     /// A parameter value was NaN or the parameter id is unknown.
     pub const BAD_PARAM: i32 = -4;
+    /// Saved state that the instance cannot load: empty, truncated, of another stage or
+    /// version, corrupted (checksum), or holding values out of the instance's ranges. The
+    /// instance is unchanged.
+    pub const BAD_STATE: i32 = -5;
 }
 
 /// Whether every sample is finite (no NaN, no infinity). One branch-free pass (`|x| <= MAX`

@@ -311,5 +311,5 @@ fn smoothing_settles_on_the_exact_target_coefficients() {
 
 #[test]
 fn simd_and_scalar_kernels_agree() {
-    assert_eq!(stagebench_dsp::ffi::eq_selftest(), 0);
+    assert_eq!(stagebench_dsp::stages::eq::exports::eq_selftest(), 0);
 }

@@ -256,7 +256,7 @@ fn unsupported_sizes_are_rejected() {
 #[test]
 fn scalar_path_equals_process_natively_and_selftest_passes() {
     // Natively `process` is the scalar path; in wasm it is the SIMD path, which
-    // `ffi::fft_selftest` compares with the scalar one inside the module (the JS tests call it).
+    // `fft_selftest` compares with the scalar one inside the module (the JS tests call it).
     let x = noise(2048, 77);
     let mut fft = RealFft::new(2048).unwrap();
     let mut a = vec![0.0f32; 2050];
@@ -264,5 +264,5 @@ fn scalar_path_equals_process_natively_and_selftest_passes() {
     assert!(fft.process(&x, &mut a));
     assert!(fft.process_scalar(&x, &mut b));
     assert_eq!(a, b);
-    assert_eq!(stagebench_dsp::ffi::fft_selftest(), 0);
+    assert_eq!(stagebench_dsp::stages::fft::exports::fft_selftest(), 0);
 }

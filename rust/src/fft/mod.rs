@@ -33,7 +33,7 @@
 //! quarter turn) and rounded once.
 //!
 //! The SIMD path (wasm32 with `simd128`) and the scalar path perform the same floating-point
-//! operations in the same order, so they agree to the bit; `crate::ffi::fft_selftest` checks that
+//! operations in the same order, so they agree to the bit; `fft_selftest` (the spectrum stage's) checks that
 //! inside wasm, and the native tests check the scalar path against an `f64` DFT.
 //!
 //! [`RealFft::new`] allocates everything; [`RealFft::process`] never allocates and never panics.

@@ -1,110 +1,159 @@
 //! Gain: the template stage, the smallest complete one. Each quantum, the newest `n` samples of
-//! the input ring are multiplied by a gain into an output buffer. Copy this file, its section at
-//! the end of `ffi.rs` and `dsp-stages/gain/` to start a new stage (README: "Add a stage").
+//! the input ring are multiplied by the gain into the output buffer.
+//!
+//! A new stage starts as a copy of this file, renamed (`ID`, the type) and given its own kernel
+//! and parameters, plus its `pub mod` line in `stages/mod.rs`; the generic C ABI
+//! (`stage_create`, `stage_process`, `stage_set_param`, `stage_save_state`, ...) then runs it.
+//! Everything above the "Legacy C exports" line is the stage; the section below it can go once
+//! hosts use the generic exports. Host side: `dsp-stages/gain/` (README: "Add a stage").
 
+use super::{ParamSpec, Params, Setup, Stage, StageError};
 use crate::ring::Ring;
 
-/// Parameter id of the gain for `gain_set_param` (the only parameter).
-pub const PARAM_GAIN: i32 = 0;
-/// Smallest gain (silence).
-pub const MIN_GAIN: f32 = 0.0;
-/// Largest gain (+12 dB).
-pub const MAX_GAIN: f32 = 4.0;
-/// Gain after `new`.
-pub const DEFAULT_GAIN: f32 = 1.0;
+/// The stage's id.
+pub const ID: &str = "gain";
 
-/// Why `set_param` refused a value (nothing changed).
-#[derive(Debug, PartialEq, Eq)]
-pub enum ParamError {
-    /// No parameter has this id.
-    UnknownId,
-    /// The value is NaN.
-    NotANumber,
+/// Index of the gain parameter.
+pub const GAIN: usize = 0;
+
+/// The parameters, in block order: the linear gain, clamped to 0 ..= 4 (+12 dB) unless the host
+/// gives another range, 1 by default.
+pub const PARAMS: &[ParamSpec] = &[ParamSpec::real("gain", 1.0, 0.0, 4.0)];
+
+/// Builds an instance whose output buffer holds `max_frames` samples (its only allocation).
+/// `BadArgument` for 0 frames.
+pub fn create(setup: Setup) -> Result<Box<dyn Stage>, StageError> {
+    if setup.max_frames == 0 {
+        return Err(StageError::BadArgument);
+    }
+    Ok(Box::new(Gain { out: vec![0.0; setup.max_frames], params: setup.params }))
 }
 
-/// The stage: its output buffer, allocated once in `new`, and its one parameter.
+/// The instance: its output buffer and its parameters.
 pub struct Gain {
     out: Vec<f32>,
-    gain: f32,
+    params: Params,
 }
 
-impl Gain {
-    /// Allocates an output buffer of `max_frames` samples (the only allocation). `None` for 0.
-    pub fn new(max_frames: usize) -> Option<Gain> {
-        if max_frames == 0 {
-            return None;
-        }
-        Some(Gain { out: vec![0.0; max_frames], gain: DEFAULT_GAIN })
+impl Stage for Gain {
+    fn params(&self) -> &Params {
+        &self.params
     }
 
-    /// Sets parameter `id` to `value`, clamped to its range. NaN and unknown ids are refused.
-    /// Never allocates.
-    pub fn set_param(&mut self, id: i32, value: f32) -> Result<(), ParamError> {
-        if id != PARAM_GAIN {
-            return Err(ParamError::UnknownId);
-        }
-        if value.is_nan() {
-            return Err(ParamError::NotANumber);
-        }
-        self.gain = value.clamp(MIN_GAIN, MAX_GAIN);
-        Ok(())
+    fn params_mut(&mut self) -> &mut Params {
+        &mut self.params
     }
 
-    pub fn gain(&self) -> f32 {
-        self.gain
-    }
-
-    /// The output buffer (`max_frames` samples; the first `n` hold the last `process`).
-    pub fn output(&self) -> &[f32] {
-        &self.out
-    }
-
-    /// Writes the newest `n` samples of `ring`, times the gain, to the output buffer. Returns
-    /// `false` (output untouched) if `n` exceeds the buffer or the ring. Never allocates.
-    pub fn process(&mut self, ring: &Ring, n: usize) -> bool {
-        let dst = match self.out.get_mut(..n) {
-            Some(dst) => dst,
-            None => return false,
-        };
-        if !ring.read_latest(dst) {
-            return false;
+    /// Writes the newest `n` samples of `input`, times the gain, to the output buffer.
+    fn process(&mut self, input: &Ring, n: usize) -> Result<(), StageError> {
+        let dst = self.out.get_mut(..n).ok_or(StageError::BadArgument)?;
+        if !input.read_latest(dst) {
+            return Err(StageError::BadArgument);
         }
-        let gain = self.gain;
+        let gain = self.params.value(GAIN);
         for v in dst.iter_mut() {
             *v *= gain;
         }
-        true
+        Ok(())
+    }
+
+    fn output(&self) -> Option<&[f32]> {
+        Some(&self.out)
+    }
+
+    fn reset(&mut self) {
+        self.out.fill(0.0);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Legacy C exports (gain_create, gain_set_param, gain_process, gain_output_ptr), kept for the
+// hosts that call them. Each acts like its generic counterpart on the active instance, if that
+// is a gain stage. Not needed by a new stage.
+
+/// `gain_set_param`'s id of the gain.
+pub const PARAM_GAIN: i32 = GAIN as i32;
+/// Largest gain when the host gives no range.
+pub const MAX_GAIN: f32 = PARAMS[GAIN].max;
+
+pub mod exports {
+    use super::{Gain, ID};
+    use crate::ffi;
+    use crate::stages::Stage;
+    use crate::status;
+
+    /// Creates a gain stage for quanta of up to `max_frames` samples (gain 1, range 0 ..= 4)
+    /// and makes it the active instance; `process_quantum(n)` then runs [`gain_process`]`(n)`.
+    /// Returns 0; `NOT_INITIALISED` before `init`; `BAD_ARGUMENT` for `max_frames == 0` (the
+    /// previous instance stays active). Allocates.
+    #[no_mangle]
+    pub extern "C" fn gain_create(max_frames: usize) -> i32 {
+        ffi::legacy_create(ID, 0.0, max_frames, &[])
+    }
+
+    /// Sets parameter `id` (0: the linear gain, clamped to its range). Returns 0; `BAD_PARAM`
+    /// for an unknown id or NaN (nothing changes); `NO_STAGE` / `NOT_INITIALISED`. Never
+    /// allocates.
+    #[no_mangle]
+    pub extern "C" fn gain_set_param(id: i32, value: f32) -> i32 {
+        match ffi::active::<Gain>() {
+            Some(stage) if id >= 0 => ffi::status_of(stage.set_param(id as usize, value)),
+            Some(_) => status::BAD_PARAM,
+            None => ffi::no_stage_status(),
+        }
+    }
+
+    /// Writes the newest `n` samples of the input ring, times the gain, to [`gain_output_ptr`].
+    /// Never allocates. Returns 0; `BAD_ARGUMENT` if `n` exceeds `max_frames` or the ring;
+    /// `NO_STAGE` / `NOT_INITIALISED`.
+    #[no_mangle]
+    pub extern "C" fn gain_process(n: usize) -> i32 {
+        ffi::with_active(|ring, stage: &mut Gain| ffi::status_of(stage.process(ring, n)))
+    }
+
+    /// Pointer to the gain output buffer (`max_frames` floats), or null if the active instance
+    /// is not a gain stage. Valid until that instance is destroyed (by the next legacy
+    /// `*_create`, or `init`).
+    #[no_mangle]
+    pub extern "C" fn gain_output_ptr() -> *const f32 {
+        ffi::active::<Gain>().and_then(|s| s.output()).map_or(core::ptr::null(), |o| o.as_ptr())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stages;
+
+    fn gain(block: &[f32]) -> Box<dyn Stage> {
+        stages::create(stages::find(ID).unwrap(), 48000.0, 128, 256, block).unwrap()
+    }
 
     #[test]
     fn output_is_input_times_gain() {
         let mut ring = Ring::new(256).unwrap();
-        let mut stage = Gain::new(128).unwrap();
-        stage.set_param(PARAM_GAIN, 0.3).unwrap();
+        let mut stage = gain(&[0.3, 0.0, 4.0]);
         let q: Vec<f32> = (0..128).map(|i| (i as f32 - 64.0) / 64.0).collect();
         ring.push(&q);
-        assert!(stage.process(&ring, 128));
-        for (y, x) in stage.output().iter().zip(&q) {
+        assert_eq!(stage.process(&ring, 128), Ok(()));
+        for (y, x) in stage.output().unwrap().iter().zip(&q) {
             assert_eq!(y.to_bits(), (x * 0.3f32).to_bits());
         }
+        assert_eq!(stage.process(&ring, 129), Err(StageError::BadArgument));
     }
 
     #[test]
     fn parameters_are_clamped_and_nan_refused() {
-        let mut stage = Gain::new(1).unwrap();
-        assert_eq!(stage.gain(), DEFAULT_GAIN);
-        assert_eq!(stage.set_param(PARAM_GAIN, 9.0), Ok(()));
-        assert_eq!(stage.gain(), MAX_GAIN);
-        assert_eq!(stage.set_param(PARAM_GAIN, -1.0), Ok(()));
-        assert_eq!(stage.gain(), MIN_GAIN);
-        assert_eq!(stage.set_param(PARAM_GAIN, f32::NAN), Err(ParamError::NotANumber));
-        assert_eq!(stage.set_param(1, 0.5), Err(ParamError::UnknownId));
-        assert_eq!(stage.gain(), MIN_GAIN);
-        assert!(Gain::new(0).is_none());
+        let mut stage = gain(&[]);
+        assert_eq!(stage.param(GAIN), Some(1.0));
+        assert_eq!(stage.set_param(GAIN, 9.0), Ok(()));
+        assert_eq!(stage.param(GAIN), Some(MAX_GAIN));
+        assert_eq!(stage.set_param(GAIN, -1.0), Ok(()));
+        assert_eq!(stage.param(GAIN), Some(0.0));
+        assert_eq!(stage.set_param(GAIN, f32::NAN), Err(StageError::BadParam));
+        assert_eq!(stage.set_param(1, 0.5), Err(StageError::BadParam));
+        assert_eq!(stage.param(GAIN), Some(0.0));
+        let err = stages::create(stages::find(ID).unwrap(), 48000.0, 0, 256, &[]).err();
+        assert_eq!(err, Some(StageError::BadArgument));
     }
 }

@@ -62,16 +62,22 @@
 //! `N/4 * ceil(H/8)` vector multiply-add groups. [`ShiftStage::new`] allocates everything;
 //! [`ShiftStage::process`] never allocates and never panics.
 //!
-//! The coarse correlation's inverse FFT is [`crate::fft::InverseRealFft`]. The scores' kernels
+//! [`ShiftInstance`] (`instance.rs`) is the stage the registry creates: this analysis with its
+//! parameters, figures and saved state; its C exports are in [`exports`]. The coarse
+//! correlation's inverse FFT is [`crate::fft::InverseRealFft`]. The scores' kernels
 //! are in `scalar.rs` and, for wasm SIMD128, `simd.rs`: the same operations in the same order.
 
 use core::f64::consts::PI;
 
 use crate::fft::{AlignedBuf, InverseRealFft, RealFft, MAX_SIZE, MIN_SIZE};
 
+pub mod exports;
+mod instance;
 mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd;
+
+pub use instance::{create, ShiftInstance, CENTRE, CENTRE_MODE, HYPOTHESES, ID, PARAMS, PHAT, SIZE, SPAN};
 
 /// Most hypotheses per stage.
 pub const MAX_HYPOTHESES: usize = 256;
@@ -223,6 +229,39 @@ impl ShiftStage {
         self.build_tables();
         self.valid = false;
         true
+    }
+
+    /// Back to the state [`ShiftStage::new`] then [`ShiftStage::set_params`] with the current
+    /// parameters leave: frames, spectra, scores and results zero, no analysis counted. The
+    /// phasor tables (which depend on the parameters only) are kept. Never allocates.
+    pub fn clear(&mut self) {
+        for buf in [
+            &mut self.in_frame,
+            &mut self.ref_frame,
+            &mut self.x_spec,
+            &mut self.r_spec,
+            &mut self.cross,
+            &mut self.corr,
+            &mut self.q,
+            &mut self.fold,
+            &mut self.ctab,
+            &mut self.lanes,
+            &mut self.ref_spec,
+            &mut self.ref_out,
+            &mut self.power,
+        ] {
+            buf.fill(0.0);
+        }
+        self.ctab_centre = f64::NAN;
+        self.taus.fill(0.0);
+        self.scores.fill(0.0);
+        self.centre = 0.0;
+        self.best = 0;
+        self.best_tau = 0.0;
+        self.shift = 0.0;
+        self.valid = false;
+        self.frames_non_finite = false;
+        self.non_finite_frames = 0;
     }
 
     /// Offsets, phasor table and anchors for the current span.
