@@ -9,6 +9,13 @@
 //! Seed ABI, kept exactly: `init`, `get_input_ptr`, `get_input_capacity`, `get_write_pos`,
 //! `set_write_pos`, `process_quantum`; they return status codes (see [`crate::status`]).
 //!
+//! The generic stage ABI runs any registered stage by kind and handle: `stage_kind_count`,
+//! `stage_kind_name`, `stage_kind_find`, `stage_kind_param_count`, `stage_create` (from a block
+//! of `(value, min, max)` parameter triples), `stage_destroy`, `stage_activate`, `stage_active`,
+//! `stage_kind_of`, `stage_process`, `stage_output_ptr`, `stage_set_param`, `stage_get_param`,
+//! `stage_reset`, `stage_figures`, `stage_state_size`, `stage_save_state`, `stage_load_state`.
+//! Several instances can live at once (a chain, later); each has its own buffers.
+//!
 //! Each stage's own exports (`gain_*`, `fft_*`, `eq_*`, ...) are in its module's `exports`; a
 //! `<stage>_create` there creates through the registry, replaces the instance the previous
 //! `<stage>_create` made and makes the new one active, and the other `<stage>_*` exports act on
@@ -134,6 +141,23 @@ pub(crate) fn span(s: &[f32]) -> (usize, usize) {
     (r.start as usize, r.end as usize)
 }
 
+/// `[ptr, ptr + bytes)` as an address range, if it does not wrap and (on wasm32) lies inside
+/// this module's linear memory. Natively there is nothing to check it against.
+pub(crate) fn memory_range(ptr: usize, bytes: usize) -> Option<(usize, usize)> {
+    let end = ptr.checked_add(bytes)?;
+    #[cfg(target_arch = "wasm32")]
+    {
+        if end as u64 > core::arch::wasm32::memory_size(0) as u64 * 65536 {
+            return None;
+        }
+    }
+    Some((ptr, end))
+}
+
+pub(crate) fn ranges_overlap(a: (usize, usize), b: (usize, usize)) -> bool {
+    a.0 < b.1 && b.0 < a.1
+}
+
 /// The ABI version, so the host can check it loaded a module it understands.
 #[no_mangle]
 pub extern "C" fn abi_version() -> u32 {
@@ -230,6 +254,327 @@ pub unsafe extern "C" fn process_quantum(n: usize) -> i32 {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Generic stage ABI: any registered stage, by kind and by handle. A handle is an index in the
+// instance table (0 ..= 15), valid from `stage_create` until `stage_destroy` or `init`; a later
+// `stage_create` may reuse it. Before `init` the handle functions return `NOT_INITIALISED`
+// (null, NaN); for a handle that names no instance, `NO_STAGE` (null, NaN).
+
+/// The instance at `handle`.
+fn instance(handle: i32) -> Result<&'static mut Instance, i32> {
+    let rt = runtime().ok_or(status::NOT_INITIALISED)?;
+    usize::try_from(handle).ok().and_then(|h| rt.slots.get_mut(h)).and_then(|s| s.as_mut()).ok_or(status::NO_STAGE)
+}
+
+/// A status, or a count that is not negative, as the C ABI's `i32`.
+fn count_or(result: Result<usize, i32>) -> i32 {
+    match result {
+        Ok(n) => i32::try_from(n).unwrap_or(status::BAD_ARGUMENT),
+        Err(status) => status,
+    }
+}
+
+/// Number of registered stage kinds.
+#[no_mangle]
+pub extern "C" fn stage_kind_count() -> u32 {
+    stages::KINDS.len() as u32
+}
+
+/// Writes kind `kind`'s id (UTF-8, no terminator) to `out` and returns its length; with a null
+/// `out`, only returns the length. `BAD_ARGUMENT` for an unknown kind or a `cap` shorter than the
+/// id (nothing written). Needs no `init`.
+///
+/// # Safety
+/// `out`, unless null, must be valid for writing `cap` bytes of this module's memory that
+/// nothing else uses during the call.
+#[no_mangle]
+pub unsafe extern "C" fn stage_kind_name(kind: u32, out: *mut u8, cap: usize) -> i32 {
+    let id = match stages::KINDS.get(kind as usize) {
+        Some(k) => k.id.as_bytes(),
+        None => return status::BAD_ARGUMENT,
+    };
+    if !out.is_null() {
+        if cap < id.len() || memory_range(out as usize, cap).is_none() {
+            return status::BAD_ARGUMENT;
+        }
+        // SAFETY: the caller guarantees `cap >= id.len()` writable bytes at `out`.
+        core::slice::from_raw_parts_mut(out, id.len()).copy_from_slice(id);
+    }
+    id.len() as i32
+}
+
+/// The kind whose id is the `len` UTF-8 bytes at `name`, or `BAD_ARGUMENT`. Needs no `init`.
+///
+/// # Safety
+/// `name` must be valid for reading `len` bytes (it may be null when `len` is 0).
+#[no_mangle]
+pub unsafe extern "C" fn stage_kind_find(name: *const u8, len: usize) -> i32 {
+    if len == 0 || name.is_null() || memory_range(name as usize, len).is_none() {
+        return status::BAD_ARGUMENT;
+    }
+    // SAFETY: the caller guarantees `len` readable bytes at `name`.
+    let name = core::slice::from_raw_parts(name, len);
+    match stages::KINDS.iter().position(|k| k.id.as_bytes() == name) {
+        Some(kind) => kind as i32,
+        None => status::BAD_ARGUMENT,
+    }
+}
+
+/// Number of parameters of kind `kind` (the triples its block may hold), or `BAD_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn stage_kind_param_count(kind: u32) -> i32 {
+    match stages::KINDS.get(kind as usize) {
+        Some(k) => k.params.len() as i32,
+        None => status::BAD_ARGUMENT,
+    }
+}
+
+/// Creates an instance of kind `kind` at `sample_rate` Hz for quanta of up to `max_frames`
+/// samples, from the parameter block at `params`: `n_params` triples `(value, min, max)` of f32,
+/// one per parameter in the stage's order (fewer leave the rest at the stage's defaults). Each
+/// value is clamped to its triple's range, and so are later `stage_set_param` values. The new
+/// instance becomes the active one. Allocates.
+///
+/// Returns its handle (0 or more); `NOT_INITIALISED` before `init`; `BAD_ARGUMENT` for an unknown
+/// kind, a full table (`MAX_INSTANCES`), or what the stage refuses (no frames, a size it cannot
+/// take, ...); `BAD_PARAM` for a block with a NaN, `min > max` or more triples than parameters.
+/// On error nothing changes.
+///
+/// # Safety
+/// `params` must be valid for reading `3 * n_params` floats (it may be null when `n_params` is
+/// 0).
+#[no_mangle]
+pub unsafe extern "C" fn stage_create(kind: u32, sample_rate: f32, max_frames: usize, params: *const f32, n_params: usize) -> i32 {
+    let rt = match runtime() {
+        Some(rt) => rt,
+        None => return status::NOT_INITIALISED,
+    };
+    let block: &[f32] = if n_params == 0 {
+        &[]
+    } else {
+        match n_params.checked_mul(12).and_then(|bytes| memory_range(params as usize, bytes)) {
+            // SAFETY: the caller guarantees `3 n_params` readable floats at `params`.
+            Some(_) if !params.is_null() && params as usize % 4 == 0 => core::slice::from_raw_parts(params, 3 * n_params),
+            _ => return status::BAD_ARGUMENT,
+        }
+    };
+    let slot = match rt.slots.iter().position(|s| s.is_none()) {
+        Some(slot) => slot,
+        None => return status::BAD_ARGUMENT,
+    };
+    match stages::create(kind as usize, sample_rate, max_frames, rt.input.capacity(), block) {
+        Ok(stage) => {
+            rt.slots[slot] = Some(Instance { stage, legacy: false });
+            rt.active = Some(slot);
+            slot as i32
+        }
+        Err(e) => e.status(),
+    }
+}
+
+/// Destroys the instance at `handle` (frees its buffers; its pointers become invalid). If it was
+/// the active one, no instance is active afterwards. Returns 0 or a status.
+#[no_mangle]
+pub extern "C" fn stage_destroy(handle: i32) -> i32 {
+    if let Err(status) = instance(handle) {
+        return status;
+    }
+    if let Some(rt) = runtime() {
+        if let Some(slot) = rt.slots.get_mut(handle as usize) {
+            *slot = None;
+        }
+        if rt.active == Some(handle as usize) {
+            rt.active = None;
+        }
+    }
+    status::OK
+}
+
+/// Makes the instance at `handle` the active one (the one `process_quantum` and the stage's own
+/// exports act on). Returns 0 or a status.
+#[no_mangle]
+pub extern "C" fn stage_activate(handle: i32) -> i32 {
+    if let Err(status) = instance(handle) {
+        return status;
+    }
+    if let Some(rt) = runtime() {
+        rt.active = Some(handle as usize);
+    }
+    status::OK
+}
+
+/// The active instance's handle; `NO_STAGE` if none is active, `NOT_INITIALISED`.
+#[no_mangle]
+pub extern "C" fn stage_active() -> i32 {
+    match runtime() {
+        Some(rt) => rt.active.map_or(status::NO_STAGE, |a| a as i32),
+        None => status::NOT_INITIALISED,
+    }
+}
+
+/// The kind of the instance at `handle`, or a status.
+#[no_mangle]
+pub extern "C" fn stage_kind_of(handle: i32) -> i32 {
+    match instance(handle) {
+        Ok(i) => stages::find(i.stage.params().id()).map_or(status::BAD_ARGUMENT, |k| k as i32),
+        Err(status) => status,
+    }
+}
+
+/// Runs the instance at `handle` over the newest `n` samples of the input ring (as
+/// `process_quantum` runs the active one). Never allocates. Returns 0 or a status
+/// (`BAD_ARGUMENT` if `n` exceeds its frames or the ring).
+#[no_mangle]
+pub extern "C" fn stage_process(handle: i32, n: usize) -> i32 {
+    let rt = match runtime() {
+        Some(rt) => rt,
+        None => return status::NOT_INITIALISED,
+    };
+    let slot = usize::try_from(handle).ok().and_then(|h| rt.slots.get_mut(h)).and_then(|s| s.as_mut());
+    match slot {
+        Some(instance) => status_of(instance.stage.process(&rt.input, n)),
+        None => status::NO_STAGE,
+    }
+}
+
+/// The audio output of the instance at `handle` (its frames; the first `n` hold the last
+/// process), or null: no output (an analysis stage), no instance, or before `init`. Valid until
+/// the instance is destroyed.
+#[no_mangle]
+pub extern "C" fn stage_output_ptr(handle: i32) -> *const f32 {
+    match instance(handle) {
+        Ok(i) => i.stage.output().map_or(core::ptr::null(), |o| o.as_ptr()),
+        Err(_) => core::ptr::null(),
+    }
+}
+
+/// Sets parameter `index` of the instance at `handle`, clamped to the range its block gave.
+/// Returns 0; `BAD_PARAM` for NaN, an unknown index or a parameter fixed at create (nothing
+/// changes); `NO_STAGE` / `NOT_INITIALISED`. Never allocates.
+#[no_mangle]
+pub extern "C" fn stage_set_param(handle: i32, index: u32, value: f32) -> i32 {
+    match instance(handle) {
+        Ok(i) => status_of(i.stage.set_param(index as usize, value)),
+        Err(status) => status,
+    }
+}
+
+/// Parameter `index` of the instance at `handle` (as clamped), or NaN for an unknown index or
+/// handle.
+#[no_mangle]
+pub extern "C" fn stage_get_param(handle: i32, index: u32) -> f32 {
+    match instance(handle) {
+        Ok(i) => i.stage.param(index as usize).unwrap_or(f32::NAN),
+        Err(_) => f32::NAN,
+    }
+}
+
+/// Puts the instance at `handle` back in the state of a new instance with its current
+/// parameters. Never allocates. Returns 0 or a status.
+#[no_mangle]
+pub extern "C" fn stage_reset(handle: i32) -> i32 {
+    match instance(handle) {
+        Ok(i) => {
+            i.stage.reset();
+            status::OK
+        }
+        Err(status) => status,
+    }
+}
+
+/// Writes the figures of the instance at `handle` (as many as `cap` allows) to `out` and returns
+/// how many it wrote, or a status (`BAD_ARGUMENT` for a null or unusable `out` with `cap > 0`).
+/// Never allocates.
+///
+/// # Safety
+/// `out`, unless `cap` is 0, must be valid for writing `cap` doubles of this module's memory
+/// that nothing else uses during the call.
+#[no_mangle]
+pub unsafe extern "C" fn stage_figures(handle: i32, out: *mut f64, cap: usize) -> i32 {
+    let i = match instance(handle) {
+        Ok(i) => i,
+        Err(status) => return status,
+    };
+    if cap == 0 {
+        return 0;
+    }
+    match cap.checked_mul(8).and_then(|bytes| memory_range(out as usize, bytes)) {
+        Some(_) if !out.is_null() && out as usize % 8 == 0 => {
+            // SAFETY: the caller guarantees `cap` writable doubles at `out` (aligned, checked).
+            let out = core::slice::from_raw_parts_mut(out, cap);
+            i.stage.figures(out) as i32
+        }
+        _ => status::BAD_ARGUMENT,
+    }
+}
+
+/// Bytes `stage_save_state` writes for the instance at `handle`, or a status.
+#[no_mangle]
+pub extern "C" fn stage_state_size(handle: i32) -> i32 {
+    count_or(instance(handle).map(|i| i.stage.state_size()))
+}
+
+/// Whether the byte range `r` overlaps the output buffer of `stage` (the one buffer of an
+/// instance a host has a pointer to).
+fn overlaps_output(stage: &dyn Stage, r: (usize, usize)) -> bool {
+    stage.output().map_or(false, |o| ranges_overlap(span(o), r))
+}
+
+/// Saves the state of the instance at `handle` into the `cap` bytes at `out` (see the saved
+/// state format in `stages/state.rs`) and returns its length; `BAD_ARGUMENT` if `cap` is shorter
+/// than `stage_state_size`, or `out` is null, outside memory or overlaps the instance's output.
+/// Never allocates.
+///
+/// # Safety
+/// `out` must be valid for writing `cap` bytes of this module's memory that nothing else uses
+/// during the call (a `scratch_alloc` buffer, say).
+#[no_mangle]
+pub unsafe extern "C" fn stage_save_state(handle: i32, out: *mut u8, cap: usize) -> i32 {
+    let i = match instance(handle) {
+        Ok(i) => i,
+        Err(status) => return status,
+    };
+    match memory_range(out as usize, cap) {
+        Some(r) if !out.is_null() && cap > 0 && !overlaps_output(i.stage.as_ref(), r) => {
+            // SAFETY: the caller guarantees `cap` writable bytes at `out`, which overlap none of
+            // the instance's buffers (the output is checked; the host has no pointer to others).
+            let out = core::slice::from_raw_parts_mut(out, cap);
+            count_or(i.stage.save_state(out).map_err(StageError::status))
+        }
+        _ => status::BAD_ARGUMENT,
+    }
+}
+
+/// Loads the `len` bytes of saved state at `ptr` into the instance at `handle`. Returns 0;
+/// `BAD_STATE`, changing nothing, for state it cannot load (empty, truncated, another stage's or
+/// version, corrupted, values out of its ranges); `BAD_ARGUMENT` for a null pointer with `len >
+/// 0`, a range outside memory or overlapping the instance's output. Never allocates.
+///
+/// # Safety
+/// `ptr` must be valid for reading `len` bytes of this module's memory that nothing else uses
+/// during the call.
+#[no_mangle]
+pub unsafe extern "C" fn stage_load_state(handle: i32, ptr: *const u8, len: usize) -> i32 {
+    let i = match instance(handle) {
+        Ok(i) => i,
+        Err(status) => return status,
+    };
+    if len == 0 {
+        return status_of(i.stage.load_state(&[]));
+    }
+    match memory_range(ptr as usize, len) {
+        Some(r) if !ptr.is_null() && !overlaps_output(i.stage.as_ref(), r) => {
+            // SAFETY: the caller guarantees `len` readable bytes at `ptr`, disjoint from the
+            // instance's buffers (the output is checked).
+            status_of(i.stage.load_state(core::slice::from_raw_parts(ptr, len)))
+        }
+        _ => status::BAD_ARGUMENT,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host buffers and allocation counters
+
 /// Allocates `n` zeroed floats on the wasm heap for a host-owned buffer (benchmark inputs, CLI
 /// frames) and returns the pointer, or null for `n == 0`. Free it with [`scratch_free`] and the
 /// same `n`. Allocates: not for the audio thread.
@@ -324,23 +669,6 @@ fn grow<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> *mut T {
     } else {
         v.as_mut_ptr()
     }
-}
-
-/// `[ptr, ptr + bytes)` as an address range, if it does not wrap and (on wasm32) lies inside
-/// this module's linear memory. Natively there is nothing to check it against.
-fn memory_range(ptr: usize, bytes: usize) -> Option<(usize, usize)> {
-    let end = ptr.checked_add(bytes)?;
-    #[cfg(target_arch = "wasm32")]
-    {
-        if end as u64 > core::arch::wasm32::memory_size(0) as u64 * 65536 {
-            return None;
-        }
-    }
-    Some((ptr, end))
-}
-
-fn ranges_overlap(a: (usize, usize), b: (usize, usize)) -> bool {
-    a.0 < b.1 && b.0 < a.1
 }
 
 /// A frame position from the host: an integer in `f64` with `|x| <= 2^53`.

@@ -66,6 +66,12 @@ impl FftInstance {
         &self.kernel
     }
 
+    /// The analysis, to run it (the host's exports do so every hop). Change the window through [`FftInstance::set_window`] or `set_param`, so that the
+    /// parameters follow.
+    pub fn kernel_mut(&mut self) -> &mut FftStage {
+        &mut self.kernel
+    }
+
     /// Sets the window, `beta` clamped to its range (see [`FftStage::set_window`]). `BadParam`,
     /// changing nothing, for a beta that is not finite. Never allocates.
     pub fn set_window(&mut self, kind: WindowKind, beta: f32) -> Result<(), StageError> {

@@ -71,6 +71,12 @@ impl ShiftInstance {
         &self.kernel
     }
 
+    /// The analysis, to run it (the host's exports do so every hop). Change the grid through [`ShiftInstance::set_params`] or `set_param`, so that the
+    /// parameters follow.
+    pub fn kernel_mut(&mut self) -> &mut ShiftStage {
+        &mut self.kernel
+    }
+
     /// Span, centre (`None`: automatic) and PHAT as the parameters hold them.
     fn grid_from_params(&self) -> (f64, Option<f64>, bool) {
         let p = &self.params;
