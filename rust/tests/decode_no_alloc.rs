@@ -5,8 +5,8 @@
 //! One test function only: the decode state and the allocation counter are process-wide.
 
 use stagebench_dsp::alloc_counter::CountingAlloc;
+use stagebench_dsp::decode::exports::*;
 use stagebench_dsp::decode::{code, wav};
-use stagebench_dsp::ffi::*;
 use stagebench_dsp::status;
 
 #[global_allocator]
