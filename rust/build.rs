@@ -7,6 +7,7 @@
 //! skip every stage file.
 
 use std::env;
+use std::fmt::Write;
 use std::fs;
 use std::path::Path;
 
@@ -26,7 +27,7 @@ fn main() {
          pub const KINDS: &[Kind] = &[\n",
     );
     for name in &stages {
-        out.push_str(&format!("    Kind {{ id: {0}::ID, params: {0}::PARAMS, create: {0}::create }},\n", name));
+        writeln!(out, "    Kind {{ id: {0}::ID, params: {0}::PARAMS, create: {0}::create }},", name).expect("write to a String");
     }
     out.push_str("];\n");
     let dest = Path::new(&env::var("OUT_DIR").expect("OUT_DIR")).join("registry.rs");

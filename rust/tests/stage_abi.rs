@@ -64,7 +64,7 @@ fn generic_stage_abi() {
     unsafe {
         // Kinds need no init.
         let count = stage_kind_count();
-        assert_eq!(count, 5);
+        assert!(count >= 5);
         let mut names = Vec::new();
         for k in 0..count {
             let len = stage_kind_name(k, std::ptr::null_mut(), 0);
@@ -79,8 +79,9 @@ fn generic_stage_abi() {
             }
             names.push(name);
         }
-        names.sort();
-        assert_eq!(names, ["eq", "fft", "gain", "ring-copy", "shift"]);
+        for id in ["ring-copy", "gain", "fft", "eq", "shift"] {
+            assert!(names.iter().any(|n| n == id), "{id} is not registered");
+        }
         assert_eq!(stage_kind_name(count, std::ptr::null_mut(), 0), status::BAD_ARGUMENT);
         assert_eq!(stage_kind_find(b"gains".as_ptr(), 5), status::BAD_ARGUMENT);
         assert_eq!(stage_kind_find(b"gain".as_ptr(), 3), status::BAD_ARGUMENT);

@@ -4,8 +4,8 @@
 //! A new stage starts as a copy of this file, renamed (`ID`, the type) and given its own kernel
 //! and parameters, plus its `pub mod` line in `stages/mod.rs`; the generic C ABI
 //! (`stage_create`, `stage_process`, `stage_set_param`, `stage_save_state`, ...) then runs it.
-//! Everything above the "Legacy C exports" line is the stage; the section below it can go once
-//! hosts use the generic exports. Host side: `dsp-stages/gain/` (README: "Add a stage").
+//! Everything above the "Legacy C exports" line is the stage and its tests; the section below
+//! it is not part of the template. Host side: `dsp-stages/gain/` (README: "Add a stage").
 
 use super::{ParamSpec, Params, Setup, Stage, StageError};
 use crate::ring::Ring;
@@ -66,10 +66,49 @@ impl Stage for Gain {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stages;
+
+    fn gain(block: &[f32]) -> Box<dyn Stage> {
+        stages::create(stages::find(ID).unwrap(), 48000.0, 128, 256, block).unwrap()
+    }
+
+    #[test]
+    fn output_is_input_times_gain() {
+        let mut ring = Ring::new(256).unwrap();
+        let mut stage = gain(&[0.3, 0.0, 4.0]);
+        let q: Vec<f32> = (0..128).map(|i| (i as f32 - 64.0) / 64.0).collect();
+        ring.push(&q);
+        assert_eq!(stage.process(&ring, 128), Ok(()));
+        for (y, x) in stage.output().unwrap().iter().zip(&q) {
+            assert_eq!(y.to_bits(), (x * 0.3f32).to_bits());
+        }
+        assert_eq!(stage.process(&ring, 129), Err(StageError::BadArgument));
+    }
+
+    #[test]
+    fn parameters_are_clamped_and_nan_refused() {
+        let mut stage = gain(&[]);
+        assert_eq!(stage.param(GAIN), Some(1.0));
+        assert_eq!(stage.set_param(GAIN, 9.0), Ok(()));
+        assert_eq!(stage.param(GAIN), Some(PARAMS[GAIN].max));
+        assert_eq!(stage.set_param(GAIN, -1.0), Ok(()));
+        assert_eq!(stage.param(GAIN), Some(0.0));
+        assert_eq!(stage.set_param(GAIN, f32::NAN), Err(StageError::BadParam));
+        assert_eq!(stage.set_param(1, 0.5), Err(StageError::BadParam));
+        assert_eq!(stage.param(GAIN), Some(0.0));
+        let err = stages::create(stages::find(ID).unwrap(), 48000.0, 0, 256, &[]).err();
+        assert_eq!(err, Some(StageError::BadArgument));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Legacy C exports (gain_create, gain_set_param, gain_process, gain_output_ptr), kept for the
 // hosts that call them. Each acts like its generic counterpart on the active instance, if that
-// is a gain stage. Not needed by a new stage.
+// is a gain stage. A new stage copies only what is above this line (its exported names would
+// clash with these), and this section can go once hosts use the generic exports.
 
 /// `gain_set_param`'s id of the gain.
 pub const PARAM_GAIN: i32 = GAIN as i32;
@@ -117,43 +156,5 @@ pub mod exports {
     #[no_mangle]
     pub extern "C" fn gain_output_ptr() -> *const f32 {
         ffi::active::<Gain>().and_then(|s| s.output()).map_or(core::ptr::null(), |o| o.as_ptr())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::stages;
-
-    fn gain(block: &[f32]) -> Box<dyn Stage> {
-        stages::create(stages::find(ID).unwrap(), 48000.0, 128, 256, block).unwrap()
-    }
-
-    #[test]
-    fn output_is_input_times_gain() {
-        let mut ring = Ring::new(256).unwrap();
-        let mut stage = gain(&[0.3, 0.0, 4.0]);
-        let q: Vec<f32> = (0..128).map(|i| (i as f32 - 64.0) / 64.0).collect();
-        ring.push(&q);
-        assert_eq!(stage.process(&ring, 128), Ok(()));
-        for (y, x) in stage.output().unwrap().iter().zip(&q) {
-            assert_eq!(y.to_bits(), (x * 0.3f32).to_bits());
-        }
-        assert_eq!(stage.process(&ring, 129), Err(StageError::BadArgument));
-    }
-
-    #[test]
-    fn parameters_are_clamped_and_nan_refused() {
-        let mut stage = gain(&[]);
-        assert_eq!(stage.param(GAIN), Some(1.0));
-        assert_eq!(stage.set_param(GAIN, 9.0), Ok(()));
-        assert_eq!(stage.param(GAIN), Some(MAX_GAIN));
-        assert_eq!(stage.set_param(GAIN, -1.0), Ok(()));
-        assert_eq!(stage.param(GAIN), Some(0.0));
-        assert_eq!(stage.set_param(GAIN, f32::NAN), Err(StageError::BadParam));
-        assert_eq!(stage.set_param(1, 0.5), Err(StageError::BadParam));
-        assert_eq!(stage.param(GAIN), Some(0.0));
-        let err = stages::create(stages::find(ID).unwrap(), 48000.0, 0, 256, &[]).err();
-        assert_eq!(err, Some(StageError::BadArgument));
     }
 }
