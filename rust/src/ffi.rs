@@ -1,4 +1,6 @@
-//! The C ABI: the only `unsafe` surface of the crate, with the runtime behind it.
+//! The runtime and its C ABI: the seed exports, the generic stage exports and the host-buffer
+//! exports. Together with each stage's `exports` module (and the SIMD kernels' loads and stores),
+//! the only `unsafe` in the crate.
 //!
 //! One runtime per wasm instance (an instance lives on one thread: the audio thread, a worker or
 //! Node), so the global state below is never touched from two threads at once.
