@@ -1,5 +1,6 @@
 //! Four-lane f32 helpers shared by the SIMD128 kernels (FFT passes, shift ramps): unaligned
-//! loads and stores (wasm has no alignment traps), a splat load, arithmetic, lane reversal.
+//! loads and stores (wasm has no alignment traps), a splat load, arithmetic, lane reversal, and
+//! loads and stores of interleaved complex values.
 //! Compiled only for wasm32 with simd128; each kernel keeps a scalar path beside it.
 
 use core::arch::wasm32::*;
@@ -50,4 +51,25 @@ pub(crate) fn mul(a: v128, b: v128) -> v128 {
 #[inline(always)]
 pub(crate) fn reverse(v: v128) -> v128 {
     i32x4_shuffle::<3, 2, 1, 0>(v, v)
+}
+
+/// Loads four interleaved complex values (8 floats) as `(re, im)`.
+///
+/// # Safety
+/// `p` must be valid for reading 32 bytes.
+#[inline(always)]
+pub(crate) unsafe fn ld_deinterleave(p: *const f32) -> (v128, v128) {
+    let v0 = ld(p);
+    let v1 = ld(p.add(4));
+    (i32x4_shuffle::<0, 2, 4, 6>(v0, v1), i32x4_shuffle::<1, 3, 5, 7>(v0, v1))
+}
+
+/// Stores `(re, im)` as four interleaved complex values (8 floats).
+///
+/// # Safety
+/// `p` must be valid for writing 32 bytes.
+#[inline(always)]
+pub(crate) unsafe fn st_interleave(p: *mut f32, re: v128, im: v128) {
+    st(p, i32x4_shuffle::<0, 4, 1, 5>(re, im));
+    st(p.add(4), i32x4_shuffle::<2, 6, 3, 7>(re, im));
 }

@@ -5,8 +5,8 @@
 //! One test function only: the decode state and the allocation counter are process-wide.
 
 use stagebench_dsp::alloc_counter::CountingAlloc;
+use stagebench_dsp::decode::exports::*;
 use stagebench_dsp::decode::{code, wav};
-use stagebench_dsp::ffi::*;
 use stagebench_dsp::status;
 
 #[global_allocator]
@@ -77,7 +77,10 @@ fn decode_abi_statuses_and_no_allocation() {
         assert_eq!(resample_span(pcm.add(2 * first), end - first, first as f64, frames as f64, k0 as f64, 100, out), status::OK);
         let part = core::slice::from_raw_parts(out, 200);
         assert!(part.iter().zip(&whole[2 * k0..]).all(|(a, &b)| a.to_bits() == b));
-        assert_eq!(resample_span(pcm.add(2 * first + 2), end - first - 1, first as f64 + 1.0, frames as f64, k0 as f64, 100, out), code::MISSING_INPUT);
+        assert_eq!(
+            resample_span(pcm.add(2 * first + 2), end - first - 1, first as f64 + 1.0, frames as f64, k0 as f64, 100, out),
+            code::MISSING_INPUT
+        );
         assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, n_out - 1.0, 2, out), status::BAD_ARGUMENT);
         assert_eq!(resample_span(pcm, frames, 0.5, frames as f64, 0.0, 2, out), status::BAD_ARGUMENT);
         assert_eq!(resample_span(pcm, frames, 0.0, f64::INFINITY, 0.0, 2, out), status::BAD_ARGUMENT);

@@ -56,7 +56,12 @@ fn whole(file: &[u8]) -> (i32, [f64; field::COUNT]) {
 
 #[test]
 fn a_file_with_chunks_to_skip() {
-    let file = riff(&[chunk(b"JUNK", &[1, 2, 3]), chunk(b"fmt ", &extensible(3, 6, 96000, 64, 64)), chunk(b"LIST", b"INFOx"), chunk(b"data", &[0u8; 48 * 10])]);
+    let file = riff(&[
+        chunk(b"JUNK", &[1, 2, 3]),
+        chunk(b"fmt ", &extensible(3, 6, 96000, 64, 64)),
+        chunk(b"LIST", b"INFOx"),
+        chunk(b"data", &[0u8; 48 * 10]),
+    ]);
     let (c, info) = whole(&file);
     assert_eq!(c, code::OK);
     let expect = [
@@ -117,7 +122,7 @@ fn every_problem_has_its_code() {
         ("AVI form", riff(&[]).iter().copied().take(8).chain(b"AVI ".iter().copied()).collect(), code::NOT_WAVE),
         ("chunk past the end", [riff(&[]), b"LIST\xff\0\0\0".to_vec()].concat(), code::TRUNCATED_HEADER),
         ("fmt past the end", [riff(&[]), b"fmt \x10\0\0\0\x01\0".to_vec()].concat(), code::TRUNCATED_HEADER),
-        ("no fmt", riff(&[data.clone()]), code::NO_FMT),
+        ("no fmt", riff(std::slice::from_ref(&data)), code::NO_FMT),
         ("no fmt, data past the end", [riff(&[]), b"data\xff\xff\0\0\0\0".to_vec()].concat(), code::NO_FMT),
         ("no data", riff(&[chunk(b"fmt ", &good)]), code::NO_DATA),
         ("ADPCM", riff(&[chunk(b"fmt ", &fmt(2, 2, 44100, 4, 2)), data.clone()]), code::UNSUPPORTED_FORMAT),

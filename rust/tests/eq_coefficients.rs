@@ -4,7 +4,7 @@
 //! response. The stage rounds Blink's `pow10` through f32 (to match Chromium bit for bit), so
 //! the two agree to ~1e-7 relative rather than to the last bit.
 
-use stagebench_dsp::eq::{coefficients, pow10_blink, Coefs, EqStage, Kind};
+use stagebench_dsp::stages::eq::{coefficients, pow10_blink, Coefs, EqStage, Kind};
 
 const FS: f64 = 48000.0;
 
@@ -20,14 +20,10 @@ fn spec(kind: Kind, f0: f64, g: f64, q: f64, fs: f64) -> [f64; 5] {
     let sa = a.sqrt();
     let (b0, b1, b2, a0, a1, a2) = match kind {
         Kind::Lowpass => ((1.0 - cs) / 2.0, 1.0 - cs, (1.0 - cs) / 2.0, 1.0 + alpha_qdb, -2.0 * cs, 1.0 - alpha_qdb),
-        Kind::Highpass => {
-            ((1.0 + cs) / 2.0, -(1.0 + cs), (1.0 + cs) / 2.0, 1.0 + alpha_qdb, -2.0 * cs, 1.0 - alpha_qdb)
-        }
+        Kind::Highpass => ((1.0 + cs) / 2.0, -(1.0 + cs), (1.0 + cs) / 2.0, 1.0 + alpha_qdb, -2.0 * cs, 1.0 - alpha_qdb),
         Kind::Bandpass => (alpha_q, 0.0, -alpha_q, 1.0 + alpha_q, -2.0 * cs, 1.0 - alpha_q),
         Kind::Notch => (1.0, -2.0 * cs, 1.0, 1.0 + alpha_q, -2.0 * cs, 1.0 - alpha_q),
-        Kind::Peaking => {
-            (1.0 + alpha_q * a, -2.0 * cs, 1.0 - alpha_q * a, 1.0 + alpha_q / a, -2.0 * cs, 1.0 - alpha_q / a)
-        }
+        Kind::Peaking => (1.0 + alpha_q * a, -2.0 * cs, 1.0 - alpha_q * a, 1.0 + alpha_q / a, -2.0 * cs, 1.0 - alpha_q / a),
         Kind::LowShelf => (
             a * ((a + 1.0) - (a - 1.0) * cs + 2.0 * alpha_s * sa),
             2.0 * a * ((a - 1.0) - (a + 1.0) * cs),
@@ -55,26 +51,20 @@ fn arr(c: &Coefs) -> [f64; 5] {
 
 #[test]
 fn every_type_matches_the_spec_formulas() {
-    let kinds =
-        [Kind::Peaking, Kind::LowShelf, Kind::HighShelf, Kind::Lowpass, Kind::Highpass, Kind::Bandpass, Kind::Notch];
+    let kinds = [Kind::Peaking, Kind::LowShelf, Kind::HighShelf, Kind::Lowpass, Kind::Highpass, Kind::Bandpass, Kind::Notch];
     let mut worst = 0.0f64;
     for &kind in kinds.iter() {
         for &f in [10.0f32, 31.5, 100.0, 440.0, 1000.0, 3333.3, 10000.0, 20000.0, 23999.0].iter() {
             for &g in [-40.0f32, -12.5, -3.0, 0.0, 0.5, 6.0, 24.0, 40.0].iter() {
-                let qs: &[f32] = if kind.q_in_db() {
-                    &[-40.0, -6.0, 0.0, 3.0, 12.0, 40.0]
-                } else {
-                    &[1e-4, 0.1, 0.707, 1.0, 4.3, 30.0, 1000.0]
-                };
+                let qs: &[f32] =
+                    if kind.q_in_db() { &[-40.0, -6.0, 0.0, 3.0, 12.0, 40.0] } else { &[1e-4, 0.1, 0.707, 1.0, 4.3, 30.0, 1000.0] };
                 for &q in qs {
                     let c = coefficients(kind, f as f64, g as f64, q as f64, FS);
                     let want = spec(kind, f as f64, g as f64, q as f64, FS);
                     if c.is_identity() {
                         // A numerator equal to the denominator (0 dB) is stored as the exact
                         // identity: the same transfer function.
-                        let same = (want[0] - 1.0).abs() < 1e-12
-                            && (want[1] - want[3]).abs() < 1e-12
-                            && (want[2] - want[4]).abs() < 1e-12;
+                        let same = (want[0] - 1.0).abs() < 1e-12 && (want[1] - want[3]).abs() < 1e-12 && (want[2] - want[4]).abs() < 1e-12;
                         assert!(same && g == 0.0, "{:?} f {} g {} q {}: identity vs {:?}", kind, f, g, q, want);
                         continue;
                     }

@@ -6,6 +6,8 @@
 
 use stagebench_dsp::alloc_counter::CountingAlloc;
 use stagebench_dsp::ffi::*;
+use stagebench_dsp::stages::eq::exports::*;
+use stagebench_dsp::stages::ring_copy::exports::*;
 use stagebench_dsp::status;
 
 #[global_allocator]
@@ -100,14 +102,8 @@ fn eq_abi_statuses_and_no_allocation_in_process() {
                 assert!(out.iter().all(|v| v.is_finite() && v.abs() < 8.0));
             }
             match q % 200 {
-                10 => assert_eq!(
-                    eq_set_band((q / 200 % 8) as i32, 1 + (q / 200 % 7) as i32, 300.0 + q as f32, 6.0, 2.0),
-                    status::OK
-                ),
-                50 => assert_eq!(
-                    eq_set_band((q / 200 % 8) as i32, 1 + (q / 200 % 7) as i32, 300.0 + q as f32, -6.0, 0.7),
-                    status::OK
-                ),
+                10 => assert_eq!(eq_set_band((q / 200 % 8) as i32, 1 + (q / 200 % 7) as i32, 300.0 + q as f32, 6.0, 2.0), status::OK),
+                50 => assert_eq!(eq_set_band((q / 200 % 8) as i32, 1 + (q / 200 % 7) as i32, 300.0 + q as f32, -6.0, 0.7), status::OK),
                 90 => assert_eq!(eq_set_bypass(1), status::OK),
                 130 => assert_eq!(eq_set_bypass(0), status::OK),
                 170 => assert_eq!(eq_reset(), status::OK),

@@ -2,8 +2,8 @@
 //! spectrum stage's window, peak and sidelobe behaviour. Fixed seeds, LCG noise, no crates.
 
 use stagebench_dsp::fft::RealFft;
-use stagebench_dsp::fft_stage::FftStage;
 use stagebench_dsp::ring::Ring;
+use stagebench_dsp::stages::fft::FftStage;
 use stagebench_dsp::window::{bessel_i0, WindowKind};
 
 const SIZES: [usize; 7] = [512, 1024, 2048, 4096, 8192, 16384, 32768];
@@ -120,9 +120,7 @@ fn parseval_holds_for_every_size() {
 /// Fills a ring with `n` samples of `amp sin(2 pi f t + phase)` at `fs`, as the host would.
 fn sine_ring(n: usize, f: f64, fs: f64, amp: f64, phase: f64) -> Ring {
     let mut ring = Ring::new(n).unwrap();
-    let x: Vec<f32> = (0..n)
-        .map(|i| (amp * (2.0 * std::f64::consts::PI * f * i as f64 / fs + phase).sin()) as f32)
-        .collect();
+    let x: Vec<f32> = (0..n).map(|i| (amp * (2.0 * std::f64::consts::PI * f * i as f64 / fs + phase).sin()) as f32).collect();
     // Two pushes so the frame wraps around the ring's end.
     ring.push(&x[..n / 3]);
     ring.push(&x[n / 3..]);
@@ -200,21 +198,19 @@ fn kaiser_9_sidelobes_stay_below_the_predicted_level() {
         let ring = sine_ring(n, f, fs, 0.5, 0.7);
         assert!(stage.process(&ring));
         let db = stage.db();
-        let (k_max, _) = db
-            .iter()
-            .enumerate()
-            .skip(1)
-            .fold((0, f32::MIN), |best, (k, &v)| if v > best.1 { (k, v) } else { best });
+        let (k_max, _) = db.iter().enumerate().skip(1).fold((0, f32::MIN), |best, (k, &v)| if v > best.1 { (k, v) } else { best });
         let peak = stage.peak_db() as f64;
         assert!((peak - 20.0 * 0.5f64.log10()).abs() < 0.01, "peak {}", peak);
         let limit = peak - attenuation + 1.0;
-        let worst = db
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| (*k as i64 - k_max as i64).abs() > 4)
-            .map(|(_, &v)| v as f64)
-            .fold(f64::MIN, f64::max);
-        println!("{} Hz: peak {:.3} dBFS, highest bin beyond 4 bins {:.2} dB re peak (limit {:.2})", f, peak, worst - peak, 1.0 - attenuation);
+        let worst =
+            db.iter().enumerate().filter(|(k, _)| (*k as i64 - k_max as i64).abs() > 4).map(|(_, &v)| v as f64).fold(f64::MIN, f64::max);
+        println!(
+            "{} Hz: peak {:.3} dBFS, highest bin beyond 4 bins {:.2} dB re peak (limit {:.2})",
+            f,
+            peak,
+            worst - peak,
+            1.0 - attenuation
+        );
         assert!(worst < limit, "{} Hz: sidelobe at {} dB re peak", f, worst - peak);
     }
 }
@@ -260,7 +256,7 @@ fn unsupported_sizes_are_rejected() {
 #[test]
 fn scalar_path_equals_process_natively_and_selftest_passes() {
     // Natively `process` is the scalar path; in wasm it is the SIMD path, which
-    // `ffi::fft_selftest` compares with the scalar one inside the module (the JS tests call it).
+    // `fft_selftest` compares with the scalar one inside the module (the JS tests call it).
     let x = noise(2048, 77);
     let mut fft = RealFft::new(2048).unwrap();
     let mut a = vec![0.0f32; 2050];
@@ -268,6 +264,5 @@ fn scalar_path_equals_process_natively_and_selftest_passes() {
     assert!(fft.process(&x, &mut a));
     assert!(fft.process_scalar(&x, &mut b));
     assert_eq!(a, b);
-    assert_eq!(stagebench_dsp::ffi::fft_selftest(), 0);
+    assert_eq!(stagebench_dsp::stages::fft::exports::fft_selftest(), 0);
 }
-

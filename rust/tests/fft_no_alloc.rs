@@ -6,6 +6,8 @@
 
 use stagebench_dsp::alloc_counter::CountingAlloc;
 use stagebench_dsp::ffi::*;
+use stagebench_dsp::stages::fft::exports::*;
+use stagebench_dsp::stages::ring_copy::exports::*;
 use stagebench_dsp::status;
 
 #[global_allocator]

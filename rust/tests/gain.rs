@@ -6,7 +6,9 @@
 
 use stagebench_dsp::alloc_counter::CountingAlloc;
 use stagebench_dsp::ffi::*;
-use stagebench_dsp::gain::{MAX_GAIN, PARAM_GAIN};
+use stagebench_dsp::stages::gain::exports::*;
+use stagebench_dsp::stages::gain::{MAX_GAIN, PARAM_GAIN};
+use stagebench_dsp::stages::ring_copy::exports::*;
 use stagebench_dsp::status;
 
 #[global_allocator]

@@ -138,7 +138,14 @@ fn every_output_frame_matches_the_f64_kernel() {
     ];
     for &(i, o, ch, interp) in &cases {
         let worst = check_against_f64_kernel(i, o, ch, interp);
-        eprintln!("{} -> {} Hz, {} ch, {}: largest difference from the f64 kernel {:.2} dB", i, o, ch, if interp { "interpolated" } else { "exact" }, db(worst));
+        eprintln!(
+            "{} -> {} Hz, {} ch, {}: largest difference from the f64 kernel {:.2} dB",
+            i,
+            o,
+            ch,
+            if interp { "interpolated" } else { "exact" },
+            db(worst)
+        );
         // f32 taps and f32 accumulation over +-1 noise: about -130 dB; linear interpolation of
         // the table: about -110 dB.
         let bound = if interp { -100.0 } else { -115.0 };
@@ -389,7 +396,7 @@ fn bad_spans_are_refused() {
     let total = 1000u64;
     let n_out = rs.out_frames(total);
     assert_eq!(n_out, 1089); // ceil(1000 * 48000 / 44100)
-    // Not whole frames.
+                             // Not whole frames.
     assert_eq!(rs.span(&x[..3], 0, total, 0, &mut out), Err(SpanError::BadArgument));
     assert_eq!(rs.span(&x, 0, total, 0, &mut out[..3]), Err(SpanError::BadArgument));
     // Past the end of the output.

@@ -8,7 +8,8 @@
 use std::f64::consts::PI;
 use std::time::Instant;
 
-use stagebench_dsp::shift::{hypothesis_tau, InverseRealFft, ShiftStage};
+use stagebench_dsp::fft::InverseRealFft;
+use stagebench_dsp::stages::shift::{hypothesis_tau, ShiftStage};
 
 /// Numerical Recipes LCG.
 struct Lcg(u32);
@@ -40,10 +41,12 @@ fn fft64(re: &mut [f64], im: &mut [f64], sign: f64) {
             im.swap(i, j);
         }
     }
-    let tw: Vec<(f64, f64)> = (0..n / 2).map(|k| {
-        let a = 2.0 * PI * k as f64 / n as f64;
-        (a.cos(), sign * a.sin())
-    }).collect();
+    let tw: Vec<(f64, f64)> = (0..n / 2)
+        .map(|k| {
+            let a = 2.0 * PI * k as f64 / n as f64;
+            (a.cos(), sign * a.sin())
+        })
+        .collect();
     let mut len = 2;
     while len <= n {
         let stride = n / len;
@@ -128,7 +131,14 @@ fn fractional_delay_100_37_with_and_without_phat() {
         assert!(s.set_params(2.0, None, phat));
         assert!(s.process(&x, &r));
         let err = s.shift() - 100.37;
-        println!("delay 100.37, phat {}: centre {}, best tau {:.4}, shift {:.5} (error {:+.5})", phat, s.centre(), s.best_tau(), s.shift(), err);
+        println!(
+            "delay 100.37, phat {}: centre {}, best tau {:.4}, shift {:.5} (error {:+.5})",
+            phat,
+            s.centre(),
+            s.best_tau(),
+            s.shift(),
+            err
+        );
         assert_eq!(s.centre(), 100.0);
         assert!(err.abs() < 0.02, "phat {}: shift {} (error {})", phat, s.shift(), err);
     }
@@ -137,16 +147,10 @@ fn fractional_delay_100_37_with_and_without_phat() {
 #[test]
 fn zero_and_negative_delays() {
     let n = 32768;
-    for (i, &(delay, centre, span)) in [
-        (0.0, None, 2.0),
-        (-57.81, None, 2.0),
-        (-3.25, Some(-3.0), 1.5),
-        (-0.4, None, 2.0),
-        (1234.5, None, 3.0),
-        (-16000.2, None, 2.0),
-    ]
-    .iter()
-    .enumerate()
+    for (i, &(delay, centre, span)) in
+        [(0.0, None, 2.0), (-57.81, None, 2.0), (-3.25, Some(-3.0), 1.5), (-0.4, None, 2.0), (1234.5, None, 3.0), (-16000.2, None, 2.0)]
+            .iter()
+            .enumerate()
     {
         let (x, r) = pair(n, delay, 100 + i as u32);
         for phat in [false, true] {
@@ -185,7 +189,16 @@ fn scores_match_inverse_fft_reference_and_f64() {
             let cross = s.cross_spectrum().to_vec();
             let exact: Vec<f64> = (0..h).map(|i| direct_score(&cross, n, hypothesis_tau(s.centre(), span, i, h))).collect();
             let (d_ifft, d_f64) = (max_rel_diff(&got, &slow), max_rel_diff(&got, &exact));
-            println!("N {} H {} span {} phat {}: vs inverse FFTs {:.2e}, vs f64 {:.2e} (inverse FFTs vs f64 {:.2e})", n, h, span, phat, d_ifft, d_f64, max_rel_diff(&slow, &exact));
+            println!(
+                "N {} H {} span {} phat {}: vs inverse FFTs {:.2e}, vs f64 {:.2e} (inverse FFTs vs f64 {:.2e})",
+                n,
+                h,
+                span,
+                phat,
+                d_ifft,
+                d_f64,
+                max_rel_diff(&slow, &exact)
+            );
             assert!(d_ifft < 1e-4, "vs inverse FFTs: {}", d_ifft);
             assert!(d_f64 < 1e-5, "vs f64: {}", d_f64);
             for (i, &t) in s.taus().iter().enumerate() {
@@ -214,14 +227,14 @@ fn inverse_real_fft_matches_naive_idft() {
         assert!(inv.process(&spec, &mut out));
         let mut worst = 0.0f64;
         let mut scale = 0.0f64;
-        for t in 0..n {
+        for (t, &o) in out.iter().enumerate() {
             let mut y = spec[0] as f64 + spec[n] as f64 * if t % 2 == 0 { 1.0 } else { -1.0 };
             for k in 1..n / 2 {
                 let a = 2.0 * PI * ((k * t) % n) as f64 / n as f64;
                 y += 2.0 * (spec[2 * k] as f64 * a.cos() - spec[2 * k + 1] as f64 * a.sin());
             }
             y /= n as f64;
-            worst = worst.max((out[t] as f64 - y).abs());
+            worst = worst.max((o as f64 - y).abs());
             scale = scale.max(y.abs());
         }
         println!("inverse real FFT N {}: max error {:.2e} of max {:.3}", n, worst, scale);
@@ -308,10 +321,23 @@ fn bench_scores_n32768_h32() {
             let mut inv = InverseRealFft::new(n).unwrap();
             let spec = s.cross_spectrum().to_vec();
             let mut out = vec![0.0f32; n];
-            let iffts = median_us(|| { for _ in 0..h { assert!(inv.process(&spec, &mut out)); } }, 21);
+            let iffts = median_us(
+                || {
+                    for _ in 0..h {
+                        assert!(inv.process(&spec, &mut out));
+                    }
+                },
+                21,
+            );
             let mut slow = vec![0.0f64; h];
             let reference = median_us(|| assert!(s.reference_scores_by_inverse_fft(&mut slow)), 5);
-            println!("  {} inverse real FFTs alone: {:.1} us ({:.1} us each); reference_scores_by_inverse_fft: {:.1} us", h, iffts, iffts / h as f64, reference);
+            println!(
+                "  {} inverse real FFTs alone: {:.1} us ({:.1} us each); reference_scores_by_inverse_fft: {:.1} us",
+                h,
+                iffts,
+                iffts / h as f64,
+                reference
+            );
         }
     }
 }

@@ -4,7 +4,7 @@
 //! One test function only: the allocation counter is process-wide.
 
 use stagebench_dsp::alloc_counter::CountingAlloc;
-use stagebench_dsp::shift::ShiftStage;
+use stagebench_dsp::stages::shift::ShiftStage;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::new();

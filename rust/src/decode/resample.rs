@@ -185,19 +185,8 @@ impl Resampler {
             _ => 28,
         };
         let row = design.taps * channels;
-        let mut r = Resampler {
-            in_rate,
-            out_rate,
-            channels,
-            l,
-            m,
-            design,
-            mode: Mode::Copy,
-            row,
-            table: Vec::new(),
-            lanes,
-            scratch: Vec::new(),
-        };
+        let mut r =
+            Resampler { in_rate, out_rate, channels, l, m, design, mode: Mode::Copy, row, table: Vec::new(), lanes, scratch: Vec::new() };
         if in_rate == out_rate {
             return Some(r);
         }
@@ -271,11 +260,7 @@ impl Resampler {
 
     /// Table rows (phases); 0 for equal rates.
     pub fn phases(&self) -> usize {
-        if self.row == 0 {
-            0
-        } else {
-            self.table.len() / self.row
-        }
+        self.table.len().checked_div(self.row).unwrap_or(0)
     }
 
     /// Table row `i` (`taps * channels` floats: tap `j` of the phase repeated for each channel),

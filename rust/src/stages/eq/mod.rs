@@ -61,10 +61,14 @@
 //! output is a copy of the input, bit for bit (subnormals included).
 
 mod coefs;
+pub mod exports;
+mod instance;
 mod kernel;
+mod state;
 
 pub use coefs::{coefficients, pow10_blink, Coefs, Kind};
-pub use kernel::{run as run_kernel, run_scalar as run_kernel_scalar, simd_enabled, step as kernel_step, SecState};
+pub use instance::{band_param, create, EqInstance, BYPASS, FREQUENCY, GAIN, ID, PARAMS, Q, TYPE};
+pub use kernel::{run as run_kernel, run_scalar as run_kernel_scalar, simd_enabled, simd_matches_scalar, step as kernel_step, SecState};
 
 use crate::ring::Ring;
 
@@ -161,6 +165,7 @@ fn fade_weight(pos: usize, len: usize) -> f64 {
 }
 
 /// Everything but the buffers (so that the buffers can be borrowed beside it).
+#[derive(Clone)]
 struct Core {
     fs: f64,
     bands: [Band; BANDS],
@@ -295,8 +300,7 @@ impl EqStage {
     /// next tick). Non-finite or negative values are ignored.
     pub fn set_smoothing_ms(&mut self, ms: f64) {
         if ms.is_finite() && ms >= 0.0 {
-            self.core.smoothing_k =
-                if ms == 0.0 { 1.0 } else { 1.0 - (-(TICK as f64) / (ms * 1e-3 * self.core.fs)).exp() };
+            self.core.smoothing_k = if ms == 0.0 { 1.0 } else { 1.0 - (-(TICK as f64) / (ms * 1e-3 * self.core.fs)).exp() };
         }
     }
 
@@ -310,6 +314,22 @@ impl EqStage {
     /// their targets, bypass to its setting).
     pub fn reset(&mut self) {
         self.core.reset();
+    }
+
+    /// [`EqStage::reset`], and also the NaN count back to 0 and the buffers to zeros: the state
+    /// of a new stage given the same settings (the smoothing time constant is kept). Never
+    /// allocates.
+    pub fn restart(&mut self) {
+        self.core.reset();
+        self.core.nan_quanta = 0;
+        self.clear_buffers();
+    }
+
+    fn clear_buffers(&mut self) {
+        let Buffers { input, flushed, wet, tmp, output } = &mut self.bufs;
+        for b in [input, flushed, wet, tmp, output] {
+            b.fill(0.0);
+        }
     }
 
     /// `|H|` in dB at `freq_hz` of the designed cascade (every band at its target, bypass
@@ -415,11 +435,8 @@ impl Core {
             };
             b.cur = smoothing_domain(&params);
             b.moving = false;
-            let state = if coefs.is_identity() {
-                SecState::default()
-            } else {
-                SecState::identity_history(&coefs, b.in_hist.0, b.in_hist.1)
-            };
+            let state =
+                if coefs.is_identity() { SecState::default() } else { SecState::identity_history(&coefs, b.in_hist.0, b.in_hist.1) };
             let was_identity = b.sec.identity() && b.fade.is_none();
             if b.fade.is_none() {
                 // The band's output so far: its input if it was skipped, else its filter's.

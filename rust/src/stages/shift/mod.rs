@@ -61,10 +61,23 @@
 //! real FFT (automatic centre), then the scores: one O(N) centre pass, one O(N) fold, and
 //! `N/4 * ceil(H/8)` vector multiply-add groups. [`ShiftStage::new`] allocates everything;
 //! [`ShiftStage::process`] never allocates and never panics.
+//!
+//! [`ShiftInstance`] (`instance.rs`) is the stage the registry creates: this analysis with its
+//! parameters, figures and saved state; its C exports are in [`exports`]. The coarse
+//! correlation's inverse FFT is [`crate::fft::InverseRealFft`]. The scores' kernels
+//! are in `scalar.rs` and, for wasm SIMD128, `simd.rs`: the same operations in the same order.
 
 use core::f64::consts::PI;
 
-use crate::fft::{AlignedBuf, RealFft, MAX_SIZE, MIN_SIZE};
+use crate::fft::{AlignedBuf, InverseRealFft, RealFft, MAX_SIZE, MIN_SIZE};
+
+pub mod exports;
+mod instance;
+mod scalar;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd;
+
+pub use instance::{create, ShiftInstance, CENTRE, CENTRE_MODE, HYPOTHESES, ID, PARAMS, PHAT, SIZE, SPAN};
 
 /// Most hypotheses per stage.
 pub const MAX_HYPOTHESES: usize = 256;
@@ -85,105 +98,6 @@ const PLANE: usize = 36;
 const FOLD_STRIDE: usize = 4 * PLANE;
 /// Zero padding after each of the `q` arrays (the fold reads one element past the last block).
 const Q_PAD: usize = 8;
-
-// ---------------------------------------------------------------------------------------------
-// Inverse real FFT
-// ---------------------------------------------------------------------------------------------
-
-/// Inverse real FFT of a Hermitian half spectrum, built on the forward [`RealFft`] (one forward
-/// transform of the same size, no extra plan).
-///
-/// For `Y(k) = a(k) + i b(k)` Hermitian (`a` even, `b` odd), the real sequence
-/// `g(k) = a(k) + b(k)` (`k = 0 .. N`) has `Re G(n) = sum a cos`, `Im G(n) = -sum b sin`, so
-///
-/// ```text
-/// y(n)     = (1/N) sum_k Y(k) e^{+2 pi i k n / N} = (Re G(n) + Im G(n)) / N,   n = 0 ..= N/2
-/// y(N - n) = (Re G(n) - Im G(n)) / N                                          n = 1 .. N/2
-/// ```
-///
-/// (the Hartley-transform identity). The imaginary parts of bins 0 and `N/2` are ignored (a
-/// real signal has none; for the Nyquist bin that is the `Re{Y(N/2) e^{i pi n}}` convention).
-pub struct InverseRealFft {
-    fft: RealFft,
-    g: AlignedBuf,
-    spec: AlignedBuf,
-}
-
-impl InverseRealFft {
-    /// Plans an inverse transform of `n` points (a power of two in 512 ..= 32768). Allocates.
-    pub fn new(n: usize) -> Option<InverseRealFft> {
-        let fft = RealFft::new(n)?;
-        Some(InverseRealFft { fft, g: AlignedBuf::zeroed(n), spec: AlignedBuf::zeroed(n + 2) })
-    }
-
-    /// The transform size `N`.
-    pub fn size(&self) -> usize {
-        self.fft.size()
-    }
-
-    /// `out[n] = (1/N) sum_{k=0}^{N-1} Y(k) e^{+2 pi i k n / N}` for the Hermitian extension of
-    /// `spectrum` (`N + 2` floats: interleaved `re, im` of bins `0 ..= N/2`, as [`RealFft`]
-    /// writes them); `out` has `N` samples. Returns `false`, touching nothing, on a wrong length.
-    /// Never allocates.
-    pub fn process(&mut self, spectrum: &[f32], out: &mut [f32]) -> bool {
-        let n = self.fft.size();
-        let half = n / 2;
-        if spectrum.len() != n + 2 || out.len() != n || self.g.len() != n || self.spec.len() != n + 2 {
-            return false;
-        }
-        // g(k) = a(k) + b(k) for k = 0 ..= N/2 (b(0) = b(N/2) = 0), g(N - k) = a(k) - b(k).
-        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        // SAFETY: spectrum holds 2 half + 2 floats and g 2 half (checked above); half % 4 == 0.
-        unsafe {
-            simd::inv_pack(spectrum.as_ptr(), self.g.as_mut_ptr(), half);
-        }
-        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-        {
-            let (g_lo, g_hi) = self.g.split_at_mut(half + 1);
-            for (g, y) in g_lo.iter_mut().zip(spectrum.chunks_exact(2)) {
-                *g = y[0] + y[1];
-            }
-            // g_hi[i] = g(half + 1 + i) = a(k) - b(k) with k = half - 1 - i.
-            let mids = spectrum.get(2..n).unwrap_or(&[]);
-            for (g, y) in g_hi.iter_mut().zip(mids.chunks_exact(2).rev()) {
-                *g = y[0] - y[1];
-            }
-        }
-        if let (Some(&first), Some(&last)) = (spectrum.get(0), spectrum.get(n)) {
-            self.g[0] = first;
-            self.g[half] = last;
-        }
-        if !self.fft.process(&self.g, &mut self.spec) {
-            return false;
-        }
-        let scale = 1.0 / n as f32;
-        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        // SAFETY: spec holds 2 half + 2 floats and out 2 half (checked above); half % 4 == 0.
-        unsafe {
-            simd::inv_unpack(self.spec.as_ptr(), out.as_mut_ptr(), half, scale);
-        }
-        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-        {
-            let (out_lo, out_hi) = out.split_at_mut(half + 1);
-            for (o, z) in out_lo.iter_mut().zip(self.spec.chunks_exact(2)) {
-                *o = (z[0] + z[1]) * scale;
-            }
-            // out_hi[i] = y(half + 1 + i) = y(N - n) with n = half - 1 - i.
-            let mids = self.spec.get(2..n).unwrap_or(&[]);
-            for (o, z) in out_hi.iter_mut().zip(mids.chunks_exact(2).rev()) {
-                *o = (z[0] - z[1]) * scale;
-            }
-        }
-        if let Some(z) = self.spec.get(n..n + 2) {
-            out[half] = (z[0] + z[1]) * scale;
-        }
-        true
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The stage
-// ---------------------------------------------------------------------------------------------
 
 /// Parts of one analysis ([`ShiftStage::process_part`]).
 pub const SHIFT_PARTS: usize = 4;
@@ -315,6 +229,39 @@ impl ShiftStage {
         self.build_tables();
         self.valid = false;
         true
+    }
+
+    /// Back to the state [`ShiftStage::new`] then [`ShiftStage::set_params`] with the current
+    /// parameters leave: frames, spectra, scores and results zero, no analysis counted. The
+    /// phasor tables (which depend on the parameters only) are kept. Never allocates.
+    pub fn clear(&mut self) {
+        for buf in [
+            &mut self.in_frame,
+            &mut self.ref_frame,
+            &mut self.x_spec,
+            &mut self.r_spec,
+            &mut self.cross,
+            &mut self.corr,
+            &mut self.q,
+            &mut self.fold,
+            &mut self.ctab,
+            &mut self.lanes,
+            &mut self.ref_spec,
+            &mut self.ref_out,
+            &mut self.power,
+        ] {
+            buf.fill(0.0);
+        }
+        self.ctab_centre = f64::NAN;
+        self.taus.fill(0.0);
+        self.scores.fill(0.0);
+        self.centre = 0.0;
+        self.best = 0;
+        self.best_tau = 0.0;
+        self.shift = 0.0;
+        self.valid = false;
+        self.frames_non_finite = false;
+        self.non_finite_frames = 0;
     }
 
     /// Offsets, phasor table and anchors for the current span.
@@ -546,11 +493,8 @@ impl ShiftStage {
             let (sr, si) = ((BLOCK as f64 * theta).cos(), (BLOCK as f64 * theta).sin());
             let (mut ar, mut ai) = (2.0 / n as f64, 0.0f64);
             let (qr, qi) = self.q.split_at_mut(qlen);
-            let blocks = self
-                .cross
-                .chunks_exact(2 * BLOCK)
-                .zip(qr.chunks_exact_mut(BLOCK).zip(qi.chunks_exact_mut(BLOCK)))
-                .take(self.blocks);
+            let blocks =
+                self.cross.chunks_exact(2 * BLOCK).zip(qr.chunks_exact_mut(BLOCK).zip(qi.chunks_exact_mut(BLOCK))).take(self.blocks);
             for (c, (qr, qi)) in blocks {
                 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
                 // SAFETY: c holds 128 floats, qr, qi and ctab 64 each (chunk sizes, ctab checked).
@@ -793,340 +737,6 @@ pub fn hypothesis_tau(centre: f64, span: f64, h: usize, count: usize) -> f64 {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Portable kernels
-// ---------------------------------------------------------------------------------------------
-
-/// The portable scalar kernels (the same operations in the same order as the SIMD ones). Each
-/// checks the lengths it relies on and returns early if they do not hold.
-mod scalar {
-    use super::{FOLD_ENTRIES, FOLD_STRIDE, HALF_BLOCK, PHAT_FLOOR, PLANE};
-
-    /// `X conj(R)`, PHAT-weighted if asked.
-    #[inline(always)]
-    #[cfg_attr(all(target_arch = "wasm32", target_feature = "simd128"), allow(dead_code))]
-    pub(super) fn cross_bin(xr: f32, xi: f32, rr: f32, ri: f32, phat: bool) -> (f32, f32) {
-        let cr = xr * rr + xi * ri;
-        let ci = xi * rr - xr * ri;
-        if phat {
-            let w = 1.0 / (cr * cr + ci * ci).sqrt().max(PHAT_FLOOR);
-            (cr * w, ci * w)
-        } else {
-            (cr, ci)
-        }
-    }
-
-    /// Cross-spectrum of the bins `out` covers (interleaved).
-    #[cfg_attr(all(target_arch = "wasm32", target_feature = "simd128"), allow(dead_code))]
-    pub(super) fn cross(x: &[f32], r: &[f32], out: &mut [f32], phat: bool) {
-        for ((x, r), o) in x.chunks_exact(2).zip(r.chunks_exact(2)).zip(out.chunks_exact_mut(2)) {
-            let (cr, ci) = cross_bin(x[0], x[1], r[0], r[1], phat);
-            o[0] = cr;
-            o[1] = ci;
-        }
-    }
-
-    /// One block of 64 bins: `q = C (A t_j)`.
-    #[cfg_attr(all(target_arch = "wasm32", target_feature = "simd128"), allow(dead_code))]
-    pub(super) fn centre_block(c: &[f32], ctab: &[f32], ar: f32, ai: f32, qr: &mut [f32], qi: &mut [f32]) {
-        let (ct, st) = ctab.split_at(ctab.len() / 2);
-        for ((((c, &tc), &ts), qr), qi) in c.chunks_exact(2).zip(ct).zip(st).zip(qr.iter_mut()).zip(qi.iter_mut()) {
-            let pr = ar * tc - ai * ts;
-            let pi = ar * ts + ai * tc;
-            *qr = c[0] * pr - c[1] * pi;
-            *qi = c[0] * pi + c[1] * pr;
-        }
-    }
-
-    /// Folds every block: planes `qr(K+j) + qr(K-j)`, `qr(K+j) - qr(K-j)`, and the same for
-    /// `qi`, `j = 0 ..= 32`, with `q(K+32)` taken as 0 and `q(K-0)` counted once.
-    #[cfg_attr(all(target_arch = "wasm32", target_feature = "simd128"), allow(dead_code))]
-    pub(super) fn fold(qr: &[f32], qi: &[f32], fold: &mut [f32], blocks: usize) {
-        for (m, f) in fold.chunks_exact_mut(FOLD_STRIDE).take(blocks).enumerate() {
-            let k = 64 * m + HALF_BLOCK;
-            let (lo, hi) = (k - HALF_BLOCK, k + HALF_BLOCK);
-            let (r, i) = match (qr.get(lo..=hi), qi.get(lo..=hi)) {
-                (Some(r), Some(i)) => (r, i),
-                _ => return,
-            };
-            let (p0, rest) = f.split_at_mut(PLANE);
-            let (p1, rest) = rest.split_at_mut(PLANE);
-            let (p2, p3) = rest.split_at_mut(PLANE);
-            // r[HALF_BLOCK + j] = q(K + j), r[HALF_BLOCK - j] = q(K - j).
-            for j in 0..FOLD_ENTRIES {
-                let (a, b) = (r[HALF_BLOCK + j], r[HALF_BLOCK - j]);
-                let (c, d) = (i[HALF_BLOCK + j], i[HALF_BLOCK - j]);
-                p0[j] = a + b;
-                p1[j] = a - b;
-                p2[j] = c + d;
-                p3[j] = c - d;
-            }
-            fix_ends(r[HALF_BLOCK], r[0], i[HALF_BLOCK], i[0], p0, p1, p2, p3);
-        }
-    }
-
-    /// Entry 0 (`q(K)` once) and entry 32 (`q(K-32)` alone).
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn fix_ends(
-        r0: f32, r32: f32, i0: f32, i32_: f32, p0: &mut [f32], p1: &mut [f32], p2: &mut [f32], p3: &mut [f32],
-    ) {
-        let e = HALF_BLOCK;
-        if p0.len() > e && p1.len() > e && p2.len() > e && p3.len() > e {
-            p0[0] = r0;
-            p1[0] = 0.0;
-            p2[0] = i0;
-            p3[0] = 0.0;
-            p0[e] = r32;
-            p1[e] = -r32;
-            p2[e] = i32_;
-            p3[e] = -i32_;
-        }
-    }
-
-    /// The kernel, four pairs (one lane group) at a time; writes `[plus x4, minus x4]` per group.
-    #[cfg_attr(all(target_arch = "wasm32", target_feature = "simd128"), allow(dead_code))]
-    pub(super) fn kernel(fold: &[f32], table: &[f32], anchors: &[f32], out: &mut [f32], groups: usize, blocks: usize) {
-        let row = groups * 8;
-        if groups == 0
-            || fold.len() < blocks * FOLD_STRIDE
-            || table.len() < FOLD_ENTRIES * row
-            || anchors.len() < blocks * row
-            || out.len() < row
-        {
-            return;
-        }
-        for (g, o) in out.chunks_exact_mut(8).take(groups).enumerate() {
-            let mut plus = [0.0f32; 4];
-            let mut minus = [0.0f32; 4];
-            for (f, a) in fold.chunks_exact(FOLD_STRIDE).zip(anchors.chunks_exact(row)).take(blocks) {
-                let (mut ur, mut ui, mut vr, mut vi) = ([0.0f32; 4], [0.0f32; 4], [0.0f32; 4], [0.0f32; 4]);
-                let (p0, rest) = f.split_at(PLANE);
-                let (p1, rest) = rest.split_at(PLANE);
-                let (p2, p3) = rest.split_at(PLANE);
-                let entries = p0.iter().zip(p1).zip(p2).zip(p3).zip(table.chunks_exact(row)).take(FOLD_ENTRIES);
-                for ((((&a0, &a1), &a2), &a3), t) in entries {
-                    let t = &t[8 * g..8 * g + 8];
-                    for l in 0..4 {
-                        ur[l] += a0 * t[l];
-                        ui[l] += a1 * t[4 + l];
-                        vr[l] += a2 * t[l];
-                        vi[l] += a3 * t[4 + l];
-                    }
-                }
-                let a = &a[8 * g..8 * g + 8];
-                for l in 0..4 {
-                    let (ar, ai) = (a[l], a[4 + l]);
-                    plus[l] += ar * (ur[l] - vi[l]) - ai * (ui[l] + vr[l]);
-                    minus[l] += ar * (ur[l] + vi[l]) - ai * (ui[l] - vr[l]);
-                }
-            }
-            o[..4].copy_from_slice(&plus);
-            o[4..].copy_from_slice(&minus);
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// SIMD128 kernels
-// ---------------------------------------------------------------------------------------------
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-mod simd {
-    use super::{FOLD_ENTRIES, FOLD_STRIDE, HALF_BLOCK, PHAT_FLOOR, PLANE};
-    use crate::simd4::{ld, st, splat, add, sub, mul, reverse};
-    use core::arch::wasm32::*;
-
-    #[inline(always)]
-    unsafe fn ld_deinterleave(p: *const f32) -> (v128, v128) {
-        let v0 = ld(p);
-        let v1 = ld(p.add(4));
-        (i32x4_shuffle::<0, 2, 4, 6>(v0, v1), i32x4_shuffle::<1, 3, 5, 7>(v0, v1))
-    }
-
-    #[inline(always)]
-    unsafe fn st_interleave(p: *mut f32, re: v128, im: v128) {
-        st(p, i32x4_shuffle::<0, 4, 1, 5>(re, im));
-        st(p.add(4), i32x4_shuffle::<2, 6, 3, 7>(re, im));
-    }
-
-    /// The inverse real FFT's packing, as the scalar loops: `g(k) = re + im` for bins
-    /// `0 .. half`, `g(N - k) = re - im` for bins `1 ..= half` (the caller then sets `g(0)` and
-    /// `g(half)`).
-    ///
-    /// # Safety
-    /// `spec` readable for `2 half + 2` floats, `g` writable for `2 half`; `half % 4 == 0`.
-    pub(super) unsafe fn inv_pack(spec: *const f32, g: *mut f32, half: usize) {
-        let n = 2 * half;
-        let mut k = 0;
-        while k < half {
-            let (re, im) = ld_deinterleave(spec.add(2 * k));
-            st(g.add(k), add(re, im));
-            // Bins k + 1 ..= k + 4 go to g(N - k - 1) down to g(N - k - 4).
-            let (re, im) = ld_deinterleave(spec.add(2 * k + 2));
-            st(g.add(n - k - 4), reverse(sub(re, im)));
-            k += 4;
-        }
-    }
-
-    /// The inverse real FFT's unpacking, as the scalar loops: `out(m) = (re + im) s` for
-    /// `m = 0 .. half`, `out(N - m) = (re - im) s` for `m = 1 ..= half` (the caller then sets
-    /// `out(half)`).
-    ///
-    /// # Safety
-    /// `spec` readable for `2 half + 2` floats, `out` writable for `2 half`; `half % 4 == 0`.
-    pub(super) unsafe fn inv_unpack(spec: *const f32, out: *mut f32, half: usize, scale: f32) {
-        let n = 2 * half;
-        let s = f32x4_splat(scale);
-        let mut k = 0;
-        while k < half {
-            let (re, im) = ld_deinterleave(spec.add(2 * k));
-            st(out.add(k), mul(add(re, im), s));
-            let (re, im) = ld_deinterleave(spec.add(2 * k + 2));
-            st(out.add(n - k - 4), reverse(mul(sub(re, im), s)));
-            k += 4;
-        }
-    }
-
-    /// Cross-spectrum of bins `0 .. half` (interleaved), same operations as `scalar::cross_bin`.
-    ///
-    /// # Safety
-    /// `x`, `r` readable and `out` writable for `2 half` floats; `half` a multiple of 4.
-    pub(super) unsafe fn cross(x: *const f32, r: *const f32, out: *mut f32, half: usize, phat: bool) {
-        let one = f32x4_splat(1.0);
-        let floor = f32x4_splat(PHAT_FLOOR);
-        let mut k = 0;
-        while k < half {
-            let (xr, xi) = ld_deinterleave(x.add(2 * k));
-            let (rr, ri) = ld_deinterleave(r.add(2 * k));
-            let mut cr = add(mul(xr, rr), mul(xi, ri));
-            let mut ci = sub(mul(xi, rr), mul(xr, ri));
-            if phat {
-                let m = f32x4_sqrt(add(mul(cr, cr), mul(ci, ci)));
-                let w = f32x4_div(one, f32x4_max(m, floor));
-                cr = mul(cr, w);
-                ci = mul(ci, w);
-            }
-            st_interleave(out.add(2 * k), cr, ci);
-            k += 4;
-        }
-    }
-
-    /// One block of 64 bins: `q = C (A t_j)`, as `scalar::centre_block`.
-    ///
-    /// # Safety
-    /// `c` readable for 128 floats, `ctab` for 128, `qr` and `qi` writable for 64.
-    pub(super) unsafe fn centre_block(c: *const f32, ctab: *const f32, ar: f32, ai: f32, qr: *mut f32, qi: *mut f32) {
-        let (ar, ai) = (f32x4_splat(ar), f32x4_splat(ai));
-        let mut j = 0;
-        while j < 64 {
-            let (tc, ts) = (ld(ctab.add(j)), ld(ctab.add(64 + j)));
-            let pr = sub(mul(ar, tc), mul(ai, ts));
-            let pi = add(mul(ar, ts), mul(ai, tc));
-            let (cr, ci) = ld_deinterleave(c.add(2 * j));
-            st(qr.add(j), sub(mul(cr, pr), mul(ci, pi)));
-            st(qi.add(j), add(mul(cr, pi), mul(ci, pr)));
-            j += 4;
-        }
-    }
-
-    /// Folds every block, as `scalar::fold`.
-    ///
-    /// # Safety
-    /// `qr`, `qi` readable for `64 blocks + 4` floats; `fold` writable for
-    /// `blocks * FOLD_STRIDE`.
-    pub(super) unsafe fn fold(qr: *const f32, qi: *const f32, fold: *mut f32, blocks: usize) {
-        for m in 0..blocks {
-            let k = 64 * m + HALF_BLOCK;
-            let f = fold.add(m * FOLD_STRIDE);
-            // Entries j = 1 ..= 32 in vectors of four: lanes q(K + j ..), and q(K - j ..)
-            // loaded from K - j - 3 and reversed. (Entry 32's plus side is fixed below.)
-            let mut j = 1;
-            while j <= HALF_BLOCK {
-                let (a, b) = (ld(qr.add(k + j)), reverse(ld(qr.add(k - j - 3))));
-                let (c, d) = (ld(qi.add(k + j)), reverse(ld(qi.add(k - j - 3))));
-                st(f.add(j), add(a, b));
-                st(f.add(PLANE + j), sub(a, b));
-                st(f.add(2 * PLANE + j), add(c, d));
-                st(f.add(3 * PLANE + j), sub(c, d));
-                j += 4;
-            }
-            let (r0, r32, i0, i32_) = (*qr.add(k), *qr.add(k - HALF_BLOCK), *qi.add(k), *qi.add(k - HALF_BLOCK));
-            *f = r0;
-            *f.add(PLANE) = 0.0;
-            *f.add(2 * PLANE) = i0;
-            *f.add(3 * PLANE) = 0.0;
-            *f.add(HALF_BLOCK) = r32;
-            *f.add(PLANE + HALF_BLOCK) = -r32;
-            *f.add(2 * PLANE + HALF_BLOCK) = i32_;
-            *f.add(3 * PLANE + HALF_BLOCK) = -i32_;
-        }
-    }
-
-    /// `T` lane groups from `g0` over every block; writes `[plus x4, minus x4]` per group.
-    ///
-    /// # Safety
-    /// As [`kernel`], and `g0 + T <= groups`.
-    #[inline(always)]
-    unsafe fn tile<const T: usize>(
-        fold: *const f32, table: *const f32, anchors: *const f32, out: *mut f32, g0: usize, groups: usize, blocks: usize,
-    ) {
-        let z = f32x4_splat(0.0);
-        let mut plus = [z; T];
-        let mut minus = [z; T];
-        let row = 8 * groups;
-        for m in 0..blocks {
-            let f = fold.add(m * FOLD_STRIDE);
-            let mut ur = [z; T];
-            let mut ui = [z; T];
-            let mut vr = [z; T];
-            let mut vi = [z; T];
-            let mut tp = table.add(8 * g0);
-            for e in 0..FOLD_ENTRIES {
-                let a0 = splat(f.add(e));
-                let a1 = splat(f.add(PLANE + e));
-                let a2 = splat(f.add(2 * PLANE + e));
-                let a3 = splat(f.add(3 * PLANE + e));
-                for t in 0..T {
-                    let c = ld(tp.add(8 * t));
-                    let s = ld(tp.add(8 * t + 4));
-                    ur[t] = add(ur[t], mul(a0, c));
-                    ui[t] = add(ui[t], mul(a1, s));
-                    vr[t] = add(vr[t], mul(a2, c));
-                    vi[t] = add(vi[t], mul(a3, s));
-                }
-                tp = tp.add(row);
-            }
-            let ap = anchors.add(m * row + 8 * g0);
-            for t in 0..T {
-                let (ar, ai) = (ld(ap.add(8 * t)), ld(ap.add(8 * t + 4)));
-                plus[t] = add(plus[t], sub(mul(ar, sub(ur[t], vi[t])), mul(ai, add(ui[t], vr[t]))));
-                minus[t] = add(minus[t], sub(mul(ar, add(ur[t], vi[t])), mul(ai, sub(ui[t], vr[t]))));
-            }
-        }
-        for t in 0..T {
-            st(out.add(8 * (g0 + t)), plus[t]);
-            st(out.add(8 * (g0 + t) + 4), minus[t]);
-        }
-    }
-
-    /// The kernel over all lane groups, two at a time (sharing the folded loads).
-    ///
-    /// # Safety
-    /// `fold` readable for `blocks * FOLD_STRIDE` floats, `table` for `33 * 8 groups`,
-    /// `anchors` for `blocks * 8 groups`, `out` writable for `8 groups`.
-    pub(super) unsafe fn kernel(fold: *const f32, table: *const f32, anchors: *const f32, out: *mut f32, groups: usize, blocks: usize) {
-        let mut g = 0;
-        while g + 2 <= groups {
-            tile::<2>(fold, table, anchors, out, g, groups, blocks);
-            g += 2;
-        }
-        if g < groups {
-            tile::<1>(fold, table, anchors, out, g, groups, blocks);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1229,7 +839,11 @@ mod tests {
         for (which, bad) in [(0, f32::NAN), (1, f32::INFINITY), (0, f32::NEG_INFINITY)] {
             let mut x = input.to_vec();
             let mut r = reference.to_vec();
-            if which == 0 { x[100] = bad } else { r[100] = bad }
+            if which == 0 {
+                x[100] = bad
+            } else {
+                r[100] = bad
+            }
             expected += 1;
             assert!(whole.process(&x, &r));
             parts.input_frame_mut().copy_from_slice(&x);

@@ -26,10 +26,23 @@
 //!
 //! About 150 us per [`FftStage::process`]: 55 us FFT, 35 us for the Newton step, the rest for
 //! the copy, the window and the dB conversion.
+//!
+//! # As a registered stage
+//!
+//! [`FftInstance`] (`instance.rs`) is the stage the registry creates: this analysis with its
+//! parameters (size, window, beta), figures and saved state. Its C exports (`fft_create`,
+//! `fft_begin`, `fft_step`, ...) are in [`exports`]; `selftest.rs` checks the SIMD kernels
+//! against the scalar ones.
 
 use crate::fft::{AlignedBuf, RealFft};
 use crate::ring::Ring;
 use crate::window::{coherent_gain, enbw_bins, fill_window, WindowKind};
+
+pub mod exports;
+mod instance;
+mod selftest;
+
+pub use instance::{create, FftInstance, BETA, ID, PARAMS, SIZE, WINDOW};
 
 /// The dB value of silence (and the floor of every dB value).
 pub const DB_FLOOR: f32 = -300.0;
@@ -131,6 +144,28 @@ impl FftStage {
         let reference = self.window.len() as f64 * self.coherent_gain / 2.0;
         self.inv_ref2 = 1.0 / (reference * reference);
         true
+    }
+
+    /// Back to the state [`FftStage::new`] leaves, with the same window: no analysis in
+    /// progress, spectrum and frame zero, dB values and peak level at the floor, peak bin 0, no
+    /// non-finite frames counted, [`NEWTON_STEPS`]. Never allocates.
+    pub fn clear(&mut self) {
+        self.frame.fill(0.0);
+        self.spectrum.fill(0.0);
+        self.db.fill(DB_FLOOR);
+        self.peak_bin = 0.0;
+        self.peak_db = DB_FLOOR;
+        self.newton_steps = NEWTON_STEPS;
+        self.phase = Phase::Idle;
+        self.frame_inv_ref2 = 1.0;
+        self.best = 1;
+        self.best_db = f32::NEG_INFINITY;
+        self.f = 0.0;
+        self.ln_peak = f64::NEG_INFINITY;
+        self.evaluations = 0;
+        self.sums = [0.0; 6];
+        self.frame_non_finite = false;
+        self.non_finite_frames = 0;
     }
 
     /// Sets the number of Newton steps refining the peak (0: parabolic fit only).

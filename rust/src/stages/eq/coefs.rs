@@ -2,7 +2,7 @@
 //! spec's Audio EQ Cookbook formulas, with Blink's operation order and special cases), so that a
 //! band's settled coefficients are bit-identical to a native node's.
 //!
-//! Details that matter for bit-exactness (checked against Chromium 156 output, see `eq.rs`):
+//! Details that matter for bit-exactness (checked against Chromium 156 output, see `mod.rs`):
 //! * the frequency, gain and Q are `f32` values (AudioParams are float); the normalised frequency is
 //!   `f / (fs / 2)` in f64 and `w0 = pi * normalised`;
 //! * Blink's `pow10(x)` (used for `A = 10^(G/40)` and the lowpass/highpass `10^(Q/20)`) is

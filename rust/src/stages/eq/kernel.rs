@@ -44,7 +44,7 @@
 //! One step is bound by the latency of promote, multiply, subtract, add, demote (~16-20 cycles)
 //! up to 3 vectors; with 4, V8 keeps the 12 loop-carried vectors in stack slots, ~27 cycles a
 //! step. An f32x4 DF2T pipeline (no f64, no rounding) runs 8 x 1024 in 3.9 us but differs from
-//! Chromium by up to 5e-4 on ordinary settings (see `eq.rs`).
+//! Chromium by up to 5e-4 on ordinary settings (see `mod.rs`).
 
 use super::coefs::Coefs;
 
@@ -133,6 +133,53 @@ pub fn run(co: &[Coefs], st: &mut [SecState], input: &[f32], out: &mut [f32]) {
 /// Whether [`run`] uses SIMD128.
 pub fn simd_enabled() -> bool {
     cfg!(all(target_arch = "wasm32", target_feature = "simd128"))
+}
+
+/// Runs [`run`] and [`run_scalar`] on the same pseudo-random noise (a 32-bit LCG) through
+/// 1..=8 sections of every type (random settings), over several calls of odd lengths (so fill,
+/// drain and carried state are exercised): true if every output sample and state value agrees
+/// within 1e-6 relative (they are expected to be identical). Native builds compare the scalar
+/// path with itself. Allocates.
+pub fn simd_matches_scalar() -> bool {
+    use super::coefs::{coefficients, Kind};
+    let mut seed: u32 = 0x0e9b_a2d5;
+    let mut rnd = move || {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (seed >> 8) as f64 / 16_777_216.0
+    };
+    let fs = 48000.0;
+    let lengths = [1usize, 2, 7, 31, 128, 333, 1024];
+    for trial in 0..48 {
+        let m = 1 + trial % 8;
+        let mut co = [Coefs::IDENTITY; 8];
+        for c in co.iter_mut().take(m) {
+            let kind = Kind::from_id(1 + (rnd() * 7.0) as i32).unwrap_or(Kind::Peaking);
+            let f = 20.0 * 1000f64.powf(rnd());
+            let g = (rnd() - 0.5) * 30.0;
+            let q = if kind.q_in_db() { (rnd() - 0.3) * 20.0 } else { 0.3 * 30f64.powf(rnd()) };
+            *c = coefficients(kind, f.min(fs / 2.0), g, q, fs);
+        }
+        let mut sa = [SecState::default(); 8];
+        let mut sb = [SecState::default(); 8];
+        for &n in lengths.iter() {
+            let input: Vec<f32> = (0..n).map(|_| (rnd() - 0.5) as f32).collect();
+            let mut a = vec![0.0f32; n];
+            let mut b = vec![0.0f32; n];
+            run_scalar(&co[..m], &mut sa[..m], &input, &mut a);
+            run(&co[..m], &mut sb[..m], &input, &mut b);
+            let scale = a.iter().fold(1e-3f32, |s, v| s.max(v.abs())) as f64;
+            if a.iter().zip(b.iter()).any(|(&x, &y)| !((x as f64 - y as f64).abs() <= 1e-6 * scale)) {
+                return false;
+            }
+            for (x, y) in sa[..m].iter().zip(sb[..m].iter()) {
+                let pairs = [(x.y1 as f64, y.y1 as f64), (x.y2 as f64, y.y2 as f64), (x.p1, y.p1), (x.q2, y.q2)];
+                if pairs.iter().any(|&(u, v)| !((u - v).abs() <= 1e-6 * scale.max(u.abs()))) {
+                    return false;
+                }
+            }
+        }
+    }
+    true
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]

@@ -1,0 +1,319 @@
+//! The SIMD128 kernels: the same operations as `super::scalar`, four butterflies per vector.
+//!
+//! Every function here is `unsafe` and takes raw pointers; the `# Safety` section of each states
+//! the ranges it reads and writes, which `RealFft::process_simd` guarantees from the plan.
+//! Loads and stores are unaligned `v128` accesses (wasm has no alignment traps).
+
+use crate::simd4::{add, ld, ld_deinterleave, mul, reverse, splat, st, st_interleave, sub};
+use core::arch::wasm32::*;
+
+/// Radix-4 DIF butterfly, same order as `scalar::bfly4`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn bfly4(ar: v128, ai: v128, br: v128, bi: v128, cr: v128, ci: v128, dr: v128, di: v128) -> [v128; 8] {
+    let apcr = add(ar, cr);
+    let apci = add(ai, ci);
+    let amcr = sub(ar, cr);
+    let amci = sub(ai, ci);
+    let bpdr = add(br, dr);
+    let bpdi = add(bi, di);
+    let bmdr = sub(br, dr);
+    let bmdi = sub(bi, di);
+    [add(apcr, bpdr), add(apci, bpdi), add(amcr, bmdi), sub(amci, bmdr), sub(apcr, bpdr), sub(apci, bpdi), sub(amcr, bmdi), add(amci, bmdr)]
+}
+
+/// Complex multiply, same order as `scalar::cmul`.
+#[inline(always)]
+fn cmul(xr: v128, xi: v128, wr: v128, wi: v128) -> (v128, v128) {
+    (sub(mul(wr, xr), mul(wi, xi)), add(mul(wr, xi), mul(wi, xr)))
+}
+
+/// Transposes rows `r0..r3` and stores the four resulting vectors 8 floats apart from `p`
+/// (the real or imaginary halves of four consecutive blocks).
+#[inline(always)]
+unsafe fn st_transpose(p: *mut f32, r0: v128, r1: v128, r2: v128, r3: v128) {
+    let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1);
+    let t1 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
+    let t2 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
+    let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
+    st(p, i32x4_shuffle::<0, 1, 4, 5>(t0, t2));
+    st(p.add(8), i32x4_shuffle::<2, 3, 6, 7>(t0, t2));
+    st(p.add(16), i32x4_shuffle::<0, 1, 4, 5>(t1, t3));
+    st(p.add(24), i32x4_shuffle::<2, 3, 6, 7>(t1, t3));
+}
+
+use super::blk;
+
+/// First pass: `s = 1`, `m = M/4` (a multiple of 4), input interleaved, output blocked.
+///
+/// # Safety
+/// `x` is readable for `8 m` floats; `y` is a blocked buffer (shift `sh`) writable for
+/// elements `0 .. 4 m`; `tw` readable for `6 m` floats.
+pub(super) unsafe fn first(x: *const f32, y: *mut f32, tw: *const f32, m: usize, sh: u32) {
+    let mut g = 0;
+    while g < m {
+        // Lanes are p = g .. g + 4; quarter j starts at complex index j m (float 2 j m).
+        let (ar, ai) = ld_deinterleave(x.add(2 * g));
+        let (br, bi) = ld_deinterleave(x.add(2 * (g + m)));
+        let (cr, ci) = ld_deinterleave(x.add(2 * (g + 2 * m)));
+        let (dr, di) = ld_deinterleave(x.add(2 * (g + 3 * m)));
+        let t = bfly4(ar, ai, br, bi, cr, ci, dr, di);
+        let w = tw.add(6 * g);
+        let y1 = cmul(t[2], t[3], ld(w), ld(w.add(4)));
+        let y2 = cmul(t[4], t[5], ld(w.add(8)), ld(w.add(12)));
+        let y3 = cmul(t[6], t[7], ld(w.add(16)), ld(w.add(20)));
+        // Elements 4g .. 4g + 16 (four blocks of four) lie in one padding block.
+        let o = y.add(blk(4 * g, sh));
+        st_transpose(o, t[0], y1.0, y2.0, y3.0);
+        st_transpose(o.add(4), t[1], y1.1, y2.1, y3.1);
+        g += 4;
+    }
+}
+
+/// One radix-4 butterfly column: `len` floats (a multiple of 8: `len / 8` blocks) from the
+/// four input streams `x0 + {0, d1, d2, d3}` to the four output streams
+/// `y0 + {0, e1, e2, e3}`, times the broadcast twiddles `w[0..6]`.
+///
+/// # Safety
+/// All eight streams are valid for `len` floats; `w` for 6 floats.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn column(x0: *const f32, d: (usize, usize, usize), y0: *mut f32, e: (usize, usize, usize), w: *const f32, len: usize) {
+    let (w1r, w1i, w2r, w2i, w3r, w3i) = (splat(w), splat(w.add(1)), splat(w.add(2)), splat(w.add(3)), splat(w.add(4)), splat(w.add(5)));
+    let (x1, x2, x3) = (x0.add(d.0), x0.add(d.1), x0.add(d.2));
+    let (y1, y2, y3) = (y0.add(e.0), y0.add(e.1), y0.add(e.2));
+    let mut q = 0;
+    while q < len {
+        let t = bfly4(
+            ld(x0.add(q)),
+            ld(x0.add(q + 4)),
+            ld(x1.add(q)),
+            ld(x1.add(q + 4)),
+            ld(x2.add(q)),
+            ld(x2.add(q + 4)),
+            ld(x3.add(q)),
+            ld(x3.add(q + 4)),
+        );
+        let v1 = cmul(t[2], t[3], w1r, w1i);
+        let v2 = cmul(t[4], t[5], w2r, w2i);
+        let v3 = cmul(t[6], t[7], w3r, w3i);
+        st(y0.add(q), t[0]);
+        st(y0.add(q + 4), t[1]);
+        st(y1.add(q), v1.0);
+        st(y1.add(q + 4), v1.1);
+        st(y2.add(q), v2.0);
+        st(y2.add(q + 4), v2.1);
+        st(y3.add(q), v3.0);
+        st(y3.add(q + 4), v3.1);
+        q += 8;
+    }
+}
+
+/// A middle pass on blocked buffers: stride `s` (a multiple of 4), `m` butterflies per group.
+///
+/// # Safety
+/// `x` readable and `y` writable blocked buffers (shift `sh`) of `4 m s` elements; `tw`
+/// readable for `6 m` floats. `s` is a power of 4 and `m s` a multiple of the padding block
+/// (so `blk` is additive over the quarter and output offsets) unless there is no padding.
+pub(super) unsafe fn middle(x: *const f32, y: *mut f32, tw: *const f32, m: usize, s: usize, sh: u32) {
+    let q4 = m * s;
+    // Float offsets of input quarters 1..3 and of outputs 1..3 from quarter / output 0.
+    let d = (blk(q4, sh), blk(2 * q4, sh), blk(3 * q4, sh));
+    let e = (blk(s, sh), blk(2 * s, sh), blk(3 * s, sh));
+    let block = 1usize << sh;
+    if 4 * s <= block {
+        // The outputs of `chunk` consecutive butterflies fill whole padding blocks, and
+        // their inputs lie in one: walk them with plain pointer increments.
+        let chunk = (block / (4 * s)).min(m);
+        let mut p0 = 0;
+        while p0 < m {
+            let mut xp = x.add(blk(p0 * s, sh));
+            let mut yp = y.add(blk(4 * p0 * s, sh));
+            let mut w = tw.add(6 * p0);
+            if s == 4 {
+                // One block per butterfly: a straight-line body.
+                for _ in 0..chunk {
+                    column(xp, d, yp, e, w, 8);
+                    xp = xp.add(8);
+                    yp = yp.add(32);
+                    w = w.add(6);
+                }
+            } else {
+                for _ in 0..chunk {
+                    column(xp, d, yp, e, w, 2 * s);
+                    xp = xp.add(2 * s);
+                    yp = yp.add(8 * s);
+                    w = w.add(6);
+                }
+            }
+            p0 += chunk;
+        }
+    } else {
+        // s >= block: each butterfly's streams are runs of whole padding blocks.
+        for p in 0..m {
+            let w = tw.add(6 * p);
+            let mut c = 0;
+            while c < s {
+                column(x.add(blk(p * s + c, sh)), d, y.add(blk(4 * p * s + c, sh)), e, w, 2 * block);
+                c += block;
+            }
+        }
+    }
+}
+
+/// Last radix-4 pass on blocked buffers: `m = 1`, stride `s` (a multiple of 4), no twiddles.
+///
+/// # Safety
+/// `x` readable and `y` writable blocked buffers (shift `sh`) of `4 s` elements. `s`
+/// divides the padding block or is a multiple of it.
+pub(super) unsafe fn last4(x: *const f32, y: *mut f32, s: usize, sh: u32) {
+    let (e1, e2, e3) = (blk(s, sh), blk(2 * s, sh), blk(3 * s, sh));
+    let run = s.min(1 << sh);
+    let mut c = 0;
+    while c < s {
+        let o = blk(c, sh);
+        let (x0, y0) = (x.add(o), y.add(o));
+        let mut q = 0;
+        while q < 2 * run {
+            let t = bfly4(
+                ld(x0.add(q)),
+                ld(x0.add(q + 4)),
+                ld(x0.add(q + e1)),
+                ld(x0.add(q + e1 + 4)),
+                ld(x0.add(q + e2)),
+                ld(x0.add(q + e2 + 4)),
+                ld(x0.add(q + e3)),
+                ld(x0.add(q + e3 + 4)),
+            );
+            st(y0.add(q), t[0]);
+            st(y0.add(q + 4), t[1]);
+            st(y0.add(q + e1), t[2]);
+            st(y0.add(q + e1 + 4), t[3]);
+            st(y0.add(q + e2), t[4]);
+            st(y0.add(q + e2 + 4), t[5]);
+            st(y0.add(q + e3), t[6]);
+            st(y0.add(q + e3 + 4), t[7]);
+            q += 8;
+        }
+        c += run;
+    }
+}
+
+/// Last radix-2 pass on blocked buffers: `m = 1`, stride `s` (a multiple of 4), no twiddles.
+///
+/// # Safety
+/// `x` readable and `y` writable blocked buffers (shift `sh`) of `2 s` elements. `s`
+/// divides the padding block or is a multiple of it.
+pub(super) unsafe fn last2(x: *const f32, y: *mut f32, s: usize, sh: u32) {
+    let e1 = blk(s, sh);
+    let run = s.min(1 << sh);
+    let mut c = 0;
+    while c < s {
+        let o = blk(c, sh);
+        let (x0, y0) = (x.add(o), y.add(o));
+        let mut q = 0;
+        while q < 2 * run {
+            let (ar, ai) = (ld(x0.add(q)), ld(x0.add(q + 4)));
+            let (br, bi) = (ld(x0.add(q + e1)), ld(x0.add(q + e1 + 4)));
+            st(y0.add(q), add(ar, br));
+            st(y0.add(q + 4), add(ai, bi));
+            st(y0.add(q + e1), sub(ar, br));
+            st(y0.add(q + e1 + 4), sub(ai, bi));
+            q += 8;
+        }
+        c += run;
+    }
+}
+
+/// Post-processing from a blocked buffer, same operations as `scalar::post`.
+///
+/// # Safety
+/// `z` a readable blocked buffer (shift `sh`) of `half` elements, `h` readable for `half`
+/// floats, `out` writable for `2 half + 2` floats; `half` is a multiple of 8, and `half / 2`
+/// a multiple of the padding block if there is padding.
+pub(super) unsafe fn post(z: *const f32, h: *const f32, out: *mut f32, half: usize, sh: u32) {
+    let hr = h;
+    let hi = h.add(half / 2);
+    let one_half = f32x4_splat(0.5);
+    // Bins k in chunks that stay inside one padding block; their mirrors M - k - 4 then
+    // also stay inside one (half is a multiple of the block).
+    let chunk = (1usize << sh).min(half / 2);
+    let mut k0 = 0;
+    while k0 < half / 2 {
+        let mut a = z.add(blk(k0, sh));
+        let mut lo = z.add(blk(half - k0 - 4, sh));
+        // Lanes k .. k + 4 pair with, reversed, M - k .. M - k - 4: lane 0 of block M - k
+        // (block 0 when k = 0, as Z[M] = Z[0]) and lanes 3, 2, 1 of block M - k - 4.
+        // Block M - k0 may follow a padding gap; after the first group, block M - k is
+        // the previous group's `lo`.
+        let mut hi_blk = z.add(blk((half - k0) & (half - 1), sh));
+        let mut k = k0;
+        let mut o_lo = out.add(2 * k0);
+        let mut o_hi = out.add(2 * (half - k0 - 3));
+        while k < k0 + chunk {
+            let (ar, ai) = (ld(a), ld(a.add(4)));
+            let br = i32x4_shuffle::<4, 3, 2, 1>(ld(lo), ld(hi_blk));
+            let bi = i32x4_shuffle::<4, 3, 2, 1>(ld(lo.add(4)), ld(hi_blk.add(4)));
+            let wr = ld(hr.add(k));
+            let wi = ld(hi.add(k));
+            let er = mul(one_half, add(ar, br));
+            let ei = mul(one_half, sub(ai, bi));
+            let or = add(ai, bi);
+            let oi = sub(br, ar);
+            let tr = sub(mul(wr, or), mul(wi, oi));
+            let ti = add(mul(wr, oi), mul(wi, or));
+            st_interleave(o_lo, add(er, tr), add(ei, ti));
+            // X[M - k - l] for lanes l = 0..3: reversed, they are X[M - k - 3 ..= M - k].
+            st_interleave(o_hi, reverse(sub(er, tr)), reverse(sub(ti, ei)));
+            hi_blk = lo;
+            a = a.add(8);
+            lo = lo.wrapping_sub(8);
+            o_lo = o_lo.add(8);
+            o_hi = o_hi.wrapping_sub(8);
+            k += 4;
+        }
+        k0 += chunk;
+    }
+    // X[M/2] = conj(Z[M/2]); element M/2 is lane 0 of its block.
+    let m2 = z.add(blk(half / 2, sh));
+    *out.add(half) = *m2;
+    *out.add(half + 1) = -*m2.add(4);
+}
+
+/// The inverse real FFT's packing, as `scalar::inv_pack`: `g(k) = re + im` for bins
+/// `0 .. half`, `g(N - k) = re - im` for bins `1 ..= half` (the caller then sets `g(0)` and
+/// `g(half)`).
+///
+/// # Safety
+/// `spec` readable for `2 half + 2` floats, `g` writable for `2 half`; `half % 4 == 0`.
+pub(super) unsafe fn inv_pack(spec: *const f32, g: *mut f32, half: usize) {
+    let n = 2 * half;
+    let mut k = 0;
+    while k < half {
+        let (re, im) = ld_deinterleave(spec.add(2 * k));
+        st(g.add(k), add(re, im));
+        // Bins k + 1 ..= k + 4 go to g(N - k - 1) down to g(N - k - 4).
+        let (re, im) = ld_deinterleave(spec.add(2 * k + 2));
+        st(g.add(n - k - 4), reverse(sub(re, im)));
+        k += 4;
+    }
+}
+
+/// The inverse real FFT's unpacking, as `scalar::inv_unpack`: `out(m) = (re + im) s` for
+/// `m = 0 .. half`, `out(N - m) = (re - im) s` for `m = 1 ..= half` (the caller then sets
+/// `out(half)`).
+///
+/// # Safety
+/// `spec` readable for `2 half + 2` floats, `out` writable for `2 half`; `half % 4 == 0`.
+pub(super) unsafe fn inv_unpack(spec: *const f32, out: *mut f32, half: usize, scale: f32) {
+    let n = 2 * half;
+    let s = f32x4_splat(scale);
+    let mut k = 0;
+    while k < half {
+        let (re, im) = ld_deinterleave(spec.add(2 * k));
+        st(out.add(k), mul(add(re, im), s));
+        let (re, im) = ld_deinterleave(spec.add(2 * k + 2));
+        st(out.add(n - k - 4), reverse(mul(sub(re, im), s)));
+        k += 4;
+    }
+}
