@@ -77,7 +77,8 @@ import { defaultWorkers } from '../cli/decode-run.ts';
 import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
 import { parseWav } from '../dsp-stages/wav.ts';
 import { percentile } from '../worklet/kernel-timing.ts';
-import { MP3_DECODER_DELAY, id3v2Size, parseFlac, parseMp3 } from '../worklet/pool/codecs.ts';
+import { MP3_DECODER_DELAY, id3v2Size, parseFlac, parseMp3 } from '../dsp-stages/decode/pool/codecs.ts';
+import { decode } from '../dsp-stages/decode/pool/decode.ts';
 import { spawnNodeWorker } from '../worklet/pool/node.ts';
 import { WorkerPool } from '../worklet/pool/pool.ts';
 import { DEFAULT_BENCH_OPTIONS, formatTable, runCase, type BenchCase, type BenchOptions, type BenchResult } from './harness.ts';
@@ -292,7 +293,7 @@ function poolImpl(name: string, pool: WorkerPool, clipName: string, chunkFrames?
   return {
     name,
     async decode(bytes) {
-      const r = await pool.decode({ name: clipName, bytes }, chunkFrames ? { chunkFrames } : {});
+      const r = await decode(pool, { name: clipName, bytes }, chunkFrames ? { chunkFrames } : {});
       if (r.error) throw new Error(r.error);
       return { channelData: r.channelData, frames: r.frames };
     },
@@ -892,7 +893,7 @@ export async function runDecodeScaling(opts: ScalingOptions): Promise<{ rows: Sc
     for (let rep = -1; rep < opts.reps; rep++) {
       for (const [format, bytes] of files) {
         for (const pool of pools) {
-          const r = await pool.decode({ name: `${format}-long`, bytes });
+          const r = await decode(pool, { name: `${format}-long`, bytes });
           if (r.error) throw new Error(r.error);
           if (rep < 0) continue;
           const key = `${format}/${pool.size}`;

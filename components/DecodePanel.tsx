@@ -8,7 +8,7 @@
  */
 import { useCallback, useEffect, useId, useRef, useState, type DragEvent } from 'react';
 import type { StagebenchRuntime, Playback } from '../worklet/host.ts';
-import type { DecodeProgress, DecodeResult, DecodeTask } from '../worklet/pool/decode.ts';
+import { decode, type DecodeProgress, type DecodeResult, type DecodeTask } from '../dsp-stages/decode/pool/decode.ts';
 import type { PoolStats, WorkerPool } from '../worklet/pool/pool.ts';
 import type { RingStats } from '../worklet/pool/stream.ts';
 import { resolveDecodeRate } from '../dsp-stages/decode/params.ts';
@@ -168,7 +168,8 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
       let lastUi = 0;
       let started = false;
       try {
-        const r = await pooled.decode(
+        const r = await decode(
+          pooled,
           { name: active.name, bytes },
           {
             outputRate: outRate,
