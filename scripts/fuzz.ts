@@ -77,7 +77,7 @@ interface InputRecord {
   sampleRate: number;
   problems: string[];
   faults: WorkerFault[];
-  /** Set when pool.decode rejected instead of resolving. */
+  /** Set when decode(pool, ...) rejected instead of resolving. */
   rejected: string | null;
 }
 

@@ -217,7 +217,7 @@ export const SeedBudgets: Story = {
         }
       });
       const m = median(perSecond);
-      reportMeasurement({ name: 'mp3 decode per second of audio', value: m, unit: `ms (${pool.size} workers; range ${Math.min(...perSecond).toFixed(2)}..${Math.max(...perSecond).toFixed(2)})`, source: 'performance.now() around pool.decode, median of 5 after 2 warm-up decodes, audio suspended' });
+      reportMeasurement({ name: 'mp3 decode per second of audio', value: m, unit: `ms (${pool.size} workers; range ${Math.min(...perSecond).toFixed(2)}..${Math.max(...perSecond).toFixed(2)})`, source: 'performance.now() around decode(pool, ...), median of 5 after 2 warm-up decodes, audio suspended' });
       expect(m, `ms per second of MP3: ${perSecond.map((v) => v.toFixed(2)).join(', ')}`).toBeLessThan(10);
     });
     await step(`worker task overhead under 100 µs (median of ${OVERHEAD_TASKS} compute_fft tasks in one measurement, audio suspended)`, async () => {
