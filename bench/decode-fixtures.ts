@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { id3v2Size, parseFlac, parseMp3 } from '../worklet/pool/codecs.ts';
+import { id3v2Size, parseFlac, parseMp3 } from '../dsp-stages/decode/pool/codecs.ts';
 
 export const DECODE_BENCH_FORMATS = ['wav', 'flac', 'mp3'] as const;
 export type DecodeBenchFormat = (typeof DECODE_BENCH_FORMATS)[number];

@@ -14,8 +14,9 @@ import nodeWav from 'node-wav';
 import wavefile from 'wavefile';
 import { defaultWorkers } from '../dsp-stages/decode/cli.ts';
 import { parseWav } from '../dsp-stages/wav.ts';
-import { MP3_DECODER_DELAY, parseFlac, parseMp3 } from '../worklet/pool/codecs.ts';
+import { MP3_DECODER_DELAY, parseFlac, parseMp3 } from '../dsp-stages/decode/pool/codecs.ts';
 import type { WorkerPool } from '../worklet/pool/pool.ts';
+import { decode } from '../dsp-stages/decode/pool/decode.ts';
 import { DECODE_BENCH_FORMATS, FLAC_CLIP_BLOCKS, MP3_CLIP_FRAMES, WAV_CLIP_FRAMES, fixtureBytes, flacClip, mp3Clip, wavClip, type DecodeBenchFormat } from './decode-fixtures.ts';
 
 /** Output frames per task of the split pool variant: a quarter of a second at 44.1 kHz. */
@@ -65,7 +66,7 @@ function poolImpl(name: string, pool: WorkerPool, clipName: string, chunkFrames?
   return {
     name,
     async decode(bytes) {
-      const r = await pool.decode({ name: clipName, bytes }, chunkFrames ? { chunkFrames } : {});
+      const r = await decode(pool, { name: clipName, bytes }, chunkFrames ? { chunkFrames } : {});
       if (r.error) throw new Error(r.error);
       return { channelData: r.channelData, frames: r.frames };
     },

@@ -8,6 +8,7 @@ import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
 import { percentile } from '../worklet/stats.ts';
 import { spawnNodeWorker } from '../worklet/pool/node.ts';
 import { WorkerPool } from '../worklet/pool/pool.ts';
+import { decode } from '../dsp-stages/decode/pool/decode.ts';
 import { DECODE_BENCH_FORMATS, longFiles, type DecodeBenchFormat } from './decode-fixtures.ts';
 
 /** The long-file scaling run's defaults: 60 s per file, 5 runs after a warm-up, 1, 2 and 4 workers. */
@@ -49,7 +50,7 @@ export async function runDecodeScaling(opts: ScalingOptions): Promise<{ rows: Sc
     for (let rep = -1; rep < opts.reps; rep++) {
       for (const [format, bytes] of files) {
         for (const pool of pools) {
-          const r = await pool.decode({ name: `${format}-long`, bytes });
+          const r = await decode(pool, { name: `${format}-long`, bytes });
           if (r.error) throw new Error(r.error);
           if (rep < 0) continue;
           const key = `${format}/${pool.size}`;

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseWav } from '../dsp-stages/wav.ts';
 import { defaultWorkers } from '../dsp-stages/decode/cli.ts';
-import { parseFlac, parseMp3 } from '../worklet/pool/codecs.ts';
+import { parseFlac, parseMp3 } from '../dsp-stages/decode/pool/codecs.ts';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { BENCH_FILES } from './index.ts';
 import { checkImplNames, runCase } from '../dsp-stages/bench-harness.ts';

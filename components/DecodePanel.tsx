@@ -9,7 +9,7 @@
 import { useCallback, useEffect, useId, useRef, useState, type DragEvent } from 'react';
 import type { StagebenchRuntime } from '../worklet/host.ts';
 import type { Playback } from '../worklet/playback.ts';
-import type { DecodeProgress, DecodeResult, DecodeTask } from '../worklet/pool/decode.ts';
+import { decode, type DecodeProgress, type DecodeResult, type DecodeTask } from '../dsp-stages/decode/pool/decode.ts';
 import type { PoolStats, WorkerPool } from '../worklet/pool/pool.ts';
 import type { RingStats } from '../worklet/pool/stream.ts';
 import { resolveDecodeRate } from '../dsp-stages/decode/params.ts';
@@ -163,7 +163,8 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
       let lastUi = 0;
       let started = false;
       try {
-        const r = await pooled.decode(
+        const r = await decode(
+          pooled,
           { name: active.name, bytes },
           {
             outputRate: outRate,

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import CodecParser, { type CodecFrame } from 'codec-parser';
-import { id3v2Size, isMpegFrameHeader } from '../worklet/pool/codecs.ts';
+import { id3v2Size, isMpegFrameHeader } from '../dsp-stages/decode/pool/codecs.ts';
 import { mulberry32 } from '../dsp-stages/signals.ts';
 
 export const FIXTURE_NAMES = [

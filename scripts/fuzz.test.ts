@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectFormat } from '../worklet/pool/codecs.ts';
+import { detectFormat } from '../dsp-stages/decode/pool/codecs.ts';
 import { containerOf, errorKind, frameOffsets, inputSeed, loadFixtures, makeInput, resultProblems, riffChunks } from './fuzz-inputs.ts';
 import { DEFAULTS, parseArgs, runFuzz } from './fuzz.ts';
 

@@ -78,7 +78,7 @@ interface InputRecord {
   sampleRate: number;
   problems: string[];
   faults: WorkerFault[];
-  /** Set when pool.decode rejected instead of resolving. */
+  /** Set when decode(pool, ...) rejected instead of resolving. */
   rejected: string | null;
 }
 
@@ -129,6 +129,7 @@ async function child(): Promise<void> {
   const run = await new Promise<RunMessage>((resolve) => process.once('message', (m) => resolve(m as RunMessage)));
   // imported here: the parent needs none of this
   const { WorkerPool } = await import('../worklet/pool/pool.ts');
+  const { decode } = await import('../dsp-stages/decode/pool/decode.ts');
   const { spawnNodeWorker } = await import('../worklet/pool/node.ts');
   const { readWasmBytes, wasmPath } = await import('../dsp-stages/wasm-file.ts');
   const fixtures = loadFixtures();
@@ -146,7 +147,7 @@ async function child(): Promise<void> {
     let problem: string | null = null;
     for (const k of KNOWN_GOOD) {
       try {
-        const r = await pool.decode({ name: k.file, bytes: fixtures.get(k.file)! }, { outputRate: k.outputRate });
+        const r = await decode(pool, { name: k.file, bytes: fixtures.get(k.file)! }, { outputRate: k.outputRate });
         const hash = createHash('sha256');
         for (const plane of r.channelData) hash.update(new Uint8Array(plane.slice().buffer));
         decodes.push({ file: k.file, hash: hash.digest('hex'), frames: r.frames, error: r.error });
@@ -177,7 +178,7 @@ async function child(): Promise<void> {
     const t = performance.now();
     let record: InputRecord;
     try {
-      const r = await pool.decode({ name: input.name, bytes: input.bytes }, { outputRate: input.outputRate, chunkFrames: input.chunkFrames });
+      const r = await decode(pool, { name: input.name, bytes: input.bytes }, { outputRate: input.outputRate, chunkFrames: input.chunkFrames });
       record = {
         index, ms: performance.now() - t, kind: errorKind(input.name, r.error), error: r.error, format: r.format,
         frames: r.frames, channels: r.channels, sampleRate: r.sampleRate, problems: resultProblems(input.name, r), faults, rejected: null,

@@ -123,7 +123,7 @@ function fuzz() {
   return checkedRun('fuzz', ['--count', '200'], (r) => [
     ['inputs decoded (seed 1)', r.completed, `of ${r.inputs}`, 'worker pool, Node'],
     ['ended with no error', r.outcomes.ok ?? 0, 'inputs', 'the rest: an error naming the file'],
-    ['median time per input', r.msMedian, 'ms', 'performance.now() around pool.decode'],
+    ['median time per input', r.msMedian, 'ms', 'performance.now() around decode(pool, ...)'],
     ['max time per input', r.msMax, 'ms', `input ${r.msMaxIndex}`],
     ['worker restarts', r.workerRestarts, '', 'pool.stats()'],
   ]);

@@ -6,6 +6,8 @@ import { DecodePanel, type DecodeFile } from '../components/DecodePanel.tsx';
 import { decodeStage } from '../dsp-stages/decode/index.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
 import { createPoolLayout } from '../worklet/pool/layout.ts';
+import { decode } from '../dsp-stages/decode/pool/decode.ts';
+import { computeFft } from '../dsp-stages/fft/pool.ts';
 import { RingConsumer, RingProducer, ringStats } from '../worklet/pool/stream.ts';
 import { argTypesFromParams } from './support/argTypes.ts';
 import { expectActiveAndRunning, expectKernelBudgets } from './support/checks.ts';
@@ -118,7 +120,7 @@ export const WavBitExact: Story = {
     });
     await step('pool decode at the file rate equals the WAV PCM bit for bit (both channels)', async () => {
       const pool = await runtime.pool(0);
-      const r = await pool.decode({ name: 'signal.wav', bytes: await fixtureBytes('signal.wav') }, { outputRate: ref.sampleRate, chunkFrames: 32768 });
+      const r = await decode(pool, { name: 'signal.wav', bytes: await fixtureBytes('signal.wav') }, { outputRate: ref.sampleRate, chunkFrames: 32768 });
       expect(r.error).toBeNull();
       expect(r.tasks.length, 'chunks across the pool').toBeGreaterThan(1);
       r.channelData.forEach((ch, i) => expectBitExact(ch, ref.channels[i]!, `wav channel ${i}`));
@@ -145,7 +147,7 @@ export const FlacBitExact: Story = {
     });
     await step('pool decode at the file rate equals the WAV PCM bit for bit', async () => {
       const pool = await runtime.pool(0);
-      const r = await pool.decode({ name: 'signal.flac', bytes: await fixtureBytes('signal.flac') }, { outputRate: ref.sampleRate, chunkFrames: 32768 });
+      const r = await decode(pool, { name: 'signal.flac', bytes: await fixtureBytes('signal.flac') }, { outputRate: ref.sampleRate, chunkFrames: 32768 });
       expect(r.error).toBeNull();
       expect(new Set(r.tasks.map((t) => t.worker)).size, 'workers that decoded frame groups').toBeGreaterThan(1);
       r.channelData.forEach((ch, i) => expectBitExact(ch, ref.channels[i]!, `flac channel ${i}`));
@@ -161,7 +163,7 @@ export const Mp3MatchesTheBrowser: Story = {
     await waitForResult(canvasElement, 'signal.mp3');
     const bytes = await fixtureBytes('signal.mp3');
     const pool = await runtime.pool(0);
-    const ours = await pool.decode({ name: 'signal.mp3', bytes }, { outputRate: runtime.ctx.sampleRate });
+    const ours = await decode(pool, { name: 'signal.mp3', bytes }, { outputRate: runtime.ctx.sampleRate });
     expect(ours.error).toBeNull();
     const browser = await runtime.ctx.decodeAudioData(bytes.slice().buffer);
     for (let ch = 0; ch < 2; ch++) {
@@ -207,15 +209,15 @@ export const SeedBudgets: Story = {
       await withAudioSuspended(runtime, async () => {
         // two decodes first, unmeasured: each worker's decoder compiled and its JIT warm (the
         // first decodes on a fresh pool measured 14-15 ms/s, later ones 7)
-        for (let i = 0; i < 2; i++) expect((await pool.decode({ name: 'signal.mp3', bytes }, {})).error).toBeNull();
+        for (let i = 0; i < 2; i++) expect((await decode(pool, { name: 'signal.mp3', bytes }, {})).error).toBeNull();
         for (let i = 0; i < 5; i++) {
-          const r = await pool.decode({ name: 'signal.mp3', bytes }, {});
+          const r = await decode(pool, { name: 'signal.mp3', bytes }, {});
           expect(r.error).toBeNull();
           perSecond.push(r.wallMs / (r.frames / r.sampleRate));
         }
       });
       const m = upperMedian(perSecond);
-      reportMeasurement({ name: 'mp3 decode per second of audio', value: m, unit: `ms (${pool.size} workers; range ${Math.min(...perSecond).toFixed(2)}..${Math.max(...perSecond).toFixed(2)})`, source: 'performance.now() around pool.decode, median of 5 after 2 warm-up decodes, audio suspended' });
+      reportMeasurement({ name: 'mp3 decode per second of audio', value: m, unit: `ms (${pool.size} workers; range ${Math.min(...perSecond).toFixed(2)}..${Math.max(...perSecond).toFixed(2)})`, source: 'performance.now() around decode(pool, ...), median of 5 after 2 warm-up decodes, audio suspended' });
       expect(m, `ms per second of MP3: ${perSecond.map((v) => v.toFixed(2)).join(', ')}`).toBeLessThan(10);
     });
     await step(`worker task overhead under 100 µs (median of ${OVERHEAD_TASKS} compute_fft tasks in one measurement, audio suspended)`, async () => {
@@ -225,11 +227,11 @@ export const SeedBudgets: Story = {
       // 600 tasks, 2026-12-05), about 2x under the seed's 100 µs.
       await withAudioSuspended(runtime, async () => {
         const input = new Float32Array(512).map((_, i) => Math.sin(i / 7));
-        for (let i = 0; i < 20; i++) await pool.computeFft(input);
+        for (let i = 0; i < 20; i++) await computeFft(pool, input);
         const via = new Set<string>();
         const overhead: number[] = [];
         for (let i = 0; i < OVERHEAD_TASKS; i++) {
-          const { task } = await pool.computeFft(input);
+          const { task } = await computeFft(pool, input);
           overhead.push(task.roundTripUs - task.executionTimeUs);
           via.add(task.transport);
         }
@@ -286,10 +288,10 @@ export const CorruptFilesAreRejected: Story = {
     ];
     for (const [name, pattern, kept] of cases) {
       await step(`${name}: "${pattern.source}", ${kept} frames kept, then a good file decodes`, async () => {
-        const r = await pool.decode({ name, bytes: await fixtureBytes(name) }, { outputRate: 44_100 });
+        const r = await decode(pool, { name, bytes: await fixtureBytes(name) }, { outputRate: 44_100 });
         expect(r.error).toMatch(pattern);
         expect(r.frames).toBe(kept);
-        const good = await pool.decode({ name: 'float64.wav', bytes: await fixtureBytes('float64.wav') }, { outputRate: 44_100 });
+        const good = await decode(pool, { name: 'float64.wav', bytes: await fixtureBytes('float64.wav') }, { outputRate: 44_100 });
         expect(good.error).toBeNull();
         expect(good.frames).toBe(22_050);
       });
@@ -298,7 +300,7 @@ export const CorruptFilesAreRejected: Story = {
       const crashed = await pool.selftestFault('crash');
       expect(crashed.attempts).toBe(2);
       await expect(pool.selftestFault('throw')).rejects.toThrow(/throw/);
-      const { spectrum } = await pool.computeFft(new Float32Array(512).fill(1));
+      const { spectrum } = await computeFft(pool, new Float32Array(512).fill(1));
       expect(spectrum[0]).toBeCloseTo(512, 3);
       const stats = pool.stats();
       expect(stats.workers.reduce((s, w) => s + w.restarts, 0)).toBeGreaterThanOrEqual(1);
@@ -317,7 +319,7 @@ export const PlayableBeforeTheEnd: Story = {
       let tasksTotal = 0;
       let tasksDone = 0;
       let next = 0;
-      const r = await pool.decode({ name: 'signal.flac', bytes: await fixtureBytes('signal.flac') }, {
+      const r = await decode(pool, { name: 'signal.flac', bytes: await fixtureBytes('signal.flac') }, {
         chunkFrames: 8192,
         onProgress: (p) => {
           tasksDone = p.tasksDone;
@@ -368,7 +370,7 @@ export const WithoutSharedArrayBuffer: Story = {
       const ref = await referencePcm();
       const pool = await runtime.pool(0);
       expect(pool.mode).toBe('messages');
-      const r = await pool.decode({ name: 'signal.wav', bytes: await fixtureBytes('signal.wav') }, { outputRate: ref.sampleRate });
+      const r = await decode(pool, { name: 'signal.wav', bytes: await fixtureBytes('signal.wav') }, { outputRate: ref.sampleRate });
       r.channelData.forEach((ch, i) => expectBitExact(ch, ref.channels[i]!, `wav channel ${i}`));
     });
     await step('playback by messages reaches the worklet', async () => {

@@ -5,6 +5,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect } from 'storybook/test';
 import { StagebenchRuntime } from '../worklet/host.ts';
+import { decode } from '../dsp-stages/decode/pool/decode.ts';
 import { expectBitExact } from './support/assertions.ts';
 import { fixtureBytes, referencePcm } from './support/decodeFixtures.ts';
 import { failsWith } from './support/expectedFailure.ts';
@@ -32,7 +33,7 @@ export const FlacAgainstPcmOneLsbOff: Story = {
   play: async () => {
     const pool = await StagebenchRuntime.get().pool(0);
     const ref = await referencePcm();
-    const r = await pool.decode({ name: 'signal.flac', bytes: await fixtureBytes('signal.flac') }, { outputRate: ref.sampleRate, chunkFrames: 32768 });
+    const r = await decode(pool, { name: 'signal.flac', bytes: await fixtureBytes('signal.flac') }, { outputRate: ref.sampleRate, chunkFrames: 32768 });
     expect(r.error).toBeNull();
     expectBitExact(r.channelData[0]!, ref.channels[0]!, 'flac channel 0');
     const right = ref.channels[1]!.slice();

@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { clampParam, formatClampNote } from '../params.ts';
 import { decodeParams } from './params.ts';
 import type { ClampNote } from '../types.ts';
-import { MIN_RATE, type DecodeResult } from '../../worklet/pool/decode.ts';
+import { MIN_RATE, decode, type DecodeResult } from './pool/decode.ts';
 import { MAX_WORKERS } from '../../worklet/pool/layout.ts';
 import { nodeCores, spawnNodeWorker } from '../../worklet/pool/node.ts';
 import { MIN_WORKERS, WorkerPool } from '../../worklet/pool/pool.ts';
@@ -211,7 +211,8 @@ export async function runDecodeCommand(cmd: DecodeCommand): Promise<number> {
     for (const note of pool.notes) cmd.stderr(`stagebench: note: ${note}\n`);
     const after = cmd.progressAfterMs ?? DEFAULT_PROGRESS_AFTER_MS;
     const started = performance.now();
-    result = await pool.decode(
+    result = await decode(
+      pool,
       { name: cmd.input, bytes },
       {
         outputRate: params.rate ?? undefined,

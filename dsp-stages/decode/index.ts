@@ -1,7 +1,7 @@
 /**
- * Decode: files are decoded off the audio thread by the worker pool (worklet/pool/: WAV parsed
- * and resampled in Rust, FLAC and MP3 by their wasm decoders) and streamed to the worklet through
- * a lock-free ring. In the worklet this stage is what plays them: the decoded frames are its
+ * Decode: files are decoded off the audio thread on the worker pool (worklet/pool/, running this
+ * stage's `decode` task kind, pool/: WAV parsed and resampled in Rust, FLAC and MP3 by their wasm
+ * decoders) and streamed to the worklet through a lock-free ring. In the worklet this stage is what plays them: the decoded frames are its
  * input (see `attach-playback` in the processor), it passes channel 0 to the output (the Monitor)
  * and analyses it with the spectrum kernel (Hann window, N = 8192, hop N/4, spread over quanta),
  * so the story's scope and spectrum show what is playing.

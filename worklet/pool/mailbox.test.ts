@@ -6,17 +6,62 @@ import {
   MAILBOX_AREA_BYTES,
   Mailbox,
   RESPONSE_SEQ,
+  isInt32,
   jsonSafe,
+  keyCount,
   mailboxJson,
   mailboxSupported,
 } from './mailbox.ts';
+import { selftestFaultTask } from './selftest.ts';
+import { defineTaskKind, type TaskMessageOf } from './task-kind.ts';
 
-const FFT = { type: 'compute_fft', fft_size: 512, data: { mode: 'shared', audio_offset: 4096, output_offset: 8192 }, task_id: 7, attempt: 1 };
-const EQ = {
-  type: 'process_audio', num_samples: 9000, sample_rate: 44100.5, bands: null,
-  data: { mode: 'shared', input_offset: 0, output_offset: 524288 }, task_id: 8, attempt: 0,
-};
-const DONE = { type: 'task_complete', task_id: 7, worker_id: 1, execution_time_us: 11.625, result: { kind: 'compute_fft', bins: 257, spectrum: null } };
+/** Two made-up kinds with compact forms, as a stage would declare them: one with a float field. */
+interface ScaleMessage extends TaskMessageOf<'scale'> {
+  length: number;
+  factor: number;
+  data: { mode: 'shared'; input_offset: number; output_offset: number };
+}
+const scaleTask = defineTaskKind<ScaleMessage, { kind: 'scaled'; peak: number; clipped: number }>({
+  type: 'scale',
+  compact: {
+    writeTask(m, w) {
+      const d = m.data as Record<string, unknown>;
+      if (keyCount(m) !== 6 || keyCount(d) !== 3 || d.mode !== 'shared' || !isInt32(m.length) || typeof m.factor !== 'number') return false;
+      if (!isInt32(d.input_offset) || !isInt32(d.output_offset)) return false;
+      w.f64[0] = m.factor;
+      w.i32[0] = m.length;
+      w.i32[1] = d.input_offset;
+      w.i32[2] = d.output_offset;
+      return true;
+    },
+    readTask: (w) => ({ length: w.i32[0]!, factor: w.f64[0]!, data: { mode: 'shared', input_offset: w.i32[1]!, output_offset: w.i32[2]! } }),
+    writeResult(r, w) {
+      if (r.kind !== 'scaled' || keyCount(r) !== 3 || !isInt32(r.peak) || !isInt32(r.clipped)) return false;
+      w.i32[0] = r.peak;
+      w.i32[1] = r.clipped;
+      return true;
+    },
+    readResult: (w) => ({ kind: 'scaled', peak: w.i32[0]!, clipped: w.i32[1]! }),
+  },
+  run: () => ({ kind: 'scaled', peak: 0, clipped: 0 }),
+});
+const countTask = defineTaskKind<TaskMessageOf<'count'> & { n: number }, { kind: 'count'; n: number }>({
+  type: 'count',
+  compact: {
+    writeTask(m, w) {
+      if (keyCount(m) !== 4 || !isInt32(m.n)) return false;
+      w.i32[0] = m.n;
+      return true;
+    },
+    readTask: (w) => ({ n: w.i32[0]! }),
+  },
+  run: (_ctx, m) => ({ kind: 'count', n: m.n }),
+});
+const KINDS = [selftestFaultTask, scaleTask, countTask];
+
+const SCALE = { type: 'scale', length: 9000, factor: 0.7071, data: { mode: 'shared', input_offset: 4096, output_offset: 8192 }, task_id: 7, attempt: 1 };
+const COUNT = { type: 'count', n: -5, task_id: 8, attempt: 0 };
+const DONE = { type: 'task_complete', task_id: 7, worker_id: 1, execution_time_us: 11.625, result: { kind: 'scaled', peak: 3, clipped: -1 } };
 
 describe('mailbox', () => {
   it('is supported on Node (SharedArrayBuffer and Atomics.waitAsync)', () => {
@@ -26,12 +71,12 @@ describe('mailbox', () => {
   it('round-trips text: ASCII a byte per character, other text as UTF-8', () => {
     const a = Mailbox.create();
     const b = new Mailbox(a.buffer);
-    const ascii = JSON.stringify({ type: 'decode', job: { op: 'wav_chunk', frame_lengths: [417, 418, 417] } });
+    const ascii = JSON.stringify({ type: 'transform', job: { op: 'chunk', frame_lengths: [417, 418, 417] } });
     expect(a.send('request', ascii)).toBe(true);
     expect(b.sequence('request')).toBe(1);
     expect(b.format('request')).toBe(FORMAT_ASCII);
     expect(b.read('request')).toBe(ascii);
-    const text = JSON.stringify({ error: 'décodage: fichier « cassé » 🎵 at 48 kHz' });
+    const text = JSON.stringify({ error: 'lecture: fichier « cassé » 🎵 at 48 kHz' });
     expect(b.send('response', text)).toBe(true);
     expect(a.format('response')).toBe(FORMAT_UTF8);
     expect(a.read('response')).toBe(text);
@@ -42,29 +87,37 @@ describe('mailbox', () => {
     expect(b.read('request')).toBe(long);
   });
 
-  it('carries the hot messages in the compact form and everything else as JSON, unchanged', () => {
-    const a = Mailbox.create();
-    const b = new Mailbox(a.buffer);
-    for (const msg of [FFT, EQ]) {
+  it("carries the kinds' compact forms and everything else as JSON, unchanged", () => {
+    const a = Mailbox.create(undefined, KINDS);
+    const b = new Mailbox(a.buffer, KINDS);
+    for (const msg of [SCALE, COUNT]) {
       expect(a.post('request', msg)).toBe(true);
       expect(b.format('request')).toBe(FORMAT_COMPACT);
       expect(b.take('request')).toEqual(msg);
     }
-    for (const result of [{ kind: 'compute_fft', bins: 257, spectrum: null }, { kind: 'process_audio', output: null }, { kind: 'selftest_fault', attempt: 1 }]) {
+    for (const result of [{ kind: 'scaled', peak: 3, clipped: -1 }, { kind: 'selftest_fault', attempt: 1 }]) {
       const reply = { ...DONE, result };
       expect(b.post('response', reply)).toBe(true);
       expect(a.format('response')).toBe(FORMAT_COMPACT);
       expect(a.take('response')).toEqual(reply);
     }
-    // other shapes: JSON
-    const withBands = { ...EQ, bands: [{ kind: 1, freqHz: 1000, gainDb: 6, q: 1.2 }] };
+    // other shapes, a kind without a compact result, a mailbox that knows no kinds: JSON
+    const extra = { ...SCALE, note: 'x' };
+    const counted = { ...DONE, result: { kind: 'count', n: 2 } };
     const failed = { type: 'task_failed', task_id: 9, worker_id: 0, error: 'selftest_fault: thrown on attempt 0' };
     const fault = { type: 'selftest_fault', fault: 'hang', fail_attempts: 1, task_id: 10, attempt: 0 };
-    for (const [side, msg] of [['request', withBands], ['response', failed], ['request', fault]] as const) {
+    for (const [side, msg] of [['request', extra], ['response', counted], ['response', failed], ['request', fault]] as const) {
       expect(a.post(side, msg)).toBe(true);
       expect(b.format(side)).toBe(FORMAT_ASCII);
       expect(b.take(side)).toEqual(msg);
     }
+    const plain = Mailbox.create();
+    expect(plain.post('request', SCALE)).toBe(true);
+    expect(plain.format('request')).toBe(FORMAT_ASCII);
+    expect(plain.take('request')).toEqual(SCALE);
+    // the same kinds in the same order on both sides: another list reads another kind
+    expect(a.post('request', COUNT)).toBe(true);
+    expect(() => new Mailbox(a.buffer, [selftestFaultTask]).take('request')).toThrow('mailbox: unknown compact message 3');
   });
 
   it('refuses what it cannot carry unchanged: binary data, numbers JSON would alter, too long, closed', () => {
@@ -78,7 +131,7 @@ describe('mailbox', () => {
       expect(mailboxJson(v)).toBeNull();
       expect(a.post('request', v)).toBe(false);
     }
-    const reply = { type: 'task_complete', task_id: 1, worker_id: 0, execution_time_us: 3, result: { kind: 'compute_fft', bins: 257, spectrum: new ArrayBuffer(4) } };
+    const reply = { type: 'task_complete', task_id: 1, worker_id: 0, execution_time_us: 3, result: { kind: 'scaled', peak: 1, spectrum: new ArrayBuffer(4) } };
     expect(a.post('response', reply)).toBe(false);
     // 64-byte areas: a long message does not fit and nothing is sent
     const big = { type: 'task_failed', task_id: 2, worker_id: 0, error: 'e'.repeat(100) };
@@ -88,7 +141,7 @@ describe('mailbox', () => {
     expect(a.sequence('request')).toBe(0);
     a.close();
     expect(a.closed).toBe(true);
-    expect(a.post('request', FFT)).toBe(false);
+    expect(a.post('request', SCALE)).toBe(false);
   });
 
   it('wakes one self-re-arming listener per message; close stops it', async () => {

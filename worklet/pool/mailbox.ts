@@ -16,15 +16,22 @@
  * pool keeps one task per worker in flight, so each area holds at most one unread message.
  *
  * Formats: JSON text (ASCII a byte per character, else UTF-8), or a compact binary form for the
- * hottest shapes (a shared-mode `compute_fft` or `process_audio` without bands; a `task_complete`
- * whose result holds no data), which skips JSON and the text codecs: in Node waking the other
- * thread costs the same as a message, so the gain there is the serialising a message does.
+ * hottest shapes, which skips JSON and the text codecs: in Node waking the other thread costs the
+ * same as a message, so the gain there is the serialising a message does. The compact forms are
+ * the task kinds' (`CompactCodec`, task-kind.ts): both sides give the mailbox the same kinds in
+ * the same order (worklet/pool/tasks.ts), and a kind's code is its place in that list.
+ *
+ *   compact task      f64 word 0: the kind's number; Int32 word 2: the kind's code,
+ *                     3: task_id, 4: attempt, 5..7: the kind's words
+ *   compact reply     f64 word 0: execution_time_us; Int32 word 2: COMPACT_REPLY, 3: task_id,
+ *                     4: worker_id, 5: the result's kind code, 6..7: the kind's words
  *
  * Only plain data goes through a mailbox (`mailboxJson`): a message holding an ArrayBuffer, a
  * SharedArrayBuffer or a typed array, a number JSON would change (NaN, ±Infinity, -0), or one
  * longer than its area goes by postMessage instead (`post` returns false).
  */
-import type { ComputeFftMessage, ProcessAudioMessage, TaskCompleteMessage } from './protocol.ts';
+import type { TaskCompleteMessage } from './protocol.ts';
+import type { CompactCodec, CompactWords, PoolTaskKind, TaskMessageOf, TaskResultOf } from './task-kind.ts';
 
 /** Index of the Int32 control words. */
 export const REQUEST_SEQ = 0;
@@ -50,13 +57,8 @@ export const MAILBOX_AREA_BYTES = 4096;
 /** Characters per String.fromCharCode call when reading ASCII (well below any argument limit). */
 const ASCII_PIECE = 1024;
 
-// compact form: f64 word 0 holds the one non-integer field, Int32 words 2.. the rest
-const C_COMPUTE_FFT = 1;
-const C_PROCESS_AUDIO = 2;
-const C_TASK_COMPLETE = 3;
-const R_COMPUTE_FFT = 1;
-const R_PROCESS_AUDIO = 2;
-const R_SELFTEST_FAULT = 3;
+/** Int32 word 2 of a compact reply (task kinds are 1, 2...). */
+const COMPACT_REPLY = 0;
 
 export type MailboxSide = 'request' | 'response';
 
@@ -108,11 +110,13 @@ export function mailboxJson(value: unknown): string | null {
   return jsonSafe(value) ? JSON.stringify(value) : null;
 }
 
-function isInt32(v: unknown): v is number {
+/** True for an Int32 value that a compact word carries unchanged (not -0). */
+export function isInt32(v: unknown): v is number {
   return typeof v === 'number' && (v | 0) === v && !Object.is(v, -0);
 }
 
-function keyCount(o: object): number {
+/** The number of enumerable keys: compact codecs check a message has exactly the fields they carry. */
+export function keyCount(o: object): number {
   let n = 0;
   for (const _ in o) n++;
   return n;
@@ -122,9 +126,36 @@ interface Area {
   bytes: Uint8Array;
   i32: Int32Array;
   f64: Float64Array;
+  /** Int32 words 5..7 and the f64 word: a compact task's own fields. */
+  task: CompactWords;
+  /** Int32 words 6..7: a compact result's own fields. */
+  result: CompactWords;
   seq: number;
   length: number;
   format: number;
+}
+
+type AnyCodec = CompactCodec<TaskMessageOf, TaskResultOf>;
+
+interface Codecs {
+  /** By message type: the kind's code (1, 2...) and codec. */
+  byType: Map<string, { code: number; codec: AnyCodec }>;
+  /** By code - 1. */
+  byCode: { type: string; codec: AnyCodec | undefined }[];
+  /** Codecs with a result form, with their codes. */
+  results: { code: number; codec: AnyCodec }[];
+}
+
+function codecsOf(kinds: readonly PoolTaskKind[]): Codecs {
+  const byType = new Map<string, { code: number; codec: AnyCodec }>();
+  const results: { code: number; codec: AnyCodec }[] = [];
+  kinds.forEach((k, i) => {
+    const codec = k.compact as AnyCodec | undefined;
+    if (!codec) return;
+    byType.set(k.type, { code: i + 1, codec });
+    if (codec.writeResult && codec.readResult) results.push({ code: i + 1, codec });
+  });
+  return { byType, byCode: kinds.map((k) => ({ type: k.type, codec: k.compact as AnyCodec | undefined })), results };
 }
 
 export class Mailbox {
@@ -138,17 +169,21 @@ export class Mailbox {
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
   private readonly stops: (() => void)[] = [];
+  private readonly codecs: Codecs;
 
-  /** A fresh mailbox in its own SharedArrayBuffer. */
-  static create(areaBytes = MAILBOX_AREA_BYTES): Mailbox {
+  /**
+   * A fresh mailbox in its own SharedArrayBuffer. `kinds` give the compact forms (both sides the
+   * same list in the same order); without them everything goes as JSON.
+   */
+  static create(areaBytes = MAILBOX_AREA_BYTES, kinds: readonly PoolTaskKind[] = []): Mailbox {
     if (!Number.isInteger(areaBytes) || areaBytes < 64 || areaBytes % 8 !== 0) {
       throw new Error(`mailbox: area of ${areaBytes} bytes (a multiple of 8, at least 64)`);
     }
-    return new Mailbox(new SharedArrayBuffer(MAILBOX_HEADER_BYTES + 2 * areaBytes));
+    return new Mailbox(new SharedArrayBuffer(MAILBOX_HEADER_BYTES + 2 * areaBytes), kinds);
   }
 
-  /** The mailbox over `buffer` (made by `create` on the other side). */
-  constructor(buffer: SharedArrayBuffer) {
+  /** The mailbox over `buffer` (made by `create` on the other side, with the same `kinds`). */
+  constructor(buffer: SharedArrayBuffer, kinds: readonly PoolTaskKind[] = []) {
     if (!(buffer instanceof SharedArrayBuffer)) throw new Error('mailbox: not a SharedArrayBuffer');
     const areaBytes = (buffer.byteLength - MAILBOX_HEADER_BYTES) / 2;
     if (!Number.isInteger(areaBytes) || areaBytes < 64 || areaBytes % 8 !== 0) {
@@ -157,12 +192,18 @@ export class Mailbox {
     this.buffer = buffer;
     this.areaBytes = areaBytes;
     this.ctrl = new Int32Array(buffer, 0, MAILBOX_HEADER_BYTES / 4);
-    const area = (offset: number, seq: number, length: number, format: number): Area => ({
-      bytes: new Uint8Array(buffer, offset, areaBytes),
-      i32: new Int32Array(buffer, offset, 8),
-      f64: new Float64Array(buffer, offset, 1),
-      seq, length, format,
-    });
+    const area = (offset: number, seq: number, length: number, format: number): Area => {
+      const f64 = new Float64Array(buffer, offset, 1);
+      return {
+        bytes: new Uint8Array(buffer, offset, areaBytes),
+        i32: new Int32Array(buffer, offset, 8),
+        f64,
+        task: { i32: new Int32Array(buffer, offset + 5 * 4, 3), f64 },
+        result: { i32: new Int32Array(buffer, offset + 6 * 4, 2), f64: new Float64Array(0) },
+        seq, length, format,
+      };
+    };
+    this.codecs = codecsOf(kinds);
     this.request = area(MAILBOX_HEADER_BYTES, REQUEST_SEQ, REQUEST_LENGTH, REQUEST_FORMAT);
     this.response = area(MAILBOX_HEADER_BYTES + areaBytes, RESPONSE_SEQ, RESPONSE_LENGTH, RESPONSE_FORMAT);
     this.scratch = new Uint8Array(areaBytes);
@@ -200,7 +241,7 @@ export class Mailbox {
   /** The side's last message, as `post` gave it (JSON.parse errors propagate). */
   take(side: MailboxSide): unknown {
     const a = side === 'request' ? this.request : this.response;
-    if (Atomics.load(this.ctrl, a.format) === FORMAT_COMPACT) return readCompact(a);
+    if (Atomics.load(this.ctrl, a.format) === FORMAT_COMPACT) return this.readCompact(a);
     return JSON.parse(this.read(side));
   }
 
@@ -259,66 +300,44 @@ export class Mailbox {
     Atomics.notify(this.ctrl, a.seq);
   }
 
-  /** The compact form of the hottest messages; false for any other shape. */
+  /** A kind's compact form of a task or a `task_complete`; false for any other shape. */
   private writeCompact(a: Area, message: unknown): boolean {
     if (typeof message !== 'object' || message === null) return false;
-    const m = message as { [K in keyof ComputeFftMessage | keyof ProcessAudioMessage | keyof TaskCompleteMessage]?: unknown };
-    const { i32, f64 } = a;
-    if (m.type === 'compute_fft' || m.type === 'process_audio') {
-      const d = m.data as Record<string, unknown> | undefined;
-      if (!d || d.mode !== 'shared' || !isInt32(m.task_id) || !isInt32(m.attempt) || !isInt32(d.output_offset) || keyCount(d) !== 3) return false;
-      // the same six words for both: kind, task, attempt, length, input offset, output offset
-      let kind: number;
-      let length: number;
-      let input: number;
-      if (m.type === 'compute_fft') {
-        if (!isInt32(m.fft_size) || !isInt32(d.audio_offset) || keyCount(m) !== 5) return false;
-        kind = C_COMPUTE_FFT;
-        length = m.fft_size;
-        input = d.audio_offset;
-      } else {
-        if (m.bands !== null || !isInt32(m.num_samples) || typeof m.sample_rate !== 'number') return false;
-        if (!isInt32(d.input_offset) || keyCount(m) !== 7) return false;
-        f64[0] = m.sample_rate;
-        kind = C_PROCESS_AUDIO;
-        length = m.num_samples;
-        input = d.input_offset;
-      }
-      i32[2] = kind;
-      i32[3] = m.task_id;
-      i32[4] = m.attempt;
-      i32[5] = length;
-      i32[6] = input;
-      i32[7] = d.output_offset;
-      return true;
-    }
+    const m = message as Partial<TaskCompleteMessage> & { type?: unknown; attempt?: unknown };
     if (m.type === 'task_complete') {
-      const r = m.result as Record<string, unknown> | undefined;
+      const r = m.result;
       if (!r || !isInt32(m.task_id) || !isInt32(m.worker_id) || typeof m.execution_time_us !== 'number' || keyCount(m) !== 5) return false;
-      let code: number;
-      let value: unknown;
-      if (r.kind === 'compute_fft' && r.spectrum === null && keyCount(r) === 3) {
-        code = R_COMPUTE_FFT;
-        value = r.bins;
-      } else if (r.kind === 'process_audio' && r.output === null && keyCount(r) === 2) {
-        code = R_PROCESS_AUDIO;
-        value = 0;
-      } else if (r.kind === 'selftest_fault' && keyCount(r) === 2) {
-        code = R_SELFTEST_FAULT;
-        value = r.attempt;
-      } else {
-        return false;
+      for (const { code, codec } of this.codecs.results) {
+        if (!codec.writeResult!(r, a.result)) continue;
+        a.f64[0] = m.execution_time_us;
+        a.i32[2] = COMPACT_REPLY;
+        a.i32[3] = m.task_id;
+        a.i32[4] = m.worker_id;
+        a.i32[5] = code;
+        return true;
       }
-      if (!isInt32(value)) return false;
-      f64[0] = m.execution_time_us;
-      i32[2] = C_TASK_COMPLETE;
-      i32[3] = m.task_id;
-      i32[4] = m.worker_id;
-      i32[5] = code;
-      i32[6] = value;
-      return true;
+      return false;
     }
-    return false;
+    if (typeof m.type !== 'string' || !isInt32(m.task_id) || !isInt32(m.attempt)) return false;
+    const entry = this.codecs.byType.get(m.type);
+    if (!entry?.codec.writeTask?.(m as TaskMessageOf, a.task)) return false;
+    a.i32[2] = entry.code;
+    a.i32[3] = m.task_id;
+    a.i32[4] = m.attempt;
+    return true;
+  }
+
+  private readCompact(a: Area): unknown {
+    const { i32, f64 } = a;
+    const code = i32[2]!;
+    if (code === COMPACT_REPLY) {
+      const kind = this.codecs.byCode[i32[5]! - 1];
+      if (!kind?.codec?.readResult) throw new Error(`mailbox: unknown compact result ${i32[5]}`);
+      return { type: 'task_complete', task_id: i32[3], worker_id: i32[4], execution_time_us: f64[0], result: kind.codec.readResult(a.result) };
+    }
+    const kind = this.codecs.byCode[code - 1];
+    if (!kind?.codec?.readTask) throw new Error(`mailbox: unknown compact message ${code}`);
+    return { type: kind.type, ...kind.codec.readTask(a.task), task_id: i32[3], attempt: i32[4] };
   }
 
   /**
@@ -372,35 +391,5 @@ export class Mailbox {
     for (const stop of this.stops.splice(0)) stop();
     Atomics.notify(this.ctrl, REQUEST_SEQ);
     Atomics.notify(this.ctrl, RESPONSE_SEQ);
-  }
-}
-
-function readCompact(a: Area): unknown {
-  const { i32, f64 } = a;
-  switch (i32[2]) {
-    case C_COMPUTE_FFT:
-      return {
-        type: 'compute_fft', fft_size: i32[5], data: { mode: 'shared', audio_offset: i32[6], output_offset: i32[7] },
-        task_id: i32[3], attempt: i32[4],
-      };
-    case C_PROCESS_AUDIO:
-      return {
-        type: 'process_audio', num_samples: i32[5], sample_rate: f64[0], bands: null,
-        data: { mode: 'shared', input_offset: i32[6], output_offset: i32[7] }, task_id: i32[3], attempt: i32[4],
-      };
-    case C_TASK_COMPLETE: {
-      const code = i32[5];
-      const result = code === R_COMPUTE_FFT
-        ? { kind: 'compute_fft', bins: i32[6], spectrum: null }
-        : code === R_PROCESS_AUDIO
-          ? { kind: 'process_audio', output: null }
-          : code === R_SELFTEST_FAULT
-            ? { kind: 'selftest_fault', attempt: i32[6] }
-            : null;
-      if (!result) throw new Error(`mailbox: unknown compact result ${code}`);
-      return { type: 'task_complete', task_id: i32[3], worker_id: i32[4], execution_time_us: f64[0], result };
-    }
-    default:
-      throw new Error(`mailbox: unknown compact message ${i32[2]}`);
   }
 }

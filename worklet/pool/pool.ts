@@ -1,6 +1,8 @@
 /**
- * The worker pool: 2 to 8 workers running stagebench_dsp.wasm (EQ blocks, FFTs, decoding),
- * one task per worker at a time, a FIFO queue, a timeout on every task.
+ * The worker pool: 2 to 8 workers running stagebench_dsp.wasm, one task per worker at a time, a
+ * FIFO queue, a timeout on every task. What a task does is its kind's (task-kind.ts): the stages
+ * register theirs in dsp-stages/pool-tasks.ts and call them through `run` from typed wrappers of
+ * their own; the pool only knows `selftest_fault`.
  *
  * Faults: a worker that crashes (an `error` or `exit` event) or hangs past `taskTimeoutMs` is
  * reported as a failed task (`onTaskFailed`, `stats()`), terminated and replaced by a fresh
@@ -8,42 +10,38 @@
  * with both reasons. A task that throws inside a healthy worker (`task_failed`) is rejected at
  * once (the same input would throw again). `selftest_fault` injects each fault on purpose.
  *
- * Data moves through the shared layout (worklet/pool/layout.ts) when SharedArrayBuffer is
- * available, else by messages with transferred ArrayBuffers (`mode`, `modeReason`). Results are
- * identical in both modes.
+ * Data moves through the shared layout (worklet/pool/layout.ts: the kinds' regions and the
+ * staging buffers, `region()`) when SharedArrayBuffer is available, else by messages with
+ * transferred ArrayBuffers (`mode`, `modeReason`). Results are identical in both modes.
  *
  * Task messages and replies go by postMessage, or in shared mode (where Atomics.waitAsync exists)
  * through a mailbox per worker (worklet/pool/mailbox.ts): `transport`, `transportReason`. A
  * message the mailbox cannot carry (binary data, too long) still goes by postMessage, and a
  * reply from either way takes the same path through `onMessage` (watchdog, retry, stats).
  */
-import { decodeOnPool, type DecodeInput, type DecodeOptions, type DecodeResult } from './decode.ts';
 import {
-  DECODE_BUFFER_BYTES,
-  DECODE_BUFFER_COUNT,
-  FFT_BUFFER_COUNT,
   MAX_WORKERS,
+  STAGING,
   createPoolLayout,
-  decodeBufferOffset,
-  fftBufferOffset,
+  region,
   setWorkerState,
-  writeEqBands,
-  type EqBandSetting,
   type PoolLayout,
+  type PoolRegion,
+  type RegionSpec,
 } from './layout.ts';
 import { Mailbox, mailboxSupported } from './mailbox.ts';
 import {
-  FFT_SIZES,
   parseFromWorker,
   transferablesOf,
-  type Fault,
-  type FftSize,
   type FromWorker,
   type TaskKind,
   type TaskMessage,
   type TaskResult,
   type ToWorker,
 } from './protocol.ts';
+import { FAULTS, selftestFaultTask, type Fault, type SelftestFaultResult } from './selftest.ts';
+import type { MessageOf, PoolTaskKind, ResultOf, TaskBody } from './task-kind.ts';
+import { POOL_REGIONS, TASK_KINDS } from './tasks.ts';
 import type { WorkerLike } from './worker-like.ts';
 import { medianOrNull as median } from '../stats.ts';
 
@@ -51,8 +49,6 @@ import { medianOrNull as median } from '../stats.ts';
 export const MIN_WORKERS = 2;
 export const DEFAULT_TASK_TIMEOUT_MS = 10_000;
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
-/** Samples per process_audio task: half a decode buffer (input and output share one). */
-export const MAX_PROCESS_SAMPLES = DECODE_BUFFER_BYTES / 8;
 /** A slot whose fresh workers die this many times in a row before saying ready is given up. */
 const MAX_START_FAILURES = 3;
 const RECENT_TASKS = 256;
@@ -77,7 +73,7 @@ export interface PoolOptions {
   forcePostMessage?: boolean;
   /** Cores of the machine, for the default worker count (default navigator.hardwareConcurrency, else 4). */
   cores?: number;
-  /** Sample rate for process_audio tasks that name none (default 48000). */
+  /** Sample rate for tasks that name none (default 48000); also given to each worker. */
   sampleRate?: number;
   /** Every task failure as it happens, also those that are retried. */
   onTaskFailed?: (failure: TaskFailure) => void;
@@ -93,7 +89,7 @@ export interface TaskFailure {
   retrying: boolean;
 }
 
-export interface TaskOutcome {
+export interface TaskOutcome<R extends TaskResult = TaskResult> {
   taskId: number;
   kind: TaskKind;
   worker: number;
@@ -105,7 +101,7 @@ export interface TaskOutcome {
   roundTripUs: number;
   /** How the reply came: 'atomics' through the mailbox (the task went that way too), else 'postMessage'. */
   transport: PoolTransport;
-  result: TaskResult;
+  result: R;
 }
 
 export interface TaskTime {
@@ -148,14 +144,12 @@ export interface PoolStats {
   medianOverheadUs: number | null;
 }
 
-type TaskBody = TaskMessage extends infer M ? (M extends TaskMessage ? Omit<M, 'task_id' | 'attempt'> : never) : never;
-
 interface Pending {
   id: number;
   kind: TaskKind;
   attempt: number;
   /** Builds the message for an attempt (messages mode moves fresh copies each time). */
-  build: () => TaskBody;
+  build: () => Omit<TaskMessage, 'task_id' | 'attempt'>;
   resolve(outcome: TaskOutcome): void;
   reject(err: Error): void;
   firstError: string | null;
@@ -180,12 +174,18 @@ interface Slot {
   onReady: ((error: string | null) => void) | null;
 }
 
-/** A counting pool of indices (decode buffers, FFT buffers) with FIFO waiters. */
-class IndexPool {
+/**
+ * The items of a region of the layout, lent to one task (or one user) at a time: `acquire` the
+ * index of a free item (waiting in FIFO order when all are taken), `release` it when done.
+ */
+export class RegionItems {
   private free: number[];
   private waiters: ((i: number) => void)[] = [];
-  constructor(count: number) {
-    this.free = Array.from({ length: count }, (_, i) => i);
+  constructor(
+    readonly layout: PoolLayout,
+    readonly region: PoolRegion,
+  ) {
+    this.free = Array.from({ length: region.count }, (_, i) => i);
   }
   acquire(): Promise<number> {
     const i = this.free.shift();
@@ -196,6 +196,18 @@ class IndexPool {
     const next = this.waiters.shift();
     if (next) next(i);
     else this.free.push(i);
+  }
+  /** Byte offset of item `i` in the layout's buffer (what a task message names). */
+  offset(i: number): number {
+    return this.region.offset + i * this.region.itemBytes;
+  }
+  /** Item `i` as bytes. */
+  bytes(i: number): Uint8Array {
+    return this.region.items[i]!;
+  }
+  /** The first `n` floats of item `i` (default: the whole item). */
+  floats(i: number, n = this.region.itemBytes / 4): Float32Array {
+    return new Float32Array(this.layout.buffer, this.offset(i), n);
   }
 }
 
@@ -230,10 +242,7 @@ export class WorkerPool {
   private done = 0;
   private failed = 0;
   private retries = 0;
-  private eqBands: EqBandSetting[] = [];
-  /** @internal decode buffers of the layout (shared mode). */
-  readonly decodeBuffers = new IndexPool(DECODE_BUFFER_COUNT);
-  private readonly fftBuffers = new IndexPool(FFT_BUFFER_COUNT);
+  private readonly regionItems = new Map<string, RegionItems>();
   private mainWasm: Promise<WebAssembly.Module> | null = null;
 
   private constructor(options: PoolOptions, mode: PoolMode, modeReason: string, size: number, notes: string[]) {
@@ -249,7 +258,7 @@ export class WorkerPool {
     const bytes = options.wasmBytes;
     // a copy of our own (a Node Buffer's slice() would share its pool)
     this.wasmBytes = new Uint8Array(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-    this.layout = mode === 'shared' ? createPoolLayout() : null;
+    this.layout = mode === 'shared' ? createPoolLayout(POOL_REGIONS) : null;
     if (mode !== 'shared') {
       this.transport = 'postMessage';
       this.transportReason = 'postMessage: messages mode (no SharedArrayBuffer for a mailbox)';
@@ -348,7 +357,7 @@ export class WorkerPool {
       }
       slot.worker = worker;
       this.dropMailbox(slot);
-      const mailbox = this.transport === 'atomics' ? Mailbox.create() : null;
+      const mailbox = this.transport === 'atomics' ? Mailbox.create(undefined, TASK_KINDS) : null;
       slot.mailbox = mailbox;
       const startTimer = setTimeout(() => {
         if (slot.worker === worker && slot.state === 'starting') this.lose(slot, worker, 'hang', `not ready within ${this.startTimeoutMs} ms of starting`);
@@ -538,14 +547,25 @@ export class WorkerPool {
   }
 
   /**
-   * @internal Queues a task; `build` makes its message for each attempt (called at dispatch).
-   * Resolves with the outcome, rejects with the worker's error or after a failed retry.
+   * Queues a task of a registered kind; `build` makes its message (without type, id and attempt)
+   * for each attempt, called at dispatch, so that messages mode moves fresh buffers on a retry.
+   * Resolves with the outcome, rejects with the worker's error, after a failed retry, on an abort
+   * of `signal` before dispatch, or at shutdown.
    */
-  run(kind: TaskKind, build: () => TaskBody, signal: AbortSignal | null = null): Promise<TaskOutcome> {
-    if (this.closed) return Promise.reject(new Error(`worker pool is shut down: ${kind} refused`));
-    return new Promise<TaskOutcome>((resolve, reject) => {
+  run<K extends PoolTaskKind>(
+    kind: K,
+    build: () => TaskBody<MessageOf<K>>,
+    signal: AbortSignal | null = null,
+  ): Promise<TaskOutcome<ResultOf<K>>> {
+    const type: TaskKind = kind.type;
+    if (this.closed) return Promise.reject(new Error(`worker pool is shut down: ${type} refused`));
+    if (!TASK_KINDS.some((k) => k.type === type)) {
+      return Promise.reject(new Error(`pool: task kind "${type}" is not registered (dsp-stages/pool-tasks.ts)`));
+    }
+    return new Promise<TaskOutcome<ResultOf<K>>>((resolve, reject) => {
       const task: Pending = {
-        id: this.nextTaskId++, kind, attempt: 0, build, resolve, reject, firstError: null, postedAt: 0, signal,
+        id: this.nextTaskId++, kind: type, attempt: 0, build: () => ({ type, ...build() }),
+        resolve: resolve as (outcome: TaskOutcome) => void, reject, firstError: null, postedAt: 0, signal,
       };
       this.queue.push(task);
       this.dispatch();
@@ -553,97 +573,30 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * The items of a region of the layout (a kind's, by its spec, or the staging buffers, the
+   * default), to lend to tasks. Shared mode only: throws in messages mode.
+   */
+  region(spec: RegionSpec = STAGING): RegionItems {
+    if (!this.layout) throw new Error(`pool: region "${spec.name}" needs shared mode (${this.modeReason})`);
+    let items = this.regionItems.get(spec.name);
+    if (!items) {
+      items = new RegionItems(this.layout, region(this.layout, spec));
+      this.regionItems.set(spec.name, items);
+    }
+    return items;
+  }
+
   // ------------------------------------------------------------------------------------------
-  // tasks
-
-  /** Sets the EQ bands used by `processAudio` calls that name none (the layout's EQ region in shared mode). */
-  setEq(bands: readonly EqBandSetting[]): void {
-    if (bands.length > 8) throw new Error(`${bands.length} EQ bands given, the EQ has 8`);
-    this.eqBands = bands.map((b) => ({ ...b }));
-    if (this.layout) writeEqBands(this.layout, this.eqBands);
-  }
-
-  /**
-   * Filters `input` with the 8-band EQ (wasm eq_process_buffer) from a cleared state, on a worker.
-   * At most `MAX_PROCESS_SAMPLES` samples.
-   */
-  async processAudio(
-    input: Float32Array,
-    options: { bands?: readonly EqBandSetting[]; sampleRate?: number } = {},
-  ): Promise<{ output: Float32Array; task: TaskOutcome }> {
-    const n = input.length;
-    if (n > MAX_PROCESS_SAMPLES) throw new Error(`processAudio: ${n} samples, at most ${MAX_PROCESS_SAMPLES} per task`);
-    const sampleRate = options.sampleRate ?? this.sampleRate;
-    if (!(Number.isFinite(sampleRate) && sampleRate > 0)) throw new Error(`processAudio: sample rate ${sampleRate} is not positive`);
-    const bands = options.bands ? options.bands.map((b) => ({ ...b })) : null;
-    if (bands && bands.length > 8) throw new Error(`processAudio: ${bands.length} EQ bands given, the EQ has 8`);
-    const layout = this.layout;
-    if (layout) {
-      const slot = await this.decodeBuffers.acquire();
-      try {
-        const base = decodeBufferOffset(slot);
-        new Float32Array(layout.buffer, base, n).set(input);
-        const task = await this.run('process_audio', () => ({
-          type: 'process_audio', num_samples: n, sample_rate: sampleRate, bands,
-          data: { mode: 'shared', input_offset: base, output_offset: base + DECODE_BUFFER_BYTES / 2 },
-        }));
-        return { output: new Float32Array(layout.buffer, base + DECODE_BUFFER_BYTES / 2, n).slice(), task };
-      } finally {
-        this.decodeBuffers.release(slot);
-      }
-    }
-    const fallback = bands ?? this.eqBands;
-    const task = await this.run('process_audio', () => ({
-      type: 'process_audio', num_samples: n, sample_rate: sampleRate, bands: fallback,
-      data: { mode: 'messages', input: input.slice().buffer },
-    }));
-    const result = task.result;
-    if (result.kind !== 'process_audio' || !result.output) throw new Error('processAudio: the worker returned no output');
-    return { output: new Float32Array(result.output), task };
-  }
-
-  /**
-   * Real FFT (wasm fft_transform, no window) of `input` (512, 1024, 2048 or 4096 samples) on a
-   * worker: `spectrum` holds size/2 + 1 bins as interleaved re, im (through an FFT output buffer
-   * of the layout in shared mode).
-   */
-  async computeFft(input: Float32Array): Promise<{ spectrum: Float32Array; task: TaskOutcome }> {
-    const size = input.length as FftSize;
-    if (!FFT_SIZES.includes(size)) throw new Error(`computeFft: ${input.length} samples; the size must be one of ${FFT_SIZES.join(', ')}`);
-    const layout = this.layout;
-    if (layout) {
-      const slot = await this.decodeBuffers.acquire();
-      const out = await this.fftBuffers.acquire();
-      try {
-        const base = decodeBufferOffset(slot);
-        new Float32Array(layout.buffer, base, size).set(input);
-        const task = await this.run('compute_fft', () => ({
-          type: 'compute_fft', fft_size: size, data: { mode: 'shared', audio_offset: base, output_offset: fftBufferOffset(out) },
-        }));
-        return { spectrum: layout.fft[out]!.slice(0, size + 2), task };
-      } finally {
-        this.fftBuffers.release(out);
-        this.decodeBuffers.release(slot);
-      }
-    }
-    const task = await this.run('compute_fft', () => ({ type: 'compute_fft', fft_size: size, data: { mode: 'messages', audio: input.slice().buffer } }));
-    const result = task.result;
-    if (result.kind !== 'compute_fft' || !result.spectrum) throw new Error('computeFft: the worker returned no spectrum');
-    return { spectrum: new Float32Array(result.spectrum), task };
-  }
+  // the pool's own task
 
   /**
    * Fault injection: the worker crashes, hangs or throws on the first `failAttempts` attempts
    * (default 1: the retry succeeds; 2: the task fails for good) and completes afterwards.
    */
-  selftestFault(fault: Fault, failAttempts = 1): Promise<TaskOutcome> {
-    if (!['crash', 'hang', 'throw'].includes(fault)) return Promise.reject(new Error(`selftestFault: unknown fault "${fault}"`));
-    return this.run('selftest_fault', () => ({ type: 'selftest_fault', fault, fail_attempts: failAttempts }));
-  }
-
-  /** Decodes a WAV, FLAC or MP3 file across the workers (see decode.ts). */
-  decode(input: DecodeInput, options: DecodeOptions = {}): Promise<DecodeResult> {
-    return decodeOnPool(this, input, options);
+  selftestFault(fault: Fault, failAttempts = 1): Promise<TaskOutcome<SelftestFaultResult>> {
+    if (!FAULTS.includes(fault)) return Promise.reject(new Error(`selftestFault: unknown fault "${fault}"`));
+    return this.run(selftestFaultTask, () => ({ fault, fail_attempts: failAttempts }));
   }
 
   /** @internal The wasm module compiled once on this thread (planning: WAV probe, resampler sizes). */

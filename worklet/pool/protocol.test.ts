@@ -9,18 +9,22 @@ import {
   type TaskMessage,
   type ToWorker,
 } from './protocol.ts';
+import { TASK_TYPES } from './tasks.ts';
 
 /** What postMessage does to a message: a structured clone that moves the transferables. */
 function post<T>(msg: T, transfer: ArrayBuffer[] = []): T {
   return structuredClone(msg, { transfer });
 }
 
+/** Task types of made-up kinds, for the generic checks. */
+const TYPES: ReadonlySet<string> = new Set(['transform', 'selftest_fault']);
+
 describe('pool protocol', () => {
   it('round-trips every main -> worker message through a structured clone', () => {
     const layout = createPoolLayout();
     const wasm = new Uint8Array([0, 97, 115, 109]).buffer;
     const init: ToWorker = { type: 'init', worker_id: 3, shared_buffer: layout.handles, wasm_bytes: wasm, sample_rate: 48000 };
-    const got = parseToWorker(post(init, [wasm]));
+    const got = parseToWorker(post(init, [wasm]), TYPES);
     expect(got).toMatchObject({ type: 'init', worker_id: 3, sample_rate: 48000 });
     // the shared buffers arrive as the same memory, not copies
     const back = got as Extract<ToWorker, { type: 'init' }>;
@@ -28,67 +32,60 @@ describe('pool protocol', () => {
     expect(new Int32Array(layout.buffer)[100]).toBe(42);
     expect(wasm.byteLength).toBe(0); // moved
 
-    const tasks: TaskMessage[] = [
-      { type: 'process_audio', task_id: 1, attempt: 0, num_samples: 4, sample_rate: 48000, bands: null, data: { mode: 'shared', input_offset: 0x41000, output_offset: 0x41010 } },
-      { type: 'process_audio', task_id: 2, attempt: 0, num_samples: 4, sample_rate: 44100, bands: [{ kind: 1, freqHz: 1000, gainDb: 3, q: 1 }], data: { mode: 'messages', input: new Float32Array(4).buffer } },
-      { type: 'compute_fft', task_id: 3, attempt: 1, fft_size: 512, data: { mode: 'messages', audio: new Float32Array(512).buffer } },
-      { type: 'compute_fft', task_id: 4, attempt: 0, fft_size: 4096, data: { mode: 'shared', audio_offset: 0x41000, output_offset: 0x1000 } },
+    const tasks: (TaskMessage & Record<string, unknown>)[] = [
+      { type: 'transform', task_id: 1, attempt: 0, data: { mode: 'shared', input_offset: 0x1000, output_offset: 0x2000 } },
+      { type: 'transform', task_id: 2, attempt: 1, data: { mode: 'messages', input: new Float32Array(4).buffer } },
+      // nested, repeated and shared: each ArrayBuffer moved once, SharedArrayBuffers and views left alone
       {
-        type: 'decode', task_id: 5, attempt: 0,
-        job: {
-          op: 'codec_frames', codec: 'flac', frame_lengths: [3, 2], prime_frames: 0, channels: 2, bits: 16, skip_samples: 0, keep_samples: 10,
-          input: { mode: 'messages', bytes: new Uint8Array(5).buffer }, output: { mode: 'messages' },
-        },
+        type: 'transform', task_id: 3, attempt: 0,
+        job: { planes: [new ArrayBuffer(8), new ArrayBuffer(8)], shared: [new SharedArrayBuffer(8)], view: new Float32Array(2) },
       },
-      {
-        type: 'decode', task_id: 6, attempt: 0,
-        job: {
-          op: 'resample', channels: 1, in_rate: 44100, out_rate: 48000, in_start: 0, in_frames: 8, total_in: 8, out_start: 0, out_count: 8,
-          input: { mode: 'messages', planes: [new Float32Array(8).buffer] }, output: { mode: 'messages' },
-        },
-      },
-      { type: 'selftest_fault', task_id: 7, attempt: 0, fault: 'hang', fail_attempts: 1 },
+      { type: 'selftest_fault', task_id: 4, attempt: 0, fault: 'hang', fail_attempts: 1 },
     ];
+    expect(tasks.map((m) => transferablesOf(m).length)).toEqual([0, 1, 2, 0]);
+    const twice = new ArrayBuffer(4);
+    expect(transferablesOf({ type: 'transform', task_id: 5, attempt: 0, a: twice, b: [twice] } as TaskMessage)).toEqual([twice]);
     for (const msg of tasks) {
       const transfer = transferablesOf(msg);
-      const clone = parseToWorker(post(msg, transfer));
+      const clone = parseToWorker(post(msg, transfer), TYPES);
       expect(clone.type).toBe(msg.type);
       expect((clone as TaskMessage).task_id).toBe(msg.task_id);
       // every messages-mode buffer is moved, none copied
       for (const buf of transfer) expect(buf.byteLength).toBe(0);
     }
-    expect(transferablesOf(tasks[0]!)).toEqual([]);
-    expect(transferablesOf(tasks[3]!)).toEqual([]);
-    expect(parseToWorker(post({ type: 'shutdown' }))).toEqual({ type: 'shutdown' });
+    expect(parseToWorker(post({ type: 'shutdown' }), TYPES)).toEqual({ type: 'shutdown' });
   });
 
   it('round-trips every worker -> main message and moves result buffers', () => {
     const spectrum = new Float32Array(514).buffer;
     const replies: FromWorker[] = [
       { type: 'ready', worker_id: 0, error: null },
-      { type: 'task_complete', task_id: 9, worker_id: 1, execution_time_us: 12.5, result: { kind: 'compute_fft', bins: 257, spectrum } },
+      { type: 'task_complete', task_id: 9, worker_id: 1, execution_time_us: 12.5, result: { kind: 'transformed', bins: 257, spectrum } as { kind: string } },
       { type: 'task_failed', task_id: 10, worker_id: 1, error: 'selftest_fault: thrown on attempt 0' },
     ];
     for (const reply of replies) {
       const transfer = reply.type === 'task_complete' ? resultTransferables(reply.result) : [];
       expect(parseFromWorker(post(reply, transfer))).toEqual(reply.type === 'task_complete'
-        ? { ...reply, result: { kind: 'compute_fft', bins: 257, spectrum: expect.any(ArrayBuffer) } }
+        ? { ...reply, result: { kind: 'transformed', bins: 257, spectrum: expect.any(ArrayBuffer) } }
         : reply);
     }
     expect(spectrum.byteLength).toBe(0);
     const planes = [new Float32Array(3).buffer, new Float32Array(3).buffer];
-    expect(resultTransferables({ kind: 'planar', frames: 3, planes, errors: [] })).toEqual(planes);
-    expect(resultTransferables({ kind: 'planar', frames: 3, planes: null, errors: [] })).toEqual([]);
+    expect(resultTransferables({ kind: 'planar', frames: 3, planes, errors: [] } as { kind: string })).toEqual(planes);
+    expect(resultTransferables({ kind: 'planar', frames: 3, planes: null, errors: [] } as { kind: string })).toEqual([]);
   });
 
   it('names what is wrong with a malformed message', () => {
-    expect(() => parseToWorker(null)).toThrow('pool worker: message without a type');
-    expect(() => parseToWorker({ type: 'frobnicate' })).toThrow('pool worker: unknown message type "frobnicate"');
-    expect(() => parseToWorker({ type: 'compute_fft', task_id: 0, attempt: 0 })).toThrow('compute_fft without a positive integer task_id');
-    expect(() => parseToWorker({ type: 'decode', task_id: 4 })).toThrow('decode without an attempt number');
-    expect(() => parseToWorker({ type: 'init', worker_id: 1 })).toThrow('init without wasm_bytes');
+    expect(() => parseToWorker(null, TYPES)).toThrow('pool worker: message without a type');
+    expect(() => parseToWorker({ type: 'frobnicate' }, TYPES)).toThrow('pool worker: unknown message type "frobnicate"');
+    expect(() => parseToWorker({ type: 'transform', task_id: 0, attempt: 0 }, TYPES)).toThrow('transform without a positive integer task_id');
+    expect(() => parseToWorker({ type: 'transform', task_id: 4 }, TYPES)).toThrow('transform without an attempt number');
+    expect(() => parseToWorker({ type: 'init', worker_id: 1 }, TYPES)).toThrow('init without wasm_bytes');
     expect(() => parseFromWorker({ type: 'done' })).toThrow('pool: unexpected message from a worker: {"type":"done"}');
     expect(() => parseFromWorker({ type: 'ready' })).toThrow('pool: ready without a worker_id');
     expect(() => parseFromWorker({ type: 'task_complete', worker_id: 0 })).toThrow('pool: task_complete without a task_id');
+    // a worker knows the kinds of its build and nothing else
+    expect(TASK_TYPES.has('selftest_fault')).toBe(true);
+    expect(() => parseToWorker({ type: 'transform', task_id: 1, attempt: 0 }, TASK_TYPES)).toThrow('pool worker: unknown message type "transform"');
   });
 });

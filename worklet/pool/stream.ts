@@ -1,12 +1,12 @@
 /**
- * Streaming decoded audio to the AudioWorklet through one of the layout's stereo rings
- * (ringbuf.js, single producer / single consumer, wait-free).
+ * Streaming audio from the main thread to the AudioWorklet through one of the layout's stereo
+ * rings (ringbuf.js, single producer / single consumer, wait-free).
  *
  * - `RingProducer` (main thread): `write(channelData, start, frames)` interleaves into a
  *   preallocated scratch and pushes; what does not fit is held back (policy `hold`, the default:
  *   `pump()` pushes it later, e.g. on a timer) or dropped (policy `drop`). `end()` marks the end
- *   of the stream once everything is pushed. Feed it `onChunk` of `pool.decode` to start playback
- *   before the decode ends.
+ *   of the stream once everything is pushed. Feed it chunks as pool tasks deliver them to start
+ *   playback before the last one is done.
  * - `RingConsumer` (inside `AudioWorkletProcessor.process`): `process(outputs)` pops up to one
  *   quantum into a preallocated interleaved array and deinterleaves it into the output channels,
  *   zero-filling the rest. No allocation per quantum.

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { MPEGDecoder } from 'mpg123-decoder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readWasmBytes, wasmPath } from '../../dsp-stages/wasm-file.ts';
-import { Resampler } from '../../dsp-stages/decode/bindings.ts';
-import { instantiateStagebench } from '../abi.ts';
+import { instantiateStagebench } from '../../../worklet/abi.ts';
+import { spawnNodeWorker } from '../../../worklet/pool/node.ts';
+import { WorkerPool } from '../../../worklet/pool/pool.ts';
+import { readWasmBytes, wasmPath } from '../../wasm-file.ts';
+import { Resampler } from '../bindings.ts';
 import { MP3_DECODER_DELAY, parseFlac, parseMp3 } from './codecs.ts';
-import type { DecodedChunk, DecodeProgress, DecodeResult } from './decode.ts';
-import { spawnNodeWorker } from './node.ts';
-import { WorkerPool } from './pool.ts';
+import { decode, type DecodedChunk, type DecodeProgress, type DecodeResult } from './decode.ts';
 
 const wasmBytes = readWasmBytes(wasmPath());
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/decode/${name}`, import.meta.url)));
+const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../../fixtures/decode/${name}`, import.meta.url)));
 
 /** The data chunk of a RIFF/WAVE file. */
 function dataChunk(bytes: Uint8Array): { offset: number; size: number } {
@@ -88,7 +88,7 @@ describe('decoding on the pool', () => {
   });
 
   it('WAV: chunks across the workers, bit-exact with the PCM', async () => {
-    const r = await pool.decode({ name: 'signal.wav', bytes: wav });
+    const r = await decode(pool, { name: 'signal.wav', bytes: wav });
     expect(r).toMatchObject({ name: 'signal.wav', format: 'wav', sourceRate: 44100, sampleRate: 44100, channels: 2, frames: 441000, error: null });
     expect(samePlanes(r.channelData, REF)).toBe(true);
     expect(r.tasks).toHaveLength(Math.ceil(441000 / 65536));
@@ -99,7 +99,7 @@ describe('decoding on the pool', () => {
   }, 20_000);
 
   it('FLAC: frame groups across the workers, bit-exact with the WAV PCM', async () => {
-    const r = await pool.decode({ name: 'signal.flac', bytes: fixture('signal.flac') });
+    const r = await decode(pool, { name: 'signal.flac', bytes: fixture('signal.flac') });
     expect(r).toMatchObject({ format: 'flac', sourceRate: 44100, sampleRate: 44100, channels: 2, frames: 441000, error: null });
     expect(samePlanes(r.channelData, REF)).toBe(true);
     expect(r.tasks.length).toBeGreaterThan(1);
@@ -108,8 +108,8 @@ describe('decoding on the pool', () => {
 
   it('MP3: delay 0 after the LAME tag trim, correlation > 0.999; chunked equals one pass bit for bit', async () => {
     const bytes = fixture('signal.mp3');
-    const chunked = await pool.decode({ name: 'signal.mp3', bytes }, { chunkFrames: 8192 });
-    const single = await pool.decode({ name: 'signal.mp3', bytes }, { chunkFrames: 1 << 20 });
+    const chunked = await decode(pool, { name: 'signal.mp3', bytes }, { chunkFrames: 8192 });
+    const single = await decode(pool, { name: 'signal.mp3', bytes }, { chunkFrames: 1 << 20 });
     expect(chunked).toMatchObject({ format: 'mp3', sourceRate: 44100, sampleRate: 44100, channels: 2, frames: 441000, error: null });
     expect(single.tasks).toHaveLength(1);
     expect(chunked.tasks.length).toBeGreaterThan(40);
@@ -145,8 +145,8 @@ describe('decoding on the pool', () => {
     expect(want[0]!.length).toBe(480000);
     for (const name of ['signal.wav', 'signal.flac']) {
       const bytes = fixture(name);
-      const chunked = await pool.decode({ name, bytes }, { outputRate: 48000, chunkFrames: 4096 });
-      const whole = await pool.decode({ name, bytes }, { outputRate: 48000, chunkFrames: 1 << 20 });
+      const chunked = await decode(pool, { name, bytes }, { outputRate: 48000, chunkFrames: 4096 });
+      const whole = await decode(pool, { name, bytes }, { outputRate: 48000, chunkFrames: 1 << 20 });
       expect(chunked).toMatchObject({ sourceRate: 44100, sampleRate: 48000, frames: 480000, error: null });
       expect(chunked.tasks.length).toBeGreaterThan(100);
       expect(samePlanes(chunked.channelData, whole.channelData)).toBe(true);
@@ -159,8 +159,8 @@ describe('decoding on the pool', () => {
 
   it('messages mode gives identical results', async () => {
     for (const [name, options] of [['signal.wav', { outputRate: 48000 }], ['signal.flac', { outputRate: 48000 }], ['signal.mp3', {}]] as const) {
-      const shared = results.get(name) ?? (await pool.decode({ name, bytes: fixture(name) }, options));
-      const moved = await messages.decode({ name, bytes: fixture(name) }, { ...options, chunkFrames: name === 'signal.mp3' ? 65536 : 4096 });
+      const shared = results.get(name) ?? (await decode(pool, { name, bytes: fixture(name) }, options));
+      const moved = await decode(messages, { name, bytes: fixture(name) }, { ...options, chunkFrames: name === 'signal.mp3' ? 65536 : 4096 });
       expect(moved.error).toBeNull();
       expect(moved.channelData[0]!.buffer).toBeInstanceOf(ArrayBuffer);
       expect(samePlanes(moved.channelData, shared.channelData)).toBe(true);
@@ -172,7 +172,7 @@ describe('decoding on the pool', () => {
     const progress: DecodeProgress[] = [];
     let firstChunkAt = 0;
     const t0 = performance.now();
-    const r = await pool.decode({ name: 'signal.mp3', bytes: fixture('signal.mp3') }, {
+    const r = await decode(pool, { name: 'signal.mp3', bytes: fixture('signal.mp3') }, {
       outputRate: 48000,
       chunkFrames: 16384,
       onChunk: (c) => {
@@ -207,7 +207,7 @@ describe('decoding on the pool', () => {
       ['multi8-short.wav', 'multi8-short.wav: header claims 48000 frames but the file holds 12000; kept 12000', 12000],
     ];
     for (const [name, message, frames] of cases) {
-      const r = await pool.decode({ name, bytes: fixture(name) });
+      const r = await decode(pool, { name, bytes: fixture(name) });
       expect(r.error).toBe(message);
       expect(r.frames).toBe(frames);
       expect(r.channelData.every((p) => p.length === frames)).toBe(true);
@@ -217,7 +217,7 @@ describe('decoding on the pool', () => {
     }
     // the 8 channels of 24-bit samples that are there, against a plain parse of the bytes
     const m8 = fixture('multi8-short.wav');
-    const r8 = await pool.decode({ name: 'multi8-short.wav', bytes: m8 });
+    const r8 = await decode(pool, { name: 'multi8-short.wav', bytes: m8 });
     const { offset } = dataChunk(m8);
     for (const [c, i] of [[0, 0], [3, 777], [7, 11999]] as const) {
       const p = offset + (i * 8 + c) * 3;
@@ -225,15 +225,15 @@ describe('decoding on the pool', () => {
       expect(r8.channelData[c]![i]).toBe(v / 8388608);
     }
     // float64: exact 16-bit values
-    const f64 = await pool.decode({ name: 'float64.wav', bytes: fixture('float64.wav') });
+    const f64 = await decode(pool, { name: 'float64.wav', bytes: fixture('float64.wav') });
     expect(f64).toMatchObject({ error: null, frames: 22050, channels: 2 });
     expect(samePlanes(f64.channelData, REF.map((p) => p.subarray(0, 22050)))).toBe(true);
     // not a known format, whatever the name says; a WAV named .mp3 is a WAV
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
-    const unknown = await pool.decode({ name: 'cover.mp3', bytes: png });
+    const unknown = await decode(pool, { name: 'cover.mp3', bytes: png });
     expect(unknown.error).toBe('cover.mp3: not a WAV, FLAC or MP3 file (it starts with 89 50 4e 47 0d 0a 1a 0a)');
     expect(unknown.format).toBeNull();
-    const renamed = await pool.decode({ name: 'actually-wav.mp3', bytes: fixture('float64.wav') });
+    const renamed = await decode(pool, { name: 'actually-wav.mp3', bytes: fixture('float64.wav') });
     expect(renamed.format).toBe('wav');
     // a header past the first 64 KiB (a big chunk before the data) is read by longer prefixes
     const { offset: dataAt } = dataChunk(wav);
@@ -246,19 +246,19 @@ describe('decoding on the pool', () => {
     new DataView(late.buffer).setUint32(40, junk.length, true);
     late.set(data, 44 + junk.length);
     new DataView(late.buffer).setUint32(52 + junk.length - 4, 16000, true);
-    const lr = await pool.decode({ name: 'late-data.wav', bytes: late });
+    const lr = await decode(pool, { name: 'late-data.wav', bytes: late });
     expect(lr).toMatchObject({ error: null, frames: 4000 });
     expect(samePlanes(lr.channelData, REF.map((p) => p.subarray(0, 4000)))).toBe(true);
     // the wrapper's named problems reach the message
     const rifx = wav.slice(0, 4096);
     rifx.set(new TextEncoder().encode('RIFX'));
-    expect((await pool.decode({ name: 'be.wav', bytes: rifx })).error).toBe('be.wav: big-endian RIFX WAV files are not supported');
+    expect((await decode(pool, { name: 'be.wav', bytes: rifx })).error).toBe('be.wav: big-endian RIFX WAV files are not supported');
     // an output above the limit decodes nothing
-    const big = await pool.decode({ name: 'signal.wav', bytes: wav }, { maxOutputSamples: 100_000 });
+    const big = await decode(pool, { name: 'signal.wav', bytes: wav }, { maxOutputSamples: 100_000 });
     expect(big.error).toBe('signal.wav: 441000 frames x 2 channels at 44100 Hz is 882000 samples, above the limit of 100000');
     expect(big.frames).toBe(0);
     // and the pool is healthy
-    const ok = await pool.decode({ name: 'signal.flac', bytes: fixture('signal.flac') });
+    const ok = await decode(pool, { name: 'signal.flac', bytes: fixture('signal.flac') });
     expect(ok.error).toBeNull();
     expect(samePlanes(ok.channelData, REF)).toBe(true);
     expect(pool.stats().workers.every((w) => w.state === 'idle')).toBe(true);
@@ -270,25 +270,25 @@ describe('decoding on the pool', () => {
     const frames = parseFlac(bytes).frames;
     const start = frames[50]!.data.byteOffset - bytes.byteOffset;
     for (let i = start + 40; i < start + 60; i++) bytes[i] = bytes[i]! ^ 0x5a;
-    const r = await pool.decode({ name: 'bitrot.flac', bytes });
+    const r = await decode(pool, { name: 'bitrot.flac', bytes });
     expect(r.error).toMatch(/^bitrot\.flac: frame 50 \(at byte \d+\) is corrupt: decoding stopped there with \d+ bytes unread; kept 204800 of the 441000 frames stream info claims$/);
     expect(r.frames).toBe(50 * 4096);
     expect(samePlanes(r.channelData, REF.map((p) => p.subarray(0, 50 * 4096)))).toBe(true);
   }, 20_000);
 
   it('refuses bad options and honours an abort', async () => {
-    await expect(pool.decode({ name: 'x.wav', bytes: wav }, { outputRate: 1000 })).rejects.toThrow(
+    await expect(decode(pool, { name: 'x.wav', bytes: wav }, { outputRate: 1000 })).rejects.toThrow(
       'decode: outputRate must be an integer from 8000 to 192000 Hz, got 1000',
     );
-    await expect(pool.decode({ name: 'x.wav', bytes: wav }, { chunkFrames: 10 })).rejects.toThrow('chunkFrames must be an integer from 1024 to 1048576');
-    await expect(pool.decode({ name: 'x.wav', bytes: 'nope' as unknown as Uint8Array })).rejects.toThrow('bytes must be a Uint8Array or an ArrayBuffer');
+    await expect(decode(pool, { name: 'x.wav', bytes: wav }, { chunkFrames: 10 })).rejects.toThrow('chunkFrames must be an integer from 1024 to 1048576');
+    await expect(decode(pool, { name: 'x.wav', bytes: 'nope' as unknown as Uint8Array })).rejects.toThrow('bytes must be a Uint8Array or an ArrayBuffer');
     const controller = new AbortController();
-    const pending = pool.decode({ name: 'signal.flac', bytes: fixture('signal.flac') }, {
+    const pending = decode(pool, { name: 'signal.flac', bytes: fixture('signal.flac') }, {
       outputRate: 48000, chunkFrames: 4096, signal: controller.signal, onChunk: () => controller.abort(),
     });
     await expect(pending).rejects.toThrow();
     await expect(pending.catch((e: Error) => e.name)).resolves.toBe('AbortError');
-    const after = await pool.decode({ name: 'float64.wav', bytes: fixture('float64.wav') });
+    const after = await decode(pool, { name: 'float64.wav', bytes: fixture('float64.wav') });
     expect(after.error).toBeNull();
   }, 20_000);
 });

@@ -3,9 +3,9 @@
  * instance per pool, instantiated asynchronously): the WAV header probe, and the resampler's
  * context and output length that decide which input frames each chunk needs.
  */
-import { isWavProbeError, probeWavPrefixes, Resampler, WAV_CODE } from '../../dsp-stages/decode/bindings.ts';
-import { StagebenchWasm } from '../abi.ts';
-import type { WorkerPool } from './pool.ts';
+import { StagebenchWasm } from '../../../worklet/abi.ts';
+import type { WorkerPool } from '../../../worklet/pool/pool.ts';
+import { isWavProbeError, probeWavPrefixes, Resampler, WAV_CODE } from '../bindings.ts';
 
 export interface WavInfo {
   /** False when the header cannot be decoded at all (`message` says why). */

@@ -1,29 +1,30 @@
 /**
- * The worker's Rust decode jobs (through worklet/decode-wasm.ts): a WAV chunk (pcm_to_f32, then
+ * The worker's Rust decode jobs (through dsp-stages/decode/bindings.ts): a WAV chunk (pcm_to_f32, then
  * resample_span when the rates differ) and a resample span over planar source frames. One wasm
  * instance per worker for decoding; its resampler is kept while the rates and channels stay.
  */
-import { convertPcm, deinterleave, Resampler, type WavInfo } from '../../dsp-stages/decode/bindings.ts';
-import type { StagebenchWasm } from '../abi.ts';
-import type { PlanarResult, ResampleJob, WavChunkJob } from './protocol.ts';
-import { jobBytes, writePlanar, type DecodeContext } from './worker-io.ts';
+import type { StagebenchWasm } from '../../../worklet/abi.ts';
+import type { WorkerContext } from '../../../worklet/pool/task-kind.ts';
+import { convertPcm, deinterleave, Resampler, type WavInfo } from '../bindings.ts';
+import type { PlanarResult, ResampleJob, WavChunkJob } from './task.ts';
+import { jobBytes, writePlanar } from './worker-io.ts';
 
 let wasm: StagebenchWasm | null = null;
 let resampler: Resampler | null = null;
 
-function instance(ctx: DecodeContext): StagebenchWasm {
+function instance(ctx: WorkerContext): StagebenchWasm {
   wasm ??= ctx.instance();
   return wasm;
 }
 
-function resamplerFor(ctx: DecodeContext, inRate: number, outRate: number, channels: number): Resampler {
+function resamplerFor(ctx: WorkerContext, inRate: number, outRate: number, channels: number): Resampler {
   const r = resampler;
   if (r && r.inRate === inRate && r.outRate === outRate && r.channels === channels) return r;
   resampler = Resampler.create(instance(ctx), inRate, outRate, channels);
   return resampler;
 }
 
-export function decodeWavChunk(ctx: DecodeContext, job: WavChunkJob): PlanarResult {
+export function decodeWavChunk(ctx: WorkerContext, job: WavChunkJob): PlanarResult {
   const { channels: ch, bits } = job;
   if (!Number.isInteger(ch) || ch < 1 || !Number.isInteger(bits) || bits < 8 || bits % 8 !== 0) {
     throw new Error(`wav chunk: ${ch} channels of ${bits} bits`);
@@ -59,7 +60,7 @@ export function decodeWavChunk(ctx: DecodeContext, job: WavChunkJob): PlanarResu
   return writePlanar(job.output, ch, job.out_count, (c) => planes[c]!, []);
 }
 
-export function resampleSpan(ctx: DecodeContext, job: ResampleJob): PlanarResult {
+export function resampleSpan(ctx: WorkerContext, job: ResampleJob): PlanarResult {
   const ch = job.channels;
   let planes: Float32Array[];
   if (job.input.mode === 'shared') {

@@ -1,5 +1,6 @@
 /**
- * Decoding on the worker pool: `pool.decode({ name, bytes }, options)`.
+ * Decoding on the worker pool: `decode(pool, { name, bytes }, options)`, on this thread the plan
+ * and the delivery, on the workers the jobs of the `decode` task kind (task.ts).
  *
  * The format comes from the magic bytes (RIFF/WAVE, fLaC, an MPEG frame sync or an ID3v2 tag),
  * never from the name. Then:
@@ -25,10 +26,11 @@
  * with an Error; an abort rejects with an AbortError.
  */
 import { detectFormat, hexHead, mp3PrimeStart, parseFlac, parseMp3, MP3_DECODER_DELAY, type AudioFormat, type ParsedFrame } from './codecs.ts';
-import { DECODE_BUFFER_BYTES } from './layout.ts';
+import { STAGING_BYTES } from '../../../worklet/pool/layout.ts';
+import type { TaskOutcome, WorkerPool } from '../../../worklet/pool/pool.ts';
+import type { TaskBody } from '../../../worklet/pool/task-kind.ts';
 import { planner, type ResamplePlan, type WavInfo } from './plan-wasm.ts';
-import type { ByteSource, DecodeMessage, DecodeOp, FrameError, PlanarResult, PlanarSource, PlanarTarget } from './protocol.ts';
-import type { TaskOutcome, WorkerPool } from './pool.ts';
+import { decodeTask, type ByteSource, type DecodeMessage, type DecodeOp, type FrameError, type PlanarResult, type PlanarSource, type PlanarTarget } from './task.ts';
 
 export interface DecodeInput {
   name: string;
@@ -54,7 +56,7 @@ export interface DecodedChunk {
 export interface DecodeOptions {
   /** Output sample rate, 8000..192000 Hz (default: the file's). */
   outputRate?: number;
-  /** Output frames per chunk task, 1024..1048576 (default 65536; fewer when a chunk's input would exceed a 1 MiB decode buffer). */
+  /** Output frames per chunk task, 1024..1048576 (default 65536; fewer when a chunk's input would exceed a 1 MiB staging buffer). */
   chunkFrames?: number;
   /** Largest output accepted, samples (frames x channels), default 2^28 (1 GiB of f32). */
   maxOutputSamples?: number;
@@ -122,13 +124,13 @@ function checkOptions(options: DecodeOptions): void {
   }
 }
 
-type DecodeBody = Omit<DecodeMessage, 'task_id' | 'attempt'>;
+type DecodeBody = TaskBody<DecodeMessage>;
 
 /** A unit of work of one decode: it becomes ready, runs as one pool task, and lands somewhere. */
 interface Job {
   kind: DecodeOp;
   ready(): boolean;
-  /** Shared mode: bytes to stage in a decode buffer (null: none). */
+  /** Shared mode: bytes to stage in a staging buffer of the pool (null: none). */
   stageBytes: (() => Uint8Array) | null;
   build(slot: number | null): DecodeBody;
   done(result: PlanarResult): void;
@@ -310,12 +312,12 @@ class DecodeRun {
       const last = mulDivFloor(o1 - 1, inRate, outRate) + rs.context + 1;
       return [Math.max(0, first), Math.min(available, last)];
     };
-    // chunks whose input fits a decode buffer
+    // chunks whose input fits a staging buffer
     // the most input frames a chunk of n output frames reads: its span plus the context each side
     const inputBytes = (n: number) =>
       (rs ? Math.ceil((n * inRate) / outRate) + 2 * rs.context + 2 : n) * info.blockAlign;
     let chunk = this.chunkFrames;
-    while (chunk > 1 && inputBytes(chunk) > DECODE_BUFFER_BYTES) chunk = Math.floor(chunk / 2);
+    while (chunk > 1 && inputBytes(chunk) > STAGING_BYTES) chunk = Math.floor(chunk / 2);
     this.chunks = this.cutOutput(totalOut, chunk);
     for (const c of this.chunks) {
       const [i0, i1] = range(c.o0, c.o1);
@@ -326,7 +328,6 @@ class DecodeRun {
         ready: () => true,
         stageBytes: slice,
         build: (slot) => ({
-          type: 'decode',
           job: {
             op: 'wav_chunk', format: info.format, bits: info.bits, channels: ch, in_rate: inRate, out_rate: outRate,
             in_start: i0, in_frames: i1 - i0, total_in: available, out_start: c.o0, out_count: c.o1 - c.o0,
@@ -408,13 +409,13 @@ class DecodeRun {
     } catch (err) {
       throw new Error(`cannot allocate ${total * ch * 4} bytes for the decoded source: ${(err as Error).message}`);
     }
-    // group frames: about a chunk's worth of source frames, within a decode buffer
+    // group frames: about a chunk's worth of source frames, within a staging buffer
     const groupFrames = rs ? Math.ceil((this.chunkFrames * inRate) / outRate) : this.chunkFrames;
     const starts: number[] = [0];
     for (let i = 0, samples = 0, bytes = 0; i < frames.length; i++) {
       const f = frames[i]!;
-      // half a decode buffer per group leaves room for the priming frames
-      if (i > starts[starts.length - 1]! && (samples + f.samples > groupFrames || bytes + f.data.length > DECODE_BUFFER_BYTES / 2)) {
+      // half a staging buffer per group leaves room for the priming frames
+      if (i > starts[starts.length - 1]! && (samples + f.samples > groupFrames || bytes + f.data.length > STAGING_BYTES / 2)) {
         starts.push(i);
         samples = 0;
         bytes = 0;
@@ -462,7 +463,6 @@ class DecodeRun {
         ready: () => s0 < this.sourceKept,
         stageBytes: bytes,
         build: (slot) => ({
-          type: 'decode',
           job: {
             op: 'codec_frames', codec, frame_lengths: lengths, prime_frames: a - s, channels: ch, bits,
             skip_samples: skip, keep_samples: s1 - s0, input: this.byteSource(slot, bytes),
@@ -536,7 +536,6 @@ class DecodeRun {
         ready: () => i1 <= this.sourceKept && this.groups.every((g) => g.s0 >= i1 || g.done),
         stageBytes: null,
         build: () => ({
-          type: 'decode',
           job: {
             op: 'resample', channels: ch, in_rate: inRate, out_rate: outRate, in_start: i0, in_frames: i1 - i0, total_in: totalIn,
             out_start: c.o0, out_count: c.o1 - c.o0, input: this.planarSource(i0, i1), output: this.target(c.o0),
@@ -665,24 +664,23 @@ class DecodeRun {
   private async execute(job: Job): Promise<void> {
     let slot: number | null = null;
     try {
-      // bytes go through a decode buffer of the layout when they fit (a FLAC frame may not)
-      if (this.shared && job.stageBytes && job.stageBytes().length <= DECODE_BUFFER_BYTES) {
-        slot = await this.pool.decodeBuffers.acquire();
-        const layout = this.pool.layout!;
+      // bytes go through a staging buffer of the layout when they fit (a FLAC frame may not)
+      if (this.shared && job.stageBytes && job.stageBytes().length <= STAGING_BYTES) {
+        slot = await this.pool.region().acquire();
         const bytes = job.stageBytes();
-        layout.decode[slot]!.set(bytes);
+        this.pool.region().bytes(slot).set(bytes);
       }
       const taken = slot;
-      const outcome: TaskOutcome = await this.pool.run('decode', () => job.build(taken), this.options.signal ?? null);
+      const outcome: TaskOutcome<PlanarResult> = await this.pool.run(decodeTask, () => job.build(taken), this.options.signal ?? null);
       this.tasks.push({
         taskId: outcome.taskId, worker: outcome.worker, kind: job.kind, executionTimeUs: outcome.executionTimeUs, roundTripUs: outcome.roundTripUs,
       });
-      if (outcome.result.kind !== 'planar') throw new Error(`unexpected ${outcome.result.kind} reply`);
+      if (outcome.result.kind !== 'planar') throw new Error(`unexpected ${String(outcome.result.kind)} reply`);
       if (!this.finished) job.done(outcome.result);
     } catch (err) {
       if (!this.finished) job.failed(err as Error);
     } finally {
-      if (slot !== null) this.pool.decodeBuffers.release(slot);
+      if (slot !== null) this.pool.region().release(slot);
       job.state = 'settled';
     }
   }
@@ -695,7 +693,8 @@ function toBytes(bytes: unknown): Uint8Array {
   throw new Error('decode: bytes must be a Uint8Array or an ArrayBuffer');
 }
 
-export async function decodeOnPool(pool: WorkerPool, input: DecodeInput, options: DecodeOptions = {}): Promise<DecodeResult> {
+/** Decodes a WAV, FLAC or MP3 file across the workers of `pool` (see above). */
+export async function decode(pool: WorkerPool, input: DecodeInput, options: DecodeOptions = {}): Promise<DecodeResult> {
   if (!input || typeof input !== 'object') throw new Error('decode: expected { name, bytes }');
   checkOptions(options);
   if (pool.isShutDown) throw new Error('decode: the worker pool is shut down');

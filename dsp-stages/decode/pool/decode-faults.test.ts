@@ -4,14 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readWasmBytes, wasmPath } from '../../dsp-stages/wasm-file.ts';
-import type { DecodedChunk } from './decode.ts';
-import { WorkerPool } from './pool.ts';
-import type { DecodeMessage, ToWorker } from './protocol.ts';
-import type { WorkerHandlers, WorkerLike } from './worker-like.ts';
+import { WorkerPool } from '../../../worklet/pool/pool.ts';
+import type { InitMessage, ToWorker } from '../../../worklet/pool/protocol.ts';
+import type { WorkerHandlers, WorkerLike } from '../../../worklet/pool/worker-like.ts';
+import { readWasmBytes, wasmPath } from '../../wasm-file.ts';
+import { decode, type DecodedChunk } from './decode.ts';
+import type { DecodeMessage } from './task.ts';
 
 const wasmBytes = readWasmBytes(wasmPath());
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/decode/${name}`, import.meta.url)));
+const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../../fixtures/decode/${name}`, import.meta.url)));
 
 type Verdict = 'ok' | 'fail' | 'crash';
 
@@ -30,13 +31,14 @@ function fakes(verdict: (msg: DecodeMessage) => Verdict, seen: DecodeMessage[]):
         h = null;
       },
       postMessage: (data) => {
-        const msg = data as ToWorker;
         const handlers = h;
         if (!handlers) return;
-        if (msg.type === 'init') {
-          queueMicrotask(() => handlers.message({ type: 'ready', worker_id: msg.worker_id, error: null }));
+        if ((data as ToWorker).type === 'init') {
+          const init = data as InitMessage;
+          queueMicrotask(() => handlers.message({ type: 'ready', worker_id: init.worker_id, error: null }));
           return;
         }
+        const msg = data as DecodeMessage;
         if (msg.type !== 'decode') return;
         seen.push(msg);
         const v = verdict(msg);
@@ -62,7 +64,7 @@ describe('decode faults (fake workers)', () => {
       spawn: fakes((m) => (m.job.op === 'wav_chunk' && m.job.out_start === 3072 ? 'fail' : 'ok'), seen),
     });
     const chunks: DecodedChunk[] = [];
-    const r = await pool.decode({ name: 'cut.wav', bytes: fixture('float64.wav') }, { chunkFrames: 1024, onChunk: (c) => chunks.push(c) });
+    const r = await decode(pool, { name: 'cut.wav', bytes: fixture('float64.wav') }, { chunkFrames: 1024, onChunk: (c) => chunks.push(c) });
     expect(r.error).toMatch(/^cut\.wav: frames 3072\.\.4096 could not be decoded: task \d+ \(decode\) failed on worker \d: injected failure$/);
     expect(r.frames).toBe(3072);
     expect(chunks.map((c) => [c.index, c.startFrame, c.frames])).toEqual([[0, 0, 1024], [1, 1024, 1024], [2, 2048, 1024]]);
@@ -78,7 +80,7 @@ describe('decode faults (fake workers)', () => {
       wasmBytes, workers: 2, forceMessages: true,
       spawn: fakes((m) => (m.job.op === 'wav_chunk' && m.job.out_start === 2048 && m.attempt === 0 ? 'crash' : 'ok'), seen),
     });
-    const r = await pool.decode({ name: 'a.wav', bytes: fixture('float64.wav') }, { chunkFrames: 1024 });
+    const r = await decode(pool, { name: 'a.wav', bytes: fixture('float64.wav') }, { chunkFrames: 1024 });
     expect(r.error).toBeNull();
     expect(r.frames).toBe(22050);
     expect(seen.filter((m) => m.job.op === 'wav_chunk' && m.job.out_start === 2048).map((m) => m.attempt)).toEqual([0, 1]);
@@ -94,7 +96,7 @@ describe('decode faults (fake workers)', () => {
       wasmBytes, workers: 2, forceMessages: true,
       spawn: fakes((m) => (m.job.op === 'codec_frames' && m.job.output.mode === 'messages' && seen.filter((s) => s.job.op === 'codec_frames').length === 11 ? 'fail' : 'ok'), seen),
     });
-    const r = await pool.decode({ name: 'g.flac', bytes: fixture('signal.flac') }, { outputRate: 48000, chunkFrames: 4096 });
+    const r = await decode(pool, { name: 'g.flac', bytes: fixture('signal.flac') }, { outputRate: 48000, chunkFrames: 4096 });
     const groups = seen.filter((m) => m.job.op === 'codec_frames');
     // the 11th group sent (frames 40960..45056) failed
     expect(r.error).toMatch(/^g\.flac: frames 40960\.\.45056 could not be decoded: task \d+ \(decode\) failed on worker \d: injected failure$/);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, hexHead, id3v2Size, mp3PrimeStart, parseFlac, parseMp3, parseXingFrame, type ParsedFrame } from './codecs.ts';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/decode/${name}`, import.meta.url)));
+const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../../fixtures/decode/${name}`, import.meta.url)));
 
 describe('format detection and frame splitting', () => {
   it('knows the format from the magic bytes, not the name', () => {

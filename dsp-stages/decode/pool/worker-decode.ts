@@ -5,11 +5,10 @@
  */
 import { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { MPEGDecoder } from 'mpg123-decoder';
-import type { CodecFramesJob, DecodeJob, FrameError, PlanarResult, TaskResult } from './protocol.ts';
-import { jobBytes, writePlanar, type DecodeContext } from './worker-io.ts';
+import type { WorkerContext } from '../../../worklet/pool/task-kind.ts';
+import type { CodecFramesJob, DecodeJob, FrameError, PlanarResult } from './task.ts';
+import { jobBytes, writePlanar } from './worker-io.ts';
 import { decodeWavChunk, resampleSpan } from './worker-wasm.ts';
-
-export type { DecodeContext };
 
 // Every group gets a decoder in its initial state: libFLAC reports frames that do not follow
 // the previous call's as missing (and pads them), and MP3 priming rebuilds the reservoir and the
@@ -46,7 +45,7 @@ interface DecoderError {
   frameNumber?: number;
 }
 
-async function codecFrames(ctx: DecodeContext, job: CodecFramesJob): Promise<PlanarResult> {
+async function codecFrames(ctx: WorkerContext, job: CodecFramesJob): Promise<PlanarResult> {
   const bytes = jobBytes(ctx, job.input);
   const frames: Uint8Array[] = [];
   let p = 0;
@@ -98,7 +97,7 @@ async function codecFrames(ctx: DecodeContext, job: CodecFramesJob): Promise<Pla
   return writePlanar(job.output, job.channels, keep, (c) => planes[c] ?? new Float32Array(keep), errors);
 }
 
-export async function runDecodeJob(ctx: DecodeContext, job: DecodeJob): Promise<TaskResult> {
+export async function runDecodeJob(ctx: WorkerContext, job: DecodeJob): Promise<PlanarResult> {
   switch (job.op) {
     case 'wav_chunk':
       return decodeWavChunk(ctx, job);

@@ -1,22 +1,15 @@
 /** Input and output of the worker's decode jobs: staged bytes and planar f32 targets. */
-import type { StagebenchWasm } from '../abi.ts';
-import type { PoolLayout } from './layout.ts';
-import type { ByteSource, FrameError, PlanarResult, PlanarTarget } from './protocol.ts';
+import { STAGING, region } from '../../../worklet/pool/layout.ts';
+import type { WorkerContext } from '../../../worklet/pool/task-kind.ts';
+import type { ByteSource, FrameError, PlanarResult, PlanarTarget } from './task.ts';
 
-export interface DecodeContext {
-  layout(): PoolLayout | null;
-  /** A fresh wasm instance (the decode job keeps its own). */
-  instance(): StagebenchWasm;
-}
-
-/** The bytes of a job, as a view (shared: the layout's decode buffer; messages: the moved buffer). */
-export function jobBytes(ctx: DecodeContext, src: ByteSource): Uint8Array {
+/** The bytes of a job, as a view (shared: a staging buffer of the layout; messages: the moved buffer). */
+export function jobBytes(ctx: WorkerContext, src: ByteSource): Uint8Array {
   if (src.mode === 'messages') return new Uint8Array(src.bytes);
-  const layout = ctx.layout();
-  if (!layout) throw new Error('decode: shared input, but this worker has no shared buffer');
-  const slot = layout.decode[src.slot];
-  if (!slot) throw new Error(`decode: decode buffer ${src.slot} does not exist`);
-  if (src.byte_length > slot.length) throw new Error(`decode: ${src.byte_length} bytes do not fit a ${slot.length}-byte decode buffer`);
+  const layout = ctx.needLayout('decode');
+  const slot = region(layout, STAGING).items[src.slot];
+  if (!slot) throw new Error(`decode: staging buffer ${src.slot} does not exist`);
+  if (src.byte_length > slot.length) throw new Error(`decode: ${src.byte_length} bytes do not fit a ${slot.length}-byte staging buffer`);
   return slot.subarray(0, src.byte_length);
 }
 
