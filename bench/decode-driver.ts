@@ -15,14 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import {
-  MessageChannel,
-  Worker,
-  isMainThread,
-  receiveMessageOnPort,
-  workerData,
-  type MessagePort,
-} from 'node:worker_threads';
+import { MessageChannel, Worker, isMainThread, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { defaultWorkers } from '../dsp-stages/decode/cli.ts';
 import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
 import { mean, percentile } from '../worklet/stats.ts';
@@ -79,7 +72,13 @@ async function freshDecoderCost(reps: number): Promise<FreshDecoderCost> {
       d.free();
       if (i >= 0) ms.push(performance.now() - t0);
     }
-    return [percentile([...ms].sort((a, b) => a - b), 50), mean(ms)];
+    return [
+      percentile(
+        [...ms].sort((a, b) => a - b),
+        50,
+      ),
+      mean(ms),
+    ];
   };
   const [flacMs, flacMeanMs] = await time(() => new FLACDecoder());
   const [mp3Ms, mp3MeanMs] = await time(() => new MPEGDecoder({ enableGapless: false }));
@@ -134,7 +133,12 @@ function runDriver(data: DriverData): void {
       return {
         ok: true,
         cases: cases.map((c) => ({
-          name: c.name, ours: c.impls[0]!.name, impls: c.impls.map((i) => i.name), frames: c.frames, seconds: c.frames / c.sampleRate, clipBytes: c.clip.length,
+          name: c.name,
+          ours: c.impls[0]!.name,
+          impls: c.impls.map((i) => i.name),
+          frames: c.frames,
+          seconds: c.frames / c.sampleRate,
+          clipBytes: c.clip.length,
         })),
       };
     }
@@ -148,11 +152,13 @@ function runDriver(data: DriverData): void {
     if (!c || !impl) throw new Error(`no case ${req.case} impl ${req.impl}`);
     const out = await impl.decode(c.clip);
     afterAnswer = impl.afterAnswer ?? null;
-    if (req.type === 'check') checkPlanes(`${c.name} ${impl.name}`, out, c.reference, c.exact, c.format === 'mp3' ? c.frames : 0, impl.integerScale);
+    if (req.type === 'check')
+      checkPlanes(`${c.name} ${impl.name}`, out, c.reference, c.exact, c.format === 'mp3' ? c.frames : 0, impl.integerScale);
     return { ok: true };
   };
   port.on('message', (req: Request) => {
-    handle(req).then(answer, (err: unknown) => answer({ ok: false, error: err instanceof Error ? err.message : String(err) }))
+    handle(req)
+      .then(answer, (err: unknown) => answer({ ok: false, error: err instanceof Error ? err.message : String(err) }))
       .finally(() => {
         const after = afterAnswer;
         afterAnswer = null;
@@ -181,7 +187,11 @@ export class DecodeDriver {
   private closed = false;
   cases: DriverCaseInfo[] = [];
 
-  private constructor(private readonly worker: Worker, private readonly port: MessagePort, private readonly control: Int32Array) {}
+  private constructor(
+    private readonly worker: Worker,
+    private readonly port: MessagePort,
+    private readonly control: Int32Array,
+  ) {}
 
   static start(): DecodeDriver {
     const control = new SharedArrayBuffer(8);
@@ -330,5 +340,8 @@ export function bridgeRoundTripUs(calls = 200): number {
     started.pools.call({ type: 'noop' });
     times.push((performance.now() - t0) * 1000);
   }
-  return percentile(times.sort((a, b) => a - b), 50);
+  return percentile(
+    times.sort((a, b) => a - b),
+    50,
+  );
 }

@@ -23,15 +23,27 @@ export function fixtureBytes(name: string): Uint8Array {
 }
 
 /** The fmt and data chunks of a PCM WAV. */
-export function wavLayout(bytes: Uint8Array): { channels: number; sampleRate: number; bits: number; blockAlign: number; dataOffset: number; dataBytes: number } {
+export function wavLayout(bytes: Uint8Array): {
+  channels: number;
+  sampleRate: number;
+  bits: number;
+  blockAlign: number;
+  dataOffset: number;
+  dataBytes: number;
+} {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const id = (p: number) => String.fromCharCode(...bytes.subarray(p, p + 4));
   if (bytes.length < 12 || id(0) !== 'RIFF' || id(8) !== 'WAVE') throw new Error('not a RIFF/WAVE file');
   let fmt: { channels: number; sampleRate: number; bits: number; blockAlign: number } | null = null;
-  for (let p = 12; p + 8 <= bytes.length; ) {
+  for (let p = 12; p + 8 <= bytes.length;) {
     const size = view.getUint32(p + 4, true);
     if (id(p) === 'fmt ') {
-      fmt = { channels: view.getUint16(p + 10, true), sampleRate: view.getUint32(p + 12, true), blockAlign: view.getUint16(p + 20, true), bits: view.getUint16(p + 22, true) };
+      fmt = {
+        channels: view.getUint16(p + 10, true),
+        sampleRate: view.getUint32(p + 12, true),
+        blockAlign: view.getUint16(p + 20, true),
+        bits: view.getUint16(p + 22, true),
+      };
     } else if (id(p) === 'data') {
       if (!fmt) throw new Error('data chunk before the fmt chunk');
       return { ...fmt, dataOffset: p + 8, dataBytes: Math.min(size, bytes.length - p - 8) };
@@ -156,7 +168,10 @@ export function flacEncode(wav: Uint8Array): { bytes: Uint8Array | null; note: s
 }
 
 /** The long files, `seconds` (a multiple of the fixtures' 10 s) each; FLAC null when it cannot be made. */
-export function longFiles(seconds: number, formats: readonly DecodeBenchFormat[]): { files: Map<DecodeBenchFormat, Uint8Array>; notes: string[] } {
+export function longFiles(
+  seconds: number,
+  formats: readonly DecodeBenchFormat[],
+): { files: Map<DecodeBenchFormat, Uint8Array>; notes: string[] } {
   const repeat = Math.max(1, Math.round(seconds / 10));
   const files = new Map<DecodeBenchFormat, Uint8Array>();
   const notes: string[] = [];

@@ -17,7 +17,17 @@ import { parseWav } from '../dsp-stages/wav.ts';
 import { MP3_DECODER_DELAY, parseFlac, parseMp3 } from '../dsp-stages/decode/pool/codecs.ts';
 import type { WorkerPool } from '../worklet/pool/pool.ts';
 import { decode } from '../dsp-stages/decode/pool/decode.ts';
-import { DECODE_BENCH_FORMATS, FLAC_CLIP_BLOCKS, MP3_CLIP_FRAMES, WAV_CLIP_FRAMES, fixtureBytes, flacClip, mp3Clip, wavClip, type DecodeBenchFormat } from './decode-fixtures.ts';
+import {
+  DECODE_BENCH_FORMATS,
+  FLAC_CLIP_BLOCKS,
+  MP3_CLIP_FRAMES,
+  WAV_CLIP_FRAMES,
+  fixtureBytes,
+  flacClip,
+  mp3Clip,
+  wavClip,
+  type DecodeBenchFormat,
+} from './decode-fixtures.ts';
 
 /** Output frames per task of the split pool variant: a quarter of a second at 44.1 kHz. */
 export const SPLIT_CHUNK_FRAMES = 11025;
@@ -147,7 +157,14 @@ async function peerImpls(format: DecodeBenchFormat): Promise<DecodeImpl[]> {
  * otherwise) bit for bit, or, with `integerScale`, as the same 16-bit integers (got x scale
  * against want x 32768, each rounded).
  */
-export function checkPlanes(name: string, got: Decoded, want: Float32Array[], exact: boolean, minFrames: number, integerScale?: IntegerScale): void {
+export function checkPlanes(
+  name: string,
+  got: Decoded,
+  want: Float32Array[],
+  exact: boolean,
+  minFrames: number,
+  integerScale?: IntegerScale,
+): void {
   if (got.channelData.length !== want.length) throw new Error(`${name}: ${got.channelData.length} channels, expected ${want.length}`);
   const n = want[0]!.length;
   if (exact ? got.frames !== n : got.frames > n || got.frames < minFrames) {
@@ -218,13 +235,22 @@ export async function buildCases(pools: Pools | null): Promise<DriverCase[]> {
     const names = decodeBenchImplNames(format, pools?.many.size);
     const impls = pools
       ? [
-        poolImpl(names[0]!, pools.many, clipName),
-        poolImpl(names[1]!, pools.one, clipName),
-        poolImpl(names[2]!, pools.many, clipName, SPLIT_CHUNK_FRAMES),
-      ]
+          poolImpl(names[0]!, pools.many, clipName),
+          poolImpl(names[1]!, pools.one, clipName),
+          poolImpl(names[2]!, pools.many, clipName, SPLIT_CHUNK_FRAMES),
+        ]
       : await peerImpls(format);
     const first = await impls[0]!.decode(clip);
-    cases.push({ name: `decode/${clipName}`, format, clip, frames: first.frames, sampleRate: 44100, impls, reference, exact: format !== 'mp3' });
+    cases.push({
+      name: `decode/${clipName}`,
+      format,
+      clip,
+      frames: first.frames,
+      sampleRate: 44100,
+      impls,
+      reference,
+      exact: format !== 'mp3',
+    });
   }
   return cases;
 }

@@ -64,13 +64,26 @@ export async function runDecodeScaling(opts: ScalingOptions): Promise<{ rows: Sc
     }
     const rows: ScalingRow[] = [];
     for (const format of files.keys()) {
-      const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+      const med = (xs: number[]) =>
+        percentile(
+          [...xs].sort((a, b) => a - b),
+          50,
+        );
       const base = med(samples.get(`${format}/${pools[0]!.size}`)!.wall);
       for (const pool of pools) {
         const s = samples.get(`${format}/${pool.size}`)!;
         const wallMs = med(s.wall);
         const seconds = s.frames / s.rate;
-        rows.push({ format, workers: pool.size, seconds, wallMs, busyMs: med(s.busy), tasks: s.tasks, xRealtime: (seconds * 1000) / wallMs, speedup: base / wallMs });
+        rows.push({
+          format,
+          workers: pool.size,
+          seconds,
+          wallMs,
+          busyMs: med(s.busy),
+          tasks: s.tasks,
+          xRealtime: (seconds * 1000) / wallMs,
+          speedup: base / wallMs,
+        });
       }
     }
     return { rows, notes };
@@ -82,7 +95,14 @@ export async function runDecodeScaling(opts: ScalingOptions): Promise<{ rows: Sc
 export function formatScalingTable(rows: readonly ScalingRow[]): string {
   const head = ['format', 'workers', 'seconds', 'tasks', 'wall ms', 'ms per s', 'x realtime', 'busy ms', 'speed-up'];
   const body = rows.map((r) => [
-    r.format, String(r.workers), r.seconds.toFixed(1), String(r.tasks), r.wallMs.toFixed(1), (r.wallMs / r.seconds).toFixed(2), r.xRealtime.toFixed(0), r.busyMs.toFixed(1),
+    r.format,
+    String(r.workers),
+    r.seconds.toFixed(1),
+    String(r.tasks),
+    r.wallMs.toFixed(1),
+    (r.wallMs / r.seconds).toFixed(2),
+    r.xRealtime.toFixed(0),
+    r.busyMs.toFixed(1),
     `${r.speedup.toFixed(2)}×`,
   ]);
   const all = [head, ...body];
@@ -91,7 +111,11 @@ export function formatScalingTable(rows: readonly ScalingRow[]): string {
 }
 
 /** The scaling table with its heading and notes. */
-export function scalingLines(rows: readonly ScalingRow[], notes: readonly string[], o: { seconds: number; reps: number; workers: readonly number[] }): string[] {
+export function scalingLines(
+  rows: readonly ScalingRow[],
+  notes: readonly string[],
+  o: { seconds: number; reps: number; workers: readonly number[] },
+): string[] {
   const fewest = Math.min(...o.workers);
   return [
     `decode scaling: ${o.seconds} s of stereo 44.1 kHz per file, pool.decode wall time (median of ${o.reps} runs after a warm-up); ` +

@@ -48,9 +48,24 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { DECODE_BENCH_FORMATS } from './decode-fixtures.ts';
-import { bridgeRoundTripUs, closeDecodeBench, freshDecoderCostMs, startDecodeBench, startedDecodeBench, type DriverCaseInfo, type FreshDecoderCost } from './decode-driver.ts';
+import {
+  bridgeRoundTripUs,
+  closeDecodeBench,
+  freshDecoderCostMs,
+  startDecodeBench,
+  startedDecodeBench,
+  type DriverCaseInfo,
+  type FreshDecoderCost,
+} from './decode-driver.ts';
 import { SCALING_DEFAULTS, runDecodeScaling, scalingLines } from './decode-scaling.ts';
-import { DEFAULT_BENCH_OPTIONS, formatTable, runCase, type BenchCase, type BenchOptions, type BenchResult } from '../dsp-stages/bench-harness.ts';
+import {
+  DEFAULT_BENCH_OPTIONS,
+  formatTable,
+  runCase,
+  type BenchCase,
+  type BenchOptions,
+  type BenchResult,
+} from '../dsp-stages/bench-harness.ts';
 import type { BenchFile } from '../dsp-stages/bench-harness.ts';
 
 export const DECODE_BENCH_CASES = DECODE_BENCH_FORMATS.map((f) => `decode/${f}-1s`);
@@ -139,7 +154,7 @@ export function freshLine(f: FreshDecoderCost): string {
   return (
     `a fresh decoder (new + ready: a new wasm instance; then freed), ${f.reps} in the peers' thread: ` +
     `FLAC median ${f.flacMs.toFixed(3)} ms (mean ${f.flacMeanMs.toFixed(3)}), MP3 median ${f.mp3Ms.toFixed(3)} ms (mean ${f.mp3MeanMs.toFixed(3)}). ` +
-    'The pool\'s workers build one per FLAC or MP3 task, ' +
+    "The pool's workers build one per FLAC or MP3 task, " +
     'after the previous task (off the clock unless the next task is already waiting); the "reset in the call" peers ' +
     'pay one per call (reset() re-instantiates), the "reset after the call" peers after their answer'
   );
@@ -150,7 +165,8 @@ export function freshLine(f: FreshDecoderCost): string {
 
 function parseList(text: string, what: string): number[] {
   const xs = text.split(',').map((s) => Number(s));
-  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 1 || x > 8)) throw new Error(`${what} wants whole numbers from 1 to 8, got "${text}"`);
+  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 1 || x > 8))
+    throw new Error(`${what} wants whole numbers from 1 to 8, got "${text}"`);
   return xs;
 }
 
@@ -162,7 +178,8 @@ async function script(args: string[]): Promise<void> {
   };
   const seconds = Number(value('--seconds', String(SCALING_DEFAULTS.seconds)));
   const reps = Number(value('--reps', String(SCALING_DEFAULTS.reps)));
-  if (!(Number.isInteger(seconds) && seconds >= 10 && seconds % 10 === 0)) throw new Error(`--seconds wants a multiple of 10, got ${seconds}`);
+  if (!(Number.isInteger(seconds) && seconds >= 10 && seconds % 10 === 0))
+    throw new Error(`--seconds wants a multiple of 10, got ${seconds}`);
   if (!(Number.isInteger(reps) && reps >= 1)) throw new Error(`--reps wants a whole number >= 1, got ${reps}`);
   const workers = parseList(value('--workers', SCALING_DEFAULTS.workers.join(',')), '--workers');
   const json = flag('--json');
@@ -171,7 +188,11 @@ async function script(args: string[]): Promise<void> {
     const infos = startDecodeBench();
     try {
       const options: BenchOptions = DEFAULT_BENCH_OPTIONS;
-      const cases = decodeBench.cases({ newWasm: () => { throw new Error('unused'); } });
+      const cases = decodeBench.cases({
+        newWasm: () => {
+          throw new Error('unused');
+        },
+      });
       const results: BenchResult[] = [];
       for (const c of cases) {
         process.stderr.write(`bench: ${c.name}: ${c.impls.map((i) => i.name).join(' vs ')} ...\n`);

@@ -77,20 +77,24 @@ describe('decode bench files', () => {
     expect(long.frames[384]!.data).toEqual(long.frames[0]!.data);
   });
 
-  it('long files: WAV and MP3 repeated, FLAC re-encoded when the flac command exists', () => {
-    const { files, notes } = longFiles(20, DECODE_BENCH_FORMATS);
-    expect(parseWav(files.get('wav')!).channels[0]!.length).toBe(882_000);
-    expect(parseMp3(files.get('mp3')!).frames).toHaveLength(768);
-    expect([...files.keys()].filter((f) => f !== 'flac')).toEqual(['wav', 'mp3']);
-    if (files.has('flac')) {
-      expect(notes).toEqual(['FLAC: re-encoded with flac --best']);
-      const s = parseFlac(files.get('flac')!);
-      expect(s.totalClaimed).toBe(882_000);
-      expect(s.mismatch).toBeNull();
-    } else {
-      expect(notes[0]).toMatch(/^FLAC: skipped \(.*; concatenated FLAC files are not one valid stream\)$/);
-    }
-  }, SLOW);
+  it(
+    'long files: WAV and MP3 repeated, FLAC re-encoded when the flac command exists',
+    () => {
+      const { files, notes } = longFiles(20, DECODE_BENCH_FORMATS);
+      expect(parseWav(files.get('wav')!).channels[0]!.length).toBe(882_000);
+      expect(parseMp3(files.get('mp3')!).frames).toHaveLength(768);
+      expect([...files.keys()].filter((f) => f !== 'flac')).toEqual(['wav', 'mp3']);
+      if (files.has('flac')) {
+        expect(notes).toEqual(['FLAC: re-encoded with flac --best']);
+        const s = parseFlac(files.get('flac')!);
+        expect(s.totalClaimed).toBe(882_000);
+        expect(s.mismatch).toBeNull();
+      } else {
+        expect(notes[0]).toMatch(/^FLAC: skipped \(.*; concatenated FLAC files are not one valid stream\)$/);
+      }
+    },
+    SLOW,
+  );
 
   it('checkPlanes accepts the same bits and names the first difference, a wrong length or channel count', () => {
     const want = [new Float32Array([0.5, -0.25, 0.125]), new Float32Array([0, 1 / 32768, -1])];
@@ -109,7 +113,15 @@ describe('decode bench files', () => {
     expect(() => checkPlanes('x', scaled, want, true, 0, 32767)).not.toThrow();
     // node-wav's: / 32768 below zero, / 32767 above
     const asym = { negative: 32768, positive: 32767 };
-    const split = { channelData: want.map((p) => p.map((v) => { const i = Math.round(v * 32768); return i < 0 ? i / 32768 : i / 32767; })), frames: 3 };
+    const split = {
+      channelData: want.map((p) =>
+        p.map((v) => {
+          const i = Math.round(v * 32768);
+          return i < 0 ? i / 32768 : i / 32767;
+        }),
+      ),
+      frames: 3,
+    };
     expect(() => checkPlanes('x', split, want, true, 0, asym)).not.toThrow();
     expect(() => checkPlanes('x', split, want, true, 0, 32767)).toThrow('x: channel 1 frame 2 is -1 (x 32767), the reference -1 (x 32768)');
     expect(() => checkPlanes('x', scaled, want, true, 0, asym)).toThrow(/x: channel 1 frame 2 is -1.0000305\d* \(x 32768\)/);
@@ -117,10 +129,20 @@ describe('decode bench files', () => {
 
   it('names every row for what it includes: the pool paths, then two peers per format', () => {
     expect(decodeBenchImplNames('wav', 2)).toEqual([
-      'stagebench (pool, 2 workers)', 'stagebench (pool, 1 worker)', 'stagebench (pool, 2 workers, 0.25 s chunks)', 'node-wav', 'wavefile (getSamples / 32768)',
+      'stagebench (pool, 2 workers)',
+      'stagebench (pool, 1 worker)',
+      'stagebench (pool, 2 workers, 0.25 s chunks)',
+      'node-wav',
+      'wavefile (getSamples / 32768)',
     ]);
-    expect(DECODE_BENCH_PEERS.flac).toEqual(['@wasm-audio-decoders/flac (decodeFile, reset in the call)', '@wasm-audio-decoders/flac (decodeFrames, reset after the call)']);
-    expect(DECODE_BENCH_PEERS.mp3).toEqual(['mpg123-decoder (decode + reset in the call)', 'mpg123-decoder (decode, reset after the call)']);
+    expect(DECODE_BENCH_PEERS.flac).toEqual([
+      '@wasm-audio-decoders/flac (decodeFile, reset in the call)',
+      '@wasm-audio-decoders/flac (decodeFrames, reset after the call)',
+    ]);
+    expect(DECODE_BENCH_PEERS.mp3).toEqual([
+      'mpg123-decoder (decode + reset in the call)',
+      'mpg123-decoder (decode, reset after the call)',
+    ]);
     for (const format of DECODE_BENCH_FORMATS) {
       expect(() => checkImplNames({ name: format, impls: decodeBenchImplNames(format, 4).map((name) => ({ name })) })).not.toThrow();
     }
@@ -128,7 +150,15 @@ describe('decode bench files', () => {
 
   it('prints every row per second of audio and what a fresh decoder costs', () => {
     const info = { name: 'decode/wav-1s', ours: 'a (x)', impls: ['a (x)', 'b'], frames: 44100, seconds: 1, clipBytes: 176444 };
-    const r = (impl: string, medianUs: number) => ({ stage: 'decode', case: info.name, impl, medianUs, p95Us: medianUs, callsPerSample: 1, samplesUs: [] });
+    const r = (impl: string, medianUs: number) => ({
+      stage: 'decode',
+      case: info.name,
+      impl,
+      medianUs,
+      p95Us: medianUs,
+      callsPerSample: 1,
+      samplesUs: [],
+    });
     expect(clipLines([info], [r('a (x)', 1000), r('b', 500)], 30)).toEqual([
       'decode/wav-1s: 44100 frames (1.000 s, 176444 bytes); per second of audio: ours 1.000 ms, b 0.500 ms',
       "(every figure includes the driver thread's round trip: median 30.0 µs)",
@@ -151,80 +181,124 @@ describe('decode bench files', () => {
 });
 
 describe('decode bench cases (driver thread and pools)', () => {
-  it('build the three cases: ours is the default pool, then one worker, split chunks and the peers', () => {
-    const infos = startDecodeBench();
-    expect(infos.map((i) => i.name)).toEqual(decodeBench.caseNames);
-    const cases = decodeBench.cases({ newWasm: () => { throw new Error('not used'); } });
-    DECODE_BENCH_FORMATS.forEach((format, i) => {
-      const c = cases[i]!;
-      expect(c.stage).toBe('decode');
-      expect(c.impls.map((x) => x.name)).toEqual(decodeBenchImplNames(format));
-      expect(c.ours).toBe(`stagebench (pool, ${defaultWorkers()} workers)`);
-      expect(() => checkImplNames(c)).not.toThrow();
-    });
-    expect(decodeBenchImplNames('mp3', 4)).toEqual([
-      'stagebench (pool, 4 workers)', 'stagebench (pool, 1 worker)', 'stagebench (pool, 4 workers, 0.25 s chunks)',
-      'mpg123-decoder (decode + reset in the call)', 'mpg123-decoder (decode, reset after the call)',
-    ]);
-    // about a second each
-    expect(infos.map((i) => i.frames)).toEqual([44100, 45056, 40 * 1152 - 576 - 792]);
-    for (const info of infos) expect(info.seconds).toBeCloseTo(info.frames / 44100, 9);
-  }, SLOW);
+  it(
+    'build the three cases: ours is the default pool, then one worker, split chunks and the peers',
+    () => {
+      const infos = startDecodeBench();
+      expect(infos.map((i) => i.name)).toEqual(decodeBench.caseNames);
+      const cases = decodeBench.cases({
+        newWasm: () => {
+          throw new Error('not used');
+        },
+      });
+      DECODE_BENCH_FORMATS.forEach((format, i) => {
+        const c = cases[i]!;
+        expect(c.stage).toBe('decode');
+        expect(c.impls.map((x) => x.name)).toEqual(decodeBenchImplNames(format));
+        expect(c.ours).toBe(`stagebench (pool, ${defaultWorkers()} workers)`);
+        expect(() => checkImplNames(c)).not.toThrow();
+      });
+      expect(decodeBenchImplNames('mp3', 4)).toEqual([
+        'stagebench (pool, 4 workers)',
+        'stagebench (pool, 1 worker)',
+        'stagebench (pool, 4 workers, 0.25 s chunks)',
+        'mpg123-decoder (decode + reset in the call)',
+        'mpg123-decoder (decode, reset after the call)',
+      ]);
+      // about a second each
+      expect(infos.map((i) => i.frames)).toEqual([44100, 45056, 40 * 1152 - 576 - 792]);
+      for (const info of infos) expect(info.seconds).toBeCloseTo(info.frames / 44100, 9);
+    },
+    SLOW,
+  );
 
-  it('every implementation passes its output check, twice (a peer reset after its call decodes the next file right)', () => {
-    startDecodeBench();
-    for (const c of decodeBench.cases({ newWasm: () => { throw new Error('not used'); } })) {
-      for (const impl of c.impls) {
-        expect(() => impl.check!(), `${c.name} ${impl.name}`).not.toThrow();
-        expect(() => impl.check!(), `${c.name} ${impl.name}, again`).not.toThrow();
+  it(
+    'every implementation passes its output check, twice (a peer reset after its call decodes the next file right)',
+    () => {
+      startDecodeBench();
+      for (const c of decodeBench.cases({
+        newWasm: () => {
+          throw new Error('not used');
+        },
+      })) {
+        for (const impl of c.impls) {
+          expect(() => impl.check!(), `${c.name} ${impl.name}`).not.toThrow();
+          expect(() => impl.check!(), `${c.name} ${impl.name}, again`).not.toThrow();
+        }
       }
-    }
-  }, SLOW);
+    },
+    SLOW,
+  );
 
-  it('measures a fresh decoder of each kind in the peers\' thread', () => {
-    startDecodeBench();
-    const f = freshDecoderCostMs(2);
-    expect(f.reps).toBe(2);
-    for (const ms of [f.flacMs, f.mp3Ms, f.flacMeanMs, f.mp3MeanMs]) {
-      expect(ms).toBeGreaterThan(0);
-      expect(ms).toBeLessThan(5000);
-    }
-  }, SLOW);
+  it(
+    "measures a fresh decoder of each kind in the peers' thread",
+    () => {
+      startDecodeBench();
+      const f = freshDecoderCostMs(2);
+      expect(f.reps).toBe(2);
+      for (const ms of [f.flacMs, f.mp3Ms, f.flacMeanMs, f.mp3MeanMs]) {
+        expect(ms).toBeGreaterThan(0);
+        expect(ms).toBeLessThan(5000);
+      }
+    },
+    SLOW,
+  );
 
-  it('run with the real clock: positive per-call times below a second; the bridge costs under 5 ms', () => {
-    startDecodeBench();
-    const [wav] = decodeBench.cases({ newWasm: () => { throw new Error('not used'); } });
-    const results = runCase(wav!, { warmupMs: 5, samples: 3, minSampleMs: 0.2, now: () => performance.now() });
-    expect(results.map((r) => r.impl)).toEqual(decodeBenchImplNames('wav'));
-    for (const r of results) {
-      expect(r.medianUs).toBeGreaterThan(0);
-      expect(r.medianUs).toBeLessThan(1_000_000);
-    }
-    const bridge = bridgeRoundTripUs(20);
-    expect(bridge).toBeGreaterThan(0);
-    expect(bridge).toBeLessThan(5000);
-  }, SLOW);
+  it(
+    'run with the real clock: positive per-call times below a second; the bridge costs under 5 ms',
+    () => {
+      startDecodeBench();
+      const [wav] = decodeBench.cases({
+        newWasm: () => {
+          throw new Error('not used');
+        },
+      });
+      const results = runCase(wav!, { warmupMs: 5, samples: 3, minSampleMs: 0.2, now: () => performance.now() });
+      expect(results.map((r) => r.impl)).toEqual(decodeBenchImplNames('wav'));
+      for (const r of results) {
+        expect(r.medianUs).toBeGreaterThan(0);
+        expect(r.medianUs).toBeLessThan(1_000_000);
+      }
+      const bridge = bridgeRoundTripUs(20);
+      expect(bridge).toBeGreaterThan(0);
+      expect(bridge).toBeLessThan(5000);
+    },
+    SLOW,
+  );
 
-  it('closes: the pools shut down and a new start works', async () => {
-    await closeDecodeBench();
-    expect(() => bridgeRoundTripUs(1)).toThrow('decode bench: startDecodeBench() first');
-    expect(startDecodeBench()).toHaveLength(3);
-    await closeDecodeBench();
-  }, SLOW);
+  it(
+    'closes: the pools shut down and a new start works',
+    async () => {
+      await closeDecodeBench();
+      expect(() => bridgeRoundTripUs(1)).toThrow('decode bench: startDecodeBench() first');
+      expect(startDecodeBench()).toHaveLength(3);
+      await closeDecodeBench();
+    },
+    SLOW,
+  );
 });
 
 describe('decode scaling', () => {
-  it('decodes a long file on each worker count and reports the speed-up against the fewest', async () => {
-    const { rows, notes } = await runDecodeScaling({ seconds: 10, reps: 1, workers: [2, 1], formats: ['wav', 'mp3'] });
-    expect(notes).toEqual([]);
-    expect(rows.map((r) => [r.format, r.workers])).toEqual([['wav', 1], ['wav', 2], ['mp3', 1], ['mp3', 2]]);
-    for (const r of rows) {
-      expect(r.seconds).toBeCloseTo(r.format === 'wav' ? 10 : (384 * 1152 - 1368) / 44100, 6);
-      expect(r.tasks).toBeGreaterThan(1);
-      expect(r.busyMs).toBeGreaterThan(0);
-      expect(r.xRealtime).toBeCloseTo((r.seconds * 1000) / r.wallMs, 6);
-    }
-    expect(rows[0]!.speedup).toBe(1);
-    expect(rows[1]!.speedup).toBeCloseTo(rows[0]!.wallMs / rows[1]!.wallMs, 9);
-  }, SLOW);
+  it(
+    'decodes a long file on each worker count and reports the speed-up against the fewest',
+    async () => {
+      const { rows, notes } = await runDecodeScaling({ seconds: 10, reps: 1, workers: [2, 1], formats: ['wav', 'mp3'] });
+      expect(notes).toEqual([]);
+      expect(rows.map((r) => [r.format, r.workers])).toEqual([
+        ['wav', 1],
+        ['wav', 2],
+        ['mp3', 1],
+        ['mp3', 2],
+      ]);
+      for (const r of rows) {
+        expect(r.seconds).toBeCloseTo(r.format === 'wav' ? 10 : (384 * 1152 - 1368) / 44100, 6);
+        expect(r.tasks).toBeGreaterThan(1);
+        expect(r.busyMs).toBeGreaterThan(0);
+        expect(r.xRealtime).toBeCloseTo((r.seconds * 1000) / r.wallMs, 6);
+      }
+      expect(rows[0]!.speedup).toBe(1);
+      expect(rows[1]!.speedup).toBeCloseTo(rows[0]!.wallMs / rows[1]!.wallMs, 9);
+    },
+    SLOW,
+  );
 });

@@ -10,7 +10,7 @@ import { decodeBenchImplNames } from './decode-impls.ts';
 import { checkImplNames, type BenchCase } from '../dsp-stages/bench-harness.ts';
 import { BENCH_FILES } from './index.ts';
 
-let cases: BenchCase[] = [];
+const cases: BenchCase[] = [];
 
 beforeAll(async () => {
   // decode's cases live in driver threads (decode.test.ts checks they build decodeBenchImplNames)
@@ -33,6 +33,10 @@ describe('bench impl names', () => {
   });
 
   it('every case names its "ours" among its impls', () => {
-    for (const c of cases) expect(c.impls.map((i) => i.name), c.name).toContain(c.ours);
+    for (const c of cases)
+      expect(
+        c.impls.map((i) => i.name),
+        c.name,
+      ).toContain(c.ours);
   });
 });

@@ -4,7 +4,14 @@
  */
 import { getStage } from '../dsp-stages/registry.ts';
 import { BENCH_FILES } from '../bench/index.ts';
-import { DEFAULT_BENCH_OPTIONS, formatTable, runCase, type BenchCase, type BenchOptions, type BenchResult } from '../dsp-stages/bench-harness.ts';
+import {
+  DEFAULT_BENCH_OPTIONS,
+  formatTable,
+  runCase,
+  type BenchCase,
+  type BenchOptions,
+  type BenchResult,
+} from '../dsp-stages/bench-harness.ts';
 import type { BenchFile } from '../dsp-stages/bench-harness.ts';
 import { CliError } from './run.ts';
 import { wasmInstanceFactory, wasmPath } from '../dsp-stages/wasm-file.ts';

@@ -13,7 +13,6 @@ import { benchCommand } from './bench.ts';
 import { wasmPath } from '../dsp-stages/wasm-file.ts';
 import { REPO, stagebench } from './testing.ts';
 
-
 function bits(a: Float32Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length);
 }
@@ -49,7 +48,17 @@ describe('stagebench run ring-copy (child process)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const summary = JSON.parse(r.stdout) as Record<string, unknown>;
-    for (const key of ['stage', 'params', 'sampleRate', 'frames', 'backend', 'quanta', 'writePos', 'bitExact', 'allocationsDuringProcess']) {
+    for (const key of [
+      'stage',
+      'params',
+      'sampleRate',
+      'frames',
+      'backend',
+      'quanta',
+      'writePos',
+      'bitExact',
+      'allocationsDuringProcess',
+    ]) {
       expect(summary).toHaveProperty(key);
     }
     expect(summary).toMatchObject({
@@ -99,14 +108,24 @@ describe('stagebench run ring-copy (child process)', () => {
     expect(r.stdout).toMatch(/^sweep shift$/m);
     expect(r.stdout).toContain('stagebench sweep shift [--snr LO:HI:STEP] [--trials N]');
     expect(r.stdout).toMatch(/^ {6}centreMode {2}\(one of auto, fixed; default auto\)/m);
-    expect(r.stdout).toContain('Cases: ring-copy/128, fft/real-512, fft/real-4096, fft/real-32768, eq/8x128, eq/8x1024, shift/32768x32, decode/wav-1s, decode/flac-1s, decode/mp3-1s, gain/128.');
+    expect(r.stdout).toContain(
+      'Cases: ring-copy/128, fft/real-512, fft/real-4096, fft/real-32768, eq/8x128, eq/8x1024, shift/32768x32, decode/wav-1s, decode/flac-1s, decode/mp3-1s, gain/128.',
+    );
   });
 });
 
 describe('stagebench errors (child process): non-zero exit, one stderr line, no stack', () => {
   const cases: { name: string; args: () => string[]; env?: () => Record<string, string>; match: RegExp }[] = [
-    { name: 'missing input file', args: () => ['run', 'ring-copy', '--input', join(dir, 'nope.wav')], match: /input file not found: .*nope\.wav$/ },
-    { name: 'unknown stage', args: () => ['run', 'no-such-stage', '--input', join(dir, 'mono.f32')], match: /unknown stage "no-such-stage" \(known: ring-copy/ },
+    {
+      name: 'missing input file',
+      args: () => ['run', 'ring-copy', '--input', join(dir, 'nope.wav')],
+      match: /input file not found: .*nope\.wav$/,
+    },
+    {
+      name: 'unknown stage',
+      args: () => ['run', 'no-such-stage', '--input', join(dir, 'mono.f32')],
+      match: /unknown stage "no-such-stage" \(known: ring-copy/,
+    },
     {
       name: 'unknown parameter',
       args: () => ['run', 'ring-copy', '--input', join(dir, 'mono.f32'), '--param', 'gain=2'],
@@ -287,16 +306,21 @@ describe('bench command', () => {
       expect(stdout).toMatch(new RegExp(`eq/8x${n}\\s+hand-written JS DF2T cascade\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
       expect(stdout).toMatch(new RegExp(`eq/8x${n}\\s+fili \\(IirFilter\\.multiStep\\)\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
     }
-    expect(stdout).toMatch(/shift\/32768x32\s+stagebench \(ramp scores\)\s+[\d.]+\s+[\d.]+\s+\(ours\)\s+\|err\| [\d.]+, RMSE [\d.]+ samples \(8 seeds\)/);
+    expect(stdout).toMatch(
+      /shift\/32768x32\s+stagebench \(ramp scores\)\s+[\d.]+\s+[\d.]+\s+\(ours\)\s+\|err\| [\d.]+, RMSE [\d.]+ samples \(8 seeds\)/,
+    );
     expect(stdout).toMatch(/shift\/32768x32\s+@echogarden\/pffft-wasm \(1 inverse FFT \+ parabola\)\s+[\d.]+\s+[\d.]+\s+[\d.]+×\s+\|err\|/);
     expect(stdout).toMatch(/decode\/mp3-1s\s+\S+/);
     // after the table, decode's report: ms per second of audio, ours and the decoder alone, and the pool's scaling
-    for (const peer of ['node-wav', 'wavefile \\(getSamples / 32768\\)']) expect(stdout).toMatch(new RegExp(`decode/wav-1s\\s+${peer}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
+    for (const peer of ['node-wav', 'wavefile \\(getSamples / 32768\\)'])
+      expect(stdout).toMatch(new RegExp(`decode/wav-1s\\s+${peer}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
     expect(stdout).toMatch(/decode\/flac-1s\s+@wasm-audio-decoders\/flac \(decodeFrames, reset after the call\)\s+[\d.]+/);
     expect(stdout).toMatch(
       /decode\/mp3-1s: \d+ frames \([\d.]+ s, \d+ bytes\); per second of audio: ours [\d.]+ ms, .*mpg123-decoder \(decode \+ reset in the call\) [\d.]+ ms, mpg123-decoder \(decode, reset after the call\) [\d.]+ ms/,
     );
-    expect(stdout).toMatch(/a fresh decoder \(new \+ ready: a new wasm instance; then freed\), 3 in the peers' thread: FLAC median [\d.]+ ms/);
+    expect(stdout).toMatch(
+      /a fresh decoder \(new \+ ready: a new wasm instance; then freed\), 3 in the peers' thread: FLAC median [\d.]+ ms/,
+    );
     expect(stdout).toMatch(/decode scaling: 10 s of stereo 44\.1 kHz per file/);
     for (const format of ['wav', 'mp3']) {
       expect(stdout).toMatch(new RegExp(`\\n${format}\\s+1\\s+10\\.0\\s.*1\\.00×`));

@@ -39,9 +39,10 @@ const processIo: CliIo = {
 
 function describeParam(p: CliParamSpec): string {
   if (p.kind === 'help') return `      ${p.name}  (${p.range})  ${p.description}`;
-  const range = p.kind === 'number'
-    ? `${p.values ? `one of ${p.values.join(', ')}` : `${p.min}..${p.max}`}${p.unit ? ` ${p.unit}` : ''}, default ${p.default}${p.integer ? ', whole number' : ''}`
-    : `one of ${p.options.join(', ')}; default ${p.default}`;
+  const range =
+    p.kind === 'number'
+      ? `${p.values ? `one of ${p.values.join(', ')}` : `${p.min}..${p.max}`}${p.unit ? ` ${p.unit}` : ''}, default ${p.default}${p.integer ? ', whole number' : ''}`
+      : `one of ${p.options.join(', ')}; default ${p.default}`;
   return `      ${p.name}  (${range})  ${p.description}`;
 }
 
@@ -58,10 +59,14 @@ export function helpText(): string {
     })
     .join('\n');
   const benchCases = BENCH_FILES.flatMap((f) => f.caseNames).join(', ');
-  const runHelp = Object.keys(STAGES).map((id) => NODE_STAGES[id]?.run?.help?.()).filter((h) => h !== undefined);
+  const runHelp = Object.keys(STAGES)
+    .map((id) => NODE_STAGES[id]?.run?.help?.())
+    .filter((h) => h !== undefined);
   const sweeps = sweepStages().map((id) => ({ id, sweep: NODE_STAGES[id]!.sweep! }));
   const sweepUsage = sweeps.map(({ id, sweep }) => `  stagebench sweep ${id} ${sweep.usage}`).join('\n');
-  const benchHelp = BENCH_FILES.map((f) => f.help ?? '').join('\n').trimEnd();
+  const benchHelp = BENCH_FILES.map((f) => f.help ?? '')
+    .join('\n')
+    .trimEnd();
   return `stagebench: run Stagebench DSP stages (the Rust wasm kernels) in Node
 
 Usage:
@@ -191,7 +196,14 @@ function runCommand(a: RunArgs, io: CliIo): void {
       writeFileSync(a.out, f32ToBytes(report.primaryOutput));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+      const why =
+        code === 'ENOENT'
+          ? 'no such directory'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : code === 'EACCES'
+              ? 'permission denied'
+              : (err as Error).message;
       throw new CliError(`cannot write ${a.out}: ${why}`);
     }
   }
@@ -245,7 +257,7 @@ function parseSweepArgs(args: readonly string[]): SweepArgs {
   }
   if (stage === null) throw usage(`sweep needs a stage: ${sweeps.map((s) => `sweep ${s}`).join(' or ')}`);
   try {
-    STAGES[stage] ?? nodeStage(stage);
+    nodeStage(stage);
   } catch (err) {
     throw new CliError((err as Error).message, 2);
   }
@@ -291,7 +303,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         const command = STAGES[a.stage] ? NODE_STAGES[a.stage]?.run?.command : undefined;
         if (command) {
           return await command({
-            input: a.input, params: a.params, out: a.out, rate: a.rate, env: io.env, stdout: io.stdout, stderr: io.stderr, stderrIsTTY: io.stderrIsTTY === true,
+            input: a.input,
+            params: a.params,
+            out: a.out,
+            rate: a.rate,
+            env: io.env,
+            stdout: io.stdout,
+            stderr: io.stderr,
+            stderrIsTTY: io.stderrIsTTY === true,
           });
         }
         runCommand(a, io);
@@ -300,7 +319,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       case 'sweep': {
         const a = parseSweepArgs(rest);
         await NODE_STAGES[a.stage]!.sweep!.command({
-          params: a.params, options: a.options, json: a.json, env: io.env, stdout: io.stdout, stderr: io.stderr, stderrIsTTY: io.stderrIsTTY === true,
+          params: a.params,
+          options: a.options,
+          json: a.json,
+          env: io.env,
+          stdout: io.stdout,
+          stderr: io.stderr,
+          stderrIsTTY: io.stderrIsTTY === true,
         });
         return 0;
       }

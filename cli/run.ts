@@ -9,13 +9,19 @@ import { withOfflineParams } from '../dsp-stages/params.ts';
 import { statusMessage } from '../worklet/abi.ts';
 import { parseWav, readF32 } from '../dsp-stages/wav.ts';
 import { nodeStage } from '../dsp-stages/node-registry.ts';
-import { CliError, baseSummary, type InputAudio, type RunOutcome, type RunReport, type RunRequest, type SummaryValue } from '../dsp-stages/node-api.ts';
-
+import {
+  CliError,
+  baseSummary,
+  type InputAudio,
+  type RunOutcome,
+  type RunReport,
+  type RunRequest,
+  type SummaryValue,
+} from '../dsp-stages/node-api.ts';
 
 export { CliError };
 
 export const DEFAULT_RAW_RATE = 48000;
-
 
 function readBytes(path: string, what: string): Uint8Array {
   try {
@@ -65,9 +71,6 @@ export function readInput(path: string, rate: number | null): InputAudio {
   }
   throw new CliError(`cannot tell the format of ${path}: give a .wav file, or raw little-endian float32 named *.f32`);
 }
-
-
-
 
 /**
  * Runs the stage's wasm kernel over every input channel in 128-frame quanta (the last one

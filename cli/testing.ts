@@ -34,8 +34,12 @@ export async function stagebenchInProcess(args: string[], env: Record<string, st
   let code: number;
   try {
     code = await main(args, {
-      stdout: (text) => { stdout += text; },
-      stderr: (text) => { stderr += text; },
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
       env: { ...process.env, ...env },
       stderrIsTTY: false,
     });

@@ -82,7 +82,12 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
   const [progress, setProgress] = useState<DecodeProgress | null>(null);
   const [decoding, setDecoding] = useState(false);
   const [result, setResult] = useState<DecodeResult | null>(null);
-  const [partial, setPartial] = useState<{ channelData: Float32Array[]; decodedFrames: number; totalFrames: number; sampleRate: number } | null>(null);
+  const [partial, setPartial] = useState<{
+    channelData: Float32Array[];
+    decodedFrames: number;
+    totalFrames: number;
+    sampleRate: number;
+  } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [history, setHistory] = useState<HistoryRow[]>([]);
   const [pool, setPool] = useState<{ size: number; mode: string; reason: string; notes: string[] } | null>(null);
@@ -182,7 +187,10 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
               playbackRef.current?.write(c.channelData);
               const decodedFrames = c.startFrame + c.frames;
               setPartial((prev) => ({
-                channelData: prev && prev.channelData[0]?.buffer === c.channelData[0]?.buffer ? prev.channelData : c.channelData.map((ch) => new Float32Array(ch.buffer)),
+                channelData:
+                  prev && prev.channelData[0]?.buffer === c.channelData[0]?.buffer
+                    ? prev.channelData
+                    : c.channelData.map((ch) => new Float32Array(ch.buffer)),
                 decodedFrames,
                 totalFrames: c.channelData[0] ? c.channelData[0].buffer.byteLength / 4 : decodedFrames,
                 sampleRate: c.sampleRate,
@@ -278,14 +286,27 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
         onDragLeave={() => setDragOver(false)}
         onDrop={onDrop}
         data-testid="drop-zone"
-        style={{ ...panel, borderStyle: 'dashed', background: dragOver ? '#e8f0fa' : colors.panel, display: 'flex', flexWrap: 'wrap', gap: 12, alignItems: 'center' }}
+        style={{
+          ...panel,
+          borderStyle: 'dashed',
+          background: dragOver ? '#e8f0fa' : colors.panel,
+          display: 'flex',
+          flexWrap: 'wrap',
+          gap: 12,
+          alignItems: 'center',
+        }}
       >
         <span>
           File: <strong data-testid="decode-file">{active.name}</strong>
           {ownFile ? ' (yours)' : ' (built in)'}
         </span>
         <label htmlFor={fileInputId}>Decode your own file (WAV, FLAC, MP3), or drop it here:</label>
-        <input id={fileInputId} type="file" accept=".wav,.flac,.mp3,audio/wav,audio/flac,audio/mpeg" onChange={(e) => void takeFile(e.target.files?.[0])} />
+        <input
+          id={fileInputId}
+          type="file"
+          accept=".wav,.flac,.mp3,audio/wav,audio/flac,audio/mpeg"
+          onChange={(e) => void takeFile(e.target.files?.[0])}
+        />
         {ownFile && (
           <button type="button" style={button} onClick={() => setOwnFile(null)}>
             Back to the built-in file
@@ -314,12 +335,22 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
       )}
 
       {shown && (
-        <div data-testid="decode-result" data-format={shown.format ?? ''} data-frames={shown.frames} data-channels={shown.channels} data-rate={shown.sampleRate} style={{ ...numeric, margin: '4px 0' }}>
+        <div
+          data-testid="decode-result"
+          data-format={shown.format ?? ''}
+          data-frames={shown.frames}
+          data-channels={shown.channels}
+          data-rate={shown.sampleRate}
+          style={{ ...numeric, margin: '4px 0' }}
+        >
           {`${shown.format ?? 'unknown format'}: ${shown.channels} ch, ${fmtNum(shown.sourceRate / 1000, 1)} kHz → ${fmtNum(shown.sampleRate / 1000, 1)} kHz, ${fmtCount(shown.frames)} frames (${fmtNum(shown.frames / (shown.sampleRate || 1), 2)} s) in ${fmtMs(shown.wallMs)}`}
           {speed !== null && msPerSecond !== null && (
             <>
               {' · '}
-              <strong data-testid="decode-speed" data-ms-per-second={msPerSecond}>{`${fmtNum(speed, 0)}× real time (${fmtNum(msPerSecond, 2)} ms per second of audio)`}</strong>
+              <strong
+                data-testid="decode-speed"
+                data-ms-per-second={msPerSecond}
+              >{`${fmtNum(speed, 0)}× real time (${fmtNum(msPerSecond, 2)} ms per second of audio)`}</strong>
             </>
           )}
         </div>
@@ -332,7 +363,11 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
         <button type="button" style={button} onClick={stopPlayback}>
           Stop playback
         </button>
-        {!playable && <span style={{ color: colors.warn }}>{`Playback needs the context rate (${fmtNum(contextRate / 1000, 1)} kHz); set the output rate to 0 to play.`}</span>}
+        {!playable && (
+          <span
+            style={{ color: colors.warn }}
+          >{`Playback needs the context rate (${fmtNum(contextRate / 1000, 1)} kHz); set the output rate to 0 to play.`}</span>
+        )}
         <span style={numeric} data-testid="playback-state">
           {playing ? `playing (${playbackRef.current?.mode ?? ''})` : 'not playing'}
         </span>
@@ -350,8 +385,15 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
 
       {ring && (
         <div data-testid="ring-figures" data-underruns={ring.underruns} data-overruns={ring.overruns} data-read={ring.framesRead}>
-          <ProgressBar label="Playback ring fill (frames)" value={ring.bufferedFrames} max={ring.capacityFrames} detail={`played ${fmtCount(ring.framesRead)} of ${fmtCount(ring.framesWritten)} written`} />
-          <div style={numeric}>{`overruns ${fmtCount(ring.overruns)} frames held back · underruns ${fmtCount(ring.underruns)} quanta${ring.ended ? ' · stream ended' : ''}`}</div>
+          <ProgressBar
+            label="Playback ring fill (frames)"
+            value={ring.bufferedFrames}
+            max={ring.capacityFrames}
+            detail={`played ${fmtCount(ring.framesRead)} of ${fmtCount(ring.framesWritten)} written`}
+          />
+          <div
+            style={numeric}
+          >{`overruns ${fmtCount(ring.overruns)} frames held back · underruns ${fmtCount(ring.underruns)} quanta${ring.ended ? ' · stream ended' : ''}`}</div>
         </div>
       )}
 
@@ -369,7 +411,9 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
       {poolStats && (
         <div style={{ ...numeric, fontSize: 12, color: colors.muted }} data-testid="pool-stats">
           {`pool (${poolStats.transport === 'atomics' ? 'tasks by shared-memory mailbox' : 'tasks by postMessage'}): ${poolStats.tasksDone} tasks done, ${poolStats.tasksFailed} failed, ${poolStats.retries} retried; ` +
-            poolStats.workers.map((w, i) => `w${i} ${w.state} ${w.tasksDone} tasks${w.restarts ? `, ${w.restarts} restarts` : ''}`).join(' · ')}
+            poolStats.workers
+              .map((w, i) => `w${i} ${w.state} ${w.tasksDone} tasks${w.restarts ? `, ${w.restarts} restarts` : ''}`)
+              .join(' · ')}
         </div>
       )}
 

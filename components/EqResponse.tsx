@@ -69,7 +69,10 @@ export interface EqResponseFigures {
 
 /** The response plot's text alternative: designed range and 1 kHz level, measured frames and the response error. */
 export function eqResponseSummary({ bypass, designed, frames, measured, maxDeviationDb }: EqResponseFigures): string {
-  const at1k = designed.reduce((best, p) => (Math.abs(p.x - 1000) < Math.abs(best.x - 1000) ? p : best), designed[0] ?? { x: 1000, y: NaN });
+  const at1k = designed.reduce(
+    (best, p) => (Math.abs(p.x - 1000) < Math.abs(best.x - 1000) ? p : best),
+    designed[0] ?? { x: 1000, y: NaN },
+  );
   const ys = designed.map((p) => p.y);
   return (
     `EQ magnitude response${bypass ? ' (bypassed)' : ''}: designed ${Math.min(...ys).toFixed(1)} to ${Math.max(...ys).toFixed(1)} dB, ` +
@@ -187,7 +190,15 @@ export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, wi
           { name: `measured (noise in, ${frames} frames)`, points: measured, color: '#c2410c', markers: false },
         ]}
       />
-      <button type="button" style={button} onClick={() => { meterRef.current.reset(); setMeasured([]); setFrames(0); }}>
+      <button
+        type="button"
+        style={button}
+        onClick={() => {
+          meterRef.current.reset();
+          setMeasured([]);
+          setFrames(0);
+        }}
+      >
         Restart the measured average
       </button>
       {outputDb && (

@@ -22,7 +22,11 @@ export interface PeakSweepHarnessProps {
   autoRun?: boolean;
 }
 
-type Status = { kind: 'idle' } | { kind: 'running'; done: number; total: number } | { kind: 'done'; result: PeakSweepResult } | { kind: 'error'; message: string };
+type Status =
+  | { kind: 'idle' }
+  | { kind: 'running'; done: number; total: number }
+  | { kind: 'done'; result: PeakSweepResult }
+  | { kind: 'error'; message: string };
 
 function fmtHz(v: number): string {
   return v === 0 ? '0' : Math.abs(v) < 0.001 ? v.toExponential(2) : v.toFixed(4);
@@ -48,7 +52,14 @@ export function PeakSweepHarness({ size, window, beta, points, sampleRate = 48_0
     }
     try {
       const result = await runPeakSweep({
-        wasm, sampleRate, size, window, beta, points, yieldEvery: 4, signal: abort.signal,
+        wasm,
+        sampleRate,
+        size,
+        window,
+        beta,
+        points,
+        yieldEvery: 4,
+        signal: abort.signal,
         onProgress: (done, total) => setStatus({ kind: 'running', done, total }),
       });
       if (!abort.signal.aborted) setStatus({ kind: 'done', result });
@@ -88,9 +99,17 @@ export function PeakSweepHarness({ size, window, beta, points, sampleRate = 48_0
           )}
         </span>
       </div>
-      {backendNote && <div role="status" data-testid="sweep-backend-note" style={{ color: colors.warn, fontSize: 13 }}>{backendNote}</div>}
+      {backendNote && (
+        <div role="status" data-testid="sweep-backend-note" style={{ color: colors.warn, fontSize: 13 }}>
+          {backendNote}
+        </div>
+      )}
       {status.kind === 'running' && <ProgressBar value={status.done} max={status.total} label="Sweep" detail="frequencies analysed" />}
-      {status.kind === 'error' && <div role="alert" style={{ color: colors.danger }}>Sweep failed: {status.message}</div>}
+      {status.kind === 'error' && (
+        <div role="alert" style={{ color: colors.danger }}>
+          Sweep failed: {status.message}
+        </div>
+      )}
       {result && (
         <>
           <XYPlot
@@ -100,7 +119,13 @@ export function PeakSweepHarness({ size, window, beta, points, sampleRate = 48_0
             yLabel="|error| (Hz)"
             xScale="log"
             yScale="log"
-            series={[{ name: '|estimate − true|', points: result.points.map((p) => ({ x: p.frequencyHz, y: Math.max(Math.abs(p.errorHz), 1e-9) })), markers: true }]}
+            series={[
+              {
+                name: '|estimate − true|',
+                points: result.points.map((p) => ({ x: p.frequencyHz, y: Math.max(Math.abs(p.errorHz), 1e-9) })),
+                markers: true,
+              },
+            ]}
             referenceLines={[{ y: 0.05, label: '0.05 Hz (the asserted bound at N = 32768)', color: colors.danger }]}
           />
           <table style={{ borderCollapse: 'collapse', fontSize: 13, marginTop: 6 }}>
@@ -108,13 +133,27 @@ export function PeakSweepHarness({ size, window, beta, points, sampleRate = 48_0
             <tbody>
               {[
                 ['mean |error|', `${fmtHz(result.meanAbsErrorHz)} Hz`, 'sweep-mean-error', result.meanAbsErrorHz],
-                ['max |error|', `${fmtHz(result.maxAbsErrorHz)} Hz at ${result.worstHz.toFixed(2)} Hz`, 'sweep-max-error', result.maxAbsErrorHz],
-                ['RMS error', `${fmtHz(result.rmsErrorHz)} Hz (${(result.rmsErrorHz / binHz).toExponential(2)} bin)`, 'sweep-rms-error', result.rmsErrorHz],
+                [
+                  'max |error|',
+                  `${fmtHz(result.maxAbsErrorHz)} Hz at ${result.worstHz.toFixed(2)} Hz`,
+                  'sweep-max-error',
+                  result.maxAbsErrorHz,
+                ],
+                [
+                  'RMS error',
+                  `${fmtHz(result.rmsErrorHz)} Hz (${(result.rmsErrorHz / binHz).toExponential(2)} bin)`,
+                  'sweep-rms-error',
+                  result.rmsErrorHz,
+                ],
                 ['max level error', `${result.levelErrorMaxDb.toExponential(2)} dB`, 'sweep-level-error', result.levelErrorMaxDb],
               ].map(([label, text, id, value]) => (
                 <tr key={String(id)}>
-                  <th scope="row" style={{ textAlign: 'left', padding: '2px 12px 2px 0', fontWeight: 500 }}>{label}</th>
-                  <td style={numeric} data-testid={String(id)} data-value={String(value)}>{text}</td>
+                  <th scope="row" style={{ textAlign: 'left', padding: '2px 12px 2px 0', fontWeight: 500 }}>
+                    {label}
+                  </th>
+                  <td style={numeric} data-testid={String(id)} data-value={String(value)}>
+                    {text}
+                  </td>
                 </tr>
               ))}
             </tbody>

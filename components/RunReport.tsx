@@ -48,7 +48,16 @@ const VERDICT_STYLE: Record<Verdict, CSSProperties> = {
 
 const cell: CSSProperties = { padding: '2px 8px', borderBottom: `1px solid ${colors.grid}`, textAlign: 'left', verticalAlign: 'top' };
 const valueCell: CSSProperties = { ...cell, ...numeric, overflowWrap: 'anywhere', maxWidth: 260 };
-const preStyle: CSSProperties = { ...numeric, fontSize: 11, maxHeight: 220, overflow: 'auto', background: colors.background, border: `1px solid ${colors.border}`, padding: 6, margin: '4px 0' };
+const preStyle: CSSProperties = {
+  ...numeric,
+  fontSize: 11,
+  maxHeight: 220,
+  overflow: 'auto',
+  background: colors.background,
+  border: `1px solid ${colors.border}`,
+  padding: 6,
+  margin: '4px 0',
+};
 
 function fileStamp(iso: string): string {
   return iso.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
@@ -156,7 +165,12 @@ export function RunReport(props: RunReportProps) {
   const rows = diff ? (onlyDifferences ? diff.rows.filter((r) => r.verdict !== 'same') : diff.rows) : [];
 
   return (
-    <div role="group" aria-labelledby={headingId} data-testid="run-report" style={{ ...panel, fontFamily: fonts.ui, fontSize: 13, margin: '6px 0' }}>
+    <div
+      role="group"
+      aria-labelledby={headingId}
+      data-testid="run-report"
+      style={{ ...panel, fontFamily: fonts.ui, fontSize: 13, margin: '6px 0' }}
+    >
       <h3 id={headingId} style={{ margin: '0 0 4px', fontSize: 15 }}>
         Run report
       </h3>
@@ -228,10 +242,18 @@ export function RunReport(props: RunReportProps) {
             </caption>
             <thead>
               <tr>
-                <th scope="col" style={cell}>Figure</th>
-                <th scope="col" style={cell}>Previous</th>
-                <th scope="col" style={cell}>Now</th>
-                <th scope="col" style={cell}>Change</th>
+                <th scope="col" style={cell}>
+                  Figure
+                </th>
+                <th scope="col" style={cell}>
+                  Previous
+                </th>
+                <th scope="col" style={cell}>
+                  Now
+                </th>
+                <th scope="col" style={cell}>
+                  Change
+                </th>
               </tr>
             </thead>
             <tbody>

@@ -147,10 +147,7 @@ export function Scope({ runtime, samples = 1024, height = 180, width = 640, titl
   return (
     <figure style={{ margin: '8px 0', fontFamily: fonts.ui, color: colors.text }}>
       <div role="img" aria-label={summary} style={{ position: 'relative', width, height }}>
-        <canvas
-          ref={canvasRef}
-          style={{ position: 'absolute', left: MARGIN.left, top: MARGIN.top, width: plotW, height: plotH }}
-        />
+        <canvas ref={canvasRef} style={{ position: 'absolute', left: MARGIN.left, top: MARGIN.top, width: plotW, height: plotH }} />
         <svg width={width} height={height} style={{ position: 'absolute', left: 0, top: 0, overflow: 'visible' }} aria-hidden="true">
           <rect x={MARGIN.left} y={MARGIN.top} width={plotW} height={plotH} fill="none" stroke={colors.border} />
           <g transform={`translate(${MARGIN.left},${MARGIN.top + plotH})`}>
@@ -167,11 +164,17 @@ export function Scope({ runtime, samples = 1024, height = 180, width = 640, titl
           {n} samples · {fmtMs(durationMs)} at {fmtHz(sampleRate)}
         </span>
         <span>
-          peak <span style={numeric} data-testid="scope-peak">{fmtNum(stats.peak, 2)}</span>
+          peak{' '}
+          <span style={numeric} data-testid="scope-peak">
+            {fmtNum(stats.peak, 2)}
+          </span>
           {clipping && <strong style={{ color: colors.danger }}> clipping</strong>}
         </span>
         <span>
-          RMS <span style={numeric} data-testid="scope-rms">{fmtNum(stats.rms, 2)}</span>
+          RMS{' '}
+          <span style={numeric} data-testid="scope-rms">
+            {fmtNum(stats.rms, 2)}
+          </span>
         </span>
       </figcaption>
     </figure>

@@ -33,9 +33,7 @@ interface ReferenceResult {
 }
 
 type Status =
-  | { kind: 'running'; done: number; total: number }
-  | { kind: 'done'; results: ReferenceResult[] }
-  | { kind: 'error'; message: string };
+  { kind: 'running'; done: number; total: number } | { kind: 'done'; results: ReferenceResult[] } | { kind: 'error'; message: string };
 
 const REFERENCE_NAMES: Record<ShiftReference, string> = {
   white: 'white',
@@ -56,7 +54,15 @@ const suffix = (reference: ShiftReference): string => (reference === 'white' ? '
 
 const RATIO_LIMIT = 1.2;
 
-export function ShiftCrbHarness({ size, hypotheses, span, trials, snrsDb, withPhat = true, references = SHIFT_REFERENCES }: ShiftCrbHarnessProps) {
+export function ShiftCrbHarness({
+  size,
+  hypotheses,
+  span,
+  trials,
+  snrsDb,
+  withPhat = true,
+  references = SHIFT_REFERENCES,
+}: ShiftCrbHarnessProps) {
   const [status, setStatus] = useState<Status>({ kind: 'running', done: 0, total: 1 });
   const abortRef = useRef<AbortController | null>(null);
   const snrKey = snrsDb.join(',');
@@ -78,7 +84,12 @@ export function ShiftCrbHarness({ size, hypotheses, span, trials, snrsDb, withPh
       let offset = 0;
       const sweep = async (reference: ShiftReference, phat: boolean) => {
         const start = offset;
-        const r = await runShiftSweep({ ...base, reference, phat, onProgress: (d) => setStatus({ kind: 'running', done: start + d, total }) });
+        const r = await runShiftSweep({
+          ...base,
+          reference,
+          phat,
+          onProgress: (d) => setStatus({ kind: 'running', done: start + d, total }),
+        });
         offset += perSweep;
         return r;
       };
@@ -105,17 +116,37 @@ export function ShiftCrbHarness({ size, hypotheses, span, trials, snrsDb, withPh
     const threshold = (r: ShiftSweepResult) => (r.thresholdSnrDb === null ? 'none' : `${r.thresholdSnrDb} dB`);
     const ratios = (r: ShiftSweepResult) => r.points.map((p) => p.ratio.toFixed(2)).join(', ');
     const highest = (r: ShiftSweepResult) => r.points.reduce((a, b) => (b.snrDb > a.snrDb ? b : a));
-    const worstAbove = (r: ShiftSweepResult) => Math.max(...r.points.filter((p) => r.thresholdSnrDb !== null && p.snrDb >= r.thresholdSnrDb).map((p) => p.ratio));
+    const worstAbove = (r: ShiftSweepResult) =>
+      Math.max(...r.points.filter((p) => r.thresholdSnrDb !== null && p.snrDb >= r.thresholdSnrDb).map((p) => p.ratio));
 
     const ratioSeries: XYSeries[] = results.flatMap(({ reference, plain, phat }) => [
-      { name: `${REFERENCE_NAMES[reference]}, correlation`, points: plain.points.map((p) => ({ x: p.snrDb, y: p.ratio })), markers: true, color: REFERENCE_COLORS[reference] },
-      ...(phat ? [{ name: `${REFERENCE_NAMES[reference]}, PHAT`, points: phat.points.map((p) => ({ x: p.snrDb, y: p.ratio })), dashed: true, color: REFERENCE_COLORS[reference] }] : []),
+      {
+        name: `${REFERENCE_NAMES[reference]}, correlation`,
+        points: plain.points.map((p) => ({ x: p.snrDb, y: p.ratio })),
+        markers: true,
+        color: REFERENCE_COLORS[reference],
+      },
+      ...(phat
+        ? [
+            {
+              name: `${REFERENCE_NAMES[reference]}, PHAT`,
+              points: phat.points.map((p) => ({ x: p.snrDb, y: p.ratio })),
+              dashed: true,
+              color: REFERENCE_COLORS[reference],
+            },
+          ]
+        : []),
     ]);
     const ratioSummary =
       `RMSE / √CRB against SNR per reference, N = ${size}, H = ${hypotheses}, span ${span}, ${trials} trials per SNR. ` +
-      results.map(({ reference, plain, phat }) =>
-        `${REFERENCE_NAMES[reference]}: correlation ${ratios(plain)} (threshold ${threshold(plain)})` +
-        (phat ? `, PHAT ${highest(phat).ratio.toFixed(2)} at ${highest(phat).snrDb} dB` : '')).join('; ') + '.';
+      results
+        .map(
+          ({ reference, plain, phat }) =>
+            `${REFERENCE_NAMES[reference]}: correlation ${ratios(plain)} (threshold ${threshold(plain)})` +
+            (phat ? `, PHAT ${highest(phat).ratio.toFixed(2)} at ${highest(phat).snrDb} dB` : ''),
+        )
+        .join('; ') +
+      '.';
 
     body = (
       <>
@@ -125,15 +156,35 @@ export function ShiftCrbHarness({ size, hypotheses, span, trials, snrsDb, withPh
             summary={
               `Shift RMSE against the Cramér-Rao bound, N = ${size}, H = ${hypotheses}, span ${span}, ${trials} trials per SNR, white reference: ` +
               `correlation ratio RMSE/√CRB ${white.plain.points.map((p) => `${p.ratio.toFixed(2)} at ${p.snrDb} dB`).join(', ')}; ` +
-              `threshold ${threshold(white.plain)}` + (white.phat ? `; PHAT ratios ${ratios(white.phat)}.` : '.')
+              `threshold ${threshold(white.plain)}` +
+              (white.phat ? `; PHAT ratios ${ratios(white.phat)}.` : '.')
             }
             xLabel="SNR (dB)"
             yLabel="samples"
             yScale="log"
             series={[
-              { name: 'RMSE, correlation', points: white.plain.points.map((p) => ({ x: p.snrDb, y: p.rmse })), markers: true, color: '#0b5cad' },
-              ...(white.phat ? [{ name: 'RMSE, PHAT', points: white.phat.points.map((p) => ({ x: p.snrDb, y: p.rmse })), markers: true, color: '#c2410c' }] : []),
-              { name: '√CRB (both channels noisy)', points: white.plain.points.map((p) => ({ x: p.snrDb, y: p.crbStd })), dashed: true, color: '#1b6e2c' },
+              {
+                name: 'RMSE, correlation',
+                points: white.plain.points.map((p) => ({ x: p.snrDb, y: p.rmse })),
+                markers: true,
+                color: '#0b5cad',
+              },
+              ...(white.phat
+                ? [
+                    {
+                      name: 'RMSE, PHAT',
+                      points: white.phat.points.map((p) => ({ x: p.snrDb, y: p.rmse })),
+                      markers: true,
+                      color: '#c2410c',
+                    },
+                  ]
+                : []),
+              {
+                name: '√CRB (both channels noisy)',
+                points: white.plain.points.map((p) => ({ x: p.snrDb, y: p.crbStd })),
+                dashed: true,
+                color: '#1b6e2c',
+              },
             ]}
           />
         )}
@@ -150,26 +201,37 @@ export function ShiftCrbHarness({ size, hypotheses, span, trials, snrsDb, withPh
           <caption style={{ textAlign: 'left', fontWeight: 600 }}>RMSE / √CRB per SNR</caption>
           <thead>
             <tr>
-              <th scope="col" style={{ textAlign: 'left', paddingRight: 12 }}>reference, weighting \ SNR (dB)</th>
-              {results[0]!.plain.points.map((p) => <th key={p.snrDb} scope="col" style={{ ...numeric, paddingRight: 10 }}>{p.snrDb}</th>)}
+              <th scope="col" style={{ textAlign: 'left', paddingRight: 12 }}>
+                reference, weighting \ SNR (dB)
+              </th>
+              {results[0]!.plain.points.map((p) => (
+                <th key={p.snrDb} scope="col" style={{ ...numeric, paddingRight: 10 }}>
+                  {p.snrDb}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
-            {results.flatMap(({ reference, plain, phat }) => [['correlation', plain] as const, ...(phat ? [['PHAT', phat] as const] : [])].map(([label, r]) => (
-              <tr key={`${reference}-${label}`}>
-                <th scope="row" style={{ textAlign: 'left', fontWeight: 500, paddingRight: 12 }}>{REFERENCE_NAMES[reference]}, {label}{label === 'correlation' ? ' (default)' : ''}</th>
-                {r.points.map((p) => (
-                  <td
-                    key={p.snrDb}
-                    style={{ ...numeric, paddingRight: 10, color: p.ratio > RATIO_LIMIT ? colors.warn : undefined }}
-                    data-testid={`crb-ratio-${label === 'PHAT' ? 'phat' : 'corr'}${suffix(reference)}-${p.snrDb}`}
-                    data-value={p.ratio}
-                  >
-                    {p.ratio.toFixed(2)}
-                  </td>
-                ))}
-              </tr>
-            )))}
+            {results.flatMap(({ reference, plain, phat }) =>
+              [['correlation', plain] as const, ...(phat ? [['PHAT', phat] as const] : [])].map(([label, r]) => (
+                <tr key={`${reference}-${label}`}>
+                  <th scope="row" style={{ textAlign: 'left', fontWeight: 500, paddingRight: 12 }}>
+                    {REFERENCE_NAMES[reference]}, {label}
+                    {label === 'correlation' ? ' (default)' : ''}
+                  </th>
+                  {r.points.map((p) => (
+                    <td
+                      key={p.snrDb}
+                      style={{ ...numeric, paddingRight: 10, color: p.ratio > RATIO_LIMIT ? colors.warn : undefined }}
+                      data-testid={`crb-ratio-${label === 'PHAT' ? 'phat' : 'corr'}${suffix(reference)}-${p.snrDb}`}
+                      data-value={p.ratio}
+                    >
+                      {p.ratio.toFixed(2)}
+                    </td>
+                  ))}
+                </tr>
+              )),
+            )}
           </tbody>
         </table>
         <ul style={{ fontSize: 12, color: colors.muted, paddingLeft: 18 }}>
@@ -177,22 +239,26 @@ export function ShiftCrbHarness({ size, hypotheses, span, trials, snrsDb, withPh
             <li key={reference} data-testid={`crb-threshold${suffix(reference)}`} data-value={plain.thresholdSnrDb ?? ''}>
               {REFERENCE_NAMES[reference]}: correlation reaches the bound (ratio ≤ {RATIO_LIMIT} from there up) at{' '}
               {plain.thresholdSnrDb === null ? 'no SNR of the grid' : `${plain.thresholdSnrDb} dB`}
-              {plain.thresholdSnrDb !== null ? `, worst ratio above it ${worstAbove(plain).toFixed(2)}` : ''}; {plain.elapsedMs.toFixed(0)} ms.
+              {plain.thresholdSnrDb !== null ? `, worst ratio above it ${worstAbove(plain).toFixed(2)}` : ''}; {plain.elapsedMs.toFixed(0)}{' '}
+              ms.
             </li>
           ))}
         </ul>
         <p style={{ fontSize: 12, color: colors.muted }}>
-          Plain correlation, the stage's default, is the maximum-likelihood weighting for a delayed copy in white noise: it reaches the bound on
-          every reference. Below about 10 dB on the reference low-passed at 0.25 fs it pays for the noise of the empty band, which a weighting
-          that knew the band would leave out. PHAT whitens the cross-spectrum: it gives every bin the same weight, so on white it stays above
-          the bound, and on a band-limited reference the noise-only bins keep its error from falling with SNR.
+          Plain correlation, the stage's default, is the maximum-likelihood weighting for a delayed copy in white noise: it reaches the
+          bound on every reference. Below about 10 dB on the reference low-passed at 0.25 fs it pays for the noise of the empty band, which
+          a weighting that knew the band would leave out. PHAT whitens the cross-spectrum: it gives every bin the same weight, so on white
+          it stays above the bound, and on a band-limited reference the noise-only bins keep its error from falling with SNR.
         </p>
       </>
     );
   }
 
   return (
-    <section style={{ ...panel, fontFamily: fonts.ui, color: colors.text, maxWidth: 900 }} aria-label="Shift accuracy against the Cramér-Rao bound">
+    <section
+      style={{ ...panel, fontFamily: fonts.ui, color: colors.text, maxWidth: 900 }}
+      aria-label="Shift accuracy against the Cramér-Rao bound"
+    >
       <div style={{ display: 'flex', gap: 12, alignItems: 'center', marginBottom: 6 }}>
         <h3 style={{ margin: 0, fontSize: 16, whiteSpace: 'nowrap' }}>Accuracy against the Cramér-Rao bound</h3>
         <button type="button" style={{ ...button, whiteSpace: 'nowrap' }} onClick={() => void run()}>
@@ -200,7 +266,11 @@ export function ShiftCrbHarness({ size, hypotheses, span, trials, snrsDb, withPh
         </button>
       </div>
       {status.kind === 'running' && <ProgressBar value={status.done} max={status.total} label="Trials" detail="delayed pairs analysed" />}
-      {status.kind === 'error' && <div role="alert" style={{ color: colors.danger }}>Sweep failed: {status.message}</div>}
+      {status.kind === 'error' && (
+        <div role="alert" style={{ color: colors.danger }}>
+          Sweep failed: {status.message}
+        </div>
+      )}
       {body}
     </section>
   );

@@ -62,7 +62,14 @@ export function ShiftScores({ runtime, hypotheses, size, trueDelay, width = 640,
       const figures = runtime.figures();
       const points = Array.from({ length: hypotheses }, (_, i) => ({ x: buf[hypotheses + i]!, y: buf[i]! }));
       const inAt = 2 * hypotheses + size + 2;
-      setFrame({ points, inputDb: toDb(inAt, inputDb), referenceDb: toDb(inAt + bins, referenceDb), shift: figures[0]!, centre: figures[1]!, bestTau: figures[2]! });
+      setFrame({
+        points,
+        inputDb: toDb(inAt, inputDb),
+        referenceDb: toDb(inAt + bins, referenceDb),
+        shift: figures[0]!,
+        centre: figures[1]!,
+        bestTau: figures[2]!,
+      });
     }, 250);
     return () => clearInterval(id);
   }, [runtime, hypotheses, size]);
@@ -71,13 +78,32 @@ export function ShiftScores({ runtime, hypotheses, size, trueDelay, width = 640,
   const ys = frame.points.map((p) => p.y);
   const lo = Math.min(...ys);
   const hi = Math.max(...ys);
-  const marker = (x: number, name: string, color: string): XYSeries => ({ name, points: [{ x, y: lo }, { x, y: hi }], color, dashed: true });
-  const series: XYSeries[] = [{ name: 'score c(τ)', points: frame.points, markers: true }, marker(frame.shift, `estimate ${frame.shift.toFixed(3)}`, '#c2410c')];
+  const marker = (x: number, name: string, color: string): XYSeries => ({
+    name,
+    points: [
+      { x, y: lo },
+      { x, y: hi },
+    ],
+    color,
+    dashed: true,
+  });
+  const series: XYSeries[] = [
+    { name: 'score c(τ)', points: frame.points, markers: true },
+    marker(frame.shift, `estimate ${frame.shift.toFixed(3)}`, '#c2410c'),
+  ];
   if (trueDelay !== undefined) series.push(marker(trueDelay, `true ${trueDelay}`, '#1b6e2c'));
   const summary = shiftScoresSummary(hypotheses, frame, trueDelay);
   return (
     <>
-      <XYPlot title="Score against hypothesis" summary={summary} xLabel="lag τ (samples)" yLabel="correlation c(τ)" series={series} width={width} height={height} />
+      <XYPlot
+        title="Score against hypothesis"
+        summary={summary}
+        xLabel="lag τ (samples)"
+        yLabel="correlation c(τ)"
+        series={series}
+        width={width}
+        height={height}
+      />
       <SpectrumPlot
         title="Spectra of both frames (input; reference dashed)"
         db={frame.inputDb}

@@ -109,7 +109,20 @@ function NumberField({ label, unit, value, min, max, step, onCommit }: NumberFie
 export function SourcePicker({ value, onChange, kinds = SOURCE_KINDS }: SourcePickerProps) {
   const kindId = useId();
   return (
-    <fieldset style={{ border: 0, padding: 0, margin: 0, display: 'inline-flex', flexWrap: 'wrap', gap: 12, alignItems: 'center', fontFamily: fonts.ui, fontSize: 13, color: colors.text }}>
+    <fieldset
+      style={{
+        border: 0,
+        padding: 0,
+        margin: 0,
+        display: 'inline-flex',
+        flexWrap: 'wrap',
+        gap: 12,
+        alignItems: 'center',
+        fontFamily: fonts.ui,
+        fontSize: 13,
+        color: colors.text,
+      }}
+    >
       <legend style={{ float: 'left', marginRight: 4, fontWeight: 600 }}>Source</legend>
       <span style={fieldStyle}>
         <label htmlFor={kindId}>Signal</label>

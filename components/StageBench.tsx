@@ -122,7 +122,10 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
   return (
     // an article named by the stage title: its <header> is then no page-wide banner landmark
     // (a docs page shows several benches)
-    <article aria-labelledby={titleId} style={{ fontFamily: fonts.ui, color: colors.text, background: colors.background, padding: 8, maxWidth: 960 }}>
+    <article
+      aria-labelledby={titleId}
+      style={{ fontFamily: fonts.ui, color: colors.text, background: colors.background, padding: 8, maxWidth: 960 }}
+    >
       <style href="stagebench-focus-ring" precedence="default">
         {FOCUS_RING_CSS}
       </style>

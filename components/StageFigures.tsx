@@ -26,7 +26,11 @@ export function StageFigures({ runtime, figures }: StageFiguresProps) {
       {figures.map((f, i) => (
         <div key={f.name} style={{ display: 'flex', gap: 6 }}>
           <dt style={{ color: colors.muted }}>{f.label ?? f.name}</dt>
-          <dd style={{ ...numeric, margin: 0, color: COUNT_UNITS.has(f.unit) && (values[i] ?? 0) > 0 ? colors.danger : undefined }} data-testid={`figure-${f.name}`} data-value={values[i]}>
+          <dd
+            style={{ ...numeric, margin: 0, color: COUNT_UNITS.has(f.unit) && (values[i] ?? 0) > 0 ? colors.danger : undefined }}
+            data-testid={`figure-${f.name}`}
+            data-value={values[i]}
+          >
             {fmt(values[i])} {f.unit}
           </dd>
         </div>

@@ -48,7 +48,11 @@ export function StatusBar({ runtime }: StatusBarProps) {
 
   return (
     // a named group, not a region landmark: a docs page shows several benches, and landmarks must be unique
-    <div role="group" aria-label="Runtime status" style={{ ...panel, fontFamily: fonts.ui, fontSize: 12, color: colors.text, margin: '6px 0' }}>
+    <div
+      role="group"
+      aria-label="Runtime status"
+      style={{ ...panel, fontFamily: fonts.ui, fontSize: 12, color: colors.text, margin: '6px 0' }}
+    >
       {state.error && (
         <div role="alert" data-testid="runtime-error" style={alertBox}>
           {state.error}
@@ -90,16 +94,22 @@ export function StatusBar({ runtime }: StatusBarProps) {
           <span style={numeric}>{fmtHz(state.sampleRate)}</span> <Clock>AudioContext.sampleRate</Clock>
         </Item>
         <Item term="stage">
-          <code data-testid="stage-id" style={numeric}>{state.stage ?? '—'}</code>
+          <code data-testid="stage-id" style={numeric}>
+            {state.stage ?? '—'}
+          </code>
         </Item>
         <Item term="quanta/s">
           <span data-testid="quanta-per-sec" style={{ ...numeric, color: qpsOff ? colors.warn : undefined }}>
             {haveWindow ? fmtNum(t.quantaPerSecEma, 1) : '—'}
           </span>{' '}
-          <Clock>Date.now() window, EMA; expected {fmtNum(expectedQps, 1)} = sample rate / {RENDER_QUANTUM_FRAMES}</Clock>
+          <Clock>
+            Date.now() window, EMA; expected {fmtNum(expectedQps, 1)} = sample rate / {RENDER_QUANTUM_FRAMES}
+          </Clock>
         </Item>
         <Item term="load">
-          <span data-testid="load-mean" style={numeric}>{haveWindow ? fmtPct(t.loadMeanPct) : '—'}</span>{' '}
+          <span data-testid="load-mean" style={numeric}>
+            {haveWindow ? fmtPct(t.loadMeanPct) : '—'}
+          </span>{' '}
           <Clock>Date.now() sums over {fmtNum(windowS, 1)} s</Clock>
         </Item>
         <Item term="quanta ≥ 1 ms">
@@ -116,12 +126,14 @@ export function StatusBar({ runtime }: StatusBarProps) {
             {fmtCount(t.quantaOverDeadline)}
           </span>{' '}
           <Clock>
-            Date.now() step ≥ {overDeadlineStepMs(state.sampleRate)} ms: surely longer than the {fmtNum((RENDER_QUANTUM_FRAMES / state.sampleRate) * 1000, 2)} ms
-            deadline (quanta ≥ 1 ms bounds it from above)
+            Date.now() step ≥ {overDeadlineStepMs(state.sampleRate)} ms: surely longer than the{' '}
+            {fmtNum((RENDER_QUANTUM_FRAMES / state.sampleRate) * 1000, 2)} ms deadline (quanta ≥ 1 ms bounds it from above)
           </Clock>
         </Item>
         <Item term="audio-clock drift">
-          <span data-testid="clock-drift" style={numeric}>{haveWindow ? fmtMs(t.audioClockDriftMs) : '—'}</span>{' '}
+          <span data-testid="clock-drift" style={numeric}>
+            {haveWindow ? fmtMs(t.audioClockDriftMs) : '—'}
+          </span>{' '}
           <Clock>currentTime vs Date.now() since stage start</Clock>
         </Item>
         <Item term="stage errors">
@@ -131,11 +143,15 @@ export function StatusBar({ runtime }: StatusBarProps) {
           <Clock>count of error statuses</Clock>
         </Item>
         <Item term="wasm memory">
-          <span data-testid="wasm-memory" style={numeric}>{fmtBytes(t.wasmMemoryBytes)}</span>{' '}
+          <span data-testid="wasm-memory" style={numeric}>
+            {fmtBytes(t.wasmMemoryBytes)}
+          </span>{' '}
           <Clock>linear memory, 0 in fallback</Clock>
         </Item>
         <Item term="wasm allocs">
-          <span data-testid="wasm-allocs" style={numeric}>{fmtCount(t.wasmAllocCount)}</span>{' '}
+          <span data-testid="wasm-allocs" style={numeric}>
+            {fmtCount(t.wasmAllocCount)}
+          </span>{' '}
           <Clock>alloc_count(); constant while running = no hot-path allocation</Clock>
         </Item>
       </dl>

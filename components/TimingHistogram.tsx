@@ -85,9 +85,23 @@ function placeLabels(items: readonly { key: string; x: number; text: string }[],
   return placed;
 }
 
-export function TimingHistogram({ timing, budgetUs, quantumBudgetUs, measuring = false, onMeasure, width = 640, height = 220 }: TimingHistogramProps) {
+export function TimingHistogram({
+  timing,
+  budgetUs,
+  quantumBudgetUs,
+  measuring = false,
+  onMeasure,
+  width = 640,
+  height = 220,
+}: TimingHistogramProps) {
   const measureButton = onMeasure && (
-    <button type="button" onClick={onMeasure} disabled={measuring} aria-busy={measuring} style={{ ...button, opacity: measuring ? 0.6 : 1 }}>
+    <button
+      type="button"
+      onClick={onMeasure}
+      disabled={measuring}
+      aria-busy={measuring}
+      style={{ ...button, opacity: measuring ? 0.6 : 1 }}
+    >
       {measuring ? 'Measuring…' : 'Measure kernel'}
     </button>
   );
@@ -103,9 +117,7 @@ export function TimingHistogram({ timing, budgetUs, quantumBudgetUs, measuring =
         <TimingBody timing={timing} budgetUs={budgetUs} quantumBudgetUs={quantumBudgetUs} width={width} height={height} />
       ) : (
         <p role="status" style={{ ...panel, margin: 0, color: colors.muted }}>
-          {measuring
-            ? 'Measuring kernel cost in a worker…'
-            : `No kernel timing yet${onMeasure ? ': press “Measure kernel”.' : '.'}`}
+          {measuring ? 'Measuring kernel cost in a worker…' : `No kernel timing yet${onMeasure ? ': press “Measure kernel”.' : '.'}`}
         </p>
       )}
     </div>
@@ -161,7 +173,8 @@ function TimingBody({
     { key: 'p95', label: `p95 ${fmtUs(timing.p95Us)}`, value: timing.p95Us, color: colors.warn, dashed: true },
     { key: 'p99', label: `p99 ${fmtUs(timing.p99Us)}`, value: timing.p99Us, color: p99Color, dashed: true },
   ];
-  if (budgetInView) markers.push({ key: 'budget', label: `budget ${fmtUs(budgetUs)}`, value: budgetUs, color: colors.danger, dashed: false });
+  if (budgetInView)
+    markers.push({ key: 'budget', label: `budget ${fmtUs(budgetUs)}`, value: budgetUs, color: colors.danger, dashed: false });
   const offScaleText = `budget ${fmtUs(budgetUs)} ▸ off scale`;
   const labels = placeLabels(
     [
@@ -204,7 +217,15 @@ function TimingBody({
               const top = -(label?.row ?? 0) * LABEL_ROW_PX;
               return (
                 <g key={m.key}>
-                  <line x1={mx} x2={mx} y1={plotH} y2={top - 6} stroke={m.color} strokeWidth={m.dashed ? 1.5 : 2} strokeDasharray={m.dashed ? '4 3' : undefined} />
+                  <line
+                    x1={mx}
+                    x2={mx}
+                    y1={plotH}
+                    y2={top - 6}
+                    stroke={m.color}
+                    strokeWidth={m.dashed ? 1.5 : 2}
+                    strokeDasharray={m.dashed ? '4 3' : undefined}
+                  />
                   <text x={label?.cx ?? mx} y={top - 8} textAnchor="middle" style={{ fontFamily: fonts.mono, fontSize: 10, fill: m.color }}>
                     {m.label}
                   </text>
@@ -237,27 +258,41 @@ function TimingBody({
         </caption>
         <thead>
           <tr>
-            <th scope="col" style={cell}>Figure</th>
-            <th scope="col" style={{ ...cell, textAlign: 'right' }}>Value</th>
-            <th scope="col" style={{ ...cell, textAlign: 'right' }}>% of deadline</th>
-            <th scope="col" style={cell}>Clock / source</th>
+            <th scope="col" style={cell}>
+              Figure
+            </th>
+            <th scope="col" style={{ ...cell, textAlign: 'right' }}>
+              Value
+            </th>
+            <th scope="col" style={{ ...cell, textAlign: 'right' }}>
+              % of deadline
+            </th>
+            <th scope="col" style={cell}>
+              Clock / source
+            </th>
           </tr>
         </thead>
         <tbody>
           <tr>
-            <th scope="row" style={cell}>p50</th>
+            <th scope="row" style={cell}>
+              p50
+            </th>
             <td style={num}>{fmtUs(timing.p50Us)}</td>
             <td style={num}>{fmtDeadlinePct(timing.p50Us)}</td>
             <td style={clockCell}>{timing.clock}</td>
           </tr>
           <tr>
-            <th scope="row" style={cell}>p95</th>
+            <th scope="row" style={cell}>
+              p95
+            </th>
             <td style={num}>{fmtUs(timing.p95Us)}</td>
             <td style={num}>{fmtDeadlinePct(timing.p95Us)}</td>
             <td style={clockCell}>{timing.clock}</td>
           </tr>
           <tr style={{ color: overBudget ? colors.danger : undefined }}>
-            <th scope="row" style={cell}>p99</th>
+            <th scope="row" style={cell}>
+              p99
+            </th>
             <td style={num}>
               <span data-testid="kernel-p99" data-value={timing.p99Us}>
                 {fmtUs(timing.p99Us, false)}
@@ -273,21 +308,30 @@ function TimingBody({
             </td>
           </tr>
           <tr>
-            <th scope="row" style={cell}>budget (p99)</th>
+            <th scope="row" style={cell}>
+              budget (p99)
+            </th>
             <td style={num}>{fmtUs(budgetUs)}</td>
             <td style={num}>{fmtDeadlinePct(budgetUs)}</td>
             <td style={clockCell}>stage budget, same clock</td>
           </tr>
           <tr>
-            <th scope="row" style={cell}>deadline</th>
+            <th scope="row" style={cell}>
+              deadline
+            </th>
             <td style={num}>{fmtUs(timing.deadlineUs)}</td>
             <td style={num}>{fmtPct(100)}</td>
             <td style={clockCell}>128 frames / sample rate (audio clock)</td>
           </tr>
           <tr style={{ color: quantumBudgetUs !== undefined && timing.singleQuantum.p99Us >= quantumBudgetUs ? colors.danger : undefined }}>
-            <th scope="row" style={cell}>single quantum p99</th>
+            <th scope="row" style={cell}>
+              single quantum p99
+            </th>
             <td style={num}>
-              <span data-testid="quantum-p99" data-value={timing.singleQuantum.p99Us}>{fmtUs(timing.singleQuantum.p99Us, false)}</span> µs
+              <span data-testid="quantum-p99" data-value={timing.singleQuantum.p99Us}>
+                {fmtUs(timing.singleQuantum.p99Us, false)}
+              </span>{' '}
+              µs
             </td>
             <td style={num}>{fmtDeadlinePct(timing.singleQuantum.p99Us)}</td>
             <td style={clockCell}>
@@ -296,25 +340,35 @@ function TimingBody({
             </td>
           </tr>
           <tr>
-            <th scope="row" style={cell}>single quantum max</th>
+            <th scope="row" style={cell}>
+              single quantum max
+            </th>
             <td style={num}>{fmtUs(timing.singleQuantum.maxUs)}</td>
             <td style={num}>{fmtDeadlinePct(timing.singleQuantum.maxUs)}</td>
             <td style={clockCell}>worst of those quanta (includes preemption by the OS)</td>
           </tr>
           <tr>
-            <th scope="row" style={cell}>quanta per batch</th>
+            <th scope="row" style={cell}>
+              quanta per batch
+            </th>
             <td style={num}>{fmtCount(timing.quantaPerBatch)}</td>
             <td style={num} />
             <td style={clockCell}>{fmtCount(timing.samplesUs.length)} batches</td>
           </tr>
           <tr style={{ color: timing.allocationsDuringRun !== 0 ? colors.danger : undefined }}>
-            <th scope="row" style={cell}>allocations during run</th>
-            <td style={num} data-testid="kernel-allocations">{fmtCount(timing.allocationsDuringRun)}</td>
+            <th scope="row" style={cell}>
+              allocations during run
+            </th>
+            <td style={num} data-testid="kernel-allocations">
+              {fmtCount(timing.allocationsDuringRun)}
+            </td>
             <td style={num} />
             <td style={clockCell}>wasm alloc counter over all timed batches (should be 0)</td>
           </tr>
           <tr style={{ color: timing.memoryGrowthBytes > 0 ? colors.warn : undefined }}>
-            <th scope="row" style={cell}>memory growth</th>
+            <th scope="row" style={cell}>
+              memory growth
+            </th>
             <td style={num}>{fmtBytes(timing.memoryGrowthBytes)}</td>
             <td style={num} />
             <td style={clockCell}>wasm linear memory over all timed batches</td>

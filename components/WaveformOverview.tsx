@@ -52,7 +52,12 @@ export function channelLevels(channelData: readonly Float32Array[], frames: numb
   });
 }
 
-export function waveformSummary(channelData: readonly Float32Array[], sampleRate: number, decodedFrames: number, totalFrames: number): string {
+export function waveformSummary(
+  channelData: readonly Float32Array[],
+  sampleRate: number,
+  decodedFrames: number,
+  totalFrames: number,
+): string {
   const seconds = decodedFrames / sampleRate;
   const total = totalFrames / sampleRate;
   const levels = channelLevels(channelData, decodedFrames)
@@ -133,14 +138,28 @@ export function WaveformOverview({
         <canvas
           ref={canvasRef}
           data-testid="waveform-canvas"
-          style={{ position: 'absolute', left: MARGIN.left, top: MARGIN.top, width: plotW, height: plotH, border: `1px solid ${colors.border}` }}
+          style={{
+            position: 'absolute',
+            left: MARGIN.left,
+            top: MARGIN.top,
+            width: plotW,
+            height: plotH,
+            border: `1px solid ${colors.border}`,
+          }}
         />
         <svg width={width} height={height} style={{ position: 'absolute', left: 0, top: 0, pointerEvents: 'none' }} aria-hidden="true">
           <g transform={`translate(${MARGIN.left},${MARGIN.top + plotH})`}>
             <AxisBottom scale={x} label="time (s)" />
           </g>
           {channelData.map((_, lane) => (
-            <text key={lane} x={MARGIN.left - 6} y={MARGIN.top + lane * laneHeight + laneHeight / 2 + 4} textAnchor="end" fontSize={11} fill={colors.muted}>
+            <text
+              key={lane}
+              x={MARGIN.left - 6}
+              y={MARGIN.top + lane * laneHeight + laneHeight / 2 + 4}
+              textAnchor="end"
+              fontSize={11}
+              fill={colors.muted}
+            >
               ch {lane + 1}
             </text>
           ))}

@@ -214,8 +214,7 @@ export function XYPlot({
   // y first: the left margin depends on the width of its tick labels.
   const { y, yTicks } = useMemo(() => {
     const ys: number[] = [];
-    for (const s of series)
-      for (const p of s.points) if (validFor(xScale, p.x) && validFor(yScale, p.y)) ys.push(p.y);
+    for (const s of series) for (const p of s.points) if (validFor(xScale, p.x) && validFor(yScale, p.y)) ys.push(p.y);
     for (const r of referenceLines) if (validFor(yScale, r.y)) ys.push(r.y);
     const domain = yDomain ?? paddedDomain(ys, yScale);
     const scale = makeScale(yScale, domain, [plotH, 0], !yDomain);
@@ -228,8 +227,7 @@ export function XYPlot({
 
   const { x, xTicks } = useMemo(() => {
     const xs: number[] = [];
-    for (const s of series)
-      for (const p of s.points) if (validFor(xScale, p.x) && validFor(yScale, p.y)) xs.push(p.x);
+    for (const s of series) for (const p of s.points) if (validFor(xScale, p.x) && validFor(yScale, p.y)) xs.push(p.x);
     const domain = xDomain ?? paddedDomain(xs, xScale);
     const scale = makeScale(xScale, domain, [0, plotW], !xDomain);
     return { x: scale, xTicks: ticksFor(scale, xScale, Math.max(2, Math.floor(plotW / 80))) };
@@ -284,7 +282,15 @@ export function XYPlot({
     <figure style={{ margin: '8px 0', fontFamily: fonts.ui, color: colors.text }}>
       <ul
         aria-label="Legend"
-        style={{ listStyle: 'none', margin: `0 0 2px ${left}px`, padding: 0, display: 'flex', flexWrap: 'wrap', gap: '2px 14px', fontSize: 12 }}
+        style={{
+          listStyle: 'none',
+          margin: `0 0 2px ${left}px`,
+          padding: 0,
+          display: 'flex',
+          flexWrap: 'wrap',
+          gap: '2px 14px',
+          fontSize: 12,
+        }}
       >
         {drawn.map((d, i) => (
           <li key={i} style={{ display: 'inline-flex', alignItems: 'center', gap: 4 }}>
@@ -329,7 +335,14 @@ export function XYPlot({
                     x={plotW - 4}
                     y={ry < 14 ? ry + 12 : ry - 4}
                     textAnchor="end"
-                    style={{ fontFamily: fonts.mono, fontSize: 10, fill: color, paintOrder: 'stroke', stroke: colors.background, strokeWidth: 3 }}
+                    style={{
+                      fontFamily: fonts.mono,
+                      fontSize: 10,
+                      fill: color,
+                      paintOrder: 'stroke',
+                      stroke: colors.background,
+                      strokeWidth: 3,
+                    }}
                   >
                     {r.label}
                   </text>

@@ -49,7 +49,10 @@ describe('decideIsolation', () => {
     const d = decideIsolation({ ...plainFirstVisit, crossOriginIsolated: true });
     expect(d).toEqual({ action: 'none', state: { status: 'isolated', by: 'headers', detail: "COOP/COEP from the server's headers" } });
     // the opt-out concerns the service worker only: headers still isolate
-    expect(decideIsolation({ ...plainFirstVisit, crossOriginIsolated: true, optOut: '?coi=0 in the URL' }).state).toMatchObject({ status: 'isolated', by: 'headers' });
+    expect(decideIsolation({ ...plainFirstVisit, crossOriginIsolated: true, optOut: '?coi=0 in the URL' }).state).toMatchObject({
+      status: 'isolated',
+      by: 'headers',
+    });
   });
   it('registers the service worker on a plain host, and says it is isolated by it after the reload', () => {
     expect(decideIsolation(plainFirstVisit)).toMatchObject({ action: 'register', state: { status: 'pending' } });
@@ -64,7 +67,10 @@ describe('decideIsolation', () => {
     expect(notControlled.action).toBe('none');
     expect(notControlled.state).toMatchObject({ status: 'fallback', reason: expect.stringMatching(/hard refresh bypasses it/) });
     const controlled = decideIsolation({ ...plainFirstVisit, reloadedRecently: true, controlledByCoi: true });
-    expect(controlled.state).toMatchObject({ status: 'fallback', reason: expect.stringMatching(/still not cross-origin isolated after one reload/) });
+    expect(controlled.state).toMatchObject({
+      status: 'fallback',
+      reason: expect.stringMatching(/still not cross-origin isolated after one reload/),
+    });
   });
   it('gives the reason for every case it cannot isolate', () => {
     const reason = (env: Partial<IsolationEnv>) => {
@@ -75,7 +81,8 @@ describe('decideIsolation', () => {
     };
     expect(reason({ optOut: '?coi=0 in the URL' })).toBe('service worker off (?coi=0 in the URL)');
     expect(reason({ isSecureContext: false, origin: 'http://192.168.1.20:6007' })).toBe(
-      'http://192.168.1.20:6007 is not a secure origin: service workers need https:// or http://localhost');
+      'http://192.168.1.20:6007 is not a secure origin: service workers need https:// or http://localhost',
+    );
     expect(reason({ hasServiceWorker: false })).toMatch(/no service workers here \(navigator.serviceWorker is missing/);
     expect(reason({ embeddedCrossOrigin: true })).toMatch(/embedded in a page of another origin/);
     expect(reason({ reloadedRecently: null })).toMatch(/sessionStorage is unavailable/);
@@ -88,13 +95,23 @@ describe('decideIsolation', () => {
     // after that reload, no loop: it says what happened
     const stuck = decideIsolation({ ...isolatedBySw, reloadedRecently: true });
     expect(stuck.action).toBe('none');
-    expect(stuck.state).toMatchObject({ status: 'isolated', by: 'service-worker', detail: expect.stringMatching(/asked off but still controls this page/) });
+    expect(stuck.state).toMatchObject({
+      status: 'isolated',
+      by: 'service-worker',
+      detail: expect.stringMatching(/asked off but still controls this page/),
+    });
   });
   it('with a URL opt-out the worker passed through: the fallback at once, the worker forgotten in the background, no reload', () => {
     const passedThrough = { ...plainFirstVisit, crossOriginIsolated: false, controlledByCoi: true, optOut: '?coi=0 in the URL' };
-    expect(decideIsolation(passedThrough)).toEqual({ action: 'forget', state: { status: 'fallback', reason: 'service worker off (?coi=0 in the URL)' } });
+    expect(decideIsolation(passedThrough)).toEqual({
+      action: 'forget',
+      state: { status: 'fallback', reason: 'service worker off (?coi=0 in the URL)' },
+    });
     expect(decideIsolation({ ...passedThrough, reloadedRecently: true }).action).toBe('forget');
-    expect(decideIsolation({ ...passedThrough, controlledByCoi: false })).toEqual({ action: 'none', state: { status: 'fallback', reason: 'service worker off (?coi=0 in the URL)' } });
+    expect(decideIsolation({ ...passedThrough, controlledByCoi: false })).toEqual({
+      action: 'none',
+      state: { status: 'fallback', reason: 'service worker off (?coi=0 in the URL)' },
+    });
   });
 });
 
@@ -118,26 +135,42 @@ describe('the served service worker', () => {
     // it adds both headers, and the page's reload is ours (its window branch is not used)
     expect(library).toContain('"Cross-Origin-Embedder-Policy"');
     expect(library).toContain('"Cross-Origin-Opener-Policy", "same-origin"');
-    expect(readFileSync(join(root, '.storybook/static', COI_SERVICE_WORKER_FILE), 'utf8')).toContain("importScripts('./coi-serviceworker.js')");
+    expect(readFileSync(join(root, '.storybook/static', COI_SERVICE_WORKER_FILE), 'utf8')).toContain(
+      "importScripts('./coi-serviceworker.js')",
+    );
   });
 
   /** Runs the worker script in a stand-in service-worker scope; returns what one fetch event did. */
   function fetchEvent(url: string, mode: string): { passedThrough: boolean; libraryHandled: boolean } {
     const listeners: ((e: unknown) => void)[] = [];
-    const self = { addEventListener: (type: string, fn: (e: unknown) => void) => { if (type === 'fetch') listeners.push(fn); } };
+    const self = {
+      addEventListener: (type: string, fn: (e: unknown) => void) => {
+        if (type === 'fetch') listeners.push(fn);
+      },
+    };
     const scope = {
-      self, URL, Set,
+      self,
+      URL,
+      Set,
       fetch: (r: unknown) => ({ fetched: r }),
       // the library's fetch listener, as importScripts would add it after ours
-      importScripts: () => self.addEventListener('fetch', (e) => { (e as { library: boolean }).library = true; }),
+      importScripts: () =>
+        self.addEventListener('fetch', (e) => {
+          (e as { library: boolean }).library = true;
+        }),
     };
     runInNewContext(readFileSync(join(root, '.storybook/static', COI_SERVICE_WORKER_FILE), 'utf8'), scope);
     let stopped = false;
     let responded: unknown = null;
     const event = {
-      request: { url, mode }, library: false,
-      stopImmediatePropagation: () => { stopped = true; },
-      respondWith: (r: unknown) => { responded = r; },
+      request: { url, mode },
+      library: false,
+      stopImmediatePropagation: () => {
+        stopped = true;
+      },
+      respondWith: (r: unknown) => {
+        responded = r;
+      },
     };
     for (const fn of listeners) {
       fn(event);
@@ -148,7 +181,10 @@ describe('the served service worker', () => {
 
   it('passes a navigation with ?coi=0 (or off, false, no) through untouched, and leaves everything else to the library', () => {
     for (const v of ['0', 'off', 'FALSE', ' no ']) {
-      expect(fetchEvent(`http://localhost:6006/iframe.html?id=x&coi=${encodeURIComponent(v)}`, 'navigate')).toEqual({ passedThrough: true, libraryHandled: false });
+      expect(fetchEvent(`http://localhost:6006/iframe.html?id=x&coi=${encodeURIComponent(v)}`, 'navigate')).toEqual({
+        passedThrough: true,
+        libraryHandled: false,
+      });
     }
     expect(fetchEvent('http://localhost:6006/iframe.html?id=x', 'navigate')).toEqual({ passedThrough: false, libraryHandled: true });
     expect(fetchEvent('http://localhost:6006/iframe.html?id=x&coi=1', 'navigate')).toEqual({ passedThrough: false, libraryHandled: true });

@@ -93,26 +93,40 @@ export function decideIsolation(env: IsolationEnv): IsolationDecision {
         const detail = `COOP/COEP added by the service worker, which ${env.optOut} asked off but still controls this page: unregister it in the browser's settings for this site`;
         return { action: 'none', state: { status: 'isolated', by: 'service-worker', detail } };
       }
-      return { action: 'unregister', state: { status: 'pending', detail: `service worker off (${env.optOut}): unregistering it and reloading once` } };
+      return {
+        action: 'unregister',
+        state: { status: 'pending', detail: `service worker off (${env.optOut}): unregistering it and reloading once` },
+      };
     }
     return env.controlledByCoi
-      ? { action: 'none', state: { status: 'isolated', by: 'service-worker', detail: 'COOP/COEP added by the service worker (the server sends none)' } }
+      ? {
+          action: 'none',
+          state: { status: 'isolated', by: 'service-worker', detail: 'COOP/COEP added by the service worker (the server sends none)' },
+        }
       : { action: 'none', state: { status: 'isolated', by: 'headers', detail: "COOP/COEP from the server's headers" } };
   }
-  if (env.crossOriginIsolated === undefined) return fallback('this browser has no cross-origin isolation (window.crossOriginIsolated is missing)');
+  if (env.crossOriginIsolated === undefined)
+    return fallback('this browser has no cross-origin isolation (window.crossOriginIsolated is missing)');
   if (env.optOut) {
     // not isolated: the worker passed the page through (or none controls it); no reload needed
     if (env.controlledByCoi) return { action: 'forget', state: { status: 'fallback', reason: `service worker off (${env.optOut})` } };
     return fallback(`service worker off (${env.optOut})`);
   }
   if (!env.isSecureContext) return fallback(`${env.origin} is not a secure origin: service workers need https:// or http://localhost`);
-  if (!env.hasServiceWorker) return fallback('this browser offers no service workers here (navigator.serviceWorker is missing: a private window, or turned off in its settings)');
-  if (env.embeddedCrossOrigin) return fallback('embedded in a page of another origin, which is not cross-origin isolated: open the story on its own');
-  if (env.reloadedRecently === null) return fallback('sessionStorage is unavailable, so the service worker\'s one reload cannot be guarded: not registered');
+  if (!env.hasServiceWorker)
+    return fallback(
+      'this browser offers no service workers here (navigator.serviceWorker is missing: a private window, or turned off in its settings)',
+    );
+  if (env.embeddedCrossOrigin)
+    return fallback('embedded in a page of another origin, which is not cross-origin isolated: open the story on its own');
+  if (env.reloadedRecently === null)
+    return fallback("sessionStorage is unavailable, so the service worker's one reload cannot be guarded: not registered");
   if (env.reloadedRecently) {
-    return fallback(env.controlledByCoi
-      ? 'the service worker controls this page, but it is still not cross-origin isolated after one reload (is the page around it isolated?)'
-      : 'reloaded once for the service worker, but it does not control this page (a hard refresh bypasses it: reload normally)');
+    return fallback(
+      env.controlledByCoi
+        ? 'the service worker controls this page, but it is still not cross-origin isolated after one reload (is the page around it isolated?)'
+        : 'reloaded once for the service worker, but it does not control this page (a hard refresh bypasses it: reload normally)',
+    );
   }
   return { action: 'register', state: { status: 'pending', detail: 'registering the COOP/COEP service worker' } };
 }
@@ -206,8 +220,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return new Promise<T>((resolve, reject) => {
     const id = setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms);
     promise.then(
-      (v) => { clearTimeout(id); resolve(v); },
-      (e: unknown) => { clearTimeout(id); reject(e instanceof Error ? e : new Error(String(e))); },
+      (v) => {
+        clearTimeout(id);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(id);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
     );
   });
 }

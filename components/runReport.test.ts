@@ -57,7 +57,14 @@ function input(over: Partial<ReportInput> = {}): ReportInput {
     date: new Date('2025-01-02T03:04:05.678Z'),
     story: 'dsp-stages-fft-32k--peak-between-bins',
     link: 'http://127.0.0.1:6007/iframe.html?id=dsp-stages-fft-32k--peak-between-bins&viewMode=story&args=size:4096',
-    stage: { id: 'fft', title: 'FFT 32k', figures: [{ name: 'peakHz', unit: 'Hz', label: 'peak frequency' }, { name: 'peakDb', unit: 'dBFS', label: 'peak level' }] },
+    stage: {
+      id: 'fft',
+      title: 'FFT 32k',
+      figures: [
+        { name: 'peakHz', unit: 'Hz', label: 'peak frequency' },
+        { name: 'peakDb', unit: 'dBFS', label: 'peak level' },
+      ],
+    },
     params: { size: 4096, window: 'kaiser', beta: 9 },
     source: { kind: 'sine', frequencyHz: 1000.37, levelDb: -6 },
     timing,
@@ -67,7 +74,7 @@ function input(over: Partial<ReportInput> = {}): ReportInput {
     wasmStatus: 'active',
     fallbackReason: null,
     isolated: true,
-    isolation: 'cross-origin isolated: COOP/COEP from the server\'s headers',
+    isolation: "cross-origin isolated: COOP/COEP from the server's headers",
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36',
     cores: 2,
     ...over,
@@ -93,7 +100,17 @@ describe('buildRunReport', () => {
       source: { kind: 'sine', frequencyHz: 1000.37, levelDb: -6 },
       environment: { sampleRateHz: 48_000, wasm: 'active', telemetry: 'SharedArrayBuffer', cores: 2 },
       timing: { backend: 'wasm', p50Us: 3.3, p95Us: 3.9, p99Us: 4.0, batches: 5, singleQuantumP99Us: 160, allocations: 0 },
-      live: { quantaPerSec: 374.8, expectedQuantaPerSec: 375, loadPct: 1.5, driftMs: 0.4, quanta: 3750, quantaOver1ms: 15, slowQuantaPct: 0.4, quantaOverDeadline: 0, stageErrors: 0 },
+      live: {
+        quantaPerSec: 374.8,
+        expectedQuantaPerSec: 375,
+        loadPct: 1.5,
+        driftMs: 0.4,
+        quanta: 3750,
+        quantaOver1ms: 15,
+        slowQuantaPct: 0.4,
+        quantaOverDeadline: 0,
+        stageErrors: 0,
+      },
       figures: [
         { name: 'peakHz', label: 'peak frequency', unit: 'Hz', value: 1000.36 },
         { name: 'peakDb', label: 'peak level', unit: 'dBFS', value: -6.02 },
@@ -102,7 +119,9 @@ describe('buildRunReport', () => {
     expect(r.environment.userAgent).toMatch(/Chrome\/140/);
   });
   it('says null, not 0 or NaN, for what is not measured yet', () => {
-    const r = buildRunReport(input({ timing: null, telemetry: { ...telemetry, timingSeq: 0, quantumCount: 0 }, figureValues: [NaN, NaN], isolated: false }));
+    const r = buildRunReport(
+      input({ timing: null, telemetry: { ...telemetry, timingSeq: 0, quantumCount: 0 }, figureValues: [NaN, NaN], isolated: false }),
+    );
     expect(r.timing).toBeNull();
     expect(r.live).toMatchObject({ quantaPerSec: null, loadPct: null, driftMs: null, slowQuantaPct: null });
     expect(r.figures.map((f) => f.value)).toEqual([null, null]);
@@ -127,12 +146,18 @@ describe('JSON and CSV', () => {
     expect(csv.split('\r\n')[0]).toBe('section,name,label,value,unit');
     expect(csv).toContain('"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36"');
     expect(csv).toContain('timing,p99Us,kernel p99,4,µs');
-    const tricky = edited(report, (r) => { r.params.note = 'a "quoted", two-line\nvalue'; });
+    const tricky = edited(report, (r) => {
+      r.params.note = 'a "quoted", two-line\nvalue';
+    });
     const back = parseReport(reportCsv(tricky)).rows.find((r) => r.key === 'param.note');
     expect(back?.value).toBe('a "quoted", two-line\nvalue');
   });
   it('parseCsv handles CRLF and LF, empty fields and a missing final line break', () => {
-    expect(parseCsv('a,b\r\n1,\n"x,y",""')).toEqual([['a', 'b'], ['1', ''], ['x,y', '']]);
+    expect(parseCsv('a,b\r\n1,\n"x,y",""')).toEqual([
+      ['a', 'b'],
+      ['1', ''],
+      ['x,y', ''],
+    ]);
   });
 });
 
@@ -142,9 +167,33 @@ describe('bad files give a clear error', () => {
     ['empty', '  \n', /the file is empty/],
     ['broken JSON', '{"format": ', /not valid JSON/],
     ['other JSON', '{"name": "package"}', /not a Stagebench run report: format is null/],
-    ['newer version', reportJson(edited(report, (r) => { r.version = 2; })), /version 2 is newer than this workbench reads \(1\)/],
-    ['bad field', reportJson(edited(report, (r) => { (r.timing as unknown as Record<string, unknown>).p99Us = 'fast'; })), /timing.p99Us must be a number/],
-    ['nested param', reportJson(edited(report, (r) => { (r.params as Record<string, unknown>).size = { n: 1 }; })), /params.size must be a number, a string or null/],
+    [
+      'newer version',
+      reportJson(
+        edited(report, (r) => {
+          r.version = 2;
+        }),
+      ),
+      /version 2 is newer than this workbench reads \(1\)/,
+    ],
+    [
+      'bad field',
+      reportJson(
+        edited(report, (r) => {
+          (r.timing as unknown as Record<string, unknown>).p99Us = 'fast';
+        }),
+      ),
+      /timing.p99Us must be a number/,
+    ],
+    [
+      'nested param',
+      reportJson(
+        edited(report, (r) => {
+          (r.params as Record<string, unknown>).size = { n: 1 };
+        }),
+      ),
+      /params.size must be a number, a string or null/,
+    ],
     ['other CSV', 'name,value\nx,1\n', /the CSV header must be "section,name,label,value,unit"/],
     ['short record', 'section,name,label,value,unit\nreport,format,format\n', /CSV record 2: 3 fields, expected 5/],
     ['unknown section', 'section,name,label,value,unit\nweather,rain,rain,1,mm\n', /unknown section "weather"/],
@@ -179,7 +228,11 @@ describe('diffReports', () => {
     expect(d.rows.map((r) => r.key)).not.toContain('live.quanta');
   });
   it('timing up by more than 10 % is a regression, down by more than 10 % an improvement, within 10 % the same', () => {
-    const prev = edited(now, (r) => { r.timing!.p99Us = 3.5; r.timing!.p50Us = 4.0; r.timing!.p95Us = 3.7; });
+    const prev = edited(now, (r) => {
+      r.timing!.p99Us = 3.5;
+      r.timing!.p50Us = 4.0;
+      r.timing!.p95Us = 3.7;
+    });
     const v = verdicts(prev);
     expect(v['timing.p99Us']).toBe('regression'); // 3.5 → 4.0: +14 %
     expect(v['timing.p50Us']).toBe('improvement'); // 4.0 → 3.3: −17.5 %
@@ -189,21 +242,57 @@ describe('diffReports', () => {
     expect(row.why).toBe('up by more than 10 %');
   });
   it('quanta/s off sampleRate/128 is a regression, back within 5 % an improvement', () => {
-    expect(verdicts(now, edited(now, (r) => { r.live.quantaPerSec = 340; }))['live.quantaPerSec']).toBe('regression');
-    expect(verdicts(edited(now, (r) => { r.live.quantaPerSec = 340; }))['live.quantaPerSec']).toBe('improvement');
-    expect(verdicts(edited(now, (r) => { r.live.quantaPerSec = 370; }))['live.quantaPerSec']).toBe('same');
+    expect(
+      verdicts(
+        now,
+        edited(now, (r) => {
+          r.live.quantaPerSec = 340;
+        }),
+      )['live.quantaPerSec'],
+    ).toBe('regression');
+    expect(
+      verdicts(
+        edited(now, (r) => {
+          r.live.quantaPerSec = 340;
+        }),
+      )['live.quantaPerSec'],
+    ).toBe('improvement');
+    expect(
+      verdicts(
+        edited(now, (r) => {
+          r.live.quantaPerSec = 370;
+        }),
+      )['live.quantaPerSec'],
+    ).toBe('same');
   });
   it('a stage figure that moved with the same params and source is a regression; with other inputs only a change', () => {
-    const moved = edited(now, (r) => { r.figures[0]!.value = 1000.5; });
+    const moved = edited(now, (r) => {
+      r.figures[0]!.value = 1000.5;
+    });
     expect(verdicts(moved)['figure.peakHz']).toBe('regression');
-    expect(verdicts(edited(now, (r) => { r.figures[0]!.value = 1000.38; }))['figure.peakHz']).toBe('same'); // within 0.05 Hz
-    const otherInput = edited(moved, (r) => { r.source.frequencyHz = 1000.5; });
+    expect(
+      verdicts(
+        edited(now, (r) => {
+          r.figures[0]!.value = 1000.38;
+        }),
+      )['figure.peakHz'],
+    ).toBe('same'); // within 0.05 Hz
+    const otherInput = edited(moved, (r) => {
+      r.source.frequencyHz = 1000.5;
+    });
     const v = verdicts(otherInput);
     expect(v['figure.peakHz']).toBe('changed');
     expect(v['source.frequencyHz']).toBe('changed');
     const sourceRow = diffReports(reportRows(otherInput), reportRows(now)).rows.find((r) => r.key === 'source.frequencyHz')!;
     expect(sourceRow).toMatchObject({ label: 'source frequencyHz', unit: 'Hz', change: '−0.13 Hz (−0.0 %)' });
-    const windowRow = diffReports(reportRows(edited(now, (r) => { r.params.window = 'hann'; })), reportRows(now)).rows.find((r) => r.key === 'param.window')!;
+    const windowRow = diffReports(
+      reportRows(
+        edited(now, (r) => {
+          r.params.window = 'hann';
+        }),
+      ),
+      reportRows(now),
+    ).rows.find((r) => r.key === 'param.window')!;
     expect(windowRow).toMatchObject({ label: 'param window', previous: 'hann', now: 'kaiser', change: '', verdict: 'changed' });
     expect(diffReports(reportRows(otherInput), reportRows(now)).sameInputs).toBe(false);
   });
@@ -216,17 +305,52 @@ describe('diffReports', () => {
       r.live.quantaOverDeadline = 1;
     });
     const v = verdicts(now, worse);
-    expect([v['environment.wasm'], v['environment.telemetry'], v['timing.allocations'], v['live.stageErrors'], v['live.quantaOverDeadline']]).toEqual(['regression', 'regression', 'regression', 'regression', 'regression']);
+    expect([
+      v['environment.wasm'],
+      v['environment.telemetry'],
+      v['timing.allocations'],
+      v['live.stageErrors'],
+      v['live.quantaOverDeadline'],
+    ]).toEqual(['regression', 'regression', 'regression', 'regression', 'regression']);
     expect(verdicts(worse)['environment.wasm']).toBe('improvement');
   });
   it('load: 10 % and 0.05 percentage points; drift: 10 % and 1 ms', () => {
-    expect(verdicts(edited(now, (r) => { r.live.loadPct = 1.0; }))['live.loadPct']).toBe('regression');
-    expect(verdicts(edited(now, (r) => { r.live.loadPct = 1.46; }))['live.loadPct']).toBe('same');
-    expect(verdicts(now, edited(now, (r) => { r.live.driftMs = 3; }))['live.driftMs']).toBe('regression');
-    expect(verdicts(now, edited(now, (r) => { r.live.driftMs = 1.2; }))['live.driftMs']).toBe('same');
+    expect(
+      verdicts(
+        edited(now, (r) => {
+          r.live.loadPct = 1.0;
+        }),
+      )['live.loadPct'],
+    ).toBe('regression');
+    expect(
+      verdicts(
+        edited(now, (r) => {
+          r.live.loadPct = 1.46;
+        }),
+      )['live.loadPct'],
+    ).toBe('same');
+    expect(
+      verdicts(
+        now,
+        edited(now, (r) => {
+          r.live.driftMs = 3;
+        }),
+      )['live.driftMs'],
+    ).toBe('regression');
+    expect(
+      verdicts(
+        now,
+        edited(now, (r) => {
+          r.live.driftMs = 1.2;
+        }),
+      )['live.driftMs'],
+    ).toBe('same');
   });
   it('figures in one report only are added or removed; a missing timing is listed, not a crash', () => {
-    const noTiming = edited(now, (r) => { r.timing = null; r.figures.pop(); });
+    const noTiming = edited(now, (r) => {
+      r.timing = null;
+      r.figures.pop();
+    });
     const d = diffReports(reportRows(noTiming), reportRows(now));
     expect(d.rows.find((r) => r.key === 'timing.p99Us')).toMatchObject({ verdict: 'added', previous: null, now: 4 });
     expect(d.rows.find((r) => r.key === 'figure.peakDb')?.verdict).toBe('added');

@@ -306,7 +306,8 @@ export function parseCsv(text: string): string[][] {
         i++;
       }
       const next = text[i];
-      if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') throw new ReportError(`CSV line ${line}: text after a closing quote`);
+      if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r')
+        throw new ReportError(`CSV line ${line}: text after a closing quote`);
       continue;
     }
     if (c === ',') {
@@ -333,7 +334,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function checkFormat(format: unknown, version: unknown): void {
-  if (format !== REPORT_FORMAT) throw new ReportError(`not a Stagebench run report: format is ${JSON.stringify(format ?? null)}, expected "${REPORT_FORMAT}"`);
+  if (format !== REPORT_FORMAT)
+    throw new ReportError(`not a Stagebench run report: format is ${JSON.stringify(format ?? null)}, expected "${REPORT_FORMAT}"`);
   const v = typeof version === 'number' ? version : Number(version);
   if (!Number.isInteger(v) || v < 1) throw new ReportError(`run report version ${JSON.stringify(version ?? null)} is not a version number`);
   if (v > REPORT_VERSION) throw new ReportError(`run report version ${v} is newer than this workbench reads (${REPORT_VERSION})`);
@@ -347,12 +349,20 @@ export function validateReport(value: unknown): RunReport {
     if (!cond) throw new ReportError(`run report: ${path} must be ${what}`);
   };
   need(typeof value.date === 'string' && !Number.isNaN(Date.parse(value.date)), 'date', 'an ISO date');
-  need(isObject(value.stage) && typeof value.stage.id === 'string' && typeof value.stage.title === 'string', 'stage', 'an object with id and title');
+  need(
+    isObject(value.stage) && typeof value.stage.id === 'string' && typeof value.stage.title === 'string',
+    'stage',
+    'an object with id and title',
+  );
   for (const k of ['params', 'source', 'environment', 'live'] as const) {
     const section = value[k];
     need(isObject(section), k, 'an object');
     for (const [name, v] of Object.entries(section as Record<string, unknown>)) {
-      need(v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean', `${k}.${name}`, 'a number, a string or null');
+      need(
+        v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean',
+        `${k}.${name}`,
+        'a number, a string or null',
+      );
     }
   }
   need(value.timing === null || isObject(value.timing), 'timing', 'an object or null');
@@ -361,7 +371,11 @@ export function validateReport(value: unknown): RunReport {
   }
   need(Array.isArray(value.figures), 'figures', 'a list');
   (value.figures as unknown[]).forEach((f, i) => {
-    need(isObject(f) && typeof f.name === 'string' && (f.value === null || typeof f.value === 'number'), `figures[${i}]`, 'an object with a name and a numeric value (or null)');
+    need(
+      isObject(f) && typeof f.name === 'string' && (f.value === null || typeof f.value === 'number'),
+      `figures[${i}]`,
+      'an object with a name and a numeric value (or null)',
+    );
   });
   return value as unknown as RunReport;
 }
@@ -383,9 +397,17 @@ function rowsFromCsv(text: string): ReportRow[] {
   records.slice(1).forEach((rec, i) => {
     if (rec.length !== CSV_HEADER.length) throw new ReportError(`CSV record ${i + 2}: ${rec.length} fields, expected ${CSV_HEADER.length}`);
     const [section, name, label, value, unit] = rec as [string, string, string, string, string];
-    if (!(SECTIONS as readonly string[]).includes(section)) throw new ReportError(`CSV record ${i + 2}: unknown section "${section}" (one of ${SECTIONS.join(', ')})`);
+    if (!(SECTIONS as readonly string[]).includes(section))
+      throw new ReportError(`CSV record ${i + 2}: unknown section "${section}" (one of ${SECTIONS.join(', ')})`);
     if (name === '') throw new ReportError(`CSV record ${i + 2}: the name is empty`);
-    const r: ReportRow = { key: `${section}.${name}`, section: section as Section, name, label, unit, value: value === '' ? null : normalize(value) };
+    const r: ReportRow = {
+      key: `${section}.${name}`,
+      section: section as Section,
+      name,
+      label,
+      unit,
+      value: value === '' ? null : normalize(value),
+    };
     if (seen.has(r.key)) throw new ReportError(`CSV record ${i + 2}: ${r.key} appears twice`);
     seen.add(r.key);
     rows.push(r);
@@ -456,7 +478,17 @@ const LOWER_IS_BETTER: Record<string, { absolute: number }> = {
 };
 const COUNTS_LOWER_IS_BETTER = new Set(['timing.allocations', 'live.stageErrors', 'live.quantaOverDeadline']);
 /** Not compared: they describe the report itself or grow with the run's length. */
-const NOT_COMPARED = new Set(['report.format', 'report.version', 'report.date', 'report.story', 'report.link', 'live.quanta', 'live.quantaOver1ms', 'timing.batches', 'timing.quantaPerBatch']);
+const NOT_COMPARED = new Set([
+  'report.format',
+  'report.version',
+  'report.date',
+  'report.story',
+  'report.link',
+  'live.quanta',
+  'live.quantaOver1ms',
+  'timing.batches',
+  'timing.quantaPerBatch',
+]);
 
 function fmt(v: number): string {
   if (v === 0) return '0';
@@ -473,7 +505,13 @@ function numericChange(prev: number, now: number, unit: string): string {
   return `${abs} (${pct > 0 ? '+' : pct < 0 ? '−' : '±'}${Math.abs(pct).toFixed(1)} %)`;
 }
 
-function judge(key: string, unit: string, prev: number | string | null, now: number | string | null, ctx: { expectedQps: number | null; sameInputs: boolean }): { verdict: Verdict; why: string } {
+function judge(
+  key: string,
+  unit: string,
+  prev: number | string | null,
+  now: number | string | null,
+  ctx: { expectedQps: number | null; sameInputs: boolean },
+): { verdict: Verdict; why: string } {
   if (prev === now) return { verdict: 'same', why: '' };
   if (prev === null) return { verdict: 'changed', why: 'no previous value' };
   if (now === null) return { verdict: 'changed', why: 'no value now' };
@@ -486,22 +524,27 @@ function judge(key: string, unit: string, prev: number | string | null, now: num
       if (-d > Math.abs(prev) * TIMING_TOLERANCE) return { verdict: 'improvement', why: `down by more than ${TIMING_TOLERANCE * 100} %` };
       return { verdict: 'same', why: `within ${TIMING_TOLERANCE * 100} %` };
     }
-    if (COUNTS_LOWER_IS_BETTER.has(key)) return now > prev ? { verdict: 'regression', why: 'more than before' } : { verdict: 'improvement', why: 'fewer than before' };
+    if (COUNTS_LOWER_IS_BETTER.has(key))
+      return now > prev ? { verdict: 'regression', why: 'more than before' } : { verdict: 'improvement', why: 'fewer than before' };
     if (key === 'live.quantaPerSec' && ctx.expectedQps) {
       const off = (v: number) => Math.abs(v - ctx.expectedQps!) / ctx.expectedQps!;
       const limit = `${QUANTA_RATE_TOLERANCE * 100} % of sampleRate/128`;
       if (off(now) > QUANTA_RATE_TOLERANCE && off(now) > off(prev)) return { verdict: 'regression', why: `off by more than ${limit}` };
-      if (off(prev) > QUANTA_RATE_TOLERANCE && off(now) <= QUANTA_RATE_TOLERANCE) return { verdict: 'improvement', why: `back within ${limit}` };
+      if (off(prev) > QUANTA_RATE_TOLERANCE && off(now) <= QUANTA_RATE_TOLERANCE)
+        return { verdict: 'improvement', why: `back within ${limit}` };
       return { verdict: 'same', why: `within ${limit}` };
     }
     if (key === 'live.driftMs') {
       const grew = Math.abs(now) - Math.abs(prev);
-      if (grew > 1 && Math.abs(now) > Math.abs(prev) * (1 + TIMING_TOLERANCE)) return { verdict: 'regression', why: 'drifts more (by over 1 ms and 10 %)' };
-      if (-grew > 1 && Math.abs(now) < Math.abs(prev) * (1 - TIMING_TOLERANCE)) return { verdict: 'improvement', why: 'drifts less (by over 1 ms and 10 %)' };
+      if (grew > 1 && Math.abs(now) > Math.abs(prev) * (1 + TIMING_TOLERANCE))
+        return { verdict: 'regression', why: 'drifts more (by over 1 ms and 10 %)' };
+      if (-grew > 1 && Math.abs(now) < Math.abs(prev) * (1 - TIMING_TOLERANCE))
+        return { verdict: 'improvement', why: 'drifts less (by over 1 ms and 10 %)' };
       return { verdict: 'same', why: 'within 1 ms or 10 %' };
     }
     if (key.startsWith('figure.')) {
-      if (COUNT_UNITS.has(unit)) return now > prev ? { verdict: 'regression', why: 'more than before' } : { verdict: 'improvement', why: 'fewer than before' };
+      if (COUNT_UNITS.has(unit))
+        return now > prev ? { verdict: 'regression', why: 'more than before' } : { verdict: 'improvement', why: 'fewer than before' };
       const tol = FIGURE_TOLERANCE[unit] ?? Math.max(Math.abs(prev), Math.abs(now)) * 1e-3;
       if (Math.abs(now - prev) <= tol) return { verdict: 'same', why: `within ${fmt(tol)}${unit ? ` ${unit}` : ''}` };
       return ctx.sameInputs
@@ -526,7 +569,9 @@ function judge(key: string, unit: string, prev: number | string | null, now: num
 export function diffReports(previous: readonly ReportRow[], now: readonly ReportRow[]): ReportDiff {
   const prevBy = new Map(previous.map((r) => [r.key, r]));
   const nowBy = new Map(now.map((r) => [r.key, r]));
-  const inputKeys = new Set([...previous, ...now].filter((r) => r.section === 'param' || r.section === 'source' || r.key === 'stage.id').map((r) => r.key));
+  const inputKeys = new Set(
+    [...previous, ...now].filter((r) => r.section === 'param' || r.section === 'source' || r.key === 'stage.id').map((r) => r.key),
+  );
   const sameInputs = [...inputKeys].every((k) => prevBy.get(k)?.value === nowBy.get(k)?.value);
   const expected = nowBy.get('live.expectedQuantaPerSec')?.value ?? prevBy.get('live.expectedQuantaPerSec')?.value;
   const ctx = { expectedQps: typeof expected === 'number' && expected > 0 ? expected : null, sameInputs };
@@ -547,7 +592,8 @@ export function diffReports(previous: readonly ReportRow[], now: readonly Report
       continue;
     }
     const { verdict, why } = judge(key, unit, p.value, n.value, ctx);
-    const change = p.value !== n.value && typeof p.value === 'number' && typeof n.value === 'number' ? numericChange(p.value, n.value, unit) : '';
+    const change =
+      p.value !== n.value && typeof p.value === 'number' && typeof n.value === 'number' ? numericChange(p.value, n.value, unit) : '';
     rows.push({ key, label, unit, previous: p.value, now: n.value, change, verdict, why });
   }
   const date = (rows: readonly ReportRow[]) => {

@@ -5,11 +5,25 @@ import { argsWithSource, encodeArgsParam, shareLink, storyUrl, urlNumber } from 
 
 describe('encodeArgsParam', () => {
   it('writes flat args exactly as Storybook does', () => {
-    const args = { source: 'sine', frequencyHz: 440, levelDb: -6, size: 32768, window: 'kaiser', beta: 9.5, spread: 'on', monitor: true, off: false, none: null, label: 'two words' };
+    const args = {
+      source: 'sine',
+      frequencyHz: 440,
+      levelDb: -6,
+      size: 32768,
+      window: 'kaiser',
+      beta: 9.5,
+      spread: 'on',
+      monitor: true,
+      off: false,
+      none: null,
+      label: 'two words',
+    };
     const ours = encodeArgsParam(args);
     expect(ours.omitted).toEqual([]);
     expect(ours.param).toBe(buildArgsParam({}, args));
-    expect(ours.param).toBe('source:sine;frequencyHz:440;levelDb:-6;size:32768;window:kaiser;beta:9.5;spread:on;monitor:!true;off:!false;none:!null;label:two+words');
+    expect(ours.param).toBe(
+      'source:sine;frequencyHz:440;levelDb:-6;size:32768;window:kaiser;beta:9.5;spread:on;monitor:!true;off:!false;none:!null;label:two+words',
+    );
   });
   it('spells out numbers that Storybook would read back as strings', () => {
     expect(urlNumber(1e-7)).toBe('0.0000001');
@@ -34,12 +48,16 @@ describe('encodeArgsParam', () => {
 
 describe('argsWithSource', () => {
   const storySource = { kind: 'sine' as const, frequencyHz: 1000, levelDb: -6 };
-  it('writes the local source choice into the story\'s source args (kind is `source`)', () => {
-    const r = argsWithSource({ source: 'sine', frequencyHz: 1000, levelDb: -6, size: 4096 }, { kind: 'noise', frequencyHz: 440, levelDb: -12 }, storySource);
+  it("writes the local source choice into the story's source args (kind is `source`)", () => {
+    const r = argsWithSource(
+      { source: 'sine', frequencyHz: 1000, levelDb: -6, size: 4096 },
+      { kind: 'noise', frequencyHz: 440, levelDb: -12 },
+      storySource,
+    );
     expect(r.args).toEqual({ source: 'noise', frequencyHz: 440, levelDb: -12, size: 4096 });
     expect(r.notCarried).toEqual([]);
   });
-  it('names the fields a story without source args cannot carry, only when they differ from the story\'s', () => {
+  it("names the fields a story without source args cannot carry, only when they differ from the story's", () => {
     expect(argsWithSource({ file: 'a' }, storySource, storySource).notCarried).toEqual([]);
     expect(argsWithSource({ file: 'a' }, { ...storySource, frequencyHz: 440 }, storySource).notCarried).toEqual(['frequencyHz']);
   });
@@ -56,11 +74,17 @@ describe('storyUrl', () => {
     expect(url).toBe('https://ex.org/sb/?path=/story/a--b&coi=0&args=size:4096;frequencyHz:440');
   });
   it('from a docs page, links the story itself', () => {
-    expect(storyUrl('http://h/iframe.html?id=a--docs&viewMode=docs', 'http://h/?path=/docs/a--docs', 'a--b', 'x:1')).toBe('http://h/?path=/story/a--b&args=x:1');
+    expect(storyUrl('http://h/iframe.html?id=a--docs&viewMode=docs', 'http://h/?path=/docs/a--docs', 'a--b', 'x:1')).toBe(
+      'http://h/?path=/story/a--b&args=x:1',
+    );
   });
   it('on the preview page alone (or embedded by a page that is no Storybook UI): the preview URL', () => {
-    expect(storyUrl('http://h/iframe.html?id=x--y&viewMode=story&args=q:1', null, 'a--b', 'size:4096')).toBe('http://h/iframe.html?id=a--b&viewMode=story&args=size:4096');
-    expect(storyUrl('http://h/iframe.html?id=a--b&viewMode=story', 'http://h/iframe.html?id=c--d&viewMode=story', 'a--b', '')).toBe('http://h/iframe.html?id=a--b&viewMode=story');
+    expect(storyUrl('http://h/iframe.html?id=x--y&viewMode=story&args=q:1', null, 'a--b', 'size:4096')).toBe(
+      'http://h/iframe.html?id=a--b&viewMode=story&args=size:4096',
+    );
+    expect(storyUrl('http://h/iframe.html?id=a--b&viewMode=story', 'http://h/iframe.html?id=c--d&viewMode=story', 'a--b', '')).toBe(
+      'http://h/iframe.html?id=a--b&viewMode=story',
+    );
   });
 });
 
@@ -73,7 +97,9 @@ describe('shareLink', () => {
       'http://127.0.0.1:6007/iframe.html?id=dsp-stages-fft-32k--peak&viewMode=story',
       null,
     );
-    expect(link.url).toBe('http://127.0.0.1:6007/iframe.html?id=dsp-stages-fft-32k--peak&viewMode=story&args=source:sine;frequencyHz:440;levelDb:-6;size:32768');
+    expect(link.url).toBe(
+      'http://127.0.0.1:6007/iframe.html?id=dsp-stages-fft-32k--peak&viewMode=story&args=source:sine;frequencyHz:440;levelDb:-6;size:32768',
+    );
     expect(link.omitted).toEqual(['file ("x.wav" has characters Storybook drops from URLs)']);
     expect(link.notCarried).toEqual([]);
   });

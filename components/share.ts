@@ -30,7 +30,10 @@ export function urlNumber(value: number): string | null {
   let s = String(value);
   if (!NUMBER.test(s)) {
     // 1e-7 or 1e21: spell the digits out
-    s = value.toFixed(20).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+    s = value
+      .toFixed(20)
+      .replace(/(\.\d*?)0+$/, '$1')
+      .replace(/\.$/, '');
     if (!NUMBER.test(s)) return null;
   }
   return s === '-0' ? '0' : s;
@@ -64,7 +67,9 @@ export function encodeArgsParam(args: Readonly<Record<string, unknown>>): ArgsPa
     else if (typeof value === 'string') text = SAFE_STRING.test(value) || NUMBER.test(value) ? value.replace(/ /g, '+') : null;
     else text = null;
     if (text === null) {
-      omitted.push(`${key} (${typeof value === 'string' ? `"${value}" has characters Storybook drops from URLs` : `a ${value === null ? 'null' : typeof value} value`})`);
+      omitted.push(
+        `${key} (${typeof value === 'string' ? `"${value}" has characters Storybook drops from URLs` : `a ${value === null ? 'null' : typeof value} value`})`,
+      );
       continue;
     }
     parts.push(`${key}:${text}`);
@@ -126,7 +131,13 @@ export interface ShareLink {
 }
 
 /** Everything the Copy link button needs: the URL, and what it cannot carry. */
-export function shareLink(info: StoryShareInfo, source: SourceSpec, storySource: SourceSpec, preview: string, top: string | null): ShareLink {
+export function shareLink(
+  info: StoryShareInfo,
+  source: SourceSpec,
+  storySource: SourceSpec,
+  preview: string,
+  top: string | null,
+): ShareLink {
   const { args, notCarried } = argsWithSource(info.args, source, storySource);
   const { param, omitted } = encodeArgsParam(args);
   return { url: storyUrl(preview, top, info.storyId, param), omitted, notCarried };

@@ -14,7 +14,12 @@ import { eqResponseSummary } from './EqResponse.tsx';
 import { shiftScoresSummary } from './ShiftScores.tsx';
 
 function unescape(html: string): string {
-  return html.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return html
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 /** The aria-labels of every role="img" element in the markup. */
@@ -50,7 +55,9 @@ describe('text alternatives state the key numbers', () => {
     expect(label).toContain('p50 0.45 µs, p95 0.61 µs, p99 0.93 µs');
     expect(label).toContain('(0.03 % of the 2667 µs deadline)');
     expect(label).toContain('budget 20.0 µs: within budget; clock performance.now() in a Web Worker');
-    expect(timingSummary({ ...timing, p99Us: 25.5 }, 20)).toContain('p99 25.5 µs (0.96 % of the 2667 µs deadline), budget 20.0 µs: over budget');
+    expect(timingSummary({ ...timing, p99Us: 25.5 }, 20)).toContain(
+      'p99 25.5 µs (0.96 % of the 2667 µs deadline), budget 20.0 µs: over budget',
+    );
   });
 
   it('timing histogram without a measurement says so as status text, with no image', () => {
@@ -61,7 +68,14 @@ describe('text alternatives state the key numbers', () => {
   });
 
   it('scope: peak and RMS, linear and in dBFS, and clipping', () => {
-    const s = scopeSummary({ title: 'Scope', samples: 1024, durationMs: (1024 / 48_000) * 1000, sampleRate: 48_000, peak: 0.5012, rms: 0.3544 });
+    const s = scopeSummary({
+      title: 'Scope',
+      samples: 1024,
+      durationMs: (1024 / 48_000) * 1000,
+      sampleRate: 48_000,
+      peak: 0.5012,
+      rms: 0.3544,
+    });
     expect(s).toBe('Scope: 1024 samples (21.3 ms at 48 kHz), peak 0.50 (-6.0 dBFS), RMS 0.35 (-9.0 dBFS)');
     expect(scopeSummary({ title: 'Scope', samples: 8, durationMs: 1, sampleRate: 44_100, peak: 1.2, rms: 0 })).toBe(
       'Scope: 8 samples (1.00 ms at 44.1 kHz), peak 1.20 (1.6 dBFS), RMS 0.00 (-∞ dBFS), clipping',
@@ -76,9 +90,21 @@ describe('text alternatives state the key numbers', () => {
     const loudest = renderToStaticMarkup(createElement(SpectrumPlot, { db, sampleRate: 48_000, fftSize: n, floorDb: -120 }));
     expect(imageLabels(loudest)).toEqual(['Spectrum, 2049 bins at 48 kHz (N = 4096): loudest bin 996.09 Hz at -6.02 dB; floor -120 dB']);
     const given = renderToStaticMarkup(
-      createElement(SpectrumPlot, { db, sampleRate: 48_000, fftSize: n, floorDb: -120, peakHz: 1000.37, peakDb: -6.021, title: 'Output', overlay: db, overlayLabel: 'input' }),
+      createElement(SpectrumPlot, {
+        db,
+        sampleRate: 48_000,
+        fftSize: n,
+        floorDb: -120,
+        peakHz: 1000.37,
+        peakDb: -6.021,
+        title: 'Output',
+        overlay: db,
+        overlayLabel: 'input',
+      }),
     );
-    expect(imageLabels(given)).toEqual(['Output, 2049 bins at 48 kHz (N = 4096): peak 1000.37 Hz at -6.02 dB; floor -120 dB; dashed overlay: input']);
+    expect(imageLabels(given)).toEqual([
+      'Output, 2049 bins at 48 kHz (N = 4096): peak 1000.37 Hz at -6.02 dB; floor -120 dB; dashed overlay: input',
+    ]);
     const layout = spectrumLayout(48_000, 32_768, -140, 6, 640, 240);
     expect(spectrumSummary(layout, 'Spectrum', null)).toBe('Spectrum, 16385 bins at 48 kHz (N = 32768): no peak; floor -140 dB');
   });
@@ -86,17 +112,35 @@ describe('text alternatives state the key numbers', () => {
   it('XY plots (sweeps, shift scores, EQ response): the summary is the text alternative and the caption', () => {
     const summary = 'mean 0.004 Hz, max 0.012 Hz at 19.8 kHz';
     const html = renderToStaticMarkup(
-      createElement(XYPlot, { title: 'Peak-frequency error', summary, xLabel: 'frequency (Hz)', yLabel: 'error (Hz)', series: [{ name: 'error', points: [{ x: 20, y: 0.001 }, { x: 20_000, y: 0.012 }] }] }),
+      createElement(XYPlot, {
+        title: 'Peak-frequency error',
+        summary,
+        xLabel: 'frequency (Hz)',
+        yLabel: 'error (Hz)',
+        series: [
+          {
+            name: 'error',
+            points: [
+              { x: 20, y: 0.001 },
+              { x: 20_000, y: 0.012 },
+            ],
+          },
+        ],
+      }),
     );
     expect(imageLabels(html)).toEqual([`Peak-frequency error: ${summary}`]);
-    expect(unescape(html)).toContain(`<figcaption style="font-size:12px;margin-top:2px;max-width:640px"><strong>Peak-frequency error</strong> ${summary}</figcaption>`);
+    expect(unescape(html)).toContain(
+      `<figcaption style="font-size:12px;margin-top:2px;max-width:640px"><strong>Peak-frequency error</strong> ${summary}</figcaption>`,
+    );
   });
 
   it('shift scores: the estimated shift, the best hypothesis and, when known, the error', () => {
     expect(shiftScoresSummary(32, { centre: 100, bestTau: 100.375, shift: 100.3712 }, 100.37)).toBe(
       'Scores of 32 shift hypotheses around 100 samples: best 100.375, estimated shift 100.371 samples (true delay 100.37, error 0.001).',
     );
-    expect(shiftScoresSummary(8, { centre: 0, bestTau: 0, shift: -0.004 })).toBe('Scores of 8 shift hypotheses around 0 samples: best 0.000, estimated shift -0.004 samples.');
+    expect(shiftScoresSummary(8, { centre: 0, bestTau: 0, shift: -0.004 })).toBe(
+      'Scores of 8 shift hypotheses around 0 samples: best 0.000, estimated shift -0.004 samples.',
+    );
   });
 
   it('EQ response: the designed range, the level at 1 kHz and the response error', () => {
@@ -110,7 +154,9 @@ describe('text alternatives state the key numbers', () => {
       'EQ magnitude response: designed -3.5 to 6.0 dB, 5.97 dB at 1 kHz; measured on the running stage from 37 frames of 4096 samples, ' +
         'response error (largest deviation from the design) 0.04 dB from 30 Hz to 16 kHz (where the design is above −40 dB).',
     );
-    expect(eqResponseSummary({ bypass: true, designed: designed.map((p) => ({ ...p, y: 0 })), frames: 0, measured: false, maxDeviationDb: 0 })).toBe(
+    expect(
+      eqResponseSummary({ bypass: true, designed: designed.map((p) => ({ ...p, y: 0 })), frames: 0, measured: false, maxDeviationDb: 0 }),
+    ).toBe(
       'EQ magnitude response (bypassed): designed 0.0 to 0.0 dB, 0.00 dB at 1 kHz; measured on the running stage from 0 frames of 4096 samples (waiting for frames; pick the white-noise source).',
     );
   });

@@ -49,8 +49,7 @@ export const button: CSSProperties = {
  * Keyboard focus, visible on every control: inline styles cannot say `:focus-visible`, so the
  * bench renders this once as a stylesheet (React hoists and de-duplicates it by `href`).
  */
-export const FOCUS_RING_CSS =
-  `:where(button, select, input, a, [tabindex]):focus-visible { outline: 2px solid ${colors.accent}; outline-offset: 2px; }`;
+export const FOCUS_RING_CSS = `:where(button, select, input, a, [tabindex]):focus-visible { outline: 2px solid ${colors.accent}; outline-offset: 2px; }`;
 
 export const alertBox: CSSProperties = {
   background: colors.dangerBg,

@@ -89,10 +89,12 @@ describe('runCase', () => {
 
   it('refuses a bare package name beside a variant of the same package', () => {
     const { c, now } = fakeCase({ a: 0.001, 'a (fast)': 0.001 });
-    expect(() => runCase(c, opts(now))).toThrow('bench case fake/1: "a" is a bare package name beside its variants "a (fast)": name its variant too');
+    expect(() => runCase(c, opts(now))).toThrow(
+      'bench case fake/1: "a" is a bare package name beside its variants "a (fast)": name its variant too',
+    );
   });
 
-  it('takes each impl\'s accuracy once, off the clock, and shows it in an accuracy column', () => {
+  it("takes each impl's accuracy once, off the clock, and shows it in an accuracy column", () => {
     const { c, now } = fakeCase({ a: 0.001, b: 0.002 });
     let calls = 0;
     c.impls[1]!.accuracy = () => {

@@ -109,7 +109,9 @@ export function checkImplNames(c: { name: string; impls: readonly { name: string
     if (implPackage(name) !== name) continue;
     const variants = names.filter((other) => other !== name && implPackage(other) === name);
     if (variants.length > 0) {
-      throw new Error(`bench case ${c.name}: "${name}" is a bare package name beside its variants ${variants.map((v) => `"${v}"`).join(', ')}: name its variant too`);
+      throw new Error(
+        `bench case ${c.name}: "${name}" is a bare package name beside its variants ${variants.map((v) => `"${v}"`).join(', ')}: name its variant too`,
+      );
     }
   }
 }
@@ -210,10 +212,14 @@ export function formatTable(cases: readonly { name: string; ours: string }[], re
   // text columns (case, impl, accuracy) to the left, figures to the right
   const left = (col: number) => col < 2 || col === 5;
   return rows
-    .map((row) => row.map((cell, col) => (left(col) ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, col) => (left(col) ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
-
 
 export interface BenchEnv {
   /** A fresh wasm instance (one runtime each, so cases do not share state). */

@@ -77,7 +77,9 @@ export function delayedPair(opts: {
     else if (shape === 'sine') re[i] = amp * Math.sin((2 * Math.PI * 512.5 * i) / n);
     else {
       // linear chirp from f0 to f1 (normalised frequencies) across the frame
-      const f0 = 0.002, f1 = 0.4, t = i / n;
+      const f0 = 0.002,
+        f1 = 0.4,
+        t = i / n;
       re[i] = amp * Math.sin(2 * Math.PI * n * (f0 * t + 0.5 * (f1 - f0) * t * t));
     }
   }
@@ -102,8 +104,10 @@ export function delayedPair(opts: {
   for (let k = 0; k < n; k++) {
     const kk = k <= n / 2 ? k : k - n;
     const phi = (-2 * Math.PI * kk * delay) / n;
-    const c = Math.cos(phi), s = Math.sin(phi);
-    const xr = re[k]!, xi = im[k]!;
+    const c = Math.cos(phi),
+      s = Math.sin(phi);
+    const xr = re[k]!,
+      xi = im[k]!;
     re[k] = xr * c - xi * s;
     im[k] = xr * s + xi * c;
   }

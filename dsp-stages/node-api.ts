@@ -10,7 +10,10 @@ import type { BenchFile } from './bench-harness.ts';
 
 /** An error whose message is meant for the user as it is (no stack trace). */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }
@@ -83,7 +86,12 @@ export function bitEqual(a: Float32Array, b: Float32Array): boolean {
 }
 
 /** Progress reporting: one line rewritten in place on a terminal, else a line every 10 %. */
-export function progressReporter(write: (text: string) => void, tty: boolean, label: string, unit = 'points'): {
+export function progressReporter(
+  write: (text: string) => void,
+  tty: boolean,
+  label: string,
+  unit = 'points',
+): {
   update(done: number, total: number): void;
   end(): void;
 } {
@@ -207,7 +215,10 @@ export function resolveCliParams(stage: StageDescriptor, given: Record<string, s
     const plural = unknown.length > 1 ? 's' : '';
     const live = unknown.filter((u) => stage.params.some((p) => p.name === u && p.liveOnly));
     const why = live.length > 0 ? `; ${live.join(', ')} ${live.length > 1 ? 'are' : 'is'} for the live stage only` : '';
-    throw new CliError(`unknown parameter${plural} ${unknown.map((u) => `"${u}"`).join(', ')} for stage ${stage.id} (known: ${known}${why})`, 2);
+    throw new CliError(
+      `unknown parameter${plural} ${unknown.map((u) => `"${u}"`).join(', ')} for stage ${stage.id} (known: ${known}${why})`,
+      2,
+    );
   }
   return { values, notes };
 }

@@ -126,8 +126,17 @@ describe('formatClampNote and numberParam', () => {
 
 describe('clampParam with allowed values', () => {
   const size = {
-    kind: 'number', name: 'size', label: 'Size', unit: 'samples', min: 512, max: 32768, step: 1,
-    default: 32768, integer: true, values: [512, 1024, 2048, 4096, 8192, 16384, 32768], description: 'FFT size.',
+    kind: 'number',
+    name: 'size',
+    label: 'Size',
+    unit: 'samples',
+    min: 512,
+    max: 32768,
+    step: 1,
+    default: 32768,
+    integer: true,
+    values: [512, 1024, 2048, 4096, 8192, 16384, 32768],
+    description: 'FFT size.',
   } as const;
 
   it('keeps an allowed value without a note', () => {

@@ -41,9 +41,12 @@ export function clampParam(spec: ParamSpec, given: unknown): { value: number | s
     value = nearest;
   }
   if (value === n) return { value, note: null };
-  const reason = n < spec.min ? `below minimum ${spec.min} ${spec.unit}`.trim()
-    : n > spec.max ? `above maximum ${spec.max} ${spec.unit}`.trim()
-    : 'must be a whole number';
+  const reason =
+    n < spec.min
+      ? `below minimum ${spec.min} ${spec.unit}`.trim()
+      : n > spec.max
+        ? `above maximum ${spec.max} ${spec.unit}`.trim()
+        : 'must be a whole number';
   return { value, note: { name: spec.name, given, used: value, reason } };
 }
 

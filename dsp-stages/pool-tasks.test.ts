@@ -38,7 +38,7 @@ describe('pool task kinds', () => {
     // a side built with other kinds refuses the layout, saying what differs
     expect(() => parsePoolLayout(layout.handles, [FFT_OUTPUT, STAGING])).toThrow(
       'pool layout: the header has regions "eq.bands" 8 x 32 bytes at 0x200, "fft.output" 8 x 32768 bytes at 0x1000, "staging" 4 x 1048576 bytes at 0x41000; ' +
-      'this side expects "fft.output" 8 x 32768 bytes at 0x1000, "staging" 4 x 1048576 bytes at 0x41000',
+        'this side expects "fft.output" 8 x 32768 bytes at 0x1000, "staging" 4 x 1048576 bytes at 0x41000',
     );
   });
 
@@ -48,28 +48,81 @@ describe('pool task kinds', () => {
     const init: ToWorker = { type: 'init', worker_id: 3, shared_buffer: layout.handles, wasm_bytes: wasm, sample_rate: 48000 };
     expect(parseToWorker(post(init, [wasm]), TASK_TYPES)).toMatchObject({ type: 'init', worker_id: 3 });
     const tasks: (PoolTaskMessage | SelftestFaultMessage)[] = [
-      { type: 'process_audio', task_id: 1, attempt: 0, num_samples: 4, sample_rate: 48000, bands: null, data: { mode: 'shared', input_offset: 0x41000, output_offset: 0x41010 } },
-      { type: 'process_audio', task_id: 2, attempt: 0, num_samples: 4, sample_rate: 44100, bands: [{ kind: 1, freqHz: 1000, gainDb: 3, q: 1 }], data: { mode: 'messages', input: new Float32Array(4).buffer } },
+      {
+        type: 'process_audio',
+        task_id: 1,
+        attempt: 0,
+        num_samples: 4,
+        sample_rate: 48000,
+        bands: null,
+        data: { mode: 'shared', input_offset: 0x41000, output_offset: 0x41010 },
+      },
+      {
+        type: 'process_audio',
+        task_id: 2,
+        attempt: 0,
+        num_samples: 4,
+        sample_rate: 44100,
+        bands: [{ kind: 1, freqHz: 1000, gainDb: 3, q: 1 }],
+        data: { mode: 'messages', input: new Float32Array(4).buffer },
+      },
       { type: 'compute_fft', task_id: 3, attempt: 1, fft_size: 512, data: { mode: 'messages', audio: new Float32Array(512).buffer } },
-      { type: 'compute_fft', task_id: 4, attempt: 0, fft_size: 4096, data: { mode: 'shared', audio_offset: 0x41000, output_offset: 0x1000 } },
       {
-        type: 'decode', task_id: 5, attempt: 0,
+        type: 'compute_fft',
+        task_id: 4,
+        attempt: 0,
+        fft_size: 4096,
+        data: { mode: 'shared', audio_offset: 0x41000, output_offset: 0x1000 },
+      },
+      {
+        type: 'decode',
+        task_id: 5,
+        attempt: 0,
         job: {
-          op: 'codec_frames', codec: 'flac', frame_lengths: [3, 2], prime_frames: 0, channels: 2, bits: 16, skip_samples: 0, keep_samples: 10,
-          input: { mode: 'messages', bytes: new Uint8Array(5).buffer }, output: { mode: 'messages' },
+          op: 'codec_frames',
+          codec: 'flac',
+          frame_lengths: [3, 2],
+          prime_frames: 0,
+          channels: 2,
+          bits: 16,
+          skip_samples: 0,
+          keep_samples: 10,
+          input: { mode: 'messages', bytes: new Uint8Array(5).buffer },
+          output: { mode: 'messages' },
         },
       },
       {
-        type: 'decode', task_id: 6, attempt: 0,
+        type: 'decode',
+        task_id: 6,
+        attempt: 0,
         job: {
-          op: 'resample', channels: 1, in_rate: 44100, out_rate: 48000, in_start: 0, in_frames: 8, total_in: 8, out_start: 0, out_count: 8,
-          input: { mode: 'messages', planes: [new Float32Array(8).buffer, new Float32Array(8).buffer] }, output: { mode: 'messages' },
+          op: 'resample',
+          channels: 1,
+          in_rate: 44100,
+          out_rate: 48000,
+          in_start: 0,
+          in_frames: 8,
+          total_in: 8,
+          out_start: 0,
+          out_count: 8,
+          input: { mode: 'messages', planes: [new Float32Array(8).buffer, new Float32Array(8).buffer] },
+          output: { mode: 'messages' },
         },
       },
       {
-        type: 'decode', task_id: 7, attempt: 0,
+        type: 'decode',
+        task_id: 7,
+        attempt: 0,
         job: {
-          op: 'resample', channels: 1, in_rate: 44100, out_rate: 48000, in_start: 0, in_frames: 8, total_in: 8, out_start: 0, out_count: 8,
+          op: 'resample',
+          channels: 1,
+          in_rate: 44100,
+          out_rate: 48000,
+          in_start: 0,
+          in_frames: 8,
+          total_in: 8,
+          out_start: 0,
+          out_count: 8,
           input: { mode: 'shared', planes: [new SharedArrayBuffer(32)], frame_offset: 0, frames: 8 },
           output: { mode: 'shared', planes: [new SharedArrayBuffer(32)], frame_offset: 0 },
         },

@@ -180,7 +180,9 @@ describe('parseWav errors', () => {
   const fmt16 = chunk('fmt ', fmtBody({ tag: 1, channels: 1, bits: 16 }));
 
   it('rejects files that are not RIFF/WAVE', () => {
-    expect(() => parseWav(new Uint8Array([...ascii('OggS'), ...new Array(40).fill(0)]))).toThrow(/^not a RIFF\/WAVE file \(starts with "OggS"\)$/);
+    expect(() => parseWav(new Uint8Array([...ascii('OggS'), ...new Array(40).fill(0)]))).toThrow(
+      /^not a RIFF\/WAVE file \(starts with "OggS"\)$/,
+    );
     expect(() => parseWav(riff([fmt16], 'AVI '))).toThrow(/not a RIFF\/WAVE file .*form "AVI "/);
     expect(() => parseWav(new Uint8Array(5))).toThrow(/not a RIFF\/WAVE file \(5 bytes/);
   });
@@ -218,7 +220,10 @@ describe('parseWav errors', () => {
   it('names unsupported sub-formats of WAVE_FORMAT_EXTENSIBLE', () => {
     const sub = riff([chunk('fmt ', extensibleFmtBody({ channels: 1, bits: 16, sub: 0x55 })), chunk('data', [])]);
     expect(() => parseWav(sub)).toThrow(/unsupported format tag 0x0055 \(MP3 in WAV\) in WAVE_FORMAT_EXTENSIBLE/);
-    const guid = riff([chunk('fmt ', extensibleFmtBody({ channels: 1, bits: 16, sub: 1, guidTail: new Array(14).fill(0x11) })), chunk('data', [])]);
+    const guid = riff([
+      chunk('fmt ', extensibleFmtBody({ channels: 1, bits: 16, sub: 1, guidTail: new Array(14).fill(0x11) })),
+      chunk('data', []),
+    ]);
     expect(() => parseWav(guid)).toThrow(/not a KSDATAFORMAT_SUBTYPE GUID/);
     const short = riff([chunk('fmt ', fmtBody({ tag: 0xfffe, channels: 1, bits: 16 })), chunk('data', [])]);
     expect(() => parseWav(short)).toThrow(/EXTENSIBLE fmt chunk is 16 bytes, 40 are needed/);

@@ -26,7 +26,6 @@ const WAVE_FORMAT_PCM = 0x0001;
 const WAVE_FORMAT_IEEE_FLOAT = 0x0003;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 
-
 /** Bytes 2..15 of every KSDATAFORMAT_SUBTYPE_* GUID (the first two bytes are the format tag). */
 const SUBFORMAT_GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
 
@@ -84,7 +83,9 @@ function parseFmt(view: DataView, offset: number, size: number): FmtInfo {
     }
   }
   if (tag !== WAVE_FORMAT_PCM && tag !== WAVE_FORMAT_IEEE_FLOAT) {
-    throw new Error(`unsupported format tag ${describeTag(tag)}${extensible ? ' in WAVE_FORMAT_EXTENSIBLE' : ''}: only PCM and IEEE float are read`);
+    throw new Error(
+      `unsupported format tag ${describeTag(tag)}${extensible ? ' in WAVE_FORMAT_EXTENSIBLE' : ''}: only PCM and IEEE float are read`,
+    );
   }
   if (channels === 0) throw new Error('fmt chunk says 0 channels');
   if (sampleRate === 0) throw new Error('fmt chunk says sample rate 0 Hz');

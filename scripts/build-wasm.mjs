@@ -38,9 +38,11 @@ function main(argv) {
 
   const tc = findWasmToolchain();
   if (!tc) {
-    fail('no Rust toolchain with the wasm32-unknown-unknown target was found.\n' +
-      '  On Debian: apt-get install rustc cargo libstd-rust-dev-wasm32 lld (npm run setup does this),\n' +
-      '  or with rustup: rustup target add wasm32-unknown-unknown.');
+    fail(
+      'no Rust toolchain with the wasm32-unknown-unknown target was found.\n' +
+        '  On Debian: apt-get install rustc cargo libstd-rust-dev-wasm32 lld (npm run setup does this),\n' +
+        '  or with rustup: rustup target add wasm32-unknown-unknown.',
+    );
   }
   const env = {
     ...process.env,
@@ -49,7 +51,9 @@ function main(argv) {
   };
   console.log(`build-wasm: ${execFileSync(tc.rustc, ['--version'], { encoding: 'utf8' }).trim()} (${tc.cargo})`);
   const build = spawnSync(tc.cargo, ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'stagebench-dsp'], {
-    cwd: root, env, stdio: 'inherit',
+    cwd: root,
+    env,
+    stdio: 'inherit',
   });
   if (build.status !== 0) fail('cargo build failed (see above).');
   const built = join(root, 'target/wasm32-unknown-unknown/release/stagebench_dsp.wasm');
@@ -58,8 +62,23 @@ function main(argv) {
   const wasmOpt = argv.includes('--no-opt') ? null : findWasmOpt();
   let optimized = false;
   if (wasmOpt) {
-    const opt = spawnSync(wasmOpt.bin, ['-O3', '--strip-debug', '--strip-producers', '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext',
-      '--enable-nontrapping-float-to-int', '--enable-mutable-globals', built, '-o', out], { stdio: 'inherit' });
+    const opt = spawnSync(
+      wasmOpt.bin,
+      [
+        '-O3',
+        '--strip-debug',
+        '--strip-producers',
+        '--enable-simd',
+        '--enable-bulk-memory',
+        '--enable-sign-ext',
+        '--enable-nontrapping-float-to-int',
+        '--enable-mutable-globals',
+        built,
+        '-o',
+        out,
+      ],
+      { stdio: 'inherit' },
+    );
     optimized = opt.status === 0;
     if (!optimized) {
       console.warn('build-wasm: wasm-opt failed; using the unoptimised module.');
@@ -72,7 +91,9 @@ function main(argv) {
   writeFileSync(`${out}.json`, `${JSON.stringify({ optimized, cargoBytes, bytes, wasmOpt: optimized ? wasmOpt.version : null })}\n`);
   if (optimized) {
     const saved = (100 * (cargoBytes - bytes)) / cargoBytes;
-    console.log(`build-wasm: ${cargoBytes} bytes from cargo, ${bytes} bytes after wasm-opt -O3 (${saved.toFixed(1)} % smaller) -> ${shown}`);
+    console.log(
+      `build-wasm: ${cargoBytes} bytes from cargo, ${bytes} bytes after wasm-opt -O3 (${saved.toFixed(1)} % smaller) -> ${shown}`,
+    );
   } else if (argv.includes('--no-opt')) {
     console.log(`build-wasm: ${cargoBytes} bytes from cargo (--no-opt: wasm-opt skipped) -> ${shown}`);
   } else if (!wasmOpt) {

@@ -28,7 +28,7 @@ function expectWorkingModule(file: string) {
 }
 
 describe('build-wasm without wasm-opt', () => {
-  it('uses cargo\'s module as is when wasm-opt is not installed, and records that', () => {
+  it("uses cargo's module as is when wasm-opt is not installed, and records that", () => {
     const out = join(dir, 'missing-opt.wasm');
     const r = build(['--out', out], { WASM_OPT: join(dir, 'no-such-wasm-opt') });
     expect(r.status, r.stderr).toBe(0);

@@ -8,7 +8,7 @@ import { findNativeToolchain } from './toolchain.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tc = findNativeToolchain();
 if (!tc) {
-  console.error('cargo: no Rust toolchain found (npm run setup installs Debian\'s rustc and cargo).');
+  console.error("cargo: no Rust toolchain found (npm run setup installs Debian's rustc and cargo).");
   process.exit(1);
 }
 const res = spawnSync(tc.cargo, process.argv.slice(2), { cwd: root, stdio: 'inherit', env: { ...process.env, RUSTC: tc.rustc } });

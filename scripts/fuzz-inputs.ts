@@ -124,7 +124,7 @@ export interface RiffChunk {
 export function riffChunks(b: Uint8Array): RiffChunk[] {
   const out: RiffChunk[] = [];
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let p = 12; p + 8 <= b.length && out.length < 64; ) {
+  for (let p = 12; p + 8 <= b.length && out.length < 64;) {
     const size = view.getUint32(p + 4, true);
     out.push({ id: ascii(b, p, 4), at: p, size });
     p += 8 + size + (size & 1);
@@ -230,21 +230,51 @@ function wavHeader(b: Uint8Array, rng: Rng): Mutated {
   const chunks = riffChunks(out);
   const fmt = chunks.find((c) => c.id === 'fmt ');
   const data = chunks.find((c) => c.id === 'data');
-  const fields = ['riffSize', 'format', 'channels', 'rate', 'byteRate', 'blockAlign', 'bits', 'fmtSize', 'dataSize', 'chunkId', 'extensible'] as const;
+  const fields = [
+    'riffSize',
+    'format',
+    'channels',
+    'rate',
+    'byteRate',
+    'blockAlign',
+    'bits',
+    'fmtSize',
+    'dataSize',
+    'chunkId',
+    'extensible',
+  ] as const;
   const field = pick(rng, fields);
   const f = fmt ? fmt.at + 8 : 20;
   const size32 = () => pick(rng, [0, 1, 2, 3, 0x7fffffff, 0xffffffff, u32(rng), Math.max(0, b.length - int(rng, 0, 64))]);
   let v = 0;
   switch (field) {
-    case 'riffSize': setU32(out, 4, (v = size32())); break;
-    case 'format': setU16(out, f, (v = pick(rng, WAV_FORMATS))); break;
-    case 'channels': setU16(out, f + 2, (v = pick(rng, WAV_CHANNELS))); break;
-    case 'rate': setU32(out, f + 4, (v = pick(rng, WAV_RATES))); break;
-    case 'byteRate': setU32(out, f + 8, (v = size32())); break;
-    case 'blockAlign': setU16(out, f + 12, (v = pick(rng, [0, 1, 2, 3, 5, 8, 24, 0xffff, int(rng, 0, 0xffff)]))); break;
-    case 'bits': setU16(out, f + 14, (v = pick(rng, WAV_BITS))); break;
-    case 'fmtSize': setU32(out, (fmt?.at ?? 12) + 4, (v = pick(rng, [0, 2, 14, 15, 16, 17, 18, 40, 0xffff, 0xffffffff]))); break;
-    case 'dataSize': if (data) setU32(out, data.at + 4, (v = size32())); break;
+    case 'riffSize':
+      setU32(out, 4, (v = size32()));
+      break;
+    case 'format':
+      setU16(out, f, (v = pick(rng, WAV_FORMATS)));
+      break;
+    case 'channels':
+      setU16(out, f + 2, (v = pick(rng, WAV_CHANNELS)));
+      break;
+    case 'rate':
+      setU32(out, f + 4, (v = pick(rng, WAV_RATES)));
+      break;
+    case 'byteRate':
+      setU32(out, f + 8, (v = size32()));
+      break;
+    case 'blockAlign':
+      setU16(out, f + 12, (v = pick(rng, [0, 1, 2, 3, 5, 8, 24, 0xffff, int(rng, 0, 0xffff)])));
+      break;
+    case 'bits':
+      setU16(out, f + 14, (v = pick(rng, WAV_BITS)));
+      break;
+    case 'fmtSize':
+      setU32(out, (fmt?.at ?? 12) + 4, (v = pick(rng, [0, 2, 14, 15, 16, 17, 18, 40, 0xffff, 0xffffffff])));
+      break;
+    case 'dataSize':
+      if (data) setU32(out, data.at + 4, (v = size32()));
+      break;
     case 'chunkId': {
       const c = pick(rng, chunks.length > 0 ? chunks : [{ id: 'RIFF', at: 0, size: 0 }]);
       const id = pick(rng, ['fmt ', 'data', 'LIST', 'fact', 'JUNK', '\0\0\0\0']);
@@ -254,7 +284,7 @@ function wavHeader(b: Uint8Array, rng: Rng): Mutated {
     case 'extensible': {
       // valid bits, channel mask and the sub-format GUID of WAVE_FORMAT_EXTENSIBLE (or whatever lies there)
       const p = f + 18 + int(rng, 0, 21);
-      if (p < out.length) out[p] = (v = int(rng, 0, 255));
+      if (p < out.length) out[p] = v = int(rng, 0, 255);
       return { bytes: out, step: `header wav extensible byte ${p} = ${v}` };
     }
   }
@@ -264,18 +294,54 @@ function wavHeader(b: Uint8Array, rng: Rng): Mutated {
 function flacHeader(b: Uint8Array, rng: Rng): Mutated {
   const out = b.slice();
   const si = id3v2Size(out) + 8; // STREAMINFO body, after "fLaC" and its block header
-  const field = pick(rng, ['blockHeader', 'minBlock', 'maxBlock', 'minFrame', 'maxFrame', 'rate', 'channels', 'bits', 'total', 'blockLength'] as const);
+  const field = pick(rng, [
+    'blockHeader',
+    'minBlock',
+    'maxBlock',
+    'minFrame',
+    'maxFrame',
+    'rate',
+    'channels',
+    'bits',
+    'total',
+    'blockLength',
+  ] as const);
   const put = (p: number, v: number) => {
     if (p < out.length) out[p] = v & 0xff;
   };
   let v = 0;
   switch (field) {
-    case 'blockHeader': put(si - 4, (v = pick(rng, [0x00, 0x80, 0x01, 0x7f, 0xff, 0x06]))); break;
-    case 'blockLength': v = pick(rng, [0, 1, 33, 35, 0xffffff]); put(si - 3, v >> 16); put(si - 2, v >> 8); put(si - 1, v); break;
-    case 'minBlock': v = pick(rng, [0, 1, 15, 16, 4096, 65535]); put(si, v >> 8); put(si + 1, v); break;
-    case 'maxBlock': v = pick(rng, [0, 1, 15, 16, 4096, 65535]); put(si + 2, v >> 8); put(si + 3, v); break;
-    case 'minFrame': v = pick(rng, [0, 1, 0xffffff]); put(si + 4, v >> 16); put(si + 5, v >> 8); put(si + 6, v); break;
-    case 'maxFrame': v = pick(rng, [0, 1, 100, 0xffffff]); put(si + 7, v >> 16); put(si + 8, v >> 8); put(si + 9, v); break;
+    case 'blockHeader':
+      put(si - 4, (v = pick(rng, [0x00, 0x80, 0x01, 0x7f, 0xff, 0x06])));
+      break;
+    case 'blockLength':
+      v = pick(rng, [0, 1, 33, 35, 0xffffff]);
+      put(si - 3, v >> 16);
+      put(si - 2, v >> 8);
+      put(si - 1, v);
+      break;
+    case 'minBlock':
+      v = pick(rng, [0, 1, 15, 16, 4096, 65535]);
+      put(si, v >> 8);
+      put(si + 1, v);
+      break;
+    case 'maxBlock':
+      v = pick(rng, [0, 1, 15, 16, 4096, 65535]);
+      put(si + 2, v >> 8);
+      put(si + 3, v);
+      break;
+    case 'minFrame':
+      v = pick(rng, [0, 1, 0xffffff]);
+      put(si + 4, v >> 16);
+      put(si + 5, v >> 8);
+      put(si + 6, v);
+      break;
+    case 'maxFrame':
+      v = pick(rng, [0, 1, 100, 0xffffff]);
+      put(si + 7, v >> 16);
+      put(si + 8, v >> 8);
+      put(si + 9, v);
+      break;
     case 'rate': {
       // 20 bits across bytes 10, 11 and the high nibble of 12
       v = pick(rng, [0, 1, 8000, 44100, 96000, 655350, 0xfffff]);
@@ -284,7 +350,10 @@ function flacHeader(b: Uint8Array, rng: Rng): Mutated {
       put(si + 12, ((v & 0x0f) << 4) | ((out[si + 12] ?? 0) & 0x0f));
       break;
     }
-    case 'channels': v = int(rng, 1, 8); put(si + 12, ((out[si + 12] ?? 0) & 0xf1) | ((v - 1) << 1)); break;
+    case 'channels':
+      v = int(rng, 1, 8);
+      put(si + 12, ((out[si + 12] ?? 0) & 0xf1) | ((v - 1) << 1));
+      break;
     case 'bits': {
       v = pick(rng, [4, 8, 12, 16, 20, 24, 32]);
       const x = v - 1;
@@ -343,15 +412,42 @@ function mpegFrameHeader(out: Uint8Array, p: number, rng: Rng, which: string): M
   const field = pick(rng, ['version', 'layer', 'protection', 'bitrate', 'rate', 'padding', 'mode', 'sync', 'emphasis'] as const);
   let v = 0;
   switch (field) {
-    case 'version': v = int(rng, 0, 3); out[p + 1] = (out[p + 1]! & 0xe7) | (v << 3); break;
-    case 'layer': v = int(rng, 0, 3); out[p + 1] = (out[p + 1]! & 0xf9) | (v << 1); break;
-    case 'protection': out[p + 1]! ^= 0x01; v = out[p + 1]! & 1; break;
-    case 'bitrate': v = pick(rng, [0, 1, 9, 14, 15]); out[p + 2] = (out[p + 2]! & 0x0f) | (v << 4); break;
-    case 'rate': v = int(rng, 0, 3); out[p + 2] = (out[p + 2]! & 0xf3) | (v << 2); break;
-    case 'padding': out[p + 2]! ^= 0x02; v = (out[p + 2]! >> 1) & 1; break;
-    case 'mode': v = int(rng, 0, 3); out[p + 3] = (out[p + 3]! & 0x3f) | (v << 6); break;
-    case 'sync': v = int(rng, 0, 255); out[p] = v; break;
-    case 'emphasis': v = int(rng, 0, 3); out[p + 3] = (out[p + 3]! & 0xfc) | v; break;
+    case 'version':
+      v = int(rng, 0, 3);
+      out[p + 1] = (out[p + 1]! & 0xe7) | (v << 3);
+      break;
+    case 'layer':
+      v = int(rng, 0, 3);
+      out[p + 1] = (out[p + 1]! & 0xf9) | (v << 1);
+      break;
+    case 'protection':
+      out[p + 1]! ^= 0x01;
+      v = out[p + 1]! & 1;
+      break;
+    case 'bitrate':
+      v = pick(rng, [0, 1, 9, 14, 15]);
+      out[p + 2] = (out[p + 2]! & 0x0f) | (v << 4);
+      break;
+    case 'rate':
+      v = int(rng, 0, 3);
+      out[p + 2] = (out[p + 2]! & 0xf3) | (v << 2);
+      break;
+    case 'padding':
+      out[p + 2]! ^= 0x02;
+      v = (out[p + 2]! >> 1) & 1;
+      break;
+    case 'mode':
+      v = int(rng, 0, 3);
+      out[p + 3] = (out[p + 3]! & 0x3f) | (v << 6);
+      break;
+    case 'sync':
+      v = int(rng, 0, 255);
+      out[p] = v;
+      break;
+    case 'emphasis':
+      v = int(rng, 0, 3);
+      out[p + 3] = (out[p + 3]! & 0xfc) | v;
+      break;
   }
   return { bytes: out, step: `frameheader mp3 ${which} at ${p}: ${field} = ${v}` };
 }
@@ -361,14 +457,38 @@ function flacFrameHeader(out: Uint8Array, p: number, rng: Rng, which: string): M
   const field = pick(rng, ['blockSize', 'rate', 'channels', 'sampleSize', 'frameNumber', 'crc8', 'blocking', 'sync'] as const);
   let v = 0;
   switch (field) {
-    case 'blockSize': v = int(rng, 0, 15); out[p + 2] = (out[p + 2]! & 0x0f) | (v << 4); break;
-    case 'rate': v = int(rng, 0, 15); out[p + 2] = (out[p + 2]! & 0xf0) | v; break;
-    case 'channels': v = int(rng, 0, 15); out[p + 3] = (out[p + 3]! & 0x0f) | (v << 4); break;
-    case 'sampleSize': v = int(rng, 0, 7); out[p + 3] = (out[p + 3]! & 0xf1) | (v << 1); break;
-    case 'frameNumber': v = int(rng, 0, 255); out[p + 4] = v; break;
-    case 'crc8': v = int(rng, 0, 255); out[p + 5] = v; break;
-    case 'blocking': out[p + 1]! ^= 0x01; v = out[p + 1]! & 1; break;
-    case 'sync': v = int(rng, 0, 255); out[p + 1] = v; break;
+    case 'blockSize':
+      v = int(rng, 0, 15);
+      out[p + 2] = (out[p + 2]! & 0x0f) | (v << 4);
+      break;
+    case 'rate':
+      v = int(rng, 0, 15);
+      out[p + 2] = (out[p + 2]! & 0xf0) | v;
+      break;
+    case 'channels':
+      v = int(rng, 0, 15);
+      out[p + 3] = (out[p + 3]! & 0x0f) | (v << 4);
+      break;
+    case 'sampleSize':
+      v = int(rng, 0, 7);
+      out[p + 3] = (out[p + 3]! & 0xf1) | (v << 1);
+      break;
+    case 'frameNumber':
+      v = int(rng, 0, 255);
+      out[p + 4] = v;
+      break;
+    case 'crc8':
+      v = int(rng, 0, 255);
+      out[p + 5] = v;
+      break;
+    case 'blocking':
+      out[p + 1]! ^= 0x01;
+      v = out[p + 1]! & 1;
+      break;
+    case 'sync':
+      v = int(rng, 0, 255);
+      out[p + 1] = v;
+      break;
   }
   return { bytes: out, step: `frameheader flac ${which} at ${p}: ${field} = ${v}` };
 }
@@ -388,7 +508,12 @@ const frameheader: Mutator = (b, rng, pristine) => {
   const out = b.slice();
   // one frame, or several: the first, one at random, or every n-th
   const mode = pick(rng, ['first', 'random', 'random', 'several'] as const);
-  const chosen = mode === 'first' ? [0] : mode === 'random' ? [int(rng, 0, frames.length - 1)] : Array.from({ length: int(rng, 2, 8) }, () => int(rng, 0, frames.length - 1));
+  const chosen =
+    mode === 'first'
+      ? [0]
+      : mode === 'random'
+        ? [int(rng, 0, frames.length - 1)]
+        : Array.from({ length: int(rng, 2, 8) }, () => int(rng, 0, frames.length - 1));
   const steps: string[] = [];
   for (const f of chosen) {
     const r = kind === 'flac' ? flacFrameHeader(out, frames[f]!, rng, `frame ${f}`) : mpegFrameHeader(out, frames[f]!, rng, `frame ${f}`);
@@ -460,7 +585,16 @@ function garbage(rng: Rng): { bytes: Uint8Array; name: GarbageKind; step: string
       setU32(fmt, 8, u32(rng));
       setU16(fmt, 12, int(rng, 0, 64));
       setU16(fmt, 14, pick(rng, WAV_BITS));
-      bytes = concat(enc('RIFF'), le32(36 + n), enc('WAVEfmt '), le32(16), fmt, enc('data'), le32(pick(rng, [n, 0xffffffff, u32(rng)])), body);
+      bytes = concat(
+        enc('RIFF'),
+        le32(36 + n),
+        enc('WAVEfmt '),
+        le32(16),
+        fmt,
+        enc('data'),
+        le32(pick(rng, [n, 0xffffffff, u32(rng)])),
+        body,
+      );
       break;
     }
     case 'flac':
@@ -478,7 +612,15 @@ function garbage(rng: Rng): { bytes: Uint8Array; name: GarbageKind; step: string
     }
     case 'mpeg':
       // a valid header (bitrate index 1..14, sample rate index 0..2), then noise
-      bytes = concat(Uint8Array.of(0xff, pick(rng, [0xfb, 0xfa, 0xf3, 0xe3, 0xfd]), (int(rng, 1, 14) << 4) | (int(rng, 0, 2) << 2) | int(rng, 0, 3), int(rng, 0, 255)), body);
+      bytes = concat(
+        Uint8Array.of(
+          0xff,
+          pick(rng, [0xfb, 0xfa, 0xf3, 0xe3, 0xfd]),
+          (int(rng, 1, 14) << 4) | (int(rng, 0, 2) << 2) | int(rng, 0, 3),
+          int(rng, 0, 255),
+        ),
+        body,
+      );
       break;
     case 'none':
       bytes = body;
@@ -565,14 +707,17 @@ export function resultProblems(
 ): string[] {
   const problems: string[] = [];
   if (r.name !== name) problems.push(`result names ${JSON.stringify(r.name)}, not ${JSON.stringify(name)}`);
-  if (r.error !== null && !r.error.startsWith(`${name}: `)) problems.push(`error does not name the file: ${JSON.stringify(r.error.slice(0, 200))}`);
+  if (r.error !== null && !r.error.startsWith(`${name}: `))
+    problems.push(`error does not name the file: ${JSON.stringify(r.error.slice(0, 200))}`);
   if (r.error !== null && r.error.length > 1000) problems.push(`error message is ${r.error.length} characters long`);
   if (!Number.isInteger(r.frames) || r.frames < 0) problems.push(`frames is ${r.frames}`);
-  if (r.channelData.some((p) => p.length !== r.frames)) problems.push(`a plane's length differs from frames (${r.frames}): ${r.channelData.map((p) => p.length).join(', ')}`);
+  if (r.channelData.some((p) => p.length !== r.frames))
+    problems.push(`a plane's length differs from frames (${r.frames}): ${r.channelData.map((p) => p.length).join(', ')}`);
   if (r.frames > 0) {
     if (r.channelData.length !== r.channels || r.channels < 1) problems.push(`${r.channelData.length} planes for ${r.channels} channels`);
     if (!(Number.isInteger(r.sampleRate) && r.sampleRate > 0)) problems.push(`sample rate ${r.sampleRate} with ${r.frames} frames`);
   }
-  if (r.error === null && r.frames === 0 && r.channelData.length === 0 && r.channels === 0) problems.push('no error, yet nothing decoded and no channels');
+  if (r.error === null && r.frames === 0 && r.channelData.length === 0 && r.channels === 0)
+    problems.push('no error, yet nothing decoded and no channels');
   return problems;
 }

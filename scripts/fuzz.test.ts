@@ -27,11 +27,30 @@ describe('fuzz inputs', () => {
     const kinds = new Set(inputs.flatMap((x) => x.steps.map((s) => s.split(' ')[0])));
     for (const k of ['bitflip', 'byterun', 'truncate', 'header', 'frameheader', 'duplicate', 'garbage']) expect(kinds, k).toContain(k);
     const fields = inputs.flatMap((x) => x.steps).join('\n');
-    for (const f of [/header wav (channels|rate|bits|dataSize)/, /header flac (rate|channels|bits|total)/, /frameheader flac/, /frameheader mp3/, /duplicate wav chunk/, /duplicate (flac|mp3) frames/]) {
+    for (const f of [
+      /header wav (channels|rate|bits|dataSize)/,
+      /header flac (rate|channels|bits|total)/,
+      /frameheader flac/,
+      /frameheader mp3/,
+      /duplicate wav chunk/,
+      /duplicate (flac|mp3) frames/,
+    ]) {
       expect(fields).toMatch(f);
     }
     // the bases: every fixture with content, and garbage
-    expect(new Set(inputs.map((x) => x.base.split(':')[0]))).toEqual(new Set(['signal.wav', 'signal.flac', 'signal.mp3', 'truncated.flac', 'garbage.mp3', 'broken-size.wav', 'multi8-short.wav', 'float64.wav', 'garbage']));
+    expect(new Set(inputs.map((x) => x.base.split(':')[0]))).toEqual(
+      new Set([
+        'signal.wav',
+        'signal.flac',
+        'signal.mp3',
+        'truncated.flac',
+        'garbage.mp3',
+        'broken-size.wav',
+        'multi8-short.wav',
+        'float64.wav',
+        'garbage',
+      ]),
+    );
   });
 
   it('mutations change the bytes as their step says', () => {
@@ -59,7 +78,14 @@ describe('fuzz inputs', () => {
     const garbage = inputs.filter((x) => x.base.startsWith('garbage:') && x.base !== 'garbage:none');
     expect(garbage.length).toBeGreaterThan(20);
     for (const x of garbage) {
-      const want = { 'garbage:riff': 'wav', 'garbage:riff-fmt': 'wav', 'garbage:flac': 'flac', 'garbage:flac-streaminfo': 'flac', 'garbage:id3': 'mp3', 'garbage:mpeg': 'mp3' }[x.base];
+      const want = {
+        'garbage:riff': 'wav',
+        'garbage:riff-fmt': 'wav',
+        'garbage:flac': 'flac',
+        'garbage:flac-streaminfo': 'flac',
+        'garbage:id3': 'mp3',
+        'garbage:mpeg': 'mp3',
+      }[x.base];
       expect(detectFormat(x.bytes), x.base).toBe(want);
     }
   });
@@ -72,7 +98,9 @@ describe('fuzz inputs', () => {
     const mp3 = fixtures.get('signal.mp3')!;
     expect(frameOffsets(mp3, true)).toHaveLength(385);
     expect(containerOf(mp3)).toBe('mp3');
-    const hits = inputs.filter((x) => x.steps.length === 1 && /^frameheader flac frame (\d+) at (\d+)/.test(x.steps[0]!) && x.base === 'signal.flac');
+    const hits = inputs.filter(
+      (x) => x.steps.length === 1 && /^frameheader flac frame (\d+) at (\d+)/.test(x.steps[0]!) && x.base === 'signal.flac',
+    );
     expect(hits.length).toBeGreaterThan(0);
     for (const x of hits) {
       const at = Number(/ at (\d+)/.exec(x.steps[0]!)![1]);
@@ -84,13 +112,24 @@ describe('fuzz inputs', () => {
 describe('fuzz outcomes', () => {
   it('errorKind drops the name and the numbers, not the words', () => {
     expect(errorKind('a.mp3', null)).toBe('ok');
-    expect(errorKind('a.mp3', 'a.mp3: MP3 frames at 1152 of 441000: decoder produced 0 samples, 1152 expected; kept 1152')).toBe('MP3 frames at N of N: decoder produced N samples, N expected; kept N');
-    expect(errorKind('x.wav', 'x.wav: header claims 1073741823 frames but the file holds 44100; kept 44100')).toBe('header claims N frames but the file holds N');
+    expect(errorKind('a.mp3', 'a.mp3: MP3 frames at 1152 of 441000: decoder produced 0 samples, 1152 expected; kept 1152')).toBe(
+      'MP3 frames at N of N: decoder produced N samples, N expected; kept N',
+    );
+    expect(errorKind('x.wav', 'x.wav: header claims 1073741823 frames but the file holds 44100; kept 44100')).toBe(
+      'header claims N frames but the file holds N',
+    );
     expect(errorKind('x.bin', 'x.bin: not a WAV, FLAC or MP3 file (it starts with 00 ff 12)')).toBe('not a WAV, FLAC or MP3 file (...)');
   });
 
   it('resultProblems accepts a good result and names what is wrong in a bad one', () => {
-    const good = { name: 'f.wav', error: null, channels: 2, frames: 3, sampleRate: 44100, channelData: [new Float32Array(3), new Float32Array(3)] };
+    const good = {
+      name: 'f.wav',
+      error: null,
+      channels: 2,
+      frames: 3,
+      sampleRate: 44100,
+      channelData: [new Float32Array(3), new Float32Array(3)],
+    };
     expect(resultProblems('f.wav', good)).toEqual([]);
     expect(resultProblems('f.wav', { ...good, error: 'f.wav: data chunk holds no audio', frames: 0, channelData: [] })).toEqual([]);
     expect(resultProblems('f.wav', { ...good, error: 'header claims too much' })[0]).toMatch(/does not name the file/);
@@ -116,10 +155,21 @@ describe('fuzz runner', () => {
 
   it('catches a hang and a crash of the decoding process, saves those inputs with their seed, and decodes the rest', async () => {
     const s = await runFuzz({
-      ...DEFAULTS, seed: 3, count: 5, checkEvery: 2, timeoutMs: 2000, simulateHang: [1], simulateCrash: [3], resultsDir: dir, quiet: true,
+      ...DEFAULTS,
+      seed: 3,
+      count: 5,
+      checkEvery: 2,
+      timeoutMs: 2000,
+      simulateHang: [1],
+      simulateCrash: [3],
+      resultsDir: dir,
+      quiet: true,
     });
     expect(s.pass).toBe(false);
-    expect(s.failures.map((f) => [f.index, f.reason.split(':')[0]])).toEqual([[1, 'hang'], [3, 'crash']]);
+    expect(s.failures.map((f) => [f.index, f.reason.split(':')[0]])).toEqual([
+      [1, 'hang'],
+      [3, 'crash'],
+    ]);
     expect(s.childRestarts).toBe(2);
     expect(s.completed).toBe(3);
     expect(s.checks.find((c) => c.name.startsWith('every input ends'))!.ok).toBe(false);
@@ -127,9 +177,16 @@ describe('fuzz runner', () => {
     expect(s.health.map((h) => h.after)).toEqual([0, 2, 4, 5]);
     expect(s.checks.filter((c) => c.name.startsWith('known-good')).every((c) => c.ok)).toBe(true);
     const saved = JSON.parse(readFileSync(join(dir, 'fuzz-failures/seed-3-input-1.json'), 'utf8'));
-    expect(saved).toMatchObject({ seed: 3, index: 1, reproduce: 'npm run fuzz -- --seed 3 --only 1', reproduceRun: 'npm run fuzz -- --seed 3 --count 5' });
+    expect(saved).toMatchObject({
+      seed: 3,
+      index: 1,
+      reproduce: 'npm run fuzz -- --seed 3 --only 1',
+      reproduceRun: 'npm run fuzz -- --seed 3 --count 5',
+    });
     const input = makeInput(fixtures, 3, 1);
-    expect(new Uint8Array(readFileSync(join(dir, `fuzz-failures/seed-3-input-1${input.name.slice(input.name.lastIndexOf('.'))}`)))).toEqual(input.bytes);
+    expect(new Uint8Array(readFileSync(join(dir, `fuzz-failures/seed-3-input-1${input.name.slice(input.name.lastIndexOf('.'))}`)))).toEqual(
+      input.bytes,
+    );
     expect(existsSync(join(dir, 'fuzz.json'))).toBe(true);
   }, 120_000);
 });

@@ -54,8 +54,17 @@ export interface FuzzOptions {
 }
 
 export const DEFAULTS: FuzzOptions = {
-  seed: 1, count: 2000, only: null, timeoutMs: 10_000, checkEvery: 50, workers: 2, taskTimeoutMs: 3000,
-  simulateHang: [], simulateCrash: [], resultsDir: RESULTS_DIR, quiet: false,
+  seed: 1,
+  count: 2000,
+  only: null,
+  timeoutMs: 10_000,
+  checkEvery: 50,
+  workers: 2,
+  taskTimeoutMs: 3000,
+  simulateHang: [],
+  simulateCrash: [],
+  resultsDir: RESULTS_DIR,
+  quiet: false,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -136,7 +145,10 @@ async function child(): Promise<void> {
   let faults: WorkerFault[] = [];
   const t0 = performance.now();
   const pool = await WorkerPool.create({
-    wasmBytes: readWasmBytes(wasmPath()), spawn: spawnNodeWorker, workers: run.workers, taskTimeoutMs: run.taskTimeoutMs,
+    wasmBytes: readWasmBytes(wasmPath()),
+    spawn: spawnNodeWorker,
+    workers: run.workers,
+    taskTimeoutMs: run.taskTimeoutMs,
     onTaskFailed: (f) => faults.push({ cause: f.cause, error: f.error, retrying: f.retrying }),
   });
   send({ type: 'ready', poolStartMs: performance.now() - t0, workers: pool.size, mode: pool.mode });
@@ -160,7 +172,12 @@ async function child(): Promise<void> {
     send({
       type: 'health',
       record: {
-        after, ms: performance.now() - h0, decodes, problem, queued: s.queued, running: s.running,
+        after,
+        ms: performance.now() - h0,
+        decodes,
+        problem,
+        queued: s.queued,
+        running: s.running,
         workers: s.workers.map((w) => ({ id: w.id, state: w.state, restarts: w.restarts })),
       },
     });
@@ -178,15 +195,37 @@ async function child(): Promise<void> {
     const t = performance.now();
     let record: InputRecord;
     try {
-      const r = await decode(pool, { name: input.name, bytes: input.bytes }, { outputRate: input.outputRate, chunkFrames: input.chunkFrames });
+      const r = await decode(
+        pool,
+        { name: input.name, bytes: input.bytes },
+        { outputRate: input.outputRate, chunkFrames: input.chunkFrames },
+      );
       record = {
-        index, ms: performance.now() - t, kind: errorKind(input.name, r.error), error: r.error, format: r.format,
-        frames: r.frames, channels: r.channels, sampleRate: r.sampleRate, problems: resultProblems(input.name, r), faults, rejected: null,
+        index,
+        ms: performance.now() - t,
+        kind: errorKind(input.name, r.error),
+        error: r.error,
+        format: r.format,
+        frames: r.frames,
+        channels: r.channels,
+        sampleRate: r.sampleRate,
+        problems: resultProblems(input.name, r),
+        faults,
+        rejected: null,
       };
     } catch (err) {
       record = {
-        index, ms: performance.now() - t, kind: 'rejected', error: null, format: null, frames: 0, channels: 0, sampleRate: 0,
-        problems: [], faults, rejected: (err as Error).message,
+        index,
+        ms: performance.now() - t,
+        kind: 'rejected',
+        error: null,
+        format: null,
+        frames: 0,
+        channels: 0,
+        sampleRate: 0,
+        problems: [],
+        faults,
+        rejected: (err as Error).message,
       };
     }
     send({ type: 'result', record });
@@ -194,7 +233,13 @@ async function child(): Promise<void> {
     if (position % run.checkEvery === 0 || position === run.total) await health(position);
   }
   const s = pool.stats();
-  send({ type: 'finished', restarts: s.workers.reduce((a, w) => a + w.restarts, 0), tasksDone: s.tasksDone, tasksFailed: s.tasksFailed, retries: s.retries });
+  send({
+    type: 'finished',
+    restarts: s.workers.reduce((a, w) => a + w.restarts, 0),
+    tasksDone: s.tasksDone,
+    tasksFailed: s.tasksFailed,
+    retries: s.retries,
+  });
   await pool.shutdown();
   process.disconnect();
 }
@@ -242,12 +287,26 @@ function saveFailure(dir: string, input: FuzzInput, seed: number, reason: string
   const stem = `${dir}/seed-${seed}-input-${input.index}`;
   const ext = input.name.slice(input.name.lastIndexOf('.'));
   writeFileSync(`${stem}${ext}`, input.bytes);
-  writeFileSync(`${stem}.json`, `${JSON.stringify({
-    seed, index: input.index, name: input.name, reason, base: input.base, steps: input.steps,
-    outputRate: input.outputRate ?? null, chunkFrames: input.chunkFrames ?? null, bytes: input.bytes.length,
-    reproduce: `npm run fuzz -- --seed ${seed} --only ${input.index}`,
-    reproduceRun: `npm run fuzz -- --seed ${seed} --count ${count}`,
-  }, null, 2)}\n`);
+  writeFileSync(
+    `${stem}.json`,
+    `${JSON.stringify(
+      {
+        seed,
+        index: input.index,
+        name: input.name,
+        reason,
+        base: input.base,
+        steps: input.steps,
+        outputRate: input.outputRate ?? null,
+        chunkFrames: input.chunkFrames ?? null,
+        bytes: input.bytes.length,
+        reproduce: `npm run fuzz -- --seed ${seed} --only ${input.index}`,
+        reproduceRun: `npm run fuzz -- --seed ${seed} --count ${count}`,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   return `${stem}${ext}`;
 }
 
@@ -284,7 +343,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
     if (h.problem) problems.push(h.problem);
     if (!reference) {
       const broken = h.decodes.filter((d) => d.error !== null || d.frames === 0);
-      if (broken.length > 0) problems.push(`the reference decodes failed: ${broken.map((d) => `${d.file}: ${d.error ?? 'no frames'}`).join('; ')}`);
+      if (broken.length > 0)
+        problems.push(`the reference decodes failed: ${broken.map((d) => `${d.file}: ${d.error ?? 'no frames'}`).join('; ')}`);
       else reference = h;
     } else {
       for (const d of h.decodes) {
@@ -366,8 +426,16 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
         else settle({ done: false, stuckAt: current, reason: `crash: the decoding process exited (${signal ?? `code ${code}`})` });
       });
       proc.send({
-        type: 'run', seed: opts.seed, indices: remaining, position, total: indices.length, checkEvery: opts.checkEvery,
-        workers: opts.workers, taskTimeoutMs: opts.taskTimeoutMs, simulateHang: opts.simulateHang, simulateCrash: opts.simulateCrash,
+        type: 'run',
+        seed: opts.seed,
+        indices: remaining,
+        position,
+        total: indices.length,
+        checkEvery: opts.checkEvery,
+        workers: opts.workers,
+        taskTimeoutMs: opts.taskTimeoutMs,
+        simulateHang: opts.simulateHang,
+        simulateCrash: opts.simulateCrash,
       } satisfies RunMessage);
     });
     if (outcome.done) break;
@@ -405,18 +473,39 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
       detail: `${done.length} of ${indices.length} resolved; ${hungOrCrashed} hung or crashed the decoding process, ${rejected} rejected`,
     },
     { name: 'every error names the file; every result is well-formed', ok: malformed === 0, detail: `${malformed} malformed` },
-    { name: 'no worker crashes or hangs on any input', ok: workerCrashes === 0, detail: `${workerCrashes} inputs with a worker crash or hang` },
+    {
+      name: 'no worker crashes or hangs on any input',
+      ok: workerCrashes === 0,
+      detail: `${workerCrashes} inputs with a worker crash or hang`,
+    },
     ...health.map((h) => ({
-      name: h.after === 0 ? 'known-good decodes before the first input (the reference)' : `known-good decodes after ${h.after} inputs equal the reference bit for bit; no worker dead`,
+      name:
+        h.after === 0
+          ? 'known-good decodes before the first input (the reference)'
+          : `known-good decodes after ${h.after} inputs equal the reference bit for bit; no worker dead`,
       ok: (h as HealthRecord & { ok?: boolean }).ok === true,
       detail: `${h.decodes.map((d) => `${d.file} ${d.frames} frames ${d.hash.slice(0, 12)}`).join(', ')}; workers ${h.workers.map((w) => w.state).join('/')}`,
     })),
   ];
   const summary: FuzzSummary = {
-    seed: opts.seed, checkEvery: opts.checkEvery, inputs: indices.length, completed: done.length, outcomes, formats,
-    msMedian: times.length === 0 ? 0 : upperMedian(times), msMax: slowest?.ms ?? 0, msMaxIndex: slowest?.index ?? -1, poolStartMs,
-    workerRestarts, childRestarts, workerFaults, health, failures, checks,
-    wallS: (Date.now() - t0) / 1000, pass: checks.every((c) => c.ok) && failures.length === 0,
+    seed: opts.seed,
+    checkEvery: opts.checkEvery,
+    inputs: indices.length,
+    completed: done.length,
+    outcomes,
+    formats,
+    msMedian: times.length === 0 ? 0 : upperMedian(times),
+    msMax: slowest?.ms ?? 0,
+    msMaxIndex: slowest?.index ?? -1,
+    poolStartMs,
+    workerRestarts,
+    childRestarts,
+    workerFaults,
+    health,
+    failures,
+    checks,
+    wallS: (Date.now() - t0) / 1000,
+    pass: checks.every((c) => c.ok) && failures.length === 0,
   };
   mkdirSync(opts.resultsDir, { recursive: true });
   writeFileSync(`${opts.resultsDir}/fuzz.json`, `${JSON.stringify(summary, null, 2)}\n`);
@@ -424,14 +513,24 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
 }
 
 export function printSummary(s: FuzzSummary): void {
-  console.log(`\nfuzz: seed ${s.seed}, ${s.completed} of ${s.inputs} inputs decoded in ${s.wallS.toFixed(1)} s (pool start ${s.poolStartMs.toFixed(0)} ms)`);
+  console.log(
+    `\nfuzz: seed ${s.seed}, ${s.completed} of ${s.inputs} inputs decoded in ${s.wallS.toFixed(1)} s (pool start ${s.poolStartMs.toFixed(0)} ms)`,
+  );
   console.log('outcome                                                                                      count');
-  for (const [kind, n] of Object.entries(s.outcomes).sort((a, b) => b[1] - a[1])) console.log(`  ${kind.padEnd(92)} ${String(n).padStart(5)}`);
-  console.log(`formats detected: ${Object.entries(s.formats).map(([f, n]) => `${f} ${n}`).join(', ')}`);
+  for (const [kind, n] of Object.entries(s.outcomes).sort((a, b) => b[1] - a[1]))
+    console.log(`  ${kind.padEnd(92)} ${String(n).padStart(5)}`);
+  console.log(
+    `formats detected: ${Object.entries(s.formats)
+      .map(([f, n]) => `${f} ${n}`)
+      .join(', ')}`,
+  );
   console.log(`time per input: median ${s.msMedian.toFixed(1)} ms, max ${s.msMax.toFixed(1)} ms (input ${s.msMaxIndex})`);
   const thrown = s.workerFaults.filter((f) => f.cause === 'throw').length;
-  console.log(`worker restarts ${s.workerRestarts}, decoding-process restarts ${s.childRestarts}; tasks that threw in a worker (reported as errors) ${thrown}`);
-  for (const f of s.workerFaults.filter((x) => x.cause !== 'throw').slice(0, 20)) console.log(`  worker ${f.cause} on input ${f.index}: ${f.error}`);
+  console.log(
+    `worker restarts ${s.workerRestarts}, decoding-process restarts ${s.childRestarts}; tasks that threw in a worker (reported as errors) ${thrown}`,
+  );
+  for (const f of s.workerFaults.filter((x) => x.cause !== 'throw').slice(0, 20))
+    console.log(`  worker ${f.cause} on input ${f.index}: ${f.error}`);
   // the pool checks read alike: one line when they all passed
   const poolChecks = s.checks.filter((c) => c.name.startsWith('known-good'));
   for (const c of s.checks) {
@@ -440,10 +539,13 @@ export function printSummary(s: FuzzSummary): void {
   }
   if (poolChecks.length > 0 && poolChecks.every((x) => x.ok)) {
     const last = poolChecks[poolChecks.length - 1]!;
-    console.log(`ok   ${poolChecks.length} pool checks (before the first input, then every ${s.checkEvery} and at the end): known-good decodes equal the reference bit for bit, no worker dead (${last.detail})`);
+    console.log(
+      `ok   ${poolChecks.length} pool checks (before the first input, then every ${s.checkEvery} and at the end): known-good decodes equal the reference bit for bit, no worker dead (${last.detail})`,
+    );
   }
   for (const f of s.failures.slice(0, 30)) console.log(`  failure${f.index !== null ? ` input ${f.index}` : ''}: ${f.reason}`);
-  if (s.failures.length > 0) console.log(`failing inputs saved in test-results/fuzz-failures/ (each with its .json: seed, steps, the command to reproduce)`);
+  if (s.failures.length > 0)
+    console.log(`failing inputs saved in test-results/fuzz-failures/ (each with its .json: seed, steps, the command to reproduce)`);
   console.log(s.pass ? 'fuzz: PASS' : 'fuzz: FAIL');
 }
 
@@ -451,7 +553,8 @@ export class UsageError extends Error {}
 
 function intList(flag: string, v: string): number[] {
   const xs = v.split(',').map((x) => Number(x));
-  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 0)) throw new UsageError(`${flag} takes whole numbers >= 0 separated by commas, got ${JSON.stringify(v)}`);
+  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 0))
+    throw new UsageError(`${flag} takes whole numbers >= 0 separated by commas, got ${JSON.stringify(v)}`);
   return xs;
 }
 
@@ -467,21 +570,43 @@ export function parseArgs(argv: string[]): FuzzOptions {
     if (v === undefined) throw new UsageError(`${flag} needs a value`);
     const whole = (min: number, max: number) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+      if (!Number.isInteger(n) || n < min || n > max)
+        throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
       return n;
     };
     switch (flag) {
-      case '--seed': o.seed = v === 'random' ? Math.floor(Math.random() * 2 ** 31) : whole(0, 2 ** 32 - 1); break;
-      case '--count': o.count = whole(1, 10_000_000); break;
-      case '--only': o.only = intList(flag, v); break;
-      case '--timeout-ms': o.timeoutMs = whole(100, 3_600_000); break;
-      case '--check-every': o.checkEvery = whole(1, 10_000_000); break;
-      case '--workers': o.workers = whole(1, 8); break;
-      case '--task-timeout-ms': o.taskTimeoutMs = whole(100, 3_600_000); break;
-      case '--simulate-hang': o.simulateHang = intList(flag, v); break;
-      case '--simulate-crash': o.simulateCrash = intList(flag, v); break;
-      case '--results-dir': o.resultsDir = v; break;
-      default: throw new UsageError(`unknown option ${flag}`);
+      case '--seed':
+        o.seed = v === 'random' ? Math.floor(Math.random() * 2 ** 31) : whole(0, 2 ** 32 - 1);
+        break;
+      case '--count':
+        o.count = whole(1, 10_000_000);
+        break;
+      case '--only':
+        o.only = intList(flag, v);
+        break;
+      case '--timeout-ms':
+        o.timeoutMs = whole(100, 3_600_000);
+        break;
+      case '--check-every':
+        o.checkEvery = whole(1, 10_000_000);
+        break;
+      case '--workers':
+        o.workers = whole(1, 8);
+        break;
+      case '--task-timeout-ms':
+        o.taskTimeoutMs = whole(100, 3_600_000);
+        break;
+      case '--simulate-hang':
+        o.simulateHang = intList(flag, v);
+        break;
+      case '--simulate-crash':
+        o.simulateCrash = intList(flag, v);
+        break;
+      case '--results-dir':
+        o.resultsDir = v;
+        break;
+      default:
+        throw new UsageError(`unknown option ${flag}`);
     }
   }
   return o;
@@ -496,14 +621,18 @@ if (process.argv[1] === SELF) {
       opts = parseArgs(process.argv.slice(2));
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
-      console.error(`fuzz: ${err.message}\nusage: npm run fuzz -- [--seed N|random] [--count M] [--only I,J] [--timeout-ms MS] [--check-every K] [--workers W]`);
+      console.error(
+        `fuzz: ${err.message}\nusage: npm run fuzz -- [--seed N|random] [--count M] [--only I,J] [--timeout-ms MS] [--check-every K] [--workers W]`,
+      );
       process.exit(2);
     }
     if (!existsSync(wasmPath())) {
       console.error(`fuzz: no wasm module at ${wasmPath()}: run npm run build:wasm`);
       process.exit(1);
     }
-    console.log(`fuzz: seed ${opts.seed}, ${opts.only ? `inputs ${opts.only.join(',')}` : `${opts.count} inputs`}, ${opts.workers} workers, ${opts.timeoutMs} ms per input, pool check every ${opts.checkEvery}`);
+    console.log(
+      `fuzz: seed ${opts.seed}, ${opts.only ? `inputs ${opts.only.join(',')}` : `${opts.count} inputs`}, ${opts.workers} workers, ${opts.timeoutMs} ms per input, pool check every ${opts.checkEvery}`,
+    );
     const summary = await runFuzz(opts);
     printSummary(summary);
     process.exit(summary.pass ? 0 : 1);

@@ -45,9 +45,11 @@ function garbage(n, seed) {
   const bytes = new Uint8Array(n);
   let x = seed >>> 0;
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     bytes[i] = x & 0xff;
   }
   return bytes;
@@ -60,7 +62,26 @@ try {
   const tones = join(tmp, 'tones.wav');
   const noise = join(tmp, 'noise.wav');
   const signal = join(out, 'signal.wav');
-  run('sox', ['-R', '-D', '-n', '-r', '44100', '-b', '16', '-c', '2', tones, 'synth', '10', 'sine', '20/16000', 'sine', '997', 'gain', '-9']);
+  run('sox', [
+    '-R',
+    '-D',
+    '-n',
+    '-r',
+    '44100',
+    '-b',
+    '16',
+    '-c',
+    '2',
+    tones,
+    'synth',
+    '10',
+    'sine',
+    '20/16000',
+    'sine',
+    '997',
+    'gain',
+    '-9',
+  ]);
   run('sox', ['-R', '-D', '-n', '-r', '44100', '-b', '16', '-c', '2', noise, 'synth', '10', 'pinknoise', 'gain', '-30']);
   run('sox', ['-R', '-D', '-m', tones, noise, '-b', '16', signal]);
   run('flac', ['--silent', '--best', '--force', '-o', join(out, 'signal.flac'), signal]);
@@ -91,8 +112,38 @@ try {
   // multi8-short.wav: 8 channels, 24-bit, 48 kHz (WAVE_FORMAT_EXTENSIBLE); the header claims 1 s,
   // the file holds 0.25 s plus 7 bytes of a partial frame.
   const multi = join(tmp, 'multi8.wav');
-  run('sox', ['-R', '-D', '-n', '-r', '48000', '-b', '24', '-c', '8', multi, 'synth', '1',
-    'sine', '100', 'sine', '200', 'sine', '300', 'sine', '400', 'sine', '500', 'sine', '600', 'sine', '700', 'sine', '800', 'gain', '-6']);
+  run('sox', [
+    '-R',
+    '-D',
+    '-n',
+    '-r',
+    '48000',
+    '-b',
+    '24',
+    '-c',
+    '8',
+    multi,
+    'synth',
+    '1',
+    'sine',
+    '100',
+    'sine',
+    '200',
+    'sine',
+    '300',
+    'sine',
+    '400',
+    'sine',
+    '500',
+    'sine',
+    '600',
+    'sine',
+    '700',
+    'sine',
+    '800',
+    'gain',
+    '-6',
+  ]);
   const m = new Uint8Array(readFileSync(multi));
   const md = dataChunk(m);
   writeFileSync(join(out, 'multi8-short.wav'), m.subarray(0, md.offset + 12000 * 24 + 7));
@@ -100,8 +151,17 @@ try {
   // float64.wav: the first 0.5 s of signal.wav as 64-bit float (exact: every 16-bit value / 32768).
   run('sox', ['-R', '-D', signal, '-e', 'floating-point', '-b', '64', join(out, 'float64.wav'), 'trim', '0', '0.5']);
 
-  for (const name of ['signal.wav', 'signal.flac', 'signal.mp3', 'truncated.flac', 'garbage.mp3', 'broken-size.wav',
-    'empty.wav', 'multi8-short.wav', 'float64.wav']) {
+  for (const name of [
+    'signal.wav',
+    'signal.flac',
+    'signal.mp3',
+    'truncated.flac',
+    'garbage.mp3',
+    'broken-size.wav',
+    'empty.wav',
+    'multi8-short.wav',
+    'float64.wav',
+  ]) {
     console.log(`${name.padEnd(18)} ${String(statSync(join(out, name)).size).padStart(8)} bytes`);
   }
 } finally {

@@ -20,16 +20,32 @@ const [clipY, clipH] = clipIdx > 0 ? process.argv[clipIdx + 1].split(',').map(Nu
 const server = await serveStatic();
 const browser = await chromium.launch({
   executablePath: chromiumPath(),
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--autoplay-policy=no-user-gesture-required',
+  ],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('console', (msg) => { if (msg.type() === 'error') console.error(`page: ${msg.text()}`); });
-  const path = canvasOnly ? `/iframe.html?id=${id}&viewMode=${docs ? 'docs' : 'story'}` : docs ? `/?path=/docs/${id}` : `/?path=/story/${id}`;
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') console.error(`page: ${msg.text()}`);
+  });
+  const path = canvasOnly
+    ? `/iframe.html?id=${id}&viewMode=${docs ? 'docs' : 'story'}`
+    : docs
+      ? `/?path=/docs/${id}`
+      : `/?path=/story/${id}`;
   await page.goto(`${server.url}${path}`);
   await page.waitForTimeout(waitMs);
-  await page.screenshot(clipH > 0 ? { path: out, fullPage: true, clip: { x: 0, y: clipY, width: 1280, height: clipH } } : { path: out, fullPage: true });
+  await page.screenshot(
+    clipH > 0 ? { path: out, fullPage: true, clip: { x: 0, y: clipY, width: 1280, height: clipH } } : { path: out, fullPage: true },
+  );
   console.log(`screenshot: ${out}`);
 } finally {
   await browser.close();

@@ -35,7 +35,9 @@ export function freePort() {
 export function buildStorybook() {
   console.log('stories: building the static Storybook');
   const res = spawnSync('npx', ['storybook', 'build', '-o', 'storybook-static', '--quiet', '--disable-telemetry'], {
-    cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
   });
   if (res.status !== 0) throw new Error('storybook build failed (see above)');
 }
@@ -137,24 +139,32 @@ export async function serveStatic({ dir = STATIC_DIR, port, isolated = true, hea
     writeFileSync(config, JSON.stringify(serveConfigFromHeaders(rules), null, 2));
   }
   const serveBin = join(root, 'node_modules/serve/build/main.js');
-  const child = spawn(process.execPath, [serveBin, '--no-clipboard', '--no-port-switching', '-L', '-l', `tcp://${host}:${p}`,
-    '-c', config, dir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [serveBin, '--no-clipboard', '--no-port-switching', '-L', '-l', `tcp://${host}:${p}`, '-c', config, dir],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   let exited = false;
-  child.on('exit', () => { exited = true; });
+  child.on('exit', () => {
+    exited = true;
+  });
   const url = `http://${host}:${p}`;
   try {
     await waitOn({ resources: [`http-get://${host}:${p}/index.html`], timeout: 30_000, interval: 100 });
   } catch (err) {
     child.kill();
-    throw new Error(`the static server did not answer on ${url} within 30 s${exited ? ' (it exited: is the port busy? choose another with PORT=...)' : ''}: ${err.message}`);
+    throw new Error(
+      `the static server did not answer on ${url} within 30 s${exited ? ' (it exited: is the port busy? choose another with PORT=...)' : ''}: ${err.message}`,
+    );
   }
   return {
     url,
-    stop: () => new Promise((resolve) => {
-      if (exited) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (exited) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }
 
@@ -169,7 +179,8 @@ async function preview(portArg) {
   }
   const headersFile = join(STATIC_DIR, '_headers');
   const problems = deployHeaderProblems();
-  if (problems.length > 0) throw new Error(`storybook-static/_headers is not right (rebuild with npm run build-storybook):\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new Error(`storybook-static/_headers is not right (rebuild with npm run build-storybook):\n  ${problems.join('\n  ')}`);
   const port = Number(portArg ?? process.env.PORT ?? 6007);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`not a port number: ${portArg ?? process.env.PORT}`);
   const { url } = await serveStatic({ port, headersFile, host: 'localhost' });

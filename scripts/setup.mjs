@@ -80,8 +80,10 @@ function installOptionalPackages(pkgs) {
 
 function installPackages(pkgs) {
   if (!commandExists('apt-get')) {
-    throw new SetupError(`missing ${pkgs.join(', ')} and apt-get is not available: install them with your system's package manager ` +
-      '(or set CHROMIUM_PATH to a Chromium binary, and install a Rust toolchain with the wasm32-unknown-unknown target).');
+    throw new SetupError(
+      `missing ${pkgs.join(', ')} and apt-get is not available: install them with your system's package manager ` +
+        '(or set CHROMIUM_PATH to a Chromium binary, and install a Rust toolchain with the wasm32-unknown-unknown target).',
+    );
   }
   if (process.getuid && process.getuid() !== 0) {
     throw new SetupError(`missing ${pkgs.join(', ')}: run as root, or first: sudo apt-get install -y ${pkgs.join(' ')}`);
@@ -134,8 +136,12 @@ function wasmBuildInfo(wasm) {
 /** Why the wasm must be (re)built, or null when it is up to date. */
 export function wasmBuildReason(wasm = join(root, 'rust/pkg/stagebench_dsp.wasm'), wasmOptInstalled = findWasmOpt() !== null) {
   if (!existsSync(wasm)) return 'no module yet';
-  const sources = Math.max(newestUnder(join(root, 'rust/src')), mtime(join(root, 'rust/Cargo.toml')), mtime(join(root, 'Cargo.toml')),
-    mtime(join(root, 'scripts/build-wasm.mjs')));
+  const sources = Math.max(
+    newestUnder(join(root, 'rust/src')),
+    mtime(join(root, 'rust/Cargo.toml')),
+    mtime(join(root, 'Cargo.toml')),
+    mtime(join(root, 'scripts/build-wasm.mjs')),
+  );
   if (sources > mtime(wasm)) return 'the Rust sources are newer';
   if (wasmOptInstalled && wasmBuildInfo(wasm)?.optimized !== true) return 'wasm-opt is installed now: optimising';
   return null;
@@ -154,7 +160,9 @@ export function setup() {
     const res = spawnSync(process.execPath, [join(root, 'scripts/build-wasm.mjs')], { cwd: root, stdio: 'inherit' });
     if (res.status !== 0) throw new SetupError('the wasm build failed (see above)');
   }
-  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${execFileSync(chromiumPath(), ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()})`);
+  log(
+    `ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${execFileSync(chromiumPath(), ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()})`,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

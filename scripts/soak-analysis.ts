@@ -37,8 +37,21 @@ export interface SoakOptions {
 }
 
 export const DEFAULTS: SoakOptions = {
-  durationS: 600, perStageS: null, stories: null, heapGrowthBytes: 5 * 2 ** 20, heapMaxBytes: 50 * 2 ** 20,
-  minRafPerS: 55, qpsTolerance: 0.05, maxQuantaOverPermille: 10, maxQuantaOverAtStartPermille: 10, settleS: 2.5, heapEveryS: 5, play: false, staticDir: `${ROOT}storybook-static`, jsFlags: '', resultsDir: `${ROOT}test-results`,
+  durationS: 600,
+  perStageS: null,
+  stories: null,
+  heapGrowthBytes: 5 * 2 ** 20,
+  heapMaxBytes: 50 * 2 ** 20,
+  minRafPerS: 55,
+  qpsTolerance: 0.05,
+  maxQuantaOverPermille: 10,
+  maxQuantaOverAtStartPermille: 10,
+  settleS: 2.5,
+  heapEveryS: 5,
+  play: false,
+  staticDir: `${ROOT}storybook-static`,
+  jsFlags: '',
+  resultsDir: `${ROOT}test-results`,
 };
 // ---------------------------------------------------------------------------------------------
 // what a sample holds, and the analysis (pure: unit-tested with made-up samples)
@@ -129,8 +142,29 @@ export interface Check {
  * resets them when a stage is set, which shows as the quantum count going down: the value after
  * a reset is all new.
  */
-export function counterGrowth(samples: readonly Sample[], settleS = 0): { quantaOver: number; quantaOverAtStart: number; overDeadline: number; overDeadlineAtStart: number; tickSpans: number; quanta: number; steadyQuanta: number; steadyS: number } {
-  const g = { quantaOver: 0, quantaOverAtStart: 0, overDeadline: 0, overDeadlineAtStart: 0, tickSpans: 0, quanta: 0, steadyQuanta: 0, steadyS: 0 };
+export function counterGrowth(
+  samples: readonly Sample[],
+  settleS = 0,
+): {
+  quantaOver: number;
+  quantaOverAtStart: number;
+  overDeadline: number;
+  overDeadlineAtStart: number;
+  tickSpans: number;
+  quanta: number;
+  steadyQuanta: number;
+  steadyS: number;
+} {
+  const g = {
+    quantaOver: 0,
+    quantaOverAtStart: 0,
+    overDeadline: 0,
+    overDeadlineAtStart: 0,
+    tickSpans: 0,
+    quanta: 0,
+    steadyQuanta: 0,
+    steadyS: 0,
+  };
   let prev: Sample | null = null;
   for (const s of samples) {
     if (s.quanta === null || s.quantaOver === null || s.tickSpans === null) continue;
@@ -166,16 +200,35 @@ export function settled(s: Sample, settleS: number): boolean {
   return s.sinceRender !== null && s.sinceRender >= settleS && s.qps !== null && s.qps > 0;
 }
 
-export function summariseStage(visits: readonly Visit[], samples: readonly Sample[], opts: Pick<SoakOptions, 'qpsTolerance' | 'settleS'>): StageSummary {
+export function summariseStage(
+  visits: readonly Visit[],
+  samples: readonly Sample[],
+  opts: Pick<SoakOptions, 'qpsTolerance' | 'settleS'>,
+): StageSummary {
   const mine = samples.filter((s) => visits.some((v) => v.index === s.visit));
   const ok = mine.filter((s) => settled(s, opts.settleS));
   const qps = ok.map((s) => s.qps!);
   const expected = medianOrNull(ok.map((s) => s.expectedQps).filter((x): x is number => x !== null));
   // a sample whose second held a forced GC lost frames to the measurement itself
-  const raf = mine.filter((s) => s.gcMs === null).map((s) => s.rafPerS).filter((x): x is number => x !== null);
-  const sum = { quantaOver: 0, quantaOverAtStart: 0, overDeadline: 0, overDeadlineAtStart: 0, tickSpans: 0, quanta: 0, steadyQuanta: 0, steadyS: 0 };
+  const raf = mine
+    .filter((s) => s.gcMs === null)
+    .map((s) => s.rafPerS)
+    .filter((x): x is number => x !== null);
+  const sum = {
+    quantaOver: 0,
+    quantaOverAtStart: 0,
+    overDeadline: 0,
+    overDeadlineAtStart: 0,
+    tickSpans: 0,
+    quanta: 0,
+    steadyQuanta: 0,
+    steadyS: 0,
+  };
   for (const v of visits) {
-    const g = counterGrowth(samples.filter((s) => s.visit === v.index), opts.settleS);
+    const g = counterGrowth(
+      samples.filter((s) => s.visit === v.index),
+      opts.settleS,
+    );
     for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += g[k];
   }
   return {
@@ -236,19 +289,28 @@ export function heapVerdict(samples: readonly Sample[], durationS: number): Heap
 
 const mb = (b: number | null) => (b === null ? '-' : `${(b / 2 ** 20).toFixed(2)} MB`);
 
-export function soakChecks(stages: readonly StageSummary[], heap: HeapVerdict, opts: SoakOptions, pageProblems: readonly string[]): Check[] {
+export function soakChecks(
+  stages: readonly StageSummary[],
+  heap: HeapVerdict,
+  opts: SoakOptions,
+  pageProblems: readonly string[],
+): Check[] {
   const checks: Check[] = [
     {
       name: `JS heap growth below ${mb(opts.heapGrowthBytes)} (median of the first ${heap.windowS.toFixed(0)} s against the last)`,
       ok: heap.growthBytes !== null && heap.growthBytes < opts.heapGrowthBytes,
-      detail: `${mb(heap.firstMedianBytes)} -> ${mb(heap.lastMedianBytes)}: ${heap.growthBytes === null ? 'no samples' : `${heap.growthBytes >= 0 ? '+' : ''}${((heap.growthBytes) / 2 ** 20).toFixed(2)} MB`}`,
+      detail: `${mb(heap.firstMedianBytes)} -> ${mb(heap.lastMedianBytes)}: ${heap.growthBytes === null ? 'no samples' : `${heap.growthBytes >= 0 ? '+' : ''}${(heap.growthBytes / 2 ** 20).toFixed(2)} MB`}`,
     },
     {
       name: `JS heap below ${mb(opts.heapMaxBytes)} after gc throughout`,
       ok: heap.maxBytes !== null && heap.maxBytes < opts.heapMaxBytes,
       detail: `max ${mb(heap.maxBytes)}`,
     },
-    { name: 'the page neither crashed nor threw an uncaught exception', ok: pageProblems.length === 0, detail: pageProblems.slice(0, 3).join('; ') || 'none' },
+    {
+      name: 'the page neither crashed nor threw an uncaught exception',
+      ok: pageProblems.length === 0,
+      detail: pageProblems.slice(0, 3).join('; ') || 'none',
+    },
   ];
   for (const s of stages) {
     const label = `${s.title} (${s.storyId})`;
@@ -289,7 +351,21 @@ export function soakChecks(stages: readonly StageSummary[], heap: HeapVerdict, o
 }
 
 export function formatTable(stages: readonly StageSummary[]): string {
-  const head = ['stage', 'story', 's', 'play', 'quanta/s min..max (expected)', 'out', 'by count', '≥1ms (start)', 'ticks', 'rAF med/min', 'heap med', 'gc', 'load'];
+  const head = [
+    'stage',
+    'story',
+    's',
+    'play',
+    'quanta/s min..max (expected)',
+    'out',
+    'by count',
+    '≥1ms (start)',
+    'ticks',
+    'rAF med/min',
+    'heap med',
+    'gc',
+    'load',
+  ];
   const rows = stages.map((s) => [
     s.stage ?? '?',
     s.storyId.replace(/^.*--/, ''),
@@ -385,14 +461,30 @@ export function parseArgs(argv: string[]): SoakOptions {
       return n;
     };
     switch (flag) {
-      case '--duration': o.durationS = positive(); break;
-      case '--per-stage': o.perStageS = positive(); break;
-      case '--stories': o.stories = v.split(',').filter(Boolean); break;
-      case '--heap-growth-mb': o.heapGrowthBytes = positive() * 2 ** 20; break;
-      case '--heap-max-mb': o.heapMaxBytes = positive() * 2 ** 20; break;
-      case '--min-raf': o.minRafPerS = positive(); break;
-      case '--heap-every': o.heapEveryS = positive(); break;
-      case '--qps-tolerance': o.qpsTolerance = positive(); break;
+      case '--duration':
+        o.durationS = positive();
+        break;
+      case '--per-stage':
+        o.perStageS = positive();
+        break;
+      case '--stories':
+        o.stories = v.split(',').filter(Boolean);
+        break;
+      case '--heap-growth-mb':
+        o.heapGrowthBytes = positive() * 2 ** 20;
+        break;
+      case '--heap-max-mb':
+        o.heapMaxBytes = positive() * 2 ** 20;
+        break;
+      case '--min-raf':
+        o.minRafPerS = positive();
+        break;
+      case '--heap-every':
+        o.heapEveryS = positive();
+        break;
+      case '--qps-tolerance':
+        o.qpsTolerance = positive();
+        break;
       case '--max-quanta-over-permille':
       case '--max-quanta-over-at-start-permille': {
         const n = Number(v);
@@ -401,13 +493,20 @@ export function parseArgs(argv: string[]): SoakOptions {
         else o.maxQuantaOverAtStartPermille = n;
         break;
       }
-      case '--static-dir': o.staticDir = v; break;
-      case '--results-dir': o.resultsDir = v; break;
-      case '--js-flags': o.jsFlags = v; break;
-      default: throw new UsageError(`unknown option ${flag}`);
+      case '--static-dir':
+        o.staticDir = v;
+        break;
+      case '--results-dir':
+        o.resultsDir = v;
+        break;
+      case '--js-flags':
+        o.jsFlags = v;
+        break;
+      default:
+        throw new UsageError(`unknown option ${flag}`);
     }
   }
-  if (o.perStageS !== null && o.perStageS < 5) throw new UsageError('--per-stage must be at least 5 s (a stage needs time to start and settle)');
+  if (o.perStageS !== null && o.perStageS < 5)
+    throw new UsageError('--per-stage must be at least 5 s (a stage needs time to start and settle)');
   return o;
 }
-

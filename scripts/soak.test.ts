@@ -4,8 +4,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULTS, counterGrowth, formatTable, heapVerdict, parseArgs, parseStatus, soakChecks, stageStories, summariseStage,
-  type Sample, type Visit,
+  DEFAULTS,
+  counterGrowth,
+  formatTable,
+  heapVerdict,
+  parseArgs,
+  parseStatus,
+  soakChecks,
+  stageStories,
+  summariseStage,
+  type Sample,
+  type Visit,
 } from './soak-analysis.ts';
 import { medianOrNull } from '../worklet/stats.ts';
 
@@ -34,7 +43,13 @@ function visitSamples(visit: number, t0: number, seconds: number, over: (i: numb
 }
 
 const visit = (index: number, startS: number, endS: number, storyId = 'template-gain--output'): Visit => ({
-  index, storyId, title: 'Template/Gain', startS, endS, renderedS: startS + 0.5, play: 'off',
+  index,
+  storyId,
+  title: 'Template/Gain',
+  startS,
+  endS,
+  renderedS: startS + 0.5,
+  play: 'off',
 });
 
 describe('soak analysis', () => {
@@ -45,7 +60,11 @@ describe('soak analysis', () => {
   });
 
   it('counter growth adds increases, restarts after a reset, and splits the stage start from the steady run', () => {
-    const s = visitSamples(0, 0, 6, (i) => ({ quantaOver: [1, 1, 1, 2, 0, 1][i], quanta: [100, 444, 788, 1132, 50, 394][i], tickSpans: [0, 1, 1, 2, 0, 0][i] }));
+    const s = visitSamples(0, 0, 6, (i) => ({
+      quantaOver: [1, 1, 1, 2, 0, 1][i],
+      quanta: [100, 444, 788, 1132, 50, 394][i],
+      tickSpans: [0, 1, 1, 2, 0, 0][i],
+    }));
     // the worklet reset its counters before the fifth sample (the quantum count went down)
     const g = counterGrowth(s, 2.5);
     expect(g.quantaOver).toBe(1 + 0 + 0 + 1 + 0 + 1);
@@ -83,14 +102,17 @@ describe('soak analysis', () => {
       return soakChecks([stage], heapVerdict(samples, 10), opts, problems);
     };
     const run = (over: (i: number) => Partial<Sample> = () => ({}), problems: string[] = []) => soakRun(DEFAULTS, over, problems);
-    const failing = (checks: ReturnType<typeof soakRun>) => checks.filter((c) => !c.ok).map((c) => c.name.replace(/^Template\/Gain \([^)]*\): /, ''));
+    const failing = (checks: ReturnType<typeof soakRun>) =>
+      checks.filter((c) => !c.ok).map((c) => c.name.replace(/^Template\/Gain \([^)]*\): /, ''));
     expect(failing(run())).toEqual([]);
     expect(failing(run((i) => ({ heapBytes: (20 + i) * MB })))).toEqual([expect.stringMatching(/^JS heap growth below 5.00 MB/)]);
     expect(failing(run(() => ({ heapBytes: 60 * MB })))).toEqual([expect.stringMatching(/^JS heap below 50.00 MB/)]);
     expect(failing(run(() => ({}), ['the page crashed']))).toEqual([expect.stringMatching(/crashed/)]);
     // the seconds that hold a forced GC lose frames to the measurement: left out of the rAF median
     expect(failing(run((i) => (i % 5 === 0 ? { rafPerS: 20 } : {})))).toEqual([]);
-    expect(failing(run((i) => (i % 5 === 0 ? {} : { rafPerS: 40 })))).toEqual([expect.stringMatching(/^requestAnimationFrame median >= 55/)]);
+    expect(failing(run((i) => (i % 5 === 0 ? {} : { rafPerS: 40 })))).toEqual([
+      expect.stringMatching(/^requestAnimationFrame median >= 55/),
+    ]);
     // one settled sample 6 % fast (as the status bar's EMA shows after a stage switch today)
     expect(failing(run((i) => (i === 5 ? { qps: 365.2 } : {})))).toEqual([expect.stringMatching(/^quanta\/s within 5 %/)]);
     // an unsettled sample (story rendered 0.5 s ago) is not held to the bound
@@ -98,23 +120,37 @@ describe('soak analysis', () => {
     expect(failing(run((i) => (i === 6 ? { wasm: 'fallback' } : {})))).toEqual([expect.stringMatching(/wasm active/)]);
     // while it runs: at most 10 ‰ of the quanta after the first 2.5 s (about 2,400 here)
     expect(failing(run((i) => ({ quantaOver: i >= 7 ? 20 : 0 })))).toEqual([]);
-    expect(failing(run((i) => ({ quantaOver: i >= 7 ? 30 : 0 })))).toEqual([expect.stringMatching(/^at most 10 ‰ of quanta >= 1 ms while it runs/)]);
-    expect(failing(soakRun({ ...DEFAULTS, maxQuantaOverPermille: 0 }, (i) => ({ quantaOver: i >= 7 ? 1 : 0 })))).toEqual([expect.stringMatching(/^no quantum >= 1 ms while it runs/)]);
+    expect(failing(run((i) => ({ quantaOver: i >= 7 ? 30 : 0 })))).toEqual([
+      expect.stringMatching(/^at most 10 ‰ of quanta >= 1 ms while it runs/),
+    ]);
+    expect(failing(soakRun({ ...DEFAULTS, maxQuantaOverPermille: 0 }, (i) => ({ quantaOver: i >= 7 ? 1 : 0 })))).toEqual([
+      expect.stringMatching(/^no quantum >= 1 ms while it runs/),
+    ]);
     // as the stage starts (the first 2.5 s, about 860 quanta here): 10 ‰
     expect(failing(run((i) => ({ quantaOver: i >= 1 ? 8 : 0 })))).toEqual([]);
-    expect(failing(run((i) => ({ quantaOver: i >= 1 ? 9 : 0 })))).toEqual([expect.stringMatching(/^at most 10 ‰ of quanta >= 1 ms as the stage starts/)]);
+    expect(failing(run((i) => ({ quantaOver: i >= 1 ? 9 : 0 })))).toEqual([
+      expect.stringMatching(/^at most 10 ‰ of quanta >= 1 ms as the stage starts/),
+    ]);
     // a quantum surely over the deadline fails, whenever it comes
-    expect(failing(run((i) => ({ overDeadline: i >= 5 ? 1 : 0 })))).toEqual([expect.stringMatching(/^no quantum over the deadline while it runs/)]);
+    expect(failing(run((i) => ({ overDeadline: i >= 5 ? 1 : 0 })))).toEqual([
+      expect.stringMatching(/^no quantum over the deadline while it runs/),
+    ]);
     // one as the stage starts is the switch's; two are not
     expect(failing(run((i) => ({ overDeadline: i >= 1 ? 1 : 0 })))).toEqual([]);
-    expect(failing(run((i) => ({ overDeadline: i >= 1 ? 2 : 0 })))).toEqual([expect.stringMatching(/^at most 1 quantum a visit over the deadline as the stage starts/)]);
+    expect(failing(run((i) => ({ overDeadline: i >= 1 ? 2 : 0 })))).toEqual([
+      expect.stringMatching(/^at most 1 quantum a visit over the deadline as the stage starts/),
+    ]);
     expect(failing(run(() => ({ overDeadline: 0 })))).toEqual([]);
     expect(failing(run((i) => ({ rafPerS: i < 6 ? 40 : 60 })))).toEqual([expect.stringMatching(/^requestAnimationFrame median >= 55/)]);
     expect(failing(run(() => ({ qps: null })))).toEqual([expect.stringMatching(/^quanta\/s within/)]);
   });
 
   it('a stage visited twice sums its visits', () => {
-    const samples = [...visitSamples(0, 0, 5, () => ({ quantaOver: 0 })), ...visitSamples(1, 5, 5, () => ({ stage: 'eq' })), ...visitSamples(2, 10, 5, (i) => ({ quantaOver: i >= 3 ? 1 : 0 }))];
+    const samples = [
+      ...visitSamples(0, 0, 5, () => ({ quantaOver: 0 })),
+      ...visitSamples(1, 5, 5, () => ({ stage: 'eq' })),
+      ...visitSamples(2, 10, 5, (i) => ({ quantaOver: i >= 3 ? 1 : 0 })),
+    ];
     const s = summariseStage([visit(0, 0, 5), visit(2, 10, 15)], samples, DEFAULTS);
     expect(s.visits).toBe(2);
     expect(s.seconds).toBe(10);
@@ -128,10 +164,17 @@ describe('soak analysis', () => {
       qpsText: '344.6',
       qpsItem: 'quanta/s344.6 (Date.now() window, EMA; expected 344.5 = sample rate / 128)',
       overText: '1,204',
-      overItem: 'quanta ≥ 1 ms1,204 (Date.now() step ≥ 2 ms across the callback, of 123,456 quanta; 3,021 more spanned one 1 ms tick (0–2 ms long))',
+      overItem:
+        'quanta ≥ 1 ms1,204 (Date.now() step ≥ 2 ms across the callback, of 123,456 quanta; 3,021 more spanned one 1 ms tick (0–2 ms long))',
     });
     expect(status).toEqual({ qps: 344.6, expectedQps: 344.5, quantaOver: 1204, quanta: 123456, tickSpans: 3021 });
-    expect(parseStatus({ qpsText: '—', qpsItem: null, overText: null, overItem: null })).toEqual({ qps: null, expectedQps: null, quantaOver: null, quanta: null, tickSpans: null });
+    expect(parseStatus({ qpsText: '—', qpsItem: null, overText: null, overItem: null })).toEqual({
+      qps: null,
+      expectedQps: null,
+      quantaOver: null,
+      quanta: null,
+      tickSpans: null,
+    });
   });
 
   it('takes the first story of each stage title, in index order', () => {

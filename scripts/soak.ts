@@ -49,8 +49,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright';
 import {
-  DEFAULTS, UsageError, heapVerdict, formatTable, num, parseArgs, parseStatus, soakChecks, stageStories, summariseStage,
-  type Check, type HeapVerdict, type IndexEntry, type Sample, type SoakOptions, type StageSummary, type StatusBarText, type Visit,
+  DEFAULTS,
+  UsageError,
+  heapVerdict,
+  formatTable,
+  num,
+  parseArgs,
+  parseStatus,
+  soakChecks,
+  stageStories,
+  summariseStage,
+  type Check,
+  type HeapVerdict,
+  type IndexEntry,
+  type Sample,
+  type SoakOptions,
+  type StageSummary,
+  type StatusBarText,
+  type Visit,
 } from './soak-analysis.ts';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -61,7 +77,10 @@ const SELF = fileURLToPath(import.meta.url);
 declare global {
   interface Window {
     __soak?: { frames: number; finished: Record<string, string>; rendered: Record<string, number> };
-    __STORYBOOK_ADDONS_CHANNEL__?: { on(event: string, fn: (...args: unknown[]) => void): void; emit(event: string, ...args: unknown[]): void };
+    __STORYBOOK_ADDONS_CHANNEL__?: {
+      on(event: string, fn: (...args: unknown[]) => void): void;
+      emit(event: string, ...args: unknown[]): void;
+    };
     gc?: () => void;
   }
 }
@@ -86,7 +105,8 @@ function instrumentPage(): void {
     // on screen: the play function starts, or the render completes (no play function, or embed mode)
     channel.on('storyRenderPhaseChanged', (e) => {
       const { newPhase, storyId } = e as { newPhase: string; storyId: string };
-      if ((newPhase === 'playing' || newPhase === 'completed') && soak.rendered[storyId] === undefined) soak.rendered[storyId] = performance.now();
+      if ((newPhase === 'playing' || newPhase === 'completed') && soak.rendered[storyId] === undefined)
+        soak.rendered[storyId] = performance.now();
     });
     channel.on('storyFinished', (e) => {
       const { storyId, status } = e as { storyId: string; status: string };
@@ -109,43 +129,55 @@ interface PageSample extends StatusBarText {
 }
 
 function samplePage(page: Page, storyId: string, withGc: boolean): Promise<PageSample> {
-  return page.evaluate(([id, gc]) => {
-    let gcMs: number | null = null;
-    if (gc) {
-      const g0 = performance.now();
-      window.gc!();
-      gcMs = performance.now() - g0;
-    }
-    const memory = (performance as unknown as { memory: { usedJSHeapSize: number } }).memory;
-    const el = (testId: string) => document.querySelector(`[data-testid="${testId}"]`);
-    const text = (testId: string) => el(testId)?.textContent ?? null;
-    return {
-      now: performance.now(),
-      frames: window.__soak!.frames,
-      heap: gc ? memory.usedJSHeapSize : null,
-      gcMs,
-      renderedAt: window.__soak!.rendered[id] ?? null,
-      play: window.__soak!.finished[id] ?? null,
-      stage: text('stage-id'),
-      wasm: text('wasm-status'),
-      context: text('context-state'),
-      qpsText: text('quanta-per-sec'),
-      qpsItem: el('quanta-per-sec')?.parentElement?.textContent ?? null,
-      overText: text('quanta-over-1ms'),
-      overItem: el('quanta-over-1ms')?.parentElement?.textContent ?? null,
-      deadlineText: text('quanta-over-deadline'),
-    };
-  }, [storyId, withGc] as const);
+  return page.evaluate(
+    ([id, gc]) => {
+      let gcMs: number | null = null;
+      if (gc) {
+        const g0 = performance.now();
+        window.gc!();
+        gcMs = performance.now() - g0;
+      }
+      const memory = (performance as unknown as { memory: { usedJSHeapSize: number } }).memory;
+      const el = (testId: string) => document.querySelector(`[data-testid="${testId}"]`);
+      const text = (testId: string) => el(testId)?.textContent ?? null;
+      return {
+        now: performance.now(),
+        frames: window.__soak!.frames,
+        heap: gc ? memory.usedJSHeapSize : null,
+        gcMs,
+        renderedAt: window.__soak!.rendered[id] ?? null,
+        play: window.__soak!.finished[id] ?? null,
+        stage: text('stage-id'),
+        wasm: text('wasm-status'),
+        context: text('context-state'),
+        qpsText: text('quanta-per-sec'),
+        qpsItem: el('quanta-per-sec')?.parentElement?.textContent ?? null,
+        overText: text('quanta-over-1ms'),
+        overItem: el('quanta-over-1ms')?.parentElement?.textContent ?? null,
+        deadlineText: text('quanta-over-deadline'),
+      };
+    },
+    [storyId, withGc] as const,
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
   '--enable-precise-memory-info',
-  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
 ];
 
 /** requestAnimationFrame rate of an empty page: what headless Chromium gives with nothing to draw. */
@@ -228,7 +260,11 @@ async function soakBuild(
   const { chromium } = await import('playwright');
   const server = await serveStatic({ dir });
   const jsFlags = ['--expose-gc', ...opts.jsFlags.split(/\s+/).filter(Boolean)].join(' ');
-  const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS, `--js-flags=${jsFlags}`] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [...CHROMIUM_ARGS, `--js-flags=${jsFlags}`],
+  });
   const pageProblems: string[] = [];
   const samples: Sample[] = [];
   const visits: Visit[] = [];
@@ -242,7 +278,9 @@ async function soakBuild(
     await context.addInitScript(instrumentPage);
     idle = await idleRaf(context, 3);
     log(`soak: headless Chromium ${version}: an idle page gets ${idle.rafPerS.toFixed(1)} rAF/s (visibility ${idle.visibility})`);
-    log(`soak: ${stories.length} stages, ${perStageS.toFixed(1)} s each, cycling for ${opts.durationS} s: ${stories.map((s) => s.title).join(', ')}`);
+    log(
+      `soak: ${stories.length} stages, ${perStageS.toFixed(1)} s each, cycling for ${opts.durationS} s: ${stories.map((s) => s.title).join(', ')}`,
+    );
     const page = await context.newPage();
     page.on('crash', () => pageProblems.push('the page crashed'));
     page.on('pageerror', (err) => pageProblems.push(`uncaught: ${err.message.split('\n')[0]}`));
@@ -260,7 +298,9 @@ async function soakBuild(
     // every element after each DOM change, hundreds of ms a second of main-thread work on a bench
     // whose figures change four times a second, which no user of the Storybook UI pays.
     await page.goto(`${server.url}/iframe.html`);
-    await page.waitForFunction(() => window.__soak !== undefined && window.__STORYBOOK_ADDONS_CHANNEL__ !== undefined, null, { timeout: 30_000 });
+    await page.waitForFunction(() => window.__soak !== undefined && window.__STORYBOOK_ADDONS_CHANNEL__ !== undefined, null, {
+      timeout: 30_000,
+    });
     if (!opts.play) await page.evaluate(() => history.replaceState(history.state, '', `${location.pathname}?embed=true`));
     const t0 = Date.now();
     const elapsed = () => (Date.now() - t0) / 1000;
@@ -275,7 +315,15 @@ async function soakBuild(
       if (!visit || slot !== visit.index) {
         if (visit) visit.endS = t;
         const story: IndexEntry = stories[slot % stories.length]!;
-        visit = { index: slot, storyId: story.id, title: story.title, startS: t, endS: t, renderedS: null, play: opts.play ? 'running' : 'off' };
+        visit = {
+          index: slot,
+          storyId: story.id,
+          title: story.title,
+          startS: t,
+          endS: t,
+          renderedS: null,
+          play: opts.play ? 'running' : 'off',
+        };
         visits.push(visit);
         log(`soak: ${t.toFixed(0).padStart(4)} s  ${story.title}: ${story.id}`);
         await page.evaluate((id) => {
@@ -289,9 +337,18 @@ async function soakBuild(
       if (opts.play && p.play) visit.play = p.play === 'success' ? 'pass' : p.play;
       const status = parseStatus(p);
       samples.push({
-        t: elapsed(), visit: visit.index, sinceRender: p.renderedAt === null ? null : (p.now - p.renderedAt) / 1000,
-        heapBytes: p.heap, gcMs: p.gcMs, load1: loadavg()[0]!, rafPerS: prev ? ((p.frames - prev.frames) * 1000) / (p.now - prev.now) : null,
-        stage: p.stage, wasm: p.wasm, context: p.context, ...status, overDeadline: num(p.deadlineText),
+        t: elapsed(),
+        visit: visit.index,
+        sinceRender: p.renderedAt === null ? null : (p.now - p.renderedAt) / 1000,
+        heapBytes: p.heap,
+        gcMs: p.gcMs,
+        load1: loadavg()[0]!,
+        rafPerS: prev ? ((p.frames - prev.frames) * 1000) / (p.now - prev.now) : null,
+        stage: p.stage,
+        wasm: p.wasm,
+        context: p.context,
+        ...status,
+        overDeadline: num(p.deadlineText),
       });
       prev = p;
       k++;
@@ -310,8 +367,18 @@ async function soakBuild(
   const heap = heapVerdict(samples, opts.durationS);
   const checks = soakChecks(stages, heap, opts, pageProblems);
   const result: SoakResult = {
-    options: opts, startedAt: new Date(Date.now() - opts.durationS * 1000).toISOString(), chromium: version, idleRafPerS: idle.rafPerS, visibility: idle.visibility, visits, stages, heap,
-    pageProblems, checks, pass: checks.every((c) => c.ok), samples,
+    options: opts,
+    startedAt: new Date(Date.now() - opts.durationS * 1000).toISOString(),
+    chromium: version,
+    idleRafPerS: idle.rafPerS,
+    visibility: idle.visibility,
+    visits,
+    stages,
+    heap,
+    pageProblems,
+    checks,
+    pass: checks.every((c) => c.ok),
+    samples,
   };
   return result;
 }
@@ -322,7 +389,9 @@ if (process.argv[1] === SELF) {
     opts = parseArgs(process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    console.error(`soak: ${err.message}\nusage: npm run soak -- [--duration S] [--per-stage S] [--stories id,id] [--heap-growth-mb MB] [--heap-max-mb MB] [--heap-every S] [--min-raf N] [--max-quanta-over-permille N]`);
+    console.error(
+      `soak: ${err.message}\nusage: npm run soak -- [--duration S] [--per-stage S] [--stories id,id] [--heap-growth-mb MB] [--heap-max-mb MB] [--heap-every S] [--min-raf N] [--max-quanta-over-permille N]`,
+    );
     process.exit(2);
   }
   try {

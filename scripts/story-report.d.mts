@@ -10,7 +10,11 @@ export interface StoryTest {
 export function stripAnsi(text: string): string;
 export function failureMessage(failureMessages: readonly string[] | undefined): string;
 export function storyTests(report: unknown): StoryTest[];
-export function judgePass(name: string, stdout: string, exitStatus: number | string | null): { passed: number; failed: number; tests: StoryTest[]; problems: string[] };
+export function judgePass(
+  name: string,
+  stdout: string,
+  exitStatus: number | string | null,
+): { passed: number; failed: number; tests: StoryTest[]; problems: string[] };
 export function judgeExpectedFailures(
   stories: readonly { id: string; title: string; exportName: string }[],
   declarations: readonly { id: string; message: string | null }[],

@@ -21,14 +21,16 @@ export function failureMessage(failureMessages) {
 
 /** One row per story test: its story (title and export name), status and failure message. */
 export function storyTests(report) {
-  return report.testResults.flatMap((file) => file.assertionResults.map((a) => ({
-    name: a.fullName,
-    title: a.ancestorTitles[0] ?? '',
-    exportName: a.ancestorTitles[1] ?? '',
-    status: a.status,
-    duration: a.duration,
-    message: a.status === 'failed' ? failureMessage(a.failureMessages) : '',
-  })));
+  return report.testResults.flatMap((file) =>
+    file.assertionResults.map((a) => ({
+      name: a.fullName,
+      title: a.ancestorTitles[0] ?? '',
+      exportName: a.ancestorTitles[1] ?? '',
+      status: a.status,
+      duration: a.duration,
+      message: a.status === 'failed' ? failureMessage(a.failureMessages) : '',
+    })),
+  );
 }
 
 /**
@@ -48,11 +50,20 @@ export function judgePass(name, stdout, exitStatus) {
   const problems = [];
   // a suite that failed to run at all (a story file that does not load) counts as one failure
   const broken = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0);
-  for (const f of broken) problems.push(`${name}: ${f.name} did not load: ${stripAnsi(f.message).split('\n').find((l) => l.trim())?.trim() ?? ''}`);
+  for (const f of broken)
+    problems.push(
+      `${name}: ${f.name} did not load: ${
+        stripAnsi(f.message)
+          .split('\n')
+          .find((l) => l.trim())
+          ?.trim() ?? ''
+      }`,
+    );
   const ran = tests.filter((t) => t.status === 'passed' || t.status === 'failed').length;
   if (ran === 0) problems.push(`${name}: ran no story (a filter or tag that matches nothing?)`);
   const failedTests = report.numFailedTests + broken.length;
-  if (exitStatus !== 0 && failedTests === 0) problems.push(`${name}: test-storybook exited ${exitStatus} while its report has no failed story`);
+  if (exitStatus !== 0 && failedTests === 0)
+    problems.push(`${name}: test-storybook exited ${exitStatus} while its report has no failed story`);
   if (exitStatus === 0 && failedTests > 0) problems.push(`${name}: test-storybook exited 0 while its report has ${failedTests} failed`);
   const extra = problems.length - broken.length;
   return { passed: report.numPassedTests, failed: failedTests + extra, tests, problems };
@@ -71,7 +82,8 @@ export function judgeExpectedFailures(stories, declarations, tests) {
   return stories.map((s) => {
     const test = tests.find((t) => t.title === s.title && t.exportName === s.exportName);
     const decl = declared.get(s.id);
-    if (!test || (test.status !== 'passed' && test.status !== 'failed')) return { id: s.id, ok: false, detail: `did not run (${test ? test.status : 'not in the report'})` };
+    if (!test || (test.status !== 'passed' && test.status !== 'failed'))
+      return { id: s.id, ok: false, detail: `did not run (${test ? test.status : 'not in the report'})` };
     if (!decl || typeof decl.message !== 'string' || decl.message === '') {
       return { id: s.id, ok: false, detail: 'declares no parameters.expectedFailure.message (the assertion it must fail on)' };
     }

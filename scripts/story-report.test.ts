@@ -16,22 +16,29 @@ function report(assertions: ReturnType<typeof assertion>[], extraFiles: object[]
   return JSON.stringify({
     numPassedTests: assertions.filter((a) => a.status === 'passed').length,
     numFailedTests: failed,
-    testResults: [{ name: 'stories/X.stories.tsx', status: failed ? 'failed' : 'passed', message: '', assertionResults: assertions }, ...extraFiles],
+    testResults: [
+      { name: 'stories/X.stories.tsx', status: failed ? 'failed' : 'passed', message: '', assertionResults: assertions },
+      ...extraFiles,
+    ],
   });
 }
 
 describe('failureMessage', () => {
   it('takes the play function error after "Message:", without colours, URL or stack', () => {
     expect(failureMessage(playFailure('kernel p99 0.5 µs vs budget 0.1 µs: expected 0.5 to be less than 0.1'))).toBe(
-      'kernel p99 0.5 µs vs budget 0.1 µs: expected 0.5 to be less than 0.1');
+      'kernel p99 0.5 µs vs budget 0.1 µs: expected 0.5 to be less than 0.1',
+    );
   });
 
   it('keeps a message of several lines whole', () => {
-    expect(failureMessage(playFailure('failed checks:\n  all: JS heap growth: 9 MB\n  gain: quanta'))).toBe('failed checks:\n  all: JS heap growth: 9 MB\n  gain: quanta');
+    expect(failureMessage(playFailure('failed checks:\n  all: JS heap growth: 9 MB\n  gain: quanta'))).toBe(
+      'failed checks:\n  all: JS heap growth: 9 MB\n  gain: quanta',
+    );
   });
 
   it("takes a hook's error up to its stack", () => {
-    const text = 'Error: x--y: 1 serious violation\n  [serious] role-img-alt: elements must have alternative text\n    at postVisit (/src/.storybook/test-runner.ts:52:38)';
+    const text =
+      'Error: x--y: 1 serious violation\n  [serious] role-img-alt: elements must have alternative text\n    at postVisit (/src/.storybook/test-runner.ts:52:38)';
     expect(failureMessage([text])).toBe('x--y: 1 serious violation\n  [serious] role-img-alt: elements must have alternative text');
   });
 });
@@ -44,7 +51,11 @@ describe('judgePass', () => {
   });
 
   it('no JSON is one failure, named with the exit status', () => {
-    expect(judgePass('rest', 'Error: cannot find module', 1)).toMatchObject({ passed: 0, failed: 1, problems: ['rest: test-storybook produced no JSON report (exit 1)'] });
+    expect(judgePass('rest', 'Error: cannot find module', 1)).toMatchObject({
+      passed: 0,
+      failed: 1,
+      problems: ['rest: test-storybook produced no JSON report (exit 1)'],
+    });
   });
 
   it('a pass that ran no story fails, even when the runner exits 0', () => {
@@ -55,7 +66,9 @@ describe('judgePass', () => {
 
   it('a non-zero exit with an all-passed report fails, and so does exit 0 with failures', () => {
     expect(judgePass('rest', report([assertion('A', 'One', 'passed')]), 1)).toMatchObject({
-      passed: 1, failed: 1, problems: ['rest: test-storybook exited 1 while its report has no failed story'],
+      passed: 1,
+      failed: 1,
+      problems: ['rest: test-storybook exited 1 while its report has no failed story'],
     });
     expect(judgePass('rest', report([assertion('A', 'One', 'failed', playFailure('x'))]), 0)).toMatchObject({ failed: 2 });
   });
@@ -73,21 +86,32 @@ describe('judgeExpectedFailures', () => {
     { id: 'ef--budget', title: 'Expected Failures/X', exportName: 'Budget' },
     { id: 'ef--exact', title: 'Expected Failures/X', exportName: 'Exact' },
   ];
-  const declarations = [{ id: 'ef--budget', message: 'kernel p99 .* vs budget' }, { id: 'ef--exact', message: 'samples differ' }];
+  const declarations = [
+    { id: 'ef--budget', message: 'kernel p99 .* vs budget' },
+    { id: 'ef--exact', message: 'samples differ' },
+  ];
   const tests = (a: ReturnType<typeof assertion>[]) => storyTests(JSON.parse(report(a)));
 
   it('passes a story that failed with its declared message', () => {
-    const rows = judgeExpectedFailures(stories, declarations, tests([
-      assertion('Expected Failures/X', 'Budget', 'failed', playFailure('kernel p99 0.2 µs vs budget 0.001 µs')),
-      assertion('Expected Failures/X', 'Exact', 'failed', playFailure('read-back: 1 samples differ')),
-    ]));
+    const rows = judgeExpectedFailures(
+      stories,
+      declarations,
+      tests([
+        assertion('Expected Failures/X', 'Budget', 'failed', playFailure('kernel p99 0.2 µs vs budget 0.001 µs')),
+        assertion('Expected Failures/X', 'Exact', 'failed', playFailure('read-back: 1 samples differ')),
+      ]),
+    );
     expect(rows.map((r) => r.ok)).toEqual([true, true]);
     expect(rows[0]!.detail).toBe('failed as declared: kernel p99 0.2 µs vs budget 0.001 µs');
   });
 
   it('fails a story that passed, failed otherwise, timed out, did not run or declares nothing', () => {
     const rows = judgeExpectedFailures(
-      [...stories, { id: 'ef--silent', title: 'Expected Failures/X', exportName: 'Silent' }, { id: 'ef--absent', title: 'Expected Failures/X', exportName: 'Absent' }],
+      [
+        ...stories,
+        { id: 'ef--silent', title: 'Expected Failures/X', exportName: 'Silent' },
+        { id: 'ef--absent', title: 'Expected Failures/X', exportName: 'Absent' },
+      ],
       [...declarations, { id: 'ef--silent', message: null }],
       tests([
         assertion('Expected Failures/X', 'Budget', 'passed'),
@@ -104,9 +128,11 @@ describe('judgeExpectedFailures', () => {
   });
 
   it('a failed precondition (a fallback where wasm should run) is not the declared failure', () => {
-    const rows = judgeExpectedFailures(stories.slice(1), declarations, tests([
-      assertion('Expected Failures/X', 'Exact', 'failed', playFailure("wasm active: expected 'fallback' to be 'active'")),
-    ]));
+    const rows = judgeExpectedFailures(
+      stories.slice(1),
+      declarations,
+      tests([assertion('Expected Failures/X', 'Exact', 'failed', playFailure("wasm active: expected 'fallback' to be 'active'"))]),
+    );
     expect(rows[0]!.ok).toBe(false);
   });
 });

@@ -44,7 +44,10 @@ function runPass(url, name, passArgs, env = {}) {
   console.log(`stories: pass "${name}" (${args.join(' ')})`);
   // with --json, test-storybook prints the Jest report on stdout and everything else on stderr
   const res = spawnSync('npx', ['test-storybook', '--url', url, '--config-dir', '.storybook', '--json', ...args], {
-    cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20,
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
     env: { ...process.env, FORCE_COLOR: '0', ...env },
   });
   writeFileSync(join(resultsDir, `stories-${name}.json`), res.stdout ?? '');
@@ -63,8 +66,12 @@ function expectedFailureGate(url) {
   const index = JSON.parse(readFileSync(join(root, 'storybook-static/index.json'), 'utf8'));
   // story files given after `--` narrow the gate to their stories
   const files = extraArgs.filter((a) => /\.stories\.tsx?$/.test(a)).map((f) => f.replace(/^\.\//, ''));
-  const stories = Object.values(index.entries).filter((e) => e.type === 'story' && e.tags.includes('expected-failure')
-    && (files.length === 0 || files.some((f) => e.importPath.replace(/^\.\//, '') === f)));
+  const stories = Object.values(index.entries).filter(
+    (e) =>
+      e.type === 'story' &&
+      e.tags.includes('expected-failure') &&
+      (files.length === 0 || files.some((f) => e.importPath.replace(/^\.\//, '') === f)),
+  );
   if (stories.length === 0) {
     console.error('stories: FAILED: the build has no expected-failure story');
     return { passed: 0, failed: 1 };
@@ -72,8 +79,13 @@ function expectedFailureGate(url) {
   const declarationsFile = join(resultsDir, 'expected-failure-declarations.jsonl');
   writeFileSync(declarationsFile, '');
   // judged story by story below: a pass whose stories all fail is what it should be
-  const pass = runPass(url, 'expected-failures', ['--includeTags', 'expected-failure', '--maxWorkers=1'], { STAGEBENCH_EXPECTED_FAILURES: declarationsFile });
-  const declarations = readFileSync(declarationsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const pass = runPass(url, 'expected-failures', ['--includeTags', 'expected-failure', '--maxWorkers=1'], {
+    STAGEBENCH_EXPECTED_FAILURES: declarationsFile,
+  });
+  const declarations = readFileSync(declarationsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const rows = judgeExpectedFailures(stories, declarations, pass.tests);
   for (const r of rows) console.log(`  ${r.ok ? 'ok' : 'GATE FAILED'}: ${r.id}: ${r.detail}`);
   const failed = rows.filter((r) => !r.ok).length;
@@ -89,9 +101,19 @@ function expectedFailureGate(url) {
 
 /** The story the checks open: the FFT bench with its link and run report (stories/Share.stories.tsx). */
 const CHECK_STORY = 'workbench-share-and-run-report--bench';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -128,23 +150,39 @@ function benchState() {
 /** Counts loads of the page's main frame (the first is 1; history.replaceState is none). */
 function countNavigations(page) {
   const counter = { n: 0 };
-  page.on('load', () => { counter.n++; });
+  page.on('load', () => {
+    counter.n++;
+  });
   return counter;
 }
 
 /** The state once wasm runs and the live rate is in: asserts SharedArrayBuffer telemetry at sampleRate/128 when `isolated`. */
 async function expectBench(frameOf, { isolated, reason }) {
-  await until(frameOf, (want) => {
-    const wasm = document.querySelector('[data-testid="wasm-status"]')?.textContent;
-    const reason = document.querySelector('[data-testid="isolation-reason"]')?.textContent ?? '';
-    const qps = Number(document.querySelector('[data-testid="quanta-per-sec"]')?.textContent);
-    return wasm === 'active' && globalThis.crossOriginIsolated === want.isolated && new RegExp(want.reason).test(reason) && Number.isFinite(qps) && qps > 0;
-  }, { isolated, reason: reason.source }, `wasm active, crossOriginIsolated ${isolated}, the bench saying ${reason}`);
+  await until(
+    frameOf,
+    (want) => {
+      const wasm = document.querySelector('[data-testid="wasm-status"]')?.textContent;
+      const reason = document.querySelector('[data-testid="isolation-reason"]')?.textContent ?? '';
+      const qps = Number(document.querySelector('[data-testid="quanta-per-sec"]')?.textContent);
+      return (
+        wasm === 'active' &&
+        globalThis.crossOriginIsolated === want.isolated &&
+        new RegExp(want.reason).test(reason) &&
+        Number.isFinite(qps) &&
+        qps > 0
+      );
+    },
+    { isolated, reason: reason.source },
+    `wasm active, crossOriginIsolated ${isolated}, the bench saying ${reason}`,
+  );
   const s = await frameOf().evaluate(benchState);
-  if (isolated && !/^cross-origin isolated: SharedArrayBuffer/.test(s.telemetry ?? '')) throw new Error(`telemetry should come by SharedArrayBuffer: ${s.telemetry}`);
+  if (isolated && !/^cross-origin isolated: SharedArrayBuffer/.test(s.telemetry ?? ''))
+    throw new Error(`telemetry should come by SharedArrayBuffer: ${s.telemetry}`);
   if (!isolated && !/no SharedArrayBuffer/.test(s.telemetry ?? '')) throw new Error(`telemetry should say postMessage: ${s.telemetry}`);
   // the status bar says "expected 375.0 = sample rate / 128"
-  const expected = await frameOf().evaluate(() => Number(/expected ([\d.]+)/.exec(document.querySelector('[data-testid="quanta-per-sec"]')?.parentElement?.textContent ?? '')?.[1]));
+  const expected = await frameOf().evaluate(() =>
+    Number(/expected ([\d.]+)/.exec(document.querySelector('[data-testid="quanta-per-sec"]')?.parentElement?.textContent ?? '')?.[1]),
+  );
   if (!(expected > 0)) throw new Error('the status bar states no expected quanta/s');
   if (Math.abs(s.quantaPerSec / expected - 1) > 0.1) {
     // the worklet's EMA starts from its first window: give it a few more seconds
@@ -158,99 +196,138 @@ async function expectBench(frameOf, { isolated, reason }) {
 async function browserChecks({ isolatedUrl, plainUrl }) {
   const checks = [];
   if (isolatedUrl) {
-    checks.push(['a shared link with args opens the story with those params and that source (Storybook UI, headers)', async (browser) => {
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      try {
-        const page = await ctx.newPage();
-        const args = 'size:8192;frequencyHz:440;source:sine;levelDb:-12';
-        await page.goto(`${isolatedUrl}/?path=/story/${CHECK_STORY}&args=${args}`);
-        const frameOf = () => page.frame({ url: /iframe\.html/ }) ?? page.mainFrame();
-        const report = await until(frameOf, () => {
-          const pre = document.querySelector('[data-testid="run-report-json"]');
-          return pre ? JSON.parse(pre.textContent) : null;
-        }, null, 'a run report in the story');
-        if (report.params.size !== 8192) throw new Error(`FFT size ${report.params.size}, the link says 8192`);
-        if (report.source.frequencyHz !== 440 || report.source.levelDb !== -12) throw new Error(`source ${JSON.stringify(report.source)}, the link says 440 Hz at -12 dBFS`);
-        const peak = await until(frameOf, () => {
-          const v = Number(document.querySelector('[data-testid="figure-peakHz"]')?.dataset.value);
-          return Math.abs(v - 440) < 1 ? v : null;
-        }, null, 'the peak at 440 Hz');
-        const field = await frameOf().evaluate(() => {
-          const label = [...document.querySelectorAll('label')].find((l) => l.textContent === 'Frequency (Hz)');
-          return {
-            frequency: label ? document.getElementById(label.htmlFor)?.value : undefined,
-            link: document.querySelector('[data-testid="share-link"]')?.value,
-          };
-        });
-        if (field.frequency !== '440') throw new Error(`the Frequency field shows ${field.frequency}`);
-        const link = new URL(field.link);
-        if (link.pathname !== '/' || link.searchParams.get('path') !== `/story/${CHECK_STORY}`) throw new Error(`the story's link should be the Storybook UI's: ${field.link}`);
-        for (const part of args.split(';')) if (!link.searchParams.get('args').split(';').includes(part)) throw new Error(`the story's link lost ${part}: ${field.link}`);
-        return `size 8192, 440 Hz at -12 dBFS applied; peak ${peak.toFixed(2)} Hz; the bench's link carries them back`;
-      } finally {
-        await ctx.close();
-      }
-    }]);
+    checks.push([
+      'a shared link with args opens the story with those params and that source (Storybook UI, headers)',
+      async (browser) => {
+        const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        try {
+          const page = await ctx.newPage();
+          const args = 'size:8192;frequencyHz:440;source:sine;levelDb:-12';
+          await page.goto(`${isolatedUrl}/?path=/story/${CHECK_STORY}&args=${args}`);
+          const frameOf = () => page.frame({ url: /iframe\.html/ }) ?? page.mainFrame();
+          const report = await until(
+            frameOf,
+            () => {
+              const pre = document.querySelector('[data-testid="run-report-json"]');
+              return pre ? JSON.parse(pre.textContent) : null;
+            },
+            null,
+            'a run report in the story',
+          );
+          if (report.params.size !== 8192) throw new Error(`FFT size ${report.params.size}, the link says 8192`);
+          if (report.source.frequencyHz !== 440 || report.source.levelDb !== -12)
+            throw new Error(`source ${JSON.stringify(report.source)}, the link says 440 Hz at -12 dBFS`);
+          const peak = await until(
+            frameOf,
+            () => {
+              const v = Number(document.querySelector('[data-testid="figure-peakHz"]')?.dataset.value);
+              return Math.abs(v - 440) < 1 ? v : null;
+            },
+            null,
+            'the peak at 440 Hz',
+          );
+          const field = await frameOf().evaluate(() => {
+            const label = [...document.querySelectorAll('label')].find((l) => l.textContent === 'Frequency (Hz)');
+            return {
+              frequency: label ? document.getElementById(label.htmlFor)?.value : undefined,
+              link: document.querySelector('[data-testid="share-link"]')?.value,
+            };
+          });
+          if (field.frequency !== '440') throw new Error(`the Frequency field shows ${field.frequency}`);
+          const link = new URL(field.link);
+          if (link.pathname !== '/' || link.searchParams.get('path') !== `/story/${CHECK_STORY}`)
+            throw new Error(`the story's link should be the Storybook UI's: ${field.link}`);
+          for (const part of args.split(';'))
+            if (!link.searchParams.get('args').split(';').includes(part)) throw new Error(`the story's link lost ${part}: ${field.link}`);
+          return `size 8192, 440 Hz at -12 dBFS applied; peak ${peak.toFixed(2)} Hz; the bench's link carries them back`;
+        } finally {
+          await ctx.close();
+        }
+      },
+    ]);
   }
   if (plainUrl) {
     const storyPage = `${plainUrl}/iframe.html?id=${CHECK_STORY}&viewMode=story`;
     let swContext = null;
-    checks.push(['plain host: the service worker isolates a story page after one reload (wasm, SharedArrayBuffer telemetry)', async (browser) => {
-      swContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      const page = await swContext.newPage();
-      const navs = countNavigations(page);
-      const t0 = Date.now();
-      await page.goto(storyPage);
-      const s = await expectBench(() => page.mainFrame(), { isolated: true, reason: /^cross-origin isolated: COOP\/COEP added by the service worker/ });
-      if (!s.controller?.endsWith('/stagebench-sw.js')) throw new Error(`controlled by ${s.controller}`);
-      if (navs.n !== 2) throw new Error(`${navs.n} page loads, expected 2 (one reload)`);
-      await page.close();
-      return `isolated after ${navs.n - 1} reload in ${((Date.now() - t0) / 1000).toFixed(1)} s; quanta/s ${s.quantaPerSec} by SharedArrayBuffer`;
-    }]);
-    checks.push(['plain host: ?coi=0 while the service worker is registered: it passes the page through, the fallback runs at once and says why', async () => {
-      if (!swContext) throw new Error('needs the previous check\'s browser context');
-      try {
+    checks.push([
+      'plain host: the service worker isolates a story page after one reload (wasm, SharedArrayBuffer telemetry)',
+      async (browser) => {
+        swContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
         const page = await swContext.newPage();
         const navs = countNavigations(page);
-        await page.goto(`${storyPage}&coi=0`);
-        const s = await expectBench(() => page.mainFrame(), { isolated: false, reason: /^not isolated \(postMessage fallback\): service worker off \(\?coi=0 in the URL\)$/ });
-        if (navs.n !== 1) throw new Error(`${navs.n} page loads, expected 1 (no reload)`);
-        return `fallback with no reload: "${s.reason}"; the worker ${s.controller ? 'passed it through' : 'was already gone'}`;
-      } finally {
-        await swContext.close();
-      }
-    }]);
-    checks.push(['plain host: ?coi=0 on a first visit registers nothing and runs the fallback with the reason', async (browser) => {
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      try {
-        const page = await ctx.newPage();
-        const navs = countNavigations(page);
-        await page.goto(`${storyPage}&coi=0`);
-        const s = await expectBench(() => page.mainFrame(), { isolated: false, reason: /service worker off \(\?coi=0 in the URL\)/ });
-        await sleep(1500);
-        const later = await page.evaluate(benchState);
-        if (later.registrations !== 0) throw new Error(`${later.registrations} service worker registrations`);
-        if (navs.n !== 1) throw new Error(`${navs.n} page loads, expected 1 (no reload)`);
-        return `"${s.reason}", quanta/s ${s.quantaPerSec} by postMessage`;
-      } finally {
-        await ctx.close();
-      }
-    }]);
-    checks.push(['plain host: the Storybook UI and its preview become isolated (the page around the story reloads once)', async (browser) => {
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      try {
-        const page = await ctx.newPage();
-        const navs = countNavigations(page);
-        await page.goto(`${plainUrl}/?path=/story/${CHECK_STORY}`);
-        await until(() => page.mainFrame(), () => globalThis.crossOriginIsolated === true, null, 'the Storybook UI cross-origin isolated');
-        const frameOf = () => page.frame({ url: /iframe\.html/ }) ?? page.mainFrame();
-        const s = await expectBench(frameOf, { isolated: true, reason: /added by the service worker/ });
-        if (navs.n !== 2) throw new Error(`${navs.n} loads of the Storybook UI, expected 2 (one reload)`);
-        return `UI and preview isolated after ${navs.n - 1} reload; quanta/s ${s.quantaPerSec}`;
-      } finally {
-        await ctx.close();
-      }
-    }]);
+        const t0 = Date.now();
+        await page.goto(storyPage);
+        const s = await expectBench(() => page.mainFrame(), {
+          isolated: true,
+          reason: /^cross-origin isolated: COOP\/COEP added by the service worker/,
+        });
+        if (!s.controller?.endsWith('/stagebench-sw.js')) throw new Error(`controlled by ${s.controller}`);
+        if (navs.n !== 2) throw new Error(`${navs.n} page loads, expected 2 (one reload)`);
+        await page.close();
+        return `isolated after ${navs.n - 1} reload in ${((Date.now() - t0) / 1000).toFixed(1)} s; quanta/s ${s.quantaPerSec} by SharedArrayBuffer`;
+      },
+    ]);
+    checks.push([
+      'plain host: ?coi=0 while the service worker is registered: it passes the page through, the fallback runs at once and says why',
+      async () => {
+        if (!swContext) throw new Error("needs the previous check's browser context");
+        try {
+          const page = await swContext.newPage();
+          const navs = countNavigations(page);
+          await page.goto(`${storyPage}&coi=0`);
+          const s = await expectBench(() => page.mainFrame(), {
+            isolated: false,
+            reason: /^not isolated \(postMessage fallback\): service worker off \(\?coi=0 in the URL\)$/,
+          });
+          if (navs.n !== 1) throw new Error(`${navs.n} page loads, expected 1 (no reload)`);
+          return `fallback with no reload: "${s.reason}"; the worker ${s.controller ? 'passed it through' : 'was already gone'}`;
+        } finally {
+          await swContext.close();
+        }
+      },
+    ]);
+    checks.push([
+      'plain host: ?coi=0 on a first visit registers nothing and runs the fallback with the reason',
+      async (browser) => {
+        const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        try {
+          const page = await ctx.newPage();
+          const navs = countNavigations(page);
+          await page.goto(`${storyPage}&coi=0`);
+          const s = await expectBench(() => page.mainFrame(), { isolated: false, reason: /service worker off \(\?coi=0 in the URL\)/ });
+          await sleep(1500);
+          const later = await page.evaluate(benchState);
+          if (later.registrations !== 0) throw new Error(`${later.registrations} service worker registrations`);
+          if (navs.n !== 1) throw new Error(`${navs.n} page loads, expected 1 (no reload)`);
+          return `"${s.reason}", quanta/s ${s.quantaPerSec} by postMessage`;
+        } finally {
+          await ctx.close();
+        }
+      },
+    ]);
+    checks.push([
+      'plain host: the Storybook UI and its preview become isolated (the page around the story reloads once)',
+      async (browser) => {
+        const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        try {
+          const page = await ctx.newPage();
+          const navs = countNavigations(page);
+          await page.goto(`${plainUrl}/?path=/story/${CHECK_STORY}`);
+          await until(
+            () => page.mainFrame(),
+            () => globalThis.crossOriginIsolated === true,
+            null,
+            'the Storybook UI cross-origin isolated',
+          );
+          const frameOf = () => page.frame({ url: /iframe\.html/ }) ?? page.mainFrame();
+          const s = await expectBench(frameOf, { isolated: true, reason: /added by the service worker/ });
+          if (navs.n !== 2) throw new Error(`${navs.n} loads of the Storybook UI, expected 2 (one reload)`);
+          return `UI and preview isolated after ${navs.n - 1} reload; quanta/s ${s.quantaPerSec}`;
+        } finally {
+          await ctx.close();
+        }
+      },
+    ]);
   }
   const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
   let passed = 0;
@@ -298,7 +375,13 @@ export async function runStoryTests({ build = true, expectedFailures = false, te
     // redirects there), the postMessage fallback; without, the service worker's isolation
     const plain = await serveStatic({ isolated: false });
     try {
-      const fallback = runPass(`${plain.url}${COI_OFF_PATH}`, 'no-isolation', ['--includeTags', 'no-isolation', '--excludeTags', 'expected-failure', '--maxWorkers=1']);
+      const fallback = runPass(`${plain.url}${COI_OFF_PATH}`, 'no-isolation', [
+        '--includeTags',
+        'no-isolation',
+        '--excludeTags',
+        'expected-failure',
+        '--maxWorkers=1',
+      ]);
       const sw = browserChecksToo ? await browserChecks({ plainUrl: plain.url }) : { passed: 0, failed: 0 };
       return {
         passed: headers.passed + perf.passed + rest.passed + shared.passed + fallback.passed + sw.passed,
@@ -318,12 +401,19 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const testStorybookArgs = dashDash < 0 ? [] : process.argv.slice(dashDash + 1);
   const unknown = own.filter((a) => a !== '--expected-failures' && a !== '--no-build' && a !== '--no-browser-checks');
   if (unknown.length > 0) {
-    console.error(`stories: unknown option ${unknown.join(' ')} (options: --expected-failures, --no-build, --no-browser-checks, -- <test-storybook args>)`);
+    console.error(
+      `stories: unknown option ${unknown.join(' ')} (options: --expected-failures, --no-build, --no-browser-checks, -- <test-storybook args>)`,
+    );
     process.exit(2);
   }
   const expectedFailures = own.includes('--expected-failures');
   try {
-    const r = await runStoryTests({ build: !own.includes('--no-build'), expectedFailures, testStorybookArgs, browserChecksToo: !own.includes('--no-browser-checks') });
+    const r = await runStoryTests({
+      build: !own.includes('--no-build'),
+      expectedFailures,
+      testStorybookArgs,
+      browserChecksToo: !own.includes('--no-browser-checks'),
+    });
     console.log(`${r.passed} passed, ${r.failed} failed`);
     process.exit(r.failed === 0 ? 0 : 1);
   } catch (err) {

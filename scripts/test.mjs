@@ -34,7 +34,12 @@ async function timed(name, fn) {
 
 function rust() {
   // --no-fail-fast: a failing test binary does not hide the counts of the ones after it
-  const res = spawnSync(process.execPath, [join(root, 'scripts/cargo.mjs'), 'test', '--profile', 'native-test', '--no-fail-fast'], { cwd: root, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const res = spawnSync(process.execPath, [join(root, 'scripts/cargo.mjs'), 'test', '--profile', 'native-test', '--no-fail-fast'], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   process.stdout.write(res.stdout);
   process.stderr.write(res.stderr);
   let passed = 0;
@@ -90,7 +95,11 @@ function lint() {
 function unit() {
   const out = join(resultsDir, 'vitest.json');
   rmSync(out, { force: true });
-  const res = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], { cwd: root, env, stdio: 'inherit' });
+  const res = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
   if (!existsSync(out)) return { passed: 0, failed: 1 };
   const report = JSON.parse(readFileSync(out, 'utf8'));
   const broken = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
@@ -108,7 +117,11 @@ const runFigures = [];
 function checkedRun(name, args, figures) {
   const out = join(resultsDir, `${name}.json`);
   rmSync(out, { force: true });
-  const res = spawnSync(process.execPath, ['--import', 'tsx', join(root, `scripts/${name}.ts`), ...args], { cwd: root, env, stdio: 'inherit' });
+  const res = spawnSync(process.execPath, ['--import', 'tsx', join(root, `scripts/${name}.ts`), ...args], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
   if (!existsSync(out)) {
     console.error(`${name}: no ${out} (exit ${res.status ?? res.signal})`);
     return { passed: 0, failed: 1 };
@@ -135,9 +148,24 @@ function soak() {
     const rows = [
       ['JS heap growth', r.heap.growthBytes ?? NaN, 'bytes', `median of the first ${r.heap.windowS} s vs the last, after gc()`],
       ['JS heap max', r.heap.maxBytes ?? NaN, 'bytes', 'performance.memory after gc()'],
-      ['lowest rAF median of a stage', Math.min(...finite(r.stages.map((s) => s.rafMedian))), '/s', `idle page ${r.idleRafPerS.toFixed(1)}/s`],
-      ['quanta over 1 ms (all stages)', r.stages.reduce((a, s) => a + s.quantaOver, 0), '', 'status bar, Date.now() step >= 2 ms: an upper bound'],
-      ['quanta over the deadline (all stages)', r.stages.reduce((a, s) => a + s.overDeadline, 0), '', `status bar, a Date.now() step that proves it; ${r.stages.reduce((a, s) => a + s.overDeadlineAtStart, 0)} as stages started`],
+      [
+        'lowest rAF median of a stage',
+        Math.min(...finite(r.stages.map((s) => s.rafMedian))),
+        '/s',
+        `idle page ${r.idleRafPerS.toFixed(1)}/s`,
+      ],
+      [
+        'quanta over 1 ms (all stages)',
+        r.stages.reduce((a, s) => a + s.quantaOver, 0),
+        '',
+        'status bar, Date.now() step >= 2 ms: an upper bound',
+      ],
+      [
+        'quanta over the deadline (all stages)',
+        r.stages.reduce((a, s) => a + s.overDeadline, 0),
+        '',
+        `status bar, a Date.now() step that proves it; ${r.stages.reduce((a, s) => a + s.overDeadlineAtStart, 0)} as stages started`,
+      ],
     ];
     return rows;
   });
@@ -145,7 +173,12 @@ function soak() {
 
 function printMeasurements() {
   const file = join(resultsDir, 'measurements.jsonl');
-  const rows = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  const rows = existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
   rows.push(...runFigures);
   if (rows.length === 0) return;
   console.log('measured in the story tests, the fuzz and the soak runs:');
@@ -178,7 +211,8 @@ const passed = suites.reduce((s, x) => s + x.passed, 0);
 const failed = suites.reduce((s, x) => s + x.failed, 0);
 printMeasurements();
 console.log('suite       passed  failed  seconds');
-for (const s of suites) console.log(`${s.name.padEnd(11)} ${String(s.passed).padStart(6)}  ${String(s.failed).padStart(6)}  ${s.seconds.toFixed(1).padStart(7)}`);
+for (const s of suites)
+  console.log(`${s.name.padEnd(11)} ${String(s.passed).padStart(6)}  ${String(s.failed).padStart(6)}  ${s.seconds.toFixed(1).padStart(7)}`);
 console.log(`total wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

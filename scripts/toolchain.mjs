@@ -14,8 +14,7 @@ function sysroot(rustc) {
 
 function hasWasmTarget(root) {
   // rustup layout, and Debian's (/usr/lib/rustlib)
-  return ['lib/rustlib/wasm32-unknown-unknown/lib', 'lib/rustlib/wasm32-unknown-unknown']
-    .some((dir) => existsSync(join(root, dir)));
+  return ['lib/rustlib/wasm32-unknown-unknown/lib', 'lib/rustlib/wasm32-unknown-unknown'].some((dir) => existsSync(join(root, dir)));
 }
 
 /** @returns {{cargo: string, rustc: string, sysroot: string} | null} */
@@ -42,7 +41,10 @@ export function findWasmToolchain() {
 export function findNativeToolchain() {
   const wasm = findWasmToolchain();
   if (wasm) return wasm;
-  for (const c of [{ cargo: 'cargo', rustc: 'rustc' }, { cargo: '/usr/bin/cargo', rustc: '/usr/bin/rustc' }]) {
+  for (const c of [
+    { cargo: 'cargo', rustc: 'rustc' },
+    { cargo: '/usr/bin/cargo', rustc: '/usr/bin/rustc' },
+  ]) {
     const root = sysroot(c.rustc);
     if (root) return { ...c, sysroot: root };
   }

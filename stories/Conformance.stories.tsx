@@ -77,8 +77,8 @@ const SUITES: Record<Suite, { title: string; intro: string; notesTitle?: string 
       'its output and figures against its TypeScript reference run over the same input in this page, its own property ' +
       '(ring copy and gain bit for bit, FFT peak at the tone, EQ impulse response vs its design, shift vs the true delay, ' +
       'decode passthrough + spectrum), then its kernel timed in the worker (runtime.measureKernel at that rate): p99 of ' +
-      'batch means and of single quanta, in one measurement, against the stage\'s budgets (the same microseconds at ' +
-      'every rate: a kernel\'s cost per quantum does not depend on it; the share of the deadline 128 / rate is shown); ' +
+      "batch means and of single quanta, in one measurement, against the stage's budgets (the same microseconds at " +
+      "every rate: a kernel's cost per quantum does not depend on it; the share of the deadline 128 / rate is shown); " +
       'no wasm allocation.',
   },
   hostile: {
@@ -108,7 +108,7 @@ const SUITES: Record<Suite, { title: string; intro: string; notesTitle?: string 
       '100 switches in this page across every stage, alternating its defaults and its largest settings, on the live ' +
       'runtime: the wasm heap holds the same live bytes for the same stage and settings every time, linear memory does ' +
       'not grow in the second 50, one AudioWorkletNode, at most one timing worker, no pool workers started, and the ' +
-      'JS heap after GC grows less than the stages\' heap budget over the second 50; then 150 offline renders of 1 s in a ' +
+      "JS heap after GC grows less than the stages' heap budget over the second 50; then 150 offline renders of 1 s in a " +
       'row all run on wasm (a finished render releases its instance) and leave the JS heap within 8 MB (their buffers go with the results).',
   },
 };
@@ -133,7 +133,9 @@ function ConformanceReport({ suite }: { suite: Suite }) {
   const failed = state.rows.filter((r) => r.verdict === 'fail');
   return (
     <article style={{ font: `13px ${fonts.ui}`, color: colors.text, maxWidth: 1240 }} aria-labelledby={`conformance-${suite}`}>
-      <h2 id={`conformance-${suite}`} style={{ fontSize: 17, margin: '4px 0' }}>Conformance: {info.title}</h2>
+      <h2 id={`conformance-${suite}`} style={{ fontSize: 17, margin: '4px 0' }}>
+        Conformance: {info.title}
+      </h2>
       <p style={{ margin: '4px 0 8px', color: colors.muted, maxWidth: 1000 }}>{info.intro}</p>
       <p role="status" data-testid="conformance-status" style={{ margin: '4px 0', fontWeight: 600 }}>
         {state.status || (state.rows.length === 0 ? 'waiting for the play function' : 'done')} · {summary(state)}
@@ -141,15 +143,27 @@ function ConformanceReport({ suite }: { suite: Suite }) {
       {failed.length > 0 && (
         <div role="alert" style={{ ...alertBox, maxWidth: 1000 }}>
           <strong>Failed checks</strong>
-          <ul style={{ margin: '2px 0 0', paddingLeft: 18 }}>{failed.map((r, i) => <li key={i}>{r.stage} / {r.check}: {r.figure}</li>)}</ul>
+          <ul style={{ margin: '2px 0 0', paddingLeft: 18 }}>
+            {failed.map((r, i) => (
+              <li key={i}>
+                {r.stage} / {r.check}: {r.figure}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
       {info.notesTitle && (
         <section aria-labelledby={`conformance-${suite}-notes`}>
-          <h3 id={`conformance-${suite}-notes`} style={{ fontSize: 14, margin: '8px 0 4px' }}>{info.notesTitle}</h3>
-          {state.notes.length === 0 ? <p style={{ color: colors.muted, margin: 0 }}>none yet</p> : (
+          <h3 id={`conformance-${suite}-notes`} style={{ fontSize: 14, margin: '8px 0 4px' }}>
+            {info.notesTitle}
+          </h3>
+          {state.notes.length === 0 ? (
+            <p style={{ color: colors.muted, margin: 0 }}>none yet</p>
+          ) : (
             <ul data-testid="conformance-notes" style={{ margin: '0 0 8px', paddingLeft: 18, ...numeric, fontSize: 12 }}>
-              {state.notes.map((n, i) => <li key={i}>{n}</li>)}
+              {state.notes.map((n, i) => (
+                <li key={i}>{n}</li>
+              ))}
             </ul>
           )}
         </section>
@@ -160,10 +174,18 @@ function ConformanceReport({ suite }: { suite: Suite }) {
         </caption>
         <thead>
           <tr style={{ background: colors.panel }}>
-            <th scope="col" style={cell}>Stage</th>
-            <th scope="col" style={cell}>Case</th>
-            <th scope="col" style={cell}>Figure</th>
-            <th scope="col" style={cell}>Verdict</th>
+            <th scope="col" style={cell}>
+              Stage
+            </th>
+            <th scope="col" style={cell}>
+              Case
+            </th>
+            <th scope="col" style={cell}>
+              Figure
+            </th>
+            <th scope="col" style={cell}>
+              Verdict
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -235,7 +257,7 @@ async function render(opts: OfflineRenderOptions): Promise<OfflineRender> {
 
 function renderCount(board: ResultsBoard, from: number): void {
   board.add('all', {
-    check: 'offline renders: this story\'s, and the page\'s so far',
+    check: "offline renders: this story's, and the page's so far",
     figure: `${offlineRenders - from} in this story, ${offlineRenders} in this page`,
     ok: null,
   });
@@ -248,7 +270,9 @@ function renderChecks(what: string, r: OfflineRender, frames: number): Check[] {
     { check: `${what}: wasm active`, figure: r.status === 'active' ? 'active' : `fallback: ${r.reason}`, ok: r.status === 'active' },
     {
       check: `${what}: every quantum processed, no stage error`,
-      figure: t ? `${t.quantumCount} of ${frames / RENDER_QUANTUM_FRAMES} quanta, ${t.stageErrors} stage errors` : 'no telemetry (not cross-origin isolated)',
+      figure: t
+        ? `${t.quantumCount} of ${frames / RENDER_QUANTUM_FRAMES} quanta, ${t.stageErrors} stage errors`
+        : 'no telemetry (not cross-origin isolated)',
       ok: t !== null && t.quantumCount === frames / RENDER_QUANTUM_FRAMES && t.stageErrors === 0,
     },
   ];
@@ -260,20 +284,41 @@ function addAll(board: ResultsBoard, stageId: string, checks: readonly Check[], 
 
 // ---------------------------------------------------------------------------------------------
 
-async function rateChecks(board: ResultsBoard, runtime: StagebenchRuntime, stage: StageDescriptor, spec: StageConformance, params: ParamValues, rate: number): Promise<void> {
+async function rateChecks(
+  board: ResultsBoard,
+  runtime: StagebenchRuntime,
+  stage: StageDescriptor,
+  spec: StageConformance,
+  params: ParamValues,
+  rate: number,
+): Promise<void> {
   const tag = `${rate} Hz`;
   const prop = spec.rateProperty;
   const src = rateInput(prop, rate);
-  if (rate === CONFORMANCE_RATES[0]) board.add(stage.id, { check: 'input at every rate', figure: `${src.label}, ${src.input.length} frames`, ok: null });
+  if (rate === CONFORMANCE_RATES[0])
+    board.add(stage.id, { check: 'input at every rate', figure: `${src.label}, ${src.input.length} frames`, ok: null });
   board.status(`${stage.id} at ${tag}: offline render`);
-  const opts: OfflineRenderOptions = { stage: stage.id, params, input: src.input, sampleRate: rate, ...(src.input2 ? { input2: src.input2 } : {}) };
+  const opts: OfflineRenderOptions = {
+    stage: stage.id,
+    params,
+    input: src.input,
+    sampleRate: rate,
+    ...(src.input2 ? { input2: src.input2 } : {}),
+  };
   const r = await render(opts);
   addAll(board, stage.id, renderChecks(tag, r, src.input.length));
   // the reference, in this page, over the same input
   board.status(`${stage.id} at ${tag}: reference`);
-  const ref = runKernel(stage.createReferenceKernel(resolveParams(stage.params, params).values, rate), stage.hasAudioOutput, src.input, src.input2);
-  if (stage.hasAudioOutput && ref.output) addAll(board, stage.id, [checkOutputAgainstReference(r.output, ref.output, spec.outputTolerance)], tag);
-  if (r.figures && figureNames(stage).length > 0) addAll(board, stage.id, checkFiguresAgainstReference(figureNames(stage), r.figures, ref.figures, spec.figureTolerance), tag);
+  const ref = runKernel(
+    stage.createReferenceKernel(resolveParams(stage.params, params).values, rate),
+    stage.hasAudioOutput,
+    src.input,
+    src.input2,
+  );
+  if (stage.hasAudioOutput && ref.output)
+    addAll(board, stage.id, [checkOutputAgainstReference(r.output, ref.output, spec.outputTolerance)], tag);
+  if (r.figures && figureNames(stage).length > 0)
+    addAll(board, stage.id, checkFiguresAgainstReference(figureNames(stage), r.figures, ref.figures, spec.figureTolerance), tag);
   // the stage's own property
   switch (prop?.kind) {
     case 'bit-exact-copy':
@@ -304,7 +349,9 @@ async function rateChecks(board: ResultsBoard, runtime: StagebenchRuntime, stage
   board.status(`${stage.id} at ${tag}: kernel timing`);
   const budget = { kernelP99Us: stage.budgets.kernelP99Us, quantumP99Us: stage.budgets.quantumP99Us };
   // up to three measurements, both budgets judged on one (noise only adds time)
-  const { best: t, all } = await withAudioSuspended(runtime, () => timeKernelWithin(() => runtime.measureKernel({ sampleRate: rate, batches: 100, singleQuanta: SINGLE_QUANTA }), budget));
+  const { best: t, all } = await withAudioSuspended(runtime, () =>
+    timeKernelWithin(() => runtime.measureKernel({ sampleRate: rate, batches: 100, singleQuanta: SINGLE_QUANTA }), budget),
+  );
   const tries = all.length === 1 ? '' : ` (attempt ${all.indexOf(t) + 1} of ${all.length} judged; ${describeAttempts(all)})`;
   const share = (us: number) => `${fmt((100 * us) / deadlineUs(rate), 2)} % of ${fmt(deadlineUs(rate) / 1000, 3)} ms`;
   board.add(stage.id, {
@@ -318,9 +365,23 @@ async function rateChecks(board: ResultsBoard, runtime: StagebenchRuntime, stage
     ok: t.singleQuantum.p99Us < budget.quantumP99Us,
   });
   const allocations = all.map((x) => x.allocationsDuringRun);
-  board.add(stage.id, { check: `${tag}: no wasm allocation while timed`, figure: `${allocations.join(', ')} allocations`, ok: allocations.every((n) => n === 0) });
-  reportMeasurement({ name: `${stage.id} kernel p99 at ${tag}`, value: t.p99Us, unit: `µs (budget ${fmt(budget.kernelP99Us, 2)}${tries})`, source: t.clock });
-  reportMeasurement({ name: `${stage.id} single-quantum p99 at ${tag}`, value: t.singleQuantum.p99Us, unit: `µs (budget ${fmt(budget.quantumP99Us, 1)})`, source: t.clock });
+  board.add(stage.id, {
+    check: `${tag}: no wasm allocation while timed`,
+    figure: `${allocations.join(', ')} allocations`,
+    ok: allocations.every((n) => n === 0),
+  });
+  reportMeasurement({
+    name: `${stage.id} kernel p99 at ${tag}`,
+    value: t.p99Us,
+    unit: `µs (budget ${fmt(budget.kernelP99Us, 2)}${tries})`,
+    source: t.clock,
+  });
+  reportMeasurement({
+    name: `${stage.id} single-quantum p99 at ${tag}`,
+    value: t.singleQuantum.p99Us,
+    unit: `µs (budget ${fmt(budget.quantumP99Us, 1)})`,
+    source: t.clock,
+  });
 }
 
 /**
@@ -341,7 +402,8 @@ export const SampleRates: Story = {
       await step(`${stage.title} (${stage.id}) at ${CONFORMANCE_RATES.join(', ')} Hz`, async () => {
         await guarded(board, stage.id, async () => {
           const { spec, declared } = conformanceOf(stage.id);
-          if (!declared) board.add(stage.id, { check: 'no stage property declared', figure: 'checked against its reference only', ok: null });
+          if (!declared)
+            board.add(stage.id, { check: 'no stage property declared', figure: 'checked against its reference only', ok: null });
           const params = conformanceParams(stage);
           await runtime.setStage(stage.id, params);
           for (const rate of CONFORMANCE_RATES) await rateChecks(board, runtime, stage, spec, params, rate);
@@ -384,16 +446,34 @@ async function duringChecks(
   const rd = await renderHostile(during.input);
   const tag = `${kind} to the end`;
   addAll(board, stage.id, renderChecks(tag, rd, during.input.length));
-  addAll(board, stage.id, checkHostileOutput(spec.hostile, { phase: 'during', input: during.input, output: stage.hasAudioOutput ? rd.output : null, figures: rd.figures ?? [] }, names), tag);
+  addAll(
+    board,
+    stage.id,
+    checkHostileOutput(
+      spec.hostile,
+      { phase: 'during', input: during.input, output: stage.hasAudioOutput ? rd.output : null, figures: rd.figures ?? [] },
+      names,
+    ),
+    tag,
+  );
   // what reached the stage: the scope ring holds the worklet's input, copied without arithmetic
   const seen = scopeUnrolled(rd);
   if (seen) {
     const c = compareSamples(seen, during.input.subarray(during.input.length - seen.length));
-    board.add(stage.id, { check: `${tag}: the worklet's input (scope ring) = the rendered input`, figure: `${c.bitMismatches} of ${c.length} differ`, ok: c.bitMismatches === 0 });
+    board.add(stage.id, {
+      check: `${tag}: the worklet's input (scope ring) = the rendered input`,
+      figure: `${c.bitMismatches} of ${c.length} differ`,
+      ok: c.bitMismatches === 0,
+    });
   }
   if (rd.visual) {
     const nf = nonFiniteCount(rd.visual);
-    if (nf > 0) board.add(stage.id, { check: `${tag}: the published visual frame`, figure: `${nf} of ${rd.visual.length} floats non-finite`, ok: null });
+    if (nf > 0)
+      board.add(stage.id, {
+        check: `${tag}: the published visual frame`,
+        figure: `${nf} of ${rd.visual.length} floats non-finite`,
+        ok: null,
+      });
   }
   // no stage promises to flag hostile input in its figures: shown, not asserted
   const f = rd.figures ?? [];
@@ -425,18 +505,39 @@ async function hostileChecks(board: ResultsBoard, stage: StageDescriptor): Promi
     board.add(stage.id, { check: `clean: ${names[i]} = 0`, figure: fmt(v, 0), ok: v === 0 });
   }
   addAll(board, stage.id, renderChecks('all five in turn', after, seq.input.length));
-  addAll(board, stage.id, checkHostileOutput(spec.hostile, { phase: 'after', input: seq.input, output: stage.hasAudioOutput ? after.output : null, figures: after.figures ?? [] }, names), 'all five in turn');
+  addAll(
+    board,
+    stage.id,
+    checkHostileOutput(
+      spec.hostile,
+      { phase: 'after', input: seq.input, output: stage.hasAudioOutput ? after.output : null, figures: after.figures ?? [] },
+      names,
+    ),
+    'all five in turn',
+  );
   for (const seg of seq.segments) {
     const last = seg.cleanUntil === seq.input.length;
     if (stage.hasAudioOutput) {
-      board.add(stage.id, { check: `${seg.kind} (frames ${seg.from}-${seg.to}): output level`, figure: `max |out| ${fmt(peakAbs(after.output, seg.from, seg.to), 3)}, ${nonFiniteCount(after.output, seg.from, seg.to)} non-finite`, ok: null });
+      board.add(stage.id, {
+        check: `${seg.kind} (frames ${seg.from}-${seg.to}): output level`,
+        figure: `max |out| ${fmt(peakAbs(after.output, seg.from, seg.to), 3)}, ${nonFiniteCount(after.output, seg.from, seg.to)} non-finite`,
+        ok: null,
+      });
     }
     // the clean stretch after each segment ends like the clean render's; the figures, at the end
-    addAll(board, stage.id, checkRecovery(
-      { output: stage.hasAudioOutput ? after.output.subarray(0, seg.cleanUntil) : null, figures: after.figures ?? [] },
-      { output: stage.hasAudioOutput ? clean.output.subarray(0, seg.cleanUntil) : null, figures: clean.figures ?? [] },
-      RECOVERY_TAIL, spec.recoveryTolerance, last ? names : [], counters,
-    ), `after ${seg.kind}${last ? ' (and all before it)' : ''}`);
+    addAll(
+      board,
+      stage.id,
+      checkRecovery(
+        { output: stage.hasAudioOutput ? after.output.subarray(0, seg.cleanUntil) : null, figures: after.figures ?? [] },
+        { output: stage.hasAudioOutput ? clean.output.subarray(0, seg.cleanUntil) : null, figures: clean.figures ?? [] },
+        RECOVERY_TAIL,
+        spec.recoveryTolerance,
+        last ? names : [],
+        counters,
+      ),
+      `after ${seg.kind}${last ? ' (and all before it)' : ''}`,
+    );
   }
   // a stage that analyses shows its figures while the input is hostile (every stage's output is checked above)
   if (names.some((_, i) => !counters.includes(i))) {
@@ -459,7 +560,9 @@ export const HostileInput: Story = {
     board.clear();
     const rendersBefore = offlineRenders;
     for (const stage of stages()) {
-      await step(`${stage.title} (${stage.id}): ${HOSTILE_KINDS.join(', ')}`, () => guarded(board, stage.id, () => hostileChecks(board, stage)));
+      await step(`${stage.title} (${stage.id}): ${HOSTILE_KINDS.join(', ')}`, () =>
+        guarded(board, stage.id, () => hostileChecks(board, stage)),
+      );
     }
     renderCount(board, rendersBefore);
     await finish(board, step);
@@ -485,12 +588,20 @@ function outputChecks(stage: StageDescriptor, what: string, r: OfflineRender): C
   const checks: Check[] = [];
   if (stage.hasAudioOutput) {
     const nf = nonFiniteCount(r.output);
-    checks.push({ check: `${what}: no NaN or Inf out`, figure: `${nf} non-finite samples, max |out| ${fmt(peakAbs(r.output), 3)}`, ok: nf === 0 });
+    checks.push({
+      check: `${what}: no NaN or Inf out`,
+      figure: `${nf} non-finite samples, max |out| ${fmt(peakAbs(r.output), 3)}`,
+      ok: nf === 0,
+    });
   }
   const names = figureNames(stage);
   if (names.length > 0) {
     const f = r.figures ?? [];
-    checks.push({ check: `${what}: figures finite`, figure: names.map((n, i) => `${n} ${fmt(f[i] ?? NaN, 3)}`).join(', '), ok: names.every((_, i) => Number.isFinite(f[i] ?? NaN)) });
+    checks.push({
+      check: `${what}: figures finite`,
+      figure: names.map((n, i) => `${n} ${fmt(f[i] ?? NaN, 3)}`).join(', '),
+      ok: names.every((_, i) => Number.isFinite(f[i] ?? NaN)),
+    });
   }
   return checks;
 }
@@ -526,16 +637,34 @@ async function parameterChecks(board: ResultsBoard, stage: StageDescriptor, seed
   // one render of changes through setParam: each numeric parameter alone at each probe in turn,
   // then 1,000 seeded random changes, then every parameter back to its default
   const sweep = probeSweep(stage.params, CHANGES_FIRST, SWEEP_HOLD_QUANTA);
-  const changes = randomParamChanges(stage.params, { count: RANDOM_CHANGES, seed, groups: RANDOM_GROUPS, firstFrame: sweep.end, spacing: RANDOM_SPACING });
+  const changes = randomParamChanges(stage.params, {
+    count: RANDOM_CHANGES,
+    seed,
+    groups: RANDOM_GROUPS,
+    firstFrame: sweep.end,
+    spacing: RANDOM_SPACING,
+  });
   const resetAt = sweep.end + RANDOM_GROUPS * RANDOM_SPACING;
   const frames = resetAt + SETTLE_FRAMES;
   const { clamped, byReason } = clampedChanges(stage.params, changes);
-  const reasons = Object.entries(byReason).map(([k, v]) => `${v} ${k}`).join(', ');
-  board.add(stage.id, { check: `${changes.length} random changes (seed ${seed}) at ${RANDOM_GROUPS} quantum boundaries`, figure: `${clamped} clamped with a note${reasons ? ` (${reasons})` : ''}`, ok: changes.length === RANDOM_CHANGES || stage.params.length === 0 });
+  const reasons = Object.entries(byReason)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  board.add(stage.id, {
+    check: `${changes.length} random changes (seed ${seed}) at ${RANDOM_GROUPS} quantum boundaries`,
+    figure: `${clamped} clamped with a note${reasons ? ` (${reasons})` : ''}`,
+    ok: changes.length === RANDOM_CHANGES || stage.params.length === 0,
+  });
   if (clamped > 0) board.note(`${stage.id}: ${clamped} of ${changes.length} random changes clamped (${reasons})`);
   board.status(`${stage.id}: ${sweep.changes.length} probes one at a time, ${changes.length} random changes, back to defaults`);
   const changesInput = cleanSignal(frames, PARAM_RATE);
-  const r = await render({ stage: stage.id, params: defaults, input: changesInput, sampleRate: PARAM_RATE, paramChanges: [...sweep.changes, ...changes, ...resetChanges(stage.params, resetAt)] });
+  const r = await render({
+    stage: stage.id,
+    params: defaults,
+    input: changesInput,
+    sampleRate: PARAM_RATE,
+    paramChanges: [...sweep.changes, ...changes, ...resetChanges(stage.params, resetAt)],
+  });
   const what = `${sweep.changes.length} probes + ${changes.length} random changes`;
   addAll(board, stage.id, renderChecks(what, r, frames));
   addAll(board, stage.id, outputChecks(stage, what, r));
@@ -546,13 +675,18 @@ async function parameterChecks(board: ResultsBoard, stage: StageDescriptor, seed
     for (const g of sweep.segments.filter((x) => x.name === prop.param)) {
       const used = Number(clampParam(spec!, g.given).value);
       const c = compareSamples(r.output.subarray(g.from, g.to), timesGain(changesInput.subarray(g.from, g.to), used));
-      board.add(stage.id, { check: `setParam ${g.name} = ${fmt(g.given, 2)} (${g.label}): output = input × ${fmt(used, 2)}, bit for bit`, figure: `${c.bitMismatches} of ${c.length} differ`, ok: c.bitMismatches === 0 });
+      board.add(stage.id, {
+        check: `setParam ${g.name} = ${fmt(g.given, 2)} (${g.label}): output = input × ${fmt(used, 2)}, bit for bit`,
+        figure: `${c.bitMismatches} of ${c.length} differ`,
+        ok: c.bitMismatches === 0,
+      });
     }
   }
   if (stage.hasAudioOutput) {
     for (const spec of numeric) {
       const own = sweep.segments.filter((g) => g.name === spec.name);
-      let nf = 0, peak = 0;
+      let nf = 0,
+        peak = 0;
       for (const g of own) {
         nf += nonFiniteCount(r.output, g.from, g.to);
         peak = Math.max(peak, peakAbs(r.output, g.from, g.to));
@@ -564,15 +698,27 @@ async function parameterChecks(board: ResultsBoard, stage: StageDescriptor, seed
       });
     }
     const nf = nonFiniteCount(r.output, sweep.end, resetAt);
-    board.add(stage.id, { check: `during the ${changes.length} random changes: no NaN or Inf out`, figure: `${nf} non-finite samples, max |out| ${fmt(peakAbs(r.output, sweep.end, resetAt), 3)}`, ok: nf === 0 });
+    board.add(stage.id, {
+      check: `during the ${changes.length} random changes: no NaN or Inf out`,
+      figure: `${nf} non-finite samples, max |out| ${fmt(peakAbs(r.output, sweep.end, resetAt), 3)}`,
+      ok: nf === 0,
+    });
   }
   const fresh = await render({ stage: stage.id, params: defaults, input: changesInput, sampleRate: PARAM_RATE });
   const { spec } = conformanceOf(stage.id);
-  addAll(board, stage.id, checkRecovery(
-    { output: stage.hasAudioOutput ? r.output : null, figures: r.figures ?? [] },
-    { output: stage.hasAudioOutput ? fresh.output : null, figures: fresh.figures ?? [] },
-    RECOVERY_TAIL, spec.recoveryTolerance, figureNames(stage), [],
-  ), 'back to defaults after the changes, vs a fresh stage');
+  addAll(
+    board,
+    stage.id,
+    checkRecovery(
+      { output: stage.hasAudioOutput ? r.output : null, figures: r.figures ?? [] },
+      { output: stage.hasAudioOutput ? fresh.output : null, figures: fresh.figures ?? [] },
+      RECOVERY_TAIL,
+      spec.recoveryTolerance,
+      figureNames(stage),
+      [],
+    ),
+    'back to defaults after the changes, vs a fresh stage',
+  );
 }
 
 /** Parameters at, below and above their ranges and NaN, then 1,000 random changes per stage. */
@@ -585,7 +731,9 @@ export const Parameters: Story = {
     let seed = 1000;
     for (const stage of stages()) {
       const s = seed++;
-      await step(`${stage.title} (${stage.id}): ${stage.params.length} parameters`, () => guarded(board, stage.id, () => parameterChecks(board, stage, s)));
+      await step(`${stage.title} (${stage.id}): ${stage.params.length} parameters`, () =>
+        guarded(board, stage.id, () => parameterChecks(board, stage, s)),
+      );
     }
     renderCount(board, rendersBefore);
     await finish(board, step);
@@ -618,52 +766,83 @@ export const StageSwitching: Story = {
     await step('the same stage and settings hold the same wasm heap every time', async () => {
       for (const [key, values] of liveBytes) {
         const all = values.every((v) => v === values[0]);
-        board.add(key.split(' ')[0]!, { check: `wasm live bytes, ${key}, every switch`, figure: `${values.length} switches: ${[...new Set(values)].join(', ')} bytes`, ok: all && values.length >= 2 });
+        board.add(key.split(' ')[0]!, {
+          check: `wasm live bytes, ${key}, every switch`,
+          figure: `${values.length} switches: ${[...new Set(values)].join(', ')} bytes`,
+          ok: all && values.length >= 2,
+        });
       }
-      board.add('all', { check: 'wasm linear memory over switches 51-100', figure: `${afterFirst.wasmMemoryBytes} → ${after.wasmMemoryBytes} bytes`, ok: after.wasmMemoryBytes === afterFirst.wasmMemoryBytes });
-      reportMeasurement({ name: 'wasm memory growth over switches 51-100', value: after.wasmMemoryBytes - afterFirst.wasmMemoryBytes, unit: 'bytes', source: 'memory.buffer.byteLength' });
+      board.add('all', {
+        check: 'wasm linear memory over switches 51-100',
+        figure: `${afterFirst.wasmMemoryBytes} → ${after.wasmMemoryBytes} bytes`,
+        ok: after.wasmMemoryBytes === afterFirst.wasmMemoryBytes,
+      });
+      reportMeasurement({
+        name: 'wasm memory growth over switches 51-100',
+        value: after.wasmMemoryBytes - afterFirst.wasmMemoryBytes,
+        unit: 'bytes',
+        source: 'memory.buffer.byteLength',
+      });
     });
     await step('one node, at most one timing worker, no pool, bounded JS heap, audio still running', async () => {
       const res = runtime.resources();
       board.add('all', { check: 'one AudioWorkletNode', figure: `hasNode ${res.hasNode}`, ok: res.hasNode });
-      board.add('all', { check: 'at most one timing worker', figure: `${before.timerWorkers} → ${res.timerWorkers}`, ok: res.timerWorkers <= 1 });
-      board.add('all', { check: 'no pool workers started, no playback', figure: `pool ${before.poolWorkers} → ${res.poolWorkers}, playback ${res.playback}`, ok: res.poolWorkers === before.poolWorkers && !res.playback });
+      board.add('all', {
+        check: 'at most one timing worker',
+        figure: `${before.timerWorkers} → ${res.timerWorkers}`,
+        ok: res.timerWorkers <= 1,
+      });
+      board.add('all', {
+        check: 'no pool workers started, no playback',
+        figure: `pool ${before.poolWorkers} → ${res.poolWorkers}, playback ${res.playback}`,
+        ok: res.poolWorkers === before.poolWorkers && !res.playback,
+      });
       const budget = Math.min(...list.map((s) => s.budgets.heapGrowthBytes));
       addHeapGrowth(board, 'switches 51-100', heap0, heap1, budget, `${budget} bytes`);
       const q0 = runtime.quantumCount();
       await new Promise((resolve) => setTimeout(resolve, 300));
       const q1 = runtime.quantumCount();
-      board.add('all', { check: 'audio still runs after the last switch', figure: `${q1 - q0} quanta in 300 ms, error: ${runtime.state.error ?? 'none'}`, ok: q1 > q0 && runtime.state.wasmStatus === 'active' });
-    });
-    await step(`${OFFLINE_RENDERS_IN_A_ROW} offline renders in a row, every one on wasm (each releases its instance when done)`, async () => {
-      const from = offlineRenders;
-      let fellBack = 0;
-      let first = '';
-      // 1 s each: a render whose buffers stayed with its kept context would keep 375 KB (input and output)
-      const input = new Float32Array(48_000).fill(0.25);
-      const heapBefore = await heapAfterGc();
-      for (let i = 0; i < OFFLINE_RENDERS_IN_A_ROW; i++) {
-        board.status(`offline render ${i + 1} of ${OFFLINE_RENDERS_IN_A_ROW}`);
-        const r = await render({ stage: 'ring-copy', params: {}, input, sampleRate: 48_000 });
-        if (r.status !== 'active') {
-          fellBack++;
-          first ||= `render ${i + 1}: ${r.reason}`;
-        }
-      }
       board.add('all', {
-        check: `${OFFLINE_RENDERS_IN_A_ROW} offline renders in a row on wasm (about 124 fit in a page when finished renders kept their instance)`,
-        figure: fellBack === 0 ? `all ${OFFLINE_RENDERS_IN_A_ROW} active; ${offlineRenders} in this page` : `${fellBack} fell back; first: ${first}`,
-        ok: fellBack === 0,
+        check: 'audio still runs after the last switch',
+        figure: `${q1 - q0} quanta in 300 ms, error: ${runtime.state.error ?? 'none'}`,
+        ok: q1 > q0 && runtime.state.wasmStatus === 'active',
       });
-      // the renders' buffers are transferred out: V8's array-buffer sweeper frees them after a GC, not
-      // within it, so read once, settle 0.5 s, read again (a read right after the settle alone still
-      // showed 16-33 MB); kept with their contexts, the 150 renders' buffers would be 56 MB
-      await heapAfterGc();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const heapAfter = await heapAfterGc();
-      addHeapGrowth(board, `${OFFLINE_RENDERS_IN_A_ROW} offline renders of 1 s`, heapBefore, heapAfter, 8 << 20, '8 MB');
-      renderCount(board, from);
     });
+    await step(
+      `${OFFLINE_RENDERS_IN_A_ROW} offline renders in a row, every one on wasm (each releases its instance when done)`,
+      async () => {
+        const from = offlineRenders;
+        let fellBack = 0;
+        let first = '';
+        // 1 s each: a render whose buffers stayed with its kept context would keep 375 KB (input and output)
+        const input = new Float32Array(48_000).fill(0.25);
+        const heapBefore = await heapAfterGc();
+        for (let i = 0; i < OFFLINE_RENDERS_IN_A_ROW; i++) {
+          board.status(`offline render ${i + 1} of ${OFFLINE_RENDERS_IN_A_ROW}`);
+          const r = await render({ stage: 'ring-copy', params: {}, input, sampleRate: 48_000 });
+          if (r.status !== 'active') {
+            fellBack++;
+            first ||= `render ${i + 1}: ${r.reason}`;
+          }
+        }
+        board.add('all', {
+          check: `${OFFLINE_RENDERS_IN_A_ROW} offline renders in a row on wasm (about 124 fit in a page when finished renders kept their instance)`,
+          figure:
+            fellBack === 0
+              ? `all ${OFFLINE_RENDERS_IN_A_ROW} active; ${offlineRenders} in this page`
+              : `${fellBack} fell back; first: ${first}`,
+          ok: fellBack === 0,
+        });
+        // the renders' buffers are transferred out: V8's array-buffer sweeper frees them after a GC, not
+        // within it, so read once, settle 0.5 s, read again (a read right after the settle alone still
+        // showed 16-33 MB); kept with their contexts, the 150 renders' buffers would be 56 MB
+        await heapAfterGc();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const heapAfter = await heapAfterGc();
+        addHeapGrowth(board, `${OFFLINE_RENDERS_IN_A_ROW} offline renders of 1 s`, heapBefore, heapAfter, 8 << 20, '8 MB');
+        renderCount(board, from);
+      },
+    );
     await finish(board, step);
   },
 };

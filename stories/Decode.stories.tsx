@@ -34,9 +34,24 @@ function DecodeWorkbench(args: DecodeArgs) {
       stage={decodeStage}
       params={{ rate: args.rate, workers: args.workers, chunk: args.chunk }}
       source={{ kind: 'silence', frequencyHz: 1000, levelDb: -20 }}
-      visual={<Spectrum runtime={runtime} fftSize={8192} floorDb={-120} peakFigures={{ hz: 0, db: 1 }} title="Spectrum of what plays (Hann, N = 8192)" />}
+      visual={
+        <Spectrum
+          runtime={runtime}
+          fftSize={8192}
+          floorDb={-120}
+          peakFigures={{ hz: 0, db: 1 }}
+          title="Spectrum of what plays (Hann, N = 8192)"
+        />
+      }
     >
-      <DecodePanel runtime={runtime} file={file} workers={args.workers} chunkFrames={args.chunk} rate={args.rate} autoPlay={args.autoPlay} />
+      <DecodePanel
+        runtime={runtime}
+        file={file}
+        workers={args.workers}
+        chunkFrames={args.chunk}
+        rate={args.rate}
+        autoPlay={args.autoPlay}
+      />
     </StageBench>
   );
 }
@@ -82,11 +97,19 @@ async function waitForResult(canvasElement: HTMLElement, file: string): Promise<
 }
 
 function pearson(a: Float32Array, b: Float32Array, lag: number, from: number, n: number): number {
-  let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  let sa = 0,
+    sb = 0,
+    saa = 0,
+    sbb = 0,
+    sab = 0;
   for (let i = from; i < from + n; i++) {
     const x = a[i]!;
     const y = b[i + lag]!;
-    sa += x; sb += y; saa += x * x; sbb += y * y; sab += x * y;
+    sa += x;
+    sb += y;
+    saa += x * x;
+    sbb += y * y;
+    sab += x * y;
   }
   const cov = sab - (sa * sb) / n;
   return cov / Math.sqrt((saa - (sa * sa) / n) * (sbb - (sb * sb) / n));
@@ -120,7 +143,11 @@ export const WavBitExact: Story = {
     });
     await step('pool decode at the file rate equals the WAV PCM bit for bit (both channels)', async () => {
       const pool = await runtime.pool(0);
-      const r = await decode(pool, { name: 'signal.wav', bytes: await fixtureBytes('signal.wav') }, { outputRate: ref.sampleRate, chunkFrames: 32768 });
+      const r = await decode(
+        pool,
+        { name: 'signal.wav', bytes: await fixtureBytes('signal.wav') },
+        { outputRate: ref.sampleRate, chunkFrames: 32768 },
+      );
       expect(r.error).toBeNull();
       expect(r.tasks.length, 'chunks across the pool').toBeGreaterThan(1);
       r.channelData.forEach((ch, i) => expectBitExact(ch, ref.channels[i]!, `wav channel ${i}`));
@@ -147,7 +174,11 @@ export const FlacBitExact: Story = {
     });
     await step('pool decode at the file rate equals the WAV PCM bit for bit', async () => {
       const pool = await runtime.pool(0);
-      const r = await decode(pool, { name: 'signal.flac', bytes: await fixtureBytes('signal.flac') }, { outputRate: ref.sampleRate, chunkFrames: 32768 });
+      const r = await decode(
+        pool,
+        { name: 'signal.flac', bytes: await fixtureBytes('signal.flac') },
+        { outputRate: ref.sampleRate, chunkFrames: 32768 },
+      );
       expect(r.error).toBeNull();
       expect(new Set(r.tasks.map((t) => t.worker)).size, 'workers that decoded frame groups').toBeGreaterThan(1);
       r.channelData.forEach((ch, i) => expectBitExact(ch, ref.channels[i]!, `flac channel ${i}`));
@@ -178,7 +209,12 @@ export const Mp3MatchesTheBrowser: Story = {
         }
         const rAll = pearson(a, b, best.lag, 4096, n - 4096);
         const levelDiff = rmsDb(a.subarray(4096, n)) - rmsDb(b.subarray(4096 + best.lag, n + best.lag));
-        reportMeasurement({ name: `mp3 ch${ch} correlation vs decodeAudioData`, value: rAll, unit: `(lag ${best.lag} samples)`, source: 'Pearson over the whole file' });
+        reportMeasurement({
+          name: `mp3 ch${ch} correlation vs decodeAudioData`,
+          value: rAll,
+          unit: `(lag ${best.lag} samples)`,
+          source: 'Pearson over the whole file',
+        });
         reportMeasurement({ name: `mp3 ch${ch} level vs decodeAudioData`, value: levelDiff, unit: 'dB', source: 'RMS' });
         expect(rAll, `correlation at lag ${best.lag}`).toBeGreaterThan(0.999);
         expect(Math.abs(levelDiff), `level difference ${levelDiff.toFixed(3)} dB`).toBeLessThan(0.5);
@@ -217,33 +253,46 @@ export const SeedBudgets: Story = {
         }
       });
       const m = upperMedian(perSecond);
-      reportMeasurement({ name: 'mp3 decode per second of audio', value: m, unit: `ms (${pool.size} workers; range ${Math.min(...perSecond).toFixed(2)}..${Math.max(...perSecond).toFixed(2)})`, source: 'performance.now() around decode(pool, ...), median of 5 after 2 warm-up decodes, audio suspended' });
+      reportMeasurement({
+        name: 'mp3 decode per second of audio',
+        value: m,
+        unit: `ms (${pool.size} workers; range ${Math.min(...perSecond).toFixed(2)}..${Math.max(...perSecond).toFixed(2)})`,
+        source: 'performance.now() around decode(pool, ...), median of 5 after 2 warm-up decodes, audio suspended',
+      });
       expect(m, `ms per second of MP3: ${perSecond.map((v) => v.toFixed(2)).join(', ')}`).toBeLessThan(10);
     });
-    await step(`worker task overhead under 100 µs (median of ${OVERHEAD_TASKS} compute_fft tasks in one measurement, audio suspended)`, async () => {
-      // On a 2-core machine the audio thread would be a third busy thread beside the main thread
-      // and the worker: the overhead is measured with the AudioContext suspended, then resumed.
-      // One measurement, no retry: its median measured 40-55 µs on the CI machine type (9 runs of
-      // 600 tasks, 2026-12-05), about 2x under the seed's 100 µs.
-      await withAudioSuspended(runtime, async () => {
-        const input = new Float32Array(512).map((_, i) => Math.sin(i / 7));
-        for (let i = 0; i < 20; i++) await computeFft(pool, input);
-        const via = new Set<string>();
-        const overhead: number[] = [];
-        for (let i = 0; i < OVERHEAD_TASKS; i++) {
-          const { task } = await computeFft(pool, input);
-          overhead.push(task.roundTripUs - task.executionTimeUs);
-          via.add(task.transport);
-        }
-        const sorted = [...overhead].sort((a, b) => a - b);
-        const [p25, m, p75, p90] = [25, 50, 75, 90].map((p) => percentile(sorted, p));
-        const spread = `p25 ${p25!.toFixed(0)}, p75 ${p75!.toFixed(0)}, p90 ${p90!.toFixed(0)} µs`;
-        reportMeasurement({ name: 'worker task overhead', value: m!, unit: `µs (${[...via].join(', ')}; ${spread})`, source: `round trip minus execution, performance.now() (5 µs steps), median of ${OVERHEAD_TASKS}` });
-        // a cross-origin isolated page signals its workers through shared memory, not postMessage
-        expect([...via], pool.transportReason).toEqual(['atomics']);
-        expect(m, `median worker task overhead ${m!.toFixed(1)} µs of ${OVERHEAD_TASKS} tasks (${spread})`).toBeLessThan(100);
-      });
-    });
+    await step(
+      `worker task overhead under 100 µs (median of ${OVERHEAD_TASKS} compute_fft tasks in one measurement, audio suspended)`,
+      async () => {
+        // On a 2-core machine the audio thread would be a third busy thread beside the main thread
+        // and the worker: the overhead is measured with the AudioContext suspended, then resumed.
+        // One measurement, no retry: its median measured 40-55 µs on the CI machine type (9 runs of
+        // 600 tasks, 2026-12-05), about 2x under the seed's 100 µs.
+        await withAudioSuspended(runtime, async () => {
+          const input = new Float32Array(512).map((_, i) => Math.sin(i / 7));
+          for (let i = 0; i < 20; i++) await computeFft(pool, input);
+          const via = new Set<string>();
+          const overhead: number[] = [];
+          for (let i = 0; i < OVERHEAD_TASKS; i++) {
+            const { task } = await computeFft(pool, input);
+            overhead.push(task.roundTripUs - task.executionTimeUs);
+            via.add(task.transport);
+          }
+          const sorted = [...overhead].sort((a, b) => a - b);
+          const [p25, m, p75, p90] = [25, 50, 75, 90].map((p) => percentile(sorted, p));
+          const spread = `p25 ${p25!.toFixed(0)}, p75 ${p75!.toFixed(0)}, p90 ${p90!.toFixed(0)} µs`;
+          reportMeasurement({
+            name: 'worker task overhead',
+            value: m!,
+            unit: `µs (${[...via].join(', ')}; ${spread})`,
+            source: `round trip minus execution, performance.now() (5 µs steps), median of ${OVERHEAD_TASKS}`,
+          });
+          // a cross-origin isolated page signals its workers through shared memory, not postMessage
+          expect([...via], pool.transportReason).toEqual(['atomics']);
+          expect(m, `median worker task overhead ${m!.toFixed(1)} µs of ${OVERHEAD_TASKS} tasks (${spread})`).toBeLessThan(100);
+        });
+      },
+    );
     await step('ring throughput above 1 M samples/s', async () => {
       const layout = createPoolLayout();
       const producer = new RingProducer(layout, 1);
@@ -257,7 +306,12 @@ export const SeedBudgets: Story = {
         for (let q = 0; q < 32; q++) moved += consumer.process(out) * 2;
       }
       const rate = moved / ((performance.now() - t0) / 1000);
-      reportMeasurement({ name: 'ring throughput', value: rate / 1e6, unit: 'M samples/s', source: 'ringbuf.js push 4096 frames, pop 128-frame quanta, 200 ms' });
+      reportMeasurement({
+        name: 'ring throughput',
+        value: rate / 1e6,
+        unit: 'M samples/s',
+        source: 'ringbuf.js push 4096 frames, pop 128-frame quanta, 200 ms',
+      });
       expect(out[0]![0]).toBe(0.25);
       expect(out[1]![0]).toBe(-0.25);
       expect(ringStats(layout, 1).overruns, 'a ring drained as fast as it is filled never overruns').toBe(0);
@@ -319,18 +373,22 @@ export const PlayableBeforeTheEnd: Story = {
       let tasksTotal = 0;
       let tasksDone = 0;
       let next = 0;
-      const r = await decode(pool, { name: 'signal.flac', bytes: await fixtureBytes('signal.flac') }, {
-        chunkFrames: 8192,
-        onProgress: (p) => {
-          tasksDone = p.tasksDone;
-          tasksTotal = p.tasksTotal;
+      const r = await decode(
+        pool,
+        { name: 'signal.flac', bytes: await fixtureBytes('signal.flac') },
+        {
+          chunkFrames: 8192,
+          onProgress: (p) => {
+            tasksDone = p.tasksDone;
+            tasksTotal = p.tasksTotal;
+          },
+          onChunk: (c) => {
+            if (firstChunkAtTasksDone < 0) firstChunkAtTasksDone = tasksDone;
+            expect(c.startFrame).toBe(next);
+            next += c.frames;
+          },
         },
-        onChunk: (c) => {
-          if (firstChunkAtTasksDone < 0) firstChunkAtTasksDone = tasksDone;
-          expect(c.startFrame).toBe(next);
-          next += c.frames;
-        },
-      });
+      );
       expect(r.error).toBeNull();
       expect(next).toBe(r.frames);
       expect(firstChunkAtTasksDone, `tasks done when the first chunk was delivered (of ${tasksTotal})`).toBeLessThan(tasksTotal);
@@ -364,7 +422,9 @@ export const WithoutSharedArrayBuffer: Story = {
     const runtime = StagebenchRuntime.get();
     const canvas = within(canvasElement);
     await step('the pool says messages mode and why', async () => {
-      await waitFor(() => expect(canvas.getByTestId('pool-line')).toHaveTextContent(/messages \(messages: SharedArrayBuffer unavailable/), { timeout: 20_000 });
+      await waitFor(() => expect(canvas.getByTestId('pool-line')).toHaveTextContent(/messages \(messages: SharedArrayBuffer unavailable/), {
+        timeout: 20_000,
+      });
     });
     await step('the WAV decodes bit for bit by messages', async () => {
       const ref = await referencePcm();

@@ -101,7 +101,10 @@ export const LiveNoiseThroughTheDefaultSetting: Story = {
     await expectLiveWindow(runtime, eqStage, step);
     await step('the measured response is drawn', async () => {
       const canvas = within(canvasElement);
-      await waitFor(() => expect(canvas.getByRole('img', { name: /measured on the running stage from [1-9]\d* frames/ })).toBeInTheDocument(), { timeout: 10_000 });
+      await waitFor(
+        () => expect(canvas.getByRole('img', { name: /measured on the running stage from [1-9]\d* frames/ })).toBeInTheDocument(),
+        { timeout: 10_000 },
+      );
     });
   },
 };
@@ -114,7 +117,12 @@ export const LiveNoiseThroughTheDefaultSetting: Story = {
 export const MeasuredResponseMatchesDesign: Story = {
   play: async ({ step }) => {
     const m = await measuredResponse(DEFAULTS);
-    reportMeasurement({ name: 'measured vs designed, max |error| 30 Hz–16 kHz', value: m.worst, unit: `dB (at ${m.worstHz.toFixed(0)} Hz, ${m.bins} bins)`, source: 'impulse response, offline render' });
+    reportMeasurement({
+      name: 'measured vs designed, max |error| 30 Hz–16 kHz',
+      value: m.worst,
+      unit: `dB (at ${m.worstHz.toFixed(0)} Hz, ${m.bins} bins)`,
+      source: 'impulse response, offline render',
+    });
     await step(`max deviation ${m.worst.toFixed(4)} dB at ${m.worstHz.toFixed(0)} Hz over ${m.bins} bins`, async () => {
       expect(m.bins).toBeGreaterThan(20_000);
       expect(m.worst, 'largest |measured - designed| (dB)').toBeLessThan(0.1);
@@ -131,7 +139,12 @@ export const EqualsNativeBiquadChain: Story = {
     expect(r.status).toBe('active');
     // the comparison means something only if the chain changes the signal
     expect(largestDifference(r.parallelOutput!, input).worst, 'the native chain changes the signal').toBeGreaterThan(0.1);
-    reportMeasurement({ name: 'max |ours − native BiquadFilterNode chain|', value: largestDifference(r.output, r.parallelOutput!).worst, unit: '', source: '1 s of noise at ±0.5, offline' });
+    reportMeasurement({
+      name: 'max |ours − native BiquadFilterNode chain|',
+      value: largestDifference(r.output, r.parallelOutput!).worst,
+      unit: '',
+      source: '1 s of noise at ±0.5, offline',
+    });
     expectMaxDifference(r.output, r.parallelOutput!, NATIVE_CHAIN_TOLERANCE, 'ours vs the native BiquadFilterNode chain');
   },
 };
@@ -152,7 +165,6 @@ export const BypassAndFlatAreBitExact: Story = {
   },
 };
 
-
 /**
  * Jumps under a 1 kHz tone, sent mid-render: no sample step in the 100 ms after the jump larger
  * than the signal's own largest step before or after it (2 % margin), and the output stays a
@@ -167,8 +179,18 @@ export const ParameterJumpsMakeNoClick: Story = {
       await step(label, async () => {
         const r = await renderJump(name, value);
         expect(r.status).toBe('active');
-        reportMeasurement({ name: `largest step after the jump / signal's own (${label})`, value: r.ratio, unit: '', source: 'offline, 1 kHz tone' });
-        reportMeasurement({ name: `tone residual after the jump (${label})`, value: r.residual, unit: 'of the level', source: 'offline, 1 kHz tone' });
+        reportMeasurement({
+          name: `largest step after the jump / signal's own (${label})`,
+          value: r.ratio,
+          unit: '',
+          source: 'offline, 1 kHz tone',
+        });
+        reportMeasurement({
+          name: `tone residual after the jump (${label})`,
+          value: r.residual,
+          unit: 'of the level',
+          source: 'offline, 1 kHz tone',
+        });
         expectNoClick(r, label);
       });
     }
@@ -202,14 +224,24 @@ export const TelephonePreset: Story = {
   play: async ({ args, step }) => {
     const params = stageParams(args);
     const m = await measuredResponse(params);
-    reportMeasurement({ name: 'telephone: measured vs designed, max |error|', value: m.worst, unit: `dB (at ${m.worstHz.toFixed(0)} Hz)`, source: 'impulse response, offline render' });
-    await step('the measured response follows the preset\'s design within 0.1 dB', async () => {
+    reportMeasurement({
+      name: 'telephone: measured vs designed, max |error|',
+      value: m.worst,
+      unit: `dB (at ${m.worstHz.toFixed(0)} Hz)`,
+      source: 'impulse response, offline render',
+    });
+    await step("the measured response follows the preset's design within 0.1 dB", async () => {
       expect(m.bins).toBeGreaterThan(5_000);
       expect(m.worst, 'largest |measured - designed| (dB)').toBeLessThan(0.1);
     });
     await step('500 Hz – 3 kHz kept within 3 dB, a presence bump at 1.5 kHz; 100 Hz and 10 kHz cut by more than 30 dB', async () => {
       const at = (hz: number) => m.measuredDb(hz);
-      reportMeasurement({ name: 'telephone response at 100 Hz / 1.5 kHz / 10 kHz', value: at(1500), unit: `dB at 1.5 kHz (${at(100).toFixed(1)} dB at 100 Hz, ${at(10_000).toFixed(1)} dB at 10 kHz)`, source: 'impulse response' });
+      reportMeasurement({
+        name: 'telephone response at 100 Hz / 1.5 kHz / 10 kHz',
+        value: at(1500),
+        unit: `dB at 1.5 kHz (${at(100).toFixed(1)} dB at 100 Hz, ${at(10_000).toFixed(1)} dB at 10 kHz)`,
+        source: 'impulse response',
+      });
       expect(at(1500), 'response at 1.5 kHz (dB)').toBeGreaterThan(2);
       let lowest = Infinity;
       for (let hz = 500; hz <= 3000; hz += 50) lowest = Math.min(lowest, at(hz));
@@ -219,4 +251,3 @@ export const TelephonePreset: Story = {
     });
   },
 };
-

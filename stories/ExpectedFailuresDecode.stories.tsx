@@ -33,7 +33,11 @@ export const FlacAgainstPcmOneLsbOff: Story = {
   play: async () => {
     const pool = await StagebenchRuntime.get().pool(0);
     const ref = await referencePcm();
-    const r = await decode(pool, { name: 'signal.flac', bytes: await fixtureBytes('signal.flac') }, { outputRate: ref.sampleRate, chunkFrames: 32768 });
+    const r = await decode(
+      pool,
+      { name: 'signal.flac', bytes: await fixtureBytes('signal.flac') },
+      { outputRate: ref.sampleRate, chunkFrames: 32768 },
+    );
     expect(r.error).toBeNull();
     expectBitExact(r.channelData[0]!, ref.channels[0]!, 'flac channel 0');
     const right = ref.channels[1]!.slice();

@@ -38,7 +38,9 @@ const SLOWDOWN = 5;
  * another message, which the gate reports.
  */
 export const EveryKernelFiveTimesSlowerMissesItsBudget: Story = {
-  parameters: failsWith(/^every stage 5 times slower misses its budget \(\d+ stages\):\n[\s\S]*(kernel|single-quantum) p99 [\d.]+ µs vs budget/),
+  parameters: failsWith(
+    /^every stage 5 times slower misses its budget \(\d+ stages\):\n[\s\S]*(kernel|single-quantum) p99 [\d.]+ µs vs budget/,
+  ),
   play: async () => {
     const runtime = StagebenchRuntime.get();
     await startRuntime(runtime);
@@ -48,10 +50,13 @@ export const EveryKernelFiveTimesSlowerMissesItsBudget: Story = {
       await runtime.setStage(stage.id, defaultParams(stage.params));
       const { kernelP99Us, quantumP99Us } = stage.budgets;
       const result = await withAudioSuspended(runtime, () =>
-        timeKernelWithin(() => runtime.measureKernel({ singleQuanta: SINGLE_QUANTA, slowdown: SLOWDOWN }), { kernelP99Us, quantumP99Us }));
+        timeKernelWithin(() => runtime.measureKernel({ singleQuanta: SINGLE_QUANTA, slowdown: SLOWDOWN }), { kernelP99Us, quantumP99Us }),
+      );
       try {
         expectKernelAttemptsWithinBudget(result, { kernelP99Us, quantumP99Us });
-        within.push(`${stage.id}: p99 ${result.best.p99Us.toFixed(3)} µs (budget ${kernelP99Us}), single-quantum p99 ${result.best.singleQuantum.p99Us.toFixed(1)} µs (budget ${quantumP99Us})`);
+        within.push(
+          `${stage.id}: p99 ${result.best.p99Us.toFixed(3)} µs (budget ${kernelP99Us}), single-quantum p99 ${result.best.singleQuantum.p99Us.toFixed(1)} µs (budget ${quantumP99Us})`,
+        );
       } catch (err) {
         missed.push(`${stage.id}: ${(err as Error).message}`);
       }

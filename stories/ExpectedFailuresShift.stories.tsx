@@ -32,7 +32,13 @@ export const EstimateAgainstAWrongDelay: Story = {
   parameters: failsWith(/delay estimate \(PHAT off\): [\d.]+, expected 100\.47 within 0\.02/),
   play: async () => {
     const pair = delayedPair({ n: 32768, delay: 100.37, snrDb: 30, seed: 3 });
-    const r = await renderOffline({ stage: 'shift', params: defaultParams(shiftStage.params), input: pair.reference, input2: pair.input, sampleRate: 48_000 });
+    const r = await renderOffline({
+      stage: 'shift',
+      params: defaultParams(shiftStage.params),
+      input: pair.reference,
+      input2: pair.input,
+      sampleRate: 48_000,
+    });
     expect(r.status, `fallback: ${r.reason}`).toBe('active');
     expectClose(r.figures![0]!, 100.47, 0.02, 'delay estimate (PHAT off)');
   },
@@ -47,7 +53,9 @@ export const UnspreadAnalysisBreaksTheQuantumBudget: Story = {
     await runtime.setStage('shift', { ...defaultParams(shiftStage.params), spread: 'off' });
     // the batch budget out of the way: the single-quantum budget alone must fail in all three
     const budget = { kernelP99Us: Infinity, quantumP99Us: shiftStage.budgets.quantumP99Us };
-    const result = await withAudioSuspended(runtime, () => timeKernelWithin(() => runtime.measureKernel({ batches: 20, singleQuanta: SINGLE_QUANTA }), budget));
+    const result = await withAudioSuspended(runtime, () =>
+      timeKernelWithin(() => runtime.measureKernel({ batches: 20, singleQuanta: SINGLE_QUANTA }), budget),
+    );
     expectKernelAttemptsWithinBudget(result, budget);
   },
 };

@@ -44,7 +44,18 @@ const meta = {
   component: FftWorkbench,
   // the docs page is stories/Fft32k.mdx
   tags: ['!autodocs'],
-  args: { source: 'sine', frequencyHz: 1000, levelDb: -6, size: 32768, window: 'kaiser', beta: 9, hop: 0, spread: 'on', floorDb: -140, sweepPoints: 200 },
+  args: {
+    source: 'sine',
+    frequencyHz: 1000,
+    levelDb: -6,
+    size: 32768,
+    window: 'kaiser',
+    beta: 9,
+    hop: 0,
+    spread: 'on',
+    floorDb: -140,
+    sweepPoints: 200,
+  },
   argTypes: {
     ...sourceArgTypes,
     ...argTypesFromParams(fftStage.params),
@@ -120,7 +131,12 @@ export const KaiserSidelobesBelowPrediction: Story = {
         worstBin = k;
       }
     }
-    reportMeasurement({ name: 'highest sidelobe re peak (Kaiser 9)', value: worst - r.peakDb, unit: 'dB', source: `predicted -${predictedDb.toFixed(2)} dB` });
+    reportMeasurement({
+      name: 'highest sidelobe re peak (Kaiser 9)',
+      value: worst - r.peakDb,
+      unit: 'dB',
+      source: `predicted -${predictedDb.toFixed(2)} dB`,
+    });
     expect(worst - r.peakDb, `bin ${worstBin} at ${(worst - r.peakDb).toFixed(2)} dB re peak`).toBeLessThan(-predictedDb + 1);
   },
 };
@@ -168,7 +184,12 @@ export const PeakAccuracySweep: Story = {
     const maxErr = Number(max.dataset.value);
     const meanErr = Number(canvas.getByTestId('sweep-mean-error').dataset.value);
     const levelErr = Number(canvas.getByTestId('sweep-level-error').dataset.value);
-    reportMeasurement({ name: 'sweep max |error|', value: maxErr, unit: 'Hz', source: '48 frequencies 20 Hz–20 kHz, wasm, Kaiser 9, N = 32768' });
+    reportMeasurement({
+      name: 'sweep max |error|',
+      value: maxErr,
+      unit: 'Hz',
+      source: '48 frequencies 20 Hz–20 kHz, wasm, Kaiser 9, N = 32768',
+    });
     reportMeasurement({ name: 'sweep mean |error|', value: meanErr, unit: 'Hz', source: 'same sweep' });
     reportMeasurement({ name: 'sweep max level error', value: levelErr, unit: 'dB', source: 'same sweep' });
     await step('peak within 0.05 Hz everywhere; mean error under 0.001 Hz and level within 0.001 dB (the refinement at work)', async () => {

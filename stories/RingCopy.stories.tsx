@@ -104,7 +104,13 @@ export const FallbackRunsTheReference: Story = {
   play: async ({ step }) => {
     const input = knownSignal();
     const corrupt = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0xff]).buffer;
-    const result = await renderOffline({ stage: 'ring-copy', params: { capacity: 4096 }, input, sampleRate: OFFLINE_RATE, wasmBytes: corrupt });
+    const result = await renderOffline({
+      stage: 'ring-copy',
+      params: { capacity: 4096 },
+      input,
+      sampleRate: OFFLINE_RATE,
+      wasmBytes: corrupt,
+    });
     await step('status is fallback with the reason', async () => {
       expect(result.status).toBe('fallback');
       expect(result.reason).toMatch(/wasm does not compile/);
@@ -128,7 +134,10 @@ export const SilenceInSilenceOut: Story = {
     await waitFor(() => expect(runtime.quantumCount()).toBeGreaterThan(q0 + 400), { timeout: 10_000 });
     const scope = new Float32Array(4096);
     runtime.readScope(scope);
-    expect(scope.every((v) => v === 0), 'scope holds only zeros').toBe(true);
+    expect(
+      scope.every((v) => v === 0),
+      'scope holds only zeros',
+    ).toBe(true);
     expect(runtime.telemetry().stageErrors).toBe(0);
   },
 };
@@ -154,7 +163,12 @@ export const SwitchingStagesLeaksNothing: Story = {
     await step('round 2: 21 more switches', switchRound);
     const after = runtime.telemetry();
     const heap1 = await heapAfterGc();
-    reportMeasurement({ name: 'wasm live bytes after 42 switches minus before', value: after.wasmLiveBytes - before.wasmLiveBytes, unit: 'bytes', source: 'alloc_live_bytes()' });
+    reportMeasurement({
+      name: 'wasm live bytes after 42 switches minus before',
+      value: after.wasmLiveBytes - before.wasmLiveBytes,
+      unit: 'bytes',
+      source: 'alloc_live_bytes()',
+    });
     await step('the wasm heap holds the same bytes, and round 2 did not grow memory', async () => {
       expect(after.wasmStatus).toBe('active');
       expect(after.wasmLiveBytes, 'wasm live heap bytes after vs before').toBe(before.wasmLiveBytes);
@@ -164,7 +178,8 @@ export const SwitchingStagesLeaksNothing: Story = {
       const res = runtime.resources();
       expect(res.hasNode).toBe(true);
       expect(res.timerWorkers).toBeLessThanOrEqual(1);
-      if (heap0 !== null && heap1 !== null) expect(heap1 - heap0, 'JS heap growth over round 2 after GC').toBeLessThan(ringCopyStage.budgets.heapGrowthBytes);
+      if (heap0 !== null && heap1 !== null)
+        expect(heap1 - heap0, 'JS heap growth over round 2 after GC').toBeLessThan(ringCopyStage.budgets.heapGrowthBytes);
     });
   },
 };
@@ -182,7 +197,9 @@ export const WithoutSharedArrayBuffer: Story = {
     await step('the page is not cross-origin isolated, and says so and why (?coi=0)', async () => {
       expect(globalThis.crossOriginIsolated).toBe(false);
       await waitFor(() => expect(canvas.getByTestId('isolation')).toHaveTextContent(/no SharedArrayBuffer/), { timeout: 10_000 });
-      expect(canvas.getByTestId('isolation-reason')).toHaveTextContent('not isolated (postMessage fallback): service worker off (?coi=0 in the URL)');
+      expect(canvas.getByTestId('isolation-reason')).toHaveTextContent(
+        'not isolated (postMessage fallback): service worker off (?coi=0 in the URL)',
+      );
     });
     await step('wasm still runs and the quanta arrive by postMessage', async () => {
       await waitFor(() => expect(canvas.getByTestId('wasm-status')).toHaveTextContent(/^active$/), { timeout: 15_000 });
@@ -191,10 +208,13 @@ export const WithoutSharedArrayBuffer: Story = {
     });
     await step('the scope shows the tone', async () => {
       const scope = new Float32Array(1024);
-      await waitFor(() => {
-        runtime.readScope(scope);
-        expect(Math.max(...scope.map(Math.abs))).toBeGreaterThan(0.4);
-      }, { timeout: 5_000 });
+      await waitFor(
+        () => {
+          runtime.readScope(scope);
+          expect(Math.max(...scope.map(Math.abs))).toBeGreaterThan(0.4);
+        },
+        { timeout: 5_000 },
+      );
     });
   },
 };

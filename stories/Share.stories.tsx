@@ -44,13 +44,13 @@ const meta = {
       description: {
         component:
           'Every bench ends with **Copy link** (inside Storybook) and a **Run report**. The link is the URL of the story with its ' +
-          'current args (`&args=name:value;...`), the source picker\'s own choice included, so it reopens the same stage, ' +
+          "current args (`&args=name:value;...`), the source picker's own choice included, so it reopens the same stage, " +
           'parameters and source. The run report is a snapshot of the measurements (kernel p50/p95/p99, quanta/s, load, ' +
-          'drift, the stage\'s figures, browser, sample rate, date) as JSON and CSV; load a previous one to compare: ' +
+          "drift, the stage's figures, browser, sample rate, date) as JSON and CSV; load a previous one to compare: " +
           'regressions in red (timing up by more than 10 %, quanta/s off, a figure moved), improvements in green. ' +
           'Under the status bar, the page says how it is cross-origin isolated (server headers, or the COOP/COEP service ' +
           'worker `stagebench-sw.js` on a static host that sends no headers: it reloads the page once) or why not. ' +
-          'To run the postMessage fallback on purpose, add `?coi=0` to the URL (of the Storybook page or of the story\'s ' +
+          "To run the postMessage fallback on purpose, add `?coi=0` to the URL (of the Storybook page or of the story's " +
           'iframe.html): the worker passes that page through at once and is unregistered in the background. ' +
           '`window.STAGEBENCH_COI = false` before the preview loads does the same with one reload.',
       },
@@ -94,7 +94,9 @@ export const CopyLinkReproducesTheBench: Story = {
       const parsed = new URL(url);
       expect(parsed.searchParams.get('id') ?? parsed.searchParams.get('path')).toMatch(new RegExp(`${id}$`));
       const args = parsed.searchParams.get('args') ?? '';
-      expect(args.split(';')).toEqual(expect.arrayContaining(['source:sine', 'frequencyHz:440', 'levelDb:-6', 'size:2048', 'window:kaiser']));
+      expect(args.split(';')).toEqual(
+        expect.arrayContaining(['source:sine', 'frequencyHz:440', 'levelDb:-6', 'size:2048', 'window:kaiser']),
+      );
       // the clipboard may be refused to a headless page: then it says to copy by hand
       await waitFor(() => expect(canvas.getByTestId('copy-link-status')).toHaveTextContent(/^(copied|.*select the link and copy it)$/));
     });
@@ -108,21 +110,35 @@ export const CopyLinkReproducesTheBench: Story = {
       const t0 = performance.now();
       try {
         const doc = () => frame.contentDocument!;
-        await waitFor(() => {
-          const pre = doc().querySelector<HTMLElement>('[data-testid="run-report-json"]');
-          expect(pre, 'the framed bench has a run report').not.toBeNull();
-          const r = reportFrom(pre!);
-          expect(r.params.size).toBe(2048);
-          expect(r.source).toMatchObject({ kind: 'sine', frequencyHz: 440, levelDb: -6 });
-        }, { timeout: 30_000 });
+        await waitFor(
+          () => {
+            const pre = doc().querySelector<HTMLElement>('[data-testid="run-report-json"]');
+            expect(pre, 'the framed bench has a run report').not.toBeNull();
+            const r = reportFrom(pre!);
+            expect(r.params.size).toBe(2048);
+            expect(r.source).toMatchObject({ kind: 'sine', frequencyHz: 440, levelDb: -6 });
+          },
+          { timeout: 30_000 },
+        );
         const framed = within(doc().body);
         expect(framed.getByLabelText('Frequency (Hz)')).toHaveValue(440);
-        await waitFor(() => {
-          const peak = Number(framed.getByTestId('figure-peakHz').dataset.value);
-          expect(Math.abs(peak - 440), `framed peak ${peak} Hz`).toBeLessThan(1);
-        }, { timeout: 15_000 });
-        expect((framed.getByLabelText('Link to this story with its current settings') as HTMLInputElement).value, 'the same link, rebuilt').toBe(url);
-        reportMeasurement({ name: 'shared link applied after', value: performance.now() - t0, unit: 'ms', source: 'performance.now(), frame load to report with the link\'s params' });
+        await waitFor(
+          () => {
+            const peak = Number(framed.getByTestId('figure-peakHz').dataset.value);
+            expect(Math.abs(peak - 440), `framed peak ${peak} Hz`).toBeLessThan(1);
+          },
+          { timeout: 15_000 },
+        );
+        expect(
+          (framed.getByLabelText('Link to this story with its current settings') as HTMLInputElement).value,
+          'the same link, rebuilt',
+        ).toBe(url);
+        reportMeasurement({
+          name: 'shared link applied after',
+          value: performance.now() - t0,
+          unit: 'ms',
+          source: "performance.now(), frame load to report with the link's params",
+        });
       } finally {
         frame.remove();
       }
@@ -145,7 +161,7 @@ export const RunReportComparesWithAPreviousReport: Story = {
     await expectActiveAndRunning(canvasElement, runtime, step);
     let report!: RunReport;
     let json = '';
-    await step('after the kernel timing and a refresh, the report holds the bench\'s figures', async () => {
+    await step("after the kernel timing and a refresh, the report holds the bench's figures", async () => {
       const p99 = await canvas.findByTestId('kernel-p99', {}, { timeout: 20_000 });
       // the live windows since the stage started, so quanta/s and load are in
       const expectedQps = runtime.ctx.sampleRate / 128;
@@ -160,13 +176,23 @@ export const RunReportComparesWithAPreviousReport: Story = {
       expect(report.timing!.p50Us).toBeGreaterThan(0);
       expect(report.timing!.p50Us).toBeLessThanOrEqual(report.timing!.p95Us);
       expect(report.timing!.p95Us).toBeLessThanOrEqual(report.timing!.p99Us);
-      expect(report.environment).toMatchObject({ userAgent: navigator.userAgent, sampleRateHz: runtime.ctx.sampleRate, wasm: 'active', telemetry: 'SharedArrayBuffer' });
-      expect(Math.abs(report.live.quantaPerSec! / report.live.expectedQuantaPerSec - 1), `quanta/s ${report.live.quantaPerSec}`).toBeLessThan(0.05);
+      expect(report.environment).toMatchObject({
+        userAgent: navigator.userAgent,
+        sampleRateHz: runtime.ctx.sampleRate,
+        wasm: 'active',
+        telemetry: 'SharedArrayBuffer',
+      });
+      expect(
+        Math.abs(report.live.quantaPerSec! / report.live.expectedQuantaPerSec - 1),
+        `quanta/s ${report.live.quantaPerSec}`,
+      ).toBeLessThan(0.05);
       expect(report.live.loadPct).not.toBeNull();
       // the status bar's count, carried into the report (it only grows while the stage runs)
       expect(Number.isInteger(report.live.quantaOverDeadline)).toBe(true);
       expect(report.live.quantaOverDeadline).toBeGreaterThanOrEqual(0);
-      expect(report.live.quantaOverDeadline).toBeLessThanOrEqual(Number(canvas.getByTestId('quanta-over-deadline').textContent!.replace(/,/g, '')));
+      expect(report.live.quantaOverDeadline).toBeLessThanOrEqual(
+        Number(canvas.getByTestId('quanta-over-deadline').textContent!.replace(/,/g, '')),
+      );
       expect(Math.abs(report.figures.find((f) => f.name === 'peakHz')!.value! - args.frequencyHz)).toBeLessThan(1);
       expect(Math.abs(Date.now() - Date.parse(report.date))).toBeLessThan(60_000);
     });
@@ -183,39 +209,56 @@ export const RunReportComparesWithAPreviousReport: Story = {
       expect(parseReport(csv).rows).toEqual(reportRows(report));
     });
     const picker = canvas.getByLabelText('Compare with a previous report (JSON or CSV)');
-    await step('a previous report with p99 halved and the peak 5 Hz off: two regressions in red; p50 doubled and the rate off: two improvements in green', async () => {
-      const previous = JSON.parse(json) as RunReport;
-      previous.timing!.p99Us = report.timing!.p99Us / 2;
-      previous.timing!.p50Us = report.timing!.p50Us * 2;
-      previous.figures.find((f) => f.name === 'peakHz')!.value! -= 5;
-      previous.live.quantaPerSec = report.live.expectedQuantaPerSec * 0.8;
-      await userEvent.upload(picker, new File([JSON.stringify(previous)], 'previous.json', { type: 'application/json' }));
-      const table = await canvas.findByRole('table', { name: /^Previous report \(previous\.json, JSON/ });
-      expect(within(table).getAllByRole('columnheader').map((th) => th.textContent)).toEqual(['Figure', 'Previous', 'Now', 'Change']);
-      const row = (key: string) => table.querySelector<HTMLTableRowElement>(`tr[data-key="${key}"]`)!;
-      const color = (key: string) => getComputedStyle(within(table).getByTestId(`change-${key}`)).color;
-      for (const key of ['timing.p99Us', 'figure.peakHz']) {
-        expect(row(key).dataset.verdict, key).toBe('regression');
-        expect(color(key), key).toBe('rgb(176, 0, 32)');
-      }
-      for (const key of ['timing.p50Us', 'live.quantaPerSec']) {
-        expect(row(key).dataset.verdict, key).toBe('improvement');
-        expect(color(key), key).toBe('rgb(27, 110, 44)');
-      }
-      expect(within(row('timing.p99Us')).getByTestId('change-timing.p99Us')).toHaveTextContent(/\+100\.0 %\) regression: up by more than 10 %/);
-      expect(within(row('timing.p99Us')).getByRole('rowheader')).toHaveTextContent('kernel p99 (µs)');
-      expect(canvas.getByTestId('run-report-summary')).toHaveTextContent(/^2 regressions, 2 improvements \(same stage, params and source\)$/);
-    });
+    await step(
+      'a previous report with p99 halved and the peak 5 Hz off: two regressions in red; p50 doubled and the rate off: two improvements in green',
+      async () => {
+        const previous = JSON.parse(json) as RunReport;
+        previous.timing!.p99Us = report.timing!.p99Us / 2;
+        previous.timing!.p50Us = report.timing!.p50Us * 2;
+        previous.figures.find((f) => f.name === 'peakHz')!.value! -= 5;
+        previous.live.quantaPerSec = report.live.expectedQuantaPerSec * 0.8;
+        await userEvent.upload(picker, new File([JSON.stringify(previous)], 'previous.json', { type: 'application/json' }));
+        const table = await canvas.findByRole('table', { name: /^Previous report \(previous\.json, JSON/ });
+        expect(
+          within(table)
+            .getAllByRole('columnheader')
+            .map((th) => th.textContent),
+        ).toEqual(['Figure', 'Previous', 'Now', 'Change']);
+        const row = (key: string) => table.querySelector<HTMLTableRowElement>(`tr[data-key="${key}"]`)!;
+        const color = (key: string) => getComputedStyle(within(table).getByTestId(`change-${key}`)).color;
+        for (const key of ['timing.p99Us', 'figure.peakHz']) {
+          expect(row(key).dataset.verdict, key).toBe('regression');
+          expect(color(key), key).toBe('rgb(176, 0, 32)');
+        }
+        for (const key of ['timing.p50Us', 'live.quantaPerSec']) {
+          expect(row(key).dataset.verdict, key).toBe('improvement');
+          expect(color(key), key).toBe('rgb(27, 110, 44)');
+        }
+        expect(within(row('timing.p99Us')).getByTestId('change-timing.p99Us')).toHaveTextContent(
+          /\+100\.0 %\) regression: up by more than 10 %/,
+        );
+        expect(within(row('timing.p99Us')).getByRole('rowheader')).toHaveTextContent('kernel p99 (µs)');
+        expect(canvas.getByTestId('run-report-summary')).toHaveTextContent(
+          /^2 regressions, 2 improvements \(same stage, params and source\)$/,
+        );
+      },
+    );
     await step('against its own CSV: no regression, no improvement, every figure the same', async () => {
       await userEvent.upload(picker, new File([csv], 'same.csv', { type: 'text/csv' }));
       await waitFor(() => expect(canvas.getByRole('table', { name: /^Previous report \(same\.csv, CSV/ })).toBeInTheDocument());
       expect(canvas.getByTestId('run-report-summary')).toHaveTextContent(/^0 regressions, 0 improvements/);
-      const verdicts = new Set([...canvas.getByTestId('run-report-diff').querySelectorAll('tbody tr')].map((tr) => (tr as HTMLElement).dataset.verdict));
+      const verdicts = new Set(
+        [...canvas.getByTestId('run-report-diff').querySelectorAll('tbody tr')].map((tr) => (tr as HTMLElement).dataset.verdict),
+      );
       expect([...verdicts]).toEqual(['same']);
     });
     await step('a file that is no report: a clear error, and the last comparison stays', async () => {
       await userEvent.upload(picker, new File(['name,value\nx,1\n'], 'notes.csv', { type: 'text/csv' }));
-      await waitFor(() => expect(canvas.getByRole('alert')).toHaveTextContent('notes.csv: not a Stagebench run report: the CSV header must be "section,name,label,value,unit"'));
+      await waitFor(() =>
+        expect(canvas.getByRole('alert')).toHaveTextContent(
+          'notes.csv: not a Stagebench run report: the CSV header must be "section,name,label,value,unit"',
+        ),
+      );
       expect(canvas.getByRole('table', { name: /same\.csv/ })).toBeInTheDocument();
     });
   },
@@ -233,7 +276,11 @@ export const FallbackSaysWhy: Story = {
     const runtime = StagebenchRuntime.get();
     await step('not isolated, because of ?coi=0, and no service worker was registered', async () => {
       expect(globalThis.crossOriginIsolated).toBe(false);
-      await waitFor(() => expect(canvas.getByTestId('isolation-reason')).toHaveTextContent('not isolated (postMessage fallback): service worker off (?coi=0 in the URL)'));
+      await waitFor(() =>
+        expect(canvas.getByTestId('isolation-reason')).toHaveTextContent(
+          'not isolated (postMessage fallback): service worker off (?coi=0 in the URL)',
+        ),
+      );
       expect(await navigator.serviceWorker.getRegistrations()).toHaveLength(0);
     });
     await step('wasm runs, and the report says postMessage telemetry and why', async () => {
@@ -246,7 +293,9 @@ export const FallbackSaysWhy: Story = {
       expect(runtime.state.isolated).toBe(false);
     });
     await step('the link keeps ?coi=0', async () => {
-      expect(new URL((canvas.getByLabelText('Link to this story with its current settings') as HTMLInputElement).value).searchParams.get('coi')).toBe('0');
+      expect(
+        new URL((canvas.getByLabelText('Link to this story with its current settings') as HTMLInputElement).value).searchParams.get('coi'),
+      ).toBe('0');
     });
   },
 };

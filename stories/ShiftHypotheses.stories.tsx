@@ -16,7 +16,14 @@ import { expectActiveAndRunning, expectKernelBudgets, expectLiveWindow } from '.
 import { reportMeasurement } from './support/report.ts';
 import { expectClose } from './support/assertions.ts';
 
-type ShiftArgs = ParamValues & { source: SourceKind; frequencyHz: number; levelDb: number; delaySamples: number; snrDb: number; pairShape: PairShape };
+type ShiftArgs = ParamValues & {
+  source: SourceKind;
+  frequencyHz: number;
+  levelDb: number;
+  delaySamples: number;
+  snrDb: number;
+  pairShape: PairShape;
+};
 
 function ShiftWorkbench(args: ShiftArgs) {
   const { source, frequencyHz, levelDb, delaySamples, snrDb, pairShape, ...params } = args;
@@ -27,7 +34,14 @@ function ShiftWorkbench(args: ShiftArgs) {
       stage={shiftStage}
       params={params}
       source={{ kind: source, frequencyHz, levelDb, delaySamples, snrDb, pairShape }}
-      visual={<ShiftScores runtime={runtime} hypotheses={Number(params.hypotheses)} size={Number(params.size)} {...(knowsDelay ? { trueDelay: delaySamples } : {})} />}
+      visual={
+        <ShiftScores
+          runtime={runtime}
+          hypotheses={Number(params.hypotheses)}
+          size={Number(params.size)}
+          {...(knowsDelay ? { trueDelay: delaySamples } : {})}
+        />
+      }
     />
   );
 }
@@ -36,10 +50,22 @@ const meta = {
   title: 'DSP Stages/Shift Hypotheses',
   component: ShiftWorkbench,
   tags: ['!autodocs'],
-  args: { source: 'delayed-noise', frequencyHz: 1000, levelDb: 0, delaySamples: 100.37, snrDb: 30, pairShape: 'noise', ...(defaultParams(shiftStage.params) as Record<string, number | string>) },
+  args: {
+    source: 'delayed-noise',
+    frequencyHz: 1000,
+    levelDb: 0,
+    delaySamples: 100.37,
+    snrDb: 30,
+    pairShape: 'noise',
+    ...(defaultParams(shiftStage.params) as Record<string, number | string>),
+  },
   argTypes: {
     ...sourceArgTypes,
-    delaySamples: { name: 'Test delay (samples)', control: { type: 'number', min: -2000, max: 2000, step: 0.01 }, table: { category: 'Source' } },
+    delaySamples: {
+      name: 'Test delay (samples)',
+      control: { type: 'number', min: -2000, max: 2000, step: 0.01 },
+      table: { category: 'Source' },
+    },
     snrDb: { name: 'Test SNR (dB)', control: { type: 'range', min: -10, max: 60, step: 1 }, table: { category: 'Source' } },
     pairShape: { name: 'Test reference', options: PAIR_SHAPES, control: { type: 'select' }, table: { category: 'Source' } },
     ...argTypesFromParams(shiftStage.params),
@@ -57,7 +83,13 @@ const DEFAULTS = defaultParams(shiftStage.params);
 /** One frame of a delayed pair through the stage offline: the analysis at the last quantum is of exactly that frame. */
 async function renderPair(delay: number, snrDb: number, params: ParamValues, seed = 3, shape: PairShape = 'noise') {
   const pair = delayedPair({ n: N, delay, snrDb, seed, shape });
-  const r = await renderOffline({ stage: 'shift', params: { ...DEFAULTS, ...params }, input: pair.reference, input2: pair.input, sampleRate: RATE });
+  const r = await renderOffline({
+    stage: 'shift',
+    params: { ...DEFAULTS, ...params },
+    input: pair.reference,
+    input2: pair.input,
+    sampleRate: RATE,
+  });
   expect(r.status, `fallback: ${r.reason}`).toBe('active');
   expect(r.visual, 'an analysis was published').not.toBeNull();
   return { shift: r.figures![0]!, centre: r.figures![1]!, visual: r.visual! };
@@ -72,7 +104,12 @@ export const LiveDelayedNoise: Story = {
     await expectActiveAndRunning(canvasElement, runtime, step);
     await step('the live estimate is 100.37 samples within 0.05', async () => {
       await waitFor(() => expect(Math.abs(runtime.figures()[0]! - 100.37)).toBeLessThan(0.05), { timeout: 10_000 });
-      reportMeasurement({ name: 'live estimate', value: runtime.figures()[0]!, unit: 'samples (true 100.37)', source: 'wasm, channel 1 vs 0' });
+      reportMeasurement({
+        name: 'live estimate',
+        value: runtime.figures()[0]!,
+        unit: 'samples (true 100.37)',
+        source: 'wasm, channel 1 vs 0',
+      });
     });
     await expectKernelBudgets(runtime, shiftStage, step);
     await expectLiveWindow(runtime, shiftStage, step);
@@ -86,7 +123,12 @@ export const DelayOf100_37At30dB: Story = {
     for (const phat of ['on', 'off']) {
       await step(`PHAT ${phat}`, async () => {
         const r = await renderPair(100.37, 30, { phat });
-        reportMeasurement({ name: `error at 100.37, PHAT ${phat}`, value: r.shift - 100.37, unit: 'samples', source: 'offline render, wasm' });
+        reportMeasurement({
+          name: `error at 100.37, PHAT ${phat}`,
+          value: r.shift - 100.37,
+          unit: 'samples',
+          source: 'offline render, wasm',
+        });
         expect(r.centre).toBe(100);
         expectClose(r.shift, 100.37, 0.02, `delay estimate (PHAT ${phat})`);
       });
@@ -124,7 +166,12 @@ export const ScoresEqualInverseFfts: Story = {
       worst = Math.max(worst, Math.abs(c0 - scores[h]!));
       scale = Math.max(scale, Math.abs(c0));
     }
-    reportMeasurement({ name: 'ramp scores vs 32 inverse FFTs, max |diff| / max |score|', value: worst / scale, unit: '', source: 'offline render, wasm' });
+    reportMeasurement({
+      name: 'ramp scores vs 32 inverse FFTs, max |diff| / max |score|',
+      value: worst / scale,
+      unit: '',
+      source: 'offline render, wasm',
+    });
     expect(worst / scale).toBeLessThan(1e-4);
     expect(Math.abs(r.shift + 57.81)).toBeLessThan(0.02);
   },
@@ -136,7 +183,12 @@ export const ChirpReference: Story = {
   play: async () => {
     const pair = delayedPair({ n: N, delay: 33.3, snrDb: 20, seed: 4, shape: 'chirp' });
     const r = await renderOffline({ stage: 'shift', params: DEFAULTS, input: pair.reference, input2: pair.input, sampleRate: RATE });
-    reportMeasurement({ name: 'error, chirp at 33.3 samples, 20 dB', value: r.figures![0]! - 33.3, unit: 'samples', source: 'offline render, wasm, plain correlation' });
+    reportMeasurement({
+      name: 'error, chirp at 33.3 samples, 20 dB',
+      value: r.figures![0]! - 33.3,
+      unit: 'samples',
+      source: 'offline render, wasm, plain correlation',
+    });
     expect(Math.abs(r.figures![0]! - 33.3)).toBeLessThan(0.02);
   },
 };
@@ -154,13 +206,23 @@ export const BandLimitedDelayOf3At60dB: Story = {
     await step('default params (plain correlation): within 1e-3', async () => {
       expect(DEFAULTS.phat, 'the default weighting').toBe('off');
       const r = await renderPair(3, 60, {}, 1, 'lowpass-0.4');
-      reportMeasurement({ name: 'error at 3.0, low-passed at 0.4 fs, 60 dB, default', value: r.shift - 3, unit: 'samples', source: 'offline render, wasm, plain correlation' });
+      reportMeasurement({
+        name: 'error at 3.0, low-passed at 0.4 fs, 60 dB, default',
+        value: r.shift - 3,
+        unit: 'samples',
+        source: 'offline render, wasm, plain correlation',
+      });
       expect(r.centre).toBe(3);
       expect(Math.abs(r.shift - 3), `estimate ${r.shift}`).toBeLessThan(1e-3);
     });
     await step('PHAT on: off by more (the noise-only band)', async () => {
       const r = await renderPair(3, 60, { phat: 'on' }, 1, 'lowpass-0.4');
-      reportMeasurement({ name: 'error at 3.0, low-passed at 0.4 fs, 60 dB, PHAT', value: r.shift - 3, unit: 'samples', source: 'offline render, wasm, PHAT' });
+      reportMeasurement({
+        name: 'error at 3.0, low-passed at 0.4 fs, 60 dB, PHAT',
+        value: r.shift - 3,
+        unit: 'samples',
+        source: 'offline render, wasm, PHAT',
+      });
       expect(Math.abs(r.shift - 3), `estimate ${r.shift}`).toBeGreaterThan(1e-3);
     });
   },
@@ -208,7 +270,10 @@ export const AccuracyAgainstTheCramerRaoBound: Story = {
       reportMeasurement({ name: `threshold SNR, ${reference}`, value: from, unit: 'dB', source: 'N = 8192, 40 trials, correlation, wasm' });
       expect(from, `${reference} threshold`).toBeLessThanOrEqual(limit);
       for (const snr of [-10, 0, 10, 20, 30].filter((s) => s >= from)) {
-        expect(Number(canvas.getByTestId(`crb-ratio-corr-${reference}-${snr}`).dataset.value), `${reference} at ${snr} dB`).toBeLessThanOrEqual(1.2);
+        expect(
+          Number(canvas.getByTestId(`crb-ratio-corr-${reference}-${snr}`).dataset.value),
+          `${reference} at ${snr} dB`,
+        ).toBeLessThanOrEqual(1.2);
       }
     }
     for (const reference of ['lowpass-0.25', 'lowpass-0.4']) {

@@ -40,7 +40,9 @@ export type WasmFunction = (...args: number[]) => number;
  * bindings module states each export once in its interface and once here, checked against it.
  */
 export function exportNames<T>() {
-  return <const K extends readonly (keyof T & string)[]>(...names: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })): K => names;
+  return <const K extends readonly (keyof T & string)[]>(
+    ...names: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })
+  ): K => names;
 }
 
 /** Status codes of rust/src/lib.rs `status`. */
@@ -57,8 +59,16 @@ export function statusMessage(code: number): string {
 }
 
 const REQUIRED_EXPORTS = [
-  'memory', 'abi_version', 'init', 'get_input_ptr', 'get_input_capacity', 'get_input_slack', 'get_write_pos',
-  'set_write_pos', 'process_quantum', 'alloc_count',
+  'memory',
+  'abi_version',
+  'init',
+  'get_input_ptr',
+  'get_input_capacity',
+  'get_input_slack',
+  'get_write_pos',
+  'set_write_pos',
+  'process_quantum',
+  'alloc_count',
 ] as const;
 
 export class StagebenchWasm {

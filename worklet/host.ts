@@ -154,7 +154,12 @@ export class StagebenchRuntime {
         break;
       }
       case 'playback':
-        this.messagePlayback = { framesRead: msg.framesRead, underruns: msg.underruns, bufferedFrames: msg.bufferedFrames, ended: msg.ended };
+        this.messagePlayback = {
+          framesRead: msg.framesRead,
+          underruns: msg.underruns,
+          bufferedFrames: msg.bufferedFrames,
+          ended: msg.ended,
+        };
         break;
       case 'telemetry':
         this.fallbackSnapshot = msg.snapshot;
@@ -297,18 +302,22 @@ export class StagebenchRuntime {
    * context's) is the rate the kernel is created at and the signal made at, to time a stage as it
    * runs at another rate.
    */
-  async measureKernel(opts: { batches?: number; minBatchMs?: number; singleQuanta?: number; sampleRate?: number; slowdown?: number } = {}): Promise<KernelTiming> {
+  async measureKernel(
+    opts: { batches?: number; minBatchMs?: number; singleQuanta?: number; sampleRate?: number; slowdown?: number } = {},
+  ): Promise<KernelTiming> {
     await this.ready;
     const stage = this.state.stage;
     if (!stage) throw new Error('no stage selected');
     const sampleRate = opts.sampleRate ?? this.ctx.sampleRate;
-    if (!(Number.isFinite(sampleRate) && sampleRate > 0)) throw new Error(`measureKernel: sampleRate must be a positive number, got ${sampleRate}`);
+    if (!(Number.isFinite(sampleRate) && sampleRate > 0))
+      throw new Error(`measureKernel: sampleRate must be a positive number, got ${sampleRate}`);
     this.timer ??= new KernelTimerWorker();
     const timer = this.timer;
     const id = ++this.timerSeq;
-    const signal = this.state.source.kind === 'mic' || this.state.source.kind === 'silence'
-      ? sourceSamples({ ...this.state.source, kind: 'noise' }, sampleRate, RENDER_QUANTUM_FRAMES * 64)
-      : sourceSamples(this.state.source, sampleRate, RENDER_QUANTUM_FRAMES * 64);
+    const signal =
+      this.state.source.kind === 'mic' || this.state.source.kind === 'silence'
+        ? sourceSamples({ ...this.state.source, kind: 'noise' }, sampleRate, RENDER_QUANTUM_FRAMES * 64)
+        : sourceSamples(this.state.source, sampleRate, RENDER_QUANTUM_FRAMES * 64);
     return new Promise<KernelTiming>((resolve, reject) => {
       const onMessage = (event: MessageEvent<FromTimer>) => {
         if (event.data.id !== id) return;

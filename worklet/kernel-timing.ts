@@ -34,9 +34,10 @@ export interface TimeKernelOptions {
 export function timeKernel(opts: TimeKernelOptions): KernelTiming {
   const stage = getStage(opts.stage);
   const { values } = resolveParams(stage.params, opts.params);
-  const kernel: StageKernel = slowedDown(opts.wasm
-    ? stage.createWasmKernel(opts.wasm, values, opts.sampleRate)
-    : stage.createReferenceKernel(values, opts.sampleRate), opts.slowdown ?? 1);
+  const kernel: StageKernel = slowedDown(
+    opts.wasm ? stage.createWasmKernel(opts.wasm, values, opts.sampleRate) : stage.createReferenceKernel(values, opts.sampleRate),
+    opts.slowdown ?? 1,
+  );
   const quanta = Math.max(1, Math.floor(opts.input.length / RENDER_QUANTUM_FRAMES));
   const frames: Float32Array[][] = [];
   for (let q = 0; q < quanta; q++) {

@@ -29,7 +29,9 @@ describe('telemetry buffer', () => {
     const shared = createTelemetryBuffer(true);
     expect(shared).toBeInstanceOf(SharedArrayBuffer);
     expect(shared.byteLength).toBe(telemetryBytes());
-    expect(telemetryBytes()).toBe(CONTROL_SLOTS * 4 + TIMING_SLOTS * 8 + FIGURE_SLOTS * 8 + (SCOPE_CAPACITY_SAMPLES + VISUAL_CAPACITY_FLOATS) * 4);
+    expect(telemetryBytes()).toBe(
+      CONTROL_SLOTS * 4 + TIMING_SLOTS * 8 + FIGURE_SLOTS * 8 + (SCOPE_CAPACITY_SAMPLES + VISUAL_CAPACITY_FLOATS) * 4,
+    );
     const plain = createTelemetryBuffer(false, 300);
     expect(plain).toBeInstanceOf(ArrayBuffer);
     const views = telemetryViews(plain);
@@ -42,7 +44,9 @@ describe('telemetry buffer', () => {
 
   it('refuses a buffer with the wrong magic', () => {
     const foreign = new ArrayBuffer(telemetryBytes(16));
-    expect(() => telemetryViews(foreign)).toThrow(`telemetry buffer has magic 0x0 version 0, expected 0x53424e43 version ${LAYOUT_VERSION}`);
+    expect(() => telemetryViews(foreign)).toThrow(
+      `telemetry buffer has magic 0x0 version 0, expected 0x53424e43 version ${LAYOUT_VERSION}`,
+    );
   });
 
   it('refuses a buffer with the wrong version', () => {
@@ -57,7 +61,9 @@ describe('telemetry buffer size', () => {
     const buffer = createTelemetryBuffer(false, 16, 32);
     const bigger = new ArrayBuffer(buffer.byteLength + 8);
     new Uint8Array(bigger).set(new Uint8Array(buffer));
-    expect(() => telemetryViews(bigger)).toThrow(`telemetry buffer is ${buffer.byteLength + 8} bytes, its header describes ${buffer.byteLength}`);
+    expect(() => telemetryViews(bigger)).toThrow(
+      `telemetry buffer is ${buffer.byteLength + 8} bytes, its header describes ${buffer.byteLength}`,
+    );
   });
 });
 

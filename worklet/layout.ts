@@ -121,7 +121,9 @@ export function telemetryViews(buffer: SharedArrayBuffer | ArrayBuffer): Telemet
   const scopeCapacity = control[Ctl.scopeCapacity]!;
   const visualCapacity = control[Ctl.visualCapacity]!;
   if (buffer.byteLength !== telemetryBytes(scopeCapacity, visualCapacity)) {
-    throw new Error(`telemetry buffer is ${buffer.byteLength} bytes, its header describes ${telemetryBytes(scopeCapacity, visualCapacity)}`);
+    throw new Error(
+      `telemetry buffer is ${buffer.byteLength} bytes, its header describes ${telemetryBytes(scopeCapacity, visualCapacity)}`,
+    );
   }
   const timing = new Float64Array(buffer, CONTROL_SLOTS * 4, TIMING_SLOTS);
   const figures = new Float64Array(buffer, CONTROL_SLOTS * 4 + TIMING_SLOTS * 8, FIGURE_SLOTS);

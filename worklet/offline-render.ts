@@ -80,7 +80,8 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
   for (const [quantum, changes] of byQuantum) {
     // suspend at the quantum boundary, send the changes, resume once the worklet has had time to take them
     void ctx.suspend((quantum * 128) / opts.sampleRate).then(async () => {
-      for (const change of changes) stage.node.port.postMessage({ type: 'set-param', name: change.name, value: change.value } satisfies ToProcessor);
+      for (const change of changes)
+        stage.node.port.postMessage({ type: 'set-param', name: change.name, value: change.value } satisfies ToProcessor);
       await new Promise((resolve) => setTimeout(resolve, 50));
       await ctx.resume();
     });

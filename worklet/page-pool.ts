@@ -37,7 +37,11 @@ export class PagePool {
     const previous = this.promise;
     this.promise = null;
     this.running = 0;
-    if (previous) await previous.then((p) => p.shutdown(), () => undefined);
+    if (previous)
+      await previous.then(
+        (p) => p.shutdown(),
+        () => undefined,
+      );
     const { wasmBytes, sampleRate } = await this.prepare();
     this.workers = workers;
     this.promise = WorkerPool.create({
@@ -48,9 +52,12 @@ export class PagePool {
       ...(workers > 0 ? { workers } : {}),
     });
     const created = this.promise;
-    created.then((p) => {
-      if (this.promise === created) this.running = p.size;
-    }, () => undefined);
+    created.then(
+      (p) => {
+        if (this.promise === created) this.running = p.size;
+      },
+      () => undefined,
+    );
     return created;
   }
 
@@ -60,6 +67,10 @@ export class PagePool {
     this.promise = null;
     this.workers = -1;
     this.running = 0;
-    if (p) await p.then((pool) => pool.shutdown(), () => undefined);
+    if (p)
+      await p.then(
+        (pool) => pool.shutdown(),
+        () => undefined,
+      );
   }
 }

@@ -76,7 +76,11 @@ export function ringPlayback(layout: PoolLayout, post: (msg: ToProcessor) => voi
  * MESSAGE_LEAD_FRAMES. `progress` is what the worklet last reported; `post` reaches the processor;
  * `detached` is told when the playback stops.
  */
-export function messagePlayback(post: (msg: ToProcessor) => void, progress: () => MessagePlaybackProgress, detached: (handle: Playback) => void): Playback {
+export function messagePlayback(
+  post: (msg: ToProcessor) => void,
+  progress: () => MessagePlaybackProgress,
+  detached: (handle: Playback) => void,
+): Playback {
   post({ type: 'attach-playback', handles: null, ring: PLAYBACK_RING });
   const pending: Float32Array[][] = [];
   let posted = 0;

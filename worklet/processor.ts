@@ -14,7 +14,18 @@ import type { ParamValues, StageKernel, StageDescriptor } from '../dsp-stages/ty
 import { getStage } from '../dsp-stages/registry.ts';
 import { clampParam, resolveParams, withOfflineParams } from '../dsp-stages/params.ts';
 import { slowedDown } from '../dsp-stages/faults.ts';
-import { Ctl, Tim, overDeadlineStepMs, beginVisual, endVisual, readScope, snapshot, telemetryViews, writeScope, type TelemetryViews } from './layout.ts';
+import {
+  Ctl,
+  Tim,
+  overDeadlineStepMs,
+  beginVisual,
+  endVisual,
+  readScope,
+  snapshot,
+  telemetryViews,
+  writeScope,
+  type TelemetryViews,
+} from './layout.ts';
 import { PROCESSOR_NAME, type FromProcessor, type ProcessorOptions, type ToProcessor } from './protocol.ts';
 import { instantiateStagebench, statusMessage, type StagebenchWasm } from './abi.ts';
 import { parsePoolLayout } from './pool/layout.ts';
@@ -290,7 +301,14 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       this.lastPostedVisualSeq = visualSeq;
       this.post({ type: 'telemetry', snapshot: snapshot(this.views), scope, visual, figures: this.views.figures.slice() });
       const q = this.playbackQueue;
-      if (q) this.post({ type: 'playback', framesRead: q.framesRead, underruns: q.underruns, bufferedFrames: q.bufferedFrames, ended: q.finished });
+      if (q)
+        this.post({
+          type: 'playback',
+          framesRead: q.framesRead,
+          underruns: q.underruns,
+          bufferedFrames: q.bufferedFrames,
+          ended: q.finished,
+        });
     }
   }
 }

@@ -72,24 +72,21 @@ export interface KernelTiming {
   memoryGrowthBytes: number;
 }
 
-export type ToTimer =
-  | {
-      type: 'measure';
-      id: number;
-      wasmBytes: ArrayBuffer | null;
-      stage: string;
-      params: ParamValues;
-      sampleRate: number;
-      /** Input fed to the kernel, cycled quantum by quantum. */
-      input: Float32Array;
-      batches: number;
-      minBatchMs: number;
-      /** Quanta to time one by one after the batches (0 to skip). */
-      singleQuanta: number;
-      /** Test-only: the kernel made this many times slower (dsp-stages/faults.ts). */
-      slowdown?: number;
-    };
+export type ToTimer = {
+  type: 'measure';
+  id: number;
+  wasmBytes: ArrayBuffer | null;
+  stage: string;
+  params: ParamValues;
+  sampleRate: number;
+  /** Input fed to the kernel, cycled quantum by quantum. */
+  input: Float32Array;
+  batches: number;
+  minBatchMs: number;
+  /** Quanta to time one by one after the batches (0 to skip). */
+  singleQuanta: number;
+  /** Test-only: the kernel made this many times slower (dsp-stages/faults.ts). */
+  slowdown?: number;
+};
 
-export type FromTimer =
-  | { type: 'timing'; id: number; timing: KernelTiming }
-  | { type: 'timing-failed'; id: number; error: string };
+export type FromTimer = { type: 'timing'; id: number; timing: KernelTiming } | { type: 'timing-failed'; id: number; error: string };

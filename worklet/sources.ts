@@ -65,7 +65,14 @@ export async function createLiveSource(ctx: AudioContext, spec: SourceSpec): Pro
       // a looped stereo pair: Gaussian noise (channel 0, the reference) and the same noise
       // delayed by an exact fractional delay (channel 1), each with independent noise at snrDb
       const frames = 1 << 17;
-      const pair = delayedPair({ n: frames, delay: spec.delaySamples ?? 100.37, snrDb: spec.snrDb ?? 30, seed: 11, rms: 0.25, shape: spec.pairShape ?? 'noise' });
+      const pair = delayedPair({
+        n: frames,
+        delay: spec.delaySamples ?? 100.37,
+        snrDb: spec.snrDb ?? 30,
+        seed: 11,
+        rms: 0.25,
+        shape: spec.pairShape ?? 'noise',
+      });
       const buffer = new AudioBuffer({ length: frames, sampleRate: ctx.sampleRate, numberOfChannels: 2 });
       buffer.getChannelData(0).set(pair.reference);
       buffer.getChannelData(1).set(pair.input);
@@ -77,7 +84,13 @@ export async function createLiveSource(ctx: AudioContext, spec: SourceSpec): Pro
         spec,
         node: gain,
         update(next) {
-          if (next.kind !== 'delayed-noise' || next.delaySamples !== spec.delaySamples || next.snrDb !== spec.snrDb || next.pairShape !== spec.pairShape) return false;
+          if (
+            next.kind !== 'delayed-noise' ||
+            next.delaySamples !== spec.delaySamples ||
+            next.snrDb !== spec.snrDb ||
+            next.pairShape !== spec.pairShape
+          )
+            return false;
           gain.gain.setValueAtTime(dbToGain(next.levelDb), ctx.currentTime);
           return true;
         },
@@ -112,9 +125,12 @@ export async function createLiveSource(ctx: AudioContext, spec: SourceSpec): Pro
         });
       } catch (err) {
         const e = err as DOMException;
-        const why = e.name === 'NotAllowedError' ? 'permission denied (allow the microphone for this site)'
-          : e.name === 'NotFoundError' ? 'no microphone found'
-          : `${e.name}: ${e.message}`;
+        const why =
+          e.name === 'NotAllowedError'
+            ? 'permission denied (allow the microphone for this site)'
+            : e.name === 'NotFoundError'
+              ? 'no microphone found'
+              : `${e.name}: ${e.message}`;
         throw new Error(`microphone unavailable: ${why}`);
       }
       const src = new MediaStreamAudioSourceNode(ctx, { mediaStream: stream });

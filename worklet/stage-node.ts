@@ -55,7 +55,10 @@ export async function createStageNode(
   opts: { stage: string; params: ParamValues; wasmBytes?: ArrayBuffer | null },
 ): Promise<StageNode> {
   await addProcessorModule(ctx);
-  const loaded = opts.wasmBytes === undefined ? await loadWasmBytes() : { bytes: opts.wasmBytes, reason: opts.wasmBytes ? null : 'no wasm bytes were given' };
+  const loaded =
+    opts.wasmBytes === undefined
+      ? await loadWasmBytes()
+      : { bytes: opts.wasmBytes, reason: opts.wasmBytes ? null : 'no wasm bytes were given' };
   const isolated = isCrossOriginIsolated();
   const telemetry = createTelemetryBuffer(isolated);
   const node = processorNode(ctx, {
@@ -67,7 +70,10 @@ export async function createStageNode(
     offline: typeof OfflineAudioContext !== 'undefined' && ctx instanceof OfflineAudioContext,
   });
   const status = await new Promise<{ status: 'active' | 'fallback'; reason: string | null }>((resolve, reject) => {
-    const timeout = setTimeout(() => reject(new Error(`the processor did not report a status within ${STATUS_TIMEOUT_MS} ms`)), STATUS_TIMEOUT_MS);
+    const timeout = setTimeout(
+      () => reject(new Error(`the processor did not report a status within ${STATUS_TIMEOUT_MS} ms`)),
+      STATUS_TIMEOUT_MS,
+    );
     node.port.onmessage = (event: MessageEvent<FromProcessor>) => {
       const msg = event.data;
       if (msg.type === 'status') {

@@ -68,7 +68,14 @@ const KS_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x0
 
 function fmtBody(f: FmtSpec): number[] {
   const align = f.blockAlign ?? (f.channels * f.bits) / 8;
-  const base = [...u16(f.extensible ? 0xfffe : f.tag), ...u16(f.channels), ...u32(f.rate), ...u32(f.rate * align), ...u16(align), ...u16(f.bits)];
+  const base = [
+    ...u16(f.extensible ? 0xfffe : f.tag),
+    ...u16(f.channels),
+    ...u32(f.rate),
+    ...u32(f.rate * align),
+    ...u16(align),
+    ...u16(f.bits),
+  ];
   if (!f.extensible) return base;
   return [...base, ...u16(22), ...u16(f.validBits ?? f.bits), ...u32(0), ...u16(f.tag), ...(f.guidTail ?? KS_TAIL)];
 }
@@ -104,7 +111,14 @@ function bitsOf(a: Float32Array): number[] {
   return [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
 }
 
-const FORMATS: [number, number][] = [[1, 8], [1, 16], [1, 24], [1, 32], [3, 32], [3, 64]];
+const FORMATS: [number, number][] = [
+  [1, 8],
+  [1, 16],
+  [1, 24],
+  [1, 32],
+  [3, 32],
+  [3, 64],
+];
 
 describe('WAV: bit for bit with dsp-stages/wav.ts parseWav', () => {
   it('every format, 1..8 channels, plain and WAVE_FORMAT_EXTENSIBLE, with odd-sized chunks to skip', () => {
@@ -118,7 +132,14 @@ describe('WAV: bit for bit with dsp-stages/wav.ts parseWav', () => {
         const file = riff([chunk('JUNK', [1, 2, 3]), chunk('fmt ', fmtBody(f)), chunk('LIST', ascii('INFOa')), chunk('data', data)]);
         const { info, samples } = decodeWavInterleaved(wasm, file);
         const ref = parseWav(file);
-        expect(info).toMatchObject({ channels, sampleRate: ref.sampleRate, bitsPerSample: bits, format: ref.format, extensible: ref.extensible, frames });
+        expect(info).toMatchObject({
+          channels,
+          sampleRate: ref.sampleRate,
+          bitsPerSample: bits,
+          format: ref.format,
+          extensible: ref.extensible,
+          frames,
+        });
         expect(info.dataOffset).toBe(12 + 12 + 8 + fmtBody(f).length + 8 + 6 + 8);
         const planes = deinterleave(samples, channels);
         for (let c = 0; c < channels; c++) expect(bitsOf(planes[c]!)).toEqual(bitsOf(ref.channels[c]!));
@@ -186,20 +207,60 @@ describe('WAV: problems named', () => {
       [riff([chunk('fmt ', fmtBody(good)).slice(0, 20)]), WAV_CODE.truncatedHeader, /truncated header/],
       [riff([frames4]), WAV_CODE.noFmt, 'no fmt chunk'],
       [riff([chunk('fmt ', fmtBody(good))]), WAV_CODE.noData, 'no data chunk'],
-      [riff([chunk('fmt ', fmtBody({ ...good, tag: 0x55 })), frames4]), WAV_CODE.unsupportedFormat, 'unsupported format tag 0x0055 (MP3 in WAV): only PCM and IEEE float are read'],
-      [riff([chunk('fmt ', fmtBody({ ...good, tag: 6, extensible: true })), frames4]), WAV_CODE.unsupportedFormat, 'unsupported format tag 0x0006 (A-law) in WAVE_FORMAT_EXTENSIBLE: only PCM and IEEE float are read'],
-      [riff([chunk('fmt ', fmtBody({ ...good, extensible: true, guidTail: Array(14).fill(7) })), frames4]), WAV_CODE.unsupportedFormat, 'unsupported WAVE_FORMAT_EXTENSIBLE sub-format (not a KSDATAFORMAT_SUBTYPE GUID)'],
-      [riff([chunk('fmt ', fmtBody({ ...good, bits: 12, blockAlign: 4 })), frames4]), WAV_CODE.unsupportedBits, 'unsupported PCM sample size 12 bits (supported: 8, 16, 24, 32)'],
-      [riff([chunk('fmt ', fmtBody({ ...good, tag: 3, bits: 16 })), frames4]), WAV_CODE.unsupportedBits, 'unsupported float sample size 16 bits (supported: 32, 64)'],
+      [
+        riff([chunk('fmt ', fmtBody({ ...good, tag: 0x55 })), frames4]),
+        WAV_CODE.unsupportedFormat,
+        'unsupported format tag 0x0055 (MP3 in WAV): only PCM and IEEE float are read',
+      ],
+      [
+        riff([chunk('fmt ', fmtBody({ ...good, tag: 6, extensible: true })), frames4]),
+        WAV_CODE.unsupportedFormat,
+        'unsupported format tag 0x0006 (A-law) in WAVE_FORMAT_EXTENSIBLE: only PCM and IEEE float are read',
+      ],
+      [
+        riff([chunk('fmt ', fmtBody({ ...good, extensible: true, guidTail: Array(14).fill(7) })), frames4]),
+        WAV_CODE.unsupportedFormat,
+        'unsupported WAVE_FORMAT_EXTENSIBLE sub-format (not a KSDATAFORMAT_SUBTYPE GUID)',
+      ],
+      [
+        riff([chunk('fmt ', fmtBody({ ...good, bits: 12, blockAlign: 4 })), frames4]),
+        WAV_CODE.unsupportedBits,
+        'unsupported PCM sample size 12 bits (supported: 8, 16, 24, 32)',
+      ],
+      [
+        riff([chunk('fmt ', fmtBody({ ...good, tag: 3, bits: 16 })), frames4]),
+        WAV_CODE.unsupportedBits,
+        'unsupported float sample size 16 bits (supported: 32, 64)',
+      ],
       [riff([chunk('fmt ', fmtBody({ ...good, channels: 0, blockAlign: 4 })), frames4]), WAV_CODE.badChannels, 'fmt chunk says 0 channels'],
-      [riff([chunk('fmt ', fmtBody({ ...good, channels: 9 })), frames4]), WAV_CODE.badChannels, 'fmt chunk says 9 channels, at most 8 are supported'],
-      [riff([chunk('fmt ', fmtBody({ ...good, blockAlign: 6 })), frames4]), WAV_CODE.badBlockAlign, 'fmt block align is 6 bytes, expected 4 (2 channels × 2 bytes)'],
+      [
+        riff([chunk('fmt ', fmtBody({ ...good, channels: 9 })), frames4]),
+        WAV_CODE.badChannels,
+        'fmt chunk says 9 channels, at most 8 are supported',
+      ],
+      [
+        riff([chunk('fmt ', fmtBody({ ...good, blockAlign: 6 })), frames4]),
+        WAV_CODE.badBlockAlign,
+        'fmt block align is 6 bytes, expected 4 (2 channels × 2 bytes)',
+      ],
       [riff([chunk('fmt ', fmtBody({ ...good, rate: 0 })), frames4]), WAV_CODE.badSampleRate, 'fmt chunk says sample rate 0 Hz'],
-      [riff([chunk('fmt ', fmtBody({ ...good, rate: 800000 })), frames4]), WAV_CODE.badSampleRate, 'sample rate 800000 Hz is above the supported 768000 Hz'],
+      [
+        riff([chunk('fmt ', fmtBody({ ...good, rate: 800000 })), frames4]),
+        WAV_CODE.badSampleRate,
+        'sample rate 800000 Hz is above the supported 768000 Hz',
+      ],
       [riff([chunk('fmt ', fmtBody(good).slice(0, 14)), frames4]), WAV_CODE.badFmt, 'fmt chunk is shorter than 16 bytes'],
-      [riff([chunk('fmt ', fmtBody({ ...good, extensible: true, validBits: 20 })), frames4]), WAV_CODE.badFmt, /malformed WAVE_FORMAT_EXTENSIBLE/],
+      [
+        riff([chunk('fmt ', fmtBody({ ...good, extensible: true, validBits: 20 })), frames4]),
+        WAV_CODE.badFmt,
+        /malformed WAVE_FORMAT_EXTENSIBLE/,
+      ],
       [riff([chunk('fmt ', fmtBody(good)), chunk('data', [])]), WAV_CODE.emptyData, 'data chunk holds no audio (0 bytes, a frame is 4)'],
-      [riff([chunk('fmt ', fmtBody(good)), chunk('fmt ', fmtBody(good)), frames4]), WAV_CODE.duplicateChunk, 'more than one fmt or data chunk'],
+      [
+        riff([chunk('fmt ', fmtBody(good)), chunk('fmt ', fmtBody(good)), frames4]),
+        WAV_CODE.duplicateChunk,
+        'more than one fmt or data chunk',
+      ],
     ];
     for (const [file, code, message] of cases) {
       const p = problem(file);
@@ -250,7 +311,9 @@ describe('WAV: problems named', () => {
     expect(() => probeWav(wasm, file, 10)).toThrow('probeWav: 60 bytes given for a file of 10');
     expect(() => probeWav(wasm, file, 1.5)).toThrow('probeWav: file length 1.5 is not a whole number of bytes');
     const info = requireWav(wasm, file);
-    expect(() => convertPcm(wasm, info, file.subarray(0, 50))).toThrow('convertPcm: frames 0..4 are file bytes 44..60, the buffer holds bytes 0..50');
+    expect(() => convertPcm(wasm, info, file.subarray(0, 50))).toThrow(
+      'convertPcm: frames 0..4 are file bytes 44..60, the buffer holds bytes 0..50',
+    );
     expect(() => convertPcm(wasm, info, file, 3, 2)).toThrow('past the 4 frames');
     expect(() => convertPcm(wasm, info, file, 0, 4, 0, new Float32Array(3))).toThrow('convertPcm: output holds 3 samples, 8 are needed');
     expect(decodeExports(wasm).pcm_to_f32(1, 12, 1, 8, 1, 16)).toBe(-121);
@@ -265,7 +328,7 @@ describe('WAV: problems named', () => {
 function signal(n: number, ch: number, seed: number): Float32Array {
   const next = rng(seed);
   const x = new Float32Array(n * ch);
-  for (let i = 0; i < x.length; i++) x[i] = 0.5 * Math.sin(i * 0.01 + (i % ch)) + ((next() / 2 ** 32) - 0.5) * 0.4;
+  for (let i = 0; i < x.length; i++) x[i] = 0.5 * Math.sin(i * 0.01 + (i % ch)) + (next() / 2 ** 32 - 0.5) * 0.4;
   return x;
 }
 
@@ -337,14 +400,24 @@ describe('Resampler', () => {
     // least squares fit of the 1 kHz sine over the interior, residual against it
     const from = Math.ceil(((r.context + 1) * 48000) / 44100);
     const to = Math.floor(((n - r.context - 1) * 48000) / 44100);
-    let cc = 0, ss = 0, cs = 0, yc = 0, ys = 0;
+    let cc = 0,
+      ss = 0,
+      cs = 0,
+      yc = 0,
+      ys = 0;
     for (let k = from; k < to; k++) {
       const w = (2 * Math.PI * 1000 * k) / 48000;
-      const c = Math.cos(w), s = Math.sin(w);
-      cc += c * c; ss += s * s; cs += c * s; yc += y[k]! * c; ys += y[k]! * s;
+      const c = Math.cos(w),
+        s = Math.sin(w);
+      cc += c * c;
+      ss += s * s;
+      cs += c * s;
+      yc += y[k]! * c;
+      ys += y[k]! * s;
     }
     const det = cc * ss - cs * cs;
-    const a = (yc * ss - ys * cs) / det, b = (ys * cc - yc * cs) / det;
+    const a = (yc * ss - ys * cs) / det,
+      b = (ys * cc - yc * cs) / det;
     let res = 0;
     for (let k = from; k < to; k++) {
       const w = (2 * Math.PI * 1000 * k) / 48000;
@@ -357,7 +430,9 @@ describe('Resampler', () => {
 
   it('names missing input, bad ranges, bad rates and a replaced resampler', () => {
     const wasm = fresh();
-    expect(() => Resampler.create(wasm, 7999, 48000, 2)).toThrow('resampler: rates 7999 -> 48000 Hz, both must be whole numbers in 8000..192000 Hz');
+    expect(() => Resampler.create(wasm, 7999, 48000, 2)).toThrow(
+      'resampler: rates 7999 -> 48000 Hz, both must be whole numbers in 8000..192000 Hz',
+    );
     expect(() => Resampler.create(wasm, 44100, 48000, 9)).toThrow('resampler: 9 channels, 1..8 are supported');
     const r = Resampler.create(wasm, 44100, 48000, 2);
     const x = signal(1000, 2, 9);
@@ -368,7 +443,9 @@ describe('Resampler', () => {
     expect(() => r.span(short, need.start + 1, 1000, 100, 50)).toThrow(
       `resampler: output frames 100..150 read input frames ${need.start}..${need.end}, the buffer holds ${need.start + 1}..${need.end}`,
     );
-    expect(() => r.span(x, 0, 1000, 1085, 5)).toThrow('resampler: output frames 1085..1090 are past the 1089 output frames of 1000 input frames');
+    expect(() => r.span(x, 0, 1000, 1085, 5)).toThrow(
+      'resampler: output frames 1085..1090 are past the 1089 output frames of 1000 input frames',
+    );
     expect(() => r.span(x.subarray(1), 0, 1000, 0, 5)).toThrow('resampler: 1999 input samples are not whole frames of 2 channels');
     expect(() => r.span(x, 0.5, 1000, 0, 5)).toThrow('span positions must be whole numbers');
     Resampler.create(wasm, 48000, 44100, 2);

@@ -72,13 +72,32 @@ export interface DecodeExports {
   resampler_exact(): number;
   resampler_out_frames(totalIn: number): number;
   resampler_tap_start(k: number): number;
-  resample_span(inPtr: number, inFrames: number, inStart: number, totalIn: number, outStart: number, outCount: number, outPtr: number): number;
+  resample_span(
+    inPtr: number,
+    inFrames: number,
+    inStart: number,
+    totalIn: number,
+    outStart: number,
+    outCount: number,
+    outPtr: number,
+  ): number;
   resample_selftest(): number;
 }
 
 const DECODE_EXPORTS = exportNames<Omit<DecodeExports, 'memory'>>()(
-  'decode_input_ptr', 'decode_pcm_ptr', 'decode_out_ptr', 'wav_probe', 'wav_info_ptr', 'pcm_to_f32', 'resampler_create',
-  'resampler_context', 'resampler_taps', 'resampler_exact', 'resampler_out_frames', 'resampler_tap_start', 'resample_span',
+  'decode_input_ptr',
+  'decode_pcm_ptr',
+  'decode_out_ptr',
+  'wav_probe',
+  'wav_info_ptr',
+  'pcm_to_f32',
+  'resampler_create',
+  'resampler_context',
+  'resampler_taps',
+  'resampler_exact',
+  'resampler_out_frames',
+  'resampler_tap_start',
+  'resample_span',
   'resample_selftest',
 );
 
@@ -413,7 +432,9 @@ export class Resampler {
     const ex = decodeExports(wasm);
     const rateOk = (r: number) => Number.isInteger(r) && r >= RESAMPLE_MIN_RATE && r <= RESAMPLE_MAX_RATE;
     if (!rateOk(inRate) || !rateOk(outRate)) {
-      throw new Error(`resampler: rates ${inRate} -> ${outRate} Hz, both must be whole numbers in ${RESAMPLE_MIN_RATE}..${RESAMPLE_MAX_RATE} Hz`);
+      throw new Error(
+        `resampler: rates ${inRate} -> ${outRate} Hz, both must be whole numbers in ${RESAMPLE_MIN_RATE}..${RESAMPLE_MAX_RATE} Hz`,
+      );
     }
     if (!(Number.isInteger(channels) && channels >= 1 && channels <= WAV_MAX_CHANNELS)) {
       throw new Error(`resampler: ${channels} channels, 1..${WAV_MAX_CHANNELS} are supported`);
@@ -463,11 +484,15 @@ export class Resampler {
 
   private validate(inStart: number, inFrames: number, totalIn: number, outStart: number, outCount: number): void {
     if (!Number.isSafeInteger(inStart) || !isCount(inFrames) || !isCount(totalIn) || !isCount(outStart) || !isCount(outCount)) {
-      throw new Error(`resampler: span positions must be whole numbers (in ${inStart} + ${inFrames} of ${totalIn}, out ${outStart} + ${outCount})`);
+      throw new Error(
+        `resampler: span positions must be whole numbers (in ${inStart} + ${inFrames} of ${totalIn}, out ${outStart} + ${outCount})`,
+      );
     }
     const total = this.outFrames(totalIn);
     if (outStart + outCount > total) {
-      throw new Error(`resampler: output frames ${outStart}..${outStart + outCount} are past the ${total} output frames of ${totalIn} input frames`);
+      throw new Error(
+        `resampler: output frames ${outStart}..${outStart + outCount} are past the ${total} output frames of ${totalIn} input frames`,
+      );
     }
   }
 
@@ -512,7 +537,14 @@ export class Resampler {
    * `[inStart, inStart + inFrames)` (`inFrames` defaults to the first plane's length); returns
    * one array per channel of `outCount` frames.
    */
-  spanPlanar(planes: readonly Float32Array[], inStart: number, totalIn: number, outStart: number, outCount: number, inFrames?: number): Float32Array[] {
+  spanPlanar(
+    planes: readonly Float32Array[],
+    inStart: number,
+    totalIn: number,
+    outStart: number,
+    outCount: number,
+    inFrames?: number,
+  ): Float32Array[] {
     this.check();
     const ch = this.channels;
     if (planes.length !== ch) throw new Error(`resampler: ${planes.length} input planes for ${ch} channels`);

@@ -82,12 +82,14 @@ function startRuns(): void {
   const resolvers = new Map<string, (r: Run) => void>();
   for (const name of names) runs.set(name, new Promise<Run>((resolve) => resolvers.set(name, resolve)));
   for (let s = 0; s < 2; s++) {
-    slots.push((async () => {
-      while (next < names.length) {
-        const name = names[next++]!;
-        resolvers.get(name)!(await launch(name));
-      }
-    })());
+    slots.push(
+      (async () => {
+        while (next < names.length) {
+          const name = names[next++]!;
+          resolvers.get(name)!(await launch(name));
+        }
+      })(),
+    );
   }
 }
 
@@ -117,135 +119,209 @@ function withoutProgress(stderr: string): string {
 }
 
 describe('stagebench run decode (child process)', () => {
-  it('WAV: the summary, and the output equals the PCM bit for bit', async () => {
-    const r = await run('wav');
-    expect(withoutProgress(r.stderr)).toBe('');
-    expect(r.code).toBe(0);
-    expect(r.summary).toMatchObject({
-      stage: 'decode', format: 'wav', sourceRate: 44100, sampleRate: 44100, channels: 2, frames: SIGNAL_FRAMES, durationS: 10,
-      workers: defaultWorkers(), params: { rate: 44100, workers: defaultWorkers(), chunk: 65536 }, error: null,
-    });
-    const s = r.summary!;
-    // 65536-frame chunks: 7 tasks
-    expect(s.tasks).toBe(Math.ceil(SIGNAL_FRAMES / 65536));
-    expect(s.wallMs as number).toBeGreaterThan(0);
-    expect(s.xRealtime as number).toBeCloseTo(10_000 / (s.wallMs as number), 1);
-    expect(s.taskMedianMs as number).toBeGreaterThan(0);
-    expect(s.taskMaxMs as number).toBeGreaterThanOrEqual(s.taskMedianMs as number);
-    expect(readFileSync(r.out).byteLength).toBe(SIGNAL_FRAMES * 2 * 4);
-    expect(bitsEqual(written(r), reference)).toBe(true);
-  }, SLOW);
-
-  it('FLAC: the summary, and the output equals the WAV PCM bit for bit', async () => {
-    const r = await run('flac');
-    expect(r.code).toBe(0);
-    expect(r.summary).toMatchObject({ format: 'flac', sourceRate: 44100, sampleRate: 44100, channels: 2, frames: SIGNAL_FRAMES, error: null });
-    expect(readFileSync(r.out).byteLength).toBe(SIGNAL_FRAMES * 2 * 4);
-    expect(bitsEqual(written(r), reference)).toBe(true);
-  }, SLOW);
-
-  it('MP3: the summary, trimmed to the encoder input: lines up with the WAV at delay 0', async () => {
-    const r = await run('mp3');
-    expect(r.code).toBe(0);
-    expect(r.summary).toMatchObject({ format: 'mp3', sourceRate: 44100, sampleRate: 44100, channels: 2, frames: SIGNAL_FRAMES, error: null });
-    const out = written(r);
-    expect(out.length).toBe(SIGNAL_FRAMES * 2);
-    expect(correlation(out, reference)).toBeGreaterThan(0.9999);
-    // untrimmed, the output would start 1105 frames late (576 encoder + 529 decoder delay)
-    const late = 1105 * 2;
-    expect(correlation(out.subarray(late), reference.subarray(0, reference.length - late))).toBeLessThan(0.5);
-  }, SLOW);
-
-  it('resamples to the given rate: 480000 frames at 48 kHz, WAV and FLAC (other chunks) bit for bit alike', async () => {
-    const [wav, flac] = await Promise.all([run('wav48'), run('flac48')]);
-    for (const r of [wav, flac]) {
+  it(
+    'WAV: the summary, and the output equals the PCM bit for bit',
+    async () => {
+      const r = await run('wav');
+      expect(withoutProgress(r.stderr)).toBe('');
       expect(r.code).toBe(0);
-      expect(r.summary).toMatchObject({ sourceRate: 44100, sampleRate: 48000, frames: 480_000, channels: 2, params: { rate: 48000 }, error: null });
-      expect(readFileSync(r.out).byteLength).toBe(480_000 * 2 * 4);
-    }
-    expect(flac.summary!.params).toMatchObject({ chunk: 20000 });
-    expect(flac.summary!.tasks as number).toBeGreaterThan(wav.summary!.tasks as number);
-    const a = written(wav);
-    expect(bitsEqual(a, written(flac))).toBe(true);
-    // the signal survives: RMS within 0.1 dB of the source's
-    const rms = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
-    expect(Math.abs(20 * Math.log10(rms(a) / rms(reference)))).toBeLessThan(0.1);
-  }, SLOW);
+      expect(r.summary).toMatchObject({
+        stage: 'decode',
+        format: 'wav',
+        sourceRate: 44100,
+        sampleRate: 44100,
+        channels: 2,
+        frames: SIGNAL_FRAMES,
+        durationS: 10,
+        workers: defaultWorkers(),
+        params: { rate: 44100, workers: defaultWorkers(), chunk: 65536 },
+        error: null,
+      });
+      const s = r.summary!;
+      // 65536-frame chunks: 7 tasks
+      expect(s.tasks).toBe(Math.ceil(SIGNAL_FRAMES / 65536));
+      expect(s.wallMs as number).toBeGreaterThan(0);
+      expect(s.xRealtime as number).toBeCloseTo(10_000 / (s.wallMs as number), 1);
+      expect(s.taskMedianMs as number).toBeGreaterThan(0);
+      expect(s.taskMaxMs as number).toBeGreaterThanOrEqual(s.taskMedianMs as number);
+      expect(readFileSync(r.out).byteLength).toBe(SIGNAL_FRAMES * 2 * 4);
+      expect(bitsEqual(written(r), reference)).toBe(true);
+    },
+    SLOW,
+  );
 
-  it('float64 WAV: exactly the 16-bit values / 32768 of the first 0.5 s', async () => {
-    const r = await run('float64');
-    expect(r.code).toBe(0);
-    expect(r.summary).toMatchObject({ format: 'wav', frames: 22050, channels: 2, error: null });
-    expect(bitsEqual(written(r), reference.subarray(0, 22050 * 2))).toBe(true);
-  }, SLOW);
+  it(
+    'FLAC: the summary, and the output equals the WAV PCM bit for bit',
+    async () => {
+      const r = await run('flac');
+      expect(r.code).toBe(0);
+      expect(r.summary).toMatchObject({
+        format: 'flac',
+        sourceRate: 44100,
+        sampleRate: 44100,
+        channels: 2,
+        frames: SIGNAL_FRAMES,
+        error: null,
+      });
+      expect(readFileSync(r.out).byteLength).toBe(SIGNAL_FRAMES * 2 * 4);
+      expect(bitsEqual(written(r), reference)).toBe(true);
+    },
+    SLOW,
+  );
 
-  it(`a truncated FLAC: the whole frames are written, the summary has the error, exit ${EXIT_PARTIAL}`, async () => {
-    const r = await run('truncated');
-    expect(r.code).toBe(EXIT_PARTIAL);
-    const message = `${fixture('truncated.flac')}: stream info claims 441000 frames but the frames hold 180224; kept 180224`;
-    expect(r.summary).toMatchObject({ format: 'flac', frames: 180_224, channels: 2, error: message });
-    expect(withoutProgress(r.stderr)).toBe(`stagebench: ${message}\n`);
-    expect(bitsEqual(written(r), reference.subarray(0, 180_224 * 2))).toBe(true);
-  }, SLOW);
+  it(
+    'MP3: the summary, trimmed to the encoder input: lines up with the WAV at delay 0',
+    async () => {
+      const r = await run('mp3');
+      expect(r.code).toBe(0);
+      expect(r.summary).toMatchObject({
+        format: 'mp3',
+        sourceRate: 44100,
+        sampleRate: 44100,
+        channels: 2,
+        frames: SIGNAL_FRAMES,
+        error: null,
+      });
+      const out = written(r);
+      expect(out.length).toBe(SIGNAL_FRAMES * 2);
+      expect(correlation(out, reference)).toBeGreaterThan(0.9999);
+      // untrimmed, the output would start 1105 frames late (576 encoder + 529 decoder delay)
+      const late = 1105 * 2;
+      expect(correlation(out.subarray(late), reference.subarray(0, reference.length - late))).toBeLessThan(0.5);
+    },
+    SLOW,
+  );
 
-  it(`a WAV claiming 0xFFFFFFFF bytes: the second it holds is written, exit ${EXIT_PARTIAL}`, async () => {
-    const r = await run('brokenSize');
-    expect(r.code).toBe(EXIT_PARTIAL);
-    const message = `${fixture('broken-size.wav')}: header claims 1073741823 frames but the file holds 44100; kept 44100`;
-    expect(r.summary).toMatchObject({ format: 'wav', frames: 44_100, error: message });
-    expect(withoutProgress(r.stderr)).toBe(`stagebench: ${message}\n`);
-    expect(bitsEqual(written(r), reference.subarray(0, 44_100 * 2))).toBe(true);
-  }, SLOW);
-
-  it(`a short 8-channel 24-bit WAV: its 12000 whole frames, interleaved, exit ${EXIT_PARTIAL}`, async () => {
-    const r = await run('multi8');
-    expect(r.code).toBe(EXIT_PARTIAL);
-    expect(r.summary).toMatchObject({ format: 'wav', sourceRate: 48000, frames: 12_000, channels: 8 });
-    expect(r.summary!.error).toMatch(/multi8-short\.wav: header claims 48000 frames but the file holds 12000; kept 12000$/);
-    const out = written(r);
-    expect(out.length).toBe(12_000 * 8);
-    // channel c is a sine of (c + 1) x 100 Hz at -6 dBFS: count its zero crossings in the 0.25 s
-    for (let c = 0; c < 8; c++) {
-      let crossings = 0;
-      let peak = 0;
-      for (let i = 1; i < 12_000; i++) {
-        const a = out[(i - 1) * 8 + c]!;
-        const b = out[i * 8 + c]!;
-        if ((a < 0) !== (b < 0)) crossings++;
-        peak = Math.max(peak, Math.abs(b));
+  it(
+    'resamples to the given rate: 480000 frames at 48 kHz, WAV and FLAC (other chunks) bit for bit alike',
+    async () => {
+      const [wav, flac] = await Promise.all([run('wav48'), run('flac48')]);
+      for (const r of [wav, flac]) {
+        expect(r.code).toBe(0);
+        expect(r.summary).toMatchObject({
+          sourceRate: 44100,
+          sampleRate: 48000,
+          frames: 480_000,
+          channels: 2,
+          params: { rate: 48000 },
+          error: null,
+        });
+        expect(readFileSync(r.out).byteLength).toBe(480_000 * 2 * 4);
       }
-      expect(Math.abs(crossings - 2 * (c + 1) * 100 * 0.25)).toBeLessThanOrEqual(2);
-      expect(20 * Math.log10(peak)).toBeCloseTo(-6, 0);
-    }
-  }, SLOW);
+      expect(flac.summary!.params).toMatchObject({ chunk: 20000 });
+      expect(flac.summary!.tasks as number).toBeGreaterThan(wav.summary!.tasks as number);
+      const a = written(wav);
+      expect(bitsEqual(a, written(flac))).toBe(true);
+      // the signal survives: RMS within 0.1 dB of the source's
+      const rms = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
+      expect(Math.abs(20 * Math.log10(rms(a) / rms(reference)))).toBeLessThan(0.1);
+    },
+    SLOW,
+  );
 
-  it('garbage and empty files: one line naming the file and the problem, exit 1, nothing written', async () => {
-    const garbage = await run('garbage');
-    expect(garbage.code).toBe(1);
-    expect(garbage.stdout).toBe('');
-    expect(garbage.stderr).toBe(`stagebench: ${fixture('garbage.mp3')}: no MPEG audio frames found in 65546 bytes\n`);
-    expect(existsSync(garbage.out)).toBe(false);
-    const empty = await run('empty');
-    expect(empty.code).toBe(1);
-    expect(empty.stdout).toBe('');
-    expect(empty.stderr).toBe(`stagebench: ${fixture('empty.wav')}: the file is empty\n`);
-    expect(existsSync(empty.out)).toBe(false);
-  }, SLOW);
+  it(
+    'float64 WAV: exactly the 16-bit values / 32768 of the first 0.5 s',
+    async () => {
+      const r = await run('float64');
+      expect(r.code).toBe(0);
+      expect(r.summary).toMatchObject({ format: 'wav', frames: 22050, channels: 2, error: null });
+      expect(bitsEqual(written(r), reference.subarray(0, 22050 * 2))).toBe(true);
+    },
+    SLOW,
+  );
 
-  it('clamps rate, workers and chunk with a note each (and runs on one worker)', async () => {
-    const r = await run('clamped');
-    expect(r.code).toBe(0);
-    expect(withoutProgress(r.stderr).split('\n')).toEqual([
-      'stagebench: note: rate=500000 above maximum 192000 Hz; using 192000',
-      'stagebench: note: workers=1.4 must be a whole number; using 1',
-      'stagebench: note: chunk=100 below minimum 4096 frames; using 4096',
-      '',
-    ]);
-    // 22050 frames at 44.1 kHz are 96000 at 192 kHz, in 4096-frame tasks
-    expect(r.summary).toMatchObject({ sampleRate: 192_000, frames: 96_000, workers: 1, params: { rate: 192_000, workers: 1, chunk: 4096 } });
-    expect(r.summary!.tasks).toBe(Math.ceil(96_000 / 4096));
-    expect(readFileSync(r.out).byteLength).toBe(96_000 * 2 * 4);
-  }, SLOW);
+  it(
+    `a truncated FLAC: the whole frames are written, the summary has the error, exit ${EXIT_PARTIAL}`,
+    async () => {
+      const r = await run('truncated');
+      expect(r.code).toBe(EXIT_PARTIAL);
+      const message = `${fixture('truncated.flac')}: stream info claims 441000 frames but the frames hold 180224; kept 180224`;
+      expect(r.summary).toMatchObject({ format: 'flac', frames: 180_224, channels: 2, error: message });
+      expect(withoutProgress(r.stderr)).toBe(`stagebench: ${message}\n`);
+      expect(bitsEqual(written(r), reference.subarray(0, 180_224 * 2))).toBe(true);
+    },
+    SLOW,
+  );
+
+  it(
+    `a WAV claiming 0xFFFFFFFF bytes: the second it holds is written, exit ${EXIT_PARTIAL}`,
+    async () => {
+      const r = await run('brokenSize');
+      expect(r.code).toBe(EXIT_PARTIAL);
+      const message = `${fixture('broken-size.wav')}: header claims 1073741823 frames but the file holds 44100; kept 44100`;
+      expect(r.summary).toMatchObject({ format: 'wav', frames: 44_100, error: message });
+      expect(withoutProgress(r.stderr)).toBe(`stagebench: ${message}\n`);
+      expect(bitsEqual(written(r), reference.subarray(0, 44_100 * 2))).toBe(true);
+    },
+    SLOW,
+  );
+
+  it(
+    `a short 8-channel 24-bit WAV: its 12000 whole frames, interleaved, exit ${EXIT_PARTIAL}`,
+    async () => {
+      const r = await run('multi8');
+      expect(r.code).toBe(EXIT_PARTIAL);
+      expect(r.summary).toMatchObject({ format: 'wav', sourceRate: 48000, frames: 12_000, channels: 8 });
+      expect(r.summary!.error).toMatch(/multi8-short\.wav: header claims 48000 frames but the file holds 12000; kept 12000$/);
+      const out = written(r);
+      expect(out.length).toBe(12_000 * 8);
+      // channel c is a sine of (c + 1) x 100 Hz at -6 dBFS: count its zero crossings in the 0.25 s
+      for (let c = 0; c < 8; c++) {
+        let crossings = 0;
+        let peak = 0;
+        for (let i = 1; i < 12_000; i++) {
+          const a = out[(i - 1) * 8 + c]!;
+          const b = out[i * 8 + c]!;
+          if (a < 0 !== b < 0) crossings++;
+          peak = Math.max(peak, Math.abs(b));
+        }
+        expect(Math.abs(crossings - 2 * (c + 1) * 100 * 0.25)).toBeLessThanOrEqual(2);
+        expect(20 * Math.log10(peak)).toBeCloseTo(-6, 0);
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'garbage and empty files: one line naming the file and the problem, exit 1, nothing written',
+    async () => {
+      const garbage = await run('garbage');
+      expect(garbage.code).toBe(1);
+      expect(garbage.stdout).toBe('');
+      expect(garbage.stderr).toBe(`stagebench: ${fixture('garbage.mp3')}: no MPEG audio frames found in 65546 bytes\n`);
+      expect(existsSync(garbage.out)).toBe(false);
+      const empty = await run('empty');
+      expect(empty.code).toBe(1);
+      expect(empty.stdout).toBe('');
+      expect(empty.stderr).toBe(`stagebench: ${fixture('empty.wav')}: the file is empty\n`);
+      expect(existsSync(empty.out)).toBe(false);
+    },
+    SLOW,
+  );
+
+  it(
+    'clamps rate, workers and chunk with a note each (and runs on one worker)',
+    async () => {
+      const r = await run('clamped');
+      expect(r.code).toBe(0);
+      expect(withoutProgress(r.stderr).split('\n')).toEqual([
+        'stagebench: note: rate=500000 above maximum 192000 Hz; using 192000',
+        'stagebench: note: workers=1.4 must be a whole number; using 1',
+        'stagebench: note: chunk=100 below minimum 4096 frames; using 4096',
+        '',
+      ]);
+      // 22050 frames at 44.1 kHz are 96000 at 192 kHz, in 4096-frame tasks
+      expect(r.summary).toMatchObject({
+        sampleRate: 192_000,
+        frames: 96_000,
+        workers: 1,
+        params: { rate: 192_000, workers: 1, chunk: 4096 },
+      });
+      expect(r.summary!.tasks).toBe(Math.ceil(96_000 / 4096));
+      expect(readFileSync(r.out).byteLength).toBe(96_000 * 2 * 4);
+    },
+    SLOW,
+  );
 });
 
 describe('run decode in process', () => {
@@ -272,55 +348,86 @@ describe('run decode in process', () => {
     expect(o.stderr).toBe(`stagebench: input file not found: ${join(dir, 'missing.mp3')}\n`);
   });
 
-  it('reports progress every 10 % off a terminal and on one line in place on a terminal', async () => {
-    for (const tty of [false, true]) {
+  it(
+    'reports progress every 10 % off a terminal and on one line in place on a terminal',
+    async () => {
+      for (const tty of [false, true]) {
+        let stderr = '';
+        let stdout = '';
+        const code = await runDecodeCommand({
+          input: fixture('signal.wav'),
+          params: { chunk: '8192' },
+          out: null,
+          env: process.env,
+          stdout: (t) => (stdout += t),
+          stderr: (t) => (stderr += t),
+          stderrIsTTY: tty,
+          progressAfterMs: 0,
+        });
+        expect(code).toBe(0);
+        expect(JSON.parse(stdout)).toMatchObject({ frames: SIGNAL_FRAMES, tasks: Math.ceil(SIGNAL_FRAMES / 8192) });
+        const label = `decode ${fixture('signal.wav')}`;
+        if (!tty) {
+          const lines = stderr.trimEnd().split('\n');
+          expect(lines.length).toBeGreaterThanOrEqual(5);
+          expect(lines.at(-1)).toBe(`${label}: ${SIGNAL_FRAMES}/${SIGNAL_FRAMES} frames (100%)`);
+          for (const line of lines) expect(line).toMatch(new RegExp(`^${label}: \\d+/${SIGNAL_FRAMES} frames \\(\\d+0%\\)$`));
+        } else {
+          expect(stderr.startsWith('\r')).toBe(true);
+          expect(stderr.endsWith(`\r${label}: ${SIGNAL_FRAMES}/${SIGNAL_FRAMES} frames (100%)\n`)).toBe(true);
+          expect(stderr.split('\n')).toHaveLength(2);
+        }
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'stays quiet on stderr for a decode shorter than the progress delay',
+    async () => {
       let stderr = '';
-      let stdout = '';
       const code = await runDecodeCommand({
-        input: fixture('signal.wav'), params: { chunk: '8192' }, out: null, env: process.env,
-        stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTTY: tty, progressAfterMs: 0,
+        input: fixture('float64.wav'),
+        params: {},
+        out: null,
+        env: process.env,
+        stdout: () => {},
+        stderr: (t) => (stderr += t),
+        progressAfterMs: 60_000,
       });
       expect(code).toBe(0);
-      expect(JSON.parse(stdout)).toMatchObject({ frames: SIGNAL_FRAMES, tasks: Math.ceil(SIGNAL_FRAMES / 8192) });
-      const label = `decode ${fixture('signal.wav')}`;
-      if (!tty) {
-        const lines = stderr.trimEnd().split('\n');
-        expect(lines.length).toBeGreaterThanOrEqual(5);
-        expect(lines.at(-1)).toBe(`${label}: ${SIGNAL_FRAMES}/${SIGNAL_FRAMES} frames (100%)`);
-        for (const line of lines) expect(line).toMatch(new RegExp(`^${label}: \\d+/${SIGNAL_FRAMES} frames \\(\\d+0%\\)$`));
-      } else {
-        expect(stderr.startsWith('\r')).toBe(true);
-        expect(stderr.endsWith(`\r${label}: ${SIGNAL_FRAMES}/${SIGNAL_FRAMES} frames (100%)\n`)).toBe(true);
-        expect(stderr.split('\n')).toHaveLength(2);
-      }
-    }
-  }, SLOW);
+      expect(stderr).toBe('');
+    },
+    SLOW,
+  );
 
-  it('stays quiet on stderr for a decode shorter than the progress delay', async () => {
-    let stderr = '';
-    const code = await runDecodeCommand({
-      input: fixture('float64.wav'), params: {}, out: null, env: process.env,
-      stdout: () => {}, stderr: (t) => (stderr += t), progressAfterMs: 60_000,
-    });
-    expect(code).toBe(0);
-    expect(stderr).toBe('');
-  }, SLOW);
-
-  it('writes nothing and says why when --out cannot be written', async () => {
-    let stderr = '';
-    const code = await main(['run', 'decode', '--input', fixture('float64.wav'), '--out', join(dir, 'no-dir', 'x.f32')], {
-      stdout: () => {}, stderr: (t) => (stderr += t), env: process.env,
-    });
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/^stagebench: cannot write .*x\.f32: no such directory\n$/);
-  }, SLOW);
+  it(
+    'writes nothing and says why when --out cannot be written',
+    async () => {
+      let stderr = '';
+      const code = await main(['run', 'decode', '--input', fixture('float64.wav'), '--out', join(dir, 'no-dir', 'x.f32')], {
+        stdout: () => {},
+        stderr: (t) => (stderr += t),
+        env: process.env,
+      });
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^stagebench: cannot write .*x\.f32: no such directory\n$/);
+    },
+    SLOW,
+  );
 });
 
 describe('decode parameters', () => {
   it('clamp against the specs and leave the rate to the file when not given', () => {
     expect(resolveDecodeParams({})).toEqual({ params: { rate: null, workers: defaultWorkers(), chunk: 65536 }, notes: [] });
-    expect(resolveDecodeParams({ rate: '0', workers: '0' })).toEqual({ params: { rate: null, workers: defaultWorkers(), chunk: 65536 }, notes: [] });
-    expect(resolveDecodeParams({ rate: '22050', workers: '1', chunk: '4096' })).toEqual({ params: { rate: 22050, workers: 1, chunk: 4096 }, notes: [] });
+    expect(resolveDecodeParams({ rate: '0', workers: '0' })).toEqual({
+      params: { rate: null, workers: defaultWorkers(), chunk: 65536 },
+      notes: [],
+    });
+    expect(resolveDecodeParams({ rate: '22050', workers: '1', chunk: '4096' })).toEqual({
+      params: { rate: 22050, workers: 1, chunk: 4096 },
+      notes: [],
+    });
     const { params, notes } = resolveDecodeParams({ rate: '5000', workers: '3.4', chunk: '2000000' });
     expect(params).toEqual({ rate: 8000, workers: 3, chunk: 1 << 20 });
     expect(notes.map((n) => [n.name, n.used, n.reason])).toEqual([

@@ -83,7 +83,10 @@ export function resolveDecodeParams(given: Record<string, string>): { params: De
   const unknown = Object.keys(given).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
     const plural = unknown.length > 1 ? 's' : '';
-    throw new CliError(`unknown parameter${plural} ${unknown.map((u) => `"${u}"`).join(', ')} for stage decode (known: ${known.join(', ')})`, 2);
+    throw new CliError(
+      `unknown parameter${plural} ${unknown.map((u) => `"${u}"`).join(', ')} for stage decode (known: ${known.join(', ')})`,
+      2,
+    );
   }
   const notes: ClampNote[] = [];
   const value = (name: string): number => {
@@ -121,7 +124,13 @@ function median(sorted: readonly number[]): number {
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** The printed JSON of a decode (the keys every `run` summary starts with, then the decode's). */
-export function decodeSummary(input: string, params: DecodeParams, result: DecodeResult, pool: { size: number; mode: string }, poolStartMs: number): Record<string, unknown> {
+export function decodeSummary(
+  input: string,
+  params: DecodeParams,
+  result: DecodeResult,
+  pool: { size: number; mode: string },
+  poolStartMs: number,
+): Record<string, unknown> {
   const taskMs = result.tasks.map((t) => t.executionTimeUs / 1000).sort((a, b) => a - b);
   const seconds = result.sampleRate > 0 ? result.frames / result.sampleRate : 0;
   return {
@@ -178,7 +187,14 @@ function writeOutput(path: string, bytes: Uint8Array): void {
     writeFileSync(path, bytes);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such directory'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
     throw new CliError(`cannot write ${path}: ${why}`);
   }
 }

@@ -49,7 +49,11 @@ export const decodeStage: StageDescriptor = {
     kernelP99Us: 9,
     // The heaviest spread slice; 40 µs keeps it under the 80 µs it had at 48 kHz scaled to 96 kHz.
     quantumP99Us: 40,
-    measured: { kernelP99Us: 3.04, quantumP99Us: 15, on: '2026-12-05: median of 25 measurements (5 runs of the story budget check and of Conformance / Sample rates at 4 rates), headless Chromium 156, 2-core CI machine type' },
+    measured: {
+      kernelP99Us: 3.04,
+      quantumP99Us: 15,
+      on: '2026-12-05: median of 25 measurements (5 runs of the story budget check and of Conformance / Sample rates at 4 rates), headless Chromium 156, 2-core CI machine type',
+    },
     heapGrowthBytes: 1 << 20,
   },
   hasAudioOutput: true,

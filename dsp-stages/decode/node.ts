@@ -7,7 +7,8 @@ export const node: StageNode = {
   run: {
     help: decodeHelpText,
     command: (cmd) => {
-      if (cmd.rate !== null) throw usage('--rate is for raw .f32 input; run decode reads the rate from the file (--param rate=HZ sets the output rate)');
+      if (cmd.rate !== null)
+        throw usage('--rate is for raw .f32 input; run decode reads the rate from the file (--param rate=HZ sets the output rate)');
       return runDecodeCommand(cmd);
     },
   },

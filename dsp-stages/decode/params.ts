@@ -44,7 +44,8 @@ export const decodeParams = [
     step: 4096,
     default: 65536,
     integer: true,
-    description: 'Output frames per decode task: smaller chunks spread over more workers and start playback sooner, at more per-task overhead.',
+    description:
+      'Output frames per decode task: smaller chunks spread over more workers and start playback sooner, at more per-task overhead.',
   },
 ] as const satisfies readonly ParamSpec[];
 

@@ -4,7 +4,18 @@ import { wasmInstanceFactory } from '../wasm-file.ts';
 import { BiquadCascade } from './reference.ts';
 import { BENCH_FILES } from '../../bench/index.ts';
 import { checkImplNames, runCase, type BenchCase } from '../bench-harness.ts';
-import { EQ_BENCH_RATE, EQ_BENCH_SIZES, EQ_PEER_NAMES, JsBiquadCascade, benchBands, checkEqOutputs, eqBench, eqBenchInput, maxAbsDiff, type EqBenchImpl } from './bench.ts';
+import {
+  EQ_BENCH_RATE,
+  EQ_BENCH_SIZES,
+  EQ_PEER_NAMES,
+  JsBiquadCascade,
+  benchBands,
+  checkEqOutputs,
+  eqBench,
+  eqBenchInput,
+  maxAbsDiff,
+  type EqBenchImpl,
+} from './bench.ts';
 
 let cases: BenchCase[];
 const IMPLS = ['stagebench', 'hand-written JS DF2T cascade', 'fili (IirFilter.multiStep)'];
@@ -59,7 +70,12 @@ describe('eq bench cases', () => {
   it('rejects a cascade that differs, or an output that is the input', () => {
     const n = 1024;
     const input = eqBenchInput(n);
-    const fixed = (name: string, out: Float32Array): EqBenchImpl => ({ name, run: () => {}, blockFromRest: () => out, lastOutput: () => out });
+    const fixed = (name: string, out: Float32Array): EqBenchImpl => ({
+      name,
+      run: () => {},
+      blockFromRest: () => out,
+      lastOutput: () => out,
+    });
     const good = new Float32Array(n);
     new JsBiquadCascade(benchBands(), EQ_BENCH_RATE).process(input, good);
     const off = good.map((v, i) => (i === 500 ? v + 1e-3 : v));

@@ -86,8 +86,13 @@ export class JsBiquadCascade {
     const st = this.state;
     let src = input;
     for (let k = 0; k < this.sections; k++) {
-      const b0 = c[5 * k]!, b1 = c[5 * k + 1]!, b2 = c[5 * k + 2]!, a1 = c[5 * k + 3]!, a2 = c[5 * k + 4]!;
-      let s1 = st[2 * k]!, s2 = st[2 * k + 1]!;
+      const b0 = c[5 * k]!,
+        b1 = c[5 * k + 1]!,
+        b2 = c[5 * k + 2]!,
+        a1 = c[5 * k + 3]!,
+        a2 = c[5 * k + 4]!;
+      let s1 = st[2 * k]!,
+        s2 = st[2 * k + 1]!;
       for (let i = 0; i < n; i++) {
         const x = src[i]!;
         const y = b0 * x + s1;

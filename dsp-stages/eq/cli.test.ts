@@ -89,7 +89,15 @@ describe('stagebench run eq (child process)', () => {
     const bands = BAND_SPECS.map(parseBandSpec);
     expect(summary).toMatchObject({
       stage: 'eq',
-      params: { band1Type: 'peaking', band1FrequencyHz: 1000, band1GainDb: 6, band1Q: 1, band3Type: 'highpass', bypass: 'off', preset: 'custom' },
+      params: {
+        band1Type: 'peaking',
+        band1FrequencyHz: 1000,
+        band1GainDb: 6,
+        band1Q: 1,
+        band3Type: 'highpass',
+        bypass: 'off',
+        preset: 'custom',
+      },
       sampleRate: RATE,
       frames: FRAMES,
       channels: 2,
@@ -117,9 +125,24 @@ describe('stagebench run eq (child process)', () => {
   it('takes bands field by field too; bands not given are off', async () => {
     const out = join(dir, 'fields.f32');
     const r = await stagebench([
-      'run', 'eq', '--input', join(dir, 'noise.wav'), '--out', out,
-      '--param', 'band2Type=peaking', '--param', 'band2FrequencyHz=2000', '--param', 'band2GainDb=-6', '--param', 'band2Q=2',
-      '--param', 'band7Type=lowpass', '--param', 'band7FrequencyHz=5000',
+      'run',
+      'eq',
+      '--input',
+      join(dir, 'noise.wav'),
+      '--out',
+      out,
+      '--param',
+      'band2Type=peaking',
+      '--param',
+      'band2FrequencyHz=2000',
+      '--param',
+      'band2GainDb=-6',
+      '--param',
+      'band2Q=2',
+      '--param',
+      'band7Type=lowpass',
+      '--param',
+      'band7FrequencyHz=5000',
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -154,8 +177,18 @@ describe('stagebench run eq (child process)', () => {
     const input = odd;
     const out = join(dir, 'bypass.f32');
     const r = await stagebench([
-      'run', 'eq', '--input', join(dir, 'odd.wav'), '--param', `band1=${BAND_SPECS[0]}`, '--param', `band2=${BAND_SPECS[2]}`,
-      '--param', 'bypass=on', '--out', out,
+      'run',
+      'eq',
+      '--input',
+      join(dir, 'odd.wav'),
+      '--param',
+      `band1=${BAND_SPECS[0]}`,
+      '--param',
+      `band2=${BAND_SPECS[2]}`,
+      '--param',
+      'bypass=on',
+      '--out',
+      out,
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -173,7 +206,15 @@ describe('stagebench run eq (child process)', () => {
     writeFileSync(join(dir, 'nan.wav'), writeWavFloat32([input], RATE));
     const out = join(dir, 'nan.f32');
     const specs = BAND_SPECS.slice(0, 4);
-    const r = await stagebench(['run', 'eq', '--input', join(dir, 'nan.wav'), ...specs.flatMap((s, i) => ['--param', `band${i + 1}=${s}`]), '--out', out]);
+    const r = await stagebench([
+      'run',
+      'eq',
+      '--input',
+      join(dir, 'nan.wav'),
+      ...specs.flatMap((s, i) => ['--param', `band${i + 1}=${s}`]),
+      '--out',
+      out,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ nanQuanta: 1, allocationsDuringProcess: 0 });
@@ -207,7 +248,11 @@ describe('stagebench run eq (child process)', () => {
     ['a NaN frequency', ['band1=peaking:NaN:6:1'], /^stagebench: band1=peaking:NaN:6:1: .*frequency "NaN" is not a number/],
     ['a gain that is not a number', ['band2=peaking:1000:loud:1'], /^stagebench: band2=peaking:1000:loud:1: .*gain "loud" is not a number/],
     ['an infinite Q', ['band2=peaking:1000:3:Infinity'], /^stagebench: band2=.*Q "Infinity" is not a number/],
-    ['too many fields', ['band1=peaking:1000:6:1:2'], /^stagebench: band1=peaking:1000:6:1:2: 5 fields, the format is type:frequencyHz:gainDb:Q/],
+    [
+      'too many fields',
+      ['band1=peaking:1000:6:1:2'],
+      /^stagebench: band1=peaking:1000:6:1:2: 5 fields, the format is type:frequencyHz:gainDb:Q/,
+    ],
     ['an empty band', ['band1='], /^stagebench: band1=: band type "" is not one of/],
     ['band 9', ['band9=peaking:1000:6:1'], /^stagebench: unknown parameter "band9" for stage eq \(known: band1\.\.band8 /],
     ['an unknown type field by field', ['band3Type=shelf'], /^stagebench: band3Type=shelf: not one of off, peaking/],
@@ -232,10 +277,21 @@ describe('resolveEqCliParams', () => {
   it('expands bandN=spec, leaves other bands off, clamps with notes', () => {
     const { values, notes } = resolveEqCliParams({ band2: 'peaking:30000:6:1', band5Type: 'notch' });
     expect(values).toMatchObject({
-      band1Type: 'off', band1FrequencyHz: 1000, band1GainDb: 0, band1Q: 1,
-      band2Type: 'peaking', band2FrequencyHz: 24000, band2GainDb: 6, band2Q: 1,
-      band5Type: 'notch', band5FrequencyHz: 1000, band5GainDb: 0, band5Q: 1,
-      band8Type: 'off', bypass: 'off', preset: 'custom',
+      band1Type: 'off',
+      band1FrequencyHz: 1000,
+      band1GainDb: 0,
+      band1Q: 1,
+      band2Type: 'peaking',
+      band2FrequencyHz: 24000,
+      band2GainDb: 6,
+      band2Q: 1,
+      band5Type: 'notch',
+      band5FrequencyHz: 1000,
+      band5GainDb: 0,
+      band5Q: 1,
+      band8Type: 'off',
+      bypass: 'off',
+      preset: 'custom',
     });
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatchObject({ name: 'band2FrequencyHz', used: 24000 });

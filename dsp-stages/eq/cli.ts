@@ -119,7 +119,9 @@ export function resolveEqCliParams(given: Record<string, string>): { values: Par
   for (let n = 1; n <= EQ_BANDS; n++) {
     const fields = bandNames.filter((k) => BAND_PARAM.exec(k)?.[1] === String(n));
     if (fields.length > 0 && !(`band${n}Type` in expanded)) {
-      throw usage(`${fields.join(', ')} given without a type, and band ${n} is off unless given: add band${n}Type or use band${n}=type:frequencyHz:gainDb:Q`);
+      throw usage(
+        `${fields.join(', ')} given without a type, and band ${n} is off unless given: add band${n}Type or use band${n}=type:frequencyHz:gainDb:Q`,
+      );
     }
   }
   const { values, notes, unknown: left } = resolveParams(EQ_CLI_PARAMS, expanded);

@@ -25,7 +25,11 @@ export function biquadCoefficients(band: EqBand, sampleRate: number): Biquad {
   const cos = Math.cos(w0);
   const sin = Math.sin(w0);
   const norm = (b0: number, b1: number, b2: number, a0: number, a1: number, a2: number): Biquad => ({
-    b0: b0 / a0, b1: b1 / a0, b2: b2 / a0, a1: a1 / a0, a2: a2 / a0,
+    b0: b0 / a0,
+    b1: b1 / a0,
+    b2: b2 / a0,
+    a1: a1 / a0,
+    a2: a2 / a0,
   });
   switch (band.type) {
     case 'lowpass': {
@@ -64,8 +68,12 @@ export function biquadCoefficients(band: EqBand, sampleRate: number): Biquad {
       const alpha = (sin / 2) * Math.sqrt(2); // S = 1
       const k = 2 * Math.sqrt(A) * alpha;
       return norm(
-        A * (A + 1 - (A - 1) * cos + k), 2 * A * (A - 1 - (A + 1) * cos), A * (A + 1 - (A - 1) * cos - k),
-        A + 1 + (A - 1) * cos + k, -2 * (A - 1 + (A + 1) * cos), A + 1 + (A - 1) * cos - k,
+        A * (A + 1 - (A - 1) * cos + k),
+        2 * A * (A - 1 - (A + 1) * cos),
+        A * (A + 1 - (A - 1) * cos - k),
+        A + 1 + (A - 1) * cos + k,
+        -2 * (A - 1 + (A + 1) * cos),
+        A + 1 + (A - 1) * cos - k,
       );
     }
     case 'highshelf': {
@@ -74,8 +82,12 @@ export function biquadCoefficients(band: EqBand, sampleRate: number): Biquad {
       const alpha = (sin / 2) * Math.sqrt(2);
       const k = 2 * Math.sqrt(A) * alpha;
       return norm(
-        A * (A + 1 + (A - 1) * cos + k), -2 * A * (A - 1 + (A + 1) * cos), A * (A + 1 + (A - 1) * cos - k),
-        A + 1 - (A - 1) * cos + k, 2 * (A - 1 - (A + 1) * cos), A + 1 - (A - 1) * cos - k,
+        A * (A + 1 + (A - 1) * cos + k),
+        -2 * A * (A - 1 + (A + 1) * cos),
+        A * (A + 1 + (A - 1) * cos - k),
+        A + 1 - (A - 1) * cos + k,
+        2 * (A - 1 - (A + 1) * cos),
+        A + 1 - (A - 1) * cos - k,
       );
     }
   }
@@ -84,9 +96,14 @@ export function biquadCoefficients(band: EqBand, sampleRate: number): Biquad {
 /** |H(e^{jω})| of one biquad at `frequencyHz`, in dB. */
 export function biquadResponseDb(c: Biquad, frequencyHz: number, sampleRate: number): number {
   const w = (2 * Math.PI * frequencyHz) / sampleRate;
-  const c1 = Math.cos(w), s1 = Math.sin(w), c2 = Math.cos(2 * w), s2 = Math.sin(2 * w);
-  const nr = c.b0 + c.b1 * c1 + c.b2 * c2, ni = -(c.b1 * s1 + c.b2 * s2);
-  const dr = 1 + c.a1 * c1 + c.a2 * c2, di = -(c.a1 * s1 + c.a2 * s2);
+  const c1 = Math.cos(w),
+    s1 = Math.sin(w),
+    c2 = Math.cos(2 * w),
+    s2 = Math.sin(2 * w);
+  const nr = c.b0 + c.b1 * c1 + c.b2 * c2,
+    ni = -(c.b1 * s1 + c.b2 * s2);
+  const dr = 1 + c.a1 * c1 + c.a2 * c2,
+    di = -(c.a1 * s1 + c.a2 * s2);
   return 10 * Math.log10((nr * nr + ni * ni) / (dr * dr + di * di));
 }
 

@@ -25,7 +25,11 @@ export const eqStage: StageDescriptor = {
     // 8 sections over one 128-frame quantum (about 1.3 µs in the bench) plus the JS glue.
     kernelP99Us: 5.6,
     quantumP99Us: 30,
-    measured: { kernelP99Us: 1.87, quantumP99Us: 10, on: '2026-12-05: median of 25 measurements (5 runs of the story budget check and of Conformance / Sample rates at 4 rates), headless Chromium 156, 2-core CI machine type' },
+    measured: {
+      kernelP99Us: 1.87,
+      quantumP99Us: 10,
+      on: '2026-12-05: median of 25 measurements (5 runs of the story budget check and of Conformance / Sample rates at 4 rates), headless Chromium 156, 2-core CI machine type',
+    },
     heapGrowthBytes: 1 << 20,
   },
   hasAudioOutput: true,

@@ -56,18 +56,72 @@ export const PRESET_BANDS: Record<Exclude<EqPreset, 'custom'>, readonly EqBand[]
 function bandParams(i: number, band: EqBand): ParamSpec[] {
   const n = i + 1;
   return [
-    { kind: 'choice', name: `band${n}Type`, label: `Band ${n} type`, unit: '', options: EQ_TYPES, default: band.type, description: `Filter type of band ${n} (BiquadFilterNode definitions).` },
-    { kind: 'number', name: `band${n}FrequencyHz`, label: `Band ${n} frequency`, unit: 'Hz', min: 10, max: 24000, step: 1, default: band.frequencyHz, description: `Centre, corner or shelf frequency of band ${n} (clamped to Nyquist).` },
-    { kind: 'number', name: `band${n}GainDb`, label: `Band ${n} gain`, unit: 'dB', min: -40, max: 40, step: 0.5, default: band.gainDb, description: `Gain of band ${n} (peaking and shelves only).` },
-    { kind: 'number', name: `band${n}Q`, label: `Band ${n} Q`, unit: '', min: -40, max: 1000, step: 0.1, default: band.q, description: `Q of band ${n}: linear for peaking, bandpass and notch (> 0); in dB for lowpass and highpass; unused by shelves.` },
+    {
+      kind: 'choice',
+      name: `band${n}Type`,
+      label: `Band ${n} type`,
+      unit: '',
+      options: EQ_TYPES,
+      default: band.type,
+      description: `Filter type of band ${n} (BiquadFilterNode definitions).`,
+    },
+    {
+      kind: 'number',
+      name: `band${n}FrequencyHz`,
+      label: `Band ${n} frequency`,
+      unit: 'Hz',
+      min: 10,
+      max: 24000,
+      step: 1,
+      default: band.frequencyHz,
+      description: `Centre, corner or shelf frequency of band ${n} (clamped to Nyquist).`,
+    },
+    {
+      kind: 'number',
+      name: `band${n}GainDb`,
+      label: `Band ${n} gain`,
+      unit: 'dB',
+      min: -40,
+      max: 40,
+      step: 0.5,
+      default: band.gainDb,
+      description: `Gain of band ${n} (peaking and shelves only).`,
+    },
+    {
+      kind: 'number',
+      name: `band${n}Q`,
+      label: `Band ${n} Q`,
+      unit: '',
+      min: -40,
+      max: 1000,
+      step: 0.1,
+      default: band.q,
+      description: `Q of band ${n}: linear for peaking, bandpass and notch (> 0); in dB for lowpass and highpass; unused by shelves.`,
+    },
   ];
 }
 
 /** EQ parameters: 8 bands of four, bypass and preset; the one source for argTypes, CLI flags and clamps. */
 export const eqParams: readonly ParamSpec[] = [
   ...DEFAULT_BANDS.flatMap((band, i) => bandParams(i, band)),
-  { kind: 'choice', name: 'bypass', label: 'Bypass', unit: '', options: ['off', 'on'], default: 'off', description: 'on: the output is the input, bit for bit.' },
-  { kind: 'choice', name: 'preset', label: 'Preset', unit: '', options: EQ_PRESETS, default: 'custom', description: 'custom uses the band controls; a preset replaces them.' },
+  {
+    kind: 'choice',
+    name: 'bypass',
+    label: 'Bypass',
+    unit: '',
+    options: ['off', 'on'],
+    default: 'off',
+    description: 'on: the output is the input, bit for bit.',
+  },
+  {
+    kind: 'choice',
+    name: 'preset',
+    label: 'Preset',
+    unit: '',
+    options: EQ_PRESETS,
+    default: 'custom',
+    description: 'custom uses the band controls; a preset replaces them.',
+  },
 ];
 
 /** The eight bands a parameter set describes (a preset overrides the band parameters). */

@@ -65,9 +65,12 @@ describe('the EQ band region', () => {
 
   it('checks the band count', () => {
     const layout = createPoolLayout([EQ_BANDS_REGION]);
-    expect(() => writeEqBands(layout, Array.from({ length: 9 }, () => ({ kind: 1, freqHz: 1, gainDb: 0, q: 1 })))).toThrow(
-      '9 EQ bands given, the layout holds 8',
-    );
+    expect(() =>
+      writeEqBands(
+        layout,
+        Array.from({ length: 9 }, () => ({ kind: 1, freqHz: 1, gainDb: 0, q: 1 })),
+      ),
+    ).toThrow('9 EQ bands given, the layout holds 8');
   });
 });
 
@@ -76,13 +79,24 @@ describe('process_audio in the mailbox', () => {
     const a = Mailbox.create(undefined, TASK_KINDS);
     const b = new Mailbox(a.buffer, TASK_KINDS);
     const task = {
-      type: 'process_audio', num_samples: 9000, sample_rate: 44100.5, bands: null,
-      data: { mode: 'shared', input_offset: 0, output_offset: 524288 }, task_id: 8, attempt: 0,
+      type: 'process_audio',
+      num_samples: 9000,
+      sample_rate: 44100.5,
+      bands: null,
+      data: { mode: 'shared', input_offset: 0, output_offset: 524288 },
+      task_id: 8,
+      attempt: 0,
     };
     expect(a.post('request', task)).toBe(true);
     expect(b.format('request')).toBe(FORMAT_COMPACT);
     expect(b.take('request')).toEqual(task);
-    const done = { type: 'task_complete', task_id: 8, worker_id: 0, execution_time_us: 3.5, result: { kind: 'process_audio', output: null } };
+    const done = {
+      type: 'task_complete',
+      task_id: 8,
+      worker_id: 0,
+      execution_time_us: 3.5,
+      result: { kind: 'process_audio', output: null },
+    };
     expect(b.post('response', done)).toBe(true);
     expect(a.format('response')).toBe(FORMAT_COMPACT);
     expect(a.take('response')).toEqual(done);
@@ -115,7 +129,9 @@ describe('process_audio on Node worker threads', () => {
     const input = signal(9000, 7);
     const want = referenceEq(input, BANDS, 48000);
     const [a, b, e] = await Promise.all([
-      processAudio(pool, input, { bands: BANDS }), processAudio(messages, input, { bands: BANDS }), processAudio(posted, input, { bands: BANDS }),
+      processAudio(pool, input, { bands: BANDS }),
+      processAudio(messages, input, { bands: BANDS }),
+      processAudio(posted, input, { bands: BANDS }),
     ]);
     expect(sameBits(a.output, want)).toBe(true);
     expect(sameBits(b.output, want)).toBe(true);
@@ -126,11 +142,19 @@ describe('process_audio on Node worker threads', () => {
     setEq(pool, BANDS);
     setEq(messages, BANDS);
     const at44 = referenceEq(input, BANDS, 44100);
-    const [c, d] = await Promise.all([processAudio(pool, input, { sampleRate: 44100 }), processAudio(messages, input, { sampleRate: 44100 })]);
+    const [c, d] = await Promise.all([
+      processAudio(pool, input, { sampleRate: 44100 }),
+      processAudio(messages, input, { sampleRate: 44100 }),
+    ]);
     expect(sameBits(c.output, at44)).toBe(true);
     expect(sameBits(d.output, at44)).toBe(true);
     expect(c.task.transport).toBe('atomics');
     await expect(processAudio(pool, new Float32Array(MAX_PROCESS_SAMPLES + 1))).rejects.toThrow(`at most ${MAX_PROCESS_SAMPLES} per task`);
-    expect(() => setEq(pool, Array.from({ length: 9 }, () => BANDS[0]!))).toThrow('9 EQ bands given, the EQ has 8');
+    expect(() =>
+      setEq(
+        pool,
+        Array.from({ length: 9 }, () => BANDS[0]!),
+      ),
+    ).toThrow('9 EQ bands given, the EQ has 8');
   }, 20_000);
 });

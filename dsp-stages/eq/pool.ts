@@ -45,9 +45,7 @@ export interface ProcessAudioMessage extends TaskMessageOf<'process_audio'> {
   sample_rate: number;
   /** Band settings, or null to read them from the layout's band region (shared mode). */
   bands: EqBandSetting[] | null;
-  data:
-    | { mode: 'shared'; input_offset: number; output_offset: number }
-    | { mode: 'messages'; input: ArrayBuffer };
+  data: { mode: 'shared'; input_offset: number; output_offset: number } | { mode: 'messages'; input: ArrayBuffer };
 }
 
 export interface ProcessAudioResult {
@@ -122,7 +120,9 @@ export const processAudioTask = defineTaskKind<ProcessAudioMessage, ProcessAudio
       return true;
     },
     readTask: (w) => ({
-      num_samples: w.i32[0]!, sample_rate: w.f64[0]!, bands: null,
+      num_samples: w.i32[0]!,
+      sample_rate: w.f64[0]!,
+      bands: null,
       data: { mode: 'shared', input_offset: w.i32[1]!, output_offset: w.i32[2]! },
     }),
     writeResult: (r) => r.kind === 'process_audio' && r.output === null && keyCount(r) === 2,
@@ -143,9 +143,7 @@ export const processAudioTask = defineTaskKind<ProcessAudioMessage, ProcessAudio
     const x = bindEq(wasm);
     for (let b = 0; b < EQ_BANDS; b++) {
       const band = bands[b];
-      const status = band
-        ? x.eq_set_band(b, band.kind, band.freqHz, band.gainDb, band.q)
-        : x.eq_set_band(b, 0, 1000, 0, 1);
+      const status = band ? x.eq_set_band(b, band.kind, band.freqHz, band.gainDb, band.q) : x.eq_set_band(b, 0, 1000, 0, 1);
       if (status !== 0) throw new Error(`eq_set_band(${b}): ${statusMessage(status)}`);
     }
     // every block from a cleared state with the bands at their targets: the result does not
@@ -153,9 +151,10 @@ export const processAudioTask = defineTaskKind<ProcessAudioMessage, ProcessAudio
     x.eq_reset();
     const ptr = state.buffer.ensure(n);
     const io = wasm.f32(ptr, n);
-    const input = msg.data.mode === 'shared'
-      ? new Float32Array(ctx.needLayout('process_audio').buffer, msg.data.input_offset, n)
-      : new Float32Array(msg.data.input, 0, n);
+    const input =
+      msg.data.mode === 'shared'
+        ? new Float32Array(ctx.needLayout('process_audio').buffer, msg.data.input_offset, n)
+        : new Float32Array(msg.data.input, 0, n);
     io.set(input);
     const status = x.eq_process_buffer(ptr, ptr, n);
     if (status !== 0) throw new Error(`eq_process_buffer: ${statusMessage(status)}`);
@@ -201,7 +200,9 @@ export async function processAudio(
       const base = staging.offset(slot);
       staging.floats(slot, n).set(input);
       const task = await pool.run(processAudioTask, (): TaskBody<ProcessAudioMessage> => ({
-        num_samples: n, sample_rate: sampleRate, bands,
+        num_samples: n,
+        sample_rate: sampleRate,
+        bands,
         data: { mode: 'shared', input_offset: base, output_offset: base + STAGING_BYTES / 2 },
       }));
       return { output: new Float32Array(pool.layout.buffer, base + STAGING_BYTES / 2, n).slice(), task };
@@ -211,7 +212,9 @@ export async function processAudio(
   }
   const fallback = bands ?? poolBands.get(pool) ?? [];
   const task = await pool.run(processAudioTask, (): TaskBody<ProcessAudioMessage> => ({
-    num_samples: n, sample_rate: sampleRate, bands: fallback,
+    num_samples: n,
+    sample_rate: sampleRate,
+    bands: fallback,
     data: { mode: 'messages', input: input.slice().buffer },
   }));
   const result = task.result;

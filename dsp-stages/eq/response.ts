@@ -48,7 +48,10 @@ export class ResponseMeter {
     complexFft(this.xr, this.xi);
     complexFft(this.yr, this.yi);
     for (let k = 0; k <= n / 2; k++) {
-      const xr = this.xr[k]!, xi = this.xi[k]!, yr = this.yr[k]!, yi = this.yi[k]!;
+      const xr = this.xr[k]!,
+        xi = this.xi[k]!,
+        yr = this.yr[k]!,
+        yi = this.yi[k]!;
       this.sxx[k] = this.sxx[k]! + xr * xr + xi * xi;
       this.syxR[k] = this.syxR[k]! + yr * xr + yi * xi;
       this.syxI[k] = this.syxI[k]! + yi * xr - yr * xi;

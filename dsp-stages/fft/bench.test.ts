@@ -54,8 +54,22 @@ describe('checkBins', () => {
   it('accepts float noise and rejects a wrong scale, the conjugate spectrum, or a packed layout', () => {
     const noisy = ours.map((v, i) => v * (1 + 1e-6 * Math.sin(i)));
     expect(() => checkBins('peer', n, ours, noisy)).not.toThrow();
-    expect(() => checkBins('peer', n, ours, ours.map((v) => v / n))).toThrow(/peer: bin 0 .*wrong API use or layout/);
-    expect(() => checkBins('peer', n, ours, ours.map((v, i) => (i % 2 ? -v : v)))).toThrow(/peer: bin 1 /);
+    expect(() =>
+      checkBins(
+        'peer',
+        n,
+        ours,
+        ours.map((v) => v / n),
+      ),
+    ).toThrow(/peer: bin 0 .*wrong API use or layout/);
+    expect(() =>
+      checkBins(
+        'peer',
+        n,
+        ours,
+        ours.map((v, i) => (i % 2 ? -v : v)),
+      ),
+    ).toThrow(/peer: bin 1 /);
     // PFFFT's ordered real output read as is: [DC, Nyquist, re1, im1, ...]
     const packed = ours.slice(0, n);
     packed[1] = ours[n]!;

@@ -57,8 +57,10 @@ export function checkBins(name: string, n: number, ours: ArrayLike<number>, thei
   for (let k = 0; k <= n / 2; k++) sum += ours[2 * k]! ** 2 + ours[2 * k + 1]! ** 2;
   const rms = Math.sqrt(sum / (n / 2 + 1));
   for (const k of checkedBins(n)) {
-    const re = ours[2 * k]!, im = ours[2 * k + 1]!;
-    const dre = theirs[2 * k]! - re, dim = theirs[2 * k + 1]! - im;
+    const re = ours[2 * k]!,
+      im = ours[2 * k + 1]!;
+    const dre = theirs[2 * k]! - re,
+      dim = theirs[2 * k + 1]! - im;
     const err = Math.hypot(dre, dim);
     const mag = Math.hypot(re, im);
     if (!(err <= PEER_TOLERANCE * Math.max(mag, 1e-3 * rms))) {
@@ -69,7 +71,6 @@ export function checkBins(name: string, n: number, ours: ArrayLike<number>, thei
     }
   }
 }
-
 
 function oursImpl(env: BenchEnv, n: number, input: Float32Array): FftBenchImpl {
   const wasm = env.newWasm();

@@ -16,7 +16,6 @@ const RATE = 48_000;
 const F0 = 1000.37;
 const FRAMES = 40_000; // more than 32768: the first 7232 samples are not analysed
 
-
 let dir: string;
 let tone: Float32Array;
 
@@ -48,8 +47,18 @@ describe('stagebench run fft (child process)', () => {
   it('finds the 1000.37 Hz peak within 0.05 Hz; --out is the reference spectrum of the last N samples', async () => {
     const out = join(dir, 'spec.f32');
     const r = await stagebench([
-      'run', 'fft', '--input', join(dir, 'tone.wav'),
-      '--param', 'size=32768', '--param', 'window=kaiser', '--param', 'beta=9', '--out', out,
+      'run',
+      'fft',
+      '--input',
+      join(dir, 'tone.wav'),
+      '--param',
+      'size=32768',
+      '--param',
+      'window=kaiser',
+      '--param',
+      'beta=9',
+      '--out',
+      out,
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -81,7 +90,18 @@ describe('stagebench run fft (child process)', () => {
 
   it('honours size and window (Hann, N = 4096)', async () => {
     const out = join(dir, 'spec-4096.f32');
-    const r = await stagebench(['run', 'fft', '--input', join(dir, 'tone.wav'), '--param', 'size=4096', '--param', 'window=hann', '--out', out]);
+    const r = await stagebench([
+      'run',
+      'fft',
+      '--input',
+      join(dir, 'tone.wav'),
+      '--param',
+      'size=4096',
+      '--param',
+      'window=hann',
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({ size: 4096, window: 'hann', frameStart: FRAMES - 4096, binHz: RATE / 4096 });

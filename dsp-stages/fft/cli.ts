@@ -12,7 +12,6 @@ import { statusMessage } from '../../worklet/abi.ts';
 import { CliError, baseSummary, type RunReport, type RunRequest } from '../node-api.ts';
 import { bindFft, type FftExports } from './bindings.ts';
 
-
 /** Index of the first NaN or infinite sample of `x`, or -1. */
 export function firstNonFinite(x: Float32Array): number {
   for (let i = 0; i < x.length; i++) {

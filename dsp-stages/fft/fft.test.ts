@@ -11,7 +11,8 @@ function naiveDft(x: Float64Array): Float64Array {
   const n = x.length;
   const out = new Float64Array(n + 2);
   for (let k = 0; k <= n / 2; k++) {
-    let re = 0, im = 0;
+    let re = 0,
+      im = 0;
     for (let t = 0; t < n; t++) {
       re += x[t]! * Math.cos((-2 * Math.PI * k * t) / n);
       im += x[t]! * Math.sin((-2 * Math.PI * k * t) / n);
@@ -21,7 +22,6 @@ function naiveDft(x: Float64Array): Float64Array {
   }
   return out;
 }
-
 
 /** Runs the stage's wasm kernel over `signal` quantum by quantum; returns the last published frame. */
 function runKernel(signal: Float32Array, params: Record<string, number | string>) {

@@ -42,11 +42,23 @@ describe('compute_fft in the mailbox', () => {
   it('goes in the compact form both ways when shared, as JSON or postMessage otherwise', () => {
     const a = Mailbox.create(undefined, TASK_KINDS);
     const b = new Mailbox(a.buffer, TASK_KINDS);
-    const task = { type: 'compute_fft', fft_size: 512, data: { mode: 'shared', audio_offset: 4096, output_offset: 8192 }, task_id: 7, attempt: 1 };
+    const task = {
+      type: 'compute_fft',
+      fft_size: 512,
+      data: { mode: 'shared', audio_offset: 4096, output_offset: 8192 },
+      task_id: 7,
+      attempt: 1,
+    };
     expect(a.post('request', task)).toBe(true);
     expect(b.format('request')).toBe(FORMAT_COMPACT);
     expect(b.take('request')).toEqual(task);
-    const done = { type: 'task_complete', task_id: 7, worker_id: 1, execution_time_us: 11.625, result: { kind: 'compute_fft', bins: 257, spectrum: null } };
+    const done = {
+      type: 'task_complete',
+      task_id: 7,
+      worker_id: 1,
+      execution_time_us: 11.625,
+      result: { kind: 'compute_fft', bins: 257, spectrum: null },
+    };
     expect(b.post('response', done)).toBe(true);
     expect(a.format('response')).toBe(FORMAT_COMPACT);
     expect(a.take('response')).toEqual(done);
@@ -93,7 +105,9 @@ describe('compute_fft on Node worker threads', () => {
       expect(c.task.result).toEqual(a.task.result);
       expect([a.task.transport, b.task.transport, c.task.transport]).toEqual(['atomics', 'postMessage', 'postMessage']);
     }
-    await expect(computeFft(pool, new Float32Array(1000))).rejects.toThrow('computeFft: 1000 samples; the size must be one of 512, 1024, 2048, 4096');
+    await expect(computeFft(pool, new Float32Array(1000))).rejects.toThrow(
+      'computeFft: 1000 samples; the size must be one of 512, 1024, 2048, 4096',
+    );
   }, 20_000);
 
   it('more tasks than output buffers at once: each waits for a free one and gets its own spectrum', async () => {
@@ -125,9 +139,11 @@ describe('compute_fft on Node worker threads', () => {
     expect(overheads.atomics).toHaveLength(200);
     expect(overheads.postMessage).toHaveLength(200);
     const [a, b] = [overheads.atomics, overheads.postMessage];
-    console.log(`pool overhead (round trip - execution), 200 compute_fft 512 each on Node worker threads: ` +
-      `mailbox (Atomics) median ${med(a).toFixed(1)} µs, p90 ${p90(a).toFixed(1)} µs; ` +
-      `postMessage median ${med(b).toFixed(1)} µs, p90 ${p90(b).toFixed(1)} µs; median execution ${med(executions).toFixed(1)} µs`);
+    console.log(
+      `pool overhead (round trip - execution), 200 compute_fft 512 each on Node worker threads: ` +
+        `mailbox (Atomics) median ${med(a).toFixed(1)} µs, p90 ${p90(a).toFixed(1)} µs; ` +
+        `postMessage median ${med(b).toFixed(1)} µs, p90 ${p90(b).toFixed(1)} µs; median execution ${med(executions).toFixed(1)} µs`,
+    );
     // the speed itself is judged where the target applies: the Decode story's seed budgets, in Chromium
     expect(Number.isFinite(med(a)) && Number.isFinite(med(b))).toBe(true);
     const s = pool.stats();

@@ -28,9 +28,7 @@ export const FFT_OUTPUT: RegionSpec = { name: 'fft.output', count: 8, itemBytes:
 /** Plain real FFT (`fft_transform`, no window) of `fft_size` samples: size/2 + 1 complex bins. */
 export interface ComputeFftMessage extends TaskMessageOf<'compute_fft'> {
   fft_size: PoolFftSize;
-  data:
-    | { mode: 'shared'; audio_offset: number; output_offset: number }
-    | { mode: 'messages'; audio: ArrayBuffer };
+  data: { mode: 'shared'; audio_offset: number; output_offset: number } | { mode: 'messages'; audio: ArrayBuffer };
 }
 
 export interface ComputeFftResult {
@@ -87,9 +85,10 @@ export const computeFftTask = defineTaskKind<ComputeFftMessage, ComputeFftResult
     }
     const inPtr = fft.input.ensure(size);
     const outPtr = fft.output.ensure(size + 2);
-    const audio = msg.data.mode === 'shared'
-      ? new Float32Array(ctx.needLayout('compute_fft').buffer, msg.data.audio_offset, size)
-      : new Float32Array(msg.data.audio, 0, size);
+    const audio =
+      msg.data.mode === 'shared'
+        ? new Float32Array(ctx.needLayout('compute_fft').buffer, msg.data.audio_offset, size)
+        : new Float32Array(msg.data.audio, 0, size);
     fft.wasm.f32(inPtr, size).set(audio);
     const status = fx.fft_transform(inPtr, outPtr);
     if (status !== 0) throw new Error(`fft_transform: ${statusMessage(status)}`);
@@ -107,9 +106,13 @@ export const computeFftTask = defineTaskKind<ComputeFftMessage, ComputeFftResult
  * worker of `pool`: `spectrum` holds size/2 + 1 bins as interleaved re, im (through an output
  * buffer of the layout in shared mode).
  */
-export async function computeFft(pool: WorkerPool, input: Float32Array): Promise<{ spectrum: Float32Array; task: TaskOutcome<ComputeFftResult> }> {
+export async function computeFft(
+  pool: WorkerPool,
+  input: Float32Array,
+): Promise<{ spectrum: Float32Array; task: TaskOutcome<ComputeFftResult> }> {
   const size = input.length as PoolFftSize;
-  if (!POOL_FFT_SIZES.includes(size)) throw new Error(`computeFft: ${input.length} samples; the size must be one of ${POOL_FFT_SIZES.join(', ')}`);
+  if (!POOL_FFT_SIZES.includes(size))
+    throw new Error(`computeFft: ${input.length} samples; the size must be one of ${POOL_FFT_SIZES.join(', ')}`);
   if (pool.layout) {
     const staging = pool.region();
     const outputs = pool.region(FFT_OUTPUT);
@@ -118,7 +121,8 @@ export async function computeFft(pool: WorkerPool, input: Float32Array): Promise
     try {
       staging.floats(slot, size).set(input);
       const task = await pool.run(computeFftTask, (): TaskBody<ComputeFftMessage> => ({
-        fft_size: size, data: { mode: 'shared', audio_offset: staging.offset(slot), output_offset: outputs.offset(out) },
+        fft_size: size,
+        data: { mode: 'shared', audio_offset: staging.offset(slot), output_offset: outputs.offset(out) },
       }));
       return { spectrum: outputs.floats(out, size + 2).slice(), task };
     } finally {
@@ -126,7 +130,10 @@ export async function computeFft(pool: WorkerPool, input: Float32Array): Promise
       staging.release(slot);
     }
   }
-  const task = await pool.run(computeFftTask, (): TaskBody<ComputeFftMessage> => ({ fft_size: size, data: { mode: 'messages', audio: input.slice().buffer } }));
+  const task = await pool.run(computeFftTask, (): TaskBody<ComputeFftMessage> => ({
+    fft_size: size,
+    data: { mode: 'messages', audio: input.slice().buffer },
+  }));
   const result = task.result;
   if (result.kind !== 'compute_fft' || !result.spectrum) throw new Error('computeFft: the worker returned no spectrum');
   return { spectrum: new Float32Array(result.spectrum), task };

@@ -80,9 +80,12 @@ export function complexFft(re: Float64Array, im: Float64Array): void {
     for (; j & bit; bit >>= 1) j ^= bit;
     j ^= bit;
     if (i < j) {
-      const tr = re[i]!, ti = im[i]!;
-      re[i] = re[j]!; im[i] = im[j]!;
-      re[j] = tr; im[j] = ti;
+      const tr = re[i]!,
+        ti = im[i]!;
+      re[i] = re[j]!;
+      im[i] = im[j]!;
+      re[j] = tr;
+      im[j] = ti;
     }
   }
   const { cos, sin } = twiddles(n);
@@ -108,7 +111,8 @@ export function complexFft(re: Float64Array, im: Float64Array): void {
 
 /** RMS of `a - b` over RMS of `b`: the accuracy measure of the FFT tests and the benchmark's peer checks. */
 export function relativeRmsError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < b.length; i++) {
     num += (a[i]! - b[i]!) ** 2;
     den += b[i]! ** 2;
@@ -137,9 +141,16 @@ export function realFft(x: ArrayLike<number>): Float64Array {
 export function dtftPowerDerivatives(x: ArrayLike<number>, f: number): [number, number, number] {
   const n = x.length;
   const omega = (-2 * Math.PI * f) / n;
-  const sr = Math.cos(omega), si = Math.sin(omega);
-  let s0r = 0, s0i = 0, s1r = 0, s1i = 0, s2r = 0, s2i = 0;
-  let er = 1, ei = 0;
+  const sr = Math.cos(omega),
+    si = Math.sin(omega);
+  let s0r = 0,
+    s0i = 0,
+    s1r = 0,
+    s1i = 0,
+    s2r = 0,
+    s2i = 0;
+  let er = 1,
+    ei = 0;
   for (let t = 0; t < n; t++) {
     if ((t & 255) === 0) {
       er = Math.cos(omega * t);
@@ -147,16 +158,21 @@ export function dtftPowerDerivatives(x: ArrayLike<number>, f: number): [number, 
     }
     const ar = x[t]! * er;
     const ai = x[t]! * ei;
-    s0r += ar; s0i += ai;
-    s1r += t * ar; s1i += t * ai;
-    s2r += t * t * ar; s2i += t * t * ai;
+    s0r += ar;
+    s0i += ai;
+    s1r += t * ar;
+    s1i += t * ai;
+    s2r += t * t * ar;
+    s2i += t * t * ai;
     const nr = er * sr - ei * si;
     ei = er * si + ei * sr;
     er = nr;
   }
   const a = (2 * Math.PI) / n;
-  const d1r = a * s1i, d1i = -a * s1r;
-  const d2r = -a * a * s2r, d2i = -a * a * s2i;
+  const d1r = a * s1i,
+    d1i = -a * s1r;
+  const d2r = -a * a * s2r,
+    d2i = -a * a * s2i;
   const p = s0r * s0r + s0i * s0i;
   return [p, 2 * (d1r * s0r + d1i * s0i), 2 * (d1r * d1r + d1i * d1i + d2r * s0r + d2i * s0i)];
 }
@@ -195,7 +211,9 @@ export function analyseFrame(frame: ArrayLike<number>, window: Float64Array): Sp
   const pm = power(best - 1);
   const pp = best < n / 2 ? power(best + 1) : pm;
   if (pm > 0 && pp > 0 && bestP > 0) {
-    const ym = Math.log(pm), y0 = Math.log(bestP), yp = Math.log(pp);
+    const ym = Math.log(pm),
+      y0 = Math.log(bestP),
+      yp = Math.log(pp);
     const curv = ym - 2 * y0 + yp;
     if (curv < 0) {
       const d = Math.max(-0.5, Math.min(0.5, (0.5 * (ym - yp)) / curv));

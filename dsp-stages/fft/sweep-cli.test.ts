@@ -42,11 +42,32 @@ describe('stagebench sweep fft', () => {
   });
 
   it('prints one JSON object with --json', async () => {
-    const r = await capture(['sweep', 'fft', '--points=30', '--param', 'size=32768', '--param', 'window=kaiser', '--param', 'beta=9', '--json']);
+    const r = await capture([
+      'sweep',
+      'fft',
+      '--points=30',
+      '--param',
+      'size=32768',
+      '--param',
+      'window=kaiser',
+      '--param',
+      'beta=9',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const j = JSON.parse(r.stdout) as Record<string, unknown> & { points: Record<string, number>[] };
-    expect(Object.keys(j)).toEqual(['stage', 'params', 'sampleRate', 'points', 'meanAbsErrorHz', 'maxAbsErrorHz', 'rmsErrorHz', 'worstHz', 'levelErrorMaxDb']);
+    expect(Object.keys(j)).toEqual([
+      'stage',
+      'params',
+      'sampleRate',
+      'points',
+      'meanAbsErrorHz',
+      'maxAbsErrorHz',
+      'rmsErrorHz',
+      'worstHz',
+      'levelErrorMaxDb',
+    ]);
     expect(j).toMatchObject({ stage: 'fft', params: { size: 32768, window: 'kaiser', beta: 9 }, sampleRate: 48000 });
     expect(j.points).toHaveLength(30);
     for (const p of j.points) expect(Object.keys(p)).toEqual(['frequencyHz', 'estimateHz', 'errorHz', 'levelDb']);
@@ -57,7 +78,10 @@ describe('stagebench sweep fft', () => {
   it('keeps one progress line updated in place on a terminal', async () => {
     const r = await capture(['sweep', 'fft', '--points', '50', '--param', 'size=1024', '--json'], { tty: true });
     expect(r.code).toBe(0);
-    expect(r.stderr.split('\n')).toEqual([expect.stringMatching(/^\rsweep fft: 1\/50 points \(2%\)\r.*\rsweep fft: 50\/50 points \(100%\)$/s), '']);
+    expect(r.stderr.split('\n')).toEqual([
+      expect.stringMatching(/^\rsweep fft: 1\/50 points \(2%\)\r.*\rsweep fft: 50\/50 points \(100%\)$/s),
+      '',
+    ]);
     expect(r.stderr.split('\r').length - 1).toBe(50);
   });
 
@@ -78,10 +102,18 @@ describe('stagebench sweep fft', () => {
   const errors: { args: string[]; code: number; line: RegExp; env?: NodeJS.ProcessEnv }[] = [
     { args: ['sweep', 'fft', '--param', 'size=1000'], code: 2, line: /^stagebench: bad parameter: size=1000 not one of 512, .*32768$/ },
     { args: ['sweep', 'fft', '--param', 'beta=25'], code: 2, line: /^stagebench: bad parameter: beta=25 above maximum 20$/ },
-    { args: ['sweep', 'fft', '--param', 'window=flat'], code: 2, line: /^stagebench: bad parameter: window=flat not one of rect, hann, kaiser$/ },
+    {
+      args: ['sweep', 'fft', '--param', 'window=flat'],
+      code: 2,
+      line: /^stagebench: bad parameter: window=flat not one of rect, hann, kaiser$/,
+    },
     { args: ['sweep', 'fft', '--param', 'gain=1'], code: 2, line: /^stagebench: unknown parameter "gain" for stage fft/ },
     { args: ['sweep', 'fft', '--param', 'size'], code: 2, line: /^stagebench: --param wants name=value, got "size"/ },
-    { args: ['sweep', 'fft', '--points', 'many'], code: 2, line: /^stagebench: --points must be a whole number from 1 to 100000, got "many"/ },
+    {
+      args: ['sweep', 'fft', '--points', 'many'],
+      code: 2,
+      line: /^stagebench: --points must be a whole number from 1 to 100000, got "many"/,
+    },
     { args: ['sweep', 'fft', '--points', '0'], code: 2, line: /--points must be a whole number/ },
     { args: ['sweep', 'fft', '--rate', '30'], code: 2, line: /^stagebench: --rate 30 is too low for a sweep from 20 Hz$/ },
     { args: ['sweep', 'fft', '--out', 'x'], code: 2, line: /^stagebench: unknown option --out for sweep/ },
@@ -135,8 +167,13 @@ describe('sweep output helpers', () => {
     for (let i = 1; i <= 7; i++) p.update(i, 7);
     p.end();
     expect(out.split('\n').filter((l) => l)).toEqual([
-      'x: 1/7 points (10%)', 'x: 2/7 points (20%)', 'x: 3/7 points (40%)', 'x: 4/7 points (50%)',
-      'x: 5/7 points (70%)', 'x: 6/7 points (80%)', 'x: 7/7 points (100%)',
+      'x: 1/7 points (10%)',
+      'x: 2/7 points (20%)',
+      'x: 3/7 points (40%)',
+      'x: 4/7 points (50%)',
+      'x: 5/7 points (70%)',
+      'x: 6/7 points (80%)',
+      'x: 7/7 points (100%)',
     ]);
     out = '';
     const t = progressReporter((s) => (out += s), true, 'x');

@@ -50,7 +50,6 @@ export function sweepJson(params: ParamValues, result: PeakSweepResult): Record<
   };
 }
 
-
 /** A figure in Hz or dB: fixed for ordinary sizes, exponential for tiny ones. */
 export function formatSmall(x: number, sign = false): string {
   if (!Number.isFinite(x)) return String(x);
@@ -75,11 +74,22 @@ export function formatSweepTable(result: PeakSweepResult, simd: boolean): string
   const head = ['frequency Hz', 'estimate Hz', 'error Hz', 'level dBFS', ''];
   const body = sampleRows(points, TABLE_ROWS, result.worstHz).map((i) => {
     const p = points[i]!;
-    return [p.frequencyHz.toFixed(4), p.estimateHz.toFixed(4), formatSmall(p.errorHz, true), p.levelDb.toFixed(4), i === worst ? '<- worst' : ''];
+    return [
+      p.frequencyHz.toFixed(4),
+      p.estimateHz.toFixed(4),
+      formatSmall(p.errorHz, true),
+      p.levelDb.toFixed(4),
+      i === worst ? '<- worst' : '',
+    ];
   });
   const rows = [head, ...body];
   const widths = head.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const table = rows.map((r) => r.map((cell, c) => (c < 4 ? cell.padStart(widths[c]!) : cell)).join('  ').trimEnd());
+  const table = rows.map((r) =>
+    r
+      .map((cell, c) => (c < 4 ? cell.padStart(widths[c]!) : cell))
+      .join('  ')
+      .trimEnd(),
+  );
   const beta = result.window === 'kaiser' ? ` (beta ${result.beta})` : '';
   const lines = [
     `sweep fft: N = ${result.size}, ${result.window} window${beta}, ${result.sampleRate} Hz (bin ${result.binHz.toPrecision(5)} Hz), ` +
@@ -159,7 +169,10 @@ function parsePoints(text: string): number {
 
 /** `stagebench sweep fft`: its options and help. */
 export const fftSweep: SweepHooks = {
-  options: [{ flag: '--points', value: true }, { flag: '--rate', value: true }],
+  options: [
+    { flag: '--points', value: true },
+    { flag: '--rate', value: true },
+  ],
   usage: '[--points N] [--param name=value]... [--rate HZ] [--json]',
   help: () => `sweep fft
   Peak-frequency accuracy of the spectrum stage on wasm: --points sines (default ${DEFAULT_SWEEP_POINTS}, at

@@ -81,9 +81,11 @@ export function checkPeakSweepOptions(opts: PeakSweepOptions): { fMinHz: number;
   const { sampleRate, size, window, beta, points } = opts;
   const fMinHz = opts.fMinHz ?? 20;
   const fMaxHz = opts.fMaxHz ?? 20000;
-  if (!(Number.isFinite(sampleRate) && sampleRate > 0)) throw new RangeError(`sampleRate must be a positive number of Hz, got ${sampleRate}`);
+  if (!(Number.isFinite(sampleRate) && sampleRate > 0))
+    throw new RangeError(`sampleRate must be a positive number of Hz, got ${sampleRate}`);
   if (!(FFT_SIZES as readonly number[]).includes(size)) throw new RangeError(`size must be one of ${FFT_SIZES.join(', ')}, got ${size}`);
-  if (!(FFT_WINDOWS as readonly string[]).includes(window)) throw new RangeError(`window must be one of ${FFT_WINDOWS.join(', ')}, got ${String(window)}`);
+  if (!(FFT_WINDOWS as readonly string[]).includes(window))
+    throw new RangeError(`window must be one of ${FFT_WINDOWS.join(', ')}, got ${String(window)}`);
   if (!(Number.isFinite(beta) && beta >= 0 && beta <= 20)) throw new RangeError(`beta must be within 0..20, got ${beta}`);
   if (!(Number.isInteger(points) && points >= 1)) throw new RangeError(`points must be a whole number >= 1, got ${points}`);
   if (!(Number.isFinite(fMinHz) && fMinHz > 0)) throw new RangeError(`fMinHz must be above 0 Hz, got ${fMinHz}`);

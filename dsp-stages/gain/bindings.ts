@@ -12,12 +12,7 @@ export interface GainExports {
 }
 
 /** Every export of `GainExports`, checked when a module is bound. */
-export const GAIN_EXPORTS = exportNames<GainExports>()(
-  'gain_create',
-  'gain_set_param',
-  'gain_process',
-  'gain_output_ptr',
-);
+export const GAIN_EXPORTS = exportNames<GainExports>()('gain_create', 'gain_set_param', 'gain_process', 'gain_output_ptr');
 
 /** The stage's exports on `wasm`; throws naming any the module lacks (an old build). */
 export function bindGain(wasm: StagebenchWasm): GainExports {

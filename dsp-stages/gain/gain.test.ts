@@ -87,7 +87,9 @@ describe('gain stage', () => {
     gainStage.createWasmKernel(wasm, { gain: 1 }, 48_000);
     expect(bindGain(wasm).gain_set_param(0, NaN)).toBe(-4);
     expect(bindGain(wasm).gain_set_param(3, 1)).toBe(-4);
-    expect(() => gainStage.createWasmKernel(wasm, { gain: NaN }, 48_000)).toThrow('gain_set_param(gain, NaN) failed: bad parameter (unknown id or NaN)');
+    expect(() => gainStage.createWasmKernel(wasm, { gain: NaN }, 48_000)).toThrow(
+      'gain_set_param(gain, NaN) failed: bad parameter (unknown id or NaN)',
+    );
     expect(() => gainStage.createWasmKernel(wasm, {}, 48_000)).toThrow('parameter gain is not a number');
   });
 });

@@ -25,7 +25,11 @@ export const gainStage: StageDescriptor = {
     // quantum reads one 5 µs clock step at most.
     kernelP99Us: 0.42,
     quantumP99Us: 15,
-    measured: { kernelP99Us: 0.14, quantumP99Us: 5, on: '2026-12-05: median of 25 measurements (5 runs of the story budget check and of Conformance / Sample rates at 4 rates), headless Chromium 156, 2-core CI machine type' },
+    measured: {
+      kernelP99Us: 0.14,
+      quantumP99Us: 5,
+      on: '2026-12-05: median of 25 measurements (5 runs of the story budget check and of Conformance / Sample rates at 4 rates), headless Chromium 156, 2-core CI machine type',
+    },
     heapGrowthBytes: 1 << 20,
   },
   hasAudioOutput: true,

@@ -11,11 +11,7 @@ export interface RingCopyExports {
 }
 
 /** Every export of `RingCopyExports`, checked when a module is bound. */
-export const RING_COPY_EXPORTS = exportNames<RingCopyExports>()(
-  'ring_copy_create',
-  'ring_copy_process',
-  'ring_copy_output_ptr',
-);
+export const RING_COPY_EXPORTS = exportNames<RingCopyExports>()('ring_copy_create', 'ring_copy_process', 'ring_copy_output_ptr');
 
 /** The stage's exports on `wasm`; throws naming any the module lacks (an old build). */
 export function bindRingCopy(wasm: StagebenchWasm): RingCopyExports {

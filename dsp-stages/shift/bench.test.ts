@@ -48,7 +48,7 @@ describe('shift bench case', () => {
     for (const impl of c.impls) expect(() => impl.check!(), impl.name).not.toThrow();
   });
 
-  it('reports each estimator\'s accuracy on the seeded pairs: the ramps and 8x padding near exact, one parabola biased', () => {
+  it("reports each estimator's accuracy on the seeded pairs: the ramps and 8x padding near exact, one parabola biased", () => {
     const acc = Object.fromEntries(c.impls.map((impl) => [impl.name, impl.accuracy!()]));
     for (const a of Object.values(acc)) {
       expect(a.figures).toMatchObject({ trueDelaySamples: SHIFT_BENCH_DELAY, snrDb: 30, trials: SHIFT_BENCH_SEEDS.length });
@@ -76,13 +76,13 @@ describe('shift bench case', () => {
 });
 
 describe('shift bench helpers', () => {
-  it('pads to the hypotheses\' grid: 8x for 32 hypotheses over 4 samples (1/8 <= 4/31)', () => {
+  it("pads to the hypotheses' grid: 8x for 32 hypotheses over 4 samples (1/8 <= 4/31)", () => {
     expect(SHIFT_BENCH_PAD).toBe(8);
     expect(hypothesisTau(100, 0)).toBe(98);
     expect(hypothesisTau(100, 31)).toBe(102);
   });
 
-  it('finds a parabola\'s vertex, clamped to half a step, and a refined circular peak', () => {
+  it("finds a parabola's vertex, clamped to half a step, and a refined circular peak", () => {
     // y = -(x - 0.25)^2 at -1, 0, 1
     expect(parabolaVertex(-(1.25 ** 2), -(0.25 ** 2), -(0.75 ** 2))).toBeCloseTo(0.25, 12);
     expect(parabolaVertex(0, 1, 5)).toBe(0); // not a peak
@@ -95,7 +95,7 @@ describe('shift bench helpers', () => {
     expect(refinedPeak(corr, 4)).toBe(-0.25);
   });
 
-  it('lays out a cross-spectrum in PFFFT\'s ordered form, padded with the Nyquist bin halved', () => {
+  it("lays out a cross-spectrum in PFFFT's ordered form, padded with the Nyquist bin halved", () => {
     const cross = Float32Array.from([1, 0, 2, 3, 4, 5, 6, 7]); // N = 6: bins 0..3
     const plain = new Float32Array(6);
     orderedCross(cross, plain);

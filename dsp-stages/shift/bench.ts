@@ -122,7 +122,13 @@ export function shiftAccuracy(estimates: readonly number[]): BenchAccuracy {
   const rmse = Math.sqrt(errors.reduce((a, e) => a + e * e, 0) / errors.length);
   return {
     summary: `|err| ${absError.toFixed(4)}, RMSE ${rmse.toFixed(4)} samples (${estimates.length} seeds)`,
-    figures: { trueDelaySamples: SHIFT_BENCH_DELAY, snrDb: SHIFT_BENCH_SNR_DB, absErrorSamples: absError, rmseSamples: rmse, trials: estimates.length },
+    figures: {
+      trueDelaySamples: SHIFT_BENCH_DELAY,
+      snrDb: SHIFT_BENCH_SNR_DB,
+      absErrorSamples: absError,
+      rmseSamples: rmse,
+      trials: estimates.length,
+    },
   };
 }
 
@@ -238,7 +244,10 @@ class PffftInverse {
   readonly out: number;
   private view: Float32Array | null = null;
 
-  constructor(private readonly m: PffftModule, readonly size: number) {
+  constructor(
+    private readonly m: PffftModule,
+    readonly size: number,
+  ) {
     this.setup = m._pffft_new_setup(size, PFFFT_REAL);
     if (this.setup === 0) throw new Error(`pffft_new_setup(${size}, PFFFT_REAL) failed`);
     this.ordered = this.alloc(size);
@@ -362,8 +371,10 @@ function paddedInverseImpl(m: PffftModule, s: Stage, crosses: readonly Float32Ar
 function rampedCross(cross: ArrayLike<number>, tau: number, ordered: Float32Array): void {
   for (let k = 0; k <= N / 2; k++) {
     const a = 2 * Math.PI * (((k * tau) / N) % 1);
-    const c = Math.cos(a), sn = Math.sin(a);
-    const cr = cross[2 * k]!, ci = cross[2 * k + 1]!;
+    const c = Math.cos(a),
+      sn = Math.sin(a);
+    const cr = cross[2 * k]!,
+      ci = cross[2 * k + 1]!;
     const re = cr * c - ci * sn;
     const im = cr * sn + ci * c;
     if (k === 0) ordered[0] = re;
@@ -407,7 +418,10 @@ function inverseFftsImpl(m: PffftModule, s: Stage, crosses: readonly Float32Arra
     check() {
       estimate();
       if (centre !== s.x.shift_centre()) throw new Error(`${this.name}: centre ${centre}, the stage's ${s.x.shift_centre()}`);
-      const worst = relativeDiff(Array.from(scores, (v) => v / N), s.scores());
+      const worst = relativeDiff(
+        Array.from(scores, (v) => v / N),
+        s.scores(),
+      );
       if (!(worst <= AGREE)) throw new Error(`${this.name}: scores differ from the stage's by ${worst} of the largest`);
     },
     accuracy() {

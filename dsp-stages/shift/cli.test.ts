@@ -67,8 +67,22 @@ describe('stagebench run shift (child process)', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const s = JSON.parse(r.stdout) as Record<string, unknown> & { scores: number[]; taus: number[]; shift: number; best: number };
     expect(Object.keys(s)).toEqual([
-      'stage', 'params', 'sampleRate', 'frames', 'channels', 'backend',
-      'shift', 'best', 'bestTau', 'scores', 'centre', 'taus', 'phat', 'weighting', 'frameStart', 'allocationsDuringProcess',
+      'stage',
+      'params',
+      'sampleRate',
+      'frames',
+      'channels',
+      'backend',
+      'shift',
+      'best',
+      'bestTau',
+      'scores',
+      'centre',
+      'taus',
+      'phat',
+      'weighting',
+      'frameStart',
+      'allocationsDuringProcess',
     ]);
     expect(s).toMatchObject({
       stage: 'shift',
@@ -95,12 +109,35 @@ describe('stagebench run shift (child process)', () => {
 
   it('honours hypotheses, span, phat, a fixed centre and size', async () => {
     const r = await stagebench([
-      'run', 'shift', '--input', join(dir, 'stereo.wav'),
-      '--param', 'hypotheses=65', '--param', 'span=2', '--param', 'phat=on', '--param', 'centreMode=fixed', '--param', 'centre=100.25', '--param', 'size=4096',
+      'run',
+      'shift',
+      '--input',
+      join(dir, 'stereo.wav'),
+      '--param',
+      'hypotheses=65',
+      '--param',
+      'span=2',
+      '--param',
+      'phat=on',
+      '--param',
+      'centreMode=fixed',
+      '--param',
+      'centre=100.25',
+      '--param',
+      'size=4096',
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout) as { shift: number; centre: number; taus: number[]; scores: number[]; phat: boolean; weighting: string; frameStart: number; params: object };
+    const s = JSON.parse(r.stdout) as {
+      shift: number;
+      centre: number;
+      taus: number[];
+      scores: number[];
+      phat: boolean;
+      weighting: string;
+      frameStart: number;
+      params: object;
+    };
     expect(s.params).toEqual({ size: 4096, hypotheses: 65, span: 2, centreMode: 'fixed', centre: 100.25, phat: 'on' });
     expect(s.centre).toBe(100.25);
     expect(s.phat).toBe(true);
@@ -153,7 +190,7 @@ describe('stagebench run shift (child process)', () => {
   });
 });
 
-describe('run shift parameters: the stage\'s own (params.ts), clamped with a note like every stage', () => {
+describe("run shift parameters: the stage's own (params.ts), clamped with a note like every stage", () => {
   const clamped: [string, string][] = [
     ['hypotheses=0', 'hypotheses=0 below minimum 1; using 1'],
     ['hypotheses=257', 'hypotheses=257 above maximum 256; using 256'],
@@ -170,7 +207,10 @@ describe('run shift parameters: the stage\'s own (params.ts), clamped with a not
     const r = await inProcess(['run', 'shift', '--input', join(dir, 'missing.wav'), '--param', param]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr.split('\n').filter((l) => l !== '')).toEqual([`stagebench: note: ${note}`, `stagebench: input file not found: ${join(dir, 'missing.wav')}`]);
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toEqual([
+      `stagebench: note: ${note}`,
+      `stagebench: input file not found: ${join(dir, 'missing.wav')}`,
+    ]);
   });
 
   const unknown: [string, RegExp][] = [
@@ -189,7 +229,14 @@ describe('run shift parameters: the stage\'s own (params.ts), clamped with a not
 
   it('fills the defaults from params.ts; the live-only spread and mode are not CLI flags', () => {
     const stage = getStage('shift');
-    expect(resolveCliParams(stage, {}).values).toEqual({ size: 32768, hypotheses: 32, span: 2, centreMode: 'auto', centre: 0, phat: 'off' });
+    expect(resolveCliParams(stage, {}).values).toEqual({
+      size: 32768,
+      hypotheses: 32,
+      span: 2,
+      centreMode: 'auto',
+      centre: 0,
+      phat: 'off',
+    });
     expect(cliParamSpecs(stage).map((p) => p.name)).toEqual(['size', 'hypotheses', 'span', 'centreMode', 'centre', 'phat']);
   });
 

@@ -24,7 +24,9 @@ export function runShift(req: RunRequest): RunReport {
   const { stage, values, input, wasm } = req;
   const nChannels = input.channels.length;
   if (nChannels < 2) {
-    throw new CliError(`run shift needs a stereo input (channel 0 the reference, channel 1 the delayed input); the input has ${nChannels} channel${nChannels === 1 ? '' : 's'}`);
+    throw new CliError(
+      `run shift needs a stereo input (channel 0 the reference, channel 1 the delayed input); the input has ${nChannels} channel${nChannels === 1 ? '' : 's'}`,
+    );
   }
   const frames = input.channels[0]!.length;
   const size = values.size as number;
@@ -38,7 +40,10 @@ export function runShift(req: RunRequest): RunReport {
   const start = frames - size;
   const reference = input.channels[0]!.subarray(start);
   const delayed = input.channels[1]!.subarray(start);
-  for (const [channel, frame] of [[0, reference], [1, delayed]] as const) {
+  for (const [channel, frame] of [
+    [0, reference],
+    [1, delayed],
+  ] as const) {
     const bad = firstNonFinite(frame);
     if (bad >= 0) {
       const value = frame[bad]!;

@@ -3,8 +3,21 @@ import { complexFft } from '../fft/reference.ts';
 import { mulberry32 } from '../signals.ts';
 import { gaussian } from '../delayed-pair.ts';
 import {
-  NOISY_REFERENCE_FACTOR_HIGH_SNR, WHITE_BETA2_LIMIT, binSnr, crbStd, crbVariance, delayFisherInformation, energySnr, noisyReferenceFactor,
-  noisyReferenceShare, rmsBandwidth2, rmsBandwidth2OfFrame, spectralCrbStd, spectralCrbVariance, whiteBeta2, whiteCrbStd,
+  NOISY_REFERENCE_FACTOR_HIGH_SNR,
+  WHITE_BETA2_LIMIT,
+  binSnr,
+  crbStd,
+  crbVariance,
+  delayFisherInformation,
+  energySnr,
+  noisyReferenceFactor,
+  noisyReferenceShare,
+  rmsBandwidth2,
+  rmsBandwidth2OfFrame,
+  spectralCrbStd,
+  spectralCrbVariance,
+  whiteBeta2,
+  whiteCrbStd,
 } from './crb.ts';
 
 /** The half spectrum (N + 2 numbers, re/im of bins 0..N/2) of a real frame. */
@@ -58,7 +71,7 @@ describe('RMS bandwidth', () => {
     expect(rmsBandwidth2(halfSpectrum(noise))).toBeCloseTo(rmsBandwidth2OfFrame(noise), 9);
   });
 
-  it('equals sum s\'(n)^2 / sum s(n)^2 for the periodic band-limited derivative', () => {
+  it("equals sum s'(n)^2 / sum s(n)^2 for the periodic band-limited derivative", () => {
     // s'(n) from the spectrum: the derivative of the periodic interpolation is IDFT(i w_k X_k)
     const n = 128;
     const s = whiteFrame(n, 4);
@@ -94,7 +107,11 @@ describe('RMS bandwidth', () => {
 
 describe('crbStd', () => {
   it('matches the white-noise closed form sqrt(3 / (pi^2 N SNR))', () => {
-    for (const [n, snrDb] of [[4096, 30], [32768, 0], [512, -10]] as const) {
+    for (const [n, snrDb] of [
+      [4096, 30],
+      [32768, 0],
+      [512, -10],
+    ] as const) {
       const snr = 10 ** (snrDb / 10);
       const closed = Math.sqrt(3 / (Math.PI ** 2 * n * snr));
       expect(crbStd(energySnr(n, snrDb), WHITE_BETA2_LIMIT)).toBeCloseTo(closed, 14);
@@ -139,7 +156,7 @@ describe('spectralCrbVariance (per-bin SNR)', () => {
     }
   });
 
-  it('from a realised white frame: the clean bound is sigma^2 / sum s\'^2, the noisy one that times 2 + 1/rho with the flat expected SNR', () => {
+  it("from a realised white frame: the clean bound is sigma^2 / sum s'^2, the noisy one that times 2 + 1/rho with the flat expected SNR", () => {
     const n = 4096;
     const frame = whiteFrame(n, 11).map((v) => 0.25 * v);
     const spectrum = halfSpectrum(frame);
@@ -156,7 +173,7 @@ describe('spectralCrbVariance (per-bin SNR)', () => {
     expect(spectralCrbVariance(snr, true)).toBeLessThan(spectralCrbVariance(snr, true, flat(n, rho)));
   });
 
-  it('is Knapp and Carter\'s 1 / sum_k 2 w_k^2 rho_k^2 / (1 + 2 rho_k) over the half spectrum; brick-wall low-pass in closed form', () => {
+  it("is Knapp and Carter's 1 / sum_k 2 w_k^2 rho_k^2 / (1 + 2 rho_k) over the half spectrum; brick-wall low-pass in closed form", () => {
     const n = 1024;
     const cutoff = 0.25;
     const big = Math.floor(cutoff * n); // bins 0..K pass
@@ -165,12 +182,12 @@ describe('spectralCrbVariance (per-bin SNR)', () => {
       const inBand = 10 ** (snrDb / 10) * (n / (2 * big + 1));
       const snr = Float64Array.from({ length: n / 2 + 1 }, (_, k) => (k <= big ? inBand : 0));
       let direct = 0;
-      for (let k = 1; k <= big; k++) direct += 2 * ((2 * Math.PI * k) / n) ** 2 * inBand ** 2 / (1 + 2 * inBand);
+      for (let k = 1; k <= big; k++) direct += (2 * ((2 * Math.PI * k) / n) ** 2 * inBand ** 2) / (1 + 2 * inBand);
       expect(spectralCrbVariance(snr, true) * direct).toBeCloseTo(1, 12);
       // sum_{k=-K}^{K} w_k^2 = 2 (2 pi / N)^2 K (K + 1) (2K + 1) / 6
-      const sumW2 = (2 * (2 * Math.PI / n) ** 2 * big * (big + 1) * (2 * big + 1)) / 6;
+      const sumW2 = (2 * ((2 * Math.PI) / n) ** 2 * big * (big + 1) * (2 * big + 1)) / 6;
       expect(spectralCrbVariance(snr, false) * sumW2 * inBand).toBeCloseTo(1, 12);
-      expect(spectralCrbVariance(snr, true) * sumW2 * inBand / noisyReferenceFactor(inBand)).toBeCloseTo(1, 12);
+      expect((spectralCrbVariance(snr, true) * sumW2 * inBand) / noisyReferenceFactor(inBand)).toBeCloseTo(1, 12);
       // the white formula with the band's beta^2 and the per-sample SNR says the same only at high SNR
       const white = crbVariance(energySnr(n, snrDb), sumW2 / (2 * big + 1), noisyReferenceFactor(10 ** (snrDb / 10)));
       const ratio = spectralCrbVariance(snr, true) / white;
@@ -185,7 +202,7 @@ describe('spectralCrbVariance (per-bin SNR)', () => {
     expect(delayFisherInformation(only(0), false)).toBe(0);
     expect(delayFisherInformation(only(3), false)).toBeCloseTo(2 * ((2 * Math.PI * 3) / n) ** 2, 14);
     expect(delayFisherInformation(only(n / 2), false)).toBeCloseTo(Math.PI ** 2, 14);
-    expect(delayFisherInformation(only(3), true)).toBeCloseTo(2 * ((2 * Math.PI * 3) / n) ** 2 / 3, 14);
+    expect(delayFisherInformation(only(3), true)).toBeCloseTo((2 * ((2 * Math.PI * 3) / n) ** 2) / 3, 14);
     expect(spectralCrbVariance(new Float64Array(n / 2 + 1), true)).toBe(Infinity);
     expect(noisyReferenceShare(0)).toBe(0);
     expect(noisyReferenceShare(1)).toBeCloseTo(1 / 3, 15);

@@ -112,7 +112,8 @@ export function energySnr(n: number, snrDb: number): number {
  */
 export function rmsBandwidth2(spectrum: ArrayLike<number>): number {
   const half = (spectrum.length - 2) / 2;
-  if (!(Number.isInteger(half) && half >= 1)) throw new RangeError(`a half spectrum has N + 2 numbers (N even, >= 2), got ${spectrum.length}`);
+  if (!(Number.isInteger(half) && half >= 1))
+    throw new RangeError(`a half spectrum has N + 2 numbers (N even, >= 2), got ${spectrum.length}`);
   const n = 2 * half;
   let num = 0;
   let den = 0;
@@ -197,8 +198,10 @@ export function noisyReferenceShare(rho: number): number {
  */
 export function binSnr(spectrum: ArrayLike<number>, noiseVariance: number): Float64Array {
   const half = (spectrum.length - 2) / 2;
-  if (!(Number.isInteger(half) && half >= 1)) throw new RangeError(`a half spectrum has N + 2 numbers (N even, >= 2), got ${spectrum.length}`);
-  if (!(noiseVariance > 0 && Number.isFinite(noiseVariance))) throw new RangeError(`the noise variance must be finite and > 0, got ${noiseVariance}`);
+  if (!(Number.isInteger(half) && half >= 1))
+    throw new RangeError(`a half spectrum has N + 2 numbers (N even, >= 2), got ${spectrum.length}`);
+  if (!(noiseVariance > 0 && Number.isFinite(noiseVariance)))
+    throw new RangeError(`the noise variance must be finite and > 0, got ${noiseVariance}`);
   const scale = 1 / (2 * half * noiseVariance);
   const out = new Float64Array(half + 1);
   for (let k = 0; k <= half; k++) out[k] = (spectrum[2 * k]! ** 2 + spectrum[2 * k + 1]! ** 2) * scale;

@@ -172,7 +172,11 @@ export const shiftStage: StageDescriptor = {
     // The whole analysis in one quantum (spread off) is about 270 µs on 1.6 % of the quanta and
     // fails this (the expected failure "Unspread analysis breaks the quantum budget").
     quantumP99Us: 220,
-    measured: { kernelP99Us: 8.24, quantumP99Us: 90, on: '2026-12-05: median of 25 measurements (5 runs of the story budget check and of Conformance / Sample rates at 4 rates), headless Chromium 156, 2-core CI machine type' },
+    measured: {
+      kernelP99Us: 8.24,
+      quantumP99Us: 90,
+      on: '2026-12-05: median of 25 measurements (5 runs of the story budget check and of Conformance / Sample rates at 4 rates), headless Chromium 156, 2-core CI machine type',
+    },
     heapGrowthBytes: 1 << 20,
   },
   hasAudioOutput: false,
@@ -237,7 +241,13 @@ export const shiftStage: StageDescriptor = {
         sources.power = power.get();
         publishResult(out, figures, h, cfg.size, sources, x.shift_value(), centre, x.shift_best_tau(), x.shift_non_finite_frames() >>> 0);
       },
-      summary: () => ({ analyses: version, shift: x.shift_value(), centre: x.shift_centre(), bestTau: x.shift_best_tau(), nonFiniteFrames: x.shift_non_finite_frames() >>> 0 }),
+      summary: () => ({
+        analyses: version,
+        shift: x.shift_value(),
+        centre: x.shift_centre(),
+        bestTau: x.shift_best_tau(),
+        nonFiniteFrames: x.shift_non_finite_frames() >>> 0,
+      }),
     };
   },
   createReferenceKernel(params: ParamValues): StageKernel {

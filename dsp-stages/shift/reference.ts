@@ -38,7 +38,10 @@ export function crossSpectrum(input: ArrayLike<number>, reference: ArrayLike<num
 export function crossOf(x: Float64Array, r: Float64Array, phat: boolean): Float64Array {
   const c = new Float64Array(x.length);
   for (let k = 0; k < x.length / 2 - 1; k++) {
-    const xr = x[2 * k]!, xi = x[2 * k + 1]!, rr = r[2 * k]!, ri = r[2 * k + 1]!;
+    const xr = x[2 * k]!,
+      xi = x[2 * k + 1]!,
+      rr = r[2 * k]!,
+      ri = r[2 * k + 1]!;
     let cr = xr * rr + xi * ri;
     let ci = xi * rr - xr * ri;
     if (phat) {

@@ -81,7 +81,8 @@ describe('shift stage kernels', () => {
     const { shiftStage } = await import('./index.ts');
     const { defaultParams } = await import('../params.ts');
     const params = { ...defaultParams(shiftStage.params), mode, size: 4096 };
-    const kernel = backend === 'wasm' ? shiftStage.createWasmKernel(loadWasm(), params, 48_000) : shiftStage.createReferenceKernel(params, 48_000);
+    const kernel =
+      backend === 'wasm' ? shiftStage.createWasmKernel(loadWasm(), params, 48_000) : shiftStage.createReferenceKernel(params, 48_000);
     const pair = delayedPair({ n: 4096 * 4, delay: 21.37, snrDb: 30, seed: 6 });
     for (let q = 0; q < pair.reference.length / 128; q++) {
       const a = pair.reference.subarray(q * 128, (q + 1) * 128);
@@ -110,7 +111,8 @@ describe('shift stage kernels', () => {
     const { shiftStage } = await import('./index.ts');
     const { defaultParams } = await import('../params.ts');
     const pair = delayedPair({ n: 4096 * 4, delay: 21.37, snrDb: 30, seed: 6 });
-    const make = (spread: string) => shiftStage.createWasmKernel(loadWasm(), { ...defaultParams(shiftStage.params), size: 4096, spread }, 48_000);
+    const make = (spread: string) =>
+      shiftStage.createWasmKernel(loadWasm(), { ...defaultParams(shiftStage.params), size: 4096, spread }, 48_000);
     const whole = make('off');
     const spread = make('on');
     const versions: [number, number][] = [];
@@ -168,7 +170,7 @@ describe('shift stage kernels', () => {
     expect(Math.abs(phat - 3), `PHAT: ${phat}`).toBeGreaterThan(1e-3);
   });
 
-  it('wasm scores equal the reference kernel\'s (direct sums) on the same frames', async () => {
+  it("wasm scores equal the reference kernel's (direct sums) on the same frames", async () => {
     const w = await runKernel('wasm', 'channels');
     const r = await runKernel('reference', 'channels');
     const scale = Math.max(...Array.from(r.scores, Math.abs));

@@ -5,9 +5,7 @@
  * main.ts does that.
  */
 import type { ParamValues } from '../types.ts';
-import {
-  SHIFT_OUTLIER_SAMPLES, SHIFT_SWEEP_MAX_DELAY, SHIFT_THRESHOLD_RATIO, runShiftSweep, type ShiftSweepResult,
-} from './sweep.ts';
+import { SHIFT_OUTLIER_SAMPLES, SHIFT_SWEEP_MAX_DELAY, SHIFT_THRESHOLD_RATIO, runShiftSweep, type ShiftSweepResult } from './sweep.ts';
 import { SHIFT_REFERENCES, type ShiftReference } from '../delayed-pair.ts';
 import { CliError, progressReporter, resolveCliParams, type SweepHooks } from '../node-api.ts';
 import { getStage } from '../registry.ts';
@@ -43,7 +41,8 @@ const usage = (message: string): CliError => new CliError(`${message} (see stage
  * one SNR, in dB. Throws a usage CliError otherwise.
  */
 export function parseSnrGrid(text: string): number[] {
-  const bad = (why: string): CliError => usage(`--snr wants LO:HI:STEP (e.g. ${DEFAULT_SHIFT_SNR}) or a list of dB values like 0,10,20; got "${text}": ${why}`);
+  const bad = (why: string): CliError =>
+    usage(`--snr wants LO:HI:STEP (e.g. ${DEFAULT_SHIFT_SNR}) or a list of dB values like 0,10,20; got "${text}": ${why}`);
   const num = (s: string): number => {
     const x = s.trim() === '' ? NaN : Number(s);
     if (!Number.isFinite(x)) throw bad(`"${s}" is not a finite number`);
@@ -128,20 +127,28 @@ export function formatShiftSweepTable(params: ParamValues, cmd: TableCommand, re
   const spacing = h >= 2 ? ` (spacing ${(span / (h - 1)).toPrecision(3)})` : '';
   const noise = cmd.cleanReference ? 'clean reference, noise on channel 1' : 'independent noise on both channels';
   // the white formulas where they hold, the per-bin sums (which they reduce to) otherwise
-  const bound = reference === 'white'
-    ? `${cmd.cleanReference ? '1 / (SNR_E beta^2)' : '(2 + 1/SNR) / (SNR_E beta^2)'}, SNR_E and beta^2`
-    : `${cmd.cleanReference ? '1 / sum_k 2 w_k^2 SNR_k' : '1 / sum_k 2 w_k^2 SNR_k^2 / (1 + 2 SNR_k)'}, SNR_k per bin`;
+  const bound =
+    reference === 'white'
+      ? `${cmd.cleanReference ? '1 / (SNR_E beta^2)' : '(2 + 1/SNR) / (SNR_E beta^2)'}, SNR_E and beta^2`
+      : `${cmd.cleanReference ? '1 / sum_k 2 w_k^2 SNR_k' : '1 / sum_k 2 w_k^2 SNR_k^2 / (1 + 2 SNR_k)'}, SNR_k per bin`;
   const head = ['SNR dB', 'RMSE', 'sqrt(CRB)', 'ratio', 'bias', 'outliers', 'edges'];
   const body = result.points.map((p) => [
-    String(p.snrDb), sci(p.rmse), sci(p.crbStd), Number.isFinite(p.ratio) ? p.ratio.toFixed(2) : String(p.ratio), sci(p.bias, true), String(p.outliers), String(p.edges),
+    String(p.snrDb),
+    sci(p.rmse),
+    sci(p.crbStd),
+    Number.isFinite(p.ratio) ? p.ratio.toFixed(2) : String(p.ratio),
+    sci(p.bias, true),
+    String(p.outliers),
+    String(p.edges),
   ]);
   const rows = [head, ...body];
   const widths = head.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const table = rows.map((r) => r.map((cell, c) => cell.padStart(widths[c]!)).join('   '));
   const highest = Math.max(...result.points.map((p) => p.snrDb));
-  const threshold = result.thresholdSnrDb === null
-    ? `none: the ratio is above ${SHIFT_THRESHOLD_RATIO} at the highest SNR (${highest} dB)`
-    : `${result.thresholdSnrDb} dB (the ratio is <= ${SHIFT_THRESHOLD_RATIO} from there up)`;
+  const threshold =
+    result.thresholdSnrDb === null
+      ? `none: the ratio is above ${SHIFT_THRESHOLD_RATIO} at the highest SNR (${highest} dB)`
+      : `${result.thresholdSnrDb} dB (the ratio is <= ${SHIFT_THRESHOLD_RATIO} from there up)`;
   return [
     `sweep shift: N = ${size}, H = ${h}, span ${span}${spacing}, automatic centre, PHAT ${params.phat === 'on' ? 'on' : 'off'}, ` +
       `${noise}, ${REFERENCE_LABELS[reference]}, delays uniform in +-${SHIFT_SWEEP_MAX_DELAY} samples, ${cmd.trials} trials per SNR, wasm, ${formatDuration(result.elapsedMs)}`,
@@ -164,7 +171,9 @@ export async function shiftSweepCommand(cmd: ShiftSweepCommand): Promise<void> {
   }
   for (const name of ['centreMode', 'centre']) {
     if (name in cmd.params) {
-      throw usage(`bad parameter: ${name}=${cmd.params[name]} has no place in sweep shift: every trial has its own delay, found by the automatic centre`);
+      throw usage(
+        `bad parameter: ${name}=${cmd.params[name]} has no place in sweep shift: every trial has its own delay, found by the automatic centre`,
+      );
     }
   }
   let wasm;

@@ -3,7 +3,14 @@ import { loadWasm } from '../wasm-file.ts';
 import { complexFft } from '../fft/reference.ts';
 import { binSnr, noisyReferenceFactor, rmsBandwidth2OfFrame, spectralCrbVariance } from './crb.ts';
 import { referencePower } from '../delayed-pair.ts';
-import { SHIFT_SWEEP_RMS, ShiftPairGenerator, runShiftSweep, thresholdSnr, type ShiftSweepOptions, type ShiftSweepResult } from './sweep.ts';
+import {
+  SHIFT_SWEEP_RMS,
+  ShiftPairGenerator,
+  runShiftSweep,
+  thresholdSnr,
+  type ShiftSweepOptions,
+  type ShiftSweepResult,
+} from './sweep.ts';
 
 const wasm = loadWasm();
 
@@ -46,7 +53,10 @@ describe('ShiftPairGenerator', () => {
     for (let k = 0; k < n; k++) {
       const kk = k <= n / 2 ? k : k - n;
       const phi = (-2 * Math.PI * kk * delay) / n;
-      const c = Math.cos(phi), s = Math.sin(phi), xr = re[k]!, xi = im[k]!;
+      const c = Math.cos(phi),
+        s = Math.sin(phi),
+        xr = re[k]!,
+        xi = im[k]!;
       re[k] = xr * c - xi * s;
       im[k] = xr * s + xi * c;
     }
@@ -133,7 +143,7 @@ describe('ShiftPairGenerator references', () => {
     expect(spec[0]! ** 2 / band(16, 31)).toBeLessThan(1e-12); // no DC (f32 rounding only)
   });
 
-  it('fisher is the per-bin bound of crb.ts on the clean reference; for white the (2 + 1/SNR) sigma^2 / sum s\'^2 of before', () => {
+  it("fisher is the per-bin bound of crb.ts on the clean reference; for white the (2 + 1/SNR) sigma^2 / sum s'^2 of before", () => {
     const n = 2048;
     const reference = new Float32Array(n);
     const input = new Float32Array(n);
@@ -151,7 +161,7 @@ describe('ShiftPairGenerator references', () => {
         expect(1 / gen.fisher / bound, `${kind}, ${noisy ? 'noisy' : 'clean'} reference`).toBeCloseTo(1, 5);
         if (kind === 'white') {
           const factor = noisy ? noisyReferenceFactor(snr) : 1;
-          expect((1 / gen.fisher) / ((factor * noiseRms ** 2) / gen.slopeEnergy)).toBeCloseTo(1, 12);
+          expect(1 / gen.fisher / ((factor * noiseRms ** 2) / gen.slopeEnergy)).toBeCloseTo(1, 12);
         }
       }
     }
@@ -246,7 +256,9 @@ describe('runShiftSweep on wasm', () => {
     // variance 1 + 7 / (1 + 2 rho') times the bound (rho' = 2 SNR, the in-band SNR): a ratio of
     // 1.55 at 0 dB, 1.23 at 5 dB, 1.08 at 10 dB, 1.01 at 20 dB. Measured (seed 1, 300 trials,
     // N = 2048): 1.48 at 0 dB, 0.95 at 20 dB; 1000 trials at N = 4096: 1.54, 1.21, 1.10, 0.99.
-    const [zero, twenty] = (await runShiftSweep({ ...grid, size: 2048, snrsDb: [0, 20], trials: 300, span: 2, phat: false, reference: 'lowpass-0.25' })).points;
+    const [zero, twenty] = (
+      await runShiftSweep({ ...grid, size: 2048, snrsDb: [0, 20], trials: 300, span: 2, phat: false, reference: 'lowpass-0.25' })
+    ).points;
     expect(zero!.ratio).toBeGreaterThan(1.3);
     expect(zero!.ratio).toBeLessThan(1.8);
     expect(twenty!.ratio).toBeLessThan(1.15);
@@ -258,7 +270,8 @@ describe('runShiftSweep on wasm', () => {
     // 3.2 and 26 (lowpass-0.4): the RMSE falls by 1.1 and 1.25 over 20 dB, where an estimator at
     // the bound falls by 10.
     for (const reference of ['lowpass-0.25', 'lowpass-0.4'] as const) {
-      const [ten, thirty] = (await runShiftSweep({ ...grid, size: 2048, snrsDb: [10, 30], trials: 100, span: 2, phat: true, reference })).points;
+      const [ten, thirty] = (await runShiftSweep({ ...grid, size: 2048, snrsDb: [10, 30], trials: 100, span: 2, phat: true, reference }))
+        .points;
       expect(thirty!.rmse / ten!.rmse, reference).toBeGreaterThan(0.5);
       expect(thirty!.ratio, reference).toBeGreaterThan(10);
     }
@@ -276,7 +289,15 @@ describe('runShiftSweep on wasm', () => {
 
   it('reports progress per trial, is reproducible for a seed, and makes no wasm allocation per trial', async () => {
     const calls: [number, number][] = [];
-    const opts: ShiftSweepOptions = { ...grid, snrsDb: [10, 20], trials: 3, size: 1024, span: 1, phat: true, onProgress: (d, t) => calls.push([d, t]) };
+    const opts: ShiftSweepOptions = {
+      ...grid,
+      snrsDb: [10, 20],
+      trials: 3,
+      size: 1024,
+      span: 1,
+      phat: true,
+      onProgress: (d, t) => calls.push([d, t]),
+    };
     const a = await runShiftSweep(opts);
     expect(calls).toEqual(Array.from({ length: 6 }, (_, i) => [i + 1, 6]));
     const b = await runShiftSweep({ ...opts, onProgress: undefined });
@@ -322,7 +343,9 @@ describe('runShiftSweep control', () => {
 
   it('rejects at once with an already aborted signal, before any trial', async () => {
     let calls = 0;
-    await expect(runShiftSweep({ ...small, signal: AbortSignal.abort(), onProgress: () => calls++ })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(runShiftSweep({ ...small, signal: AbortSignal.abort(), onProgress: () => calls++ })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     expect(calls).toBe(0);
   });
 
@@ -351,12 +374,61 @@ describe('runShiftSweep control', () => {
 describe('thresholdSnr', () => {
   it('is the lowest SNR from which on every ratio is <= 1.2, in any order; null when the highest fails', () => {
     const pts = (ratios: [number, number][]) => ratios.map(([snrDb, ratio]) => ({ snrDb, ratio }));
-    expect(thresholdSnr(pts([[0, 3], [10, 1.1], [20, 1.2], [30, 1]]))).toBe(10);
-    expect(thresholdSnr(pts([[30, 1], [0, 3], [20, 1.2], [10, 1.1]]))).toBe(10);
-    expect(thresholdSnr(pts([[0, 1], [10, 1.5], [20, 1]]))).toBe(20);
-    expect(thresholdSnr(pts([[0, 1], [10, 1], [20, 1.3]]))).toBeNull();
-    expect(thresholdSnr(pts([[0, 1], [10, Number.NaN], [20, 1]]))).toBe(20);
-    expect(thresholdSnr(pts([[0, 1], [10, 1]]))).toBe(0);
+    expect(
+      thresholdSnr(
+        pts([
+          [0, 3],
+          [10, 1.1],
+          [20, 1.2],
+          [30, 1],
+        ]),
+      ),
+    ).toBe(10);
+    expect(
+      thresholdSnr(
+        pts([
+          [30, 1],
+          [0, 3],
+          [20, 1.2],
+          [10, 1.1],
+        ]),
+      ),
+    ).toBe(10);
+    expect(
+      thresholdSnr(
+        pts([
+          [0, 1],
+          [10, 1.5],
+          [20, 1],
+        ]),
+      ),
+    ).toBe(20);
+    expect(
+      thresholdSnr(
+        pts([
+          [0, 1],
+          [10, 1],
+          [20, 1.3],
+        ]),
+      ),
+    ).toBeNull();
+    expect(
+      thresholdSnr(
+        pts([
+          [0, 1],
+          [10, Number.NaN],
+          [20, 1],
+        ]),
+      ),
+    ).toBe(20);
+    expect(
+      thresholdSnr(
+        pts([
+          [0, 1],
+          [10, 1],
+        ]),
+      ),
+    ).toBe(0);
     expect(thresholdSnr([])).toBeNull();
   });
 });

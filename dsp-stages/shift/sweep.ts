@@ -47,7 +47,6 @@ export const SHIFT_OUTLIER_SAMPLES = 1;
 /** `thresholdSnrDb` is where RMSE / sqrt(CRB) stays at or below this. */
 export const SHIFT_THRESHOLD_RATIO = 1.2;
 
-
 export interface ShiftSweepOptions {
   /** The wasm instance to run the stage on (the sweep re-`init`s it: it takes the instance over). */
   wasm: StagebenchWasm;
@@ -113,7 +112,8 @@ export function checkShiftSweepOptions(opts: ShiftSweepOptions): void {
   const bad = snrsDb.find((s) => !Number.isFinite(s));
   if (bad !== undefined) throw new RangeError(`every SNR must be a finite number of dB, got ${bad}`);
   if (!(Number.isInteger(trials) && trials >= 1)) throw new RangeError(`trials must be a whole number >= 1, got ${trials}`);
-  if (!(SHIFT_SIZES as readonly number[]).includes(size)) throw new RangeError(`size must be one of ${SHIFT_SIZES.join(', ')}, got ${size}`);
+  if (!(SHIFT_SIZES as readonly number[]).includes(size))
+    throw new RangeError(`size must be one of ${SHIFT_SIZES.join(', ')}, got ${size}`);
   if (!(Number.isInteger(hypotheses) && hypotheses >= 1 && hypotheses <= SHIFT_MAX_HYPOTHESES)) {
     throw new RangeError(`hypotheses must be a whole number from 1 to ${SHIFT_MAX_HYPOTHESES}, got ${hypotheses}`);
   }
@@ -174,7 +174,8 @@ export class ShiftPairGenerator {
   private hasSpare = false;
 
   constructor(size: number, seed: number, rms = SHIFT_SWEEP_RMS, reference: ShiftReference = 'white') {
-    if (!(Number.isInteger(size) && size >= 4 && (size & (size - 1)) === 0)) throw new RangeError(`size must be a power of two >= 4, got ${size}`);
+    if (!(Number.isInteger(size) && size >= 4 && (size & (size - 1)) === 0))
+      throw new RangeError(`size must be a power of two >= 4, got ${size}`);
     this.size = size;
     this.reference = reference;
     this.re = new Float64Array(size);

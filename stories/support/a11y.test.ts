@@ -24,7 +24,13 @@ function result(id: string, impact: Result['impact'], nodes: number): Result {
 
 describe('accessibility report', () => {
   it('fails on serious and critical only', () => {
-    const all = [result('role-img-alt', 'serious', 1), result('region', 'moderate', 2), result('button-name', 'critical', 1), result('x', 'minor', 1), result('y', null, 1)];
+    const all = [
+      result('role-img-alt', 'serious', 1),
+      result('region', 'moderate', 2),
+      result('button-name', 'critical', 1),
+      result('x', 'minor', 1),
+      result('y', null, 1),
+    ];
     expect(seriousViolations(all).map((v) => v.id)).toEqual(['role-img-alt', 'button-name']);
     expect(seriousViolations([])).toEqual([]);
   });

@@ -25,9 +25,14 @@ function oneLine(text: string, max: number): string {
  * and link, and per element its selector, its HTML and axe's summary of how to fix it.
  */
 export function formatViolations(storyId: string, violations: readonly Result[]): string {
-  const lines = [`${storyId}: ${violations.length} serious or critical accessibility violation${violations.length === 1 ? '' : 's'} (axe-core)`];
+  const lines = [
+    `${storyId}: ${violations.length} serious or critical accessibility violation${violations.length === 1 ? '' : 's'} (axe-core)`,
+  ];
   for (const v of violations) {
-    lines.push(`  [${v.impact ?? 'unknown'}] ${v.id}: ${v.help} (${v.nodes.length} element${v.nodes.length === 1 ? '' : 's'})`, `    ${v.helpUrl}`);
+    lines.push(
+      `  [${v.impact ?? 'unknown'}] ${v.id}: ${v.help} (${v.nodes.length} element${v.nodes.length === 1 ? '' : 's'})`,
+      `    ${v.helpUrl}`,
+    );
     for (const node of v.nodes.slice(0, MAX_NODES)) {
       lines.push(`    - ${node.target.map(String).join(' ')}`, `      ${oneLine(node.html, 160)}`);
       if (node.failureSummary) lines.push(`      ${oneLine(node.failureSummary, 300)}`);

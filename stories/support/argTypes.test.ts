@@ -15,27 +15,30 @@ describe('controls from params', () => {
     expect(stages.map((s) => s.id)).toEqual(expect.arrayContaining(['ring-copy', 'fft', 'eq', 'shift', 'gain']));
   });
 
-  it.each(stages.map((s) => [s.id, s] as const))('%s: every control is named with its label and unit, and its description states them', (_id, stage) => {
-    const argTypes = argTypesFromParams(stage.params) as Record<string, ArgType>;
-    expect(Object.keys(argTypes)).toEqual(stage.params.map((p) => p.name));
-    for (const spec of stage.params) {
-      const t = argTypes[spec.name]!;
-      expect(t.name.startsWith(spec.label), `${spec.name}: name "${t.name}"`).toBe(true);
-      expect(t.description).toContain(spec.description);
-      if (spec.kind === 'number') {
-        const unit = spec.unit || 'unitless';
-        expect(t.name).toBe(`${spec.label} (${unit})`);
-        expect(t.description).toContain(spec.unit ? `Unit: ${spec.unit}.` : 'Unitless');
-        if (!spec.values) {
-          expect(t.description).toContain(`Range ${spec.min}…${spec.max}${spec.unit ? ` ${spec.unit}` : ''}`);
-          expect(t.control).toMatchObject({ type: 'number', min: spec.min, max: spec.max });
+  it.each(stages.map((s) => [s.id, s] as const))(
+    '%s: every control is named with its label and unit, and its description states them',
+    (_id, stage) => {
+      const argTypes = argTypesFromParams(stage.params) as Record<string, ArgType>;
+      expect(Object.keys(argTypes)).toEqual(stage.params.map((p) => p.name));
+      for (const spec of stage.params) {
+        const t = argTypes[spec.name]!;
+        expect(t.name.startsWith(spec.label), `${spec.name}: name "${t.name}"`).toBe(true);
+        expect(t.description).toContain(spec.description);
+        if (spec.kind === 'number') {
+          const unit = spec.unit || 'unitless';
+          expect(t.name).toBe(`${spec.label} (${unit})`);
+          expect(t.description).toContain(spec.unit ? `Unit: ${spec.unit}.` : 'Unitless');
+          if (!spec.values) {
+            expect(t.description).toContain(`Range ${spec.min}…${spec.max}${spec.unit ? ` ${spec.unit}` : ''}`);
+            expect(t.control).toMatchObject({ type: 'number', min: spec.min, max: spec.max });
+          }
+        } else {
+          expect(t.name).toBe(spec.label);
+          expect(t.description).toContain(`One of: ${spec.options.join(', ')}`);
         }
-      } else {
-        expect(t.name).toBe(spec.label);
-        expect(t.description).toContain(`One of: ${spec.options.join(', ')}`);
       }
-    }
-  });
+    },
+  );
 
   it('names the units of the template stage and the source controls', () => {
     const gain = STAGES.gain!.params[0]!;

@@ -26,11 +26,12 @@ export function argTypesFromParams(specs: readonly ParamSpec[]): Record<string, 
   const out: Record<string, object> = {};
   for (const spec of specs) {
     const common = { name: controlName(spec), description: controlDescription(spec), table: { category: 'Stage' } };
-    out[spec.name] = spec.kind === 'number' && spec.values
-      ? { ...common, options: spec.values, control: { type: 'select' } }
-      : spec.kind === 'number'
-      ? { ...common, control: { type: 'number', min: spec.min, max: spec.max, step: spec.step } }
-      : { ...common, options: spec.options, control: { type: 'select' } };
+    out[spec.name] =
+      spec.kind === 'number' && spec.values
+        ? { ...common, options: spec.values, control: { type: 'select' } }
+        : spec.kind === 'number'
+          ? { ...common, control: { type: 'number', min: spec.min, max: spec.max, step: spec.step } }
+          : { ...common, options: spec.options, control: { type: 'select' } };
   }
   return out;
 }
@@ -51,7 +52,8 @@ export const sourceArgTypes = {
   },
   levelDb: {
     name: 'Level (dBFS)',
-    description: 'Unit: dBFS (decibels re full scale). Peak level of sine and sweep, RMS-like level of noise, height of the impulse. Range −60…0 dBFS, step 1 dB.',
+    description:
+      'Unit: dBFS (decibels re full scale). Peak level of sine and sweep, RMS-like level of noise, height of the impulse. Range −60…0 dBFS, step 1 dB.',
     control: { type: 'range', min: -60, max: 0, step: 1 },
     table: { category: 'Source' },
   },

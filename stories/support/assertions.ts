@@ -67,7 +67,9 @@ function budgetRatio(timing: KernelTiming, budget: KernelBudget): number {
 
 /** Every attempt's two figures, for a message or a report. */
 export function describeAttempts(all: readonly KernelTiming[]): string {
-  return all.map((t, i) => `attempt ${i + 1}: p99 ${t.p99Us.toFixed(3)} µs, single-quantum p99 ${t.singleQuantum.p99Us.toFixed(1)} µs`).join('; ');
+  return all
+    .map((t, i) => `attempt ${i + 1}: p99 ${t.p99Us.toFixed(3)} µs, single-quantum p99 ${t.singleQuantum.p99Us.toFixed(1)} µs`)
+    .join('; ');
 }
 
 /**
@@ -77,7 +79,11 @@ export function describeAttempts(all: readonly KernelTiming[]): string {
  * in one of three measurements, what does not fails all three. Returns every result, and the
  * first accepted (null if none was).
  */
-export async function measureUntilWithin<T>(measure: () => Promise<T>, within: (t: T) => boolean, attempts = 3): Promise<{ accepted: T | null; all: T[] }> {
+export async function measureUntilWithin<T>(
+  measure: () => Promise<T>,
+  within: (t: T) => boolean,
+  attempts = 3,
+): Promise<{ accepted: T | null; all: T[] }> {
   const all: T[] = [];
   for (let i = 0; i < attempts; i++) {
     const t = await measure();
@@ -91,7 +97,11 @@ export async function measureUntilWithin<T>(measure: () => Promise<T>, within: (
  * Times a kernel up to `attempts` times (measureUntilWithin). Returns every measurement, and the
  * one the assertions judge: the first within both budgets, else the one closest to them.
  */
-export async function timeKernelWithin(measure: () => Promise<KernelTiming>, budget: KernelBudget, attempts = 3): Promise<{ best: KernelTiming; all: KernelTiming[] }> {
+export async function timeKernelWithin(
+  measure: () => Promise<KernelTiming>,
+  budget: KernelBudget,
+  attempts = 3,
+): Promise<{ best: KernelTiming; all: KernelTiming[] }> {
   const { accepted, all } = await measureUntilWithin(measure, (t) => kernelMeetsBudget(t, budget), attempts);
   return { best: accepted ?? all.reduce((a, b) => (budgetRatio(b, budget) < budgetRatio(a, budget) ? b : a)), all };
 }
@@ -101,7 +111,10 @@ export async function timeKernelWithin(measure: () => Promise<KernelTiming>, bud
  * worker measures the stage's cost alone; on 2 cores the live audio thread running the same stage
  * (and the page drawing it) would be two more busy threads beside it.
  */
-export async function withAudioSuspended<T>(runtime: { stop(): Promise<void>; start(): Promise<void> }, measure: () => Promise<T>): Promise<T> {
+export async function withAudioSuspended<T>(
+  runtime: { stop(): Promise<void>; start(): Promise<void> },
+  measure: () => Promise<T>,
+): Promise<T> {
   await runtime.stop();
   try {
     return await measure();
@@ -118,8 +131,13 @@ export function expectKernelAttemptsWithinBudget(result: { best: KernelTiming; a
   const { best, all } = result;
   const judged = `attempt ${all.indexOf(best) + 1} of ${all.length} judged (${best.clock}); ${describeAttempts(all)}`;
   expect(best.samplesUs.length, 'kernel timing has samples').toBeGreaterThan(0);
-  expect(best.p99Us, `kernel p99 ${best.p99Us.toFixed(3)} µs vs budget ${budget.kernelP99Us} µs: ${judged}`).toBeLessThan(budget.kernelP99Us);
-  expect(best.singleQuantum.p99Us, `single-quantum p99 ${best.singleQuantum.p99Us.toFixed(1)} µs vs budget ${budget.quantumP99Us} µs: ${judged}`).toBeLessThan(budget.quantumP99Us);
+  expect(best.p99Us, `kernel p99 ${best.p99Us.toFixed(3)} µs vs budget ${budget.kernelP99Us} µs: ${judged}`).toBeLessThan(
+    budget.kernelP99Us,
+  );
+  expect(
+    best.singleQuantum.p99Us,
+    `single-quantum p99 ${best.singleQuantum.p99Us.toFixed(1)} µs vs budget ${budget.quantumP99Us} µs: ${judged}`,
+  ).toBeLessThan(budget.quantumP99Us);
   for (const t of all) expect(t.allocationsDuringRun, 'wasm allocations during timed batches (every measurement)').toBe(0);
 }
 

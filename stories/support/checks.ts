@@ -5,7 +5,15 @@ import { reportMeasurement } from './report.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { upperMedian } from '../../worklet/stats.ts';
 import { RENDER_QUANTUM_FRAMES } from '../../dsp-stages/types.ts';
-import { describeAttempts, expectKernelAttemptsWithinBudget, heapAfterGc, sleep, timeKernelWithin, underTestRunner, withAudioSuspended } from './assertions.ts';
+import {
+  describeAttempts,
+  expectKernelAttemptsWithinBudget,
+  heapAfterGc,
+  sleep,
+  timeKernelWithin,
+  underTestRunner,
+  withAudioSuspended,
+} from './assertions.ts';
 
 export interface LiveWindow {
   seconds: number;
@@ -66,7 +74,9 @@ export function expectNoGrowth(w: LiveWindow, heapBudgetBytes: number): void {
     if (underTestRunner()) throw new Error('heap checks need Chromium with --js-flags=--expose-gc and --enable-precise-memory-info');
     console.warn('JS heap check skipped: this browser exposes no gc() (the test runner checks it)');
   } else {
-    expect(w.heapGrowthBytes, `JS heap grew ${w.heapGrowthBytes} bytes over ${w.seconds.toFixed(1)} s (after GC)`).toBeLessThan(heapBudgetBytes);
+    expect(w.heapGrowthBytes, `JS heap grew ${w.heapGrowthBytes} bytes over ${w.seconds.toFixed(1)} s (after GC)`).toBeLessThan(
+      heapBudgetBytes,
+    );
   }
   expect(w.wasmAllocations, 'wasm heap allocations while running').toBe(0);
   expect(w.wasmMemoryGrowthBytes, 'wasm memory growth while running').toBe(0);
@@ -91,30 +101,42 @@ export const SINGLE_QUANTA = 4000;
  * one measurement: p99 of batch means, single-quantum p99, no wasm allocation. Up to three
  * measurements (another thread on the core only adds time); every attempt is reported.
  */
-export async function expectKernelBudgets(
-  runtime: StagebenchRuntime,
-  stage: StageDescriptor,
-  step: Step,
-): Promise<void> {
+export async function expectKernelBudgets(runtime: StagebenchRuntime, stage: StageDescriptor, step: Step): Promise<void> {
   const { kernelP99Us, quantumP99Us } = stage.budgets;
-  await step(`kernel p99 under ${kernelP99Us} µs and single-quantum p99 under ${quantumP99Us} µs in one measurement, no wasm allocation`, async () => {
-    const result = await withAudioSuspended(runtime, () => timeKernelWithin(() => runtime.measureKernel({ singleQuanta: SINGLE_QUANTA }), { kernelP99Us, quantumP99Us }));
-    const { best, all } = result;
-    expect(best.backend).toBe('wasm');
-    const judged = `attempt ${all.indexOf(best) + 1} of ${all.length} judged; ${describeAttempts(all)}`;
-    reportMeasurement({ name: 'kernel p50', value: best.p50Us, unit: 'µs', source: best.clock });
-    reportMeasurement({ name: 'kernel p99', value: best.p99Us, unit: `µs (budget ${kernelP99Us}; ${judged})`, source: best.clock });
-    reportMeasurement({ name: 'single-quantum p99', value: best.singleQuantum.p99Us, unit: `µs (budget ${quantumP99Us})`, source: best.clock });
-    expectKernelAttemptsWithinBudget(result, { kernelP99Us, quantumP99Us });
-  });
+  await step(
+    `kernel p99 under ${kernelP99Us} µs and single-quantum p99 under ${quantumP99Us} µs in one measurement, no wasm allocation`,
+    async () => {
+      const result = await withAudioSuspended(runtime, () =>
+        timeKernelWithin(() => runtime.measureKernel({ singleQuanta: SINGLE_QUANTA }), { kernelP99Us, quantumP99Us }),
+      );
+      const { best, all } = result;
+      expect(best.backend).toBe('wasm');
+      const judged = `attempt ${all.indexOf(best) + 1} of ${all.length} judged; ${describeAttempts(all)}`;
+      reportMeasurement({ name: 'kernel p50', value: best.p50Us, unit: 'µs', source: best.clock });
+      reportMeasurement({ name: 'kernel p99', value: best.p99Us, unit: `µs (budget ${kernelP99Us}; ${judged})`, source: best.clock });
+      reportMeasurement({
+        name: 'single-quantum p99',
+        value: best.singleQuantum.p99Us,
+        unit: `µs (budget ${quantumP99Us})`,
+        source: best.clock,
+      });
+      expectKernelAttemptsWithinBudget(result, { kernelP99Us, quantumP99Us });
+    },
+  );
 }
 
 /** Two seconds live: quanta/s within 5 % of sampleRate/128, no heap or wasm growth. Reports the figures. */
 export async function expectLiveWindow(runtime: StagebenchRuntime, stage: StageDescriptor, step: Step): Promise<void> {
   await step('quanta/s within 5 % of sampleRate/128 over 2 s; no heap growth', async () => {
     const live = await measureLiveWindow(runtime, 2);
-    reportMeasurement({ name: 'quanta/s', value: live.quantaPerSec, unit: `/s (expected ${live.expectedQuantaPerSec.toFixed(1)})`, source: 'SharedArrayBuffer counter over performance.now()' });
-    if (live.heapGrowthBytes !== null) reportMeasurement({ name: 'JS heap growth', value: live.heapGrowthBytes, unit: 'bytes', source: 'performance.memory after gc()' });
+    reportMeasurement({
+      name: 'quanta/s',
+      value: live.quantaPerSec,
+      unit: `/s (expected ${live.expectedQuantaPerSec.toFixed(1)})`,
+      source: 'SharedArrayBuffer counter over performance.now()',
+    });
+    if (live.heapGrowthBytes !== null)
+      reportMeasurement({ name: 'JS heap growth', value: live.heapGrowthBytes, unit: 'bytes', source: 'performance.memory after gc()' });
     expectRealTimeRate(live, 0.05);
     expectNoGrowth(live, stage.budgets.heapGrowthBytes);
   });

@@ -7,7 +7,14 @@ import { fftParams } from '../../dsp-stages/fft/params.ts';
 import { whiteNoise, sine } from '../../dsp-stages/signals.ts';
 import { ResultsBoard } from './conformance/board.ts';
 import { compareSamples, isSubnormalF32, nonFiniteQuanta, timesGain } from './conformance/numbers.ts';
-import { STAGE_CONFORMANCE, conformanceOf, counterFigures, figureValue, promisedFigures, type RateProperty } from './conformance/promises.ts';
+import {
+  STAGE_CONFORMANCE,
+  conformanceOf,
+  counterFigures,
+  figureValue,
+  promisedFigures,
+  type RateProperty,
+} from './conformance/promises.ts';
 import { DENORMAL, HOSTILE_LAYOUT, RATE_FRAMES, cleanSignal, hostileDuring, hostileSequence, rateInput } from './conformance/signals.ts';
 import { runKernel } from './conformance/kernel-run.ts';
 import { checkEqDesign, checkOutputAgainstReference, checkTonePeak } from './conformance/rate-checks.ts';
@@ -37,7 +44,12 @@ describe('hostile inputs', () => {
     const { input, clean, segments } = hostileSequence(RATE);
     expect(input.length).toBe(clean.length);
     expect(segments.map((g) => g.kind)).toEqual(['NaN', '+Inf', '-Inf', 'denormal', 'square']);
-    expect(segments[0]).toEqual({ kind: 'NaN', from: HOSTILE_LAYOUT.start, to: HOSTILE_LAYOUT.start + HOSTILE_LAYOUT.length, cleanUntil: HOSTILE_LAYOUT.start + HOSTILE_LAYOUT.length + HOSTILE_LAYOUT.gap });
+    expect(segments[0]).toEqual({
+      kind: 'NaN',
+      from: HOSTILE_LAYOUT.start,
+      to: HOSTILE_LAYOUT.start + HOSTILE_LAYOUT.length,
+      cleanUntil: HOSTILE_LAYOUT.start + HOSTILE_LAYOUT.length + HOSTILE_LAYOUT.gap,
+    });
     expect(segments[4]!.cleanUntil).toBe(input.length);
     expect(input.length - segments[4]!.to).toBe(HOSTILE_LAYOUT.tail);
     expect(input.length % 128).toBe(0);
@@ -52,7 +64,7 @@ describe('hostile inputs', () => {
     for (let i = nan.from; i < nan.to; i++) if (Number.isNaN(input[i]!) !== (i % 7 === 0)) misplaced++;
     expect(misplaced).toBe(0);
     // NaN, +Inf and -Inf segments: every quantum of them non-finite, none elsewhere
-    expect(nonFiniteQuanta(input).length).toBe(3 * HOSTILE_LAYOUT.length / 128);
+    expect(nonFiniteQuanta(input).length).toBe((3 * HOSTILE_LAYOUT.length) / 128);
     expect(input[segments[1]!.from + 5]).toBe(Infinity);
     expect(input[segments[2]!.from + 5]).toBe(-Infinity);
     const d = input.subarray(segments[3]!.from, segments[3]!.to);
@@ -88,16 +100,23 @@ describe('hostile checks fail when the promise is broken', () => {
   it('fails a NaN that leaks, a loud bad quantum and a wrong count', () => {
     const leak = eqLike();
     leak[HOSTILE_LAYOUT.start + 3] = NaN;
-    expect(checkHostileOutput(contract, { phase: 'during', input, output: leak, figures: [bad] }, ['nanQuanta']).filter((c) => c.ok === false).map((c) => c.check))
-      .toEqual(['no NaN or Inf in the output', 'quanta with NaN/Inf input come out silent']);
+    expect(
+      checkHostileOutput(contract, { phase: 'during', input, output: leak, figures: [bad] }, ['nanQuanta'])
+        .filter((c) => c.ok === false)
+        .map((c) => c.check),
+    ).toEqual(['no NaN or Inf in the output', 'quanta with NaN/Inf input come out silent']);
     const counter = (phase: 'during' | 'after', counted: number) =>
-      checkHostileOutput(contract, { phase, input, output: eqLike(), figures: [counted] }, ['nanQuanta']).find((c) => c.check.includes('counts'))?.ok;
+      checkHostileOutput(contract, { phase, input, output: eqLike(), figures: [counted] }, ['nanQuanta']).find((c) =>
+        c.check.includes('counts'),
+      )?.ok;
     // after the segment the count is exact; during it, it may lag the newest quanta but never exceeds them
     expect([counter('after', bad), counter('after', bad - 1), counter('after', bad + 1)]).toEqual([true, false, false]);
     expect([counter('during', bad - 31), counter('during', bad + 1), counter('during', 0)]).toEqual([true, false, false]);
   });
   it('bit-exact copy: any changed sample fails, NaN passing through does not', () => {
-    expect(checkHostileOutput({ kind: 'bit-exact-copy' }, { phase: 'during', input, output: input.slice(), figures: [] }, [])[0]!.ok).toBe(true);
+    expect(checkHostileOutput({ kind: 'bit-exact-copy' }, { phase: 'during', input, output: input.slice(), figures: [] }, [])[0]!.ok).toBe(
+      true,
+    );
     const changed = input.slice();
     changed[10] = changed[10]! + 1e-6;
     expect(checkHostileOutput({ kind: 'bit-exact-copy' }, { phase: 'during', input, output: changed, figures: [] }, [])[0]!.ok).toBe(false);
@@ -105,24 +124,35 @@ describe('hostile checks fail when the promise is broken', () => {
   it('times gain: subnormal products flushed to 0 are counted, a wrong product fails', () => {
     const d = hostileDuring('denormal', RATE);
     const flushed = timesGain(d.input, 0.3).map((v) => (isSubnormalF32(v) ? 0 : v));
-    const ok = checkHostileOutput({ kind: 'times-gain', gain: 0.3 }, { phase: 'during', input: d.input, output: flushed, figures: [] }, [])[0]!;
+    const ok = checkHostileOutput(
+      { kind: 'times-gain', gain: 0.3 },
+      { phase: 'during', input: d.input, output: flushed, figures: [] },
+      [],
+    )[0]!;
     expect(ok.ok).toBe(true);
     expect(ok.figure).toBe(`0 wrong; 0 non-finite; ${HOSTILE_LAYOUT.duringFrames - HOSTILE_LAYOUT.start} subnormal products flushed to 0`);
     const wrong = flushed.slice();
     wrong[0] = wrong[0]! * 2;
-    expect(checkHostileOutput({ kind: 'times-gain', gain: 0.3 }, { phase: 'during', input: d.input, output: wrong, figures: [] }, [])[0]!.ok).toBe(false);
+    expect(
+      checkHostileOutput({ kind: 'times-gain', gain: 0.3 }, { phase: 'during', input: d.input, output: wrong, figures: [] }, [])[0]!.ok,
+    ).toBe(false);
   });
   it('analysis and count: the counter stays 0 on finite input, counts every NaN/Inf stretch after, something during', () => {
     const contract = { kind: 'analysis-and-count', counterFigure: 'nonFiniteFrames' } as const;
     const counter = (phase: 'during' | 'after', x: Float32Array, counted: number) =>
-      checkHostileOutput(contract, { phase, input: x, output: null, figures: [1000, counted] }, ['peakHz', 'nonFiniteFrames']).find((c) => c.check.startsWith('nonFiniteFrames'))!.ok;
+      checkHostileOutput(contract, { phase, input: x, output: null, figures: [1000, counted] }, ['peakHz', 'nonFiniteFrames']).find((c) =>
+        c.check.startsWith('nonFiniteFrames'),
+      )!.ok;
     const seq = hostileSequence(RATE);
     const square = hostileDuring('square', RATE).input;
     expect([counter('during', square, 0), counter('during', square, 1)]).toEqual([true, false]);
     expect([counter('during', input, 1), counter('during', input, 0)]).toEqual([true, false]);
     // NaN, +Inf and -Inf: three stretches
     expect([counter('after', seq.input, 3), counter('after', seq.input, 7), counter('after', seq.input, 2)]).toEqual([true, true, false]);
-    const figuresNaN = checkHostileOutput(contract, { phase: 'after', input: seq.input, output: null, figures: [NaN, 3] }, ['peakHz', 'nonFiniteFrames']);
+    const figuresNaN = checkHostileOutput(contract, { phase: 'after', input: seq.input, output: null, figures: [NaN, 3] }, [
+      'peakHz',
+      'nonFiniteFrames',
+    ]);
     expect(figuresNaN.find((c) => c.check === 'figures stay finite')!.ok).toBe(false);
   });
   it('undeclared: non-finite output outside the bad quanta fails; figures must stay finite', () => {
@@ -136,7 +166,14 @@ describe('hostile checks fail when the promise is broken', () => {
 describe('recovery', () => {
   const clean = cleanSignal(8192, RATE);
   it('passes an identical tail and identical figures, leaving counters out', () => {
-    const checks = checkRecovery({ output: clean.slice(), figures: [1000.5, 3] }, { output: clean, figures: [1000.5, 0] }, 4096, 0, ['peak', 'count'], [1]);
+    const checks = checkRecovery(
+      { output: clean.slice(), figures: [1000.5, 3] },
+      { output: clean, figures: [1000.5, 0] },
+      4096,
+      0,
+      ['peak', 'count'],
+      [1],
+    );
     expect(checks.map((c) => c.ok)).toEqual([true, true]);
   });
   it('fails a tail off by more than the tolerance, and a different figure', () => {
@@ -234,7 +271,7 @@ describe('references run in the page', () => {
     expect(checkTonePeak(run.figures, names, prop, 44_100, 1000.4, 0.5)[0]!.ok).toBe(false);
     expect(checkTonePeak(run.figures, names, prop, 44_100, 1000.37, 0.4)[1]!.ok).toBe(false);
   });
-  it('the EQ design check passes the reference\'s impulse response, and fails another setting', () => {
+  it("the EQ design check passes the reference's impulse response, and fails another setting", () => {
     const params = defaultParams(STAGES.eq!.params);
     const impulse = new Float32Array(65536);
     impulse[0] = 1;
@@ -275,7 +312,9 @@ describe('the stage promises', () => {
     const contract = { kind: 'analysis-and-count', counterFigure: 'nonFiniteFrames' } as const;
     const seq = hostileSequence(RATE);
     const counted = (names: string[], figures: number[]) =>
-      checkHostileOutput(contract, { phase: 'after', input: seq.input, output: null, figures }, names).find((c) => c.check.startsWith('nonFiniteFrames'));
+      checkHostileOutput(contract, { phase: 'after', input: seq.input, output: null, figures }, names).find((c) =>
+        c.check.startsWith('nonFiniteFrames'),
+      );
     expect(counted(['nonFiniteFrames', 'peakHz'], [3, 1000])).toMatchObject({ figure: '3 counted, 3 stretches', ok: true });
     expect(counted(['peakHz', 'nonFiniteFrames'], [1000, 3])).toMatchObject({ figure: '3 counted, 3 stretches', ok: true });
     expect(counted(['peakHz'], [1000])!.ok).toBe(false);

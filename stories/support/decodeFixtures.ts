@@ -34,7 +34,10 @@ export function fixtureId(name: FixtureName): FixtureId {
   return name.replace('.', '-') as FixtureId;
 }
 
-export const FIXTURE_BY_ID = Object.fromEntries((Object.keys(FIXTURES) as FixtureName[]).map((n) => [fixtureId(n), n])) as Record<FixtureId, FixtureName>;
+export const FIXTURE_BY_ID = Object.fromEntries((Object.keys(FIXTURES) as FixtureName[]).map((n) => [fixtureId(n), n])) as Record<
+  FixtureId,
+  FixtureName
+>;
 
 const cache = new Map<FixtureName, Promise<Uint8Array>>();
 

@@ -36,7 +36,11 @@ export async function renderJump(name: string, value: number | string, wasmBytes
   const input = sine(RATE, RATE, TONE_HZ, 0.05);
   const jumpAt = 24_064; // a quantum boundary near 0.5 s
   const r = await renderOffline({
-    stage: 'eq', params: DEFAULTS, input, sampleRate: RATE, ...(wasmBytes ? { wasmBytes } : {}),
+    stage: 'eq',
+    params: DEFAULTS,
+    input,
+    sampleRate: RATE,
+    ...(wasmBytes ? { wasmBytes } : {}),
     paramChanges: [{ atFrame: jumpAt, name, value }],
   });
   const own = Math.max(maxStep(r.output, jumpAt - 4800, jumpAt - 1), maxStep(r.output, RATE - 4800, RATE));
@@ -65,8 +69,13 @@ export const NO_CLICK_RESIDUAL = 2e-3;
 
 /** The no-click assertions on a `renderJump` result: sample steps, then the tone residual. */
 export function expectNoClick(r: Awaited<ReturnType<typeof renderJump>>, label: string): void {
-  expect(r.ratio, `no click (${label}): largest step ${r.transition} after the jump vs ${r.own} before/after`).toBeLessThanOrEqual(NO_CLICK_RATIO);
-  expect(r.residual, `no click (${label}): tone residual ${r.residual} of the level after the jump (bound ${NO_CLICK_RESIDUAL})`).toBeLessThan(NO_CLICK_RESIDUAL);
+  expect(r.ratio, `no click (${label}): largest step ${r.transition} after the jump vs ${r.own} before/after`).toBeLessThanOrEqual(
+    NO_CLICK_RATIO,
+  );
+  expect(
+    r.residual,
+    `no click (${label}): tone residual ${r.residual} of the level after the jump (bound ${NO_CLICK_RESIDUAL})`,
+  ).toBeLessThan(NO_CLICK_RESIDUAL);
 }
 
 /** How close the stage must follow Chromium's BiquadFilterNode chain (it reproduces its arithmetic). */

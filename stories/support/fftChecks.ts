@@ -27,7 +27,13 @@ export async function renderSpectrum(input: Float32Array, params: Record<string,
   });
   expect(r.visual, 'a spectrum frame was published').not.toBeNull();
   const visual = r.visual!;
-  return { ...r, db: visual.subarray(0, N / 2 + 1), spectrum: visual.subarray(N / 2 + 1, N / 2 + 1 + N + 2), peakHz: r.figures![0]!, peakDb: r.figures![1]! };
+  return {
+    ...r,
+    db: visual.subarray(0, N / 2 + 1),
+    spectrum: visual.subarray(N / 2 + 1, N / 2 + 1 + N + 2),
+    peakHz: r.figures![0]!,
+    peakDb: r.figures![1]!,
+  };
 }
 
 /** Parseval's bound on the stage's spectrum (f32 arithmetic over 32768 points). */
@@ -47,6 +53,9 @@ export function expectParseval(frame: Float32Array, window: ArrayLike<number>, s
   for (let k = 1; k < n / 2; k++) freqEnergy += 2 * mag2(k);
   freqEnergy /= n;
   const rel = Math.abs(freqEnergy - timeEnergy) / timeEnergy;
-  expect(rel, `Parseval: windowed frame energy ${timeEnergy}, spectrum energy ${freqEnergy}, relative error ${rel} (bound ${PARSEVAL_TOLERANCE})`).toBeLessThan(PARSEVAL_TOLERANCE);
+  expect(
+    rel,
+    `Parseval: windowed frame energy ${timeEnergy}, spectrum energy ${freqEnergy}, relative error ${rel} (bound ${PARSEVAL_TOLERANCE})`,
+  ).toBeLessThan(PARSEVAL_TOLERANCE);
   return rel;
 }

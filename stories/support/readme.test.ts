@@ -214,7 +214,7 @@ describe('README', () => {
 });
 
 /**
- * "Add a stage" describes what `stagebench new` creates, on the stage layout of rust/src/stages/:
+ * "Add a stage" describes the files a stage has, on the stage layout of rust/src/stages/:
  * checked on the template stage (gain, stories/TemplateGain.stories.tsx) once that folder exists.
  */
 describe.runIf(existsSync(join(ROOT, 'rust/src/stages')))('README: Add a stage, on the template stage', () => {
@@ -236,9 +236,9 @@ describe.runIf(existsSync(join(ROOT, 'rust/src/stages')))('README: Add a stage, 
     expect(read('dsp-stages/registry.ts')).toMatch(/\bgain/);
   });
 
-  it('every command names a real script, file or CLI command, `stagebench new` included', () => {
+  it('every command names a real script, file or CLI command', () => {
     const commands = commandsIn(add).map(template);
-    expect(commands.some((c) => c.startsWith('npx stagebench new '))).toBe(true);
+    expect(commands.length).toBeGreaterThan(2);
     expect(commands.map((c) => [c, commandProblem(c)]).filter(([, p]) => p !== null)).toEqual([]);
   });
 });
@@ -277,7 +277,8 @@ describe('docs/stage-anatomy.md: the template stage, quoted', () => {
     expect(code.length).toBeGreaterThanOrEqual(10);
     const files = new Set(pathsIn(parsed.prose));
     for (const f of [
-      'rust/src/gain.rs',
+      'rust/src/stages/gain.rs',
+      'rust/src/stages/mod.rs',
       'rust/src/ffi.rs',
       'rust/src/lib.rs',
       'rust/tests/gain.rs',
@@ -305,10 +306,10 @@ describe('docs/stage-anatomy.md: the template stage, quoted', () => {
   );
 
   it('the checkers themselves find a changed quote, a missing file and a wrong command', () => {
-    expect(quotedIn('rust/src/gain.rs', ['pub struct Gain {', '    out: Vec<f32>,'])).toBe(true);
-    expect(quotedIn('rust/src/gain.rs', ['pub struct Gain {', '    out: Vec<f64>,'])).toBe(false);
-    expect(quotedIn('rust/src/gain.rs', ['        let gain = self.gain;'])).toBe(true);
-    expect(quotedIn('rust/src/gain.rs', ['let gain = self.gain;', '        for v in dst.iter_mut() {'])).toBe(false);
+    expect(quotedIn('rust/src/stages/gain.rs', ['pub struct Gain {', '    out: Vec<f32>,'])).toBe(true);
+    expect(quotedIn('rust/src/stages/gain.rs', ['pub struct Gain {', '    out: Vec<f64>,'])).toBe(false);
+    expect(quotedIn('rust/src/stages/gain.rs', ['        let gain = self.params.value(GAIN);'])).toBe(true);
+    expect(quotedIn('rust/src/stages/gain.rs', ['let gain = self.params.value(GAIN);', '        for v in dst.iter_mut() {'])).toBe(false);
     expect(exists('stories/ExpectedFailures*.stories.tsx')).toBe(true);
     expect(exists('dsp-stages/gain/nope.ts')).toBe(false);
     expect(exists('stagebench-sw.js')).toBe(true);

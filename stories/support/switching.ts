@@ -44,12 +44,25 @@ export async function switchRound(
     const stage = stages[i % stages.length]!;
     const variant = Math.floor(i / stages.length) % 2 === 0 ? 'defaults' : 'largest';
     board.status(`switch ${i + 1}: ${stage.id} (${variant})`);
-    await runtime.setStage(stage.id, variant === 'defaults' ? defaultParams(stage.params) : { ...defaultParams(stage.params), ...extremeParams(stage.params) });
+    await runtime.setStage(
+      stage.id,
+      variant === 'defaults' ? defaultParams(stage.params) : { ...defaultParams(stage.params), ...extremeParams(stage.params) },
+    );
     const t = runtime.telemetry();
     const key = `${stage.id} (${variant})`;
-    if (runtime.state.stage !== stage.id) board.add(stage.id, { check: `switch ${i + 1}: setStage resolved on this stage's report`, figure: `the runtime reports ${runtime.state.stage}`, ok: false });
+    if (runtime.state.stage !== stage.id)
+      board.add(stage.id, {
+        check: `switch ${i + 1}: setStage resolved on this stage's report`,
+        figure: `the runtime reports ${runtime.state.stage}`,
+        ok: false,
+      });
     liveBytes.set(key, [...(liveBytes.get(key) ?? []), t.wasmLiveBytes]);
-    if (runtime.state.wasmStatus !== 'active') board.add(stage.id, { check: `switch ${i + 1}: wasm active`, figure: `${runtime.state.wasmStatus}: ${runtime.state.fallbackReason}`, ok: false });
+    if (runtime.state.wasmStatus !== 'active')
+      board.add(stage.id, {
+        check: `switch ${i + 1}: wasm active`,
+        figure: `${runtime.state.wasmStatus}: ${runtime.state.fallbackReason}`,
+        ok: false,
+      });
     afterSwitch(i);
   }
 }
@@ -58,12 +71,27 @@ export async function switchRound(
  * The row for the JS heap's growth after GC between two readings, and its measurement; without a
  * GC hook a note (a failure under the test runner, which has one).
  */
-export function addHeapGrowth(board: ResultsBoard, what: string, before: number | null, after: number | null, bound: number, boundText: string): void {
+export function addHeapGrowth(
+  board: ResultsBoard,
+  what: string,
+  before: number | null,
+  after: number | null,
+  bound: number,
+  boundText: string,
+): void {
   if (before === null || after === null) {
-    board.add('all', { check: `JS heap after GC, ${what}`, figure: 'no gc() in this browser (the test runner has it)', ok: underTestRunner() ? false : null });
+    board.add('all', {
+      check: `JS heap after GC, ${what}`,
+      figure: 'no gc() in this browser (the test runner has it)',
+      ok: underTestRunner() ? false : null,
+    });
     return;
   }
-  board.add('all', { check: `JS heap growth over ${what} < ${boundText}`, figure: `${after - before} bytes (${before} → ${after})`, ok: after - before < bound });
+  board.add('all', {
+    check: `JS heap growth over ${what} < ${boundText}`,
+    figure: `${after - before} bytes (${before} → ${after})`,
+    ok: after - before < bound,
+  });
   reportMeasurement({ name: `JS heap growth over ${what}`, value: after - before, unit: 'bytes', source: 'performance.memory after gc()' });
 }
 

@@ -119,9 +119,15 @@ describe('pool layout', () => {
 
   it('refuses bad region lists, naming the problem', () => {
     expect(() => createPoolLayout([SETTINGS, { ...OUTPUTS, name: 'settings' }])).toThrow('pool layout: two regions named "settings"');
-    expect(() => createPoolLayout([{ name: 'a-name-longer-than-16', count: 1, itemBytes: 8 }])).toThrow('is not 1 to 16 printable ASCII characters');
-    expect(() => createPoolLayout([{ name: 'odd', count: 1, itemBytes: 12 }])).toThrow('pool layout: region "odd": item size 12 is not a multiple of 8 bytes');
-    expect(() => createPoolLayout([{ name: 'skew', count: 1, itemBytes: 8, align: 12 }])).toThrow('alignment 12 is not a power of two of at least 8');
+    expect(() => createPoolLayout([{ name: 'a-name-longer-than-16', count: 1, itemBytes: 8 }])).toThrow(
+      'is not 1 to 16 printable ASCII characters',
+    );
+    expect(() => createPoolLayout([{ name: 'odd', count: 1, itemBytes: 12 }])).toThrow(
+      'pool layout: region "odd": item size 12 is not a multiple of 8 bytes',
+    );
+    expect(() => createPoolLayout([{ name: 'skew', count: 1, itemBytes: 8, align: 12 }])).toThrow(
+      'alignment 12 is not a power of two of at least 8',
+    );
     expect(() => createPoolLayout(Array.from({ length: MAX_REGIONS + 1 }, (_, i) => ({ name: `r${i}`, count: 1, itemBytes: 8 })))).toThrow(
       `pool layout: ${MAX_REGIONS + 1} regions, the header has room for ${MAX_REGIONS}`,
     );
@@ -134,12 +140,14 @@ describe('pool layout', () => {
     const layout = createPoolLayout(SPECS);
     expect(() => parsePoolLayout(layout.handles, [SETTINGS, INPUTS])).toThrow(
       'pool layout: the header has regions "settings" 8 x 32 bytes at 0x200, "outputs" 8 x 32768 bytes at 0x1000, "inputs" 4 x 1048576 bytes at 0x41000; ' +
-      'this side expects "settings" 8 x 32 bytes at 0x200, "inputs" 4 x 1048576 bytes at 0x1000',
+        'this side expects "settings" 8 x 32 bytes at 0x200, "inputs" 4 x 1048576 bytes at 0x1000',
     );
     // a region table that overlaps or runs past the buffer
     const h = copyHandles(layout);
     new Int32Array(h.buffer)[Hdr.regionTable + REGION_ENTRY_WORDS + RegionWord.offset] = 0x100;
-    expect(() => parsePoolLayout(h)).toThrow('pool layout: region 1 ("outputs" 8 x 32768 bytes at 0x100) is not a valid region after 0x300');
+    expect(() => parsePoolLayout(h)).toThrow(
+      'pool layout: region 1 ("outputs" 8 x 32768 bytes at 0x100) is not a valid region after 0x300',
+    );
   });
 
   it('refuses a foreign magic, naming what it found', () => {
@@ -151,7 +159,9 @@ describe('pool layout', () => {
   it('refuses another version', () => {
     const h = copyHandles(createPoolLayout(SPECS));
     new Int32Array(h.buffer)[Hdr.version] = POOL_LAYOUT_VERSION + 1;
-    expect(() => parsePoolLayout(h)).toThrow(`pool layout: version ${POOL_LAYOUT_VERSION + 1}, this code reads version ${POOL_LAYOUT_VERSION}`);
+    expect(() => parsePoolLayout(h)).toThrow(
+      `pool layout: version ${POOL_LAYOUT_VERSION + 1}, this code reads version ${POOL_LAYOUT_VERSION}`,
+    );
     new Int32Array(h.buffer)[Hdr.version] = 1;
     expect(() => parsePoolLayout(h)).toThrow(`pool layout: version 1, this code reads version ${POOL_LAYOUT_VERSION}`);
   });

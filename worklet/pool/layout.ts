@@ -312,9 +312,14 @@ export function parsePoolLayout(handles: PoolLayoutHandles, expected?: readonly 
     throw new Error(`pool layout: header says ${totalBytes} bytes, the buffer has ${buffer.byteLength}`);
   }
   const fixed: [keyof typeof Hdr, number][] = [
-    ['headerBytes', HEADER_BYTES], ['maxWorkers', MAX_WORKERS], ['workerStateOffset', OFFSETS.workerState],
-    ['ringCount', RING_COUNT], ['ringMetaOffset', OFFSETS.ringMeta], ['ringCapacitySamples', RING_CAPACITY_SAMPLES],
-    ['ringChannels', RING_CHANNELS], ['regionsOffset', OFFSETS.regions],
+    ['headerBytes', HEADER_BYTES],
+    ['maxWorkers', MAX_WORKERS],
+    ['workerStateOffset', OFFSETS.workerState],
+    ['ringCount', RING_COUNT],
+    ['ringMetaOffset', OFFSETS.ringMeta],
+    ['ringCapacitySamples', RING_CAPACITY_SAMPLES],
+    ['ringChannels', RING_CHANNELS],
+    ['regionsOffset', OFFSETS.regions],
   ];
   for (const [name, want] of fixed) {
     if (h[Hdr[name]] !== want) throw new Error(`pool layout: header ${name} is ${h[Hdr[name]]}, version ${version} has ${want}`);
@@ -325,9 +330,22 @@ export function parsePoolLayout(handles: PoolLayoutHandles, expected?: readonly 
   let end: number = OFFSETS.regions;
   for (let i = 0; i < count; i++) {
     const e = Hdr.regionTable + i * REGION_ENTRY_WORDS;
-    const r = { name: readName(h, e), offset: h[e + RegionWord.offset]!, count: h[e + RegionWord.count]!, itemBytes: h[e + RegionWord.itemBytes]! };
-    if (r.name === '' || regions.some((q) => q.name === r.name) || r.offset < end || r.offset % 8 !== 0 || r.count < 0 || r.itemBytes < 0
-      || r.itemBytes % 8 !== 0 || r.offset + r.count * r.itemBytes > totalBytes) {
+    const r = {
+      name: readName(h, e),
+      offset: h[e + RegionWord.offset]!,
+      count: h[e + RegionWord.count]!,
+      itemBytes: h[e + RegionWord.itemBytes]!,
+    };
+    if (
+      r.name === '' ||
+      regions.some((q) => q.name === r.name) ||
+      r.offset < end ||
+      r.offset % 8 !== 0 ||
+      r.count < 0 ||
+      r.itemBytes < 0 ||
+      r.itemBytes % 8 !== 0 ||
+      r.offset + r.count * r.itemBytes > totalBytes
+    ) {
       throw new Error(`pool layout: region ${i} (${describe(r)}) is not a valid region after 0x${end.toString(16)} in ${totalBytes} bytes`);
     }
     end = r.offset + r.count * r.itemBytes;
@@ -342,7 +360,8 @@ export function parsePoolLayout(handles: PoolLayoutHandles, expected?: readonly 
     const found = regions.map(describe).join(', ') || 'none';
     const want = plan.regions.map(describe).join(', ') || 'none';
     if (found !== want) throw new Error(`pool layout: the header has regions ${found}; this side expects ${want}`);
-    if (plan.totalBytes !== totalBytes) throw new Error(`pool layout: header says ${totalBytes} bytes, these regions need ${plan.totalBytes}`);
+    if (plan.totalBytes !== totalBytes)
+      throw new Error(`pool layout: header says ${totalBytes} bytes, these regions need ${plan.totalBytes}`);
   }
   if (!Array.isArray(rings) || rings.length !== RING_COUNT) {
     throw new Error(`pool layout: ${Array.isArray(rings) ? rings.length : 'no'} ring buffers given, the header says ${RING_COUNT}`);

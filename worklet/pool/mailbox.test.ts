@@ -34,7 +34,11 @@ const scaleTask = defineTaskKind<ScaleMessage, { kind: 'scaled'; peak: number; c
       w.i32[2] = d.output_offset;
       return true;
     },
-    readTask: (w) => ({ length: w.i32[0]!, factor: w.f64[0]!, data: { mode: 'shared', input_offset: w.i32[1]!, output_offset: w.i32[2]! } }),
+    readTask: (w) => ({
+      length: w.i32[0]!,
+      factor: w.f64[0]!,
+      data: { mode: 'shared', input_offset: w.i32[1]!, output_offset: w.i32[2]! },
+    }),
     writeResult(r, w) {
       if (r.kind !== 'scaled' || keyCount(r) !== 3 || !isInt32(r.peak) || !isInt32(r.clipped)) return false;
       w.i32[0] = r.peak;
@@ -59,9 +63,22 @@ const countTask = defineTaskKind<TaskMessageOf<'count'> & { n: number }, { kind:
 });
 const KINDS = [selftestFaultTask, scaleTask, countTask];
 
-const SCALE = { type: 'scale', length: 9000, factor: 0.7071, data: { mode: 'shared', input_offset: 4096, output_offset: 8192 }, task_id: 7, attempt: 1 };
+const SCALE = {
+  type: 'scale',
+  length: 9000,
+  factor: 0.7071,
+  data: { mode: 'shared', input_offset: 4096, output_offset: 8192 },
+  task_id: 7,
+  attempt: 1,
+};
 const COUNT = { type: 'count', n: -5, task_id: 8, attempt: 0 };
-const DONE = { type: 'task_complete', task_id: 7, worker_id: 1, execution_time_us: 11.625, result: { kind: 'scaled', peak: 3, clipped: -1 } };
+const DONE = {
+  type: 'task_complete',
+  task_id: 7,
+  worker_id: 1,
+  execution_time_us: 11.625,
+  result: { kind: 'scaled', peak: 3, clipped: -1 },
+};
 
 describe('mailbox', () => {
   it('is supported on Node (SharedArrayBuffer and Atomics.waitAsync)', () => {
@@ -95,7 +112,10 @@ describe('mailbox', () => {
       expect(b.format('request')).toBe(FORMAT_COMPACT);
       expect(b.take('request')).toEqual(msg);
     }
-    for (const result of [{ kind: 'scaled', peak: 3, clipped: -1 }, { kind: 'selftest_fault', attempt: 1 }]) {
+    for (const result of [
+      { kind: 'scaled', peak: 3, clipped: -1 },
+      { kind: 'selftest_fault', attempt: 1 },
+    ]) {
       const reply = { ...DONE, result };
       expect(b.post('response', reply)).toBe(true);
       expect(a.format('response')).toBe(FORMAT_COMPACT);
@@ -106,7 +126,12 @@ describe('mailbox', () => {
     const counted = { ...DONE, result: { kind: 'count', n: 2 } };
     const failed = { type: 'task_failed', task_id: 9, worker_id: 0, error: 'selftest_fault: thrown on attempt 0' };
     const fault = { type: 'selftest_fault', fault: 'hang', fail_attempts: 1, task_id: 10, attempt: 0 };
-    for (const [side, msg] of [['request', extra], ['response', counted], ['response', failed], ['request', fault]] as const) {
+    for (const [side, msg] of [
+      ['request', extra],
+      ['response', counted],
+      ['response', failed],
+      ['request', fault],
+    ] as const) {
       expect(a.post(side, msg)).toBe(true);
       expect(b.format(side)).toBe(FORMAT_ASCII);
       expect(b.take(side)).toEqual(msg);
@@ -124,14 +149,27 @@ describe('mailbox', () => {
     const a = Mailbox.create(64);
     expect(jsonSafe({ a: [1, 'x', null, true, { b: 2.5 }], c: undefined })).toBe(true);
     for (const v of [
-      { spectrum: new ArrayBuffer(8) }, { planes: [new SharedArrayBuffer(8)] }, { v: new Float32Array(2) }, { n: NaN }, { n: Infinity },
-      { n: -0 }, [1, undefined], { d: new Date(0) }, { f: () => 1 },
+      { spectrum: new ArrayBuffer(8) },
+      { planes: [new SharedArrayBuffer(8)] },
+      { v: new Float32Array(2) },
+      { n: NaN },
+      { n: Infinity },
+      { n: -0 },
+      [1, undefined],
+      { d: new Date(0) },
+      { f: () => 1 },
     ]) {
       expect(jsonSafe(v)).toBe(false);
       expect(mailboxJson(v)).toBeNull();
       expect(a.post('request', v)).toBe(false);
     }
-    const reply = { type: 'task_complete', task_id: 1, worker_id: 0, execution_time_us: 3, result: { kind: 'scaled', peak: 1, spectrum: new ArrayBuffer(4) } };
+    const reply = {
+      type: 'task_complete',
+      task_id: 1,
+      worker_id: 0,
+      execution_time_us: 3,
+      result: { kind: 'scaled', peak: 1, spectrum: new ArrayBuffer(4) },
+    };
     expect(a.post('response', reply)).toBe(false);
     // 64-byte areas: a long message does not fit and nothing is sent
     const big = { type: 'task_failed', task_id: 2, worker_id: 0, error: 'e'.repeat(100) };

@@ -200,7 +200,9 @@ export class Mailbox {
         f64,
         task: { i32: new Int32Array(buffer, offset + 5 * 4, 3), f64 },
         result: { i32: new Int32Array(buffer, offset + 6 * 4, 2), f64: new Float64Array(0) },
-        seq, length, format,
+        seq,
+        length,
+        format,
       };
     };
     this.codecs = codecsOf(kinds);
@@ -333,7 +335,13 @@ export class Mailbox {
     if (code === COMPACT_REPLY) {
       const kind = this.codecs.byCode[i32[5]! - 1];
       if (!kind?.codec?.readResult) throw new Error(`mailbox: unknown compact result ${i32[5]}`);
-      return { type: 'task_complete', task_id: i32[3], worker_id: i32[4], execution_time_us: f64[0], result: kind.codec.readResult(a.result) };
+      return {
+        type: 'task_complete',
+        task_id: i32[3],
+        worker_id: i32[4],
+        execution_time_us: f64[0],
+        result: kind.codec.readResult(a.result),
+      };
     }
     const kind = this.codecs.byCode[code - 1];
     if (!kind?.codec?.readTask) throw new Error(`mailbox: unknown compact message ${code}`);

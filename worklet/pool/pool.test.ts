@@ -50,9 +50,15 @@ describe('WorkerPool options (in-process fake workers)', () => {
 
   it('rejects bad options and a worker that cannot start, with clear messages', async () => {
     await expect(WorkerPool.create({ wasmBytes: new Uint8Array(0), spawn: fakeSpawn() })).rejects.toThrow('wasmBytes are missing or empty');
-    await expect(WorkerPool.create({ wasmBytes: new Uint8Array([1, 2, 3, 4]), spawn: fakeSpawn() })).rejects.toThrow('wasm does not compile');
-    await expect(WorkerPool.create({ wasmBytes, spawn: fakeSpawn(), taskTimeoutMs: -1 })).rejects.toThrow('taskTimeoutMs must be a positive number');
-    await expect(WorkerPool.create({ wasmBytes, spawn: fakeSpawn('worker 0 could not start: boom') })).rejects.toThrow('worker 0 could not start: boom');
+    await expect(WorkerPool.create({ wasmBytes: new Uint8Array([1, 2, 3, 4]), spawn: fakeSpawn() })).rejects.toThrow(
+      'wasm does not compile',
+    );
+    await expect(WorkerPool.create({ wasmBytes, spawn: fakeSpawn(), taskTimeoutMs: -1 })).rejects.toThrow(
+      'taskTimeoutMs must be a positive number',
+    );
+    await expect(WorkerPool.create({ wasmBytes, spawn: fakeSpawn('worker 0 could not start: boom') })).rejects.toThrow(
+      'worker 0 could not start: boom',
+    );
   }, 20_000);
 
   it('says messages mode and why when forced', async () => {
@@ -68,11 +74,21 @@ describe('WorkerPool options (in-process fake workers)', () => {
   it('sends tasks by postMessage to a worker that does not say it listens on its mailbox', async () => {
     const seen: string[] = [];
     const pool = await WorkerPool.create({
-      wasmBytes, cores: 4, workers: 1,
+      wasmBytes,
+      cores: 4,
+      workers: 1,
       spawn: fakeSpawn(null, (msg, h) => {
         const m = msg as { task_id: number; attempt: number; type: string };
         seen.push(m.type);
-        queueMicrotask(() => h.message({ type: 'task_complete', task_id: m.task_id, worker_id: 0, execution_time_us: 1, result: { kind: 'selftest_fault', attempt: m.attempt } }));
+        queueMicrotask(() =>
+          h.message({
+            type: 'task_complete',
+            task_id: m.task_id,
+            worker_id: 0,
+            execution_time_us: 1,
+            result: { kind: 'selftest_fault', attempt: m.attempt },
+          }),
+        );
       }),
     });
     expect(pool.transport).toBe('atomics');
@@ -86,13 +102,25 @@ describe('WorkerPool options (in-process fake workers)', () => {
   it('treats a garbled reply as a crash: the worker is replaced and the task retried', async () => {
     let posts = 0;
     const pool = await WorkerPool.create({
-      wasmBytes, cores: 4, workers: 2,
+      wasmBytes,
+      cores: 4,
+      workers: 2,
       spawn: fakeSpawn(null, (msg, h) => {
         const m = msg as { task_id: number; attempt: number; type: string };
         posts++;
-        queueMicrotask(() => h.message(m.attempt === 0
-          ? { type: 'nonsense' }
-          : { type: 'task_complete', task_id: m.task_id, worker_id: 0, execution_time_us: 1, result: { kind: 'selftest_fault', attempt: m.attempt } }));
+        queueMicrotask(() =>
+          h.message(
+            m.attempt === 0
+              ? { type: 'nonsense' }
+              : {
+                  type: 'task_complete',
+                  task_id: m.task_id,
+                  worker_id: 0,
+                  execution_time_us: 1,
+                  result: { kind: 'selftest_fault', attempt: m.attempt },
+                },
+          ),
+        );
       }),
     });
     const outcome = await pool.selftestFault('crash');
@@ -132,7 +160,13 @@ describe('WorkerPool on Node worker threads', () => {
 
   beforeAll(async () => {
     [pool, posted, messages] = await Promise.all([
-      WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnKeepingMailboxes, taskTimeoutMs: 2000, onTaskFailed: (f) => failures.push(f) }),
+      WorkerPool.create({
+        workers: 2,
+        wasmBytes,
+        spawn: spawnKeepingMailboxes,
+        taskTimeoutMs: 2000,
+        onTaskFailed: (f) => failures.push(f),
+      }),
       WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker, forcePostMessage: true }),
       WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker, forceMessages: true }),
     ]);
@@ -157,7 +191,11 @@ describe('WorkerPool on Node worker threads', () => {
   });
 
   it('runs a task in both modes and through both transports, each outcome saying which', async () => {
-    const [a, b, c] = await Promise.all([pool.selftestFault('throw', 0), messages.selftestFault('throw', 0), posted.selftestFault('throw', 0)]);
+    const [a, b, c] = await Promise.all([
+      pool.selftestFault('throw', 0),
+      messages.selftestFault('throw', 0),
+      posted.selftestFault('throw', 0),
+    ]);
     for (const o of [a, b, c]) {
       expect(o.result).toEqual({ kind: 'selftest_fault', attempt: 0 });
       expect(o.attempts).toBe(1);
@@ -192,7 +230,9 @@ describe('WorkerPool on Node worker threads', () => {
 
   it('refuses a task kind the registry does not list', async () => {
     const stray = defineTaskKind({ type: 'not_registered', run: () => ({ kind: 'none' }) });
-    await expect(pool.run(stray, () => ({}))).rejects.toThrow('pool: task kind "not_registered" is not registered (dsp-stages/pool-tasks.ts)');
+    await expect(pool.run(stray, () => ({}))).rejects.toThrow(
+      'pool: task kind "not_registered" is not registered (dsp-stages/pool-tasks.ts)',
+    );
     expect(TASK_KINDS[0]!.type).toBe('selftest_fault');
   });
 
@@ -246,9 +286,15 @@ describe('WorkerPool on Node worker threads', () => {
     Atomics.store(ctrl, STATE, OPEN);
     const forged = new Mailbox(dead[0]!);
     const nextTask = Math.max(...before.recent.map((t) => t.taskId)) + 1;
-    expect(forged.post('response', {
-      type: 'task_complete', task_id: nextTask, worker_id: 0, execution_time_us: 1, result: { kind: 'selftest_fault', attempt: 7 },
-    })).toBe(true);
+    expect(
+      forged.post('response', {
+        type: 'task_complete',
+        task_id: nextTask,
+        worker_id: 0,
+        execution_time_us: 1,
+        result: { kind: 'selftest_fault', attempt: 7 },
+      }),
+    ).toBe(true);
     expect(responseWaiters(dead[0]!)).toBe(0);
     Atomics.store(ctrl, STATE, CLOSED);
     const got = await pool.selftestFault('throw', 0);
@@ -264,10 +310,16 @@ describe('WorkerPool on Node worker threads', () => {
       /failed twice: worker \d crashed: selftest_fault: crash on attempt 0; then worker \d crashed: selftest_fault: crash on attempt 1/,
     );
     const restarts = pool.stats().workers.reduce((a, w) => a + w.restarts, 0);
-    await expect(pool.selftestFault('throw')).rejects.toThrow(/task \d+ \(selftest_fault\) failed on worker \d: selftest_fault: thrown on attempt 0/);
+    await expect(pool.selftestFault('throw')).rejects.toThrow(
+      /task \d+ \(selftest_fault\) failed on worker \d: selftest_fault: thrown on attempt 0/,
+    );
     // a throw is the task's fault, not the worker's: no restart
     expect(pool.stats().workers.reduce((a, w) => a + w.restarts, 0)).toBe(restarts);
-    expect(failures.map((f) => [f.cause, f.retrying])).toEqual([['crash', true], ['crash', false], ['throw', false]]);
+    expect(failures.map((f) => [f.cause, f.retrying])).toEqual([
+      ['crash', true],
+      ['crash', false],
+      ['throw', false],
+    ]);
     expect((await pool.selftestFault('throw', 0)).attempts).toBe(1);
   }, 20_000);
 
@@ -291,9 +343,11 @@ describe('WorkerPool on Node worker threads', () => {
     expect(overheads.atomics).toHaveLength(200);
     expect(overheads.postMessage).toHaveLength(200);
     const [a, b] = [overheads.atomics, overheads.postMessage];
-    console.log(`pool overhead (round trip - execution), 200 empty selftest_fault tasks each on Node worker threads: ` +
-      `mailbox (Atomics) median ${med(a).toFixed(1)} µs, p90 ${p90(a).toFixed(1)} µs; ` +
-      `postMessage median ${med(b).toFixed(1)} µs, p90 ${p90(b).toFixed(1)} µs`);
+    console.log(
+      `pool overhead (round trip - execution), 200 empty selftest_fault tasks each on Node worker threads: ` +
+        `mailbox (Atomics) median ${med(a).toFixed(1)} µs, p90 ${p90(a).toFixed(1)} µs; ` +
+        `postMessage median ${med(b).toFixed(1)} µs, p90 ${p90(b).toFixed(1)} µs`,
+    );
     expect(Number.isFinite(med(a)) && Number.isFinite(med(b))).toBe(true);
     const s = pool.stats();
     expect(s.medianOverheadUs).not.toBeNull();

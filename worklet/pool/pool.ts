@@ -286,8 +286,12 @@ export class WorkerPool {
     } catch (err) {
       throw new Error(`WorkerPool.create: wasm does not compile: ${(err as Error).message}`);
     }
-    for (const [name, v] of [['taskTimeoutMs', options.taskTimeoutMs], ['startTimeoutMs', options.startTimeoutMs]] as const) {
-      if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new Error(`WorkerPool.create: ${name} must be a positive number of ms, got ${v}`);
+    for (const [name, v] of [
+      ['taskTimeoutMs', options.taskTimeoutMs],
+      ['startTimeoutMs', options.startTimeoutMs],
+    ] as const) {
+      if (v !== undefined && !(Number.isFinite(v) && v > 0))
+        throw new Error(`WorkerPool.create: ${name} must be a positive number of ms, got ${v}`);
     }
     const notes: string[] = [];
     const cores = options.cores ?? defaultCores();
@@ -299,9 +303,11 @@ export class WorkerPool {
     const floor = options.workers === undefined ? MIN_WORKERS : 1;
     size = Math.min(MAX_WORKERS, Math.max(floor, Math.round(size)));
     if (size !== wanted) {
-      notes.push(options.workers === undefined
-        ? `workers: half of ${cores} cores is ${wanted}, clamped to ${size} (the default pool runs ${MIN_WORKERS} to ${MAX_WORKERS})`
-        : `workers: ${wanted} clamped to ${size} (the pool runs 1 to ${MAX_WORKERS})`);
+      notes.push(
+        options.workers === undefined
+          ? `workers: half of ${cores} cores is ${wanted}, clamped to ${size} (the default pool runs ${MIN_WORKERS} to ${MAX_WORKERS})`
+          : `workers: ${wanted} clamped to ${size} (the pool runs 1 to ${MAX_WORKERS})`,
+      );
     }
     let mode: PoolMode;
     let reason: string;
@@ -333,8 +339,18 @@ export class WorkerPool {
     let slot = this.slots[id];
     if (!slot) {
       slot = {
-        id, worker: null, mailbox: null, state: 'starting', current: null, deadline: Infinity, tasksDone: 0, failures: 0, restarts: 0,
-        startFailures: 0, lastStartError: '', onReady: null,
+        id,
+        worker: null,
+        mailbox: null,
+        state: 'starting',
+        current: null,
+        deadline: Infinity,
+        tasksDone: 0,
+        failures: 0,
+        restarts: 0,
+        startFailures: 0,
+        lastStartError: '',
+        onReady: null,
       };
       this.slots[id] = slot;
     }
@@ -360,7 +376,8 @@ export class WorkerPool {
       const mailbox = this.transport === 'atomics' ? Mailbox.create(undefined, TASK_KINDS) : null;
       slot.mailbox = mailbox;
       const startTimer = setTimeout(() => {
-        if (slot.worker === worker && slot.state === 'starting') this.lose(slot, worker, 'hang', `not ready within ${this.startTimeoutMs} ms of starting`);
+        if (slot.worker === worker && slot.state === 'starting')
+          this.lose(slot, worker, 'hang', `not ready within ${this.startTimeoutMs} ms of starting`);
       }, this.startTimeoutMs);
       slot.onReady = (error) => {
         clearTimeout(startTimer);
@@ -379,9 +396,13 @@ export class WorkerPool {
           if (slot.worker === worker) this.lose(slot, worker, 'crash', `exited with code ${code}`);
         },
       });
-      mailbox?.listen('response', () => {
-        if (slot.worker === worker && slot.mailbox === mailbox) this.fromMailbox(slot, worker, mailbox);
-      }, 0);
+      mailbox?.listen(
+        'response',
+        () => {
+          if (slot.worker === worker && slot.mailbox === mailbox) this.fromMailbox(slot, worker, mailbox);
+        },
+        0,
+      );
       const init: ToWorker = {
         type: 'init',
         worker_id: slot.id,
@@ -452,12 +473,24 @@ export class WorkerPool {
       slot.tasksDone++;
       this.done++;
       this.recent.push({
-        taskId: task.id, kind: task.kind, worker: slot.id, executionUs, roundTripUs, overheadUs: roundTripUs - executionUs, transport: via,
+        taskId: task.id,
+        kind: task.kind,
+        worker: slot.id,
+        executionUs,
+        roundTripUs,
+        overheadUs: roundTripUs - executionUs,
+        transport: via,
       });
       if (this.recent.length > RECENT_TASKS) this.recent.shift();
       task.resolve({
-        taskId: task.id, kind: task.kind, worker: slot.id, attempts: task.attempt + 1, executionTimeUs: executionUs, roundTripUs,
-        transport: via, result: msg.result,
+        taskId: task.id,
+        kind: task.kind,
+        worker: slot.id,
+        attempts: task.attempt + 1,
+        executionTimeUs: executionUs,
+        roundTripUs,
+        transport: via,
+        result: msg.result,
       });
     } else {
       slot.failures++;
@@ -564,8 +597,15 @@ export class WorkerPool {
     }
     return new Promise<TaskOutcome<ResultOf<K>>>((resolve, reject) => {
       const task: Pending = {
-        id: this.nextTaskId++, kind: type, attempt: 0, build: () => ({ type, ...build() }),
-        resolve: resolve as (outcome: TaskOutcome) => void, reject, firstError: null, postedAt: 0, signal,
+        id: this.nextTaskId++,
+        kind: type,
+        attempt: 0,
+        build: () => ({ type, ...build() }),
+        resolve: resolve as (outcome: TaskOutcome) => void,
+        reject,
+        firstError: null,
+        postedAt: 0,
+        signal,
       };
       this.queue.push(task);
       this.dispatch();
@@ -615,7 +655,12 @@ export class WorkerPool {
       transport: this.transport,
       transportReason: this.transportReason,
       workers: this.slots.map((s) => ({
-        id: s.id, state: s.state, taskId: s.current?.id ?? null, tasksDone: s.tasksDone, failures: s.failures, restarts: s.restarts,
+        id: s.id,
+        state: s.state,
+        taskId: s.current?.id ?? null,
+        tasksDone: s.tasksDone,
+        failures: s.failures,
+        restarts: s.restarts,
         transport: s.mailbox ? 'atomics' : 'postMessage',
       })),
       queued: this.queue.length,

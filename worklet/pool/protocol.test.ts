@@ -37,7 +37,9 @@ describe('pool protocol', () => {
       { type: 'transform', task_id: 2, attempt: 1, data: { mode: 'messages', input: new Float32Array(4).buffer } },
       // nested, repeated and shared: each ArrayBuffer moved once, SharedArrayBuffers and views left alone
       {
-        type: 'transform', task_id: 3, attempt: 0,
+        type: 'transform',
+        task_id: 3,
+        attempt: 0,
         job: { planes: [new ArrayBuffer(8), new ArrayBuffer(8)], shared: [new SharedArrayBuffer(8)], view: new Float32Array(2) },
       },
       { type: 'selftest_fault', task_id: 4, attempt: 0, fault: 'hang', fail_attempts: 1 },
@@ -60,14 +62,22 @@ describe('pool protocol', () => {
     const spectrum = new Float32Array(514).buffer;
     const replies: FromWorker[] = [
       { type: 'ready', worker_id: 0, error: null },
-      { type: 'task_complete', task_id: 9, worker_id: 1, execution_time_us: 12.5, result: { kind: 'transformed', bins: 257, spectrum } as { kind: string } },
+      {
+        type: 'task_complete',
+        task_id: 9,
+        worker_id: 1,
+        execution_time_us: 12.5,
+        result: { kind: 'transformed', bins: 257, spectrum } as { kind: string },
+      },
       { type: 'task_failed', task_id: 10, worker_id: 1, error: 'selftest_fault: thrown on attempt 0' },
     ];
     for (const reply of replies) {
       const transfer = reply.type === 'task_complete' ? resultTransferables(reply.result) : [];
-      expect(parseFromWorker(post(reply, transfer))).toEqual(reply.type === 'task_complete'
-        ? { ...reply, result: { kind: 'transformed', bins: 257, spectrum: expect.any(ArrayBuffer) } }
-        : reply);
+      expect(parseFromWorker(post(reply, transfer))).toEqual(
+        reply.type === 'task_complete'
+          ? { ...reply, result: { kind: 'transformed', bins: 257, spectrum: expect.any(ArrayBuffer) } }
+          : reply,
+      );
     }
     expect(spectrum.byteLength).toBe(0);
     const planes = [new Float32Array(3).buffer, new Float32Array(3).buffer];
@@ -78,7 +88,9 @@ describe('pool protocol', () => {
   it('names what is wrong with a malformed message', () => {
     expect(() => parseToWorker(null, TYPES)).toThrow('pool worker: message without a type');
     expect(() => parseToWorker({ type: 'frobnicate' }, TYPES)).toThrow('pool worker: unknown message type "frobnicate"');
-    expect(() => parseToWorker({ type: 'transform', task_id: 0, attempt: 0 }, TYPES)).toThrow('transform without a positive integer task_id');
+    expect(() => parseToWorker({ type: 'transform', task_id: 0, attempt: 0 }, TYPES)).toThrow(
+      'transform without a positive integer task_id',
+    );
     expect(() => parseToWorker({ type: 'transform', task_id: 4 }, TYPES)).toThrow('transform without an attempt number');
     expect(() => parseToWorker({ type: 'init', worker_id: 1 }, TYPES)).toThrow('init without wasm_bytes');
     expect(() => parseFromWorker({ type: 'done' })).toThrow('pool: unexpected message from a worker: {"type":"done"}');
@@ -86,6 +98,8 @@ describe('pool protocol', () => {
     expect(() => parseFromWorker({ type: 'task_complete', worker_id: 0 })).toThrow('pool: task_complete without a task_id');
     // a worker knows the kinds of its build and nothing else
     expect(TASK_TYPES.has('selftest_fault')).toBe(true);
-    expect(() => parseToWorker({ type: 'transform', task_id: 1, attempt: 0 }, TASK_TYPES)).toThrow('pool worker: unknown message type "transform"');
+    expect(() => parseToWorker({ type: 'transform', task_id: 1, attempt: 0 }, TASK_TYPES)).toThrow(
+      'pool worker: unknown message type "transform"',
+    );
   });
 });

@@ -131,7 +131,9 @@ describe('ring streaming (ringbuf.js)', () => {
     }
     const seconds = (performance.now() - t0) / 1000;
     const samplesPerSecond = (moved * 2) / seconds;
-    console.log(`ring throughput: ${(samplesPerSecond / 1e6).toFixed(1)} M samples/s (${moved} stereo frames in ${(seconds * 1000).toFixed(1)} ms)`);
+    console.log(
+      `ring throughput: ${(samplesPerSecond / 1e6).toFixed(1)} M samples/s (${moved} stereo frames in ${(seconds * 1000).toFixed(1)} ms)`,
+    );
     expect(ringStats(layout, 0).overruns).toBe(0);
     expect(samplesPerSecond).toBeGreaterThan(1e6);
   });

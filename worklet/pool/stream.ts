@@ -175,8 +175,13 @@ export class RingConsumer {
   private readonly scratch: Float32Array;
   private playing = false;
 
-  constructor(layout: PoolLayout, readonly index: number, readonly maxQuantum = 128) {
-    if (!(Number.isInteger(maxQuantum) && maxQuantum > 0)) throw new Error(`RingConsumer: maxQuantum ${maxQuantum} is not a positive integer`);
+  constructor(
+    layout: PoolLayout,
+    readonly index: number,
+    readonly maxQuantum = 128,
+  ) {
+    if (!(Number.isInteger(maxQuantum) && maxQuantum > 0))
+      throw new Error(`RingConsumer: maxQuantum ${maxQuantum} is not a positive integer`);
     ({ ring: this.ring, meta: this.meta } = ringOf(layout, index));
     this.scratch = new Float32Array(maxQuantum * RING_CHANNELS);
   }

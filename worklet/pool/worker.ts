@@ -15,14 +15,7 @@
 import { StagebenchWasm } from '../abi.ts';
 import { Mailbox, mailboxSupported } from './mailbox.ts';
 import { parsePoolLayout, setWorkerState, type PoolLayout } from './layout.ts';
-import {
-  parseToWorker,
-  resultTransferables,
-  type FromWorker,
-  type InitMessage,
-  type TaskMessage,
-  type TaskResult,
-} from './protocol.ts';
+import { parseToWorker, resultTransferables, type FromWorker, type InitMessage, type TaskMessage, type TaskResult } from './protocol.ts';
 import type { PoolTaskKind, WorkerContext } from './task-kind.ts';
 import { POOL_REGIONS, TASK_KINDS, TASK_TYPES } from './tasks.ts';
 

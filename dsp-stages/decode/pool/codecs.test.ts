@@ -36,7 +36,13 @@ describe('format detection and frame splitting', () => {
 
   it('splits MP3 into frames, leaves the Info frame out and reads the LAME delay and padding', () => {
     const s = parseMp3(fixture('signal.mp3'));
-    expect(s).toMatchObject({ sampleRate: 44100, channels: 2, samplesPerFrame: 1152, gapless: { delay: 576, padding: 792 }, mismatch: null });
+    expect(s).toMatchObject({
+      sampleRate: 44100,
+      channels: 2,
+      samplesPerFrame: 1152,
+      gapless: { delay: 576, padding: 792 },
+      mismatch: null,
+    });
     expect(s.frames).toHaveLength(384);
     expect(parseXingFrame(s.frames[0]!.data)).toBeNull(); // an audio frame
     expect(() => parseMp3(fixture('garbage.mp3'))).toThrow('no MPEG audio frames found in 65546 bytes');

@@ -12,7 +12,11 @@ export type AudioFormat = 'wav' | 'flac' | 'mp3';
 export function id3v2Size(bytes: Uint8Array, offset = 0): number {
   if (bytes.length < offset + 10) return 0;
   if (bytes[offset] !== 0x49 || bytes[offset + 1] !== 0x44 || bytes[offset + 2] !== 0x33) return 0;
-  const size = ((bytes[offset + 6]! & 0x7f) << 21) | ((bytes[offset + 7]! & 0x7f) << 14) | ((bytes[offset + 8]! & 0x7f) << 7) | (bytes[offset + 9]! & 0x7f);
+  const size =
+    ((bytes[offset + 6]! & 0x7f) << 21) |
+    ((bytes[offset + 7]! & 0x7f) << 14) |
+    ((bytes[offset + 8]! & 0x7f) << 7) |
+    (bytes[offset + 9]! & 0x7f);
   const footer = (bytes[offset + 5]! & 0x10) !== 0 ? 10 : 0;
   return 10 + size + footer;
 }
@@ -201,7 +205,13 @@ export function parseMp3(bytes: Uint8Array): Mp3Stream {
  * depends on where a frame starts in that cycle). Returns 0 when the group should simply start at
  * the beginning.
  */
-export function mp3PrimeStart(frames: readonly ParsedFrame[], start: number, samplesPerFrame: number, minPrime = 2, minBytes = 1024): number {
+export function mp3PrimeStart(
+  frames: readonly ParsedFrame[],
+  start: number,
+  samplesPerFrame: number,
+  minPrime = 2,
+  minBytes = 1024,
+): number {
   if (start <= 0) return 0;
   let s = start - minPrime;
   let bytes = 0;

@@ -49,7 +49,13 @@ function fakes(verdict: (msg: DecodeMessage) => Verdict, seen: DecodeMessage[]):
           const frames = job.op === 'codec_frames' ? job.keep_samples : job.out_count;
           const mark = job.op === 'codec_frames' ? -1 : job.out_start;
           const planes = Array.from({ length: job.channels }, () => new Float32Array(frames).fill(mark).buffer);
-          handlers.message({ type: 'task_complete', task_id: msg.task_id, worker_id: 0, execution_time_us: 1, result: { kind: 'planar', frames, planes, errors: [] } }, );
+          handlers.message({
+            type: 'task_complete',
+            task_id: msg.task_id,
+            worker_id: 0,
+            execution_time_us: 1,
+            result: { kind: 'planar', frames, planes, errors: [] },
+          });
         }, 1);
       },
     };
@@ -60,14 +66,22 @@ describe('decode faults (fake workers)', () => {
   it('a failed WAV chunk ends the output at its first frame; earlier chunks are delivered in order', async () => {
     const seen: DecodeMessage[] = [];
     const pool = await WorkerPool.create({
-      wasmBytes, workers: 3, forceMessages: true,
+      wasmBytes,
+      workers: 3,
+      forceMessages: true,
       spawn: fakes((m) => (m.job.op === 'wav_chunk' && m.job.out_start === 3072 ? 'fail' : 'ok'), seen),
     });
     const chunks: DecodedChunk[] = [];
     const r = await decode(pool, { name: 'cut.wav', bytes: fixture('float64.wav') }, { chunkFrames: 1024, onChunk: (c) => chunks.push(c) });
-    expect(r.error).toMatch(/^cut\.wav: frames 3072\.\.4096 could not be decoded: task \d+ \(decode\) failed on worker \d: injected failure$/);
+    expect(r.error).toMatch(
+      /^cut\.wav: frames 3072\.\.4096 could not be decoded: task \d+ \(decode\) failed on worker \d: injected failure$/,
+    );
     expect(r.frames).toBe(3072);
-    expect(chunks.map((c) => [c.index, c.startFrame, c.frames])).toEqual([[0, 0, 1024], [1, 1024, 1024], [2, 2048, 1024]]);
+    expect(chunks.map((c) => [c.index, c.startFrame, c.frames])).toEqual([
+      [0, 0, 1024],
+      [1, 1024, 1024],
+      [2, 2048, 1024],
+    ]);
     expect(r.channelData[1]![2047]).toBe(1024); // written by the job of frames 1024..2048
     // the other chunks ran (all 22 jobs were sent) but are not part of the result
     expect(seen).toHaveLength(22);
@@ -77,7 +91,9 @@ describe('decode faults (fake workers)', () => {
   it('a crash in a decode task is retried on a fresh worker and the decode completes', async () => {
     const seen: DecodeMessage[] = [];
     const pool = await WorkerPool.create({
-      wasmBytes, workers: 2, forceMessages: true,
+      wasmBytes,
+      workers: 2,
+      forceMessages: true,
       spawn: fakes((m) => (m.job.op === 'wav_chunk' && m.job.out_start === 2048 && m.attempt === 0 ? 'crash' : 'ok'), seen),
     });
     const r = await decode(pool, { name: 'a.wav', bytes: fixture('float64.wav') }, { chunkFrames: 1024 });
@@ -93,13 +109,23 @@ describe('decode faults (fake workers)', () => {
     const seen: DecodeMessage[] = [];
     // groups of one 4096-sample frame at chunkFrames 4096 (44.1 -> 48 kHz): fail the group at 40960
     const pool = await WorkerPool.create({
-      wasmBytes, workers: 2, forceMessages: true,
-      spawn: fakes((m) => (m.job.op === 'codec_frames' && m.job.output.mode === 'messages' && seen.filter((s) => s.job.op === 'codec_frames').length === 11 ? 'fail' : 'ok'), seen),
+      wasmBytes,
+      workers: 2,
+      forceMessages: true,
+      spawn: fakes(
+        (m) =>
+          m.job.op === 'codec_frames' && m.job.output.mode === 'messages' && seen.filter((s) => s.job.op === 'codec_frames').length === 11
+            ? 'fail'
+            : 'ok',
+        seen,
+      ),
     });
     const r = await decode(pool, { name: 'g.flac', bytes: fixture('signal.flac') }, { outputRate: 48000, chunkFrames: 4096 });
     const groups = seen.filter((m) => m.job.op === 'codec_frames');
     // the 11th group sent (frames 40960..45056) failed
-    expect(r.error).toMatch(/^g\.flac: frames 40960\.\.45056 could not be decoded: task \d+ \(decode\) failed on worker \d: injected failure$/);
+    expect(r.error).toMatch(
+      /^g\.flac: frames 40960\.\.45056 could not be decoded: task \d+ \(decode\) failed on worker \d: injected failure$/,
+    );
     const kept = Math.ceil((40960 * 48000) / 44100);
     expect(r.frames).toBe(kept);
     const spans = seen.filter((m) => m.job.op === 'resample').map((m) => m.job as Extract<DecodeMessage['job'], { op: 'resample' }>);

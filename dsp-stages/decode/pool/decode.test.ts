@@ -15,7 +15,7 @@ const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../../
 /** The data chunk of a RIFF/WAVE file. */
 function dataChunk(bytes: Uint8Array): { offset: number; size: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let p = 12; p + 8 <= bytes.length; ) {
+  for (let p = 12; p + 8 <= bytes.length;) {
     const id = String.fromCharCode(...bytes.subarray(p, p + 4));
     const size = view.getUint32(p + 4, true);
     if (id === 'data') return { offset: p + 8, size };
@@ -89,7 +89,15 @@ describe('decoding on the pool', () => {
 
   it('WAV: chunks across the workers, bit-exact with the PCM', async () => {
     const r = await decode(pool, { name: 'signal.wav', bytes: wav });
-    expect(r).toMatchObject({ name: 'signal.wav', format: 'wav', sourceRate: 44100, sampleRate: 44100, channels: 2, frames: 441000, error: null });
+    expect(r).toMatchObject({
+      name: 'signal.wav',
+      format: 'wav',
+      sourceRate: 44100,
+      sampleRate: 44100,
+      channels: 2,
+      frames: 441000,
+      error: null,
+    });
     expect(samePlanes(r.channelData, REF)).toBe(true);
     expect(r.tasks).toHaveLength(Math.ceil(441000 / 65536));
     expect(new Set(r.tasks.map((t) => t.kind))).toEqual(new Set(['wav_chunk']));
@@ -158,9 +166,17 @@ describe('decoding on the pool', () => {
   }, 20_000);
 
   it('messages mode gives identical results', async () => {
-    for (const [name, options] of [['signal.wav', { outputRate: 48000 }], ['signal.flac', { outputRate: 48000 }], ['signal.mp3', {}]] as const) {
+    for (const [name, options] of [
+      ['signal.wav', { outputRate: 48000 }],
+      ['signal.flac', { outputRate: 48000 }],
+      ['signal.mp3', {}],
+    ] as const) {
       const shared = results.get(name) ?? (await decode(pool, { name, bytes: fixture(name) }, options));
-      const moved = await decode(messages, { name, bytes: fixture(name) }, { ...options, chunkFrames: name === 'signal.mp3' ? 65536 : 4096 });
+      const moved = await decode(
+        messages,
+        { name, bytes: fixture(name) },
+        { ...options, chunkFrames: name === 'signal.mp3' ? 65536 : 4096 },
+      );
       expect(moved.error).toBeNull();
       expect(moved.channelData[0]!.buffer).toBeInstanceOf(ArrayBuffer);
       expect(samePlanes(moved.channelData, shared.channelData)).toBe(true);
@@ -172,16 +188,20 @@ describe('decoding on the pool', () => {
     const progress: DecodeProgress[] = [];
     let firstChunkAt = 0;
     const t0 = performance.now();
-    const r = await decode(pool, { name: 'signal.mp3', bytes: fixture('signal.mp3') }, {
-      outputRate: 48000,
-      chunkFrames: 16384,
-      onChunk: (c) => {
-        firstChunkAt ||= performance.now() - t0;
-        // a view into the final buffers, already complete
-        chunks.push({ ...c, channelData: c.channelData.map((p) => p.slice()) });
+    const r = await decode(
+      pool,
+      { name: 'signal.mp3', bytes: fixture('signal.mp3') },
+      {
+        outputRate: 48000,
+        chunkFrames: 16384,
+        onChunk: (c) => {
+          firstChunkAt ||= performance.now() - t0;
+          // a view into the final buffers, already complete
+          chunks.push({ ...c, channelData: c.channelData.map((p) => p.slice()) });
+        },
+        onProgress: (p) => progress.push(p),
       },
-      onProgress: (p) => progress.push(p),
-    });
+    );
     expect(r.error).toBeNull();
     expect(chunks.map((c) => c.index)).toEqual(chunks.map((_, i) => i));
     let next = 0;
@@ -212,14 +232,23 @@ describe('decoding on the pool', () => {
       expect(r.frames).toBe(frames);
       expect(r.channelData.every((p) => p.length === frames)).toBe(true);
       if (name === 'broken-size.wav' || name === 'truncated.flac') {
-        expect(samePlanes(r.channelData, REF.map((p) => p.subarray(0, frames)))).toBe(true);
+        expect(
+          samePlanes(
+            r.channelData,
+            REF.map((p) => p.subarray(0, frames)),
+          ),
+        ).toBe(true);
       }
     }
     // the 8 channels of 24-bit samples that are there, against a plain parse of the bytes
     const m8 = fixture('multi8-short.wav');
     const r8 = await decode(pool, { name: 'multi8-short.wav', bytes: m8 });
     const { offset } = dataChunk(m8);
-    for (const [c, i] of [[0, 0], [3, 777], [7, 11999]] as const) {
+    for (const [c, i] of [
+      [0, 0],
+      [3, 777],
+      [7, 11999],
+    ] as const) {
       const p = offset + (i * 8 + c) * 3;
       const v = ((m8[p]! | (m8[p + 1]! << 8) | (m8[p + 2]! << 16)) << 8) >> 8;
       expect(r8.channelData[c]![i]).toBe(v / 8388608);
@@ -227,7 +256,12 @@ describe('decoding on the pool', () => {
     // float64: exact 16-bit values
     const f64 = await decode(pool, { name: 'float64.wav', bytes: fixture('float64.wav') });
     expect(f64).toMatchObject({ error: null, frames: 22050, channels: 2 });
-    expect(samePlanes(f64.channelData, REF.map((p) => p.subarray(0, 22050)))).toBe(true);
+    expect(
+      samePlanes(
+        f64.channelData,
+        REF.map((p) => p.subarray(0, 22050)),
+      ),
+    ).toBe(true);
     // not a known format, whatever the name says; a WAV named .mp3 is a WAV
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
     const unknown = await decode(pool, { name: 'cover.mp3', bytes: png });
@@ -248,7 +282,12 @@ describe('decoding on the pool', () => {
     new DataView(late.buffer).setUint32(52 + junk.length - 4, 16000, true);
     const lr = await decode(pool, { name: 'late-data.wav', bytes: late });
     expect(lr).toMatchObject({ error: null, frames: 4000 });
-    expect(samePlanes(lr.channelData, REF.map((p) => p.subarray(0, 4000)))).toBe(true);
+    expect(
+      samePlanes(
+        lr.channelData,
+        REF.map((p) => p.subarray(0, 4000)),
+      ),
+    ).toBe(true);
     // the wrapper's named problems reach the message
     const rifx = wav.slice(0, 4096);
     rifx.set(new TextEncoder().encode('RIFX'));
@@ -271,21 +310,39 @@ describe('decoding on the pool', () => {
     const start = frames[50]!.data.byteOffset - bytes.byteOffset;
     for (let i = start + 40; i < start + 60; i++) bytes[i] = bytes[i]! ^ 0x5a;
     const r = await decode(pool, { name: 'bitrot.flac', bytes });
-    expect(r.error).toMatch(/^bitrot\.flac: frame 50 \(at byte \d+\) is corrupt: decoding stopped there with \d+ bytes unread; kept 204800 of the 441000 frames stream info claims$/);
+    expect(r.error).toMatch(
+      /^bitrot\.flac: frame 50 \(at byte \d+\) is corrupt: decoding stopped there with \d+ bytes unread; kept 204800 of the 441000 frames stream info claims$/,
+    );
     expect(r.frames).toBe(50 * 4096);
-    expect(samePlanes(r.channelData, REF.map((p) => p.subarray(0, 50 * 4096)))).toBe(true);
+    expect(
+      samePlanes(
+        r.channelData,
+        REF.map((p) => p.subarray(0, 50 * 4096)),
+      ),
+    ).toBe(true);
   }, 20_000);
 
   it('refuses bad options and honours an abort', async () => {
     await expect(decode(pool, { name: 'x.wav', bytes: wav }, { outputRate: 1000 })).rejects.toThrow(
       'decode: outputRate must be an integer from 8000 to 192000 Hz, got 1000',
     );
-    await expect(decode(pool, { name: 'x.wav', bytes: wav }, { chunkFrames: 10 })).rejects.toThrow('chunkFrames must be an integer from 1024 to 1048576');
-    await expect(decode(pool, { name: 'x.wav', bytes: 'nope' as unknown as Uint8Array })).rejects.toThrow('bytes must be a Uint8Array or an ArrayBuffer');
+    await expect(decode(pool, { name: 'x.wav', bytes: wav }, { chunkFrames: 10 })).rejects.toThrow(
+      'chunkFrames must be an integer from 1024 to 1048576',
+    );
+    await expect(decode(pool, { name: 'x.wav', bytes: 'nope' as unknown as Uint8Array })).rejects.toThrow(
+      'bytes must be a Uint8Array or an ArrayBuffer',
+    );
     const controller = new AbortController();
-    const pending = decode(pool, { name: 'signal.flac', bytes: fixture('signal.flac') }, {
-      outputRate: 48000, chunkFrames: 4096, signal: controller.signal, onChunk: () => controller.abort(),
-    });
+    const pending = decode(
+      pool,
+      { name: 'signal.flac', bytes: fixture('signal.flac') },
+      {
+        outputRate: 48000,
+        chunkFrames: 4096,
+        signal: controller.signal,
+        onChunk: () => controller.abort(),
+      },
+    );
     await expect(pending).rejects.toThrow();
     await expect(pending.catch((e: Error) => e.name)).resolves.toBe('AbortError');
     const after = await decode(pool, { name: 'float64.wav', bytes: fixture('float64.wav') });

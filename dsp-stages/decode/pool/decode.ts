@@ -25,12 +25,30 @@
  * and the problem, and `channelData` holds what was decoded before the fault. Bad options reject
  * with an Error; an abort rejects with an AbortError.
  */
-import { detectFormat, hexHead, mp3PrimeStart, parseFlac, parseMp3, MP3_DECODER_DELAY, type AudioFormat, type ParsedFrame } from './codecs.ts';
+import {
+  detectFormat,
+  hexHead,
+  mp3PrimeStart,
+  parseFlac,
+  parseMp3,
+  MP3_DECODER_DELAY,
+  type AudioFormat,
+  type ParsedFrame,
+} from './codecs.ts';
 import { STAGING_BYTES } from '../../../worklet/pool/layout.ts';
 import type { TaskOutcome, WorkerPool } from '../../../worklet/pool/pool.ts';
 import type { TaskBody } from '../../../worklet/pool/task-kind.ts';
 import { planner, type ResamplePlan, type WavInfo } from './plan-wasm.ts';
-import { decodeTask, type ByteSource, type DecodeMessage, type DecodeOp, type FrameError, type PlanarResult, type PlanarSource, type PlanarTarget } from './task.ts';
+import {
+  decodeTask,
+  type ByteSource,
+  type DecodeMessage,
+  type DecodeOp,
+  type FrameError,
+  type PlanarResult,
+  type PlanarSource,
+  type PlanarTarget,
+} from './task.ts';
 
 export interface DecodeInput {
   name: string;
@@ -247,7 +265,9 @@ class DecodeRun {
     this.sampleRate = outRate;
     const limit = this.options.maxOutputSamples ?? DEFAULT_MAX_OUTPUT_SAMPLES;
     if (totalOut * channels > limit) {
-      this.fail(`${totalOut} frames x ${channels} channels at ${outRate} Hz is ${totalOut * channels} samples, above the limit of ${limit}`);
+      this.fail(
+        `${totalOut} frames x ${channels} channels at ${outRate} Hz is ${totalOut * channels} samples, above the limit of ${limit}`,
+      );
       return false;
     }
     try {
@@ -314,8 +334,7 @@ class DecodeRun {
     };
     // chunks whose input fits a staging buffer
     // the most input frames a chunk of n output frames reads: its span plus the context each side
-    const inputBytes = (n: number) =>
-      (rs ? Math.ceil((n * inRate) / outRate) + 2 * rs.context + 2 : n) * info.blockAlign;
+    const inputBytes = (n: number) => (rs ? Math.ceil((n * inRate) / outRate) + 2 * rs.context + 2 : n) * info.blockAlign;
     let chunk = this.chunkFrames;
     while (chunk > 1 && inputBytes(chunk) > STAGING_BYTES) chunk = Math.floor(chunk / 2);
     this.chunks = this.cutOutput(totalOut, chunk);
@@ -329,9 +348,19 @@ class DecodeRun {
         stageBytes: slice,
         build: (slot) => ({
           job: {
-            op: 'wav_chunk', format: info.format, bits: info.bits, channels: ch, in_rate: inRate, out_rate: outRate,
-            in_start: i0, in_frames: i1 - i0, total_in: available, out_start: c.o0, out_count: c.o1 - c.o0,
-            input: this.byteSource(slot, slice), output: this.target(c.o0),
+            op: 'wav_chunk',
+            format: info.format,
+            bits: info.bits,
+            channels: ch,
+            in_rate: inRate,
+            out_rate: outRate,
+            in_start: i0,
+            in_frames: i1 - i0,
+            total_in: available,
+            out_start: c.o0,
+            out_count: c.o1 - c.o0,
+            input: this.byteSource(slot, slice),
+            output: this.target(c.o0),
           },
         }),
         done: (result) => {
@@ -366,7 +395,9 @@ class DecodeRun {
       const unread = this.bytes.length - stream.endByte;
       if (!stream.mismatch && unread > Math.max(stream.maxFrameBytes, 16)) {
         // more than a frame follows the last good one: not a cut file but a corrupt frame
-        this.fail(`frame ${frames.length} (at byte ${stream.endByte}) is corrupt: decoding stopped there with ${unread} bytes unread; kept ${total} of the ${stream.totalClaimed} frames stream info claims`);
+        this.fail(
+          `frame ${frames.length} (at byte ${stream.endByte}) is corrupt: decoding stopped there with ${unread} bytes unread; kept ${total} of the ${stream.totalClaimed} frames stream info claims`,
+        );
       } else {
         this.fail(`stream info claims ${stream.totalClaimed} frames but the frames hold ${total}; kept ${total}`);
       }
@@ -383,8 +414,9 @@ class DecodeRun {
     // with a LAME tag: the encoder's input length (and never past what the frames decode to)
     const total = stream.gapless ? Math.max(0, Math.min(n * spf - stream.gapless.delay - stream.gapless.padding, n * spf - trim)) : n * spf;
     if (total === 0) throw new Error('no MPEG audio samples after the encoder delay');
-    await this.planCoded('mp3', stream.sampleRate, stream.channels, 0, stream.frames, total, trim,
-      (a) => mp3PrimeStart(stream.frames, a, spf));
+    await this.planCoded('mp3', stream.sampleRate, stream.channels, 0, stream.frames, total, trim, (a) =>
+      mp3PrimeStart(stream.frames, a, spf),
+    );
   }
 
   private async planCoded(
@@ -464,8 +496,15 @@ class DecodeRun {
         stageBytes: bytes,
         build: (slot) => ({
           job: {
-            op: 'codec_frames', codec, frame_lengths: lengths, prime_frames: a - s, channels: ch, bits,
-            skip_samples: skip, keep_samples: s1 - s0, input: this.byteSource(slot, bytes),
+            op: 'codec_frames',
+            codec,
+            frame_lengths: lengths,
+            prime_frames: a - s,
+            channels: ch,
+            bits,
+            skip_samples: skip,
+            keep_samples: s1 - s0,
+            input: this.byteSource(slot, bytes),
             output: rs ? this.sourceTarget(s0) : this.target(s0),
           },
         }),
@@ -537,8 +576,17 @@ class DecodeRun {
         stageBytes: null,
         build: () => ({
           job: {
-            op: 'resample', channels: ch, in_rate: inRate, out_rate: outRate, in_start: i0, in_frames: i1 - i0, total_in: totalIn,
-            out_start: c.o0, out_count: c.o1 - c.o0, input: this.planarSource(i0, i1), output: this.target(c.o0),
+            op: 'resample',
+            channels: ch,
+            in_rate: inRate,
+            out_rate: outRate,
+            in_start: i0,
+            in_frames: i1 - i0,
+            total_in: totalIn,
+            out_start: c.o0,
+            out_count: c.o1 - c.o0,
+            input: this.planarSource(i0, i1),
+            output: this.target(c.o0),
           },
         }),
         done: (result) => {
@@ -608,7 +656,10 @@ class DecodeRun {
       if (onChunk && !this.finished) {
         try {
           onChunk({
-            index: this.delivered, startFrame: c.o0, frames: end - c.o0, sampleRate: this.sampleRate,
+            index: this.delivered,
+            startFrame: c.o0,
+            frames: end - c.o0,
+            sampleRate: this.sampleRate,
             channelData: this.planes.map((p) => p.subarray(c.o0, end)),
           });
         } catch (err) {
@@ -623,8 +674,10 @@ class DecodeRun {
     const tasksTotal = this.jobs.filter((j) => j.state !== 'dropped').length;
     try {
       this.options.onProgress?.({
-        framesDone: Math.min(this.framesDone, this.keptOut), framesTotal: Math.min(this.totalOut, this.keptOut),
-        tasksDone: this.tasksDone, tasksTotal,
+        framesDone: Math.min(this.framesDone, this.keptOut),
+        framesTotal: Math.min(this.totalOut, this.keptOut),
+        tasksDone: this.tasksDone,
+        tasksTotal,
       });
     } catch (err) {
       this.fail(`onProgress threw: ${(err as Error).message}`);
@@ -673,7 +726,11 @@ class DecodeRun {
       const taken = slot;
       const outcome: TaskOutcome<PlanarResult> = await this.pool.run(decodeTask, () => job.build(taken), this.options.signal ?? null);
       this.tasks.push({
-        taskId: outcome.taskId, worker: outcome.worker, kind: job.kind, executionTimeUs: outcome.executionTimeUs, roundTripUs: outcome.roundTripUs,
+        taskId: outcome.taskId,
+        worker: outcome.worker,
+        kind: job.kind,
+        executionTimeUs: outcome.executionTimeUs,
+        roundTripUs: outcome.roundTripUs,
       });
       if (outcome.result.kind !== 'planar') throw new Error(`unexpected ${String(outcome.result.kind)} reply`);
       if (!this.finished) job.done(outcome.result);

@@ -43,21 +43,42 @@ function makePlanner(wasm: StagebenchWasm): Planner {
     async probeWav(file) {
       const p = await probeWavPrefixes(wasm, (n) => file.subarray(0, n), file.length);
       const empty = {
-        format: 0, channels: 0, sampleRate: 0, bits: 0, blockAlign: 0, dataOffset: 0, framesClaimed: 0, framesAvailable: 0,
+        format: 0,
+        channels: 0,
+        sampleRate: 0,
+        bits: 0,
+        blockAlign: 0,
+        dataOffset: 0,
+        framesClaimed: 0,
+        framesAvailable: 0,
       };
       if (!isWavProbeError(p)) {
         return {
-          usable: true, message: 'ok', format: p.formatCode, channels: p.channels,
-          sampleRate: p.sampleRate, bits: p.bitsPerSample, blockAlign: p.blockAlign, dataOffset: p.dataOffset,
-          framesClaimed: p.framesClaimed, framesAvailable: p.frames,
+          usable: true,
+          message: 'ok',
+          format: p.formatCode,
+          channels: p.channels,
+          sampleRate: p.sampleRate,
+          bits: p.bitsPerSample,
+          blockAlign: p.blockAlign,
+          dataOffset: p.dataOffset,
+          framesClaimed: p.framesClaimed,
+          framesAvailable: p.frames,
         };
       }
       const u = p.code === WAV_CODE.needMore ? undefined : p.usable;
       if (u && u.frames > 0) {
         return {
-          usable: true, message: p.error, format: u.formatCode, channels: u.channels,
-          sampleRate: u.sampleRate, bits: u.bitsPerSample, blockAlign: u.blockAlign, dataOffset: u.dataOffset,
-          framesClaimed: u.framesClaimed, framesAvailable: u.frames,
+          usable: true,
+          message: p.error,
+          format: u.formatCode,
+          channels: u.channels,
+          sampleRate: u.sampleRate,
+          bits: u.bitsPerSample,
+          blockAlign: u.blockAlign,
+          dataOffset: u.dataOffset,
+          framesClaimed: u.framesClaimed,
+          framesAvailable: u.frames,
         };
       }
       return { ...empty, usable: false, message: p.error };

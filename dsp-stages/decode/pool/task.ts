@@ -10,19 +10,14 @@
 import { defineTaskKind, type TaskMessageOf } from '../../../worklet/pool/task-kind.ts';
 
 /** Bytes for a job: a staging buffer of the layout, or moved with the message. */
-export type ByteSource =
-  | { mode: 'shared'; slot: number; byte_length: number }
-  | { mode: 'messages'; bytes: ArrayBuffer };
+export type ByteSource = { mode: 'shared'; slot: number; byte_length: number } | { mode: 'messages'; bytes: ArrayBuffer };
 
 /** Planar f32 input for a resample job: a slice of shared planes, or planes moved with the message. */
 export type PlanarSource =
-  | { mode: 'shared'; planes: SharedArrayBuffer[]; frame_offset: number; frames: number }
-  | { mode: 'messages'; planes: ArrayBuffer[] };
+  { mode: 'shared'; planes: SharedArrayBuffer[]; frame_offset: number; frames: number } | { mode: 'messages'; planes: ArrayBuffer[] };
 
 /** Where a job writes its planar f32 output: into shared planes at a frame offset, or back in the reply. */
-export type PlanarTarget =
-  | { mode: 'shared'; planes: SharedArrayBuffer[]; frame_offset: number }
-  | { mode: 'messages' };
+export type PlanarTarget = { mode: 'shared'; planes: SharedArrayBuffer[]; frame_offset: number } | { mode: 'messages' };
 
 /**
  * Frames [in_start, in_start + in_frames) of a WAV's data chunk -> f32 (pcm_to_f32), then, when

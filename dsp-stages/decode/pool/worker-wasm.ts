@@ -49,7 +49,9 @@ export function decodeWavChunk(ctx: WorkerContext, job: WavChunkJob): PlanarResu
   const interleaved = convertPcm(instance(ctx), info, bytes, 0, job.in_frames);
   if (job.in_rate === job.out_rate) {
     if (job.in_start !== job.out_start || job.in_frames !== job.out_count) {
-      throw new Error(`wav chunk: input frames ${job.in_start}+${job.in_frames} for output ${job.out_start}+${job.out_count} without resampling`);
+      throw new Error(
+        `wav chunk: input frames ${job.in_start}+${job.in_frames} for output ${job.out_start}+${job.out_count} without resampling`,
+      );
     }
     const planes = deinterleave(interleaved, ch);
     return writePlanar(job.output, ch, job.out_count, (c) => planes[c]!, []);

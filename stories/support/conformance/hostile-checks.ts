@@ -40,9 +40,11 @@ export function checkHostileOutput(contract: HostileContract, r: HostileRender, 
     case 'times-gain': {
       if (!out) return [{ check: 'audio output exists', figure: 'none', ok: false }];
       const expected = timesGain(r.input, contract.gain);
-      let wrong = 0, flushed = 0;
+      let wrong = 0,
+        flushed = 0;
       for (let i = 0; i < out.length; i++) {
-        const a = out[i]!, e = expected[i]!;
+        const a = out[i]!,
+          e = expected[i]!;
         if (Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e))) continue;
         if (a === 0 && (isSubnormalF32(e) || isSubnormalF32(r.input[i]!))) flushed++;
         else wrong++;
@@ -60,14 +62,26 @@ export function checkHostileOutput(contract: HostileContract, r: HostileRender, 
       for (const q of badQuanta) for (let i = q * Q; i < (q + 1) * Q; i++) if (out[i] !== 0) loud++;
       const nf = nonFiniteCount(out);
       checks.push({ check: 'no NaN or Inf in the output', figure: `${nf} non-finite samples`, ok: nf === 0 });
-      checks.push({ check: 'quanta with NaN/Inf input come out silent', figure: `${badQuanta.length} such quanta, ${loud} non-zero samples in them`, ok: loud === 0 });
+      checks.push({
+        check: 'quanta with NaN/Inf input come out silent',
+        figure: `${badQuanta.length} such quanta, ${loud} non-zero samples in them`,
+        ok: loud === 0,
+      });
       const counted = figureValue(figureNames, r.figures, contract.counterFigure);
       const name = contract.counterFigure;
       if (r.phase === 'after') {
-        checks.push({ check: `${name} counts them`, figure: `${fmt(counted, 0)} counted, ${badQuanta.length} expected`, ok: counted === badQuanta.length });
+        checks.push({
+          check: `${name} counts them`,
+          figure: `${fmt(counted, 0)} counted, ${badQuanta.length} expected`,
+          ok: counted === badQuanta.length,
+        });
       } else {
         // the figure is published with each visual frame, so it may not include the newest quanta yet
-        checks.push({ check: `${name} counts them, as of its last published frame`, figure: `${fmt(counted, 0)} counted of ${badQuanta.length} so far`, ok: counted > 0 && counted <= badQuanta.length });
+        checks.push({
+          check: `${name} counts them, as of its last published frame`,
+          figure: `${fmt(counted, 0)} counted of ${badQuanta.length} so far`,
+          ok: counted > 0 && counted <= badQuanta.length,
+        });
       }
       break;
     }
@@ -81,9 +95,17 @@ export function checkHostileOutput(contract: HostileContract, r: HostileRender, 
         checks.push({ check: `${name} stays 0 (the input is finite)`, figure: `${fmt(counted, 0)} counted`, ok: counted === 0 });
       } else if (r.phase === 'after') {
         // each NaN/Inf stretch is longer than a hop, so at least one analysed frame holds it
-        checks.push({ check: `${name} counts at least one analysis per NaN/Inf stretch`, figure: `${fmt(counted, 0)} counted, ${segments} stretches`, ok: counted >= segments });
+        checks.push({
+          check: `${name} counts at least one analysis per NaN/Inf stretch`,
+          figure: `${fmt(counted, 0)} counted, ${segments} stretches`,
+          ok: counted >= segments,
+        });
       } else {
-        checks.push({ check: `${name} counts them, as of its last published frame`, figure: `${fmt(counted, 0)} counted`, ok: counted > 0 });
+        checks.push({
+          check: `${name} counts them, as of its last published frame`,
+          figure: `${fmt(counted, 0)} counted`,
+          ok: counted > 0,
+        });
       }
       break;
     }
@@ -92,7 +114,11 @@ export function checkHostileOutput(contract: HostileContract, r: HostileRender, 
       const bad = new Set(badQuanta);
       let stray = 0;
       for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i]!) && !bad.has(Math.floor(i / Q))) stray++;
-      checks.push({ check: 'non-finite output only in quanta whose input was non-finite', figure: `${stray} stray non-finite samples`, ok: stray === 0 });
+      checks.push({
+        check: 'non-finite output only in quanta whose input was non-finite',
+        figure: `${stray} stray non-finite samples`,
+        ok: stray === 0,
+      });
       break;
     }
   }
@@ -122,18 +148,33 @@ export function checkRecovery(
 ): Check[] {
   const checks: Check[] = [];
   if (after.output && clean.output) {
-    const a = after.output.subarray(after.output.length - tail), b = clean.output.subarray(clean.output.length - tail);
+    const a = after.output.subarray(after.output.length - tail),
+      b = clean.output.subarray(clean.output.length - tail);
     const c = compareSamples(a, b);
     const nf = nonFiniteCount(a);
-    checks.push(tolerance === 0
-      ? { check: `clean again: last ${tail} samples = clean render's, bit for bit`, figure: `${c.bitMismatches} differ, ${nf} non-finite`, ok: c.bitMismatches === 0 && nf === 0 }
-      : { check: `clean again: last ${tail} samples within ${tolerance} of the clean render's`, figure: `max |diff| ${fmt(c.maxAbsDiff)}, ${nf} non-finite`, ok: nf === 0 && c.finiteMismatches === 0 && c.maxAbsDiff <= tolerance });
+    checks.push(
+      tolerance === 0
+        ? {
+            check: `clean again: last ${tail} samples = clean render's, bit for bit`,
+            figure: `${c.bitMismatches} differ, ${nf} non-finite`,
+            ok: c.bitMismatches === 0 && nf === 0,
+          }
+        : {
+            check: `clean again: last ${tail} samples within ${tolerance} of the clean render's`,
+            figure: `max |diff| ${fmt(c.maxAbsDiff)}, ${nf} non-finite`,
+            ok: nf === 0 && c.finiteMismatches === 0 && c.maxAbsDiff <= tolerance,
+          },
+    );
   }
   const compared = figureNames.map((n, i) => ({ n, i })).filter(({ i }) => !counters.includes(i));
   if (compared.length > 0) {
     const diffs = compared.map(({ n, i }) => ({ n, a: after.figures[i]!, b: clean.figures[i]! }));
     const ok = diffs.every(({ a, b }) => Number.isFinite(a) && Object.is(a, b));
-    checks.push({ check: 'clean again: figures = clean render\'s', figure: diffs.map(({ n, a, b }) => `${n} ${fmt(a, 4)} vs ${fmt(b, 4)}`).join(', '), ok });
+    checks.push({
+      check: "clean again: figures = clean render's",
+      figure: diffs.map(({ n, a, b }) => `${n} ${fmt(a, 4)} vs ${fmt(b, 4)}`).join(', '),
+      ok,
+    });
   }
   return checks;
 }

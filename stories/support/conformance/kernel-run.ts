@@ -18,7 +18,8 @@ export interface KernelRun {
  */
 export function runKernel(kernel: StageKernel, hasAudioOutput: boolean, input: Float32Array, input2?: Float32Array): KernelRun {
   if (input.length % Q !== 0) throw new Error(`runKernel: ${input.length} frames is not a whole number of ${Q}-frame quanta`);
-  if (input2 && input2.length !== input.length) throw new Error(`runKernel: channel 1 has ${input2.length} frames, channel 0 ${input.length}`);
+  if (input2 && input2.length !== input.length)
+    throw new Error(`runKernel: channel 1 has ${input2.length} frames, channel 0 ${input.length}`);
   const output = hasAudioOutput ? new Float32Array(input.length) : null;
   const quantum = new Float32Array(Q);
   const visual = new Float32Array(kernel.visualLength ?? 0);

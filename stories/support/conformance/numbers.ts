@@ -32,12 +32,16 @@ export function compareSamples(actual: Float32Array, expected: Float32Array): Sa
   if (actual.length !== expected.length) throw new Error(`compareSamples: lengths differ (${actual.length} vs ${expected.length})`);
   const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
   const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  let bitMismatches = 0, finiteMismatches = 0, maxAbsDiff = 0, first = -1;
+  let bitMismatches = 0,
+    finiteMismatches = 0,
+    maxAbsDiff = 0,
+    first = -1;
   for (let i = 0; i < a.length; i++) {
     if (a[i] === e[i]) continue;
     bitMismatches++;
     if (first < 0) first = i;
-    const x = actual[i]!, y = expected[i]!;
+    const x = actual[i]!,
+      y = expected[i]!;
     if (Number.isFinite(x) && Number.isFinite(y)) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(x - y));
     else if (!(Number.isNaN(x) && Number.isNaN(y)) && x !== y) finiteMismatches++;
   }

@@ -50,7 +50,11 @@ export function checkClamp(spec: NumberParam, probe: ParamProbe): { check: Check
   const noteOk = probe.reason === null ? note === null : note !== null && probe.reason.test(note.reason) && note.used === value;
   const ok = Object.is(value, probe.expected) && noteOk;
   return {
-    check: { check: `${spec.name} ${probe.label} (${fmt(probe.given, 2)}) → ${fmt(probe.expected, 2)}${probe.reason ? ' with a note' : ', no note'}`, figure: `${fmt(Number(value), 2)}${note ? `: ${note.reason}` : ''}`, ok },
+    check: {
+      check: `${spec.name} ${probe.label} (${fmt(probe.given, 2)}) → ${fmt(probe.expected, 2)}${probe.reason ? ' with a note' : ', no note'}`,
+      figure: `${fmt(Number(value), 2)}${note ? `: ${note.reason}` : ''}`,
+      ok,
+    },
     note,
   };
 }
@@ -58,11 +62,19 @@ export function checkClamp(spec: NumberParam, probe: ParamProbe): { check: Check
 /** Defaults inside their range and allowed: a spec that breaks this breaks every clamp. */
 export function checkSpec(spec: ParamSpec): Check {
   if (spec.kind === 'choice') {
-    return { check: `${spec.name}: default is an option`, figure: `${spec.default} of ${spec.options.length}`, ok: spec.options.includes(spec.default) };
+    return {
+      check: `${spec.name}: default is an option`,
+      figure: `${spec.default} of ${spec.options.length}`,
+      ok: spec.options.includes(spec.default),
+    };
   }
   const inRange = spec.min <= spec.default && spec.default <= spec.max && spec.min < spec.max;
   const allowed = !spec.values || spec.values.includes(spec.default);
-  return { check: `${spec.name}: min < max, default in range${spec.values ? ' and allowed' : ''}`, figure: `${spec.min} ≤ ${spec.default} ≤ ${spec.max}`, ok: inRange && allowed };
+  return {
+    check: `${spec.name}: min < max, default in range${spec.values ? ' and allowed' : ''}`,
+    figure: `${spec.min} ≤ ${spec.default} ≤ ${spec.max}`,
+    ok: inRange && allowed,
+  };
 }
 
 export interface ParamChange {
@@ -93,9 +105,13 @@ function randomValue(spec: ParamSpec, rand: () => number): number | string {
  * groups at quantum boundaries `spacing` frames apart from `firstFrame` (changes of one group
  * reach the stage together, in order).
  */
-export function randomParamChanges(specs: readonly ParamSpec[], opts: { count: number; seed: number; groups: number; firstFrame: number; spacing: number }): ParamChange[] {
+export function randomParamChanges(
+  specs: readonly ParamSpec[],
+  opts: { count: number; seed: number; groups: number; firstFrame: number; spacing: number },
+): ParamChange[] {
   if (specs.length === 0) return [];
-  if (opts.firstFrame % Q !== 0 || opts.spacing % Q !== 0 || opts.spacing <= 0) throw new Error(`randomParamChanges: firstFrame and spacing must be positive multiples of ${Q}`);
+  if (opts.firstFrame % Q !== 0 || opts.spacing % Q !== 0 || opts.spacing <= 0)
+    throw new Error(`randomParamChanges: firstFrame and spacing must be positive multiples of ${Q}`);
   const rand = mulberry32(opts.seed);
   const perGroup = Math.ceil(opts.count / opts.groups);
   const out: ParamChange[] = [];
@@ -107,7 +123,10 @@ export function randomParamChanges(specs: readonly ParamSpec[], opts: { count: n
 }
 
 /** How many changes of a sequence the clamp changes (each would show a note). */
-export function clampedChanges(specs: readonly ParamSpec[], changes: readonly ParamChange[]): { clamped: number; byReason: Record<string, number> } {
+export function clampedChanges(
+  specs: readonly ParamSpec[],
+  changes: readonly ParamChange[],
+): { clamped: number; byReason: Record<string, number> } {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const byReason: Record<string, number> = {};
   let clamped = 0;
@@ -137,8 +156,13 @@ export interface ProbeSegment {
  * probe is sent at a quantum boundary and held `holdQuanta` quanta (the NaN probe, last for each
  * parameter, brings it back to its default before the next parameter's turn).
  */
-export function probeSweep(specs: readonly ParamSpec[], firstFrame: number, holdQuanta: number): { changes: ParamChange[]; segments: ProbeSegment[]; end: number } {
-  if (firstFrame % Q !== 0 || !(holdQuanta >= 1)) throw new Error(`probeSweep: firstFrame must be a multiple of ${Q} and holdQuanta at least 1`);
+export function probeSweep(
+  specs: readonly ParamSpec[],
+  firstFrame: number,
+  holdQuanta: number,
+): { changes: ParamChange[]; segments: ProbeSegment[]; end: number } {
+  if (firstFrame % Q !== 0 || !(holdQuanta >= 1))
+    throw new Error(`probeSweep: firstFrame must be a multiple of ${Q} and holdQuanta at least 1`);
   const changes: ParamChange[] = [];
   const segments: ProbeSegment[] = [];
   let at = firstFrame;

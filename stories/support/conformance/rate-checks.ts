@@ -14,7 +14,11 @@ import { figureValue, type RateProperty } from './promises.ts';
 export function checkOutputAgainstReference(wasm: Float32Array, reference: Float32Array, tolerance: number): Check {
   const c = compareSamples(wasm, reference);
   if (tolerance === 0) {
-    return { check: 'output = reference, bit for bit', figure: `${c.bitMismatches} of ${c.length} samples differ`, ok: c.bitMismatches === 0 };
+    return {
+      check: 'output = reference, bit for bit',
+      figure: `${c.bitMismatches} of ${c.length} samples differ`,
+      ok: c.bitMismatches === 0,
+    };
   }
   return {
     check: `output vs reference, |diff| ≤ ${tolerance}`,
@@ -31,7 +35,8 @@ export function checkFiguresAgainstReference(
   tolerance: number,
 ): Check[] {
   return names.map((name, i) => {
-    const a = wasm[i]!, b = reference[i]!;
+    const a = wasm[i]!,
+      b = reference[i]!;
     const bound = tolerance * Math.max(1, Math.abs(b));
     const ok = Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= bound;
     return { check: `figure ${name} vs reference, ≤ ${fmt(bound)}`, figure: `${fmt(a, 6)} vs ${fmt(b, 6)}`, ok };
@@ -40,21 +45,36 @@ export function checkFiguresAgainstReference(
 
 export function checkBitExact(what: string, actual: Float32Array, expected: Float32Array): Check {
   const c = compareSamples(actual, expected);
-  return { check: `${what}, bit for bit`, figure: `${c.bitMismatches} of ${c.length} samples differ${c.first >= 0 ? ` (first at ${c.first})` : ''}`, ok: c.bitMismatches === 0 };
+  return {
+    check: `${what}, bit for bit`,
+    figure: `${c.bitMismatches} of ${c.length} samples differ${c.first >= 0 ? ` (first at ${c.first})` : ''}`,
+    ok: c.bitMismatches === 0,
+  };
 }
-
 
 /**
  * The peak figures of a spectrum stage against a sine of known frequency and amplitude: within
  * 0.01 bin and 0.05 dB. `figures` in the order of `figureNames` (the stage's `figures`).
  */
-export function checkTonePeak(figures: ArrayLike<number>, figureNames: readonly string[], p: Extract<RateProperty, { kind: 'tone-peak' }>, rate: number, toneHz: number, amplitude: number): Check[] {
+export function checkTonePeak(
+  figures: ArrayLike<number>,
+  figureNames: readonly string[],
+  p: Extract<RateProperty, { kind: 'tone-peak' }>,
+  rate: number,
+  toneHz: number,
+  amplitude: number,
+): Check[] {
   const bin = rate / p.fftSize;
-  const hz = figureValue(figureNames, figures, p.hzFigure), db = figureValue(figureNames, figures, p.dbFigure);
+  const hz = figureValue(figureNames, figures, p.hzFigure),
+    db = figureValue(figureNames, figures, p.dbFigure);
   const wantDb = 20 * Math.log10(amplitude);
   const errBins = Math.abs(hz - toneHz) / bin;
   return [
-    { check: `peak within 0.01 bin (${fmt(0.01 * bin, 4)} Hz) of ${toneHz} Hz`, figure: `${fmt(hz, 4)} Hz (${fmt(errBins, 5)} bin)`, ok: errBins <= 0.01 },
+    {
+      check: `peak within 0.01 bin (${fmt(0.01 * bin, 4)} Hz) of ${toneHz} Hz`,
+      figure: `${fmt(hz, 4)} Hz (${fmt(errBins, 5)} bin)`,
+      ok: errBins <= 0.01,
+    },
     { check: `peak level within 0.05 dB of ${fmt(wantDb, 2)} dBFS`, figure: `${fmt(db, 3)} dBFS`, ok: Math.abs(db - wantDb) <= 0.05 },
   ];
 }
@@ -72,7 +92,9 @@ export function checkEqDesign(impulseResponse: Float32Array, params: ParamValues
   const spectrum = realFft(impulseResponse);
   const sections = eqBands(params).map((b) => biquadCoefficients(b, rate));
   const top = Math.min(16_000, 0.45 * rate);
-  let worst = 0, worstHz = 0, bins = 0;
+  let worst = 0,
+    worstHz = 0,
+    bins = 0;
   for (let k = 1; k <= n / 2; k++) {
     const hz = (k * rate) / n;
     if (hz < 30 || hz > top) continue;
@@ -94,7 +116,11 @@ export function checkEqDesign(impulseResponse: Float32Array, params: ParamValues
 }
 
 /** The shift stage's estimate against the true delay. `figures` in the order of `figureNames` (the stage's `figures`). */
-export function checkShiftDelay(figures: ArrayLike<number>, figureNames: readonly string[], p: Extract<RateProperty, { kind: 'shift-delay' }>): Check {
+export function checkShiftDelay(
+  figures: ArrayLike<number>,
+  figureNames: readonly string[],
+  p: Extract<RateProperty, { kind: 'shift-delay' }>,
+): Check {
   const est = figureValue(figureNames, figures, p.figure);
   return {
     check: `estimate within ${p.tolerance} of the true ${p.delay} samples (${p.snrDb} dB SNR)`,

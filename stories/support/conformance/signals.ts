@@ -35,7 +35,11 @@ export function rateInput(property: RateProperty | null, rate: number): RateInpu
   }
   if (property?.kind === 'shift-delay') {
     const pair = delayedPair({ n: 32768, delay: property.delay, snrDb: property.snrDb, seed: 3 });
-    return { input: pair.reference, input2: pair.input, label: `noise pair, channel 1 delayed ${property.delay} samples, ${property.snrDb} dB SNR` };
+    return {
+      input: pair.reference,
+      input2: pair.input,
+      label: `noise pair, channel 1 delayed ${property.delay} samples, ${property.snrDb} dB SNR`,
+    };
   }
   const x = whiteNoise(RATE_FRAMES, 0.4, 17);
   const tone = sine(RATE_FRAMES, rate, TONE_HZ, 0.25);
