@@ -4,6 +4,7 @@
  *   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
  *   stagebench sweep <stage> [options]... [--param name=value]... [--json]
  *   stagebench bench [stage] [--json]
+ *   stagebench new <id> [--title "Title"]
  *   stagebench --help
  *
  * Generic: the stages, their parameters, their run hooks, sweeps and bench cases come from the
@@ -20,6 +21,7 @@ import { DEFAULT_RAW_RATE, readInput, runStage } from './run.ts';
 import { benchCommand } from './bench.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import { loadWasm, wasmPath } from '../dsp-stages/wasm-file.ts';
+import { NEW_USAGE, REPO_ROOT, describeNewStage, newStage, parseNewArgs } from './new.ts';
 import { f32ToBytes } from '../dsp-stages/wav.ts';
 
 export interface CliIo {
@@ -73,6 +75,7 @@ Usage:
   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
 ${sweepUsage}
   stagebench bench [stage] [--json]
+  ${NEW_USAGE}
   stagebench --help
 
 run
@@ -95,6 +98,11 @@ bench
   "rmseSamples", "trials"}. Several rows from one package are named "package (variant)".
   Cases: ${benchCases}.
 ${benchHelp}
+new
+  Writes a new stage <id>, a pass-through with gain that builds, runs, benches and passes its tests
+  and its story as it is: its Rust kernel, its dsp-stages/<id>/ folder and its story, and adds it
+  to the two registries. Prints every file it created or changed. Refuses an id that exists or is
+  not a valid stage id (lower-case words joined by "-", e.g. my-stage).
 
 Stages and parameters:
 ${stages}
@@ -292,7 +300,7 @@ function parseBenchArgs(args: readonly string[]): { stage: string | null; json: 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
     const [command, ...rest] = argv;
-    if (command === undefined) throw usage('missing command: run, sweep or bench');
+    if (command === undefined) throw usage('missing command: run, sweep, bench or new');
     if (command === '--help' || command === '-h' || command === 'help' || rest.includes('--help') || rest.includes('-h')) {
       io.stdout(helpText());
       return 0;
@@ -334,8 +342,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         await benchCommand({ stage, json, env: io.env, stdout: io.stdout, stderr: io.stderr });
         return 0;
       }
+      case 'new': {
+        const { id, title } = parseNewArgs(rest);
+        io.stdout(describeNewStage(newStage(REPO_ROOT, id, title)));
+        return 0;
+      }
       default:
-        throw usage(`unknown command "${command}": use run, sweep or bench`);
+        throw usage(`unknown command "${command}": use run, sweep, bench or new`);
     }
   } catch (err) {
     const cliError = err instanceof CliError;

@@ -63,6 +63,16 @@ export function blockValue(spec: ParamSpec, value: number | string): number {
   return index;
 }
 
+/**
+ * A stage id's bytes. Ids are ASCII (lower-case words joined by "-"); TextEncoder does not exist in
+ * the AudioWorklet's global scope, where stages are created.
+ */
+function asciiBytes(id: string): Uint8Array {
+  const bytes = Uint8Array.from(id, (c) => c.charCodeAt(0));
+  if (bytes.some((b, i) => b !== id.charCodeAt(i) || b > 0x7e)) throw new Error(`stage id "${id}" is not ASCII`);
+  return bytes;
+}
+
 /** Copies `bytes` into fresh scratch memory; returns its pointer and how to free it. */
 function scratchBytes(wasm: StagebenchWasm, bytes: Uint8Array): { ptr: number; free(): void } {
   const floats = Math.max(1, Math.ceil(bytes.length / 4));
@@ -76,7 +86,6 @@ function scratchBytes(wasm: StagebenchWasm, bytes: Uint8Array): { ptr: number; f
 export class GenericStage {
   readonly x: GenericStageExports;
   readonly handle: number;
-  private readonly figuresPtr: number;
 
   constructor(
     readonly wasm: StagebenchWasm,
@@ -86,8 +95,9 @@ export class GenericStage {
     readonly maxFrames: number = RENDER_QUANTUM_FRAMES,
   ) {
     this.x = bindGeneric(wasm);
-    const name = scratchBytes(wasm, new TextEncoder().encode(stage.id));
-    const kind = this.x.stage_kind_find(name.ptr, new TextEncoder().encode(stage.id).length);
+    const id = asciiBytes(stage.id);
+    const name = scratchBytes(wasm, id);
+    const kind = this.x.stage_kind_find(name.ptr, id.length);
     name.free();
     if (kind < 0) throw new Error(`stage ${stage.id} is not in the wasm module's registry (rebuild with npm run build:wasm?)`);
     const specs = stage.params;
@@ -103,7 +113,6 @@ export class GenericStage {
     scratch.free();
     if (handle < 0) throw new Error(`stage_create(${stage.id}) failed: ${statusMessage(handle)}`);
     this.handle = handle;
-    this.figuresPtr = wasm.exports.scratch_alloc(MAX_FIGURES * 2);
   }
 
   /** Index of a parameter in the block, or -1. */
@@ -124,11 +133,17 @@ export class GenericStage {
     return this.wasm.view(() => this.x.stage_output_ptr(this.handle), this.maxFrames);
   }
 
-  /** The figures the instance reports (allocates: not for the hot path). */
+  /** The figures the instance reports (allocates, in wasm scratch memory freed before it returns: not for the hot path). */
   figures(): number[] {
-    const n = this.x.stage_figures(this.handle, this.figuresPtr, MAX_FIGURES);
-    if (n < 0) return [];
-    return Array.from(new Float64Array(this.wasm.exports.memory.buffer, this.figuresPtr, n));
+    const scratch = scratchBytes(this.wasm, new Uint8Array(MAX_FIGURES * 8));
+    try {
+      const n = this.x.stage_figures(this.handle, scratch.ptr, MAX_FIGURES);
+      if (n < 0) return [];
+      // a copy: scratch memory is only sure to be 4-byte aligned
+      return Array.from(new Float64Array(this.wasm.exports.memory.buffer.slice(scratch.ptr, scratch.ptr + 8 * n)));
+    } finally {
+      scratch.free();
+    }
   }
 
   reset(): number {

@@ -396,12 +396,12 @@ export interface IndexEntry {
   name: string;
 }
 
-/** The first story of every "DSP Stages/*" and "Template/*" title, in index order. */
+/** The first story of every "DSP Stages/*" title (one per stage), in index order. */
 export function stageStories(index: { entries: Record<string, IndexEntry> }): IndexEntry[] {
   const seen = new Set<string>();
   const out: IndexEntry[] = [];
   for (const e of Object.values(index.entries)) {
-    if (e.type !== 'story' || !/^(DSP Stages|Template)\//.test(e.title) || seen.has(e.title)) continue;
+    if (e.type !== 'story' || !/^DSP Stages\//.test(e.title) || seen.has(e.title)) continue;
     seen.add(e.title);
     out.push(e);
   }

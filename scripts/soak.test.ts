@@ -42,10 +42,10 @@ function visitSamples(visit: number, t0: number, seconds: number, over: (i: numb
   }));
 }
 
-const visit = (index: number, startS: number, endS: number, storyId = 'template-gain--output'): Visit => ({
+const visit = (index: number, startS: number, endS: number, storyId = 'dsp-stages-gain-template--output-equals-the-reference'): Visit => ({
   index,
   storyId,
-  title: 'Template/Gain',
+  title: 'DSP Stages/Gain (template)',
   startS,
   endS,
   renderedS: startS + 0.5,
@@ -103,7 +103,7 @@ describe('soak analysis', () => {
     };
     const run = (over: (i: number) => Partial<Sample> = () => ({}), problems: string[] = []) => soakRun(DEFAULTS, over, problems);
     const failing = (checks: ReturnType<typeof soakRun>) =>
-      checks.filter((c) => !c.ok).map((c) => c.name.replace(/^Template\/Gain \([^)]*\): /, ''));
+      checks.filter((c) => !c.ok).map((c) => c.name.replace(/^DSP Stages\/Gain \(template\) \([^)]*\): /, ''));
     expect(failing(run())).toEqual([]);
     expect(failing(run((i) => ({ heapBytes: (20 + i) * MB })))).toEqual([expect.stringMatching(/^JS heap growth below 5.00 MB/)]);
     expect(failing(run(() => ({ heapBytes: 60 * MB })))).toEqual([expect.stringMatching(/^JS heap below 50.00 MB/)]);
@@ -156,7 +156,7 @@ describe('soak analysis', () => {
     expect(s.seconds).toBe(10);
     expect(s.quantaOver).toBe(1);
     expect(s.settledSamples).toBe(6); // sinceRender 2.5, 3.5 and 4.5 s in each of the two visits
-    expect(formatTable([s])).toMatch(/gain\s+output\s+10/);
+    expect(formatTable([s])).toMatch(/gain\s+output-equals-the-reference\s+10/);
   });
 
   it('reads the status bar as it renders', () => {
@@ -185,12 +185,13 @@ describe('soak analysis', () => {
         e('dsp-stages-eq--docs', 'DSP Stages/EQ', 'docs'),
         e('dsp-stages-eq--live', 'DSP Stages/EQ'),
         e('dsp-stages-eq--offline', 'DSP Stages/EQ'),
-        e('template-gain--first', 'Template/Gain'),
+        e('dsp-stages-gain-template--first', 'DSP Stages/Gain (template)'),
+        e('dsp-stages-gain-template--second', 'DSP Stages/Gain (template)'),
         e('expected-failures-eq--x', 'Expected Failures/EQ'),
         e('workbench-share--bench', 'Workbench/Share'),
       ]),
     };
-    expect(stageStories(index).map((s) => s.id)).toEqual(['dsp-stages-eq--live', 'template-gain--first']);
+    expect(stageStories(index).map((s) => s.id)).toEqual(['dsp-stages-eq--live', 'dsp-stages-gain-template--first']);
   });
 
   it('parseArgs: defaults, flags and clear errors', () => {

@@ -12,8 +12,8 @@
  * A copy of the build is served (a rebuild during the run changes nothing), and one page
  * (iframe.html, no manager) stays open for the whole run: stories switch in place as the Storybook
  * UI switches them, so the shared runtime, its AudioContext and the heap live on, and a leak
- * across switches shows. The stages are the first story of every "DSP Stages/*" and
- * "Template/*" title in the build's index.json. Their play functions (tests: offline renders,
+ * across switches shows. The stages are the first story of every "DSP Stages/*" title in the
+ * build's index.json. Their play functions (tests: offline renders,
  * kernel timing in a worker) do not run unless `--play` says so: the soak measures the stage
  * running live with its visualisers, as someone tuning it sees it.
  *
@@ -255,7 +255,7 @@ async function soakBuild(
     if (unknown.length > 0) throw new Error(`no such stories in ${opts.staticDir}/index.json: ${unknown.join(', ')}`);
     stories = wanted.map((id) => index.entries[id]!);
   }
-  if (stories.length === 0) throw new Error(`no "DSP Stages/*" or "Template/*" stories in ${opts.staticDir}/index.json`);
+  if (stories.length === 0) throw new Error(`no "DSP Stages/*" stories in ${opts.staticDir}/index.json`);
   const perStageS = opts.perStageS ?? opts.durationS / stories.length;
   const { chromium } = await import('playwright');
   const server = await serveStatic({ dir });

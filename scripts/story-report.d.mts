@@ -14,7 +14,8 @@ export function judgePass(
   name: string,
   stdout: string,
   exitStatus: number | string | null,
-): { passed: number; failed: number; tests: StoryTest[]; problems: string[] };
+  options?: { mayRunNone?: boolean },
+): { passed: number; failed: number; ran: number; tests: StoryTest[]; problems: string[] };
 export function judgeExpectedFailures(
   stories: readonly { id: string; title: string; exportName: string }[],
   declarations: readonly { id: string; message: string | null }[],

@@ -64,6 +64,14 @@ describe('judgePass', () => {
     expect(r.problems).toEqual(['perf: ran no story (a filter or tag that matches nothing?)']);
   });
 
+  it('given a filter (mayRunNone), a pass that matches no story is empty, not failed; a failure still counts', () => {
+    const empty = judgePass('rest', report([assertion('A', 'One', 'pending')]), 1, { mayRunNone: true });
+    expect(empty).toMatchObject({ passed: 0, failed: 0, ran: 0, problems: [] });
+    const one = judgePass('rest', report([assertion('A', 'One', 'failed', playFailure('x'))]), 1, { mayRunNone: true });
+    expect(one).toMatchObject({ failed: 1, ran: 1 });
+    expect(judgePass('rest', report([assertion('A', 'One', 'passed')]), 1, { mayRunNone: true }).failed).toBe(1);
+  });
+
   it('a non-zero exit with an all-passed report fails, and so does exit 0 with failures', () => {
     expect(judgePass('rest', report([assertion('A', 'One', 'passed')]), 1)).toMatchObject({
       passed: 1,

@@ -15,7 +15,7 @@
 //   --no-build            reuse storybook-static
 //   --no-browser-checks   skip the Playwright checks (shared link, service worker)
 //   -- <args>             passed to every test-storybook pass, e.g. story files to run only those:
-//                         node scripts/test-stories.mjs --no-build -- stories/TemplateGain.stories.tsx
+//                         node scripts/test-stories.mjs --no-build -- stories/Gain.stories.tsx
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -51,7 +51,9 @@ function runPass(url, name, passArgs, env = {}) {
     env: { ...process.env, FORCE_COLOR: '0', ...env },
   });
   writeFileSync(join(resultsDir, `stories-${name}.json`), res.stdout ?? '');
-  const result = judgePass(name, res.stdout ?? '', res.status ?? res.signal);
+  // given story files or other filters, a pass may match none of them: runStoryTests then checks
+  // that the passes together ran at least one story
+  const result = judgePass(name, res.stdout ?? '', res.status ?? res.signal, { mayRunNone: extraArgs.length > 0 });
   for (const p of result.problems) console.error(`stories: FAILED: ${p}`);
   return result;
 }
@@ -383,9 +385,11 @@ export async function runStoryTests({ build = true, expectedFailures = false, te
         '--maxWorkers=1',
       ]);
       const sw = browserChecksToo ? await browserChecks({ plainUrl: plain.url }) : { passed: 0, failed: 0 };
+      const ranNone = perf.ran + rest.ran + fallback.ran === 0 ? 1 : 0;
+      if (ranNone) console.error(`stories: FAILED: no pass ran a story (test-storybook arguments: ${extraArgs.join(' ')})`);
       return {
         passed: headers.passed + perf.passed + rest.passed + shared.passed + fallback.passed + sw.passed,
-        failed: headers.failed + perf.failed + rest.failed + shared.failed + fallback.failed + sw.failed,
+        failed: headers.failed + perf.failed + rest.failed + shared.failed + fallback.failed + sw.failed + ranNone,
       };
     } finally {
       await plain.stop();

@@ -7,7 +7,7 @@
  */
 
 /** The ABI version this host understands (`abi_version()` in rust/src/ffi.rs). */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /**
  * The runtime's exports of stagebench_dsp.wasm (rust/src/ffi.rs): the seed ABI, the allocation

@@ -1,77 +1,91 @@
-/** The gain (template) stage: wasm kernel against the TypeScript reference, parameters, no allocation. */
+/**
+ * Gain (template): the wasm kernel (rust/src/stages/gain.rs) against its TypeScript reference, bit for
+ * bit, at the default parameters and at each parameter's extremes; parameter changes; no
+ * allocation while processing; clear errors.
+ */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RENDER_QUANTUM_FRAMES } from '../types.ts';
-import { clampParam, defaultParams } from '../params.ts';
+import { RENDER_QUANTUM_FRAMES, type ParamSpec, type ParamValues, type StageKernel } from '../types.ts';
+import { defaultParams } from '../params.ts';
 import { whiteNoise } from '../signals.ts';
 import { getStage } from '../registry.ts';
 import { wasmInstanceFactory } from '../wasm-file.ts';
 import type { StagebenchWasm } from '../../worklet/abi.ts';
 import { gainStage } from './index.ts';
 import { gainParams } from './params.ts';
-import { applyGain, createGainReference } from './reference.ts';
-import { bindGain } from './bindings.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
-
-function bits(a: Float32Array): number[] {
-  return [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
-}
+const RATE = 48_000;
+const QUANTA = 40;
 
 let newWasm: () => StagebenchWasm;
 beforeAll(() => {
   newWasm = wasmInstanceFactory();
 });
 
+const specs: readonly ParamSpec[] = gainParams;
+const defaults = defaultParams(specs);
+
+/** The default parameters, then each parameter at its extremes (every option of a choice). */
+const settings: [string, ParamValues][] = [
+  ['the defaults', defaults],
+  ...specs.flatMap((p): [string, ParamValues][] => {
+    const values: (number | string)[] = p.kind === 'number' ? [p.min, p.max] : [...p.options];
+    return values.map((v) => [`${p.name} = ${v}`, { ...defaults, [p.name]: v }]);
+  }),
+];
+
+/** Runs `quanta` quanta of `input` through `kernel`; each output quantum starts as `fill`, so one not written shows. */
+function render(kernel: StageKernel, input: Float32Array, fill: number, change?: { at: number; name: string; value: number | string }) {
+  const out = new Float32Array(input.length);
+  const quantum = new Float32Array(Q);
+  for (let at = 0; at < input.length; at += Q) {
+    if (change && at === change.at * Q) kernel.setParam(change.name, change.value);
+    quantum.fill(fill);
+    expect(kernel.process([input.subarray(at, at + Q)], quantum), `quantum ${at / Q}`).toBe(0);
+    out.set(quantum, at);
+  }
+  return new Uint32Array(out.buffer);
+}
+
 describe('gain stage', () => {
-  it('is registered, with its entry points and one parameter', () => {
+  it('is registered, with its parameters', () => {
     expect(getStage('gain')).toBe(gainStage);
-    expect(gainStage.wasmExports).toEqual(['gain_create', 'gain_set_param', 'gain_process', 'gain_output_ptr']);
-    expect(defaultParams(gainStage.params)).toEqual({ gain: 0.5 });
-    expect(clampParam(gainParams[0], 9)).toEqual({ value: 4, note: { name: 'gain', given: 9, used: 4, reason: 'above maximum 4 ×' } });
+    expect(gainStage.params).toBe(gainParams);
+    expect(Object.keys(defaults)).toEqual(specs.map((p) => p.name));
   });
 
-  it('the reference multiplies in float32', () => {
-    const input = Float32Array.of(1, -0.5, 0.1, 3);
-    const out = new Float32Array(4);
-    applyGain(input, 0.3, out);
-    expect([...out]).toEqual([...input].map((x) => Math.fround(x * Math.fround(0.3))));
+  it.each(settings)('%s: the wasm output equals the reference bit for bit', (_, params) => {
+    const input = whiteNoise(Q * QUANTA, 0.9, 11);
+    const wasm = render(gainStage.createWasmKernel(newWasm(), params, RATE), input, 1, undefined);
+    const reference = render(gainStage.createReferenceKernel(params, RATE), input, 2, undefined);
+    expect(wasm).toEqual(reference);
   });
 
-  it.each([0, 0.3, 1, 2.5, 4])('gain %d: wasm output equals the reference bit for bit', (gain) => {
-    const wasm = newWasm();
-    const kernel = gainStage.createWasmKernel(wasm, { gain }, 48_000);
-    const reference = createGainReference({ gain });
-    const input = whiteNoise(Q * 40, 0.9, 11);
-    const a = new Float32Array(Q);
-    const b = new Float32Array(Q);
-    for (let q = 0; q < 40; q++) {
-      const quantum = input.subarray(q * Q, (q + 1) * Q);
-      expect(kernel.process([quantum], a)).toBe(0);
-      expect(reference.process([quantum], b)).toBe(0);
-      expect(bits(a)).toEqual(bits(b));
-    }
-    expect(kernel.backend).toBe('wasm');
-    expect(kernel.summary()).toEqual({ quanta: 40 });
+  it.each(specs.map((p) => [p.name, p] as const))('a change of %s applies from the next quantum, as in the reference', (_, p) => {
+    const value = p.kind === 'number' ? p.max : p.options[p.options.length - 1]!;
+    const change = { at: QUANTA / 2, name: p.name, value };
+    const input = whiteNoise(Q * QUANTA, 0.9, 12);
+    const wasm = render(gainStage.createWasmKernel(newWasm(), defaults, RATE), input, 1, change);
+    const reference = render(gainStage.createReferenceKernel(defaults, RATE), input, 2, change);
+    expect(wasm).toEqual(reference);
   });
 
-  it('setParam changes the gain of the next quantum; a shorter quantum is read back whole', () => {
-    const wasm = newWasm();
-    const kernel = gainStage.createWasmKernel(wasm, { gain: 1 }, 48_000);
-    const input = whiteNoise(Q, 0.5, 3);
-    const out = new Float32Array(Q);
-    kernel.setParam('gain', 2);
-    expect(kernel.process([input], out)).toBe(0);
-    expect([...out]).toEqual([...input].map((x) => x * 2));
-    const short = new Float32Array(37);
-    expect(kernel.process([input.subarray(0, 37)], short)).toBe(0);
-    expect([...short]).toEqual([...input.subarray(0, 37)].map((x) => x * 2));
+  it('processes a short quantum whole and refuses one longer than a render quantum', () => {
+    const input = whiteNoise(37, 0.5, 3);
+    const a = new Float32Array(37).fill(1);
+    const b = new Float32Array(37).fill(2);
+    const kernel = gainStage.createWasmKernel(newWasm(), defaults, RATE);
+    expect(kernel.process([input], a)).toBe(0);
+    expect(gainStage.createReferenceKernel(defaults, RATE).process([input], b)).toBe(0);
+    expect(new Uint32Array(a.buffer)).toEqual(new Uint32Array(b.buffer));
     expect(kernel.process([new Float32Array(Q + 1)], new Float32Array(Q + 1))).toBe(-2);
+    expect(kernel.backend).toBe('wasm');
   });
 
   it('allocates at create and never during 10,000 quanta', () => {
     const wasm = newWasm();
     const before = wasm.exports.alloc_count();
-    const kernel = gainStage.createWasmKernel(wasm, { gain: 0.7 }, 48_000);
+    const kernel = gainStage.createWasmKernel(wasm, defaults, RATE);
     const afterCreate = wasm.exports.alloc_count();
     expect(afterCreate).toBeGreaterThan(before);
     const input = whiteNoise(Q, 0.5, 5);
@@ -82,14 +96,10 @@ describe('gain stage', () => {
     expect(wasm.exports.alloc_count()).toBe(afterCreate);
   });
 
-  it('reports refusals as clear errors', () => {
-    const wasm = newWasm();
-    gainStage.createWasmKernel(wasm, { gain: 1 }, 48_000);
-    expect(bindGain(wasm).gain_set_param(0, NaN)).toBe(-4);
-    expect(bindGain(wasm).gain_set_param(3, 1)).toBe(-4);
-    expect(() => gainStage.createWasmKernel(wasm, { gain: NaN }, 48_000)).toThrow(
-      'gain_set_param(gain, NaN) failed: bad parameter (unknown id or NaN)',
+  const numeric = specs.find((p) => p.kind === 'number');
+  it.runIf(numeric)('refuses NaN for a number parameter with a clear error', () => {
+    expect(() => gainStage.createWasmKernel(newWasm(), { ...defaults, [numeric!.name]: NaN }, RATE)).toThrow(
+      /stage_create\(gain\) failed: bad parameter/,
     );
-    expect(() => gainStage.createWasmKernel(wasm, {}, 48_000)).toThrow('parameter gain is not a number');
   });
 });

@@ -1,7 +1,7 @@
 /**
- * Gain on the Node side. `stagebench run gain` needs nothing here (the generic quantum loop runs
- * its kernel); the bench times one render quantum through the wasm kernel against the stage's
- * own TypeScript reference, the plain-JS way to do the same arithmetic.
+ * Gain (template) on the Node side. `stagebench run gain` needs nothing here (the generic quantum loop
+ * runs its kernel); the bench times one render quantum through the wasm kernel against the stage's
+ * own TypeScript reference, the plain-JS way to do the same arithmetic, and checks they agree.
  */
 import type { BenchCase, BenchEnv, BenchFile } from '../bench-harness.ts';
 import type { StageNode } from '../node-api.ts';
@@ -27,7 +27,12 @@ function gainCase(env: BenchEnv): BenchCase {
       q = q + 1 === INPUT_QUANTA ? 0 : q + 1;
       if (kernel.process(inputs, out) !== 0) throw new Error(`${name}: process failed`);
     };
-    return { name, run, out, inputs };
+    /** Processes quantum `at` (not advancing `run`'s place) and returns the output's bits. */
+    const bitsOf = (at: number): Uint32Array => {
+      if (kernel.process([quanta[at]!], out) !== 0) throw new Error(`${name}: process failed`);
+      return new Uint32Array(out.buffer.slice(0));
+    };
+    return { name, run, bitsOf };
   };
   const ours = impl('stagebench (wasm)', gainStage.createWasmKernel(env.newWasm(), params, 48_000));
   const reference = impl('stagebench (TypeScript reference)', gainStage.createReferenceKernel(params, 48_000));
@@ -40,12 +45,13 @@ function gainCase(env: BenchEnv): BenchCase {
         name: ours.name,
         run: ours.run,
         check() {
-          // the two agree bit for bit on the same quantum
-          ours.run();
-          reference.run();
-          const a = new Uint32Array(ours.out.buffer);
-          const b = new Uint32Array(reference.out.buffer);
-          for (let i = 0; i < Q; i++) if (a[i] !== b[i]) throw new Error(`gain: wasm and reference differ at sample ${i}`);
+          // the two agree bit for bit on the same quanta
+          for (const at of [0, INPUT_QUANTA - 1]) {
+            const a = ours.bitsOf(at);
+            const b = reference.bitsOf(at);
+            const i = a.findIndex((bits, j) => bits !== b[j]);
+            if (i >= 0) throw new Error(`gain: wasm and reference differ at sample ${i} of quantum ${at}`);
+          }
         },
       },
       { name: reference.name, run: reference.run },

@@ -1,6 +1,11 @@
 import type { ParamSpec } from '../types.ts';
 
-/** Gain parameters: the one source for argTypes, CLI flags and clamps (rust/src/gain.rs clamps to the same range). */
+/**
+ * Gain (template)'s parameters: the one source of their names, units, ranges, defaults and help, from
+ * which the controls, URL args, CLI flags and clamps are derived. The wasm instance is created with
+ * these values and ranges; rust/src/stages/gain.rs `PARAMS` lists the same parameters in the
+ * same order.
+ */
 export const gainParams = [
   {
     kind: 'number',
@@ -14,6 +19,3 @@ export const gainParams = [
     description: 'Linear factor applied to every sample: 1 leaves the signal unchanged, 0.5 is about −6 dB, 4 is about +12 dB.',
   },
 ] as const satisfies readonly ParamSpec[];
-
-/** Parameter ids of `gain_set_param` (rust/src/gain.rs `PARAM_GAIN`). */
-export const GAIN_PARAM_IDS: Readonly<Record<string, number>> = { gain: 0 };

@@ -1,5 +1,5 @@
 /**
- * Plain TypeScript reference of the gain stage: the same arithmetic as rust/src/gain.rs (one
+ * Gain (template)'s plain TypeScript reference: the same arithmetic as rust/src/stages/gain.rs (one
  * float32 multiplication per sample), so its output equals the wasm kernel's bit for bit. Runs in
  * the worklet when wasm is unavailable, and in tests.
  */
@@ -25,6 +25,6 @@ export function createGainReference(params: ParamValues): StageKernel {
     setParam(name, value) {
       if (name === 'gain' && typeof value === 'number') gain = value;
     },
-    summary: () => ({ quanta, gain }),
+    summary: () => ({ quanta }),
   };
 }

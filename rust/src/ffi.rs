@@ -18,7 +18,7 @@
 //! `stage_reset`, `stage_figures`, `stage_state_size`, `stage_save_state`, `stage_load_state`.
 //! Several instances can live at once (a chain, later); each has its own buffers.
 //!
-//! Each stage's own exports (`gain_*`, `fft_*`, `eq_*`, ...) are in its module's `exports`; a
+//! Each stage's own exports (`fft_*`, `eq_*`, ...) are in its module's `exports`; a
 //! `<stage>_create` there creates through the registry, replaces the instance the previous
 //! `<stage>_create` made and makes the new one active, and the other `<stage>_*` exports act on
 //! the active instance if it is theirs. They reach the runtime through the functions below.
@@ -28,7 +28,7 @@ use crate::stages::{self, Stage, StageError, MAX_PARAMS};
 use crate::status;
 
 /// Version of this ABI; the host refuses a module whose version it does not know.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// Instances the runtime holds at once.
 pub const MAX_INSTANCES: usize = 16;

@@ -7,7 +7,7 @@
 
 use stagebench_dsp::ffi::*;
 use stagebench_dsp::stages::eq::exports::*;
-use stagebench_dsp::stages::gain::exports::*;
+use stagebench_dsp::stages::ring_copy::exports::*;
 use stagebench_dsp::status;
 
 /// Writes `q` at the write position (wrapping) and publishes the new position, as the host does.
@@ -126,10 +126,14 @@ fn generic_stage_abi() {
         assert_eq!(stage_set_param(g, 1, 1.0), status::BAD_PARAM);
         assert_eq!(stage_get_param(g, 0), 2.0);
         assert!(stage_get_param(g, 1).is_nan());
-        // the legacy getters see the active gain
-        assert_eq!(gain_process(128), status::OK);
-        assert_eq!(out(g, 128), bits(&q.iter().map(|x| x * 2.0).collect::<Vec<_>>()));
-        assert_eq!(gain_output_ptr(), stage_output_ptr(g));
+        // a stage's own exports see the active instance when it is theirs
+        let r = create("ring-copy", &[]);
+        assert_eq!(ring_copy_process(128), status::OK);
+        assert_eq!(out(r, 128), bits(&q));
+        assert_eq!(ring_copy_output_ptr(), stage_output_ptr(r));
+        assert_eq!(stage_destroy(r), status::OK);
+        assert_eq!(ring_copy_process(128), status::NO_STAGE);
+        assert_eq!(stage_activate(g), status::OK);
 
         // Two instances at once: an EQ beside the gain; each runs on its own.
         let e = create("eq", &[1.0, 0.0, 7.0, 1000.0, 10.0, 24000.0, 12.0, -40.0, 40.0, 1.0, -40.0, 1000.0]);
@@ -144,10 +148,9 @@ fn generic_stage_abi() {
         assert_eq!(gain_out, bits(&q.iter().map(|x| x * 2.0).collect::<Vec<_>>()));
         assert_ne!(eq_out, bits(&q), "the EQ boosts 1 kHz by 12 dB");
         assert_eq!(process_quantum(128), status::OK);
-        assert_eq!(gain_process(128), status::NO_STAGE, "the gain is not the active instance");
+        assert_eq!(eq_process(128), status::OK, "the EQ is the active instance");
         assert_eq!(stage_activate(g), status::OK);
-        assert_eq!(gain_process(128), status::OK);
-        assert_eq!(eq_process(128), status::NO_STAGE);
+        assert_eq!(eq_process(128), status::NO_STAGE, "the EQ is not the active instance");
         assert_eq!(stage_process(e, 129), status::BAD_ARGUMENT);
         assert_eq!(stage_output_ptr(create("fft", &[1024.0, 512.0, 32768.0])), std::ptr::null(), "an analysis has no output");
 
@@ -213,16 +216,16 @@ fn generic_stage_abi() {
         assert_eq!(stage_process(g, 128), status::OK, "other instances are untouched");
 
         // The legacy creates share the table: each replaces the one before it.
-        assert_eq!(gain_create(128), status::OK);
+        assert_eq!(ring_copy_create(128), status::OK);
         let legacy = stage_active();
         assert!(legacy >= 0 && legacy != g);
-        assert_eq!(stage_set_param(legacy, 0, 0.25), status::OK);
         push(&q);
-        assert_eq!(gain_process(128), status::OK);
-        assert_eq!(out(legacy, 128), bits(&q.iter().map(|x| x * 0.25).collect::<Vec<_>>()));
+        assert_eq!(ring_copy_process(128), status::OK);
+        assert_eq!(out(legacy, 128), bits(&q));
         assert_eq!(eq_create(48000.0, 128), status::OK);
-        assert_eq!(stage_active(), legacy, "the EQ took the legacy gain's slot");
+        assert_eq!(stage_active(), legacy, "the EQ took the legacy ring copy's slot");
         assert_eq!(eq_process(128), status::OK);
+        assert_eq!(ring_copy_process(128), status::NO_STAGE);
 
         // A full table: stage_create and the legacy creates refuse; a free slot helps both.
         let mut made = Vec::new();
@@ -235,13 +238,13 @@ fn generic_stage_abi() {
             made.push(h);
         }
         assert_eq!(made.len() + 4, MAX_INSTANCES, "the gain, the EQ, the FFT and the legacy slot");
-        assert_eq!(gain_create(128), status::OK, "a legacy create reuses its own slot");
+        assert_eq!(ring_copy_create(128), status::OK, "a legacy create reuses its own slot");
         assert_eq!(stage_destroy(legacy), status::OK);
         let last = create("ring-copy", &[]);
         assert!(last >= 0);
-        assert_eq!(gain_create(128), status::BAD_ARGUMENT, "every slot holds a stage_create instance");
+        assert_eq!(ring_copy_create(128), status::BAD_ARGUMENT, "every slot holds a stage_create instance");
         assert_eq!(stage_destroy(made[0]), status::OK);
-        assert_eq!(gain_create(128), status::OK);
+        assert_eq!(ring_copy_create(128), status::OK);
 
         // init drops every instance.
         assert!(!init(1024).is_null());

@@ -215,16 +215,16 @@ describe('README', () => {
 
 /**
  * "Add a stage" describes the files a stage has, on the stage layout of rust/src/stages/:
- * checked on the template stage (gain, stories/TemplateGain.stories.tsx) once that folder exists.
+ * checked on the template stage (gain, stories/Gain.stories.tsx) once that folder exists.
  */
 describe.runIf(existsSync(join(ROOT, 'rust/src/stages')))('README: Add a stage, on the template stage', () => {
   const add = section(README, 'Add a stage');
-  const template = (p: string) => p.replace(/<id>/g, 'gain').replace(/<Stage>/g, 'TemplateGain');
+  const template = (p: string) => p.replace(/<id>/g, 'gain').replace(/<Stage>/g, 'Gain');
 
   it('every file it says a stage has, the template stage has', () => {
     expect(add, 'names the stage folder').toContain('`dsp-stages/<id>/`');
     const named = pathsIn(blocks(add).prose).filter((p) => !BUILT.test(p));
-    const files = named.map((p) => (p.includes('/') ? template(p) : `dsp-stages/gain/${p}`));
+    const files = named.map((p) => (p.includes('/') ? template(p) : `dsp-stages/gain/${template(p)}`));
     expect(files.length).toBeGreaterThan(8);
     expect(files.filter((p) => !existsSync(join(ROOT, p)))).toEqual([]);
   });
@@ -282,12 +282,13 @@ describe('docs/stage-anatomy.md: the template stage, quoted', () => {
       'rust/src/ffi.rs',
       'rust/src/lib.rs',
       'rust/tests/gain.rs',
-      'dsp-stages/gain/bindings.ts',
+      'dsp-stages/generic.ts',
       'dsp-stages/gain/params.ts',
       'dsp-stages/gain/reference.ts',
       'dsp-stages/gain/index.ts',
       'dsp-stages/registry.ts',
-      'stories/TemplateGain.stories.tsx',
+      'stories/Gain.stories.tsx',
+      'cli/new.test.ts',
     ]) {
       expect(files.has(f), `the walkthrough names ${f}`).toBe(true);
     }
