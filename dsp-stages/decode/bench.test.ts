@@ -4,13 +4,13 @@
  * clock, and the scaling table has its shape.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseWav } from '../dsp-stages/wav.ts';
-import { defaultWorkers } from '../dsp-stages/decode/cli.ts';
-import { parseFlac, parseMp3 } from '../dsp-stages/decode/pool/codecs.ts';
-import { STAGES } from '../dsp-stages/registry.ts';
-import { BENCH_FILES } from './index.ts';
-import { checkImplNames, runCase } from '../dsp-stages/bench-harness.ts';
-import { clipLines, decodeBench, freshLine } from './decode.bench.ts';
+import { parseWav } from '../wav.ts';
+import { defaultWorkers } from './cli.ts';
+import { parseFlac, parseMp3 } from './pool/codecs.ts';
+import { STAGES } from '../registry.ts';
+import { BENCH_FILES } from '../../bench/index.ts';
+import { checkImplNames, runCase } from '../bench-harness.ts';
+import { clipLines, decodeBench, freshLine } from './bench.ts';
 import {
   DECODE_BENCH_FORMATS,
   FLAC_CLIP_BLOCKS,
@@ -22,10 +22,10 @@ import {
   mp3Clip,
   wavClip,
   wavLayout,
-} from './decode-fixtures.ts';
-import { DECODE_BENCH_PEERS, checkPlanes, decodeBenchImplNames } from './decode-impls.ts';
-import { bridgeRoundTripUs, closeDecodeBench, freshDecoderCostMs, startDecodeBench } from './decode-driver.ts';
-import { formatScalingTable, runDecodeScaling, type ScalingRow } from './decode-scaling.ts';
+} from './bench/fixtures.ts';
+import { DECODE_BENCH_PEERS, checkPlanes, decodeBenchImplNames } from './bench/impls.ts';
+import { bridgeRoundTripUs, closeDecodeBench, freshDecoderCostMs, startDecodeBench } from './bench/driver.ts';
+import { formatScalingTable, runDecodeScaling, type ScalingRow } from './bench/scaling.ts';
 
 const SLOW = 120_000;
 
@@ -143,8 +143,12 @@ describe('decode bench files', () => {
       'mpg123-decoder (decode + reset in the call)',
       'mpg123-decoder (decode, reset after the call)',
     ]);
+    // unique and unambiguous whatever the machine's default worker count
     for (const format of DECODE_BENCH_FORMATS) {
-      expect(() => checkImplNames({ name: format, impls: decodeBenchImplNames(format, 4).map((name) => ({ name })) })).not.toThrow();
+      for (const workers of [1, 2, 4]) {
+        const c = { name: `decode/${format}-1s`, impls: decodeBenchImplNames(format, workers).map((name) => ({ name })) };
+        expect(() => checkImplNames(c), `${c.name} (${workers} workers)`).not.toThrow();
+      }
     }
   });
 
