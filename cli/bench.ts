@@ -25,7 +25,7 @@ export interface BenchCommand {
   stderr(text: string): void;
   options?: Partial<BenchOptions>;
   files?: readonly BenchFile[];
-  /** The shortest follow-up runs after the table (decode's scaling on a 10 s file): for tests. */
+  /** The shortest follow-up runs after the table (each bench file's `report`, e.g. on a shorter file): for tests. */
   quick?: boolean;
 }
 
@@ -36,7 +36,7 @@ export interface BenchJsonResult {
   impl: string;
   medianUs: number;
   p95Us: number;
-  /** Only where the case measures accuracy (shift): the impl's figures, e.g. `absErrorSamples`. */
+  /** Only where the case measures accuracy: the impl's figures, e.g. `absErrorSamples`. */
   accuracy?: Record<string, number>;
 }
 

@@ -94,7 +94,7 @@ bench
   Times every bench case (or the given stage's) against its peers, round-robin in this process,
   and prints a table (median and p95 per call in µs, ours/peer ratio of medians), or with --json
   one object {"results": [{"stage", "case", "impl", "medianUs", "p95Us"}]}; rows of a case that
-  measures accuracy (shift) add "accuracy": {"trueDelaySamples", "snrDb", "absErrorSamples",
+  measures accuracy add "accuracy": {"trueDelaySamples", "snrDb", "absErrorSamples",
   "rmseSamples", "trials"}. Several rows from one package are named "package (variant)".
   Cases: ${benchCases}.
 ${benchHelp}
@@ -126,9 +126,9 @@ function* options(args: readonly string[]): Generator<{ flag: string | null; val
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg.startsWith('--') && arg.length > 2) {
-      const eq = arg.indexOf('=');
-      const flag = eq > 0 ? arg.slice(0, eq) : arg;
-      const inline = eq > 0 ? arg.slice(eq + 1) : null;
+      const sep = arg.indexOf('=');
+      const flag = sep > 0 ? arg.slice(0, sep) : arg;
+      const inline = sep > 0 ? arg.slice(sep + 1) : null;
       yield {
         flag,
         value: arg,
@@ -219,11 +219,11 @@ function runCommand(a: RunArgs, io: CliIo): void {
 }
 
 function parseParam(kv: string, params: Record<string, string>): void {
-  const eq = kv.indexOf('=');
-  if (eq <= 0) throw usage(`--param wants name=value, got "${kv}"`);
-  const name = kv.slice(0, eq);
+  const sep = kv.indexOf('=');
+  if (sep <= 0) throw usage(`--param wants name=value, got "${kv}"`);
+  const name = kv.slice(0, sep);
   if (name in params) throw usage(`parameter ${name} is given twice`);
-  params[name] = kv.slice(eq + 1);
+  params[name] = kv.slice(sep + 1);
 }
 
 interface SweepArgs {
@@ -296,7 +296,7 @@ function parseBenchArgs(args: readonly string[]): { stage: string | null; json: 
   return { stage, json };
 }
 
-/** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage error, 3 run decode kept part of a faulty file). Never rejects. */
+/** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage error, others from a stage's own run command). Never rejects. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
     const [command, ...rest] = argv;

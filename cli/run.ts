@@ -75,7 +75,7 @@ export function readInput(path: string, rate: number | null): InputAudio {
 /**
  * Runs the stage's wasm kernel over every input channel in 128-frame quanta (the last one
  * zero-padded), collects its audio output trimmed to the input length, and builds the report.
- * A stage whose CLI hooks have `run` (fft: one frame, the newest N samples) runs that instead.
+ * A stage whose CLI hooks have `run` (e.g. one analysis of the newest samples) runs that instead.
  */
 export function runStage(req: RunRequest): RunReport {
   const { stage, values, input, wasm } = req;

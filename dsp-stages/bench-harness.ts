@@ -236,6 +236,11 @@ export interface BenchFile {
    * whose factory is async). Absent: nothing to prepare.
    */
   prepare?(): Promise<void>;
+  /**
+   * Ends what `prepare` started (threads, pools), for a caller that goes on running after the
+   * bench (a test); the CLI just exits. Absent: nothing to end.
+   */
+  close?(): Promise<void>;
   cases(env: BenchEnv): BenchCase[];
   /** What `stagebench --help` says of these cases (indented two spaces, ends with a newline). */
   help?: string;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { instantiateStagebench, type StagebenchWasm } from '../worklet/abi.ts';
 
-/** The repository root (this file lives in cli/). */
+/** The repository root (this file lives in dsp-stages/). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The built module's path: $STAGEBENCH_WASM when set, else rust/pkg/stagebench_dsp.wasm in the repo. */

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ABI_VERSION, instantiateStagebench, statusMessage, type StagebenchWasm } from './abi.ts';
 import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
-import { bindRingCopy } from '../dsp-stages/ring-copy/bindings.ts';
+import { STAGES } from '../dsp-stages/registry.ts';
 
 let bytes: Uint8Array<ArrayBuffer>;
 let fresh: () => StagebenchWasm;
@@ -19,7 +19,7 @@ describe('instantiateStagebench', () => {
   it('loads the built module at the expected ABI version', () => {
     const wasm = fresh();
     expect(wasm.exports.abi_version()).toBe(ABI_VERSION);
-    expect(() => wasm.requireExports(['ring_copy_create', 'ring_copy_process', 'ring_copy_output_ptr'])).not.toThrow();
+    for (const stage of Object.values(STAGES)) expect(() => wasm.requireExports(stage.wasmExports), stage.id).not.toThrow();
     expect(() => wasm.requireExports(['no_such_entry_point'])).toThrow('wasm module lacks stage exports: no_such_entry_point');
   });
 
@@ -66,8 +66,9 @@ describe('input ring', () => {
   it('F32View rebuilds its view after the memory grows', () => {
     const wasm = fresh();
     wasm.init(128);
-    expect(bindRingCopy(wasm).ring_copy_create(128)).toBe(0);
-    const view = wasm.view(() => bindRingCopy(wasm).ring_copy_output_ptr(), 128);
+    const ptr = wasm.exports.scratch_alloc(128);
+    expect(ptr).not.toBe(0);
+    const view = wasm.view(() => ptr, 128);
     const before = view.get();
     expect(view.get()).toBe(before);
     wasm.exports.memory.grow(1);
@@ -80,7 +81,7 @@ describe('input ring', () => {
   it('F32View throws on a null pointer (stage not active)', () => {
     const wasm = fresh();
     wasm.init(128);
-    expect(() => wasm.view(() => bindRingCopy(wasm).ring_copy_output_ptr(), 128).get()).toThrow('the stage is not active');
+    expect(() => wasm.view(() => 0, 128).get()).toThrow('the stage is not active');
   });
 
   // KNOWN GAP (worklet/abi.ts pushInput): the wrap path copies sample by sample through JS

@@ -6,7 +6,7 @@
  * Knows nothing of React: components subscribe to `RuntimeState` and poll `telemetry()` and
  * `readScope()` on requestAnimationFrame.
  *
- * Beside it: the wasm bytes (wasm-fetch.ts), the processor's node (stage-node.ts), the decode
+ * Beside it: the wasm bytes (wasm-fetch.ts), the processor's node (stage-node.ts), the worker
  * pool it owns (page-pool.ts), playback of decoded audio (playback.ts) and offline renders
  * (offline-render.ts).
  */
@@ -78,9 +78,9 @@ export class StagebenchRuntime {
   /** Number of the newest set-stage; its waiter resolves on the status that echoes it. */
   private stageSeq = 0;
   private stageWaiters = new Map<number, { resolve(): void; reject(err: Error): void }>();
-  private readonly decodePool = new PagePool(async () => {
+  private readonly pagePool = new PagePool(async () => {
     await this.ready.catch(() => undefined);
-    if (!this.wasmBytes) throw new Error(`the decode pool needs the wasm module: ${this.state.fallbackReason ?? 'it could not be loaded'}`);
+    if (!this.wasmBytes) throw new Error(`the worker pool needs the wasm module: ${this.state.fallbackReason ?? 'it could not be loaded'}`);
     return { wasmBytes: new Uint8Array(this.wasmBytes.slice(0)), sampleRate: this.ctx.sampleRate };
   });
   private playback: Playback | null = null;
@@ -122,7 +122,7 @@ export class StagebenchRuntime {
       wasmBytes: bytes ? bytes.slice(0) : null,
       wasmMissingReason: reason,
       telemetry: this.views.control.buffer as SharedArrayBuffer | ArrayBuffer,
-      stage: this.state.stage ?? 'ring-copy',
+      stage: this.state.stage,
       params: this.params,
     };
     this.node = processorNode(this.ctx, options);
@@ -343,17 +343,17 @@ export class StagebenchRuntime {
   }
 
   /**
-   * The page's decode pool with `workers` workers (0: the pool's default, half the cores, at
+   * The page's worker pool with `workers` workers (0: the pool's default, half the cores, at
    * least 2). One pool per page: asking for another size shuts the old one down first.
    */
   pool(workers = 0): Promise<WorkerPool> {
-    return this.decodePool.get(workers);
+    return this.pagePool.get(workers);
   }
 
-  /** Shuts the decode pool down (no worker left). */
+  /** Shuts the worker pool down (no worker left). */
   async closePool(): Promise<void> {
     this.stopPlayback();
-    await this.decodePool.close();
+    await this.pagePool.close();
   }
 
   /**
@@ -391,7 +391,7 @@ export class StagebenchRuntime {
     return {
       timerWorkers: this.timer ? 1 : 0,
       hasNode: this.node !== null,
-      poolWorkers: this.decodePool.size,
+      poolWorkers: this.pagePool.size,
       playback: this.playback !== null,
     };
   }

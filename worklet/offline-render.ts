@@ -11,7 +11,7 @@ export interface OfflineRenderOptions {
   stage: string;
   params: ParamValues;
   input: Float32Array;
-  /** A second input channel (the shift stage's delayed signal); absent: channel 0 is copied. */
+  /** A second input channel (for a stage that compares its two inputs); absent: channel 0 is copied. */
   input2?: Float32Array;
   sampleRate: number;
   /** Override the wasm bytes (to prove the fallback path); default: the page's built wasm. */

@@ -1,5 +1,5 @@
 /**
- * The page's decode pool: one at a time, owned by the runtime, with the worker count asked for
+ * The page's worker pool: one at a time, owned by the runtime, with the worker count asked for
  * last. Asking for another count shuts the running pool down first; a pool that failed to start is
  * started again on the next request.
  */

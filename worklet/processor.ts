@@ -11,7 +11,7 @@
  * SharedArrayBuffer (postMessage fallback) it posts figures at most every 50 ms.
  */
 import type { ParamValues, StageKernel, StageDescriptor } from '../dsp-stages/types.ts';
-import { getStage } from '../dsp-stages/registry.ts';
+import { STAGES, getStage } from '../dsp-stages/registry.ts';
 import { clampParam, resolveParams, withOfflineParams } from '../dsp-stages/params.ts';
 import { slowedDown } from '../dsp-stages/faults.ts';
 import {
@@ -90,7 +90,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       this.wasmFailure = opts.wasmMissingReason ?? 'no wasm bytes were given';
     }
     this.port.onmessage = (event: MessageEvent<ToProcessor>) => this.onMessage(event.data);
-    this.setStage(opts.stage, opts.params, 0);
+    this.setStage(opts.stage ?? Object.keys(STAGES)[0]!, opts.params, 0);
   }
 
   private post(message: FromProcessor): void {
@@ -171,7 +171,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       return;
     }
     this.stage = stage;
-    // offline there is no deadline: the stage's offline settings (e.g. shift's analysis whole at its hop, as the reference kernel does)
+    // offline there is no deadline: the stage's offline settings (e.g. an analysis run whole at its hop, as the reference kernel does)
     const { values } = resolveParams(stage.params, this.offline ? withOfflineParams(stage, given) : given);
     let reason = this.wasmFailure;
     if (this.wasm) {

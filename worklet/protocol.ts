@@ -13,7 +13,8 @@ export interface ProcessorOptions {
   wasmMissingReason: string | null;
   /** SharedArrayBuffer when cross-origin isolated, else a plain ArrayBuffer (postMessage fallback). */
   telemetry: SharedArrayBuffer | ArrayBuffer;
-  stage: string;
+  /** The stage to start with; null: the first registered one (a placeholder until a set-stage). */
+  stage: string | null;
   params: ParamValues;
   /** In an OfflineAudioContext: the stage's `offlineParams` apply (no deadline there). */
   offline?: boolean;
@@ -63,7 +64,7 @@ export interface KernelTiming {
   deadlineUs: number;
   /**
    * Quanta timed one by one (clock resolution permitting: about 5 µs when cross-origin isolated):
-   * shows whether a single quantum carries more than its share of periodic work (an FFT every hop).
+   * shows whether a single quantum carries more than its share of periodic work (an analysis every hop).
    */
   singleQuantum: { count: number; p50Us: number; p99Us: number; maxUs: number; resolutionUs: number };
   /** Wasm heap allocations during all the timed batches (0 means the hot path allocated nothing). */

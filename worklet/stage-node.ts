@@ -24,7 +24,7 @@ export function addProcessorModule(ctx: BaseAudioContext): Promise<void> {
 
 /**
  * A node running the processor: one mono output and one input of two channels (a mono source is
- * copied to both: the shift stage compares them).
+ * copied to both: a stage may compare them).
  */
 export function processorNode(ctx: BaseAudioContext, processorOptions: ProcessorOptions): AudioWorkletNode {
   return new AudioWorkletNode(ctx, PROCESSOR_NAME, {

@@ -1,6 +1,6 @@
 /**
  * The built wasm's bytes for the page: fetched once, shared by the runtime's processor, its
- * kernel-timing worker, the decode pool and every offline render.
+ * kernel-timing worker, the worker pool and every offline render.
  */
 
 /** URL of the built wasm, if `npm run build:wasm` produced it when this bundle was built. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_PARTIAL, defaultWorkers, interleave, resolveDecodeParams, runDecodeCommand } from './cli.ts';
 import { helpText, main } from '../../cli/main.ts';
-import { stagebenchInProcess as stagebench, type CliResult } from '../../cli/testing.ts';
+import { stagebenchInProcess as stagebench, type CliResult } from '../cli-testing.ts';
 import { parseWav, readF32 } from '../wav.ts';
 
 const FIXTURES = 'fixtures/decode';

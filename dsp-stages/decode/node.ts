@@ -1,6 +1,6 @@
 /** Decode on the Node side: `run decode` is its own command (encoded files in, the pool), and the bench cases. */
 import { usage, type StageNode } from '../node-api.ts';
-import { decodeBench } from '../../bench/decode.bench.ts';
+import { decodeBench } from './bench.ts';
 import { decodeHelpText, runDecodeCommand } from './cli.ts';
 
 export const node: StageNode = {

@@ -4,6 +4,7 @@ import { wasmInstanceFactory } from '../wasm-file.ts';
 import { BiquadCascade } from './reference.ts';
 import { BENCH_FILES } from '../../bench/index.ts';
 import { checkImplNames, runCase, type BenchCase } from '../bench-harness.ts';
+import { benchInProcess } from '../cli-testing.ts';
 import {
   EQ_BENCH_RATE,
   EQ_BENCH_SIZES,
@@ -94,4 +95,15 @@ describe('eq bench cases', () => {
       }
     }
   });
+});
+
+describe('stagebench bench eq', () => {
+  it('prints both sizes in the table: ours, then each peer with its ratio', async () => {
+    const { stdout } = await benchInProcess('eq');
+    for (const n of [128, 1024]) {
+      expect(stdout).toMatch(new RegExp(`eq/8x${n}\\s+stagebench\\s+[\\d.]+\\s+[\\d.]+\\s+\\(ours\\)`));
+      expect(stdout).toMatch(new RegExp(`eq/8x${n}\\s+hand-written JS DF2T cascade\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
+      expect(stdout).toMatch(new RegExp(`eq/8x${n}\\s+fili \\(IirFilter\\.multiStep\\)\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
+    }
+  }, 60_000);
 });

@@ -13,7 +13,7 @@ import { PRESET_BANDS, parseBandSpec, type EqBand } from './params.ts';
 import { readF32, writeWavFloat32 } from '../wav.ts';
 import { CLI_OFF_BAND, DBFS_FLOOR, EQ_RUN_CHUNK, levels, resolveEqCliParams } from './cli.ts';
 import { helpText } from '../../cli/main.ts';
-import { stagebenchInProcess as stagebench } from '../../cli/testing.ts';
+import { stagebenchInProcess as stagebench } from '../cli-testing.ts';
 
 const RATE = 48_000;
 /** Over one chunk of eq_process_buffer, and not a whole number of quanta. */
@@ -314,6 +314,7 @@ describe('--help', () => {
   it('describes run eq with the band format, bands off by default, and the eq bench case', () => {
     const help = helpText();
     expect(help).toContain('run eq');
+    expect(help).toMatch(/^run eq$/m);
     expect(help).toContain('--param bandN=type:frequencyHz:gainDb:Q');
     expect(help).toMatch(/Bands not given are OFF/);
     expect(help).toMatch(/band1Type {2}\(one of off, peaking, .*; default off\)/);

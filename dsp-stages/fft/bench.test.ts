@@ -6,6 +6,7 @@ import { whiteNoise } from '../signals.ts';
 import { FFT_BENCH_SIZES, checkBins, checkedBins, fftBench } from './bench.ts';
 import { BENCH_FILES } from '../../bench/index.ts';
 import { runCase, type BenchCase } from '../bench-harness.ts';
+import { benchInProcess } from '../cli-testing.ts';
 
 let cases: BenchCase[];
 
@@ -78,4 +79,16 @@ describe('checkBins', () => {
     expect(() => checkBins('peer', n, ours, padded)).toThrow(/peer: bin 0 .*wrong API use or layout/);
     expect(() => checkBins('peer', n, ours, ours.subarray(0, n))).toThrow(/output has 512 floats, expected at least 514/);
   });
+});
+
+describe('stagebench bench fft', () => {
+  it("prints every size's rows in the table: ours, then each peer with its ratio", async () => {
+    const { stdout } = await benchInProcess('fft');
+    for (const n of [512, 4096, 32768]) {
+      expect(stdout).toMatch(new RegExp(`fft/real-${n}\\s+stagebench\\s+[\\d.]+\\s+[\\d.]+\\s+\\(ours\\)`));
+      for (const peer of ['@echogarden/pffft-wasm', 'fft\\.js', 'kissfft-js']) {
+        expect(stdout).toMatch(new RegExp(`fft/real-${n}\\s+${peer}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
+      }
+    }
+  }, 60_000);
 });

@@ -10,7 +10,8 @@ import { sine, whiteNoise } from '../signals.ts';
 import { analyseFrame, periodicWindow, relativeRmsError } from './reference.ts';
 import { readF32, writeWavFloat32 } from '../wav.ts';
 import { firstNonFinite } from './cli.ts';
-import { stagebenchInProcess as stagebench } from '../../cli/testing.ts';
+import { stagebenchInProcess as stagebench } from '../cli-testing.ts';
+import { helpText } from '../../cli/main.ts';
 
 const RATE = 48_000;
 const F0 = 1000.37;
@@ -153,5 +154,14 @@ describe('firstNonFinite', () => {
     expect(firstNonFinite(new Float32Array([0, Infinity, NaN]))).toBe(1);
     expect(firstNonFinite(new Float32Array([NaN]))).toBe(0);
     expect(firstNonFinite(new Float32Array(0))).toBe(-1);
+  });
+});
+
+describe('--help', () => {
+  it("has a run fft and a sweep fft section, and the sweep's usage line", () => {
+    const help = helpText();
+    expect(help).toContain('stagebench sweep fft [--points N]');
+    expect(help).toMatch(/^run fft$/m);
+    expect(help).toMatch(/^sweep fft$/m);
   });
 });

@@ -1,15 +1,11 @@
 /** `stagebench sweep fft`: in process through `main`, plus one child-process run. */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
+import { stagebench } from '../cli-testing.ts';
 import { formatSmall, sampleRows } from './sweep-cli.ts';
 import { progressReporter } from '../node-api.ts';
-
-const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 async function capture(argv: string[], opts: { tty?: boolean; env?: NodeJS.ProcessEnv } = {}) {
   let stdout = '';
@@ -138,11 +134,7 @@ describe('stagebench sweep fft', () => {
   });
 
   it('runs from the command line', async () => {
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [BIN, 'sweep', 'fft', '--points', '10', '--json'], { cwd: REPO }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-      });
-    });
+    const r = await stagebench(['sweep', 'fft', '--points', '10', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/sweep fft: 10\/10 points \(100%\)\n$/);
     expect((JSON.parse(r.stdout) as { points: unknown[] }).points).toHaveLength(10);

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { wasmInstanceFactory } from '../wasm-file.ts';
 import { BENCH_FILES } from '../../bench/index.ts';
 import { checkImplNames, runCase, type BenchCase } from '../bench-harness.ts';
+import { benchInProcess } from '../cli-testing.ts';
 import {
   SHIFT_BENCH_DELAY,
   SHIFT_BENCH_IMPLS,
@@ -111,4 +112,30 @@ describe('shift bench helpers', () => {
     expect(a.figures.rmseSamples).toBeCloseTo(0.1, 9);
     expect(a.summary).toBe('|err| 0.1000, RMSE 0.1000 samples (4 seeds)');
   });
+});
+
+describe('stagebench bench shift', () => {
+  it('adds the accuracy figures to the shift rows of --json', async () => {
+    const { stdout } = await benchInProcess('shift', { json: true, options: { samples: 3 } });
+    const parsed = JSON.parse(stdout) as { results: { impl: string; accuracy?: Record<string, number> }[] };
+    expect(parsed.results.map((r) => r.impl)).toEqual([
+      'stagebench (ramp scores)',
+      'stagebench (centre IFFT + ramp scores)',
+      '@echogarden/pffft-wasm (1 inverse FFT + parabola)',
+      '@echogarden/pffft-wasm (8x zero-padded inverse FFT + parabola)',
+      '@echogarden/pffft-wasm (32 inverse FFTs)',
+    ]);
+    for (const r of parsed.results) {
+      expect(Object.keys(r).sort()).toEqual(['accuracy', 'case', 'impl', 'medianUs', 'p95Us', 'stage']);
+      expect(Object.keys(r.accuracy!).sort()).toEqual(['absErrorSamples', 'rmseSamples', 'snrDb', 'trials', 'trueDelaySamples']);
+    }
+  });
+
+  it("prints each row's accuracy beside its times in the table", async () => {
+    const { stdout } = await benchInProcess('shift');
+    expect(stdout).toMatch(
+      /shift\/32768x32\s+stagebench \(ramp scores\)\s+[\d.]+\s+[\d.]+\s+\(ours\)\s+\|err\| [\d.]+, RMSE [\d.]+ samples \(8 seeds\)/,
+    );
+    expect(stdout).toMatch(/shift\/32768x32\s+@echogarden\/pffft-wasm \(1 inverse FFT \+ parabola\)\s+[\d.]+\s+[\d.]+\s+[\d.]+×\s+\|err\|/);
+  }, 60_000);
 });

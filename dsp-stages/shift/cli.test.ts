@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delayedPair } from '../delayed-pair.ts';
-import { main } from '../../cli/main.ts';
+import { helpText, main } from '../../cli/main.ts';
 import { hypothesisTau } from './cli.ts';
 import { cliParamSpecs, resolveCliParams } from '../node-api.ts';
 import { getStage } from '../registry.ts';
 import { f32ToBytes, readF32, writeWavFloat32 } from '../wav.ts';
-import { stagebenchInProcess as stagebench, type CliResult } from '../../cli/testing.ts';
+import { stagebenchInProcess as stagebench, type CliResult } from '../cli-testing.ts';
 
 const RATE = 48_000;
 const N = 32768;
@@ -254,5 +254,15 @@ describe("run shift parameters: the stage's own (params.ts), clamped with a note
     const bad = await inProcess(['run', 'shift', '--input', join(dir, 'stereo.wav'), '--out', join(dir, 'no', 'such', 'dir.f32')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^stagebench: cannot write .*dir\.f32: no such directory\n$/);
+  });
+});
+
+describe('--help', () => {
+  it("has a run shift and a sweep shift section, the sweep's usage line and centreMode's choices", () => {
+    const help = helpText();
+    expect(help).toMatch(/^run shift$/m);
+    expect(help).toMatch(/^sweep shift$/m);
+    expect(help).toContain('stagebench sweep shift [--snr LO:HI:STEP] [--trials N]');
+    expect(help).toMatch(/^ {6}centreMode {2}\(one of auto, fixed; default auto\)/m);
   });
 });

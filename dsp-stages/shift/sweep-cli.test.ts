@@ -1,14 +1,10 @@
 /** `stagebench sweep shift`: in process through `main` on small grids, plus one child-process run. */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
+import { stagebench } from '../cli-testing.ts';
 import { parseSnrGrid } from './sweep-cli.ts';
-
-const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 async function capture(argv: string[], opts: { tty?: boolean; env?: NodeJS.ProcessEnv } = {}) {
   let stdout = '';
@@ -205,16 +201,7 @@ describe('stagebench sweep shift', () => {
   });
 
   it('runs from the command line', async () => {
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [BIN, 'sweep', 'shift', '--snr', '20', '--trials', '5', '--param', 'size=512', '--json'],
-        { cwd: REPO },
-        (err, stdout, stderr) => {
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-        },
-      );
-    });
+    const r = await stagebench(['sweep', 'shift', '--snr', '20', '--trials', '5', '--param', 'size=512', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/sweep shift: 5\/5 trials \(100%\)\n$/);
     expect((JSON.parse(r.stdout) as SweepJson).points).toHaveLength(1);

@@ -276,8 +276,8 @@ function hex(v: number): string {
 
 function fourcc(v: number): string {
   let s = '';
-  for (let shift = 24; shift >= 0; shift -= 8) {
-    const c = (v >>> shift) & 0xff;
+  for (let bit = 24; bit >= 0; bit -= 8) {
+    const c = (v >>> bit) & 0xff;
     s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '.';
   }
   return s;

@@ -12,7 +12,7 @@
  *   frames), the task's messages, and in the worker: WAV, pcm_to_f32 in Rust; FLAC and MP3, the
  *   frames through a decoder in its initial state (`decodeFrames`), freed after the task (FLAC's
  *   output rescaled from / 32767 to / 32768). That fresh decoder was built by the worker after its
- *   previous task (worklet/pool/worker-decode.ts: `new FLACDecoder()` / `new MPEGDecoder()` and
+ *   previous task (pool/worker-decode.ts: `new FLACDecoder()` / `new MPEGDecoder()` and
  *   `ready`, a new wasm instance), so its cost is off the clock unless the next task comes first;
  * - `stagebench (pool, 1 worker)`: the same on a one-worker pool;
  * - `stagebench (pool, N workers, 0.25 s chunks)`: `chunkFrames: 11025`, so the clip is split
@@ -32,22 +32,22 @@
  *     request: the pool's schedule, where the next decoder is built after the task. Either way the
  *     decode itself runs on a new wasm instance (`reset()` re-instantiates), as in the pool.
  *
- * Every implementation runs in a driver worker thread behind a synchronous bridge (decode-driver.ts):
+ * Every implementation runs in a driver worker thread behind a synchronous bridge (bench/driver.ts):
  * its round trip is in every figure, and each timed batch starts after DECODE_SETTLE_MS idle.
  * Before timing, each implementation's output is checked against the fixture's reference
- * (decode-impls.ts). After the table, the report gives each row's ms per second of audio and
+ * (bench/impls.ts). After the table, the report gives each row's ms per second of audio and
  * what building a fresh decoder costs (the work the pool does off the clock per task).
  *
- * Run this file for the scaling table (decode-scaling.ts): a long file (60 s by default, built by
- * decode-fixtures.ts; FLAC re-encoded with the `flac` command when it is installed) decoded with
+ * Run this file for the scaling table (bench/scaling.ts): a long file (60 s by default, built by
+ * bench/fixtures.ts; FLAC re-encoded with the `flac` command when it is installed) decoded with
  * 1, 2 and 4 workers:
  *
- *   npx tsx bench/decode.bench.ts [--seconds 60] [--reps 5] [--workers 1,2,4] [--no-cases] [--json]
+ *   npx tsx dsp-stages/decode/bench.ts [--seconds 60] [--reps 5] [--workers 1,2,4] [--no-cases] [--json]
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import { DECODE_BENCH_FORMATS } from './decode-fixtures.ts';
+import { DECODE_BENCH_FORMATS } from './bench/fixtures.ts';
 import {
   bridgeRoundTripUs,
   closeDecodeBench,
@@ -56,17 +56,10 @@ import {
   startedDecodeBench,
   type DriverCaseInfo,
   type FreshDecoderCost,
-} from './decode-driver.ts';
-import { SCALING_DEFAULTS, runDecodeScaling, scalingLines } from './decode-scaling.ts';
-import {
-  DEFAULT_BENCH_OPTIONS,
-  formatTable,
-  runCase,
-  type BenchCase,
-  type BenchOptions,
-  type BenchResult,
-} from '../dsp-stages/bench-harness.ts';
-import type { BenchFile } from '../dsp-stages/bench-harness.ts';
+} from './bench/driver.ts';
+import { SCALING_DEFAULTS, runDecodeScaling, scalingLines } from './bench/scaling.ts';
+import { DEFAULT_BENCH_OPTIONS, formatTable, runCase, type BenchCase, type BenchOptions, type BenchResult } from '../bench-harness.ts';
+import type { BenchFile } from '../bench-harness.ts';
 
 export const DECODE_BENCH_CASES = DECODE_BENCH_FORMATS.map((f) => `decode/${f}-1s`);
 /**
@@ -91,13 +84,14 @@ export const decodeBench: BenchFile = {
   10 ms idle, so work left running after an answer (a decoder being rebuilt) ends off the clock
   for every row. After the table: every row per second of audio, and what a fresh decoder costs
   (median and mean).
-  The scaling table (a 60 s file on 1, 2 and 4 workers): npx tsx bench/decode.bench.ts.
+  The scaling table (a 60 s file on 1, 2 and 4 workers): npx tsx dsp-stages/decode/bench.ts.
 `,
   stage: 'decode',
   caseNames: DECODE_BENCH_CASES,
   async prepare() {
     startDecodeBench();
   },
+  close: closeDecodeBench,
   cases() {
     const s = startedDecodeBench();
     if (!s) throw new Error('decode bench: prepare() must run before cases() (it starts the pools)');

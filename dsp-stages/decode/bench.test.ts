@@ -1,16 +1,18 @@
 /**
  * The decode bench: the clips and long files are valid streams of the expected length, every
  * implementation passes its output check through the driver thread, the cases run with the real
- * clock, and the scaling table has its shape.
+ * clock, the scaling table has its shape, and `stagebench bench decode` prints the rows and the
+ * report after them.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseWav } from '../dsp-stages/wav.ts';
-import { defaultWorkers } from '../dsp-stages/decode/cli.ts';
-import { parseFlac, parseMp3 } from '../dsp-stages/decode/pool/codecs.ts';
-import { STAGES } from '../dsp-stages/registry.ts';
-import { BENCH_FILES } from './index.ts';
-import { checkImplNames, runCase } from '../dsp-stages/bench-harness.ts';
-import { clipLines, decodeBench, freshLine } from './decode.bench.ts';
+import { parseWav } from '../wav.ts';
+import { defaultWorkers } from './cli.ts';
+import { parseFlac, parseMp3 } from './pool/codecs.ts';
+import { STAGES } from '../registry.ts';
+import { BENCH_FILES } from '../../bench/index.ts';
+import { checkImplNames, runCase } from '../bench-harness.ts';
+import { benchInProcess } from '../cli-testing.ts';
+import { clipLines, decodeBench, freshLine } from './bench.ts';
 import {
   DECODE_BENCH_FORMATS,
   FLAC_CLIP_BLOCKS,
@@ -22,10 +24,10 @@ import {
   mp3Clip,
   wavClip,
   wavLayout,
-} from './decode-fixtures.ts';
-import { DECODE_BENCH_PEERS, checkPlanes, decodeBenchImplNames } from './decode-impls.ts';
-import { bridgeRoundTripUs, closeDecodeBench, freshDecoderCostMs, startDecodeBench } from './decode-driver.ts';
-import { formatScalingTable, runDecodeScaling, type ScalingRow } from './decode-scaling.ts';
+} from './bench/fixtures.ts';
+import { DECODE_BENCH_PEERS, checkPlanes, decodeBenchImplNames } from './bench/impls.ts';
+import { bridgeRoundTripUs, closeDecodeBench, freshDecoderCostMs, startDecodeBench } from './bench/driver.ts';
+import { formatScalingTable, runDecodeScaling, type ScalingRow } from './bench/scaling.ts';
 
 const SLOW = 120_000;
 
@@ -143,8 +145,12 @@ describe('decode bench files', () => {
       'mpg123-decoder (decode + reset in the call)',
       'mpg123-decoder (decode, reset after the call)',
     ]);
+    // unique and unambiguous whatever the machine's default worker count
     for (const format of DECODE_BENCH_FORMATS) {
-      expect(() => checkImplNames({ name: format, impls: decodeBenchImplNames(format, 4).map((name) => ({ name })) })).not.toThrow();
+      for (const workers of [1, 2, 4]) {
+        const c = { name: `decode/${format}-1s`, impls: decodeBenchImplNames(format, workers).map((name) => ({ name })) };
+        expect(() => checkImplNames(c), `${c.name} (${workers} workers)`).not.toThrow();
+      }
     }
   });
 
@@ -298,6 +304,31 @@ describe('decode scaling', () => {
       }
       expect(rows[0]!.speedup).toBe(1);
       expect(rows[1]!.speedup).toBeCloseTo(rows[0]!.wallMs / rows[1]!.wallMs, 9);
+    },
+    SLOW,
+  );
+});
+
+describe('stagebench bench decode', () => {
+  it(
+    "prints the rows, then the report: ms per second of audio, ours and the decoders alone, a fresh decoder's cost and the pool's scaling",
+    async () => {
+      const { stdout } = await benchInProcess('decode');
+      expect(stdout).toMatch(/decode\/mp3-1s\s+\S+/);
+      for (const peer of ['node-wav', 'wavefile \\(getSamples / 32768\\)'])
+        expect(stdout).toMatch(new RegExp(`decode/wav-1s\\s+${peer}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
+      expect(stdout).toMatch(/decode\/flac-1s\s+@wasm-audio-decoders\/flac \(decodeFrames, reset after the call\)\s+[\d.]+/);
+      expect(stdout).toMatch(
+        /decode\/mp3-1s: \d+ frames \([\d.]+ s, \d+ bytes\); per second of audio: ours [\d.]+ ms, .*mpg123-decoder \(decode \+ reset in the call\) [\d.]+ ms, mpg123-decoder \(decode, reset after the call\) [\d.]+ ms/,
+      );
+      expect(stdout).toMatch(
+        /a fresh decoder \(new \+ ready: a new wasm instance; then freed\), 3 in the peers' thread: FLAC median [\d.]+ ms/,
+      );
+      expect(stdout).toMatch(/decode scaling: 10 s of stereo 44\.1 kHz per file/);
+      for (const format of ['wav', 'mp3']) {
+        expect(stdout).toMatch(new RegExp(`\\n${format}\\s+1\\s+10\\.0\\s.*1\\.00×`));
+        expect(stdout).toMatch(new RegExp(`\\n${format}\\s+2\\s+10\\.0\\s.*[\\d.]+×`));
+      }
     },
     SLOW,
   );

@@ -1,6 +1,6 @@
 /**
  * The implementations of the decode bench and the check of their output. They run in a driver
- * thread (decode-driver.ts), which alone loads the peers' decoders: the CLI imports the bench for
+ * thread (driver.ts), which alone loads the peers' decoders: the CLI imports the bench for
  * its case names.
  *
  * Before timing, each implementation's output is checked: WAV and FLAC bit for bit against
@@ -12,11 +12,11 @@
 import CodecParser, { type CodecFrame } from 'codec-parser';
 import nodeWav from 'node-wav';
 import wavefile from 'wavefile';
-import { defaultWorkers } from '../dsp-stages/decode/cli.ts';
-import { parseWav } from '../dsp-stages/wav.ts';
-import { MP3_DECODER_DELAY, parseFlac, parseMp3 } from '../dsp-stages/decode/pool/codecs.ts';
-import type { WorkerPool } from '../worklet/pool/pool.ts';
-import { decode } from '../dsp-stages/decode/pool/decode.ts';
+import { defaultWorkers } from '../cli.ts';
+import { parseWav } from '../../wav.ts';
+import { MP3_DECODER_DELAY, parseFlac, parseMp3 } from '../pool/codecs.ts';
+import type { WorkerPool } from '../../../worklet/pool/pool.ts';
+import { decode } from '../pool/decode.ts';
 import {
   DECODE_BENCH_FORMATS,
   FLAC_CLIP_BLOCKS,
@@ -27,7 +27,7 @@ import {
   mp3Clip,
   wavClip,
   type DecodeBenchFormat,
-} from './decode-fixtures.ts';
+} from './fixtures.ts';
 
 /** Output frames per task of the split pool variant: a quarter of a second at 44.1 kHz. */
 export const SPLIT_CHUNK_FRAMES = 11025;

@@ -1,15 +1,15 @@
 /**
- * The decode scaling study: a long file of each format (decode-fixtures.ts) decoded by pools of
+ * The decode scaling study: a long file of each format (fixtures.ts) decoded by pools of
  * 1, 2 and 4 workers (asynchronous, on the calling thread), the wall time and the workers' busy
  * time of each, and the speed-up over the fewest workers.
  */
-import { defaultWorkers } from '../dsp-stages/decode/cli.ts';
-import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
-import { percentile } from '../worklet/stats.ts';
-import { spawnNodeWorker } from '../worklet/pool/node.ts';
-import { WorkerPool } from '../worklet/pool/pool.ts';
-import { decode } from '../dsp-stages/decode/pool/decode.ts';
-import { DECODE_BENCH_FORMATS, longFiles, type DecodeBenchFormat } from './decode-fixtures.ts';
+import { defaultWorkers } from '../cli.ts';
+import { readWasmBytes, wasmPath } from '../../wasm-file.ts';
+import { percentile } from '../../../worklet/stats.ts';
+import { spawnNodeWorker } from '../../../worklet/pool/node.ts';
+import { WorkerPool } from '../../../worklet/pool/pool.ts';
+import { decode } from '../pool/decode.ts';
+import { DECODE_BENCH_FORMATS, longFiles, type DecodeBenchFormat } from './fixtures.ts';
 
 /** The long-file scaling run's defaults: 60 s per file, 5 runs after a warm-up, 1, 2 and 4 workers. */
 export const SCALING_DEFAULTS = { seconds: 60, reps: 5, workers: [1, 2, 4] } as const;

@@ -1,8 +1,12 @@
-/** Shared by the CLI's end-to-end tests: run `stagebench` as a child process. */
+/**
+ * Shared by the CLI's end-to-end tests (cli/ and each stage's own): run the `stagebench` command,
+ * as a child process or in process. Node only, and for tests only.
+ */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { BenchOptions } from './bench-harness.ts';
 
-export const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
+export const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 export interface CliResult {
@@ -28,7 +32,7 @@ export function stagebench(args: string[], env: Record<string, string> = {}): Pr
  * real process shows (the bin script, exit codes, a missing module).
  */
 export async function stagebenchInProcess(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const { main } = await import('./main.ts');
+  const { main } = await import('../cli/main.ts');
   let stdout = '';
   let stderr = '';
   let code: number;
@@ -49,4 +53,34 @@ export async function stagebenchInProcess(args: string[], env: Record<string, st
     code = -1;
   }
   return { code, stdout, stderr };
+}
+
+/** Bench options short enough for a test: a few samples per impl, each a fraction of a ms. */
+export const QUICK_BENCH: Partial<BenchOptions> = { warmupMs: 5, samples: 7, minSampleMs: 0.2 };
+
+/**
+ * Runs `benchCommand` in this process, as `stagebench bench [stage] [--json]` would but with
+ * QUICK_BENCH (overridden by `options`) and the shortest follow-up runs; resolves to what it wrote.
+ */
+export async function benchInProcess(
+  stage: string | null,
+  opts: { json?: boolean; options?: Partial<BenchOptions> } = {},
+): Promise<{ stdout: string; stderr: string }> {
+  const { benchCommand } = await import('../cli/bench.ts');
+  let stdout = '';
+  let stderr = '';
+  await benchCommand({
+    stage,
+    json: opts.json === true,
+    env: process.env,
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    options: { ...QUICK_BENCH, ...opts.options },
+    quick: true,
+  });
+  return { stdout, stderr };
 }

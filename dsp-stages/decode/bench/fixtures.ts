@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { id3v2Size, parseFlac, parseMp3 } from '../dsp-stages/decode/pool/codecs.ts';
+import { id3v2Size, parseFlac, parseMp3 } from '../pool/codecs.ts';
 
 export const DECODE_BENCH_FORMATS = ['wav', 'flac', 'mp3'] as const;
 export type DecodeBenchFormat = (typeof DECODE_BENCH_FORMATS)[number];
@@ -16,7 +16,7 @@ export type DecodeBenchFormat = (typeof DECODE_BENCH_FORMATS)[number];
 export const WAV_CLIP_FRAMES = 44100;
 export const FLAC_CLIP_BLOCKS = 11;
 export const MP3_CLIP_FRAMES = 40;
-const FIXTURES = new URL('../fixtures/decode/', import.meta.url);
+const FIXTURES = new URL('../../../fixtures/decode/', import.meta.url);
 
 export function fixtureBytes(name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(name, FIXTURES)));

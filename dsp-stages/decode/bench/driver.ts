@@ -16,12 +16,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, isMainThread, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { defaultWorkers } from '../dsp-stages/decode/cli.ts';
-import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
-import { mean, percentile } from '../worklet/stats.ts';
-import { spawnNodeWorker } from '../worklet/pool/node.ts';
-import { WorkerPool } from '../worklet/pool/pool.ts';
-import { buildCases, checkPlanes, type DriverCase, type Pools } from './decode-impls.ts';
+import { defaultWorkers } from '../cli.ts';
+import { readWasmBytes, wasmPath } from '../../wasm-file.ts';
+import { mean, percentile } from '../../../worklet/stats.ts';
+import { spawnNodeWorker } from '../../../worklet/pool/node.ts';
+import { WorkerPool } from '../../../worklet/pool/pool.ts';
+import { buildCases, checkPlanes, type DriverCase, type Pools } from './impls.ts';
 
 /** Longest a driver request may take before the bench gives up, ms. */
 const CALL_TIMEOUT_MS = 60_000;
