@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STAGES } from '../dsp-stages/registry.ts';
 import { whiteNoise } from '../dsp-stages/signals.ts';
 import { readF32, writeWavFloat32 } from '../dsp-stages/wav.ts';
 import {
@@ -39,9 +40,8 @@ describe('stagebench new: names and refusals', () => {
     expect(stageNames('gain', 'Gain (template)').Title).toBe('Gain (template)');
   });
 
-  it.each([
-    ['gain', /exists already/],
-    ['ring-copy', /exists already/],
+  it.each<[string, RegExp]>([
+    ...Object.keys(STAGES).map((id): [string, RegExp] => [id, /exists already/]),
     ['My-Stage', /not a valid stage id/],
     ['my_stage', /not a valid stage id/],
     ['my--stage', /not a valid stage id/],
