@@ -4,6 +4,7 @@
  *   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
  *   stagebench sweep <stage> [options]... [--param name=value]... [--json]
  *   stagebench bench [stage] [--json]
+ *   stagebench validate <stage|all> [--level 1..10] [--seed N] [--reproduce SEED] [--json] [--junit FILE]
  *   stagebench --help
  *
  * Generic: the stages, their parameters, their run hooks, sweeps and bench cases come from the
@@ -21,6 +22,7 @@ import { benchCommand } from './bench.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import { loadWasm, wasmPath } from '../dsp-stages/wasm-file.ts';
 import { f32ToBytes } from '../dsp-stages/wav.ts';
+import { VALIDATE_HELP, VALIDATE_USAGE, validateCommand } from './validate.ts';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -73,6 +75,7 @@ Usage:
   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
 ${sweepUsage}
   stagebench bench [stage] [--json]
+  ${VALIDATE_USAGE}
   stagebench --help
 
 run
@@ -95,7 +98,7 @@ bench
   "rmseSamples", "trials"}. Several rows from one package are named "package (variant)".
   Cases: ${benchCases}.
 ${benchHelp}
-
+${VALIDATE_HELP}
 Stages and parameters:
 ${stages}
 
@@ -334,6 +337,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         await benchCommand({ stage, json, env: io.env, stdout: io.stdout, stderr: io.stderr });
         return 0;
       }
+      case 'validate':
+        return await validateCommand(rest, io);
       default:
         throw usage(`unknown command "${command}": use run, sweep or bench`);
     }
