@@ -4,6 +4,7 @@
  *   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
  *   stagebench sweep <stage> [options]... [--param name=value]... [--json]
  *   stagebench bench [stage] [--json]
+ *   stagebench validate <stage|all> [--level 1..10] [--seed N] [--reproduce SEED] [--json] [--junit FILE]
  *   stagebench new <id> [--title "Title"]
  *   stagebench --help
  *
@@ -23,6 +24,7 @@ import { BENCH_FILES } from '../bench/index.ts';
 import { loadWasm, wasmPath } from '../dsp-stages/wasm-file.ts';
 import { NEW_USAGE, REPO_ROOT, describeNewStage, newStage, parseNewArgs } from './new.ts';
 import { f32ToBytes } from '../dsp-stages/wav.ts';
+import { VALIDATE_HELP, VALIDATE_USAGE, validateCommand } from './validate.ts';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -76,6 +78,7 @@ Usage:
 ${sweepUsage}
   stagebench bench [stage] [--json]
   ${NEW_USAGE}
+  ${VALIDATE_USAGE}
   stagebench --help
 
 run
@@ -98,6 +101,7 @@ bench
   "rmseSamples", "trials"}. Several rows from one package are named "package (variant)".
   Cases: ${benchCases}.
 ${benchHelp}
+${VALIDATE_HELP}
 new
   Writes a new stage <id>, a pass-through with gain that builds, runs, benches and passes its tests
   and its story as it is: its Rust kernel, its dsp-stages/<id>/ folder and its story, and adds it
@@ -347,6 +351,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         io.stdout(describeNewStage(newStage(REPO_ROOT, id, title)));
         return 0;
       }
+      case 'validate':
+        return await validateCommand(rest, io);
       default:
         throw usage(`unknown command "${command}": use run, sweep, bench or new`);
     }

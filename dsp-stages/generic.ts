@@ -4,7 +4,9 @@
  * instance (a handle into the runtime's instance table); `createGenericKernel` makes a
  * `StageKernel` of it for the worklet, the CLI and the tests. The parameter block the instance is
  * created from comes from the stage's params.ts, the one source of names, order, ranges and
- * defaults: numbers as (value, min, max), choices as (option index, 0, options - 1).
+ * defaults: numbers as (value, min, max), choices as (option index, 0, options - 1). The block
+ * holds the first `stage_kind_param_count` of them: a params.ts may list host-only parameters
+ * after the kernel's (the EQ's preset, the FFT's hop, the ring's capacity), which the block leaves out.
  */
 import { exportNames, statusMessage, type StagebenchWasm, type F32View } from '../worklet/abi.ts';
 import { RENDER_QUANTUM_FRAMES, type ParamSpec, type ParamValues, type StageDescriptor, type StageKernel } from './types.ts';
@@ -12,7 +14,9 @@ import { RENDER_QUANTUM_FRAMES, type ParamSpec, type ParamValues, type StageDesc
 /** The generic stage exports of stagebench_dsp.wasm; handles are indices into the instance table. */
 export interface GenericStageExports {
   stage_kind_count(): number;
+  stage_kind_name(kind: number, outPtr: number, cap: number): number;
   stage_kind_find(namePtr: number, len: number): number;
+  stage_kind_param_count(kind: number): number;
   stage_create(kind: number, sampleRate: number, maxFrames: number, paramsPtr: number, nParams: number): number;
   stage_destroy(handle: number): number;
   stage_activate(handle: number): number;
@@ -29,7 +33,9 @@ export interface GenericStageExports {
 
 export const GENERIC_EXPORTS = exportNames<GenericStageExports>()(
   'stage_kind_count',
+  'stage_kind_name',
   'stage_kind_find',
+  'stage_kind_param_count',
   'stage_create',
   'stage_destroy',
   'stage_activate',
@@ -82,10 +88,30 @@ function scratchBytes(wasm: StagebenchWasm, bytes: Uint8Array): { ptr: number; f
   return { ptr, free: () => wasm.exports.scratch_free(ptr, floats) };
 }
 
+/** The ids of the stage kinds the wasm module registers, in kind order (allocates: not for the hot path). */
+export function stageKindIds(wasm: StagebenchWasm): string[] {
+  const x = bindGeneric(wasm);
+  const ids: string[] = [];
+  for (let kind = 0; kind < x.stage_kind_count(); kind++) {
+    const len = x.stage_kind_name(kind, 0, 0);
+    if (len < 0) throw new Error(`stage_kind_name(${kind}): ${statusMessage(len)}`);
+    const scratch = scratchBytes(wasm, new Uint8Array(len));
+    try {
+      x.stage_kind_name(kind, scratch.ptr, len);
+      ids.push(new TextDecoder().decode(new Uint8Array(wasm.exports.memory.buffer, scratch.ptr, len)));
+    } finally {
+      scratch.free();
+    }
+  }
+  return ids;
+}
+
 /** One instance of a registered stage on the generic ABI. */
 export class GenericStage {
   readonly x: GenericStageExports;
   readonly handle: number;
+  /** The parameters of the block, in its order: the first `stage_kind_param_count` of the stage's. */
+  readonly blockParams: readonly ParamSpec[];
 
   constructor(
     readonly wasm: StagebenchWasm,
@@ -100,7 +126,10 @@ export class GenericStage {
     const kind = this.x.stage_kind_find(name.ptr, id.length);
     name.free();
     if (kind < 0) throw new Error(`stage ${stage.id} is not in the wasm module's registry (rebuild with npm run build:wasm?)`);
-    const specs = stage.params;
+    const count = this.x.stage_kind_param_count(kind);
+    if (count < 0) throw new Error(`stage_kind_param_count(${stage.id}): ${statusMessage(count)}`);
+    const specs = stage.params.slice(0, count);
+    this.blockParams = specs;
     const block = new Float32Array(Math.max(1, specs.length * 3));
     specs.forEach((spec, i) => {
       const given = params[spec.name] ?? spec.default;
@@ -117,14 +146,14 @@ export class GenericStage {
 
   /** Index of a parameter in the block, or -1. */
   paramIndex(name: string): number {
-    return this.stage.params.findIndex((p) => p.name === name);
+    return this.blockParams.findIndex((p) => p.name === name);
   }
 
   /** Sets a parameter (the Rust side clamps to the block's range); returns the status. Allocation-free. */
   setParam(name: string, value: number | string): number {
     const index = this.paramIndex(name);
     if (index < 0) return -4;
-    return this.x.stage_set_param(this.handle, index, blockValue(this.stage.params[index]!, value));
+    return this.x.stage_set_param(this.handle, index, blockValue(this.blockParams[index]!, value));
   }
 
   /** The audio output buffer (`maxFrames` floats), or null for a stage without one. */
@@ -148,6 +177,11 @@ export class GenericStage {
 
   reset(): number {
     return this.x.stage_reset(this.handle);
+  }
+
+  /** Destroys the instance (its handle and output pointer become invalid). */
+  destroy(): number {
+    return this.x.stage_destroy(this.handle);
   }
 
   /** The instance's parameters and state, as the Rust side serialises them. */

@@ -117,6 +117,22 @@ export interface StageBudgets {
 /** The most a timing budget may exceed the p99 measured on the CI machine type. */
 export const BUDGET_HEADROOM = 3;
 
+/**
+ * How `stagebench validate` (docs/validation.md) checks the stage on the generic stage ABI. Absent:
+ * every check applies, and any block sizes give the 128-frame render's output bit for bit.
+ */
+export interface StageValidation {
+  /** Output of other block sizes against the 128-frame render: the largest |difference| allowed, and why not 0. */
+  blockSizeTolerance?: { tolerance: number; reason: string };
+  /**
+   * Output against the TypeScript reference at rates above `aboveHz` (those the conformance
+   * suite did not measure its tolerance at): the largest |difference| allowed there, and why.
+   */
+  referenceToleranceAbove?: { aboveHz: number; tolerance: number; reason: string };
+  /** Checks that do not apply to the stage, by name, each with the reason the report prints in its place. */
+  notApplicable?: Readonly<Record<string, string>>;
+}
+
 export interface StageDescriptor {
   /** Stable id: used in messages, the CLI (`stagebench run <id>`) and bench case names. */
   id: string;
@@ -135,4 +151,6 @@ export interface StageDescriptor {
   createWasmKernel(wasm: StagebenchWasm, params: ParamValues, sampleRate: number): StageKernel;
   /** Creates the plain TypeScript reference, used when wasm is unavailable and by tests. */
   createReferenceKernel(params: ParamValues, sampleRate: number): StageKernel;
+  /** What the stage-ABI validator needs to know beyond the defaults (see `StageValidation`). */
+  validation?: StageValidation;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Only Node built-ins and set-up are imported statically: everything else may not be installed yet.
 // `npm test`: set up if needed, then every suite: Rust (cargo test), typecheck, lint (ESLint,
-// Prettier, rustfmt and Clippy, one test each), unit (vitest), fuzz (200 decoder inputs on the
-// worker pool), stories (test-storybook on the static build), the expected-failure gate (each
+// Prettier, rustfmt and Clippy, one test each), unit (vitest), validate (`stagebench validate` at
+// level 5, each stage and check one test), fuzz (200 decoder inputs on the worker pool), stories (test-storybook on the static build), the expected-failure gate (each
 // expected-failure story fails with its declared message) and soak (every stage live for 60 s in
 // all). Ends with one line: `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
@@ -107,6 +107,29 @@ function unit() {
   return { passed: report.numPassedTests, failed: res.status !== 0 && failed === 0 ? 1 : failed };
 }
 
+/**
+ * The validation matrix on the wasm kernels (docs/validation.md) at level 5: each stage and check
+ * is one test, counted from the JUnit XML the command writes (n/a checks and skipped stages are
+ * not counted); no XML (it did not run to the end) is a failure.
+ */
+function validate() {
+  const junit = 'test-results/validate.xml';
+  rmSync(join(root, junit), { force: true });
+  const res = spawnSync(process.execPath, [join(root, 'cli/bin.mjs'), 'validate', 'all', '--level', '5', '--junit', junit], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
+  const xml = existsSync(join(root, junit)) ? readFileSync(join(root, junit), 'utf8') : '';
+  const totals = xml.match(/<testsuites\b[^>]*\btests="(\d+)" failures="(\d+)" skipped="(\d+)"/);
+  if (!totals) {
+    console.error(`validate: no counts in ${junit} (exit ${res.status ?? res.signal})`);
+    return { passed: 0, failed: 1 };
+  }
+  const [tests, failures, skipped] = totals.slice(1).map(Number);
+  return { passed: tests - failures - skipped, failed: failures === 0 && res.status !== 0 ? 1 : failures };
+}
+
 /** Figures of the fuzz and soak runs, printed with the story tests' measurements. */
 const runFigures = [];
 
@@ -198,6 +221,7 @@ await timed('rust', rust);
 await timed('typecheck', typecheck);
 await timed('lint', lint);
 await timed('unit', unit);
+await timed('validate', validate);
 await timed('fuzz', fuzz);
 // imported only now: it needs packages that set-up may just have installed
 const { runExpectedFailureGate, runStoryTests } = await import('./test-stories.mjs');

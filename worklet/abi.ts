@@ -52,6 +52,7 @@ const STATUS_MESSAGES: Record<number, string> = {
   [-2]: 'argument out of range',
   [-3]: 'stage not created or not active',
   [-4]: 'bad parameter (unknown id or NaN)',
+  [-5]: "saved state refused (empty, truncated, corrupted, or another instance's)",
 };
 
 export function statusMessage(code: number): string {
@@ -183,16 +184,19 @@ export class F32View {
   }
 }
 
-/** Compiles and instantiates synchronously: the worklet must be ready before its first `process()`. */
-export function instantiateStagebench(bytes: BufferSource): StagebenchWasm {
+/** Compiles synchronously; an Error that says what is wrong with the bytes otherwise. */
+export function compileStagebench(bytes: BufferSource): WebAssembly.Module {
   if (bytes.byteLength === 0) throw new Error('wasm bytes are empty (was the module built? run npm run build:wasm)');
-  let module: WebAssembly.Module;
   try {
-    module = new WebAssembly.Module(bytes);
+    return new WebAssembly.Module(bytes);
   } catch (err) {
     throw new Error(`wasm does not compile: ${(err as Error).message}`);
   }
-  return new StagebenchWasm(new WebAssembly.Instance(module, {}));
+}
+
+/** Compiles and instantiates synchronously: the worklet must be ready before its first `process()`. */
+export function instantiateStagebench(bytes: BufferSource): StagebenchWasm {
+  return new StagebenchWasm(new WebAssembly.Instance(compileStagebench(bytes), {}));
 }
 
 /** Compiles asynchronously (the main thread may not compile large modules synchronously). */

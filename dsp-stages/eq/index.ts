@@ -33,6 +33,15 @@ export const eqStage: StageDescriptor = {
     heapGrowthBytes: 1 << 20,
   },
   hasAudioOutput: true,
+  validation: {
+    // the conformance promise's 5e-4 was measured at 22.05 … 96 kHz
+    referenceToleranceAbove: {
+      aboveHz: 96000,
+      tolerance: 1e-3,
+      reason:
+        'the f32-rounded feedback (Chromium’s arithmetic) departs from the f64 reference more as the rate rises (poles nearer 1): 2e-4 at 96 kHz, 4.3e-4 … 6.2e-4 at 192 kHz (3 seeds × 96000 frames, noise ±0.4 + sine)',
+    },
+  },
   createWasmKernel(wasm, params, sampleRate) {
     const x = bindEq(wasm);
     wasm.init(RESPONSE_FRAME);
