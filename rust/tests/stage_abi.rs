@@ -8,6 +8,8 @@
 use stagebench_dsp::ffi::*;
 use stagebench_dsp::stages::eq::exports::*;
 use stagebench_dsp::stages::gain::exports::*;
+use stagebench_dsp::stages::shift::exports::*;
+use stagebench_dsp::stages::shift::{PHAT, PHAT_OFF, PHAT_ON};
 use stagebench_dsp::stages::{ParamKind, KINDS};
 use stagebench_dsp::status;
 
@@ -260,6 +262,12 @@ fn generic_stage_abi() {
         assert_eq!(eq_create(48000.0, 128), status::OK);
         assert_eq!(stage_active(), legacy, "the EQ took the legacy gain's slot");
         assert_eq!(eq_process(128), status::OK);
+        assert_eq!(shift_create(4096, 16), status::OK);
+        assert_eq!(stage_get_param(legacy, PHAT as u32), PHAT_OFF, "shift_create: no PHAT");
+        assert_eq!(shift_set_params(2.0, f64::NAN, 1), status::OK);
+        assert_eq!(stage_get_param(legacy, PHAT as u32), PHAT_ON, "shift_set_params takes PHAT as a switch");
+        assert_eq!(shift_set_params(2.0, f64::NAN, 0), status::OK);
+        assert_eq!(stage_get_param(legacy, PHAT as u32), PHAT_OFF);
 
         // A full table: stage_create and the legacy creates refuse; a free slot helps both.
         let mut made = Vec::new();
