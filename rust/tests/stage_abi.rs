@@ -7,6 +7,7 @@
 
 use stagebench_dsp::ffi::*;
 use stagebench_dsp::stages::eq::exports::*;
+use stagebench_dsp::stages::eq::FLAT;
 use stagebench_dsp::stages::gain::exports::*;
 use stagebench_dsp::stages::shift::exports::*;
 use stagebench_dsp::stages::shift::{PHAT, PHAT_OFF, PHAT_ON};
@@ -261,7 +262,11 @@ fn generic_stage_abi() {
         assert_eq!(out(legacy, 128), bits(&q.iter().map(|x| x * 0.25).collect::<Vec<_>>()));
         assert_eq!(eq_create(48000.0, 128), status::OK);
         assert_eq!(stage_active(), legacy, "the EQ took the legacy gain's slot");
+        let values: Vec<f32> = (0..FLAT.len() as u32).map(|i| stage_get_param(legacy, i)).collect();
+        assert_eq!(values, FLAT, "eq_create makes a flat EQ, not one at the parameters' defaults");
+        push(&q);
         assert_eq!(eq_process(128), status::OK);
+        assert_eq!(out(legacy, 128), bits(&q), "a flat EQ passes its input through exactly");
         assert_eq!(shift_create(4096, 16), status::OK);
         assert_eq!(stage_get_param(legacy, PHAT as u32), PHAT_OFF, "shift_create: no PHAT");
         assert_eq!(shift_set_params(2.0, f64::NAN, 1), status::OK);

@@ -188,6 +188,15 @@ fn shift_phat_is_the_index_of_the_hosts_on_off_choice() {
 }
 
 #[test]
+fn eq_defaults_are_the_hosts_bands() {
+    let eq = create("eq", &[]);
+    let values: Vec<f32> = (0..4).flat_map(|f| [0, 7].map(|band| eq.param(band_param(band, f)).unwrap())).collect();
+    // band 1 (highpass at 40 Hz, Q 0 dB) and band 8 (lowpass at 18 kHz), field by field
+    assert_eq!(values, [5.0, 4.0, 40.0, 18000.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(eq.param(BYPASS), Some(0.0));
+}
+
+#[test]
 fn bad_blocks_and_setups_are_refused() {
     let err = |id: &str, block: &[f32], frames: usize, ring: usize| stages::create(kind(id), FS, frames, ring, block).err();
     assert_eq!(err("gain", &[0.5, 0.0], FRAMES, RING), Some(StageError::BadArgument));
