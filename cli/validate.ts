@@ -12,7 +12,7 @@ import { validate } from '../dsp-stages/validate/engine.ts';
 import type { InstanceWrapper } from '../dsp-stages/validate/host.ts';
 import { MAX_LEVEL } from '../dsp-stages/validate/levels.ts';
 import { formatReport, toJUnit } from '../dsp-stages/validate/report.ts';
-import { conformanceOf, conformanceParams } from '../stories/support/conformance/promises.ts';
+import { conformanceOf, conformanceParams } from '../dsp-stages/node-registry.ts';
 
 /** The level when `--level` is not given (pluginval's default strictness). */
 export const DEFAULT_LEVEL = 5;

@@ -17,6 +17,9 @@ export interface GenericStageExports {
   stage_kind_name(kind: number, outPtr: number, cap: number): number;
   stage_kind_find(namePtr: number, len: number): number;
   stage_kind_param_count(kind: number): number;
+  /** Writes (default, min, max) as three f32 at `outPtr`; returns the kind code (RUST_PARAM_KINDS) or a status. */
+  stage_kind_param(kind: number, index: number, outPtr: number): number;
+  stage_kind_param_name(kind: number, index: number, outPtr: number, cap: number): number;
   stage_create(kind: number, sampleRate: number, maxFrames: number, paramsPtr: number, nParams: number): number;
   stage_destroy(handle: number): number;
   stage_activate(handle: number): number;
@@ -36,6 +39,8 @@ export const GENERIC_EXPORTS = exportNames<GenericStageExports>()(
   'stage_kind_name',
   'stage_kind_find',
   'stage_kind_param_count',
+  'stage_kind_param',
+  'stage_kind_param_name',
   'stage_create',
   'stage_destroy',
   'stage_activate',
@@ -53,6 +58,60 @@ export const GENERIC_EXPORTS = exportNames<GenericStageExports>()(
 /** The generic exports on `wasm`; throws naming any the module lacks (an old build). */
 export function bindGeneric(wasm: StagebenchWasm): GenericStageExports {
   return wasm.bind<GenericStageExports>(GENERIC_EXPORTS);
+}
+
+/** How a Rust parameter's values are taken, by its code in `stage_kind_param` (rust/src/stages/params.rs `ParamKind`). */
+export const RUST_PARAM_KINDS = ['real', 'integer', 'fixed'] as const;
+export type RustParamKind = (typeof RUST_PARAM_KINDS)[number];
+
+/** One parameter as a Rust stage declares it (its `PARAMS`): the fallbacks where a block leaves it out. */
+export interface RustParamSpec {
+  name: string;
+  kind: RustParamKind;
+  default: number;
+  min: number;
+  max: number;
+}
+
+/** A stage kind of the wasm module: its id and parameters, in block order. */
+export interface RustStageKind {
+  id: string;
+  params: RustParamSpec[];
+}
+
+/** Longest kind or parameter name read back. */
+const MAX_NAME_BYTES = 256;
+
+/** Every stage kind the module registers, with its parameters as declared in Rust (allocates; needs no `init`). */
+export function moduleKinds(wasm: StagebenchWasm): RustStageKind[] {
+  const x = bindGeneric(wasm);
+  const name = scratchBytes(wasm, new Uint8Array(MAX_NAME_BYTES));
+  const triple = wasm.exports.scratch_alloc(3);
+  if (triple === 0) throw new Error('scratch_alloc(3) failed');
+  const text = (len: number, what: string): string => {
+    if (len < 0) throw new Error(`${what}: ${statusMessage(len)}`);
+    return new TextDecoder().decode(new Uint8Array(wasm.exports.memory.buffer, name.ptr, len).slice());
+  };
+  try {
+    return Array.from({ length: x.stage_kind_count() }, (_, kind) => {
+      const id = text(x.stage_kind_name(kind, name.ptr, MAX_NAME_BYTES), `stage_kind_name(${kind})`);
+      const count = x.stage_kind_param_count(kind);
+      if (count < 0) throw new Error(`stage_kind_param_count(${id}): ${statusMessage(count)}`);
+      const params = Array.from({ length: count }, (_, index): RustParamSpec => {
+        const code = x.stage_kind_param(kind, index, triple);
+        const kindName = RUST_PARAM_KINDS[code];
+        if (kindName === undefined)
+          throw new Error(`stage_kind_param(${id}, ${index}): ${code < 0 ? statusMessage(code) : `kind ${code}`}`);
+        const [def, min, max] = new Float32Array(wasm.exports.memory.buffer, triple, 3);
+        const paramName = text(x.stage_kind_param_name(kind, index, name.ptr, MAX_NAME_BYTES), `stage_kind_param_name(${id}, ${index})`);
+        return { name: paramName, kind: kindName, default: def!, min: min!, max: max! };
+      });
+      return { id, params };
+    });
+  } finally {
+    wasm.exports.scratch_free(triple, 3);
+    name.free();
+  }
 }
 
 /** Most figures a generic stage reports. */

@@ -27,7 +27,8 @@ import {
   peakAbs,
   timesGain,
 } from './support/conformance/numbers.ts';
-import { conformanceOf, conformanceParams, counterFigures, type StageConformance } from './support/conformance/promises.ts';
+import type { StageConformance } from '../dsp-stages/conformance-types.ts';
+import { conformanceOf, conformanceParams, counterFigures } from './support/conformance/promises.ts';
 import {
   HOSTILE_KINDS,
   HOSTILE_LAYOUT,
@@ -214,8 +215,8 @@ const meta = {
       description: {
         component:
           'Tries to break every registered stage: four sample rates, hostile input, parameters at and beyond their ' +
-          'ranges (and 1,000 random changes), and 100 stage switches. The promises checked per stage are in ' +
-          '`stories/support/conformance/promises.ts`; a stage not listed there is checked against its own reference.',
+          'ranges (and 1,000 random changes), and 100 stage switches. Each stage states the promises checked for it in ' +
+          '`dsp-stages/<id>/conformance.ts`; a stage without one is checked against its own reference.',
       },
     },
   },

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { STAGES, getStage } from '../registry.ts';
 import { wasmInstanceFactory, REPO_ROOT } from '../wasm-file.ts';
 import type { StageDescriptor } from '../types.ts';
-import { conformanceOf, conformanceParams } from '../../stories/support/conformance/promises.ts';
+import { conformanceOf, conformanceParams } from '../node-registry.ts';
 import { CHECK_NAMES, type CheckName } from './checks.ts';
 import { validate, type ValidateOptions, type ValidationReport } from './engine.ts';
 import { FAULTS } from './faults.ts';

@@ -12,8 +12,9 @@
 //! `set_write_pos`, `process_quantum`; they return status codes (see [`crate::status`]).
 //!
 //! The generic stage ABI runs any registered stage by kind and handle: `stage_kind_count`,
-//! `stage_kind_name`, `stage_kind_find`, `stage_kind_param_count`, `stage_create` (from a block
-//! of `(value, min, max)` parameter triples), `stage_destroy`, `stage_activate`, `stage_active`,
+//! `stage_kind_name`, `stage_kind_find`, `stage_kind_param_count`, `stage_kind_param`,
+//! `stage_kind_param_name`, `stage_create` (from a block of `(value, min, max)` parameter
+//! triples), `stage_destroy`, `stage_activate`, `stage_active`,
 //! `stage_kind_of`, `stage_process`, `stage_output_ptr`, `stage_set_param`, `stage_get_param`,
 //! `stage_reset`, `stage_figures`, `stage_state_size`, `stage_save_state`, `stage_load_state`.
 //! Several instances can live at once (a chain, later); each has its own buffers.
@@ -291,18 +292,10 @@ pub extern "C" fn stage_kind_count() -> u32 {
 /// nothing else uses during the call.
 #[no_mangle]
 pub unsafe extern "C" fn stage_kind_name(kind: u32, out: *mut u8, cap: usize) -> i32 {
-    let id = match stages::KINDS.get(kind as usize) {
-        Some(k) => k.id.as_bytes(),
-        None => return status::BAD_ARGUMENT,
-    };
-    if !out.is_null() {
-        if cap < id.len() || memory_range(out as usize, cap).is_none() {
-            return status::BAD_ARGUMENT;
-        }
-        // SAFETY: the caller guarantees `cap >= id.len()` writable bytes at `out`.
-        core::slice::from_raw_parts_mut(out, id.len()).copy_from_slice(id);
+    match stages::KINDS.get(kind as usize) {
+        Some(k) => write_name(k.id, out, cap),
+        None => status::BAD_ARGUMENT,
     }
-    id.len() as i32
 }
 
 /// The kind whose id is the `len` UTF-8 bytes at `name`, or `BAD_ARGUMENT`. Needs no `init`.
@@ -329,6 +322,65 @@ pub extern "C" fn stage_kind_param_count(kind: u32) -> i32 {
         Some(k) => k.params.len() as i32,
         None => status::BAD_ARGUMENT,
     }
+}
+
+/// Parameter `index` of kind `kind` as the stage declares it (`PARAMS`): writes its default and
+/// range, `(default, min, max)` as three f32, to `out` (what `stage_create` takes where the
+/// block leaves the parameter out) and returns how its values are taken
+/// ([`stages::ParamKind::code`]): 0 real (clamped to the range), 1 integer (clamped, then
+/// rounded: a choice's option index, a switch or a count), 2 fixed (an integer given at create).
+/// `BAD_ARGUMENT` for an unknown kind or index, or a null, misaligned or unusable `out` (nothing
+/// written). Needs no `init`; a host checks its own parameter table against the module with it.
+///
+/// # Safety
+/// `out`, unless null, must be valid for writing 3 floats of this module's memory that nothing
+/// else uses during the call.
+#[no_mangle]
+pub unsafe extern "C" fn stage_kind_param(kind: u32, index: u32, out: *mut f32) -> i32 {
+    let spec = match stages::KINDS.get(kind as usize).and_then(|k| k.params.get(index as usize)) {
+        Some(spec) => spec,
+        None => return status::BAD_ARGUMENT,
+    };
+    if out.is_null() || out as usize % 4 != 0 || memory_range(out as usize, 12).is_none() {
+        return status::BAD_ARGUMENT;
+    }
+    // SAFETY: the caller guarantees 3 writable floats at `out` (aligned, checked).
+    core::slice::from_raw_parts_mut(out, 3).copy_from_slice(&[spec.default, spec.min, spec.max]);
+    spec.kind.code()
+}
+
+/// Writes the name of parameter `index` of kind `kind` (UTF-8, no terminator: the host's name,
+/// `dsp-stages/<id>/params.ts`) to `out` and returns its length; with a null `out`, only returns
+/// the length. `BAD_ARGUMENT` for an unknown kind or index, or a `cap` shorter than the name
+/// (nothing written). Needs no `init`.
+///
+/// # Safety
+/// `out`, unless null, must be valid for writing `cap` bytes of this module's memory that
+/// nothing else uses during the call.
+#[no_mangle]
+pub unsafe extern "C" fn stage_kind_param_name(kind: u32, index: u32, out: *mut u8, cap: usize) -> i32 {
+    match stages::KINDS.get(kind as usize).and_then(|k| k.params.get(index as usize)) {
+        Some(spec) => write_name(spec.name, out, cap),
+        None => status::BAD_ARGUMENT,
+    }
+}
+
+/// Writes `name` to `out` for [`stage_kind_name`] and [`stage_kind_param_name`]: its length, or
+/// `BAD_ARGUMENT` for a `cap` shorter than it or an unusable `out` (nothing written); with a null
+/// `out`, only the length.
+///
+/// # Safety
+/// As theirs: `out`, unless null, valid for writing `cap` bytes.
+unsafe fn write_name(name: &str, out: *mut u8, cap: usize) -> i32 {
+    let bytes = name.as_bytes();
+    if !out.is_null() {
+        if cap < bytes.len() || memory_range(out as usize, cap).is_none() {
+            return status::BAD_ARGUMENT;
+        }
+        // SAFETY: the caller guarantees `cap >= bytes.len()` writable bytes at `out`.
+        core::slice::from_raw_parts_mut(out, bytes.len()).copy_from_slice(bytes);
+    }
+    bytes.len() as i32
 }
 
 /// Creates an instance of kind `kind` at `sample_rate` Hz for quanta of up to `max_frames`

@@ -1,13 +1,17 @@
-//! The generic stage C ABI end to end on the native target: kinds by name, create from a
-//! parameter block, handles (two instances at once, activate, destroy, invalid handles, a full
-//! table), parameters, figures, reset, saved state, and the legacy `<stage>_create` exports
-//! sharing the instance table.
+//! The generic stage C ABI end to end on the native target: kinds by name and their parameters,
+//! create from a parameter block, handles (two instances at once, activate, destroy, invalid
+//! handles, a full table), parameters, figures, reset, saved state, and the legacy
+//! `<stage>_create` exports sharing the instance table.
 //!
 //! One test function only: the global runtime is process-wide.
 
 use stagebench_dsp::ffi::*;
 use stagebench_dsp::stages::eq::exports::*;
+use stagebench_dsp::stages::eq::FLAT;
 use stagebench_dsp::stages::ring_copy::exports::*;
+use stagebench_dsp::stages::shift::exports::*;
+use stagebench_dsp::stages::shift::{PHAT, PHAT_OFF, PHAT_ON};
+use stagebench_dsp::stages::{ParamKind, KINDS};
 use stagebench_dsp::status;
 
 /// Writes `q` at the write position (wrapping) and publishes the new position, as the host does.
@@ -89,6 +93,42 @@ fn generic_stage_abi() {
         assert_eq!(stage_kind_param_count(kind("gain")), 1);
         assert_eq!(stage_kind_param_count(kind("eq")), 33);
         assert_eq!(stage_kind_param_count(count), status::BAD_ARGUMENT);
+
+        // Each kind's parameters as its PARAMS declare them: kind code, (default, min, max), name.
+        for (k, spec_kind) in KINDS.iter().enumerate() {
+            let k = k as u32;
+            assert_eq!(stage_kind_param_count(k), spec_kind.params.len() as i32);
+            for (i, spec) in spec_kind.params.iter().enumerate() {
+                let i = i as u32;
+                let mut triple = [f32::NAN; 4];
+                assert_eq!(stage_kind_param(k, i, triple.as_mut_ptr()), spec.kind.code(), "{} {}", spec_kind.id, spec.name);
+                assert_eq!(bits(&triple[..3]), bits(&[spec.default, spec.min, spec.max]), "{} {}", spec_kind.id, spec.name);
+                assert!(triple[3].is_nan(), "three floats written, no more");
+                let len = stage_kind_param_name(k, i, std::ptr::null_mut(), 0);
+                let mut buf = vec![0u8; len as usize];
+                assert_eq!(stage_kind_param_name(k, i, buf.as_mut_ptr(), buf.len()), len);
+                assert_eq!(String::from_utf8(buf).unwrap(), spec.name);
+                let mut short = vec![0u8; len as usize - 1];
+                assert_eq!(stage_kind_param_name(k, i, short.as_mut_ptr(), short.len()), status::BAD_ARGUMENT);
+            }
+            let past = spec_kind.params.len() as u32;
+            let mut triple = [f32::NAN; 3];
+            assert_eq!(stage_kind_param(k, past, triple.as_mut_ptr()), status::BAD_ARGUMENT, "{}: index past the end", spec_kind.id);
+            assert_eq!(stage_kind_param_name(k, past, std::ptr::null_mut(), 0), status::BAD_ARGUMENT);
+            assert!(triple.iter().all(|v| v.is_nan()), "nothing written");
+        }
+        let mut triple = [0.0f32; 4];
+        let fft = kind("fft");
+        assert_eq!(stage_kind_param(fft, 0, triple.as_mut_ptr()), ParamKind::Fixed.code());
+        assert_eq!(&triple[..3], &[32768.0, 512.0, 32768.0], "the FFT's size");
+        assert_eq!(stage_kind_param(fft, 1, triple.as_mut_ptr()), ParamKind::Integer.code());
+        assert_eq!(&triple[..3], &[2.0, 0.0, 2.0], "the FFT's window: Kaiser of rect, hann, kaiser");
+        assert_eq!(stage_kind_param(fft, 2, triple.as_mut_ptr()), ParamKind::Real.code());
+        assert_eq!(stage_kind_param(count, 0, triple.as_mut_ptr()), status::BAD_ARGUMENT);
+        assert_eq!(stage_kind_param(fft, 0, std::ptr::null_mut()), status::BAD_ARGUMENT);
+        let misaligned = (triple.as_mut_ptr() as *mut u8).add(1) as *mut f32;
+        assert_eq!(stage_kind_param(fft, 0, misaligned), status::BAD_ARGUMENT);
+        assert_eq!(stage_kind_param_name(count, 0, std::ptr::null_mut(), 0), status::BAD_ARGUMENT);
 
         // Before init.
         assert_eq!(create("gain", &[]), status::NOT_INITIALISED);
@@ -224,8 +264,18 @@ fn generic_stage_abi() {
         assert_eq!(out(legacy, 128), bits(&q));
         assert_eq!(eq_create(48000.0, 128), status::OK);
         assert_eq!(stage_active(), legacy, "the EQ took the legacy ring copy's slot");
-        assert_eq!(eq_process(128), status::OK);
         assert_eq!(ring_copy_process(128), status::NO_STAGE);
+        let values: Vec<f32> = (0..FLAT.len() as u32).map(|i| stage_get_param(legacy, i)).collect();
+        assert_eq!(values, FLAT, "eq_create makes a flat EQ, not one at the parameters' defaults");
+        push(&q);
+        assert_eq!(eq_process(128), status::OK);
+        assert_eq!(out(legacy, 128), bits(&q), "a flat EQ passes its input through exactly");
+        assert_eq!(shift_create(4096, 16), status::OK);
+        assert_eq!(stage_get_param(legacy, PHAT as u32), PHAT_OFF, "shift_create: no PHAT");
+        assert_eq!(shift_set_params(2.0, f64::NAN, 1), status::OK);
+        assert_eq!(stage_get_param(legacy, PHAT as u32), PHAT_ON, "shift_set_params takes PHAT as a switch");
+        assert_eq!(shift_set_params(2.0, f64::NAN, 0), status::OK);
+        assert_eq!(stage_get_param(legacy, PHAT as u32), PHAT_OFF);
 
         // A full table: stage_create and the legacy creates refuse; a free slot helps both.
         let mut made = Vec::new();

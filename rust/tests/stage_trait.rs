@@ -6,7 +6,7 @@
 use stagebench_dsp::ring::Ring;
 use stagebench_dsp::stages::eq::{band_param, EqInstance, BYPASS, FREQUENCY, GAIN, Q, TYPE};
 use stagebench_dsp::stages::fft::FftInstance;
-use stagebench_dsp::stages::shift::ShiftInstance;
+use stagebench_dsp::stages::shift::{ShiftInstance, PHAT, PHAT_OFF, PHAT_ON};
 use stagebench_dsp::stages::{self, downcast_mut, ParamKind, Stage, StageError, KINDS, MAX_PARAMS};
 
 const FS: f32 = 48000.0;
@@ -50,7 +50,8 @@ fn block(id: &str) -> Vec<f32> {
     match id {
         "gain" => vec![0.3, 0.0, 2.0],
         "fft" => vec![4096.0, 512.0, 32768.0, 2.0, 0.0, 2.0, 7.5, 0.0, 20.0],
-        "shift" => vec![4096.0, 512.0, 32768.0, 16.0, 1.0, 256.0, 3.0, 0.0, 4096.0, 0.0, 0.0, 1.0, 0.0, -16384.0, 16384.0, 1.0, 0.0, 1.0],
+        // PHAT on: index 0 of the host's ['on', 'off']
+        "shift" => vec![4096.0, 512.0, 32768.0, 16.0, 1.0, 256.0, 3.0, 0.0, 4096.0, 0.0, 0.0, 1.0, 0.0, -16384.0, 16384.0, 0.0, 0.0, 1.0],
         "eq" => {
             let bands = [(1.0, 200.0, 6.0, 1.0), (5.0, 60.0, 0.0, 3.0), (2.0, 120.0, -4.0, 1.0), (7.0, 5000.0, 0.0, 8.0)];
             let mut b = Vec::new();
@@ -168,6 +169,31 @@ fn set_param_clamps_to_the_blocks_range_and_refuses_nan() {
     assert_eq!(eq.param(band_param(0, TYPE)), Some(1.0));
     let eq_kernel = downcast_mut::<EqInstance>(eq.as_mut()).unwrap().kernel();
     assert_eq!(eq_kernel.band(0).unwrap().kind as i32, 1);
+}
+
+#[test]
+fn shift_phat_is_the_index_of_the_hosts_on_off_choice() {
+    let phat = |s: &mut Box<dyn Stage>| downcast_mut::<ShiftInstance>(s.as_mut()).unwrap().kernel().phat();
+    let mut s = create("shift", &[4096.0, 512.0, 32768.0]);
+    assert_eq!((s.param(PHAT), phat(&mut s)), (Some(PHAT_OFF), false), "off by default: plain correlation");
+    assert_eq!(s.set_param(PHAT, PHAT_ON), Ok(()));
+    assert_eq!((s.param(PHAT), phat(&mut s)), (Some(0.0), true), "index 0: on");
+    assert_eq!(s.set_param(PHAT, 0.7), Ok(()));
+    assert_eq!((s.param(PHAT), phat(&mut s)), (Some(1.0), false), "index 1: off");
+    let mut on = create(
+        "shift",
+        &[4096.0, 512.0, 32768.0, 16.0, 1.0, 256.0, 2.0, 0.0, 4096.0, 0.0, 0.0, 1.0, 0.0, -16384.0, 16384.0, 0.0, 0.0, 1.0],
+    );
+    assert!(phat(&mut on), "a block's index 0 is on");
+}
+
+#[test]
+fn eq_defaults_are_the_hosts_bands() {
+    let eq = create("eq", &[]);
+    let values: Vec<f32> = (0..4).flat_map(|f| [0, 7].map(|band| eq.param(band_param(band, f)).unwrap())).collect();
+    // band 1 (highpass at 40 Hz, Q 0 dB) and band 8 (lowpass at 18 kHz), field by field
+    assert_eq!(values, [5.0, 4.0, 40.0, 18000.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(eq.param(BYPASS), Some(0.0));
 }
 
 #[test]

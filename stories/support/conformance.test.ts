@@ -7,16 +7,12 @@ import { fftParams } from '../../dsp-stages/fft/params.ts';
 import { whiteNoise, sine } from '../../dsp-stages/signals.ts';
 import { ResultsBoard } from './conformance/board.ts';
 import { compareSamples, isSubnormalF32, nonFiniteQuanta, timesGain } from './conformance/numbers.ts';
-import {
-  STAGE_CONFORMANCE,
-  conformanceOf,
-  counterFigures,
-  figureValue,
-  promisedFigures,
-  type RateProperty,
-} from './conformance/promises.ts';
+import { figureValue, type RateProperty } from '../../dsp-stages/conformance-types.ts';
+import { conformance as fftConformance } from '../../dsp-stages/fft/conformance.ts';
+import { STAGE_CONFORMANCE, conformanceOf, counterFigures, promisedFigures, promisesByStage } from './conformance/promises.ts';
 import { DENORMAL, HOSTILE_LAYOUT, RATE_FRAMES, cleanSignal, hostileDuring, hostileSequence, rateInput } from './conformance/signals.ts';
 import { runKernel } from './conformance/kernel-run.ts';
+import { NODE_CONFORMANCE } from '../../dsp-stages/node-registry.ts';
 import { checkEqDesign, checkOutputAgainstReference, checkTonePeak } from './conformance/rate-checks.ts';
 import { checkHostileOutput, checkRecovery } from './conformance/hostile-checks.ts';
 import { checkClamp, clampedChanges, parameterProbes, probeSweep, randomParamChanges, resetChanges } from './conformance/params.ts';
@@ -322,6 +318,22 @@ describe('the stage promises', () => {
   it('an unknown stage gets the undeclared defaults', () => {
     expect(conformanceOf('no-such-stage')).toMatchObject({ declared: false, spec: { hostile: { kind: 'undeclared' } } });
   });
+  it("are found in each stage's folder, dsp-stages/<id>/conformance.ts, named by the folder", () => {
+    expect(Object.keys(STAGE_CONFORMANCE).sort()).toEqual(['decode', 'eq', 'fft', 'gain', 'ring-copy', 'shift']);
+    expect(STAGE_CONFORMANCE.fft).toBe(fftConformance);
+    expect(conformanceOf('fft')).toEqual({ declared: true, spec: fftConformance });
+    const path = '../../../dsp-stages/fft/conformance.ts';
+    expect(promisesByStage({ [path]: { conformance: fftConformance } }, ['fft', 'gain'])).toEqual({ fft: fftConformance });
+    // a registered stage without a file is left out (conformanceOf gives it the defaults)
+    expect(promisesByStage({}, ['fft'])).toEqual({});
+  });
+  it('refuse a conformance.ts of an unregistered stage, or one without its export', () => {
+    const file = (id: string) => `../../../dsp-stages/${id}/conformance.ts`;
+    expect(() => promisesByStage({ [file('nope')]: { conformance: fftConformance } }, ['fft'])).toThrow(
+      /dsp-stages\/nope\/conformance\.ts: no stage "nope" is registered \(known: fft\)/,
+    );
+    expect(() => promisesByStage({ [file('fft')]: { promise: 'misnamed' } }, ['fft'])).toThrow(/does not export `conformance`/);
+  });
 });
 
 describe('results board', () => {
@@ -342,5 +354,12 @@ describe('results board', () => {
     board.clear();
     expect(calls).toBe(4);
     expect(board.getState().rows).toEqual([]);
+  });
+});
+
+describe('the promises, found two ways', () => {
+  it('the CLI (by convention in Node) and the stories (import.meta.glob) find the same promises', () => {
+    expect(Object.keys(NODE_CONFORMANCE).length).toBeGreaterThan(0);
+    expect(NODE_CONFORMANCE).toEqual(STAGE_CONFORMANCE);
   });
 });

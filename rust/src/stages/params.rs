@@ -25,6 +25,17 @@ pub enum ParamKind {
     Fixed,
 }
 
+impl ParamKind {
+    /// Its code in the C ABI (`stage_kind_param`): 0 real, 1 integer, 2 fixed.
+    pub const fn code(self) -> i32 {
+        match self {
+            ParamKind::Real => 0,
+            ParamKind::Integer => 1,
+            ParamKind::Fixed => 2,
+        }
+    }
+}
+
 /// One parameter as a stage declares it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ParamSpec {
@@ -256,6 +267,12 @@ mod tests {
         assert_eq!(size(1000.5), Err(StageError::BadArgument));
         assert_eq!(size(8192.0), Err(StageError::BadArgument));
         assert!(size(1000.0).is_ok(), "whether a size suits the stage is the stage's to say");
+    }
+
+    #[test]
+    fn kinds_have_distinct_abi_codes() {
+        let codes = [ParamKind::Real, ParamKind::Integer, ParamKind::Fixed].map(ParamKind::code);
+        assert_eq!(codes, [0, 1, 2]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 import { RENDER_QUANTUM_FRAMES } from '../../../dsp-stages/types.ts';
 import type { Check } from './board.ts';
 import { compareSamples, formatFigure as fmt, isSubnormalF32, nonFiniteCount, nonFiniteQuanta, timesGain } from './numbers.ts';
-import { figureValue, type HostileContract } from './promises.ts';
+import { figureValue, type HostileContract } from '../../../dsp-stages/conformance-types.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
 

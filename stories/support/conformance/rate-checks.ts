@@ -8,7 +8,7 @@ import { eqBands } from '../../../dsp-stages/eq/params.ts';
 import { realFft } from '../../../dsp-stages/fft/reference.ts';
 import type { Check } from './board.ts';
 import { compareSamples, formatFigure as fmt } from './numbers.ts';
-import { figureValue, type RateProperty } from './promises.ts';
+import { figureValue, type RateProperty } from '../../../dsp-stages/conformance-types.ts';
 
 /** The wasm output against the reference's, within the stage's tolerance (0: bit for bit). */
 export function checkOutputAgainstReference(wasm: Float32Array, reference: Float32Array, tolerance: number): Check {

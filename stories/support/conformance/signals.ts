@@ -6,7 +6,7 @@
 import { RENDER_QUANTUM_FRAMES } from '../../../dsp-stages/types.ts';
 import { sine, whiteNoise } from '../../../dsp-stages/signals.ts';
 import { delayedPair } from '../../../dsp-stages/delayed-pair.ts';
-import type { RateProperty } from './promises.ts';
+import type { RateProperty } from '../../../dsp-stages/conformance-types.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
 

@@ -2,7 +2,7 @@
 //! Each acts on the active instance, if that is an EQ; `NO_STAGE` (or null, 0, NaN) otherwise,
 //! `NOT_INITIALISED` before `init`.
 
-use super::{simd_enabled, simd_matches_scalar, EqInstance, EqStage, Kind, ID};
+use super::{simd_enabled, simd_matches_scalar, EqInstance, EqStage, Kind, FLAT, ID};
 use crate::ffi;
 use crate::stages::Stage;
 use crate::status;
@@ -21,16 +21,16 @@ fn eq_stage() -> Option<&'static mut EqStage> {
 /// input ring are filtered into [`eq_output_ptr`].
 #[no_mangle]
 pub extern "C" fn eq_create(sample_rate: f32, max_frames: usize) -> i32 {
-    ffi::legacy_create(ID, sample_rate, max_frames, &[])
+    ffi::legacy_create(ID, sample_rate, max_frames, &FLAT)
 }
 
 /// Sets band `band` (0..=7). `kind`: 0 off, 1 peaking, 2 lowshelf, 3 highshelf, 4 lowpass,
-/// 5 highpass, 6 bandpass, 7 notch. `freq_hz` is clamped to 10 ..= Nyquist, `gain_db` to
-/// -40 ..= 40 (peaking and shelves use it), `q` to 0.0001 ..= 1000 (peaking, bandpass, notch;
-/// the shelves ignore it, using the spec's slope S = 1) or, for lowpass and highpass, to
-/// -40 ..= 40 dB (the spec's Q in dB). Coefficients follow the Web Audio spec (Chromium's
-/// computation, bit for bit). Changes are smoothed (15 ms one-pole on log frequency, dB gain and
-/// log Q); a type change crossfades over 20 ms. Never allocates.
+/// 5 highpass, 6 bandpass, 7 notch. `freq_hz` is clamped to 10 ..= 24000 and to Nyquist,
+/// `gain_db` to -40 ..= 40 (peaking and shelves use it), `q` to 0.0001 ..= 1000 (peaking,
+/// bandpass, notch; the shelves ignore it, using the spec's slope S = 1) or, for lowpass and
+/// highpass, to -40 ..= 40 dB (the spec's Q in dB). Coefficients follow the Web Audio spec
+/// (Chromium's computation, bit for bit). Changes are smoothed (15 ms one-pole on log frequency,
+/// dB gain and log Q); a type change crossfades over 20 ms. Never allocates.
 ///
 /// Returns 0; `BAD_PARAM` for an unknown `kind` or a NaN value (nothing changes);
 /// `BAD_ARGUMENT` for a band outside 0..=7; `NO_STAGE` / `NOT_INITIALISED`.

@@ -35,24 +35,53 @@ pub const fn band_param(band: usize, field: usize) -> usize {
     4 * band + field
 }
 
+/// Highest frequency of a band's range (Hz): the host's, Nyquist at 48 kHz. Below 48 kHz the
+/// filter clamps further, to Nyquist.
+pub const FREQ_MAX: f32 = 24000.0;
+
 macro_rules! eq_params {
-    ($($n:literal),*) => {
+    ($(($n:literal, $kind:expr, $freq:expr, $gain:expr, $q:expr)),*) => {
         &[
             $(
-                ParamSpec::integer(concat!("band", $n, "Type"), 0.0, 0.0, 7.0),
-                ParamSpec::real(concat!("band", $n, "FrequencyHz"), 1000.0, FREQ_MIN, f32::MAX),
-                ParamSpec::real(concat!("band", $n, "GainDb"), 0.0, -GAIN_MAX, GAIN_MAX),
-                ParamSpec::real(concat!("band", $n, "Q"), 1.0, -Q_DB_MAX, Q_MAX),
+                ParamSpec::integer(concat!("band", $n, "Type"), $kind as i32 as f32, 0.0, 7.0),
+                ParamSpec::real(concat!("band", $n, "FrequencyHz"), $freq, FREQ_MIN, FREQ_MAX),
+                ParamSpec::real(concat!("band", $n, "GainDb"), $gain, -GAIN_MAX, GAIN_MAX),
+                ParamSpec::real(concat!("band", $n, "Q"), $q, -Q_DB_MAX, Q_MAX),
             )*
             ParamSpec::integer("bypass", 0.0, 0.0, 1.0),
         ]
     };
 }
 
-/// The parameters (see the module docs). By default every band is off (1 kHz, 0 dB, Q 1) and
-/// the ranges are the filter's own: a frequency up to Nyquist, gains within +-40 dB, Q from
-/// -40 (dB, lowpass and highpass) to 1000.
-pub const PARAMS: &[ParamSpec] = eq_params!("1", "2", "3", "4", "5", "6", "7", "8");
+/// The parameters (see the module docs), with the host's defaults (`DEFAULT_BANDS` of
+/// `dsp-stages/eq/params.ts`: every band in use, each type once or more; bypass off) and
+/// ranges: 10 Hz to [`FREQ_MAX`], gains within +-40 dB, Q from -40 (dB, lowpass and highpass)
+/// to 1000.
+pub const PARAMS: &[ParamSpec] = eq_params!(
+    ("1", Kind::Highpass, 40.0, 0.0, 0.0),
+    ("2", Kind::LowShelf, 120.0, 4.0, 1.0),
+    ("3", Kind::Peaking, 400.0, -3.0, 1.2),
+    ("4", Kind::Peaking, 1000.0, 6.0, 1.0),
+    ("5", Kind::Peaking, 2500.0, -4.0, 2.0),
+    ("6", Kind::Notch, 6100.0, 0.0, 8.0),
+    ("7", Kind::HighShelf, 8000.0, 3.0, 1.0),
+    ("8", Kind::Lowpass, 18000.0, 0.0, 0.0)
+);
+
+/// A band that is off: the values of every band of a flat EQ (`eq_create`'s), in parameter
+/// order (type, frequency, gain, Q).
+pub const OFF_BAND: [f32; 4] = [Kind::Off as i32 as f32, 1000.0, 0.0, 1.0];
+
+/// Every parameter value of a flat EQ: each band [`OFF_BAND`], bypass off.
+pub const FLAT: [f32; 4 * BANDS + 1] = {
+    let mut v = [0.0; 4 * BANDS + 1];
+    let mut i = 0;
+    while i < 4 * BANDS {
+        v[i] = OFF_BAND[i % 4];
+        i += 1;
+    }
+    v
+};
 
 /// Builds the EQ at the setup's sample rate for quanta of up to `max_frames`, settled at its
 /// parameters. `BadArgument` for a sample rate that is not finite and positive or 0 frames;

@@ -67,7 +67,7 @@ mod kernel;
 mod state;
 
 pub use coefs::{coefficients, pow10_blink, Coefs, Kind};
-pub use instance::{band_param, create, EqInstance, BYPASS, FREQUENCY, GAIN, ID, PARAMS, Q, TYPE};
+pub use instance::{band_param, create, EqInstance, BYPASS, FLAT, FREQUENCY, FREQ_MAX, GAIN, ID, OFF_BAND, PARAMS, Q, TYPE};
 pub use kernel::{run as run_kernel, run_scalar as run_kernel_scalar, simd_enabled, simd_matches_scalar, step as kernel_step, SecState};
 
 use crate::ring::Ring;

@@ -2,7 +2,7 @@
 //! Each acts on the active instance, if that is a shift stage; `NO_STAGE` (or null, 0, NaN, -1)
 //! otherwise, `NOT_INITIALISED` before `init`.
 
-use super::{ShiftInstance, ShiftStage, ID, SHIFT_PARTS};
+use super::{ShiftInstance, ShiftStage, ID, PHAT_OFF, SHIFT_PARTS};
 use crate::ffi;
 use crate::status;
 
@@ -28,7 +28,7 @@ fn done(ok: bool) -> i32 {
 #[no_mangle]
 pub extern "C" fn shift_create(n: usize, hypotheses: usize) -> i32 {
     // span 0, automatic centre (0 when fixed later), no PHAT
-    ffi::legacy_create(ID, 0.0, 0, &[n as f32, hypotheses as f32, 0.0, 0.0, 0.0, 0.0])
+    ffi::legacy_create(ID, 0.0, 0, &[n as f32, hypotheses as f32, 0.0, 0.0, 0.0, PHAT_OFF])
 }
 
 /// Sets the hypothesis grid: `span` samples wide around `centre` (NaN: the centre comes from the

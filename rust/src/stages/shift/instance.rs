@@ -5,9 +5,11 @@
 //!
 //! Parameters, in block order: frame size `N` and hypothesis count `H` (fixed at create); the
 //! span of the hypothesis grid (samples); the centre mode (0: the coarse correlation's peak,
-//! 1: the fixed centre); the fixed centre (samples); PHAT weighting (0 off, 1 on: a switch, not
-//! the index of the host's `['on', 'off']` choice). The C exports take the span and the centre
-//! as `f64` and use them exactly; the parameters hold them as `f32`.
+//! 1: the fixed centre); the fixed centre (samples); PHAT weighting, the index of the host's
+//! choice `['on', 'off']` (0 on, 1 off: [`PHAT_ON`], [`PHAT_OFF`]), off by default. The ranges
+//! and defaults are the host's (`dsp-stages/shift/params.ts`). The C exports take the span and
+//! the centre as `f64` and use them exactly; the parameters hold them as `f32`, and
+//! `shift_set_params` takes PHAT as a switch (`phat != 0`: on).
 //!
 //! Figures: the refined shift, the centre used, the best hypothesis's lag and index, and the
 //! count of analyses whose frames held NaN or an infinity. Saved state: the grid (span and centre
@@ -32,17 +34,21 @@ pub const SPAN: usize = 2;
 pub const CENTRE_MODE: usize = 3;
 /// Index of the fixed centre (samples).
 pub const CENTRE: usize = 4;
-/// Index of PHAT weighting: 0 off, 1 on.
+/// Index of PHAT weighting: the host's choice `['on', 'off']`, by index.
 pub const PHAT: usize = 5;
+/// The PHAT parameter's value for weighting on: the index of `on` in the host's options.
+pub const PHAT_ON: f32 = 0.0;
+/// The PHAT parameter's value for weighting off (plain correlation, the default).
+pub const PHAT_OFF: f32 = 1.0;
 
 /// The parameters, in block order (see the module docs).
 pub const PARAMS: &[ParamSpec] = &[
     ParamSpec::fixed("size", 32768.0, MIN_SIZE as f32, MAX_SIZE as f32),
     ParamSpec::fixed("hypotheses", 32.0, 1.0, MAX_HYPOTHESES as f32),
-    ParamSpec::real("span", 2.0, 0.0, f32::MAX),
+    ParamSpec::real("span", 2.0, 0.0, 4096.0),
     ParamSpec::integer("centreMode", 0.0, 0.0, 1.0),
-    ParamSpec::real("centre", 0.0, -f32::MAX, f32::MAX),
-    ParamSpec::integer("phat", 0.0, 0.0, 1.0),
+    ParamSpec::real("centre", 0.0, -16384.0, 16384.0),
+    ParamSpec::integer("phat", PHAT_OFF, 0.0, 1.0),
 ];
 
 /// Builds the stage: plans, buffers and phasor tables for `N` and `H`. `BadArgument` for a size
@@ -81,7 +87,7 @@ impl ShiftInstance {
     fn grid_from_params(&self) -> (f64, Option<f64>, bool) {
         let p = &self.params;
         let centre = if p.value(CENTRE_MODE) >= 0.5 { Some(p.value(CENTRE) as f64) } else { None };
-        (p.value(SPAN) as f64, centre, p.value(PHAT) >= 0.5)
+        (p.value(SPAN) as f64, centre, p.value(PHAT) == PHAT_ON)
     }
 
     /// Sets the grid exactly as given (see [`ShiftStage::set_params`]) and records it in the
@@ -99,7 +105,7 @@ impl ShiftInstance {
             let c = fit(&self.params, CENTRE, c);
             self.params.store(CENTRE, c);
         }
-        self.params.store(PHAT, if phat { 1.0 } else { 0.0 });
+        self.params.store(PHAT, if phat { PHAT_ON } else { PHAT_OFF });
         Ok(())
     }
 }
@@ -128,7 +134,7 @@ impl Stage for ShiftInstance {
                 self.params.store(CENTRE, value);
                 Ok(())
             }
-            PHAT => self.set_params(span, centre, value >= 0.5),
+            PHAT => self.set_params(span, centre, value == PHAT_ON),
             _ => Err(StageError::BadParam),
         }
     }

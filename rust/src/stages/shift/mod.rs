@@ -77,7 +77,7 @@ mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd;
 
-pub use instance::{create, ShiftInstance, CENTRE, CENTRE_MODE, HYPOTHESES, ID, PARAMS, PHAT, SIZE, SPAN};
+pub use instance::{create, ShiftInstance, CENTRE, CENTRE_MODE, HYPOTHESES, ID, PARAMS, PHAT, PHAT_OFF, PHAT_ON, SIZE, SPAN};
 
 /// Most hypotheses per stage.
 pub const MAX_HYPOTHESES: usize = 256;
