@@ -39,8 +39,33 @@ function checkDeployHeaders() {
   return { passed: 0, failed: 1 };
 }
 
-function runPass(url, name, passArgs, env = {}) {
-  const args = [...passArgs, ...extraArgs];
+/** Whether story files are among the arguments after `--`. */
+const filesGiven = () => extraArgs.some((a) => /\.stories\.tsx?$/.test(a));
+
+/**
+ * The story files of the build holding a story `wanted` takes (by its tags), so that a pass opens
+ * only those: test-storybook otherwise loads every file, each costing a page, to skip its stories.
+ */
+function filesWith(wanted) {
+  const index = JSON.parse(readFileSync(join(root, 'storybook-static/index.json'), 'utf8'));
+  const files = new Set();
+  for (const e of Object.values(index.entries))
+    if (e.type === 'story' && wanted(e.tags ?? [])) files.add(e.importPath.replace(/^\.\//, ''));
+  return [...files].sort();
+}
+
+/** The tag filters of a pass, and the files holding stories they take. */
+function tagFilter(include, exclude) {
+  const wanted = (tags) => include.some((t) => tags.includes(t)) && !exclude.some((t) => tags.includes(t));
+  const args = [
+    ...(include[0] === 'test' ? [] : ['--includeTags', include.join(',')]),
+    ...(exclude.length ? ['--excludeTags', exclude.join(',')] : []),
+  ];
+  return { args, files: filesGiven() ? [] : filesWith(wanted) };
+}
+
+function runPass(url, name, passArgs, env = {}, files = []) {
+  const args = [...passArgs, ...extraArgs, ...files];
   console.log(`stories: pass "${name}" (${args.join(' ')})`);
   // with --json, test-storybook prints the Jest report on stdout and everything else on stderr
   const res = spawnSync('npx', ['test-storybook', '--url', url, '--config-dir', '.storybook', '--json', ...args], {
@@ -81,9 +106,14 @@ function expectedFailureGate(url) {
   const declarationsFile = join(resultsDir, 'expected-failure-declarations.jsonl');
   writeFileSync(declarationsFile, '');
   // judged story by story below: a pass whose stories all fail is what it should be
-  const pass = runPass(url, 'expected-failures', ['--includeTags', 'expected-failure', '--maxWorkers=1'], {
-    STAGEBENCH_EXPECTED_FAILURES: declarationsFile,
-  });
+  const gate = tagFilter(['expected-failure'], []);
+  const pass = runPass(
+    url,
+    'expected-failures',
+    [...gate.args, '--maxWorkers=1'],
+    { STAGEBENCH_EXPECTED_FAILURES: declarationsFile },
+    gate.files,
+  );
   const declarations = readFileSync(declarationsFile, 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -369,21 +399,18 @@ export async function runStoryTests({ build = true, expectedFailures = false, te
   const server = await serveStatic();
   try {
     if (expectedFailures) return expectedFailureGate(server.url);
-    const perf = runPass(server.url, 'perf', ['--includeTags', 'perf', '--excludeTags', 'expected-failure,no-isolation', '--maxWorkers=1']);
-    const rest = runPass(server.url, 'rest', ['--excludeTags', 'perf,expected-failure,no-isolation', '--maxWorkers=2']);
+    const perfTags = tagFilter(['perf'], ['expected-failure', 'no-isolation']);
+    const perf = runPass(server.url, 'perf', [...perfTags.args, '--maxWorkers=1'], {}, perfTags.files);
+    const restTags = tagFilter(['test'], ['perf', 'expected-failure', 'no-isolation']);
+    const rest = runPass(server.url, 'rest', [...restTags.args, '--maxWorkers=2'], {}, restTags.files);
     const shared = browserChecksToo ? await browserChecks({ isolatedUrl: server.url }) : { passed: 0, failed: 0 };
     await server.stop();
     // the same build from a plain static host (no COOP/COEP): with ?coi=0 (the COI_OFF_PATH entry
     // redirects there), the postMessage fallback; without, the service worker's isolation
     const plain = await serveStatic({ isolated: false });
     try {
-      const fallback = runPass(`${plain.url}${COI_OFF_PATH}`, 'no-isolation', [
-        '--includeTags',
-        'no-isolation',
-        '--excludeTags',
-        'expected-failure',
-        '--maxWorkers=1',
-      ]);
+      const plainTags = tagFilter(['no-isolation'], ['expected-failure']);
+      const fallback = runPass(`${plain.url}${COI_OFF_PATH}`, 'no-isolation', [...plainTags.args, '--maxWorkers=1'], {}, plainTags.files);
       const sw = browserChecksToo ? await browserChecks({ plainUrl: plain.url }) : { passed: 0, failed: 0 };
       const ranNone = perf.ran + rest.ran + fallback.ran === 0 ? 1 : 0;
       if (ranNone) console.error(`stories: FAILED: no pass ran a story (test-storybook arguments: ${extraArgs.join(' ')})`);
