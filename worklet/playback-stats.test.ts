@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLOCK_LAG_BOUND_MS, playbackHealth, readPlaybackStats, type ClockSample } from './playbackStats.ts';
+import { CLOCK_LAG_BOUND_MS, playbackHealth, readPlaybackStats, type ClockSample } from './playback-stats.ts';
 
 const sample = (wallMs: number, audioTimeS: number, events: number | null = 0, underrunS = 0): ClockSample => ({
   wallMs,
