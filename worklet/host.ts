@@ -104,7 +104,11 @@ export class StagebenchRuntime {
       monitor: false,
       error: null,
     };
-    this.ctx.addEventListener('statechange', () => this.update({ contextState: this.ctx.state }));
+    this.ctx.addEventListener('statechange', () => {
+      // a suspended context's clock stands still: the worklet's drift and load window count from the next start
+      this.post({ type: 'restart-clocks' });
+      this.update({ contextState: this.ctx.state });
+    });
     this.ready = this.boot();
   }
 
