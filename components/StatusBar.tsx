@@ -244,7 +244,8 @@ export function StatusBar({ runtime }: StatusBarProps) {
           </li>
           <li>
             <strong>audio clock lag</strong>: performance.now() minus AudioContext.currentTime since the stage started. currentTime advances
-            only by what was rendered, so the lag is the audio the output did not get; it moves in ~10 ms steps.
+            only by what was rendered, so the lag grows while the renderer falls behind for good; after a short stall the missed quanta are
+            rendered in a burst and the lag recovers, but the underruns stay counted. It moves in ~10 ms steps.
           </li>
           <li>
             <strong>load</strong>: the worklet's busy time over wall time, Date.now() sums over ≥ 1 s windows (unbiased despite its 1 ms
