@@ -101,7 +101,7 @@ export function StatusBar({ runtime }: StatusBarProps) {
           {state.error}
         </div>
       )}
-      <dl style={{ display: 'flex', flexWrap: 'wrap', gap: '4px 24px', alignItems: 'flex-start', margin: '0 0 6px' }}>
+      <dl style={{ display: 'flex', flexWrap: 'wrap', gap: '4px 20px', alignItems: 'flex-start', margin: '0 0 6px' }}>
         <Headline term="playback" note={verdictNote}>
           <strong
             data-testid="playback-verdict"
@@ -126,7 +126,7 @@ export function StatusBar({ runtime }: StatusBarProps) {
                 <span data-testid="underrun-ms" style={numeric}>
                   {health?.underrunMs != null ? fmtMs(health.underrunMs) : '—'}
                 </span>{' '}
-                missed since the stage started
+                missed
               </>
             ) : (
               <span data-testid="playback-stats-missing">browser underrun counter: not available in this browser</span>
