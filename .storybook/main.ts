@@ -17,6 +17,9 @@ const config: StorybookConfig = {
   // copied as-is into storybook-static/: the `_headers` file for static hosts (docs/deploy.md)
   staticDirs: ['./static'],
   framework: { name: '@storybook/react-vite', options: {} },
+  // no "Get started" checklist in the sidebar nor onboarding guide in the menu: they teach writing
+  // component stories, not this workbench; a newcomer's first screen is the Introduction page
+  features: { sidebarOnboardingChecklist: false, menuOnboardingChecklist: false },
   core: {
     // COOP/COEP on the dev server: SharedArrayBuffer for the telemetry and scope rings
     crossOriginIsolated: true,

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import type { RuntimeState, StagebenchRuntime } from '../worklet/host.ts';
 import type { TelemetrySnapshot } from '../worklet/layout.ts';
+import type { PlaybackHealth } from '../worklet/playback-stats.ts';
 
 /** The runtime's state; re-renders on every `update` (the state object is replaced, never mutated). */
 export function useRuntimeState(runtime: StagebenchRuntime): RuntimeState {
@@ -27,4 +28,18 @@ export function useTelemetry(runtime: StagebenchRuntime, intervalMs = 250): Tele
     return () => clearInterval(id);
   }, [runtime, intervalMs]);
   return snap;
+}
+
+/**
+ * The browser's underruns and the audio clock's lag since the stage started, polled every
+ * `intervalMs` (the browser refreshes its counters about once a second); null before the baseline.
+ */
+export function usePlaybackHealth(runtime: StagebenchRuntime, intervalMs = 250): PlaybackHealth | null {
+  const [health, setHealth] = useState(() => runtime.playbackHealth());
+  useEffect(() => {
+    setHealth(runtime.playbackHealth());
+    const id = setInterval(() => setHealth(runtime.playbackHealth()), intervalMs);
+    return () => clearInterval(id);
+  }, [runtime, intervalMs]);
+  return health;
 }

@@ -15,6 +15,7 @@ import { expectBitExact, withAudioSuspended } from './support/assertions.ts';
 import { percentile, upperMedian } from '../worklet/stats.ts';
 import { reportMeasurement } from './support/report.ts';
 import { FIXTURES, FIXTURE_BY_ID, fixtureBytes, referencePcm, type FixtureId, type FixtureName } from './support/decodeFixtures.ts';
+import { plainHostNote, skippedOnIsolatedServer } from './support/plainHost.tsx';
 
 interface DecodeArgs {
   /** The fixture's id (`signal-wav`: URL args carry no dots). */
@@ -417,8 +418,10 @@ export const KernelBudgets: Story = {
  */
 export const WithoutSharedArrayBuffer: Story = {
   tags: ['no-isolation'],
+  decorators: [plainHostNote],
   args: { autoPlay: true },
   play: async ({ canvasElement, step }) => {
+    if (await skippedOnIsolatedServer(step)) return;
     const runtime = StagebenchRuntime.get();
     const canvas = within(canvasElement);
     await step('the pool says messages mode and why', async () => {

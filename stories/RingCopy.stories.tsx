@@ -10,6 +10,7 @@ import { argTypesFromParams, sourceArgTypes } from './support/argTypes.ts';
 import { expectBitExact, heapAfterGc } from './support/assertions.ts';
 import { reportMeasurement } from './support/report.ts';
 import { expectActiveAndRunning, expectKernelBudgets, expectLiveWindow } from './support/checks.ts';
+import { plainHostNote, skippedOnIsolatedServer } from './support/plainHost.tsx';
 
 interface RingCopyArgs {
   source: SourceKind;
@@ -191,7 +192,9 @@ export const SwitchingStagesLeaksNothing: Story = {
  */
 export const WithoutSharedArrayBuffer: Story = {
   tags: ['no-isolation'],
+  decorators: [plainHostNote],
   play: async ({ canvasElement, step }) => {
+    if (await skippedOnIsolatedServer(step)) return;
     const canvas = within(canvasElement);
     const runtime = StagebenchRuntime.get();
     await step('the page is not cross-origin isolated, and says so and why (?coi=0)', async () => {

@@ -10,6 +10,7 @@ import { StagebenchRuntime } from '../worklet/host.ts';
 import { argTypesFromParams, sourceArgTypes } from './support/argTypes.ts';
 import { expectActiveAndRunning } from './support/checks.ts';
 import { reportMeasurement } from './support/report.ts';
+import { plainHostNote, skippedOnIsolatedServer } from './support/plainHost.tsx';
 
 interface ShareArgs {
   source: SourceKind;
@@ -271,7 +272,9 @@ export const RunReportComparesWithAPreviousReport: Story = {
 export const FallbackSaysWhy: Story = {
   name: 'Fallback says why',
   tags: ['no-isolation'],
+  decorators: [plainHostNote],
   play: async ({ canvasElement, step }) => {
+    if (await skippedOnIsolatedServer(step)) return;
     const canvas = within(canvasElement);
     const runtime = StagebenchRuntime.get();
     await step('not isolated, because of ?coi=0, and no service worker was registered', async () => {

@@ -31,6 +31,7 @@ import { loadWasmBytes } from './wasm-fetch.ts';
 import { addProcessorModule, isCrossOriginIsolated, processorNode } from './stage-node.ts';
 import { PagePool } from './page-pool.ts';
 import { messagePlayback, noMessagePlaybackProgress, ringPlayback, type MessagePlaybackProgress, type Playback } from './playback.ts';
+import { playbackHealth, readPlaybackStats, type ClockSample, type PlaybackHealth } from './playback-stats.ts';
 
 export interface RuntimeState {
   /** `loading` until the processor reports. */
@@ -85,6 +86,8 @@ export class StagebenchRuntime {
   });
   private playback: Playback | null = null;
   private messagePlayback: MessagePlaybackProgress = noMessagePlaybackProgress();
+  /** Both clocks and the browser's counters when the current stage started rendering; null until then. */
+  private clockBaseline: ClockSample | null = null;
   state: RuntimeState;
 
   private constructor() {
@@ -104,7 +107,12 @@ export class StagebenchRuntime {
       monitor: false,
       error: null,
     };
-    this.ctx.addEventListener('statechange', () => this.update({ contextState: this.ctx.state }));
+    this.ctx.addEventListener('statechange', () => {
+      // a suspended context's clock stands still: the lag and the worklet's drift count from the next start
+      this.clockBaseline = null;
+      this.post({ type: 'restart-clocks' });
+      this.update({ contextState: this.ctx.state });
+    });
     this.ready = this.boot();
   }
 
@@ -136,7 +144,10 @@ export class StagebenchRuntime {
     switch (msg.type) {
       case 'status':
         // a status for an older selection (one superseded while it started) changes nothing shown
-        if (msg.seq === this.stageSeq) this.update({ wasmStatus: msg.status, fallbackReason: msg.reason, stage: msg.stage, error: null });
+        if (msg.seq === this.stageSeq) {
+          this.clockBaseline = null;
+          this.update({ wasmStatus: msg.status, fallbackReason: msg.reason, stage: msg.stage, error: null });
+        }
         for (const [seq, waiter] of this.stageWaiters) {
           if (seq <= msg.seq) {
             this.stageWaiters.delete(seq);
@@ -254,7 +265,32 @@ export class StagebenchRuntime {
   }
 
   resetTelemetry(): void {
+    this.clockBaseline = null;
     this.post({ type: 'reset-telemetry' });
+  }
+
+  private clockSample(): ClockSample {
+    return { wallMs: performance.now(), audioTimeS: this.ctx.currentTime, stats: readPlaybackStats(this.ctx) };
+  }
+
+  /**
+   * The browser's underruns and the audio clock's lag since the stage started (playback-stats.ts),
+   * or null while there is no baseline. The baseline is taken at the first call that finds the context
+   * running and a quantum of the stage rendered, so neither the context's start-up nor the stage's
+   * set-up counts; a poll (the status bar's) takes it.
+   */
+  playbackHealth(): PlaybackHealth | null {
+    if (this.ctx.state !== 'running') return null;
+    if (!this.clockBaseline) {
+      if (this.quantumCount() === 0) return null;
+      this.clockBaseline = this.clockSample();
+    }
+    return playbackHealth(this.clockBaseline, this.clockSample());
+  }
+
+  /** Whether the browser has `AudioContext.playbackStats` (underrun counters). */
+  get hasPlaybackStats(): boolean {
+    return readPlaybackStats(this.ctx) !== null;
   }
 
   /** Current figures: from the SharedArrayBuffer, or the last postMessage in fallback. */

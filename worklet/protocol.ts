@@ -26,6 +26,11 @@ export type ToProcessor =
   | { type: 'set-param'; name: string; value: number | string }
   | { type: 'reset-telemetry' }
   /**
+   * The context was suspended or resumed: its clock stood still while Date.now() went on, so the
+   * clock drift and the load window start again from the next quantum (the counts stay).
+   */
+  | { type: 'restart-clocks' }
+  /**
    * Decoded audio replaces the live source as the stage's input: from ring `ring` of the pool's
    * shared layout (SharedArrayBuffer), or, without one, from `playback-chunk` messages.
    */
