@@ -4,6 +4,7 @@
  * the status bar's text read as figures, the stories to visit, and the command line. Pure
  * functions of their arguments, unit-tested with made-up samples in soak.test.ts.
  */
+import { CLOCK_LAG_BOUND_MS } from '../worklet/playback-stats.ts';
 import { fileURLToPath } from 'node:url';
 import { medianOrNull } from '../worklet/stats.ts';
 
@@ -84,6 +85,10 @@ export interface Sample {
   overDeadline?: number | null;
   quanta: number | null;
   tickSpans: number | null;
+  /** The browser's underrun events since the stage started (playbackStats; null: not shown yet, or no counter). */
+  underruns?: number | null;
+  /** The audio clock's lag behind wall time since the stage started, ms (null: not shown yet). */
+  clockLagMs?: number | null;
 }
 
 export interface Visit {
@@ -124,6 +129,12 @@ export interface StageSummary {
   qpsFromCount: number | null;
   /** Quanta counted after the first settleS seconds of each visit. */
   steadyQuanta: number;
+  /** Settled samples that showed the browser's underrun count, and its growth over them (whole visits, after settleS). */
+  underrunSamples: number;
+  underrunsSteady: number;
+  /** Settled samples that showed the audio clock's lag, and the largest |lag| among them (ms). */
+  lagSamples: number;
+  lagMaxAbsMs: number | null;
   rafMedian: number | null;
   rafMin: number | null;
   heapMedianBytes: number | null;
@@ -200,6 +211,34 @@ export function settled(s: Sample, settleS: number): boolean {
   return s.sinceRender !== null && s.sinceRender >= settleS && s.qps !== null && s.qps > 0;
 }
 
+/**
+ * The browser's own counters over the settled part of each visit: the growth of the underrun count
+ * (the status bar restarts it when a stage is selected, which shows as the count going down) and
+ * the largest audio clock lag.
+ */
+export function browserCounters(
+  visits: readonly Visit[],
+  samples: readonly Sample[],
+  settleS: number,
+): Pick<StageSummary, 'underrunSamples' | 'underrunsSteady' | 'lagSamples' | 'lagMaxAbsMs'> {
+  let underrunSamples = 0;
+  let underrunsSteady = 0;
+  const lags: number[] = [];
+  for (const v of visits) {
+    let prev: number | null = null;
+    for (const s of samples) {
+      if (s.visit !== v.index || s.sinceRender === null || s.sinceRender < settleS) continue;
+      if (s.clockLagMs !== null && s.clockLagMs !== undefined) lags.push(Math.abs(s.clockLagMs));
+      const u = s.underruns;
+      if (u === null || u === undefined) continue;
+      underrunSamples++;
+      if (prev !== null) underrunsSteady += u >= prev ? u - prev : u;
+      prev = u;
+    }
+  }
+  return { underrunSamples, underrunsSteady, lagSamples: lags.length, lagMaxAbsMs: lags.length ? Math.max(...lags) : null };
+}
+
 export function summariseStage(
   visits: readonly Visit[],
   samples: readonly Sample[],
@@ -208,6 +247,7 @@ export function summariseStage(
   const mine = samples.filter((s) => visits.some((v) => v.index === s.visit));
   const ok = mine.filter((s) => settled(s, opts.settleS));
   const qps = ok.map((s) => s.qps!);
+  const browser = browserCounters(visits, samples, opts.settleS);
   const expected = medianOrNull(ok.map((s) => s.expectedQps).filter((x): x is number => x !== null));
   // a sample whose second held a forced GC lost frames to the measurement itself
   const raf = mine
@@ -253,6 +293,7 @@ export function summariseStage(
     quanta: sum.quanta,
     qpsFromCount: sum.steadyS > 0 ? sum.steadyQuanta / sum.steadyS : null,
     steadyQuanta: sum.steadyQuanta,
+    ...browser,
     rafMedian: medianOrNull(raf),
     rafMin: raf.length ? Math.min(...raf) : null,
     heapMedianBytes: medianOrNull(mine.map((s) => s.heapBytes).filter((x): x is number => x !== null)),
@@ -318,6 +359,18 @@ export function soakChecks(
       name: `${label}: quanta/s within ${(opts.qpsTolerance * 100).toFixed(0)} % of sampleRate/128 in every settled sample, wasm active`,
       ok: s.settledSamples > 0 && s.qpsOutside === 0 && s.wasmNotActive === 0,
       detail: `${s.settledSamples} samples, ${s.qpsMin?.toFixed(1) ?? '-'}..${s.qpsMax?.toFixed(1) ?? '-'} vs ${s.expectedQps?.toFixed(1) ?? '-'}; ${s.qpsOutside} outside, ${s.wasmNotActive} not active`,
+    });
+    checks.push({
+      name: `${label}: no browser underrun while it runs (status bar "browser underruns": AudioContext.playbackStats, after the first ${opts.settleS} s of each visit)`,
+      ok: s.underrunSamples > 0 && s.underrunsSteady === 0,
+      detail:
+        s.underrunSamples > 0 ? `${s.underrunsSteady} new in ${s.underrunSamples} samples` : 'the status bar showed no underrun count',
+    });
+    checks.push({
+      name: `${label}: audio clock lag within ${CLOCK_LAG_BOUND_MS} ms while it runs (status bar "audio clock lag", after the first ${opts.settleS} s of each visit)`,
+      ok: s.lagSamples > 0 && s.lagMaxAbsMs !== null && s.lagMaxAbsMs <= CLOCK_LAG_BOUND_MS,
+      detail:
+        s.lagSamples > 0 ? `largest |lag| ${s.lagMaxAbsMs!.toFixed(1)} ms in ${s.lagSamples} samples` : 'the status bar showed no lag',
     });
     checks.push({
       name: `${label}: no quantum over the deadline while it runs (status bar "over deadline": a Date.now() step that proves the callback outlasted 128 / sampleRate)`,
@@ -417,6 +470,9 @@ export interface StatusBarText {
   qpsItem: string | null;
   overText: string | null;
   overItem: string | null;
+  /** The browser underrun count and the audio clock lag ("-3.97 ms"), as shown. */
+  underrunText?: string | null;
+  lagText?: string | null;
 }
 
 /** A number as the status bar shows it (thousands separated by commas), or null for a dash or nothing. */
@@ -427,7 +483,10 @@ export const num = (s: string | null | undefined): number | null => {
 };
 
 /** The status bar's figures from its text (what a user reads). */
-export function parseStatus(p: StatusBarText): Pick<Sample, 'qps' | 'expectedQps' | 'quantaOver' | 'quanta' | 'tickSpans'> {
+export function parseStatus(
+  p: StatusBarText,
+): Pick<Sample, 'qps' | 'expectedQps' | 'quantaOver' | 'quanta' | 'tickSpans' | 'underruns' | 'clockLagMs'> {
+  const lag = /^\s*(-?[\d,.]+) ms\s*$/.exec(p.lagText ?? '');
   const expected = /expected ([\d.]+) =/.exec(p.qpsItem ?? '');
   const counts = /of ([\d,]+) quanta; ([\d,]+) more spanned/.exec(p.overItem ?? '');
   return {
@@ -436,6 +495,8 @@ export function parseStatus(p: StatusBarText): Pick<Sample, 'qps' | 'expectedQps
     quantaOver: num(p.overText),
     quanta: num(counts?.[1]),
     tickSpans: num(counts?.[2]),
+    underruns: num(p.underrunText),
+    clockLagMs: num(lag?.[1]),
   };
 }
 

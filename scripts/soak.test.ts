@@ -38,6 +38,8 @@ function visitSamples(visit: number, t0: number, seconds: number, over: (i: numb
     quantaOver: 0,
     quanta: Math.round((i + 0.5) * 344.5),
     tickSpans: i,
+    underruns: 0,
+    clockLagMs: 2 - i * 0.1,
     ...over(i),
   }));
 }
@@ -108,6 +110,13 @@ describe('soak analysis', () => {
     expect(failing(run((i) => ({ heapBytes: (20 + i) * MB })))).toEqual([expect.stringMatching(/^JS heap growth below 5.00 MB/)]);
     expect(failing(run(() => ({ heapBytes: 60 * MB })))).toEqual([expect.stringMatching(/^JS heap below 50.00 MB/)]);
     expect(failing(run(() => ({}), ['the page crashed']))).toEqual([expect.stringMatching(/crashed/)]);
+    // the browser's counters: underruns after the settle time, a lag beyond 50 ms, or no counter shown
+    const settle = DEFAULTS.settleS;
+    expect(failing(run((i) => ({ underruns: i + 0.5 > settle + 2 ? 3 : 0 })))).toEqual([expect.stringMatching(/^no browser underrun/)]);
+    expect(failing(run((i) => ({ underruns: i + 0.5 < settle ? 7 : 0 })))).toEqual([]); // while starting: not judged
+    expect(failing(run(() => ({ underruns: null })))).toEqual([expect.stringMatching(/^no browser underrun/)]);
+    expect(failing(run((i) => ({ clockLagMs: i === 8 ? -51 : 0 })))).toEqual([expect.stringMatching(/^audio clock lag within 50 ms/)]);
+    expect(failing(run(() => ({ clockLagMs: null })))).toEqual([expect.stringMatching(/^audio clock lag within 50 ms/)]);
     // the seconds that hold a forced GC lose frames to the measurement: left out of the rAF median
     expect(failing(run((i) => (i % 5 === 0 ? { rafPerS: 20 } : {})))).toEqual([]);
     expect(failing(run((i) => (i % 5 === 0 ? {} : { rafPerS: 40 })))).toEqual([
@@ -167,13 +176,29 @@ describe('soak analysis', () => {
       overItem:
         'quanta ≥ 1 ms1,204 (Date.now() step ≥ 2 ms across the callback, of 123,456 quanta; 3,021 more spanned one 1 ms tick (0–2 ms long))',
     });
-    expect(status).toEqual({ qps: 344.6, expectedQps: 344.5, quantaOver: 1204, quanta: 123456, tickSpans: 3021 });
-    expect(parseStatus({ qpsText: '—', qpsItem: null, overText: null, overItem: null })).toEqual({
+    expect(status).toEqual({
+      qps: 344.6,
+      expectedQps: 344.5,
+      quantaOver: 1204,
+      quanta: 123456,
+      tickSpans: 3021,
+      underruns: null,
+      clockLagMs: null,
+    });
+    expect(parseStatus({ qpsText: '—', qpsItem: null, overText: null, overItem: null, underrunText: '—', lagText: '—' })).toEqual({
       qps: null,
       expectedQps: null,
       quantaOver: null,
       quanta: null,
       tickSpans: null,
+      underruns: null,
+      clockLagMs: null,
+    });
+    expect(
+      parseStatus({ qpsText: null, qpsItem: null, overText: null, overItem: null, underrunText: '12', lagText: '-3.97 ms' }),
+    ).toMatchObject({
+      underruns: 12,
+      clockLagMs: -3.97,
     });
   });
 

@@ -155,6 +155,8 @@ function samplePage(page: Page, storyId: string, withGc: boolean): Promise<PageS
         overText: text('quanta-over-1ms'),
         overItem: el('quanta-over-1ms')?.parentElement?.textContent ?? null,
         deadlineText: text('quanta-over-deadline'),
+        underrunText: text('underrun-events'),
+        lagText: text('clock-lag-ms'),
       };
     },
     [storyId, withGc] as const,
