@@ -1,6 +1,6 @@
 import { getStoryContext, type TestRunnerConfig } from '@storybook/test-runner';
 import { getViolations, injectAxe } from 'axe-playwright';
-import type { Page } from 'playwright';
+import type { CDPSession, Page } from 'playwright';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import type { Measurement } from '../stories/support/report.ts';
 import { formatViolations, seriousViolations } from '../stories/support/a11y.ts';
@@ -29,6 +29,53 @@ async function violationsWhenAxeIsFree(page: Page): Promise<Awaited<ReturnType<t
   }
 }
 
+/**
+ * The audio thread's render capacity as Chromium reports it over CDP (`WebAudio.getRealtimeData`:
+ * the share of each render callback's deadline spent rendering, for the latest callback), polled
+ * every 100 ms while a story runs; its max and mean go to the measurements. Chromium-only; other
+ * engines record nothing.
+ */
+interface CapacityRecorder {
+  session: CDPSession;
+  /** Live realtime AudioContexts of the page, by CDP context id. */
+  contexts: Set<string>;
+  samples: number[];
+  timer: ReturnType<typeof setInterval> | null;
+}
+
+const recorders = new WeakMap<Page, CapacityRecorder>();
+const CAPACITY_POLL_MS = 100;
+
+async function capacityRecorder(page: Page): Promise<CapacityRecorder | null> {
+  const known = recorders.get(page);
+  if (known) return known;
+  let session: CDPSession;
+  try {
+    session = await page.context().newCDPSession(page);
+    await session.send('WebAudio.enable');
+  } catch {
+    return null; // not Chromium
+  }
+  const r: CapacityRecorder = { session, contexts: new Set(), samples: [], timer: null };
+  session.on('WebAudio.contextCreated', (e) => {
+    if (e.context.contextType === 'realtime') r.contexts.add(e.context.contextId);
+  });
+  session.on('WebAudio.contextWillBeDestroyed', (e) => r.contexts.delete(e.contextId));
+  recorders.set(page, r);
+  return r;
+}
+
+async function pollCapacity(r: CapacityRecorder): Promise<void> {
+  for (const contextId of r.contexts) {
+    try {
+      const { realtimeData } = await r.session.send('WebAudio.getRealtimeData', { contextId });
+      if (Number.isFinite(realtimeData.renderCapacity)) r.samples.push(realtimeData.renderCapacity);
+    } catch {
+      r.contexts.delete(contextId); // gone with a reload
+    }
+  }
+}
+
 const config: TestRunnerConfig = {
   tags: {
     include: expectedFailures ? ['expected-failure'] : ['test'],
@@ -46,9 +93,26 @@ const config: TestRunnerConfig = {
     }
     // axe-core into the story's page, once per visit; checked after the play function
     await injectAxe(page);
+    const capacity = await capacityRecorder(page);
+    if (capacity) {
+      capacity.samples = [];
+      if (capacity.timer) clearInterval(capacity.timer);
+      capacity.timer = setInterval(() => void pollCapacity(capacity), CAPACITY_POLL_MS);
+    }
   },
   async postVisit(page, context) {
-    const rows = await page.evaluate(() => (window.__stagebenchMeasurements ?? []).splice(0));
+    const rows: Measurement[] = await page.evaluate(() => (window.__stagebenchMeasurements ?? []).splice(0));
+    const capacity = recorders.get(page);
+    if (capacity?.timer) {
+      clearInterval(capacity.timer);
+      capacity.timer = null;
+      const n = capacity.samples.length;
+      if (n > 0) {
+        const source = `CDP WebAudio.getRealtimeData every ${CAPACITY_POLL_MS} ms during the story, ${n} readings (share of each callback's deadline spent rendering)`;
+        rows.push({ name: 'render capacity max', value: Math.max(...capacity.samples), unit: 'fraction', source });
+        rows.push({ name: 'render capacity mean', value: capacity.samples.reduce((a, b) => a + b, 0) / n, unit: 'fraction', source });
+      }
+    }
     if (rows.length > 0) {
       mkdirSync('test-results', { recursive: true });
       const lines = rows.map((m: Measurement) => JSON.stringify({ story: context.id, ...m }));
