@@ -62,12 +62,14 @@
 
 mod coefs;
 pub mod exports;
+mod fast;
 mod instance;
 mod kernel;
 mod state;
 
 pub use coefs::{coefficients, pow10_blink, Coefs, Kind};
-pub use instance::{band_param, create, EqInstance, BYPASS, FLAT, FREQUENCY, FREQ_MAX, GAIN, ID, OFF_BAND, PARAMS, Q, TYPE};
+pub use fast::{run as run_fast_kernel, step_scalar as fast_step};
+pub use instance::{band_param, create, EqInstance, BYPASS, FLAT, FREQUENCY, FREQ_MAX, GAIN, ID, OFF_BAND, PARAMS, PRECISION, Q, TYPE};
 pub use kernel::{run as run_kernel, run_scalar as run_kernel_scalar, simd_enabled, simd_matches_scalar, step as kernel_step, SecState};
 
 use crate::ring::Ring;
@@ -178,6 +180,8 @@ struct Core {
     nan_quanta: u32,
     /// The last two (flushed) input samples.
     hist: (f32, f32),
+    /// Plain runs of bands through the `fast` (f32 SIMD) kernel instead of the exact one.
+    fast: bool,
 }
 
 struct Buffers {
@@ -226,6 +230,7 @@ impl EqStage {
             tick_left: TICK,
             nan_quanta: 0,
             hist: (0.0, 0.0),
+            fast: false,
         };
         let buf = || vec![0.0f32; max_frames];
         let bufs = Buffers { input: buf(), flushed: buf(), wet: buf(), tmp: buf(), output: buf() };
@@ -294,6 +299,18 @@ impl EqStage {
 
     pub fn bypass(&self) -> bool {
         self.core.bypass
+    }
+
+    /// The `fast` precision (`true`: plain runs of bands through the f32 SIMD kernel, see
+    /// `fast`) or `exact` (`false`, the default: Chromium's arithmetic). Takes effect at the next
+    /// sample with the filter states carried over (rounded to f32 for `fast`); smoothing,
+    /// crossfades, bypass and NaN handling are the same in both. Never allocates.
+    pub fn set_fast(&mut self, fast: bool) {
+        self.core.fast = fast;
+    }
+
+    pub fn fast(&self) -> bool {
+        self.core.fast
     }
 
     /// Sets the smoothing time constant in ms (tests and tuning; 0 makes changes instant, at the
@@ -577,17 +594,18 @@ impl Core {
             // End of a run of plain bands (at a fading band or the end of the chain).
             if m > 0 {
                 let (c, s) = (&seg_c[..m], &mut seg_s[..m]);
+                let run = if self.fast { fast::run } else { kernel::run };
                 loc = match loc {
                     Loc::Input => {
-                        kernel::run(c, s, flushed, out);
+                        run(c, s, flushed, out);
                         Loc::Out
                     }
                     Loc::Out => {
-                        kernel::run(c, s, out, tmp);
+                        run(c, s, out, tmp);
                         Loc::Tmp
                     }
                     Loc::Tmp => {
-                        kernel::run(c, s, tmp, out);
+                        run(c, s, tmp, out);
                         Loc::Out
                     }
                 };
