@@ -124,7 +124,7 @@ export const eqParams: readonly ParamSpec[] = [
     options: EQ_PRECISIONS,
     default: 'exact',
     description:
-      'exact: Chromium’s BiquadFilterNode arithmetic (f64, f32-rounded feedback), bit for bit; fast: f32 SIMD across sections, about 2x quicker, within ~1e-3 of exact (0.02–0.03 dB from the design near low poles and notches).',
+      'exact: Chromium’s BiquadFilterNode arithmetic (f64, f32-rounded feedback), bit for bit; fast: f32 across sections in SIMD, about 2x quicker, within ~1e-3 of exact (within 0.01 dB of the design above 100 Hz, up to 0.03 dB below).',
   },
   {
     kind: 'choice',

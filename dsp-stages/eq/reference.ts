@@ -83,8 +83,8 @@ export class BiquadCascade {
 
 /**
  * The wasm `fast` kernel's arithmetic: per section, coefficients rounded to f32 and the transposed
- * form with a delayed state update (s1 = p1 - a1 y1, s2 = q2 - a2 y1, y = b0 x + s1, p1 = b1 x + s2,
- * q2 = b2 x), every product and sum rounded to f32 (a single f64 operation on f32 values, then
+ * form with a delayed state update (y = (b0 x + p1) - a1 y1, p1 = (b1 x + q2) - a2 y1, q2 = b2 x),
+ * every product and sum rounded to f32 (a single f64 operation on f32 values, then
  * Math.fround, is the correctly rounded f32 result).
  */
 export class FastBiquadCascade {
@@ -128,10 +128,8 @@ export class FastBiquadCascade {
         // identity sections are skipped by the stage
         if (b0 === 1 && b1 === 0 && b2 === 0 && a1 === 0 && a2 === 0) continue;
         const y1 = st[3 * k]!;
-        const s1 = f(st[3 * k + 1]! - f(a1 * y1));
-        const s2 = f(st[3 * k + 2]! - f(a2 * y1));
-        const y = f(f(b0 * x) + s1);
-        st[3 * k + 1] = f(f(b1 * x) + s2);
+        const y = f(f(f(b0 * x) + st[3 * k + 1]!) - f(a1 * y1));
+        st[3 * k + 1] = f(f(f(b1 * x) + st[3 * k + 2]!) - f(a2 * y1));
         st[3 * k + 2] = f(b2 * x);
         st[3 * k] = y;
         x = y;
