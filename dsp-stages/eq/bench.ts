@@ -32,7 +32,7 @@
  * eq-fast/8x128 and eq-fast/8x1024 are the same cases with the EQ at precision `fast`
  * (eq_set_precision(1): the sections in f32, four to a SIMD128 vector), against the same peers;
  * the output check allows 2e-3 there (fast departs from the f64 arithmetic by up to ~8e-4 on
- * ordinary settings, 3.2e-4 on these).
+ * ordinary settings, 3.1e-4 on these).
  */
 import Fili from 'fili';
 import { defaultParams } from '../params.ts';
