@@ -8,6 +8,7 @@ import { benchInProcess } from '../cli-testing.ts';
 import {
   EQ_BENCH_RATE,
   EQ_BENCH_SIZES,
+  EQ_FAST_BENCH_TOLERANCE,
   EQ_PEER_NAMES,
   JsBiquadCascade,
   benchBands,
@@ -26,9 +27,9 @@ beforeAll(() => {
 });
 
 describe('eq bench cases', () => {
-  it('are listed: one render quantum (128) and a 1024-frame block, each with ours and both peers', () => {
+  it('are listed: one render quantum (128) and a 1024-frame block, each with ours and both peers, exact and fast', () => {
     expect(BENCH_FILES).toContain(eqBench);
-    expect(eqBench.caseNames).toEqual(['eq/8x128', 'eq/8x1024']);
+    expect(eqBench.caseNames).toEqual(['eq/8x128', 'eq/8x1024', 'eq-fast/8x128', 'eq-fast/8x1024']);
     expect(cases.map((c) => c.name)).toEqual(eqBench.caseNames);
     expect([...EQ_PEER_NAMES]).toEqual(IMPLS.slice(1));
     for (const c of cases) {
@@ -68,6 +69,16 @@ describe('eq bench cases', () => {
     });
   });
 
+  it('the eq-fast cases run the fast arithmetic: not the exact bits, within the fast tolerance of them', () => {
+    EQ_BENCH_SIZES.forEach((n, ci) => {
+      const exact = (cases[ci]!.impls[0] as EqBenchImpl).blockFromRest();
+      const fast = (cases[ci + EQ_BENCH_SIZES.length]!.impls[0] as EqBenchImpl).blockFromRest();
+      const diff = maxAbsDiff(exact, fast);
+      expect(diff, `${n}`).toBeGreaterThan(0);
+      expect(diff, `${n}`).toBeLessThan(EQ_FAST_BENCH_TOLERANCE);
+    });
+  });
+
   it('rejects a cascade that differs, or an output that is the input', () => {
     const n = 1024;
     const input = eqBenchInput(n);
@@ -98,12 +109,12 @@ describe('eq bench cases', () => {
 });
 
 describe('stagebench bench eq', () => {
-  it('prints both sizes in the table: ours, then each peer with its ratio', async () => {
+  it('prints both sizes of both precisions in the table: ours, then each peer with its ratio', async () => {
     const { stdout } = await benchInProcess('eq');
-    for (const n of [128, 1024]) {
-      expect(stdout).toMatch(new RegExp(`eq/8x${n}\\s+stagebench\\s+[\\d.]+\\s+[\\d.]+\\s+\\(ours\\)`));
-      expect(stdout).toMatch(new RegExp(`eq/8x${n}\\s+hand-written JS DF2T cascade\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
-      expect(stdout).toMatch(new RegExp(`eq/8x${n}\\s+fili \\(IirFilter\\.multiStep\\)\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
+    for (const name of eqBench.caseNames) {
+      expect(stdout).toMatch(new RegExp(`${name}\\s+stagebench\\s+[\\d.]+\\s+[\\d.]+\\s+\\(ours\\)`));
+      expect(stdout).toMatch(new RegExp(`${name}\\s+hand-written JS DF2T cascade\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
+      expect(stdout).toMatch(new RegExp(`${name}\\s+fili \\(IirFilter\\.multiStep\\)\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
     }
   }, 60_000);
 });

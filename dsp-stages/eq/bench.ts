@@ -28,13 +28,18 @@
  * Before timing, every implementation starts from rest on one block and must agree with ours
  * within 1e-4 (the wasm arithmetic rounds each section's output to f32, as Chromium does; the
  * JS ones keep f64 within a section), and ours must differ from the input (the filters run).
+ *
+ * eq-fast/8x128 and eq-fast/8x1024 are the same cases with the EQ at precision `fast`
+ * (eq_set_precision(1): the sections in f32, four to a SIMD128 vector), against the same peers;
+ * the output check allows 2e-3 there (fast departs from the f64 arithmetic by up to ~8e-4 on
+ * ordinary settings, 3.1e-4 on these).
  */
 import Fili from 'fili';
 import { defaultParams } from '../params.ts';
 import { whiteNoise } from '../signals.ts';
 import { RENDER_QUANTUM_FRAMES } from '../types.ts';
 import { biquadCoefficients } from './coefficients.ts';
-import { EQ_TYPES, eqBands, eqParams, type EqBand } from './params.ts';
+import { EQ_TYPES, eqBands, eqParams, type EqBand, type EqPrecision } from './params.ts';
 import { statusMessage } from '../../worklet/abi.ts';
 import type { BenchCase, BenchImpl } from '../bench-harness.ts';
 import type { BenchEnv, BenchFile } from '../bench-harness.ts';
@@ -45,6 +50,13 @@ export const EQ_BENCH_SIZES = [RENDER_QUANTUM_FRAMES, 1024] as const;
 export const EQ_BENCH_RATE = 48000;
 /** Largest |ours - peer| allowed on the checked block. */
 export const EQ_BENCH_TOLERANCE = 1e-4;
+/** The same at precision `fast`. */
+export const EQ_FAST_BENCH_TOLERANCE = 2e-3;
+/** The precisions benched, and their case-name prefixes. */
+export const EQ_BENCH_PRECISIONS = [
+  { precision: 'exact', prefix: 'eq', tolerance: EQ_BENCH_TOLERANCE },
+  { precision: 'fast', prefix: 'eq-fast', tolerance: EQ_FAST_BENCH_TOLERANCE },
+] as const satisfies readonly { precision: EqPrecision; prefix: string; tolerance: number }[];
 /** The peers' names, in the order of the case's impls (after ours). */
 export const EQ_PEER_NAMES = ['hand-written JS DF2T cascade', 'fili (IirFilter.multiStep)'] as const;
 
@@ -112,7 +124,7 @@ export function benchBands(): EqBand[] {
   return eqBands(defaultParams(eqParams));
 }
 
-function oursImpl(env: BenchEnv, bands: readonly EqBand[], input: Float32Array): EqBenchImpl {
+function oursImpl(env: BenchEnv, bands: readonly EqBand[], input: Float32Array, precision: EqPrecision): EqBenchImpl {
   const n = input.length;
   const wasm = env.newWasm();
   wasm.init(RENDER_QUANTUM_FRAMES);
@@ -125,6 +137,8 @@ function oursImpl(env: BenchEnv, bands: readonly EqBand[], input: Float32Array):
     if (s < 0) throw new Error(`eq_set_band(${i}, ${band.type}) failed: ${statusMessage(s)}`);
   });
   x.eq_set_bypass(0);
+  const p = x.eq_set_precision(precision === 'fast' ? 1 : 0);
+  if (p < 0) throw new Error(`eq_set_precision failed: ${statusMessage(p)}`);
   x.eq_reset();
   const inPtr = wasm.exports.scratch_alloc(n);
   const outPtr = wasm.exports.scratch_alloc(n);
@@ -199,13 +213,13 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 
-/** Throws unless `ours` and `peer` agree within EQ_BENCH_TOLERANCE on one block from rest, which is not the input. */
-export function checkEqOutputs(ours: EqBenchImpl, peer: EqBenchImpl, input: Float32Array): void {
+/** Throws unless `ours` and `peer` agree within `tolerance` on one block from rest, which is not the input. */
+export function checkEqOutputs(ours: EqBenchImpl, peer: EqBenchImpl, input: Float32Array, tolerance = EQ_BENCH_TOLERANCE): void {
   const a = ours.blockFromRest();
   const b = peer.blockFromRest();
   const diff = maxAbsDiff(a, b);
-  if (!(diff <= EQ_BENCH_TOLERANCE)) {
-    throw new Error(`${ours.name} and ${peer.name} differ by up to ${diff.toExponential(2)} on one block (allowed ${EQ_BENCH_TOLERANCE})`);
+  if (!(diff <= tolerance)) {
+    throw new Error(`${ours.name} and ${peer.name} differ by up to ${diff.toExponential(2)} on one block (allowed ${tolerance})`);
   }
   if (maxAbsDiff(a, input) < 1e-3) throw new Error(`${ours.name}: the output is the input: are the filters running?`);
 }
@@ -215,18 +229,19 @@ export function eqBenchInput(frames: number): Float32Array {
   return whiteNoise(frames, 0.5, 9);
 }
 
-export function eqCase(env: BenchEnv, frames: number): BenchCase {
+export function eqCase(env: BenchEnv, frames: number, precision: EqPrecision = 'exact'): BenchCase {
+  const { prefix, tolerance } = EQ_BENCH_PRECISIONS.find((p) => p.precision === precision)!;
   const bands = benchBands();
   const active = bands.filter((b) => b.type !== 'off').length;
   if (active !== 8) throw new Error(`eq bench: the default bands have ${active} active sections, expected 8`);
   const input = eqBenchInput(frames);
-  const ours = oursImpl(env, bands, input);
+  const ours = oursImpl(env, bands, input, precision);
   const peers = [jsImpl(bands, input), filiImpl(bands, input)];
   ours.check = () => {
     if (maxAbsDiff(ours.blockFromRest(), input) < 1e-3) throw new Error(`${ours.name}: the output is the input: are the filters running?`);
   };
-  for (const peer of peers) peer.check = () => checkEqOutputs(ours, peer, input);
-  return { stage: 'eq', name: `eq/8x${frames}`, ours: ours.name, impls: [ours, ...peers] };
+  for (const peer of peers) peer.check = () => checkEqOutputs(ours, peer, input, tolerance);
+  return { stage: 'eq', name: `${prefix}/8x${frames}`, ours: ours.name, impls: [ours, ...peers] };
 }
 
 export const eqBench: BenchFile = {
@@ -236,9 +251,10 @@ export const eqBench: BenchFile = {
   created for 1024-frame blocks. Ours is the wasm eq_process_buffer on scratch buffers; the peers
   are a hand-written JS DF2T cascade (Direct Form II transposed, the same 8 sections, Float64Array
   state) and fili's IirFilter.multiStep given the same sections' coefficients, each checked
-  against ours within 1e-4 on one block first.
+  against ours within 1e-4 on one block first. eq-fast/8x128 and eq-fast/8x1024 are the same
+  with the EQ at precision fast (f32 sections, four to a SIMD vector), checked within 2e-3.
 `,
   stage: 'eq',
-  caseNames: EQ_BENCH_SIZES.map((n) => `eq/8x${n}`),
-  cases: (env) => EQ_BENCH_SIZES.map((n) => eqCase(env, n)),
+  caseNames: EQ_BENCH_PRECISIONS.flatMap((p) => EQ_BENCH_SIZES.map((n) => `${p.prefix}/8x${n}`)),
+  cases: (env) => EQ_BENCH_PRECISIONS.flatMap((p) => EQ_BENCH_SIZES.map((n) => eqCase(env, n, p.precision))),
 };

@@ -4,12 +4,13 @@
  */
 import { exportNames, statusMessage, type StagebenchWasm } from '../../worklet/abi.ts';
 import type { ParamValues } from '../types.ts';
-import { EQ_TYPES, eqBands } from './params.ts';
+import { EQ_TYPES, eqBands, eqFast } from './params.ts';
 
 export interface EqExports {
   eq_create(sampleRate: number, maxFrames: number): number;
   eq_set_band(band: number, kind: number, freqHz: number, gainDb: number, q: number): number;
   eq_set_bypass(on: number): number;
+  eq_set_precision(fast: number): number;
   eq_process(n: number): number;
   eq_output_ptr(): number;
   eq_nan_quanta(): number;
@@ -25,6 +26,7 @@ export const EQ_EXPORTS = exportNames<EqExports>()(
   'eq_create',
   'eq_set_band',
   'eq_set_bypass',
+  'eq_set_precision',
   'eq_process',
   'eq_output_ptr',
   'eq_nan_quanta',
@@ -40,11 +42,12 @@ export function bindEq(wasm: StagebenchWasm): EqExports {
   return wasm.bind<EqExports>(EQ_EXPORTS);
 }
 
-/** Applies every band and the bypass of `params` to the wasm EQ; throws with the first refusal. */
+/** Applies every band, the bypass and the precision of `params` to the wasm EQ; throws with the first refusal. */
 export function applyEqParams(x: EqExports, params: ParamValues): void {
   eqBands(params).forEach((band, i) => {
     const rc = x.eq_set_band(i, EQ_TYPES.indexOf(band.type), band.frequencyHz, band.gainDb, band.q);
     if (rc < 0) throw new Error(`eq_set_band(${i + 1}, ${band.type}) failed: ${statusMessage(rc)}`);
   });
   x.eq_set_bypass(params.bypass === 'on' ? 1 : 0);
+  x.eq_set_precision(eqFast(params) ? 1 : 0);
 }

@@ -17,7 +17,7 @@
  */
 import { RENDER_QUANTUM_FRAMES, type ClampNote, type ParamSpec, type ParamValues } from '../types.ts';
 import { resolveParams } from '../params.ts';
-import { EQ_BANDS, EQ_PRESETS, EQ_TYPES, eqBands, eqParams, parseBandSpec, type EqBand } from './params.ts';
+import { EQ_BANDS, EQ_PRESETS, EQ_TYPES, eqBands, eqFast, eqParams, parseBandSpec, type EqBand } from './params.ts';
 import { statusMessage } from '../../worklet/abi.ts';
 import { CliError, baseSummary, type RunReport, type RunRequest } from '../node-api.ts';
 import { bindEq, type EqExports } from './bindings.ts';
@@ -172,6 +172,8 @@ export function runEq(req: RunRequest): RunReport {
   });
   const bypassRc = x.eq_set_bypass(bypass ? 1 : 0);
   if (bypassRc < 0) throw fail(`eq_set_bypass: ${statusMessage(bypassRc)}`);
+  const precisionRc = x.eq_set_precision(eqFast(values) ? 1 : 0);
+  if (precisionRc < 0) throw fail(`eq_set_precision: ${statusMessage(precisionRc)}`);
   const resetRc = x.eq_reset();
   if (resetRc < 0) throw fail(`eq_reset: ${statusMessage(resetRc)}`);
 

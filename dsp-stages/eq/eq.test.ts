@@ -118,3 +118,69 @@ describe('EQ stage on wasm', () => {
     }
   });
 });
+
+describe('precision fast', () => {
+  /** Largest |a - b|. */
+  const worstDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+  /** The stage's live kernel at `params` over `x` in quanta of 128, and the allocations it made. */
+  async function live(params: ReturnType<typeof defaultParams>, x: Float32Array) {
+    const { loadWasm } = await import('../wasm-file.ts');
+    const { eqStage } = await import('./index.ts');
+    const wasm = loadWasm();
+    const kernel = eqStage.createWasmKernel(wasm, params, FS);
+    const ours = new Float32Array(x.length);
+    const out = new Float32Array(128);
+    const allocs = wasm.exports.alloc_count();
+    for (let q = 0; q < x.length / 128; q++) {
+      expect(kernel.process([x.subarray(q * 128, q * 128 + 128)], out)).toBe(0);
+      ours.set(out, q * 128);
+    }
+    return { ours, allocations: wasm.exports.alloc_count() - allocs, kernel };
+  }
+
+  it('the wasm fast mode matches the f32 reference within 1e-5 and the f64 cascade within 2e-3, allocating nothing', async () => {
+    const { createEqReference, FastBiquadCascade } = await import('./reference.ts');
+    const x = whiteNoise(128 * 200, 0.5, 4);
+    for (const preset of ['custom', 'loudness', 'telephone', 'de-esser']) {
+      const params = { ...defaultParams(eqParams), preset, precision: 'fast' };
+      const { ours, allocations } = await live(params, x);
+      expect(allocations).toBe(0);
+      const fast = new Float32Array(x.length);
+      new FastBiquadCascade(eqBands(params), FS).process(x, fast);
+      const exact = new Float32Array(x.length);
+      new BiquadCascade(eqBands(params), FS).process(x, exact);
+      // the same f32 arithmetic: apart from an f64 coefficient that rounds to the other f32, bit for bit
+      expect(worstDiff(ours, fast), preset).toBeLessThan(1e-5);
+      expect(worstDiff(ours, exact), preset).toBeLessThan(2e-3);
+      expect(worstDiff(ours, exact), `${preset}: fast is not the exact arithmetic`).toBeGreaterThan(0);
+      // the reference kernel honours the parameter
+      const reference = createEqReference(params, FS);
+      const refOut = new Float32Array(x.length);
+      for (let q = 0; q < x.length / 128; q++)
+        reference.process([x.subarray(q * 128, q * 128 + 128)], refOut.subarray(q * 128, q * 128 + 128));
+      expect(worstDiff(refOut, fast), preset).toBe(0);
+    }
+  });
+
+  it('switching precision on the live kernel changes the arithmetic, not the level; exact is unchanged', async () => {
+    const x = whiteNoise(128 * 100, 0.5, 8);
+    const params = defaultParams(eqParams);
+    const exact = await live(params, x);
+    const fast = await live({ ...params, precision: 'fast' }, x);
+    const switched = await live(params, x.subarray(0, 128 * 50));
+    switched.kernel.setParam('precision', 'fast');
+    const tail = new Float32Array(128 * 50);
+    const out = new Float32Array(128);
+    for (let q = 0; q < 50; q++) {
+      expect(switched.kernel.process([x.subarray((50 + q) * 128, (51 + q) * 128)], out)).toBe(0);
+      tail.set(out, q * 128);
+    }
+    const reference = new Float32Array(x.length);
+    new BiquadCascade(eqBands(params), FS).process(x, reference);
+    expect(worstDiff(exact.ours, reference)).toBeLessThan(1e-3);
+    expect(worstDiff(exact.ours, fast.ours)).toBeGreaterThan(0);
+    expect(worstDiff(tail, fast.ours.subarray(128 * 50))).toBeLessThan(2e-3);
+    expect(worstDiff(tail, exact.ours.subarray(128 * 50))).toBeGreaterThan(0);
+  });
+});

@@ -3,7 +3,9 @@
  * worklet's audio output (the Monitor switch makes it audible). Parameter changes are smoothed in
  * the wasm stage (15 ms one-pole on log frequency, dB gain and log Q; 20 ms crossfade for a type
  * change or bypass), so a jump makes no click. A quantum with NaN or Inf input comes out silent,
- * resets the filters and is counted (figure `nanQuanta`).
+ * resets the filters and is counted (figure `nanQuanta`). Precision `exact` is Chromium's
+ * BiquadFilterNode arithmetic bit for bit; `fast` runs the sections in f32 SIMD (within ~1e-3 of
+ * exact; the reference then emulates that f32 arithmetic).
  *
  * Visual frame: the newest 4096 input samples, then the 4096 output samples of the same quanta,
  * from which the UI measures the response (white noise in, Welch-averaged ratio out/in).
@@ -11,7 +13,7 @@
 import type { ParamValues, StageDescriptor } from '../types.ts';
 import { RENDER_QUANTUM_FRAMES } from '../types.ts';
 import { statusMessage } from '../../worklet/abi.ts';
-import { eqParams } from './params.ts';
+import { eqFast, eqParams } from './params.ts';
 import { RESPONSE_FRAME, ResponseFrames, createEqReference } from './reference.ts';
 import { EQ_EXPORTS, applyEqParams, bindEq } from './bindings.ts';
 
@@ -70,6 +72,7 @@ export const eqStage: StageDescriptor = {
       setParam(name, value) {
         current = { ...current, [name]: value };
         if (name === 'bypass') x.eq_set_bypass(value === 'on' ? 1 : 0);
+        else if (name === 'precision') x.eq_set_precision(eqFast(current) ? 1 : 0);
         else applyEqParams(x, current);
       },
       visualVersion: () => frames.version,

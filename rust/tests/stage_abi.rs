@@ -91,7 +91,7 @@ fn generic_stage_abi() {
         assert_eq!(stage_kind_find(b"gain".as_ptr(), 3), status::BAD_ARGUMENT);
         assert_eq!(stage_kind_find(std::ptr::null(), 0), status::BAD_ARGUMENT);
         assert_eq!(stage_kind_param_count(kind("gain")), 1);
-        assert_eq!(stage_kind_param_count(kind("eq")), 33);
+        assert_eq!(stage_kind_param_count(kind("eq")), 34);
         assert_eq!(stage_kind_param_count(count), status::BAD_ARGUMENT);
 
         // Each kind's parameters as its PARAMS declare them: kind code, (default, min, max), name.

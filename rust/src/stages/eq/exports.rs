@@ -1,4 +1,4 @@
-//! The EQ's C exports: create, bands, bypass, run (from the ring or a buffer), response, reset.
+//! The EQ's C exports: create, bands, bypass, precision, run (from the ring or a buffer), response, reset.
 //! Each acts on the active instance, if that is an EQ; `NO_STAGE` (or null, 0, NaN) otherwise,
 //! `NOT_INITIALISED` before `init`.
 
@@ -58,6 +58,20 @@ pub extern "C" fn eq_set_bypass(on: i32) -> i32 {
     match ffi::active::<EqInstance>() {
         Some(stage) => {
             stage.set_bypass(on != 0);
+            status::OK
+        }
+        None => ffi::no_stage_status(),
+    }
+}
+
+/// Precision `fast` (`fast != 0`: the f32 SIMD kernel, see [`EqStage::set_fast`]) or `exact`
+/// (0, as after [`eq_create`]: Chromium's arithmetic). Takes effect at the next sample, the
+/// filter states carried over. Never allocates. Returns 0, `NO_STAGE` or `NOT_INITIALISED`.
+#[no_mangle]
+pub extern "C" fn eq_set_precision(fast: i32) -> i32 {
+    match ffi::active::<EqInstance>() {
+        Some(stage) => {
+            stage.set_fast(fast != 0);
             status::OK
         }
         None => ffi::no_stage_status(),

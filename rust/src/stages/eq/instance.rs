@@ -2,7 +2,8 @@
 //!
 //! Parameters, in block order (the host's, `dsp-stages/eq/params.ts`, without its preset):
 //! for each band 1 ..= 8, its type (0 off, 1 peaking, 2 lowshelf, 3 highshelf, 4 lowpass,
-//! 5 highpass, 6 bandpass, 7 notch), frequency (Hz), gain (dB) and Q; then bypass (0 off, 1 on).
+//! 5 highpass, 6 bandpass, 7 notch), frequency (Hz), gain (dB) and Q; then bypass (0 off, 1 on)
+//! and precision (0 exact, 1 fast: see [`EqStage::set_fast`]).
 //! A band is set with all four of its values at once ([`EqStage::set_band`]: smoothed, a type
 //! change crossfaded), so changing one parameter re-sends its band. A new instance starts
 //! settled at its parameters (no fade from "off").
@@ -29,6 +30,8 @@ pub const GAIN: usize = 2;
 pub const Q: usize = 3;
 /// Index of the bypass switch.
 pub const BYPASS: usize = 4 * BANDS;
+/// Index of the precision: 0 `exact` (Chromium's arithmetic), 1 `fast` (the f32 SIMD kernel).
+pub const PRECISION: usize = BYPASS + 1;
 
 /// Index of parameter `field` (`TYPE`, `FREQUENCY`, `GAIN` or `Q`) of band `band` (0-based).
 pub const fn band_param(band: usize, field: usize) -> usize {
@@ -49,6 +52,7 @@ macro_rules! eq_params {
                 ParamSpec::real(concat!("band", $n, "Q"), $q, -Q_DB_MAX, Q_MAX),
             )*
             ParamSpec::integer("bypass", 0.0, 0.0, 1.0),
+            ParamSpec::integer("precision", 0.0, 0.0, 1.0),
         ]
     };
 }
@@ -72,9 +76,9 @@ pub const PARAMS: &[ParamSpec] = eq_params!(
 /// order (type, frequency, gain, Q).
 pub const OFF_BAND: [f32; 4] = [Kind::Off as i32 as f32, 1000.0, 0.0, 1.0];
 
-/// Every parameter value of a flat EQ: each band [`OFF_BAND`], bypass off.
-pub const FLAT: [f32; 4 * BANDS + 1] = {
-    let mut v = [0.0; 4 * BANDS + 1];
+/// Every parameter value of a flat EQ: each band [`OFF_BAND`], bypass off, precision exact.
+pub const FLAT: [f32; PRECISION + 1] = {
+    let mut v = [0.0; PRECISION + 1];
     let mut i = 0;
     while i < 4 * BANDS {
         v[i] = OFF_BAND[i % 4];
@@ -94,6 +98,7 @@ pub fn create(setup: Setup) -> Result<Box<dyn Stage>, StageError> {
         stage.set_band(band, Kind::from_id(kind as i32).ok_or(StageError::BadParam)?, freq, gain, q)?;
     }
     stage.kernel.set_bypass(stage.params.value(BYPASS) >= 0.5);
+    stage.kernel.set_fast(stage.params.value(PRECISION) >= 0.5);
     stage.kernel.restart();
     Ok(Box::new(stage))
 }
@@ -143,6 +148,12 @@ impl EqInstance {
         self.kernel.set_bypass(on);
         self.params.store(BYPASS, if on { 1.0 } else { 0.0 });
     }
+
+    /// Precision `fast` or `exact` (see [`EqStage::set_fast`]).
+    pub fn set_fast(&mut self, fast: bool) {
+        self.kernel.set_fast(fast);
+        self.params.store(PRECISION, if fast { 1.0 } else { 0.0 });
+    }
 }
 
 impl Stage for EqInstance {
@@ -159,6 +170,10 @@ impl Stage for EqInstance {
         let value = self.params.check(index, value)?;
         if index == BYPASS {
             self.set_bypass(value >= 0.5);
+            return Ok(());
+        }
+        if index == PRECISION {
+            self.set_fast(value >= 0.5);
             return Ok(());
         }
         let (band, field) = (index / 4, index % 4);
@@ -206,6 +221,7 @@ impl Stage for EqInstance {
     fn load_body(&mut self, params: &[f32], r: &mut StateReader) -> Result<(), StageError> {
         self.kernel.read_state(r)?;
         self.params.load(params);
+        self.kernel.set_fast(self.params.value(PRECISION) >= 0.5);
         Ok(())
     }
 }
