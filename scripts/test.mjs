@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Only Node built-ins and set-up are imported statically: everything else may not be installed yet.
-// `npm test`: set up if needed, then every suite: Rust (cargo test) with typecheck (tsc) beside it,
+// `npm test`: set up if needed, then every suite: Rust (cargo test), typecheck (tsc),
 // lint (ESLint, Prettier, rustfmt and Clippy, one test each), unit (vitest), validate (`stagebench
 // validate` at level 5, each stage and check one test), fuzz (200 decoder inputs on the worker
 // pool), stories (test-storybook on the static build), the expected-failure gate (each
 // expected-failure story fails with its declared message) and soak (every stage live for 60 s in
 // all). Ends with one line: `N passed, N failed`.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,27 +53,9 @@ function rust() {
   return { passed, failed };
 }
 
-/**
- * tsc in the background (one core) while the Rust suite builds and runs: its output is held and
- * printed when it is awaited, after the Rust suite's. Resolves to its counts and its own seconds.
- */
-function startTypecheck() {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(join(root, 'node_modules/.bin/tsc'), ['--noEmit', '-p', '.'], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('error', (err) => resolve({ passed: 0, failed: 1, output: `typecheck: ${err.message}\n`, seconds: (Date.now() - t0) / 1000 }));
-    child.on('close', (code) => {
-      const ok = code === 0;
-      resolve({ passed: ok ? 1 : 0, failed: ok ? 0 : 1, output, seconds: (Date.now() - t0) / 1000 });
-    });
-  });
+function typecheck() {
+  const res = spawnSync('npx', ['tsc', '--noEmit', '-p', '.'], { cwd: root, env, stdio: 'inherit' });
+  return res.status === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
 }
 
 /**
@@ -236,13 +218,8 @@ try {
   process.exit(1);
 }
 mkdirSync(resultsDir, { recursive: true });
-const typechecking = startTypecheck();
 await timed('rust', rust);
-{
-  const tc = await typechecking;
-  process.stdout.write(tc.output);
-  record('typecheck', tc.passed, tc.failed, tc.seconds);
-}
+await timed('typecheck', typecheck);
 await timed('lint', lint);
 await timed('unit', unit);
 await timed('validate', validate);
