@@ -4,6 +4,9 @@
 
 use stagebench_dsp::stages::eq::{coefficients, Coefs, EqStage, Kind, BANDS};
 
+mod common;
+use common::TYPICAL;
+
 const FS: f32 = 48000.0;
 
 /// Numerical Recipes LCG; uniform in [-0.5, 0.5).
@@ -23,18 +26,6 @@ fn noise(n: usize, seed: u32) -> Vec<f32> {
 fn sine(n: usize, hz: f64, amp: f64) -> Vec<f32> {
     (0..n).map(|i| (amp * (2.0 * std::f64::consts::PI * hz * i as f64 / FS as f64).sin()) as f32).collect()
 }
-
-/// Eight bands of every type (some settings from a typical mix).
-const TYPICAL: [(Kind, f32, f32, f32); 8] = [
-    (Kind::LowShelf, 80.0, 6.0, 1.0),
-    (Kind::Peaking, 250.0, -3.0, 1.0),
-    (Kind::Peaking, 1000.0, 4.0, 2.0),
-    (Kind::Peaking, 4000.0, -6.0, 4.0),
-    (Kind::HighShelf, 10000.0, 3.0, 1.0),
-    (Kind::Highpass, 30.0, 0.0, 0.0),
-    (Kind::Lowpass, 18000.0, 0.0, 0.0),
-    (Kind::Notch, 60.0, 0.0, 10.0),
-];
 
 fn settled(bands: &[(Kind, f32, f32, f32)], max_frames: usize) -> EqStage {
     let mut eq = EqStage::new(FS, max_frames).unwrap();

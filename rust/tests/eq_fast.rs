@@ -5,6 +5,9 @@
 
 use stagebench_dsp::stages::eq::{coefficients, fast_step, run_fast_kernel, Coefs, EqStage, Kind, SecState, PARAMS};
 
+mod common;
+use common::TYPICAL;
+
 const FS: f32 = 48000.0;
 
 /// Numerical Recipes LCG; uniform in [0, 1).
@@ -30,18 +33,6 @@ fn defaults() -> [(Kind, f32, f32, f32); 8] {
     }
     b
 }
-
-/// Eight bands of every type, with low and high-Q corners.
-const TYPICAL: [(Kind, f32, f32, f32); 8] = [
-    (Kind::LowShelf, 80.0, 6.0, 1.0),
-    (Kind::Peaking, 250.0, -3.0, 1.0),
-    (Kind::Peaking, 1000.0, 4.0, 2.0),
-    (Kind::Peaking, 4000.0, -6.0, 4.0),
-    (Kind::HighShelf, 10000.0, 3.0, 1.0),
-    (Kind::Highpass, 30.0, 0.0, 0.0),
-    (Kind::Lowpass, 18000.0, 0.0, 0.0),
-    (Kind::Notch, 60.0, 0.0, 10.0),
-];
 
 /// Low bands and strong boosts: the hardest for f32 feedback.
 const LOW: [(Kind, f32, f32, f32); 8] = [
