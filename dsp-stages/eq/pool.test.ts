@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instantiateStagebench } from '../../worklet/abi.ts';
 import { createPoolLayout, parsePoolLayout, regionSequence } from '../../worklet/pool/layout.ts';
 import { FORMAT_ASCII, FORMAT_COMPACT, Mailbox } from '../../worklet/pool/mailbox.ts';
-import { spawnNodeWorker } from '../../worklet/pool/node.ts';
+import { poolsInEachMode, type PoolsInEachMode } from '../../worklet/pool/node.ts';
 import { WorkerPool } from '../../worklet/pool/pool.ts';
 import { TASK_KINDS } from '../../worklet/pool/tasks.ts';
 import { readWasmBytes, wasmPath } from '../wasm-file.ts';
@@ -108,22 +108,16 @@ describe('process_audio in the mailbox', () => {
 });
 
 describe('process_audio on Node worker threads', () => {
-  /** Shared mode, tasks through the mailboxes. */
   let pool: WorkerPool;
-  /** Shared mode, tasks by postMessage. */
   let posted: WorkerPool;
   let messages: WorkerPool;
+  let pools: PoolsInEachMode | undefined;
 
   beforeAll(async () => {
-    [pool, posted, messages] = await Promise.all([
-      WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker }),
-      WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker, forcePostMessage: true }),
-      WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker, forceMessages: true }),
-    ]);
+    pools = await poolsInEachMode(wasmBytes);
+    ({ pool, posted, messages } = pools);
   }, 30_000);
-  afterAll(async () => {
-    await Promise.all([pool?.shutdown(), posted?.shutdown(), messages?.shutdown()]);
-  });
+  afterAll(() => pools?.shutdown());
 
   it('the EQ over a block, bit-exact with eq_process_buffer here, in both modes; bands from the layout', async () => {
     const input = signal(9000, 7);

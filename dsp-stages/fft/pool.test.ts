@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instantiateStagebench } from '../../worklet/abi.ts';
 import { FORMAT_COMPACT, Mailbox } from '../../worklet/pool/mailbox.ts';
-import { spawnNodeWorker } from '../../worklet/pool/node.ts';
+import { poolsInEachMode, spawnNodeWorker, type PoolsInEachMode } from '../../worklet/pool/node.ts';
 import { WorkerPool } from '../../worklet/pool/pool.ts';
 import { TASK_KINDS } from '../../worklet/pool/tasks.ts';
 import { readWasmBytes, wasmPath } from '../wasm-file.ts';
@@ -73,22 +73,16 @@ describe('compute_fft in the mailbox', () => {
 });
 
 describe('compute_fft on Node worker threads', () => {
-  /** Shared mode, tasks through the mailboxes. */
   let pool: WorkerPool;
-  /** Shared mode, tasks by postMessage. */
   let posted: WorkerPool;
   let messages: WorkerPool;
+  let pools: PoolsInEachMode | undefined;
 
   beforeAll(async () => {
-    [pool, posted, messages] = await Promise.all([
-      WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker }),
-      WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker, forcePostMessage: true }),
-      WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker, forceMessages: true }),
-    ]);
+    pools = await poolsInEachMode(wasmBytes);
+    ({ pool, posted, messages } = pools);
   }, 30_000);
-  afterAll(async () => {
-    await Promise.all([pool?.shutdown(), posted?.shutdown(), messages?.shutdown()]);
-  });
+  afterAll(() => pools?.shutdown());
 
   it('every size, bit-exact with fft_transform on this thread, in both modes and both transports', async () => {
     expect(pool.transport).toBe('atomics');

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WorkerLike } from './worker-like.ts';
+import { WorkerPool, type PoolOptions } from './pool.ts';
 
 const WORKER_URL = new URL('./node-worker.mjs', import.meta.url);
 
@@ -32,4 +33,32 @@ export function spawnNodeWorker(): WorkerLike {
 /** Cores Node sees (the pool's default is half of them, 2 to 8). */
 export function nodeCores(): number {
   return availableParallelism();
+}
+
+/** One pool of two Node worker threads in each transport, for the tests that run a task every way. */
+export interface PoolsInEachMode {
+  /** Shared mode, tasks through the mailboxes. */
+  pool: WorkerPool;
+  /** Shared mode, tasks by postMessage. */
+  posted: WorkerPool;
+  /** Messages mode (as without SharedArrayBuffer). */
+  messages: WorkerPool;
+  shutdown(): Promise<void>;
+}
+
+/** Creates the three pools at once; `shared` adds options to the first (its spawn, timeouts, failure hook). */
+export async function poolsInEachMode(wasmBytes: PoolOptions['wasmBytes'], shared: Partial<PoolOptions> = {}): Promise<PoolsInEachMode> {
+  const [pool, posted, messages] = await Promise.all([
+    WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker, ...shared }),
+    WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker, forcePostMessage: true }),
+    WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker, forceMessages: true }),
+  ]);
+  return {
+    pool,
+    posted,
+    messages,
+    shutdown: async () => {
+      await Promise.all([pool.shutdown(), posted.shutdown(), messages.shutdown()]);
+    },
+  };
 }

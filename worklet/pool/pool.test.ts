@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWasmBytes, wasmPath } from '../../dsp-stages/wasm-file.ts';
 import { STAGING, readWorkerState, region } from './layout.ts';
 import { CLOSED, Mailbox, OPEN, RESPONSE_SEQ, STATE } from './mailbox.ts';
-import { spawnNodeWorker } from './node.ts';
+import { poolsInEachMode, spawnNodeWorker, type PoolsInEachMode } from './node.ts';
 import { WorkerPool, type TaskFailure } from './pool.ts';
 import { defineTaskKind } from './task-kind.ts';
 import { POOL_REGIONS, TASK_KINDS } from './tasks.ts';
@@ -151,29 +151,21 @@ function responseWaiters(sab: SharedArrayBuffer): number {
 }
 
 describe('WorkerPool on Node worker threads', () => {
-  /** Shared mode, tasks through the mailboxes. */
+  const failures: TaskFailure[] = [];
   let pool: WorkerPool;
-  /** Shared mode, tasks by postMessage. */
   let posted: WorkerPool;
   let messages: WorkerPool;
-  const failures: TaskFailure[] = [];
+  let pools: PoolsInEachMode | undefined;
 
   beforeAll(async () => {
-    [pool, posted, messages] = await Promise.all([
-      WorkerPool.create({
-        workers: 2,
-        wasmBytes,
-        spawn: spawnKeepingMailboxes,
-        taskTimeoutMs: 2000,
-        onTaskFailed: (f) => failures.push(f),
-      }),
-      WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker, forcePostMessage: true }),
-      WorkerPool.create({ workers: 2, wasmBytes, spawn: spawnNodeWorker, forceMessages: true }),
-    ]);
+    pools = await poolsInEachMode(wasmBytes, {
+      spawn: spawnKeepingMailboxes,
+      taskTimeoutMs: 2000,
+      onTaskFailed: (f) => failures.push(f),
+    });
+    ({ pool, posted, messages } = pools);
   }, 30_000);
-  afterAll(async () => {
-    await Promise.all([pool?.shutdown(), posted?.shutdown(), messages?.shutdown()]);
-  });
+  afterAll(() => pools?.shutdown());
 
   it('runs in shared mode with the layout and publishes worker state there', () => {
     expect(pool.mode).toBe('shared');
