@@ -3,6 +3,7 @@
  * as a child process or in process. Node only, and for tests only.
  */
 import { execFile } from 'node:child_process';
+import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions } from './bench-harness.ts';
 
@@ -13,6 +14,17 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * The one line a failed command printed: asserts that it wrote nothing on stdout and exactly one
+ * non-empty line on stderr, and returns that line.
+ */
+export function oneErrorLine(r: CliResult): string {
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
 }
 
 /** Runs `node cli/bin.mjs ...args` from the repository root, with extra environment variables. */

@@ -12,7 +12,7 @@ import { hypothesisTau } from './cli.ts';
 import { cliParamSpecs, resolveCliParams } from '../node-api.ts';
 import { getStage } from '../registry.ts';
 import { f32ToBytes, readF32, writeWavFloat32 } from '../wav.ts';
-import { stagebenchInProcess as stagebench, type CliResult } from '../cli-testing.ts';
+import { oneErrorLine, stagebenchInProcess as stagebench, type CliResult } from '../cli-testing.ts';
 
 const RATE = 48_000;
 const N = 32768;
@@ -182,11 +182,9 @@ describe('stagebench run shift (child process)', () => {
   it.concurrent.each(errors)('fails in one line on $name', async ({ args, line }) => {
     const r = await stagebench(args());
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    const lines = r.stderr.split('\n').filter((l) => l !== '');
-    expect(lines).toHaveLength(1);
-    if (typeof line === 'string') expect(lines[0]).toBe(line);
-    else expect(lines[0]).toMatch(line);
+    const line0 = oneErrorLine(r);
+    if (typeof line === 'string') expect(line0).toBe(line);
+    else expect(line0).toMatch(line);
   });
 });
 
@@ -221,10 +219,8 @@ describe("run shift parameters: the stage's own (params.ts), clamped with a note
   it.each(unknown)('rejects %s with exit 2 before reading the input', async (param, line) => {
     const r = await inProcess(['run', 'shift', '--input', join(dir, 'missing.wav'), '--param', param]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    const lines = r.stderr.split('\n').filter((l) => l !== '');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(line);
+    const line0 = oneErrorLine(r);
+    expect(line0).toMatch(line);
   });
 
   it('fills the defaults from params.ts; the live-only spread and mode are not CLI flags', () => {
