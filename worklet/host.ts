@@ -269,7 +269,8 @@ export class StagebenchRuntime {
     this.post({ type: 'reset-telemetry' });
   }
 
-  private clockSample(): ClockSample {
+  /** Both clocks and the browser's counters now (playback-stats.ts). */
+  clockSample(): ClockSample {
     return { wallMs: performance.now(), audioTimeS: this.ctx.currentTime, stats: readPlaybackStats(this.ctx) };
   }
 

@@ -5,6 +5,7 @@ import { reportMeasurement } from './report.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { upperMedian } from '../../worklet/stats.ts';
 import { RENDER_QUANTUM_FRAMES } from '../../dsp-stages/types.ts';
+import { CLOCK_LAG_BOUND_MS, playbackHealth, type PlaybackHealth } from '../../worklet/playback-stats.ts';
 import {
   describeAttempts,
   expectKernelAttemptsWithinBudget,
@@ -23,6 +24,12 @@ export interface LiveWindow {
   heapGrowthBytes: number | null;
   wasmAllocations: number;
   wasmMemoryGrowthBytes: number;
+  /**
+   * The browser's underruns and the audio clock's lag accumulated over the window itself (the
+   * runtime's clock samples at its start and end: playback-stats.ts); underruns null where the
+   * browser has no `playbackStats`.
+   */
+  playback: PlaybackHealth;
 }
 
 /**
@@ -37,6 +44,7 @@ export async function measureLiveWindow(runtime: StagebenchRuntime, seconds: num
   await sleep(500);
   const t0 = runtime.telemetry();
   const q0 = runtime.quantumCount();
+  const clock0 = runtime.clockSample();
   const start = performance.now();
   const heap: Array<number | null> = [];
   while (performance.now() - start < seconds * 1000) {
@@ -45,10 +53,14 @@ export async function measureLiveWindow(runtime: StagebenchRuntime, seconds: num
   }
   const q1 = runtime.quantumCount();
   const elapsed = (performance.now() - start) / 1000;
+  // playbackStats refreshes about once a second: read the counters after the next refresh too
+  const clockEnd = runtime.clockSample();
   heap.push(await heapAfterGc());
   // the processor republishes wasm figures once a second
   await sleep(1100);
   const t1 = runtime.telemetry();
+  const late = runtime.clockSample();
+  const clock1 = { ...clockEnd, stats: late.stats };
   const samples = heap.filter((h): h is number => h !== null);
   return {
     seconds: elapsed,
@@ -57,7 +69,26 @@ export async function measureLiveWindow(runtime: StagebenchRuntime, seconds: num
     heapGrowthBytes: samples.length < 6 ? null : upperMedian(samples.slice(-3)) - upperMedian(samples.slice(0, 3)),
     wasmAllocations: t1.wasmAllocCount - t0.wasmAllocCount,
     wasmMemoryGrowthBytes: t1.wasmMemoryBytes - t0.wasmMemoryBytes,
+    playback: playbackHealth(clock0, clock1),
   };
+}
+
+/**
+ * The browser saw no glitch over the window: no new underrun event (where it counts them) and the
+ * audio clock fell no more than CLOCK_LAG_BOUND_MS behind wall time (the status bar's verdict,
+ * over the window alone: the stage had settled before it, see measureLiveWindow).
+ */
+export function expectNoGlitches(w: LiveWindow): void {
+  const p = w.playback;
+  if (p.underrunEvents !== null)
+    expect(
+      p.underrunEvents,
+      `underruns (AudioContext.playbackStats, read after its next refresh) over ${w.seconds.toFixed(2)} s live: ${p.underrunEvents} events, ${p.underrunMs!.toFixed(1)} ms`,
+    ).toBe(0);
+  expect(
+    p.clockLagMs,
+    `audio clock lag grew ${p.clockLagMs.toFixed(1)} ms over ${w.seconds.toFixed(2)} s live (bound ${CLOCK_LAG_BOUND_MS} ms)`,
+  ).toBeLessThanOrEqual(CLOCK_LAG_BOUND_MS);
 }
 
 export function expectRealTimeRate(w: LiveWindow, tolerance = 0.05): void {
@@ -125,9 +156,13 @@ export async function expectKernelBudgets(runtime: StagebenchRuntime, stage: Sta
   );
 }
 
-/** Two seconds live: quanta/s within 5 % of sampleRate/128, no heap or wasm growth. Reports the figures. */
+/**
+ * Two seconds live, after the stage settled (started, timed, half a second of warm-up): quanta/s
+ * within 5 % of sampleRate/128, no underrun and no clock lag growth, no heap or wasm growth.
+ * Reports the figures.
+ */
 export async function expectLiveWindow(runtime: StagebenchRuntime, stage: StageDescriptor, step: Step): Promise<void> {
-  await step('quanta/s within 5 % of sampleRate/128 over 2 s; no heap growth', async () => {
+  await step('quanta/s within 5 % of sampleRate/128 over 2 s; no underrun, no clock lag growth; no heap growth', async () => {
     const live = await measureLiveWindow(runtime, 2);
     reportMeasurement({
       name: 'quanta/s',
@@ -135,9 +170,23 @@ export async function expectLiveWindow(runtime: StagebenchRuntime, stage: StageD
       unit: `/s (expected ${live.expectedQuantaPerSec.toFixed(1)})`,
       source: 'SharedArrayBuffer counter over performance.now()',
     });
+    if (live.playback.underrunEvents !== null)
+      reportMeasurement({
+        name: 'underruns',
+        value: live.playback.underrunEvents,
+        unit: `events over ${live.seconds.toFixed(1)} s live (${live.playback.underrunMs!.toFixed(1)} ms)`,
+        source: 'AudioContext.playbackStats',
+      });
+    reportMeasurement({
+      name: 'audio clock lag growth',
+      value: live.playback.clockLagMs,
+      unit: `ms over ${live.seconds.toFixed(1)} s live (bound ${CLOCK_LAG_BOUND_MS})`,
+      source: 'AudioContext.currentTime vs performance.now()',
+    });
     if (live.heapGrowthBytes !== null)
       reportMeasurement({ name: 'JS heap growth', value: live.heapGrowthBytes, unit: 'bytes', source: 'performance.memory after gc()' });
     expectRealTimeRate(live, 0.05);
+    expectNoGlitches(live);
     expectNoGrowth(live, stage.budgets.heapGrowthBytes);
   });
 }
