@@ -8,11 +8,11 @@ import { progressReporter, usage, CliError } from '../dsp-stages/node-api.ts';
 import { STAGES, getStage } from '../dsp-stages/registry.ts';
 import { wasmInstanceFactory, wasmPath } from '../dsp-stages/wasm-file.ts';
 import { CHECK_NAMES, type CheckName } from '../dsp-stages/validate/checks.ts';
-import { validate } from '../dsp-stages/validate/engine.ts';
+import { referenceFrom, validate } from '../dsp-stages/validate/engine.ts';
 import type { InstanceWrapper } from '../dsp-stages/validate/host.ts';
 import { MAX_LEVEL } from '../dsp-stages/validate/levels.ts';
 import { formatReport, toJUnit } from '../dsp-stages/validate/report.ts';
-import { conformanceOf, conformanceParams } from '../dsp-stages/node-registry.ts';
+import { NODE_CONFORMANCE } from '../dsp-stages/node-registry.ts';
 
 /** The level when `--level` is not given (pluginval's default strictness). */
 export const DEFAULT_LEVEL = 5;
@@ -143,7 +143,7 @@ export async function validateCommand(args: readonly string[], io: ValidateIo, w
     reproduce: a.reproduce,
     newWasm,
     wrap,
-    reference: (stage) => ({ params: conformanceParams(stage), outputTolerance: conformanceOf(stage.id).spec.outputTolerance }),
+    reference: referenceFrom(NODE_CONFORMANCE),
     onResult: (_r, done, total) => progress?.update(done, total),
   });
   progress?.end();

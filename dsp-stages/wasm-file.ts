@@ -1,7 +1,7 @@
 /** Finds and loads rust/pkg/stagebench_dsp.wasm in Node (the CLI, the bench and unit tests). */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { StagebenchWasm, compileStagebench, instantiateStagebench } from '../worklet/abi.ts';
+import { StagebenchWasm, compileStagebench, instanceFactory, instantiateStagebench } from '../worklet/abi.ts';
 
 /** The repository root (this file lives in dsp-stages/). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -37,12 +37,7 @@ export function loadWasm(path: string = wasmPath()): StagebenchWasm {
   }
 }
 
-/**
- * Bytes read and compiled once, for callers that make many instances (tests, the bench, the
- * validator): the instances share the module's code, so code that tiered up to optimised
- * machine code in one instance runs optimised in the next.
- */
+/** The module at `path` read and compiled once, and a fresh instance per call (abi.ts `instanceFactory`). */
 export function wasmInstanceFactory(path: string = wasmPath()): () => StagebenchWasm {
-  const module = compileStagebench(readWasmBytes(path));
-  return () => new StagebenchWasm(new WebAssembly.Instance(module, {}));
+  return instanceFactory(compileStagebench(readWasmBytes(path)));
 }

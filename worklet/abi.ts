@@ -194,6 +194,15 @@ export function compileStagebench(bytes: BufferSource): WebAssembly.Module {
   }
 }
 
+/**
+ * Fresh instances of one compiled module, for callers that make many (tests, the bench, the
+ * validator): they share the module's code, so code that tiered up to optimised machine code in
+ * one instance runs optimised in the next.
+ */
+export function instanceFactory(module: WebAssembly.Module): () => StagebenchWasm {
+  return () => new StagebenchWasm(new WebAssembly.Instance(module, {}));
+}
+
 /** Compiles and instantiates synchronously: the worklet must be ready before its first `process()`. */
 export function instantiateStagebench(bytes: BufferSource): StagebenchWasm {
   return new StagebenchWasm(new WebAssembly.Instance(compileStagebench(bytes), {}));

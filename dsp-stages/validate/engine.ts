@@ -7,6 +7,7 @@
 import type { StagebenchWasm } from '../../worklet/abi.ts';
 import { stageKindIds } from '../generic.ts';
 import type { StageDescriptor } from '../types.ts';
+import { paramsIn, promiseIn, type StageConformance } from '../conformance-types.ts';
 import { CHECKS, CHECK_NAMES, type CheckName, type ReferencePromise } from './checks.ts';
 import { ValidationHost, type InstanceWrapper } from './host.ts';
 import { runSeed } from './inputs.ts';
@@ -68,6 +69,14 @@ export interface ValidationReport {
   failed: number;
   notApplicable: number;
   seconds: number;
+}
+
+/**
+ * What each stage promises against its reference, from a table of the stages' conformance promises
+ * (Node's and the browser's find the same files): the conformance parameters and output tolerance.
+ */
+export function referenceFrom(table: Readonly<Record<string, StageConformance>>): (stage: StageDescriptor) => ReferencePromise {
+  return (stage) => ({ params: paramsIn(table, stage), outputTolerance: promiseIn(table, stage.id).spec.outputTolerance });
 }
 
 /** The checks that compare two renders: of a stage without audio output, they compare its figures alone. */

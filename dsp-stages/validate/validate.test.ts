@@ -8,19 +8,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { STAGES, getStage } from '../registry.ts';
 import { wasmInstanceFactory, REPO_ROOT } from '../wasm-file.ts';
 import type { StageDescriptor } from '../types.ts';
-import { conformanceOf, conformanceParams } from '../node-registry.ts';
+import { NODE_CONFORMANCE } from '../node-registry.ts';
 import { CHECK_NAMES, type CheckName } from './checks.ts';
-import { validate, type ValidateOptions, type ValidationReport } from './engine.ts';
+import { referenceFrom, validate, type ValidateOptions, type ValidationReport } from './engine.ts';
 import { FAULTS } from './faults.ts';
 import type { InstanceWrapper } from './host.ts';
 import { levelTableMarkdown } from './levels.ts';
 import { formatReport, toJUnit } from './report.ts';
 
 const newWasm = wasmInstanceFactory();
-const reference: ValidateOptions['reference'] = (stage) => ({
-  params: conformanceParams(stage),
-  outputTolerance: conformanceOf(stage.id).spec.outputTolerance,
-});
+const reference = referenceFrom(NODE_CONFORMANCE);
 
 function run(stage: StageDescriptor, check: CheckName, wrap?: InstanceWrapper, extra: Partial<ValidateOptions> = {}) {
   return validate({ stages: [stage], checks: [check], level: 1, seed: 1, newWasm, reference, wrap, ...extra });
