@@ -85,6 +85,7 @@ export class StagebenchRuntime {
     return { wasmBytes: new Uint8Array(this.wasmBytes.slice(0)), sampleRate: this.ctx.sampleRate };
   });
   private playback: Playback | null = null;
+  private analyser: AnalyserNode | null = null;
   private messagePlayback: MessagePlaybackProgress = noMessagePlaybackProgress();
   /** Both clocks and the browser's counters when the current stage started rendering; null until then. */
   private clockBaseline: ClockSample | null = null;
@@ -247,6 +248,16 @@ export class StagebenchRuntime {
     } catch (err) {
       this.update({ error: (err as Error).message });
     }
+  }
+
+  /** The stage's output as the page would hear it: an AnalyserNode on the processor's output, made on the first call. */
+  async outputAnalyser(): Promise<AnalyserNode> {
+    await this.ready;
+    if (!this.analyser) {
+      this.analyser = new AnalyserNode(this.ctx, { fftSize: 2048 });
+      this.node!.connect(this.analyser);
+    }
+    return this.analyser;
   }
 
   setMonitor(on: boolean): void {
