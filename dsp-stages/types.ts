@@ -4,7 +4,12 @@
  */
 import type { StagebenchWasm } from '../worklet/abi.ts';
 
-/** Frames per Web Audio render quantum. */
+/**
+ * Frames per Web Audio render quantum by default: what a context renders without a
+ * `renderSizeHint`, and what a browser without `renderQuantumSize` (Firefox) renders. A context
+ * may render other sizes (64, 256, 441, 1024...): the worklet takes its size from the context
+ * (worklet/stage-node.ts, `contextQuantumFrames`) and kernels are created for it.
+ */
 export const RENDER_QUANTUM_FRAMES = 128;
 
 /** One numeric parameter: the single source for Storybook argTypes, CLI flags and clamps. */
@@ -147,10 +152,13 @@ export interface StageDescriptor {
   hasAudioOutput: boolean;
   /** Parameters that override the given ones in an OfflineAudioContext render (no deadline there). */
   offlineParams?: ParamValues;
-  /** Creates the stage on the wasm module (which it may re-`init`). Throws with a clear message on failure. */
-  createWasmKernel(wasm: StagebenchWasm, params: ParamValues, sampleRate: number): StageKernel;
-  /** Creates the plain TypeScript reference, used when wasm is unavailable and by tests. */
-  createReferenceKernel(params: ParamValues, sampleRate: number): StageKernel;
+  /**
+   * Creates the stage on the wasm module (which it may re-`init`) for quanta of up to
+   * `quantumFrames` frames (default RENDER_QUANTUM_FRAMES). Throws with a clear message on failure.
+   */
+  createWasmKernel(wasm: StagebenchWasm, params: ParamValues, sampleRate: number, quantumFrames?: number): StageKernel;
+  /** Creates the plain TypeScript reference (quanta of any length), used when wasm is unavailable and by tests. */
+  createReferenceKernel(params: ParamValues, sampleRate: number, quantumFrames?: number): StageKernel;
   /** What the stage-ABI validator needs to know beyond the defaults (see `StageValidation`). */
   validation?: StageValidation;
 }
