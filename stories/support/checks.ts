@@ -4,7 +4,6 @@ import type { StageDescriptor } from '../../dsp-stages/types.ts';
 import { reportMeasurement } from './report.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { upperMedian } from '../../worklet/stats.ts';
-import { RENDER_QUANTUM_FRAMES } from '../../dsp-stages/types.ts';
 import {
   describeAttempts,
   expectKernelAttemptsWithinBudget,
@@ -53,7 +52,7 @@ export async function measureLiveWindow(runtime: StagebenchRuntime, seconds: num
   return {
     seconds: elapsed,
     quantaPerSec: (q1 - q0) / elapsed,
-    expectedQuantaPerSec: runtime.ctx.sampleRate / RENDER_QUANTUM_FRAMES,
+    expectedQuantaPerSec: runtime.ctx.sampleRate / runtime.state.quantumFrames,
     heapGrowthBytes: samples.length < 6 ? null : upperMedian(samples.slice(-3)) - upperMedian(samples.slice(0, 3)),
     wasmAllocations: t1.wasmAllocCount - t0.wasmAllocCount,
     wasmMemoryGrowthBytes: t1.wasmMemoryBytes - t0.wasmMemoryBytes,
@@ -64,7 +63,7 @@ export function expectRealTimeRate(w: LiveWindow, tolerance = 0.05): void {
   const ratio = w.quantaPerSec / w.expectedQuantaPerSec;
   expect(
     Math.abs(ratio - 1),
-    `quanta/s ${w.quantaPerSec.toFixed(1)} over ${w.seconds.toFixed(2)} s vs sampleRate/128 = ${w.expectedQuantaPerSec.toFixed(1)}`,
+    `quanta/s ${w.quantaPerSec.toFixed(1)} over ${w.seconds.toFixed(2)} s vs sampleRate/quantum = ${w.expectedQuantaPerSec.toFixed(1)}`,
   ).toBeLessThan(tolerance);
 }
 
