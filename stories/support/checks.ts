@@ -1,4 +1,4 @@
-/** Live checks shared by stage stories: quanta/s against sampleRate/128 and heap growth over a window. */
+/** Live checks shared by stage stories: quanta/s against sampleRate / quantum and heap growth over a window. */
 import { expect, waitFor, within } from 'storybook/test';
 import type { StageDescriptor } from '../../dsp-stages/types.ts';
 import { reportMeasurement } from './report.ts';
@@ -124,9 +124,9 @@ export async function expectKernelBudgets(runtime: StagebenchRuntime, stage: Sta
   );
 }
 
-/** Two seconds live: quanta/s within 5 % of sampleRate/128, no heap or wasm growth. Reports the figures. */
+/** Two seconds live: quanta/s within 5 % of sampleRate / quantum, no heap or wasm growth. Reports the figures. */
 export async function expectLiveWindow(runtime: StagebenchRuntime, stage: StageDescriptor, step: Step): Promise<void> {
-  await step('quanta/s within 5 % of sampleRate/128 over 2 s; no heap growth', async () => {
+  await step('quanta/s within 5 % of sampleRate / quantum over 2 s; no heap growth', async () => {
     const live = await measureLiveWindow(runtime, 2);
     reportMeasurement({
       name: 'quanta/s',
