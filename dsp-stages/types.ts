@@ -12,6 +12,13 @@ import type { StagebenchWasm } from '../worklet/abi.ts';
  */
 export const RENDER_QUANTUM_FRAMES = 128;
 
+/**
+ * The render quanta every stage is checked at: the default, powers of two around it, and 441
+ * (10 ms at 44.1 kHz, no power of two). The stories' render-quantum check renders each in an
+ * OfflineAudioContext of that size; the validator's block sizes include them all.
+ */
+export const RENDER_QUANTUM_SIZES = [64, RENDER_QUANTUM_FRAMES, 256, 441, 1024] as const;
+
 /** One numeric parameter: the single source for Storybook argTypes, CLI flags and clamps. */
 export interface NumberParam {
   kind: 'number';
