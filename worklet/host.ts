@@ -28,7 +28,8 @@ import type { FromProcessor, FromTimer, KernelTiming, ProcessorOptions, ToProces
 import { createLiveSource, type LiveSource } from './sources.ts';
 import type { WorkerPool } from './pool/pool.ts';
 import { loadWasmBytes } from './wasm-fetch.ts';
-import { addProcessorModule, contextQuantumFrames, isCrossOriginIsolated, processorNode, renderSizeOptions } from './stage-node.ts';
+import { addProcessorModule, isCrossOriginIsolated, processorNode } from './stage-node.ts';
+import { contextQuantumFrames, quantumFromSearch, renderSizeOptions } from './quantum.ts';
 import { PagePool } from './page-pool.ts';
 import { messagePlayback, noMessagePlaybackProgress, ringPlayback, type MessagePlaybackProgress, type Playback } from './playback.ts';
 import { playbackHealth, readPlaybackStats, type ClockSample, type PlaybackHealth } from './playback-stats.ts';
@@ -53,11 +54,23 @@ export interface RuntimeState {
 /** How the page's runtime is made: fixed by the first `StagebenchRuntime.get`. */
 export interface RuntimeOptions {
   /**
-   * Frames per render quantum to ask the AudioContext for (`renderSizeHint`); absent: the
-   * browser's default, 128. The context may render another size (Firefox: always 128):
-   * `state.quantumFrames` says what it does.
+   * Frames per render quantum to ask the AudioContext for (`renderSizeHint`); absent: the page
+   * URL's `?quantum=N` (quantumFromSearch), else the browser's default, 128. The context may
+   * render another size (Firefox: always 128): `state.quantumFrames` says what it does.
    */
   quantum?: number;
+}
+
+/** `?quantum=N` in this page's URL or in that of the same-origin page around it (the Storybook UI). */
+function pageQuantum(): number | undefined {
+  if (typeof location === 'undefined') return undefined;
+  let top: string | null = null;
+  try {
+    top = window.top && window.top !== window ? window.top.location.search : null;
+  } catch {
+    // a cross-origin page around this one: only this page's URL counts
+  }
+  return quantumFromSearch([location.search, top]);
 }
 
 type Listener = (state: RuntimeState) => void;
@@ -113,8 +126,8 @@ export class StagebenchRuntime {
   state: RuntimeState;
 
   private constructor(options: RuntimeOptions) {
-    this.requestedQuantum = options.quantum;
-    this.ctx = new AudioContext({ latencyHint: 'interactive', ...renderSizeOptions(options.quantum) });
+    this.requestedQuantum = options.quantum ?? pageQuantum();
+    this.ctx = new AudioContext({ latencyHint: 'interactive', ...renderSizeOptions(this.requestedQuantum) });
     const isolated = isCrossOriginIsolated();
     this.views = telemetryViews(createTelemetryBuffer(isolated));
     this.monitorGain = new GainNode(this.ctx, { gain: 0 });

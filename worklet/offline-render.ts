@@ -5,7 +5,8 @@
 import type { ParamValues } from '../dsp-stages/types.ts';
 import { readVisual as readVisualFrame, snapshot, type TelemetrySnapshot } from './layout.ts';
 import type { ToProcessor } from './protocol.ts';
-import { contextQuantumFrames, createStageNode, renderSizeOptions } from './stage-node.ts';
+import { createStageNode } from './stage-node.ts';
+import { contextQuantumFrames, renderSizeOptions } from './quantum.ts';
 
 export interface OfflineRenderOptions {
   stage: string;

@@ -4,7 +4,8 @@
  * layout.
  */
 import processorUrl from './processor.ts?worker&url';
-import { RENDER_QUANTUM_FRAMES, type ParamValues } from '../dsp-stages/types.ts';
+import type { ParamValues } from '../dsp-stages/types.ts';
+import { contextQuantumFrames } from './quantum.ts';
 import { createTelemetryBuffer, telemetryViews, type TelemetryViews } from './layout.ts';
 import { PROCESSOR_NAME, type FromProcessor, type ProcessorOptions } from './protocol.ts';
 import { loadWasmBytes } from './wasm-fetch.ts';
@@ -15,26 +16,6 @@ const STATUS_TIMEOUT_MS = 10_000;
 /** Whether the page may share memory with its worklet and workers (SharedArrayBuffer). */
 export function isCrossOriginIsolated(): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true;
-}
-
-/**
- * Frames per render quantum of `ctx`: its `renderQuantumSize` (what a `renderSizeHint` gave),
- * or RENDER_QUANTUM_FRAMES where the browser does not report one (Firefox renders 128).
- */
-export function contextQuantumFrames(ctx: BaseAudioContext): number {
-  const size = (ctx as BaseAudioContext & { renderQuantumSize?: number }).renderQuantumSize;
-  return typeof size === 'number' && Number.isInteger(size) && size > 0 ? size : RENDER_QUANTUM_FRAMES;
-}
-
-/**
- * Context options asking for `quantumFrames`-frame quanta (`renderSizeHint`; a browser without it
- * ignores it and renders 128). Undefined or RENDER_QUANTUM_FRAMES asks for nothing.
- */
-export function renderSizeOptions(quantumFrames: number | undefined): { renderSizeHint?: number } {
-  if (quantumFrames === undefined || quantumFrames === RENDER_QUANTUM_FRAMES) return {};
-  if (!(Number.isInteger(quantumFrames) && quantumFrames > 0))
-    throw new Error(`render quantum must be a positive whole number of frames, got ${quantumFrames}`);
-  return { renderSizeHint: quantumFrames };
 }
 
 /** Adds the processor's module to `ctx`. */
