@@ -279,8 +279,9 @@ class StagebenchProcessor extends AudioWorkletProcessor {
 
   /**
    * The context renders quanta of another length than processorOptions said (a browser that does
-   * not report it): silence and playback buffers of the new length, once, and the stage again
-   * if its kernel was made for shorter quanta.
+   * not report it): silence and playback buffers of the new length, once. A kernel made for
+   * shorter quanta refuses the longer ones (status -2), so that is reported; the next set-stage
+   * makes the stage for the new length.
    */
   private resizeQuantum(frames: number): void {
     const grown = frames > this.quantumFrames;
