@@ -5,8 +5,7 @@
  * figure measures, and by which clock, is in the "What these figures measure" details.
  */
 import type { CSSProperties, ReactNode } from 'react';
-import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
-import { overDeadlineStepMs } from '../worklet/layout.ts';
+import { overDeadlineStepMs, quantumDeadlineMs } from '../worklet/layout.ts';
 import type { StagebenchRuntime } from '../worklet/host.ts';
 import { CLOCK_LAG_BOUND_MS, type PlaybackHealth } from '../worklet/playback-stats.ts';
 import { fmtBytes, fmtCount, fmtHz, fmtMs, fmtNum, fmtPct } from './format.ts';
@@ -72,7 +71,8 @@ export function StatusBar({ runtime }: StatusBarProps) {
   const health = usePlaybackHealth(runtime, TELEMETRY_POLL_MS);
   const hasCounter = runtime.hasPlaybackStats;
 
-  const expectedQps = state.sampleRate / RENDER_QUANTUM_FRAMES;
+  const quantum = state.quantumFrames;
+  const expectedQps = state.sampleRate / quantum;
   // The worklet publishes its timing figures once a second; before the first window they are zeros.
   const haveWindow = t.timingSeq > 0;
   const windowS = t.windowMs > 0 ? t.windowMs / 1000 : 1;
@@ -147,7 +147,7 @@ export function StatusBar({ runtime }: StatusBarProps) {
             {haveWindow ? fmtPct(t.loadMeanPct) : '—'}
           </span>
         </Headline>
-        <Headline term="quanta/s" note={`expected ${fmtNum(expectedQps, 1)} = sample rate / ${RENDER_QUANTUM_FRAMES}`}>
+        <Headline term="quanta/s" note={`expected ${fmtNum(expectedQps, 1)} = sample rate / ${quantum}`}>
           <span data-testid="quanta-per-sec" style={{ ...headValueStyle, color: qpsOff ? colors.warn : undefined }}>
             {haveWindow ? fmtNum(t.quantaPerSecEma, 1) : '—'}
           </span>
@@ -254,10 +254,10 @@ export function StatusBar({ runtime }: StatusBarProps) {
           <li>
             <strong>worklet's own view</strong>, by Date.now() in the worklet: <em>quanta ≥ 1 ms</em> saw a step ≥ 2 ms across the callback;{' '}
             <em>more spanned a tick</em> saw one 1 ms tick (0–2 ms long); <em>over deadline</em> saw a step ≥{' '}
-            {overDeadlineStepMs(state.sampleRate)} ms, surely longer than the {fmtNum((RENDER_QUANTUM_FRAMES / state.sampleRate) * 1000, 2)}{' '}
-            ms deadline of one quantum; <em>audio-clock drift</em> is currentTime against Date.now() since the stage's first quantum, as the
-            worklet saw it. A quantum can be on time in the worklet and still reach the output late: the browser&apos;s counters above are
-            the ones that hear it.
+            {overDeadlineStepMs(state.sampleRate, quantum)} ms, surely longer than the{' '}
+            {fmtNum(quantumDeadlineMs(state.sampleRate, quantum), 2)} ms deadline of one {quantum}-frame quantum; <em>audio-clock drift</em>{' '}
+            is currentTime against Date.now() since the stage's first quantum, as the worklet saw it. A quantum can be on time in the
+            worklet and still reach the output late: the browser&apos;s counters above are the ones that hear it.
           </li>
           <li>
             <strong>wasm memory</strong>: linear memory, 0 in fallback; <strong>allocs</strong>: alloc_count(), constant while running = no

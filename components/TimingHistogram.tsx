@@ -321,7 +321,7 @@ function TimingBody({
             </th>
             <td style={num}>{fmtUs(timing.deadlineUs)}</td>
             <td style={num}>{fmtPct(100)}</td>
-            <td style={clockCell}>128 frames / sample rate (audio clock)</td>
+            <td style={clockCell}>{timing.quantumFrames} frames / sample rate (audio clock)</td>
           </tr>
           <tr style={{ color: quantumBudgetUs !== undefined && timing.singleQuantum.p99Us >= quantumBudgetUs ? colors.danger : undefined }}>
             <th scope="row" style={cell}>

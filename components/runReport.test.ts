@@ -1,6 +1,7 @@
 /** The run report: building it, JSON and CSV that read back to the same figures, bad files, and the comparison's verdicts. */
 import { describe, expect, it } from 'vitest';
 import type { KernelTiming } from '../worklet/protocol.ts';
+import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
 import type { TelemetrySnapshot } from '../worklet/layout.ts';
 import {
   MAX_REPORT_BYTES,
@@ -26,7 +27,8 @@ const timing: KernelTiming = {
   p50Us: 3.3,
   p95Us: 3.9,
   p99Us: 4.0,
-  deadlineUs: (128 / 48_000) * 1e6,
+  deadlineUs: (RENDER_QUANTUM_FRAMES / 48_000) * 1e6,
+  quantumFrames: RENDER_QUANTUM_FRAMES,
   singleQuantum: { count: 4000, p50Us: 5, p99Us: 160, maxUs: 400, resolutionUs: 5 },
   allocationsDuringRun: 0,
   memoryGrowthBytes: 0,
@@ -50,6 +52,7 @@ const telemetry: TelemetrySnapshot = {
   audioClockDriftMs: 0.4,
   windowMs: 1000,
   sampleRate: 48_000,
+  quantumFrames: RENDER_QUANTUM_FRAMES,
 };
 
 function input(over: Partial<ReportInput> = {}): ReportInput {

@@ -4,7 +4,7 @@
  * back from either, and compared with a previous report figure by figure. Pure functions: the
  * RunReport component renders them, and they are unit-tested without a browser.
  */
-import { COUNT_UNITS, type ParamValues, type StageFigure } from '../dsp-stages/types.ts';
+import { COUNT_UNITS, RENDER_QUANTUM_FRAMES, type ParamValues, type StageFigure } from '../dsp-stages/types.ts';
 import type { SourceSpec } from '../dsp-stages/signals.ts';
 import type { KernelTiming } from '../worklet/protocol.ts';
 import type { TelemetrySnapshot } from '../worklet/layout.ts';
@@ -16,7 +16,7 @@ export const MAX_REPORT_BYTES = 1 << 20;
 
 /** Timing up (or load, slow quanta...) by more than this share is a regression; down by as much, an improvement. */
 export const TIMING_TOLERANCE = 0.1;
-/** Quanta/s further than this share from sampleRate/128 is "off". */
+/** Quanta/s further than this share from sampleRate / quantum is "off". */
 export const QUANTA_RATE_TOLERANCE = 0.05;
 
 export interface ReportTiming {
@@ -141,7 +141,8 @@ export function buildRunReport(input: ReportInput): RunReport {
     },
     live: {
       quantaPerSec: haveWindow ? finiteOrNull(t.quantaPerSecEma) : null,
-      expectedQuantaPerSec: input.sampleRate / 128,
+      // the quantum the worklet was given (0 before its first: the default)
+      expectedQuantaPerSec: input.sampleRate / (t.quantumFrames > 0 ? t.quantumFrames : RENDER_QUANTUM_FRAMES),
       loadPct: haveWindow ? finiteOrNull(t.loadMeanPct) : null,
       driftMs: haveWindow ? finiteOrNull(t.audioClockDriftMs) : null,
       quanta: t.quantumCount,
@@ -528,7 +529,7 @@ function judge(
       return now > prev ? { verdict: 'regression', why: 'more than before' } : { verdict: 'improvement', why: 'fewer than before' };
     if (key === 'live.quantaPerSec' && ctx.expectedQps) {
       const off = (v: number) => Math.abs(v - ctx.expectedQps!) / ctx.expectedQps!;
-      const limit = `${QUANTA_RATE_TOLERANCE * 100} % of sampleRate/128`;
+      const limit = `${QUANTA_RATE_TOLERANCE * 100} % of sampleRate / quantum`;
       if (off(now) > QUANTA_RATE_TOLERANCE && off(now) > off(prev)) return { verdict: 'regression', why: `off by more than ${limit}` };
       if (off(prev) > QUANTA_RATE_TOLERANCE && off(now) <= QUANTA_RATE_TOLERANCE)
         return { verdict: 'improvement', why: `back within ${limit}` };

@@ -6,6 +6,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { KernelTiming } from '../worklet/protocol.ts';
+import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
 import { scopeSummary } from './Scope.tsx';
 import { SpectrumPlot, spectrumLayout, spectrumSummary } from './SpectrumPlot.tsx';
 import { TimingHistogram, timingSummary } from './TimingHistogram.tsx';
@@ -40,7 +41,8 @@ const timing: KernelTiming = {
   p50Us: 0.45,
   p95Us: 0.61,
   p99Us: 0.93,
-  deadlineUs: (128 / 48_000) * 1e6,
+  deadlineUs: (RENDER_QUANTUM_FRAMES / 48_000) * 1e6,
+  quantumFrames: RENDER_QUANTUM_FRAMES,
   singleQuantum: { count: 2000, p50Us: 5, p99Us: 10, maxUs: 40, resolutionUs: 5 },
   allocationsDuringRun: 0,
   memoryGrowthBytes: 0,

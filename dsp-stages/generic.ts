@@ -270,24 +270,26 @@ export class GenericStage {
 
 /**
  * A `StageKernel` for a stage on the generic ABI: the seed path every quantum (push into the
- * input ring, `process_quantum` runs the active instance), its output copied out. Allocation-free
- * per quantum.
+ * input ring, `process_quantum` runs the active instance), its output copied out. Quanta of up to
+ * `quantumFrames` frames (the instance's `maxFrames`; the input ring holds 8 of them).
+ * Allocation-free per quantum.
  */
 export function createGenericKernel(
   wasm: StagebenchWasm,
   stage: Pick<StageDescriptor, 'id' | 'params' | 'hasAudioOutput'>,
   params: ParamValues,
   sampleRate: number,
+  quantumFrames: number = RENDER_QUANTUM_FRAMES,
 ): StageKernel {
-  wasm.init(RENDER_QUANTUM_FRAMES * 8);
-  const instance = new GenericStage(wasm, stage, params, sampleRate);
+  wasm.init(quantumFrames * 8);
+  const instance = new GenericStage(wasm, stage, params, sampleRate, quantumFrames);
   const out = stage.hasAudioOutput ? instance.outputView() : null;
   let quanta = 0;
   return {
     backend: 'wasm',
     process(inputs, output) {
       const input = inputs[0]!;
-      if (input.length > RENDER_QUANTUM_FRAMES) return -2;
+      if (input.length > quantumFrames) return -2;
       wasm.pushInput(input);
       const status = wasm.exports.process_quantum(input.length);
       if (status < 0) return status;

@@ -4,8 +4,20 @@
  */
 import type { StagebenchWasm } from '../worklet/abi.ts';
 
-/** Frames per Web Audio render quantum. */
+/**
+ * Frames per Web Audio render quantum by default: what a context renders without a
+ * `renderSizeHint`, and what a browser without `renderQuantumSize` (Firefox) renders. A context
+ * may render other sizes (64, 256, 441, 1024...): the worklet takes its size from the context
+ * (worklet/stage-node.ts, `contextQuantumFrames`) and kernels are created for it.
+ */
 export const RENDER_QUANTUM_FRAMES = 128;
+
+/**
+ * The render quanta every stage is checked at: the default, powers of two around it, and 441
+ * (10 ms at 44.1 kHz, no power of two). The stories' render-quantum check renders each in an
+ * OfflineAudioContext of that size; the validator's block sizes include them all.
+ */
+export const RENDER_QUANTUM_SIZES = [64, RENDER_QUANTUM_FRAMES, 256, 441, 1024] as const;
 
 /** One numeric parameter: the single source for Storybook argTypes, CLI flags and clamps. */
 export interface NumberParam {
@@ -147,10 +159,13 @@ export interface StageDescriptor {
   hasAudioOutput: boolean;
   /** Parameters that override the given ones in an OfflineAudioContext render (no deadline there). */
   offlineParams?: ParamValues;
-  /** Creates the stage on the wasm module (which it may re-`init`). Throws with a clear message on failure. */
-  createWasmKernel(wasm: StagebenchWasm, params: ParamValues, sampleRate: number): StageKernel;
-  /** Creates the plain TypeScript reference, used when wasm is unavailable and by tests. */
-  createReferenceKernel(params: ParamValues, sampleRate: number): StageKernel;
+  /**
+   * Creates the stage on the wasm module (which it may re-`init`) for quanta of up to
+   * `quantumFrames` frames (default RENDER_QUANTUM_FRAMES). Throws with a clear message on failure.
+   */
+  createWasmKernel(wasm: StagebenchWasm, params: ParamValues, sampleRate: number, quantumFrames?: number): StageKernel;
+  /** Creates the plain TypeScript reference (quanta of any length), used when wasm is unavailable and by tests. */
+  createReferenceKernel(params: ParamValues, sampleRate: number, quantumFrames?: number): StageKernel;
   /** What the stage-ABI validator needs to know beyond the defaults (see `StageValidation`). */
   validation?: StageValidation;
 }

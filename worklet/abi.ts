@@ -130,7 +130,7 @@ export class StagebenchWasm {
   /**
    * Copies `samples` into the input ring at the write position (wrapping) and publishes the new
    * position. Bit-exact (bulk copies only, so even signalling-NaN payloads survive) and, for a
-   * quantum no longer than the ring's slack (128), allocation-free: the quantum is written in one
+   * quantum no longer than the ring's slack (1024), allocation-free: the quantum is written in one
    * `set` into the slack past the end, and the part past the end is moved to the start with
    * `copyWithin`. Longer inputs (the CLI's, not the worklet's) are pushed in slack-sized chunks.
    */

@@ -29,6 +29,7 @@ import { createLiveSource, type LiveSource } from './sources.ts';
 import type { WorkerPool } from './pool/pool.ts';
 import { loadWasmBytes } from './wasm-fetch.ts';
 import { addProcessorModule, isCrossOriginIsolated, processorNode } from './stage-node.ts';
+import { contextQuantumFrames, quantumFromSearch, renderSizeOptions } from './quantum.ts';
 import { PagePool } from './page-pool.ts';
 import { messagePlayback, noMessagePlaybackProgress, ringPlayback, type MessagePlaybackProgress, type Playback } from './playback.ts';
 import { playbackHealth, readPlaybackStats, type ClockSample, type PlaybackHealth } from './playback-stats.ts';
@@ -46,6 +47,30 @@ export interface RuntimeState {
   monitor: boolean;
   /** Latest problem to show (stage error, microphone refused, worklet failed...), or null. */
   error: string | null;
+  /** Frames per render quantum the context reports (contextQuantumFrames). */
+  quantumFrames: number;
+}
+
+/** How the page's runtime is made: fixed by the first `StagebenchRuntime.get`. */
+export interface RuntimeOptions {
+  /**
+   * Frames per render quantum to ask the AudioContext for (`renderSizeHint`); absent: the page
+   * URL's `?quantum=N` (quantumFromSearch), else the browser's default, 128. The context may
+   * render another size (Firefox: always 128): `state.quantumFrames` says what it does.
+   */
+  quantum?: number;
+}
+
+/** `?quantum=N` in this page's URL or in that of the same-origin page around it (the Storybook UI). */
+function pageQuantum(): number | undefined {
+  if (typeof location === 'undefined') return undefined;
+  let top: string | null = null;
+  try {
+    top = window.top && window.top !== window ? window.top.location.search : null;
+  } catch {
+    // a cross-origin page around this one: only this page's URL counts
+  }
+  return quantumFromSearch([location.search, top]);
 }
 
 type Listener = (state: RuntimeState) => void;
@@ -53,11 +78,21 @@ type Listener = (state: RuntimeState) => void;
 export class StagebenchRuntime {
   private static instance: StagebenchRuntime | null = null;
 
-  /** The page's runtime, created on first use. */
-  static get(): StagebenchRuntime {
-    StagebenchRuntime.instance ??= new StagebenchRuntime();
-    return StagebenchRuntime.instance;
+  /**
+   * The page's runtime, created on first use with `options`. One AudioContext per page: a later
+   * call asking for another render quantum than the runtime's throws (reload the page with it).
+   */
+  static get(options: RuntimeOptions = {}): StagebenchRuntime {
+    const runtime = (StagebenchRuntime.instance ??= new StagebenchRuntime(options));
+    if (options.quantum !== undefined && options.quantum !== runtime.requestedQuantum)
+      throw new Error(
+        `the page's runtime was made for ${runtime.requestedQuantum ?? 'the default'}-frame quanta, not ${options.quantum}: reload the page with quantum ${options.quantum}`,
+      );
+    return runtime;
   }
+
+  /** The render quantum asked for at creation (undefined: the browser's default). */
+  readonly requestedQuantum: number | undefined;
 
   readonly ctx: AudioContext;
   readonly ready: Promise<void>;
@@ -91,8 +126,9 @@ export class StagebenchRuntime {
   private clockBaseline: ClockSample | null = null;
   state: RuntimeState;
 
-  private constructor() {
-    this.ctx = new AudioContext({ latencyHint: 'interactive' });
+  private constructor(options: RuntimeOptions) {
+    this.requestedQuantum = options.quantum ?? pageQuantum();
+    this.ctx = new AudioContext({ latencyHint: 'interactive', ...renderSizeOptions(this.requestedQuantum) });
     const isolated = isCrossOriginIsolated();
     this.views = telemetryViews(createTelemetryBuffer(isolated));
     this.monitorGain = new GainNode(this.ctx, { gain: 0 });
@@ -107,6 +143,7 @@ export class StagebenchRuntime {
       source: DEFAULT_SOURCE,
       monitor: false,
       error: null,
+      quantumFrames: contextQuantumFrames(this.ctx),
     };
     this.ctx.addEventListener('statechange', () => {
       // a suspended context's clock stands still: the lag and the worklet's drift count from the next start
@@ -133,6 +170,7 @@ export class StagebenchRuntime {
       telemetry: this.views.control.buffer as SharedArrayBuffer | ArrayBuffer,
       stage: this.state.stage,
       params: this.params,
+      quantumFrames: this.state.quantumFrames,
     };
     this.node = processorNode(this.ctx, options);
     this.node.port.onmessage = (event: MessageEvent<FromProcessor>) => this.onProcessorMessage(event.data);
@@ -362,10 +400,13 @@ export class StagebenchRuntime {
     this.timer ??= new KernelTimerWorker();
     const timer = this.timer;
     const id = ++this.timerSeq;
+    const quantumFrames = this.state.quantumFrames;
+    // 64 quanta of the default length, and at least 8 of the context's
+    const frames = Math.max(RENDER_QUANTUM_FRAMES * 64, quantumFrames * 8);
     const signal =
       this.state.source.kind === 'mic' || this.state.source.kind === 'silence'
-        ? sourceSamples({ ...this.state.source, kind: 'noise' }, sampleRate, RENDER_QUANTUM_FRAMES * 64)
-        : sourceSamples(this.state.source, sampleRate, RENDER_QUANTUM_FRAMES * 64);
+        ? sourceSamples({ ...this.state.source, kind: 'noise' }, sampleRate, frames)
+        : sourceSamples(this.state.source, sampleRate, frames);
     return new Promise<KernelTiming>((resolve, reject) => {
       const onMessage = (event: MessageEvent<FromTimer>) => {
         if (event.data.id !== id) return;
@@ -382,6 +423,7 @@ export class StagebenchRuntime {
         params: this.params,
         sampleRate,
         input: signal,
+        quantumFrames,
         batches: opts.batches ?? 200,
         minBatchMs: opts.minBatchMs ?? 1,
         singleQuanta: opts.singleQuanta ?? 2000,

@@ -23,6 +23,7 @@ self.onmessage = (event: MessageEvent<ToTimer>) => {
       minBatchMs: msg.minBatchMs,
       singleQuanta: msg.singleQuanta,
       slowdown: msg.slowdown,
+      quantumFrames: msg.quantumFrames,
       now: () => performance.now(),
       clock: 'performance.now() in a Web Worker',
     });

@@ -10,6 +10,7 @@ import { slowedDown } from '../dsp-stages/faults.ts';
 import type { KernelTiming } from './protocol.ts';
 import type { StagebenchWasm } from './abi.ts';
 import { percentile } from './stats.ts';
+import { quantumDeadlineMs } from './layout.ts';
 
 /** Running time before calibration, ms: long enough for V8 to optimise the kernel's JS glue. */
 const WARM_UP_MS = 100;
@@ -29,21 +30,24 @@ export interface TimeKernelOptions {
   clock: string;
   /** Test-only: the kernel made this many times slower (dsp-stages/faults.ts); default 1. */
   slowdown?: number;
+  /** Frames per quantum (the context's render quantum); default RENDER_QUANTUM_FRAMES. */
+  quantumFrames?: number;
 }
 
 export function timeKernel(opts: TimeKernelOptions): KernelTiming {
   const stage = getStage(opts.stage);
   const { values } = resolveParams(stage.params, opts.params);
+  const Q = opts.quantumFrames ?? RENDER_QUANTUM_FRAMES;
   const kernel: StageKernel = slowedDown(
-    opts.wasm ? stage.createWasmKernel(opts.wasm, values, opts.sampleRate) : stage.createReferenceKernel(values, opts.sampleRate),
+    opts.wasm ? stage.createWasmKernel(opts.wasm, values, opts.sampleRate, Q) : stage.createReferenceKernel(values, opts.sampleRate, Q),
     opts.slowdown ?? 1,
   );
-  const quanta = Math.max(1, Math.floor(opts.input.length / RENDER_QUANTUM_FRAMES));
+  const quanta = Math.max(1, Math.floor(opts.input.length / Q));
   const frames: Float32Array[][] = [];
   for (let q = 0; q < quanta; q++) {
-    frames.push([opts.input.subarray(q * RENDER_QUANTUM_FRAMES, (q + 1) * RENDER_QUANTUM_FRAMES)]);
+    frames.push([opts.input.subarray(q * Q, (q + 1) * Q)]);
   }
-  const output = stage.hasAudioOutput ? new Float32Array(RENDER_QUANTUM_FRAMES) : null;
+  const output = stage.hasAudioOutput ? new Float32Array(Q) : null;
   let q = 0;
   const run = (count: number): void => {
     for (let i = 0; i < count; i++) {
@@ -93,7 +97,8 @@ export function timeKernel(opts: TimeKernelOptions): KernelTiming {
     p50Us: percentile(sorted, 50),
     p95Us: percentile(sorted, 95),
     p99Us: percentile(sorted, 99),
-    deadlineUs: (RENDER_QUANTUM_FRAMES / opts.sampleRate) * 1e6,
+    deadlineUs: quantumDeadlineMs(opts.sampleRate, Q) * 1000,
+    quantumFrames: Q,
     singleQuantum: {
       count: singleUs.length,
       p50Us: percentile(sortedSingle, 50),

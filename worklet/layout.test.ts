@@ -11,6 +11,8 @@ import {
   Tim,
   beginVisual,
   endVisual,
+  overDeadlineStepMs,
+  quantumDeadlineMs,
   readVisual,
   createTelemetryBuffer,
   readScope,
@@ -117,6 +119,30 @@ describe('scope ring', () => {
     expect(out.subarray(200).every((v) => v === -1)).toBe(true);
   });
 
+  it.each([441, 1024])('keeps the newest samples of %i-frame quanta over many laps of the full-size ring', (q) => {
+    const views = telemetryViews(createTelemetryBuffer(true));
+    // 32768 is no multiple of 441: quanta straddle the end at ever other places
+    const quanta = Math.ceil((3 * SCOPE_CAPACITY_SAMPLES) / q) + 1;
+    for (let i = 0; i < quanta; i++) writeScope(views, ramp(i * q, q));
+    const total = quanta * q;
+    expect(Atomics.load(views.control, Ctl.writePos)).toBe(total % SCOPE_CAPACITY_SAMPLES);
+    const newest = new Float32Array(2 * q + 7);
+    readScope(views, newest);
+    expect([...newest]).toEqual([...ramp(total - newest.length, newest.length)]);
+    const all = new Float32Array(SCOPE_CAPACITY_SAMPLES);
+    readScope(views, all);
+    expect(all[0]).toBe(total - SCOPE_CAPACITY_SAMPLES);
+    expect(all[SCOPE_CAPACITY_SAMPLES - 1]).toBe(total - 1);
+  });
+
+  it('keeps the newest samples of a quantum longer than the ring', () => {
+    const views = telemetryViews(createTelemetryBuffer(false, 300));
+    writeScope(views, ramp(0, 1024));
+    const out = new Float32Array(300);
+    readScope(views, out);
+    expect([...out]).toEqual([...ramp(724, 300)]);
+  });
+
   it('copies samples bit for bit on the fast path', () => {
     const views = telemetryViews(createTelemetryBuffer(true));
     const q = new Float32Array(128);
@@ -131,6 +157,21 @@ describe('scope ring', () => {
   });
 });
 
+describe('deadline of a quantum', () => {
+  it('is quantum / sampleRate, and the Date.now() step that proves it overrun is floor(deadline) + 2', () => {
+    expect(quantumDeadlineMs(48000, 128)).toBeCloseTo(2.6667, 4);
+    expect(quantumDeadlineMs(44100, 441)).toBe(10);
+    expect(quantumDeadlineMs(48000, 1024)).toBeCloseTo(21.3333, 4);
+    expect(overDeadlineStepMs(48000, 128)).toBe(4);
+    expect(overDeadlineStepMs(96000, 128)).toBe(3);
+    expect(overDeadlineStepMs(48000, 64)).toBe(3);
+    expect(overDeadlineStepMs(48000, 256)).toBe(7);
+    // exactly 10 ms: a 11 ms step is possible for a callback of 10.0x ms, so 12
+    expect(overDeadlineStepMs(44100, 441)).toBe(12);
+    expect(overDeadlineStepMs(48000, 1024)).toBe(23);
+  });
+});
+
 describe('snapshot', () => {
   it('reads every control and timing slot', () => {
     const views = telemetryViews(createTelemetryBuffer(true, 16));
@@ -141,7 +182,9 @@ describe('snapshot', () => {
     Atomics.store(views.control, Ctl.wasmAllocCount, 7);
     views.timing[Tim.loadMeanPct] = 1.5;
     views.timing[Tim.sampleRate] = 48000;
+    views.timing[Tim.quantumFrames] = 441;
     expect(snapshot(views)).toMatchObject({
+      quantumFrames: 441,
       writePos: 5,
       quantumCount: 42,
       wasmStatus: 'fallback',

@@ -17,8 +17,11 @@
 export const LAYOUT_MAGIC = 0x53424e43; // "SBNC"
 export const LAYOUT_VERSION = 2;
 
-/** UI scope ring: 128 × 256 samples (about 0.68 s at 48 kHz). */
-export const SCOPE_CAPACITY_SAMPLES = 128 * 256;
+/**
+ * UI scope ring: 32768 samples (about 0.68 s at 48 kHz). Quanta of any length go in (441 wraps
+ * mid-quantum; a quantum longer than the ring keeps its newest samples).
+ */
+export const SCOPE_CAPACITY_SAMPLES = 32768;
 /** Visual frame capacity, floats: room for a 32k frame's scores, cross-spectrum and two power spectra. */
 export const VISUAL_CAPACITY_FLOATS = 1 << 17;
 
@@ -58,8 +61,8 @@ export const Ctl = {
   /** Quanta whose callback spanned exactly one Date.now() tick: between 0 and 2 ms long. */
   quantaTickSpans: 15,
   /**
-   * Quanta whose callback surely took longer than the deadline (128 / sampleRate): Date.now()
-   * advanced by overDeadlineStepMs(sampleRate) or more across it. A lower bound (a callback just
+   * Quanta whose callback surely took longer than the deadline (quantum / sampleRate): Date.now()
+   * advanced by overDeadlineStepMs(sampleRate, quantum) or more across it. A lower bound (a callback just
    * over the deadline can show a smaller step); quantaOver1ms bounds the count from above.
    */
   quantaOverDeadline: 16,
@@ -67,13 +70,18 @@ export const Ctl = {
 /** 17 used, one spare: the Float64 timing slots after them need 8-byte alignment. */
 export const CONTROL_SLOTS = 18;
 
+/** The deadline of one quantum of `quantumFrames` frames at `sampleRate`, ms. */
+export function quantumDeadlineMs(sampleRate: number, quantumFrames: number): number {
+  return (quantumFrames / sampleRate) * 1000;
+}
+
 /**
  * The smallest Date.now() step (1 ms ticks) across a callback that proves it outlasted the
  * deadline: a step of s ms means the callback took more than s - 1 ms, so s = floor(deadline) + 2
- * (4 ms at 44.1 and 48 kHz, 3 ms at 96 kHz).
+ * (128-frame quanta: 4 ms at 44.1 and 48 kHz, 3 ms at 96 kHz; 1024 frames at 48 kHz: 23 ms).
  */
-export function overDeadlineStepMs(sampleRate: number): number {
-  return Math.floor((128 / sampleRate) * 1000) + 2;
+export function overDeadlineStepMs(sampleRate: number, quantumFrames: number): number {
+  return Math.floor(quantumDeadlineMs(sampleRate, quantumFrames)) + 2;
 }
 
 /** Float64 timing slots (indices); clocks are named in each comment. */
@@ -88,6 +96,8 @@ export const Tim = {
   windowMs: 3,
   /** Sample rate of the context. */
   sampleRate: 4,
+  /** Frames in the last quantum process() was given (0 before the first): the context's render quantum. */
+  quantumFrames: 5,
 } as const;
 export const TIMING_SLOTS = 8;
 export const FIGURE_SLOTS = 16;
@@ -229,6 +239,7 @@ export interface TelemetrySnapshot {
   audioClockDriftMs: number;
   windowMs: number;
   sampleRate: number;
+  quantumFrames: number;
 }
 
 export function snapshot(views: TelemetryViews): TelemetrySnapshot {
@@ -252,5 +263,6 @@ export function snapshot(views: TelemetryViews): TelemetrySnapshot {
     audioClockDriftMs: t[Tim.audioClockDriftMs]!,
     windowMs: t[Tim.windowMs]!,
     sampleRate: t[Tim.sampleRate]!,
+    quantumFrames: t[Tim.quantumFrames]!,
   };
 }

@@ -6,6 +6,7 @@ import type { ParamValues } from '../dsp-stages/types.ts';
 import { readVisual as readVisualFrame, snapshot, type TelemetrySnapshot } from './layout.ts';
 import type { ToProcessor } from './protocol.ts';
 import { createStageNode } from './stage-node.ts';
+import { contextQuantumFrames, renderSizeOptions } from './quantum.ts';
 
 export interface OfflineRenderOptions {
   stage: string;
@@ -23,6 +24,8 @@ export interface OfflineRenderOptions {
    * Changes at the same boundary are sent together, in their order, at one suspend.
    */
   paramChanges?: ReadonlyArray<{ atFrame: number; name: string; value: number | string }>;
+  /** Frames per render quantum to ask the context for (`renderSizeHint`); absent: the default, 128. */
+  quantumFrames?: number;
 }
 
 export interface OfflineRender {
@@ -37,6 +40,8 @@ export interface OfflineRender {
   figures: Float64Array | null;
   status: 'active' | 'fallback';
   reason: string | null;
+  /** Frames per render quantum the context reported (contextQuantumFrames). */
+  quantumFrames: number;
 }
 
 /**
@@ -58,7 +63,13 @@ function takeChannel(buffer: AudioBuffer, ch: number): Float32Array {
 /** Renders `input` through the stage in an OfflineAudioContext with the same processor: exact output values. */
 export async function renderOffline(opts: OfflineRenderOptions): Promise<OfflineRender> {
   const channels = opts.parallel ? 2 : 1;
-  const ctx = new OfflineAudioContext({ numberOfChannels: channels, length: opts.input.length, sampleRate: opts.sampleRate });
+  const ctx = new OfflineAudioContext({
+    numberOfChannels: channels,
+    length: opts.input.length,
+    sampleRate: opts.sampleRate,
+    ...renderSizeOptions(opts.quantumFrames),
+  });
+  const quantumFrames = contextQuantumFrames(ctx);
   const stage = await createStageNode(ctx, opts);
   const buffer = new AudioBuffer({ length: opts.input.length, sampleRate: opts.sampleRate, numberOfChannels: opts.input2 ? 2 : 1 });
   buffer.getChannelData(0).set(opts.input);
@@ -72,14 +83,14 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
   // a context suspends at most once per quantum: the changes of one boundary go together
   const byQuantum = new Map<number, Array<{ name: string; value: number | string }>>();
   for (const change of opts.paramChanges ?? []) {
-    const quantum = Math.floor(change.atFrame / 128);
+    const quantum = Math.floor(change.atFrame / quantumFrames);
     const list = byQuantum.get(quantum) ?? [];
     list.push({ name: change.name, value: change.value });
     byQuantum.set(quantum, list);
   }
   for (const [quantum, changes] of byQuantum) {
     // suspend at the quantum boundary, send the changes, resume once the worklet has had time to take them
-    void ctx.suspend((quantum * 128) / opts.sampleRate).then(async () => {
+    void ctx.suspend((quantum * quantumFrames) / opts.sampleRate).then(async () => {
       for (const change of changes)
         stage.node.port.postMessage({ type: 'set-param', name: change.name, value: change.value } satisfies ToProcessor);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -107,5 +118,6 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
     figures: views ? views.figures.slice() : null,
     status: stage.status,
     reason: stage.reason,
+    quantumFrames,
   };
 }

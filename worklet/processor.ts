@@ -10,7 +10,7 @@
  * Real-time rules: process() allocates nothing on the SharedArrayBuffer path. Without
  * SharedArrayBuffer (postMessage fallback) it posts figures at most every 50 ms.
  */
-import type { ParamValues, StageKernel, StageDescriptor } from '../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, type ParamValues, type StageKernel, type StageDescriptor } from '../dsp-stages/types.ts';
 import { STAGES, getStage } from '../dsp-stages/registry.ts';
 import { clampParam, resolveParams, withOfflineParams } from '../dsp-stages/params.ts';
 import { slowedDown } from '../dsp-stages/faults.ts';
@@ -48,8 +48,10 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private kernel: StageKernel | null = null;
   /** The kernel before a test-slowdown wrapped it (null: not wrapped). */
   private unslowedKernel: StageKernel | null = null;
-  private readonly silence = new Float32Array(128);
-  private readonly silentInputs: Float32Array[] = [this.silence];
+  /** Frames per quantum: the context's (processorOptions), then the length process() is given. */
+  private quantumFrames: number;
+  private silence: Float32Array;
+  private silentInputs: Float32Array[];
   // live-load window (Date.now(), 1 ms ticks)
   private windowStartMs = 0;
   private windowBusyMs = 0;
@@ -63,7 +65,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private lastVisualVersion = -1;
   private lastPostedVisualSeq = -1;
   /** Date.now() step that proves a callback outlasted the deadline (overDeadlineStepMs). */
-  private readonly overDeadlineStep = overDeadlineStepMs(sampleRate);
+  private overDeadlineStep: number;
   /** Rendering in an OfflineAudioContext (ProcessorOptions.offline). */
   private readonly offline: boolean;
   /** A visual frame finished in the last quantum waits for this one to be published. */
@@ -71,7 +73,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   /** Decoded audio that replaces the live input while attached (shared ring or message queue). */
   private playbackRing: RingConsumer | null = null;
   private playbackQueue: PlaybackQueue | null = null;
-  private readonly playbackPlanes: Float32Array[] = [new Float32Array(128), new Float32Array(128)];
+  private playbackPlanes: Float32Array[];
 
   constructor(options: AudioWorkletNodeOptions) {
     super(options);
@@ -80,6 +82,11 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     this.offline = opts.offline === true;
     this.shared = typeof SharedArrayBuffer !== 'undefined' && opts.telemetry instanceof SharedArrayBuffer;
     this.views.timing[Tim.sampleRate] = sampleRate;
+    this.quantumFrames = opts.quantumFrames ?? RENDER_QUANTUM_FRAMES;
+    this.silence = new Float32Array(this.quantumFrames);
+    this.silentInputs = [this.silence];
+    this.playbackPlanes = [new Float32Array(this.quantumFrames), new Float32Array(this.quantumFrames)];
+    this.overDeadlineStep = overDeadlineStepMs(sampleRate, this.quantumFrames);
     if (opts.wasmBytes) {
       try {
         this.wasm = instantiateStagebench(opts.wasmBytes);
@@ -117,7 +124,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
         this.playbackRing = null;
         this.playbackQueue = null;
         try {
-          if (msg.handles) this.playbackRing = new RingConsumer(parsePoolLayout(msg.handles), msg.ring);
+          if (msg.handles) this.playbackRing = new RingConsumer(parsePoolLayout(msg.handles), msg.ring, this.quantumFrames);
           else this.playbackQueue = new PlaybackQueue();
         } catch (err) {
           this.post({ type: 'stage-error', stage: this.stage?.id ?? '?', message: `playback could not attach: ${(err as Error).message}` });
@@ -190,14 +197,14 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     let reason = this.wasmFailure;
     if (this.wasm) {
       try {
-        this.kernel = stage.createWasmKernel(this.wasm, values, sampleRate);
+        this.kernel = stage.createWasmKernel(this.wasm, values, sampleRate, this.quantumFrames);
       } catch (err) {
         reason = `stage ${id} could not start on wasm: ${(err as Error).message}`;
       }
     }
     if (!this.kernel) {
       try {
-        this.kernel = stage.createReferenceKernel(values, sampleRate);
+        this.kernel = stage.createReferenceKernel(values, sampleRate, this.quantumFrames);
       } catch (err) {
         this.post({ type: 'stage-error', stage: id, message: (err as Error).message, seq });
         return;
@@ -227,6 +234,10 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     if (this.released) return false;
     const t0 = Date.now();
     const channels = inputs[0];
+    // the quantum's length from the buffers themselves (the first input may be empty: no source yet)
+    const frames = outputs[0]?.[0]?.length ?? channels?.[0]?.length ?? this.quantumFrames;
+    if (frames !== this.silence.length) this.resizeQuantum(frames);
+    this.views.timing[Tim.quantumFrames] = frames;
     let ins = channels && channels.length > 0 ? channels : this.silentInputs;
     if (this.playbackRing || this.playbackQueue) {
       // decoded audio (popped from the pool's ring, or queued messages) is the stage's input
@@ -264,6 +275,27 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     const t1 = Date.now();
     this.account(t0, t1);
     return true;
+  }
+
+  /**
+   * The context renders quanta of another length than processorOptions said (a browser that does
+   * not report it): silence and playback buffers of the new length, once. A kernel made for
+   * shorter quanta refuses the longer ones (status -2), so that is reported; the next set-stage
+   * makes the stage for the new length.
+   */
+  private resizeQuantum(frames: number): void {
+    const grown = frames > this.quantumFrames;
+    this.quantumFrames = frames;
+    this.silence = new Float32Array(frames);
+    this.silentInputs = [this.silence];
+    this.playbackPlanes = [new Float32Array(frames), new Float32Array(frames)];
+    this.overDeadlineStep = overDeadlineStepMs(sampleRate, frames);
+    if (grown && this.stage)
+      this.post({
+        type: 'stage-error',
+        stage: this.stage.id,
+        message: `render quantum is ${frames} frames, the stage was made for fewer: select it again`,
+      });
   }
 
   private onStageError(status: number): void {

@@ -18,6 +18,11 @@ export interface ProcessorOptions {
   params: ParamValues;
   /** In an OfflineAudioContext: the stage's `offlineParams` apply (no deadline there). */
   offline?: boolean;
+  /**
+   * Frames per render quantum the context reports (contextQuantumFrames); absent: RENDER_QUANTUM_FRAMES.
+   * Kernels are created for it; process() still follows the length its buffers actually have.
+   */
+  quantumFrames?: number;
 }
 
 export type ToProcessor =
@@ -65,8 +70,10 @@ export interface KernelTiming {
   p50Us: number;
   p95Us: number;
   p99Us: number;
-  /** 128 / sampleRate in µs. */
+  /** quantumFrames / sampleRate in µs. */
   deadlineUs: number;
+  /** Frames per timed quantum (the context's render quantum). */
+  quantumFrames: number;
   /**
    * Quanta timed one by one (clock resolution permitting: about 5 µs when cross-origin isolated):
    * shows whether a single quantum carries more than its share of periodic work (an analysis every hop).
@@ -87,6 +94,8 @@ export type ToTimer = {
   sampleRate: number;
   /** Input fed to the kernel, cycled quantum by quantum. */
   input: Float32Array;
+  /** Frames per quantum, as the context renders them. */
+  quantumFrames: number;
   batches: number;
   minBatchMs: number;
   /** Quanta to time one by one after the batches (0 to skip). */

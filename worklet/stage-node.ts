@@ -5,6 +5,7 @@
  */
 import processorUrl from './processor.ts?worker&url';
 import type { ParamValues } from '../dsp-stages/types.ts';
+import { contextQuantumFrames } from './quantum.ts';
 import { createTelemetryBuffer, telemetryViews, type TelemetryViews } from './layout.ts';
 import { PROCESSOR_NAME, type FromProcessor, type ProcessorOptions } from './protocol.ts';
 import { loadWasmBytes } from './wasm-fetch.ts';
@@ -68,6 +69,7 @@ export async function createStageNode(
     stage: opts.stage,
     params: opts.params,
     offline: typeof OfflineAudioContext !== 'undefined' && ctx instanceof OfflineAudioContext,
+    quantumFrames: contextQuantumFrames(ctx),
   });
   const status = await new Promise<{ status: 'active' | 'fallback'; reason: string | null }>((resolve, reject) => {
     const timeout = setTimeout(

@@ -57,6 +57,7 @@ export const decodeStage: StageDescriptor = {
     heapGrowthBytes: 1 << 20,
   },
   hasAudioOutput: true,
-  createWasmKernel: (wasm, _params, sampleRate) => withPassthrough(fftStage.createWasmKernel(wasm, DECODE_SPECTRUM, sampleRate)),
+  createWasmKernel: (wasm, _params, sampleRate, quantumFrames) =>
+    withPassthrough(fftStage.createWasmKernel(wasm, DECODE_SPECTRUM, sampleRate, quantumFrames)),
   createReferenceKernel: (_params, sampleRate) => withPassthrough(fftStage.createReferenceKernel(DECODE_SPECTRUM, sampleRate)),
 };

@@ -44,27 +44,29 @@ export const eqStage: StageDescriptor = {
         'the f32-rounded feedback (Chromium’s arithmetic) departs from the f64 reference more as the rate rises (poles nearer 1): 2e-4 at 96 kHz, 4.3e-4 … 6.2e-4 at 192 kHz (3 seeds × 96000 frames, noise ±0.4 + sine)',
     },
   },
-  createWasmKernel(wasm, params, sampleRate) {
+  createWasmKernel(wasm, params, sampleRate, quantumFrames = RENDER_QUANTUM_FRAMES) {
     const x = bindEq(wasm);
     wasm.init(RESPONSE_FRAME);
-    const rc = x.eq_create(sampleRate, RENDER_QUANTUM_FRAMES);
+    const rc = x.eq_create(sampleRate, quantumFrames);
     if (rc < 0) throw new Error(`eq_create failed: ${statusMessage(rc)}`);
     let current: ParamValues = { ...params };
     applyEqParams(x, current);
     // start at the settings, not faded in from flat
     x.eq_reset();
-    const out = wasm.view(() => x.eq_output_ptr(), RENDER_QUANTUM_FRAMES);
+    const out = wasm.view(() => x.eq_output_ptr(), quantumFrames);
     const frames = new ResponseFrames();
     return {
       backend: 'wasm',
       visualLength: 2 * RESPONSE_FRAME,
       process(inputs, output) {
         const input = inputs[0]!;
-        if (input.length !== RENDER_QUANTUM_FRAMES) return -2;
+        if (input.length > quantumFrames) return -2;
         wasm.pushInput(input);
         const status = wasm.exports.process_quantum(input.length);
         if (status < 0) return status;
-        const result = out.get();
+        const full = out.get();
+        // a whole quantum copies the cached view; a shorter one needs a sub-view
+        const result = input.length === full.length ? full : full.subarray(0, input.length);
         if (output) output.set(result);
         frames.add(input, result);
         return 0;

@@ -24,15 +24,30 @@ export class ResponseFrames {
   private filled = 0;
   version = 0;
 
-  /** Adds one quantum (input and output of equal length, dividing RESPONSE_FRAME). */
+  /**
+   * Adds one quantum (input and output of equal length). A quantum that divides RESPONSE_FRAME
+   * (128, 256, 1024...) is copied whole; any other length (441) is split where a frame completes,
+   * the rest starting the next frame. Allocation-free.
+   */
   add(input: Float32Array, output: Float32Array): void {
-    this.input.set(input, this.filled);
-    this.output.set(output, this.filled);
-    this.filled += input.length;
-    if (this.filled >= RESPONSE_FRAME) {
-      this.filled = 0;
-      this.version++;
+    const n = input.length;
+    if (n <= RESPONSE_FRAME - this.filled) {
+      this.input.set(input, this.filled);
+      this.output.set(output, this.filled);
+      this.filled += n;
+    } else {
+      for (let i = 0; i < n; i++) {
+        this.input[this.filled] = input[i]!;
+        this.output[this.filled] = output[i]!;
+        if (++this.filled === RESPONSE_FRAME) this.complete();
+      }
     }
+    if (this.filled === RESPONSE_FRAME) this.complete();
+  }
+
+  private complete(): void {
+    this.filled = 0;
+    this.version++;
   }
 
   /** Writes the last complete frame: input, then output (2 × RESPONSE_FRAME floats). */

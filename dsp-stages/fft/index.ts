@@ -9,7 +9,7 @@
  * k = 0..N/2). Figures: peak frequency (Hz), peak level (dBFS), and the frames analysed that
  * held NaN or Inf (their spectrum reads as the floor, as silence would).
  */
-import type { StageDescriptor } from '../types.ts';
+import { RENDER_QUANTUM_FRAMES, type StageDescriptor } from '../types.ts';
 import { numberParam } from '../params.ts';
 import { statusMessage } from '../../worklet/abi.ts';
 import { fftParams, hopSamples, WINDOW_IDS, type FftWindow } from './params.ts';
@@ -51,7 +51,7 @@ export const fftStage: StageDescriptor = {
         'stage_process runs no analysis (the host runs it every hop: fft_begin, fft_step), so the stage ABI gives no output and no new figures to compare with the reference',
     },
   },
-  createWasmKernel(wasm, params, sampleRate) {
+  createWasmKernel(wasm, params, sampleRate, quantumFrames = RENDER_QUANTUM_FRAMES) {
     const x = bindFft(wasm);
     const size = numberParam(params, 'size');
     let windowId = WINDOW_IDS[params.window as FftWindow] ?? WINDOW_IDS.kaiser;
@@ -62,7 +62,7 @@ export const fftStage: StageDescriptor = {
     if (rc < 0) throw new Error(`fft_create(${size}) failed: ${statusMessage(rc)}`);
     const db = wasm.view(() => x.fft_db_ptr(), size / 2 + 1);
     const spectrum = wasm.view(() => x.fft_spectrum_ptr(), size + 2);
-    const quantaPerHop = hop / 128;
+    const quantaPerHop = hop / quantumFrames;
     const spread = params.spread !== 'off';
     let sinceHop = 0;
     let stepping = false;

@@ -28,6 +28,6 @@ export const gainStage: StageDescriptor = {
     heapGrowthBytes: 1 << 20,
   },
   hasAudioOutput: true,
-  createWasmKernel: (wasm, params, sampleRate) => createGenericKernel(wasm, gainStage, params, sampleRate),
+  createWasmKernel: (wasm, params, sampleRate, quantumFrames) => createGenericKernel(wasm, gainStage, params, sampleRate, quantumFrames),
   createReferenceKernel: (params) => createGainReference(params),
 };

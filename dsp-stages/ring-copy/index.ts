@@ -17,7 +17,7 @@ export const ringCopyStage: StageDescriptor = {
   wasmExports: RING_COPY_EXPORTS,
   params: ringCopyParams,
   budgets: {
-    // A 128-sample copy in and out plus the JS glue: a fraction of a µs per quantum; a single
+    // A 128-sample copy (the default quantum) in and out plus the JS glue: a fraction of a µs per quantum; a single
     // quantum reads one 5 µs clock step at most.
     kernelP99Us: 0.39,
     quantumP99Us: 15,
@@ -29,19 +29,20 @@ export const ringCopyStage: StageDescriptor = {
     heapGrowthBytes: 1 << 20,
   },
   hasAudioOutput: true,
-  createWasmKernel(wasm, params) {
+  createWasmKernel(wasm, params, _sampleRate, quantumFrames = RENDER_QUANTUM_FRAMES) {
     const x = bindRingCopy(wasm);
-    wasm.init(numberParam(params, 'capacity'));
-    const rc = x.ring_copy_create(RENDER_QUANTUM_FRAMES);
+    // the ring holds at least one quantum: process_quantum reads the newest one back from it
+    wasm.init(Math.max(numberParam(params, 'capacity'), quantumFrames));
+    const rc = x.ring_copy_create(quantumFrames);
     if (rc < 0) throw new Error(`ring_copy_create failed: ${statusMessage(rc)}`);
-    const out = wasm.view(() => x.ring_copy_output_ptr(), RENDER_QUANTUM_FRAMES);
+    const out = wasm.view(() => x.ring_copy_output_ptr(), quantumFrames);
     let quanta = 0;
     return {
       backend: 'wasm',
       process(inputs, output) {
         const input = inputs[0]!;
         wasm.pushInput(input);
-        if (input.length > RENDER_QUANTUM_FRAMES) return -2;
+        if (input.length > quantumFrames) return -2;
         const status = wasm.exports.process_quantum(input.length);
         if (status < 0) return status;
         if (output) {

@@ -4,11 +4,17 @@
  * table (`levelTableMarkdown`; a unit test keeps the page equal to it).
  */
 
+import { RENDER_QUANTUM_SIZES } from '../types.ts';
+
 /** Every rate the sample-rates check knows, in Hz (44099.5: a rate that is not a whole number). */
 export const ALL_RATES = [8000, 11025, 16000, 22050, 44100, 48000, 88200, 96000, 192000, 44099.5] as const;
 
-/** Every fixed block size the block-sizes check knows, in frames; each level adds a seeded random size per call too. */
-export const ALL_BLOCK_SIZES = [1, 17, 64, 128, 256, 1024, 2027, 4096] as const;
+/**
+ * Every fixed block size the block-sizes check knows, in frames: the render quanta a context may
+ * render (RENDER_QUANTUM_SIZES, 441 among them) and sizes around them; each level adds a seeded
+ * random size per call too.
+ */
+export const ALL_BLOCK_SIZES: readonly number[] = [1, 17, ...RENDER_QUANTUM_SIZES, 2027, 4096];
 
 /** Largest size of the random block sizes (and so the `maxFrames` of the instances that take them). */
 export const RANDOM_BLOCK_MAX = 4096;

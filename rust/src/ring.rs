@@ -5,8 +5,9 @@
 
 /// Samples of storage past the end of the ring. A host writes a whole quantum of up to this many
 /// samples at the write position with one bulk copy, then moves the part that ran past the end to
-/// the start with `copyWithin`: bit-exact (no float round trip) and allocation-free.
-pub const RING_SLACK: usize = 128;
+/// the start with `copyWithin`: bit-exact (no float round trip) and allocation-free. 1024: the
+/// largest render quantum a context is asked for (`renderSizeHint`), 8 times the default 128.
+pub const RING_SLACK: usize = 1024;
 
 /// A circular buffer whose storage is allocated once, in [`Ring::new`].
 pub struct Ring {

@@ -1,10 +1,9 @@
-/** Live checks shared by stage stories: quanta/s against sampleRate/128 and heap growth over a window. */
+/** Live checks shared by stage stories: quanta/s against sampleRate / quantum and heap growth over a window. */
 import { expect, waitFor, within } from 'storybook/test';
 import type { StageDescriptor } from '../../dsp-stages/types.ts';
 import { reportMeasurement } from './report.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { upperMedian } from '../../worklet/stats.ts';
-import { RENDER_QUANTUM_FRAMES } from '../../dsp-stages/types.ts';
 import { CLOCK_LAG_BOUND_MS, playbackHealth, type PlaybackHealth } from '../../worklet/playback-stats.ts';
 import {
   describeAttempts,
@@ -20,6 +19,8 @@ export interface LiveWindow {
   seconds: number;
   quantaPerSec: number;
   expectedQuantaPerSec: number;
+  /** Frames per render quantum of the context. */
+  quantumFrames: number;
   /** null where the browser has no GC hook (an ordinary tab). */
   heapGrowthBytes: number | null;
   wasmAllocations: number;
@@ -65,7 +66,8 @@ export async function measureLiveWindow(runtime: StagebenchRuntime, seconds: num
   return {
     seconds: elapsed,
     quantaPerSec: (q1 - q0) / elapsed,
-    expectedQuantaPerSec: runtime.ctx.sampleRate / RENDER_QUANTUM_FRAMES,
+    expectedQuantaPerSec: runtime.ctx.sampleRate / runtime.state.quantumFrames,
+    quantumFrames: runtime.state.quantumFrames,
     heapGrowthBytes: samples.length < 6 ? null : upperMedian(samples.slice(-3)) - upperMedian(samples.slice(0, 3)),
     wasmAllocations: t1.wasmAllocCount - t0.wasmAllocCount,
     wasmMemoryGrowthBytes: t1.wasmMemoryBytes - t0.wasmMemoryBytes,
@@ -95,7 +97,7 @@ export function expectRealTimeRate(w: LiveWindow, tolerance = 0.05): void {
   const ratio = w.quantaPerSec / w.expectedQuantaPerSec;
   expect(
     Math.abs(ratio - 1),
-    `quanta/s ${w.quantaPerSec.toFixed(1)} over ${w.seconds.toFixed(2)} s vs sampleRate/128 = ${w.expectedQuantaPerSec.toFixed(1)}`,
+    `quanta/s ${w.quantaPerSec.toFixed(1)} over ${w.seconds.toFixed(2)} s vs sampleRate/${w.quantumFrames} = ${w.expectedQuantaPerSec.toFixed(1)}`,
   ).toBeLessThan(tolerance);
 }
 
@@ -158,11 +160,11 @@ export async function expectKernelBudgets(runtime: StagebenchRuntime, stage: Sta
 
 /**
  * Two seconds live, after the stage settled (started, timed, half a second of warm-up): quanta/s
- * within 5 % of sampleRate/128, no underrun and no clock lag growth, no heap or wasm growth.
+ * within 5 % of sampleRate / quantum, no underrun and no clock lag growth, no heap or wasm growth.
  * Reports the figures.
  */
 export async function expectLiveWindow(runtime: StagebenchRuntime, stage: StageDescriptor, step: Step): Promise<void> {
-  await step('quanta/s within 5 % of sampleRate/128 over 2 s; no underrun, no clock lag growth; no heap growth', async () => {
+  await step('quanta/s within 5 % of sampleRate / quantum over 2 s; no underrun, no clock lag growth; no heap growth', async () => {
     const live = await measureLiveWindow(runtime, 2);
     reportMeasurement({
       name: 'quanta/s',

@@ -23,6 +23,7 @@
  * The ring is stereo: mono input feeds both channels, input beyond two channels is not streamed
  * (channels 0 and 1 are); a mono output gets the left channel.
  */
+import { RENDER_QUANTUM_FRAMES } from '../../dsp-stages/types.ts';
 import { RingBuffer } from 'ringbuf.js';
 import { RING_CHANNELS, RingMeta, type PoolLayout } from './layout.ts';
 
@@ -178,7 +179,7 @@ export class RingConsumer {
   constructor(
     layout: PoolLayout,
     readonly index: number,
-    readonly maxQuantum = 128,
+    readonly maxQuantum = RENDER_QUANTUM_FRAMES,
   ) {
     if (!(Number.isInteger(maxQuantum) && maxQuantum > 0))
       throw new Error(`RingConsumer: maxQuantum ${maxQuantum} is not a positive integer`);

@@ -2,8 +2,6 @@
 import type { StageKernel } from '../../../dsp-stages/types.ts';
 import { RENDER_QUANTUM_FRAMES } from '../../../dsp-stages/types.ts';
 
-const Q = RENDER_QUANTUM_FRAMES;
-
 export interface KernelRun {
   output: Float32Array | null;
   /** The figures after the last published frame (NaN where none was published). */
@@ -13,10 +11,16 @@ export interface KernelRun {
 }
 
 /**
- * Runs `kernel` over `input` quantum by quantum, as the worklet does: channel 1 is `input2` or a
+ * Runs `kernel` over `input` in quanta of `Q` frames (the context's render quantum), as the worklet does: channel 1 is `input2` or a
  * copy of channel 0, the visual frame and figures are published whenever the version changes.
  */
-export function runKernel(kernel: StageKernel, hasAudioOutput: boolean, input: Float32Array, input2?: Float32Array): KernelRun {
+export function runKernel(
+  kernel: StageKernel,
+  hasAudioOutput: boolean,
+  input: Float32Array,
+  input2?: Float32Array,
+  Q: number = RENDER_QUANTUM_FRAMES,
+): KernelRun {
   if (input.length % Q !== 0) throw new Error(`runKernel: ${input.length} frames is not a whole number of ${Q}-frame quanta`);
   if (input2 && input2.length !== input.length)
     throw new Error(`runKernel: channel 1 has ${input2.length} frames, channel 0 ${input.length}`);
