@@ -13,7 +13,6 @@
  * code and writes through `io`, so tests can run it in process; errors are one line on stderr
  * starting with `stagebench: `.
  */
-import { writeFileSync } from 'node:fs';
 import { formatClampNote } from '../dsp-stages/params.ts';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { NODE_STAGES, nodeStage } from '../dsp-stages/node-registry.ts';
@@ -23,7 +22,7 @@ import { benchCommand } from './bench.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import { loadWasm, wasmPath } from '../dsp-stages/wasm-file.ts';
 import { NEW_USAGE, REPO_ROOT, describeNewStage, newStage, parseNewArgs } from './new.ts';
-import { f32ToBytes } from '../dsp-stages/wav.ts';
+import { isWavName, writeOutFile } from '../dsp-stages/out-file.ts';
 import { VALIDATE_HELP, VALIDATE_USAGE, validateCommand } from './validate.ts';
 
 export interface CliIo {
@@ -88,7 +87,9 @@ run
   included) or raw little-endian float32 named *.f32 (mono, at --rate HZ, default ${DEFAULT_RAW_RATE}).
   --param name=value   set a stage parameter (repeatable); out-of-range values are clamped with a
                        note on stderr, unknown names are an error
-  --out FILE           write the stage's primary output as raw little-endian float32
+  --out FILE           write the stage's primary output: a 32-bit float WAV (IEEE float, format
+                       tag 3) at the input's rate when FILE ends in .wav, raw little-endian float32
+                       otherwise (an output that is not audio, e.g. a spectrum, only as raw)
   --rate HZ            sample rate of .f32 input
 
 ${runHelp.join('\n')}
@@ -204,20 +205,10 @@ function runCommand(a: RunArgs, io: CliIo): void {
   const report = runStage({ stage, values, input, wasm });
   if (a.out !== null) {
     if (!report.primaryOutput) throw new CliError(`stage ${stage.id} has no primary output to write to --out`);
-    try {
-      writeFileSync(a.out, f32ToBytes(report.primaryOutput));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT'
-          ? 'no such directory'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : code === 'EACCES'
-              ? 'permission denied'
-              : (err as Error).message;
-      throw new CliError(`cannot write ${a.out}: ${why}`);
+    if (isWavName(a.out) && report.primaryOutput !== report.audioOutput) {
+      throw new CliError(`stage ${stage.id} writes no audio to --out (its output is not a signal): name it *.f32, not ${a.out}`);
     }
+    writeOutFile(a.out, [report.primaryOutput], input.sampleRate);
   }
   io.stdout(`${JSON.stringify(report.summary)}\n`);
 }

@@ -131,5 +131,5 @@ export function runStage(req: RunRequest): RunReport {
   add({ allocationsDuringProcess }, 'run');
   if (hooks.summaryExtras) add(hooks.summaryExtras(outcome), `CLI hook summaryExtras for ${stage.id}`);
   const primaryOutput = hooks.primaryOutput ? hooks.primaryOutput(outcome) : outcome.audioOutput;
-  return { summary, primaryOutput };
+  return { summary, primaryOutput, audioOutput: outcome.audioOutput };
 }
