@@ -181,6 +181,16 @@ describe('stagebench errors (child process): non-zero exit, one stderr line, no 
       match: /wasm module not found at .*missing\.wasm: run npm run build:wasm$/,
     },
     { name: 'missing --input', args: () => ['run', ID], match: /run needs --input FILE/ },
+    {
+      name: 'chain with an unknown stage',
+      args: () => ['run', 'chain', '--stages', `${ID},no-such-stage`, '--input', join(dir, 'mono.f32')],
+      match: new RegExp(`unknown stage "no-such-stage" \\(known: ${escapeRegExp(known)}\\)$`),
+    },
+    {
+      name: 'chain parameter of a stage not in the chain',
+      args: () => ['run', 'chain', '--stages', ID, '--input', join(dir, 'mono.f32'), '--param', 'no-such-stage.x=1'],
+      match: new RegExp(`parameter no-such-stage\\.x: stage no-such-stage is not in the chain \\(--stages ${escapeRegExp(ID)}\\)`),
+    },
     { name: 'unknown command', args: () => ['frobnicate'], match: /unknown command "frobnicate"/ },
     { name: 'bench of an unknown stage', args: () => ['bench', 'no-such-stage'], match: /unknown stage "no-such-stage"/ },
   ];

@@ -2,6 +2,7 @@
  * The `stagebench` command line:
  *
  *   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
+ *   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ]
  *   stagebench sweep <stage> [options]... [--param name=value]... [--json]
  *   stagebench bench [stage] [--json]
  *   stagebench validate <stage|all> [--level 1..10] [--seed N] [--reproduce SEED] [--json] [--junit FILE]
@@ -23,6 +24,8 @@ import { BENCH_FILES } from '../bench/index.ts';
 import { loadWasm, wasmPath } from '../dsp-stages/wasm-file.ts';
 import { NEW_USAGE, REPO_ROOT, describeNewStage, newStage, parseNewArgs } from './new.ts';
 import { isWavName, writeOutFile } from '../dsp-stages/out-file.ts';
+import { CHAIN_ID, chainHelp, chainNotes, parseChainStages, resolveChainParams, runChain } from './chain.ts';
+import type { StagebenchWasm } from '../worklet/abi.ts';
 import { VALIDATE_HELP, VALIDATE_USAGE, validateCommand } from './validate.ts';
 
 export interface CliIo {
@@ -74,6 +77,7 @@ export function helpText(): string {
 
 Usage:
   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
+  stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ]
 ${sweepUsage}
   stagebench bench [stage] [--json]
   ${NEW_USAGE}
@@ -93,7 +97,7 @@ run
   --rate HZ            sample rate of .f32 input
 
 ${runHelp.join('\n')}
-${sweeps.map(({ sweep }) => sweep.help()).join('\n')}
+${chainHelp()}${sweeps.map(({ sweep }) => sweep.help()).join('\n')}
 bench
   Times every bench case (or the given stage's) against its peers, round-robin in this process,
   and prints a table (median and p95 per call in µs, ours/peer ratio of medians), or with --json
@@ -120,6 +124,8 @@ Environment:
 
 interface RunArgs {
   stage: string;
+  /** `--stages a,b,...` of `run chain`. */
+  stages: string | null;
   input: string;
   params: Record<string, string>;
   out: string | null;
@@ -156,12 +162,16 @@ function parseRunArgs(args: readonly string[]): RunArgs {
   let input: string | null = null;
   let out: string | null = null;
   let rate: number | null = null;
+  let stages: string | null = null;
   const params: Record<string, string> = {};
   for (const opt of options(args)) {
     switch (opt.flag) {
       case null:
         if (stage !== null) throw usage(`unexpected argument "${opt.value}"`);
         stage = opt.value;
+        break;
+      case '--stages':
+        stages = opt.next();
         break;
       case '--input':
         input = opt.next();
@@ -179,9 +189,28 @@ function parseRunArgs(args: readonly string[]): RunArgs {
         throw usage(`unknown option ${opt.flag} for run`);
     }
   }
-  if (stage === null) throw usage(`run needs a stage (one of ${Object.keys(STAGES).join(', ')})`);
+  if (stage === null) throw usage(`run needs a stage (one of ${Object.keys(STAGES).join(', ')}) or ${CHAIN_ID}`);
+  if (stage === CHAIN_ID && stages === null) throw usage(`run ${CHAIN_ID} needs --stages a,b,...`);
+  if (stage !== CHAIN_ID && stages !== null) throw usage(`--stages is for run ${CHAIN_ID}`);
   if (input === null) throw usage('run needs --input FILE');
-  return { stage, input, params, out, rate };
+  return { stage, stages, input, params, out, rate };
+}
+
+function loadCliWasm(env: NodeJS.ProcessEnv): StagebenchWasm {
+  try {
+    return loadWasm(wasmPath(env));
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
+function chainCommand(a: RunArgs, io: CliIo): void {
+  const { links, notes } = resolveChainParams(parseChainStages(a.stages!), a.params);
+  for (const line of chainNotes(notes)) io.stderr(line);
+  const input = readInput(a.input, a.rate);
+  const report = runChain(links, input, loadCliWasm(io.env));
+  if (a.out !== null) writeOutFile(a.out, report.output, input.sampleRate);
+  io.stdout(`${JSON.stringify(report.summary)}\n`);
 }
 
 function runCommand(a: RunArgs, io: CliIo): void {
@@ -196,13 +225,7 @@ function runCommand(a: RunArgs, io: CliIo): void {
   const { values, notes } = hooks.resolveParams ? hooks.resolveParams(a.params) : resolveCliParams(stage, a.params);
   for (const note of notes) io.stderr(`stagebench: note: ${formatClampNote(note)}\n`);
   const input = readInput(a.input, a.rate);
-  let wasm;
-  try {
-    wasm = loadWasm(wasmPath(io.env));
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
-  const report = runStage({ stage, values, input, wasm });
+  const report = runStage({ stage, values, input, wasm: loadCliWasm(io.env) });
   if (a.out !== null) {
     if (!report.primaryOutput) throw new CliError(`stage ${stage.id} has no primary output to write to --out`);
     if (isWavName(a.out) && report.primaryOutput !== report.audioOutput) {
@@ -303,6 +326,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     switch (command) {
       case 'run': {
         const a = parseRunArgs(rest);
+        if (a.stage === CHAIN_ID) {
+          chainCommand(a, io);
+          return 0;
+        }
         const command = STAGES[a.stage] ? NODE_STAGES[a.stage]?.run?.command : undefined;
         if (command) {
           return await command({

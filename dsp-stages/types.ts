@@ -7,6 +7,11 @@ import type { StagebenchWasm } from '../worklet/abi.ts';
 /** Frames per Web Audio render quantum. */
 export const RENDER_QUANTUM_FRAMES = 128;
 
+/** The time one render quantum lasts at `sampleRate`, µs: the deadline its processing must meet. */
+export function quantumDeadlineUs(sampleRate: number): number {
+  return (RENDER_QUANTUM_FRAMES / sampleRate) * 1e6;
+}
+
 /** One numeric parameter: the single source for Storybook argTypes, CLI flags and clamps. */
 export interface NumberParam {
   kind: 'number';

@@ -3,7 +3,7 @@
  * run over batches of quanta on the same wasm and the same input, each batch long enough
  * (>= minBatchMs) for performance.now() to resolve it, giving per-quantum cost per batch.
  */
-import { RENDER_QUANTUM_FRAMES, type ParamValues, type StageKernel } from '../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, quantumDeadlineUs, type ParamValues, type StageKernel } from '../dsp-stages/types.ts';
 import { getStage } from '../dsp-stages/registry.ts';
 import { resolveParams } from '../dsp-stages/params.ts';
 import { slowedDown } from '../dsp-stages/faults.ts';
@@ -93,7 +93,7 @@ export function timeKernel(opts: TimeKernelOptions): KernelTiming {
     p50Us: percentile(sorted, 50),
     p95Us: percentile(sorted, 95),
     p99Us: percentile(sorted, 99),
-    deadlineUs: (RENDER_QUANTUM_FRAMES / opts.sampleRate) * 1e6,
+    deadlineUs: quantumDeadlineUs(opts.sampleRate),
     singleQuantum: {
       count: singleUs.length,
       p50Us: percentile(sortedSingle, 50),
