@@ -4,6 +4,7 @@
  *   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
  *   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ]
  *   stagebench sweep <stage> [options]... [--param name=value]... [--json]
+ *   stagebench null <stage> --input FILE [--a "p=v,..."] [--b "p=v,..."] [--b-stage OTHER] [--out FILE]
  *   stagebench bench [stage] [--json]
  *   stagebench validate <stage|all> [--level 1..10] [--seed N] [--reproduce SEED] [--json] [--junit FILE]
  *   stagebench new <id> [--title "Title"]
@@ -26,6 +27,7 @@ import { NEW_USAGE, REPO_ROOT, describeNewStage, newStage, parseNewArgs } from '
 import { isWavName, writeOutFile } from '../dsp-stages/out-file.ts';
 import { CHAIN_ID, chainHelp, chainNotes, parseChainStages, resolveChainParams, runChain } from './chain.ts';
 import type { StagebenchWasm } from '../worklet/abi.ts';
+import { nullHelp, nullSide, parseSettings, runNull } from './null.ts';
 import { VALIDATE_HELP, VALIDATE_USAGE, validateCommand } from './validate.ts';
 
 export interface CliIo {
@@ -79,6 +81,7 @@ Usage:
   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ]
 ${sweepUsage}
+  stagebench null <stage> --input FILE [--a "name=value,..."] [--b "name=value,..."] [--b-stage OTHER] [--out FILE]
   stagebench bench [stage] [--json]
   ${NEW_USAGE}
   ${VALIDATE_USAGE}
@@ -97,7 +100,8 @@ run
   --rate HZ            sample rate of .f32 input
 
 ${runHelp.join('\n')}
-${chainHelp()}${sweeps.map(({ sweep }) => sweep.help()).join('\n')}
+${chainHelp()}
+${nullHelp()}${sweeps.map(({ sweep }) => sweep.help()).join('\n')}
 bench
   Times every bench case (or the given stage's) against its peers, round-robin in this process,
   and prints a table (median and p95 per call in µs, ours/peer ratio of medians), or with --json
@@ -297,6 +301,67 @@ function parseSweepArgs(args: readonly string[]): SweepArgs {
   return { stage, params, options: parsed, json };
 }
 
+interface NullArgs {
+  stage: string;
+  input: string;
+  a: string;
+  b: string;
+  bStage: string | null;
+  out: string | null;
+  rate: number | null;
+}
+
+function parseNullArgs(args: readonly string[]): NullArgs {
+  let stage: string | null = null;
+  let input: string | null = null;
+  let out: string | null = null;
+  let rate: number | null = null;
+  let bStage: string | null = null;
+  let a = '';
+  let b = '';
+  for (const opt of options(args)) {
+    switch (opt.flag) {
+      case null:
+        if (stage !== null) throw usage(`unexpected argument "${opt.value}"`);
+        stage = opt.value;
+        break;
+      case '--input':
+        input = opt.next();
+        break;
+      case '--out':
+        out = opt.next();
+        break;
+      case '--rate':
+        rate = parseRate(opt.next());
+        break;
+      case '--a':
+        a = opt.next();
+        break;
+      case '--b':
+        b = opt.next();
+        break;
+      case '--b-stage':
+        bStage = opt.next();
+        break;
+      default:
+        throw usage(`unknown option ${opt.flag} for null`);
+    }
+  }
+  if (stage === null) throw usage('null needs a stage');
+  if (input === null) throw usage('null needs --input FILE');
+  return { stage, input, a, b, bStage, out, rate };
+}
+
+function nullCommand(n: NullArgs, io: CliIo): void {
+  const a = nullSide(n.stage, parseSettings('--a', n.a));
+  const b = nullSide(n.bStage ?? n.stage, parseSettings('--b', n.b));
+  for (const note of [...a.notes, ...b.notes]) io.stderr(`stagebench: note: ${formatClampNote(note)}\n`);
+  const input = readInput(n.input, n.rate);
+  const { summary, residual } = runNull(a.side, b.side, input, loadCliWasm(io.env));
+  if (n.out !== null) writeOutFile(n.out, [residual], input.sampleRate);
+  io.stdout(`${JSON.stringify(summary)}\n`);
+}
+
 function parseBenchArgs(args: readonly string[]): { stage: string | null; json: boolean } {
   let stage: string | null = null;
   let json = false;
@@ -371,6 +436,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       }
       case 'validate':
         return await validateCommand(rest, io);
+      case 'null':
+        nullCommand(parseNullArgs(rest), io);
+        return 0;
       default:
         throw usage(`unknown command "${command}": use run, sweep, bench or new`);
     }
