@@ -4,7 +4,7 @@
  * stages come from the registries; what a particular stage's run, sweep or bench prints is tested
  * beside it (dsp-stages/<id>/cli.test.ts, bench.test.ts).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +181,16 @@ describe('stagebench errors (child process): non-zero exit, one stderr line, no 
       match: /wasm module not found at .*missing\.wasm: run npm run build:wasm$/,
     },
     { name: 'missing --input', args: () => ['run', ID], match: /run needs --input FILE/ },
+    {
+      name: 'chain with an unknown stage',
+      args: () => ['run', 'chain', '--stages', `${ID},no-such-stage`, '--input', join(dir, 'mono.f32')],
+      match: new RegExp(`unknown stage "no-such-stage" \\(known: ${escapeRegExp(known)}\\)$`),
+    },
+    {
+      name: 'chain parameter of a stage not in the chain',
+      args: () => ['run', 'chain', '--stages', ID, '--input', join(dir, 'mono.f32'), '--param', 'no-such-stage.x=1'],
+      match: new RegExp(`parameter no-such-stage\\.x: stage no-such-stage is not in the chain \\(--stages ${escapeRegExp(ID)}\\)`),
+    },
     { name: 'unknown command', args: () => ['frobnicate'], match: /unknown command "frobnicate"/ },
     { name: 'bench of an unknown stage', args: () => ['bench', 'no-such-stage'], match: /unknown stage "no-such-stage"/ },
   ];
@@ -215,6 +225,47 @@ describe('main in process', () => {
     expect(rate.stderr).toMatch(/--rate 48000 conflicts with the sample rate .* \(44100 Hz\)/);
     const badRate = await capture(['run', ID, '--input', empty, '--rate', 'fast']);
     expect(badRate.stderr).toMatch(/--rate must be a whole number of Hz/);
+  });
+
+  it('--out x.wav writes a 32-bit IEEE float WAV whose data is the raw --out bit for bit', async () => {
+    const raw = join(dir, 'bounce.f32');
+    const wav = join(dir, 'bounce.wav');
+    const args = ['run', ID, '--input', join(dir, 'stereo.wav'), '--param', `${PARAM}=${cliParamSpecs(STAGE)[0]!.default}`];
+    const r1 = await capture([...args, '--out', raw]);
+    const r2 = await capture([...args, '--out', wav]);
+    expect([r1.code, r2.code, r1.stderr, r2.stderr]).toEqual([0, 0, '', '']);
+    expect(r2.stdout).toBe(r1.stdout);
+    const rawBytes = readFileSync(raw);
+    expect(rawBytes.byteLength).toBe(FRAMES * 4);
+    const bytes = readFileSync(wav);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const text = (at: number): string => bytes.subarray(at, at + 4).toString('latin1');
+    // RIFF header, an 18-byte fmt chunk, a fact chunk, then the data
+    expect([text(0), view.getUint32(4, true), text(8)]).toEqual(['RIFF', bytes.byteLength - 8, 'WAVE']);
+    expect([text(12), view.getUint32(16, true)]).toEqual(['fmt ', 18]);
+    const fmt = {
+      tag: view.getUint16(20, true),
+      channels: view.getUint16(22, true),
+      rate: view.getUint32(24, true),
+      byteRate: view.getUint32(28, true),
+      blockAlign: view.getUint16(32, true),
+      bits: view.getUint16(34, true),
+    };
+    expect(fmt).toEqual({ tag: 3, channels: 1, rate: 44100, byteRate: 44100 * 4, blockAlign: 4, bits: 32 });
+    expect([text(38), view.getUint32(42, true), view.getUint32(46, true)]).toEqual(['fact', 4, FRAMES]);
+    expect([text(50), view.getUint32(54, true)]).toEqual(['data', FRAMES * 4]);
+    expect(Buffer.compare(bytes.subarray(58), rawBytes)).toBe(0);
+    expect(bytes.byteLength).toBe(58 + FRAMES * 4);
+  });
+
+  it('refuses --out x.wav for a primary output that is not audio (a spectrum)', async () => {
+    const r = await capture(['run', 'fft', '--input', join(dir, 'stereo.wav'), '--param', 'size=1024', '--out', join(dir, 'spec.wav')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^stagebench: stage fft writes no audio to --out \(its output is not a signal\): name it \*\.f32, not .*spec\.wav\n$/,
+    );
+    expect(existsSync(join(dir, 'spec.wav'))).toBe(false);
   });
 
   it('reports an unwritable --out path in one line', async () => {

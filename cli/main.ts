@@ -2,7 +2,9 @@
  * The `stagebench` command line:
  *
  *   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
+ *   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ]
  *   stagebench sweep <stage> [options]... [--param name=value]... [--json]
+ *   stagebench null <stage> --input FILE [--a "p=v,..."] [--b "p=v,..."] [--b-stage OTHER] [--out FILE]
  *   stagebench bench [stage] [--json]
  *   stagebench validate <stage|all> [--level 1..10] [--seed N] [--reproduce SEED] [--json] [--junit FILE]
  *   stagebench new <id> [--title "Title"]
@@ -13,7 +15,6 @@
  * code and writes through `io`, so tests can run it in process; errors are one line on stderr
  * starting with `stagebench: `.
  */
-import { writeFileSync } from 'node:fs';
 import { formatClampNote } from '../dsp-stages/params.ts';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { NODE_STAGES, nodeStage } from '../dsp-stages/node-registry.ts';
@@ -23,7 +24,10 @@ import { benchCommand } from './bench.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import { loadWasm, wasmPath } from '../dsp-stages/wasm-file.ts';
 import { NEW_USAGE, REPO_ROOT, describeNewStage, newStage, parseNewArgs } from './new.ts';
-import { f32ToBytes } from '../dsp-stages/wav.ts';
+import { isWavName, writeOutFile } from '../dsp-stages/out-file.ts';
+import { CHAIN_ID, chainHelp, chainNotes, parseChainStages, resolveChainParams, runChain } from './chain.ts';
+import type { StagebenchWasm } from '../worklet/abi.ts';
+import { nullHelp, nullSide, parseSettings, runNull } from './null.ts';
 import { VALIDATE_HELP, VALIDATE_USAGE, validateCommand } from './validate.ts';
 
 export interface CliIo {
@@ -75,7 +79,9 @@ export function helpText(): string {
 
 Usage:
   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
+  stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ]
 ${sweepUsage}
+  stagebench null <stage> --input FILE [--a "name=value,..."] [--b "name=value,..."] [--b-stage OTHER] [--out FILE]
   stagebench bench [stage] [--json]
   ${NEW_USAGE}
   ${VALIDATE_USAGE}
@@ -88,11 +94,14 @@ run
   included) or raw little-endian float32 named *.f32 (mono, at --rate HZ, default ${DEFAULT_RAW_RATE}).
   --param name=value   set a stage parameter (repeatable); out-of-range values are clamped with a
                        note on stderr, unknown names are an error
-  --out FILE           write the stage's primary output as raw little-endian float32
+  --out FILE           write the stage's primary output: a 32-bit float WAV (IEEE float, format
+                       tag 3) at the input's rate when FILE ends in .wav, raw little-endian float32
+                       otherwise (an output that is not audio, e.g. a spectrum, only as raw)
   --rate HZ            sample rate of .f32 input
 
 ${runHelp.join('\n')}
-${sweeps.map(({ sweep }) => sweep.help()).join('\n')}
+${chainHelp()}
+${nullHelp()}${sweeps.map(({ sweep }) => sweep.help()).join('\n')}
 bench
   Times every bench case (or the given stage's) against its peers, round-robin in this process,
   and prints a table (median and p95 per call in µs, ours/peer ratio of medians), or with --json
@@ -119,6 +128,8 @@ Environment:
 
 interface RunArgs {
   stage: string;
+  /** `--stages a,b,...` of `run chain`. */
+  stages: string | null;
   input: string;
   params: Record<string, string>;
   out: string | null;
@@ -155,12 +166,16 @@ function parseRunArgs(args: readonly string[]): RunArgs {
   let input: string | null = null;
   let out: string | null = null;
   let rate: number | null = null;
+  let stages: string | null = null;
   const params: Record<string, string> = {};
   for (const opt of options(args)) {
     switch (opt.flag) {
       case null:
         if (stage !== null) throw usage(`unexpected argument "${opt.value}"`);
         stage = opt.value;
+        break;
+      case '--stages':
+        stages = opt.next();
         break;
       case '--input':
         input = opt.next();
@@ -178,9 +193,28 @@ function parseRunArgs(args: readonly string[]): RunArgs {
         throw usage(`unknown option ${opt.flag} for run`);
     }
   }
-  if (stage === null) throw usage(`run needs a stage (one of ${Object.keys(STAGES).join(', ')})`);
+  if (stage === null) throw usage(`run needs a stage (one of ${Object.keys(STAGES).join(', ')}) or ${CHAIN_ID}`);
+  if (stage === CHAIN_ID && stages === null) throw usage(`run ${CHAIN_ID} needs --stages a,b,...`);
+  if (stage !== CHAIN_ID && stages !== null) throw usage(`--stages is for run ${CHAIN_ID}`);
   if (input === null) throw usage('run needs --input FILE');
-  return { stage, input, params, out, rate };
+  return { stage, stages, input, params, out, rate };
+}
+
+function loadCliWasm(env: NodeJS.ProcessEnv): StagebenchWasm {
+  try {
+    return loadWasm(wasmPath(env));
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
+function chainCommand(a: RunArgs, io: CliIo): void {
+  const { links, notes } = resolveChainParams(parseChainStages(a.stages!), a.params);
+  for (const line of chainNotes(notes)) io.stderr(line);
+  const input = readInput(a.input, a.rate);
+  const report = runChain(links, input, loadCliWasm(io.env));
+  if (a.out !== null) writeOutFile(a.out, report.output, input.sampleRate);
+  io.stdout(`${JSON.stringify(report.summary)}\n`);
 }
 
 function runCommand(a: RunArgs, io: CliIo): void {
@@ -195,29 +229,13 @@ function runCommand(a: RunArgs, io: CliIo): void {
   const { values, notes } = hooks.resolveParams ? hooks.resolveParams(a.params) : resolveCliParams(stage, a.params);
   for (const note of notes) io.stderr(`stagebench: note: ${formatClampNote(note)}\n`);
   const input = readInput(a.input, a.rate);
-  let wasm;
-  try {
-    wasm = loadWasm(wasmPath(io.env));
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
-  const report = runStage({ stage, values, input, wasm });
+  const report = runStage({ stage, values, input, wasm: loadCliWasm(io.env) });
   if (a.out !== null) {
     if (!report.primaryOutput) throw new CliError(`stage ${stage.id} has no primary output to write to --out`);
-    try {
-      writeFileSync(a.out, f32ToBytes(report.primaryOutput));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT'
-          ? 'no such directory'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : code === 'EACCES'
-              ? 'permission denied'
-              : (err as Error).message;
-      throw new CliError(`cannot write ${a.out}: ${why}`);
+    if (isWavName(a.out) && report.primaryOutput !== report.audioOutput) {
+      throw new CliError(`stage ${stage.id} writes no audio to --out (its output is not a signal): name it *.f32, not ${a.out}`);
     }
+    writeOutFile(a.out, [report.primaryOutput], input.sampleRate);
   }
   io.stdout(`${JSON.stringify(report.summary)}\n`);
 }
@@ -283,6 +301,67 @@ function parseSweepArgs(args: readonly string[]): SweepArgs {
   return { stage, params, options: parsed, json };
 }
 
+interface NullArgs {
+  stage: string;
+  input: string;
+  a: string;
+  b: string;
+  bStage: string | null;
+  out: string | null;
+  rate: number | null;
+}
+
+function parseNullArgs(args: readonly string[]): NullArgs {
+  let stage: string | null = null;
+  let input: string | null = null;
+  let out: string | null = null;
+  let rate: number | null = null;
+  let bStage: string | null = null;
+  let a = '';
+  let b = '';
+  for (const opt of options(args)) {
+    switch (opt.flag) {
+      case null:
+        if (stage !== null) throw usage(`unexpected argument "${opt.value}"`);
+        stage = opt.value;
+        break;
+      case '--input':
+        input = opt.next();
+        break;
+      case '--out':
+        out = opt.next();
+        break;
+      case '--rate':
+        rate = parseRate(opt.next());
+        break;
+      case '--a':
+        a = opt.next();
+        break;
+      case '--b':
+        b = opt.next();
+        break;
+      case '--b-stage':
+        bStage = opt.next();
+        break;
+      default:
+        throw usage(`unknown option ${opt.flag} for null`);
+    }
+  }
+  if (stage === null) throw usage('null needs a stage');
+  if (input === null) throw usage('null needs --input FILE');
+  return { stage, input, a, b, bStage, out, rate };
+}
+
+function nullCommand(n: NullArgs, io: CliIo): void {
+  const a = nullSide(n.stage, parseSettings('--a', n.a));
+  const b = nullSide(n.bStage ?? n.stage, parseSettings('--b', n.b));
+  for (const note of [...a.notes, ...b.notes]) io.stderr(`stagebench: note: ${formatClampNote(note)}\n`);
+  const input = readInput(n.input, n.rate);
+  const { summary, residual } = runNull(a.side, b.side, input, loadCliWasm(io.env));
+  if (n.out !== null) writeOutFile(n.out, [residual], input.sampleRate);
+  io.stdout(`${JSON.stringify(summary)}\n`);
+}
+
 function parseBenchArgs(args: readonly string[]): { stage: string | null; json: boolean } {
   let stage: string | null = null;
   let json = false;
@@ -312,6 +391,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     switch (command) {
       case 'run': {
         const a = parseRunArgs(rest);
+        if (a.stage === CHAIN_ID) {
+          chainCommand(a, io);
+          return 0;
+        }
         const command = STAGES[a.stage] ? NODE_STAGES[a.stage]?.run?.command : undefined;
         if (command) {
           return await command({
@@ -353,6 +436,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       }
       case 'validate':
         return await validateCommand(rest, io);
+      case 'null':
+        nullCommand(parseNullArgs(rest), io);
+        return 0;
       default:
         throw usage(`unknown command "${command}": use run, sweep, bench or new`);
     }

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHAIN_ID } from './chain.ts';
 import { CliError } from '../dsp-stages/node-api.ts';
 
 const TEMPLATES = join(dirname(fileURLToPath(import.meta.url)), 'templates');
@@ -45,7 +46,7 @@ const RUST_KEYWORDS = new Set(
 );
 
 /** Ids the command line gives another meaning. */
-const RESERVED_IDS = new Set(['all', 'chain', 'help', 'new']);
+const RESERVED_IDS = new Set(['all', CHAIN_ID, 'help', 'new']);
 
 export function stageNames(id: string, title?: string): StageNames {
   const words = id.split('-');

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, type StageKernel } from '../dsp-stages/types.ts';
 import { withOfflineParams } from '../dsp-stages/params.ts';
 import { statusMessage } from '../worklet/abi.ts';
 import { parseWav, readF32 } from '../dsp-stages/wav.ts';
@@ -72,17 +72,24 @@ export function readInput(path: string, rate: number | null): InputAudio {
   throw new CliError(`cannot tell the format of ${path}: give a .wav file, or raw little-endian float32 named *.f32`);
 }
 
+/** What `runQuanta` leaves: the kernel (for its summary), its audio output and what it cost. */
+export interface QuantaRun {
+  kernel: StageKernel;
+  /** The audio output trimmed to the input length, or null for a stage without audio output. */
+  audioOutput: Float32Array | null;
+  allocationsDuringProcess: number;
+  /** With `timed`: each quantum's `process` call, µs (process.hrtime), in quantum order; else empty. */
+  quantumUs: number[];
+}
+
 /**
- * Runs the stage's wasm kernel over every input channel in 128-frame quanta (the last one
- * zero-padded), collects its audio output trimmed to the input length, and builds the report.
- * A stage whose CLI hooks have `run` (e.g. one analysis of the newest samples) runs that instead.
+ * Runs the stage's wasm kernel (its offline settings) over every input channel in 128-frame
+ * quanta, the last one zero-padded. `timed`: each quantum's `process` call is timed (the kernel
+ * and its JS glue, as the budgets' kernel time).
  */
-export function runStage(req: RunRequest): RunReport {
+export function runQuanta(req: RunRequest, timed = false): QuantaRun {
   const { stage, values, input, wasm } = req;
   const frames = input.channels[0]?.length ?? 0;
-  if (input.channels.length === 0 || frames === 0) throw new CliError('the input has no audio frames');
-  const hooks = nodeStage(stage.id).node.run ?? {};
-  if (hooks.run) return hooks.run(req);
   let kernel;
   try {
     // a file has no deadline: the stage's offline settings, as in an OfflineAudioContext render
@@ -95,6 +102,7 @@ export function runStage(req: RunRequest): RunReport {
   const quantumInputs = input.channels.map(() => new Float32Array(Q));
   const quantumOutput = stage.hasAudioOutput ? new Float32Array(Q) : null;
   const audioOutput = stage.hasAudioOutput ? new Float32Array(quanta * Q) : null;
+  const quantumUs: number[] = timed ? new Array<number>(quanta) : [];
 
   const allocBefore = wasm.exports.alloc_count();
   for (let q = 0; q < quanta; q++) {
@@ -105,20 +113,37 @@ export function runStage(req: RunRequest): RunReport {
       buf.set(input.channels[ch]!.subarray(start, end));
       if (end - start < Q) buf.fill(0, end - start);
     }
+    const t0 = timed ? process.hrtime.bigint() : 0n;
     const status = kernel.process(quantumInputs, quantumOutput);
+    if (timed) quantumUs[q] = Number(process.hrtime.bigint() - t0) / 1000;
     if (status < 0) {
       throw new CliError(`stage ${stage.id} failed at quantum ${q} (frame ${start}): ${statusMessage(status)}`);
     }
     if (audioOutput && quantumOutput) audioOutput.set(quantumOutput, start);
   }
   const allocationsDuringProcess = wasm.exports.alloc_count() - allocBefore;
+  return { kernel, audioOutput: audioOutput ? audioOutput.subarray(0, frames) : null, allocationsDuringProcess, quantumUs };
+}
+
+/**
+ * Runs the stage's wasm kernel over every input channel in 128-frame quanta (the last one
+ * zero-padded), collects its audio output trimmed to the input length, and builds the report.
+ * A stage whose CLI hooks have `run` (e.g. one analysis of the newest samples) runs that instead.
+ */
+export function runStage(req: RunRequest): RunReport {
+  const { stage, values, input } = req;
+  const frames = input.channels[0]?.length ?? 0;
+  if (input.channels.length === 0 || frames === 0) throw new CliError('the input has no audio frames');
+  const hooks = nodeStage(stage.id).node.run ?? {};
+  if (hooks.run) return hooks.run(req);
+  const { kernel, audioOutput, allocationsDuringProcess } = runQuanta(req);
 
   const outcome: RunOutcome = {
     stage: stage.id,
     params: values,
     sampleRate: input.sampleRate,
     input: input.channels,
-    audioOutput: audioOutput ? audioOutput.subarray(0, frames) : null,
+    audioOutput,
   };
   const summary = baseSummary(stage, values, input, frames, kernel.backend);
   const add = (extra: Record<string, SummaryValue>, from: string): void => {
@@ -131,5 +156,5 @@ export function runStage(req: RunRequest): RunReport {
   add({ allocationsDuringProcess }, 'run');
   if (hooks.summaryExtras) add(hooks.summaryExtras(outcome), `CLI hook summaryExtras for ${stage.id}`);
   const primaryOutput = hooks.primaryOutput ? hooks.primaryOutput(outcome) : outcome.audioOutput;
-  return { summary, primaryOutput };
+  return { summary, primaryOutput, audioOutput: outcome.audioOutput };
 }

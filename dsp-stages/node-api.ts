@@ -39,6 +39,12 @@ export interface RunReport {
   summary: Record<string, unknown>;
   /** What `--out` writes (null: the stage has none). */
   primaryOutput: Float32Array | null;
+  /**
+   * The stage's audio output: channel 0 through the stage, as long as the input; null for a stage
+   * that only analyses (its audio passes through unchanged in a chain). `--out x.wav` writes it,
+   * and only it: a primary output that is not this audio (a spectrum, scores) goes to raw float32.
+   */
+  audioOutput: Float32Array | null;
 }
 
 /** Everything known after a run. */

@@ -19,6 +19,11 @@ export const RENDER_QUANTUM_FRAMES = 128;
  */
 export const RENDER_QUANTUM_SIZES = [64, RENDER_QUANTUM_FRAMES, 256, 441, 1024] as const;
 
+/** The time one render quantum of `quantumFrames` frames lasts at `sampleRate`, µs: the deadline its processing must meet. */
+export function quantumDeadlineUs(sampleRate: number, quantumFrames: number = RENDER_QUANTUM_FRAMES): number {
+  return (quantumFrames / sampleRate) * 1e6;
+}
+
 /** One numeric parameter: the single source for Storybook argTypes, CLI flags and clamps. */
 export interface NumberParam {
   kind: 'number';

@@ -208,6 +208,17 @@ export function f32ToBytes(samples: Float32Array): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** Channels interleaved frame by frame: frame i of channel c at i × channels + c (`frames` frames of each). */
+export function interleave(planes: readonly Float32Array[], frames: number): Float32Array {
+  const ch = planes.length;
+  const out = new Float32Array(frames * ch);
+  for (let c = 0; c < ch; c++) {
+    const p = planes[c]!;
+    for (let i = 0, j = c; i < frames; i++, j += ch) out[j] = p[i]!;
+  }
+  return out;
+}
+
 /**
  * A WAVE_FORMAT_IEEE_FLOAT 32-bit WAV of `channels` (all the same length), bit for bit. Writes
  * an 18-byte fmt chunk and a fact chunk, as the format asks for non-PCM data.

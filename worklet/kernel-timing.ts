@@ -3,14 +3,13 @@
  * run over batches of quanta on the same wasm and the same input, each batch long enough
  * (>= minBatchMs) for performance.now() to resolve it, giving per-quantum cost per batch.
  */
-import { RENDER_QUANTUM_FRAMES, type ParamValues, type StageKernel } from '../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, quantumDeadlineUs, type ParamValues, type StageKernel } from '../dsp-stages/types.ts';
 import { getStage } from '../dsp-stages/registry.ts';
 import { resolveParams } from '../dsp-stages/params.ts';
 import { slowedDown } from '../dsp-stages/faults.ts';
 import type { KernelTiming } from './protocol.ts';
 import type { StagebenchWasm } from './abi.ts';
 import { percentile } from './stats.ts';
-import { quantumDeadlineMs } from './layout.ts';
 
 /** Running time before calibration, ms: long enough for V8 to optimise the kernel's JS glue. */
 const WARM_UP_MS = 100;
@@ -97,7 +96,7 @@ export function timeKernel(opts: TimeKernelOptions): KernelTiming {
     p50Us: percentile(sorted, 50),
     p95Us: percentile(sorted, 95),
     p99Us: percentile(sorted, 99),
-    deadlineUs: quantumDeadlineMs(opts.sampleRate, Q) * 1000,
+    deadlineUs: quantumDeadlineUs(opts.sampleRate, Q),
     quantumFrames: Q,
     singleQuantum: {
       count: singleUs.length,

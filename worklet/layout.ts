@@ -14,6 +14,7 @@
  * Safe on the real-time thread: `writeScope`, `publishVisual` and the Atomics stores allocate nothing.
  */
 
+import { quantumDeadlineUs } from '../dsp-stages/types.ts';
 export const LAYOUT_MAGIC = 0x53424e43; // "SBNC"
 export const LAYOUT_VERSION = 2;
 
@@ -70,9 +71,9 @@ export const Ctl = {
 /** 17 used, one spare: the Float64 timing slots after them need 8-byte alignment. */
 export const CONTROL_SLOTS = 18;
 
-/** The deadline of one quantum of `quantumFrames` frames at `sampleRate`, ms. */
+/** The deadline of one quantum of `quantumFrames` frames at `sampleRate`, ms (types.ts `quantumDeadlineUs` / 1000). */
 export function quantumDeadlineMs(sampleRate: number, quantumFrames: number): number {
-  return (quantumFrames / sampleRate) * 1000;
+  return quantumDeadlineUs(sampleRate, quantumFrames) / 1000;
 }
 
 /**

@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_PARTIAL, defaultWorkers, interleave, resolveDecodeParams, runDecodeCommand } from './cli.ts';
+import { EXIT_PARTIAL, defaultWorkers, resolveDecodeParams, runDecodeCommand } from './cli.ts';
 import { helpText, main } from '../../cli/main.ts';
 import { stagebenchInProcess as stagebench, type CliResult } from '../cli-testing.ts';
-import { parseWav, readF32 } from '../wav.ts';
+import { interleave, parseWav, readF32 } from '../wav.ts';
 
 const FIXTURES = 'fixtures/decode';
 const fixture = (name: string) => `${FIXTURES}/${name}`;
@@ -397,6 +397,21 @@ describe('run decode in process', () => {
       });
       expect(code).toBe(0);
       expect(stderr).toBe('');
+    },
+    SLOW,
+  );
+
+  it(
+    '--out x.wav writes every channel as a float32 WAV at the output rate, the raw output bit for bit',
+    async () => {
+      const raw = await run('float64');
+      const out = join(dir, 'float64-bounce.wav');
+      const r = await stagebench(['run', 'decode', '--input', fixture('float64.wav'), '--out', out]);
+      expect(r.code).toBe(0);
+      const wav = parseWav(readFileSync(out));
+      expect([wav.format, wav.bitsPerSample, wav.sampleRate, wav.channels.length]).toEqual(['float', 32, 44100, 2]);
+      const interleaved = interleave(wav.channels, wav.channels[0]!.length);
+      expect(Buffer.compare(Buffer.from(interleaved.buffer), readFileSync(raw.out))).toBe(0);
     },
     SLOW,
   );

@@ -12,7 +12,7 @@
  * The pool is always shut down (its worker threads would keep Node alive). Nothing here exits;
  * the CLI does that.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { clampParam, formatClampNote } from '../params.ts';
 import { decodeParams } from './params.ts';
 import type { ClampNote } from '../types.ts';
@@ -23,7 +23,7 @@ import { MIN_WORKERS, WorkerPool } from '../../worklet/pool/pool.ts';
 import { medianOfSorted } from '../../worklet/stats.ts';
 import { CliError, progressReporter } from '../node-api.ts';
 import { readWasmBytes, wasmPath } from '../wasm-file.ts';
-import { f32ToBytes } from '../wav.ts';
+import { writeOutFile } from '../out-file.ts';
 
 export const DECODE_STAGE_ID = 'decode';
 /** Exit code when part of the file decoded before a fault. */
@@ -45,8 +45,8 @@ export function decodeHelpText(): string {
   first bytes, not its name), on the worker pool in Node (worker threads running the wasm: WAV
   chunks converted and resampled in Rust, FLAC and MP3 frame groups decoded with
   @wasm-audio-decoders/flac and mpg123-decoder; MP3 with a LAME tag is trimmed to the encoder's
-  input), converts it to the output rate and writes interleaved float32 to --out (frames x
-  channels floats). Progress goes to stderr when a decode runs longer than half a second.
+  input), converts it to the output rate and writes it to --out: a float32 WAV when the name ends
+  in .wav, else raw interleaved float32 (frames x channels floats). Progress goes to stderr when a decode runs longer than half a second.
   --param rate=HZ      output rate, ${MIN_RATE}..${spec('rate').max} Hz; 0 (the default) keeps the file's own
   --param workers=N    worker threads, 1..${spec('workers').max}; 0 (the default) is half the cores, at least
                        ${MIN_WORKERS} (here ${defaultWorkers()})
@@ -104,17 +104,6 @@ export function resolveDecodeParams(given: Record<string, string>): { params: De
   }
   const workers = value('workers');
   return { params: { rate: rate === 0 ? null : rate, workers: workers === 0 ? defaultWorkers() : workers, chunk: value('chunk') }, notes };
-}
-
-/** The planes of a decode, interleaved frame by frame. */
-export function interleave(planes: readonly Float32Array[], frames: number): Float32Array {
-  const ch = planes.length;
-  const out = new Float32Array(frames * ch);
-  for (let c = 0; c < ch; c++) {
-    const p = planes[c]!;
-    for (let i = 0, j = c; i < frames; i++, j += ch) out[j] = p[i]!;
-  }
-  return out;
 }
 
 function median(sorted: readonly number[]): number {
@@ -182,23 +171,6 @@ function readInputBytes(path: string): Uint8Array {
   }
 }
 
-function writeOutput(path: string, bytes: Uint8Array): void {
-  try {
-    writeFileSync(path, bytes);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such directory'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (err as Error).message;
-    throw new CliError(`cannot write ${path}: ${why}`);
-  }
-}
-
 /**
  * Runs `run decode`; resolves to the exit code (0, or EXIT_PARTIAL). Failures are CliErrors
  * (exit 1; 2 for usage). The pool is shut down whatever happens.
@@ -245,7 +217,13 @@ export async function runDecodeCommand(cmd: DecodeCommand): Promise<number> {
     await pool.shutdown();
   }
   if (result.frames === 0) throw new CliError(result.error ?? `${cmd.input}: no audio frames`);
-  if (cmd.out !== null) writeOutput(cmd.out, f32ToBytes(interleave(result.channelData, result.frames)));
+  if (cmd.out !== null) {
+    writeOutFile(
+      cmd.out,
+      result.channelData.map((c) => c.subarray(0, result.frames)),
+      result.sampleRate,
+    );
+  }
   cmd.stdout(`${JSON.stringify(decodeSummary(cmd.input, params, result, pool, poolStartMs))}\n`);
   if (result.error !== null) {
     cmd.stderr(`stagebench: ${result.error.replace(/\s*\n\s*/g, ' ')}\n`);

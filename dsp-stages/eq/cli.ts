@@ -213,7 +213,7 @@ export function runEq(req: RunRequest): RunReport {
     simd: x.eq_simd_enabled() === 1,
     allocationsDuringProcess,
   };
-  return { summary, primaryOutput: output };
+  return { summary, primaryOutput: output, audioOutput: output };
 }
 
 /** The `--help` section of `run eq`. */

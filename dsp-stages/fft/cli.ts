@@ -71,7 +71,7 @@ export function runFft(req: RunRequest): RunReport {
     simd: fx.fft_simd_enabled() === 1,
     allocationsDuringProcess,
   };
-  return { summary, primaryOutput: spectrum };
+  return { summary, primaryOutput: spectrum, audioOutput: null };
 }
 
 /** The `--help` section of `run fft`. */

@@ -90,7 +90,7 @@ export function runShift(req: RunRequest): RunReport {
     frameStart: start,
     allocationsDuringProcess,
   };
-  return { summary, primaryOutput: scores };
+  return { summary, primaryOutput: scores, audioOutput: null };
 }
 
 /** The `--help` section of `run shift`. */

@@ -133,6 +133,11 @@ const CLI_COMMANDS = new Set(
 );
 /** Stage ids, from the help's "Stages and parameters" list. */
 const CLI_STAGES = new Set([...HELP.slice(HELP.indexOf('Stages and parameters:')).matchAll(/^ {4}([\w-]+) {2}/gm)].map((m) => m[1]!));
+/** What a command takes in a stage's place, besides the stages: the fixed words of the help's usage lines (`run chain`). */
+const CLI_TARGETS = new Set([
+  ...CLI_STAGES,
+  ...[...HELP.slice(0, HELP.indexOf('\n\n', HELP.indexOf('Usage:'))).matchAll(/^ {2}stagebench [\w-]+ ([a-z][\w-]*) /gm)].map((m) => m[1]!),
+]);
 
 /** What is wrong with one command line (a shell line or a backticked command), or null. */
 function commandProblem(line: string): string | null {
@@ -146,7 +151,7 @@ function commandProblem(line: string): string | null {
   if (tool === 'npx' && sub === 'stagebench' && arg !== undefined && arg !== '--help') {
     if (!CLI_COMMANDS.has(arg)) return `stagebench has no command "${arg}"`;
     const stage = words[3];
-    if (stage !== undefined && !stage.startsWith('-') && !stage.startsWith('[') && !stage.includes('<') && !CLI_STAGES.has(stage))
+    if (stage !== undefined && !stage.startsWith('-') && !stage.startsWith('[') && !stage.includes('<') && !CLI_TARGETS.has(stage))
       return `stagebench knows no stage "${stage}"`;
     for (const [, name] of line.matchAll(/--param ([\w]+)=/g))
       if (!HELP.includes(name!)) return `no parameter "${name}" in stagebench --help`;

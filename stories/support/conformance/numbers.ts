@@ -3,7 +3,7 @@
  * compared bit for bit and by value, non-finite and subnormal samples, and figures as the table
  * prints them.
  */
-import { RENDER_QUANTUM_FRAMES } from '../../../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, quantumDeadlineUs } from '../../../dsp-stages/types.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
 
@@ -11,9 +11,7 @@ const Q = RENDER_QUANTUM_FRAMES;
 export const CONFORMANCE_RATES = [22050, 44100, 48000, 96000] as const;
 
 /** The render deadline of one quantum at `rate`, µs. */
-export function deadlineUs(rate: number): number {
-  return (Q / rate) * 1e6;
-}
+export const deadlineUs = quantumDeadlineUs;
 
 export interface SampleComparison {
   length: number;
