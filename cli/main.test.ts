@@ -14,7 +14,7 @@ import { STAGES } from '../dsp-stages/registry.ts';
 import { NODE_STAGES } from '../dsp-stages/node-registry.ts';
 import { cliParamSpecs, resolveCliParams } from '../dsp-stages/node-api.ts';
 import type { StageDescriptor } from '../dsp-stages/types.ts';
-import { helpText, main } from './main.ts';
+import { COMMANDS, helpText, main } from './main.ts';
 import { benchJson } from './bench.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import { wasmPath } from '../dsp-stages/wasm-file.ts';
@@ -212,6 +212,21 @@ describe('main in process', () => {
     const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
     return { code, stdout, stderr };
   }
+
+  it('names every command it knows when the command is missing or unknown, and knows each one it names', async () => {
+    const list = `${COMMANDS.slice(0, -1).join(', ')} or ${COMMANDS.at(-1)}`;
+    expect((await capture([])).stderr).toMatch(new RegExp(`^stagebench: missing command: ${escapeRegExp(list)} `));
+    expect((await capture(['frobnicate'])).stderr).toMatch(
+      new RegExp(`^stagebench: unknown command "frobnicate": use ${escapeRegExp(list)} `),
+    );
+    for (const c of COMMANDS) {
+      // bench alone runs every case: an unknown stage is as quick a usage error
+      const r = await capture(c === 'bench' ? [c, 'no-such-stage'] : [c]);
+      expect(r.code, c).toBe(2);
+      expect(r.stderr, c).not.toMatch(/unknown command/);
+      expect(helpText(), c).toMatch(new RegExp(`stagebench ${c} `));
+    }
+  });
 
   it('rejects an empty input, a duplicate parameter and a --rate that contradicts the WAV', async () => {
     const empty = join(dir, 'empty.f32');

@@ -379,11 +379,15 @@ function parseBenchArgs(args: readonly string[]): { stage: string | null; json: 
   return { stage, json };
 }
 
+/** The commands `main` knows, in the order the help lists them: the one list the usage errors print. */
+export const COMMANDS = ['run', 'sweep', 'bench', 'validate', 'null', 'new'] as const;
+const commandList = `${COMMANDS.slice(0, -1).join(', ')} or ${COMMANDS.at(-1)}`;
+
 /** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage error, others from a stage's own run command). Never rejects. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
     const [command, ...rest] = argv;
-    if (command === undefined) throw usage('missing command: run, sweep, bench or new');
+    if (command === undefined) throw usage(`missing command: ${commandList}`);
     if (command === '--help' || command === '-h' || command === 'help' || rest.includes('--help') || rest.includes('-h')) {
       io.stdout(helpText());
       return 0;
@@ -440,7 +444,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         nullCommand(parseNullArgs(rest), io);
         return 0;
       default:
-        throw usage(`unknown command "${command}": use run, sweep, bench or new`);
+        throw usage(`unknown command "${command}": use ${commandList}`);
     }
   } catch (err) {
     const cliError = err instanceof CliError;
