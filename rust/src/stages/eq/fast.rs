@@ -47,9 +47,9 @@
 //!
 //! # Cost (wasm SIMD128, Node 20, the bench machine)
 //!
-//! 8 sections over 1024 samples 4.1-4.2 us median (the plain f32 direct form it replaced:
-//! 3.8-3.9 us; exact: 8.8-9.0 us; a plain JS DF2T cascade 25-26 us: 6.0-6.1x); over 128 samples
-//! ~0.8-0.9 us (14 of the 135 steps masked).
+//! 8 sections over 1024 samples 3.9-4.1 us (medians of six runs; the plain f32 direct form it
+//! replaced: 3.6-3.8 us; exact: 8.2-8.7 us; a plain JS DF2T cascade 24-25 us in the same
+//! process: 6.0-6.2x); over 128 samples 0.73-0.82 us (14 of the 135 steps masked), 3.6x.
 
 use super::coefs::Coefs;
 use super::kernel::SecState;
