@@ -264,10 +264,12 @@ struct Lanes<const V: usize> {
 #[inline(always)]
 fn step<const V: usize>(x_next: f32, c: &[[F4; V]; 5], y1: &mut [F4; V], w1: &mut [F4; V], w2: &mut [F4; V], xc: &mut [F4; V]) {
     for v in 0..V {
+        y1[v] = c[0][v].mul(xc[v]).add(w1[v]);
+    }
+    for v in 0..V {
         let (x, s1, s2) = (xc[v], w1[v], w2[v]);
-        y1[v] = c[0][v].mul(x).add(s1);
-        w1[v] = c[3][v].mul(s1).add(s2.add(c[1][v].mul(x)));
         w2[v] = s2.add(c[2][v].mul(x)).sub(c[4][v].mul(s1));
+        w1[v] = c[3][v].mul(s1).add(s2.add(c[1][v].mul(x)));
     }
     // section s takes sample t - s: its next input is section s - 1's output of this step
     for v in (1..V).rev() {
