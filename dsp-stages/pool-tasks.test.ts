@@ -55,6 +55,7 @@ describe('pool task kinds', () => {
         num_samples: 4,
         sample_rate: 48000,
         bands: null,
+        precision: 'exact',
         data: { mode: 'shared', input_offset: 0x41000, output_offset: 0x41010 },
       },
       {
@@ -64,6 +65,7 @@ describe('pool task kinds', () => {
         num_samples: 4,
         sample_rate: 44100,
         bands: [{ kind: 1, freqHz: 1000, gainDb: 3, q: 1 }],
+        precision: 'fast',
         data: { mode: 'messages', input: new Float32Array(4).buffer },
       },
       { type: 'compute_fft', task_id: 3, attempt: 1, fft_size: 512, data: { mode: 'messages', audio: new Float32Array(512).buffer } },

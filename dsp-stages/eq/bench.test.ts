@@ -8,6 +8,7 @@ import { benchInProcess } from '../cli-testing.ts';
 import {
   EQ_BENCH_RATE,
   EQ_BENCH_SIZES,
+  EQ_BENCH_TOLERANCE,
   EQ_FAST_BENCH_TOLERANCE,
   EQ_PEER_NAMES,
   JsBiquadCascade,
@@ -79,6 +80,16 @@ describe('eq bench cases', () => {
     });
   });
 
+  it("reports ours' error against the f64 cascade: fast is within 1e-5 of it, closer than exact's f32-rounded feedback", () => {
+    EQ_BENCH_SIZES.forEach((n, ci) => {
+      const [exact, fast] = [cases[ci]!, cases[ci + EQ_BENCH_SIZES.length]!].map((c) => c.impls[0]!.accuracy!().figures.maxAbsErrorVsF64!);
+      expect(fast, `${n}`).toBeGreaterThan(0);
+      expect(fast, `${n}`).toBeLessThan(1e-5);
+      expect(exact, `${n}`).toBeGreaterThan(fast!);
+      expect(exact, `${n}`).toBeLessThan(EQ_BENCH_TOLERANCE);
+    });
+  });
+
   it('rejects a cascade that differs, or an output that is the input', () => {
     const n = 1024;
     const input = eqBenchInput(n);
@@ -109,10 +120,10 @@ describe('eq bench cases', () => {
 });
 
 describe('stagebench bench eq', () => {
-  it('prints both sizes of both precisions in the table: ours, then each peer with its ratio', async () => {
+  it('prints both sizes of both precisions in the table: ours with its error against f64, then each peer with its ratio', async () => {
     const { stdout } = await benchInProcess('eq');
     for (const name of eqBench.caseNames) {
-      expect(stdout).toMatch(new RegExp(`${name}\\s+stagebench\\s+[\\d.]+\\s+[\\d.]+\\s+\\(ours\\)`));
+      expect(stdout).toMatch(new RegExp(`${name}\\s+stagebench\\s+[\\d.]+\\s+[\\d.]+\\s+\\(ours\\)\\s+\\|err\\| vs f64 [\\d.]+e-\\d`));
       expect(stdout).toMatch(new RegExp(`${name}\\s+hand-written JS DF2T cascade\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
       expect(stdout).toMatch(new RegExp(`${name}\\s+fili \\(IirFilter\\.multiStep\\)\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+×`));
     }

@@ -4,8 +4,9 @@
  * the wasm stage (15 ms one-pole on log frequency, dB gain and log Q; 20 ms crossfade for a type
  * change or bypass), so a jump makes no click. A quantum with NaN or Inf input comes out silent,
  * resets the filters and is counted (figure `nanQuanta`). Precision `exact` is Chromium's
- * BiquadFilterNode arithmetic bit for bit; `fast` runs the sections in f32 SIMD (within ~1e-3 of
- * exact; the reference then emulates that f32 arithmetic).
+ * BiquadFilterNode arithmetic bit for bit; `fast` runs the sections in f32 SIMD, in a delta form
+ * that keeps low bands accurate (within ~1e-4 of exact; the reference then emulates that f32
+ * arithmetic).
  *
  * Visual frame: the newest 4096 input samples, then the 4096 output samples of the same quanta,
  * from which the UI measures the response (white noise in, Welch-averaged ratio out/in).

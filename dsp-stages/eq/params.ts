@@ -124,7 +124,7 @@ export const eqParams: readonly ParamSpec[] = [
     options: EQ_PRECISIONS,
     default: 'exact',
     description:
-      'exact: Chromium’s BiquadFilterNode arithmetic (f64, f32-rounded feedback), bit for bit; fast: f32 across sections in SIMD, about 2x quicker, within ~1e-3 of exact (within 0.01 dB of the design above 100 Hz, up to 0.03 dB below).',
+      'exact: Chromium’s BiquadFilterNode arithmetic (f64, f32-rounded feedback), bit for bit; fast: f32 across sections in SIMD (a delta form that keeps low bands accurate), about 2x quicker, within ~1e-4 of exact and within 0.001 dB of the design from 20 Hz to 20 kHz.',
   },
   {
     kind: 'choice',

@@ -8,6 +8,7 @@ import { WorkerPool } from '../../worklet/pool/pool.ts';
 import { TASK_KINDS } from '../../worklet/pool/tasks.ts';
 import { readWasmBytes, wasmPath } from '../wasm-file.ts';
 import { bindEq } from './bindings.ts';
+import type { EqPrecision } from './params.ts';
 import { EQ_BANDS_REGION, MAX_PROCESS_SAMPLES, processAudio, readEqBands, setEq, writeEqBands, type EqBandSetting } from './pool.ts';
 
 const wasmBytes = readWasmBytes(wasmPath());
@@ -27,11 +28,12 @@ const BANDS: EqBandSetting[] = [
 ];
 
 /** The same computation on this thread, straight on the wasm. */
-function referenceEq(input: Float32Array, bands: EqBandSetting[], sampleRate: number): Float32Array {
+function referenceEq(input: Float32Array, bands: EqBandSetting[], sampleRate: number, precision: EqPrecision = 'exact'): Float32Array {
   const w = instantiateStagebench(wasmBytes);
   w.init(128);
   expect(bindEq(w).eq_create(sampleRate, 1024)).toBe(0);
   bands.forEach((b, i) => expect(bindEq(w).eq_set_band(i, b.kind, b.freqHz, b.gainDb, b.q)).toBe(0));
+  expect(bindEq(w).eq_set_precision(precision === 'fast' ? 1 : 0)).toBe(0);
   bindEq(w).eq_reset();
   const ptr = w.exports.scratch_alloc(input.length);
   w.f32(ptr, input.length).set(input);
@@ -83,6 +85,7 @@ describe('process_audio in the mailbox', () => {
       num_samples: 9000,
       sample_rate: 44100.5,
       bands: null,
+      precision: 'exact',
       data: { mode: 'shared', input_offset: 0, output_offset: 524288 },
       task_id: 8,
       attempt: 0,
@@ -104,6 +107,10 @@ describe('process_audio in the mailbox', () => {
     expect(a.post('request', withBands)).toBe(true);
     expect(b.format('request')).toBe(FORMAT_ASCII);
     expect(b.take('request')).toEqual(withBands);
+    const fast = { ...task, precision: 'fast' };
+    expect(a.post('request', fast)).toBe(true);
+    expect(b.format('request')).toBe(FORMAT_ASCII);
+    expect(b.take('request')).toEqual(fast);
   });
 });
 
@@ -150,5 +157,20 @@ describe('process_audio on Node worker threads', () => {
         Array.from({ length: 9 }, () => BANDS[0]!),
       ),
     ).toThrow('9 EQ bands given, the EQ has 8');
+  }, 20_000);
+
+  it('honours the precision: fast tasks equal eq_process_buffer at precision fast here, in both modes', async () => {
+    const input = signal(9000, 11);
+    const want = referenceEq(input, BANDS, 48000, 'fast');
+    expect(sameBits(want, referenceEq(input, BANDS, 48000))).toBe(false);
+    const [a, b, e] = await Promise.all([
+      processAudio(pool, input, { bands: BANDS, precision: 'fast' }),
+      processAudio(messages, input, { bands: BANDS, precision: 'fast' }),
+      processAudio(posted, input, { bands: BANDS, precision: 'fast' }),
+    ]);
+    for (const r of [a, b, e]) expect(sameBits(r.output, want)).toBe(true);
+    // a later exact task on the same workers is exact again
+    const exact = await processAudio(pool, input, { bands: BANDS });
+    expect(sameBits(exact.output, referenceEq(input, BANDS, 48000))).toBe(true);
   }, 20_000);
 });

@@ -9,7 +9,8 @@
  * code, so every side filters alike), published under the region's sequence word. The samples go
  * through a staging buffer of the pool (input in its first half, output in its second); messages
  * mode moves them, and sends the bands with every task. The hot shape (shared, no bands) has a
- * compact mailbox form both ways.
+ * compact mailbox form both ways. A task's `precision` (exact, the default, or fast) is the EQ's
+ * `precision` parameter (eq_set_precision); fast tasks go as JSON.
  */
 import { statusMessage, type StagebenchWasm } from '../../worklet/abi.ts';
 import { STAGING_BYTES, readRegion, writeRegion, type PoolLayout, type RegionSpec } from '../../worklet/pool/layout.ts';
@@ -18,6 +19,7 @@ import type { TaskOutcome, WorkerPool } from '../../worklet/pool/pool.ts';
 import { Scratch } from '../../worklet/pool/scratch.ts';
 import { defineTaskKind, type TaskBody, type TaskMessageOf } from '../../worklet/pool/task-kind.ts';
 import { bindEq } from './bindings.ts';
+import { EQ_PRECISIONS, type EqPrecision } from './params.ts';
 
 export const EQ_BANDS = 8;
 export const EQ_BAND_BYTES = 32;
@@ -45,6 +47,8 @@ export interface ProcessAudioMessage extends TaskMessageOf<'process_audio'> {
   sample_rate: number;
   /** Band settings, or null to read them from the layout's band region (shared mode). */
   bands: EqBandSetting[] | null;
+  /** The EQ's arithmetic (its `precision` parameter). */
+  precision: EqPrecision;
   data: { mode: 'shared'; input_offset: number; output_offset: number } | { mode: 'messages'; input: ArrayBuffer };
 }
 
@@ -110,7 +114,7 @@ export const processAudioTask = defineTaskKind<ProcessAudioMessage, ProcessAudio
   compact: {
     writeTask(m, w) {
       const d = m.data as Record<string, unknown> | undefined;
-      if (!d || d.mode !== 'shared' || keyCount(d) !== 3 || keyCount(m) !== 7) return false;
+      if (!d || d.mode !== 'shared' || keyCount(d) !== 3 || keyCount(m) !== 8 || m.precision !== 'exact') return false;
       if (m.bands !== null || !isInt32(m.num_samples) || typeof m.sample_rate !== 'number') return false;
       if (!isInt32(d.input_offset) || !isInt32(d.output_offset)) return false;
       w.f64[0] = m.sample_rate;
@@ -123,6 +127,7 @@ export const processAudioTask = defineTaskKind<ProcessAudioMessage, ProcessAudio
       num_samples: w.i32[0]!,
       sample_rate: w.f64[0]!,
       bands: null,
+      precision: 'exact',
       data: { mode: 'shared', input_offset: w.i32[1]!, output_offset: w.i32[2]! },
     }),
     writeResult: (r) => r.kind === 'process_audio' && r.output === null && keyCount(r) === 2,
@@ -132,6 +137,8 @@ export const processAudioTask = defineTaskKind<ProcessAudioMessage, ProcessAudio
     const n = msg.num_samples;
     if (!Number.isInteger(n) || n < 0) throw new Error(`process_audio: num_samples ${n} is not a count`);
     if (!(msg.sample_rate > 0)) throw new Error(`process_audio: sample rate ${msg.sample_rate} is not positive`);
+    if (!EQ_PRECISIONS.includes(msg.precision))
+      throw new Error(`process_audio: precision ${String(msg.precision)} is not one of ${EQ_PRECISIONS.join(', ')}`);
     const bands: EqBandSetting[] = msg.bands ?? readEqBands(ctx.needLayout('process_audio'));
     if (!state || state.sampleRate !== msg.sample_rate) {
       const wasm = state?.wasm ?? ctx.instance();
@@ -146,6 +153,8 @@ export const processAudioTask = defineTaskKind<ProcessAudioMessage, ProcessAudio
       const status = band ? x.eq_set_band(b, band.kind, band.freqHz, band.gainDb, band.q) : x.eq_set_band(b, 0, 1000, 0, 1);
       if (status !== 0) throw new Error(`eq_set_band(${b}): ${statusMessage(status)}`);
     }
+    const p = x.eq_set_precision(msg.precision === 'fast' ? 1 : 0);
+    if (p !== 0) throw new Error(`eq_set_precision: ${statusMessage(p)}`);
     // every block from a cleared state with the bands at their targets: the result does not
     // depend on which worker ran the previous block
     x.eq_reset();
@@ -180,12 +189,13 @@ export function setEq(pool: WorkerPool, bands: readonly EqBandSetting[]): void {
 
 /**
  * Filters `input` with the 8-band EQ (wasm eq_process_buffer) from a cleared state, on a worker
- * of `pool`. At most `MAX_PROCESS_SAMPLES` samples; the sample rate defaults to the pool's.
+ * of `pool`. At most `MAX_PROCESS_SAMPLES` samples; the sample rate defaults to the pool's, the
+ * precision to exact.
  */
 export async function processAudio(
   pool: WorkerPool,
   input: Float32Array,
-  options: { bands?: readonly EqBandSetting[]; sampleRate?: number } = {},
+  options: { bands?: readonly EqBandSetting[]; sampleRate?: number; precision?: EqPrecision } = {},
 ): Promise<{ output: Float32Array; task: TaskOutcome<ProcessAudioResult> }> {
   const n = input.length;
   if (n > MAX_PROCESS_SAMPLES) throw new Error(`processAudio: ${n} samples, at most ${MAX_PROCESS_SAMPLES} per task`);
@@ -193,6 +203,7 @@ export async function processAudio(
   if (!(Number.isFinite(sampleRate) && sampleRate > 0)) throw new Error(`processAudio: sample rate ${sampleRate} is not positive`);
   const bands = options.bands ? options.bands.map((b) => ({ ...b })) : null;
   if (bands && bands.length > EQ_BANDS) throw new Error(`processAudio: ${bands.length} EQ bands given, the EQ has ${EQ_BANDS}`);
+  const precision = options.precision ?? 'exact';
   if (pool.layout) {
     const staging = pool.region();
     const slot = await staging.acquire();
@@ -203,6 +214,7 @@ export async function processAudio(
         num_samples: n,
         sample_rate: sampleRate,
         bands,
+        precision,
         data: { mode: 'shared', input_offset: base, output_offset: base + STAGING_BYTES / 2 },
       }));
       return { output: new Float32Array(pool.layout.buffer, base + STAGING_BYTES / 2, n).slice(), task };
@@ -215,6 +227,7 @@ export async function processAudio(
     num_samples: n,
     sample_rate: sampleRate,
     bands: fallback,
+    precision,
     data: { mode: 'messages', input: input.slice().buffer },
   }));
   const result = task.result;

@@ -2,7 +2,7 @@
  * Plain TypeScript reference of the 8-band EQ: a cascade of Direct Form II transposed biquads in
  * f64 with the Web Audio coefficients (coefficients.ts); with precision `fast`, the wasm fast
  * kernel's f32 arithmetic emulated with Math.fround (FastBiquadCascade), which the wasm stage
- * matches within 1e-5 (the f64 cascade is within 2e-3 of it on ordinary settings). No parameter smoothing: the reference
+ * matches within 1e-5 (the f64 cascade is within ~1e-5 of it on ordinary settings). No parameter smoothing: the reference
  * jumps, which the tests use to show what the wasm stage's smoothing removes. A quantum with NaN
  * or Inf input gives silence, resets the states and counts, as the wasm stage does.
  */
@@ -97,30 +97,41 @@ export class BiquadCascade {
 }
 
 /**
- * The wasm `fast` kernel's arithmetic: per section, coefficients rounded to f32 and the transposed
- * form with a delayed state update (y = (b0 x + p1) - a1 y1, p1 = (b1 x + q2) - a2 y1, q2 = b2 x),
- * every product and sum rounded to f32 (a single f64 operation on f32 values, then
- * Math.fround, is the correctly rounded f32 result).
+ * A section's coefficients in the wasm `fast` kernel's delta form (rust/src/stages/eq/fast.rs),
+ * derived from the biquad in f64 and rounded to f32: [b0, e1, e2, r1, alpha2] with
+ * alpha2 = 1 + a1 + a2, r1 = -1 - a1, e1 = b1 - b0 a1, e2 = (b0 + b1 + b2) - b0 alpha2.
+ */
+export function fastDeltaCoefficients(c: Biquad): [number, number, number, number, number] {
+  const f = Math.fround;
+  const alpha2 = 1 + c.a1 + c.a2;
+  const e1 = c.b1 - c.b0 * c.a1;
+  const e2 = c.b0 + c.b1 + c.b2 - c.b0 * alpha2;
+  return [f(c.b0), f(e1), f(e2), f(-1 - c.a1), f(alpha2)];
+}
+
+/**
+ * The wasm `fast` kernel's arithmetic: per section the delta form of the transposed direct form
+ * (y = b0 x + w1, w1 = r1 w1 + (w2 + e1 x), w2 = (w2 + e2 x) - alpha2 w1, with the w1 before the
+ * step) on the coefficients of fastDeltaCoefficients, every product and sum rounded to f32 (a
+ * single f64 operation on f32 values, then Math.fround, is the correctly rounded f32 result).
  */
 export class FastBiquadCascade {
   private coefs = new Float64Array(0);
+  /** Identity sections, which the stage skips. */
+  private skip: boolean[] = [];
   private readonly state: Float64Array;
   private readonly sections: number;
 
   constructor(bands: readonly EqBand[], sampleRate: number) {
     this.sections = bands.length;
-    this.state = new Float64Array(3 * bands.length);
+    this.state = new Float64Array(2 * bands.length);
     this.setBands(bands, sampleRate);
   }
 
   setBands(bands: readonly EqBand[], sampleRate: number): void {
-    const f = Math.fround;
-    this.coefs = Float64Array.from(
-      bands.flatMap((b) => {
-        const c = biquadCoefficients(b, sampleRate);
-        return [c.b0, c.b1, c.b2, c.a1, c.a2].map(f);
-      }),
-    );
+    const biquads = bands.map((b) => biquadCoefficients(b, sampleRate));
+    this.skip = biquads.map((c) => c.b0 === 1 && c.b1 === 0 && c.b2 === 0 && c.a1 === 0 && c.a2 === 0);
+    this.coefs = Float64Array.from(biquads.flatMap(fastDeltaCoefficients));
   }
 
   reset(): void {
@@ -135,18 +146,17 @@ export class FastBiquadCascade {
     for (let i = 0; i < input.length; i++) {
       let x = input[i]!;
       for (let k = 0; k < this.sections; k++) {
+        if (this.skip[k]) continue;
         const b0 = c[5 * k]!,
-          b1 = c[5 * k + 1]!,
-          b2 = c[5 * k + 2]!,
-          a1 = c[5 * k + 3]!,
-          a2 = c[5 * k + 4]!;
-        // identity sections are skipped by the stage
-        if (b0 === 1 && b1 === 0 && b2 === 0 && a1 === 0 && a2 === 0) continue;
-        const y1 = st[3 * k]!;
-        const y = f(f(f(b0 * x) + st[3 * k + 1]!) - f(a1 * y1));
-        st[3 * k + 1] = f(f(f(b1 * x) + st[3 * k + 2]!) - f(a2 * y1));
-        st[3 * k + 2] = f(b2 * x);
-        st[3 * k] = y;
+          e1 = c[5 * k + 1]!,
+          e2 = c[5 * k + 2]!,
+          r1 = c[5 * k + 3]!,
+          alpha2 = c[5 * k + 4]!;
+        const w1 = st[2 * k]!,
+          w2 = st[2 * k + 1]!;
+        const y = f(f(b0 * x) + w1);
+        st[2 * k] = f(f(r1 * w1) + f(w2 + f(e1 * x)));
+        st[2 * k + 1] = f(f(w2 + f(e2 * x)) - f(alpha2 * w1));
         x = y;
       }
       output[i] = x;

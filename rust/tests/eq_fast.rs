@@ -1,9 +1,9 @@
 //! The EQ's `fast` precision: the f32 pipelined kernel against its own scalar form (bit for bit,
 //! across calls of any length), against the exact arithmetic (within tolerance), the designed
-//! response from its impulse response (within 0.01 dB from 20 Hz to 20 kHz), and the stage's
+//! response from its impulse response (within 0.01 dB from 20 Hz to 20 kHz at 44.1, 48 and 96 kHz), and the stage's
 //! behaviour in fast mode (NaN quanta, smoothing, crossfades). Fixed seeds.
 
-use stagebench_dsp::stages::eq::{coefficients, fast_step, run_fast_kernel, Coefs, EqStage, Kind, SecState, PARAMS};
+use stagebench_dsp::stages::eq::{coefficients, run_fast_kernel, run_fast_scalar, Coefs, EqStage, Kind, SecState, PARAMS};
 
 mod common;
 use common::TYPICAL;
@@ -47,7 +47,11 @@ const LOW: [(Kind, f32, f32, f32); 8] = [
 ];
 
 fn settled(bands: &[(Kind, f32, f32, f32)], max_frames: usize, fast: bool) -> EqStage {
-    let mut eq = EqStage::new(FS, max_frames).unwrap();
+    settled_at(FS, bands, max_frames, fast)
+}
+
+fn settled_at(fs: f32, bands: &[(Kind, f32, f32, f32)], max_frames: usize, fast: bool) -> EqStage {
+    let mut eq = EqStage::new(fs, max_frames).unwrap();
     for (i, &(k, f, g, q)) in bands.iter().enumerate() {
         eq.set_band(i, k, f, g, q).unwrap();
     }
@@ -86,12 +90,8 @@ fn the_pipeline_equals_its_scalar_form_bit_for_bit() {
         let mut sb = [SecState::default(); 8];
         for (call, &n) in lengths.iter().enumerate() {
             let x = noise(n, (trial * 100 + call) as u32);
-            let mut want = x.clone();
-            for (c, s) in co[..m].iter().zip(sa[..m].iter_mut()) {
-                for v in want.iter_mut() {
-                    *v = fast_step(c, s, *v);
-                }
-            }
+            let mut want = vec![0.0f32; n];
+            run_fast_scalar(&co[..m], &mut sa[..m], &x, &mut want);
             let mut got = vec![0.0f32; n];
             run_fast_kernel(&co[..m], &mut sb[..m], &x, &mut got);
             let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
@@ -104,7 +104,7 @@ fn the_pipeline_equals_its_scalar_form_bit_for_bit() {
 #[test]
 fn fast_stays_near_the_exact_arithmetic() {
     let x = noise(96000, 7);
-    for (name, bands, tol) in [("defaults", defaults(), 1e-3), ("typical", TYPICAL, 1e-3), ("low", LOW, 5e-3)] {
+    for (name, bands, tol) in [("defaults", defaults(), 5e-4), ("typical", TYPICAL, 5e-4), ("low", LOW, 1e-4)] {
         for q in [37, 128, 1000] {
             let exact = run(&mut settled(&bands, 1024, false), &x, q);
             let fast = run(&mut settled(&bands, 1024, true), &x, q);
@@ -115,9 +115,9 @@ fn fast_stays_near_the_exact_arithmetic() {
     }
 }
 
-/// `|DFT|` in dB of `h` at `f` Hz.
-fn dft_db(h: &[f32], f: f64) -> f64 {
-    let w = 2.0 * std::f64::consts::PI * f / FS as f64;
+/// `|DFT|` in dB of `h` at `f` Hz, at sample rate `fs`.
+fn dft_db(h: &[f32], f: f64, fs: f64) -> f64 {
+    let w = 2.0 * std::f64::consts::PI * f / fs;
     let (mut re, mut im) = (0.0f64, 0.0f64);
     let (c, s) = (w.cos(), w.sin());
     // the phasor by recurrence, renormalised now and then
@@ -137,10 +137,10 @@ fn dft_db(h: &[f32], f: f64) -> f64 {
     10.0 * (re * re + im * im).log10()
 }
 
-/// The impulse response of `bands` through the stage (exact or fast).
-fn impulse_response(bands: &[(Kind, f32, f32, f32)], fast: bool) -> (EqStage, Vec<f32>) {
-    let n = 1 << 17;
-    let mut eq = settled(bands, 1024, fast);
+/// The impulse response of `bands` through the stage (exact or fast) at `fs`.
+fn impulse_response(fs: f32, bands: &[(Kind, f32, f32, f32)], fast: bool) -> (EqStage, Vec<f32>) {
+    let n = if fs > 50000.0 { 1 << 18 } else { 1 << 17 };
+    let mut eq = settled_at(fs, bands, 1024, fast);
     let mut x = vec![0.0f32; n];
     x[0] = 1.0;
     let h = run(&mut eq, &x, 1024);
@@ -148,41 +148,55 @@ fn impulse_response(bands: &[(Kind, f32, f32, f32)], fast: bool) -> (EqStage, Ve
     (eq, h)
 }
 
-/// The impulse response's spectrum against the design, from 20 Hz to 20 kHz (301 log-spaced
-/// frequencies wherever the design is above -40 dB: deeper in a stopband or notch the f32
-/// output's rounding decides), within 0.04 dB. Measured worst, fast (exact): host defaults
-/// 0.0030 dB (0.0014) from 100 Hz up, 0.023 dB (0.037, at 20 Hz beside the 40 Hz highpass)
-/// below; typical bands 0.0054 dB (0.0019) from 100 Hz up, 0.032 dB (0.009) at 20 Hz beside a
-/// 30 Hz highpass. Below 100 Hz, near low poles, f32 coefficients and state depart further from
-/// the design than 0.01 dB (as the exact arithmetic does with the host defaults). With a 20 Hz
-/// highpass and a Q 4 cut at 25 Hz (`LOW`) both depart more (not checked here).
+/// The largest |fast response - design| (and the exact arithmetic's) in dB at 20..100 Hz and at
+/// 100 Hz..20 kHz: 301 log-spaced frequencies, wherever the design is above -40 dB (deeper in a
+/// stopband or notch the f32 output's rounding decides).
+fn worst_db(fs: f32, bands: &[(Kind, f32, f32, f32)]) -> ([f64; 2], [f64; 2]) {
+    let (eq, fast) = impulse_response(fs, bands, true);
+    let (_, exact) = impulse_response(fs, bands, false);
+    let (mut worst, mut worst_exact, mut checked) = ([0.0f64; 2], [0.0f64; 2], 0);
+    for k in 0..=300 {
+        let f = 20.0 * 1000f64.powf(k as f64 / 300.0);
+        let want = eq.magnitude_response(f);
+        if want < -40.0 {
+            continue;
+        }
+        let (e, ex) = ((dft_db(&fast, f, fs as f64) - want).abs(), (dft_db(&exact, f, fs as f64) - want).abs());
+        let band = (f >= 100.0) as usize;
+        worst[band] = worst[band].max(e);
+        worst_exact[band] = worst_exact[band].max(ex);
+        checked += 1;
+    }
+    assert!(checked > 250, "{checked} frequencies checked");
+    (worst, worst_exact)
+}
+
+/// The impulse response's spectrum follows the design within 0.01 dB from 20 Hz to 20 kHz at
+/// 44.1, 48 and 96 kHz, with the host's defaults (a 40 Hz highpass), typical bands (a 30 Hz
+/// highpass) and low ones (a 20 Hz highpass, a Q 4 cut at 25 Hz, +12 dB at 100 Hz, Q 8).
+/// Measured worst, fast: 0.00024 dB at 44.1 and 48 kHz, 0.00057 dB at 96 kHz (the `low` bands at
+/// 20..100 Hz). The exact arithmetic (printed beside it, not checked) departs by up to 0.057 dB
+/// at 48 kHz and 0.11 dB at 96 kHz below 100 Hz: Chromium's f32 feedback rounding near low poles.
 #[test]
 fn the_fast_impulse_response_follows_the_design() {
     let mut typical_no_notch = TYPICAL;
     typical_no_notch[7] = (Kind::Notch, 600.0, 0.0, 10.0);
-    for (name, bands) in [("defaults", defaults()), ("typical", typical_no_notch)] {
-        let (eq, fast) = impulse_response(&bands, true);
-        let (_, exact) = impulse_response(&bands, false);
-        let (mut worst, mut worst_exact, mut checked) = ([0.0f64; 2], [0.0f64; 2], 0);
-        for k in 0..=300 {
-            let f = 20.0 * 1000f64.powf(k as f64 / 300.0);
-            let want = eq.magnitude_response(f);
-            if want < -40.0 {
-                continue;
+    let mut failures = Vec::new();
+    for fs in [44100.0, 48000.0, 96000.0] {
+        for (name, bands) in [("defaults", defaults()), ("typical", typical_no_notch), ("low", LOW)] {
+            let (worst, exact) = worst_db(fs, &bands);
+            println!(
+                "{fs} Hz, {name}: worst fast {:.5} dB at 20-100 Hz, {:.5} dB at 100 Hz-20 kHz (exact {:.4}, {:.4})",
+                worst[0], worst[1], exact[0], exact[1]
+            );
+            for (b, range) in ["20-100 Hz", "100 Hz-20 kHz"].iter().enumerate() {
+                if worst[b] >= 0.01 || worst[b].is_nan() {
+                    failures.push(format!("{fs} Hz, {name}: {:.4} dB from the design at {range}", worst[b]));
+                }
             }
-            let (e, ex) = ((dft_db(&fast, f) - want).abs(), (dft_db(&exact, f) - want).abs());
-            let low = (f < 100.0) as usize;
-            worst[low] = worst[low].max(e);
-            worst_exact[low] = worst_exact[low].max(ex);
-            checked += 1;
-            assert!(e < 0.04, "{name}: {f:.1} Hz: {e:.4} dB from the design ({want:.3} dB; exact {ex:.4} dB)");
         }
-        assert!(checked > 250, "{name}: {checked} frequencies checked");
-        println!(
-            "{name}: worst fast {:.4} dB from 100 Hz, {:.4} dB below (exact {:.4}, {:.4})",
-            worst[0], worst[1], worst_exact[0], worst_exact[1]
-        );
     }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 #[test]

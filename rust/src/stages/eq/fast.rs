@@ -2,41 +2,54 @@
 //!
 //! # Arithmetic
 //!
-//! Each section runs the transposed direct form of `kernel` (the state update delayed by one
-//! sample) entirely in f32, with the coefficients rounded to f32 and the sums associated so that
-//! the previous output enters last:
+//! Each section runs in a delta form of the transposed direct form: with `s1`, `s2` the
+//! transposed form's state, the kernel keeps `w1 = s1` and `w2 = s1 + s2`, and the coefficients
+//! `alpha2 = 1 + a1 + a2`, `r1 = -1 - a1` (= `1 - alpha1`, `alpha1 = 2 + a1`),
+//! `e1 = b1 - b0 a1`, `e2 = (b0 + b1 + b2) - b0 alpha2` (derived from the biquad in f64, then
+//! rounded to f32):
 //!
 //! ```text
-//! y  = (b0 x(t) + p1) - a1 y(t-1)
-//! p1 = (b1 x(t) + q2) - a2 y(t-1)      q2 = b2 x(t)
+//! y  = b0 x + w1
+//! w1 = r1 w1 + (w2 + e1 x)
+//! w2 = (w2 + e2 x) - alpha2 w1        (the w1 before this step)
 //! ```
 //!
 //! every product and sum rounded to f32 (no fused multiply-add), so the wasm SIMD build and the
-//! portable four-lane arrays of native builds give the same bits. The state is the exact
-//! kernel's [`SecState`] (`p1`, `q2` rounded to f32 on entry), so switching precision continues
-//! the filters. Against the exact arithmetic (Chromium's) the output differs by up to ~8e-4 on
-//! ordinary settings (f32 feedback noise amplified by low-frequency or high-Q poles). The impulse
-//! response's spectrum stays within 0.01 dB of the design from 100 Hz to 20 kHz with the host's
-//! bands (0.003 dB); below 100 Hz, beside a 30 or 40 Hz highpass, it departs by up to 0.03 dB
-//! (the exact arithmetic: up to 0.037 dB). See `rust/tests/eq_fast.rs`.
+//! portable four-lane arrays of native builds give the same bits. The transfer function is the
+//! biquad's: `H = b0 + (e1 (z - 1) + e2) / ((z - 1)^2 + alpha1 (z - 1) + alpha2)`. Why: in the
+//! plain f32 direct form a pole pair near z = 1 (a 20 Hz band: `1 + a1 + a2 ~ w0^2 ~ 7e-6`) is
+//! held by `a1 ~ -2` and `a2 ~ 1`, whose f32 rounding moves it by about 1 %, and the state's
+//! rounding noise reaches the output amplified by `1 / w0^2`; here `alpha2` is stored with its own
+//! 24 bits, `w2` holds a small difference (an integrator's increment), and the noise gain is about
+//! `1 / w0`. The impulse response's spectrum stays within 0.001 dB of the design from 20 Hz to
+//! 20 kHz at 44.1, 48 and 96 kHz with the host's, typical and low bands (0.0006 dB worst, a 20 Hz
+//! highpass at 96 kHz; the plain f32 direct form: up to 0.24 dB at 48 kHz and 0.58 dB at 96 kHz,
+//! and the exact arithmetic, Chromium's, up to 0.057 and 0.11 dB). Against the exact arithmetic
+//! the output differs by up to ~1.3e-4 on ordinary settings (that arithmetic's own f32 feedback
+//! rounding, mostly). See `rust/tests/eq_fast.rs`.
+//!
+//! The stage keeps every section's state in the transposed form ([`SecState`]: `y1`, `y2`, `p1`,
+//! `q2`): a call converts it to `(w1, w2)` in f64 (then rounded to f32) and back at its end, so
+//! switching precision continues the filters, and smoothing, crossfades and the saved state see
+//! the same state in both precisions.
 //!
 //! # SIMD layout
 //!
 //! `m` sections (1..=8) in `V` f32x4 vectors (`V = 1` up to 4 sections, else 2); vector `v`
 //! lane `l` holds section `v + V l` (missing sections are identity padding). Step `t` advances
-//! every section by one sample, section `s` working on sample `t - 2s`: a section's input is
-//! the output its predecessor made two steps before, known a whole step ahead, so only
-//! `- a1 y(t-1)` (a multiply and a subtract) lies on the step-to-step path; with a skew of one
-//! sample the input's `b0 x + p1` would be on it too (about 12 instead of 8 cycles a step). The
-//! input of vector `v >= 1` is vector `v - 1`'s previous output lane for lane, and vector 0
-//! takes `[x(t+1), lanes 0..3 of vector V-1]` (one shuffle). The first and last `2(4V - 1)`
-//! steps of a call run masked (lanes without a sample keep their state), so each call starts and
-//! ends on sample boundaries, exactly as a section-after-section scalar run.
+//! every section by one sample, section `s` working on sample `t - s`: a section's input is the
+//! output its predecessor made at the step before. The output `y` is not on the state's
+//! recursion, so the step-to-step path is a multiply and an add (`r1 w1 + ...`) or an add and a
+//! subtract (`w2`). The input of vector `v >= 1` is vector `v - 1`'s previous output lane for
+//! lane, and vector 0 takes `[x(t+1), lanes 0..3 of vector V-1]` (one shuffle). The first and last
+//! `4V - 1` steps of a call run masked (lanes without a sample keep their state), so each call
+//! starts and ends on sample boundaries, exactly as [`run_scalar`], section after section.
 //!
 //! # Cost (wasm SIMD128, Node 20, the bench machine)
 //!
-//! 8 sections over 1024 samples 3.8-4.2 us (exact: 8.2-8.6 us; a plain JS DF2T cascade 24-25
-//! us); over 128 samples ~0.85 us (28 of the 142 steps masked).
+//! 8 sections over 1024 samples 3.9-4.1 us (medians of six runs; the plain f32 direct form it
+//! replaced: 3.6-3.8 us; exact: 8.2-8.7 us; a plain JS DF2T cascade 24-25 us in the same
+//! process: 6.0-6.2x); over 128 samples 0.73-0.82 us (14 of the 135 steps masked), 3.6x.
 
 use super::coefs::Coefs;
 use super::kernel::SecState;
@@ -190,6 +203,32 @@ mod lanes {
 
 use lanes::{F4, U4};
 
+/// A section's coefficients in the delta form, as f32: `b0`, `e1`, `e2`, `r1`, `alpha2` (see
+/// the module docs), derived from the biquad in f64.
+pub fn delta_coefs(c: &Coefs) -> [f32; 5] {
+    let r1 = -1.0 - c.a1;
+    let alpha2 = (1.0 + c.a1) + c.a2;
+    let e1 = c.b1 - c.b0 * c.a1;
+    let e2 = ((c.b0 + c.b1) + c.b2) - c.b0 * alpha2;
+    [c.b0 as f32, e1 as f32, e2 as f32, r1 as f32, alpha2 as f32]
+}
+
+/// The delta-form state `(w1, w2)` of a section whose transposed-form state is `st` (in f64,
+/// then rounded: `w1 = s1`, `w2 = s1 + s2`).
+pub fn delta_state(c: &Coefs, st: &SecState) -> (f32, f32) {
+    let y1 = st.y1 as f64;
+    let s1 = st.p1 - c.a1 * y1;
+    let s2 = st.q2 - c.a2 * y1;
+    (s1 as f32, (s1 + s2) as f32)
+}
+
+/// The transposed-form state of a section in the delta-form state `(w1, w2)` after the outputs
+/// `y1` (last) and `y2`.
+pub fn transposed_state(c: &Coefs, w1: f32, w2: f32, y1: f32, y2: f32) -> SecState {
+    let (s1, s2) = (w1 as f64, w2 as f64 - w1 as f64);
+    SecState { y1, y2, p1: s1 + c.a1 * y1 as f64, q2: s2 + c.a2 * y1 as f64 }
+}
+
 /// Filters `input` through the sections `co` (states `st`, same length, at most 8) into `out`
 /// in f32 (see the module docs). Lengths that disagree are cut to the shortest; no section (or
 /// no sample) leaves `out` untouched. Never allocates.
@@ -207,46 +246,50 @@ pub fn run(co: &[Coefs], st: &mut [SecState], input: &[f32], out: &mut [f32]) {
 }
 
 /// Vector coefficients and states: per lane the last output `y1`, the one before `y2` (kept by
-/// masked steps only), the pending sums `p1`, `q2`, and `xc`, the input of the lane's next sample.
+/// masked steps only), the delta-form state `w1`, `w2`, and `xc`, the input of the lane's next
+/// sample.
 struct Lanes<const V: usize> {
-    /// b0, b1, b2, a1, a2.
+    /// b0, e1, e2, r1, alpha2.
     c: [[F4; V]; 5],
     y1: [F4; V],
     y2: [F4; V],
-    p1: [F4; V],
-    q2: [F4; V],
+    w1: [F4; V],
+    w2: [F4; V],
     xc: [F4; V],
-    /// The step at which each lane's section takes its first sample (`2s`).
+    /// The step at which each lane's section takes its first sample (`s`).
     first: [U4; V],
 }
 
 /// One step: every section takes its next sample; `x_next` is section 0's following input.
 #[inline(always)]
-fn step<const V: usize>(x_next: f32, c: &[[F4; V]; 5], y1: &mut [F4; V], p1: &mut [F4; V], q2: &mut [F4; V], xc: &mut [F4; V]) {
-    let prev = *y1;
+fn step<const V: usize>(x_next: f32, c: &[[F4; V]; 5], y1: &mut [F4; V], w1: &mut [F4; V], w2: &mut [F4; V], xc: &mut [F4; V]) {
     for v in 0..V {
-        let x = xc[v];
-        let u = c[0][v].mul(x).add(p1[v]);
-        y1[v] = u.sub(c[3][v].mul(prev[v]));
-        p1[v] = c[1][v].mul(x).add(q2[v]).sub(c[4][v].mul(prev[v]));
-        q2[v] = c[2][v].mul(x);
-        // section s takes sample t - 2s: its next input is section s - 1's output of the step before
-        xc[v] = if v == 0 { F4::shift_in(x_next, prev[V - 1]) } else { prev[v - 1] };
+        y1[v] = c[0][v].mul(xc[v]).add(w1[v]);
     }
+    for v in 0..V {
+        let (x, s1, s2) = (xc[v], w1[v], w2[v]);
+        w2[v] = s2.add(c[2][v].mul(x)).sub(c[4][v].mul(s1));
+        w1[v] = c[3][v].mul(s1).add(s2.add(c[1][v].mul(x)));
+    }
+    // section s takes sample t - s: its next input is section s - 1's output of this step
+    for v in (1..V).rev() {
+        xc[v] = y1[v - 1];
+    }
+    xc[0] = F4::shift_in(x_next, y1[V - 1]);
 }
 
-/// A step in which only sections with a sample (`0 <= t - 2s < n`) update their state, keeping
+/// A step in which only sections with a sample (`0 <= t - s < n`) update their state, keeping
 /// the output before the new one in `y2`.
 #[inline(never)]
 fn step_masked<const V: usize>(x_next: f32, t: u32, n: u32, l: &mut Lanes<V>) {
-    let (old_y1, old_p1, old_q2) = (l.y1, l.p1, l.q2);
-    step::<V>(x_next, &l.c, &mut l.y1, &mut l.p1, &mut l.q2, &mut l.xc);
+    let (old_y1, old_w1, old_w2) = (l.y1, l.w1, l.w2);
+    step::<V>(x_next, &l.c, &mut l.y1, &mut l.w1, &mut l.w2, &mut l.xc);
     for v in 0..V {
         let idle = l.first[v].idle(t, n);
         l.y2[v] = old_y1[v].keep(l.y2[v], idle);
         l.y1[v] = l.y1[v].keep(old_y1[v], idle);
-        l.p1[v] = l.p1[v].keep(old_p1[v], idle);
-        l.q2[v] = l.q2[v].keep(old_q2[v], idle);
+        l.w1[v] = l.w1[v].keep(old_w1[v], idle);
+        l.w2[v] = l.w2[v].keep(old_w2[v], idle);
     }
 }
 
@@ -262,25 +305,24 @@ fn pipeline<const V: usize>(co: &[Coefs], st: &mut [SecState], input: &[f32], ou
     let zero = F4::splat(0.0);
     let first = U4::new([0; 4]);
     let mut l =
-        Lanes::<V> { c: [[zero; V]; 5], y1: [zero; V], y2: [zero; V], p1: [zero; V], q2: [zero; V], xc: [zero; V], first: [first; V] };
+        Lanes::<V> { c: [[zero; V]; 5], y1: [zero; V], y2: [zero; V], w1: [zero; V], w2: [zero; V], xc: [zero; V], first: [first; V] };
     for v in 0..V {
         let s = [0, 1, 2, 3].map(|lane| sec(v + V * lane));
-        let coef = |f: fn(&Coefs) -> f64| F4::new(s.map(|(c, _)| f(&c) as f32));
-        l.c[0][v] = coef(|c| c.b0);
-        l.c[1][v] = coef(|c| c.b1);
-        l.c[2][v] = coef(|c| c.b2);
-        l.c[3][v] = coef(|c| c.a1);
-        l.c[4][v] = coef(|c| c.a2);
+        let d = s.map(|(c, _)| delta_coefs(&c));
+        for (k, ck) in l.c.iter_mut().enumerate() {
+            ck[v] = F4::new(d.map(|d| d[k]));
+        }
+        let w = s.map(|(c, st)| delta_state(&c, &st));
         l.y1[v] = F4::new(s.map(|(_, st)| st.y1));
         l.y2[v] = F4::new(s.map(|(_, st)| st.y2));
-        l.p1[v] = F4::new(s.map(|(_, st)| st.p1 as f32));
-        l.q2[v] = F4::new(s.map(|(_, st)| st.q2 as f32));
-        l.first[v] = U4::new([0, 1, 2, 3].map(|lane| 2 * (v + V * lane) as u32));
+        l.w1[v] = F4::new(w.map(|w| w.0));
+        l.w2[v] = F4::new(w.map(|w| w.1));
+        l.first[v] = U4::new([0, 1, 2, 3].map(|lane| (v + V * lane) as u32));
     }
     // section 0's first input; the other lanes get theirs before their first sample
     l.xc[0] = F4::shift_in(input[0], zero);
-    // section s takes sample t - 2s at step t: the last section's output lags by `lat` steps
-    let lat = 2 * (4 * V - 1);
+    // section s takes sample t - s at step t: the last section's output lags by `lat` steps
+    let lat = 4 * V - 1;
     let total = n + lat;
     // Unmasked steps: every section has a sample, and none takes its last one (that step is
     // masked and records `y2`).
@@ -288,9 +330,9 @@ fn pipeline<const V: usize>(co: &[Coefs], st: &mut [SecState], input: &[f32], ou
     let mut t = 0;
     while t < total {
         if t >= lat && t < main_end {
-            let (c, y1, p1, q2, xc) = (&l.c, &mut l.y1, &mut l.p1, &mut l.q2, &mut l.xc);
+            let (c, y1, w1, w2, xc) = (&l.c, &mut l.y1, &mut l.w1, &mut l.w2, &mut l.xc);
             for (o, &x_next) in out[t - lat..main_end - lat].iter_mut().zip(input[t + 1..=main_end].iter()) {
-                step::<V>(x_next, c, y1, p1, q2, xc);
+                step::<V>(x_next, c, y1, w1, w2, xc);
                 *o = y1[V - 1].last();
             }
             t = main_end;
@@ -306,22 +348,38 @@ fn pipeline<const V: usize>(co: &[Coefs], st: &mut [SecState], input: &[f32], ou
         t += 1;
     }
     for v in 0..V {
-        let (y1, y2, p1, q2) = (l.y1[v].to_array(), l.y2[v].to_array(), l.p1[v].to_array(), l.q2[v].to_array());
+        let (y1, y2, w1, w2) = (l.y1[v].to_array(), l.y2[v].to_array(), l.w1[v].to_array(), l.w2[v].to_array());
         for lane in 0..4 {
-            if let Some(s) = st.get_mut(v + V * lane) {
-                *s = SecState { y1: y1[lane], y2: y2[lane], p1: p1[lane] as f64, q2: q2[lane] as f64 };
+            if let (Some(s), Some(c)) = (st.get_mut(v + V * lane), co.get(v + V * lane)) {
+                *s = transposed_state(c, w1[lane], w2[lane], y1[lane], y2[lane]);
             }
         }
     }
 }
 
-/// One sample through one section in the `fast` arithmetic (the scalar form of a lane's step).
-pub fn step_scalar(c: &Coefs, st: &mut SecState, x: f32) -> f32 {
-    let (b0, b1, b2, a1, a2) = (c.b0 as f32, c.b1 as f32, c.b2 as f32, c.a1 as f32, c.a2 as f32);
-    let y = (b0 * x + st.p1 as f32) - a1 * st.y1;
-    st.p1 = ((b1 * x + st.q2 as f32) - a2 * st.y1) as f64;
-    st.q2 = (b2 * x) as f64;
-    st.y2 = st.y1;
-    st.y1 = y;
-    y
+/// [`run`] section after section, one sample at a time (the scalar form of the pipeline: the
+/// same results bit for bit).
+pub fn run_scalar(co: &[Coefs], st: &mut [SecState], input: &[f32], out: &mut [f32]) {
+    let n = input.len().min(out.len());
+    let m = co.len().min(st.len()).min(8);
+    if m == 0 || n == 0 {
+        return;
+    }
+    out[..n].copy_from_slice(&input[..n]);
+    for (c, s) in co[..m].iter().zip(st[..m].iter_mut()) {
+        let [b0, e1, e2, r1, alpha2] = delta_coefs(c);
+        let (mut w1, mut w2) = delta_state(c, s);
+        let (mut y1, mut y2) = (s.y1, s.y2);
+        for v in out[..n].iter_mut() {
+            let x = *v;
+            let y = b0 * x + w1;
+            let nw1 = r1 * w1 + (w2 + e1 * x);
+            w2 = (w2 + e2 * x) - alpha2 * w1;
+            w1 = nw1;
+            y2 = y1;
+            y1 = y;
+            *v = y;
+        }
+        *s = transposed_state(c, w1, w2, y1, y2);
+    }
 }
