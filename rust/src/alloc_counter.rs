@@ -5,7 +5,19 @@
 //! that want the same check install it themselves with `#[global_allocator]`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+thread_local! {
+    /// Allocation calls made by this thread (const-initialised, no destructor: safe to touch from
+    /// the allocator itself).
+    static THREAD_ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts one allocation call of the current thread (nothing once its thread-locals are gone).
+fn count_thread_allocation() {
+    let _ = THREAD_ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
 
 /// Counts calls to `alloc`, `alloc_zeroed` and `realloc`, and the bytes currently live.
 pub struct CountingAlloc {
@@ -23,6 +35,13 @@ impl CountingAlloc {
         self.allocations.load(Ordering::Relaxed)
     }
 
+    /// Allocation calls made so far by the calling thread alone: what a test that measures its own
+    /// calls compares, since the test harness's other threads allocate when they like (the
+    /// process-wide count picked those up on a loaded machine).
+    pub fn thread_allocations(&self) -> usize {
+        THREAD_ALLOCATIONS.try_with(Cell::get).unwrap_or(0)
+    }
+
     /// Bytes currently allocated and not yet freed.
     pub fn live_bytes(&self) -> usize {
         self.live_bytes.load(Ordering::Relaxed)
@@ -38,12 +57,14 @@ impl Default for CountingAlloc {
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         self.allocations.fetch_add(1, Ordering::Relaxed);
+        count_thread_allocation();
         self.live_bytes.fetch_add(layout.size(), Ordering::Relaxed);
         System.alloc(layout)
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         self.allocations.fetch_add(1, Ordering::Relaxed);
+        count_thread_allocation();
         self.live_bytes.fetch_add(layout.size(), Ordering::Relaxed);
         System.alloc_zeroed(layout)
     }
@@ -55,6 +76,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         self.allocations.fetch_add(1, Ordering::Relaxed);
+        count_thread_allocation();
         self.live_bytes.fetch_sub(layout.size(), Ordering::Relaxed);
         self.live_bytes.fetch_add(new_size, Ordering::Relaxed);
         System.realloc(ptr, layout, new_size)

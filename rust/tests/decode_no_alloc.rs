@@ -46,7 +46,7 @@ fn decode_abi_statuses_and_no_allocation() {
         assert!(resampler_tap_start(-1.0).is_nan() && resampler_out_frames(0.5).is_nan());
 
         let mut whole: Vec<u32> = Vec::with_capacity(2 * 2000); // filled below without allocating
-        let before = ALLOC.allocations();
+        let before = ALLOC.thread_allocations();
         // Probe: a prefix first, then the whole header.
         assert_eq!(wav_probe(30, file.len() as f64), wav::code::NEED_MORE);
         assert_eq!(*wav_info_ptr().add(wav::field::BYTES_NEEDED), 36.0);
@@ -87,7 +87,7 @@ fn decode_abi_statuses_and_no_allocation() {
         assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 2, pcm.add(1)), status::BAD_ARGUMENT); // overlap
         assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 2, core::ptr::null_mut()), status::BAD_ARGUMENT);
         assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 0, out), status::OK);
-        assert_eq!(ALLOC.allocations(), before, "the decode entry points allocated");
+        assert_eq!(ALLOC.thread_allocations(), before, "the decode entry points allocated");
         assert_eq!(resample_selftest(), status::OK);
     }
 }

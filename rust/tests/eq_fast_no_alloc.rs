@@ -25,7 +25,7 @@ fn fast_processing_does_not_allocate() {
         })
         .collect();
     let mut y = vec![0.0f32; 1000];
-    let before = ALLOC.allocations();
+    let before = ALLOC.thread_allocations();
     for call in 0..400usize {
         match call % 100 {
             10 => eq.set_band(call / 100, Kind::Peaking, 300.0 + call as f32, -6.0, 2.0).unwrap(),
@@ -39,6 +39,6 @@ fn fast_processing_does_not_allocate() {
         eq.process_in_place(&mut y);
         assert!(y.iter().all(|v| v.is_finite()));
     }
-    assert_eq!(ALLOC.allocations(), before, "fast processing allocated");
+    assert_eq!(ALLOC.thread_allocations(), before, "fast processing allocated");
     assert_eq!(eq.nan_quanta(), 1);
 }

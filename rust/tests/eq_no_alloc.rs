@@ -90,7 +90,7 @@ fn eq_abi_statuses_and_no_allocation_in_process() {
             *pos = (*pos + 128) % capacity;
             set_write_pos(*pos);
         };
-        let before = ALLOC.allocations();
+        let before = ALLOC.thread_allocations();
         for q in 0..2000u32 {
             write_quantum(&mut pos, q == 777);
             let st = if q % 2 == 0 { process_quantum(128) } else { eq_process(128) };
@@ -115,7 +115,7 @@ fn eq_abi_statuses_and_no_allocation_in_process() {
                 assert_eq!(eq_process_buffer(scratch_out, scratch_out, 1000), status::OK);
             }
         }
-        assert_eq!(ALLOC.allocations(), before, "the EQ's hot path allocated");
+        assert_eq!(ALLOC.thread_allocations(), before, "the EQ's hot path allocated");
         assert_eq!(eq_nan_quanta(), 1);
         assert_eq!(eq_process(129), status::BAD_ARGUMENT);
 

@@ -28,7 +28,7 @@ fn seed_abi_round_trip_and_no_allocation_in_process() {
         assert!(!ring_copy_output_ptr().is_null());
 
         let ring = std::slice::from_raw_parts_mut(ptr, capacity);
-        let before = ALLOC.allocations();
+        let before = ALLOC.thread_allocations();
         let mut pos = get_write_pos();
         for q in 0..1000u32 {
             for i in 0..128 {
@@ -42,7 +42,7 @@ fn seed_abi_round_trip_and_no_allocation_in_process() {
                 assert_eq!(v.to_bits(), ((q as f32) * 1000.0 + i as f32).to_bits());
             }
         }
-        assert_eq!(ALLOC.allocations(), before, "process_quantum allocated");
+        assert_eq!(ALLOC.thread_allocations(), before, "process_quantum allocated");
 
         assert_eq!(process_quantum(129), status::BAD_ARGUMENT);
         set_write_pos(capacity + 5);

@@ -70,7 +70,7 @@ fn fft_abi_statuses_and_no_allocation_in_process() {
         // Copies of the one-shot analysis, to compare the stepped one with (allocated before counting).
         let mut full_spectrum = vec![0.0f32; n + 2];
         let mut full_db = vec![0.0f32; n / 2 + 1];
-        let before = ALLOC.allocations();
+        let before = ALLOC.thread_allocations();
         for hop in 0..40 {
             for _ in 0..8 {
                 write_quantum(&mut pos);
@@ -113,7 +113,7 @@ fn fft_abi_statuses_and_no_allocation_in_process() {
             assert_eq!(fft_transform(ring, out.as_mut_ptr()), status::OK);
             assert_eq!(fft_transform(ring, fft_spectrum_ptr() as *mut f32), status::OK);
         }
-        assert_eq!(ALLOC.allocations(), before, "the FFT stage's hot path allocated");
+        assert_eq!(ALLOC.thread_allocations(), before, "the FFT stage's hot path allocated");
 
         // The plain transform of the ring's first N samples matches what it wrote to `out`.
         let spectrum = std::slice::from_raw_parts(fft_spectrum_ptr(), n + 2);

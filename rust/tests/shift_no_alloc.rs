@@ -22,7 +22,7 @@ fn shift_stage_does_not_allocate_after_new() {
     let x: Vec<f32> = (0..n).map(|i| r[(i + n - 37) % n] + 0.01 * next()).collect();
     let mut out = vec![0.0f64; 32];
     let mut stages: Vec<ShiftStage> = [32usize, 1, 7, 256].iter().map(|&h| ShiftStage::new(n, h).unwrap()).collect();
-    let before = ALLOC.allocations();
+    let before = ALLOC.thread_allocations();
     for (i, s) in stages.iter_mut().enumerate() {
         for round in 0..4 {
             let centre = if round % 2 == 0 { None } else { Some(36.5) };
@@ -42,5 +42,5 @@ fn shift_stage_does_not_allocate_after_new() {
             assert!(s.reference_scores_by_inverse_fft(&mut out));
         }
     }
-    assert_eq!(ALLOC.allocations(), before, "the shift stage's hot path allocated");
+    assert_eq!(ALLOC.thread_allocations(), before, "the shift stage's hot path allocated");
 }

@@ -43,7 +43,7 @@ fn every_registered_stage_processes_without_allocating() {
         let quanta: Vec<Vec<f32>> = (0..8).map(|j| (0..128).map(|i| ((i * 7 + j * 13) % 101) as f32 / 101.0 - 0.5).collect()).collect();
         let mut figures = [0.0f64; 16];
 
-        let before = ALLOC.allocations();
+        let before = ALLOC.thread_allocations();
         for round in 0..50 {
             for (i, &(h, params)) in handles.iter().enumerate() {
                 push(&quanta[round % quanta.len()]);
@@ -72,7 +72,7 @@ fn every_registered_stage_processes_without_allocating() {
                 }
             }
         }
-        assert_eq!(ALLOC.allocations(), before, "the generic stage ABI allocated");
+        assert_eq!(ALLOC.thread_allocations(), before, "the generic stage ABI allocated");
         assert_eq!(handles.len(), kinds as usize);
     }
 }
