@@ -26,7 +26,7 @@ import {
   nonFiniteCount,
   peakAbs,
   timesGain,
-} from './support/conformance/numbers.ts';
+} from '../dsp-stages/conformance/numbers.ts';
 import type { StageConformance } from '../dsp-stages/conformance-types.ts';
 import { conformanceOf, conformanceParams, counterFigures } from './support/conformance/promises.ts';
 import {
@@ -39,7 +39,7 @@ import {
   silenceDuring,
   rateInput,
   type HostileKind,
-} from './support/conformance/signals.ts';
+} from '../dsp-stages/conformance/signals.ts';
 import { runKernel } from './support/conformance/kernel-run.ts';
 import {
   EQ_IMPULSE_FRAMES,
@@ -50,7 +50,7 @@ import {
   checkShiftDelay,
   checkTonePeak,
 } from './support/conformance/rate-checks.ts';
-import { checkHostileOutput, checkRecovery } from './support/conformance/hostile-checks.ts';
+import { checkHostileOutput, checkRecovery } from '../dsp-stages/conformance/hostile-checks.ts';
 import {
   checkClamp,
   checkSpec,
@@ -59,7 +59,7 @@ import {
   probeSweep,
   randomParamChanges,
   resetChanges,
-} from './support/conformance/params.ts';
+} from '../dsp-stages/conformance/params.ts';
 
 type Suite = 'rates' | 'hostile' | 'parameters' | 'switching';
 

@@ -3,10 +3,10 @@
  * the hostile inputs (NaN, infinities, subnormals, a full-scale square wave) laid out around clean
  * audio.
  */
-import { RENDER_QUANTUM_FRAMES } from '../../../dsp-stages/types.ts';
-import { sine, whiteNoise } from '../../../dsp-stages/signals.ts';
-import { delayedPair } from '../../../dsp-stages/delayed-pair.ts';
-import type { RateProperty } from '../../../dsp-stages/conformance-types.ts';
+import { RENDER_QUANTUM_FRAMES } from '../types.ts';
+import { sine, whiteNoise } from '../signals.ts';
+import { delayedPair } from '../delayed-pair.ts';
+import type { RateProperty } from '../conformance-types.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
 

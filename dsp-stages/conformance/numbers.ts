@@ -3,7 +3,7 @@
  * compared bit for bit and by value, non-finite and subnormal samples, and figures as the table
  * prints them.
  */
-import { RENDER_QUANTUM_FRAMES, quantumDeadlineUs } from '../../../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, quantumDeadlineUs } from '../types.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
 
