@@ -32,6 +32,7 @@ import { conformanceOf, conformanceParams, counterFigures } from './support/conf
 import {
   HOSTILE_KINDS,
   HOSTILE_LAYOUT,
+  RECOVERY_TAIL,
   TONE_HZ,
   cleanSignal,
   hostileDuring,
@@ -419,8 +420,6 @@ export const SampleRates: Story = {
 // ---------------------------------------------------------------------------------------------
 
 const HOSTILE_RATE = 48_000;
-/** Samples of the output tail compared after the hostile segment. */
-const RECOVERY_TAIL = 8192;
 
 /** The worklet's view of its input: the scope ring, unrolled (oldest first). */
 function scopeUnrolled(r: OfflineRender): Float32Array | null {

@@ -86,5 +86,8 @@ export { fmt as formatFigure };
 /** `x × f32(gain)` per sample in f32, as the stage computes it. */
 export function timesGain(x: Float32Array, gain: number): Float32Array {
   const g = Math.fround(gain);
-  return Float32Array.from(x, (v) => v * g);
+  // a plain loop: Float32Array.from with a callback is many times slower on long renders
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! * g;
+  return out;
 }
