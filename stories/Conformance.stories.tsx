@@ -26,12 +26,13 @@ import {
   nonFiniteCount,
   peakAbs,
   timesGain,
-} from './support/conformance/numbers.ts';
+} from '../dsp-stages/conformance/numbers.ts';
 import type { StageConformance } from '../dsp-stages/conformance-types.ts';
 import { conformanceOf, conformanceParams, counterFigures } from './support/conformance/promises.ts';
 import {
   HOSTILE_KINDS,
   HOSTILE_LAYOUT,
+  RECOVERY_TAIL,
   TONE_HZ,
   cleanSignal,
   hostileDuring,
@@ -39,7 +40,7 @@ import {
   silenceDuring,
   rateInput,
   type HostileKind,
-} from './support/conformance/signals.ts';
+} from '../dsp-stages/conformance/signals.ts';
 import { runKernel } from './support/conformance/kernel-run.ts';
 import {
   EQ_IMPULSE_FRAMES,
@@ -50,7 +51,7 @@ import {
   checkShiftDelay,
   checkTonePeak,
 } from './support/conformance/rate-checks.ts';
-import { checkHostileOutput, checkRecovery } from './support/conformance/hostile-checks.ts';
+import { checkHostileOutput, checkRecovery } from '../dsp-stages/conformance/hostile-checks.ts';
 import {
   checkClamp,
   checkSpec,
@@ -59,7 +60,7 @@ import {
   probeSweep,
   randomParamChanges,
   resetChanges,
-} from './support/conformance/params.ts';
+} from '../dsp-stages/conformance/params.ts';
 
 type Suite = 'rates' | 'hostile' | 'parameters' | 'switching';
 
@@ -419,8 +420,6 @@ export const SampleRates: Story = {
 // ---------------------------------------------------------------------------------------------
 
 const HOSTILE_RATE = 48_000;
-/** Samples of the output tail compared after the hostile segment. */
-const RECOVERY_TAIL = 8192;
 
 /** The worklet's view of its input: the scope ring, unrolled (oldest first). */
 function scopeUnrolled(r: OfflineRender): Float32Array | null {

@@ -16,7 +16,7 @@ import { mulberry32 } from '../dsp-stages/signals.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
 import { colors, fonts, numeric } from '../components/theme.ts';
 import { ResultsBoard } from './support/conformance/board.ts';
-import { randomParamChanges } from './support/conformance/params.ts';
+import { randomParamChanges } from '../dsp-stages/conformance/params.ts';
 import { finish, startRuntime } from './support/switching.ts';
 import { sleep } from './support/assertions.ts';
 

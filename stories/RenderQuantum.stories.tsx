@@ -20,9 +20,9 @@ import { alertBox, colors, fonts, numeric } from '../components/theme.ts';
 import { reportMeasurement } from './support/report.ts';
 import { finish } from './support/switching.ts';
 import { ResultsBoard, type Check } from './support/conformance/board.ts';
-import { formatFigure as fmt } from './support/conformance/numbers.ts';
+import { formatFigure as fmt } from '../dsp-stages/conformance/numbers.ts';
 import { conformanceOf, conformanceParams } from './support/conformance/promises.ts';
-import { TONE_HZ } from './support/conformance/signals.ts';
+import { TONE_HZ } from '../dsp-stages/conformance/signals.ts';
 import { RENDER_QUANTUM_CHECK, quantumInput, renderQuantumChecks } from './support/conformance/quantum-checks.ts';
 
 const board = new ResultsBoard();

@@ -31,7 +31,8 @@ function describeLevel(n: number): string {
   return (
     `level ${n}: sample rates ${l.rates.join(', ')} Hz; block sizes ${l.blockSizes.join(', ')} (+ a random size per call); ` +
     `${l.seeds} seed${l.seeds === 1 ? '' : 's'} per stage and check; ${l.frames} frames per render; ${flips} of saved state; ` +
-    `${l.randomStates} × 1 MB random state; ${l.timedRuns} timed runs per input`
+    `${l.randomStates} × 1 MB random state; ${l.timedRuns} timed runs per input; hostile ${l.hostileKinds.join(', ')} × ${l.hostileFrames} frames; ` +
+    `${l.paramChanges} random parameter changes; ${l.switches} switch rounds`
   );
 }
 
@@ -162,8 +163,9 @@ const meta = {
     docs: {
       description: {
         component:
-          'Block sizes, sample rates, reset, saved state, denormal speed, input immutability, parameter automation and ' +
-          'allocations, at a strictness level, for every stage on the stage ABI: the matrix of `npx stagebench validate`.',
+          'Block sizes, sample rates, reset, saved state, denormal speed, input immutability, parameter automation, ' +
+          'allocations, hostile input, parameter clamping and fuzzing, and stage switching, at a strictness level, for every ' +
+          'stage on the stage ABI: the matrix of `npx stagebench validate`.',
       },
     },
   },

@@ -49,6 +49,8 @@ export const fftStage: StageDescriptor = {
     notApplicable: {
       'sample-rates':
         'stage_process runs no analysis (the host runs it every hop: fft_begin, fft_step), so the stage ABI gives no output and no new figures to compare with the reference',
+      'hostile-input':
+        "stage_process runs no analysis (the host runs it every hop: fft_begin, fft_step), so no NaN or Inf given to the stage ABI reaches an analysed frame: the promise (figures finite, frames with NaN/Inf counted in nonFiniteFrames) is the conformance suite's to check",
     },
   },
   createWasmKernel(wasm, params, sampleRate, quantumFrames = RENDER_QUANTUM_FRAMES) {

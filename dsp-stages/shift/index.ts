@@ -184,6 +184,8 @@ export const shiftStage: StageDescriptor = {
     notApplicable: {
       'sample-rates':
         'stage_process runs no analysis (the host fills both frames and runs it: shift_process), so the stage ABI gives no output and no new figures to compare with the reference',
+      'hostile-input':
+        "stage_process runs no analysis (the host fills both frames and runs it: shift_process), so no NaN or Inf given to the stage ABI reaches an analysed frame: the promise (figures finite, frames with NaN/Inf counted in nonFiniteFrames) is the conformance suite's to check",
     },
   },
   createWasmKernel(wasm: StagebenchWasm, params: ParamValues): StageKernel {

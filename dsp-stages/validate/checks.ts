@@ -3,9 +3,15 @@
  * level and per seed (engine.ts). docs/validation.md says what each one asserts, and why.
  */
 import { statusMessage } from '../../worklet/abi.ts';
-import { defaultParams } from '../params.ts';
+import { clampParam, defaultParams } from '../params.ts';
 import { RENDER_QUANTUM_FRAMES, type ParamSpec, type ParamValues, type StageDescriptor } from '../types.ts';
-import { BAD_STATE, paramValuesFromBlock, type StageInstance, type ValidationHost } from './host.ts';
+import type { HostileContract } from '../conformance-types.ts';
+import { checkRecovery, checkHostileOutput, counterFigures } from '../conformance/hostile-checks.ts';
+import type { Check as ConformanceCheck } from '../conformance/check.ts';
+import { extremeParams, parameterProbes, checkClamp, randomParamChanges, resetChanges } from '../conformance/params.ts';
+import { RECOVERY_TAIL, hostileSequence } from '../conformance/signals.ts';
+import { moduleKinds, type RustParamKind } from '../generic.ts';
+import { BAD_PARAM, BAD_STATE, paramValuesFromBlock, type StageInstance, type ValidationHost } from './host.ts';
 import { hostileSignal, randomBlockValue, seededRand, subnormalSignal, testSignal, type Rand } from './inputs.ts';
 import { RANDOM_BLOCK_MAX, RANDOM_STATE_BYTES, TIMED_RUN_MS, type Level } from './levels.ts';
 import {
@@ -33,6 +39,10 @@ export const CHECK_NAMES = [
   'input-immutable',
   'param-automation',
   'no-allocation',
+  'hostile-input',
+  'param-clamp',
+  'param-fuzz',
+  'stage-switching',
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
@@ -42,6 +52,10 @@ export interface ReferencePromise {
   params: ParamValues;
   /** Largest |wasm − reference| on the audio output; 0: bit for bit. */
   outputTolerance: number;
+  /** What the stage does with NaN, infinities, subnormals and a full-scale square wave. */
+  hostile: HostileContract;
+  /** After hostile input (or parameters back to their defaults), the output's tail equals a clean render's within this (0: bit for bit). */
+  recoveryTolerance: number;
 }
 
 /** The rate of every check but sample-rates. */
@@ -106,6 +120,11 @@ class Failures {
 
   addAll(messages: readonly string[]): void {
     for (const m of messages) this.add(m);
+  }
+
+  /** The failed ones of the conformance suite's checks, as "check: figure" (`what` before each). */
+  addFailed(checks: readonly ConformanceCheck[], what: string): void {
+    for (const c of checks) if (c.ok === false) this.add(`${what}: ${c.check}: ${c.figure}`);
   }
 
   result(figures: Record<string, number> = {}): RunResult {
@@ -524,6 +543,282 @@ const noAllocation: Check = {
   },
 };
 
+/**
+ * Frames rendered after every parameter goes back to its default, the tail compared with a new
+ * instance's among them: the EQ's filters, left ringing by random bands, settle to within its
+ * recovery tolerance in this (16384 frames left 2.3e-4).
+ */
+const FUZZ_SETTLE_FRAMES = 4 * RECOVERY_TAIL;
+
+/** Random parameter changes of the param-fuzz check that reach the instance between two process calls, at most. */
+const FUZZ_CHANGES_PER_CALL = 10;
+
+/** Process calls of one instance in each round of the stage-switching check. */
+const SWITCH_CALLS = 4;
+
+/** The kinds of the stage's block parameters as its Rust module declares them (fixed ones are refused after create). */
+function rustKinds(host: ValidationHost, stage: StageDescriptor): RustParamKind[] {
+  return (
+    moduleKinds(host.wasm)
+      .find((k) => k.id === stage.id)
+      ?.params.map((p) => p.kind) ?? []
+  );
+}
+
+/**
+ * The stage's defaults with each fixed parameter at its smallest value (the first of its `values`,
+ * else its min): those refuse every change, and the checks of changes need not pay for the largest
+ * tables (a change of the FFT's window recomputes all `size` points of it).
+ */
+function smallestFixed(stage: StageDescriptor, kinds: readonly RustParamKind[]): ParamValues {
+  const out = defaults(stage);
+  stage.params.forEach((spec, i) => {
+    if (kinds[i] === 'fixed' && spec.kind === 'number') out[spec.name] = spec.values?.[0] ?? spec.min;
+  });
+  return out;
+}
+
+/**
+ * What `stage_set_param(index, value)` promises: refusal (BAD_PARAM, nothing changes) for NaN and
+ * a fixed parameter; else the value the instance then holds, in f32: a number clamped to its range
+ * as the host's clampParam clamps it, a choice's index rounded and clamped to its options.
+ */
+function promisedBlockValue(spec: ParamSpec, kind: RustParamKind | undefined, value: number): number | 'refused' {
+  if (Number.isNaN(value) || kind === 'fixed') return 'refused';
+  if (spec.kind === 'choice') return Math.min(spec.options.length - 1, Math.max(0, Math.round(value)));
+  return Math.fround(Number(clampParam(spec, value).value));
+}
+
+/** A change through stage_set_param against its promise; null, or what went wrong. */
+function setAsPromised(instance: StageInstance, kinds: readonly RustParamKind[], index: number, value: number): string | null {
+  const spec = instance.blockParams[index]!;
+  const before = instance.getParam(index);
+  const status = instance.setParam(index, value);
+  const held = instance.getParam(index);
+  const promised = promisedBlockValue(spec, kinds[index], value);
+  const what = `${spec.name} = ${fmt(value, 6)}`;
+  if (promised === 'refused') {
+    if (status !== BAD_PARAM) return `${what}: status ${status} (${statusMessage(status)}), not BAD_PARAM`;
+    if (!Object.is(held, before)) return `${what}: refused, yet the value went from ${fmt(before, 8)} to ${fmt(held, 8)}`;
+    return null;
+  }
+  if (status < 0) return `${what}: ${statusMessage(status)}`;
+  return Object.is(held, promised) ? null : `${what}: the instance holds ${fmt(held, 8)}, not ${fmt(promised, 8)}`;
+}
+
+/** A value of a `ParamChange` as the block takes it: a choice's option as its index (an unknown option as -1: out of range). */
+function changeBlockValue(spec: ParamSpec, value: number | string): number {
+  return spec.kind === 'choice' ? spec.options.indexOf(String(value)) : Number(value);
+}
+
+/** Fisher-Yates, seeded. */
+function shuffled<T>(xs: readonly T[], rand: Rand): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+const hostileInput: Check = {
+  name: 'hostile-input',
+  asserts:
+    "NaN (every 7th sample), ±Inf, subnormals (±1e-40) and a full-scale square in turn, in 128-frame calls: the output and figures keep the stage's conformance promise, and after each the output's tail and the figures equal a clean render's",
+  run({ stage, level, seed, newHost, reference }) {
+    const f = new Failures();
+    const rand = seededRand(seed);
+    const promise = reference(stage);
+    const host = newHost();
+    const n = level.hostileFrames;
+    const seq = hostileSequence(CHECK_RATE, shuffled(level.hostileKinds, rand), { start: n, length: n, gap: n, tail: n });
+    const render = (input: Float32Array) => {
+      const instance = host.create(stage, promise.params, CHECK_RATE, RENDER_QUANTUM_FRAMES);
+      const run = runSteps(host, instance, input, fixedBlocks(RENDER_QUANTUM_FRAMES));
+      const figures = instance.figures();
+      instance.destroy();
+      return { ...run, figures };
+    };
+    const clean = render(seq.clean);
+    const after = render(seq.input);
+    f.addAll(clean.errors.map((e) => `clean render: ${e}`));
+    f.addAll(after.errors.map((e) => `hostile render: ${e}`));
+    const names = (stage.figures ?? []).map((x) => x.name);
+    const counters = counterFigures(stage);
+    for (const i of counters) if (clean.figures[i] !== 0) f.add(`clean render: ${names[i]} = ${clean.figures[i]}, not 0`);
+    const kinds = seq.segments.map((g) => g.kind).join(', ');
+    const hostile = { phase: 'after' as const, input: seq.input, output: after.output, figures: after.figures };
+    f.addFailed(checkHostileOutput(promise.hostile, hostile, names), `${kinds} in turn (${promise.hostile.kind})`);
+    for (const seg of seq.segments) {
+      const last = seg.cleanUntil === seq.input.length;
+      const recovery = checkRecovery(
+        { output: after.output?.subarray(0, seg.cleanUntil) ?? null, figures: after.figures },
+        { output: clean.output?.subarray(0, seg.cleanUntil) ?? null, figures: clean.figures },
+        Math.min(RECOVERY_TAIL, seg.cleanUntil - seg.to),
+        promise.recoveryTolerance,
+        last ? names : [],
+        counters,
+      );
+      f.addFailed(recovery, `after ${seg.kind} (frames ${seg.from}-${seg.to})`);
+    }
+    return f.result();
+  },
+};
+
+const paramClamp: Check = {
+  name: 'param-clamp',
+  asserts:
+    "each number parameter at its min and max (kept), below and above them (clamped to the end) and NaN (refused, nothing changes), each choice's index out of range (clamped): through stage_set_param and stage_create the instance holds what the host's clampParam gives; a fixed parameter refuses every change",
+  run({ stage, seed, newHost }) {
+    const f = new Failures();
+    const rand = seededRand(seed);
+    const host = newHost();
+    const kinds = rustKinds(host, stage);
+    const base = smallestFixed(stage, kinds);
+    const instance = host.create(stage, base, CHECK_RATE, RENDER_QUANTUM_FRAMES);
+    instance.blockParams.forEach((spec, index) => {
+      const given: { label: string; value: number }[] = [];
+      if (spec.kind === 'number') {
+        for (const probe of parameterProbes(spec)) {
+          const { check } = checkClamp(spec, probe);
+          if (!check.ok) f.add(`clampParam: ${check.check}: ${check.figure}`);
+          given.push({ label: probe.label, value: probe.given });
+        }
+      } else {
+        given.push(
+          { label: 'index -1', value: -1 },
+          { label: 'index past the last', value: spec.options.length },
+          { label: 'NaN', value: NaN },
+        );
+      }
+      for (const { label, value } of given) {
+        // from a random value, so that a refused change shows it changed nothing
+        instance.setParam(index, randomBlockValue(spec, rand));
+        const wrong = setAsPromised(instance, kinds, index, value);
+        if (wrong) f.add(`stage_set_param ${label}: ${wrong}`);
+        const promised = promisedBlockValue(spec, kinds[index], value);
+        // stage_create takes what ParamValues hold: a choice's option, never an index out of range
+        if (kinds[index] === 'fixed' || spec.kind !== 'number') continue;
+        let made: StageInstance | null = null;
+        try {
+          made = host.create(stage, { ...base, [spec.name]: value }, CHECK_RATE, 1);
+        } catch (err) {
+          if (promised !== 'refused') f.add(`stage_create with ${spec.name} ${label}: ${(err as Error).message}`);
+        }
+        if (made && promised === 'refused') f.add(`stage_create with ${spec.name} ${label}: made, not refused`);
+        if (made && promised !== 'refused' && !Object.is(made.getParam(index), promised))
+          f.add(
+            `stage_create with ${spec.name} ${label} (${fmt(value, 6)}): the instance holds ${fmt(made.getParam(index), 8)}, not ${fmt(promised, 8)}`,
+          );
+        made?.destroy();
+      }
+    });
+    instance.destroy();
+    return f.result();
+  },
+};
+
+const paramFuzz: Check = {
+  name: 'param-fuzz',
+  asserts:
+    "seeded random parameter changes between 128-frame calls (about one in six NaN, below or above the range, or an unknown option) each leave the value stage_set_param promises and no NaN or Inf out; then every parameter back to its default: the output tail and figures equal a new instance's",
+  run({ stage, level, seed, newHost, reference }) {
+    const f = new Failures();
+    const host = newHost();
+    const kinds = rustKinds(host, stage);
+    const base = smallestFixed(stage, kinds);
+    const instance = host.create(stage, base, CHECK_RATE, RENDER_QUANTUM_FRAMES);
+    const specs = instance.blockParams;
+    // the level's changes shared among its seeds (a change of the FFT's window recomputes a table of up to 32768 points)
+    const count = Math.ceil(level.paramChanges / level.seeds);
+    const calls = Math.ceil(count / FUZZ_CHANGES_PER_CALL);
+    const changes = randomParamChanges(specs, {
+      count,
+      seed,
+      groups: calls,
+      firstFrame: RENDER_QUANTUM_FRAMES,
+      spacing: RENDER_QUANTUM_FRAMES,
+    });
+    const resetAt = (calls + 1) * RENDER_QUANTUM_FRAMES;
+    const frames = resetAt + FUZZ_SETTLE_FRAMES;
+    const input = testSignal(frames, CHECK_RATE, seededRand(seed));
+    const byName = new Map(specs.map((s, i) => [s.name, i]));
+    const steps: Step[] = [];
+    let next = 0;
+    // back to the defaults the instance began from (a fixed parameter refuses its default as any other value)
+    const pending = [...changes, ...resetChanges(specs, resetAt).map((c) => ({ ...c, value: base[c.name]! }))];
+    for (let at = 0; at < frames; at += RENDER_QUANTUM_FRAMES) {
+      for (; next < pending.length && pending[next]!.atFrame <= at; next++) {
+        const c = pending[next]!;
+        const index = byName.get(c.name)!;
+        steps.push({ kind: 'set', index, value: changeBlockValue(specs[index]!, c.value) });
+      }
+      steps.push({ kind: 'process', n: RENDER_QUANTUM_FRAMES });
+    }
+    let nonFinite = 0;
+    const around: Around = (call, step, at) => {
+      if (step.kind === 'set') {
+        const wrong = setAsPromised(instance, kinds, step.index, step.value);
+        if (wrong) f.add(`change at frame ${at}: ${wrong}`);
+        return 0;
+      }
+      const status = call();
+      const out = step.kind === 'process' ? instance.output(step.n) : null;
+      const bad = out ? firstNonFinite(out) : -1;
+      if (bad >= 0 && nonFinite++ === 0) f.add(`output ${out![bad]} at frame ${at + bad} for finite input`);
+      return status;
+    };
+    const got = runSteps(host, instance, input, steps, around);
+    f.addAll(got.errors);
+    const gotFigures = instance.figures();
+    const fresh = host.create(stage, base, CHECK_RATE, RENDER_QUANTUM_FRAMES);
+    const want = runSteps(host, fresh, input, fixedBlocks(RENDER_QUANTUM_FRAMES));
+    f.addAll(want.errors.map((e) => `new instance: ${e}`));
+    const recovery = checkRecovery(
+      { output: got.output, figures: gotFigures },
+      { output: want.output, figures: fresh.figures() },
+      RECOVERY_TAIL,
+      reference(stage).recoveryTolerance,
+      (stage.figures ?? []).map((x) => x.name),
+      [],
+    );
+    f.addFailed(recovery, `${changes.length} changes, then back to defaults, vs a new instance`);
+    instance.destroy();
+    fresh.destroy();
+    return f.result({ changes: changes.length });
+  },
+};
+
+const stageSwitching: Check = {
+  name: 'stage-switching',
+  asserts:
+    'instances made and destroyed in turn on one runtime (defaults and the largest settings alternating, two alive at once, each processing): after each round the live heap bytes are back where they began',
+  run({ stage, level, seed, newHost }) {
+    const f = new Failures();
+    const rand = seededRand(seed);
+    const host = newHost();
+    const input = testSignal(SWITCH_CALLS * RENDER_QUANTUM_FRAMES, CHECK_RATE, rand);
+    const settings = [defaults(stage), { ...defaults(stage), ...extremeParams(stage.params) }];
+    const work = (instance: StageInstance, what: string) =>
+      f.addAll(runSteps(host, instance, input, fixedBlocks(RENDER_QUANTUM_FRAMES)).errors.map((e) => `round ${what}: ${e}`));
+    const live0 = host.liveBytes();
+    for (let k = 0; k < level.switches; k++) {
+      const a = host.create(stage, settings[k % 2]!, CHECK_RATE, RENDER_QUANTUM_FRAMES);
+      work(a, `${k + 1}, first instance`);
+      const b = host.create(stage, settings[(k + 1) % 2]!, CHECK_RATE, RENDER_QUANTUM_FRAMES);
+      a.destroy();
+      work(b, `${k + 1}, second instance`);
+      b.destroy();
+      const live = host.liveBytes();
+      if (live !== live0) {
+        f.add(`round ${k + 1}: ${live - live0} bytes still live after destroying both instances (${live0} before the first)`);
+        break;
+      }
+    }
+    return f.result({ liveBytes: host.liveBytes() - live0 });
+  },
+};
+
 /** Every check, in `CHECK_NAMES` order. */
 export const CHECKS: readonly Check[] = [
   blockSizes,
@@ -534,4 +829,8 @@ export const CHECKS: readonly Check[] = [
   inputImmutable,
   paramAutomation,
   noAllocation,
+  hostileInput,
+  paramClamp,
+  paramFuzz,
+  stageSwitching,
 ];

@@ -73,14 +73,23 @@ export interface ValidationReport {
 
 /**
  * What each stage promises against its reference, from a table of the stages' conformance promises
- * (Node's and the browser's find the same files): the conformance parameters and output tolerance.
+ * (Node's and the browser's find the same files): the conformance parameters, output tolerance,
+ * hostile-input contract and recovery tolerance.
  */
 export function referenceFrom(table: Readonly<Record<string, StageConformance>>): (stage: StageDescriptor) => ReferencePromise {
-  return (stage) => ({ params: paramsIn(table, stage), outputTolerance: promiseIn(table, stage.id).spec.outputTolerance });
+  return (stage) => {
+    const { spec } = promiseIn(table, stage.id);
+    return {
+      params: paramsIn(table, stage),
+      outputTolerance: spec.outputTolerance,
+      hostile: spec.hostile,
+      recoveryTolerance: spec.recoveryTolerance,
+    };
+  };
 }
 
 /** The checks that compare two renders: of a stage without audio output, they compare its figures alone. */
-const FIGURES_ONLY: ReadonlySet<CheckName> = new Set(['block-sizes', 'reset', 'state']);
+const FIGURES_ONLY: ReadonlySet<CheckName> = new Set(['block-sizes', 'reset', 'state', 'param-fuzz']);
 
 /** Throws if the descriptor's `validation` names a check that does not exist. */
 export function checkDeclarations(stage: StageDescriptor): void {

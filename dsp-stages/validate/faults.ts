@@ -165,4 +165,60 @@ export const FAULTS: readonly Fault[] = [
         },
       }),
   },
+  {
+    check: 'hostile-input',
+    does: 'a call writes 0 where its output would be NaN or infinite (hiding hostile input its promise says it passes on)',
+    stage: 'gain',
+    failure: /output = input × 0\.3 \(NaN stays NaN, Inf stays Inf\): \d+ wrong/,
+    wrap: (base) =>
+      patched(base, {
+        process(n) {
+          const status = base.process(n);
+          const out = base.output(n);
+          if (out) for (let i = 0; i < n; i++) if (!Number.isFinite(out[i]!)) out[i] = 0;
+          return status;
+        },
+      }),
+  },
+  {
+    check: 'param-clamp',
+    does: 'a value above the maximum is taken as the minimum (a wrap-around instead of a clamp)',
+    stage: 'gain',
+    failure: /stage_set_param above max: gain = [\d.]+: the instance holds 0, not 4/,
+    wrap: (base) =>
+      patched(base, {
+        setParam(index, value) {
+          const spec = base.blockParams[index];
+          return base.setParam(index, spec?.kind === 'number' && value > spec.max ? spec.min : value);
+        },
+      }),
+  },
+  {
+    check: 'param-fuzz',
+    does: 'a refused NaN leaves the stage one ulp off on the first sample of every call after it (state a NaN got into)',
+    stage: 'gain',
+    failure: /changes, then back to defaults, vs a new instance: clean again: last \d+ samples = clean render's, bit for bit: \d+ differ/,
+    wrap: (base) => {
+      let poisoned = false;
+      return patched(base, {
+        setParam(index, value) {
+          if (Number.isNaN(value)) poisoned = true;
+          return base.setParam(index, value);
+        },
+        process(n) {
+          const status = base.process(n);
+          const out = base.output(n);
+          if (poisoned && n > 0 && out) nudge(out, 0);
+          return status;
+        },
+      });
+    },
+  },
+  {
+    check: 'stage-switching',
+    does: 'destroy frees nothing (the instance and its buffers stay on the heap)',
+    stage: 'gain',
+    failure: /round 1: \d+ bytes still live after destroying both instances/,
+    wrap: (base) => patched(base, { destroy: () => {} }),
+  },
 ];

@@ -14,6 +14,9 @@ export const RING_CAPACITY = 1 << 16;
 /** `stage_load_state`'s status for refused state (rust/src/lib.rs `status::BAD_STATE`). */
 export const BAD_STATE = -5;
 
+/** `stage_set_param`'s status for a refused value (rust/src/lib.rs `status::BAD_PARAM`). */
+export const BAD_PARAM = -4;
+
 /** One instance of the stage under test, on the generic ABI. */
 export interface StageInstance {
   readonly stage: StageDescriptor;
@@ -111,6 +114,11 @@ export class ValidationHost {
   /** Heap allocations of the module so far. */
   allocCount(): number {
     return this.wasm.exports.alloc_count();
+  }
+
+  /** Bytes the module's heap holds now (allocated, not yet freed). */
+  liveBytes(): number {
+    return this.wasm.exports.alloc_live_bytes();
   }
 
   /** Bytes of linear memory (it grows when the heap does). */

@@ -5,6 +5,7 @@
  */
 
 import { RENDER_QUANTUM_SIZES } from '../types.ts';
+import { HOSTILE_KINDS, type HostileKind } from '../conformance/signals.ts';
 
 /** Every rate the sample-rates check knows, in Hz (44099.5: a rate that is not a whole number). */
 export const ALL_RATES = [8000, 11025, 16000, 22050, 44100, 48000, 88200, 96000, 192000, 44099.5] as const;
@@ -38,6 +39,14 @@ export interface Level {
   randomStates: number;
   /** Timed runs of each input in the denormal-speed check, alternating (the medians are compared). */
   timedRuns: number;
+  /** The hostile kinds of the hostile-input check, in turn in one render (in a seeded order). */
+  hostileKinds: readonly HostileKind[];
+  /** Frames of each hostile segment of the hostile-input check, and of the clean stretch after each. */
+  hostileFrames: number;
+  /** Seeded random parameter changes of the param-fuzz check (shared among the seeds) before every parameter goes back to its default. */
+  paramChanges: number;
+  /** Rounds of the stage-switching check (two instances made and destroyed in each). */
+  switches: number;
 }
 
 /** Least time of one timed run of normal input, ms (more calls per run where a call is quick): short, so that the runs of the two inputs interleave finely and a burst of load on the machine falls on both. */
@@ -46,18 +55,136 @@ export const TIMED_RUN_MS = 0.5;
 const FEW_RATES = [22050, 48000, 96000] as const;
 const SOME_RATES = [8000, 22050, 44099.5, 48000, 96000, 192000] as const;
 const SOME_BLOCKS = [1, 17, 1024, 2027] as const;
+const FEW_KINDS: readonly HostileKind[] = ['NaN', '+Inf', 'denormal'];
 
 /** Levels 1 ..= 10, by index 0 ..= 9. */
 export const LEVELS: readonly Level[] = [
-  { level: 1, rates: FEW_RATES, blockSizes: [2027], seeds: 1, frames: 8192, byteFlips: 1, randomStates: 1, timedRuns: 9 },
-  { level: 2, rates: FEW_RATES, blockSizes: [1, 2027], seeds: 1, frames: 8192, byteFlips: 4, randomStates: 1, timedRuns: 9 },
-  { level: 3, rates: SOME_RATES, blockSizes: SOME_BLOCKS, seeds: 1, frames: 12288, byteFlips: 8, randomStates: 1, timedRuns: 15 },
-  { level: 4, rates: SOME_RATES, blockSizes: ALL_BLOCK_SIZES, seeds: 1, frames: 12288, byteFlips: 16, randomStates: 1, timedRuns: 15 },
-  { level: 5, rates: ALL_RATES, blockSizes: ALL_BLOCK_SIZES, seeds: 2, frames: 12288, byteFlips: 32, randomStates: 1, timedRuns: 25 },
-  { level: 6, rates: ALL_RATES, blockSizes: ALL_BLOCK_SIZES, seeds: 3, frames: 24576, byteFlips: 64, randomStates: 1, timedRuns: 31 },
-  { level: 7, rates: ALL_RATES, blockSizes: ALL_BLOCK_SIZES, seeds: 4, frames: 24576, byteFlips: 128, randomStates: 2, timedRuns: 31 },
-  { level: 8, rates: ALL_RATES, blockSizes: ALL_BLOCK_SIZES, seeds: 6, frames: 49152, byteFlips: 256, randomStates: 2, timedRuns: 41 },
-  { level: 9, rates: ALL_RATES, blockSizes: ALL_BLOCK_SIZES, seeds: 8, frames: 49152, byteFlips: 512, randomStates: 2, timedRuns: 41 },
+  {
+    level: 1,
+    rates: FEW_RATES,
+    blockSizes: [2027],
+    seeds: 1,
+    frames: 8192,
+    byteFlips: 1,
+    randomStates: 1,
+    timedRuns: 9,
+    hostileKinds: FEW_KINDS,
+    hostileFrames: 16384,
+    paramChanges: 100,
+    switches: 2,
+  },
+  {
+    level: 2,
+    rates: FEW_RATES,
+    blockSizes: [1, 2027],
+    seeds: 1,
+    frames: 8192,
+    byteFlips: 4,
+    randomStates: 1,
+    timedRuns: 9,
+    hostileKinds: FEW_KINDS,
+    hostileFrames: 16384,
+    paramChanges: 200,
+    switches: 2,
+  },
+  {
+    level: 3,
+    rates: SOME_RATES,
+    blockSizes: SOME_BLOCKS,
+    seeds: 1,
+    frames: 12288,
+    byteFlips: 8,
+    randomStates: 1,
+    timedRuns: 15,
+    hostileKinds: HOSTILE_KINDS,
+    hostileFrames: 16384,
+    paramChanges: 400,
+    switches: 3,
+  },
+  {
+    level: 4,
+    rates: SOME_RATES,
+    blockSizes: ALL_BLOCK_SIZES,
+    seeds: 1,
+    frames: 12288,
+    byteFlips: 16,
+    randomStates: 1,
+    timedRuns: 15,
+    hostileKinds: HOSTILE_KINDS,
+    hostileFrames: 16384,
+    paramChanges: 700,
+    switches: 4,
+  },
+  {
+    level: 5,
+    rates: ALL_RATES,
+    blockSizes: ALL_BLOCK_SIZES,
+    seeds: 2,
+    frames: 12288,
+    byteFlips: 32,
+    randomStates: 1,
+    timedRuns: 25,
+    hostileKinds: HOSTILE_KINDS,
+    hostileFrames: 16384,
+    paramChanges: 1000,
+    switches: 5,
+  },
+  {
+    level: 6,
+    rates: ALL_RATES,
+    blockSizes: ALL_BLOCK_SIZES,
+    seeds: 3,
+    frames: 24576,
+    byteFlips: 64,
+    randomStates: 1,
+    timedRuns: 31,
+    hostileKinds: HOSTILE_KINDS,
+    hostileFrames: 24576,
+    paramChanges: 1500,
+    switches: 8,
+  },
+  {
+    level: 7,
+    rates: ALL_RATES,
+    blockSizes: ALL_BLOCK_SIZES,
+    seeds: 4,
+    frames: 24576,
+    byteFlips: 128,
+    randomStates: 2,
+    timedRuns: 31,
+    hostileKinds: HOSTILE_KINDS,
+    hostileFrames: 24576,
+    paramChanges: 2500,
+    switches: 12,
+  },
+  {
+    level: 8,
+    rates: ALL_RATES,
+    blockSizes: ALL_BLOCK_SIZES,
+    seeds: 6,
+    frames: 49152,
+    byteFlips: 256,
+    randomStates: 2,
+    timedRuns: 41,
+    hostileKinds: HOSTILE_KINDS,
+    hostileFrames: 32768,
+    paramChanges: 4000,
+    switches: 16,
+  },
+  {
+    level: 9,
+    rates: ALL_RATES,
+    blockSizes: ALL_BLOCK_SIZES,
+    seeds: 8,
+    frames: 49152,
+    byteFlips: 512,
+    randomStates: 2,
+    timedRuns: 41,
+    hostileKinds: HOSTILE_KINDS,
+    hostileFrames: 32768,
+    paramChanges: 6000,
+    switches: 24,
+  },
   {
     level: 10,
     rates: ALL_RATES,
@@ -67,6 +194,10 @@ export const LEVELS: readonly Level[] = [
     byteFlips: Infinity,
     randomStates: 3,
     timedRuns: 51,
+    hostileKinds: HOSTILE_KINDS,
+    hostileFrames: 32768,
+    paramChanges: 10000,
+    switches: 50,
   },
 ];
 
@@ -79,20 +210,20 @@ export function getLevel(n: number): Level {
   return level;
 }
 
-function list(xs: readonly number[], all: readonly number[]): string {
+function list<T>(xs: readonly T[], all: readonly T[]): string {
   return xs.length === all.length ? `all ${all.length}` : xs.join(', ');
 }
 
 /** The levels as the Markdown table of docs/validation.md. */
 export function levelTableMarkdown(): string {
   const head = [
-    '| level | sample rates (Hz) | block sizes (+ random per call) | seeds | frames per render | byte flips | 1 MB random states | timed runs per input |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| level | sample rates (Hz) | block sizes (+ random per call) | seeds | frames per render | byte flips | 1 MB random states | timed runs per input | hostile kinds × frames | parameter changes (all seeds) | switches |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const rows = LEVELS.map(
     (l) =>
       `| ${l.level} | ${list(l.rates, ALL_RATES)} | ${list(l.blockSizes, ALL_BLOCK_SIZES)} | ${l.seeds} | ${l.frames} | ` +
-      `${Number.isFinite(l.byteFlips) ? l.byteFlips : 'every byte'} | ${l.randomStates} | ${l.timedRuns} |`,
+      `${Number.isFinite(l.byteFlips) ? l.byteFlips : 'every byte'} | ${l.randomStates} | ${l.timedRuns} | ${list(l.hostileKinds, HOSTILE_KINDS)} × ${l.hostileFrames} | ${l.paramChanges} | ${l.switches} |`,
   );
   return [...head, ...rows].join('\n');
 }

@@ -6,16 +6,31 @@ import { gainParams } from '../../dsp-stages/gain/params.ts';
 import { fftParams } from '../../dsp-stages/fft/params.ts';
 import { whiteNoise, sine } from '../../dsp-stages/signals.ts';
 import { ResultsBoard } from './conformance/board.ts';
-import { compareSamples, isSubnormalF32, nonFiniteQuanta, timesGain } from './conformance/numbers.ts';
+import { compareSamples, isSubnormalF32, nonFiniteQuanta, timesGain } from '../../dsp-stages/conformance/numbers.ts';
 import { figureValue, type RateProperty } from '../../dsp-stages/conformance-types.ts';
 import { conformance as fftConformance } from '../../dsp-stages/fft/conformance.ts';
 import { STAGE_CONFORMANCE, conformanceOf, counterFigures, promisedFigures, promisesByStage } from './conformance/promises.ts';
-import { DENORMAL, HOSTILE_LAYOUT, RATE_FRAMES, cleanSignal, hostileDuring, hostileSequence, rateInput } from './conformance/signals.ts';
+import {
+  DENORMAL,
+  HOSTILE_LAYOUT,
+  RATE_FRAMES,
+  cleanSignal,
+  hostileDuring,
+  hostileSequence,
+  rateInput,
+} from '../../dsp-stages/conformance/signals.ts';
 import { runKernel } from './conformance/kernel-run.ts';
 import { NODE_CONFORMANCE } from '../../dsp-stages/node-registry.ts';
 import { checkEqDesign, checkOutputAgainstReference, checkTonePeak } from './conformance/rate-checks.ts';
-import { checkHostileOutput, checkRecovery } from './conformance/hostile-checks.ts';
-import { checkClamp, clampedChanges, parameterProbes, probeSweep, randomParamChanges, resetChanges } from './conformance/params.ts';
+import { checkHostileOutput, checkRecovery } from '../../dsp-stages/conformance/hostile-checks.ts';
+import {
+  checkClamp,
+  clampedChanges,
+  parameterProbes,
+  probeSweep,
+  randomParamChanges,
+  resetChanges,
+} from '../../dsp-stages/conformance/params.ts';
 
 const RATE = 48_000;
 

@@ -8,7 +8,7 @@ import type { StageDescriptor } from '../../dsp-stages/types.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { underTestRunner } from './assertions.ts';
 import { describeFailures, type ResultsBoard } from './conformance/board.ts';
-import { extremeParams } from './conformance/params.ts';
+import { extremeParams } from '../../dsp-stages/conformance/params.ts';
 import { reportMeasurement } from './report.ts';
 
 /**

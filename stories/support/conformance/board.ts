@@ -3,6 +3,10 @@
  * a board the story's table observes. A check is measured before it is attached to a stage.
  */
 
+import type { Check } from '../../../dsp-stages/conformance/check.ts';
+
+export type { Check };
+
 export type Verdict = 'pass' | 'fail' | 'note';
 
 /** One line of a results table: which stage, which case, the figure measured, the verdict. */
@@ -11,13 +15,6 @@ export interface ResultRow {
   check: string;
   figure: string;
   verdict: Verdict;
-}
-
-/** A check's outcome before it is attached to a stage: `ok` null is a note (measured, not asserted). */
-export interface Check {
-  check: string;
-  figure: string;
-  ok: boolean | null;
 }
 
 export function verdictOf(ok: boolean | null): Verdict {

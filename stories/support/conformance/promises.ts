@@ -3,25 +3,21 @@
  * suite in `dsp-stages/<id>/conformance.ts` (a `StageConformance`, dsp-stages/conformance-types.ts:
  * the parameters it is rendered with, the property its output has at every rate, what it does
  * with hostile input, how close its wasm kernel stays to its reference), found here by convention,
- * so the suite names no stage. The rest of the suite's pure part (signals, checks, parameters, the
- * results board) is beside this file: no Web Audio and no DOM, so every helper also runs in Node
- * under Vitest, while the story drives renderOffline and the live runtime.
+ * so the suite names no stage. The rest of the suite's pure part is beside this file (the results
+ * board, the rate checks) or in dsp-stages/conformance/ (signals, hostile-input and parameter
+ * checks, numbers: `stagebench validate` runs them too): no Web Audio and no DOM, so every helper
+ * also runs in Node under Vitest, while the story drives renderOffline and the live runtime.
  *
  * A registered stage without a conformance.ts is still covered: it gets `DEFAULT_CONFORMANCE` (its
  * wasm kernel against its own TypeScript reference, non-finite output confined to the quanta whose
  * input was non-finite, recovery after hostile input, clamped parameters).
  */
 import type { ParamValues, StageDescriptor } from '../../../dsp-stages/types.ts';
-import { COUNT_UNITS } from '../../../dsp-stages/types.ts';
 import { STAGES } from '../../../dsp-stages/registry.ts';
 import { paramsIn, promiseIn, promisesByStage, type FigureName, type StageConformance } from '../../../dsp-stages/conformance-types.ts';
 
 export { DEFAULT_CONFORMANCE, promisesByStage } from '../../../dsp-stages/conformance-types.ts';
-
-/** Figures that count events (COUNT_UNITS), by position: left out where figures must equal a clean render's. */
-export function counterFigures(stage: StageDescriptor): number[] {
-  return (stage.figures ?? []).flatMap((f, i) => (COUNT_UNITS.has(f.unit) ? [i] : []));
-}
+export { counterFigures } from '../../../dsp-stages/conformance/hostile-checks.ts';
 
 /** The names of the figures a promise reads (each must be among the stage's `figures`). */
 export function promisedFigures(spec: StageConformance): FigureName[] {

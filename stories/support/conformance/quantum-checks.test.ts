@@ -9,7 +9,7 @@ import { resolveParams, withOfflineParams } from '../../../dsp-stages/params.ts'
 import { wasmInstanceFactory } from '../../../dsp-stages/wasm-file.ts';
 import type { StagebenchWasm } from '../../../worklet/abi.ts';
 import { conformanceOf, conformanceParams } from './promises.ts';
-import { RATE_FRAMES } from './signals.ts';
+import { RATE_FRAMES } from '../../../dsp-stages/conformance/signals.ts';
 import { runKernel } from './kernel-run.ts';
 import { RENDER_QUANTUM_SIZES, quantumInput, renderQuantumChecks } from './quantum-checks.ts';
 

@@ -10,9 +10,9 @@ import { resolveParams } from '../../../dsp-stages/params.ts';
 import type { StageConformance } from '../../../dsp-stages/conformance-types.ts';
 import type { Check } from './board.ts';
 import { runKernel } from './kernel-run.ts';
-import { nonFiniteCount } from './numbers.ts';
+import { nonFiniteCount } from '../../../dsp-stages/conformance/numbers.ts';
 import { checkFiguresAgainstReference, checkOutputAgainstReference } from './rate-checks.ts';
-import { RATE_FRAMES, rateInput, type RateInput } from './signals.ts';
+import { RATE_FRAMES, rateInput, type RateInput } from '../../../dsp-stages/conformance/signals.ts';
 
 /** Name of the check, as the validate matrix names its checks (dsp-stages/validate/checks.ts). */
 export const RENDER_QUANTUM_CHECK = 'render-quantum';

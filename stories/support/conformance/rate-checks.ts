@@ -7,7 +7,7 @@ import { biquadCoefficients, cascadeResponseDb } from '../../../dsp-stages/eq/co
 import { eqBands } from '../../../dsp-stages/eq/params.ts';
 import { realFft } from '../../../dsp-stages/fft/reference.ts';
 import type { Check } from './board.ts';
-import { compareSamples, formatFigure as fmt } from './numbers.ts';
+import { compareSamples, formatFigure as fmt } from '../../../dsp-stages/conformance/numbers.ts';
 import { figureValue, type RateProperty } from '../../../dsp-stages/conformance-types.ts';
 
 /** The wasm output against the reference's, within the stage's tolerance (0: bit for bit). */

@@ -2,11 +2,11 @@
  * Parameters under the conformance suite: probes at and beyond each numeric parameter's range,
  * clamp checks, seeded random change sequences, and sweeps of every probe during one render.
  */
-import type { ClampNote, NumberParam, ParamSpec, ParamValues } from '../../../dsp-stages/types.ts';
-import { RENDER_QUANTUM_FRAMES } from '../../../dsp-stages/types.ts';
-import { clampParam } from '../../../dsp-stages/params.ts';
-import { mulberry32 } from '../../../dsp-stages/signals.ts';
-import type { Check } from './board.ts';
+import type { ClampNote, NumberParam, ParamSpec, ParamValues } from '../types.ts';
+import { RENDER_QUANTUM_FRAMES } from '../types.ts';
+import { clampParam } from '../params.ts';
+import { mulberry32 } from '../signals.ts';
+import type { Check } from './check.ts';
 import { formatFigure as fmt } from './numbers.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;

@@ -1,10 +1,15 @@
 /** Checks of renders with hostile input: the stage's contract for them, and recovery afterwards. */
-import { RENDER_QUANTUM_FRAMES } from '../../../dsp-stages/types.ts';
-import type { Check } from './board.ts';
+import { COUNT_UNITS, RENDER_QUANTUM_FRAMES, type StageDescriptor } from '../types.ts';
+import type { Check } from './check.ts';
 import { compareSamples, formatFigure as fmt, isSubnormalF32, nonFiniteCount, nonFiniteQuanta, timesGain } from './numbers.ts';
-import { figureValue, type HostileContract } from '../../../dsp-stages/conformance-types.ts';
+import { figureValue, type HostileContract } from '../conformance-types.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
+
+/** Figures that count events (COUNT_UNITS): the ones `checkRecovery` leaves out, by position: left out where figures must equal a clean render's. */
+export function counterFigures(stage: StageDescriptor): number[] {
+  return (stage.figures ?? []).flatMap((f, i) => (COUNT_UNITS.has(f.unit) ? [i] : []));
+}
 
 export interface HostileRender {
   /** `during`: a hostile segment runs to the end of the render; `after`: clean audio followed every one. */

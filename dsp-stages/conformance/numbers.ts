@@ -3,7 +3,7 @@
  * compared bit for bit and by value, non-finite and subnormal samples, and figures as the table
  * prints them.
  */
-import { RENDER_QUANTUM_FRAMES, quantumDeadlineUs } from '../../../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, quantumDeadlineUs } from '../types.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
 
@@ -86,5 +86,8 @@ export { fmt as formatFigure };
 /** `x × f32(gain)` per sample in f32, as the stage computes it. */
 export function timesGain(x: Float32Array, gain: number): Float32Array {
   const g = Math.fround(gain);
-  return Float32Array.from(x, (v) => v * g);
+  // a plain loop: Float32Array.from with a callback is many times slower on long renders
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! * g;
+  return out;
 }

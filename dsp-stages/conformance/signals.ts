@@ -3,10 +3,10 @@
  * the hostile inputs (NaN, infinities, subnormals, a full-scale square wave) laid out around clean
  * audio.
  */
-import { RENDER_QUANTUM_FRAMES } from '../../../dsp-stages/types.ts';
-import { sine, whiteNoise } from '../../../dsp-stages/signals.ts';
-import { delayedPair } from '../../../dsp-stages/delayed-pair.ts';
-import type { RateProperty } from '../../../dsp-stages/conformance-types.ts';
+import { RENDER_QUANTUM_FRAMES } from '../types.ts';
+import { sine, whiteNoise } from '../signals.ts';
+import { delayedPair } from '../delayed-pair.ts';
+import type { RateProperty } from '../conformance-types.ts';
 
 const Q = RENDER_QUANTUM_FRAMES;
 
@@ -67,6 +67,9 @@ export const HOSTILE_LAYOUT = {
   tail: 32768 + 8192 + 47 * Q,
 } as const;
 
+/** Samples at the end of a clean stretch after hostile input that must equal a clean render's (checkRecovery's tail). */
+export const RECOVERY_TAIL = 8192;
+
 /** A square wave's period in samples: 750 Hz at 48 kHz, away from the tone. */
 export const SQUARE_PERIOD = 64;
 /** A subnormal f32 (1e-40 rounds to 9.99995e-41). */
@@ -121,17 +124,32 @@ export interface HostileSegment {
   cleanUntil: number;
 }
 
-/** The five kinds in turn, each followed by clean audio; `clean` is the same render without them. */
-export function hostileSequence(rate: number): { input: Float32Array; clean: Float32Array; segments: HostileSegment[] } {
-  const { start, length, gap, tail } = HOSTILE_LAYOUT;
-  const frames = start + HOSTILE_KINDS.length * (length + gap) - gap + tail;
+/** Where the segments of a sequence go: the first after `start` clean frames, each `length` long, `gap` clean frames between them, `tail` after the last. */
+export interface SequenceLayout {
+  start: number;
+  length: number;
+  gap: number;
+  tail: number;
+}
+
+/**
+ * The `kinds` in turn (all five, by default), each followed by clean audio, laid out as `layout`
+ * says (HOSTILE_LAYOUT, by default); `clean` is the same render without them.
+ */
+export function hostileSequence(
+  rate: number,
+  kinds: readonly HostileKind[] = HOSTILE_KINDS,
+  layout: SequenceLayout = HOSTILE_LAYOUT,
+): { input: Float32Array; clean: Float32Array; segments: HostileSegment[] } {
+  const { start, length, gap, tail } = layout;
+  const frames = start + kinds.length * (length + gap) - gap + tail;
   const clean = cleanSignal(frames, rate);
   const input = clean.slice();
-  const segments = HOSTILE_KINDS.map((kind, k) => {
+  const segments = kinds.map((kind, k) => {
     const from = start + k * (length + gap);
     const to = from + length;
     for (let i = from; i < to; i++) input[i] = hostileSample(kind, i, clean[i]!);
-    return { kind, from, to, cleanUntil: k === HOSTILE_KINDS.length - 1 ? frames : to + gap };
+    return { kind, from, to, cleanUntil: k === kinds.length - 1 ? frames : to + gap };
   });
   return { input, clean, segments };
 }
