@@ -165,6 +165,28 @@ export function stageKindIds(wasm: StagebenchWasm): string[] {
   return ids;
 }
 
+/** The wasm registry's kind of stage `id`; throws if it has none. */
+function findKind(wasm: StagebenchWasm, id: string): number {
+  const x = bindGeneric(wasm);
+  const bytes = asciiBytes(id);
+  const name = scratchBytes(wasm, bytes);
+  const kind = x.stage_kind_find(name.ptr, bytes.length);
+  name.free();
+  if (kind < 0) throw new Error(`stage ${id} is not in the wasm module's registry (rebuild with npm run build:wasm?)`);
+  return kind;
+}
+
+function paramCountOfKind(x: GenericStageExports, kind: number, id: string): number {
+  const count = x.stage_kind_param_count(kind);
+  if (count < 0) throw new Error(`stage_kind_param_count(${id}): ${statusMessage(count)}`);
+  return count;
+}
+
+/** How many of the stage's parameters its stage-ABI block holds (the first ones of its descriptor's). */
+export function kindParamCount(wasm: StagebenchWasm, id: string): number {
+  return paramCountOfKind(bindGeneric(wasm), findKind(wasm, id), id);
+}
+
 /** One instance of a registered stage on the generic ABI. */
 export class GenericStage {
   readonly x: GenericStageExports;
@@ -180,13 +202,8 @@ export class GenericStage {
     readonly maxFrames: number = RENDER_QUANTUM_FRAMES,
   ) {
     this.x = bindGeneric(wasm);
-    const id = asciiBytes(stage.id);
-    const name = scratchBytes(wasm, id);
-    const kind = this.x.stage_kind_find(name.ptr, id.length);
-    name.free();
-    if (kind < 0) throw new Error(`stage ${stage.id} is not in the wasm module's registry (rebuild with npm run build:wasm?)`);
-    const count = this.x.stage_kind_param_count(kind);
-    if (count < 0) throw new Error(`stage_kind_param_count(${stage.id}): ${statusMessage(count)}`);
+    const kind = findKind(wasm, stage.id);
+    const count = paramCountOfKind(this.x, kind, stage.id);
     const specs = stage.params.slice(0, count);
     this.blockParams = specs;
     const block = new Float32Array(Math.max(1, specs.length * 3));

@@ -52,7 +52,7 @@ function ValidationMatrix({ level, seed }: MatrixArgs) {
   const at = (stage: string, check: string) => results.find((r) => r.stage === stage && r.check === check);
   const report = state.report;
   const failed = results.filter((r) => r.status === 'fail');
-  const declared = results.filter((r) => r.declared !== undefined);
+  const declared = results.filter((r) => r.declared !== undefined || r.status === 'n/a');
   const ratios = results.filter((r) => r.check === 'denormal-speed' && r.figures.ratio !== undefined);
   return (
     <article style={{ font: `13px ${fonts.ui}`, color: colors.text, maxWidth: 1240 }} aria-labelledby="validation-matrix">
@@ -129,13 +129,13 @@ function ValidationMatrix({ level, seed }: MatrixArgs) {
       {declared.length > 0 && (
         <section aria-labelledby="validation-declared">
           <h3 id="validation-declared" style={{ fontSize: 14, margin: '8px 0 4px' }}>
-            Declared by the stages
+            Declared by the stages, and checks that do not apply
           </h3>
           <ul style={{ margin: 0, paddingLeft: 18, maxWidth: 1000 }}>
             {declared.map((r) => (
               <li key={`${r.stage}/${r.check}`}>
                 {r.stage} {r.check}: {r.status === 'n/a' ? 'n/a: ' : ''}
-                {r.declared}
+                {r.declared ?? r.detail}
               </li>
             ))}
           </ul>

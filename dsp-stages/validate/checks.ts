@@ -101,6 +101,8 @@ export interface Check {
   name: CheckName;
   /** One line: what the check asserts. */
   asserts: string;
+  /** The check changes parameters: not applicable to a stage whose stage-ABI block holds none. */
+  changesParameters?: true;
   run(ctx: RunContext): RunResult;
 }
 
@@ -473,6 +475,7 @@ function automatedSteps(size: number | 'random', frames: number, specs: readonly
 
 const paramAutomation: Check = {
   name: 'param-automation',
+  changesParameters: true,
   asserts:
     'random parameter changes between calls and inside blocks, at every block size: never NaN or Inf out (output or figures) for finite input',
   run({ stage, level, seed, newHost }) {
@@ -667,6 +670,7 @@ const hostileInput: Check = {
 
 const paramClamp: Check = {
   name: 'param-clamp',
+  changesParameters: true,
   asserts:
     "each number parameter at its min and max (kept), below and above them (clamped to the end) and NaN (refused, nothing changes), each choice's index out of range (clamped): through stage_set_param and stage_create the instance holds what the host's clampParam gives; a fixed parameter refuses every change",
   run({ stage, seed, newHost }) {
@@ -720,6 +724,7 @@ const paramClamp: Check = {
 
 const paramFuzz: Check = {
   name: 'param-fuzz',
+  changesParameters: true,
   asserts:
     "seeded random parameter changes between 128-frame calls (about one in six NaN, below or above the range, or an unknown option) each leave the value stage_set_param promises and no NaN or Inf out; then every parameter back to its default: the output tail and figures equal a new instance's",
   run({ stage, level, seed, newHost, reference }) {

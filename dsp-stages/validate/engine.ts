@@ -5,7 +5,7 @@
  * its reason. Nothing here names a stage: a new one is covered by its registry lines alone.
  */
 import type { StagebenchWasm } from '../../worklet/abi.ts';
-import { stageKindIds } from '../generic.ts';
+import { kindParamCount, stageKindIds } from '../generic.ts';
 import type { StageDescriptor } from '../types.ts';
 import { paramsIn, promiseIn, type StageConformance } from '../conformance-types.ts';
 import { CHECKS, CHECK_NAMES, type CheckName, type ReferencePromise } from './checks.ts';
@@ -127,12 +127,18 @@ export function validate(options: ValidateOptions): ValidationReport {
     .filter((s) => !kinds.includes(s.id))
     .map((s) => ({ stage: s.id, reason: `the wasm module has no stage kind "${s.id}"` }));
   onAbi.forEach(checkDeclarations);
+  const probe = options.newWasm();
+  const paramCounts = new Map(onAbi.map((s) => [s.id, kindParamCount(probe, s.id)]));
   const results: CheckResult[] = [];
   const total = onAbi.length * checks.length;
   for (const stage of onAbi) {
     for (const check of checks) {
       const started = performance.now();
-      const reason = stage.validation?.notApplicable?.[check.name];
+      const reason =
+        stage.validation?.notApplicable?.[check.name] ??
+        (check.changesParameters && paramCounts.get(stage.id) === 0
+          ? 'the stage has no parameters on the stage ABI (stage_kind_param_count is 0): nothing to change'
+          : undefined);
       const declared = declaration(stage, check.name);
       const base = { stage: stage.id, check: check.name, ...(declared !== undefined ? { declared } : {}) };
       if (reason !== undefined) {

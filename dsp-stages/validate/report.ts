@@ -40,6 +40,11 @@ export function formatReport(report: ValidationReport): string {
     lines.push('', 'declared by the stages:');
     for (const r of declared) lines.push(`  ${r.stage} ${r.check}: ${r.status === 'n/a' ? 'n/a: ' : ''}${r.declared}`);
   }
+  const inferred = report.results.filter((r) => r.status === 'n/a' && r.declared === undefined);
+  if (inferred.length) {
+    lines.push('', 'not applicable:');
+    for (const r of inferred) lines.push(`  ${r.stage} ${r.check}: ${r.detail}`);
+  }
   const ratios = report.results.filter((r) => r.check === 'denormal-speed' && r.figures.ratio !== undefined);
   if (ratios.length) {
     lines.push(

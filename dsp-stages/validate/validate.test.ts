@@ -9,7 +9,8 @@ import { STAGES, getStage } from '../registry.ts';
 import { wasmInstanceFactory, REPO_ROOT } from '../wasm-file.ts';
 import type { StageDescriptor } from '../types.ts';
 import { NODE_CONFORMANCE } from '../node-registry.ts';
-import { CHECK_NAMES, type CheckName } from './checks.ts';
+import { CHECKS, CHECK_NAMES, type CheckName } from './checks.ts';
+import { kindParamCount } from '../generic.ts';
 import { referenceFrom, validate, type ValidateOptions, type ValidationReport } from './engine.ts';
 import { FAULTS } from './faults.ts';
 import type { InstanceWrapper } from './host.ts';
@@ -67,6 +68,27 @@ describe('the matrix', () => {
     expect(() => run({ ...gain, validation: { notApplicable: { 'block-size': 'typo' } } }, 'state')).toThrow(
       /"block-size", which is not a check/,
     );
+  });
+
+  it('does not apply the checks that change parameters to a stage with none on the stage ABI, and says why', () => {
+    const changing = CHECKS.filter((c) => c.changesParameters).map((c) => c.name);
+    expect(changing).toEqual(['param-automation', 'param-clamp', 'param-fuzz']);
+    for (const id of Object.keys(STAGES)) {
+      const stage = getStage(id);
+      let count: number;
+      try {
+        count = kindParamCount(newWasm(), id);
+      } catch {
+        continue; // not on the stage ABI
+      }
+      for (const check of changing) {
+        const r = run(stage, check).results[0]!;
+        if (count === 0)
+          expect(r, `${id} ${check}`).toMatchObject({ status: 'n/a', detail: expect.stringMatching(/no parameters on the stage ABI/) });
+        else expect(r.status, `${id} ${check}`).toBe('pass');
+      }
+    }
+    expect(kindParamCount(newWasm(), 'ring-copy')).toBe(0);
   });
 
   it('fails sample-rates for a stage without audio output that does not say why the check does not apply', () => {
