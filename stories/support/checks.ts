@@ -4,7 +4,7 @@ import type { StageDescriptor } from '../../dsp-stages/types.ts';
 import { reportMeasurement } from './report.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { upperMedian } from '../../worklet/stats.ts';
-import { RENDER_QUANTUM_FRAMES } from '../../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, timingBudget } from '../../dsp-stages/types.ts';
 import {
   describeAttempts,
   expectKernelAttemptsWithinBudget,
@@ -102,7 +102,7 @@ export const SINGLE_QUANTA = 4000;
  * measurements (another thread on the core only adds time); every attempt is reported.
  */
 export async function expectKernelBudgets(runtime: StagebenchRuntime, stage: StageDescriptor, step: Step): Promise<void> {
-  const { kernelP99Us, quantumP99Us } = stage.budgets;
+  const { kernelP99Us, quantumP99Us } = timingBudget(stage.budgets);
   await step(
     `kernel p99 under ${kernelP99Us} µs and single-quantum p99 under ${quantumP99Us} µs in one measurement, no wasm allocation`,
     async () => {
