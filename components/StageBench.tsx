@@ -7,6 +7,7 @@
  */
 import { useCallback, useContext, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ParamValues, StageDescriptor } from '../dsp-stages/types.ts';
+import { timingBudget } from '../dsp-stages/types.ts';
 import type { SourceSpec } from '../dsp-stages/signals.ts';
 import type { KernelTiming } from '../worklet/protocol.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
@@ -164,8 +165,8 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
       <Scope runtime={runtime} />
       <TimingHistogram
         timing={timing}
-        budgetUs={stage.budgets.kernelP99Us}
-        quantumBudgetUs={stage.budgets.quantumP99Us}
+        budgetUs={timingBudget(stage.budgets).kernelP99Us}
+        quantumBudgetUs={timingBudget(stage.budgets).quantumP99Us}
         measuring={measuring}
         onMeasure={() => void measure()}
       />

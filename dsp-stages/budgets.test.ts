@@ -1,7 +1,7 @@
 /** Every registered stage states both timing budgets, each within BUDGET_HEADROOM of what was measured. */
 import { describe, expect, it } from 'vitest';
 import { STAGES } from './registry.ts';
-import { BUDGET_HEADROOM } from './types.ts';
+import { BUDGET_HEADROOM, timingBudget, type StageBudgets } from './types.ts';
 
 describe.each(Object.values(STAGES))('$id budgets', (stage) => {
   const { kernelP99Us, quantumP99Us, measured } = stage.budgets;
@@ -18,4 +18,31 @@ describe.each(Object.values(STAGES))('$id budgets', (stage) => {
     expect(kernelP99Us).toBeGreaterThan(measured.kernelP99Us);
     expect(quantumP99Us).toBeGreaterThan(measured.quantumP99Us);
   });
+});
+
+describe.each(Object.values(STAGES).filter((s) => s.budgets.firefox))('$id Firefox budgets', (stage) => {
+  const firefox = stage.budgets.firefox!;
+
+  it(`are within ${BUDGET_HEADROOM} times the p99 measured in Firefox, and above it`, () => {
+    expect(firefox.measured.on).toMatch(/^\d{4}-\d{2}-\d{2}\b.*Firefox/);
+    for (const key of ['kernelP99Us', 'quantumP99Us'] as const) {
+      expect(firefox[key]).toBeLessThanOrEqual(BUDGET_HEADROOM * firefox.measured[key]);
+      expect(firefox[key]).toBeGreaterThan(firefox.measured[key]);
+    }
+  });
+
+  it('are what timingBudget gives in Firefox; Chromium keeps its own', () => {
+    expect(timingBudget(stage.budgets, 'firefox')).toBe(firefox);
+    expect(timingBudget(stage.budgets, 'chromium').kernelP99Us).toBe(stage.budgets.kernelP99Us);
+  });
+});
+
+it('timingBudget falls back to the Chromium budgets where a stage states none for Firefox', () => {
+  const budgets: StageBudgets = {
+    kernelP99Us: 1,
+    quantumP99Us: 5,
+    measured: { kernelP99Us: 0.5, quantumP99Us: 2, on: '2026-12-06' },
+    heapGrowthBytes: 1,
+  };
+  expect(timingBudget(budgets, 'firefox')).toBe(budgets);
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Idempotent set-up used by `npm start` and `npm test`: installs what is missing and nothing else.
-//   1. Debian packages: chromium, and a Rust toolchain with the wasm32 target (rustc, cargo,
+//   1. Debian packages: chromium, firefox-esr and pulseaudio (the Firefox story suite: its audio
+//      device is a PulseAudio null sink), and a Rust toolchain with the wasm32 target (rustc, cargo,
 //      libstd-rust-dev-wasm32, lld) unless one is already found. Optional, when apt-get can install
 //      them: binaryen (wasm-opt, so the tests run against the optimised module), fonts, and rustfmt
 //      and rust-clippy when cargo lacks `fmt` or `clippy` (the lint suite of `npm test` runs both);
@@ -33,10 +34,17 @@ export function chromiumPath() {
   return process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 }
 
+/** Debian's Firefox ESR, which the Firefox story suite drives (scripts/test-firefox.mjs). */
+export function firefoxPath() {
+  return process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
+}
+
 /** Packages set-up cannot go on without. */
 function missingPackages() {
   const wanted = [];
   if (!existsSync(chromiumPath())) wanted.push('chromium');
+  if (!existsSync(firefoxPath())) wanted.push('firefox-esr');
+  if (!commandExists('pulseaudio')) wanted.push('pulseaudio');
   if (!findWasmToolchain()) wanted.push('rustc', 'cargo', 'libstd-rust-dev-wasm32', 'lld');
   return wanted;
 }
@@ -82,7 +90,7 @@ function installPackages(pkgs) {
   if (!commandExists('apt-get')) {
     throw new SetupError(
       `missing ${pkgs.join(', ')} and apt-get is not available: install them with your system's package manager ` +
-        '(or set CHROMIUM_PATH to a Chromium binary, and install a Rust toolchain with the wasm32-unknown-unknown target).',
+        '(or set CHROMIUM_PATH to a Chromium binary and FIREFOX_PATH to a Firefox one, install PulseAudio, and a Rust toolchain with the wasm32-unknown-unknown target).',
     );
   }
   if (process.getuid && process.getuid() !== 0) {
@@ -153,6 +161,7 @@ export function setup() {
   if (pkgs.length > 0) installPackages(pkgs);
   installOptionalPackages(missingOptionalPackages());
   if (!existsSync(chromiumPath())) throw new SetupError(`Chromium not found at ${chromiumPath()} (set CHROMIUM_PATH)`);
+  if (!existsSync(firefoxPath())) throw new SetupError(`Firefox not found at ${firefoxPath()} (set FIREFOX_PATH)`);
   if (npmInstallNeeded()) npmInstall();
   const rebuild = wasmBuildReason();
   if (rebuild) {

@@ -54,9 +54,17 @@ function filesWith(wanted) {
   return [...files].sort();
 }
 
+/**
+ * Whether a story with `tags` is taken by a pass with these tag filters: one of `include`, none of
+ * `exclude` (test-storybook's --includeTags and --excludeTags; the Firefox suite selects with it too).
+ */
+export function storyFilter(include, exclude) {
+  return (tags) => include.some((t) => tags.includes(t)) && !exclude.some((t) => tags.includes(t));
+}
+
 /** The tag filters of a pass, and the files holding stories they take. */
 function tagFilter(include, exclude) {
-  const wanted = (tags) => include.some((t) => tags.includes(t)) && !exclude.some((t) => tags.includes(t));
+  const wanted = storyFilter(include, exclude);
   const args = [
     ...(include[0] === 'test' ? [] : ['--includeTags', include.join(',')]),
     ...(exclude.length ? ['--excludeTags', exclude.join(',')] : []),

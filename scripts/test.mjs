@@ -3,7 +3,8 @@
 // `npm test`: set up if needed, then every suite: Rust (cargo test), typecheck (tsc),
 // lint (ESLint, Prettier, rustfmt and Clippy, one test each), unit (vitest), validate (`stagebench
 // validate` at level 5, each stage and check one test), fuzz (200 decoder inputs on the worker
-// pool), stories (test-storybook on the static build), the expected-failure gate (each
+// pool), stories (test-storybook on the static build), firefox (the same stories in Firefox ESR
+// over WebDriver BiDi, on that build; Chromium-only ones listed as skipped), the expected-failure gate (each
 // expected-failure story fails with its declared message) and soak (every stage live for 60 s in
 // all). Ends with one line: `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
@@ -206,7 +207,10 @@ function printMeasurements() {
   rows.push(...runFigures);
   if (rows.length === 0) return;
   console.log('measured in the story tests, the fuzz and the soak runs:');
-  for (const r of rows) console.log(`  ${r.story}: ${r.name} = ${Number(Number(r.value).toPrecision(4))} ${r.unit} [${r.source}]`);
+  for (const r of rows)
+    console.log(
+      `  ${r.story}${r.engine ? ` (${r.engine})` : ''}: ${r.name} = ${Number(Number(r.value).toPrecision(4))} ${r.unit} [${r.source}]`,
+    );
 }
 
 const t0 = Date.now();
@@ -227,6 +231,9 @@ await timed('fuzz', fuzz);
 // imported only now: it needs packages that set-up may just have installed
 const { runExpectedFailureGate, runStoryTests } = await import('./test-stories.mjs');
 await timed('stories', () => runStoryTests({ build: true }));
+// the same stories in Firefox, on the build the stories suite just made
+const { runFirefoxTests } = await import('./test-firefox.mjs');
+await timed('firefox', () => runFirefoxTests());
 // every expected-failure story must fail with the assertion it declares
 await timed('gate', () => runExpectedFailureGate());
 // on the static build the stories just made

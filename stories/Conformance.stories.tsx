@@ -9,7 +9,8 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { clampParam, defaultParams, formatClampNote, resolveParams } from '../dsp-stages/params.ts';
 import type { NumberParam, ParamValues, StageDescriptor } from '../dsp-stages/types.ts';
-import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, timingBudget } from '../dsp-stages/types.ts';
+import { chromiumOnly, NEEDS_OFFLINE_SUSPEND } from './support/engines.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
 import { renderOffline, type OfflineRenderOptions, type OfflineRender } from '../worklet/offline-render.ts';
 import { alertBox, colors, fonts, numeric } from '../components/theme.ts';
@@ -349,7 +350,8 @@ async function rateChecks(
   // kernel timing in the worker, at this rate: the stage's budgets hold at every rate (its cost per
   // quantum does not depend on the rate; the share of this rate's deadline is shown beside it)
   board.status(`${stage.id} at ${tag}: kernel timing`);
-  const budget = { kernelP99Us: stage.budgets.kernelP99Us, quantumP99Us: stage.budgets.quantumP99Us };
+  const { kernelP99Us, quantumP99Us } = timingBudget(stage.budgets);
+  const budget = { kernelP99Us, quantumP99Us };
   // up to three measurements, both budgets judged on one (noise only adds time)
   const { best: t, all } = await withAudioSuspended(runtime, () =>
     timeKernelWithin(() => runtime.measureKernel({ sampleRate: rate, batches: 100, singleQuanta: SINGLE_QUANTA }), budget),
@@ -723,6 +725,8 @@ async function parameterChecks(board: ResultsBoard, stage: StageDescriptor, seed
 
 /** Parameters at, below and above their ranges and NaN, then 1,000 random changes per stage. */
 export const Parameters: Story = {
+  tags: ['chromium-only'],
+  parameters: chromiumOnly(NEEDS_OFFLINE_SUSPEND),
   args: { suite: 'parameters' },
   play: async ({ step }) => {
     const board = BOARDS.parameters;

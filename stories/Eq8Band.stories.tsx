@@ -16,6 +16,7 @@ import { expectBitExact, expectMaxDifference, largestDifference } from './suppor
 import { expectActiveAndRunning, expectKernelBudgets, expectLiveWindow } from './support/checks.ts';
 import { reportMeasurement } from './support/report.ts';
 import { NATIVE_CHAIN_TOLERANCE, NO_CLICK_JUMPS, expectNoClick, nativeChain, renderJump } from './support/eqChecks.ts';
+import { chromiumOnly, NEEDS_OFFLINE_SUSPEND } from './support/engines.ts';
 
 type EqArgs = ParamValues & { source: SourceKind; frequencyHz: number; levelDb: number };
 
@@ -174,6 +175,8 @@ export const BypassAndFlatAreBitExact: Story = {
  * 4.3 times the signal's own: see the expected failure).
  */
 export const ParameterJumpsMakeNoClick: Story = {
+  tags: ['chromium-only'],
+  parameters: chromiumOnly(NEEDS_OFFLINE_SUSPEND),
   play: async ({ step }) => {
     for (const { label, name, value } of NO_CLICK_JUMPS) {
       await step(label, async () => {

@@ -5,6 +5,7 @@ import { reportMeasurement } from './report.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { upperMedian } from '../../worklet/stats.ts';
 import { CLOCK_LAG_BOUND_MS, playbackHealth, type PlaybackHealth } from '../../worklet/playback-stats.ts';
+import { timingBudget } from '../../dsp-stages/types.ts';
 import {
   describeAttempts,
   expectKernelAttemptsWithinBudget,
@@ -135,7 +136,7 @@ export const SINGLE_QUANTA = 4000;
  * measurements (another thread on the core only adds time); every attempt is reported.
  */
 export async function expectKernelBudgets(runtime: StagebenchRuntime, stage: StageDescriptor, step: Step): Promise<void> {
-  const { kernelP99Us, quantumP99Us } = stage.budgets;
+  const { kernelP99Us, quantumP99Us } = timingBudget(stage.budgets);
   await step(
     `kernel p99 under ${kernelP99Us} µs and single-quantum p99 under ${quantumP99Us} µs in one measurement, no wasm allocation`,
     async () => {
