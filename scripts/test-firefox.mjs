@@ -34,11 +34,12 @@ const log = (msg) => console.log(`firefox: ${msg}`);
  */
 const STORY_TIMEOUT_MS = 120_000;
 /**
- * Pages at once for the stories not tagged perf (perf stories always run one at a time). One: a
- * page in a background tab gets no animation frames, and one in a second window no focus events,
- * which the plots and the keyboard and form stories need.
+ * Firefox instances for the stories not tagged perf (perf stories run one at a time), one page
+ * each: a page in a background tab gets no animation frames, and one in a second window of the
+ * same Firefox no focus events, which the plots and the keyboard and form stories need; a page
+ * alone in its own Firefox has both. Two, as the Chromium pass runs two test-storybook workers.
  */
-const REST_PAGES = 1;
+const REST_BROWSERS = 2;
 /** The tag of a story that cannot run in Firefox; `parameters.chromiumOnly` says why. */
 export const CHROMIUM_ONLY_TAG = 'chromium-only';
 
@@ -240,10 +241,10 @@ async function runStory(page, baseUrl, entry) {
   }
 }
 
-/** Runs `entries` on `pages` pages at once; calls `report` with each result as it comes. */
-async function runStories(browser, baseUrl, entries, pages, report) {
+/** Runs `entries` on one page in each of `browsers` at once; calls `report` with each result as it comes. */
+async function runStories(browsers, baseUrl, entries, report) {
   const queue = [...entries];
-  const worker = async () => {
+  const worker = async (browser) => {
     const page = await within(browser.newPage(), 30_000, 'Firefox opened no page');
     try {
       await page.setViewport({ width: 1280, height: 900 });
@@ -264,7 +265,7 @@ async function runStories(browser, baseUrl, entries, pages, report) {
       await page.close().catch(() => {});
     }
   };
-  await Promise.all(Array.from({ length: Math.min(pages, entries.length) }, worker));
+  await Promise.all(browsers.slice(0, Math.max(1, entries.length)).map(worker));
 }
 
 /** The `chromiumOnly` reasons of the skipped stories, read from the build's preview (one page, no story rendered). */
@@ -346,11 +347,15 @@ export async function runFirefoxTests({ build = false, files = [] } = {}) {
     cleanups.push(() => server.stop());
     const pulse = await startPulseAudio();
     cleanups.push(() => pulse.stop());
-    const browser = await launchFirefox(pulse.server);
-    const firefoxProcess = browser.process();
-    cleanups.push(async () => {
-      await within(browser.close(), 10_000, 'Firefox closing').catch(() => firefoxProcess?.kill('SIGKILL'));
-    });
+    const launch = async () => {
+      const b = await launchFirefox(pulse.server);
+      const firefoxProcess = b.process();
+      cleanups.push(async () => {
+        await within(b.close(), 10_000, 'Firefox closing').catch(() => firefoxProcess?.kill('SIGKILL'));
+      });
+      return b;
+    };
+    const browser = await launch();
     browserVersion = await within(browser.version(), 10_000, 'Firefox gave no version');
     log(
       `${browserVersion} over WebDriver BiDi, audio to a PulseAudio null sink at 48 kHz (started in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
@@ -378,9 +383,11 @@ export async function runFirefoxTests({ build = false, files = [] } = {}) {
       for (const n of r.notes.filter((x) => /skipped/i.test(x))) console.log(`       note: ${n}`);
     };
     log(`pass "perf": ${toRun(perf).length} stories, one page at a time`);
-    await runStories(browser, server.url, toRun(perf), 1, report('perf'));
-    log(`pass "rest": ${toRun(rest).length} stories, ${REST_PAGES === 1 ? 'one page at a time' : `${REST_PAGES} pages at once`}`);
-    await runStories(browser, server.url, toRun(rest), REST_PAGES, report('rest'));
+    await runStories([browser], server.url, toRun(perf), report('perf'));
+    const restBrowsers = [browser];
+    while (restBrowsers.length < Math.min(REST_BROWSERS, toRun(rest).length)) restBrowsers.push(await launch());
+    log(`pass "rest": ${toRun(rest).length} stories, a page in each of ${restBrowsers.length} Firefox instance(s) at once`);
+    await runStories(restBrowsers, server.url, toRun(rest), report('rest'));
   } catch (err) {
     console.error(`firefox: FAILED: ${err.message}`);
     results.push({ id: null, name: 'start-up', pass: null, ok: false, seconds: 0, message: err.message, notes: [] });
