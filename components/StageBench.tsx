@@ -21,6 +21,8 @@ import { StatusBar } from './StatusBar.tsx';
 import { TimingHistogram } from './TimingHistogram.tsx';
 import { StageFigures } from './StageFigures.tsx';
 import { useRuntimeState } from './useRuntime.ts';
+import { decodeForSource, fixtureInput, type DecodedFile, type FileInput } from './fileSource.ts';
+import { FileSourceStatus } from './FileSourceStatus.tsx';
 import { FOCUS_RING_CSS, alertBox, button, colors, fonts } from './theme.ts';
 
 export interface StageBenchProps {
@@ -48,6 +50,12 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
   const [timing, setTiming] = useState<KernelTiming | null>(null);
   const [measuring, setMeasuring] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** The decoded file the stage loops over (source kind `file`), or null. */
+  const [file, setFile] = useState<DecodedFile | null>(null);
+  const [fileBusy, setFileBusy] = useState<string | null>(null);
+  /** The source that plays now: what a failed file leaves playing, and the picker goes back to. */
+  const applied = useRef<SourceSpec>(runtime.state.source);
+  const sourceRequest = useRef(0);
   /** Bumped per stage selection and on unmount, so late results of an old stage are dropped. */
   const generation = useRef(0);
 
@@ -89,11 +97,53 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
     };
   }, [runtime, stage.id, paramsKey, measure]);
 
+  /**
+   * Makes `spec` the runtime's source. A file (the built-in fixture it names, or `own`) is decoded
+   * first: if that fails, the message is shown and the previous source keeps playing.
+   */
+  const applySource = useCallback(
+    async (spec: SourceSpec, own?: FileInput) => {
+      const request = ++sourceRequest.current;
+      if (spec.kind !== 'file') {
+        setFileBusy(null);
+        try {
+          await runtime.setSource(spec);
+        } catch (err) {
+          setError(message(err));
+        }
+        if (request === sourceRequest.current) {
+          applied.current = spec;
+          setFile(null);
+        }
+        return;
+      }
+      let name = own?.name ?? spec.fixture ?? '';
+      try {
+        const input = own ?? (await fixtureInput(spec.fixture));
+        name = input.name;
+        if (request === sourceRequest.current) setFileBusy(`decoding ${name}…`);
+        const decoded = await decodeForSource(runtime, input, own !== undefined);
+        if (request !== sourceRequest.current) return;
+        await runtime.playFile(spec, decoded);
+        applied.current = spec;
+        setFile(decoded);
+        setError(null);
+      } catch (err) {
+        if (request !== sourceRequest.current) return;
+        setError(`${message(err)} (the previous source keeps playing)`);
+        setLocalSource(applied.current);
+      } finally {
+        if (request === sourceRequest.current) setFileBusy(null);
+      }
+    },
+    [runtime],
+  );
+
   // The prop wins whenever it changes; local picks last until then.
   useEffect(() => {
     setLocalSource(sourceSpec);
-    runtime.setSource(sourceSpec).catch((err: unknown) => setError(message(err)));
-  }, [runtime, sourceSpec]);
+    void applySource(sourceSpec);
+  }, [applySource, sourceSpec]);
 
   useEffect(() => {
     if (!autoStart) return;
@@ -102,7 +152,18 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
 
   const pickSource = (spec: SourceSpec) => {
     setLocalSource(spec);
-    runtime.setSource(spec).catch((err: unknown) => setError(message(err)));
+    void applySource(spec);
+  };
+  const pickOwnFile = (f: File) => {
+    const spec: SourceSpec = { ...localSource, kind: 'file', fixture: undefined };
+    setLocalSource(spec);
+    f.arrayBuffer().then(
+      (bytes) => applySource(spec, { name: f.name, bytes: new Uint8Array(bytes) }),
+      (err: unknown) => {
+        setError(`${f.name}: could not be read: ${message(err)} (the previous source keeps playing)`);
+        setLocalSource(applied.current);
+      },
+    );
   };
   const start = () => {
     setError(null);
@@ -117,7 +178,10 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
   const isolation = useIsolation();
   const isolationText = describeIsolation(isolation);
   const story = useContext(StoryShareContext);
-  const link = story ? shareLink(story, localSource, sourceSpec, ...pageLocations()).url : null;
+  const ownFile = localSource.kind === 'file' && file?.own ? file.name : null;
+  // the user's own file is in no link: the link keeps the story's own source
+  const linkSource = ownFile ? sourceSpec : localSource;
+  const link = story ? shareLink(story, linkSource, sourceSpec, ...pageLocations()).url : null;
 
   return (
     // an article named by the stage title: its <header> is then no page-wide banner landmark
@@ -143,9 +207,15 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         <MonitorSwitch on={state.monitor} onChange={(on) => runtime.setMonitor(on)} />
       </header>
       <div role="group" aria-label="Bench controls" style={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 12 }}>
-        <SourcePicker value={localSource} onChange={pickSource} />
+        <SourcePicker value={localSource} onChange={pickSource} ownFile={ownFile} onOwnFile={pickOwnFile} />
         {extra}
       </div>
+      {fileBusy && (
+        <p role="status" data-testid="file-busy" style={{ margin: '4px 0', fontSize: 13 }}>
+          {fileBusy}
+        </p>
+      )}
+      {file && localSource.kind === 'file' && <FileSourceStatus runtime={runtime} file={file} />}
       {error && (
         <div role="alert" data-testid="bench-error" style={alertBox}>
           {error}
@@ -170,12 +240,12 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         onMeasure={() => void measure()}
       />
       {children}
-      {story && <ShareLink story={story} source={localSource} storySource={sourceSpec} />}
+      {story && <ShareLink story={story} source={linkSource} storySource={sourceSpec} />}
       <RunReport
         runtime={runtime}
         stage={stage}
         params={params}
-        source={localSource}
+        source={linkSource}
         timing={timing}
         storyId={story?.storyId ?? null}
         link={link}
