@@ -23,6 +23,7 @@ import { StageFigures } from './StageFigures.tsx';
 import { useRuntimeState } from './useRuntime.ts';
 import { decodeForSource, fixtureInput, type DecodedFile, type FileInput } from './fileSource.ts';
 import { FileSourceStatus } from './FileSourceStatus.tsx';
+import { BouncePanel } from './BouncePanel.tsx';
 import { FOCUS_RING_CSS, alertBox, button, colors, fonts } from './theme.ts';
 
 export interface StageBenchProps {
@@ -240,6 +241,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         onMeasure={() => void measure()}
       />
       {children}
+      {stage.hasAudioOutput && <BouncePanel stage={stage} params={params} source={localSource} file={file} sampleRate={state.sampleRate} />}
       {story && <ShareLink story={story} source={linkSource} storySource={sourceSpec} />}
       <RunReport
         runtime={runtime}
