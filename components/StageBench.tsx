@@ -24,6 +24,8 @@ import { useRuntimeState } from './useRuntime.ts';
 import { decodeForSource, fixtureInput, type DecodedFile, type FileInput } from './fileSource.ts';
 import { FileSourceStatus } from './FileSourceStatus.tsx';
 import { BouncePanel } from './BouncePanel.tsx';
+import { AbPanel } from './AbPanel.tsx';
+import type { ReportAb } from './runReport.ts';
 import { FOCUS_RING_CSS, alertBox, button, colors, fonts } from './theme.ts';
 
 export interface StageBenchProps {
@@ -38,13 +40,15 @@ export interface StageBenchProps {
   children?: ReactNode;
   /** Stage-specific controls, shown in the toolbar after the source picker. */
   extra?: ReactNode;
+  /** The A/B null test's starting sets (default: the current params for both). */
+  ab?: { a?: ParamValues; b?: ParamValues };
 }
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function StageBench({ stage, params, source, autoStart = true, visual, children, extra }: StageBenchProps) {
+export function StageBench({ stage, params, source, autoStart = true, visual, children, extra, ab }: StageBenchProps) {
   const [runtime] = useState(() => StagebenchRuntime.get());
   const state = useRuntimeState(runtime);
   const [localSource, setLocalSource] = useState<SourceSpec>(source);
@@ -54,6 +58,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
   /** The decoded file the stage loops over (source kind `file`), or null. */
   const [file, setFile] = useState<DecodedFile | null>(null);
   const [fileBusy, setFileBusy] = useState<string | null>(null);
+  const [abResult, setAbResult] = useState<ReportAb | null>(null);
   /** The source that plays now: what a failed file leaves playing, and the picker goes back to. */
   const applied = useRef<SourceSpec>(runtime.state.source);
   const sourceRequest = useRef(0);
@@ -241,7 +246,21 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         onMeasure={() => void measure()}
       />
       {children}
-      {stage.hasAudioOutput && <BouncePanel stage={stage} params={params} source={localSource} file={file} sampleRate={state.sampleRate} />}
+      {stage.hasAudioOutput && (
+        <>
+          <BouncePanel stage={stage} params={params} source={localSource} file={file} sampleRate={state.sampleRate} />
+          <AbPanel
+            key={stage.id}
+            runtime={runtime}
+            stage={stage}
+            params={params}
+            source={localSource}
+            file={file}
+            initial={ab}
+            onResult={setAbResult}
+          />
+        </>
+      )}
       {story && <ShareLink story={story} source={linkSource} storySource={sourceSpec} />}
       <RunReport
         runtime={runtime}
@@ -249,6 +268,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         params={params}
         source={linkSource}
         timing={timing}
+        ab={abResult}
         storyId={story?.storyId ?? null}
         link={link}
         isolation={isolationText}
