@@ -6,7 +6,7 @@
  */
 import { useEffect, useId, useState, type CSSProperties, type DragEvent, type KeyboardEvent } from 'react';
 import { SOURCE_KINDS, type SourceKind, type SourceSpec } from '../dsp-stages/signals.ts';
-import { FIXTURE_BY_ID, type FixtureId } from './fixtures.ts';
+import { DEFAULT_FIXTURE, FIXTURE_BY_ID } from './fixtures.ts';
 import { colors, fonts, numeric } from './theme.ts';
 
 export interface SourcePickerProps {
@@ -19,9 +19,6 @@ export interface SourcePickerProps {
   /** Called with the user's own file (file picker or drop); without it, only built-in files are offered. */
   onOwnFile?: (file: File) => void;
 }
-
-/** The fixture a `file` source starts on. */
-export const DEFAULT_FIXTURE: FixtureId = 'signal-wav';
 
 export const SOURCE_LABELS: Readonly<Record<SourceKind, string>> = {
   sine: 'Sine',

@@ -5,7 +5,7 @@
  */
 import type { StagebenchRuntime } from '../worklet/host.ts';
 import { decode } from '../dsp-stages/decode/pool/decode.ts';
-import { fixtureBytes, fixtureName } from './fixtures.ts';
+import { DEFAULT_FIXTURE, fixtureBytes, fixtureName } from './fixtures.ts';
 
 /** Bytes to decode, with the name messages give. */
 export interface FileInput {
@@ -24,10 +24,10 @@ export interface DecodedFile {
   own: boolean;
 }
 
-/** The bytes of the built-in fixture a source spec names; throws naming an unknown id. */
+/** The bytes of the built-in fixture a source spec names (none: DEFAULT_FIXTURE); throws naming an unknown id. */
 export async function fixtureInput(id: string | undefined): Promise<FileInput> {
-  const name = fixtureName(id);
-  if (!name) throw new Error(`no built-in file "${id ?? ''}"`);
+  const name = fixtureName(id ?? DEFAULT_FIXTURE);
+  if (!name) throw new Error(`no built-in file "${id}"`);
   return { name, bytes: await fixtureBytes(name) };
 }
 

@@ -32,6 +32,9 @@ export type FixtureName = keyof typeof FIXTURES;
  */
 export type FixtureId = { [K in FixtureName]: K extends `${infer B}.${infer E}` ? `${B}-${E}` : never }[FixtureName];
 
+/** The fixture a `file` source starts on, and plays when its spec names none (a link without the `fixture` arg). */
+export const DEFAULT_FIXTURE: FixtureId = 'signal-wav';
+
 /** The fixture a source spec's `fixture` id names, or null. */
 export function fixtureName(id: string | undefined): FixtureName | null {
   return id !== undefined && Object.hasOwn(FIXTURE_BY_ID, id) ? FIXTURE_BY_ID[id as FixtureId] : null;
