@@ -149,6 +149,10 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
   useEffect(() => {
     setLocalSource(sourceSpec);
     void applySource(sourceSpec);
+    // a file still decoding when the story changes (or is left) must not become the next story's source
+    return () => {
+      sourceRequest.current++;
+    };
   }, [applySource, sourceSpec]);
 
   useEffect(() => {
