@@ -163,6 +163,14 @@ export const TwoSettingsMatchTheCli: Story = {
       expect(el.dataset.exactlyZero).toBe('false');
       expect(canvas.getByRole('img', { name: /Residual spectrum/ })).toBeTruthy();
     });
+    await step('listening to the difference turns the live monitor off; Off stops it', async () => {
+      runtime.setMonitor(true);
+      await userEvent.click(canvas.getByTestId('ab-listen-difference'));
+      expect(canvas.getByTestId('ab-listen-difference')).toBeChecked();
+      expect(runtime.state.monitor, 'the live monitor while A/B plays').toBe(false);
+      await userEvent.click(canvas.getByTestId('ab-listen-off'));
+      expect(canvas.getByTestId('ab-listen-off')).toBeChecked();
+    });
     await step('at the CLI’s input, the browser’s figures are the CLI’s', async () => {
       const { source, sampleRate, seconds } = EQ_AB_INPUT;
       const input = sourceSamples(source, sampleRate, seconds * sampleRate);
