@@ -7,13 +7,10 @@
  */
 import { nodeStage } from '../dsp-stages/node-registry.ts';
 import { CliError, resolveCliParams, usage, type InputAudio } from '../dsp-stages/node-api.ts';
-import { nullTest, nullVerdict, residual, residualSpectrum, spectrumPeak } from '../dsp-stages/null-test.ts';
+import { NULL_SPECTRUM_SIZE, nullSummary } from '../dsp-stages/null-test.ts';
 import type { ClampNote, ParamValues, StageDescriptor } from '../dsp-stages/types.ts';
 import type { StagebenchWasm } from '../worklet/abi.ts';
 import { runStage } from './run.ts';
-
-/** Frames per frame of the residual's spectrum. */
-export const NULL_SPECTRUM_SIZE = 4096;
 
 export interface NullSide {
   stage: StageDescriptor;
@@ -65,16 +62,14 @@ export function runNull(
 ): { summary: Record<string, unknown>; residual: Float32Array } {
   const outA = audioOf(a, input, wasm);
   const outB = audioOf(b, input, wasm);
-  const r = nullTest(outA, outB);
-  const diff = residual(outA, outB);
-  const peak = spectrumPeak(residualSpectrum(diff, NULL_SPECTRUM_SIZE), input.sampleRate);
+  const { result: r, residual: diff, peak, verdict } = nullSummary(outA, outB, input.sampleRate);
   const summary = {
     stage: 'null',
     a: { stage: a.stage.id, params: a.values },
     b: { stage: b.stage.id, params: b.values },
     sampleRate: input.sampleRate,
     frames: r.frames,
-    verdict: nullVerdict(r),
+    verdict,
     exactlyZero: r.exactlyZero,
     bitIdentical: r.bitIdentical,
     maxAbsDiff: r.maxAbsDiff,

@@ -20,6 +20,7 @@ import {
   reportRows,
   type DiffRow,
   type LoadedReport,
+  type ReportAb,
   type RunReport as RunReportData,
   type Verdict,
 } from './runReport.ts';
@@ -31,6 +32,8 @@ export interface RunReportProps {
   params: ParamValues;
   source: SourceSpec;
   timing: KernelTiming | null;
+  /** The bench's last A/B null test, or null. */
+  ab?: ReportAb | null;
   storyId: string | null;
   link: string | null;
   /** The page's cross-origin isolation, in words. */
@@ -111,6 +114,7 @@ export function RunReport(props: RunReportProps) {
         isolation: p.isolation,
         userAgent: navigator.userAgent,
         cores: typeof navigator.hardwareConcurrency === 'number' ? navigator.hardwareConcurrency : null,
+        ab: p.ab ?? null,
       }),
     );
   };
@@ -118,7 +122,7 @@ export function RunReport(props: RunReportProps) {
   // a new kernel timing (a new stage or params, or Measure again): a new snapshot
   useEffect(() => {
     if (timing) snapshot();
-  }, [timing]); // snapshot reads the newest props through `latest`
+  }, [timing, props.ab]); // snapshot reads the newest props through `latest`
 
   const json = useMemo(() => (report ? reportJson(report) : ''), [report]);
   const csv = useMemo(() => (report ? reportCsv(report) : ''), [report]);

@@ -1,10 +1,12 @@
 /**
  * Picks the test signal: kind, sine frequency and level. Typed values are applied as soon as
  * they are in range; out-of-range values are clamped when the field is left (or Enter), with a
- * visible note saying so.
+ * visible note saying so. The `file` kind picks a built-in decode fixture by name, or the user's
+ * own file by the file picker or by dropping it on the picker.
  */
-import { useEffect, useId, useState, type CSSProperties, type KeyboardEvent } from 'react';
+import { useEffect, useId, useState, type CSSProperties, type DragEvent, type KeyboardEvent } from 'react';
 import { SOURCE_KINDS, type SourceKind, type SourceSpec } from '../dsp-stages/signals.ts';
+import { DEFAULT_FIXTURE, FIXTURE_BY_ID } from './fixtures.ts';
 import { colors, fonts, numeric } from './theme.ts';
 
 export interface SourcePickerProps {
@@ -12,6 +14,10 @@ export interface SourcePickerProps {
   onChange: (spec: SourceSpec) => void;
   /** Kinds offered (default: all of SOURCE_KINDS). */
   kinds?: readonly SourceKind[];
+  /** The user's own file now playing (kind `file` without a fixture), or null. */
+  ownFile?: string | null;
+  /** Called with the user's own file (file picker or drop); without it, only built-in files are offered. */
+  onOwnFile?: (file: File) => void;
 }
 
 export const SOURCE_LABELS: Readonly<Record<SourceKind, string>> = {
@@ -22,6 +28,7 @@ export const SOURCE_LABELS: Readonly<Record<SourceKind, string>> = {
   'delayed-noise': 'Noise + delayed copy (stereo)',
   silence: 'Silence',
   mic: 'Microphone',
+  file: 'File (built in or yours)',
 };
 
 export const FREQUENCY_RANGE_HZ = { min: 20, max: 20000 } as const;
@@ -106,11 +113,83 @@ function NumberField({ label, unit, value, min, max, step, onCommit }: NumberFie
   );
 }
 
-export function SourcePicker({ value, onChange, kinds = SOURCE_KINDS }: SourcePickerProps) {
+/** The `file` kind's fields: a built-in file by name, or the user's own by picker or drop. */
+function FileFields({ value, onChange, ownFile, onOwnFile }: Pick<SourcePickerProps, 'value' | 'onChange' | 'ownFile' | 'onOwnFile'>) {
+  const fixtureId = useId();
+  const ownId = useId();
+  const noteId = useId();
+  return (
+    <>
+      <span style={fieldStyle}>
+        <label htmlFor={fixtureId}>Built-in file</label>
+        <select
+          id={fixtureId}
+          value={ownFile ? '' : (value.fixture ?? DEFAULT_FIXTURE)}
+          onChange={(e) => onChange({ ...value, fixture: e.target.value })}
+          style={{ fontSize: 13 }}
+          data-testid="source-fixture"
+        >
+          {ownFile && (
+            <option value="" disabled>
+              {`(yours: ${ownFile})`}
+            </option>
+          )}
+          {Object.entries(FIXTURE_BY_ID).map(([id, name]) => (
+            <option key={id} value={id}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </span>
+      {onOwnFile && (
+        <span style={fieldStyle}>
+          <label htmlFor={ownId}>Your own file (WAV, FLAC, MP3), or drop it on the source</label>
+          <input
+            id={ownId}
+            type="file"
+            accept=".wav,.flac,.mp3,audio/wav,audio/flac,audio/mpeg"
+            aria-describedby={noteId}
+            data-testid="source-own-file"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) onOwnFile(f);
+              e.target.value = '';
+            }}
+            style={{ fontSize: 12, maxWidth: '16em' }}
+          />
+          <span id={noteId} style={{ color: colors.muted, fontSize: 12 }}>
+            Your own file stays in this page: shared links name built-in files only.
+          </span>
+        </span>
+      )}
+    </>
+  );
+}
+
+export function SourcePicker({ value, onChange, kinds = SOURCE_KINDS, ownFile = null, onOwnFile }: SourcePickerProps) {
   const kindId = useId();
+  const [dragOver, setDragOver] = useState(false);
+  const onDrop = (e: DragEvent<HTMLFieldSetElement>) => {
+    e.preventDefault();
+    setDragOver(false);
+    const f = e.dataTransfer.files[0];
+    if (f && onOwnFile) onOwnFile(f);
+  };
   return (
     <fieldset
+      onDragOver={
+        onOwnFile
+          ? (e) => {
+              e.preventDefault();
+              setDragOver(true);
+            }
+          : undefined
+      }
+      onDragLeave={() => setDragOver(false)}
+      onDrop={onOwnFile ? onDrop : undefined}
+      data-testid="source-picker"
       style={{
+        outline: dragOver ? `2px dashed ${colors.accent}` : undefined,
         border: 0,
         padding: 0,
         margin: 0,
@@ -129,7 +208,10 @@ export function SourcePicker({ value, onChange, kinds = SOURCE_KINDS }: SourcePi
         <select
           id={kindId}
           value={value.kind}
-          onChange={(e) => onChange({ ...value, kind: e.target.value as SourceKind })}
+          onChange={(e) => {
+            const kind = e.target.value as SourceKind;
+            onChange(kind === 'file' ? { ...value, kind, fixture: value.fixture ?? DEFAULT_FIXTURE } : { ...value, kind });
+          }}
           style={{ fontSize: 13 }}
         >
           {kinds.map((kind) => (
@@ -150,15 +232,19 @@ export function SourcePicker({ value, onChange, kinds = SOURCE_KINDS }: SourcePi
           onCommit={(frequencyHz) => onChange({ ...value, frequencyHz })}
         />
       )}
-      <NumberField
-        label="Level"
-        unit="dBFS"
-        value={value.levelDb}
-        min={LEVEL_RANGE_DB.min}
-        max={LEVEL_RANGE_DB.max}
-        step={0.5}
-        onCommit={(levelDb) => onChange({ ...value, levelDb })}
-      />
+      {value.kind === 'file' ? (
+        <FileFields value={value} onChange={onChange} ownFile={ownFile} onOwnFile={onOwnFile} />
+      ) : (
+        <NumberField
+          label="Level"
+          unit="dBFS"
+          value={value.levelDb}
+          min={LEVEL_RANGE_DB.min}
+          max={LEVEL_RANGE_DB.max}
+          step={0.5}
+          onCommit={(levelDb) => onChange({ ...value, levelDb })}
+        />
+      )}
     </fieldset>
   );
 }

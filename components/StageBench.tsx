@@ -22,6 +22,11 @@ import { StatusBar } from './StatusBar.tsx';
 import { TimingHistogram } from './TimingHistogram.tsx';
 import { StageFigures } from './StageFigures.tsx';
 import { useRuntimeState } from './useRuntime.ts';
+import { decodeForSource, fixtureInput, type DecodedFile, type FileInput } from './fileSource.ts';
+import { FileSourceStatus } from './FileSourceStatus.tsx';
+import { BouncePanel } from './BouncePanel.tsx';
+import { AbPanel } from './AbPanel.tsx';
+import type { ReportAb } from './runReport.ts';
 import { FOCUS_RING_CSS, alertBox, button, colors, fonts } from './theme.ts';
 
 export interface StageBenchProps {
@@ -36,19 +41,28 @@ export interface StageBenchProps {
   children?: ReactNode;
   /** Stage-specific controls, shown in the toolbar after the source picker. */
   extra?: ReactNode;
+  /** The A/B null test's starting sets (default: the current params for both). */
+  ab?: { a?: ParamValues; b?: ParamValues };
 }
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function StageBench({ stage, params, source, autoStart = true, visual, children, extra }: StageBenchProps) {
+export function StageBench({ stage, params, source, autoStart = true, visual, children, extra, ab }: StageBenchProps) {
   const [runtime] = useState(() => StagebenchRuntime.get());
   const state = useRuntimeState(runtime);
   const [localSource, setLocalSource] = useState<SourceSpec>(source);
   const [timing, setTiming] = useState<KernelTiming | null>(null);
   const [measuring, setMeasuring] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** The decoded file the stage loops over (source kind `file`), or null. */
+  const [file, setFile] = useState<DecodedFile | null>(null);
+  const [fileBusy, setFileBusy] = useState<string | null>(null);
+  const [abResult, setAbResult] = useState<ReportAb | null>(null);
+  /** The source that plays now: what a failed file leaves playing, and the picker goes back to. */
+  const applied = useRef<SourceSpec>(runtime.state.source);
+  const sourceRequest = useRef(0);
   /** Bumped per stage selection and on unmount, so late results of an old stage are dropped. */
   const generation = useRef(0);
 
@@ -90,11 +104,57 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
     };
   }, [runtime, stage.id, paramsKey, measure]);
 
+  /**
+   * Makes `spec` the runtime's source. A file (the built-in fixture it names, or `own`) is decoded
+   * first: if that fails, the message is shown and the previous source keeps playing.
+   */
+  const applySource = useCallback(
+    async (spec: SourceSpec, own?: FileInput) => {
+      const request = ++sourceRequest.current;
+      if (spec.kind !== 'file') {
+        setFileBusy(null);
+        try {
+          await runtime.setSource(spec);
+        } catch (err) {
+          setError(message(err));
+        }
+        if (request === sourceRequest.current) {
+          applied.current = spec;
+          setFile(null);
+        }
+        return;
+      }
+      let name = own?.name ?? spec.fixture ?? '';
+      try {
+        const input = own ?? (await fixtureInput(spec.fixture));
+        name = input.name;
+        if (request === sourceRequest.current) setFileBusy(`decoding ${name}…`);
+        const decoded = await decodeForSource(runtime, input, own !== undefined);
+        if (request !== sourceRequest.current) return;
+        await runtime.playFile(spec, decoded);
+        applied.current = spec;
+        setFile(decoded);
+        setError(null);
+      } catch (err) {
+        if (request !== sourceRequest.current) return;
+        setError(`${message(err)} (the previous source keeps playing)`);
+        setLocalSource(applied.current);
+      } finally {
+        if (request === sourceRequest.current) setFileBusy(null);
+      }
+    },
+    [runtime],
+  );
+
   // The prop wins whenever it changes; local picks last until then.
   useEffect(() => {
     setLocalSource(sourceSpec);
-    runtime.setSource(sourceSpec).catch((err: unknown) => setError(message(err)));
-  }, [runtime, sourceSpec]);
+    void applySource(sourceSpec);
+    // a file still decoding when the story changes (or is left) must not become the next story's source
+    return () => {
+      sourceRequest.current++;
+    };
+  }, [applySource, sourceSpec]);
 
   useEffect(() => {
     if (!autoStart) return;
@@ -103,7 +163,18 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
 
   const pickSource = (spec: SourceSpec) => {
     setLocalSource(spec);
-    runtime.setSource(spec).catch((err: unknown) => setError(message(err)));
+    void applySource(spec);
+  };
+  const pickOwnFile = (f: File) => {
+    const spec: SourceSpec = { ...localSource, kind: 'file', fixture: undefined };
+    setLocalSource(spec);
+    f.arrayBuffer().then(
+      (bytes) => applySource(spec, { name: f.name, bytes: new Uint8Array(bytes) }),
+      (err: unknown) => {
+        setError(`${f.name}: could not be read: ${message(err)} (the previous source keeps playing)`);
+        setLocalSource(applied.current);
+      },
+    );
   };
   const start = () => {
     setError(null);
@@ -118,7 +189,10 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
   const isolation = useIsolation();
   const isolationText = describeIsolation(isolation);
   const story = useContext(StoryShareContext);
-  const link = story ? shareLink(story, localSource, sourceSpec, ...pageLocations()).url : null;
+  const ownFile = localSource.kind === 'file' && file?.own ? file.name : null;
+  // the user's own file is in no link: the link keeps the story's own source
+  const linkSource = ownFile ? sourceSpec : localSource;
+  const link = story ? shareLink(story, linkSource, sourceSpec, ...pageLocations()).url : null;
 
   return (
     // an article named by the stage title: its <header> is then no page-wide banner landmark
@@ -144,9 +218,15 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         <MonitorSwitch on={state.monitor} onChange={(on) => runtime.setMonitor(on)} />
       </header>
       <div role="group" aria-label="Bench controls" style={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 12 }}>
-        <SourcePicker value={localSource} onChange={pickSource} />
+        <SourcePicker value={localSource} onChange={pickSource} ownFile={ownFile} onOwnFile={pickOwnFile} />
         {extra}
       </div>
+      {fileBusy && (
+        <p role="status" data-testid="file-busy" style={{ margin: '4px 0', fontSize: 13 }}>
+          {fileBusy}
+        </p>
+      )}
+      {file && localSource.kind === 'file' && <FileSourceStatus runtime={runtime} file={file} />}
       {error && (
         <div role="alert" data-testid="bench-error" style={alertBox}>
           {error}
@@ -171,13 +251,29 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         onMeasure={() => void measure()}
       />
       {children}
-      {story && <ShareLink story={story} source={localSource} storySource={sourceSpec} />}
+      {stage.hasAudioOutput && (
+        <>
+          <BouncePanel stage={stage} params={params} source={localSource} file={file} sampleRate={state.sampleRate} />
+          <AbPanel
+            key={stage.id}
+            runtime={runtime}
+            stage={stage}
+            params={params}
+            source={localSource}
+            file={file}
+            initial={ab}
+            onResult={setAbResult}
+          />
+        </>
+      )}
+      {story && <ShareLink story={story} source={linkSource} storySource={sourceSpec} />}
       <RunReport
         runtime={runtime}
         stage={stage}
         params={params}
-        source={localSource}
+        source={linkSource}
         timing={timing}
+        ab={abResult}
         storyId={story?.storyId ?? null}
         link={link}
         isolation={isolationText}

@@ -368,3 +368,38 @@ describe('diffReports', () => {
     expect(formatValue('kaiser')).toBe('kaiser');
   });
 });
+
+describe('the A/B null test in the report', () => {
+  const ab = {
+    input: 'White noise, 10 s',
+    frames: 480000,
+    a: { gain: 1 },
+    b: { gain: 0.5 },
+    maxAbsDiff: 0.25,
+    residualRmsDbfs: -20.5,
+    exactlyZero: false,
+    levelMatchGain: 2,
+    levelMatchResidualRmsDbfs: null,
+    spectrumPeakHz: 1000,
+    spectrumPeakDbfs: -26,
+  };
+
+  it('records both sets and the residual, and reads back the same from JSON and CSV', () => {
+    const report = buildRunReport(input({ ab }));
+    expect(report.ab).toEqual(ab);
+    const rows = reportRows(report).filter((r) => r.section === 'ab');
+    expect(rows.find((r) => r.key === 'ab.a.gain')?.value).toBe(1);
+    expect(rows.find((r) => r.key === 'ab.b.gain')?.value).toBe(0.5);
+    expect(rows.find((r) => r.key === 'ab.residualRmsDbfs')).toMatchObject({ value: -20.5, unit: 'dBFS' });
+    expect(rows.find((r) => r.key === 'ab.levelMatchResidualRmsDbfs')?.value).toBeNull();
+    expect(parseReport(reportCsv(report)).rows).toEqual(parseReport(reportJson(report)).rows);
+  });
+
+  it('is null without a null test, and an older report without it still reads', () => {
+    const report = buildRunReport(input());
+    expect(report.ab).toBeNull();
+    const { ab: _ab, ...older } = report;
+    expect(parseReport(JSON.stringify(older)).rows.some((r) => r.section === 'ab')).toBe(false);
+    expect(() => parseReport(JSON.stringify({ ...report, ab: { a: 1 } }))).toThrow(/ab must be/);
+  });
+});

@@ -77,6 +77,24 @@ export interface RunReport {
   timing: ReportTiming | null;
   live: ReportLive;
   figures: ReportFigure[];
+  /** The bench's last A/B null test (both parameter sets and the residual), or null; absent in older reports. */
+  ab?: ReportAb | null;
+}
+
+/** An A/B null test as the report records it: the two sets, the input, and the residual's figures (dsp-stages/null-test.ts). */
+export interface ReportAb {
+  input: string;
+  frames: number;
+  a: Record<string, number | string>;
+  b: Record<string, number | string>;
+  maxAbsDiff: number;
+  /** null: exactly zero. */
+  residualRmsDbfs: number | null;
+  exactlyZero: boolean;
+  levelMatchGain: number;
+  levelMatchResidualRmsDbfs: number | null;
+  spectrumPeakHz: number | null;
+  spectrumPeakDbfs: number | null;
 }
 
 export interface ReportInput {
@@ -97,6 +115,7 @@ export interface ReportInput {
   isolation: string;
   userAgent: string;
   cores: number | null;
+  ab?: ReportAb | null;
 }
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -157,13 +176,14 @@ export function buildRunReport(input: ReportInput): RunReport {
       unit: f.unit,
       value: finiteOrNull(input.figureValues[i] ?? NaN),
     })),
+    ab: input.ab ?? null,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rows: the flat form both JSON and CSV come down to
 
-export const SECTIONS = ['report', 'stage', 'param', 'source', 'environment', 'timing', 'live', 'figure'] as const;
+export const SECTIONS = ['report', 'stage', 'param', 'source', 'environment', 'timing', 'live', 'figure', 'ab'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface ReportRow {
@@ -213,6 +233,19 @@ const FIXED: Record<string, { label: string; unit: string }> = {
   'live.stageErrors': { label: 'stage errors', unit: '' },
 };
 
+/** Labels and units of the A/B figures. */
+const AB_LABELS: Record<Exclude<keyof ReportAb, 'a' | 'b'>, [label: string, unit: string]> = {
+  input: ['input', ''],
+  frames: ['frames', ''],
+  maxAbsDiff: ['max |A − B|', ''],
+  residualRmsDbfs: ['residual RMS (empty: exactly zero)', 'dBFS'],
+  exactlyZero: ['residual exactly zero', ''],
+  levelMatchGain: ['level-match gain on B', '×'],
+  levelMatchResidualRmsDbfs: ['level-matched residual RMS', 'dBFS'],
+  spectrumPeakHz: ['residual spectrum peak', 'Hz'],
+  spectrumPeakDbfs: ['residual spectrum peak level', 'dBFS'],
+};
+
 /** Units of the source fields (dsp-stages/signals.ts). */
 const SOURCE_UNITS: Record<string, string> = { frequencyHz: 'Hz', levelDb: 'dBFS', delaySamples: 'samples', snrDb: 'dB' };
 
@@ -243,6 +276,13 @@ export function reportRows(report: RunReport): ReportRow[] {
   if (report.timing) for (const [k, v] of Object.entries(report.timing)) rows.push(row('timing', k, v));
   for (const [k, v] of Object.entries(report.live)) rows.push(row('live', k, v));
   for (const f of report.figures) rows.push(row('figure', f.name, f.value, f.label, f.unit));
+  if (report.ab) {
+    const { a, b, ...rest } = report.ab;
+    for (const [k, v] of Object.entries(a)) rows.push(row('ab', `a.${k}`, v, `A: param ${k}`));
+    for (const [k, v] of Object.entries(b)) rows.push(row('ab', `b.${k}`, v, `B: param ${k}`));
+    for (const [k, v] of Object.entries(rest))
+      rows.push(row('ab', k, v, `A/B ${AB_LABELS[k as keyof typeof rest]![0]}`, AB_LABELS[k as keyof typeof rest]![1]));
+  }
   return rows;
 }
 
@@ -370,6 +410,11 @@ export function validateReport(value: unknown): RunReport {
   if (isObject(value.timing)) {
     for (const k of ['p50Us', 'p95Us', 'p99Us'] as const) need(typeof value.timing[k] === 'number', `timing.${k}`, 'a number');
   }
+  need(
+    value.ab === undefined || value.ab === null || (isObject(value.ab) && isObject(value.ab.a) && isObject(value.ab.b)),
+    'ab',
+    'an object with a and b, or null',
+  );
   need(Array.isArray(value.figures), 'figures', 'a list');
   (value.figures as unknown[]).forEach((f, i) => {
     need(

@@ -164,3 +164,24 @@ export function nullVerdict(r: NullResult): string {
   const gain = r.levelMatch.gainDb === null ? 'gain 0' : `gain ${r.levelMatch.gain.toPrecision(6)} (${r.levelMatch.gainDb.toFixed(3)} dB)`;
   return `residual ${db(r.residualDbfs)} RMS, max |a - b| ${r.maxAbsDiff.toExponential(3)}; level-matched (${gain} on b): ${db(r.levelMatch.residualDbfs)} RMS`;
 }
+
+/** Samples per frame of the residual's spectrum in a null test's summary (CLI and workbench). */
+export const NULL_SPECTRUM_SIZE = 4096;
+
+/** A null test of two outputs as `stagebench null` prints it and the workbench's A/B shows it. */
+export interface NullSummary {
+  result: NullResult;
+  /** a − b. */
+  residual: Float32Array;
+  spectrum: ResidualSpectrum;
+  peak: { hz: number; dbfs: number } | null;
+  verdict: string;
+}
+
+/** The null test of outputs a and b at `sampleRate`: figures, residual, its spectrum and loudest bin, the verdict. */
+export function nullSummary(a: Float32Array, b: Float32Array, sampleRate: number): NullSummary {
+  const result = nullTest(a, b);
+  const diff = residual(a, b);
+  const spectrum = residualSpectrum(diff, NULL_SPECTRUM_SIZE);
+  return { result, residual: diff, spectrum, peak: spectrumPeak(spectrum, sampleRate), verdict: nullVerdict(result) };
+}

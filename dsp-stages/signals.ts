@@ -4,8 +4,11 @@
  */
 import type { PairShape } from './delayed-pair.ts';
 
-/** Source kinds a story can pick. `mic` is live only. */
-export const SOURCE_KINDS = ['sine', 'sweep', 'noise', 'impulse', 'delayed-noise', 'silence', 'mic'] as const;
+/**
+ * Source kinds a story can pick. `mic` is live only; `file` is a decoded file looped through the
+ * worklet (components/fileSource.ts decodes it, the runtime plays it), so it has no samples here.
+ */
+export const SOURCE_KINDS = ['sine', 'sweep', 'noise', 'impulse', 'delayed-noise', 'silence', 'mic', 'file'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export interface SourceSpec {
@@ -20,6 +23,8 @@ export interface SourceSpec {
   snrDb?: number;
   /** delayed-noise: what the reference is made of (white noise, a chirp, a sine, band-limited or pink noise). */
   pairShape?: PairShape;
+  /** file: the built-in decode fixture's id (`signal-wav`); absent for the user's own file, which no link carries. */
+  fixture?: string;
 }
 
 export const DEFAULT_SOURCE: SourceSpec = { kind: 'sine', frequencyHz: 1000, levelDb: -6 };
@@ -102,6 +107,7 @@ export function sourceSamples(spec: SourceSpec, sampleRate: number, frames: numb
       return whiteNoise(frames, amp, 1);
     case 'silence':
     case 'mic':
+    case 'file':
       return new Float32Array(frames);
   }
 }

@@ -11,17 +11,17 @@ import type { ParamValues } from '../dsp-stages/types.ts';
 import { whiteNoise, type SourceKind } from '../dsp-stages/signals.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
 import { renderOffline } from '../worklet/offline-render.ts';
-import { argTypesFromParams, sourceArgTypes } from './support/argTypes.ts';
+import { argTypesFromParams, fixtureArgTypes, sourceArgTypes } from './support/argTypes.ts';
 import { expectBitExact, expectMaxDifference, largestDifference } from './support/assertions.ts';
 import { expectActiveAndRunning, expectKernelBudgets, expectLiveWindow } from './support/checks.ts';
 import { reportMeasurement } from './support/report.ts';
 import { NATIVE_CHAIN_TOLERANCE, NO_CLICK_JUMPS, expectNoClick, nativeChain, renderJump } from './support/eqChecks.ts';
 import { chromiumOnly, NEEDS_OFFLINE_SUSPEND } from './support/engines.ts';
 
-type EqArgs = ParamValues & { source: SourceKind; frequencyHz: number; levelDb: number };
+type EqArgs = ParamValues & { source: SourceKind; frequencyHz: number; levelDb: number; fixture?: string };
 
 function stageParams(args: EqArgs): ParamValues {
-  const { source: _s, frequencyHz: _f, levelDb: _l, ...params } = args;
+  const { source: _s, frequencyHz: _f, levelDb: _l, fixture: _x, ...params } = args;
   return params;
 }
 
@@ -32,7 +32,7 @@ function EqWorkbench(args: EqArgs) {
     <StageBench
       stage={eqStage}
       params={params}
-      source={{ kind: args.source, frequencyHz: args.frequencyHz, levelDb: args.levelDb }}
+      source={{ kind: args.source, frequencyHz: args.frequencyHz, levelDb: args.levelDb, fixture: args.fixture }}
       visual={<EqResponse runtime={runtime} bands={eqBands(params)} bypass={params.bypass === 'on'} />}
     />
   );
@@ -49,8 +49,14 @@ const meta = {
   title: 'DSP Stages/EQ 8-band',
   component: EqWorkbench,
   tags: ['!autodocs'],
-  args: { source: 'noise', frequencyHz: 1000, levelDb: -12, ...(defaultParams(eqStage.params) as Record<string, number | string>) },
-  argTypes: { ...sourceArgTypes, ...bandArgTypes },
+  args: {
+    source: 'noise',
+    frequencyHz: 1000,
+    levelDb: -12,
+    fixture: 'signal-wav',
+    ...(defaultParams(eqStage.params) as Record<string, number | string>),
+  },
+  argTypes: { ...sourceArgTypes, ...fixtureArgTypes, ...bandArgTypes },
 } satisfies Meta<typeof EqWorkbench>;
 
 export default meta;

@@ -31,7 +31,15 @@ import { loadWasmBytes } from './wasm-fetch.ts';
 import { addProcessorModule, isCrossOriginIsolated, processorNode } from './stage-node.ts';
 import { contextQuantumFrames, quantumFromSearch, renderSizeOptions } from './quantum.ts';
 import { PagePool } from './page-pool.ts';
-import { messagePlayback, noMessagePlaybackProgress, ringPlayback, type MessagePlaybackProgress, type Playback } from './playback.ts';
+import {
+  loopPlayback,
+  messagePlayback,
+  noMessagePlaybackProgress,
+  ringPlayback,
+  type LoopingPlayback,
+  type MessagePlaybackProgress,
+  type Playback,
+} from './playback.ts';
 import { playbackHealth, readPlaybackStats, type ClockSample, type PlaybackHealth } from './playback-stats.ts';
 
 export interface RuntimeState {
@@ -49,6 +57,8 @@ export interface RuntimeState {
   error: string | null;
   /** Frames per render quantum the context reports (contextQuantumFrames). */
   quantumFrames: number;
+  /** The decoded file the stage loops over (source kind `file`), or null. */
+  file: { name: string; frames: number; channels: number } | null;
 }
 
 /** How the page's runtime is made: fixed by the first `StagebenchRuntime.get`. */
@@ -120,6 +130,7 @@ export class StagebenchRuntime {
     return { wasmBytes: new Uint8Array(this.wasmBytes.slice(0)), sampleRate: this.ctx.sampleRate };
   });
   private playback: Playback | null = null;
+  private fileLoop: LoopingPlayback | null = null;
   private analyser: AnalyserNode | null = null;
   private messagePlayback: MessagePlaybackProgress = noMessagePlaybackProgress();
   /** Both clocks and the browser's counters when the current stage started rendering; null until then. */
@@ -144,6 +155,7 @@ export class StagebenchRuntime {
       monitor: false,
       error: null,
       quantumFrames: contextQuantumFrames(this.ctx),
+      file: null,
     };
     this.ctx.addEventListener('statechange', () => {
       // a suspended context's clock stands still: the lag and the worklet's drift count from the next start
@@ -262,8 +274,13 @@ export class StagebenchRuntime {
     this.post({ type: 'test-slowdown', factor });
   }
 
-  /** Swaps the source; a failure (microphone refused) is shown, and the previous source is stopped. */
+  /**
+   * Swaps the source; a failure (microphone refused) is shown, and the previous source is stopped.
+   * A file source (kind `file`) is decoded first and given to `playFile`; this stops one.
+   */
   async setSource(spec: SourceSpec): Promise<void> {
+    if (spec.kind === 'file') throw new Error('a file source is decoded first, then played with playFile');
+    if (this.fileLoop) this.stopPlayback();
     this.update({ source: spec });
     await this.ready;
     await this.applySource(spec);
@@ -404,7 +421,7 @@ export class StagebenchRuntime {
     // 64 quanta of the default length, and at least 8 of the context's
     const frames = Math.max(RENDER_QUANTUM_FRAMES * 64, quantumFrames * 8);
     const signal =
-      this.state.source.kind === 'mic' || this.state.source.kind === 'silence'
+      this.state.source.kind === 'mic' || this.state.source.kind === 'silence' || this.state.source.kind === 'file'
         ? sourceSamples({ ...this.state.source, kind: 'noise' }, sampleRate, frames)
         : sourceSamples(this.state.source, sampleRate, frames);
     return new Promise<KernelTiming>((resolve, reject) => {
@@ -470,10 +487,35 @@ export class StagebenchRuntime {
     return handle;
   }
 
-  /** Detaches any playback: the live source feeds the stage again. */
+  /** Detaches any playback (a file source's loop too): the live source feeds the stage again. */
   stopPlayback(): void {
+    this.fileLoop?.stop();
+    this.fileLoop = null;
     this.playback?.stop();
     this.playback = null;
+    if (this.state.file) this.update({ file: null });
+  }
+
+  /**
+   * Makes a decoded file (at the context's rate; channels 0 and 1 are played) the stage's source,
+   * looped through the worklet by the playback path until another source is set. `spec` is the
+   * source as the picker names it (kind `file`).
+   */
+  async playFile(spec: SourceSpec, file: { name: string; channelData: readonly Float32Array[] }): Promise<void> {
+    const pool = await this.pool();
+    const playback = await this.startPlayback(pool);
+    const planes = file.channelData.slice(0, 2);
+    this.fileLoop = loopPlayback(playback, planes);
+    // the playback is the stage's input now: the live source has nothing to do
+    ++this.sourceSeq;
+    this.source?.stop();
+    this.source = null;
+    this.update({ source: spec, file: { name: file.name, frames: this.fileLoop.frames, channels: file.channelData.length } });
+  }
+
+  /** Frames of the file source the worklet has read (every pass), or null without one. */
+  filePlayedFrames(): number | null {
+    return this.fileLoop ? this.fileLoop.framesPlayed() : null;
   }
 
   /** Bytes of the AudioWorklet and worker counts, for leak checks. */

@@ -133,3 +133,50 @@ export function messagePlayback(
   };
   return handle;
 }
+
+/** Frames a looping playback keeps queued ahead of what the worklet has read (under both queues' capacity). */
+export const LOOP_LEAD_FRAMES = 16384;
+/** Frames written per write while looping. */
+const LOOP_CHUNK_FRAMES = 4096;
+
+/** A decoded file played over and over through a playback (a file source). */
+export interface LoopingPlayback {
+  readonly playback: Playback;
+  /** Frames of one pass (the file's length). */
+  readonly frames: number;
+  /** Frames the worklet has read so far, over every pass. */
+  framesPlayed(): number;
+  /** Stops the loop and detaches the playback. */
+  stop(): void;
+}
+
+/**
+ * Loops `planes` (one or two channels of one length) through `playback`: keeps LOOP_LEAD_FRAMES
+ * queued ahead of the worklet's position, wrapping to the start at the end, so the ring never
+ * holds back or runs dry while the page keeps up.
+ */
+export function loopPlayback(playback: Playback, planes: readonly Float32Array[]): LoopingPlayback {
+  const frames = planes[0]?.length ?? 0;
+  if (frames === 0) throw new Error('a looping playback needs at least one frame');
+  let pos = 0;
+  let offered = 0;
+  const fill = (): void => {
+    while (offered - playback.stats().framesRead < LOOP_LEAD_FRAMES) {
+      const n = Math.min(LOOP_CHUNK_FRAMES, frames - pos);
+      playback.write(planes.map((p) => p.subarray(pos, pos + n)));
+      pos = pos + n === frames ? 0 : pos + n;
+      offered += n;
+    }
+  };
+  fill();
+  const timer = setInterval(fill, PUMP_INTERVAL_MS);
+  return {
+    playback,
+    frames,
+    framesPlayed: () => playback.stats().framesRead,
+    stop: () => {
+      clearInterval(timer);
+      playback.stop();
+    },
+  };
+}

@@ -114,6 +114,8 @@ export async function createLiveSource(ctx: AudioContext, spec: SourceSpec): Pro
         },
       };
     }
+    case 'file':
+      throw new Error('a file source is not a live source: it is decoded on the worker pool and looped by StagebenchRuntime.playFile');
     case 'mic': {
       if (!navigator.mediaDevices?.getUserMedia) {
         throw new Error('microphone unavailable: this page has no navigator.mediaDevices (it needs https or localhost)');

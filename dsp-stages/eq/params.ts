@@ -30,7 +30,8 @@ export const DEFAULT_BANDS: readonly EqBand[] = [
   { type: 'lowpass', frequencyHz: 18000, gainDb: 0, q: 0 },
 ];
 
-const OFF: EqBand = { type: 'off', frequencyHz: 1000, gainDb: 0, q: 1 };
+/** A band that is off (what presets and the CLI leave of the bands they do not list). */
+export const OFF_BAND: EqBand = { type: 'off', frequencyHz: 1000, gainDb: 0, q: 1 };
 
 /** Presets: bands not listed are off. */
 export const PRESET_BANDS: Record<Exclude<EqPreset, 'custom'>, readonly EqBand[]> = {
@@ -147,7 +148,7 @@ export function eqBands(params: ParamValues): EqBand[] {
   const preset = params.preset as EqPreset | undefined;
   if (preset && preset !== 'custom' && preset in PRESET_BANDS) {
     const bands = PRESET_BANDS[preset];
-    return Array.from({ length: EQ_BANDS }, (_, i) => bands[i] ?? OFF);
+    return Array.from({ length: EQ_BANDS }, (_, i) => bands[i] ?? OFF_BAND);
   }
   return Array.from({ length: EQ_BANDS }, (_, i) => {
     const n = i + 1;

@@ -6,6 +6,7 @@
  */
 import type { ParamSpec } from '../../dsp-stages/types.ts';
 import { SOURCE_KINDS } from '../../dsp-stages/signals.ts';
+import { FIXTURE_BY_ID } from '../../components/fixtures.ts';
 
 /** "Gain (×)", "Kaiser beta (unitless)"; a choice has no unit and is named by its label alone. */
 export function controlName(spec: ParamSpec): string {
@@ -55,6 +56,17 @@ export const sourceArgTypes = {
     description:
       'Unit: dBFS (decibels re full scale). Peak level of sine and sweep, RMS-like level of noise, height of the impulse. Range −60…0 dBFS, step 1 dB.',
     control: { type: 'range', min: -60, max: 0, step: 1 },
+    table: { category: 'Source' },
+  },
+} as const;
+
+/** The `file` source's built-in file, by id (URL args carry no dots): a story with this arg keeps the file in its links. */
+export const fixtureArgTypes = {
+  fixture: {
+    name: 'Built-in file',
+    description: 'The decode fixture the `file` source loops through the stage (no unit); your own file is picked in the source picker.',
+    options: Object.keys(FIXTURE_BY_ID),
+    control: { type: 'select', labels: FIXTURE_BY_ID },
     table: { category: 'Source' },
   },
 } as const;
