@@ -50,7 +50,7 @@ describe('stagebench new: names and refusals', () => {
     ['', /not a valid stage id/],
     ['all', /reserved/],
     ['type', /Rust keyword/],
-    ['conformance', /stories\/Conformance\.stories\.tsx exists/],
+    ['conformance', /dsp-stages\/conformance exists/],
     ['params', /rust\/src\/stages\/params\.rs exists/],
     ['a'.repeat(41), /longer than 40/],
   ])('refuses %j', (id, message) => {
