@@ -25,7 +25,9 @@
 //! * the **last** pass (`n = 4`, all twiddles 1) has no multiplies; when `log2 M` is odd the last
 //!   pass is radix-2 instead;
 //! * the **post** pass handles bins `k` and `M - k` together (four `k` per vector, the mirrored
-//!   vector gathered from two blocks with one shuffle) and writes the interleaved output.
+//!   vector gathered from two blocks with one shuffle) and writes the interleaved output; after
+//!   a radix-2 last pass, [`RealFft::process`] runs the two fused in one sweep (the same
+//!   operations, without storing `Z`).
 //!
 //! For `N >= 8192` the SIMD work buffers carry a cache line of padding every 1024 elements, so
 //! that the power-of-two-spaced streams of a pass do not all land in one L1 set; all buffers are
@@ -103,6 +105,11 @@ fn region_len(half: usize, sh: u32) -> usize {
     blk(half, sh) + STAGGER
 }
 
+/// Zeros after the post-processing twiddles: the fused last pass of the SIMD path
+/// (`simd::last2_post`) loads the twiddles of bins `M/2 - 3 ..= M/2`, and bin `M/2`'s result
+/// is then overwritten.
+const POST_PAD: usize = 4;
+
 /// Upper bound on the number of passes: `log2 M <= 14`, two per radix-4 pass, at most one
 /// radix-2 pass (so at most 7).
 const MAX_PASSES: usize = 8;
@@ -118,8 +125,8 @@ pub struct RealFft {
     /// [`NO_PAD_SHIFT`] when the buffers are small enough to need no padding.
     #[cfg_attr(not(all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
     pad_shift: u32,
-    /// Post-processing twiddles `0.5 W_N^k`, `k = 0 .. M/2`: `M/2` real parts then `M/2`
-    /// imaginary parts.
+    /// Post-processing twiddles `0.5 W_N^k`, `k = 0 .. M/2`: `M/2` real parts, `M/2`
+    /// imaginary parts, then [`POST_PAD`] zeros.
     post: AlignedBuf,
     /// Two complex buffers of `M` points. The scalar path uses them split,
     /// `[a_re | a_im | b_re | b_im]`; the SIMD path uses the blocked layout of [`blk`].
@@ -251,7 +258,7 @@ impl RealFft {
             passes[n_passes] = Pass { kind: PassKind::Last2, m: 1, s, tw: tw.len() };
             n_passes += 1;
         }
-        let mut post = vec![0.0f32; half];
+        let mut post = vec![0.0f32; half + POST_PAD];
         for k in 0..half / 2 {
             let w = twiddle(k, n);
             post[k] = (0.5 * w.0) as f32;
@@ -339,7 +346,7 @@ impl RealFft {
         let prev_in_a = i >= 1 && (i - 1) % 2 == 0;
         if i == self.n_passes {
             let (zr, zi) = if prev_in_a { (&*ar, &*ai) } else { (&*br, &*bi) };
-            scalar::post(zr, zi, &self.post, out);
+            scalar::post(zr, zi, self.post.get(..half).unwrap_or(&[]), out);
             return true;
         }
         let pass = self.passes[i];
@@ -358,10 +365,49 @@ impl RealFft {
         true
     }
 
-    /// [`RealFft::process`] on the SIMD128 path.
+    /// [`RealFft::process`] on the SIMD128 path: the steps, except that a radix-2 last pass and
+    /// the post-processing run fused (`simd::last2_post`: the same operations without the store
+    /// and reload of `Z`, so the same bits).
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     pub fn process_simd(&mut self, input: &[f32], out: &mut [f32]) -> bool {
-        (0..self.steps()).all(|i| self.step_simd(i, input, out))
+        // The plan has at least two passes (N >= 512): a first pass, then a last one.
+        let last = self.n_passes - 1;
+        match self.passes[last].kind {
+            PassKind::Last2 => (0..last).all(|i| self.step_simd(i, input, out)) && self.last2_post_simd(input, out),
+            _ => (0..self.steps()).all(|i| self.step_simd(i, input, out)),
+        }
+    }
+
+    /// A radix-2 last pass fused with the post-processing (steps `n_passes - 1` and `n_passes`).
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    fn last2_post_simd(&mut self, input: &[f32], out: &mut [f32]) -> bool {
+        let half = self.n / 2;
+        let sh = self.pad_shift;
+        let region = region_len(half, sh);
+        let last = self.n_passes - 1;
+        if input.len() != self.n
+            || out.len() != self.n + 2
+            || self.work.len() < 2 * region
+            || self.post.len() != half + POST_PAD
+            || last == 0
+        {
+            return false;
+        }
+        let base = self.work.as_mut_ptr();
+        // Pass `last - 1` wrote `a` when `last - 1` is even (see `step_simd`).
+        let in_a = (last - 1) % 2 == 0;
+        if !matches!(self.passes[last].kind, PassKind::Last2) {
+            return false;
+        }
+        // SAFETY: as in `step_simd`: `x` is one of the two blocked buffers of `half` elements,
+        // `post` holds `half + POST_PAD` floats (checked above) and `out` `2 half + 2`. The plan
+        // makes a radix-2 last pass `s = half / 2`; `half >= 256`, and with padding `s` is a
+        // multiple of the padding block (`half >= 4 BLOCK`).
+        unsafe {
+            let x = if in_a { base } else { base.add(region) };
+            simd::last2_post(x, self.post.as_ptr(), out.as_mut_ptr(), half, sh);
+        }
+        true
     }
 
     /// One step of the SIMD128 path: pass `i`, or the post-processing when `i == n_passes`.
@@ -373,7 +419,7 @@ impl RealFft {
         if input.len() != self.n || out.len() != self.n + 2 || self.work.len() < 2 * region || i > self.n_passes {
             return false;
         }
-        if self.post.len() != half {
+        if self.post.len() != half + POST_PAD {
             return false;
         }
         let base = self.work.as_mut_ptr();

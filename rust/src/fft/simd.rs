@@ -280,6 +280,98 @@ pub(super) unsafe fn post(z: *const f32, h: *const f32, out: *mut f32, half: usi
     *out.add(half + 1) = -*m2.add(4);
 }
 
+/// `scalar::post_pair` on four lanes: `[X(b) re, X(b) im, X(M - b) re, X(M - b) im]` from
+/// `a = Z(b)`, `b = Z(M - b)` and the twiddles `w` of bins `b`.
+#[inline(always)]
+fn post4(ar: v128, ai: v128, br: v128, bi: v128, wr: v128, wi: v128) -> [v128; 4] {
+    let one_half = f32x4_splat(0.5);
+    let er = mul(one_half, add(ar, br));
+    let ei = mul(one_half, sub(ai, bi));
+    let or = add(ai, bi);
+    let oi = sub(br, ar);
+    let tr = sub(mul(wr, or), mul(wi, oi));
+    let ti = add(mul(wr, oi), mul(wi, or));
+    [add(er, tr), add(ei, ti), sub(er, tr), sub(ti, ei)]
+}
+
+/// Lanes `[hi[0], lo[3], lo[2], lo[1]]`: with `lo` the elements `q .. q + 4` and `hi` the
+/// elements from `q + 4`, the elements `q + 4, q + 3, q + 2, q + 1`.
+#[inline(always)]
+fn down(lo: v128, hi: v128) -> v128 {
+    i32x4_shuffle::<4, 3, 2, 1>(lo, hi)
+}
+
+/// Post-processes bins `b .. b + 4` (lanes ascending; `a` their `Z`, `m` the `Z` of bins
+/// `M - b - l`) into `X(b + l)` and `X(M - b - l)`.
+///
+/// # Safety
+/// Bins `b .. b + 4` readable in `hr` and `hi`; `out` writable for `2 M + 2` floats; `b + 3 <= M`.
+#[inline(always)]
+unsafe fn pair_up(out: *mut f32, hr: *const f32, hi: *const f32, b: usize, half: usize, a: (v128, v128), m: (v128, v128)) {
+    let x = post4(a.0, a.1, m.0, m.1, ld(hr.add(b)), ld(hi.add(b)));
+    st_interleave(out.add(2 * b), x[0], x[1]);
+    st_interleave(out.add(2 * (half - b - 3)), reverse(x[2]), reverse(x[3]));
+}
+
+/// Post-processes bins `b - l` (lanes descending; `a` their `Z`, `m` the `Z` of bins
+/// `M - b + l`) into `X(b - l)` and `X(M - b + l)`.
+///
+/// # Safety
+/// `3 <= b <= M`, bins `b - 3 ..= b` readable in `hr` and `hi`; `out` writable for `2 M + 2`
+/// floats.
+#[inline(always)]
+unsafe fn pair_down(out: *mut f32, hr: *const f32, hi: *const f32, b: usize, half: usize, a: (v128, v128), m: (v128, v128)) {
+    let w = (reverse(ld(hr.add(b - 3))), reverse(ld(hi.add(b - 3))));
+    let x = post4(a.0, a.1, m.0, m.1, w.0, w.1);
+    st_interleave(out.add(2 * (b - 3)), reverse(x[0]), reverse(x[1]));
+    st_interleave(out.add(2 * (half - b)), x[2], x[3]);
+}
+
+/// The last radix-2 pass (`last2` with `s = M/2`) and the post-processing (`post`) in one
+/// sweep, without storing `Z`: the same operations, so the same bits as the two steps.
+///
+/// The pass gives `Z(q) = x(q) + x(q + s)` (group 0) and `Z(s + q) = x(q) - x(q + s)` (group
+/// 1), `q < s`; the mirror of `Z(g s + q)` is `Z(M - g s - q)`, group `1 - g` at `s - q` (`s - q
+/// = s` meaning group `2 - g` at 0). Each iteration computes the butterflies at `q = 4j` (`L`)
+/// and `q = s - 4 - 4j` (`H`); `H` and the previous `H` (`q = s - 4j`) give the mirrored lanes
+/// `s - 4j - l` with one shuffle, as in `post`. Bins `4j + l` pair with `H` group 1, bins
+/// `s - 4j - l` (from `H` group 0) with `L` group 1. `j` runs to `s/8` inclusive, so the bins
+/// around `s/2` are written twice, with the same values. Bin `M/2 = s` comes out of the formula
+/// with the twiddle past the table's end (the table's padding) and is then set to
+/// `conj(Z(M/2))`.
+///
+/// (The same fusion of the radix-4 `last4` measured slower: its sweep keeps 24 vectors live.)
+///
+/// # Safety
+/// `x` a readable blocked buffer (shift `sh`) of `half` elements; `h` readable for `half + 4`
+/// floats (`post` twiddles and 4 of padding); `out` writable for `2 half + 2` floats; `half` a
+/// multiple of 16, and `half / 2` a multiple of the padding block if there is padding.
+pub(super) unsafe fn last2_post(x: *const f32, h: *const f32, out: *mut f32, half: usize, sh: u32) {
+    let s = half / 2;
+    let e1 = blk(s, sh);
+    let (hr, hi) = (h, h.add(half / 2));
+    let bfly2_at = |p: *const f32| {
+        let (ar, ai, br, bi) = (ld(p), ld(p.add(4)), ld(p.add(e1)), ld(p.add(e1 + 4)));
+        [add(ar, br), add(ai, bi), sub(ar, br), sub(ai, bi)]
+    };
+    let l = bfly2_at(x);
+    let mut ph = [(l[2], l[3]), (l[0], l[1])];
+    let mid = (f32x4_extract_lane::<0>(l[2]), f32x4_extract_lane::<0>(l[3]));
+    let mut q = 0;
+    while q <= s / 2 {
+        let l = bfly2_at(x.add(blk(q, sh)));
+        let v = bfly2_at(x.add(blk(s - 4 - q, sh)));
+        let hh = [(v[0], v[1]), (v[2], v[3])];
+        let mirror = |g: usize| (down(hh[g].0, ph[g].0), down(hh[g].1, ph[g].1));
+        pair_up(out, hr, hi, q, half, (l[0], l[1]), mirror(1));
+        pair_down(out, hr, hi, s - q, half, mirror(0), (l[2], l[3]));
+        ph = hh;
+        q += 4;
+    }
+    *out.add(half) = mid.0;
+    *out.add(half + 1) = -mid.1;
+}
+
 /// The inverse real FFT's packing, as `scalar::inv_pack`: `g(k) = re + im` for bins
 /// `0 .. half`, `g(N - k) = re - im` for bins `1 ..= half` (the caller then sets `g(0)` and
 /// `g(half)`).
