@@ -9,6 +9,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import type { Meta, StoryObj } from '@storybook/react-vite';
+import { NEEDS_RENDER_SIZE_HINT, chromiumOnly } from './support/engines.ts';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { RENDER_QUANTUM_SIZES, type StageDescriptor } from '../dsp-stages/types.ts';
 import { renderOffline } from '../worklet/offline-render.ts';
@@ -238,6 +239,8 @@ async function live(quantum: number): Promise<void> {
 /** Every stage at each render quantum: exact values offline against its reference, and the size live. */
 export const EverySize: Story = {
   name: 'Every size',
+  tags: ['chromium-only'],
+  parameters: chromiumOnly(NEEDS_RENDER_SIZE_HINT),
   play: async ({ args, step }) => {
     board.clear();
     const sizes = args.quantum ? [args.quantum] : RENDER_QUANTUM_SIZES;
