@@ -356,11 +356,11 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     this.silentInputs = [this.silence];
     this.playbackPlanes = [new Float32Array(frames), new Float32Array(frames)];
     this.overDeadlineStep = overDeadlineStepMs(sampleRate, frames);
-    if (grown && this.stage)
+    if (grown && (this.stage || this.chain))
       this.post({
         type: 'stage-error',
-        stage: this.stage.id,
-        message: `render quantum is ${frames} frames, the stage was made for fewer: select it again`,
+        stage: this.stage?.id ?? `chain:${this.chain!.links.map((l) => l.stage.id).join(',')}`,
+        message: `render quantum is ${frames} frames, the ${this.stage ? 'stage was' : 'chain’s stages were'} made for fewer: select it again`,
       });
   }
 
