@@ -1,25 +1,27 @@
 /**
  * `stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE]`:
- * the registered stages in order on one wasm module, each stage's audio output the next one's
- * input. A stage that only analyses (no audio output: fft, shift) reports its figures and passes
- * its input on unchanged. Nothing here prints or exits; main.ts does that.
+ * the registered stages in order on one wasm instance, each stage's audio output the next one's
+ * input: the chain core the AudioWorklet processor runs (worklet/chain.ts), quantum by quantum
+ * (128 frames, the last one zero-padded), with each stage's offline settings. A stage that only
+ * analyses (no audio output: fft, shift) passes its input on unchanged; an audio stage writes
+ * channel 0 and a second channel passes on as it came. Nothing here prints or exits; main.ts does
+ * that.
  *
- * Each link is what `run <stage>` does on the audio that reaches it (its figures are that
- * command's JSON without the keys every run starts with), then its wasm kernel timed quantum by
- * quantum over the same audio (`runQuanta`): median and p99 µs per 128-frame quantum and the
- * median's share of the quantum's deadline at the input rate. The chain's total is taken per
- * quantum (the sum of the stages' times for that quantum), then its median and p99. The stages
- * run one after another over the whole file; each is causal and sees only what the one before it
- * wrote, so the output is the one a quantum-by-quantum chain gives.
+ * Each stage's call is timed in every quantum (process.hrtime): median and p99 µs per quantum and
+ * the median's share of the quantum's deadline at the input rate; the chain's total is taken per
+ * quantum (the sum of the stages' times for that quantum), then its median and p99. A link's
+ * figures are what `run <stage>` prints on the audio that reached it in the chain (that command's
+ * JSON without the keys every run starts with), run after the chain.
  */
 import { formatClampNote } from '../dsp-stages/params.ts';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { nodeStage } from '../dsp-stages/node-registry.ts';
 import { CliError, baseSummary, resolveCliParams, usage, type InputAudio } from '../dsp-stages/node-api.ts';
 import { RENDER_QUANTUM_FRAMES, quantumDeadlineUs, type ClampNote, type ParamValues, type StageDescriptor } from '../dsp-stages/types.ts';
-import type { StagebenchWasm } from '../worklet/abi.ts';
+import { statusMessage, type StagebenchWasm } from '../worklet/abi.ts';
+import { createChain } from '../worklet/chain.ts';
 import { percentile } from '../worklet/stats.ts';
-import { runQuanta, runStage } from './run.ts';
+import { runStage } from './run.ts';
 
 /** The pseudo-stage id of `run chain` (reserved: `new` refuses it as a stage id). */
 export const CHAIN_ID = 'chain';
@@ -138,33 +140,68 @@ export function chainNotes(notes: readonly ClampNote[]): string[] {
   return notes.map((note) => `stagebench: note: ${formatClampNote(note)}\n`);
 }
 
-/** Runs the chain over `input` on `wasm` (one module; each stage re-initialises its runtime). */
+/**
+ * Runs the chain over `input` on `wasm` (one instance, re-initialised: worklet/chain.ts), then
+ * `run <stage>` of each link on the audio that reached it, for its figures.
+ */
 export function runChain(links: readonly ChainLink[], input: InputAudio, wasm: StagebenchWasm): ChainReport {
   const frames = input.channels[0]?.length ?? 0;
   if (input.channels.length === 0 || frames === 0) throw new CliError('the input has no audio frames');
   const deadlineUs = quantumDeadlineUs(input.sampleRate);
-  const quanta = Math.ceil(frames / RENDER_QUANTUM_FRAMES);
+  const Q = RENDER_QUANTUM_FRAMES;
+  const quanta = Math.ceil(frames / Q);
+  const chain = createChain({
+    wasm,
+    stages: links.map((l) => ({ stage: l.stage.id, params: l.values })),
+    sampleRate: input.sampleRate,
+    quantumFrames: Q,
+    offline: true,
+  });
+  const refused = chain.links.find((l) => l.fallbackReason !== null);
+  if (refused) throw new CliError(refused.fallbackReason!);
+  const quantumUs = links.map(() => new Array<number>(quanta));
   const totalUs = new Array<number>(quanta).fill(0);
-  let current = input;
-  const reports: ChainLinkReport[] = [];
-  for (const { stage, values } of links) {
-    const req = { stage, values, input: current, wasm };
-    const report = runStage(req);
+  // what reaches each link over the whole file (its channels), and the chain's output
+  const reached: Float32Array[][] = [];
+  let output: Float32Array[] = input.channels;
+  const padded = input.channels.map(() => new Float32Array(Q));
+  for (let q = 0; q < quanta; q++) {
+    const start = q * Q;
+    const end = Math.min(frames, start + Q);
+    padded.forEach((buf, ch) => {
+      buf.set(input.channels[ch]!.subarray(start, end));
+      if (end - start < Q) buf.fill(0, end - start);
+    });
+    let channels: readonly Float32Array[] = padded;
+    let audio = false;
+    for (let i = 0; i < links.length; i++) {
+      const into = (reached[i] ??= channels.map(() => new Float32Array(frames)));
+      channels.forEach((c, ch) => into[ch]?.set(c.subarray(0, end - start), start));
+      const t0 = process.hrtime.bigint();
+      channels = chain.step(i, channels);
+      const us = Number(process.hrtime.bigint() - t0) / 1000;
+      if (chain.lastStatus < 0) {
+        throw new CliError(`stage ${links[i]!.stage.id} failed at quantum ${q} (frame ${start}): ${statusMessage(chain.lastStatus)}`);
+      }
+      quantumUs[i]![q] = us;
+      totalUs[q]! += us;
+      audio ||= links[i]!.stage.hasAudioOutput;
+    }
+    // after an audio stage the output is its channel 0 (as run <stage> writes it); else the input's channels
+    if (q === 0) output = audio ? [new Float32Array(frames)] : input.channels;
+    if (audio) output[0]!.set(channels[0]!.subarray(0, end - start), start);
+  }
+  const reports = links.map(({ stage, values }, i): ChainLinkReport => {
+    const current: InputAudio = {
+      sampleRate: input.sampleRate,
+      channels: reached[i]!,
+      description: i === 0 ? input.description : `the audio after ${links[i - 1]!.stage.id}`,
+    };
+    const report = runStage({ stage, values, input: current, wasm });
     const base = new Set(Object.keys(baseSummary(stage, values, current, frames, 'wasm')));
     const figures = Object.fromEntries(Object.entries(report.summary).filter(([key]) => !base.has(key)));
-    const { quantumUs } = runQuanta(req, true);
-    quantumUs.forEach((us, q) => (totalUs[q]! += us));
-    reports.push({
-      stage: stage.id,
-      params: values,
-      audio: report.audioOutput !== null,
-      figures,
-      kernel: kernelTime(quantumUs, deadlineUs),
-    });
-    if (report.audioOutput) {
-      current = { sampleRate: current.sampleRate, channels: [report.audioOutput], description: `the output of ${stage.id}` };
-    }
-  }
+    return { stage: stage.id, params: values, audio: stage.hasAudioOutput, figures, kernel: kernelTime(quantumUs[i]!, deadlineUs) };
+  });
   return {
     summary: {
       stage: CHAIN_ID,
@@ -178,7 +215,7 @@ export function runChain(links: readonly ChainLink[], input: InputAudio, wasm: S
       links: reports,
       total: kernelTime(totalUs, deadlineUs),
     },
-    output: current.channels,
+    output,
   };
 }
 
@@ -187,9 +224,10 @@ export function chainHelp(): string {
   const ids = Object.keys(STAGES).filter((id) => !nodeStage(id).node.run?.command);
   return `run chain
   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ]
-  Runs the stages in order on one wasm module, each stage's audio output the next one's input
-  (channel 0, as run <stage> writes it); a stage without audio output (an analysis) reports its
-  figures and passes its input on. Stages: ${ids.join(', ')}; each at most once.
+  Runs the stages in order on one wasm instance, each stage's audio output the next one's input
+  (channel 0, as run <stage> writes it; a second channel passes on as it came), quantum by
+  quantum as the AudioWorklet processor runs a chain; a stage without audio output (an analysis)
+  reports its figures and passes its input on. Stages: ${ids.join(', ')}; each at most once.
   Parameters are the stages' own, prefixed with the stage: --param eq.band1=peaking:1000:6:1.
   Prints one JSON object: stage "chain", stages, sampleRate, frames, channels, quanta,
   quantumFrames, deadlineUs (one quantum at the input rate), links (per stage: stage, params,

@@ -7,7 +7,7 @@
  */
 
 /** The ABI version this host understands (`abi_version()` in rust/src/ffi.rs). */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /**
  * The runtime's exports of stagebench_dsp.wasm (rust/src/ffi.rs): the seed ABI, the allocation
@@ -18,6 +18,8 @@ export interface StagebenchExports {
   memory: WebAssembly.Memory;
   abi_version(): number;
   init(capacity: number): number;
+  /** Adds an input ring and makes it current, leaving every instance alive (a chain's stages: one ring each). */
+  input_add(capacity: number): number;
   get_input_ptr(): number;
   get_input_capacity(): number;
   /** Writable samples past the end of the input ring (an addition to the seed ABI). */
@@ -63,6 +65,7 @@ const REQUIRED_EXPORTS = [
   'memory',
   'abi_version',
   'init',
+  'input_add',
   'get_input_ptr',
   'get_input_capacity',
   'get_input_slack',
@@ -77,6 +80,8 @@ export class StagebenchWasm {
   private inputView: Float32Array = new Float32Array(0);
   /** The ring plus its slack: the target of `pushInput`'s single bulk copy. */
   private inputStore: Float32Array = new Float32Array(0);
+  /** `init` adds an input ring (`input_add`) instead of replacing the runtime: see `chainLink`. */
+  private addsRing = false;
 
   constructor(instance: WebAssembly.Instance) {
     const exports = instance.exports as Record<string, unknown>;
@@ -105,11 +110,32 @@ export class StagebenchWasm {
     return this.exports as unknown as T;
   }
 
-  /** (Re)allocates the input ring. Throws on a zero capacity or an allocation failure. */
+  /**
+   * (Re)allocates the input ring: on a chain link (`chainLink`), adds one for the stage about to
+   * be created, leaving the other stages alive. Throws on a zero capacity or an allocation failure.
+   */
   init(capacity: number): void {
-    const ptr = this.exports.init(capacity);
-    if (ptr === 0) throw new Error(`init(${capacity}) failed: capacity must be at least 1 sample`);
+    const ptr = this.addsRing ? this.exports.input_add(capacity) : this.exports.init(capacity);
+    if (ptr === 0)
+      throw new Error(
+        this.addsRing
+          ? `input_add(${capacity}) failed: a zero capacity, no init before it, or every input ring in use`
+          : `init(${capacity}) failed: capacity must be at least 1 sample`,
+      );
     this.inputView = new Float32Array(0);
+  }
+
+  /**
+   * Another host for the same wasm instance, for one stage of a chain: its `init` adds an input
+   * ring (`input_add`) instead of replacing the runtime, so the stage created through it reads its
+   * own ring and lives beside the others. Its input-ring view is its own; the caller activates
+   * the stage's instance (`stage_activate`) before every call into it, which makes that ring the
+   * current one.
+   */
+  chainLink(): StagebenchWasm {
+    const link = new StagebenchWasm({ exports: this.exports } as unknown as WebAssembly.Instance);
+    link.addsRing = true;
+    return link;
   }
 
   /** A Float32Array over wasm memory at a byte pointer; valid until the memory grows. */

@@ -24,7 +24,17 @@ import {
   type TelemetrySnapshot,
   type TelemetryViews,
 } from './layout.ts';
-import type { FromProcessor, FromTimer, KernelTiming, ProcessorOptions, ToProcessor } from './protocol.ts';
+import type {
+  ChainStageFigures,
+  ChainTiming,
+  FromProcessor,
+  FromTimer,
+  KernelTiming,
+  ProcessorOptions,
+  ToProcessor,
+  ToTimer,
+} from './protocol.ts';
+import type { ChainStageSpec } from './chain.ts';
 import { createLiveSource, type LiveSource } from './sources.ts';
 import type { WorkerPool } from './pool/pool.ts';
 import { loadWasmBytes } from './wasm-fetch.ts';
@@ -118,6 +128,9 @@ export class StagebenchRuntime {
   private sourceSeq = 0;
   private listeners = new Set<Listener>();
   private params: ParamValues = {};
+  /** The chain the processor runs (set-chain), or null when it runs one stage. */
+  private chainSpec: ChainStageSpec[] | null = null;
+  private chainStages: ChainStageFigures[] = [];
   private wasmBytes: ArrayBuffer | null = null;
   private timer: Worker | null = null;
   private timerSeq = 0;
@@ -215,6 +228,9 @@ export class StagebenchRuntime {
         }
         break;
       }
+      case 'chain-figures':
+        this.chainStages = msg.stages;
+        break;
       case 'playback':
         this.messagePlayback = {
           framesRead: msg.framesRead,
@@ -253,12 +269,48 @@ export class StagebenchRuntime {
   /** Selects the stage (re-created in the same processor) and waits until it reports its status. */
   async setStage(stage: string, params: ParamValues): Promise<void> {
     this.params = { ...params };
+    this.chainSpec = null;
+    this.chainStages = [];
     const seq = ++this.stageSeq;
     const reported = new Promise<void>((resolve, reject) => this.stageWaiters.set(seq, { resolve, reject }));
     this.update({ stage, wasmStatus: 'loading' });
     await this.ready;
     this.post({ type: 'set-stage', stage, params: this.params, seq });
     await reported;
+  }
+
+  /**
+   * Runs `stages` in order in the same processor, on its one wasm instance (worklet/chain.ts), and
+   * waits until it reports its status. The state's `stage` is then `chain:a,b,...`.
+   */
+  async setChain(stages: ChainStageSpec[]): Promise<void> {
+    this.chainSpec = stages.map((s) => ({ ...s, params: { ...s.params } }));
+    this.chainStages = [];
+    const seq = ++this.stageSeq;
+    const reported = new Promise<void>((resolve, reject) => this.stageWaiters.set(seq, { resolve, reject }));
+    this.update({ stage: `chain:${stages.map((s) => s.stage).join(',')}`, wasmStatus: 'loading' });
+    await this.ready;
+    this.post({ type: 'set-chain', stages: this.chainSpec, seq });
+    await reported;
+  }
+
+  /** A parameter of the chain's stage at `index`. */
+  setChainParam(index: number, name: string, value: number | string): void {
+    const spec = this.chainSpec?.[index];
+    if (spec) spec.params[name] = value;
+    this.post({ type: 'set-chain-param', index, name, value });
+  }
+
+  /** Bypass or solo the chain's stage at `index`. */
+  setChainFlags(index: number, flags: { bypass?: boolean; solo?: boolean }): void {
+    const spec = this.chainSpec?.[index];
+    if (spec) Object.assign(spec, flags);
+    this.post({ type: 'set-chain-flags', index, ...flags });
+  }
+
+  /** The chain's per-stage figures as last reported (once a second); empty before the first report or without a chain. */
+  chainFigures(): ChainStageFigures[] {
+    return this.chainStages;
   }
 
   setParam(name: string, value: number | string): void {
@@ -410,42 +462,78 @@ export class StagebenchRuntime {
   ): Promise<KernelTiming> {
     await this.ready;
     const stage = this.state.stage;
-    if (!stage) throw new Error('no stage selected');
+    if (!stage || this.chainSpec) throw new Error(this.chainSpec ? 'a chain runs: measureChain times it' : 'no stage selected');
     const sampleRate = opts.sampleRate ?? this.ctx.sampleRate;
     if (!(Number.isFinite(sampleRate) && sampleRate > 0))
       throw new Error(`measureKernel: sampleRate must be a positive number, got ${sampleRate}`);
-    this.timer ??= new KernelTimerWorker();
-    const timer = this.timer;
-    const id = ++this.timerSeq;
+    const reply = await this.timerRequest({
+      ...this.timingInput(sampleRate),
+      type: 'measure',
+      stage,
+      params: this.params,
+      batches: opts.batches ?? 200,
+      minBatchMs: opts.minBatchMs ?? 1,
+      singleQuanta: opts.singleQuanta ?? 2000,
+      slowdown: opts.slowdown ?? 1,
+    });
+    if (reply.type !== 'timing') throw new Error('kernel timing: unexpected reply');
+    return reply.timing;
+  }
+
+  /**
+   * Times the current chain in the timing worker (kernel-timing.ts `timeChain`): each stage's
+   * kernel in batches over the audio that reaches it in the chain, and the whole chain, on one
+   * fresh wasm instance and the current source's signal at `sampleRate` (default: the context's).
+   */
+  async measureChain(opts: { batches?: number; minBatchMs?: number; sampleRate?: number } = {}): Promise<ChainTiming> {
+    await this.ready;
+    if (!this.chainSpec) throw new Error('no chain selected');
+    const sampleRate = opts.sampleRate ?? this.ctx.sampleRate;
+    if (!(Number.isFinite(sampleRate) && sampleRate > 0))
+      throw new Error(`measureChain: sampleRate must be a positive number, got ${sampleRate}`);
+    const reply = await this.timerRequest({
+      ...this.timingInput(sampleRate),
+      type: 'measure-chain',
+      stages: this.chainSpec,
+      batches: opts.batches ?? 200,
+      minBatchMs: opts.minBatchMs ?? 1,
+    });
+    if (reply.type !== 'chain-timing') throw new Error('chain timing: unexpected reply');
+    return reply.timing;
+  }
+
+  /** The timing worker's input: the current source's signal at `sampleRate` (noise for the microphone, silence or a file). */
+  private timingInput(sampleRate: number): {
+    id: number;
+    wasmBytes: ArrayBuffer | null;
+    sampleRate: number;
+    input: Float32Array;
+    quantumFrames: number;
+  } {
     const quantumFrames = this.state.quantumFrames;
     // 64 quanta of the default length, and at least 8 of the context's
     const frames = Math.max(RENDER_QUANTUM_FRAMES * 64, quantumFrames * 8);
-    const signal =
+    const input =
       this.state.source.kind === 'mic' || this.state.source.kind === 'silence' || this.state.source.kind === 'file'
         ? sourceSamples({ ...this.state.source, kind: 'noise' }, sampleRate, frames)
         : sourceSamples(this.state.source, sampleRate, frames);
-    return new Promise<KernelTiming>((resolve, reject) => {
+    return { id: ++this.timerSeq, wasmBytes: this.wasmBytes ? this.wasmBytes.slice(0) : null, sampleRate, input, quantumFrames };
+  }
+
+  /** Sends one request to the timing worker (made on first use) and waits for its answer. */
+  private timerRequest(msg: ToTimer): Promise<Exclude<FromTimer, { type: 'timing-failed' }>> {
+    this.timer ??= new KernelTimerWorker();
+    const timer = this.timer;
+    return new Promise((resolve, reject) => {
       const onMessage = (event: MessageEvent<FromTimer>) => {
-        if (event.data.id !== id) return;
+        const reply = event.data;
+        if (reply.id !== msg.id) return;
         timer.removeEventListener('message', onMessage);
-        if (event.data.type === 'timing') resolve(event.data.timing);
-        else reject(new Error(`kernel timing failed: ${event.data.error}`));
+        if (reply.type === 'timing-failed') reject(new Error(`kernel timing failed: ${reply.error}`));
+        else resolve(reply);
       };
       timer.addEventListener('message', onMessage);
-      timer.postMessage({
-        type: 'measure',
-        id,
-        wasmBytes: this.wasmBytes ? this.wasmBytes.slice(0) : null,
-        stage,
-        params: this.params,
-        sampleRate,
-        input: signal,
-        quantumFrames,
-        batches: opts.batches ?? 200,
-        minBatchMs: opts.minBatchMs ?? 1,
-        singleQuanta: opts.singleQuanta ?? 2000,
-        slowdown: opts.slowdown ?? 1,
-      });
+      timer.postMessage(msg);
     });
   }
 

@@ -5,13 +5,28 @@
  */
 import type { FromTimer, ToTimer } from './protocol.ts';
 import { instantiateStagebench } from './abi.ts';
-import { timeKernel } from './kernel-timing.ts';
+import { timeChain, timeKernel } from './kernel-timing.ts';
 
 self.onmessage = (event: MessageEvent<ToTimer>) => {
   const msg = event.data;
-  if (msg.type !== 'measure') return;
   let reply: FromTimer;
   try {
+    if (msg.type === 'measure-chain') {
+      const timing = timeChain({
+        stages: msg.stages,
+        sampleRate: msg.sampleRate,
+        // a fresh instance per measurement, every stage of the chain on it
+        wasm: msg.wasmBytes ? instantiateStagebench(msg.wasmBytes) : null,
+        input: msg.input,
+        batches: msg.batches,
+        minBatchMs: msg.minBatchMs,
+        quantumFrames: msg.quantumFrames,
+        now: () => performance.now(),
+        clock: 'performance.now() in a Web Worker',
+      });
+      (self as unknown as Worker).postMessage({ type: 'chain-timing', id: msg.id, timing } satisfies FromTimer);
+      return;
+    }
     const timing = timeKernel({
       stage: msg.stage,
       params: msg.params,

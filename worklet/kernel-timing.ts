@@ -7,7 +7,8 @@ import { RENDER_QUANTUM_FRAMES, quantumDeadlineUs, type ParamValues, type StageK
 import { getStage } from '../dsp-stages/registry.ts';
 import { resolveParams } from '../dsp-stages/params.ts';
 import { slowedDown } from '../dsp-stages/faults.ts';
-import type { KernelTiming } from './protocol.ts';
+import type { ChainTiming, KernelTiming } from './protocol.ts';
+import { createChain, type ChainStageSpec } from './chain.ts';
 import type { StagebenchWasm } from './abi.ts';
 import { percentile } from './stats.ts';
 
@@ -31,6 +32,101 @@ export interface TimeKernelOptions {
   slowdown?: number;
   /** Frames per quantum (the context's render quantum); default RENDER_QUANTUM_FRAMES. */
   quantumFrames?: number;
+}
+
+/**
+ * Runs `run(n)` (n quanta) until warm, then batches of it, each long enough (>= minBatchMs) to
+ * resolve: the per-quantum cost of each batch, µs.
+ */
+function batchMeans(run: (count: number) => void, warmQuanta: number, batches: number, minBatchMs: number, now: () => number) {
+  const warmStart = now();
+  while (now() - warmStart < WARM_UP_MS) run(warmQuanta);
+  let perBatch = 1;
+  for (;;) {
+    const t0 = now();
+    run(perBatch);
+    if (now() - t0 >= minBatchMs) break;
+    perBatch *= 2;
+  }
+  const samplesUs: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = now();
+    run(perBatch);
+    samplesUs.push(((now() - t0) * 1000) / perBatch);
+  }
+  const sorted = [...samplesUs].sort((a, b) => a - b);
+  return { quantaPerBatch: perBatch, p50Us: percentile(sorted, 50), p99Us: percentile(sorted, 99) };
+}
+
+export interface TimeChainOptions {
+  stages: readonly ChainStageSpec[];
+  sampleRate: number;
+  wasm: StagebenchWasm | null;
+  /** Channel 0 fed to the chain, cycled quantum by quantum (a second channel: a copy of it). */
+  input: Float32Array;
+  batches: number;
+  minBatchMs: number;
+  now: () => number;
+  clock: string;
+  quantumFrames?: number;
+}
+
+/**
+ * Times a chain as it runs in the processor (worklet/chain.ts, one wasm instance): first the
+ * input is run through the chain once, keeping what reaches each stage; then each stage's kernel
+ * (activated every quantum, as in the chain) in batches over its own input, and the whole chain
+ * in batches over the input. Batch means as `timeKernel` takes them: the performance.now() of
+ * a worker resolves a batch, not a 1 µs stage call.
+ */
+export function timeChain(opts: TimeChainOptions): ChainTiming {
+  const Q = opts.quantumFrames ?? RENDER_QUANTUM_FRAMES;
+  const chain = createChain({ wasm: opts.wasm, stages: opts.stages, sampleRate: opts.sampleRate, quantumFrames: Q });
+  const quanta = Math.max(1, Math.floor(opts.input.length / Q));
+  const frames = Array.from({ length: quanta }, (_, q) => opts.input.subarray(q * Q, (q + 1) * Q));
+  const inputs = frames.map((f) => [f, f]);
+  // what reaches each stage, quantum by quantum (copies: the chain's buffers are reused)
+  const reaching: Float32Array[][][] = chain.links.map(() => []);
+  for (const quantum of inputs) {
+    let channels: readonly Float32Array[] = quantum;
+    chain.links.forEach((_, i) => {
+      reaching[i]!.push(channels.map((c) => c.slice()));
+      channels = chain.step(i, channels);
+      if (chain.lastStatus < 0) throw new Error(`stage ${chain.links[i]!.stage.id} process failed with status ${chain.lastStatus}`);
+    });
+  }
+  const allocBefore = opts.wasm?.exports.alloc_count() ?? 0;
+  const stages = chain.links.map((link, i) => {
+    const own = reaching[i]!;
+    const output = link.stage.hasAudioOutput ? new Float32Array(Q) : null;
+    let q = 0;
+    const run = (count: number): void => {
+      for (let n = 0; n < count; n++) {
+        const status = link.kernel.process(own[q]!, output);
+        if (status < 0) throw new Error(`stage ${link.stage.id} process failed with status ${status}`);
+        q = q + 1 === quanta ? 0 : q + 1;
+      }
+    };
+    return { stage: link.stage.id, backend: link.kernel.backend, ...batchMeans(run, quanta, opts.batches, opts.minBatchMs, opts.now) };
+  });
+  const output = new Float32Array(Q);
+  let q = 0;
+  const runChain = (count: number): void => {
+    for (let n = 0; n < count; n++) {
+      const status = chain.process(inputs[q]!, output);
+      if (status < 0) throw new Error(`chain process failed with status ${status}`);
+      q = q + 1 === quanta ? 0 : q + 1;
+    }
+  };
+  const total = batchMeans(runChain, quanta, opts.batches, opts.minBatchMs, opts.now);
+  return {
+    clock: opts.clock,
+    quantumFrames: Q,
+    sampleRate: opts.sampleRate,
+    deadlineUs: quantumDeadlineUs(opts.sampleRate, Q),
+    stages,
+    total,
+    allocationsDuringRun: (opts.wasm?.exports.alloc_count() ?? 0) - allocBefore,
+  };
 }
 
 export function timeKernel(opts: TimeKernelOptions): KernelTiming {

@@ -4,13 +4,16 @@
  */
 import type { ParamValues } from '../dsp-stages/types.ts';
 import { readVisual as readVisualFrame, snapshot, type TelemetrySnapshot } from './layout.ts';
-import type { ToProcessor } from './protocol.ts';
+import type { ChainStageFigures, FromProcessor, ToProcessor } from './protocol.ts';
+import type { ChainStageSpec } from './chain.ts';
 import { createStageNode } from './stage-node.ts';
 import { contextQuantumFrames, renderSizeOptions } from './quantum.ts';
 
 export interface OfflineRenderOptions {
   stage: string;
   params: ParamValues;
+  /** A chain to render instead of `stage` (worklet/chain.ts): its output, and every stage's figures in `chainFigures`. */
+  chain?: ChainStageSpec[];
   input: Float32Array;
   /** A second input channel (for a stage that compares its two inputs); absent: channel 0 is copied. */
   input2?: Float32Array;
@@ -38,6 +41,8 @@ export interface OfflineRender {
   /** The stage's last visual frame and figures (null without SharedArrayBuffer, or when it has none). */
   visual: Float32Array | null;
   figures: Float64Array | null;
+  /** With `chain`: every stage's figures at the end of the render. */
+  chainFigures: ChainStageFigures[] | null;
   status: 'active' | 'fallback';
   reason: string | null;
   /** Frames per render quantum the context reported (contextQuantumFrames). */
@@ -58,6 +63,20 @@ function takeChannel(buffer: AudioBuffer, ch: number): Float32Array {
   } catch {
     return data.slice();
   }
+}
+
+/** The chain's per-stage figures, asked of the processor after a render. */
+function reportChain(node: AudioWorkletNode): Promise<ChainStageFigures[]> {
+  return new Promise((resolve, reject) => {
+    const timeout = setTimeout(() => reject(new Error('the processor did not report the chain figures within 5 s')), 5000);
+    node.port.onmessage = (event: MessageEvent<FromProcessor>) => {
+      if (event.data.type !== 'chain-figures') return;
+      clearTimeout(timeout);
+      node.port.onmessage = null;
+      resolve(event.data.stages);
+    };
+    node.port.postMessage({ type: 'report-chain' } satisfies ToProcessor);
+  });
 }
 
 /** Renders `input` through the stage in an OfflineAudioContext with the same processor: exact output values. */
@@ -98,6 +117,7 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
     });
   }
   const rendered = await ctx.startRendering();
+  const chainFigures = opts.chain ? await reportChain(stage.node) : null;
   stage.node.port.postMessage({ type: 'release' } satisfies ToProcessor);
   const views = stage.views;
   let visual: Float32Array | null = null;
@@ -116,6 +136,7 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
     telemetry: views ? snapshot(views) : null,
     visual,
     figures: views ? views.figures.slice() : null,
+    chainFigures,
     status: stage.status,
     reason: stage.reason,
     quantumFrames,

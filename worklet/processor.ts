@@ -1,5 +1,6 @@
 /**
- * The AudioWorkletProcessor: one per page, hosting whichever stage the story selects.
+ * The AudioWorkletProcessor: one per page, hosting whichever stage the story selects, or a chain
+ * of stages in order on its one wasm instance ('set-chain', worklet/chain.ts).
  *
  * Per render quantum: copy input channel 0 into the UI scope ring and the stage (which pushes it
  * into the wasm input ring), run the stage, copy its output (if any), update telemetry with
@@ -31,6 +32,7 @@ import { instantiateStagebench, statusMessage, type StagebenchWasm } from './abi
 import { parsePoolLayout } from './pool/layout.ts';
 import { RingConsumer } from './pool/stream.ts';
 import { PlaybackQueue } from './playback-queue.ts';
+import { createChain, type Chain, type ChainStageSpec } from './chain.ts';
 
 const LOAD_WINDOW_MS = 1000;
 const FALLBACK_POST_INTERVAL_MS = 50;
@@ -46,6 +48,8 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private wasmFailure: string | null = null;
   private stage: StageDescriptor | null = null;
   private kernel: StageKernel | null = null;
+  /** A chain running instead of one stage (set-chain); `kernel` is then its kernel. */
+  private chain: Chain | null = null;
   /** The kernel before a test-slowdown wrapped it (null: not wrapped). */
   private unslowedKernel: StageKernel | null = null;
   /** Frames per quantum: the context's (processorOptions), then the length process() is given. */
@@ -97,7 +101,8 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       this.wasmFailure = opts.wasmMissingReason ?? 'no wasm bytes were given';
     }
     this.port.onmessage = (event: MessageEvent<ToProcessor>) => this.onMessage(event.data);
-    this.setStage(opts.stage ?? Object.keys(STAGES)[0]!, opts.params, 0);
+    if (opts.chain) this.setChain(opts.chain, 0);
+    else this.setStage(opts.stage ?? Object.keys(STAGES)[0]!, opts.params, 0);
   }
 
   private post(message: FromProcessor): void {
@@ -108,6 +113,18 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     switch (msg.type) {
       case 'set-stage':
         this.setStage(msg.stage, msg.params, msg.seq);
+        break;
+      case 'set-chain':
+        this.setChain(msg.stages, msg.seq);
+        break;
+      case 'set-chain-param':
+        this.chain?.setParam(msg.index, msg.name, msg.value);
+        break;
+      case 'set-chain-flags':
+        this.chain?.setFlags(msg.index, msg);
+        break;
+      case 'report-chain':
+        this.postChainFigures();
         break;
       case 'set-param': {
         const spec = this.stage?.params.find((p) => p.name === msg.name);
@@ -145,6 +162,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
         this.released = true;
         this.kernel = null;
         this.stage = null;
+        this.chain = null;
         this.wasm = null;
         this.playbackRing = null;
         this.playbackQueue = null;
@@ -183,6 +201,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   /** Creates the stage on wasm if possible, else on its TypeScript reference; never throws. */
   private setStage(id: string, given: ParamValues, seq: number): void {
     this.kernel = null;
+    this.chain = null;
     this.unslowedKernel = null;
     let stage: StageDescriptor;
     try {
@@ -210,17 +229,64 @@ class StagebenchProcessor extends AudioWorkletProcessor {
         return;
       }
     }
-    const visualLength = Math.min(this.kernel.visualLength ?? 0, this.views.visual.length);
+    this.started(id, reason, seq);
+  }
+
+  /** The new kernel's visual region, telemetry and status. */
+  private started(id: string, reason: string | null, seq: number): void {
+    const kernel = this.kernel!;
+    const visualLength = Math.min(kernel.visualLength ?? 0, this.views.visual.length);
     this.visualTarget = this.views.visual.subarray(0, visualLength);
     this.lastVisualVersion = -1;
     this.publishDeferred = false;
     Atomics.store(this.views.control, Ctl.visualLength, 0);
     this.views.figures.fill(NaN);
-    const active = this.kernel.backend === 'wasm';
+    const active = kernel.backend === 'wasm';
     Atomics.store(this.views.control, Ctl.wasmStatus, active ? 1 : 2);
     this.resetTelemetry();
     this.publishWasmFigures();
     this.post({ type: 'status', stage: id, status: active ? 'active' : 'fallback', reason: active ? null : reason, seq });
+  }
+
+  /**
+   * Runs `stages` in order on the one wasm instance (each on its reference where wasm cannot run
+   * it); the shared visual frame and figures are those of the last stage that has a visual frame,
+   * every stage's figures go by message once a second. Never throws.
+   */
+  private setChain(stages: ChainStageSpec[], seq: number): void {
+    this.kernel = null;
+    this.unslowedKernel = null;
+    this.chain = null;
+    this.stage = null;
+    const id = `chain:${stages.map((s) => s.stage).join(',')}`;
+    try {
+      this.chain = createChain({ wasm: this.wasm, stages, sampleRate, quantumFrames: this.quantumFrames, offline: this.offline });
+    } catch (err) {
+      this.post({ type: 'stage-error', stage: id, message: (err as Error).message, seq });
+      return;
+    }
+    this.kernel = this.chain.kernel();
+    const reason = this.wasm ? (this.chain.links.find((l) => l.fallbackReason)?.fallbackReason ?? null) : this.wasmFailure;
+    this.started(id, reason, seq);
+    this.postChainFigures();
+  }
+
+  /** Every chain stage's figures, flags and backend (allocates: once a second, or when asked). */
+  private postChainFigures(): void {
+    const chain = this.chain;
+    if (!chain) return;
+    this.post({
+      type: 'chain-figures',
+      stages: chain.links.map((link, i) => ({
+        stage: link.stage.id,
+        backend: link.kernel.backend,
+        reason: link.fallbackReason,
+        bypass: link.bypass,
+        solo: link.solo,
+        figures: chain.figures(i),
+        visual: i === chain.visualLink,
+      })),
+    });
   }
 
   private publishWasmFigures(): void {
@@ -251,7 +317,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     const kernel = this.kernel;
     if (kernel) {
       const before = kernel.visualVersion ? kernel.visualVersion() : 0;
-      const status = kernel.process(ins, this.stage?.hasAudioOutput ? out : null);
+      const status = kernel.process(ins, this.chain || this.stage?.hasAudioOutput ? out : null);
       if (status < 0) this.onStageError(status);
       else if (kernel.publish && kernel.visualVersion && kernel.visualVersion() !== this.lastVisualVersion) {
         // live, a frame the kernel finished in this very callback is copied out in the next one
@@ -290,11 +356,11 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     this.silentInputs = [this.silence];
     this.playbackPlanes = [new Float32Array(frames), new Float32Array(frames)];
     this.overDeadlineStep = overDeadlineStepMs(sampleRate, frames);
-    if (grown && this.stage)
+    if (grown && (this.stage || this.chain))
       this.post({
         type: 'stage-error',
-        stage: this.stage.id,
-        message: `render quantum is ${frames} frames, the stage was made for fewer: select it again`,
+        stage: this.stage?.id ?? `chain:${this.chain!.links.map((l) => l.stage.id).join(',')}`,
+        message: `render quantum is ${frames} frames, the ${this.stage ? 'stage was' : 'chain’s stages were'} made for fewer: select it again`,
       });
   }
 
@@ -332,6 +398,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       timing[Tim.windowMs] = windowMs;
       timing[Tim.audioClockDriftMs] = (currentTime - this.startAudioTime) * 1000 - (t1 - this.startWallMs);
       this.publishWasmFigures();
+      this.postChainFigures();
       Atomics.add(this.views.control, Ctl.timingSeq, 1);
       this.windowStartMs = t1;
       this.windowBusyMs = 0;

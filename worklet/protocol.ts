@@ -2,6 +2,7 @@
 import type { ParamValues } from '../dsp-stages/types.ts';
 import type { TelemetrySnapshot } from './layout.ts';
 import type { PoolLayoutHandles } from './pool/layout.ts';
+import type { ChainStageSpec } from './chain.ts';
 
 /** Name the processor registers under (also its file's name). */
 export const PROCESSOR_NAME = 'stagebench-processor';
@@ -16,6 +17,8 @@ export interface ProcessorOptions {
   /** The stage to start with; null: the first registered one (a placeholder until a set-stage). */
   stage: string | null;
   params: ParamValues;
+  /** A chain to start with instead of `stage` (worklet/chain.ts). */
+  chain?: ChainStageSpec[];
   /** In an OfflineAudioContext: the stage's `offlineParams` apply (no deadline there). */
   offline?: boolean;
   /**
@@ -29,6 +32,17 @@ export type ToProcessor =
   /** `seq` numbers the selection; the processor's status (or stage-error) for it echoes it. */
   | { type: 'set-stage'; stage: string; params: ParamValues; seq: number }
   | { type: 'set-param'; name: string; value: number | string }
+  /**
+   * Runs the stages in order on one wasm instance (worklet/chain.ts) instead of one stage; answered
+   * like set-stage (status or stage-error echoing `seq`, stage `chain:a,b,...`).
+   */
+  | { type: 'set-chain'; stages: ChainStageSpec[]; seq: number }
+  /** A parameter of the chain's stage at `index`. */
+  | { type: 'set-chain-param'; index: number; name: string; value: number | string }
+  /** Bypass or solo the chain's stage at `index` from the next quantum on. */
+  | { type: 'set-chain-flags'; index: number; bypass?: boolean; solo?: boolean }
+  /** Asks for a 'chain-figures' message now (an offline render's last figures). */
+  | { type: 'report-chain' }
   | { type: 'reset-telemetry' }
   /**
    * The context was suspended or resumed: its clock stood still while Date.now() went on, so the
@@ -55,8 +69,23 @@ export type FromProcessor =
   | { type: 'stage-error'; stage: string; message: string; seq?: number }
   /** Only without SharedArrayBuffer: figures at most every 50 ms, with the newest scope samples. */
   | { type: 'telemetry'; snapshot: TelemetrySnapshot; scope: Float32Array; visual: Float32Array | null; figures: Float64Array }
+  /** A chain's per-stage figures (descriptor order, NaN until a stage has some): once a second, and on 'report-chain'. */
+  | { type: 'chain-figures'; stages: ChainStageFigures[] }
   /** Messages-mode playback figures (the shared ring keeps its own counters), at most every 50 ms. */
   | { type: 'playback'; framesRead: number; underruns: number; bufferedFrames: number; ended: boolean };
+
+/** One stage of a running chain as the processor reports it. */
+export interface ChainStageFigures {
+  stage: string;
+  backend: 'wasm' | 'reference';
+  /** Why it runs its reference (null on wasm). */
+  reason: string | null;
+  bypass: boolean;
+  solo: boolean;
+  figures: number[];
+  /** Whether its visual frame is the one the processor publishes (the chain's last stage that has one). */
+  visual: boolean;
+}
 
 /** Kernel timing: per-quantum cost from batch means, performance.now() in a worker. */
 export interface KernelTiming {
@@ -85,23 +114,54 @@ export interface KernelTiming {
   memoryGrowthBytes: number;
 }
 
-export type ToTimer = {
-  type: 'measure';
-  id: number;
-  wasmBytes: ArrayBuffer | null;
-  stage: string;
-  params: ParamValues;
-  sampleRate: number;
-  /** Input fed to the kernel, cycled quantum by quantum. */
-  input: Float32Array;
-  /** Frames per quantum, as the context renders them. */
+/** A chain timed in the worker: each stage's kernel as it runs in the chain, and the whole chain. */
+export interface ChainTiming {
+  clock: string;
+  /** Frames per timed quantum. */
   quantumFrames: number;
-  batches: number;
-  minBatchMs: number;
-  /** Quanta to time one by one after the batches (0 to skip). */
-  singleQuanta: number;
-  /** Test-only: the kernel made this many times slower (dsp-stages/faults.ts). */
-  slowdown?: number;
-};
+  sampleRate: number;
+  /** quantumFrames / sampleRate in µs. */
+  deadlineUs: number;
+  /** Per stage, in chain order: its kernel in batches over the audio that reaches it in the chain. */
+  stages: Array<{ stage: string; backend: 'wasm' | 'reference'; quantaPerBatch: number; p50Us: number; p99Us: number }>;
+  /** The whole chain (every stage, and the activations between them) in batches. */
+  total: { quantaPerBatch: number; p50Us: number; p99Us: number };
+  /** Wasm heap allocations during all the timed batches (0: the chain's hot path allocated nothing). */
+  allocationsDuringRun: number;
+}
 
-export type FromTimer = { type: 'timing'; id: number; timing: KernelTiming } | { type: 'timing-failed'; id: number; error: string };
+export type ToTimer =
+  | {
+      type: 'measure-chain';
+      id: number;
+      wasmBytes: ArrayBuffer | null;
+      stages: ChainStageSpec[];
+      sampleRate: number;
+      input: Float32Array;
+      quantumFrames: number;
+      batches: number;
+      minBatchMs: number;
+    }
+  | {
+      type: 'measure';
+      id: number;
+      wasmBytes: ArrayBuffer | null;
+      stage: string;
+      params: ParamValues;
+      sampleRate: number;
+      /** Input fed to the kernel, cycled quantum by quantum. */
+      input: Float32Array;
+      /** Frames per quantum, as the context renders them. */
+      quantumFrames: number;
+      batches: number;
+      minBatchMs: number;
+      /** Quanta to time one by one after the batches (0 to skip). */
+      singleQuanta: number;
+      /** Test-only: the kernel made this many times slower (dsp-stages/faults.ts). */
+      slowdown?: number;
+    };
+
+export type FromTimer =
+  | { type: 'timing'; id: number; timing: KernelTiming }
+  | { type: 'chain-timing'; id: number; timing: ChainTiming }
+  | { type: 'timing-failed'; id: number; error: string };

@@ -5,6 +5,7 @@
  */
 import processorUrl from './processor.ts?worker&url';
 import type { ParamValues } from '../dsp-stages/types.ts';
+import type { ChainStageSpec } from './chain.ts';
 import { contextQuantumFrames } from './quantum.ts';
 import { createTelemetryBuffer, telemetryViews, type TelemetryViews } from './layout.ts';
 import { PROCESSOR_NAME, type FromProcessor, type ProcessorOptions } from './protocol.ts';
@@ -53,7 +54,7 @@ export interface StageNode {
  */
 export async function createStageNode(
   ctx: BaseAudioContext,
-  opts: { stage: string; params: ParamValues; wasmBytes?: ArrayBuffer | null },
+  opts: { stage: string; params: ParamValues; chain?: ChainStageSpec[]; wasmBytes?: ArrayBuffer | null },
 ): Promise<StageNode> {
   await addProcessorModule(ctx);
   const loaded =
@@ -68,6 +69,7 @@ export async function createStageNode(
     telemetry,
     stage: opts.stage,
     params: opts.params,
+    chain: opts.chain,
     offline: typeof OfflineAudioContext !== 'undefined' && ctx instanceof OfflineAudioContext,
     quantumFrames: contextQuantumFrames(ctx),
   });

@@ -5,8 +5,13 @@
 //! One runtime per wasm instance (an instance lives on one thread: the audio thread, a worker or
 //! Node), so the global state below is never touched from two threads at once.
 //!
-//! The runtime is the input ring and a table of stage instances ([`MAX_INSTANCES`] slots,
-//! reserved by `init`); one instance is the active one, which `process_quantum` runs.
+//! The runtime is a list of input rings and a table of stage instances ([`MAX_INSTANCES`] slots,
+//! reserved by `init`); one instance is the active one, which `process_quantum` runs. Each
+//! instance reads the ring that was current when it was created: `init` makes the first ring,
+//! `input_add` another one without touching the instances (a chain: one ring per stage, each
+//! fed the previous stage's output). The seed ring functions act on the current ring, which
+//! `stage_activate` makes the activated instance's; with one ring (no `input_add`) everything is
+//! as before.
 //!
 //! Seed ABI, kept exactly: `init`, `get_input_ptr`, `get_input_capacity`, `get_write_pos`,
 //! `set_write_pos`, `process_quantum`; they return status codes (see [`crate::status`]).
@@ -17,7 +22,7 @@
 //! triples), `stage_destroy`, `stage_activate`, `stage_active`,
 //! `stage_kind_of`, `stage_process`, `stage_output_ptr`, `stage_set_param`, `stage_get_param`,
 //! `stage_reset`, `stage_figures`, `stage_state_size`, `stage_save_state`, `stage_load_state`.
-//! Several instances can live at once (a chain, later); each has its own buffers.
+//! Several instances can live at once (a chain); each has its own buffers and reads its own ring.
 //!
 //! Each stage's own exports (`fft_*`, `eq_*`, ...) are in its module's `exports`; a
 //! `<stage>_create` there creates through the registry, replaces the instance the previous
@@ -29,7 +34,7 @@ use crate::stages::{self, Stage, StageError, MAX_PARAMS};
 use crate::status;
 
 /// Version of this ABI; the host refuses a module whose version it does not know.
-pub const ABI_VERSION: u32 = 3;
+pub const ABI_VERSION: u32 = 4;
 
 /// Instances the runtime holds at once.
 pub const MAX_INSTANCES: usize = 16;
@@ -37,12 +42,18 @@ pub const MAX_INSTANCES: usize = 16;
 /// One slot of the instance table.
 struct Instance {
     stage: Box<dyn Stage>,
-    /// Made by a `<stage>_create` export: the next one replaces it.
+    /// Made by a `<stage>_create` export: the next one on the same ring replaces it.
     legacy: bool,
+    /// Index of the ring it reads in [`Runtime::rings`].
+    ring: usize,
 }
 
 struct Runtime {
-    input: Ring,
+    /// The input rings: the first made by `init`, the others by `input_add` (at most
+    /// [`MAX_INSTANCES`]).
+    rings: Vec<Ring>,
+    /// The ring the seed functions act on and new instances read.
+    current: usize,
     /// [`MAX_INSTANCES`] slots, allocated by `init`.
     slots: Vec<Option<Instance>>,
     /// The slot `process_quantum` runs.
@@ -94,16 +105,19 @@ pub(crate) fn with_active<T: Stage>(f: impl FnOnce(&Ring, &mut T) -> i32) -> i32
         Some(rt) => rt,
         None => return status::NOT_INITIALISED,
     };
-    let stage = rt.active.and_then(|a| rt.slots.get_mut(a)).and_then(|s| s.as_mut());
-    match stage.and_then(|s| stages::downcast_mut::<T>(s.stage.as_mut())) {
-        Some(stage) => f(&rt.input, stage),
+    let instance = rt.active.and_then(|a| rt.slots.get_mut(a)).and_then(|s| s.as_mut());
+    match instance {
+        Some(Instance { stage, ring, .. }) => match stages::downcast_mut::<T>(stage.as_mut()) {
+            Some(stage) => f(&rt.rings[*ring], stage),
+            None => status::NO_STAGE,
+        },
         None => status::NO_STAGE,
     }
 }
 
 /// Creates an instance of stage `id` for its `<stage>_create` export, from parameter `values`
 /// (in order, as many as given) with the stage's default ranges; it replaces the instance the
-/// previous `<stage>_create` made and becomes the active one. Returns `OK`; `NOT_INITIALISED`
+/// previous `<stage>_create` made on the current ring and becomes the active one. Returns `OK`; `NOT_INITIALISED`
 /// before `init`; the stage's refusal (`BAD_ARGUMENT`, `BAD_PARAM`), or `BAD_ARGUMENT` when every
 /// slot holds an instance made by `stage_create`: then nothing changes. Allocates.
 pub(crate) fn legacy_create(id: &str, sample_rate: f32, max_frames: usize, values: &[f32]) -> i32 {
@@ -121,16 +135,17 @@ pub(crate) fn legacy_create(id: &str, sample_rate: f32, max_frames: usize, value
         t.copy_from_slice(&[v, spec.min, spec.max]);
     }
     let n = values.len().min(specs.len());
-    let slot = match rt.slots.iter().position(|s| matches!(s, Some(i) if i.legacy)) {
+    let current = rt.current;
+    let slot = match rt.slots.iter().position(|s| matches!(s, Some(i) if i.legacy && i.ring == current)) {
         Some(slot) => slot,
         None => match rt.slots.iter().position(|s| s.is_none()) {
             Some(slot) => slot,
             None => return status::BAD_ARGUMENT,
         },
     };
-    match stages::create(kind, sample_rate, max_frames, rt.input.capacity(), &block[..3 * n]) {
+    match stages::create(kind, sample_rate, max_frames, rt.rings[current].capacity(), &block[..3 * n]) {
         Ok(stage) => {
-            rt.slots[slot] = Some(Instance { stage, legacy: true });
+            rt.slots[slot] = Some(Instance { stage, legacy: true, ring: current });
             rt.active = Some(slot);
             status::OK
         }
@@ -168,8 +183,8 @@ pub extern "C" fn abi_version() -> u32 {
 }
 
 /// Allocates the input ring of `capacity` samples and the instance table (replacing any
-/// previous runtime and every instance) and returns a pointer to the ring, or null if
-/// `capacity` is 0.
+/// previous runtime, every ring and every instance) and returns a pointer to the ring, or null
+/// if `capacity` is 0.
 ///
 /// # Safety
 /// Must not be called while a pointer from a previous `init` or `<stage>_output_ptr` is in use:
@@ -181,21 +196,45 @@ pub unsafe extern "C" fn init(capacity: usize) -> *mut f32 {
         Some(input) => {
             let mut slots = Vec::with_capacity(MAX_INSTANCES);
             slots.resize_with(MAX_INSTANCES, || None);
-            RUNTIME = Some(Runtime { input, slots, active: None });
+            RUNTIME = Some(Runtime { rings: vec![input], current: 0, slots, active: None });
             get_input_ptr()
         }
         None => core::ptr::null_mut(),
     }
 }
 
-/// Pointer to the input ring's first sample, or null before `init`.
+/// Adds an input ring of `capacity` samples and makes it the current one (the ring the seed
+/// functions act on and the instances created next read), leaving every instance and ring as it
+/// was. Returns a pointer to it; null before `init`, for a zero capacity, or when
+/// [`MAX_INSTANCES`] rings exist (then nothing changes). Not part of the seed ABI: a chain's
+/// stages each get their own ring this way. Allocates.
+///
+/// # Safety
+/// Always safe to call; the pointer is valid until the next `init`.
+#[no_mangle]
+pub unsafe extern "C" fn input_add(capacity: usize) -> *mut f32 {
+    let rt = match runtime() {
+        Some(rt) if rt.rings.len() < MAX_INSTANCES => rt,
+        _ => return core::ptr::null_mut(),
+    };
+    match Ring::new(capacity) {
+        Some(ring) => {
+            rt.rings.push(ring);
+            rt.current = rt.rings.len() - 1;
+            rt.rings[rt.current].as_mut_ptr()
+        }
+        None => core::ptr::null_mut(),
+    }
+}
+
+/// Pointer to the current input ring's first sample, or null before `init`.
 ///
 /// # Safety
 /// The pointer is valid until the next `init`.
 #[no_mangle]
 pub unsafe extern "C" fn get_input_ptr() -> *mut f32 {
     match runtime() {
-        Some(rt) => rt.input.as_mut_ptr(),
+        Some(rt) => rt.rings[rt.current].as_mut_ptr(),
         None => core::ptr::null_mut(),
     }
 }
@@ -206,7 +245,7 @@ pub unsafe extern "C" fn get_input_ptr() -> *mut f32 {
 /// Always safe to call; `unsafe` only to keep the seed signature.
 #[no_mangle]
 pub unsafe extern "C" fn get_input_capacity() -> usize {
-    runtime().map(|rt| rt.input.capacity()).unwrap_or(0)
+    runtime().map(|rt| rt.rings[rt.current].capacity()).unwrap_or(0)
 }
 
 /// Samples of writable storage past the end of the input ring (see `ring::RING_SLACK`): a host
@@ -223,7 +262,7 @@ pub extern "C" fn get_input_slack() -> usize {
 /// Always safe to call; `unsafe` only to keep the seed signature.
 #[no_mangle]
 pub unsafe extern "C" fn get_write_pos() -> usize {
-    runtime().map(|rt| rt.input.write_pos()).unwrap_or(0)
+    runtime().map(|rt| rt.rings[rt.current].write_pos()).unwrap_or(0)
 }
 
 /// Publishes the write position after the host wrote samples into the ring (wraps at capacity).
@@ -233,11 +272,12 @@ pub unsafe extern "C" fn get_write_pos() -> usize {
 #[no_mangle]
 pub unsafe extern "C" fn set_write_pos(pos: usize) {
     if let Some(rt) = runtime() {
-        rt.input.set_write_pos(pos);
+        let current = rt.current;
+        rt.rings[current].set_write_pos(pos);
     }
 }
 
-/// Runs the active instance over the newest `n` samples of the input ring. The hot path: never
+/// Runs the active instance over the newest `n` samples of its input ring. The hot path: never
 /// allocates. Returns 0 or a negative status code (`NO_STAGE` when no instance is active).
 ///
 /// For the FFT and shift stages this does nothing and returns 0: their analyses are not run per
@@ -252,7 +292,7 @@ pub unsafe extern "C" fn process_quantum(n: usize) -> i32 {
         None => return status::NOT_INITIALISED,
     };
     match rt.active.and_then(|a| rt.slots.get_mut(a)).and_then(|s| s.as_mut()) {
-        Some(instance) => status_of(instance.stage.process(&rt.input, n)),
+        Some(instance) => status_of(instance.stage.process(&rt.rings[instance.ring], n)),
         None => status::NO_STAGE,
     }
 }
@@ -387,7 +427,7 @@ unsafe fn write_name(name: &str, out: *mut u8, cap: usize) -> i32 {
 /// samples, from the parameter block at `params`: `n_params` triples `(value, min, max)` of f32,
 /// one per parameter in the stage's order (fewer leave the rest at the stage's defaults). Each
 /// value is clamped to its triple's range, and so are later `stage_set_param` values. The new
-/// instance becomes the active one. Allocates.
+/// instance reads the current input ring and becomes the active one. Allocates.
 ///
 /// Returns its handle (0 or more); `NOT_INITIALISED` before `init`; `BAD_ARGUMENT` for an unknown
 /// kind, a full table (`MAX_INSTANCES`), or what the stage refuses (no frames, a size it cannot
@@ -416,9 +456,10 @@ pub unsafe extern "C" fn stage_create(kind: u32, sample_rate: f32, max_frames: u
         Some(slot) => slot,
         None => return status::BAD_ARGUMENT,
     };
-    match stages::create(kind as usize, sample_rate, max_frames, rt.input.capacity(), block) {
+    let current = rt.current;
+    match stages::create(kind as usize, sample_rate, max_frames, rt.rings[current].capacity(), block) {
         Ok(stage) => {
-            rt.slots[slot] = Some(Instance { stage, legacy: false });
+            rt.slots[slot] = Some(Instance { stage, legacy: false, ring: current });
             rt.active = Some(slot);
             slot as i32
         }
@@ -445,14 +486,17 @@ pub extern "C" fn stage_destroy(handle: i32) -> i32 {
 }
 
 /// Makes the instance at `handle` the active one (the one `process_quantum` and the stage's own
-/// exports act on). Returns 0 or a status.
+/// exports act on) and its input ring the current one (the one the seed functions act on).
+/// Never allocates. Returns 0 or a status.
 #[no_mangle]
 pub extern "C" fn stage_activate(handle: i32) -> i32 {
-    if let Err(status) = instance(handle) {
-        return status;
-    }
+    let ring = match instance(handle) {
+        Ok(i) => i.ring,
+        Err(status) => return status,
+    };
     if let Some(rt) = runtime() {
         rt.active = Some(handle as usize);
+        rt.current = ring;
     }
     status::OK
 }
@@ -475,7 +519,7 @@ pub extern "C" fn stage_kind_of(handle: i32) -> i32 {
     }
 }
 
-/// Runs the instance at `handle` over the newest `n` samples of the input ring (as
+/// Runs the instance at `handle` over the newest `n` samples of its input ring (as
 /// `process_quantum` runs the active one). Never allocates. Returns 0 or a status
 /// (`BAD_ARGUMENT` if `n` exceeds its frames or the ring).
 #[no_mangle]
@@ -486,7 +530,7 @@ pub extern "C" fn stage_process(handle: i32, n: usize) -> i32 {
     };
     let slot = usize::try_from(handle).ok().and_then(|h| rt.slots.get_mut(h)).and_then(|s| s.as_mut());
     match slot {
-        Some(instance) => status_of(instance.stage.process(&rt.input, n)),
+        Some(instance) => status_of(instance.stage.process(&rt.rings[instance.ring], n)),
         None => status::NO_STAGE,
     }
 }

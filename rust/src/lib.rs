@@ -11,9 +11,10 @@
 //!   figures, reset, saved state) and its own C exports. `stages/mod.rs` holds the trait and the
 //!   registry, one `pub mod` line per stage; `stages/gain.rs` is the template for a new one.
 //!   A stage's `create` allocates every buffer; `process` never allocates and never panics.
-//! * [`ffi`]: the runtime (the input ring and a table of stage instances, one active) with the
-//!   seed ABI (`init`, `get_input_ptr`, `get_input_capacity`, `get_write_pos`, `set_write_pos`,
-//!   `process_quantum`), the generic `stage_*` exports, and the host-buffer and
+//! * [`ffi`]: the runtime (input rings and a table of stage instances, one active; each instance
+//!   reads its own ring, so a chain's stages live on one instance) with the seed ABI (`init`,
+//!   `get_input_ptr`, `get_input_capacity`, `get_write_pos`, `set_write_pos`, `process_quantum`),
+//!   `input_add` (another ring), the generic `stage_*` exports, and the host-buffer and
 //!   allocation-counter exports. `unsafe` is confined to the C exports (here and in each
 //!   stage's `exports`), this runtime, and the SIMD kernels' raw-pointer loads and stores.
 //! * Building blocks shared by stages: [`ring`] (the input ring), [`fft`] (planned real FFT and

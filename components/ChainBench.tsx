@@ -1,0 +1,280 @@
+/**
+ * The chain bench: the stages of a chain running in order in the page's one processor, on its one
+ * wasm instance (worklet/chain.ts), fed the source. Per stage a row: its figures (once a second
+ * from the processor), bypass and solo, and its share of the quantum (kernel p50/p99 in the chain,
+ * timed in the kernel-timing worker, and their % of the deadline); then the chain's total against
+ * the deadline and the sum of the stages' budgets. The visualiser of the last stage that has one
+ * (a spectrum for the FFT) and the scope of the chain's input. Never stops the runtime on unmount.
+ */
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { getStage } from '../dsp-stages/registry.ts';
+import type { SourceSpec } from '../dsp-stages/signals.ts';
+import { COUNT_UNITS } from '../dsp-stages/types.ts';
+import type { ChainStageSpec } from '../worklet/chain.ts';
+import type { ChainStageFigures, ChainTiming } from '../worklet/protocol.ts';
+import { StagebenchRuntime } from '../worklet/host.ts';
+import { chainRows, type ChainRow } from './chainTable.ts';
+import { fmtPct, fmtUs } from './format.ts';
+import { MonitorSwitch } from './MonitorSwitch.tsx';
+import { Scope } from './Scope.tsx';
+import { SourcePicker } from './SourcePicker.tsx';
+import { Spectrum } from './Spectrum.tsx';
+import { StatusBar } from './StatusBar.tsx';
+import { useRuntimeState } from './useRuntime.ts';
+import { FOCUS_RING_CSS, alertBox, button, colors, fonts, numeric, panel } from './theme.ts';
+
+export interface ChainBenchProps {
+  stages: ChainStageSpec[];
+  source: SourceSpec;
+  autoStart?: boolean;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function fmtFigure(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '—';
+  return Number.isInteger(v) ? v.toFixed(0) : Math.abs(v) >= 1000 ? v.toFixed(2) : v.toPrecision(6);
+}
+
+/** A bar of the quantum's deadline: the p50 share filled, the p99 share outlined. */
+function ShareBar({ row, label }: { row: ChainRow; label: string }) {
+  const w = (pct: number) => `${Math.min(100, Math.max(0, pct))}%`;
+  return (
+    <div role="img" aria-label={label} style={{ position: 'relative', height: 10, width: 160, background: colors.grid, borderRadius: 2 }}>
+      <div style={{ position: 'absolute', left: 0, top: 0, bottom: 0, width: w(row.p99Pct), border: `1px solid ${colors.accent}` }} />
+      <div style={{ position: 'absolute', left: 0, top: 0, bottom: 0, width: w(row.p50Pct), background: colors.accent }} />
+    </div>
+  );
+}
+
+export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps) {
+  const [runtime] = useState(() => StagebenchRuntime.get());
+  const state = useRuntimeState(runtime);
+  const [localSource, setLocalSource] = useState<SourceSpec>(source);
+  const [figures, setFigures] = useState<ChainStageFigures[]>([]);
+  const [flags, setFlags] = useState(() => stages.map((s) => ({ bypass: s.bypass === true, solo: s.solo === true })));
+  const [timing, setTiming] = useState<ChainTiming | null>(null);
+  const [measuring, setMeasuring] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const generation = useRef(0);
+  const stagesKey = JSON.stringify(stages);
+  const sourceKey = JSON.stringify(source);
+  const titleId = useId();
+
+  const measure = useCallback(async () => {
+    const gen = generation.current;
+    setMeasuring(true);
+    try {
+      const result = await runtime.measureChain();
+      if (gen === generation.current) setTiming(result);
+    } catch (err) {
+      if (gen === generation.current) setError(message(err));
+    } finally {
+      if (gen === generation.current) setMeasuring(false);
+    }
+  }, [runtime]);
+
+  useEffect(() => {
+    const gen = ++generation.current;
+    const specs = JSON.parse(stagesKey) as ChainStageSpec[];
+    setTiming(null);
+    setError(null);
+    setFlags(specs.map((s) => ({ bypass: s.bypass === true, solo: s.solo === true })));
+    const run = async () => {
+      try {
+        await runtime.setChain(specs);
+      } catch (err) {
+        if (gen === generation.current) setError(`setting the chain: ${message(err)}`);
+        return;
+      }
+      if (gen === generation.current) await measure();
+    };
+    void run();
+    return () => {
+      generation.current++;
+    };
+  }, [runtime, stagesKey, measure]);
+
+  useEffect(() => {
+    const spec = JSON.parse(sourceKey) as SourceSpec;
+    setLocalSource(spec);
+    runtime.setSource(spec).catch((err: unknown) => setError(message(err)));
+  }, [runtime, sourceKey]);
+
+  useEffect(() => {
+    if (!autoStart) return;
+    runtime.start().catch((err: unknown) => setError(`starting audio: ${message(err)}`));
+  }, [runtime, autoStart]);
+
+  useEffect(() => {
+    const id = setInterval(() => setFigures(runtime.chainFigures()), 500);
+    return () => clearInterval(id);
+  }, [runtime]);
+
+  const toggle = (index: number, flag: 'bypass' | 'solo', on: boolean) => {
+    setFlags((prev) => prev.map((f, i) => (i === index ? { ...f, [flag]: on } : f)));
+    runtime.setChainFlags(index, { [flag]: on });
+  };
+  const pickSource = (spec: SourceSpec) => {
+    setLocalSource(spec);
+    runtime.setSource(spec).catch((err: unknown) => setError(message(err)));
+  };
+
+  const ids = stages.map((s) => s.stage);
+  const rows = timing ? chainRows(timing) : null;
+  // the visual frame the processor publishes is one stage's: a spectrum when it is the FFT's
+  const visual = figures.findIndex((f) => f.visual);
+  const spectrumSize =
+    visual >= 0 && stages[visual]?.stage === 'fft'
+      ? Number(stages[visual]!.params.size ?? getStage('fft').params.find((p) => p.name === 'size')!.default)
+      : 0;
+  const running = state.contextState === 'running';
+
+  return (
+    <article
+      aria-labelledby={titleId}
+      style={{ fontFamily: fonts.ui, color: colors.text, background: colors.background, padding: 8, maxWidth: 960 }}
+    >
+      <style href="stagebench-focus-ring" precedence="default">
+        {FOCUS_RING_CSS}
+      </style>
+      <header style={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 12, marginBottom: 6 }}>
+        <h2 id={titleId} style={{ margin: 0, fontSize: 18 }}>
+          Chain: {ids.map((id) => getStage(id).title).join(' → ')}
+        </h2>
+        <button type="button" onClick={() => void runtime.start()} style={{ ...button, fontWeight: running ? 600 : 400 }}>
+          Start
+        </button>
+        <button type="button" onClick={() => void runtime.stop()} style={button}>
+          Stop
+        </button>
+        <MonitorSwitch on={state.monitor} onChange={(on) => runtime.setMonitor(on)} />
+      </header>
+      <div role="group" aria-label="Bench controls" style={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 12 }}>
+        <SourcePicker value={localSource} onChange={pickSource} />
+      </div>
+      {error && (
+        <div role="alert" data-testid="bench-error" style={alertBox}>
+          {error}
+        </div>
+      )}
+      <StatusBar runtime={runtime} />
+      <style href="stagebench-chain-table" precedence="default">
+        {'.stagebench-chain td, .stagebench-chain th { padding: 3px 8px; vertical-align: top; }'}
+      </style>
+      <table
+        aria-label="Chain stages"
+        className="stagebench-chain"
+        style={{ ...panel, borderCollapse: 'collapse', width: '100%', fontSize: 13, margin: '6px 0' }}
+      >
+        <thead>
+          <tr style={{ textAlign: 'left', color: colors.muted }}>
+            <th>#</th>
+            <th>stage</th>
+            <th>bypass</th>
+            <th>solo</th>
+            <th>figures</th>
+            <th>kernel p50 / p99 in the chain</th>
+            <th>share of the quantum</th>
+          </tr>
+        </thead>
+        <tbody>
+          {stages.map((spec, i) => {
+            const stage = getStage(spec.stage);
+            const live = figures[i];
+            const row = rows?.stages[i];
+            return (
+              <tr key={`${i}-${spec.stage}`} data-testid={`chain-row-${spec.stage}`} data-backend={live?.backend ?? ''}>
+                <td>{i + 1}</td>
+                <td>
+                  {stage.title}
+                  {live && live.backend !== 'wasm' && <span style={{ color: colors.warn }}> (reference: {live.reason})</span>}
+                </td>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`bypass ${stage.title}`}
+                    checked={flags[i]?.bypass ?? false}
+                    onChange={(e) => toggle(i, 'bypass', e.target.checked)}
+                  />
+                </td>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`solo ${stage.title}`}
+                    checked={flags[i]?.solo ?? false}
+                    onChange={(e) => toggle(i, 'solo', e.target.checked)}
+                  />
+                </td>
+                <td>
+                  {(stage.figures ?? []).map((f, k) => (
+                    <span
+                      key={f.name}
+                      data-testid={`chain-figure-${spec.stage}-${f.name}`}
+                      data-value={live?.figures[k]}
+                      style={{ marginRight: 10, color: COUNT_UNITS.has(f.unit) && (live?.figures[k] ?? 0) > 0 ? colors.danger : undefined }}
+                    >
+                      {f.label ?? f.name}: <span style={numeric}>{fmtFigure(live?.figures[k])}</span> {f.unit}
+                    </span>
+                  ))}
+                </td>
+                <td style={numeric} data-testid={`chain-kernel-${spec.stage}`} data-p50={row?.p50Us} data-p99={row?.p99Us}>
+                  {row ? `${fmtUs(row.p50Us)} / ${fmtUs(row.p99Us)}` : measuring ? 'timing…' : '—'}
+                </td>
+                <td>
+                  {row ? (
+                    <span style={{ display: 'flex', gap: 6, alignItems: 'center' }}>
+                      <ShareBar
+                        row={row}
+                        label={`${stage.title}: ${fmtPct(row.p50Pct, 2)} of the deadline at p50, ${fmtPct(row.p99Pct, 2)} at p99`}
+                      />
+                      <span style={numeric}>
+                        {fmtPct(row.p50Pct, 2)} / {fmtPct(row.p99Pct, 2)}
+                      </span>
+                    </span>
+                  ) : null}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+        <tfoot>
+          <tr data-testid="chain-total" data-p50={rows?.total.p50Us} data-p99={rows?.total.p99Us} data-budget={rows?.total.budgetUs}>
+            <td />
+            <th scope="row" style={{ textAlign: 'left' }}>
+              chain total
+            </th>
+            <td colSpan={3} style={{ color: colors.muted }}>
+              {timing
+                ? `deadline ${fmtUs(timing.deadlineUs)} (${timing.quantumFrames} frames at ${timing.sampleRate} Hz); budget ${fmtUs(rows!.total.budgetUs)} (sum of the stages')`
+                : ''}
+            </td>
+            <td style={numeric}>{rows ? `${fmtUs(rows.total.p50Us)} / ${fmtUs(rows.total.p99Us)}` : ''}</td>
+            <td>
+              {rows ? (
+                <span style={{ display: 'flex', gap: 6, alignItems: 'center' }}>
+                  <ShareBar row={rows.total} label={`chain: ${fmtPct(rows.total.p50Pct, 2)} of the deadline at p50`} />
+                  <span style={numeric}>
+                    {fmtPct(rows.total.p50Pct, 2)} / {fmtPct(rows.total.p99Pct, 2)}
+                  </span>
+                </span>
+              ) : null}
+            </td>
+          </tr>
+        </tfoot>
+      </table>
+      <p style={{ margin: '0 0 6px', fontSize: 12, color: colors.muted }}>
+        {timing ? `${timing.clock}; each stage in batches over the audio that reaches it in the chain. ` : ''}
+        <button type="button" onClick={() => void measure()} style={button} disabled={measuring}>
+          {measuring ? 'Timing…' : 'Time the chain'}
+        </button>
+      </p>
+      {spectrumSize > 0 && (
+        <Spectrum runtime={runtime} fftSize={spectrumSize} floorDb={-140} peakFigures={{ hz: 0, db: 1 }} title="Spectrum (the FFT stage)" />
+      )}
+      <Scope runtime={runtime} />
+    </article>
+  );
+}

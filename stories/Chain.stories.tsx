@@ -1,0 +1,200 @@
+/**
+ * Workbench / Chain: registered stages in order in the page's ONE processor, on ONE wasm instance
+ * (worklet/chain.ts), each stage's audio the next one's input. The `stages` arg is the chain
+ * (`eq,fft`), so a shared link reproduces it. The product's idea is decode → EQ → FFT; decode is
+ * no chain stage (it runs in the worker pool on a file, not in the processor on audio), so the
+ * built-in signal (or any source of the picker) feeds eq,fft.
+ */
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, waitFor, within } from 'storybook/test';
+import { ChainBench } from '../components/ChainBench.tsx';
+import { chainBudgetUs, chainRows } from '../components/chainTable.ts';
+import { delayedPair } from '../dsp-stages/delayed-pair.ts';
+import { sine, whiteNoise, type SourceKind } from '../dsp-stages/signals.ts';
+import type { ChainTiming } from '../worklet/protocol.ts';
+import { StagebenchRuntime } from '../worklet/host.ts';
+import { sourceArgTypes } from './support/argTypes.ts';
+import { measureUntilWithin, withAudioSuspended } from './support/assertions.ts';
+import { chainSpecs, expectChainMatchesReferences, referencesInOrder, renderChainOffline } from './support/chainChecks.ts';
+import { reportMeasurement } from './support/report.ts';
+
+interface ChainArgs {
+  /** The chain: stage ids in order, separated by commas. */
+  stages: string;
+  source: SourceKind;
+  frequencyHz: number;
+  levelDb: number;
+  delaySamples: number;
+  snrDb: number;
+}
+
+function ChainWorkbench(args: ChainArgs) {
+  return (
+    <ChainBench
+      stages={chainSpecs(args.stages)}
+      source={{
+        kind: args.source,
+        frequencyHz: args.frequencyHz,
+        levelDb: args.levelDb,
+        delaySamples: args.delaySamples,
+        snrDb: args.snrDb,
+      }}
+    />
+  );
+}
+
+const meta = {
+  title: 'Workbench/Chain',
+  component: ChainWorkbench,
+  args: { stages: 'eq,fft', source: 'sine', frequencyHz: 1000, levelDb: -6, delaySamples: 100.37, snrDb: 30 },
+  argTypes: {
+    stages: {
+      name: 'Stages',
+      description:
+        'The chain: registered stage ids in order, separated by commas (no unit), e.g. eq,fft or eq,shift. Each at its defaults.',
+      control: { type: 'text' },
+      table: { category: 'Chain' },
+    },
+    ...sourceArgTypes,
+    delaySamples: {
+      name: 'Test delay (samples)',
+      description: 'Unit: samples. delayed-noise source: channel 1 is channel 0 delayed by this much.',
+      control: { type: 'number', min: -1000, max: 1000, step: 0.01 },
+      table: { category: 'Source' },
+    },
+    snrDb: {
+      name: 'Pair SNR (dB)',
+      description: 'Unit: dB. delayed-noise source: signal-to-noise ratio of each channel.',
+      control: { type: 'number', min: -10, max: 60, step: 1 },
+      table: { category: 'Source' },
+    },
+  },
+  parameters: {
+    docs: {
+      description: {
+        component:
+          'Registered stages in order in one AudioWorklet processor on one wasm instance: each stage reads its own input ring ' +
+          '(ABI 4), an analysis stage passes its input on, an audio stage writes channel 0. Per stage its figures, bypass and ' +
+          'solo, and its share of the quantum (kernel p50/p99 in the chain, timed in the kernel-timing worker); the chain total ' +
+          'against the deadline and the sum of the stages’ budgets.',
+      },
+    },
+  },
+} satisfies Meta<typeof ChainWorkbench>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+const RATE = 48_000;
+
+/** One second of a 1 kHz tone with noise under it: the EQ's default bands change both. */
+function toneAndNoise(frames: number): Float32Array {
+  const tone = sine(frames, RATE, 1000, 0.4);
+  const noise = whiteNoise(frames, 0.05, 5);
+  return tone.map((v, i) => v + noise[i]!);
+}
+
+/**
+ * EQ → FFT on the built-in signal (decode is no chain stage: it reads a file in the worker pool).
+ * Rendered offline through the processor, the chain's output equals the EQ reference's and the
+ * FFT's figures equal its reference's on the EQ reference's output: the references in order,
+ * within each stage's stated tolerance. Live, the chain runs on wasm and every stage reports.
+ */
+export const EqThenFft: Story = {
+  name: 'EQ → FFT (built-in signal)',
+  play: async ({ args, canvasElement, step }) => {
+    const specs = chainSpecs(args.stages);
+    const input = toneAndNoise(RATE);
+    await step('offline: the chain equals the stages’ references applied in order', async () => {
+      const got = await renderChainOffline(specs, [input], RATE);
+      const { outputDifference, figuresCompared } = expectChainMatchesReferences(specs, got, referencesInOrder(specs, [input], RATE));
+      expect(figuresCompared, 'figures compared').toBeGreaterThan(0);
+      reportMeasurement({
+        name: `chain ${args.stages}: output vs references in order`,
+        value: outputDifference,
+        unit: 'max |diff|',
+        source: 'OfflineAudioContext render',
+      });
+    });
+    await step('live: every stage runs on wasm and reports its figures', async () => {
+      const canvas = within(canvasElement);
+      const runtime = StagebenchRuntime.get();
+      await waitFor(() => expect(runtime.state.stage).toBe(`chain:${args.stages}`), { timeout: 15_000 });
+      await waitFor(() => expect(runtime.chainFigures().map((s) => s.backend)).toEqual(specs.map(() => 'wasm')), { timeout: 15_000 });
+      for (const spec of specs)
+        await waitFor(() => expect(canvas.getByTestId(`chain-row-${spec.stage}`)).toHaveAttribute('data-backend', 'wasm'));
+      await waitFor(() => expect(Number(canvas.getByTestId('chain-figure-fft-peakHz').getAttribute('data-value'))).toBeCloseTo(1000, 0), {
+        timeout: 15_000,
+      });
+    });
+  },
+};
+
+/**
+ * The stereo variant: EQ → Shift on a delayed-noise pair. The EQ filters channel 0 (the
+ * reference), channel 1 passes on as it came, and the shift stage compares them: its figures
+ * equal its reference's on the EQ reference's output and the same channel 1.
+ */
+export const EqThenShift: Story = {
+  name: 'EQ → Shift (stereo pair)',
+  args: { stages: 'eq,shift', source: 'delayed-noise', levelDb: 0 },
+  play: async ({ args }) => {
+    const specs = chainSpecs(args.stages);
+    const pair = delayedPair({ n: 3 * 32768, delay: args.delaySamples, snrDb: args.snrDb, seed: 9 });
+    const inputs = [pair.reference, pair.input];
+    const got = await renderChainOffline(specs, inputs, RATE);
+    const { figuresCompared } = expectChainMatchesReferences(specs, got, referencesInOrder(specs, inputs, RATE));
+    expect(figuresCompared, 'shift figures compared').toBeGreaterThanOrEqual(3);
+  },
+};
+
+/** Times the chain at `sampleRate` (audio suspended), up to 3 times until its total p99 is within the chain budget. */
+async function timeChainWithin(
+  runtime: StagebenchRuntime,
+  sampleRate: number,
+  budgetUs: number,
+): Promise<{ best: ChainTiming; all: ChainTiming[] }> {
+  const { accepted, all } = await withAudioSuspended(runtime, () =>
+    measureUntilWithin(
+      () => runtime.measureChain({ sampleRate, batches: 100 }),
+      (t) => t.total.p99Us < budgetUs,
+    ),
+  );
+  return { best: accepted ?? all.reduce((a, b) => (b.total.p99Us < a.total.p99Us ? b : a)), all };
+}
+
+/**
+ * The chain's cost at 44.1 and 48 kHz: each stage's kernel p50/p99 in the chain and its share of
+ * the deadline, reported per stage; the chain's p99 within its budget, the sum of its stages'
+ * (each descriptor's kernelP99Us), and no wasm allocation in the timed batches.
+ */
+export const ChainBudget: Story = {
+  name: 'Chain budget',
+  tags: ['perf'],
+  play: async ({ args, canvasElement }) => {
+    const specs = chainSpecs(args.stages);
+    const runtime = StagebenchRuntime.get();
+    await waitFor(() => expect(runtime.state.stage).toBe(`chain:${args.stages}`), { timeout: 15_000 });
+    await waitFor(() => expect(runtime.state.wasmStatus).toBe('active'), { timeout: 15_000 });
+    // the bench's own first timing done, so the worker is free
+    await waitFor(() => expect(within(canvasElement).getByTestId('chain-total')).toHaveAttribute('data-p50'), { timeout: 60_000 });
+    const budgetUs = chainBudgetUs(specs.map((s) => s.stage));
+    for (const rate of [44_100, 48_000]) {
+      const { best, all } = await timeChainWithin(runtime, rate, budgetUs);
+      const rows = chainRows(best);
+      for (const row of [...rows.stages, rows.total]) {
+        const what = `${args.stages} @ ${rate} Hz, ${row.stage}`;
+        reportMeasurement({ name: `chain ${what}: kernel p50`, value: row.p50Us, unit: 'µs', source: best.clock });
+        reportMeasurement({ name: `chain ${what}: kernel p99`, value: row.p99Us, unit: 'µs', source: best.clock });
+        reportMeasurement({ name: `chain ${what}: p50 share of the deadline`, value: row.p50Pct, unit: '%', source: best.clock });
+        reportMeasurement({ name: `chain ${what}: p99 share of the deadline`, value: row.p99Pct, unit: '%', source: best.clock });
+      }
+      const attempts = all.map((t, i) => `attempt ${i + 1}: total p99 ${t.total.p99Us.toFixed(3)} µs`).join('; ');
+      expect(
+        best.total.p99Us,
+        `chain ${args.stages} @ ${rate} Hz: p99 ${best.total.p99Us.toFixed(3)} µs vs budget ${budgetUs} µs (${attempts})`,
+      ).toBeLessThan(budgetUs);
+      for (const t of all) expect(t.allocationsDuringRun, 'wasm allocations during the timed batches').toBe(0);
+    }
+  },
+};
