@@ -40,6 +40,8 @@ const STORY_TIMEOUT_MS = 120_000;
  * alone in its own Firefox has both. Two, as the Chromium pass runs two test-storybook workers.
  */
 const REST_BROWSERS = 2;
+/** The tag of a story that drives keyboard focus, the clipboard or the page's controls: run alone. */
+const INTERACTIVE_TAG = 'interactive';
 /** The tag of a story that cannot run in Firefox; `parameters.chromiumOnly` says why. */
 export const CHROMIUM_ONLY_TAG = 'chromium-only';
 
@@ -384,10 +386,16 @@ export async function runFirefoxTests({ build = false, files = [] } = {}) {
     };
     log(`pass "perf": ${toRun(perf).length} stories, one page at a time`);
     await runStories([browser], server.url, toRun(perf), report('perf'));
+    // stories tagged `interactive` (keyboard focus, the clipboard, the page's controls) failed now and
+    // then beside a second Firefox: they run after the others, one at a time
+    const interactive = toRun(rest).filter((e) => e.tags.includes(INTERACTIVE_TAG));
+    const parallel = toRun(rest).filter((e) => !e.tags.includes(INTERACTIVE_TAG));
     const restBrowsers = [browser];
-    while (restBrowsers.length < Math.min(REST_BROWSERS, toRun(rest).length)) restBrowsers.push(await launch());
-    log(`pass "rest": ${toRun(rest).length} stories, a page in each of ${restBrowsers.length} Firefox instance(s) at once`);
-    await runStories(restBrowsers, server.url, toRun(rest), report('rest'));
+    while (restBrowsers.length < Math.min(REST_BROWSERS, parallel.length)) restBrowsers.push(await launch());
+    log(`pass "rest": ${parallel.length} stories, a page in each of ${restBrowsers.length} Firefox instance(s) at once`);
+    await runStories(restBrowsers, server.url, parallel, report('rest'));
+    log(`pass "rest", tagged ${INTERACTIVE_TAG}: ${interactive.length} stories, one page at a time`);
+    await runStories([browser], server.url, interactive, report('rest'));
   } catch (err) {
     console.error(`firefox: FAILED: ${err.message}`);
     results.push({ id: null, name: 'start-up', pass: null, ok: false, seconds: 0, message: err.message, notes: [] });

@@ -37,6 +37,8 @@ function ShareWorkbench(args: ShareArgs) {
 
 const meta = {
   title: 'Workbench/Share and Run Report',
+  // keyboard focus, the clipboard and the page's own controls: run alone in the Firefox suite
+  tags: ['interactive'],
   component: ShareWorkbench,
   args: { source: 'sine', frequencyHz: 1000, levelDb: -6, size: 4096, window: 'kaiser', beta: 9, hop: 0, spread: 'on' },
   argTypes: { ...sourceArgTypes, ...argTypesFromParams(fftStage.params) },

@@ -34,6 +34,8 @@ function GainWorkbench(args: BenchArgs) {
 
 const meta = {
   title: 'Workbench/Controls and plots',
+  // keyboard focus, the clipboard and the page's own controls: run alone in the Firefox suite
+  tags: ['interactive'],
   component: GainWorkbench,
   args: { source: 'sine', frequencyHz: 1000, levelDb: -6, gain: 0.5 },
   argTypes: { ...sourceArgTypes, ...argTypesFromParams(gainStage.params) },
