@@ -93,6 +93,8 @@ export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps
     };
     void run();
     return () => {
+      // a counter, not a rendered node: the cleanup must bump the one the next run reads
+      // eslint-disable-next-line react-hooks/exhaustive-deps
       generation.current++;
     };
   }, [runtime, stagesKey, measure]);

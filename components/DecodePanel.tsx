@@ -234,7 +234,9 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
       cancelled = true;
       abort.abort();
     };
-    // `active` is identified by fileKey
+    // `active` is identified by fileKey; the playback callbacks and flags are read as they are when
+    // the decode ends, not reasons to decode again
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [runtime, fileKey, workers, chunkFrames, outRate]);
 
   // ring and pool figures a few times a second

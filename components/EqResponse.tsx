@@ -86,6 +86,7 @@ export function eqResponseSummary({ bypass, designed, frames, measured, maxDevia
 export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, width = 720, height = 300 }: EqResponseProps) {
   // callers pass a fresh array each render: key the memos and the reset on its contents
   const bandsKey = JSON.stringify(bandsProp);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const bands = useMemo(() => bandsProp, [bandsKey]);
   const sampleRate = runtime.state.sampleRate;
   const hi = Math.min(20_000, sampleRate * 0.49);

@@ -71,7 +71,8 @@ export function PeakSweepHarness({ size, window, beta, points, sampleRate = 48_0
   useEffect(() => {
     if (autoRun) void run();
     return () => abortRef.current?.abort();
-    // re-run when the configuration changes
+    // re-run when the configuration changes (`run` is a new function every render)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [size, window, beta, points, sampleRate, autoRun]);
 
   const result = status.kind === 'done' ? status.result : null;

@@ -122,7 +122,9 @@ export function RunReport(props: RunReportProps) {
   // a new kernel timing (a new stage or params, or Measure again): a new snapshot
   useEffect(() => {
     if (timing) snapshot();
-  }, [timing, props.ab]); // snapshot reads the newest props through `latest`
+    // snapshot reads the newest props through `latest`: only a new timing or A/B makes a new one
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [timing, props.ab]);
 
   const json = useMemo(() => (report ? reportJson(report) : ''), [report]);
   const csv = useMemo(() => (report ? reportCsv(report) : ''), [report]);

@@ -107,6 +107,8 @@ export function ShiftCrbHarness({
   useEffect(() => {
     void run();
     return () => abortRef.current?.abort();
+    // re-run when the configuration changes (`run` is a new function every render; the arrays are keyed)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [size, hypotheses, span, trials, snrKey, withPhat, referenceKey]);
 
   let body = null;

@@ -100,6 +100,8 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
     };
     void run();
     return () => {
+      // a counter, not a rendered node: the cleanup must bump the one the next run reads
+      // eslint-disable-next-line react-hooks/exhaustive-deps
       generation.current++;
     };
   }, [runtime, stage.id, paramsKey, measure]);
@@ -152,6 +154,8 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
     void applySource(sourceSpec);
     // a file still decoding when the story changes (or is left) must not become the next story's source
     return () => {
+      // a counter, not a rendered node: the cleanup must bump the one a pending request compares with
+      // eslint-disable-next-line react-hooks/exhaustive-deps
       sourceRequest.current++;
     };
   }, [applySource, sourceSpec]);

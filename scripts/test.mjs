@@ -75,7 +75,12 @@ function lint() {
   const bin = (name) => join(root, 'node_modules/.bin', name);
   const cargo = [join(root, 'scripts/cargo.mjs')];
   const results = [
-    lintStep('eslint', bin('eslint'), ['.'], 'fix the problems listed above (`npx eslint . --fix` fixes the ones marked fixable)'),
+    lintStep(
+      'eslint',
+      bin('eslint'),
+      ['.', '--max-warnings', '0'],
+      'fix the problems listed above, warnings too (`npx eslint . --fix` fixes the ones marked fixable)',
+    ),
     lintStep('prettier --check', bin('prettier'), ['--check', '.'], 'the files listed above are not formatted: run `npm run format`'),
     lintStep(
       'cargo fmt --check',
