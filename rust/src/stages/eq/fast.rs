@@ -249,18 +249,80 @@ pub fn transposed_state(c: &Coefs, w1: f32, w2: f32, y1: f32, y2: f32) -> SecSta
     SecState { y1, y2, p1: s1 + c.a1 * y1 as f64, q2: s2 + c.a2 * y1 as f64 }
 }
 
+/// The sections a call filters through: their coefficients and states, in chain order.
+pub trait Sections {
+    /// Section `j`'s coefficients and state (`None` past the last).
+    fn get(&self, j: usize) -> Option<(&Coefs, &SecState)>;
+    /// Stores section `j`'s state after a call.
+    fn set(&mut self, j: usize, state: SecState);
+}
+
+/// Sections in two slices (cut to the shorter).
+struct Slices<'a> {
+    co: &'a [Coefs],
+    st: &'a mut [SecState],
+}
+
+impl Sections for Slices<'_> {
+    fn get(&self, j: usize) -> Option<(&Coefs, &SecState)> {
+        self.co.get(j).zip(self.st.get(j))
+    }
+
+    fn set(&mut self, j: usize, state: SecState) {
+        if let Some(s) = self.st.get_mut(j) {
+            *s = state;
+        }
+    }
+}
+
+/// The f32 lane coefficients of up to 8 sections (see [`delta_coefs`] and the layout in the
+/// module docs), computed once when the coefficients change rather than at every call.
+#[derive(Clone, Copy)]
+pub struct Plan {
+    m: usize,
+    /// b0, e1, e2, r1, alpha2 per vector (`V` of the 2 used).
+    c: [[F4; 2]; 5],
+}
+
+impl Plan {
+    /// The plan of the sections `co` (the first 8).
+    pub fn new(co: &[Coefs]) -> Plan {
+        let m = co.len().min(8);
+        let vectors = if m <= 4 { 1 } else { 2 };
+        let mut c = [[F4::splat(0.0); 2]; 5];
+        for v in 0..vectors {
+            let d = [0, 1, 2, 3].map(|lane| delta_coefs(co.get(v + vectors * lane).unwrap_or(&Coefs::IDENTITY)));
+            for (k, ck) in c.iter_mut().enumerate() {
+                ck[v] = F4::new(d.map(|d| d[k]));
+            }
+        }
+        Plan { m, c }
+    }
+
+    /// How many sections it holds.
+    pub fn sections(&self) -> usize {
+        self.m
+    }
+}
+
 /// Filters `input` through the sections `co` (states `st`, same length, at most 8) into `out`
 /// in f32 (see the module docs). Lengths that disagree are cut to the shortest; no section (or
 /// no sample) leaves `out` untouched. Never allocates.
 pub fn run(co: &[Coefs], st: &mut [SecState], input: &[f32], out: &mut [f32]) {
     let m = co.len().min(st.len()).min(8);
+    run_planned(&Plan::new(&co[..m]), &mut Slices { co: &co[..m], st: &mut st[..m] }, input, out);
+}
+
+/// [`run`] with the lane coefficients of `plan`, which must be [`Plan::new`] of the
+/// coefficients `secs` holds (its first [`Plan::sections`] sections are filtered).
+pub fn run_planned(plan: &Plan, secs: &mut impl Sections, input: &[f32], out: &mut [f32]) {
     // step counters are u32 (lane arithmetic): longer inputs go in pieces, which changes nothing
     const PIECE: usize = 1 << 30;
     for (input, out) in input.chunks(PIECE).zip(out.chunks_mut(PIECE)) {
-        match m {
+        match plan.m {
             0 => {}
-            1..=4 => pipeline::<1>(&co[..m], &mut st[..m], input, out),
-            _ => pipeline::<2>(&co[..m], &mut st[..m], input, out),
+            1..=4 => pipeline::<1>(plan, secs, input, out),
+            _ => pipeline::<2>(plan, secs, input, out),
         }
     }
 }
@@ -387,30 +449,29 @@ fn drain_step<const V: usize>(d: usize, n: usize, lat: usize, out: &mut [f32], l
     }
 }
 
-fn pipeline<const V: usize>(co: &[Coefs], st: &mut [SecState], input: &[f32], out: &mut [f32]) {
+fn pipeline<const V: usize>(plan: &Plan, secs: &mut impl Sections, input: &[f32], out: &mut [f32]) {
     let n = input.len().min(out.len());
     if n == 0 {
         return;
     }
-    let sec = |j: usize| match (co.get(j), st.get(j)) {
-        (Some(c), Some(s)) => (*c, *s),
-        _ => (Coefs::IDENTITY, SecState::default()),
-    };
+    let m = plan.m;
     let zero = F4::splat(0.0);
     let first = U4::new([0; 4]);
     let mut l =
         Lanes::<V> { c: [[zero; V]; 5], y1: [zero; V], y2: [zero; V], w1: [zero; V], w2: [zero; V], xc: [zero; V], first: [first; V] };
+    for (lc, pc) in l.c.iter_mut().zip(plan.c.iter()) {
+        lc.copy_from_slice(&pc[..V]);
+    }
+    let pad = SecState::default();
     for v in 0..V {
-        let s = [0, 1, 2, 3].map(|lane| sec(v + V * lane));
-        let d = s.map(|(c, _)| delta_coefs(&c));
-        for (k, ck) in l.c.iter_mut().enumerate() {
-            ck[v] = F4::new(d.map(|d| d[k]));
-        }
-        let w = s.map(|(c, st)| delta_state(&c, &st));
-        l.y1[v] = F4::new(s.map(|(_, st)| st.y1));
-        l.y2[v] = F4::new(s.map(|(_, st)| st.y2));
-        l.w1[v] = F4::new(w.map(|w| w.0));
-        l.w2[v] = F4::new(w.map(|w| w.1));
+        let s = [0, 1, 2, 3].map(|lane| match secs.get(v + V * lane) {
+            Some((c, st)) if v + V * lane < m => (delta_state(c, st), st.y1, st.y2),
+            _ => ((0.0, 0.0), pad.y1, pad.y2),
+        });
+        l.y1[v] = F4::new(s.map(|s| s.1));
+        l.y2[v] = F4::new(s.map(|s| s.2));
+        l.w1[v] = F4::new(s.map(|s| s.0 .0));
+        l.w2[v] = F4::new(s.map(|s| s.0 .1));
         l.first[v] = U4::new([0, 1, 2, 3].map(|lane| lag(V, v, lane) as u32));
     }
     // section 0's first input; the other lanes get theirs before their first sample
@@ -459,9 +520,15 @@ fn pipeline<const V: usize>(co: &[Coefs], st: &mut [SecState], input: &[f32], ou
     for v in 0..V {
         let (y1, y2, w1, w2) = (l.y1[v].to_array(), l.y2[v].to_array(), l.w1[v].to_array(), l.w2[v].to_array());
         for lane in 0..4 {
-            if let (Some(s), Some(c)) = (st.get_mut(v + V * lane), co.get(v + V * lane)) {
-                *s = transposed_state(c, w1[lane], w2[lane], y1[lane], y2[lane]);
+            let j = v + V * lane;
+            if j >= m {
+                continue;
             }
+            let state = match secs.get(j) {
+                Some((c, _)) => transposed_state(c, w1[lane], w2[lane], y1[lane], y2[lane]),
+                None => continue,
+            };
+            secs.set(j, state);
         }
     }
 }
