@@ -203,6 +203,8 @@ struct Core {
 struct FastPlan {
     plan: fast::Plan,
     bands: [u8; BANDS],
+    /// Bit `i` set if band `i` is in the plan (not an identity band).
+    on: u32,
 }
 
 /// The bands of a [`FastPlan`] as the `fast` kernel's sections.
@@ -589,14 +591,16 @@ impl Core {
             let mut co = [Coefs::IDENTITY; BANDS];
             let mut bands = [0u8; BANDS];
             let mut m = 0;
+            let mut on = 0;
             for (i, b) in self.bands.iter().enumerate() {
                 if let (false, Some(c), Some(bi)) = (b.sec.identity(), co.get_mut(m), bands.get_mut(m)) {
                     *c = b.sec.coefs;
                     *bi = i as u8;
+                    on |= 1 << i;
                     m += 1;
                 }
             }
-            self.fast_plan = Some(FastPlan { plan: fast::Plan::new(&co[..m]), bands });
+            self.fast_plan = Some(FastPlan { plan: fast::Plan::new(&co[..m]), bands, on });
         }
         self.fast_plan.as_ref()
     }
@@ -608,14 +612,27 @@ impl Core {
             // Settled, precision fast: the plain bands in one run with the planned coefficients
             // (what run_chain does then, without gathering them at every call).
             let (flushed, raw, out) = (&flushed[..n], &raw[..n], &mut out[..n]);
-            if let Some(FastPlan { plan, bands: order }) = &self.fast_plan {
+            if let Some(FastPlan { plan, bands: order, on }) = &self.fast_plan {
                 if plan.sections() == 0 {
                     out.copy_from_slice(raw);
                 } else {
                     fast::run_planned(plan, &mut PlanSections { bands: &mut self.bands, order }, flushed, out);
                 }
+                // after_piece for a settled chain (no fades): the plan knows the plain bands
+                self.hist = match flushed {
+                    [.., a, b] => (*b, *a),
+                    [b] => (*b, self.hist.0),
+                    [] => self.hist,
+                };
+                let mut h = self.hist;
+                for (i, b) in self.bands.iter_mut().enumerate() {
+                    b.sec.state.flush(STATE_FLUSH);
+                    b.in_hist = h;
+                    if on >> i & 1 != 0 {
+                        h = (b.sec.state.y1, b.sec.state.y2);
+                    }
+                }
             }
-            self.after_piece(flushed);
             return;
         }
         let mut pos = 0;
