@@ -51,9 +51,12 @@
 //!
 //! # Cost (wasm SIMD128, Node 20, the bench machine)
 //!
-//! 8 sections over 1024 samples 3.9-4.1 us (medians of six runs; the plain f32 direct form it
-//! replaced: 3.6-3.8 us; exact: 8.2-8.7 us; a plain JS DF2T cascade 24-25 us in the same
-//! process: 6.0-6.2x); over 128 samples 0.73-0.82 us (14 of the 135 steps masked), 3.6x.
+//! 8 sections over 1024 samples 3.16-3.45 us (medians of six runs; exact: 8.4-9.8 us; a plain
+//! JS DF2T cascade 24.8-25.7 us in the same process: 8.1x, 7.2-8.1); over 128 samples 0.50-0.71
+//! us, 6.0x (4.7-6.05), of which about 0.32 us in the 117 full steps (2.7 ns each: 10
+//! coefficient and 7 state vectors, more than the 16 registers), 0.10 us in the 21 fill and
+//! drain steps, and the rest in the call. The stage gives [`run_planned`] a [`Plan`] made when
+//! its settings change, so a call does not convert the coefficients again.
 
 use super::coefs::Coefs;
 use super::kernel::SecState;
