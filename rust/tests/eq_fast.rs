@@ -75,7 +75,7 @@ fn max_diff(a: &[f32], b: &[f32]) -> f64 {
 #[test]
 fn the_pipeline_equals_its_scalar_form_bit_for_bit() {
     let mut r = Lcg(0x5eed_fa57);
-    let lengths = [1usize, 2, 3, 5, 7, 8, 31, 128, 333, 1024];
+    let lengths = [1usize, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 17, 31, 128, 333, 1024];
     for trial in 0..64 {
         let m = 1 + trial % 8;
         let mut co = [Coefs::IDENTITY; 8];

@@ -104,6 +104,7 @@ impl EqStage {
         for b in c.bands.iter_mut() {
             *b = get_band(r, c.fade_len)?;
         }
+        c.fast_plan = None;
         self.core = c;
         self.clear_buffers();
         Ok(())
