@@ -162,13 +162,82 @@ export function parseXingFrame(frame: Uint8Array): { gapless: { delay: number; p
   return { gapless: null };
 }
 
+/** kbit/s by bitrate index (1..14) for V1 L1, V1 L2, V1 L3, V2/2.5 L1, V2/2.5 L2 and L3. */
+const MPEG_BITRATES = [
+  [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+  [32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+  [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+  [32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+  [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+] as const;
+const MPEG_RATES = [44100, 48000, 32000] as const;
+
+/** An MPEG audio frame header at `p` as codec-parser reads it, or null where codec-parser finds none. */
+export function mpegFrameAt(
+  bytes: Uint8Array,
+  p: number,
+): { length: number; samples: number; sampleRate: number; channels: number } | null {
+  if (p + 4 > bytes.length) return null;
+  const b1 = bytes[p + 1]!;
+  const b2 = bytes[p + 2]!;
+  const b3 = bytes[p + 3]!;
+  if (bytes[p] !== 0xff || b1 < 0xe0) return null;
+  const version = (b1 >> 3) & 3; // 0: 2.5, 1: reserved, 2: 2, 3: 1
+  const layer = (b1 >> 1) & 3; // 1: III, 2: II, 3: I
+  if (version === 1 || layer === 0) return null;
+  const v1 = version === 3;
+  const bitrateIndex = b2 >> 4;
+  const rateIndex = (b2 >> 2) & 3;
+  if (bitrateIndex === 0 || bitrateIndex === 15 || rateIndex === 3 || (b3 & 3) === 2) return null; // free, bad, reserved
+  const table = v1 ? 3 - layer : layer === 3 ? 3 : 4;
+  const bitrate = MPEG_BITRATES[table]![bitrateIndex - 1]!;
+  const sampleRate = MPEG_RATES[rateIndex]! / (version === 3 ? 1 : version === 2 ? 2 : 4);
+  const samples = layer === 3 ? 384 : layer === 2 || v1 ? 1152 : 576;
+  const padding = b2 & 2 ? (layer === 3 ? 4 : 1) : 0;
+  const length = Math.floor((125 * bitrate * samples) / sampleRate + padding);
+  return { length, samples, sampleRate, channels: (b3 & 0xc0) === 0xc0 ? 1 : 2 };
+}
+
+/**
+ * The frames of a plain MPEG audio stream, found by stepping from header to header: ID3v2 tags,
+ * then frames back to back to the last byte, every header valid and of the first one's version,
+ * layer, rate and channels. That is where codec-parser (which finds the same frames, checking
+ * each against the header after it) spends tens of milliseconds on a minute of audio; this takes
+ * well under one. Null for anything else (junk, a trailing tag, a cut last frame, a change of
+ * format): then codec-parser splits the stream, as it always did.
+ */
+export function splitPlainMp3(bytes: Uint8Array): { data: Uint8Array; samples: number; sampleRate: number; channels: number }[] | null {
+  let p = 0;
+  for (let tag = id3v2Size(bytes, p); tag > 0; tag = id3v2Size(bytes, p)) p += tag;
+  if (p + 4 > bytes.length) return null;
+  const b1 = bytes[p + 1]!;
+  const rate = bytes[p + 2]! & 0x0c;
+  const first = mpegFrameAt(bytes, p);
+  if (!first) return null;
+  const frames: { data: Uint8Array; samples: number; sampleRate: number; channels: number }[] = [];
+  while (p < bytes.length) {
+    const f = mpegFrameAt(bytes, p);
+    // the version, layer, protection and rate bits stay those of the first frame
+    if (!f || bytes[p + 1] !== b1 || (bytes[p + 2]! & 0x0c) !== rate || f.channels !== first.channels) return null;
+    if (p + f.length > bytes.length) return null;
+    frames.push({ data: bytes.subarray(p, p + f.length), samples: f.samples, sampleRate: f.sampleRate, channels: f.channels });
+    p += f.length;
+  }
+  return frames;
+}
+
 /** Splits an MP3 stream into frames. Throws an Error naming the problem. */
 export function parseMp3(bytes: Uint8Array): Mp3Stream {
-  let parsed: CodecFrame[];
-  try {
-    parsed = new CodecParser('audio/mpeg', { enableFrameCRC32: false }).parseAll(bytes) as CodecFrame[];
-  } catch (err) {
-    throw new Error(`cannot split the frames: ${(err as Error).message}`);
+  let parsed: { data: Uint8Array; samples: number; header: unknown }[];
+  const plain = splitPlainMp3(bytes);
+  if (plain) {
+    parsed = plain.map((f) => ({ data: f.data, samples: f.samples, header: f }));
+  } else {
+    try {
+      parsed = new CodecParser('audio/mpeg', { enableFrameCRC32: false }).parseAll(bytes) as CodecFrame[];
+    } catch (err) {
+      throw new Error(`cannot split the frames: ${(err as Error).message}`);
+    }
   }
   if (parsed.length === 0) throw new Error(`no MPEG audio frames found in ${bytes.length} bytes`);
   const first = parsed[0]!;
