@@ -9,6 +9,8 @@ import {
   parseFlac,
   parseMp3,
   parseXingFrame,
+  flacFramesOffsetOf,
+  splitCleanFlac,
   splitPlainMp3,
   type ParsedFrame,
 } from './codecs.ts';
@@ -109,6 +111,50 @@ describe('format detection and frame splitting', () => {
         b = b.subarray(0, ends[rand(ends.length)]);
       }
       const got = splitPlainMp3(b);
+      if (got) {
+        accepted++;
+        expect(where(got)).toEqual(parser(b));
+      } else {
+        declined++;
+      }
+    }
+    expect(accepted).toBeGreaterThan(20);
+    expect(declined).toBeGreaterThan(20);
+  });
+
+  it('finds the frames of a clean FLAC as codec-parser does, and leaves anything else to codec-parser', () => {
+    const where = (frames: { data: Uint8Array; samples: number }[]) => frames.map((f) => [f.data.byteOffset, f.data.length, f.samples]);
+    const parser = (b: Uint8Array) => where(new CodecParser('audio/flac', { enableFrameCRC32: false }).parseAll(b) as CodecFrame[]);
+    const flac = fixture('signal.flac');
+    const start = flacFramesOffsetOf(flac);
+    const clean = splitCleanFlac(flac, start);
+    expect(clean).not.toBeNull();
+    expect(where(clean!)).toEqual(parser(flac));
+    expect(parseFlac(flac).frames.map((f) => f.data.byteOffset)).toEqual(clean!.map((f) => f.data.byteOffset));
+    // seeded damage: wherever the split accepts a stream, codec-parser splits it the same way
+    let seed = 11;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    const ends = clean!.map((f) => f.data.byteOffset + f.data.length).slice(0, 12);
+    const head = flac.subarray(0, ends[ends.length - 1]);
+    let accepted = 0;
+    let declined = 0;
+    for (let t = 0; t < 120; t++) {
+      let b = head.slice();
+      const kind = t % 4;
+      if (kind === 0)
+        b = b.subarray(0, start + rand(b.length - start)); // cut anywhere
+      else if (kind === 1) {
+        const p = start + rand(b.length - start); // a bit anywhere
+        b[p] = b[p]! ^ (1 << rand(8));
+      } else if (kind === 2) {
+        const p = start + rand(b.length - start - 1); // a false sync
+        b[p] = 0xff;
+        b[p + 1] = 0xf8;
+      } else b = b.subarray(0, ends[rand(ends.length)]); // whole frames only
+      const got = splitCleanFlac(b, start);
       if (got) {
         accepted++;
         expect(where(got)).toEqual(parser(b));
