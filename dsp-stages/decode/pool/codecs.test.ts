@@ -9,6 +9,7 @@ import {
   parseFlac,
   parseMp3,
   parseXingFrame,
+  cleanFlacFrames,
   flacFramesOffsetOf,
   splitCleanFlac,
   splitPlainMp3,
@@ -130,6 +131,9 @@ describe('format detection and frame splitting', () => {
     const clean = splitCleanFlac(flac, start);
     expect(clean).not.toBeNull();
     expect(where(clean!)).toEqual(parser(flac));
+    // and parseFlac takes them without codec-parser (the channel assignment varies from frame to frame)
+    expect(cleanFlacFrames(flac, { sampleRate: 44100, channels: 2, bits: 16 })).toHaveLength(108);
+    expect(new Set(clean!.map((f) => f.data[3]! >> 4)).size).toBeGreaterThan(1);
     expect(parseFlac(flac).frames.map((f) => f.data.byteOffset)).toEqual(clean!.map((f) => f.data.byteOffset));
     // seeded damage: wherever the split accepts a stream, codec-parser splits it the same way
     let seed = 11;

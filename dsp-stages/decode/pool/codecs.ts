@@ -236,7 +236,7 @@ const FLAC_DEPTHS = [0, 8, 12, 0, 16, 20, 24, 0] as const;
  * channels, rate and depth outright. Null otherwise: codec-parser's frames and parseFlac's checks
  * then say what is wrong, as before.
  */
-function cleanFlacFrames(bytes: Uint8Array, info: { sampleRate: number; channels: number; bits: number }): ParsedFrame[] | null {
+export function cleanFlacFrames(bytes: Uint8Array, info: { sampleRate: number; channels: number; bits: number }): ParsedFrame[] | null {
   let start: number;
   try {
     start = flacFramesOffsetOf(bytes);
@@ -245,14 +245,14 @@ function cleanFlacFrames(bytes: Uint8Array, info: { sampleRate: number; channels
   }
   const split = splitCleanFlac(bytes, start);
   if (!split || split.length === 0) return null;
-  const b2 = split[0]!.data[2]! & 0x0f;
-  const b3 = split[0]!.data[3]!;
-  const channels = b3 >> 4 < 8 ? (b3 >> 4) + 1 : 2;
-  if (FLAC_RATES[b2] !== info.sampleRate || channels !== info.channels || FLAC_DEPTHS[(b3 >> 1) & 7] !== info.bits) return null;
   const frames: ParsedFrame[] = [];
   for (let i = 0; i < split.length; i++) {
     const f = split[i]!;
-    if (f.variable || f.number !== i || (f.data[2]! & 0x0f) !== b2 || f.data[3] !== b3) return null;
+    const b3 = f.data[3]!;
+    // the channel assignment (independent, left/side, mid/side...) may change from frame to frame
+    const channels = b3 >> 4 < 8 ? (b3 >> 4) + 1 : 2;
+    if (f.variable || f.number !== i || channels !== info.channels) return null;
+    if (FLAC_RATES[f.data[2]! & 0x0f] !== info.sampleRate || FLAC_DEPTHS[(b3 >> 1) & 7] !== info.bits) return null;
     frames.push({ data: f.data, samples: f.samples });
   }
   return frames;
