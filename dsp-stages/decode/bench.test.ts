@@ -169,8 +169,8 @@ describe('decode bench files', () => {
       'decode/wav-1s: 44100 frames (1.000 s, 176444 bytes); per second of audio: ours 1.000 ms, b 0.500 ms',
       "(every figure includes the driver thread's round trip: median 30.0 µs)",
     ]);
-    expect(freshLine({ flacMs: 0.5, mp3Ms: 0.9, flacMeanMs: 2, mp3MeanMs: 2.5, reps: 30 })).toMatch(
-      /^a fresh decoder \(new \+ ready: a new wasm instance; then freed\), 30 in the peers' thread: FLAC median 0\.500 ms \(mean 2\.000\), MP3 median 0\.900 ms \(mean 2\.500\)\. The pool's workers build one per FLAC or MP3 task/,
+    expect(freshLine({ flacMs: 0.5, mp3Ms: 0.9, flacMeanMs: 2, mp3MeanMs: 2.5, flacResetUs: 1.5, mp3ResetUs: 5.25, reps: 30 })).toMatch(
+      /^a fresh decoder \(new \+ ready: a new wasm instance; then freed\), 30 in the peers' thread: FLAC median 0\.500 ms \(mean 2\.000\), MP3 median 0\.900 ms \(mean 2\.500\)\. The pool's workers keep one warm decoder each and reset it in place per task, in the call: FLAC 1\.5 µs, MP3 5\.3 µs/,
     );
   });
 
@@ -242,7 +242,7 @@ describe('decode bench cases (driver thread and pools)', () => {
       startDecodeBench();
       const f = freshDecoderCostMs(2);
       expect(f.reps).toBe(2);
-      for (const ms of [f.flacMs, f.mp3Ms, f.flacMeanMs, f.mp3MeanMs]) {
+      for (const ms of [f.flacMs, f.mp3Ms, f.flacMeanMs, f.mp3MeanMs, f.flacResetUs / 1000, f.mp3ResetUs / 1000]) {
         expect(ms).toBeGreaterThan(0);
         expect(ms).toBeLessThan(5000);
       }

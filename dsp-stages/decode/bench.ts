@@ -8,16 +8,15 @@
  * - `stagebench (pool, N workers)` (ours): `pool.decode({ name, bytes })` with the default worker
  *   count (half the cores, at least 2) and the default options. A clip this short is one chunk
  *   (65536 frames), so one task on one worker. The call includes, on the calling thread, the
- *   format probe and the plan (WAV: the header probed in Rust; FLAC, MP3: codec-parser cutting the
- *   frames), the task's messages, and in the worker: WAV, pcm_to_f32 in Rust; FLAC and MP3, the
- *   frames through a decoder in its initial state (`decodeFrames`), freed after the task (FLAC's
- *   output rescaled from / 32767 to / 32768). That fresh decoder was built by the worker after its
- *   previous task (pool/worker-decode.ts: `new FLACDecoder()` / `new MPEGDecoder()` and
- *   `ready`, a new wasm instance), so its cost is off the clock unless the next task comes first;
+ *   format probe and the plan (WAV: the header probed in Rust; FLAC: codec-parser cutting the
+ *   frames; MP3: a walk from header to header), the task's messages, and in the worker: WAV,
+ *   pcm_to_f32 in Rust; FLAC and MP3, the worker's warm decoder put back in its initial state in
+ *   place (pool/codec-adapters.ts: microseconds) and the frames through it, their samples copied
+ *   from the decoder's heap into the output (FLAC's rescaled from / 32767 to / 32768 on the way).
+ *   Nothing is left to do after the answer;
  * - `stagebench (pool, 1 worker)`: the same on a one-worker pool;
  * - `stagebench (pool, N workers, 0.25 s chunks)`: `chunkFrames: 11025`, so the clip is split
- *   into 4 to 6 tasks over the default workers (a worker's second task may wait for its next
- *   decoder);
+ *   into 4 to 6 tasks over the default workers;
  * - WAV peers, npm WAV readers in one thread: `node-wav` (`decode(bytes)`: float32 planes, the
  *   16-bit integers / 32768 when negative, / 32767 when positive) and
  *   `wavefile (getSamples / 32768)` (`new WaveFile(bytes).getSamples(false, Float32Array)`, the
@@ -29,14 +28,15 @@
  *     `reset()`), `MPEGDecoder.decode` then `reset()`: what a one-shot decode pays;
  *   - reset after the call: the same work (FLAC: codec-parser's `parseAll`, as decodeFile does,
  *     then `decodeFrames`; MP3: `decode`), the answer sent, and then `reset()` before the next
- *     request: the pool's schedule, where the next decoder is built after the task. Either way the
- *     decode itself runs on a new wasm instance (`reset()` re-instantiates), as in the pool.
+ *     request: the decoder library alone, its set-up off the clock. Either way the decode itself
+ *     runs on a new wasm instance (`reset()` re-instantiates).
  *
  * Every implementation runs in a driver worker thread behind a synchronous bridge (bench/driver.ts):
  * its round trip is in every figure, and each timed batch starts after DECODE_SETTLE_MS idle.
  * Before timing, each implementation's output is checked against the fixture's reference
- * (bench/impls.ts). After the table, the report gives each row's ms per second of audio and
- * what building a fresh decoder costs (the work the pool does off the clock per task).
+ * (bench/impls.ts). After the table, the report gives each row's ms per second of audio, what
+ * building a fresh decoder costs (what the peers' reset() does) and what the pool's in-place
+ * reset costs instead.
  *
  * Run this file for the scaling table (bench/scaling.ts): a long file (60 s by default, built by
  * bench/fixtures.ts; FLAC re-encoded with the `flac` command when it is installed) decoded with
@@ -63,10 +63,9 @@ import type { BenchFile } from '../bench-harness.ts';
 
 export const DECODE_BENCH_CASES = DECODE_BENCH_FORMATS.map((f) => `decode/${f}-1s`);
 /**
- * Idle time before each timed batch: the pool's workers build their next decoder after a task,
- * and a "reset after the call" peer resets after its answer; this lets that work (median 0.5-5 ms,
- * with garbage collection of the freed instances) end before the next batch is timed, rather than
- * on whichever implementation runs next.
+ * Idle time before each timed batch: a "reset after the call" peer resets after its answer; this
+ * lets that work (median 0.5-5 ms, with garbage collection of the freed instances) end before the
+ * next batch is timed, rather than on whichever implementation runs next.
  */
 export const DECODE_SETTLE_MS = 10;
 
@@ -74,16 +73,16 @@ export const decodeBench: BenchFile = {
   help: `  The decode cases decode about a second of stereo 44.1 kHz cut from the decode fixtures (WAV,
   FLAC, MP3) per call with pool.decode on the default worker pool (ours), on a one-worker pool,
   and in 0.25 s chunks: the plan on the calling thread, the task's messages, and in a worker
-  pcm_to_f32 (WAV) or the frames through a fresh FLAC/MP3 decoder, which the worker built after
-  its previous task, off the clock. Peers, in one thread: WAV, the npm readers node-wav and
-  wavefile (getSamples, then / 32768); FLAC and MP3, one decoder reused with reset() between
-  files, timed with the reset in the call (FLACDecoder.decodeFile; MPEGDecoder.decode + reset)
-  and after the call (the same decode, reset() after the answer: the pool's schedule). Every
-  output is checked against the WAV's PCM first (MP3: mpg123 in one pass). All of them run in a
-  driver thread that run() waits for, a round trip of tens of µs; each timed batch starts after
-  10 ms idle, so work left running after an answer (a decoder being rebuilt) ends off the clock
-  for every row. After the table: every row per second of audio, and what a fresh decoder costs
-  (median and mean).
+  pcm_to_f32 (WAV) or the frames through the worker's warm FLAC/MP3 decoder, reset in place in
+  the call. Peers, in one thread: WAV, the npm readers node-wav and wavefile (getSamples, then
+  / 32768); FLAC and MP3, one decoder reused with reset() between files, timed with the reset in
+  the call (FLACDecoder.decodeFile; MPEGDecoder.decode + reset) and after the call (the same
+  decode, reset() after the answer: the decoder library alone). Every output is checked against
+  the WAV's PCM first (MP3: mpg123 in one pass). All of them run in a driver thread that run()
+  waits for, a round trip of tens of µs; each timed batch starts after 10 ms idle, so work left
+  running after an answer (a peer's reset) ends off the clock for every row. After the table:
+  every row per second of audio, what a fresh decoder costs (median and mean) and what the
+  pool's in-place reset costs.
   The scaling table (a 60 s file on 1, 2 and 4 workers): npx tsx dsp-stages/decode/bench.ts.
 `,
   stage: 'decode',
@@ -143,14 +142,14 @@ export function clipLines(infos: readonly DriverCaseInfo[], results: readonly Be
   return lines;
 }
 
-/** What a fresh decoder costs: paid per task off the clock by the pool, in the call by the "reset in the call" peers. */
+/** What a fresh decoder costs (the peers' reset()), and the pool's in-place reset that replaces it. */
 export function freshLine(f: FreshDecoderCost): string {
   return (
     `a fresh decoder (new + ready: a new wasm instance; then freed), ${f.reps} in the peers' thread: ` +
     `FLAC median ${f.flacMs.toFixed(3)} ms (mean ${f.flacMeanMs.toFixed(3)}), MP3 median ${f.mp3Ms.toFixed(3)} ms (mean ${f.mp3MeanMs.toFixed(3)}). ` +
-    "The pool's workers build one per FLAC or MP3 task, " +
-    'after the previous task (off the clock unless the next task is already waiting); the "reset in the call" peers ' +
-    'pay one per call (reset() re-instantiates), the "reset after the call" peers after their answer'
+    `The pool's workers keep one warm decoder each and reset it in place per task, in the call: FLAC ${f.flacResetUs.toFixed(1)} µs, ` +
+    `MP3 ${f.mp3ResetUs.toFixed(1)} µs (median); the "reset in the call" peers pay a fresh decoder per call ` +
+    '(reset() re-instantiates), the "reset after the call" peers after their answer'
   );
 }
 

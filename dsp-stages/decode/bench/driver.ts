@@ -7,8 +7,8 @@
  * (receiveMessageOnPort). That round trip (`bridgeRoundTripUs`: tens of µs) is in every figure.
  * The pool paths share one driver thread and the peers have another: in one thread, the peer's
  * garbage (every `reset()` re-instantiates its wasm module) was collected during whichever pool
- * path ran next, about 1.5 ms per call. Work after an answer (the pool workers' next decoder, a
- * peer's reset after the call) would overlap whatever is timed next (the round-robin's order puts
+ * path ran next, about 1.5 ms per call. Work after an answer (a peer's reset after the call; the
+ * pool's workers used to build their next decoder then) would overlap whatever is timed next (the round-robin's order puts
  * the same row after it most of the time: measured, the pool's FLAC figure doubled when it
  * followed the reset-after-the-call peer), so each timed batch starts after DECODE_SETTLE_MS idle.
  */
@@ -21,6 +21,7 @@ import { readWasmBytes, wasmPath } from '../../wasm-file.ts';
 import { mean, percentile } from '../../../worklet/stats.ts';
 import { spawnNodeWorker } from '../../../worklet/pool/node.ts';
 import { WorkerPool } from '../../../worklet/pool/pool.ts';
+import { codecDecoder } from '../pool/codec-adapters.ts';
 import { buildCases, checkPlanes, type DriverCase, type Pools } from './impls.ts';
 
 /** Longest a driver request may take before the bench gives up, ms. */
@@ -54,12 +55,15 @@ export interface FreshDecoderCost {
   mp3Ms: number;
   flacMeanMs: number;
   mp3MeanMs: number;
+  /** Median of the pool workers' in-place reset (pool/codec-adapters.ts), µs. */
+  flacResetUs: number;
+  mp3ResetUs: number;
   reps: number;
 }
 
 type Reply = { ok: true; cases?: DriverCaseInfo[]; fresh?: FreshDecoderCost } | { ok: false; error: string };
 
-/** What the pool's workers do per FLAC or MP3 task, after it: a fresh decoder (and the old one freed). */
+/** What the peers' reset() does: a fresh decoder (and the old one freed); and the pool's in-place reset. */
 async function freshDecoderCost(reps: number): Promise<FreshDecoderCost> {
   const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
   const { MPEGDecoder } = await import('mpg123-decoder');
@@ -82,7 +86,22 @@ async function freshDecoderCost(reps: number): Promise<FreshDecoderCost> {
   };
   const [flacMs, flacMeanMs] = await time(() => new FLACDecoder());
   const [mp3Ms, mp3MeanMs] = await time(() => new MPEGDecoder({ enableGapless: false }));
-  return { flacMs, mp3Ms, flacMeanMs, mp3MeanMs, reps };
+  const inPlace = async (codec: 'flac' | 'mp3'): Promise<number> => {
+    const d = await codecDecoder(codec);
+    const us: number[] = [];
+    for (let i = -3; i < Math.max(reps, 10); i++) {
+      const t0 = performance.now();
+      d.reset();
+      if (i >= 0) us.push((performance.now() - t0) * 1000);
+    }
+    d.free();
+    return percentile(
+      us.sort((a, b) => a - b),
+      50,
+    );
+  };
+  const [flacResetUs, mp3ResetUs] = [await inPlace('flac'), await inPlace('mp3')];
+  return { flacMs, mp3Ms, flacMeanMs, mp3MeanMs, flacResetUs, mp3ResetUs, reps };
 }
 
 interface DriverData {

@@ -1,6 +1,20 @@
 import { readFileSync } from 'node:fs';
+import CodecParser, { type CodecFrame } from 'codec-parser';
 import { describe, expect, it } from 'vitest';
-import { detectFormat, hexHead, id3v2Size, mp3PrimeStart, parseFlac, parseMp3, parseXingFrame, type ParsedFrame } from './codecs.ts';
+import {
+  detectFormat,
+  hexHead,
+  id3v2Size,
+  mp3PrimeStart,
+  parseFlac,
+  parseMp3,
+  parseXingFrame,
+  cleanFlacFrames,
+  flacFramesOffsetOf,
+  splitCleanFlac,
+  splitPlainMp3,
+  type ParsedFrame,
+} from './codecs.ts';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../../fixtures/decode/${name}`, import.meta.url)));
 
@@ -60,5 +74,99 @@ describe('format detection and frame splitting', () => {
     // big frames: the minimum of 2 frames rules
     const big: ParsedFrame[] = Array.from({ length: 100 }, () => ({ data: new Uint8Array(1500), samples: 1152 }));
     expect(mp3PrimeStart(big, 50, 1152)).toBe(48);
+  });
+
+  it('steps through a plain MP3 to the frames codec-parser finds, and leaves anything else to codec-parser', () => {
+    const where = (frames: { data: Uint8Array; samples: number }[]) => frames.map((f) => [f.data.byteOffset, f.data.length, f.samples]);
+    const parser = (b: Uint8Array) => where(new CodecParser('audio/mpeg', { enableFrameCRC32: false }).parseAll(b) as CodecFrame[]);
+    const mp3 = fixture('signal.mp3');
+    const plain = splitPlainMp3(mp3);
+    expect(plain).not.toBeNull();
+    expect(where(plain!)).toEqual(parser(mp3));
+    // seeded damage: wherever the walk accepts a stream, codec-parser splits it the same way
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    const head = mp3.subarray(0, 40_000);
+    let accepted = 0;
+    let declined = 0;
+    for (let t = 0; t < 150; t++) {
+      let b = head.slice();
+      const kind = t % 5;
+      if (kind === 0)
+        b = b.subarray(0, rand(b.length)); // cut anywhere
+      else if (kind === 1)
+        for (let k = 0; k < 3; k++) b[rand(b.length)] = rand(256); // bytes anywhere
+      else if (kind === 2)
+        b[rand(b.length)] = 0xff; // a false sync
+      else if (kind === 3) {
+        const tail = new TextEncoder().encode('TAG' + 'x'.repeat(125)); // an ID3v1 tag
+        const c = new Uint8Array(b.length + tail.length);
+        c.set(b);
+        c.set(tail, b.length);
+        b = c;
+      } else {
+        const ends = plain!.map((f) => f.data.byteOffset + f.data.length).filter((e) => e <= b.length); // whole frames only
+        b = b.subarray(0, ends[rand(ends.length)]);
+      }
+      const got = splitPlainMp3(b);
+      if (got) {
+        accepted++;
+        expect(where(got)).toEqual(parser(b));
+      } else {
+        declined++;
+      }
+    }
+    expect(accepted).toBeGreaterThan(20);
+    expect(declined).toBeGreaterThan(20);
+  });
+
+  it('finds the frames of a clean FLAC as codec-parser does, and leaves anything else to codec-parser', () => {
+    const where = (frames: { data: Uint8Array; samples: number }[]) => frames.map((f) => [f.data.byteOffset, f.data.length, f.samples]);
+    const parser = (b: Uint8Array) => where(new CodecParser('audio/flac', { enableFrameCRC32: false }).parseAll(b) as CodecFrame[]);
+    const flac = fixture('signal.flac');
+    const start = flacFramesOffsetOf(flac);
+    const clean = splitCleanFlac(flac, start);
+    expect(clean).not.toBeNull();
+    expect(where(clean!)).toEqual(parser(flac));
+    // and parseFlac takes them without codec-parser (the channel assignment varies from frame to frame)
+    expect(cleanFlacFrames(flac, { sampleRate: 44100, channels: 2, bits: 16 })).toHaveLength(108);
+    expect(new Set(clean!.map((f) => f.data[3]! >> 4)).size).toBeGreaterThan(1);
+    expect(parseFlac(flac).frames.map((f) => f.data.byteOffset)).toEqual(clean!.map((f) => f.data.byteOffset));
+    // seeded damage: wherever the split accepts a stream, codec-parser splits it the same way
+    let seed = 11;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    const ends = clean!.map((f) => f.data.byteOffset + f.data.length).slice(0, 12);
+    const head = flac.subarray(0, ends[ends.length - 1]);
+    let accepted = 0;
+    let declined = 0;
+    for (let t = 0; t < 120; t++) {
+      let b = head.slice();
+      const kind = t % 4;
+      if (kind === 0)
+        b = b.subarray(0, start + rand(b.length - start)); // cut anywhere
+      else if (kind === 1) {
+        const p = start + rand(b.length - start); // a bit anywhere
+        b[p] = b[p]! ^ (1 << rand(8));
+      } else if (kind === 2) {
+        const p = start + rand(b.length - start - 1); // a false sync
+        b[p] = 0xff;
+        b[p + 1] = 0xf8;
+      } else b = b.subarray(0, ends[rand(ends.length)]); // whole frames only
+      const got = splitCleanFlac(b, start);
+      if (got) {
+        accepted++;
+        expect(where(got)).toEqual(parser(b));
+      } else {
+        declined++;
+      }
+    }
+    expect(accepted).toBeGreaterThan(20);
+    expect(declined).toBeGreaterThan(20);
   });
 });

@@ -475,8 +475,16 @@ class DecodeRun {
       const group = { s0, s1, done: false };
       this.groups.push(group);
       const payload = () => {
+        // frames cut from one buffer back to back (the usual case) are one view: no copy
+        const first = frames[s]!.data;
         let len = 0;
-        for (let i = s; i < b; i++) len += frames[i]!.data.length;
+        let contiguous = true;
+        for (let i = s; i < b; i++) {
+          const d = frames[i]!.data;
+          contiguous &&= d.buffer === first.buffer && d.byteOffset === first.byteOffset + len;
+          len += d.length;
+        }
+        if (contiguous) return new Uint8Array(first.buffer, first.byteOffset, len);
         const out = new Uint8Array(len);
         let p = 0;
         for (let i = s; i < b; i++) {

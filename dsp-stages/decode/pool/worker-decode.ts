@@ -2,47 +2,47 @@
  * The worker side of decoding: WAV chunks (PCM -> f32 and resampling in Rust), FLAC and MP3
  * frame groups (@wasm-audio-decoders/flac, mpg123-decoder: their non-worker decoder classes) and
  * resample spans. Output goes straight into shared planes (shared mode) or back in the reply.
+ *
+ * FLAC and MP3: each worker keeps one decoder of each kind, warm, and puts it back in its initial
+ * state in place before every group (codec-adapters.ts: a new libFLAC / mpg123 decoder in the same
+ * wasm instance, microseconds), instead of a new wasm instance per group (new + ready costs
+ * milliseconds, and the first frames through a cold instance run several times slower). The
+ * frames are decoded one by one and each frame's samples go from the decoder's heap straight
+ * into the output, FLAC's rescale folded into that copy. A decoder that reported an error or
+ * threw is replaced, never reset (libFLAC's state after a corrupt frame is not to be trusted).
+ * Without the library internals this relies on, every group gets a new decoder and goes through
+ * the public `decodeFrames`, as before.
  */
-import { FLACDecoder } from '@wasm-audio-decoders/flac';
-import { MPEGDecoder } from 'mpg123-decoder';
 import type { WorkerContext } from '../../../worklet/pool/task-kind.ts';
+import { codecDecoder, type CodecDecoder } from './codec-adapters.ts';
 import type { CodecFramesJob, DecodeJob, FrameError, PlanarResult } from './task.ts';
-import { jobBytes, writePlanar } from './worker-io.ts';
+import { jobBytes, outputPlanes } from './worker-io.ts';
 import { decodeWavChunk, resampleSpan } from './worker-wasm.ts';
 
-// Every group gets a decoder in its initial state: libFLAC reports frames that do not follow
-// the previous call's as missing (and pads them), and MP3 priming rebuilds the reservoir and the
-// overlap from the initial state. reset() re-instantiates a decoder's module (milliseconds), so
-// the next fresh decoder of each kind is made while the current one works.
-let flacNext: Promise<FLACDecoder> | null = null;
-let mpegNext: Promise<MPEGDecoder> | null = null;
+const warm: { flac: Promise<CodecDecoder> | null; mp3: Promise<CodecDecoder> | null } = { flac: null, mp3: null };
 
-function freshFlac(): Promise<FLACDecoder> {
-  const d = new FLACDecoder();
-  return d.ready.then(() => d);
+/** A decoder of `codec` in its initial state: the warm one reset, or a new one. */
+async function takeDecoder(codec: 'flac' | 'mp3'): Promise<CodecDecoder> {
+  const pending = warm[codec];
+  warm[codec] = null;
+  if (pending) {
+    const d = await pending.catch(() => null);
+    if (d && d.reset()) return d;
+    d?.free();
+  }
+  return codecDecoder(codec);
 }
 
-function freshMpeg(): Promise<MPEGDecoder> {
-  // gapless trimming off: the main thread trims the encoder delay itself (groups decode apart)
-  const d = new MPEGDecoder({ enableGapless: false });
-  return d.ready.then(() => d);
-}
-
-function takeFlac(): Promise<FLACDecoder> {
-  const d = flacNext ?? freshFlac();
-  flacNext = freshFlac();
-  return d;
-}
-
-function takeMpeg(): Promise<MPEGDecoder> {
-  const d = mpegNext ?? freshMpeg();
-  mpegNext = freshMpeg();
-  return d;
-}
-
-interface DecoderError {
-  message: string;
-  frameNumber?: number;
+/** After a group: keep a clean decoder warm; replace one that saw an error (in the background). */
+function giveBack(codec: 'flac' | 'mp3', d: CodecDecoder, clean: boolean): void {
+  if (clean) {
+    warm[codec] = Promise.resolve(d);
+    return;
+  }
+  d.free();
+  const next = codecDecoder(codec);
+  next.catch(() => {}); // a failure shows when it is taken
+  warm[codec] = next;
 }
 
 async function codecFrames(ctx: WorkerContext, job: CodecFramesJob): Promise<PlanarResult> {
@@ -56,45 +56,49 @@ async function codecFrames(ctx: WorkerContext, job: CodecFramesJob): Promise<Pla
     frames.push(bytes.subarray(p, p + len));
     p += len;
   }
-  let decoded;
-  if (job.codec === 'flac') {
-    const d = await takeFlac();
-    try {
-      decoded = await d.decodeFrames(frames);
-    } finally {
-      d.free();
+  // FLAC: @wasm-audio-decoders/flac divides by 2^(bits-1) - 1; the WAV convention (and
+  // pcm_to_f32) divides by 2^(bits-1). f32(v / m) times m is within m * 2^-24 < 0.5 of the
+  // integer for bits <= 24, so rounding restores it exactly (and 1 / 2^(bits-1) is exact).
+  const rescale = job.codec === 'flac' && job.bits >= 4 && job.bits <= 24 ? 2 ** (job.bits - 1) - 1 : 0;
+  const { skip_samples: skip, keep_samples: keep } = job;
+  const out = outputPlanes(job.output, job.channels, keep);
+  let got = 0;
+  // samples [got, got + n) of the group: the part in [skip, skip + keep) goes to the output
+  const sink = (plane: (c: number) => Float32Array, n: number, ch: number) => {
+    if (n > 0 && ch !== job.channels) throw new Error(`decoder produced ${ch} channels, the stream has ${job.channels}`);
+    const a = Math.max(got, skip);
+    const b = Math.min(got + n, skip + keep);
+    if (b > a) {
+      for (let c = 0; c < job.channels; c++) {
+        const src = plane(c);
+        const dst = out.planes[c]!;
+        const from = a - got;
+        const to = a - skip;
+        if (rescale) {
+          const inv = 1 / (rescale + 1);
+          for (let i = 0, len = b - a; i < len; i++) dst[to + i] = Math.round(src[from + i]! * rescale) * inv;
+        } else {
+          dst.set(src.subarray(from, from + (b - a)), to);
+        }
+      }
     }
-  } else {
-    const d = await takeMpeg();
-    try {
-      decoded = d.decodeFrames(frames);
-    } finally {
-      d.free();
-    }
+    got += n;
+  };
+  const d = await takeDecoder(job.codec);
+  let errors: FrameError[];
+  try {
+    // errors in the priming frames are expected (their bit reservoir lies before the group)
+    errors = (await d.decode(frames, sink)).filter((e) => e.frame === null || e.frame >= job.prime_frames);
+  } catch (err) {
+    giveBack(job.codec, d, false);
+    throw err;
   }
-  // errors in the priming frames are expected (their bit reservoir lies before the group)
-  const errors: FrameError[] = (decoded.errors as DecoderError[])
-    .map((e) => ({ message: e.message, frame: typeof e.frameNumber === 'number' ? e.frameNumber : null }))
-    .filter((e) => e.frame === null || e.frame >= job.prime_frames);
-  const got = decoded.samplesDecoded;
-  if (got > 0 && decoded.channelData.length !== job.channels) {
-    throw new Error(`decoder produced ${decoded.channelData.length} channels, the stream has ${job.channels}`);
+  giveBack(job.codec, d, errors.length === 0);
+  const written = Math.min(keep, Math.max(0, got - skip));
+  if (written < keep) {
+    errors.push({ message: `decoder produced ${got} samples, ${skip + keep} expected`, frame: null });
   }
-  const available = Math.max(0, got - job.skip_samples);
-  const keep = Math.min(job.keep_samples, available);
-  if (keep < job.keep_samples) {
-    errors.push({ message: `decoder produced ${got} samples, ${job.skip_samples + job.keep_samples} expected`, frame: null });
-  }
-  const planes = decoded.channelData.map((ch) => ch.subarray(job.skip_samples, job.skip_samples + keep));
-  if (job.codec === 'flac' && job.bits >= 4 && job.bits <= 24) {
-    // @wasm-audio-decoders/flac divides by 2^(bits-1) - 1; the WAV convention (and pcm_to_f32)
-    // divides by 2^(bits-1). f32(v / m) times m is within m * 2^-24 < 0.5 of the integer for
-    // bits <= 24, so rounding restores it exactly.
-    const m = 2 ** (job.bits - 1) - 1;
-    const d = 2 ** (job.bits - 1);
-    for (const plane of planes) for (let i = 0; i < plane.length; i++) plane[i] = Math.round(plane[i]! * m) / d;
-  }
-  return writePlanar(job.output, job.channels, keep, (c) => planes[c] ?? new Float32Array(keep), errors);
+  return out.result(written, errors);
 }
 
 export async function runDecodeJob(ctx: WorkerContext, job: DecodeJob): Promise<PlanarResult> {

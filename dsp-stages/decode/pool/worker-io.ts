@@ -39,3 +39,36 @@ export function writePlanar(
   for (let c = 0; c < channels; c++) planes.push(source(c).slice(0, frames).buffer);
   return { kind: 'planar', frames, planes, errors };
 }
+
+/**
+ * Output planes of `frames` frames for a job that fills them piece by piece: views into the
+ * shared planes at the target's offset, or fresh planes moved with the reply. `result(n)` says
+ * that the first n frames were written.
+ */
+export function outputPlanes(
+  target: PlanarTarget,
+  channels: number,
+  frames: number,
+): { planes: Float32Array[]; result(written: number, errors: FrameError[]): PlanarResult } {
+  if (target.mode === 'shared') {
+    if (target.planes.length !== channels) throw new Error(`decode: ${target.planes.length} output planes for ${channels} channels`);
+    const planes = target.planes.map((sab) => {
+      const plane = new Float32Array(sab);
+      if (target.frame_offset + frames > plane.length) {
+        throw new Error(`decode: frames ${target.frame_offset}..${target.frame_offset + frames} exceed the output's ${plane.length}`);
+      }
+      return plane.subarray(target.frame_offset, target.frame_offset + frames);
+    });
+    return { planes, result: (written, errors) => ({ kind: 'planar', frames: written, planes: null, errors }) };
+  }
+  const planes = Array.from({ length: channels }, () => new Float32Array(frames));
+  return {
+    planes,
+    result: (written, errors) => ({
+      kind: 'planar',
+      frames: written,
+      planes: planes.map((p) => (written === frames ? p.buffer : p.slice(0, written).buffer)),
+      errors,
+    }),
+  };
+}
