@@ -8,10 +8,12 @@
 // exception in the play function, an error rendering it, or no end within the timeout fails it.
 // Firefox needs an audio device for a live AudioContext (with none it stays suspended): a
 // PulseAudio null sink at 48 kHz runs for the length of the run on a private socket.
-// Measurements the play functions report go to test-results/measurements.jsonl with
-// `engine: 'firefox'`; the per-story results to test-results/stories-firefox.json.
+// Measurements the play functions report go to test-results/measurements-firefox.jsonl with
+// `engine: 'firefox'`; the per-story results to test-results/stories-firefox.json (with --pass,
+// files named for the passes: measurements-firefox-perf.jsonl, stories-firefox-perf.json).
 //   --build           rebuild storybook-static first (otherwise it is built only when missing:
-//                     npm test's stories suite has just built it)
+//                     npm test has built it before its browser suites)
+//   --pass NAME       only this pass, perf or rest (repeatable; default both)
 //   <story files>     only the stories of these files, e.g. stories/Gain.stories.tsx
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -296,24 +298,24 @@ async function chromiumOnlyReasons(browser, baseUrl, entries) {
   }
 }
 
-/** Rewrites measurements.jsonl with the Chromium rows it has and this run's Firefox rows. */
-function writeMeasurements(rows) {
-  const file = join(resultsDir, 'measurements.jsonl');
-  const kept = existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .filter((l) => JSON.parse(l).engine !== 'firefox')
-    : [];
-  const lines = [...kept, ...rows.map((r) => JSON.stringify(r))];
-  writeFileSync(file, lines.length ? `${lines.join('\n')}\n` : '');
+/** Writes this run's Firefox measurements to `file` in test-results (its own: a Chromium suite may be appending to measurements.jsonl). */
+function writeMeasurements(file, rows) {
+  writeFileSync(join(resultsDir, file), rows.length ? `${rows.map((r) => JSON.stringify(r)).join('\n')}\n` : '');
 }
+
+/** The passes of the Firefox suite, in the order they run: `perf` (one page at a time), then `rest`. */
+export const FIREFOX_PASSES = ['perf', 'rest'];
 
 /**
  * The Firefox suite: { passed, failed } (each story run is one test; a skipped story is listed, not
- * counted). A failure to start PulseAudio or Firefox is one failure, named with its fix.
+ * counted). A failure to start PulseAudio or Firefox is one failure, named with its fix. `passes`
+ * narrows it to some of FIREFOX_PASSES (npm test runs perf alone, rest beside other suites): the
+ * results and measurements then go to files named for them (stories-firefox-perf.json, ...).
  */
-export async function runFirefoxTests({ build = false, files = [] } = {}) {
+export async function runFirefoxTests({ build = false, files = [], passes = FIREFOX_PASSES } = {}) {
+  const unknownPass = passes.filter((p) => !FIREFOX_PASSES.includes(p));
+  if (unknownPass.length > 0) throw new Error(`no Firefox pass ${unknownPass.join(', ')} (passes: ${FIREFOX_PASSES.join(', ')})`);
+  const suffix = FIREFOX_PASSES.every((p) => passes.includes(p)) ? '' : `-${passes.join('-')}`;
   const t0 = Date.now();
   mkdirSync(resultsDir, { recursive: true });
   if (build || !existsSync(join(root, 'storybook-static/index.html'))) buildStorybook();
@@ -322,8 +324,8 @@ export async function runFirefoxTests({ build = false, files = [] } = {}) {
   const stories = Object.values(index.entries).filter((e) => e.type === 'story' && inFiles(e));
   const perfWanted = storyFilter(['perf'], ['expected-failure', 'no-isolation']);
   const restWanted = storyFilter(['test'], ['perf', 'expected-failure', 'no-isolation']);
-  const perf = stories.filter((e) => perfWanted(e.tags ?? []));
-  const rest = stories.filter((e) => restWanted(e.tags ?? []));
+  const perf = passes.includes('perf') ? stories.filter((e) => perfWanted(e.tags ?? [])) : [];
+  const rest = passes.includes('rest') ? stories.filter((e) => restWanted(e.tags ?? [])) : [];
   const skippedEntries = [...perf, ...rest].filter((e) => e.tags.includes(CHROMIUM_ONLY_TAG));
   const toRun = (list) => list.filter((e) => !e.tags.includes(CHROMIUM_ONLY_TAG));
 
@@ -384,18 +386,22 @@ export async function runFirefoxTests({ build = false, files = [] } = {}) {
       if (!r.ok) console.log(`       ${r.message.split('\n').join('\n       ')}`);
       for (const n of r.notes.filter((x) => /skipped/i.test(x))) console.log(`       note: ${n}`);
     };
-    log(`pass "perf": ${toRun(perf).length} stories, one page at a time`);
-    await runStories([browser], server.url, toRun(perf), report('perf'));
+    if (passes.includes('perf')) {
+      log(`pass "perf": ${toRun(perf).length} stories, one page at a time`);
+      await runStories([browser], server.url, toRun(perf), report('perf'));
+    }
     // stories tagged `interactive` (keyboard focus, the clipboard, the page's controls) failed now and
     // then beside a second Firefox: they run after the others, one at a time
     const interactive = toRun(rest).filter((e) => e.tags.includes(INTERACTIVE_TAG));
     const parallel = toRun(rest).filter((e) => !e.tags.includes(INTERACTIVE_TAG));
-    const restBrowsers = [browser];
-    while (restBrowsers.length < Math.min(REST_BROWSERS, parallel.length)) restBrowsers.push(await launch());
-    log(`pass "rest": ${parallel.length} stories, a page in each of ${restBrowsers.length} Firefox instance(s) at once`);
-    await runStories(restBrowsers, server.url, parallel, report('rest'));
-    log(`pass "rest", tagged ${INTERACTIVE_TAG}: ${interactive.length} stories, one page at a time`);
-    await runStories([browser], server.url, interactive, report('rest'));
+    if (passes.includes('rest')) {
+      const restBrowsers = [browser];
+      while (restBrowsers.length < Math.min(REST_BROWSERS, parallel.length)) restBrowsers.push(await launch());
+      log(`pass "rest": ${parallel.length} stories, a page in each of ${restBrowsers.length} Firefox instance(s) at once`);
+      await runStories(restBrowsers, server.url, parallel, report('rest'));
+      log(`pass "rest", tagged ${INTERACTIVE_TAG}: ${interactive.length} stories, one page at a time`);
+      await runStories([browser], server.url, interactive, report('rest'));
+    }
   } catch (err) {
     console.error(`firefox: FAILED: ${err.message}`);
     results.push({ id: null, name: 'start-up', pass: null, ok: false, seconds: 0, message: err.message, notes: [] });
@@ -415,9 +421,9 @@ export async function runFirefoxTests({ build = false, files = [] } = {}) {
     failed = 1;
   }
   const seconds = (Date.now() - t0) / 1000;
-  writeMeasurements(measurements);
+  writeMeasurements(`measurements-firefox${suffix}.jsonl`, measurements);
   writeFileSync(
-    join(resultsDir, 'stories-firefox.json'),
+    join(resultsDir, `stories-firefox${suffix}.json`),
     `${JSON.stringify({ engine: 'firefox', browser: browserVersion, seconds, passed, failed, skipped, results, measurements }, null, 2)}\n`,
   );
   log(`${passed} passed, ${failed} failed, ${skipped.length} skipped in ${seconds.toFixed(1)} s`);
@@ -426,14 +432,23 @@ export async function runFirefoxTests({ build = false, files = [] } = {}) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const files = args.filter((a) => /\.stories\.tsx?$/.test(a));
-  const unknown = args.filter((a) => a !== '--build' && !files.includes(a));
-  if (unknown.length > 0) {
-    console.error(`firefox: unknown argument ${unknown.join(' ')} (options: --build, story files)`);
+  const passes = [];
+  const rest = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--pass') passes.push(args[++i]);
+    else rest.push(args[i]);
+  }
+  const files = rest.filter((a) => /\.stories\.tsx?$/.test(a));
+  const unknown = rest.filter((a) => a !== '--build' && !files.includes(a));
+  const badPass = passes.filter((p) => !FIREFOX_PASSES.includes(p));
+  if (unknown.length > 0 || badPass.length > 0) {
+    console.error(
+      `firefox: unknown ${unknown.length > 0 ? `argument ${unknown.join(' ')}` : `pass ${badPass.join(' ')}`} (options: --build, --pass ${FIREFOX_PASSES.join('|')}, story files)`,
+    );
     process.exit(2);
   }
   try {
-    const r = await runFirefoxTests({ build: args.includes('--build'), files });
+    const r = await runFirefoxTests({ build: rest.includes('--build'), files, passes: passes.length ? passes : FIREFOX_PASSES });
     console.log(`${r.passed} passed, ${r.failed} failed`);
     process.exit(r.failed === 0 ? 0 : 1);
   } catch (err) {

@@ -398,41 +398,80 @@ export async function runExpectedFailureGate({ build = false, testStorybookArgs 
   return runStoryTests({ build, expectedFailures: true, testStorybookArgs });
 }
 
-export async function runStoryTests({ build = true, expectedFailures = false, testStorybookArgs = [], browserChecksToo = true } = {}) {
+/** The parts of the story suite, in the order they run: `runStoryTests` runs all of them unless told. */
+export const STORY_PARTS = ['perf', 'rest', 'plain-host'];
+
+/**
+ * The story suite on the static build (built first when missing or when `build`). Its parts:
+ * `perf`, the stories tagged perf alone with one worker; `rest`, the deploy-header check, the
+ * other stories with two workers and the shared-link check; `plain-host`, the same build from a
+ * host without COOP/COEP (the no-isolation stories and the service-worker checks). `npm test`
+ * runs `perf` alone and the other two beside other suites. `freshMeasurements` empties
+ * test-results/measurements.jsonl first (npm test empties it once, before all its suites).
+ */
+export async function runStoryTests({
+  build = true,
+  expectedFailures = false,
+  testStorybookArgs = [],
+  browserChecksToo = true,
+  parts = STORY_PARTS,
+  freshMeasurements = false,
+} = {}) {
   extraArgs = testStorybookArgs;
   mkdirSync(resultsDir, { recursive: true });
-  // the story run starts the measurements afresh; the gate, which npm test runs after it, adds its own
-  if (!expectedFailures) rmSync(join(resultsDir, 'measurements.jsonl'), { force: true });
+  if (freshMeasurements) rmSync(join(resultsDir, 'measurements.jsonl'), { force: true });
   if (build || !existsSync(join(root, 'storybook-static/index.html'))) buildStorybook();
-  const headers = expectedFailures ? { passed: 0, failed: 0 } : checkDeployHeaders();
-  const server = await serveStatic();
-  try {
-    if (expectedFailures) return expectedFailureGate(server.url);
-    const perfTags = tagFilter(['perf'], ['expected-failure', 'no-isolation']);
-    const perf = runPass(server.url, 'perf', [...perfTags.args, '--maxWorkers=1'], {}, perfTags.files);
-    const restTags = tagFilter(['test'], ['perf', 'expected-failure', 'no-isolation']);
-    const rest = runPass(server.url, 'rest', [...restTags.args, '--maxWorkers=2'], {}, restTags.files);
-    const shared = browserChecksToo ? await browserChecks({ isolatedUrl: server.url }) : { passed: 0, failed: 0 };
-    await server.stop();
+  if (expectedFailures) {
+    const server = await serveStatic();
+    try {
+      return expectedFailureGate(server.url);
+    } finally {
+      await server.stop();
+    }
+  }
+  const none = { passed: 0, failed: 0, ran: 0 };
+  const sum = (...rs) => ({ passed: rs.reduce((a, r) => a + r.passed, 0), failed: rs.reduce((a, r) => a + r.failed, 0) });
+  let perf = none;
+  let rest = none;
+  let headers = none;
+  let shared = none;
+  let fallback = none;
+  let sw = none;
+  if (parts.includes('perf') || parts.includes('rest')) {
+    const server = await serveStatic();
+    try {
+      if (parts.includes('perf')) {
+        const perfTags = tagFilter(['perf'], ['expected-failure', 'no-isolation']);
+        perf = runPass(server.url, 'perf', [...perfTags.args, '--maxWorkers=1'], {}, perfTags.files);
+      }
+      if (parts.includes('rest')) {
+        headers = checkDeployHeaders();
+        const restTags = tagFilter(['test'], ['perf', 'expected-failure', 'no-isolation']);
+        rest = runPass(server.url, 'rest', [...restTags.args, '--maxWorkers=2'], {}, restTags.files);
+        if (browserChecksToo) shared = await browserChecks({ isolatedUrl: server.url });
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  if (parts.includes('plain-host')) {
     // the same build from a plain static host (no COOP/COEP): with ?coi=0 (the COI_OFF_PATH entry
     // redirects there), the postMessage fallback; without, the service worker's isolation
     const plain = await serveStatic({ isolated: false });
     try {
       const plainTags = tagFilter(['no-isolation'], ['expected-failure']);
-      const fallback = runPass(`${plain.url}${COI_OFF_PATH}`, 'no-isolation', [...plainTags.args, '--maxWorkers=1'], {}, plainTags.files);
-      const sw = browserChecksToo ? await browserChecks({ plainUrl: plain.url }) : { passed: 0, failed: 0 };
-      const ranNone = perf.ran + rest.ran + fallback.ran === 0 ? 1 : 0;
-      if (ranNone) console.error(`stories: FAILED: no pass ran a story (test-storybook arguments: ${extraArgs.join(' ')})`);
-      return {
-        passed: headers.passed + perf.passed + rest.passed + shared.passed + fallback.passed + sw.passed,
-        failed: headers.failed + perf.failed + rest.failed + shared.failed + fallback.failed + sw.failed + ranNone,
-      };
+      fallback = runPass(`${plain.url}${COI_OFF_PATH}`, 'no-isolation', [...plainTags.args, '--maxWorkers=1'], {}, plainTags.files);
+      if (browserChecksToo) sw = await browserChecks({ plainUrl: plain.url });
     } finally {
       await plain.stop();
     }
-  } finally {
-    await server.stop();
   }
+  // given story files or tags, a pass may match none; the parts together must run at least one story
+  const ranNone = perf.ran + rest.ran + fallback.ran === 0 ? 1 : 0;
+  if (ranNone)
+    console.error(`stories: FAILED: no pass ran a story (parts ${parts.join(', ')}; test-storybook arguments: ${extraArgs.join(' ')})`);
+  const total = sum(headers, perf, rest, shared, fallback, sw);
+  return { passed: total.passed, failed: total.failed + ranNone };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -453,6 +492,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       expectedFailures,
       testStorybookArgs,
       browserChecksToo: !own.includes('--no-browser-checks'),
+      freshMeasurements: !expectedFailures,
     });
     console.log(`${r.passed} passed, ${r.failed} failed`);
     process.exit(r.failed === 0 ? 0 : 1);

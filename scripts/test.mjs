@@ -3,12 +3,16 @@
 // `npm test`: set up if needed, then every suite: Rust (cargo test), typecheck (tsc),
 // lint (ESLint, Prettier, rustfmt and Clippy, one test each), unit (vitest), validate (`stagebench
 // validate` at level 5, each stage and check one test), fuzz (200 decoder inputs on the worker
-// pool), stories (test-storybook on the static build), firefox (the same stories in Firefox ESR
-// over WebDriver BiDi, on that build; Chromium-only ones listed as skipped), the expected-failure gate (each
-// expected-failure story fails with its declared message) and soak (every stage live for 60 s in
-// all). Ends with one line: `N passed, N failed`.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+// pool), build (the static Storybook), stories-perf and stories (test-storybook on that build),
+// firefox-perf and firefox (the same stories in Firefox ESR over WebDriver BiDi; Chromium-only ones
+// listed as skipped), the expected-failure gate (each expected-failure story fails with its
+// declared message) and soak (every stage live for 60 s in all). Each suite runs in a child
+// process (`node scripts/test.mjs --suite NAME` runs one alone, without set-up), in the order
+// PLAN gives: what measures time alone, the rest two or three at once. Ends with one line:
+// `N passed, N failed`.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, existsSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setup, SetupError } from './setup.mjs';
@@ -18,20 +22,25 @@ const resultsDir = join(root, 'test-results');
 const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CARGO_TERM_COLOR: 'never' };
 const suites = [];
 
+/**
+ * The machine's CPU counters from /proc/stat: busy and total ticks over all cores (null where
+ * there is none). A browser's processes are not all children this process waits for, so the
+ * machine's own counters are what tells how busy a step kept it.
+ */
+function machineTicks() {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    const idle = fields[3] + fields[4]; // idle, iowait
+    const total = fields.slice(0, 8).reduce((x, y) => x + y, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
 function record(name, passed, failed, seconds) {
   suites.push({ name, passed, failed, seconds });
   console.log(`\n== ${name}: ${passed} passed, ${failed} failed (${seconds.toFixed(1)} s)\n`);
-}
-
-async function timed(name, fn) {
-  const t0 = Date.now();
-  try {
-    const { passed, failed } = await fn();
-    record(name, passed, failed, (Date.now() - t0) / 1000);
-  } catch (err) {
-    console.error(`${name}: ${err.message}`);
-    record(name, 0, 1, (Date.now() - t0) / 1000);
-  }
 }
 
 function rust() {
@@ -137,9 +146,6 @@ function validate() {
   return { passed: tests - failures - skipped, failed: failures === 0 && res.status !== 0 ? 1 : failures };
 }
 
-/** Figures of the fuzz and soak runs, printed with the story tests' measurements. */
-const runFigures = [];
-
 /**
  * The short fuzz or soak run: `scripts/<name>.ts` (through tsx) writes test-results/<name>.json
  * with its checks, each counted here as one test; no JSON (it did not run to the end) is a failure.
@@ -157,7 +163,9 @@ function checkedRun(name, args, figures) {
     return { passed: 0, failed: 1 };
   }
   const report = JSON.parse(readFileSync(out, 'utf8'));
-  runFigures.push(...figures(report).map(([label, value, unit, source]) => ({ story: name, name: label, value, unit, source })));
+  // printed with the story tests' measurements at the end
+  const rows = figures(report).map(([label, value, unit, source]) => JSON.stringify({ story: name, name: label, value, unit, source }));
+  writeFileSync(join(resultsDir, `measurements-${name}.jsonl`), `${rows.join('\n')}\n`);
   const failed = report.checks.filter((c) => !c.ok).length;
   return { passed: report.checks.length - failed, failed: failed === 0 && res.status !== 0 ? 1 : failed };
 }
@@ -201,15 +209,19 @@ function soak() {
   });
 }
 
+/** The measurement files of this run: the Chromium stories' first, then the others by name. */
+function measurementFiles() {
+  const names = readdirSync(resultsDir).filter((f) => /^measurements(-[\w-]+)?\.jsonl$/.test(f));
+  return names.sort((a, b) => (a === 'measurements.jsonl' ? -1 : b === 'measurements.jsonl' ? 1 : a.localeCompare(b)));
+}
+
 function printMeasurements() {
-  const file = join(resultsDir, 'measurements.jsonl');
-  const rows = existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : [];
-  rows.push(...runFigures);
+  const rows = measurementFiles().flatMap((f) =>
+    readFileSync(join(resultsDir, f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+  );
   if (rows.length === 0) return;
   console.log('measured in the story tests, the fuzz and the soak runs:');
   for (const r of rows)
@@ -217,6 +229,154 @@ function printMeasurements() {
       `  ${r.story}${r.engine ? ` (${r.engine})` : ''}: ${r.name} = ${Number(Number(r.value).toPrecision(4))} ${r.unit} [${r.source}]`,
     );
 }
+
+/** The static Storybook the browser suites share, built once: one test. */
+async function build() {
+  const { buildStorybook } = await import('./serve-static.mjs');
+  buildStorybook();
+  return { passed: 1, failed: 0 };
+}
+
+// imported only when run: they need packages that set-up may just have installed
+const SUITES = {
+  rust,
+  typecheck,
+  lint,
+  unit,
+  validate,
+  fuzz,
+  build,
+  // the stories tagged perf, in Chromium with one worker
+  'stories-perf': async () => (await import('./test-stories.mjs')).runStoryTests({ build: false, parts: ['perf'] }),
+  // the other stories in Chromium, the shared-link and plain-host checks
+  stories: async () => (await import('./test-stories.mjs')).runStoryTests({ build: false, parts: ['rest', 'plain-host'] }),
+  'firefox-perf': async () => (await import('./test-firefox.mjs')).runFirefoxTests({ passes: ['perf'] }),
+  firefox: async () => (await import('./test-firefox.mjs')).runFirefoxTests({ passes: ['rest'] }),
+  // every expected-failure story must fail with the assertion it declares
+  gate: async () => (await import('./test-stories.mjs')).runExpectedFailureGate(),
+  soak,
+};
+
+/**
+ * The order of the run: the steps one after another; the lanes of a step at once (each lane's
+ * suites one after another). What measures time against a budget or real time runs alone: the
+ * perf stories of each engine, the soak, and the other Chromium stories (their live checks fell
+ * behind, and Render quantum / Every size ran past its 60 s, beside Firefox: the browser suites
+ * keep both cores busy, so running them at once saves little). Sharing the two cores: the
+ * CPU-bound suites (the static build among them, which every browser suite needs; the fuzz after
+ * the lint, so that its 10 s hang limit is not judged with three suites on the cores), and the
+ * Firefox stories beside the expected-failure gate (whose stories fail the more surely for it).
+ */
+const PLAN = [
+  [['rust', 'typecheck', 'lint', 'validate', 'fuzz'], ['unit'], ['build']],
+  [['stories-perf']],
+  [['firefox-perf']],
+  [['soak']],
+  [['stories']],
+  [['firefox'], ['gate']],
+];
+
+/** Each step's suites, wall time and how busy it kept the machine. */
+const steps = [];
+
+/** One suite in this process (`--suite NAME`): its counts go to test-results/suite-NAME.json. */
+async function runOne(name) {
+  mkdirSync(resultsDir, { recursive: true });
+  let result;
+  try {
+    result = await SUITES[name]();
+  } catch (err) {
+    console.error(`${name}: ${err.stack ?? err.message}`);
+    result = { passed: 0, failed: 1 };
+  }
+  writeFileSync(join(resultsDir, `suite-${name}.json`), `${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+/**
+ * A suite in a child process. Alone in its step, its output streams to this console; beside
+ * others, to test-results/logs/NAME.log, printed whole when it ends. No counts (it crashed, or was
+ * killed) is one failure.
+ */
+function runChild(name, alone) {
+  const t0 = Date.now();
+  const resultFile = join(resultsDir, `suite-${name}.json`);
+  rmSync(resultFile, { force: true });
+  const logFile = join(resultsDir, 'logs', `${name}.log`);
+  const fd = alone ? null : openSync(logFile, 'w');
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--suite', name], {
+    cwd: root,
+    env,
+    stdio: alone ? 'inherit' : ['ignore', fd, fd],
+  });
+  running.add(child);
+  if (!alone) console.log(`-- ${name}: started (output: test-results/logs/${name}.log, printed when it ends)`);
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      if (fd !== null) {
+        closeSync(fd);
+        console.log(`\n---- ${name} output ----`);
+        process.stdout.write(readFileSync(logFile, 'utf8'));
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      if (!existsSync(resultFile)) {
+        console.error(`${name}: ended without counts (exit ${code ?? signal})`);
+        record(name, 0, 1, seconds);
+      } else {
+        const r = JSON.parse(readFileSync(resultFile, 'utf8'));
+        record(name, r.passed, r.failed, seconds);
+      }
+      resolve();
+    });
+  });
+}
+
+const running = new Set();
+
+async function runPlan() {
+  mkdirSync(join(resultsDir, 'logs'), { recursive: true });
+  // this run's measurements start afresh
+  for (const f of measurementFiles()) rmSync(join(resultsDir, f));
+  for (const step of PLAN) {
+    const alone = step.length === 1 && step[0].length === 1;
+    const names = step.flat();
+    const t0 = Date.now();
+    const ticks0 = machineTicks();
+    // a line every 30 s says what is still running
+    const heartbeat = alone
+      ? null
+      : setInterval(() => {
+          const left = names.filter((n) => !suites.some((s) => s.name === n));
+          console.log(`-- ${((Date.now() - t0) / 1000).toFixed(0)} s into ${names.join(', ')}: waiting for ${left.join(', ')}`);
+        }, 30_000);
+    await Promise.all(
+      step.map(async (lane) => {
+        for (const name of lane) await runChild(name, alone);
+      }),
+    );
+    if (heartbeat) clearInterval(heartbeat);
+    const ticks1 = machineTicks();
+    const busy = ticks0 && ticks1 ? (ticks1.busy - ticks0.busy) / Math.max(1, ticks1.total - ticks0.total) : NaN;
+    steps.push({ names, seconds: (Date.now() - t0) / 1000, busy });
+  }
+}
+
+const suiteArg = process.argv.indexOf('--suite');
+if (suiteArg >= 0) {
+  const name = process.argv[suiteArg + 1];
+  if (!(name in SUITES)) {
+    console.error(`test: no suite ${name} (suites: ${Object.keys(SUITES).join(', ')})`);
+    process.exit(2);
+  }
+  await runOne(name);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    for (const c of running) c.kill(signal);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
 
 const t0 = Date.now();
 try {
@@ -226,30 +386,24 @@ try {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
-mkdirSync(resultsDir, { recursive: true });
-await timed('rust', rust);
-await timed('typecheck', typecheck);
-await timed('lint', lint);
-await timed('unit', unit);
-await timed('validate', validate);
-await timed('fuzz', fuzz);
-// imported only now: it needs packages that set-up may just have installed
-const { runExpectedFailureGate, runStoryTests } = await import('./test-stories.mjs');
-await timed('stories', () => runStoryTests({ build: true }));
-// the same stories in Firefox, on the build the stories suite just made
-const { runFirefoxTests } = await import('./test-firefox.mjs');
-await timed('firefox', () => runFirefoxTests());
-// every expected-failure story must fail with the assertion it declares
-await timed('gate', () => runExpectedFailureGate());
-// on the static build the stories just made
-await timed('soak', soak);
+const setupSeconds = (Date.now() - t0) / 1000;
+await runPlan();
 
 const passed = suites.reduce((s, x) => s + x.passed, 0);
 const failed = suites.reduce((s, x) => s + x.failed, 0);
 printMeasurements();
-console.log('suite       passed  failed  seconds');
+console.log('suite         passed  failed  seconds');
 for (const s of suites)
-  console.log(`${s.name.padEnd(11)} ${String(s.passed).padStart(6)}  ${String(s.failed).padStart(6)}  ${s.seconds.toFixed(1).padStart(7)}`);
-console.log(`total wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`${s.name.padEnd(13)} ${String(s.passed).padStart(6)}  ${String(s.failed).padStart(6)}  ${s.seconds.toFixed(1).padStart(7)}`);
+// busy: the share of all the machine's cores in use during the step (anything else running included)
+console.log(`step  seconds  busy  suites (${availableParallelism()} cores)`);
+steps.forEach((st, i) =>
+  console.log(
+    `${String(i + 1).padStart(4)}  ${st.seconds.toFixed(1).padStart(7)}  ${Number.isNaN(st.busy) ? '  n/a' : `${(100 * st.busy).toFixed(0).padStart(3)} %`}  ${st.names.join(', ')}`,
+  ),
+);
+console.log(
+  `set-up ${setupSeconds.toFixed(1)} s, the suites ${((Date.now() - t0) / 1000 - setupSeconds).toFixed(1)} s: total wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
