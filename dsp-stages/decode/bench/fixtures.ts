@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { id3v2Size, parseFlac, parseMp3 } from '../pool/codecs.ts';
+import { flacFramesOffset, id3v2Size, parseFlac, parseMp3 } from '../pool/codecs.ts';
 
 export const DECODE_BENCH_FORMATS = ['wav', 'flac', 'mp3'] as const;
 export type DecodeBenchFormat = (typeof DECODE_BENCH_FORMATS)[number];
@@ -86,17 +86,6 @@ export function wavClip(wav: Uint8Array, frames: number | null, repeat = 1): Uin
   const body = new Uint8Array(pcm.length * repeat);
   for (let r = 0; r < repeat; r++) body.set(pcm, r * pcm.length);
   return pcmWav(body, w.channels, w.sampleRate, w.bits);
-}
-
-/** Byte offset of the first FLAC frame: past `fLaC` and every metadata block. */
-export function flacFramesOffset(flac: Uint8Array): number {
-  let p = id3v2Size(flac) + 4;
-  for (;;) {
-    if (p + 4 > flac.length) throw new Error('the file ends inside the metadata blocks');
-    const last = (flac[p]! & 0x80) !== 0;
-    p += 4 + ((flac[p + 1]! << 16) | (flac[p + 2]! << 8) | flac[p + 3]!);
-    if (last) return p;
-  }
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   parseMp3,
   parseXingFrame,
   cleanFlacFrames,
-  flacFramesOffsetOf,
+  flacFramesOffset,
   splitCleanFlac,
   splitPlainMp3,
   type ParsedFrame,
@@ -127,7 +127,7 @@ describe('format detection and frame splitting', () => {
     const where = (frames: { data: Uint8Array; samples: number }[]) => frames.map((f) => [f.data.byteOffset, f.data.length, f.samples]);
     const parser = (b: Uint8Array) => where(new CodecParser('audio/flac', { enableFrameCRC32: false }).parseAll(b) as CodecFrame[]);
     const flac = fixture('signal.flac');
-    const start = flacFramesOffsetOf(flac);
+    const start = flacFramesOffset(flac);
     const clean = splitCleanFlac(flac, start);
     expect(clean).not.toBeNull();
     expect(where(clean!)).toEqual(parser(flac));

@@ -239,7 +239,7 @@ const FLAC_DEPTHS = [0, 8, 12, 0, 16, 20, 24, 0] as const;
 export function cleanFlacFrames(bytes: Uint8Array, info: { sampleRate: number; channels: number; bits: number }): ParsedFrame[] | null {
   let start: number;
   try {
-    start = flacFramesOffsetOf(bytes);
+    start = flacFramesOffset(bytes);
   } catch {
     return null;
   }
@@ -259,7 +259,7 @@ export function cleanFlacFrames(bytes: Uint8Array, info: { sampleRate: number; c
 }
 
 /** Byte offset of the first FLAC frame: past the ID3v2 tag, `fLaC` and every metadata block. */
-export function flacFramesOffsetOf(flac: Uint8Array): number {
+export function flacFramesOffset(flac: Uint8Array): number {
   let p = id3v2Size(flac) + 4;
   for (;;) {
     if (p + 4 > flac.length) throw new Error('the file ends inside the metadata blocks');
