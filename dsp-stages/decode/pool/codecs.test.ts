@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import CodecParser, { type CodecFrame } from 'codec-parser';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../signals.ts';
 import {
   detectFormat,
   hexHead,
@@ -17,6 +18,19 @@ import {
 } from './codecs.ts';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../../fixtures/decode/${name}`, import.meta.url)));
+
+/** Where each frame lies in the file: [offset, length, samples], to compare two splits. */
+const where = (frames: { data: Uint8Array; samples: number }[]) => frames.map((f) => [f.data.byteOffset, f.data.length, f.samples]);
+
+/** codec-parser's split of a file of this type, as `where` gives it. */
+const codecParserFrames = (mime: 'audio/mpeg' | 'audio/flac') => (b: Uint8Array) =>
+  where(new CodecParser(mime, { enableFrameCRC32: false }).parseAll(b) as CodecFrame[]);
+
+/** Seeded integers in [0, n): the damage the split tests make is the same on every run. */
+function seededIndex(seed: number): (n: number) => number {
+  const random = mulberry32(seed);
+  return (n) => Math.floor(random() * n);
+}
 
 describe('format detection and frame splitting', () => {
   it('knows the format from the magic bytes, not the name', () => {
@@ -77,18 +91,13 @@ describe('format detection and frame splitting', () => {
   });
 
   it('steps through a plain MP3 to the frames codec-parser finds, and leaves anything else to codec-parser', () => {
-    const where = (frames: { data: Uint8Array; samples: number }[]) => frames.map((f) => [f.data.byteOffset, f.data.length, f.samples]);
-    const parser = (b: Uint8Array) => where(new CodecParser('audio/mpeg', { enableFrameCRC32: false }).parseAll(b) as CodecFrame[]);
+    const parser = codecParserFrames('audio/mpeg');
     const mp3 = fixture('signal.mp3');
     const plain = splitPlainMp3(mp3);
     expect(plain).not.toBeNull();
     expect(where(plain!)).toEqual(parser(mp3));
     // seeded damage: wherever the walk accepts a stream, codec-parser splits it the same way
-    let seed = 7;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      return seed % n;
-    };
+    const rand = seededIndex(7);
     const head = mp3.subarray(0, 40_000);
     let accepted = 0;
     let declined = 0;
@@ -124,8 +133,7 @@ describe('format detection and frame splitting', () => {
   });
 
   it('finds the frames of a clean FLAC as codec-parser does, and leaves anything else to codec-parser', () => {
-    const where = (frames: { data: Uint8Array; samples: number }[]) => frames.map((f) => [f.data.byteOffset, f.data.length, f.samples]);
-    const parser = (b: Uint8Array) => where(new CodecParser('audio/flac', { enableFrameCRC32: false }).parseAll(b) as CodecFrame[]);
+    const parser = codecParserFrames('audio/flac');
     const flac = fixture('signal.flac');
     const start = flacFramesOffset(flac);
     const clean = splitCleanFlac(flac, start);
@@ -136,11 +144,7 @@ describe('format detection and frame splitting', () => {
     expect(new Set(clean!.map((f) => f.data[3]! >> 4)).size).toBeGreaterThan(1);
     expect(parseFlac(flac).frames.map((f) => f.data.byteOffset)).toEqual(clean!.map((f) => f.data.byteOffset));
     // seeded damage: wherever the split accepts a stream, codec-parser splits it the same way
-    let seed = 11;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      return seed % n;
-    };
+    const rand = seededIndex(11);
     const ends = clean!.map((f) => f.data.byteOffset + f.data.length).slice(0, 12);
     const head = flac.subarray(0, ends[ends.length - 1]);
     let accepted = 0;
