@@ -259,16 +259,19 @@ const SUITES = {
 
 /**
  * The order of the run: the steps one after another; the lanes of a step at once (each lane's
- * suites one after another). What measures time against a budget or real time runs alone: the
- * perf stories of each engine, the soak, and the other Chromium stories (their live checks fell
- * behind, and Render quantum / Every size ran past its 60 s, beside Firefox: the browser suites
- * keep both cores busy, so running them at once saves little). Sharing the two cores: the
- * CPU-bound suites (the static build among them, which every browser suite needs; the fuzz after
- * the lint, so that its 10 s hang limit is not judged with three suites on the cores), and the
- * Firefox stories beside the expected-failure gate (whose stories fail the more surely for it).
+ * suites one after another). What measures time runs alone: the unit tests and the validation
+ * matrix (their denormal-speed checks time 0.5 ms runs: beside the Rust build a 5x slower fault
+ * once passed for under 2x), the perf stories of each engine, the soak, and the other Chromium
+ * stories (their live checks fell behind, and Render quantum / Every size ran past its 60 s,
+ * beside Firefox: the browser suites keep both cores busy, so running them at once saves
+ * little). Sharing the two cores: the Rust tests, typecheck, lint and fuzz beside the static
+ * build, which every browser suite needs; the Firefox stories beside the expected-failure gate
+ * (whose stories fail the more surely for it).
  */
 const PLAN = [
-  [['rust', 'typecheck', 'lint', 'validate', 'fuzz'], ['unit'], ['build']],
+  [['rust', 'typecheck', 'lint', 'fuzz'], ['build']],
+  [['unit']],
+  [['validate']],
   [['stories-perf']],
   [['firefox-perf']],
   [['soak']],
