@@ -26,7 +26,7 @@ export interface SoakOptions {
   maxQuantaOverAtStartPermille: number;
   /** Seconds after a story rendered before its quanta/s is held to the bound (the worklet restarts its 1 s window). */
   settleS: number;
-  /** Seconds between the samples that force a full gc() and read the heap. */
+  /** Seconds between the samples that force a full gc() and read the heap (none as a stage starts: heapSampleDue). */
   heapEveryS: number;
   /** Run the stories' play functions as the Storybook UI does (default: off, Storybook's `embed=true` render: the stage runs alone). */
   play: boolean;
@@ -207,6 +207,25 @@ export function counterGrowth(
 }
 
 /** Whether a sample's quanta/s is held to the bound: its story rendered long enough ago and a figure shows. */
+/**
+ * Whether this second's sample forces a full gc() and reads the heap: heapEveryS after the last
+ * one, and never while a stage starts. A forced gc() of the page's heap keeps the main thread and
+ * V8's helper threads busy for 50-180 ms; taken as a story renders it competed with the new
+ * stage's first quanta for the two cores (with 10 s a stage and a heap sample every 5 s, every
+ * visit began with one), so the start window's "over deadline" figure measured the soak itself.
+ * The start window is settleS plus a second (a story renders within a second of being set), at
+ * most half a visit so that short visits still read the heap.
+ */
+export function heapSampleDue(
+  sinceVisitS: number,
+  sinceLastHeapS: number | null,
+  opts: Pick<SoakOptions, 'settleS' | 'heapEveryS'>,
+  perStageS: number,
+): boolean {
+  const startWindowS = Math.min(opts.settleS + 1, perStageS / 2);
+  return sinceVisitS >= startWindowS && (sinceLastHeapS === null || sinceLastHeapS >= opts.heapEveryS - 0.5);
+}
+
 export function settled(s: Sample, settleS: number): boolean {
   return s.sinceRender !== null && s.sinceRender >= settleS && s.qps !== null && s.qps > 0;
 }

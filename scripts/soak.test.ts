@@ -7,6 +7,7 @@ import {
   DEFAULTS,
   counterGrowth,
   formatTable,
+  heapSampleDue,
   heapVerdict,
   parseArgs,
   parseStatus,
@@ -94,6 +95,25 @@ describe('soak analysis', () => {
     const v = heapVerdict(leak, 600);
     expect(v.growthBytes! / MB).toBeCloseTo((540 * 20_000) / MB, 0);
     expect(heapVerdict(visitSamples(0, 0, 60), 60).windowS).toBe(15);
+  });
+
+  it('heap samples (a forced gc) every heapEveryS, never as a stage starts', () => {
+    const opts = { settleS: 2.5, heapEveryS: 5 };
+    // the npm test soak: 6 stages of 10 s, one sample a second
+    const due: number[] = [];
+    let last: number | null = null;
+    for (let t = 0; t < 60; t++) {
+      if (heapSampleDue(t % 10, last === null ? null : t - last, opts, 10)) {
+        due.push(t);
+        last = t;
+      }
+    }
+    expect(due.every((t) => t % 10 >= 3.5)).toBe(true);
+    expect(due).toEqual([4, 9, 14, 19, 24, 29, 34, 39, 44, 49, 54, 59]);
+    // a visit shorter than the start window still reads the heap in its second half
+    expect(heapSampleDue(2, null, opts, 4)).toBe(true);
+    expect(heapSampleDue(1, null, opts, 4)).toBe(false);
+    expect(heapSampleDue(8, 3, opts, 100)).toBe(false);
   });
 
   it('each check passes on a clean run and fails on its own fault', () => {

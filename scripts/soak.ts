@@ -19,8 +19,9 @@
  *
  * Each second: the status bar's quanta/s, "quanta ≥ 1 ms" and "over deadline" figures as shown (data-testid
  * values) and the requestAnimationFrame rate (a counter injected into the page); every 5 s
- * (--heap-every) the JS heap after a full gc() (performance.memory.usedJSHeapSize; Chromium with
- * --js-flags=--expose-gc --enable-precise-memory-info). A forced full GC of a 20 MB heap takes
+ * (--heap-every), never in a visit's first 3.5 s (heapSampleDue), the JS heap after a full gc()
+ * (performance.memory.usedJSHeapSize; Chromium with --js-flags=--expose-gc
+ * --enable-precise-memory-info). A forced full GC of a 20 MB heap takes
  * 50-180 ms on this class of machine, on the main thread and V8's helper threads: taken every
  * second it cost the page frames and the audio thread its core, so it is taken less often, and the
  * seconds that hold one are left out of the rAF figure. Asserts:
@@ -51,6 +52,7 @@ import type { BrowserContext, Page } from 'playwright';
 import {
   DEFAULTS,
   UsageError,
+  heapSampleDue,
   heapVerdict,
   formatTable,
   num,
@@ -308,6 +310,7 @@ async function soakBuild(
     const elapsed = () => (Date.now() - t0) / 1000;
     let prev: PageSample | null = null;
     let visit: Visit | null = null;
+    let lastHeapT: number | null = null;
     let k = 0;
     for (;;) {
       const t = elapsed();
@@ -334,7 +337,9 @@ async function soakBuild(
           window.__STORYBOOK_ADDONS_CHANNEL__!.emit('setCurrentStory', { storyId: id, viewMode: 'story' });
         }, story.id);
       }
-      const p = await samplePage(page, visit.storyId, k % Math.max(1, Math.round(opts.heapEveryS)) === 0);
+      const heapDue = heapSampleDue(t - visit.startS, lastHeapT === null ? null : t - lastHeapT, opts, perStageS);
+      if (heapDue) lastHeapT = t;
+      const p = await samplePage(page, visit.storyId, heapDue);
       if (p.renderedAt !== null && visit.renderedS === null) visit.renderedS = t - (p.now - p.renderedAt) / 1000;
       if (opts.play && p.play) visit.play = p.play === 'success' ? 'pass' : p.play;
       const status = parseStatus(p);
