@@ -207,6 +207,11 @@ export function StatusBar({ runtime }: StatusBarProps) {
             </span>
           </span>
         </Item>
+        <Item term="warm-up">
+          <span data-testid="warm-up" style={numeric}>
+            {fmtMs(t.warmUpMs)}
+          </span>
+        </Item>
       </dl>
       <div style={{ display: 'flex', flexWrap: 'wrap', gap: '0 16px', margin: '4px 0 0', fontSize: 11, color: colors.muted }}>
         <span>worklet's own view (Date.now()):</span>
@@ -261,7 +266,9 @@ export function StatusBar({ runtime }: StatusBarProps) {
           </li>
           <li>
             <strong>wasm memory</strong>: linear memory, 0 in fallback; <strong>allocs</strong>: alloc_count(), constant while running = no
-            hot-path allocation. <strong>stage errors</strong>: count of error statuses.
+            hot-path allocation; <strong>warm-up</strong>: Date.now() time the runtime took as it started to run every stage on wasm through
+            silence to its first visual frame, so that a stage&apos;s first quanta run compiled code on written pages.{' '}
+            <strong>stage errors</strong>: count of error statuses.
           </li>
         </ul>
       </details>

@@ -53,6 +53,7 @@ const telemetry: TelemetrySnapshot = {
   windowMs: 1000,
   sampleRate: 48_000,
   quantumFrames: RENDER_QUANTUM_FRAMES,
+  warmUpMs: 12,
 };
 
 function input(over: Partial<ReportInput> = {}): ReportInput {

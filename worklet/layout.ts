@@ -99,6 +99,8 @@ export const Tim = {
   sampleRate: 4,
   /** Frames in the last quantum process() was given (0 before the first): the context's render quantum. */
   quantumFrames: 5,
+  /** The runtime's warm-up as it started, ms (Date.now()): every stage on wasm through silence to its first visual frame; 0 offline or without wasm. */
+  warmUpMs: 6,
 } as const;
 export const TIMING_SLOTS = 8;
 export const FIGURE_SLOTS = 16;
@@ -241,6 +243,7 @@ export interface TelemetrySnapshot {
   windowMs: number;
   sampleRate: number;
   quantumFrames: number;
+  warmUpMs: number;
 }
 
 export function snapshot(views: TelemetryViews): TelemetrySnapshot {
@@ -265,5 +268,6 @@ export function snapshot(views: TelemetryViews): TelemetrySnapshot {
     windowMs: t[Tim.windowMs]!,
     sampleRate: t[Tim.sampleRate]!,
     quantumFrames: t[Tim.quantumFrames]!,
+    warmUpMs: t[Tim.warmUpMs]!,
   };
 }
