@@ -74,6 +74,11 @@ export function isSubnormalF32(x: number): boolean {
   return x !== 0 && Math.abs(x) < F32_MIN_NORMAL;
 }
 
+/** `x` with subnormal f32 values flushed to (positive) zero, as the Rust stages' `flush_subnormal`. */
+export function flushSubnormalF32(x: number): number {
+  return Math.abs(x) < F32_MIN_NORMAL ? 0 : x;
+}
+
 function fmt(x: number, digits = 3): string {
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';

@@ -6,6 +6,7 @@
 import type { CheckName } from './checks.ts';
 import type { InstanceWrapper, StageInstance, ValidationHost } from './host.ts';
 import { RENDER_QUANTUM_FRAMES } from '../types.ts';
+import { F32_MIN_NORMAL } from '../conformance/numbers.ts';
 
 export interface Fault {
   /** The check it must make fail. */
@@ -30,9 +31,6 @@ function newestIndex(host: ValidationHost): number {
   const cap = x.get_input_capacity();
   return (x.get_write_pos() + cap - 1) % cap;
 }
-
-/** The smallest positive normal f32. */
-const MIN_NORMAL = 2 ** -126;
 
 /** Bit 0 of the float's mantissa flipped: the smallest change there is. */
 function nudge(x: Float32Array, i: number): void {
@@ -101,7 +99,7 @@ export const FAULTS: readonly Fault[] = [
       patched(base, {
         process(n) {
           const newest = Math.abs(host.ringStore()[newestIndex(host)]!);
-          const times = newest > 0 && newest < MIN_NORMAL ? 5 : 1;
+          const times = newest > 0 && newest < F32_MIN_NORMAL ? 5 : 1;
           let status = 0;
           for (let i = 0; i < times; i++) status = base.process(n);
           return status;

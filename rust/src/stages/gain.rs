@@ -8,7 +8,7 @@
 //! `dsp-stages/gain/params.ts` (the same parameters, in the same order, with units and help) and
 //! `dsp-stages/gain/reference.ts` (the same arithmetic in TypeScript).
 
-use super::{ParamSpec, Params, Setup, Stage, StageError};
+use super::{flush_subnormal, ParamSpec, Params, Setup, Stage, StageError};
 use crate::ring::Ring;
 
 /// The stage's id.
@@ -45,7 +45,8 @@ impl Stage for Gain {
         &mut self.params
     }
 
-    /// Writes the newest `n` samples of `input`, times the gain, to the output buffer.
+    /// Writes the newest `n` samples of `input`, times the gain, to the output buffer. Subnormal
+    /// input is flushed to zero first: arithmetic on it is many times slower (`flush_subnormal`).
     fn process(&mut self, input: &Ring, n: usize) -> Result<(), StageError> {
         let dst = self.out.get_mut(..n).ok_or(StageError::BadArgument)?;
         if !input.read_latest(dst) {
@@ -53,7 +54,7 @@ impl Stage for Gain {
         }
         let gain = self.params.value(GAIN);
         for v in dst.iter_mut() {
-            *v *= gain;
+            *v = flush_subnormal(*v) * gain;
         }
         Ok(())
     }
@@ -87,6 +88,18 @@ mod tests {
             assert_eq!(y.to_bits(), (x * 0.3f32).to_bits());
         }
         assert_eq!(stage.process(&ring, 129), Err(StageError::BadArgument));
+    }
+
+    #[test]
+    fn subnormal_input_is_flushed_to_zero() {
+        let mut ring = Ring::new(256).unwrap();
+        let mut stage = instance(&[2.0, 0.0, 4.0]);
+        let q = [f32::MIN_POSITIVE / 4.0, -f32::MIN_POSITIVE / 2.0, f32::MIN_POSITIVE, f32::NAN];
+        ring.push(&q);
+        assert_eq!(stage.process(&ring, 4), Ok(()));
+        let y = &stage.output().unwrap()[..4];
+        assert_eq!([y[0], y[1], y[2]], [0.0, 0.0, f32::MIN_POSITIVE * 2.0]);
+        assert!(y[3].is_nan());
     }
 
     #[test]

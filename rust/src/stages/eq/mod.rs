@@ -548,9 +548,8 @@ impl Core {
         let (input, out) = (&input[..n], &mut out[..n]);
         let mut finite = true;
         for (f, &x) in flushed.iter_mut().zip(input.iter()) {
-            let a = x.abs();
-            finite &= a <= f32::MAX;
-            *f = if a < f32::MIN_POSITIVE { 0.0 } else { x };
+            finite &= x.abs() <= f32::MAX;
+            *f = super::flush_subnormal(x);
         }
         if !finite {
             out.iter_mut().for_each(|o| *o = 0.0);
