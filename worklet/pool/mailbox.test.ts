@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import {
   FORMAT_ASCII,
@@ -5,6 +6,7 @@ import {
   FORMAT_UTF8,
   MAILBOX_AREA_BYTES,
   Mailbox,
+  PORT_KNOCK,
   RESPONSE_SEQ,
   isInt32,
   jsonSafe,
@@ -212,5 +214,51 @@ describe('mailbox', () => {
     expect(a.post('response', { ...DONE, task_id: 4 })).toBe(false);
     await new Promise((r) => setTimeout(r, 10));
     expect(got).toHaveLength(3);
+  });
+
+  it('polls spinUs() after each message before it waits; a knock from another thread ends the poll', async () => {
+    const a = Mailbox.create();
+    const b = new Mailbox(a.buffer);
+    let spin = 30_000;
+    const handled: number[] = [];
+    b.listen(
+      'request',
+      () => {
+        b.take('request');
+        handled.push(performance.now());
+      },
+      undefined,
+      () => spin,
+    );
+    const blockedAfter = async (): Promise<number> => {
+      // the poll runs on this thread right after the handler: a timer fires once it ended
+      const before = handled.length;
+      expect(a.post('request', { ...DONE, task_id: before + 1 })).toBe(true);
+      while (handled.length === before) await new Promise((r) => setTimeout(r, 0));
+      await new Promise((r) => setTimeout(r, 0));
+      return performance.now() - handled[before]!;
+    };
+    // no message, no knock: the whole 30 ms, then it waits as before
+    expect(await blockedAfter()).toBeGreaterThanOrEqual(29);
+    // a knock from another thread (the pool sending by postMessage) ends it at once
+    spin = 3_000_000;
+    const knocker = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       const ctrl = new Int32Array(workerData, 0, 8);
+       setTimeout(() => Atomics.add(ctrl, ${PORT_KNOCK}, 1), 50);`,
+      { eval: true, workerData: a.buffer },
+    );
+    try {
+      const blocked = await blockedAfter();
+      expect(blocked).toBeGreaterThanOrEqual(20);
+      expect(blocked).toBeLessThan(2_000);
+    } finally {
+      await knocker.terminate();
+    }
+    // spinUs() 0 (a task of an async kind pending): it waits at once
+    spin = 0;
+    expect(await blockedAfter()).toBeLessThan(1_000);
+    expect(handled).toHaveLength(3);
+    a.close();
   });
 });

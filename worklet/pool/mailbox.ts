@@ -43,13 +43,15 @@ export const STATE = 4;
 /** FORMAT_ASCII, FORMAT_UTF8 or FORMAT_COMPACT: how the side's last message is stored. */
 export const REQUEST_FORMAT = 5;
 export const RESPONSE_FORMAT = 6;
+/** Bumped by the pool when it sends the worker a message by postMessage: a spinning listener stops (knock). */
+export const PORT_KNOCK = 7;
 export const OPEN = 0;
 export const CLOSED = 1;
 export const FORMAT_ASCII = 0;
 export const FORMAT_UTF8 = 1;
 export const FORMAT_COMPACT = 2;
 
-/** Bytes before the request area (8 Int32 words, 7 used). */
+/** Bytes before the request area (8 Int32 words). */
 export const MAILBOX_HEADER_BYTES = 32;
 /** Default bytes of each area: a task message or a reply is 100-300 bytes of JSON. */
 export const MAILBOX_AREA_BYTES = 4096;
@@ -351,9 +353,11 @@ export class Mailbox {
   /**
    * Calls `handler` for every message sent on `side` after sequence `seen` (default: from now
    * on), through one `Atomics.waitAsync` that re-arms itself; the handler reads it (`take`).
-   * Returns a stop function; `close()` stops every listener of both sides.
+   * After each message it first polls the word for `spinUs()` µs (0: it does not), until a
+   * `knock()`; the caller makes it 0 while work of the handler's is pending (a spin would hold
+   * it up). Returns a stop function; `close()` stops every listener of both sides.
    */
-  listen(side: MailboxSide, handler: () => void, seen = this.sequence(side)): () => void {
+  listen(side: MailboxSide, handler: () => void, seen = this.sequence(side), spinUs: () => number = () => 0): () => void {
     const waitAsync = waitAsyncFn();
     if (!waitAsync) throw new Error('mailbox: Atomics.waitAsync is not available');
     const ctrl = this.ctrl;
@@ -374,8 +378,24 @@ export class Mailbox {
       try {
         handler();
       } finally {
-        if (!stopped) arm();
+        if (!stopped) spinThenArm();
       }
+    };
+    // polls the word for up to spinUs() µs before waiting: a message that comes meanwhile is taken
+    // without waking this thread; a knock (a message coming by postMessage instead) ends the spin
+    const spinThenArm = (): void => {
+      const us = spinUs();
+      if (us > 0) {
+        const knock = Atomics.load(ctrl, PORT_KNOCK);
+        const until = performance.now() + us / 1000;
+        do {
+          if (Atomics.load(ctrl, index) !== seen || Atomics.load(ctrl, STATE) !== OPEN) {
+            queueMicrotask(check);
+            return;
+          }
+        } while (Atomics.load(ctrl, PORT_KNOCK) === knock && performance.now() < until);
+      }
+      arm();
     };
     const arm = (): void => {
       const r = waitAsync(ctrl, index, seen);
@@ -391,6 +411,11 @@ export class Mailbox {
     };
     this.stops.push(stop);
     return stop;
+  }
+
+  /** Tells a listener spinning on this mailbox that a message comes by postMessage: it stops spinning. */
+  knock(): void {
+    Atomics.add(this.ctrl, PORT_KNOCK, 1);
   }
 
   /** Marks the mailbox closed and stops every listener on it (both sides see it closed). */

@@ -575,7 +575,11 @@ export class WorkerPool {
       this.startWatchdog();
       task.postedAt = performance.now();
       slot.deadline = task.postedAt + this.taskTimeoutMs;
-      if (!slot.mailbox?.post('request', msg)) worker.postMessage(msg, transferablesOf(msg));
+      if (!slot.mailbox?.post('request', msg)) {
+        // a worker polling its mailbox for the next task stops and takes this one from its port
+        slot.mailbox?.knock();
+        worker.postMessage(msg, transferablesOf(msg));
+      }
     }
   }
 

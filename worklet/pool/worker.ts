@@ -25,6 +25,13 @@ interface Port {
   close(): void;
 }
 
+/**
+ * How long a worker polls its mailbox for the next task after answering one, µs: tasks come back
+ * to back (a decode's chunks, FFT frames), and one found by polling costs no wake-up of this
+ * thread's core.
+ */
+const MAILBOX_SPIN_US = 200;
+
 const KINDS: ReadonlyMap<string, PoolTaskKind> = new Map(TASK_KINDS.map((k) => [k.type, k]));
 
 class PoolWorker implements WorkerContext {
@@ -33,6 +40,8 @@ class PoolWorker implements WorkerContext {
   private module: WebAssembly.Module | null = null;
   private mailbox: Mailbox | null = null;
   private rate = 48000;
+  /** Tasks started and not yet answered (an async kind answers after the handler returned). */
+  private pending = 0;
 
   constructor(private readonly port: Port) {}
 
@@ -115,7 +124,12 @@ class PoolWorker implements WorkerContext {
       }
       if (msg.mailbox && mailboxSupported()) {
         const mailbox = new Mailbox(msg.mailbox, TASK_KINDS);
-        mailbox.listen('request', () => this.fromMailbox(mailbox), 0);
+        mailbox.listen(
+          'request',
+          () => this.fromMailbox(mailbox),
+          0,
+          () => (this.pending === 0 ? MAILBOX_SPIN_US : 0),
+        );
         this.mailbox = mailbox;
       }
     } catch (err) {
@@ -125,6 +139,7 @@ class PoolWorker implements WorkerContext {
   }
 
   private async run(msg: TaskMessage, via: 'port' | 'mailbox'): Promise<void> {
+    this.pending++;
     if (this.shared) setWorkerState(this.shared, this.id, 'busy', msg.task_id);
     const t0 = performance.now();
     let reply: FromWorker;
@@ -137,6 +152,8 @@ class PoolWorker implements WorkerContext {
     } catch (err) {
       reply = { type: 'task_failed', task_id: msg.task_id, worker_id: this.id, error: (err as Error).message ?? String(err) };
     }
+    // with the reply (a synchronous kind's goes out before the mailbox handler returns)
+    this.pending--;
     if (this.shared) setWorkerState(this.shared, this.id, 'idle');
     const transfer = reply.type === 'task_complete' ? resultTransferables(reply.result) : [];
     if (via === 'mailbox' && transfer.length === 0 && this.mailbox?.post('response', reply)) return;
