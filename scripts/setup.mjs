@@ -3,9 +3,10 @@
 //   1. Debian packages: chromium, firefox-esr and pulseaudio (the Firefox story suite: its audio
 //      device is a PulseAudio null sink), and a Rust toolchain with the wasm32 target (rustc, cargo,
 //      libstd-rust-dev-wasm32, lld) unless one is already found. Optional, when apt-get can install
-//      them: binaryen (wasm-opt, so the tests run against the optimised module), fonts, and rustfmt
-//      and rust-clippy when cargo lacks `fmt` or `clippy` (the lint suite of `npm test` runs both);
-//      without them set-up goes on with a note (the wasm build then uses cargo's output as is).
+//      them: binaryen (wasm-opt, so the tests run against the optimised module), fonts, rustfmt
+//      and rust-clippy when cargo lacks `fmt` or `clippy` (the lint suite of `npm test` runs both),
+//      and flac (the decode scaling bench's 60 s FLAC file); without them set-up goes on with a
+//      note (the wasm build then uses cargo's output as is).
 //   2. npm install, when node_modules is missing or older than package.json / the lockfile.
 //   3. The wasm build, when rust/pkg/stagebench_dsp.wasm is missing or older than the Rust sources,
 //      or was built without wasm-opt that is installed now.
@@ -56,7 +57,7 @@ function cargoHas(sub) {
   return spawnSync(tc.cargo, [sub, '--version'], { stdio: 'ignore', env: { ...process.env, RUSTC: tc.rustc } }).status === 0;
 }
 
-/** Packages that make things better when apt-get can install them: wasm-opt, fonts, the Rust lint tools. */
+/** Packages that make things better when apt-get can install them: wasm-opt, fonts, the Rust lint tools, flac. */
 function missingOptionalPackages() {
   const wanted = [];
   if (!findWasmOpt()) wanted.push('binaryen');
@@ -65,6 +66,8 @@ function missingOptionalPackages() {
   // `cargo fmt --check` and `cargo clippy` in the lint suite of npm test
   if (!cargoHas('fmt')) wanted.push('rustfmt');
   if (!cargoHas('clippy')) wanted.push('rust-clippy');
+  // the decode scaling bench encodes its 60 s FLAC file with it (FLAC files do not concatenate)
+  if (!commandExists('flac')) wanted.push('flac');
   return wanted;
 }
 
