@@ -617,7 +617,9 @@ impl Core {
                 } else {
                     fast::run_planned(plan, &mut PlanSections { bands: &mut self.bands, order }, flushed, out);
                 }
-                // after_piece for a settled chain (no fades): the plan knows the plain bands
+                // after_piece for a settled chain (no fades), the plan knowing the plain bands:
+                // calling after_piece here instead cost 3-5 % of eq-fast/8x128 (0.457 -> 0.477
+                // µs, medians of four runs each; with the plan's mask passed in, 0.475 -> 0.489)
                 self.hist = match flushed {
                     [.., a, b] => (*b, *a),
                     [b] => (*b, self.hist.0),
