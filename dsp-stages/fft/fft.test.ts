@@ -60,7 +60,7 @@ describe('FFT reference', () => {
 });
 
 describe('FFT stage on wasm', () => {
-  it('the SIMD and scalar paths agree inside wasm', () => {
+  it('the SIMD and scalar paths agree inside wasm (the FFT bit for bit)', () => {
     const wasm = loadWasm();
     expect(bindFft(wasm).fft_simd_enabled()).toBe(1);
     expect(bindFft(wasm).fft_selftest()).toBe(0);
