@@ -81,9 +81,13 @@ export interface FlacStream {
   maxFrameBytes: number;
 }
 
-/** CRC-8 (poly 0x07) of FLAC frame headers, and CRC-16 (poly 0x8005) of whole frames, 16 bytes a step. */
+/**
+ * CRC-8 (poly 0x07) of FLAC frame headers, and CRC-16 (poly 0x8005) of whole frames, 16 bytes a
+ * step: CRC16 holds 16 tables of 256 entries back to back, table t (at 256 t) giving a byte's
+ * contribution t bytes before the end of a step.
+ */
 const CRC8 = new Uint8Array(256);
-const CRC16: Uint16Array[] = Array.from({ length: 16 }, () => new Uint16Array(256));
+const CRC16 = new Uint16Array(16 * 256);
 for (let b = 0; b < 256; b++) {
   let c8 = b;
   let c16 = b << 8;
@@ -92,35 +96,45 @@ for (let b = 0; b < 256; b++) {
     c16 = c16 & 0x8000 ? (c16 << 1) ^ 0x8005 : c16 << 1;
   }
   CRC8[b] = c8;
-  CRC16[0]![b] = c16;
+  CRC16[b] = c16;
 }
-for (let t = 1; t < 16; t++) for (let b = 0; b < 256; b++) CRC16[t]![b] = CRC16[0]![CRC16[t - 1]![b]! >>> 8]! ^ (CRC16[t - 1]![b]! << 8);
+for (let t = 1; t < 16; t++)
+  for (let b = 0; b < 256; b++) CRC16[256 * t + b] = CRC16[CRC16[256 * (t - 1) + b]! >>> 8]! ^ (CRC16[256 * (t - 1) + b]! << 8);
 
+/**
+ * The CRC-16 of `bytes[from, to)`. Each step reads its 16 bytes as four big-endian words (a
+ * DataView read per word instead of a typed-array read per byte: 1.9 against 4.5 ms for a 60 s
+ * FLAC file, the bulk of splitting it).
+ */
 function flacCrc16(bytes: Uint8Array, from: number, to: number): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15] = CRC16 as [Uint16Array, ...Uint16Array[]];
+  const t = CRC16;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let crc = 0;
   let i = from;
   for (; i + 16 <= to; i += 16) {
-    crc ^= (bytes[i]! << 8) | bytes[i + 1]!;
+    const w0 = view.getUint32(i) ^ (crc << 16);
+    const w1 = view.getUint32(i + 4);
+    const w2 = view.getUint32(i + 8);
+    const w3 = view.getUint32(i + 12);
     crc =
-      t15![crc >> 8]! ^
-      t14![crc & 0xff]! ^
-      t13![bytes[i + 2]!]! ^
-      t12![bytes[i + 3]!]! ^
-      t11![bytes[i + 4]!]! ^
-      t10![bytes[i + 5]!]! ^
-      t9![bytes[i + 6]!]! ^
-      t8![bytes[i + 7]!]! ^
-      t7![bytes[i + 8]!]! ^
-      t6![bytes[i + 9]!]! ^
-      t5![bytes[i + 10]!]! ^
-      t4![bytes[i + 11]!]! ^
-      t3![bytes[i + 12]!]! ^
-      t2![bytes[i + 13]!]! ^
-      t1![bytes[i + 14]!]! ^
-      t0[bytes[i + 15]!]!;
+      t[3840 + (w0 >>> 24)]! ^
+      t[3584 + ((w0 >>> 16) & 255)]! ^
+      t[3328 + ((w0 >>> 8) & 255)]! ^
+      t[3072 + (w0 & 255)]! ^
+      t[2816 + (w1 >>> 24)]! ^
+      t[2560 + ((w1 >>> 16) & 255)]! ^
+      t[2304 + ((w1 >>> 8) & 255)]! ^
+      t[2048 + (w1 & 255)]! ^
+      t[1792 + (w2 >>> 24)]! ^
+      t[1536 + ((w2 >>> 16) & 255)]! ^
+      t[1280 + ((w2 >>> 8) & 255)]! ^
+      t[1024 + (w2 & 255)]! ^
+      t[768 + (w3 >>> 24)]! ^
+      t[512 + ((w3 >>> 16) & 255)]! ^
+      t[256 + ((w3 >>> 8) & 255)]! ^
+      t[w3 & 255]!;
   }
-  for (; i < to; i++) crc = ((crc & 0xff) << 8) ^ t0[(crc >> 8) ^ bytes[i]!]!;
+  for (; i < to; i++) crc = ((crc & 0xff) << 8) ^ t[(crc >> 8) ^ bytes[i]!]!;
   return crc;
 }
 
