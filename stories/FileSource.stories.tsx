@@ -109,3 +109,60 @@ export const FixtureLoopsThroughAStage: Story = {
     });
   },
 };
+
+/**
+ * The user's own file, by the picker and by drag and drop: signal.flac picked as "my-take.flac"
+ * plays through the stage with the frame count the pool decodes from the same bytes, the picker
+ * names it as yours and the shared link leaves it out (it names built-in files only); then
+ * signal.wav dropped on the source as "dropped.wav" replaces it.
+ */
+export const YourOwnFileByPickerAndDrop: Story = {
+  play: async ({ canvasElement, step }) => {
+    const runtime = StagebenchRuntime.get();
+    const canvas = within(canvasElement);
+    await expectActiveAndRunning(canvasElement, runtime, step);
+    const rate = runtime.ctx.sampleRate;
+    const pool = await runtime.pool();
+    /** Waits until `name` plays with the frames the pool decodes from `bytes` at the context rate. */
+    const expectPlaying = async (name: string, bytes: Uint8Array) => {
+      const decoded = await decode(pool, { name, bytes }, { outputRate: rate });
+      expect(decoded.error).toBeNull();
+      const line = await waitFor(
+        () => {
+          const l = canvas.getByTestId('file-source');
+          expect(l.dataset.name).toBe(name);
+          return l;
+        },
+        { timeout: 30_000 },
+      );
+      expect(Number(line.dataset.frames)).toBe(decoded.frames);
+      await waitFor(() => expect(line.dataset.playing).toBe('true'), { timeout: 10_000 });
+      const first = Number(line.dataset.played);
+      await waitFor(() => expect(Number(line.dataset.played)).toBeGreaterThan(first + rate / 4), { timeout: 10_000 });
+      expect(runtime.state.file).toEqual({ name, frames: decoded.frames, channels: 2 });
+    };
+    const flac = await fixtureBytes('signal.flac');
+    await step('signal.flac picked as my-take.flac plays; the picker names it as yours; the link leaves it out', async () => {
+      await userEvent.upload(canvas.getByTestId('source-own-file'), new File([flac.slice()], 'my-take.flac', { type: 'audio/flac' }));
+      await expectPlaying('my-take.flac', flac);
+      const select = canvas.getByTestId('source-fixture') as HTMLSelectElement;
+      expect(select.value).toBe('');
+      expect(select.selectedOptions[0]).toHaveTextContent('(yours: my-take.flac)');
+      const link = (canvas.getByTestId('share-link') as HTMLInputElement).value;
+      expect(link).not.toContain('my-take');
+      expect(link).toContain('signal-wav');
+    });
+    const wav = await fixtureBytes('signal.wav');
+    await step('signal.wav dropped on the source as dropped.wav replaces it', async () => {
+      const dataTransfer = new DataTransfer();
+      dataTransfer.items.add(new File([wav.slice()], 'dropped.wav', { type: 'audio/wav' }));
+      const picker = canvas.getByTestId('source-picker');
+      // the browser's own drag events, carrying a real DataTransfer
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        picker.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer }));
+      }
+      await expectPlaying('dropped.wav', wav);
+      expect(canvas.getByTestId('source-fixture')).toHaveDisplayValue('(yours: dropped.wav)');
+    });
+  },
+};
