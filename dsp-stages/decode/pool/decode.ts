@@ -106,6 +106,11 @@ export interface DecodeResult {
 }
 
 export const DEFAULT_CHUNK_FRAMES = 65536;
+/**
+ * How many frames before a group's planned end its start may move to need fewer priming frames
+ * (the MP3 synthesis filter's period is at most 16 frames).
+ */
+const PRIME_LOOKBACK = 15;
 export const DEFAULT_MAX_OUTPUT_SAMPLES = 2 ** 28;
 export const MIN_RATE = 8000;
 export const MAX_RATE = 192000;
@@ -446,11 +451,22 @@ class DecodeRun {
     const starts: number[] = [0];
     for (let i = 0, samples = 0, bytes = 0; i < frames.length; i++) {
       const f = frames[i]!;
+      const last = starts[starts.length - 1]!;
       // half a staging buffer per group leaves room for the priming frames
-      if (i > starts[starts.length - 1]! && (samples + f.samples > groupFrames || bytes + f.data.length > STAGING_BYTES / 2)) {
-        starts.push(i);
+      if (i > last && (samples + f.samples > groupFrames || bytes + f.data.length > STAGING_BYTES / 2)) {
+        // of the last few frames (keeping at least half the group), start the next group where it
+        // needs the fewest priming frames (MP3: where the synthesis filter's period lines up;
+        // FLAC needs none: here, at i)
+        let cut = i;
+        const lowest = Math.max(i - PRIME_LOOKBACK, last + Math.ceil((i - last) / 2));
+        for (let j = i - 1; j >= lowest; j--) if (j - primeStart(j) < cut - primeStart(cut)) cut = j;
+        starts.push(cut);
         samples = 0;
         bytes = 0;
+        for (let k = cut; k < i; k++) {
+          samples += frames[k]!.samples;
+          bytes += frames[k]!.data.length;
+        }
       }
       samples += f.samples;
       bytes += f.data.length;
