@@ -4,7 +4,7 @@
  * started again on the next request.
  */
 import { WorkerPool } from './pool/pool.ts';
-import { browserCores, spawnBrowserWorker } from './pool/browser.ts';
+import { spawnBrowserWorker } from './pool/browser.ts';
 
 /** What a new pool is started with: its own copy of the wasm bytes, and the context's rate. */
 export interface PagePoolStart {
@@ -47,7 +47,6 @@ export class PagePool {
     this.promise = WorkerPool.create({
       wasmBytes,
       spawn: spawnBrowserWorker,
-      cores: browserCores(),
       sampleRate,
       ...(workers > 0 ? { workers } : {}),
     });

@@ -8,8 +8,3 @@ import { fromWebWorker, type WorkerLike } from './worker-like.ts';
 export function spawnBrowserWorker(): WorkerLike {
   return fromWebWorker(new Worker(workerUrl, { type: 'module', name: 'stagebench-pool' }));
 }
-
-/** Cores the browser reports (the pool's default is half of them, 2 to 8). */
-export function browserCores(): number {
-  return typeof navigator !== 'undefined' && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 4;
-}
