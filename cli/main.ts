@@ -29,6 +29,7 @@ import { CHAIN_ID, chainHelp, chainNotes, parseChainStages, resolveChainParams, 
 import type { StagebenchWasm } from '../worklet/abi.ts';
 import { nullHelp, nullSide, parseSettings, runNull } from './null.ts';
 import { VALIDATE_HELP, VALIDATE_USAGE, validateCommand } from './validate.ts';
+import { errorMessage } from '../worklet/errors.ts';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -448,7 +449,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     }
   } catch (err) {
     const cliError = err instanceof CliError;
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     // one line, whatever the message holds
     io.stderr(`stagebench: ${cliError ? '' : 'internal error: '}${message.replace(/\s*\n\s*/g, ' ')}\n`);
     return cliError ? err.exitCode : 1;

@@ -19,6 +19,7 @@ import type { ReportAb } from './runReport.ts';
 import { XYPlot } from './XYPlot.tsx';
 import { fmtCount, fmtNum } from './format.ts';
 import { alertBox, button, colors, fonts, numeric, panel } from './theme.ts';
+import { errorMessage } from '../worklet/errors.ts';
 
 export interface AbPanelProps {
   runtime: StagebenchRuntime;
@@ -41,10 +42,6 @@ interface AbRun {
   what: string;
   sampleRate: number;
   outputs: { a: Float32Array; b: Float32Array; difference: Float32Array };
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** The params where A and B differ, "name A → B", or that they are the same. */
@@ -118,7 +115,7 @@ export function AbPanel({ runtime, stage, params, source, file, initial, onResul
         spectrumPeakDbfs: summary.peak?.dbfs ?? null,
       });
     } catch (err) {
-      setError(`null test: ${message(err)}`);
+      setError(`null test: ${errorMessage(err)}`);
     } finally {
       setBusy(false);
     }

@@ -13,6 +13,7 @@ import type { DecodedFile } from './fileSource.ts';
 import { OFFLINE_SIGNAL_SECONDS, offlineInput } from './offlineInput.ts';
 import { fmtCount, fmtNum } from './format.ts';
 import { alertBox, button, colors, fonts, numeric } from './theme.ts';
+import { errorMessage } from '../worklet/errors.ts';
 
 export interface BouncePanelProps {
   stage: StageDescriptor;
@@ -29,10 +30,6 @@ interface Bounced {
   what: string;
   status: 'active' | 'fallback';
   reason: string | null;
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export function BouncePanel({ stage, params, source, file, sampleRate }: BouncePanelProps) {
@@ -65,7 +62,7 @@ export function BouncePanel({ stage, params, source, file, sampleRate }: BounceP
       a.download = fileName;
       a.click();
     } catch (err) {
-      setError(`bounce: ${message(err)}`);
+      setError(`bounce: ${errorMessage(err)}`);
     } finally {
       setBusy(false);
     }

@@ -22,15 +22,12 @@ import { Spectrum } from './Spectrum.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { useRuntimeState } from './useRuntime.ts';
 import { FOCUS_RING_CSS, alertBox, button, colors, fonts, numeric, panel } from './theme.ts';
+import { errorMessage } from '../worklet/errors.ts';
 
 export interface ChainBenchProps {
   stages: ChainStageSpec[];
   source: SourceSpec;
   autoStart?: boolean;
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function fmtFigure(v: number | undefined): string {
@@ -70,7 +67,7 @@ export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps
       const result = await runtime.measureChain();
       if (gen === generation.current) setTiming(result);
     } catch (err) {
-      if (gen === generation.current) setError(message(err));
+      if (gen === generation.current) setError(errorMessage(err));
     } finally {
       if (gen === generation.current) setMeasuring(false);
     }
@@ -86,7 +83,7 @@ export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps
       try {
         await runtime.setChain(specs);
       } catch (err) {
-        if (gen === generation.current) setError(`setting the chain: ${message(err)}`);
+        if (gen === generation.current) setError(`setting the chain: ${errorMessage(err)}`);
         return;
       }
       if (gen === generation.current) await measure();
@@ -102,12 +99,12 @@ export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps
   useEffect(() => {
     const spec = JSON.parse(sourceKey) as SourceSpec;
     setLocalSource(spec);
-    runtime.setSource(spec).catch((err: unknown) => setError(message(err)));
+    runtime.setSource(spec).catch((err: unknown) => setError(errorMessage(err)));
   }, [runtime, sourceKey]);
 
   useEffect(() => {
     if (!autoStart) return;
-    runtime.start().catch((err: unknown) => setError(`starting audio: ${message(err)}`));
+    runtime.start().catch((err: unknown) => setError(`starting audio: ${errorMessage(err)}`));
   }, [runtime, autoStart]);
 
   useEffect(() => {
@@ -121,7 +118,7 @@ export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps
   };
   const pickSource = (spec: SourceSpec) => {
     setLocalSource(spec);
-    runtime.setSource(spec).catch((err: unknown) => setError(message(err)));
+    runtime.setSource(spec).catch((err: unknown) => setError(errorMessage(err)));
   };
 
   const ids = stages.map((s) => s.stage);

@@ -19,6 +19,7 @@ import { WaveformOverview } from './WaveformOverview.tsx';
 import { XYPlot, type XYSeries } from './XYPlot.tsx';
 import { fmtCount, fmtMs, fmtNum, fmtUs } from './format.ts';
 import { alertBox, button, colors, fonts, numeric, panel } from './theme.ts';
+import { errorMessage } from '../worklet/errors.ts';
 
 /** A file to decode: a built-in fixture (fetched from its URL) or the user's own bytes. */
 export type DecodeFile = { name: string; url: string } | { name: string; bytes: Uint8Array };
@@ -63,10 +64,6 @@ export function taskSummary(tasks: readonly DecodeTask[]): string {
     `Task times: ${tasks.length} tasks on ${new Set(tasks.map((t) => t.worker)).size} workers; execution median ${fmtUs(median(exec))}, ` +
     `max ${fmtUs(Math.max(...exec))}; overhead (round trip minus execution) median ${fmtUs(median(over))}.`
   );
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 async function fileBytes(file: DecodeFile, signal: AbortSignal): Promise<Uint8Array> {
@@ -124,7 +121,7 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
       if (doneRef.current) pb.end();
       setPlaying(true);
     } catch (err) {
-      setError(`playback: ${message(err)}`);
+      setError(`playback: ${errorMessage(err)}`);
     }
   }, [runtime, stopPlayback]);
 
@@ -147,7 +144,7 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
         pooled = await runtime.pool(workers);
       } catch (err) {
         if (!cancelled) {
-          setError(`the worker pool could not start: ${message(err)}`);
+          setError(`the worker pool could not start: ${errorMessage(err)}`);
           setDecoding(false);
         }
         return;
@@ -160,7 +157,7 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
         bytes = await fileBytes(active, abort.signal);
       } catch (err) {
         if (!cancelled) {
-          setError(message(err));
+          setError(errorMessage(err));
           setDecoding(false);
         }
         return;
@@ -224,7 +221,7 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
         };
         setHistory((h) => [...h, row]);
       } catch (err) {
-        if (!cancelled) setError(`${active.name}: ${message(err)}`);
+        if (!cancelled) setError(`${active.name}: ${errorMessage(err)}`);
       } finally {
         if (!cancelled) setDecoding(false);
       }
@@ -257,7 +254,7 @@ export function DecodePanel({ runtime, file, workers, chunkFrames, rate, autoPla
     try {
       setOwnFile({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
     } catch (err) {
-      setError(`${f.name}: could not be read: ${message(err)}`);
+      setError(`${f.name}: could not be read: ${errorMessage(err)}`);
     }
   };
   const onDrop = (e: DragEvent<HTMLDivElement>) => {

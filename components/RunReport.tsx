@@ -25,6 +25,7 @@ import {
   type Verdict,
 } from './runReport.ts';
 import { alertBox, button, colors, fonts, numeric, panel } from './theme.ts';
+import { errorMessage } from '../worklet/errors.ts';
 
 export interface RunReportProps {
   runtime: StagebenchRuntime;
@@ -160,10 +161,10 @@ export function RunReport(props: RunReportProps) {
           setPrevious({ ...parseReport(text), fileName: file.name });
           setLoadError(null);
         } catch (err) {
-          setLoadError(`${file.name}: ${err instanceof Error ? err.message : String(err)}`);
+          setLoadError(`${file.name}: ${errorMessage(err)}`);
         }
       },
-      (err: unknown) => setLoadError(`${file.name}: could not be read (${err instanceof Error ? err.message : String(err)})`),
+      (err: unknown) => setLoadError(`${file.name}: could not be read (${errorMessage(err)})`),
     );
   };
 

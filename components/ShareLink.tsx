@@ -7,6 +7,7 @@ import { useId, useState } from 'react';
 import type { SourceSpec } from '../dsp-stages/signals.ts';
 import { pageLocations, shareLink, type StoryShareInfo } from './share.ts';
 import { button, colors, fonts, numeric } from './theme.ts';
+import { errorMessage } from '../worklet/errors.ts';
 
 export interface ShareLinkProps {
   story: StoryShareInfo;
@@ -34,7 +35,7 @@ export function ShareLink({ story, source, storySource }: ShareLinkProps) {
     }
     clipboard.writeText(link.url).then(
       () => setCopied('copied'),
-      (err: unknown) => setCopied(`not copied (${err instanceof Error ? err.message : String(err)}): select the link and copy it`),
+      (err: unknown) => setCopied(`not copied (${errorMessage(err)}): select the link and copy it`),
     );
   };
 

@@ -28,6 +28,7 @@ import { BouncePanel } from './BouncePanel.tsx';
 import { AbPanel } from './AbPanel.tsx';
 import type { ReportAb } from './runReport.ts';
 import { FOCUS_RING_CSS, alertBox, button, colors, fonts } from './theme.ts';
+import { errorMessage } from '../worklet/errors.ts';
 
 export interface StageBenchProps {
   stage: StageDescriptor;
@@ -43,10 +44,6 @@ export interface StageBenchProps {
   extra?: ReactNode;
   /** The A/B null test's starting sets (default: the current params for both). */
   ab?: { a?: ParamValues; b?: ParamValues };
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export function StageBench({ stage, params, source, autoStart = true, visual, children, extra, ab }: StageBenchProps) {
@@ -78,7 +75,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
       const result = await runtime.measureKernel();
       if (gen === generation.current) setTiming(result);
     } catch (err) {
-      if (gen === generation.current) setError(message(err));
+      if (gen === generation.current) setError(errorMessage(err));
     } finally {
       if (gen === generation.current) setMeasuring(false);
     }
@@ -93,7 +90,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
       try {
         await runtime.setStage(stage.id, JSON.parse(paramsKey) as ParamValues);
       } catch (err) {
-        if (gen === generation.current) setError(`setting stage ${stage.id}: ${message(err)}`);
+        if (gen === generation.current) setError(`setting stage ${stage.id}: ${errorMessage(err)}`);
         return;
       }
       if (gen === generation.current) await measure();
@@ -118,7 +115,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         try {
           await runtime.setSource(spec);
         } catch (err) {
-          setError(message(err));
+          setError(errorMessage(err));
         }
         if (request === sourceRequest.current) {
           applied.current = spec;
@@ -139,7 +136,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         setError(null);
       } catch (err) {
         if (request !== sourceRequest.current) return;
-        setError(`${message(err)} (the previous source keeps playing)`);
+        setError(`${errorMessage(err)} (the previous source keeps playing)`);
         setLocalSource(applied.current);
       } finally {
         if (request === sourceRequest.current) setFileBusy(null);
@@ -162,7 +159,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
 
   useEffect(() => {
     if (!autoStart) return;
-    runtime.start().catch((err: unknown) => setError(`starting audio: ${message(err)}`));
+    runtime.start().catch((err: unknown) => setError(`starting audio: ${errorMessage(err)}`));
   }, [runtime, autoStart]);
 
   const pickSource = (spec: SourceSpec) => {
@@ -175,17 +172,17 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
     f.arrayBuffer().then(
       (bytes) => applySource(spec, { name: f.name, bytes: new Uint8Array(bytes) }),
       (err: unknown) => {
-        setError(`${f.name}: could not be read: ${message(err)} (the previous source keeps playing)`);
+        setError(`${f.name}: could not be read: ${errorMessage(err)} (the previous source keeps playing)`);
         setLocalSource(applied.current);
       },
     );
   };
   const start = () => {
     setError(null);
-    runtime.start().catch((err: unknown) => setError(`starting audio: ${message(err)}`));
+    runtime.start().catch((err: unknown) => setError(`starting audio: ${errorMessage(err)}`));
   };
   const stop = () => {
-    runtime.stop().catch((err: unknown) => setError(`stopping audio: ${message(err)}`));
+    runtime.stop().catch((err: unknown) => setError(`stopping audio: ${errorMessage(err)}`));
   };
 
   const running = state.contextState === 'running';

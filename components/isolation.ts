@@ -15,6 +15,7 @@
  * unregisters it and reloads once.
  */
 import { useSyncExternalStore } from 'react';
+import { errorMessage } from '../worklet/errors.ts';
 
 /** File name of the service worker, at the Storybook root (copied there from .storybook/static/). */
 export const COI_SERVICE_WORKER_FILE = 'stagebench-sw.js';
@@ -169,10 +170,6 @@ export function useIsolation(): IsolationState {
   return useSyncExternalStore(subscribeIsolation, isolationState, isolationState);
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** The Storybook page around this preview, when it is of the same origin; null when there is none or it is out of reach. */
 function sameOriginTop(win: Window): Window | null {
   try {
@@ -239,14 +236,14 @@ async function registerAndReload(win: Window): Promise<IsolationState> {
   try {
     registration = await sw.register(scriptUrl);
   } catch (err) {
-    return { status: 'fallback', reason: `service worker registration failed: ${message(err)}` };
+    return { status: 'fallback', reason: `service worker registration failed: ${errorMessage(err)}` };
   }
   setState({ status: 'pending', detail: 'starting the COOP/COEP service worker' });
   try {
     // `ready` resolves once a worker of this page's scope is active (it skips waiting)
     await withTimeout(sw.ready, ACTIVATION_TIMEOUT_MS, 'the service worker did not activate');
   } catch (err) {
-    return { status: 'fallback', reason: message(err) };
+    return { status: 'fallback', reason: errorMessage(err) };
   }
   if (!isCoiWorker(registration.active?.scriptURL)) {
     return { status: 'fallback', reason: `another service worker is active here (${registration.active?.scriptURL ?? 'none'})` };
@@ -268,7 +265,7 @@ async function unregisterAndReload(win: Window): Promise<IsolationState> {
     await withTimeout(unregisterOurs(win), UNREGISTER_TIMEOUT_MS, 'the browser did not unregister the service worker');
   } catch (err) {
     // reload regardless: if the worker still controls the page then, the bench says so and how to remove it
-    console.warn(`stagebench: ${message(err)}; reloading anyway`);
+    console.warn(`stagebench: ${errorMessage(err)}; reloading anyway`);
   }
   reloadOnce(win);
   return isolationState();
@@ -305,7 +302,9 @@ export function startCrossOriginIsolation(win: Window = window): Promise<Isolati
     else if (decision.action === 'unregister') final = await unregisterAndReload(win);
     else if (decision.action === 'forget') {
       // the page already runs the fallback; the registration goes whenever the browser gets to it
-      unregisterOurs(win).catch((err: unknown) => console.warn(`stagebench: unregistering the service worker failed: ${message(err)}`));
+      unregisterOurs(win).catch((err: unknown) =>
+        console.warn(`stagebench: unregistering the service worker failed: ${errorMessage(err)}`),
+      );
     }
     setState(final);
     return final;

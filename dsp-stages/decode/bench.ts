@@ -60,6 +60,7 @@ import {
 import { SCALING_DEFAULTS, runDecodeScaling, scalingLines } from './bench/scaling.ts';
 import { DEFAULT_BENCH_OPTIONS, formatTable, runCase, type BenchCase, type BenchOptions, type BenchResult } from '../bench-harness.ts';
 import type { BenchFile } from '../bench-harness.ts';
+import { errorMessage } from '../../worklet/errors.ts';
 
 export const DECODE_BENCH_CASES = DECODE_BENCH_FORMATS.map((f) => `decode/${f}-1s`);
 /**
@@ -218,7 +219,7 @@ async function script(args: string[]): Promise<void> {
 
 if (isMainThread && process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   script(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`decode bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`decode bench: ${errorMessage(err)}\n`);
     process.exitCode = 1;
   });
 }

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WorkerLike } from './worker-like.ts';
 import { WorkerPool, type PoolOptions } from './pool.ts';
+import { errorMessage } from '../errors.ts';
 
 const WORKER_URL = new URL('./node-worker.mjs', import.meta.url);
 
@@ -20,7 +21,7 @@ export function spawnNodeWorker(): WorkerLike {
     },
     listen: (h) => {
       worker.on('message', (data) => h.message(data));
-      worker.on('error', (err) => h.error(err instanceof Error ? err.message : String(err)));
+      worker.on('error', (err) => h.error(errorMessage(err)));
       worker.on('messageerror', () => h.error('a message from the worker could not be deserialised'));
       worker.on('exit', (code) => {
         exited = true;

@@ -23,6 +23,7 @@ import { spawnNodeWorker } from '../../../worklet/pool/node.ts';
 import { WorkerPool } from '../../../worklet/pool/pool.ts';
 import { codecDecoder } from '../pool/codec-adapters.ts';
 import { buildCases, checkPlanes, type DriverCase, type Pools } from './impls.ts';
+import { errorMessage } from '../../../worklet/errors.ts';
 
 /** Longest a driver request may take before the bench gives up, ms. */
 const CALL_TIMEOUT_MS = 60_000;
@@ -177,7 +178,7 @@ function runDriver(data: DriverData): void {
   };
   port.on('message', (req: Request) => {
     handle(req)
-      .then(answer, (err: unknown) => answer({ ok: false, error: err instanceof Error ? err.message : String(err) }))
+      .then(answer, (err: unknown) => answer({ ok: false, error: errorMessage(err) }))
       .finally(() => {
         const after = afterAnswer;
         afterAnswer = null;
