@@ -6,7 +6,7 @@
  * the deadline and the sum of the stages' budgets. The visualiser of the last stage that has one
  * (a spectrum for the FFT) and the scope of the chain's input. Never stops the runtime on unmount.
  */
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import { getStage } from '../dsp-stages/registry.ts';
 import type { SourceSpec } from '../dsp-stages/signals.ts';
 import { COUNT_UNITS } from '../dsp-stages/types.ts';
@@ -23,6 +23,7 @@ import { StatusBar } from './StatusBar.tsx';
 import { useRuntimeState } from './useRuntime.ts';
 import { FOCUS_RING_CSS, alertBox, button, colors, fonts, numeric, panel } from './theme.ts';
 import { errorMessage } from '../worklet/errors.ts';
+import { useMeasurement } from './useMeasurement.ts';
 
 export interface ChainBenchProps {
   stages: ChainStageSpec[];
@@ -52,26 +53,12 @@ export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps
   const [localSource, setLocalSource] = useState<SourceSpec>(source);
   const [figures, setFigures] = useState<ChainStageFigures[]>([]);
   const [flags, setFlags] = useState(() => stages.map((s) => ({ bypass: s.bypass === true, solo: s.solo === true })));
-  const [timing, setTiming] = useState<ChainTiming | null>(null);
-  const [measuring, setMeasuring] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const generation = useRef(0);
+  const measureChain = useCallback(() => runtime.measureChain(), [runtime]);
+  const { generation, result: timing, setResult: setTiming, measuring, measure } = useMeasurement<ChainTiming>(measureChain, setError);
   const stagesKey = JSON.stringify(stages);
   const sourceKey = JSON.stringify(source);
   const titleId = useId();
-
-  const measure = useCallback(async () => {
-    const gen = generation.current;
-    setMeasuring(true);
-    try {
-      const result = await runtime.measureChain();
-      if (gen === generation.current) setTiming(result);
-    } catch (err) {
-      if (gen === generation.current) setError(errorMessage(err));
-    } finally {
-      if (gen === generation.current) setMeasuring(false);
-    }
-  }, [runtime]);
 
   useEffect(() => {
     const gen = ++generation.current;
@@ -94,7 +81,7 @@ export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps
       // eslint-disable-next-line react-hooks/exhaustive-deps
       generation.current++;
     };
-  }, [runtime, stagesKey, measure]);
+  }, [runtime, stagesKey, measure, generation, setTiming]);
 
   useEffect(() => {
     const spec = JSON.parse(sourceKey) as SourceSpec;

@@ -29,6 +29,7 @@ import { AbPanel } from './AbPanel.tsx';
 import type { ReportAb } from './runReport.ts';
 import { FOCUS_RING_CSS, alertBox, button, colors, fonts } from './theme.ts';
 import { errorMessage } from '../worklet/errors.ts';
+import { useMeasurement } from './useMeasurement.ts';
 
 export interface StageBenchProps {
   stage: StageDescriptor;
@@ -50,9 +51,17 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
   const [runtime] = useState(() => StagebenchRuntime.get());
   const state = useRuntimeState(runtime);
   const [localSource, setLocalSource] = useState<SourceSpec>(source);
-  const [timing, setTiming] = useState<KernelTiming | null>(null);
-  const [measuring, setMeasuring] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const measureKernel = useCallback(() => runtime.measureKernel(), [runtime]);
+  /** `generation` is bumped per stage selection and on unmount, so late results of an old stage are dropped. */
+  const {
+    generation,
+    result: timing,
+    setResult: setTiming,
+    measuring,
+    setMeasuring,
+    measure,
+  } = useMeasurement<KernelTiming>(measureKernel, setError);
   /** The decoded file the stage loops over (source kind `file`), or null. */
   const [file, setFile] = useState<DecodedFile | null>(null);
   const [fileBusy, setFileBusy] = useState<string | null>(null);
@@ -60,26 +69,11 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
   /** The source that plays now: what a failed file leaves playing, and the picker goes back to. */
   const applied = useRef<SourceSpec>(runtime.state.source);
   const sourceRequest = useRef(0);
-  /** Bumped per stage selection and on unmount, so late results of an old stage are dropped. */
-  const generation = useRef(0);
 
   // Stories pass fresh objects on every render: compare by value, not identity.
   const paramsKey = JSON.stringify(params);
   const sourceKey = JSON.stringify(source);
   const sourceSpec = useMemo<SourceSpec>(() => JSON.parse(sourceKey) as SourceSpec, [sourceKey]);
-
-  const measure = useCallback(async () => {
-    const gen = generation.current;
-    setMeasuring(true);
-    try {
-      const result = await runtime.measureKernel();
-      if (gen === generation.current) setTiming(result);
-    } catch (err) {
-      if (gen === generation.current) setError(errorMessage(err));
-    } finally {
-      if (gen === generation.current) setMeasuring(false);
-    }
-  }, [runtime]);
 
   useEffect(() => {
     const gen = ++generation.current;
@@ -101,7 +95,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
       // eslint-disable-next-line react-hooks/exhaustive-deps
       generation.current++;
     };
-  }, [runtime, stage.id, paramsKey, measure]);
+  }, [runtime, stage.id, paramsKey, measure, generation, setTiming, setMeasuring]);
 
   /**
    * Makes `spec` the runtime's source. A file (the built-in fixture it names, or `own`) is decoded
