@@ -206,7 +206,6 @@ export function counterGrowth(
   return g;
 }
 
-/** Whether a sample's quanta/s is held to the bound: its story rendered long enough ago and a figure shows. */
 /**
  * Whether this second's sample forces a full gc() and reads the heap: heapEveryS after the last
  * one, and never while a stage starts. A forced gc() of the page's heap keeps the main thread and
@@ -226,6 +225,7 @@ export function heapSampleDue(
   return sinceVisitS >= startWindowS && (sinceLastHeapS === null || sinceLastHeapS >= opts.heapEveryS - 0.5);
 }
 
+/** Whether a sample's quanta/s is held to the bound: its story rendered long enough ago and a figure shows. */
 export function settled(s: Sample, settleS: number): boolean {
   return s.sinceRender !== null && s.sinceRender >= settleS && s.qps !== null && s.qps > 0;
 }
