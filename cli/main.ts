@@ -30,6 +30,7 @@ import type { StagebenchWasm } from '../worklet/abi.ts';
 import { nullHelp, nullSide, parseSettings, runNull } from './null.ts';
 import { VALIDATE_HELP, VALIDATE_USAGE, validateCommand } from './validate.ts';
 import { errorMessage } from '../worklet/errors.ts';
+import { parseOptions, type OptionKind, type OptionTable } from './args.ts';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -137,68 +138,27 @@ interface RunArgs {
   rate: number | null;
 }
 
-/** Splits `--flag=value` and takes the next argument for `--flag value`. */
-function* options(args: readonly string[]): Generator<{ flag: string | null; value: string; next: () => string }> {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg.startsWith('--') && arg.length > 2) {
-      const sep = arg.indexOf('=');
-      const flag = sep > 0 ? arg.slice(0, sep) : arg;
-      const inline = sep > 0 ? arg.slice(sep + 1) : null;
-      yield {
-        flag,
-        value: arg,
-        next: () => {
-          if (inline !== null) return inline;
-          const v = args[i + 1];
-          if (v === undefined || (v.startsWith('--') && v.length > 2)) throw usage(`${flag} needs a value`);
-          i++;
-          return v;
-        },
-      };
-    } else {
-      yield { flag: null, value: arg, next: () => arg };
-    }
-  }
+/** Parses a command's arguments against its option table, with the CLI's usage errors. */
+function commandOptions(args: readonly string[], command: string, table: OptionTable) {
+  return parseOptions(args, table, { command, error: usage });
 }
 
+/** The options of `run` and `null` that read and write audio. */
+const AUDIO_OPTIONS = { '--input': 'value', '--out': 'value', '--rate': 'value' } as const satisfies OptionTable;
+
 function parseRunArgs(args: readonly string[]): RunArgs {
-  let stage: string | null = null;
-  let input: string | null = null;
-  let out: string | null = null;
-  let rate: number | null = null;
-  let stages: string | null = null;
+  const o = commandOptions(args, 'run', { ...AUDIO_OPTIONS, '--stages': 'value', '--param': 'value' });
+  const stage = o.positionals[0] ?? null;
+  const stages = o.value('--stages');
+  const input = o.value('--input');
+  const rateText = o.value('--rate');
   const params: Record<string, string> = {};
-  for (const opt of options(args)) {
-    switch (opt.flag) {
-      case null:
-        if (stage !== null) throw usage(`unexpected argument "${opt.value}"`);
-        stage = opt.value;
-        break;
-      case '--stages':
-        stages = opt.next();
-        break;
-      case '--input':
-        input = opt.next();
-        break;
-      case '--out':
-        out = opt.next();
-        break;
-      case '--rate':
-        rate = parseRate(opt.next());
-        break;
-      case '--param':
-        parseParam(opt.next(), params);
-        break;
-      default:
-        throw usage(`unknown option ${opt.flag} for run`);
-    }
-  }
+  for (const kv of o.values('--param')) parseParam(kv, params);
   if (stage === null) throw usage(`run needs a stage (one of ${Object.keys(STAGES).join(', ')}) or ${CHAIN_ID}`);
   if (stage === CHAIN_ID && stages === null) throw usage(`run ${CHAIN_ID} needs --stages a,b,...`);
   if (stage !== CHAIN_ID && stages !== null) throw usage(`--stages is for run ${CHAIN_ID}`);
   if (input === null) throw usage('run needs --input FILE');
-  return { stage, stages, input, params, out, rate };
+  return { stage, stages, input, params, out: o.value('--out'), rate: rateText === null ? null : parseRate(rateText) };
 }
 
 function loadCliWasm(env: NodeJS.ProcessEnv): StagebenchWasm {
@@ -257,35 +217,15 @@ interface SweepArgs {
 }
 
 function parseSweepArgs(args: readonly string[]): SweepArgs {
-  let stage: string | null = null;
-  let json = false;
-  const params: Record<string, string> = {};
   // every sweep's options, to know while reading which take a value; checked against the stage's after
   const sweeps = sweepStages();
   const known = sweeps.flatMap((id) => NODE_STAGES[id]!.sweep!.options.map((o) => ({ ...o, owner: id })));
-  const given: { flag: string; value: string | true; owners: string[] }[] = [];
-  for (const opt of options(args)) {
-    switch (opt.flag) {
-      case null:
-        if (stage !== null) throw usage(`unexpected argument "${opt.value}"`);
-        stage = opt.value;
-        break;
-      case '--param':
-        parseParam(opt.next(), params);
-        break;
-      case '--json':
-        if (opt.value !== '--json') throw usage('--json takes no value');
-        json = true;
-        break;
-      default: {
-        const owners = known.filter((o) => o.flag === opt.flag);
-        if (owners.length === 0) throw usage(`unknown option ${opt.flag} for sweep`);
-        if (owners[0]!.value) given.push({ flag: opt.flag, value: opt.next(), owners: owners.map((o) => o.owner) });
-        else if (opt.value !== opt.flag) throw usage(`${opt.flag} takes no value`);
-        else given.push({ flag: opt.flag, value: true, owners: owners.map((o) => o.owner) });
-      }
-    }
-  }
+  const table: Record<string, OptionKind> = { '--param': 'value', '--json': 'switch' };
+  for (const k of known) table[k.flag] = k.value ? 'value' : 'switch';
+  const o = commandOptions(args, 'sweep', table);
+  const stage = o.positionals[0] ?? null;
+  const params: Record<string, string> = {};
+  for (const kv of o.values('--param')) parseParam(kv, params);
   if (stage === null) throw usage(`sweep needs a stage: ${sweeps.map((s) => `sweep ${s}`).join(' or ')}`);
   try {
     nodeStage(stage);
@@ -295,11 +235,13 @@ function parseSweepArgs(args: readonly string[]): SweepArgs {
   const sweep = NODE_STAGES[stage]?.sweep;
   if (!sweep) throw new CliError(`stage ${stage} has no sweep (there are: ${sweeps.map((s) => `sweep ${s}`).join(', ')})`, 2);
   const parsed: Record<string, string | true> = {};
-  for (const g of given) {
-    if (!g.owners.includes(stage)) throw usage(`${g.flag} is an option of sweep ${g.owners.join(' or sweep ')}, not of sweep ${stage}`);
+  for (const g of o.given) {
+    if (g.flag === '--param' || g.flag === '--json') continue;
+    const owners = known.filter((k) => k.flag === g.flag).map((k) => k.owner);
+    if (!owners.includes(stage)) throw usage(`${g.flag} is an option of sweep ${owners.join(' or sweep ')}, not of sweep ${stage}`);
     parsed[g.flag] = g.value;
   }
-  return { stage, params, options: parsed, json };
+  return { stage, params, options: parsed, json: o.has('--json') };
 }
 
 interface NullArgs {
@@ -313,44 +255,21 @@ interface NullArgs {
 }
 
 function parseNullArgs(args: readonly string[]): NullArgs {
-  let stage: string | null = null;
-  let input: string | null = null;
-  let out: string | null = null;
-  let rate: number | null = null;
-  let bStage: string | null = null;
-  let a = '';
-  let b = '';
-  for (const opt of options(args)) {
-    switch (opt.flag) {
-      case null:
-        if (stage !== null) throw usage(`unexpected argument "${opt.value}"`);
-        stage = opt.value;
-        break;
-      case '--input':
-        input = opt.next();
-        break;
-      case '--out':
-        out = opt.next();
-        break;
-      case '--rate':
-        rate = parseRate(opt.next());
-        break;
-      case '--a':
-        a = opt.next();
-        break;
-      case '--b':
-        b = opt.next();
-        break;
-      case '--b-stage':
-        bStage = opt.next();
-        break;
-      default:
-        throw usage(`unknown option ${opt.flag} for null`);
-    }
-  }
+  const o = commandOptions(args, 'null', { ...AUDIO_OPTIONS, '--a': 'value', '--b': 'value', '--b-stage': 'value' });
+  const stage = o.positionals[0] ?? null;
+  const input = o.value('--input');
+  const rateText = o.value('--rate');
   if (stage === null) throw usage('null needs a stage');
   if (input === null) throw usage('null needs --input FILE');
-  return { stage, input, a, b, bStage, out, rate };
+  return {
+    stage,
+    input,
+    a: o.value('--a') ?? '',
+    b: o.value('--b') ?? '',
+    bStage: o.value('--b-stage'),
+    out: o.value('--out'),
+    rate: rateText === null ? null : parseRate(rateText),
+  };
 }
 
 function nullCommand(n: NullArgs, io: CliIo): void {
@@ -364,20 +283,8 @@ function nullCommand(n: NullArgs, io: CliIo): void {
 }
 
 function parseBenchArgs(args: readonly string[]): { stage: string | null; json: boolean } {
-  let stage: string | null = null;
-  let json = false;
-  for (const opt of options(args)) {
-    if (opt.flag === '--json') {
-      if (opt.value !== '--json') throw usage('--json takes no value');
-      json = true;
-    } else if (opt.flag === null) {
-      if (stage !== null) throw usage(`unexpected argument "${opt.value}"`);
-      stage = opt.value;
-    } else {
-      throw usage(`unknown option ${opt.flag} for bench`);
-    }
-  }
-  return { stage, json };
+  const o = commandOptions(args, 'bench', { '--json': 'switch' });
+  return { stage: o.positionals[0] ?? null, json: o.has('--json') };
 }
 
 /** The commands `main` knows, in the order the help lists them: the one list the usage errors print. */

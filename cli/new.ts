@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHAIN_ID } from './chain.ts';
 import { CliError } from '../dsp-stages/node-api.ts';
+import { parseOptions } from './args.ts';
 
 const TEMPLATES = join(dirname(fileURLToPath(import.meta.url)), 'templates');
 
@@ -214,18 +215,15 @@ export const NEW_USAGE = 'stagebench new <id> [--title "Title"]';
 
 /** Parses `new`'s arguments: the id and an optional --title. */
 export function parseNewArgs(args: readonly string[]): { id: string; title?: string } {
-  let id: string | undefined;
-  let title: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--title') {
-      const v = args[++i];
-      if (v === undefined) throw new CliError('--title needs a value', 2);
-      title = v;
-    } else if (a.startsWith('--')) throw new CliError(`unknown option ${a} for new (usage: ${NEW_USAGE})`, 2);
-    else if (id === undefined) id = a;
-    else throw new CliError(`new takes one stage id, got "${id}" and "${a}" (usage: ${NEW_USAGE})`, 2);
-  }
-  if (id === undefined) throw new CliError(`new needs a stage id (usage: ${NEW_USAGE})`, 2);
-  return title === undefined ? { id } : { id, title };
+  const hint = ` (usage: ${NEW_USAGE})`;
+  const o = parseOptions(
+    args,
+    { '--title': 'value' },
+    { command: 'new', positionals: Infinity, error: (m) => new CliError(m, 2), unknownHint: hint },
+  );
+  const [id, extra] = o.positionals;
+  if (id === undefined) throw new CliError(`new needs a stage id${hint}`, 2);
+  if (extra !== undefined) throw new CliError(`new takes one stage id, got "${id}" and "${extra}"${hint}`, 2);
+  const title = o.value('--title');
+  return title === null ? { id } : { id, title };
 }

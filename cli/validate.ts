@@ -11,6 +11,7 @@ import { CHECK_NAMES, type CheckName } from '../dsp-stages/validate/checks.ts';
 import { referenceFrom, validate } from '../dsp-stages/validate/engine.ts';
 import type { InstanceWrapper } from '../dsp-stages/validate/host.ts';
 import { MAX_LEVEL } from '../dsp-stages/validate/levels.ts';
+import { parseOptions } from './args.ts';
 import { formatReport, toJUnit } from '../dsp-stages/validate/report.ts';
 import { NODE_CONFORMANCE } from '../dsp-stages/node-registry.ts';
 
@@ -55,57 +56,35 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
 }
 
 export function parseValidateArgs(args: readonly string[]): ValidateArgs {
-  let stage: string | null = null;
-  const a: Omit<ValidateArgs, 'stage'> = {
-    level: DEFAULT_LEVEL,
-    seed: DEFAULT_SEED,
-    reproduce: null,
-    checks: null,
-    json: false,
-    junit: null,
+  const o = parseOptions(
+    args,
+    { '--level': 'value', '--seed': 'value', '--reproduce': 'value', '--check': 'value', '--json': 'switch', '--junit': 'value' },
+    { command: 'validate', error: usage },
+  );
+  const stage = o.positionals[0] ?? null;
+  /** The whole number given for `flag`, else null. */
+  const whole = (flag: string, min: number, max: number) => {
+    const text = o.value(flag);
+    return text === null ? null : wholeNumber(flag, text, min, max);
   };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const sep = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = sep > 0 ? arg.slice(0, sep) : arg;
-    const value = (): string => {
-      if (sep > 0) return arg.slice(sep + 1);
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--')) throw usage(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--level':
-        a.level = wholeNumber('--level', value(), 1, MAX_LEVEL);
-        break;
-      case '--seed':
-        a.seed = wholeNumber('--seed', value(), 0, 0xffffffff);
-        break;
-      case '--reproduce':
-        a.reproduce = wholeNumber('--reproduce', value(), 0, 0xffffffff);
-        break;
-      case '--check': {
-        const names = value().split(',');
-        for (const n of names)
-          if (!(CHECK_NAMES as readonly string[]).includes(n)) throw usage(`unknown check "${n}" (checks: ${CHECK_NAMES.join(', ')})`);
-        a.checks = names as CheckName[];
-        break;
-      }
-      case '--json':
-        if (sep > 0) throw usage('--json takes no value');
-        a.json = true;
-        break;
-      case '--junit':
-        a.junit = value();
-        break;
-      default:
-        if (arg.startsWith('--')) throw usage(`unknown option ${flag} for validate`);
-        if (stage !== null) throw usage(`unexpected argument "${arg}"`);
-        stage = arg;
-    }
+  const checkText = o.value('--check');
+  let checks: CheckName[] | null = null;
+  if (checkText !== null) {
+    const names = checkText.split(',');
+    for (const n of names)
+      if (!(CHECK_NAMES as readonly string[]).includes(n)) throw usage(`unknown check "${n}" (checks: ${CHECK_NAMES.join(', ')})`);
+    checks = names as CheckName[];
   }
   if (stage === null) throw usage(`validate needs a stage or all (stages: ${Object.keys(STAGES).join(', ')})`);
-  return { stage, ...a };
+  return {
+    stage,
+    level: whole('--level', 1, MAX_LEVEL) ?? DEFAULT_LEVEL,
+    seed: whole('--seed', 0, 0xffffffff) ?? DEFAULT_SEED,
+    reproduce: whole('--reproduce', 0, 0xffffffff),
+    checks,
+    json: o.has('--json'),
+    junit: o.value('--junit'),
+  };
 }
 
 export interface ValidateIo {

@@ -27,6 +27,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { wasmPath } from '../dsp-stages/wasm-file.ts';
 import { upperMedian } from '../worklet/stats.ts';
+import { parseOptions, type OptionTable } from '../cli/args.ts';
 import { errorKind, loadFixtures, makeInput, resultProblems, type FuzzInput } from './fuzz-inputs.ts';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -558,16 +559,29 @@ function intList(flag: string, v: string): number[] {
   return xs;
 }
 
+/** The options and what each takes. */
+const OPTIONS: OptionTable = {
+  '--quiet': 'switch',
+  '--seed': 'value',
+  '--count': 'value',
+  '--only': 'value',
+  '--timeout-ms': 'value',
+  '--check-every': 'value',
+  '--workers': 'value',
+  '--task-timeout-ms': 'value',
+  '--simulate-hang': 'value',
+  '--simulate-crash': 'value',
+  '--results-dir': 'value',
+};
+
 export function parseArgs(argv: string[]): FuzzOptions {
   const o: FuzzOptions = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    if (flag === '--quiet') {
+  const parsed = parseOptions(argv, OPTIONS, { command: 'fuzz', positionals: 0, error: (m) => new UsageError(m) });
+  for (const { flag, value: v } of parsed.given) {
+    if (v === true) {
       o.quiet = true;
       continue;
     }
-    const v = argv[++i];
-    if (v === undefined) throw new UsageError(`${flag} needs a value`);
     const whole = (min: number, max: number) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max)
@@ -605,8 +619,6 @@ export function parseArgs(argv: string[]): FuzzOptions {
       case '--results-dir':
         o.resultsDir = v;
         break;
-      default:
-        throw new UsageError(`unknown option ${flag}`);
     }
   }
   return o;

@@ -7,6 +7,7 @@
 import { CLOCK_LAG_BOUND_MS } from '../worklet/playback-stats.ts';
 import { fileURLToPath } from 'node:url';
 import { medianOrNull } from '../worklet/stats.ts';
+import { parseOptions, type OptionTable } from '../cli/args.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -524,17 +525,32 @@ export function parseStatus(
 
 export class UsageError extends Error {}
 
+/** The options and what each takes. */
+const OPTIONS: OptionTable = {
+  '--play': 'switch',
+  '--duration': 'value',
+  '--per-stage': 'value',
+  '--stories': 'value',
+  '--heap-growth-mb': 'value',
+  '--heap-max-mb': 'value',
+  '--min-raf': 'value',
+  '--heap-every': 'value',
+  '--qps-tolerance': 'value',
+  '--max-quanta-over-permille': 'value',
+  '--max-quanta-over-at-start-permille': 'value',
+  '--static-dir': 'value',
+  '--results-dir': 'value',
+  '--js-flags': 'value',
+};
+
 export function parseArgs(argv: string[]): SoakOptions {
   const o: SoakOptions = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i]!;
-    if (flag === '--play') {
+  const parsed = parseOptions(argv, OPTIONS, { command: 'soak', positionals: 0, error: (m) => new UsageError(m) });
+  for (const { flag, value: v } of parsed.given) {
+    if (v === true) {
       o.play = true;
-      i--;
       continue;
     }
-    const v = argv[i + 1];
-    if (v === undefined) throw new UsageError(`${flag} needs a value`);
     const positive = () => {
       const n = Number(v);
       if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`${flag} takes a positive number, got ${JSON.stringify(v)}`);
@@ -582,8 +598,6 @@ export function parseArgs(argv: string[]): SoakOptions {
       case '--js-flags':
         o.jsFlags = v;
         break;
-      default:
-        throw new UsageError(`unknown option ${flag}`);
     }
   }
   if (o.perStageS !== null && o.perStageS < 5)
