@@ -10,7 +10,7 @@
  *   (65536 frames), so one task on one worker. The call includes, on the calling thread, the
  *   format probe and the plan (WAV: the header probed in Rust; FLAC: codec-parser cutting the
  *   frames; MP3: a walk from header to header), the task's messages, and in the worker: WAV,
- *   pcm_to_f32 in Rust; FLAC and MP3, the worker's warm decoder put back in its initial state in
+ *   pcm_to_planar in Rust; FLAC and MP3, the worker's warm decoder put back in its initial state in
  *   place (pool/codec-adapters.ts: microseconds) and the frames through it, their samples copied
  *   from the decoder's heap into the output (FLAC's rescaled from / 32767 to / 32768 on the way).
  *   Nothing is left to do after the answer;
@@ -74,7 +74,7 @@ export const decodeBench: BenchFile = {
   help: `  The decode cases decode about a second of stereo 44.1 kHz cut from the decode fixtures (WAV,
   FLAC, MP3) per call with pool.decode on the default worker pool (ours), on a one-worker pool,
   and in 0.25 s chunks: the plan on the calling thread, the task's messages, and in a worker
-  pcm_to_f32 (WAV) or the frames through the worker's warm FLAC/MP3 decoder, reset in place in
+  pcm_to_planar (WAV) or the frames through the worker's warm FLAC/MP3 decoder, reset in place in
   the call. Peers, in one thread: WAV, the npm readers node-wav and wavefile (getSamples, then
   / 32768); FLAC and MP3, one decoder reused with reset() between files, timed with the reset in
   the call (FLACDecoder.decodeFile; MPEGDecoder.decode + reset) and after the call (the same

@@ -66,6 +66,7 @@ export interface DecodeExports {
   wav_probe(len: number, fileLength: number): number;
   wav_info_ptr(): number;
   pcm_to_f32(format: number, bits: number, channels: number, inPtr: number, frames: number, outPtr: number): number;
+  pcm_to_planar(format: number, bits: number, channels: number, inPtr: number, frames: number, outPtr: number): number;
   resampler_create(inRate: number, outRate: number, channels: number): number;
   resampler_context(): number;
   resampler_taps(): number;
@@ -91,6 +92,7 @@ const DECODE_EXPORTS = exportNames<Omit<DecodeExports, 'memory'>>()(
   'wav_probe',
   'wav_info_ptr',
   'pcm_to_f32',
+  'pcm_to_planar',
   'resampler_create',
   'resampler_context',
   'resampler_taps',
@@ -316,6 +318,53 @@ export function requireWav(wasm: StagebenchWasm, bytes: Uint8Array, fileLength: 
 }
 
 /**
+ * Converts frames `firstFrame .. firstFrame + frames` of a WAV's data in the module's memory
+ * (pcm_to_f32, or pcm_to_planar with `planar`); returns the output's address there (0 for no
+ * frames). The checks and messages of `convertPcm`.
+ */
+function pcmInWasm(
+  wasm: StagebenchWasm,
+  info: WavInfo,
+  bytes: Uint8Array,
+  firstFrame: number,
+  frames: number,
+  fileOffset: number,
+  planar: boolean,
+): number {
+  const ex = decodeExports(wasm);
+  if (!isCount(firstFrame) || !isCount(frames) || !isCount(fileOffset)) {
+    throw new Error(`convertPcm: frame range ${firstFrame} + ${frames} (file offset ${fileOffset}) is not made of whole numbers`);
+  }
+  if (firstFrame + frames > info.frames) {
+    throw new Error(`convertPcm: frames ${firstFrame}..${firstFrame + frames} are past the ${info.frames} frames of the data`);
+  }
+  if (frames === 0) return 0;
+  const n = frames * info.channels;
+  const start = info.dataOffset + firstFrame * info.blockAlign - fileOffset;
+  const length = frames * info.blockAlign;
+  if (start < 0 || start + length > bytes.length) {
+    throw new Error(
+      `convertPcm: frames ${firstFrame}..${firstFrame + frames} are file bytes ${start + fileOffset}..${start + fileOffset + length}, ` +
+        `the buffer holds bytes ${fileOffset}..${fileOffset + bytes.length}`,
+    );
+  }
+  const inPtr = ex.decode_input_ptr(length);
+  const outPtr = ex.decode_pcm_ptr(n);
+  if (inPtr === 0 || outPtr === 0) throw new Error(`convertPcm: cannot allocate ${length + 4 * n} bytes in wasm memory`);
+  new Uint8Array(ex.memory.buffer, inPtr, length).set(bytes.subarray(start, start + length));
+  const convert = planar ? ex.pcm_to_planar : ex.pcm_to_f32;
+  const status = convert(info.formatCode, info.bitsPerSample, info.channels, inPtr, frames, outPtr);
+  if (status !== 0) {
+    throw new Error(
+      status === DECODE_CODE.unsupportedSampleFormat
+        ? `convertPcm: unsupported sample format (format ${info.formatCode}, ${info.bitsPerSample} bits)`
+        : `convertPcm: ${planar ? 'pcm_to_planar' : 'pcm_to_f32'} refused ${info.channels} channels (status ${status})`,
+    );
+  }
+  return outPtr;
+}
+
+/**
  * Converts frames `firstFrame .. firstFrame + frames` of a WAV's data into interleaved f32
  * (full scale ±1, bit for bit as dsp-stages/wav.ts `parseWav`). `bytes` holds file bytes from file
  * offset `fileOffset` (default 0: the whole file); it must cover the frames asked for. Writes
@@ -331,40 +380,32 @@ export function convertPcm(
   fileOffset = 0,
   out?: Float32Array,
 ): Float32Array {
-  const ex = decodeExports(wasm);
-  if (!isCount(firstFrame) || !isCount(frames) || !isCount(fileOffset)) {
-    throw new Error(`convertPcm: frame range ${firstFrame} + ${frames} (file offset ${fileOffset}) is not made of whole numbers`);
-  }
-  if (firstFrame + frames > info.frames) {
-    throw new Error(`convertPcm: frames ${firstFrame}..${firstFrame + frames} are past the ${info.frames} frames of the data`);
-  }
-  const n = frames * info.channels;
+  const n = isCount(frames) ? frames * info.channels : 0;
   const target = out ?? new Float32Array(n);
   if (target.length < n) throw new Error(`convertPcm: output holds ${target.length} samples, ${n} are needed`);
-  if (frames === 0) return target;
-  const start = info.dataOffset + firstFrame * info.blockAlign - fileOffset;
-  const length = frames * info.blockAlign;
-  if (start < 0 || start + length > bytes.length) {
-    throw new Error(
-      `convertPcm: frames ${firstFrame}..${firstFrame + frames} are file bytes ${start + fileOffset}..${start + fileOffset + length}, ` +
-        `the buffer holds bytes ${fileOffset}..${fileOffset + bytes.length}`,
-    );
-  }
-  const inPtr = ex.decode_input_ptr(length);
-  const outPtr = ex.decode_pcm_ptr(n);
-  if (inPtr === 0 || outPtr === 0) throw new Error(`convertPcm: cannot allocate ${length + 4 * n} bytes in wasm memory`);
-  new Uint8Array(ex.memory.buffer, inPtr, length).set(bytes.subarray(start, start + length));
-  const status = ex.pcm_to_f32(info.formatCode, info.bitsPerSample, info.channels, inPtr, frames, outPtr);
-  if (status !== 0) {
-    throw new Error(
-      status === DECODE_CODE.unsupportedSampleFormat
-        ? `convertPcm: unsupported sample format (format ${info.formatCode}, ${info.bitsPerSample} bits)`
-        : `convertPcm: pcm_to_f32 refused ${info.channels} channels (status ${status})`,
-    );
-  }
+  const ptr = pcmInWasm(wasm, info, bytes, firstFrame, frames, fileOffset, false);
   // a bulk copy: Float32Array.set keeps NaN payloads
-  target.set(new Float32Array(ex.memory.buffer, outPtr, n));
+  if (ptr !== 0) target.set(new Float32Array(decodeExports(wasm).memory.buffer, ptr, n));
   return target;
+}
+
+/**
+ * `convertPcm` into one plane per channel, converted in Rust (pcm_to_planar: no pass to
+ * deinterleave): views of the module's memory, valid until its next decode call; copy them out.
+ */
+export function convertPcmPlanar(
+  wasm: StagebenchWasm,
+  info: WavInfo,
+  bytes: Uint8Array,
+  firstFrame = 0,
+  frames: number = info.frames - firstFrame,
+  fileOffset = 0,
+): Float32Array[] {
+  const ptr = pcmInWasm(wasm, info, bytes, firstFrame, frames, fileOffset, true);
+  const memory = decodeExports(wasm).memory.buffer;
+  return Array.from({ length: info.channels }, (_, c) =>
+    ptr === 0 ? new Float32Array(0) : new Float32Array(memory, ptr + 4 * c * frames, frames),
+  );
 }
 
 /** A whole WAV file decoded to interleaved f32: the header, then every frame the file holds. */

@@ -1,5 +1,5 @@
 //! The decode entry points of the C ABI end to end on the native target with a counting global
-//! allocator: statuses, and no allocation in `wav_probe`, `pcm_to_f32` or `resample_span` once
+//! allocator: statuses, and no allocation in `wav_probe`, `pcm_to_f32`, `pcm_to_planar` or `resample_span` once
 //! the buffers and the resampler exist.
 //!
 //! One test function only: the decode state and the allocation counter are process-wide.
@@ -68,6 +68,14 @@ fn decode_abi_statuses_and_no_allocation() {
         assert_eq!(pcm_to_f32(1, 16, 2, pcm as *const u8, 2, pcm), status::BAD_ARGUMENT); // overlap
         assert_eq!(pcm_to_f32(1, 16, 2, core::ptr::null(), 1, pcm), status::BAD_ARGUMENT);
         assert_eq!(pcm_to_f32(1, 16, 2, input, usize::MAX / 2, pcm), status::BAD_ARGUMENT);
+        // The same frames into planes (through `out`, then back): channel 1 follows channel 0.
+        assert_eq!(pcm_to_planar(1, 16, 2, input.add(44), frames, out), status::OK);
+        let planes = core::slice::from_raw_parts(out, 2 * frames);
+        assert!((0..frames).all(|i| planes[i] == samples[2 * i] && planes[frames + i] == samples[2 * i + 1]));
+        assert_eq!(pcm_to_planar(1, 12, 2, input, 1, out), code::UNSUPPORTED_SAMPLE_FORMAT);
+        assert_eq!(pcm_to_planar(1, 16, 9, input, 1, out), status::BAD_ARGUMENT);
+        // input and output overlapping
+        assert_eq!(pcm_to_planar(1, 16, 2, out as *const u8, 2, out), status::BAD_ARGUMENT);
         // Resample everything, then a middle span from a partial buffer.
         assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, n_out as usize, out), status::OK);
         whole.extend(core::slice::from_raw_parts(out, 2 * n_out as usize).iter().map(|v| v.to_bits()));

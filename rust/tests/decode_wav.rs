@@ -1,7 +1,7 @@
 //! WAV header probing and PCM conversion: every code of `wav::probe`, prefixes of every length,
 //! oversized and ragged data chunks, and the conversion of each sample format at its extremes.
 
-use stagebench_dsp::decode::pcm::{convert, SampleFormat};
+use stagebench_dsp::decode::pcm::{convert, convert_planar, SampleFormat};
 use stagebench_dsp::decode::wav::{code, field, probe};
 use stagebench_dsp::status;
 
@@ -210,4 +210,40 @@ fn pcm_extremes() {
     assert_eq!(SampleFormat::from_wav(1, 12), None);
     assert_eq!(SampleFormat::from_wav(3, 16), None);
     assert_eq!(SampleFormat::from_wav(3, 64), Some(SampleFormat::F64));
+}
+
+#[test]
+fn planar_conversion_is_the_interleaved_one_deinterleaved() {
+    let formats = [SampleFormat::U8, SampleFormat::I16, SampleFormat::I24, SampleFormat::I32, SampleFormat::F32, SampleFormat::F64];
+    for fmt in formats {
+        for channels in 1..=3usize {
+            let frames = 37;
+            let n = frames * channels;
+            // bytes that cover signs, extremes and (for floats) NaN and infinity patterns
+            let bytes: Vec<u8> = (0..n * fmt.bytes()).map(|i| (i * 151 % 256) as u8 ^ 0x5a).collect();
+            let mut interleaved = vec![0.0f32; n];
+            assert!(convert(fmt, &bytes, &mut interleaved));
+            let mut planes = vec![9.0f32; n];
+            assert!(convert_planar(fmt, &bytes, channels, &mut planes));
+            for c in 0..channels {
+                for i in 0..frames {
+                    assert_eq!(
+                        planes[c * frames + i].to_bits(),
+                        interleaved[i * channels + c].to_bits(),
+                        "{:?} {} ch, channel {} frame {}",
+                        fmt,
+                        channels,
+                        c,
+                        i
+                    );
+                }
+            }
+        }
+    }
+    // lengths that are not whole frames, or no channel, write nothing
+    let mut untouched = [5.0f32; 3];
+    assert!(!convert_planar(SampleFormat::I16, &[0u8; 6], 2, &mut untouched));
+    assert!(!convert_planar(SampleFormat::I16, &[0u8; 6], 0, &mut untouched));
+    assert!(!convert_planar(SampleFormat::I16, &[0u8; 4], 1, &mut untouched));
+    assert_eq!(untouched, [5.0; 3]);
 }

@@ -20,9 +20,9 @@ export type PlanarSource =
 export type PlanarTarget = { mode: 'shared'; planes: SharedArrayBuffer[]; frame_offset: number } | { mode: 'messages' };
 
 /**
- * Frames [in_start, in_start + in_frames) of a WAV's data chunk -> f32 (pcm_to_f32), then, when
- * the rates differ, output frames [out_start, out_start + out_count) by resample_span (the input
- * covers them plus the resampler's context, clipped to the file).
+ * Frames [in_start, in_start + in_frames) of a WAV's data chunk -> f32 planes (pcm_to_planar);
+ * when the rates differ, -> f32 (pcm_to_f32), then output frames [out_start, out_start + out_count)
+ * by resample_span (the input covers them plus the resampler's context, clipped to the file).
  */
 export interface WavChunkJob {
   op: 'wav_chunk';

@@ -1,11 +1,11 @@
 /**
- * The worker's Rust decode jobs (through dsp-stages/decode/bindings.ts): a WAV chunk (pcm_to_f32, then
- * resample_span when the rates differ) and a resample span over planar source frames. One wasm
+ * The worker's Rust decode jobs (through dsp-stages/decode/bindings.ts): a WAV chunk (pcm_to_planar;
+ * when the rates differ, pcm_to_f32 then resample_span) and a resample span over planar source frames. One wasm
  * instance per worker for decoding; its resampler is kept while the rates and channels stay.
  */
 import type { StagebenchWasm } from '../../../worklet/abi.ts';
 import type { WorkerContext } from '../../../worklet/pool/task-kind.ts';
-import { convertPcm, deinterleave, Resampler, type WavInfo } from '../bindings.ts';
+import { convertPcm, convertPcmPlanar, deinterleave, Resampler, type WavInfo } from '../bindings.ts';
 import type { PlanarResult, ResampleJob, WavChunkJob } from './task.ts';
 import { jobBytes, writePlanar } from './worker-io.ts';
 
@@ -46,16 +46,17 @@ export function decodeWavChunk(ctx: WorkerContext, job: WavChunkJob): PlanarResu
     framesClaimed: job.in_frames,
     frames: job.in_frames,
   };
-  const interleaved = convertPcm(instance(ctx), info, bytes, 0, job.in_frames);
   if (job.in_rate === job.out_rate) {
     if (job.in_start !== job.out_start || job.in_frames !== job.out_count) {
       throw new Error(
         `wav chunk: input frames ${job.in_start}+${job.in_frames} for output ${job.out_start}+${job.out_count} without resampling`,
       );
     }
-    const planes = deinterleave(interleaved, ch);
+    // planes converted in wasm memory, copied once into the output
+    const planes = convertPcmPlanar(instance(ctx), info, bytes, 0, job.in_frames);
     return writePlanar(job.output, ch, job.out_count, (c) => planes[c]!, []);
   }
+  const interleaved = convertPcm(instance(ctx), info, bytes, 0, job.in_frames);
   const rs = resamplerFor(ctx, job.in_rate, job.out_rate, ch);
   const out = rs.span(interleaved, job.in_start, job.total_in, job.out_start, job.out_count);
   const planes = deinterleave(out, ch);

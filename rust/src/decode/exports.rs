@@ -112,7 +112,26 @@ pub extern "C" fn wav_info_ptr() -> *const f64 {
 /// [`decode_input_ptr`] and [`decode_pcm_ptr`] buffers, or `scratch_alloc` buffers).
 #[no_mangle]
 pub unsafe extern "C" fn pcm_to_f32(format: i32, bits: i32, channels: i32, in_ptr: *const u8, frames: usize, out_ptr: *mut f32) -> i32 {
-    use super::pcm::{convert, SampleFormat};
+    pcm_convert(format, bits, channels, in_ptr, frames, out_ptr, false)
+}
+
+/// As [`pcm_to_f32`], with the output in planes: channel `c` of frame `i` at
+/// `out_ptr[c * frames + i]` (what a WAV chunk's planar output needs, without a pass to
+/// deinterleave). Same arguments, statuses and safety contract.
+///
+/// # Safety
+/// As [`pcm_to_f32`].
+#[no_mangle]
+pub unsafe extern "C" fn pcm_to_planar(format: i32, bits: i32, channels: i32, in_ptr: *const u8, frames: usize, out_ptr: *mut f32) -> i32 {
+    pcm_convert(format, bits, channels, in_ptr, frames, out_ptr, true)
+}
+
+/// The checks and the conversion of [`pcm_to_f32`] and [`pcm_to_planar`].
+///
+/// # Safety
+/// As [`pcm_to_f32`].
+unsafe fn pcm_convert(format: i32, bits: i32, channels: i32, in_ptr: *const u8, frames: usize, out_ptr: *mut f32, planes: bool) -> i32 {
+    use super::pcm::{convert_planar, SampleFormat};
     let fmt = match SampleFormat::from_wav(format, bits) {
         Some(fmt) => fmt,
         None => return super::code::UNSUPPORTED_SAMPLE_FORMAT,
@@ -140,7 +159,8 @@ pub unsafe extern "C" fn pcm_to_f32(format: i32, bits: i32, channels: i32, in_pt
             // guarantees nothing else uses them during the call; `out_ptr` is aligned.
             let input = core::slice::from_raw_parts(in_ptr, i.1 - i.0);
             let out = core::slice::from_raw_parts_mut(out_ptr, samples);
-            convert(fmt, input, out);
+            // interleaved output is the planar conversion of one channel of `samples` frames
+            convert_planar(fmt, input, if planes { channels as usize } else { 1 }, out);
             status::OK
         }
         _ => status::BAD_ARGUMENT,

@@ -48,43 +48,47 @@ impl SampleFormat {
 /// Converts `out.len()` samples from `input` (exactly `out.len() * format.bytes()` bytes;
 /// returns `false` and writes nothing otherwise). Allocates nothing.
 pub fn convert(format: SampleFormat, input: &[u8], out: &mut [f32]) -> bool {
-    if input.len() != out.len() * format.bytes() {
+    convert_planar(format, input, 1, out)
+}
+
+/// Converts interleaved frames of `channels` samples from `input` (exactly
+/// `out.len() * format.bytes()` bytes, `out.len()` a multiple of `channels`; returns `false` and
+/// writes nothing otherwise) into planes: channel `c` of frame `i` at `out[c * frames + i]`. The
+/// same arithmetic per sample as [`convert`] (which is this with one channel). Allocates nothing.
+pub fn convert_planar(format: SampleFormat, input: &[u8], channels: usize, out: &mut [f32]) -> bool {
+    if channels == 0 || out.len() % channels != 0 || input.len() != out.len() * format.bytes() {
         return false;
     }
     match format {
-        SampleFormat::U8 => {
-            for (o, &b) in out.iter_mut().zip(input) {
-                *o = (b as i32 - 128) as f32 / 128.0;
-            }
-        }
-        SampleFormat::I16 => {
-            for (o, b) in out.iter_mut().zip(input.chunks_exact(2)) {
-                *o = i16::from_le_bytes([b[0], b[1]]) as f32 / 32768.0;
-            }
-        }
+        SampleFormat::U8 => planar(input, channels, out, |b: [u8; 1]| (b[0] as i32 - 128) as f32 / 128.0),
+        SampleFormat::I16 => planar(input, channels, out, |b: [u8; 2]| i16::from_le_bytes(b) as f32 / 32768.0),
+        // sign-extend through the top byte; every 24-bit integer is exact in f32
         SampleFormat::I24 => {
-            for (o, b) in out.iter_mut().zip(input.chunks_exact(3)) {
-                // sign-extend through the top byte; every 24-bit integer is exact in f32
-                let v = i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8;
-                *o = v as f32 / 8_388_608.0;
-            }
+            planar(input, channels, out, |b: [u8; 3]| (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / 8_388_608.0)
         }
-        SampleFormat::I32 => {
-            for (o, b) in out.iter_mut().zip(input.chunks_exact(4)) {
-                // exact in f64, then one rounding to f32 (as the TypeScript reader)
-                *o = (i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64 / 2_147_483_648.0) as f32;
-            }
-        }
-        SampleFormat::F32 => {
-            for (o, b) in out.iter_mut().zip(input.chunks_exact(4)) {
-                *o = f32::from_bits(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-            }
-        }
-        SampleFormat::F64 => {
-            for (o, b) in out.iter_mut().zip(input.chunks_exact(8)) {
-                *o = f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32;
-            }
-        }
+        // exact in f64, then one rounding to f32 (as the TypeScript reader)
+        SampleFormat::I32 => planar(input, channels, out, |b: [u8; 4]| (i32::from_le_bytes(b) as f64 / 2_147_483_648.0) as f32),
+        SampleFormat::F32 => planar(input, channels, out, |b: [u8; 4]| f32::from_bits(u32::from_le_bytes(b))),
+        SampleFormat::F64 => planar(input, channels, out, |b: [u8; 8]| f64::from_le_bytes(b) as f32),
     }
     true
+}
+
+/// `out[c * frames + i] = sample(bytes of channel c in frame i)` over frames of `channels`
+/// samples of `B` bytes (lengths checked by the caller).
+#[inline(always)]
+fn planar<const B: usize>(input: &[u8], channels: usize, out: &mut [f32], sample: impl Fn([u8; B]) -> f32) {
+    let frames = out.len() / channels;
+    if frames == 0 {
+        return;
+    }
+    for (c, plane) in out.chunks_exact_mut(frames).enumerate() {
+        for (o, frame) in plane.iter_mut().zip(input.chunks_exact(B * channels)) {
+            let mut bytes = [0u8; B];
+            if let Some(b) = frame.get(c * B..c * B + B) {
+                bytes.copy_from_slice(b);
+            }
+            *o = sample(bytes);
+        }
+    }
 }
