@@ -348,9 +348,12 @@ function pcmInWasm(
         `the buffer holds bytes ${fileOffset}..${fileOffset + bytes.length}`,
     );
   }
-  const inPtr = ex.decode_input_ptr(length);
+  // the bytes go where their address modulo 8 is the source's: from shared memory (a worker's
+  // staging buffer) V8 copies a word at a time only between addresses aligned alike
+  const base = ex.decode_input_ptr(length + 7);
   const outPtr = ex.decode_pcm_ptr(n);
-  if (inPtr === 0 || outPtr === 0) throw new Error(`convertPcm: cannot allocate ${length + 4 * n} bytes in wasm memory`);
+  if (base === 0 || outPtr === 0) throw new Error(`convertPcm: cannot allocate ${length + 7 + 4 * n} bytes in wasm memory`);
+  const inPtr = base + ((((bytes.byteOffset + start - base) % 8) + 8) % 8);
   new Uint8Array(ex.memory.buffer, inPtr, length).set(bytes.subarray(start, start + length));
   const convert = planar ? ex.pcm_to_planar : ex.pcm_to_f32;
   const status = convert(info.formatCode, info.bitsPerSample, info.channels, inPtr, frames, outPtr);

@@ -10,7 +10,9 @@
 import { defineTaskKind, type TaskMessageOf } from '../../../worklet/pool/task-kind.ts';
 
 /** Bytes for a job: a staging buffer of the layout, or moved with the message. */
-export type ByteSource = { mode: 'shared'; slot: number; byte_length: number } | { mode: 'messages'; bytes: ArrayBuffer };
+export type ByteSource =
+  /** Bytes [byte_offset, byte_offset + byte_length) of staging buffer `slot`. */
+  { mode: 'shared'; slot: number; byte_offset: number; byte_length: number } | { mode: 'messages'; bytes: ArrayBuffer };
 
 /** Planar f32 input for a resample job: a slice of shared planes, or planes moved with the message. */
 export type PlanarSource =

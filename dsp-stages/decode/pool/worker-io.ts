@@ -9,8 +9,11 @@ export function jobBytes(ctx: WorkerContext, src: ByteSource): Uint8Array {
   const layout = ctx.needLayout('decode');
   const slot = region(layout, STAGING).items[src.slot];
   if (!slot) throw new Error(`decode: staging buffer ${src.slot} does not exist`);
-  if (src.byte_length > slot.length) throw new Error(`decode: ${src.byte_length} bytes do not fit a ${slot.length}-byte staging buffer`);
-  return slot.subarray(0, src.byte_length);
+  const { byte_offset: at, byte_length: n } = src;
+  if (!(Number.isInteger(at) && at >= 0 && Number.isInteger(n) && n >= 0 && at + n <= slot.length)) {
+    throw new Error(`decode: bytes ${at}..${at + n} are not inside a ${slot.length}-byte staging buffer`);
+  }
+  return slot.subarray(at, at + n);
 }
 
 /**
