@@ -83,7 +83,7 @@ describe('CLI band values', () => {
 });
 
 describe('EQ stage on wasm', () => {
-  it('the SIMD and scalar kernels agree inside wasm', async () => {
+  it('the SIMD and scalar kernels agree inside wasm (bit for bit, a zero of either sign)', async () => {
     const { loadWasm } = await import('../wasm-file.ts');
     const wasm = loadWasm();
     expect(bindEq(wasm).eq_simd_enabled()).toBe(1);

@@ -183,12 +183,9 @@ pub extern "C" fn eq_simd_enabled() -> i32 {
     simd_enabled() as i32
 }
 
-/// Runs the EQ kernel's SIMD and scalar paths on the same pseudo-random noise through 1..=8
-/// sections of every type (random settings), over several calls of odd lengths (so fill, drain
-/// and carried state are exercised), and returns 0 if every output sample and state value agrees
-/// within 1e-6 relative (they are expected to be identical), 1 on a mismatch. Without SIMD
-/// (native builds) both sides run the scalar code. Allocates: not for the audio thread; works
-/// without `init`.
+/// The EQ kernel's SIMD/scalar self-test (`kernel.rs` `simd_matches_scalar`, which says what
+/// runs and what must agree): 0 if they agree, 1 on a mismatch. Allocates: not for the audio
+/// thread; works without `init`.
 #[no_mangle]
 pub extern "C" fn eq_selftest() -> i32 {
     if simd_matches_scalar() {

@@ -195,13 +195,10 @@ pub extern "C" fn fft_simd_enabled() -> i32 {
     }
 }
 
-/// Runs the scalar and the SIMD paths of the FFT (every size 512..=32768), of the dB conversion
-/// and of the DTFT sums behind the peak refinement on the same pseudo-random data, and returns
-/// 0 if they agree: FFT within 1e-6 (largest difference over the spectrum's RMS), dB within
-/// 1e-3 dB with the same strongest bin, DTFT sums within 1e-9 relative. Returns 1 for an FFT
-/// mismatch, 2 for dB, 3 for the DTFT, `BAD_ARGUMENT` if a plan could not be made. Without SIMD
-/// (native builds) both sides run the scalar code. Allocates (plans and buffers): not for the
-/// audio thread.
+/// The SIMD/scalar self-test of the FFT, the dB conversion and the DTFT sums behind the peak
+/// refinement (`selftest.rs`, which says what must agree and how closely): 0 if they agree, 1 for
+/// an FFT mismatch, 2 for dB, 3 for the DTFT, `BAD_ARGUMENT` if a plan could not be made.
+/// Allocates (plans and buffers): not for the audio thread.
 #[no_mangle]
 pub extern "C" fn fft_selftest() -> i32 {
     super::selftest::simd_matches_scalar()
