@@ -1,8 +1,7 @@
 /**
  * Gain (template)'s plain TypeScript reference: the same arithmetic as rust/src/stages/gain.rs (subnormal
  * input flushed to zero, then one float32 multiplication per sample), so its output equals the wasm
- * kernel's bit for bit. Runs in
- * the worklet when wasm is unavailable, and in tests.
+ * kernel's bit for bit. Runs in the worklet when wasm is unavailable, and in tests.
  */
 import type { ParamValues, StageKernel } from '../types.ts';
 import { numberParam } from '../params.ts';
