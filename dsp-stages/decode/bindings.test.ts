@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   convertPcm,
+  convertPcmPlanar,
   decodeWavInterleaved,
   deinterleave,
   isWavProbeError,
@@ -165,6 +166,21 @@ describe('WAV: bit for bit with dsp-stages/wav.ts parseWav', () => {
         const got = convertPcm(wasm, info, part, first, count, fileOffset);
         expect(bitsOf(got)).toEqual(bitsOf(whole.subarray(first * f.channels, (first + count) * f.channels)));
       }
+    }
+  });
+
+  it('converts into planes (pcm_to_planar) the same bits as interleaved, deinterleaved', () => {
+    const wasm = fresh();
+    const next = rng(0x91a4e5);
+    for (const [tag, bits] of FORMATS) {
+      const f: FmtSpec = { tag, channels: 1 + (next() % 8), rate: 48000, bits };
+      const file = riff([chunk('fmt ', fmtBody(f)), chunk('data', payload(f, 333, next))]);
+      const info = requireWav(wasm, file.subarray(0, 64), file.length);
+      const want = deinterleave(convertPcm(wasm, info, file), f.channels);
+      const got = convertPcmPlanar(wasm, info, file);
+      expect(got.map(bitsOf)).toEqual(want.map(bitsOf));
+      expect(convertPcmPlanar(wasm, info, file, 100).map(bitsOf)).toEqual(want.map((p) => bitsOf(p.subarray(0, 100))));
+      expect(convertPcmPlanar(wasm, info, file, 0).every((p) => p.length === 0)).toBe(true);
     }
   });
 

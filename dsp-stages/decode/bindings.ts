@@ -393,18 +393,13 @@ export function convertPcm(
 }
 
 /**
- * `convertPcm` into one plane per channel, converted in Rust (pcm_to_planar: no pass to
- * deinterleave): views of the module's memory, valid until its next decode call; copy them out.
+ * The first `frames` frames of a WAV's data (`bytes` from the file's start, or a chunk whose
+ * `info` says its data starts at 0) as one plane per channel, converted in Rust (pcm_to_planar:
+ * no pass to deinterleave): views of the module's memory, valid until its next decode call; copy
+ * them out. The checks and messages of `convertPcm`.
  */
-export function convertPcmPlanar(
-  wasm: StagebenchWasm,
-  info: WavInfo,
-  bytes: Uint8Array,
-  firstFrame = 0,
-  frames: number = info.frames - firstFrame,
-  fileOffset = 0,
-): Float32Array[] {
-  const ptr = pcmInWasm(wasm, info, bytes, firstFrame, frames, fileOffset, true);
+export function convertPcmPlanar(wasm: StagebenchWasm, info: WavInfo, bytes: Uint8Array, frames: number = info.frames): Float32Array[] {
+  const ptr = pcmInWasm(wasm, info, bytes, 0, frames, 0, true);
   const memory = decodeExports(wasm).memory.buffer;
   return Array.from({ length: info.channels }, (_, c) =>
     ptr === 0 ? new Float32Array(0) : new Float32Array(memory, ptr + 4 * c * frames, frames),

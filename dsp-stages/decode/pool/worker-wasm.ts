@@ -53,7 +53,7 @@ export function decodeWavChunk(ctx: WorkerContext, job: WavChunkJob): PlanarResu
       );
     }
     // planes converted in wasm memory, copied once into the output
-    const planes = convertPcmPlanar(instance(ctx), info, bytes, 0, job.in_frames);
+    const planes = convertPcmPlanar(instance(ctx), info, bytes, job.in_frames);
     return writePlanar(job.output, ch, job.out_count, (c) => planes[c]!, []);
   }
   const interleaved = convertPcm(instance(ctx), info, bytes, 0, job.in_frames);
