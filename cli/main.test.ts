@@ -228,10 +228,11 @@ describe('main in process', () => {
     }
   });
 
-  it('rejects an empty input, a duplicate parameter and a --rate that contradicts the WAV', async () => {
+  it('rejects an empty input, an empty file name, a duplicate parameter and a --rate that contradicts the WAV', async () => {
     const empty = join(dir, 'empty.f32');
     writeFileSync(empty, new Uint8Array(0));
     expect((await capture(['run', ID, '--input', empty])).stderr).toBe('stagebench: the input has no audio frames\n');
+    expect(await capture(['run', ID, '--input='])).toMatchObject({ code: 1, stderr: 'stagebench: input file: the file name is empty\n' });
     const dup = await capture(['run', ID, '--input', empty, '--param', `${PARAM}=256`, '--param', `${PARAM}=512`]);
     expect(dup.code).toBe(2);
     expect(dup.stderr).toMatch(new RegExp(`^stagebench: parameter ${escapeRegExp(PARAM)} is given twice`));

@@ -2,7 +2,6 @@
  * `stagebench run`: read the input, run a stage's wasm kernel over it in render quanta, report.
  * Nothing here prints or exits; main.ts does that.
  */
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { RENDER_QUANTUM_FRAMES, type StageKernel } from '../dsp-stages/types.ts';
 import { withOfflineParams } from '../dsp-stages/params.ts';
@@ -12,6 +11,7 @@ import { nodeStage } from '../dsp-stages/node-registry.ts';
 import {
   CliError,
   baseSummary,
+  readFileBytes,
   type InputAudio,
   type RunOutcome,
   type RunReport,
@@ -23,24 +23,12 @@ export { CliError };
 
 export const DEFAULT_RAW_RATE = 48000;
 
-function readBytes(path: string, what: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`${what} not found: ${path}`);
-    if (code === 'EISDIR') throw new CliError(`${what} is a directory: ${path}`);
-    if (code === 'EACCES') throw new CliError(`permission denied reading ${path}`);
-    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-}
-
 /**
  * Reads a WAV (by extension or by its RIFF header) or raw little-endian float32 (`.f32`, at
  * `rate` Hz, default 48000). `rate` given with a WAV must match the file's rate.
  */
 export function readInput(path: string, rate: number | null): InputAudio {
-  const bytes = readBytes(path, 'input file');
+  const bytes = readFileBytes(path, 'input file');
   const ext = extname(path).toLowerCase();
   const looksRiff = bytes.byteLength >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF';
   if (ext === '.f32') {

@@ -3,6 +3,7 @@
  * (run hooks, a sweep command, bench cases), and the helpers they share. Node only: never
  * imported by the AudioWorklet or the browser.
  */
+import { readFileSync } from 'node:fs';
 import type { ClampNote, ParamSpec, ParamValues, StageDescriptor } from './types.ts';
 import { resolveParams } from './params.ts';
 import type { StagebenchWasm } from '../worklet/abi.ts';
@@ -236,6 +237,23 @@ export function parseRate(text: string): number {
     throw usage(`--rate must be a whole number of Hz between 1 and 10000000, got "${text}"`);
   }
   return rate;
+}
+
+/**
+ * The bytes of the file at `path`, or a CliError naming `what` and the problem (an empty name, not
+ * found, a directory, no permission, another read error).
+ */
+export function readFileBytes(path: string, what: string): Uint8Array {
+  if (path === '') throw new CliError(`${what}: the file name is empty`);
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`${what} not found: ${path}`);
+    if (code === 'EISDIR') throw new CliError(`${what} is a directory: ${path}`);
+    if (code === 'EACCES') throw new CliError(`permission denied reading ${path}`);
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
+  }
 }
 
 /** A usage error: the message and a pointer to --help, exit 2. */

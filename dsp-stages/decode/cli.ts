@@ -12,7 +12,6 @@
  * The pool is always shut down (its worker threads would keep Node alive). Nothing here exits;
  * the CLI does that.
  */
-import { readFileSync } from 'node:fs';
 import { clampParam, formatClampNote } from '../params.ts';
 import { decodeParams } from './params.ts';
 import type { ClampNote } from '../types.ts';
@@ -21,7 +20,7 @@ import { MAX_WORKERS } from '../../worklet/pool/layout.ts';
 import { nodeCores, spawnNodeWorker } from '../../worklet/pool/node.ts';
 import { MIN_WORKERS, WorkerPool } from '../../worklet/pool/pool.ts';
 import { medianOfSorted } from '../../worklet/stats.ts';
-import { CliError, progressReporter } from '../node-api.ts';
+import { CliError, progressReporter, readFileBytes } from '../node-api.ts';
 import { readWasmBytes, wasmPath } from '../wasm-file.ts';
 import { writeOutFile } from '../out-file.ts';
 
@@ -159,18 +158,6 @@ export interface DecodeCommand {
   progressAfterMs?: number;
 }
 
-function readInputBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`input file not found: ${path}`);
-    if (code === 'EISDIR') throw new CliError(`input file is a directory: ${path}`);
-    if (code === 'EACCES') throw new CliError(`permission denied reading ${path}`);
-    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-}
-
 /**
  * Runs `run decode`; resolves to the exit code (0, or EXIT_PARTIAL). Failures are CliErrors
  * (exit 1; 2 for usage). The pool is shut down whatever happens.
@@ -178,7 +165,7 @@ function readInputBytes(path: string): Uint8Array {
 export async function runDecodeCommand(cmd: DecodeCommand): Promise<number> {
   const { params, notes } = resolveDecodeParams(cmd.params);
   for (const note of notes) cmd.stderr(`stagebench: note: ${formatClampNote(note)}\n`);
-  const bytes = readInputBytes(cmd.input);
+  const bytes = readFileBytes(cmd.input, 'input file');
   let wasmBytes;
   try {
     wasmBytes = readWasmBytes(wasmPath(cmd.env));
