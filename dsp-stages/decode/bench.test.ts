@@ -27,7 +27,7 @@ import {
 } from './bench/fixtures.ts';
 import { DECODE_BENCH_PEERS, checkPlanes, decodeBenchImplNames } from './bench/impls.ts';
 import { bridgeRoundTripUs, closeDecodeBench, freshDecoderCostMs, startDecodeBench } from './bench/driver.ts';
-import { formatScalingTable, runDecodeScaling, type ScalingRow } from './bench/scaling.ts';
+import { formatScalingTable, runDecodeScaling, threadCpuMs, type ScalingRow } from './bench/scaling.ts';
 
 const SLOW = 120_000;
 
@@ -176,13 +176,13 @@ describe('decode bench files', () => {
 
   it('formats the scaling table: one row per format and worker count, speed-up against the fewest workers', () => {
     const rows: ScalingRow[] = [
-      { format: 'wav', workers: 1, seconds: 60, wallMs: 50, busyMs: 45, tasks: 41, xRealtime: 1200, speedup: 1 },
-      { format: 'wav', workers: 2, seconds: 60, wallMs: 25, busyMs: 46, tasks: 41, xRealtime: 2400, speedup: 2 },
+      { format: 'wav', workers: 1, seconds: 60, wallMs: 50, busyMs: 45, callerCpuMs: 6.25, tasks: 41, xRealtime: 1200, speedup: 1 },
+      { format: 'wav', workers: 2, seconds: 60, wallMs: 25, busyMs: 46, callerCpuMs: null, tasks: 41, xRealtime: 2400, speedup: 2 },
     ];
     const lines = formatScalingTable(rows).split('\n');
-    expect(lines[0]).toMatch(/^format\s+workers\s+seconds\s+tasks\s+wall ms\s+ms per s\s+x realtime\s+busy ms\s+speed-up$/);
-    expect(lines[1]).toMatch(/^wav\s+1\s+60\.0\s+41\s+50\.0\s+0\.83\s+1200\s+45\.0\s+1\.00×$/);
-    expect(lines[2]).toMatch(/^wav\s+2\s+60\.0\s+41\s+25\.0\s+0\.42\s+2400\s+46\.0\s+2\.00×$/);
+    expect(lines[0]).toMatch(/^format\s+workers\s+seconds\s+tasks\s+wall ms\s+ms per s\s+x realtime\s+busy ms\s+caller CPU ms\s+speed-up$/);
+    expect(lines[1]).toMatch(/^wav\s+1\s+60\.0\s+41\s+50\.0\s+0\.83\s+1200\s+45\.0\s+6\.3\s+1\.00×$/);
+    expect(lines[2]).toMatch(/^wav\s+2\s+60\.0\s+41\s+25\.0\s+0\.42\s+2400\s+46\.0\s+—\s+2\.00×$/);
   });
 });
 
@@ -300,6 +300,9 @@ describe('decode scaling', () => {
         expect(r.seconds).toBeCloseTo(r.format === 'wav' ? 10 : (384 * 1152 - 1368) / 44100, 6);
         expect(r.tasks).toBeGreaterThan(1);
         expect(r.busyMs).toBeGreaterThan(0);
+        // Linux gives the calling thread's CPU time: some, and less than the decode's wall time
+        if (threadCpuMs() !== null) expect(r.callerCpuMs).toBeGreaterThan(0);
+        if (r.callerCpuMs !== null) expect(r.callerCpuMs).toBeLessThan(r.wallMs);
         expect(r.xRealtime).toBeCloseTo((r.seconds * 1000) / r.wallMs, 6);
       }
       expect(rows[0]!.speedup).toBe(1);
