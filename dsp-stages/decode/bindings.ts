@@ -7,6 +7,7 @@
  * the problem; the caller adds the file name.
  */
 import { exportNames, type StagebenchWasm } from '../../worklet/abi.ts';
+import { SHARED_COPY_ALIGN, copyOffset } from '../../worklet/pool/layout.ts';
 
 /** Index of each field in the row at `wav_info_ptr()` (rust/src/decode/wav.rs `field`). */
 export const WAV_FIELD = {
@@ -348,12 +349,13 @@ function pcmInWasm(
         `the buffer holds bytes ${fileOffset}..${fileOffset + bytes.length}`,
     );
   }
-  // the bytes go where their address modulo 8 is the source's: from shared memory (a worker's
-  // staging buffer) V8 copies a word at a time only between addresses aligned alike
-  const base = ex.decode_input_ptr(length + 7);
+  // the bytes go where they agree with their source's alignment: from shared memory (a worker's
+  // staging buffer) V8 then copies them a word at a time
+  const room = length + SHARED_COPY_ALIGN - 1;
+  const base = ex.decode_input_ptr(room);
   const outPtr = ex.decode_pcm_ptr(n);
-  if (base === 0 || outPtr === 0) throw new Error(`convertPcm: cannot allocate ${length + 7 + 4 * n} bytes in wasm memory`);
-  const inPtr = base + ((((bytes.byteOffset + start - base) % 8) + 8) % 8);
+  if (base === 0 || outPtr === 0) throw new Error(`convertPcm: cannot allocate ${room + 4 * n} bytes in wasm memory`);
+  const inPtr = base + copyOffset(bytes.byteOffset + start, base);
   new Uint8Array(ex.memory.buffer, inPtr, length).set(bytes.subarray(start, start + length));
   const convert = planar ? ex.pcm_to_planar : ex.pcm_to_f32;
   const status = convert(info.formatCode, info.bitsPerSample, info.channels, inPtr, frames, outPtr);

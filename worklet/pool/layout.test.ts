@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   HEADER_BYTES,
+  SHARED_COPY_ALIGN,
+  copyOffset,
   Hdr,
   MAX_REGIONS,
   MAX_WORKERS,
@@ -199,5 +201,19 @@ describe('pool layout', () => {
     const layout = createPoolLayout();
     expect(() => setWorkerState(layout, MAX_WORKERS, 'idle')).toThrow('worker slot 8 outside 0..7');
     expect(POOL_MAGIC).toBe(0x52415544);
+  });
+});
+
+describe('copyOffset', () => {
+  it('places bytes so that their address agrees with the source modulo SHARED_COPY_ALIGN', () => {
+    for (const base of [0, 3, 64, 4099]) {
+      for (let source = 0; source < 40; source++) {
+        const at = copyOffset(source, base);
+        expect(at).toBeGreaterThanOrEqual(0);
+        expect(at).toBeLessThan(SHARED_COPY_ALIGN);
+        expect(Math.abs(base + at - source) % SHARED_COPY_ALIGN).toBe(0);
+      }
+    }
+    expect(copyOffset(44, 0)).toBe(4); // a WAV's data, 44 bytes into its file
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The worker's Rust decode jobs (through dsp-stages/decode/bindings.ts): a WAV chunk (pcm_to_planar;
- * when the rates differ, pcm_to_f32 then resample_span) and a resample span over planar source frames. One wasm
- * instance per worker for decoding; its resampler is kept while the rates and channels stay.
+ * The worker's Rust decode jobs (through dsp-stages/decode/bindings.ts): a WAV chunk
+ * (pcm_to_planar; when the rates differ, pcm_to_f32 then resample_span) and a resample span over
+ * planar source frames. One wasm instance per worker for decoding; its resampler is kept while
+ * the rates and channels stay.
  */
 import type { StagebenchWasm } from '../../../worklet/abi.ts';
 import type { WorkerContext } from '../../../worklet/pool/task-kind.ts';
