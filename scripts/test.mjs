@@ -264,12 +264,17 @@ const SUITES = {
  * once passed for under 2x), the perf stories of each engine, the soak, and the other Chromium
  * stories (their live checks fell behind, and Render quantum / Every size ran past its 60 s,
  * beside Firefox: the browser suites keep both cores busy, so running them at once saves
- * little). Sharing the two cores: the Rust tests, typecheck, lint and fuzz beside the static
- * build, which every browser suite needs; the Firefox stories beside the expected-failure gate
- * (whose stories fail the more surely for it).
+ * little). Sharing the two cores: the Rust tests, lint and fuzz in one lane (Clippy waits for
+ * cargo's lock on the target directory while the tests build; the fuzz run ends the lane, when
+ * the rest of the step is done) beside the static build, which every browser suite needs, and
+ * the typecheck; the Firefox stories beside the expected-failure gate (whose stories fail the
+ * more surely for it).
  */
 const PLAN = [
-  [['rust', 'typecheck', 'lint', 'fuzz'], ['build']],
+  [
+    ['rust', 'lint', 'fuzz'],
+    ['build', 'typecheck'],
+  ],
   [['unit']],
   [['validate']],
   [['stories-perf']],
