@@ -83,6 +83,16 @@ export interface DecodeExports {
     outCount: number,
     outPtr: number,
   ): number;
+  resample_planar_input_ptr(frames: number): number;
+  resample_span_planar(
+    inPtr: number,
+    inFrames: number,
+    inStart: number,
+    totalIn: number,
+    outStart: number,
+    outCount: number,
+    outPtr: number,
+  ): number;
   resample_selftest(): number;
 }
 
@@ -101,6 +111,8 @@ const DECODE_EXPORTS = exportNames<Omit<DecodeExports, 'memory'>>()(
   'resampler_out_frames',
   'resampler_tap_start',
   'resample_span',
+  'resample_planar_input_ptr',
+  'resample_span_planar',
   'resample_selftest',
 );
 
@@ -428,17 +440,6 @@ export function deinterleave(samples: Float32Array, channels: number): Float32Ar
   });
 }
 
-/** One array per channel -> interleaved frames, written into `out` (bit for bit). */
-function interleaveInto(planes: readonly Float32Array[], frames: number, out: Float32Array): void {
-  const ch = planes.length;
-  const bits = new Uint32Array(out.buffer, out.byteOffset, frames * ch);
-  for (let c = 0; c < ch; c++) {
-    const src = planes[c]!;
-    const b = new Uint32Array(src.buffer, src.byteOffset, frames);
-    for (let i = 0, p = c; i < frames; i++, p += ch) bits[p] = b[i]!;
-  }
-}
-
 /** Which Resampler currently owns each instance's resampler (a create replaces the previous one). */
 const owners = new WeakMap<StagebenchWasm, Resampler>();
 
@@ -537,8 +538,18 @@ export class Resampler {
     }
   }
 
-  private run(inPtr: number, inStart: number, inFrames: number, totalIn: number, outStart: number, outCount: number, outPtr: number): void {
-    const status = this.ex.resample_span(inPtr, inFrames, inStart, totalIn, outStart, outCount, outPtr);
+  private run(
+    inPtr: number,
+    inStart: number,
+    inFrames: number,
+    totalIn: number,
+    outStart: number,
+    outCount: number,
+    outPtr: number,
+    planar = false,
+  ): void {
+    const span = planar ? this.ex.resample_span_planar : this.ex.resample_span;
+    const status = span(inPtr, inFrames, inStart, totalIn, outStart, outCount, outPtr);
     if (status === 0) return;
     if (status === DECODE_CODE.missingInput) {
       const need = this.inputRange(outStart, outCount, totalIn);
@@ -547,7 +558,7 @@ export class Resampler {
           `the buffer holds ${inStart}..${inStart + inFrames}`,
       );
     }
-    throw new Error(`resampler: resample_span failed with status ${status}`);
+    throw new Error(`resampler: ${planar ? 'resample_span_planar' : 'resample_span'} failed with status ${status}`);
   }
 
   /**
@@ -576,9 +587,28 @@ export class Resampler {
   /**
    * `span` over planar input and output: `planes[c]` holds channel c's frames
    * `[inStart, inStart + inFrames)` (`inFrames` defaults to the first plane's length); returns
-   * one array per channel of `outCount` frames.
+   * one array per channel of `outCount` frames. The same bits as `span` on the interleaved
+   * frames.
    */
   spanPlanar(
+    planes: readonly Float32Array[],
+    inStart: number,
+    totalIn: number,
+    outStart: number,
+    outCount: number,
+    inFrames?: number,
+  ): Float32Array[] {
+    return this.spanPlanarViews(planes, inStart, totalIn, outStart, outCount, inFrames).map((v) => v.slice());
+  }
+
+  /**
+   * `spanPlanar`, returning views of the module's memory instead of copies: valid until the next
+   * call into this wasm instance (for a caller that copies them at once, as a decode worker
+   * copies them into the output). The planes go into wasm memory as they are, and Rust
+   * interleaves them and writes the output as planes (`resample_span_planar`): a JavaScript loop
+   * per sample each way cost a sixth of a stereo span.
+   */
+  spanPlanarViews(
     planes: readonly Float32Array[],
     inStart: number,
     totalIn: number,
@@ -593,11 +623,12 @@ export class Resampler {
     if (planes.some((p) => p.length < frames)) throw new Error(`resampler: an input plane is shorter than ${frames} frames`);
     this.validate(inStart, frames, totalIn, outStart, outCount);
     if (outCount === 0) return planes.map(() => new Float32Array(0));
-    const inPtr = this.ex.decode_pcm_ptr(Math.max(1, frames * ch));
+    const inPtr = this.ex.resample_planar_input_ptr(Math.max(1, frames));
     const outPtr = this.ex.decode_out_ptr(outCount * ch);
     if (inPtr === 0 || outPtr === 0) throw new Error('resampler: cannot allocate the span buffers in wasm memory');
-    interleaveInto(planes, frames, new Float32Array(this.ex.memory.buffer, inPtr, frames * ch));
-    this.run(inPtr, inStart, frames, totalIn, outStart, outCount, outPtr);
-    return deinterleave(new Float32Array(this.ex.memory.buffer, outPtr, outCount * ch), ch);
+    // (the memory may have grown in the calls above: views are made after them)
+    planes.forEach((p, c) => new Float32Array(this.ex.memory.buffer, inPtr + 4 * c * frames, frames).set(p.subarray(0, frames)));
+    this.run(inPtr, inStart, frames, totalIn, outStart, outCount, outPtr, true);
+    return Array.from({ length: ch }, (_, c) => new Float32Array(this.ex.memory.buffer, outPtr + 4 * c * outCount, outCount));
   }
 }

@@ -1,6 +1,6 @@
 //! The decode entry points of the C ABI end to end on the native target with a counting global
-//! allocator: statuses, and no allocation in `wav_probe`, `pcm_to_f32`, `pcm_to_planar` or `resample_span` once
-//! the buffers and the resampler exist.
+//! allocator: statuses, and no allocation in `wav_probe`, `pcm_to_f32`, `pcm_to_planar`, `resample_span` or
+//! `resample_span_planar` once the buffers and the resampler exist.
 //!
 //! One test function only: the decode state and the allocation counter are process-wide.
 
@@ -20,6 +20,8 @@ fn decode_abi_statuses_and_no_allocation() {
         assert!(resampler_out_frames(100.0).is_nan());
         assert_eq!(resampler_exact(), status::NO_STAGE);
         assert_eq!(resample_span(core::ptr::null(), 0, 0.0, 10.0, 0.0, 0, core::ptr::null_mut()), status::NO_STAGE);
+        assert_eq!(resample_span_planar(core::ptr::null(), 0, 0.0, 10.0, 0.0, 0, core::ptr::null_mut()), status::NO_STAGE);
+        assert!(resample_planar_input_ptr(10).is_null());
         assert!(decode_input_ptr(0).is_null());
 
         // A 16-bit stereo WAV of 1000 frames.
@@ -45,6 +47,10 @@ fn decode_abi_statuses_and_no_allocation() {
         assert_eq!(resampler_tap_start(0.0), 1.0 - resampler_context() as f64);
         assert!(resampler_tap_start(-1.0).is_nan() && resampler_out_frames(0.5).is_nan());
 
+        // planar input for 600 frames (and the buffer it is interleaved into); then the span
+        // exports must find room for up to that many frames without allocating
+        // (the planar input is the `pcm` buffer, already larger: it does not move)
+        assert_eq!(resample_planar_input_ptr(600), pcm);
         let mut whole: Vec<u32> = Vec::with_capacity(2 * 2000); // filled below without allocating
         let before = ALLOC.thread_allocations();
         // Probe: a prefix first, then the whole header.
@@ -95,6 +101,22 @@ fn decode_abi_statuses_and_no_allocation() {
         assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 2, pcm.add(1)), status::BAD_ARGUMENT); // overlap
         assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 2, core::ptr::null_mut()), status::BAD_ARGUMENT);
         assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 0, out), status::OK);
+        // The middle span again from planes into planes (both in `pcm` and `out`): the same bits.
+        let n = end - first;
+        let mut interleaved = [0.0f32; 1024]; // (on the stack: no allocation in the test either)
+        assert!(2 * n <= interleaved.len());
+        interleaved[..2 * n].copy_from_slice(core::slice::from_raw_parts(pcm.add(2 * first), 2 * n));
+        for i in 0..n {
+            *pcm.add(i) = interleaved[2 * i];
+            *pcm.add(n + i) = interleaved[2 * i + 1];
+        }
+        assert_eq!(resample_span_planar(pcm, n, first as f64, frames as f64, k0 as f64, 100, out), status::OK);
+        let planar = core::slice::from_raw_parts(out, 200);
+        assert!((0..100).all(|k| planar[k].to_bits() == whole[2 * (k0 + k)] && planar[100 + k].to_bits() == whole[2 * (k0 + k) + 1]));
+        assert_eq!(resample_span_planar(pcm.add(1), n, first as f64 + 1.0, frames as f64, k0 as f64, 100, out), code::MISSING_INPUT);
+        // more frames than resample_planar_input_ptr made room to interleave
+        assert_eq!(resample_span_planar(pcm, frames, 0.0, frames as f64, 0.0, 10, out), status::BAD_ARGUMENT);
+        assert_eq!(resample_span_planar(pcm, n, first as f64, frames as f64, k0 as f64, 100, pcm.add(4)), status::BAD_ARGUMENT);
         assert_eq!(ALLOC.thread_allocations(), before, "the decode entry points allocated");
         assert_eq!(resample_selftest(), status::OK);
     }

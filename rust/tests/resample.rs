@@ -359,6 +359,20 @@ fn spans_cut_at_random_points_join_bit_for_bit() {
             let buf: Vec<f32> = (a..b).flat_map(|n| (0..ch).map(move |c| (n, c))).map(|(n, c)| frame(n, c)).collect();
             let mut out = vec![0.0f32; (k1 - k0) as usize * ch];
             rs.span(&buf, a, total as u64, k0, &mut out).unwrap();
+            // The same span from planes into planes: the same bits.
+            let n = buf.len() / ch;
+            let mut planes = vec![0.0f32; buf.len()];
+            for i in 0..n {
+                for c in 0..ch {
+                    planes[c * n + i] = buf[i * ch + c];
+                }
+            }
+            let mut scratch = vec![0.0f32; buf.len()];
+            let mut planar = vec![0.0f32; out.len()];
+            rs.span_planar(&planes, a, total as u64, k0, &mut scratch, &mut planar).unwrap();
+            let m = out.len() / ch;
+            let same = (0..m).all(|k| (0..ch).all(|c| planar[c * m + k].to_bits() == out[k * ch + c].to_bits()));
+            assert!(same, "trial {}: planar span {}..{} differs from the interleaved one", trial, k0, k1);
             // One frame short on either side (inside the file) is refused, and writes nothing.
             let mut probe = vec![7.0f32; out.len()];
             let skip = ((inside_first - a) as usize + 1) * ch;
@@ -398,6 +412,12 @@ fn bad_spans_are_refused() {
     assert_eq!(n_out, 1089); // ceil(1000 * 48000 / 44100)
                              // Not whole frames.
     assert_eq!(rs.span(&x[..3], 0, total, 0, &mut out), Err(SpanError::BadArgument));
+    // planar: whole frames, and a scratch buffer that holds the input
+    let mut scratch = vec![0.0f32; x.len()];
+    assert_eq!(rs.span_planar(&x[..3], 0, total, 0, &mut scratch, &mut out), Err(SpanError::BadArgument));
+    assert_eq!(rs.span_planar(&x, 0, total, 0, &mut scratch[..x.len() - 2], &mut out), Err(SpanError::BadArgument));
+    assert_eq!(rs.span_planar(&x[2..], 1, total, 0, &mut scratch, &mut out), Err(SpanError::MissingInput));
+    assert!(rs.span_planar(&x, 0, total, 0, &mut scratch, &mut out).is_ok());
     assert_eq!(rs.span(&x, 0, total, 0, &mut out[..3]), Err(SpanError::BadArgument));
     // Past the end of the output.
     assert_eq!(rs.span(&x, 0, total, n_out - 9, &mut out), Err(SpanError::BadArgument));

@@ -1,12 +1,12 @@
 /**
  * The worker's Rust decode jobs (through dsp-stages/decode/bindings.ts): a WAV chunk
- * (pcm_to_planar; when the rates differ, pcm_to_f32 then resample_span) and a resample span over
- * planar source frames. One wasm instance per worker for decoding; its resampler is kept while
+ * (pcm_to_planar; when the rates differ, then resample_span_planar) and a resample span over
+ * planar source frames (resample_span_planar). One wasm instance per worker for decoding; its resampler is kept while
  * the rates and channels stay.
  */
 import type { StagebenchWasm } from '../../../worklet/abi.ts';
 import type { WorkerContext } from '../../../worklet/pool/task-kind.ts';
-import { convertPcm, convertPcmPlanar, deinterleave, Resampler, type WavInfo } from '../bindings.ts';
+import { convertPcmPlanar, Resampler, type WavInfo } from '../bindings.ts';
 import type { PlanarResult, ResampleJob, WavChunkJob } from './task.ts';
 import { jobBytes, writePlanar } from './worker-io.ts';
 
@@ -57,11 +57,12 @@ export function decodeWavChunk(ctx: WorkerContext, job: WavChunkJob): PlanarResu
     const planes = convertPcmPlanar(instance(ctx), info, bytes, job.in_frames);
     return writePlanar(job.output, ch, job.out_count, (c) => planes[c]!, []);
   }
-  const interleaved = convertPcm(instance(ctx), info, bytes, 0, job.in_frames);
+  // planes converted in wasm memory and copied out (the span's buffers may move them), then
+  // resampled from planes into planes: no pass in JavaScript to interleave or deinterleave
+  const planes = convertPcmPlanar(instance(ctx), info, bytes, job.in_frames).map((p) => p.slice());
   const rs = resamplerFor(ctx, job.in_rate, job.out_rate, ch);
-  const out = rs.span(interleaved, job.in_start, job.total_in, job.out_start, job.out_count);
-  const planes = deinterleave(out, ch);
-  return writePlanar(job.output, ch, job.out_count, (c) => planes[c]!, []);
+  const out = rs.spanPlanarViews(planes, job.in_start, job.total_in, job.out_start, job.out_count);
+  return writePlanar(job.output, ch, job.out_count, (c) => out[c]!, []);
 }
 
 export function resampleSpan(ctx: WorkerContext, job: ResampleJob): PlanarResult {
@@ -75,6 +76,7 @@ export function resampleSpan(ctx: WorkerContext, job: ResampleJob): PlanarResult
     planes = job.input.planes.map((buf) => new Float32Array(buf));
   }
   const rs = resamplerFor(ctx, job.in_rate, job.out_rate, ch);
-  const out = rs.spanPlanar(planes, job.in_start, job.total_in, job.out_start, job.out_count, job.in_frames);
+  // views of wasm memory, copied into the output at once
+  const out = rs.spanPlanarViews(planes, job.in_start, job.total_in, job.out_start, job.out_count, job.in_frames);
   return writePlanar(job.output, ch, job.out_count, (c) => out[c]!, []);
 }

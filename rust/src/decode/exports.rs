@@ -10,12 +10,20 @@ struct DecodeState {
     input: Vec<u8>,
     pcm: Vec<f32>,
     out: Vec<f32>,
+    /// [`resample_span_planar`]'s input, interleaved.
+    interleaved: Vec<f32>,
     info: super::wav::Info,
     resampler: Option<super::resample::Resampler>,
 }
 
-static mut DECODE: DecodeState =
-    DecodeState { input: Vec::new(), pcm: Vec::new(), out: Vec::new(), info: [f64::NAN; super::wav::field::COUNT], resampler: None };
+static mut DECODE: DecodeState = DecodeState {
+    input: Vec::new(),
+    pcm: Vec::new(),
+    out: Vec::new(),
+    interleaved: Vec::new(),
+    info: [f64::NAN; super::wav::field::COUNT],
+    resampler: None,
+};
 
 fn decode_state() -> &'static mut DecodeState {
     // SAFETY: a wasm instance is single-threaded (see `crate::ffi`), and no reference returned
@@ -67,6 +75,23 @@ pub extern "C" fn decode_pcm_ptr(floats: usize) -> *mut f32 {
 #[no_mangle]
 pub extern "C" fn decode_out_ptr(floats: usize) -> *mut f32 {
     grow(&mut decode_state().out, floats)
+}
+
+/// As [`decode_pcm_ptr`], for `frames` frames of the current resampler's channels, one plane
+/// after another: [`resample_span_planar`]'s usual input. Also grows the buffer that call
+/// interleaves its input into. Null without a resampler, for 0 frames, or if a buffer cannot
+/// grow. Allocates.
+#[no_mangle]
+pub extern "C" fn resample_planar_input_ptr(frames: usize) -> *mut f32 {
+    let st = decode_state();
+    let n = match st.resampler.as_ref().and_then(|r| frames.checked_mul(r.channels())) {
+        Some(n) => n,
+        None => return core::ptr::null_mut(),
+    };
+    if grow(&mut st.interleaved, n).is_null() {
+        return core::ptr::null_mut();
+    }
+    grow(&mut st.pcm, n)
 }
 
 /// Parses the RIFF/WAVE header in the first `len` bytes of the [`decode_input_ptr`] buffer, a
@@ -251,8 +276,46 @@ pub unsafe extern "C" fn resample_span(
     out_count: usize,
     out_ptr: *mut f32,
 ) -> i32 {
+    span_export(in_ptr, in_frames, in_start, total_in, out_start, out_count, out_ptr, false)
+}
+
+/// [`resample_span`] on planar buffers: `in_ptr` holds the `in_frames` input frames of each
+/// channel, one plane after another (the [`resample_planar_input_ptr`] buffer), and `out_ptr`
+/// receives the `out_count` output frames the same way. The same output bits as `resample_span`
+/// on the interleaved buffers. The input is interleaved into a buffer that
+/// [`resample_planar_input_ptr`]`(in_frames)` (or a larger call) grew: `BAD_ARGUMENT` if it
+/// holds fewer. Otherwise the same codes. Never allocates.
+///
+/// # Safety
+/// As [`resample_span`].
+#[no_mangle]
+pub unsafe extern "C" fn resample_span_planar(
+    in_ptr: *const f32,
+    in_frames: usize,
+    in_start: f64,
+    total_in: f64,
+    out_start: f64,
+    out_count: usize,
+    out_ptr: *mut f32,
+) -> i32 {
+    span_export(in_ptr, in_frames, in_start, total_in, out_start, out_count, out_ptr, true)
+}
+
+/// The two span exports: the checks, then `Resampler::span` or `span_planar`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn span_export(
+    in_ptr: *const f32,
+    in_frames: usize,
+    in_start: f64,
+    total_in: f64,
+    out_start: f64,
+    out_count: usize,
+    out_ptr: *mut f32,
+    planar: bool,
+) -> i32 {
     use super::resample::SpanError;
-    let rs = match decode_state().resampler.as_mut() {
+    let st = decode_state();
+    let rs = match st.resampler.as_mut() {
         Some(rs) => rs,
         None => return status::NO_STAGE,
     };
@@ -278,14 +341,24 @@ pub unsafe extern "C" fn resample_span(
         (Some(i), Some(o)) => (i, o),
         _ => return status::BAD_ARGUMENT,
     };
-    if ranges_overlap(i, o) || rs.storage().iter().any(|&s| ranges_overlap(s, i) || ranges_overlap(s, o)) {
+    let scratch = (st.interleaved.as_ptr() as usize, st.interleaved.as_ptr() as usize + 4 * st.interleaved.len());
+    if ranges_overlap(i, o)
+        || rs.storage().iter().chain(core::iter::once(&scratch)).any(|&s| ranges_overlap(s, i) || ranges_overlap(s, o))
+        || (planar && st.interleaved.len() < n_in)
+    {
         return status::BAD_ARGUMENT;
     }
     // SAFETY: each range is empty or lies in this module's memory, aligned, disjoint from the
-    // other and from the resampler's own buffers; the caller guarantees nothing else uses them.
+    // other and from the resampler's and the interleaving buffers; the caller guarantees nothing
+    // else uses them.
     let input: &[f32] = if n_in == 0 { &[] } else { core::slice::from_raw_parts(in_ptr, n_in) };
     let output: &mut [f32] = if n_out == 0 { &mut [] } else { core::slice::from_raw_parts_mut(out_ptr, n_out) };
-    match rs.span(input, in_start, total_in, out_start, output) {
+    let done = if planar {
+        rs.span_planar(input, in_start, total_in, out_start, &mut st.interleaved, output)
+    } else {
+        rs.span(input, in_start, total_in, out_start, output)
+    };
+    match done {
         Ok(()) => status::OK,
         Err(SpanError::MissingInput) => super::code::MISSING_INPUT,
         Err(SpanError::BadArgument) => status::BAD_ARGUMENT,

@@ -299,12 +299,75 @@ impl Resampler {
     /// error. Never allocates.
     pub fn span(&mut self, input: &[f32], in_start: i64, total_in: u64, out_start: u64, output: &mut [f32]) -> Result<(), SpanError> {
         let ch = self.channels;
-        if input.len() % ch != 0 || output.len() % ch != 0 || total_in > MAX_POSITION || in_start.unsigned_abs() > MAX_POSITION {
+        if output.len() % ch != 0 {
             return Err(SpanError::BadArgument);
         }
-        let in_frames = (input.len() / ch) as i64;
-        let count = (output.len() / ch) as u64;
-        let out_end = match out_start.checked_add(count) {
+        let count = output.len() / ch;
+        self.check(input.len(), in_start, total_in, out_start, count)?;
+        if self.mode == Mode::Copy {
+            let from = ((out_start as i64 - in_start) as usize) * ch;
+            output.copy_from_slice(&input[from..from + output.len()]);
+            return Ok(());
+        }
+        self.frames(input, in_start, total_in, out_start, count, |k, f| output[k * ch..(k + 1) * ch].copy_from_slice(f));
+        Ok(())
+    }
+
+    /// [`Resampler::span`] on planar buffers: `planes` holds the channels' input frames one
+    /// plane after another (`in_frames` each), and `output` receives the `count` output frames
+    /// the same way (`count = output.len() / channels`). `scratch` (at least `in_frames *
+    /// channels` floats) takes the input interleaved. The same output bits as `span` on the
+    /// interleaved buffers. Writes nothing to `output` on error. Never allocates.
+    pub fn span_planar(
+        &mut self,
+        planes: &[f32],
+        in_start: i64,
+        total_in: u64,
+        out_start: u64,
+        scratch: &mut [f32],
+        output: &mut [f32],
+    ) -> Result<(), SpanError> {
+        let ch = self.channels;
+        if planes.len() % ch != 0 || output.len() % ch != 0 || scratch.len() < planes.len() {
+            return Err(SpanError::BadArgument);
+        }
+        let (in_frames, count) = (planes.len() / ch, output.len() / ch);
+        self.check(planes.len(), in_start, total_in, out_start, count)?;
+        if count == 0 || in_frames == 0 {
+            // (with output to compute, `check` has refused an empty input)
+            return Ok(());
+        }
+        if self.mode == Mode::Copy {
+            let from = (out_start as i64 - in_start) as usize;
+            for (plane, out) in planes.chunks_exact(in_frames).zip(output.chunks_exact_mut(count)) {
+                out.copy_from_slice(&plane[from..from + count]);
+            }
+            return Ok(());
+        }
+        let input = &mut scratch[..planes.len()];
+        for (c, plane) in planes.chunks_exact(in_frames).enumerate() {
+            for (frame, &v) in input.chunks_exact_mut(ch).zip(plane) {
+                frame[c] = v;
+            }
+        }
+        // frame k's channels go to output[k], output[count + k], ...
+        self.frames(input, in_start, total_in, out_start, count, |k, f| {
+            for (c, &v) in f.iter().enumerate() {
+                output[c * count + k] = v;
+            }
+        });
+        Ok(())
+    }
+
+    /// The argument checks shared by the spans: `input_len` floats of input from frame
+    /// `in_start`, `count` output frames from `out_start`.
+    fn check(&self, input_len: usize, in_start: i64, total_in: u64, out_start: u64, count: usize) -> Result<(), SpanError> {
+        let ch = self.channels;
+        if input_len % ch != 0 || total_in > MAX_POSITION || in_start.unsigned_abs() > MAX_POSITION {
+            return Err(SpanError::BadArgument);
+        }
+        let in_frames = (input_len / ch) as i64;
+        let out_end = match out_start.checked_add(count as u64) {
             Some(e) if e <= self.out_frames(total_in) => e,
             _ => return Err(SpanError::BadArgument),
         };
@@ -319,11 +382,15 @@ impl Resampler {
         if first < last && (first < in_start || last > in_start + in_frames) {
             return Err(SpanError::MissingInput);
         }
-        if self.mode == Mode::Copy {
-            let from = ((out_start as i64 - in_start) as usize) * ch;
-            output.copy_from_slice(&input[from..from + output.len()]);
-            return Ok(());
-        }
+        Ok(())
+    }
+
+    /// Computes `count` output frames from `out_start` on from the interleaved `input` (checked
+    /// by [`Resampler::check`]; not `Copy` mode) and hands frame `k`'s channels to `store`.
+    fn frames(&mut self, input: &[f32], in_start: i64, total_in: u64, out_start: u64, count: usize, mut store: impl FnMut(usize, &[f32])) {
+        let ch = self.channels;
+        let taps = self.taps() as i64;
+        let total = total_in as i64;
         let (l, m) = (self.l, self.m);
         let prod = out_start as u128 * m as u128;
         let mut q = (prod / l as u128) as u64;
@@ -334,23 +401,25 @@ impl Resampler {
         let mut acc = [0.0f32; MAX_LANES];
         let mut a = [0.0f32; MAX_CHANNELS];
         let mut b = [0.0f32; MAX_CHANNELS];
-        for frame in output.chunks_exact_mut(ch) {
+        let mut f = [0.0f32; MAX_CHANNELS];
+        for k in 0..count {
             let n0 = q as i64 - half + 1;
             let x: &[f32] = if n0 >= 0 && n0 + taps <= total {
                 let from = (n0 - in_start) as usize * ch;
                 &input[from..from + row]
             } else {
-                for (j, dst) in self.scratch.chunks_exact_mut(ch).enumerate() {
+                for (j, d) in self.scratch.chunks_exact_mut(ch).enumerate() {
                     let n = n0 + j as i64;
                     if n >= 0 && n < total {
                         let from = (n - in_start) as usize * ch;
-                        dst.copy_from_slice(&input[from..from + ch]);
+                        d.copy_from_slice(&input[from..from + ch]);
                     } else {
-                        dst.iter_mut().for_each(|v| *v = 0.0);
+                        d.iter_mut().for_each(|v| *v = 0.0);
                     }
                 }
                 &self.scratch
             };
+            let frame = &mut f[..ch];
             match self.mode {
                 Mode::Exact => {
                     let e = &self.table[r as usize * row..(r as usize + 1) * row];
@@ -366,8 +435,9 @@ impl Resampler {
                         frame[c] = a[c] + frac * (b[c] - a[c]);
                     }
                 }
-                Mode::Copy => {} // returned above
+                Mode::Copy => {} // the spans copy instead
             }
+            store(k, &f[..ch]);
             r += dr;
             q += dq;
             if r >= l {
@@ -375,7 +445,6 @@ impl Resampler {
                 q += 1;
             }
         }
-        Ok(())
     }
 }
 
