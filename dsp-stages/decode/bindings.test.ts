@@ -379,7 +379,10 @@ describe('Resampler', () => {
         if (i % 2 === 0) {
           r.span(part, need.start, total, out.start, out.end - out.start, joined.subarray(out.start * ch));
         } else {
-          const planes = r.spanPlanar(deinterleave(part, ch), need.start, total, out.start, out.end - out.start);
+          // every other planar span as views of wasm memory (read before the next call into it)
+          const views = i % 4 === 1;
+          const planes = r.spanPlanar(deinterleave(part, ch), need.start, total, out.start, out.end - out.start, { views });
+          expect(planes.every((p) => (p.buffer === w.exports.memory.buffer) === views)).toBe(true);
           for (let c = 0; c < ch; c++) planes[c]!.forEach((v, k) => (joined[(out.start + k) * ch + c] = v));
         }
       }
@@ -396,6 +399,13 @@ describe('Resampler', () => {
     const again = r.span(x, 0, 4800, 0, r.outFrames(4800), new Float32Array(first.length));
     expect(wasm.exports.alloc_count()).toBe(before);
     expect(bitsOf(again)).toEqual(bitsOf(first));
+    // planar: the first span grows the planar input and its interleaving buffer, the next none
+    const planes = deinterleave(x, 2);
+    r.spanPlanar(planes, 0, 4800, 0, r.outFrames(4800), { views: true });
+    const planarBefore = wasm.exports.alloc_count();
+    const views = r.spanPlanar(planes, 0, 4800, 0, r.outFrames(4800), { views: true });
+    expect(wasm.exports.alloc_count()).toBe(planarBefore);
+    expect(views.map(bitsOf)).toEqual(deinterleave(first, 2).map(bitsOf));
   });
 
   it('equal rates copy bit for bit', () => {

@@ -74,6 +74,7 @@ export interface DecodeExports {
   resampler_exact(): number;
   resampler_out_frames(totalIn: number): number;
   resampler_tap_start(k: number): number;
+  /** `layout` 0: interleaved input and output; 1: planar (see `Resampler.spanPlanar`). */
   resample_span(
     inPtr: number,
     inFrames: number,
@@ -82,17 +83,9 @@ export interface DecodeExports {
     outStart: number,
     outCount: number,
     outPtr: number,
+    layout: number,
   ): number;
   resample_planar_input_ptr(frames: number): number;
-  resample_span_planar(
-    inPtr: number,
-    inFrames: number,
-    inStart: number,
-    totalIn: number,
-    outStart: number,
-    outCount: number,
-    outPtr: number,
-  ): number;
   resample_selftest(): number;
 }
 
@@ -112,7 +105,6 @@ const DECODE_EXPORTS = exportNames<Omit<DecodeExports, 'memory'>>()(
   'resampler_tap_start',
   'resample_span',
   'resample_planar_input_ptr',
-  'resample_span_planar',
   'resample_selftest',
 );
 
@@ -548,8 +540,7 @@ export class Resampler {
     outPtr: number,
     planar = false,
   ): void {
-    const span = planar ? this.ex.resample_span_planar : this.ex.resample_span;
-    const status = span(inPtr, inFrames, inStart, totalIn, outStart, outCount, outPtr);
+    const status = this.ex.resample_span(inPtr, inFrames, inStart, totalIn, outStart, outCount, outPtr, planar ? 1 : 0);
     if (status === 0) return;
     if (status === DECODE_CODE.missingInput) {
       const need = this.inputRange(outStart, outCount, totalIn);
@@ -558,7 +549,7 @@ export class Resampler {
           `the buffer holds ${inStart}..${inStart + inFrames}`,
       );
     }
-    throw new Error(`resampler: ${planar ? 'resample_span_planar' : 'resample_span'} failed with status ${status}`);
+    throw new Error(`resampler: resample_span (${planar ? 'planar' : 'interleaved'}) failed with status ${status}`);
   }
 
   /**
@@ -587,8 +578,12 @@ export class Resampler {
   /**
    * `span` over planar input and output: `planes[c]` holds channel c's frames
    * `[inStart, inStart + inFrames)` (`inFrames` defaults to the first plane's length); returns
-   * one array per channel of `outCount` frames. The same bits as `span` on the interleaved
-   * frames.
+   * one array per channel of `outCount` frames, the same bits as `span` on the interleaved
+   * frames. With `views`, the arrays are views of the module's memory instead of copies: valid
+   * until the next call into this wasm instance (for a caller that copies them at once, as a
+   * decode worker copies them into the output). The planes go into wasm memory as they are, and
+   * Rust interleaves them and writes the output as planes (`resample_span`, layout 1): a
+   * JavaScript loop per sample each way cost a sixth of a stereo span.
    */
   spanPlanar(
     planes: readonly Float32Array[],
@@ -596,25 +591,7 @@ export class Resampler {
     totalIn: number,
     outStart: number,
     outCount: number,
-    inFrames?: number,
-  ): Float32Array[] {
-    return this.spanPlanarViews(planes, inStart, totalIn, outStart, outCount, inFrames).map((v) => v.slice());
-  }
-
-  /**
-   * `spanPlanar`, returning views of the module's memory instead of copies: valid until the next
-   * call into this wasm instance (for a caller that copies them at once, as a decode worker
-   * copies them into the output). The planes go into wasm memory as they are, and Rust
-   * interleaves them and writes the output as planes (`resample_span_planar`): a JavaScript loop
-   * per sample each way cost a sixth of a stereo span.
-   */
-  spanPlanarViews(
-    planes: readonly Float32Array[],
-    inStart: number,
-    totalIn: number,
-    outStart: number,
-    outCount: number,
-    inFrames?: number,
+    { inFrames, views = false }: { inFrames?: number; views?: boolean } = {},
   ): Float32Array[] {
     this.check();
     const ch = this.channels;
@@ -629,6 +606,7 @@ export class Resampler {
     // (the memory may have grown in the calls above: views are made after them)
     planes.forEach((p, c) => new Float32Array(this.ex.memory.buffer, inPtr + 4 * c * frames, frames).set(p.subarray(0, frames)));
     this.run(inPtr, inStart, frames, totalIn, outStart, outCount, outPtr, true);
-    return Array.from({ length: ch }, (_, c) => new Float32Array(this.ex.memory.buffer, outPtr + 4 * c * outCount, outCount));
+    const out = Array.from({ length: ch }, (_, c) => new Float32Array(this.ex.memory.buffer, outPtr + 4 * c * outCount, outCount));
+    return views ? out : out.map((v) => v.slice());
   }
 }

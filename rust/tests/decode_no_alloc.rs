@@ -1,6 +1,6 @@
 //! The decode entry points of the C ABI end to end on the native target with a counting global
-//! allocator: statuses, and no allocation in `wav_probe`, `pcm_to_f32`, `pcm_to_planar`, `resample_span` or
-//! `resample_span_planar` once the buffers and the resampler exist.
+//! allocator: statuses, and no allocation in `wav_probe`, `pcm_to_f32`, `pcm_to_planar`, `resample_span` (interleaved
+//! or planar) once the buffers and the resampler exist.
 //!
 //! One test function only: the decode state and the allocation counter are process-wide.
 
@@ -19,8 +19,8 @@ fn decode_abi_statuses_and_no_allocation() {
         assert_eq!(resampler_context(), 0);
         assert!(resampler_out_frames(100.0).is_nan());
         assert_eq!(resampler_exact(), status::NO_STAGE);
-        assert_eq!(resample_span(core::ptr::null(), 0, 0.0, 10.0, 0.0, 0, core::ptr::null_mut()), status::NO_STAGE);
-        assert_eq!(resample_span_planar(core::ptr::null(), 0, 0.0, 10.0, 0.0, 0, core::ptr::null_mut()), status::NO_STAGE);
+        assert_eq!(resample_span(core::ptr::null(), 0, 0.0, 10.0, 0.0, 0, core::ptr::null_mut(), 0), status::NO_STAGE);
+        assert_eq!(resample_span(core::ptr::null(), 0, 0.0, 10.0, 0.0, 0, core::ptr::null_mut(), 1), status::NO_STAGE);
         assert!(resample_planar_input_ptr(10).is_null());
         assert!(decode_input_ptr(0).is_null());
 
@@ -83,24 +83,24 @@ fn decode_abi_statuses_and_no_allocation() {
         // input and output overlapping
         assert_eq!(pcm_to_planar(1, 16, 2, out as *const u8, 2, out), status::BAD_ARGUMENT);
         // Resample everything, then a middle span from a partial buffer.
-        assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, n_out as usize, out), status::OK);
+        assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, n_out as usize, out, 0), status::OK);
         whole.extend(core::slice::from_raw_parts(out, 2 * n_out as usize).iter().map(|v| v.to_bits()));
         let k0 = 500usize;
         let first = resampler_tap_start(k0 as f64) as usize;
         let end = resampler_tap_start((k0 + 99) as f64) as usize + resampler_taps() as usize;
-        assert_eq!(resample_span(pcm.add(2 * first), end - first, first as f64, frames as f64, k0 as f64, 100, out), status::OK);
+        assert_eq!(resample_span(pcm.add(2 * first), end - first, first as f64, frames as f64, k0 as f64, 100, out, 0), status::OK);
         let part = core::slice::from_raw_parts(out, 200);
         assert!(part.iter().zip(&whole[2 * k0..]).all(|(a, &b)| a.to_bits() == b));
         assert_eq!(
-            resample_span(pcm.add(2 * first + 2), end - first - 1, first as f64 + 1.0, frames as f64, k0 as f64, 100, out),
+            resample_span(pcm.add(2 * first + 2), end - first - 1, first as f64 + 1.0, frames as f64, k0 as f64, 100, out, 0),
             code::MISSING_INPUT
         );
-        assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, n_out - 1.0, 2, out), status::BAD_ARGUMENT);
-        assert_eq!(resample_span(pcm, frames, 0.5, frames as f64, 0.0, 2, out), status::BAD_ARGUMENT);
-        assert_eq!(resample_span(pcm, frames, 0.0, f64::INFINITY, 0.0, 2, out), status::BAD_ARGUMENT);
-        assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 2, pcm.add(1)), status::BAD_ARGUMENT); // overlap
-        assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 2, core::ptr::null_mut()), status::BAD_ARGUMENT);
-        assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 0, out), status::OK);
+        assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, n_out - 1.0, 2, out, 0), status::BAD_ARGUMENT);
+        assert_eq!(resample_span(pcm, frames, 0.5, frames as f64, 0.0, 2, out, 0), status::BAD_ARGUMENT);
+        assert_eq!(resample_span(pcm, frames, 0.0, f64::INFINITY, 0.0, 2, out, 0), status::BAD_ARGUMENT);
+        assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 2, pcm.add(1), 0), status::BAD_ARGUMENT); // overlap
+        assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 2, core::ptr::null_mut(), 0), status::BAD_ARGUMENT);
+        assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 0, out, 0), status::OK);
         // The middle span again from planes into planes (both in `pcm` and `out`): the same bits.
         let n = end - first;
         let mut interleaved = [0.0f32; 1024]; // (on the stack: no allocation in the test either)
@@ -110,13 +110,15 @@ fn decode_abi_statuses_and_no_allocation() {
             *pcm.add(i) = interleaved[2 * i];
             *pcm.add(n + i) = interleaved[2 * i + 1];
         }
-        assert_eq!(resample_span_planar(pcm, n, first as f64, frames as f64, k0 as f64, 100, out), status::OK);
+        assert_eq!(resample_span(pcm, n, first as f64, frames as f64, k0 as f64, 100, out, 1), status::OK);
         let planar = core::slice::from_raw_parts(out, 200);
         assert!((0..100).all(|k| planar[k].to_bits() == whole[2 * (k0 + k)] && planar[100 + k].to_bits() == whole[2 * (k0 + k) + 1]));
-        assert_eq!(resample_span_planar(pcm.add(1), n, first as f64 + 1.0, frames as f64, k0 as f64, 100, out), code::MISSING_INPUT);
+        assert_eq!(resample_span(pcm.add(1), n, first as f64 + 1.0, frames as f64, k0 as f64, 100, out, 1), code::MISSING_INPUT);
         // more frames than resample_planar_input_ptr made room to interleave
-        assert_eq!(resample_span_planar(pcm, frames, 0.0, frames as f64, 0.0, 10, out), status::BAD_ARGUMENT);
-        assert_eq!(resample_span_planar(pcm, n, first as f64, frames as f64, k0 as f64, 100, pcm.add(4)), status::BAD_ARGUMENT);
+        assert_eq!(resample_span(pcm, frames, 0.0, frames as f64, 0.0, 10, out, 1), status::BAD_ARGUMENT);
+        assert_eq!(resample_span(pcm, n, first as f64, frames as f64, k0 as f64, 100, pcm.add(4), 1), status::BAD_ARGUMENT);
+        // a layout other than 0 (interleaved) and 1 (planar)
+        assert_eq!(resample_span(pcm, n, first as f64, frames as f64, k0 as f64, 100, out, 2), status::BAD_ARGUMENT);
         assert_eq!(ALLOC.thread_allocations(), before, "the decode entry points allocated");
         assert_eq!(resample_selftest(), status::OK);
     }

@@ -7,7 +7,7 @@
  *
  * - WAV: the header is probed in Rust (`wav_probe`, on this thread), and chunks of output frames
  *   go to the workers: PCM -> f32 planes (`pcm_to_planar`), then when the output rate differs
- *   `resample_span_planar` over the chunk plus the resampler's context on each side.
+ *   `resample_span` (planes in, planes out) over the chunk plus the resampler's context on each side.
  * - FLAC, MP3: codec-parser cuts the stream into frames here; groups of frames decode on the
  *   workers (@wasm-audio-decoders/flac, mpg123-decoder). MP3 frames depend on earlier ones (bit
  *   reservoir, overlap-add): each group is primed with the preceding frames, chosen so that the

@@ -1,7 +1,7 @@
 /**
  * The worker's Rust decode jobs (through dsp-stages/decode/bindings.ts): a WAV chunk
- * (pcm_to_planar; when the rates differ, then resample_span_planar) and a resample span over
- * planar source frames (resample_span_planar). One wasm instance per worker for decoding; its resampler is kept while
+ * (pcm_to_planar; when the rates differ, then resample_span on planes) and a resample span over
+ * planar source frames (the same). One wasm instance per worker for decoding; its resampler is kept while
  * the rates and channels stay.
  */
 import type { StagebenchWasm } from '../../../worklet/abi.ts';
@@ -61,7 +61,7 @@ export function decodeWavChunk(ctx: WorkerContext, job: WavChunkJob): PlanarResu
   // resampled from planes into planes: no pass in JavaScript to interleave or deinterleave
   const planes = convertPcmPlanar(instance(ctx), info, bytes, job.in_frames).map((p) => p.slice());
   const rs = resamplerFor(ctx, job.in_rate, job.out_rate, ch);
-  const out = rs.spanPlanarViews(planes, job.in_start, job.total_in, job.out_start, job.out_count);
+  const out = rs.spanPlanar(planes, job.in_start, job.total_in, job.out_start, job.out_count, { views: true });
   return writePlanar(job.output, ch, job.out_count, (c) => out[c]!, []);
 }
 
@@ -77,6 +77,6 @@ export function resampleSpan(ctx: WorkerContext, job: ResampleJob): PlanarResult
   }
   const rs = resamplerFor(ctx, job.in_rate, job.out_rate, ch);
   // views of wasm memory, copied into the output at once
-  const out = rs.spanPlanarViews(planes, job.in_start, job.total_in, job.out_start, job.out_count, job.in_frames);
+  const out = rs.spanPlanar(planes, job.in_start, job.total_in, job.out_start, job.out_count, { inFrames: job.in_frames, views: true });
   return writePlanar(job.output, ch, job.out_count, (c) => out[c]!, []);
 }

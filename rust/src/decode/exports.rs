@@ -10,7 +10,7 @@ struct DecodeState {
     input: Vec<u8>,
     pcm: Vec<f32>,
     out: Vec<f32>,
-    /// [`resample_span_planar`]'s input, interleaved.
+    /// A planar [`resample_span`]'s input, interleaved.
     interleaved: Vec<f32>,
     info: super::wav::Info,
     resampler: Option<super::resample::Resampler>,
@@ -78,7 +78,7 @@ pub extern "C" fn decode_out_ptr(floats: usize) -> *mut f32 {
 }
 
 /// As [`decode_pcm_ptr`], for `frames` frames of the current resampler's channels, one plane
-/// after another: [`resample_span_planar`]'s usual input. Also grows the buffer that call
+/// after another: a planar [`resample_span`]'s usual input. Also grows the buffer that call
 /// interleaves its input into. Null without a resampler, for 0 frames, or if a buffer cannot
 /// grow. Allocates.
 #[no_mangle]
@@ -251,22 +251,29 @@ pub extern "C" fn resampler_tap_start(k: f64) -> f64 {
     }
 }
 
-/// Computes output frames `out_start .. out_start + out_count` (interleaved, at `out_ptr`) of
-/// a file of `total_in` input frames, from `in_frames` interleaved input frames at `in_ptr`
-/// holding absolute frames `in_start ..` (`in_start` may be negative; frames outside
-/// `[0, total_in)` count as zero whatever the buffer holds). Every output frame depends only on
-/// its index and the input, so spans computed apart join bit for bit. Positions are integers in
-/// `f64` up to 2^53. Never allocates.
+/// Computes output frames `out_start .. out_start + out_count` (at `out_ptr`) of a file of
+/// `total_in` input frames, from `in_frames` input frames at `in_ptr` holding absolute frames
+/// `in_start ..` (`in_start` may be negative; frames outside `[0, total_in)` count as zero
+/// whatever the buffer holds). Every output frame depends only on its index and the input, so
+/// spans computed apart join bit for bit. Positions are integers in `f64` up to 2^53. Never
+/// allocates.
+///
+/// `layout` 0: input and output interleaved. 1: planar, the channels one plane after another
+/// (`in_frames`, `out_count` each; the input usually in the [`resample_planar_input_ptr`]
+/// buffer), the same output bits; the input is interleaved into a buffer that
+/// [`resample_planar_input_ptr`]`(in_frames)` (or a larger call) grew.
 ///
 /// Returns 0; `MISSING_INPUT` (-120) if the buffer lacks frames inside the file that a tap
 /// needs (nothing is written); `BAD_ARGUMENT` for a position that is not such an integer, an
 /// output range past [`resampler_out_frames`]`(total_in)`, a null or misaligned pointer,
-/// overlapping buffers or a range outside the module's memory; `NO_STAGE` without a resampler.
+/// overlapping buffers, a range outside the module's memory, another `layout`, or a planar span
+/// larger than the interleaving buffer; `NO_STAGE` without a resampler.
 ///
 /// # Safety
 /// Both ranges must be memory this module does not otherwise use during the call (the
 /// [`decode_pcm_ptr`] and [`decode_out_ptr`] buffers, or `scratch_alloc` buffers).
 #[no_mangle]
+#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn resample_span(
     in_ptr: *const f32,
     in_frames: usize,
@@ -275,45 +282,14 @@ pub unsafe extern "C" fn resample_span(
     out_start: f64,
     out_count: usize,
     out_ptr: *mut f32,
-) -> i32 {
-    span_export(in_ptr, in_frames, in_start, total_in, out_start, out_count, out_ptr, false)
-}
-
-/// [`resample_span`] on planar buffers: `in_ptr` holds the `in_frames` input frames of each
-/// channel, one plane after another (the [`resample_planar_input_ptr`] buffer), and `out_ptr`
-/// receives the `out_count` output frames the same way. The same output bits as `resample_span`
-/// on the interleaved buffers. The input is interleaved into a buffer that
-/// [`resample_planar_input_ptr`]`(in_frames)` (or a larger call) grew: `BAD_ARGUMENT` if it
-/// holds fewer. Otherwise the same codes. Never allocates.
-///
-/// # Safety
-/// As [`resample_span`].
-#[no_mangle]
-pub unsafe extern "C" fn resample_span_planar(
-    in_ptr: *const f32,
-    in_frames: usize,
-    in_start: f64,
-    total_in: f64,
-    out_start: f64,
-    out_count: usize,
-    out_ptr: *mut f32,
-) -> i32 {
-    span_export(in_ptr, in_frames, in_start, total_in, out_start, out_count, out_ptr, true)
-}
-
-/// The two span exports: the checks, then `Resampler::span` or `span_planar`.
-#[allow(clippy::too_many_arguments)]
-unsafe fn span_export(
-    in_ptr: *const f32,
-    in_frames: usize,
-    in_start: f64,
-    total_in: f64,
-    out_start: f64,
-    out_count: usize,
-    out_ptr: *mut f32,
-    planar: bool,
+    layout: i32,
 ) -> i32 {
     use super::resample::SpanError;
+    let planar = match layout {
+        0 => false,
+        1 => true,
+        _ => return status::BAD_ARGUMENT,
+    };
     let st = decode_state();
     let rs = match st.resampler.as_mut() {
         Some(rs) => rs,
@@ -366,7 +342,8 @@ unsafe fn span_export(
 }
 
 /// Runs the resampler's SIMD and scalar dot products on the same pseudo-random data for every
-/// lane layout; 0 if they agree bit for bit, 1 if not. Natively both sides are scalar.
+/// lane layout (the lanes, and whole frames for each channel count); 0 if they agree bit for
+/// bit, 1 if not. Natively both sides are scalar.
 /// Allocates.
 #[no_mangle]
 pub extern "C" fn resample_selftest() -> i32 {
