@@ -12,7 +12,7 @@ import { whiteNoise } from '../dsp-stages/signals.ts';
 import { f32ToBytes, readF32, writeWavFloat32 } from '../dsp-stages/wav.ts';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { NODE_STAGES } from '../dsp-stages/node-registry.ts';
-import { cliParamSpecs, resolveCliParams } from '../dsp-stages/node-api.ts';
+import { cliParamSpecs, resolveCliParams, stageBenchFiles } from '../dsp-stages/node-api.ts';
 import type { StageDescriptor } from '../dsp-stages/types.ts';
 import { COMMANDS, helpText, main } from './main.ts';
 import { benchJson } from './bench.ts';
@@ -106,7 +106,7 @@ describe('stagebench (child process)', () => {
       }
     }
     // every bench case, in registry order
-    const cases = Object.keys(STAGES).flatMap((id) => NODE_STAGES[id]?.bench?.caseNames ?? []);
+    const cases = Object.keys(STAGES).flatMap((id) => stageBenchFiles(NODE_STAGES[id]).flatMap((f) => f.caseNames));
     expect(cases.length).toBeGreaterThan(0);
     expect(r.stdout).toContain(`Cases: ${cases.join(', ')}.`);
   });

@@ -205,7 +205,14 @@ export interface SweepHooks {
 export interface StageNode {
   run?: RunHooks;
   sweep?: SweepHooks;
-  bench?: BenchFile;
+  /** Its bench cases: one file, or several (each its own set-up); read them with `stageBenchFiles`. */
+  bench?: BenchFile | readonly BenchFile[];
+}
+
+/** A stage's bench files, in order (none, one or several). */
+export function stageBenchFiles(node: StageNode | undefined): readonly BenchFile[] {
+  const bench = node?.bench;
+  return bench === undefined ? [] : 'cases' in bench ? [bench] : bench;
 }
 
 /** The parameters a stage takes on the command line: all but the live-only ones. */

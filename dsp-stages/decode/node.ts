@@ -1,6 +1,10 @@
-/** Decode on the Node side: `run decode` is its own command (encoded files in, the pool), and the bench cases. */
+/**
+ * Decode on the Node side: `run decode` is its own command (encoded files in, the pool), and the
+ * bench cases: the decodes (bench.ts) and the resampler (bench/resample.ts).
+ */
 import { usage, type StageNode } from '../node-api.ts';
 import { decodeBench } from './bench.ts';
+import { resampleBench } from './bench/resample.ts';
 import { decodeHelpText, runDecodeCommand } from './cli.ts';
 
 export const node: StageNode = {
@@ -12,5 +16,5 @@ export const node: StageNode = {
       return runDecodeCommand(cmd);
     },
   },
-  bench: decodeBench,
+  bench: [decodeBench, resampleBench],
 };
