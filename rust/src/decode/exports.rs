@@ -2,7 +2,7 @@
 //! the decode workers, the CLI and tests: they need no `init` and leave the stage instances
 //! alone. Each wasm instance (one per worker) owns one set of buffers and one resampler.
 
-use crate::ffi::{memory_range, ranges_overlap};
+use crate::ffi::{memory_range, ranges_overlap, span};
 use crate::status;
 
 /// The decode entry points' buffers and resampler.
@@ -317,7 +317,7 @@ pub unsafe extern "C" fn resample_span(
         (Some(i), Some(o)) => (i, o),
         _ => return status::BAD_ARGUMENT,
     };
-    let scratch = (st.interleaved.as_ptr() as usize, st.interleaved.as_ptr() as usize + 4 * st.interleaved.len());
+    let scratch = span(&st.interleaved);
     if ranges_overlap(i, o)
         || rs.storage().iter().chain(core::iter::once(&scratch)).any(|&s| ranges_overlap(s, i) || ranges_overlap(s, o))
         || (planar && st.interleaved.len() < n_in)

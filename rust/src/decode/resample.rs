@@ -268,11 +268,7 @@ impl Resampler {
     /// Address ranges (start, end) of the resampler's own buffers (table, scratch), so the C
     /// ABI can refuse host buffers that overlap them.
     pub fn storage(&self) -> [(usize, usize); 2] {
-        let span = |s: &[f32]| {
-            let r = s.as_ptr_range();
-            (r.start as usize, r.end as usize)
-        };
-        [span(&self.table), span(&self.scratch)]
+        [crate::ffi::span(&self.table), crate::ffi::span(&self.scratch)]
     }
 
     /// Output frames for `total_in` input frames: `ceil(total_in * out / in)`, which is also the
@@ -559,14 +555,7 @@ mod simd {
     /// `x` and `e` readable for `n` floats (a multiple of 16).
     #[inline(always)]
     pub(super) unsafe fn dot16(x: *const f32, e: *const f32, n: usize, out: &mut [f32]) {
-        let mut v = [f32x4_splat(0.0); 4];
-        let mut i = 0;
-        while i < n {
-            for (a, va) in v.iter_mut().enumerate() {
-                *va = add(*va, mul(ld(x.add(i + 4 * a)), ld(e.add(i + 4 * a))));
-            }
-            i += 16;
-        }
+        let v = accumulate::<4>(x, e, n);
         match out.len() {
             8 => {
                 st(out.as_mut_ptr(), add(v[0], v[2]));
@@ -588,12 +577,13 @@ mod simd {
         }
     }
 
-    /// `A` accumulators of four lanes over `n` floats (a multiple of `4 A`).
+    /// `A` accumulators of four lanes over `n` floats (a multiple of `4 A`): accumulator `a`
+    /// holds lanes `4 a .. 4 a + 4` of `super::lane_sums_scalar`.
     ///
     /// # Safety
-    /// `x` and `e` readable for `n` floats; `4 A <= MAX_LANES`.
+    /// `x` and `e` readable for `n` floats.
     #[inline(always)]
-    pub(super) unsafe fn lane_sums<const A: usize>(x: *const f32, e: *const f32, n: usize, acc: &mut [f32; MAX_LANES]) {
+    unsafe fn accumulate<const A: usize>(x: *const f32, e: *const f32, n: usize) -> [v128; A] {
         let mut v = [f32x4_splat(0.0); A];
         let mut i = 0;
         while i < n {
@@ -602,6 +592,16 @@ mod simd {
             }
             i += 4 * A;
         }
+        v
+    }
+
+    /// [`accumulate`], stored as lanes.
+    ///
+    /// # Safety
+    /// `x` and `e` readable for `n` floats; `4 A <= MAX_LANES`.
+    #[inline(always)]
+    pub(super) unsafe fn lane_sums<const A: usize>(x: *const f32, e: *const f32, n: usize, acc: &mut [f32; MAX_LANES]) {
+        let v = accumulate::<A>(x, e, n);
         for (a, va) in v.iter().enumerate() {
             st(acc.as_mut_ptr().add(4 * a), *va);
         }
