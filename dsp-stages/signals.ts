@@ -58,6 +58,40 @@ export function sine(frames: number, sampleRate: number, frequencyHz: number, am
   return out;
 }
 
+/**
+ * The least-squares fit of `a sin + b cos` at `frequencyHz` to `y[from, to)` (`y` at
+ * `sampleRate`): the fitted amplitude and the RMS of what is left.
+ */
+export function fitSine(
+  y: ArrayLike<number>,
+  sampleRate: number,
+  frequencyHz: number,
+  from: number,
+  to: number,
+): { amplitude: number; residualRms: number } {
+  const w = (2 * Math.PI * frequencyHz) / sampleRate;
+  let ss = 0,
+    sc = 0,
+    cc = 0,
+    ys = 0,
+    yc = 0;
+  for (let i = from; i < to; i++) {
+    const s = Math.sin(w * i),
+      c = Math.cos(w * i);
+    ss += s * s;
+    sc += s * c;
+    cc += c * c;
+    ys += y[i]! * s;
+    yc += y[i]! * c;
+  }
+  const det = ss * cc - sc * sc;
+  const a = (ys * cc - yc * sc) / det;
+  const b = (yc * ss - ys * sc) / det;
+  let r2 = 0;
+  for (let i = from; i < to; i++) r2 += (y[i]! - (a * Math.sin(w * i) + b * Math.cos(w * i))) ** 2;
+  return { amplitude: Math.hypot(a, b), residualRms: Math.sqrt(r2 / (to - from)) };
+}
+
 /** Exponential sweep from f0 to f1 Hz over `frames` samples (phase-continuous). */
 export function sweep(frames: number, sampleRate: number, f0: number, f1: number, amplitude: number): Float32Array {
   const out = new Float32Array(frames);

@@ -23,6 +23,7 @@ import { decodeExports } from './bindings.ts';
 import { instantiateStagebench, type StagebenchWasm } from '../../worklet/abi.ts';
 import { readWasmBytes, wasmPath } from '../wasm-file.ts';
 import { parseWav } from '../wav.ts';
+import { fitSine, sine } from '../signals.ts';
 
 let fresh: () => StagebenchWasm;
 beforeAll(() => {
@@ -421,37 +422,14 @@ describe('Resampler', () => {
     expect(r.exact).toBe(true);
     const n = 44100;
     const amp = 10 ** (-1 / 20);
-    const x = Float32Array.from({ length: n }, (_, i) => amp * Math.sin((2 * Math.PI * 1000 * i) / 44100 + 0.7));
+    const x = sine(n, 44100, 1000, amp, 0.7);
     const y = r.span(x, 0, n, 0, r.outFrames(n));
     // least squares fit of the 1 kHz sine over the interior, residual against it
     const from = Math.ceil(((r.context + 1) * 48000) / 44100);
     const to = Math.floor(((n - r.context - 1) * 48000) / 44100);
-    let cc = 0,
-      ss = 0,
-      cs = 0,
-      yc = 0,
-      ys = 0;
-    for (let k = from; k < to; k++) {
-      const w = (2 * Math.PI * 1000 * k) / 48000;
-      const c = Math.cos(w),
-        s = Math.sin(w);
-      cc += c * c;
-      ss += s * s;
-      cs += c * s;
-      yc += y[k]! * c;
-      ys += y[k]! * s;
-    }
-    const det = cc * ss - cs * cs;
-    const a = (yc * ss - ys * cs) / det,
-      b = (ys * cc - yc * cs) / det;
-    let res = 0;
-    for (let k = from; k < to; k++) {
-      const w = (2 * Math.PI * 1000 * k) / 48000;
-      res += (y[k]! - a * Math.cos(w) - b * Math.sin(w)) ** 2;
-    }
-    const fitted = Math.hypot(a, b);
+    const { amplitude: fitted, residualRms } = fitSine(y, 48000, 1000, from, to);
     expect(Math.abs(20 * Math.log10(fitted / amp))).toBeLessThan(0.01);
-    expect(20 * Math.log10(Math.sqrt((2 * res) / (to - from)) / fitted)).toBeLessThan(-110);
+    expect(20 * Math.log10((Math.SQRT2 * residualRms) / fitted)).toBeLessThan(-110);
   });
 
   it('names missing input, bad ranges, bad rates and a replaced resampler', () => {

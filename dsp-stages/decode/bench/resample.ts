@@ -18,7 +18,8 @@
  * amplitude (what the converter's filter and its rounding leave of a pure tone).
  */
 import libsamplerate from '@alexanderolsen/libsamplerate-js';
-import { Resampler } from '../bindings.ts';
+import { Resampler, deinterleave } from '../bindings.ts';
+import { fitSine, sine } from '../../signals.ts';
 import type { BenchAccuracy, BenchCase, BenchEnv, BenchFile, BenchImpl } from '../../bench-harness.ts';
 
 export const RESAMPLE_CASE = 'decode/resample-1s';
@@ -31,42 +32,16 @@ const CHECK_DB = -60;
 
 /** The clip: channel 0 `AMP sin`, channel 1 `AMP cos`, at IN_RATE. */
 export function resampleClip(): Float32Array[] {
-  return [Math.sin, Math.cos].map((fn) => Float32Array.from({ length: IN_RATE }, (_, i) => AMP * fn((2 * Math.PI * FREQ * i) / IN_RATE)));
+  return [0, Math.PI / 2].map((phase) => sine(IN_RATE, IN_RATE, FREQ, AMP, phase));
 }
 
 /**
- * The residual of `y` (at `rate`) after the least-squares fit of `a sin + b cos` at `freq` over
- * its middle 80 %, in dB relative to `amp`; and the fitted amplitude.
+ * The residual of `y` (at `rate`) after the least-squares fit of a sine at `freq` over its
+ * middle 80 % (`fitSine`), in dB relative to `amp`; and the fitted amplitude.
  */
 export function sineResidualDb(y: ArrayLike<number>, rate: number, freq: number, amp: number): { db: number; amplitude: number } {
-  const from = Math.floor(y.length * 0.1);
-  const to = Math.ceil(y.length * 0.9);
-  let ss = 0,
-    sc = 0,
-    cc = 0,
-    ys = 0,
-    yc = 0;
-  for (let i = from; i < to; i++) {
-    const w = (2 * Math.PI * freq * i) / rate;
-    const s = Math.sin(w),
-      c = Math.cos(w);
-    ss += s * s;
-    sc += s * c;
-    cc += c * c;
-    ys += y[i]! * s;
-    yc += y[i]! * c;
-  }
-  const det = ss * cc - sc * sc;
-  const a = (ys * cc - yc * sc) / det;
-  const b = (yc * ss - ys * sc) / det;
-  let r2 = 0;
-  for (let i = from; i < to; i++) {
-    const w = (2 * Math.PI * freq * i) / rate;
-    const e = y[i]! - (a * Math.sin(w) + b * Math.cos(w));
-    r2 += e * e;
-  }
-  const rms = Math.sqrt(r2 / (to - from));
-  return { db: 20 * Math.log10(rms / (amp / Math.SQRT2)), amplitude: Math.hypot(a, b) };
+  const fit = fitSine(y, rate, freq, Math.floor(y.length * 0.1), Math.ceil(y.length * 0.9));
+  return { db: 20 * Math.log10(fit.residualRms / (amp / Math.SQRT2)), amplitude: fit.amplitude };
 }
 
 /** One implementation: its run, and its last output as planes (for the check and the accuracy). */
@@ -116,16 +91,7 @@ function peerImpl(variant: string, src: Src, clip: Float32Array[]): BenchImpl {
   const interleaved = new Float32Array(2 * IN_RATE);
   clip[0]!.forEach((v, i) => (interleaved[2 * i] = v));
   clip[1]!.forEach((v, i) => (interleaved[2 * i + 1] = v));
-  return resampleImpl(`@alexanderolsen/libsamplerate-js (${variant})`, () => {
-    const y = src.simple(interleaved);
-    const n = y.length / 2;
-    const planes = [new Float32Array(n), new Float32Array(n)];
-    for (let i = 0; i < n; i++) {
-      planes[0]![i] = y[2 * i]!;
-      planes[1]![i] = y[2 * i + 1]!;
-    }
-    return planes;
-  });
+  return resampleImpl(`@alexanderolsen/libsamplerate-js (${variant})`, () => deinterleave(src.simple(interleaved), 2));
 }
 
 export function resampleCase(env: BenchEnv): BenchCase {

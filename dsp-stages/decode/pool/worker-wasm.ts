@@ -1,8 +1,8 @@
 /**
  * The worker's Rust decode jobs (through dsp-stages/decode/bindings.ts): a WAV chunk
  * (pcm_to_planar; when the rates differ, then resample_span on planes) and a resample span over
- * planar source frames (the same). One wasm instance per worker for decoding; its resampler is kept while
- * the rates and channels stay.
+ * planar source frames (the same). One wasm instance per worker for decoding; its resampler is
+ * kept while the rates and channels stay.
  */
 import type { StagebenchWasm } from '../../../worklet/abi.ts';
 import type { WorkerContext } from '../../../worklet/pool/task-kind.ts';
@@ -47,21 +47,22 @@ export function decodeWavChunk(ctx: WorkerContext, job: WavChunkJob): PlanarResu
     framesClaimed: job.in_frames,
     frames: job.in_frames,
   };
+  // planes converted in wasm memory (views of it)
+  const planes = convertPcmPlanar(instance(ctx), info, bytes, job.in_frames);
   if (job.in_rate === job.out_rate) {
     if (job.in_start !== job.out_start || job.in_frames !== job.out_count) {
       throw new Error(
         `wav chunk: input frames ${job.in_start}+${job.in_frames} for output ${job.out_start}+${job.out_count} without resampling`,
       );
     }
-    // planes converted in wasm memory, copied once into the output
-    const planes = convertPcmPlanar(instance(ctx), info, bytes, job.in_frames);
+    // copied once into the output
     return writePlanar(job.output, ch, job.out_count, (c) => planes[c]!, []);
   }
-  // planes converted in wasm memory and copied out (the span's buffers may move them), then
-  // resampled from planes into planes: no pass in JavaScript to interleave or deinterleave
-  const planes = convertPcmPlanar(instance(ctx), info, bytes, job.in_frames).map((p) => p.slice());
+  // copied out first (the span's buffers may move them), then resampled from planes into planes:
+  // no pass in JavaScript to interleave or deinterleave
+  const source = planes.map((p) => p.slice());
   const rs = resamplerFor(ctx, job.in_rate, job.out_rate, ch);
-  const out = rs.spanPlanar(planes, job.in_start, job.total_in, job.out_start, job.out_count, { views: true });
+  const out = rs.spanPlanar(source, job.in_start, job.total_in, job.out_start, job.out_count, { views: true });
   return writePlanar(job.output, ch, job.out_count, (c) => out[c]!, []);
 }
 
