@@ -32,6 +32,7 @@
 use crate::ring::Ring;
 use crate::stages::{self, Stage, StageError, MAX_PARAMS};
 use crate::status;
+use core::any::TypeId;
 
 /// Version of this ABI; the host refuses a module whose version it does not know.
 pub const ABI_VERSION: u32 = 4;
@@ -42,10 +43,33 @@ pub const MAX_INSTANCES: usize = 16;
 /// One slot of the instance table.
 struct Instance {
     stage: Box<dyn Stage>,
+    /// The concrete type of `stage`, taken once, so that a stage's own exports find their
+    /// instance without two virtual calls per call (see [`Instance::downcast_mut`]).
+    type_id: TypeId,
     /// Made by a `<stage>_create` export: the next one on the same ring replaces it.
     legacy: bool,
     /// Index of the ring it reads in [`Runtime::rings`].
     ring: usize,
+}
+
+impl Instance {
+    fn new(stage: Box<dyn Stage>, legacy: bool, ring: usize) -> Instance {
+        let type_id = stage.as_any().type_id();
+        Instance { stage, type_id, legacy, ring }
+    }
+
+    /// The stage as a `T`, if it is one: what `stages::downcast_mut` gives, from the type taken
+    /// when the instance was made.
+    fn downcast_mut<T: Stage>(&mut self) -> Option<&mut T> {
+        if self.type_id == TypeId::of::<T>() {
+            // SAFETY: the box holds a `T` (its concrete type, taken in `new`, is `T`'s), so the
+            // data pointer of the trait object points to a `T`: the cast `Any::downcast_mut`
+            // makes after the same comparison.
+            Some(unsafe { &mut *(self.stage.as_mut() as *mut dyn Stage as *mut T) })
+        } else {
+            None
+        }
+    }
 }
 
 struct Runtime {
@@ -94,8 +118,7 @@ pub(crate) fn status_of(result: Result<(), StageError>) -> i32 {
 /// The active instance as a `T`, if it is one.
 pub(crate) fn active<T: Stage>() -> Option<&'static mut T> {
     let rt = runtime()?;
-    let slot = rt.slots.get_mut(rt.active?)?.as_mut()?;
-    stages::downcast_mut::<T>(slot.stage.as_mut())
+    rt.slots.get_mut(rt.active?)?.as_mut()?.downcast_mut::<T>()
 }
 
 /// `f` on the input ring and the active instance as a `T`; `NO_STAGE` if the active instance is
@@ -107,10 +130,13 @@ pub(crate) fn with_active<T: Stage>(f: impl FnOnce(&Ring, &mut T) -> i32) -> i32
     };
     let instance = rt.active.and_then(|a| rt.slots.get_mut(a)).and_then(|s| s.as_mut());
     match instance {
-        Some(Instance { stage, ring, .. }) => match stages::downcast_mut::<T>(stage.as_mut()) {
-            Some(stage) => f(&rt.rings[*ring], stage),
-            None => status::NO_STAGE,
-        },
+        Some(instance) => {
+            let ring = instance.ring;
+            match instance.downcast_mut::<T>() {
+                Some(stage) => f(&rt.rings[ring], stage),
+                None => status::NO_STAGE,
+            }
+        }
         None => status::NO_STAGE,
     }
 }
@@ -145,7 +171,7 @@ pub(crate) fn legacy_create(id: &str, sample_rate: f32, max_frames: usize, value
     };
     match stages::create(kind, sample_rate, max_frames, rt.rings[current].capacity(), &block[..3 * n]) {
         Ok(stage) => {
-            rt.slots[slot] = Some(Instance { stage, legacy: true, ring: current });
+            rt.slots[slot] = Some(Instance::new(stage, true, current));
             rt.active = Some(slot);
             status::OK
         }
@@ -459,7 +485,7 @@ pub unsafe extern "C" fn stage_create(kind: u32, sample_rate: f32, max_frames: u
     let current = rt.current;
     match stages::create(kind as usize, sample_rate, max_frames, rt.rings[current].capacity(), block) {
         Ok(stage) => {
-            rt.slots[slot] = Some(Instance { stage, legacy: false, ring: current });
+            rt.slots[slot] = Some(Instance::new(stage, false, current));
             rt.active = Some(slot);
             slot as i32
         }
