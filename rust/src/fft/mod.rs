@@ -365,96 +365,127 @@ impl RealFft {
         true
     }
 
-    /// [`RealFft::process`] on the SIMD128 path: the steps, except that a radix-2 last pass and
-    /// the post-processing run fused (`simd::last2_post`: the same operations without the store
-    /// and reload of `Z`, so the same bits).
+    /// [`RealFft::process`] on the SIMD128 path: the passes, then the post-processing, except
+    /// that a radix-2 last pass and the post-processing run fused (`simd::last2_post`: the same
+    /// operations without the store and reload of `Z`, so the same bits). The lengths are
+    /// checked once, not per pass.
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     pub fn process_simd(&mut self, input: &[f32], out: &mut [f32]) -> bool {
-        // The plan has at least two passes (N >= 512): a first pass, then a last one.
-        let last = self.n_passes - 1;
-        match self.passes[last].kind {
-            PassKind::Last2 => (0..last).all(|i| self.step_simd(i, input, out)) && self.last2_post_simd(input, out),
-            _ => (0..self.steps()).all(|i| self.step_simd(i, input, out)),
+        let (a, b) = match self.simd_buffers(input, out) {
+            Some(buffers) => buffers,
+            None => return false,
+        };
+        // SAFETY: `simd_buffers` checked every length the kernels rely on; `pad_shift` is one of
+        // the two shifts `new` chooses.
+        unsafe {
+            match self.pad_shift {
+                BLOCK_SHIFT => self.run_simd::<BLOCK_SHIFT>(input.as_ptr(), a, b, out.as_mut_ptr()),
+                _ => self.run_simd::<NO_PAD_SHIFT>(input.as_ptr(), a, b, out.as_mut_ptr()),
+            }
         }
     }
 
-    /// A radix-2 last pass fused with the post-processing (steps `n_passes - 1` and `n_passes`).
+    /// Every pass and the post-processing (fused with a radix-2 last pass).
+    ///
+    /// # Safety
+    /// As [`RealFft::kernel_simd`] for each step.
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    fn last2_post_simd(&mut self, input: &[f32], out: &mut [f32]) -> bool {
-        let half = self.n / 2;
-        let sh = self.pad_shift;
-        let region = region_len(half, sh);
+    unsafe fn run_simd<const SH: u32>(&self, input: *const f32, a: *mut f32, b: *mut f32, out: *mut f32) -> bool {
+        // The plan has at least two passes (N >= 512): a first pass, then a last one.
         let last = self.n_passes - 1;
-        if input.len() != self.n
-            || out.len() != self.n + 2
-            || self.work.len() < 2 * region
-            || self.post.len() != half + POST_PAD
-            || last == 0
-        {
-            return false;
+        let fused = matches!(self.passes[last].kind, PassKind::Last2);
+        let passes = if fused { last } else { self.n_passes };
+        for i in 0..passes {
+            let (x, y) = pass_buffers(i, a, b);
+            if !self.kernel_simd::<SH>(i, input, x, y, out) {
+                return false;
+            }
         }
-        let base = self.work.as_mut_ptr();
-        // Pass `last - 1` wrote `a` when `last - 1` is even (see `step_simd`).
-        let in_a = (last - 1) % 2 == 0;
-        if !matches!(self.passes[last].kind, PassKind::Last2) {
-            return false;
-        }
-        // SAFETY: as in `step_simd`: `x` is one of the two blocked buffers of `half` elements,
-        // `post` holds `half + POST_PAD` floats (checked above) and `out` `2 half + 2`. The plan
-        // makes a radix-2 last pass `s = half / 2`; `half >= 256`, and with padding `s` is a
-        // multiple of the padding block (`half >= 4 BLOCK`).
-        unsafe {
-            let x = if in_a { base } else { base.add(region) };
-            simd::last2_post(x, self.post.as_ptr(), out.as_mut_ptr(), half, sh);
+        if fused {
+            // The plan makes a radix-2 last pass `s = half / 2`; `half >= 256`, and with padding
+            // `s` is a multiple of the padding block (`half >= 4 BLOCK`).
+            simd::last2_post::<SH>(pass_buffers(last, a, b).0, self.post.as_ptr(), out, self.n / 2);
+        } else {
+            simd::post::<SH>(pass_buffers(self.n_passes, a, b).0, self.post.as_ptr(), out, self.n / 2);
         }
         true
+    }
+
+    /// The two blocked work buffers `(a, b)` of the SIMD layout, if `input` and `out` have the
+    /// plan's lengths and the plan's buffers theirs (always, short of a bug in `new`).
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    fn simd_buffers(&mut self, input: &[f32], out: &[f32]) -> Option<(*mut f32, *mut f32)> {
+        let half = self.n / 2;
+        let region = region_len(half, self.pad_shift);
+        let ok = input.len() == self.n
+            && out.len() == self.n + 2
+            && self.work.len() >= 2 * region
+            && self.post.len() == half + POST_PAD
+            && self.n_passes >= 2;
+        let base = self.work.as_mut_ptr();
+        ok.then(|| (base, base.wrapping_add(region)))
     }
 
     /// One step of the SIMD128 path: pass `i`, or the post-processing when `i == n_passes`.
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     fn step_simd(&mut self, i: usize, input: &[f32], out: &mut [f32]) -> bool {
-        let half = self.n / 2;
-        let sh = self.pad_shift;
-        let region = region_len(half, sh);
-        if input.len() != self.n || out.len() != self.n + 2 || self.work.len() < 2 * region || i > self.n_passes {
-            return false;
-        }
-        if self.post.len() != half + POST_PAD {
-            return false;
-        }
-        let base = self.work.as_mut_ptr();
-        let prev_in_a = i >= 1 && (i - 1) % 2 == 0;
-        // SAFETY: `work` holds two regions of `region_len(half, sh)` floats (checked above): two
-        // disjoint blocked buffers, each holding elements 0..half below `blk(half, sh)`. The
-        // input holds 2 * half floats and the output 2 * half + 2. Each pass's twiddle range was
-        // sized for it in `new` (checked by `tw_fits`); each kernel documents the ranges it
-        // touches, all within these buffers.
+        let (a, b) = match self.simd_buffers(input, out) {
+            Some(buffers) if i <= self.n_passes => buffers,
+            _ => return false,
+        };
+        let (x, y) = pass_buffers(i, a, b);
+        // SAFETY: `simd_buffers` checked the lengths; `pad_shift` is one of the two shifts `new`
+        // chooses.
         unsafe {
-            let a = base;
-            let b = base.add(region);
-            if i == self.n_passes {
-                let z = if prev_in_a { a } else { b };
-                simd::post(z, self.post.as_ptr(), out.as_mut_ptr(), half, sh);
-                return true;
+            match self.pad_shift {
+                BLOCK_SHIFT => self.kernel_simd::<BLOCK_SHIFT>(i, input.as_ptr(), x, y, out.as_mut_ptr()),
+                _ => self.kernel_simd::<NO_PAD_SHIFT>(i, input.as_ptr(), x, y, out.as_mut_ptr()),
             }
-            let pass = self.passes[i];
-            if !tw_fits(&pass, self.tw.len()) {
-                return false;
-            }
-            let tw = self.tw.as_ptr().add(pass.tw);
-            if i == 0 {
-                simd::first(input.as_ptr(), a, tw, pass.m, sh);
-                return true;
-            }
-            let (x, y) = if prev_in_a { (a, b) } else { (b, a) };
-            match pass.kind {
-                PassKind::Middle => simd::middle(x, y, tw, pass.m, pass.s, sh),
-                PassKind::Last4 => simd::last4(x, y, pass.s, sh),
-                PassKind::Last2 => simd::last2(x, y, pass.s, sh),
-                PassKind::First => {}
-            }
+        }
+    }
+
+    /// Pass `i` from `x` into `y` (the first pass: from `input` into `y`), or the
+    /// post-processing from `x` into `out` when `i == n_passes`, with the padding shift as a
+    /// constant (one build of each kernel per layout). `false` if the pass's twiddles do not fit.
+    ///
+    /// # Safety
+    /// `x` and `y` are the two work buffers in the order [`pass_buffers`] gives for `i`, and
+    /// [`RealFft::simd_buffers`] accepted this plan with `input` (`N` floats) and `out`
+    /// (`N + 2`): the work buffer holds two regions of `region_len(half, SH)` floats, two
+    /// disjoint blocked buffers each holding elements `0..half` below `blk(half, SH)`. Each pass's
+    /// twiddle range was sized for it in `new` (checked by `tw_fits`); each kernel documents the
+    /// ranges it touches, all within these buffers.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    unsafe fn kernel_simd<const SH: u32>(&self, i: usize, input: *const f32, x: *mut f32, y: *mut f32, out: *mut f32) -> bool {
+        let half = self.n / 2;
+        if i == self.n_passes {
+            simd::post::<SH>(x, self.post.as_ptr(), out, half);
+            return true;
+        }
+        let pass = self.passes[i];
+        if !tw_fits(&pass, self.tw.len()) {
+            return false;
+        }
+        let tw = self.tw.as_ptr().add(pass.tw);
+        match pass.kind {
+            PassKind::First => simd::first::<SH>(input, y, tw, pass.m),
+            PassKind::Middle => simd::middle::<SH>(x, y, tw, pass.m, pass.s),
+            PassKind::Last4 => simd::last4::<SH>(x, y, pass.s),
+            PassKind::Last2 => simd::last2::<SH>(x, y, pass.s),
         }
         true
+    }
+}
+
+/// The buffers step `i` reads and writes, `(x, y)`: pass 0 writes `a`, and pass `j >= 1` reads
+/// where pass `j - 1` wrote (`a` for even `j - 1`), so the post-processing (`i = n_passes`)
+/// reads `x` too.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn pass_buffers(i: usize, a: *mut f32, b: *mut f32) -> (*mut f32, *mut f32) {
+    if i >= 1 && (i - 1) % 2 == 0 {
+        (a, b)
+    } else {
+        (b, a)
     }
 }
 

@@ -47,9 +47,9 @@ use super::blk;
 /// First pass: `s = 1`, `m = M/4` (a multiple of 4), input interleaved, output blocked.
 ///
 /// # Safety
-/// `x` is readable for `8 m` floats; `y` is a blocked buffer (shift `sh`) writable for
+/// `x` is readable for `8 m` floats; `y` is a blocked buffer (shift `SH`) writable for
 /// elements `0 .. 4 m`; `tw` readable for `6 m` floats.
-pub(super) unsafe fn first(x: *const f32, y: *mut f32, tw: *const f32, m: usize, sh: u32) {
+pub(super) unsafe fn first<const SH: u32>(x: *const f32, y: *mut f32, tw: *const f32, m: usize) {
     let mut g = 0;
     while g < m {
         // Lanes are p = g .. g + 4; quarter j starts at complex index j m (float 2 j m).
@@ -63,7 +63,7 @@ pub(super) unsafe fn first(x: *const f32, y: *mut f32, tw: *const f32, m: usize,
         let y2 = cmul(t[4], t[5], ld(w.add(8)), ld(w.add(12)));
         let y3 = cmul(t[6], t[7], ld(w.add(16)), ld(w.add(20)));
         // Elements 4g .. 4g + 16 (four blocks of four) lie in one padding block.
-        let o = y.add(blk(4 * g, sh));
+        let o = y.add(blk(4 * g, SH));
         st_transpose(o, t[0], y1.0, y2.0, y3.0);
         st_transpose(o.add(4), t[1], y1.1, y2.1, y3.1);
         g += 4;
@@ -112,23 +112,23 @@ unsafe fn column(x0: *const f32, d: (usize, usize, usize), y0: *mut f32, e: (usi
 /// A middle pass on blocked buffers: stride `s` (a multiple of 4), `m` butterflies per group.
 ///
 /// # Safety
-/// `x` readable and `y` writable blocked buffers (shift `sh`) of `4 m s` elements; `tw`
+/// `x` readable and `y` writable blocked buffers (shift `SH`) of `4 m s` elements; `tw`
 /// readable for `6 m` floats. `s` is a power of 4 and `m s` a multiple of the padding block
 /// (so `blk` is additive over the quarter and output offsets) unless there is no padding.
-pub(super) unsafe fn middle(x: *const f32, y: *mut f32, tw: *const f32, m: usize, s: usize, sh: u32) {
+pub(super) unsafe fn middle<const SH: u32>(x: *const f32, y: *mut f32, tw: *const f32, m: usize, s: usize) {
     let q4 = m * s;
     // Float offsets of input quarters 1..3 and of outputs 1..3 from quarter / output 0.
-    let d = (blk(q4, sh), blk(2 * q4, sh), blk(3 * q4, sh));
-    let e = (blk(s, sh), blk(2 * s, sh), blk(3 * s, sh));
-    let block = 1usize << sh;
+    let d = (blk(q4, SH), blk(2 * q4, SH), blk(3 * q4, SH));
+    let e = (blk(s, SH), blk(2 * s, SH), blk(3 * s, SH));
+    let block = 1usize << SH;
     if 4 * s <= block {
         // The outputs of `chunk` consecutive butterflies fill whole padding blocks, and
         // their inputs lie in one: walk them with plain pointer increments.
         let chunk = (block / (4 * s)).min(m);
         let mut p0 = 0;
         while p0 < m {
-            let mut xp = x.add(blk(p0 * s, sh));
-            let mut yp = y.add(blk(4 * p0 * s, sh));
+            let mut xp = x.add(blk(p0 * s, SH));
+            let mut yp = y.add(blk(4 * p0 * s, SH));
             let mut w = tw.add(6 * p0);
             if s == 4 {
                 // One block per butterfly: a straight-line body.
@@ -154,7 +154,7 @@ pub(super) unsafe fn middle(x: *const f32, y: *mut f32, tw: *const f32, m: usize
             let w = tw.add(6 * p);
             let mut c = 0;
             while c < s {
-                column(x.add(blk(p * s + c, sh)), d, y.add(blk(4 * p * s + c, sh)), e, w, 2 * block);
+                column(x.add(blk(p * s + c, SH)), d, y.add(blk(4 * p * s + c, SH)), e, w, 2 * block);
                 c += block;
             }
         }
@@ -164,14 +164,14 @@ pub(super) unsafe fn middle(x: *const f32, y: *mut f32, tw: *const f32, m: usize
 /// Last radix-4 pass on blocked buffers: `m = 1`, stride `s` (a multiple of 4), no twiddles.
 ///
 /// # Safety
-/// `x` readable and `y` writable blocked buffers (shift `sh`) of `4 s` elements. `s`
+/// `x` readable and `y` writable blocked buffers (shift `SH`) of `4 s` elements. `s`
 /// divides the padding block or is a multiple of it.
-pub(super) unsafe fn last4(x: *const f32, y: *mut f32, s: usize, sh: u32) {
-    let (e1, e2, e3) = (blk(s, sh), blk(2 * s, sh), blk(3 * s, sh));
-    let run = s.min(1 << sh);
+pub(super) unsafe fn last4<const SH: u32>(x: *const f32, y: *mut f32, s: usize) {
+    let (e1, e2, e3) = (blk(s, SH), blk(2 * s, SH), blk(3 * s, SH));
+    let run = s.min(1 << SH);
     let mut c = 0;
     while c < s {
-        let o = blk(c, sh);
+        let o = blk(c, SH);
         let (x0, y0) = (x.add(o), y.add(o));
         let mut q = 0;
         while q < 2 * run {
@@ -202,14 +202,14 @@ pub(super) unsafe fn last4(x: *const f32, y: *mut f32, s: usize, sh: u32) {
 /// Last radix-2 pass on blocked buffers: `m = 1`, stride `s` (a multiple of 4), no twiddles.
 ///
 /// # Safety
-/// `x` readable and `y` writable blocked buffers (shift `sh`) of `2 s` elements. `s`
+/// `x` readable and `y` writable blocked buffers (shift `SH`) of `2 s` elements. `s`
 /// divides the padding block or is a multiple of it.
-pub(super) unsafe fn last2(x: *const f32, y: *mut f32, s: usize, sh: u32) {
-    let e1 = blk(s, sh);
-    let run = s.min(1 << sh);
+pub(super) unsafe fn last2<const SH: u32>(x: *const f32, y: *mut f32, s: usize) {
+    let e1 = blk(s, SH);
+    let run = s.min(1 << SH);
     let mut c = 0;
     while c < s {
-        let o = blk(c, sh);
+        let o = blk(c, SH);
         let (x0, y0) = (x.add(o), y.add(o));
         let mut q = 0;
         while q < 2 * run {
@@ -228,25 +228,25 @@ pub(super) unsafe fn last2(x: *const f32, y: *mut f32, s: usize, sh: u32) {
 /// Post-processing from a blocked buffer, same operations as `scalar::post`.
 ///
 /// # Safety
-/// `z` a readable blocked buffer (shift `sh`) of `half` elements, `h` readable for `half`
+/// `z` a readable blocked buffer (shift `SH`) of `half` elements, `h` readable for `half`
 /// floats, `out` writable for `2 half + 2` floats; `half` is a multiple of 8, and `half / 2`
 /// a multiple of the padding block if there is padding.
-pub(super) unsafe fn post(z: *const f32, h: *const f32, out: *mut f32, half: usize, sh: u32) {
+pub(super) unsafe fn post<const SH: u32>(z: *const f32, h: *const f32, out: *mut f32, half: usize) {
     let hr = h;
     let hi = h.add(half / 2);
     let one_half = f32x4_splat(0.5);
     // Bins k in chunks that stay inside one padding block; their mirrors M - k - 4 then
     // also stay inside one (half is a multiple of the block).
-    let chunk = (1usize << sh).min(half / 2);
+    let chunk = (1usize << SH).min(half / 2);
     let mut k0 = 0;
     while k0 < half / 2 {
-        let mut a = z.add(blk(k0, sh));
-        let mut lo = z.add(blk(half - k0 - 4, sh));
+        let mut a = z.add(blk(k0, SH));
+        let mut lo = z.add(blk(half - k0 - 4, SH));
         // Lanes k .. k + 4 pair with, reversed, M - k .. M - k - 4: lane 0 of block M - k
         // (block 0 when k = 0, as Z[M] = Z[0]) and lanes 3, 2, 1 of block M - k - 4.
         // Block M - k0 may follow a padding gap; after the first group, block M - k is
         // the previous group's `lo`.
-        let mut hi_blk = z.add(blk((half - k0) & (half - 1), sh));
+        let mut hi_blk = z.add(blk((half - k0) & (half - 1), SH));
         let mut k = k0;
         let mut o_lo = out.add(2 * k0);
         let mut o_hi = out.add(2 * (half - k0 - 3));
@@ -275,7 +275,7 @@ pub(super) unsafe fn post(z: *const f32, h: *const f32, out: *mut f32, half: usi
         k0 += chunk;
     }
     // X[M/2] = conj(Z[M/2]); element M/2 is lane 0 of its block.
-    let m2 = z.add(blk(half / 2, sh));
+    let m2 = z.add(blk(half / 2, SH));
     *out.add(half) = *m2;
     *out.add(half + 1) = -*m2.add(4);
 }
@@ -343,12 +343,12 @@ unsafe fn pair_down(out: *mut f32, hr: *const f32, hi: *const f32, b: usize, hal
 /// (The same fusion of the radix-4 `last4` measured slower: its sweep keeps 24 vectors live.)
 ///
 /// # Safety
-/// `x` a readable blocked buffer (shift `sh`) of `half` elements; `h` readable for `half + 4`
+/// `x` a readable blocked buffer (shift `SH`) of `half` elements; `h` readable for `half + 4`
 /// floats (`post` twiddles and 4 of padding); `out` writable for `2 half + 2` floats; `half` a
 /// multiple of 16, and `half / 2` a multiple of the padding block if there is padding.
-pub(super) unsafe fn last2_post(x: *const f32, h: *const f32, out: *mut f32, half: usize, sh: u32) {
+pub(super) unsafe fn last2_post<const SH: u32>(x: *const f32, h: *const f32, out: *mut f32, half: usize) {
     let s = half / 2;
-    let e1 = blk(s, sh);
+    let e1 = blk(s, SH);
     let (hr, hi) = (h, h.add(half / 2));
     let bfly2_at = |p: *const f32| {
         let (ar, ai, br, bi) = (ld(p), ld(p.add(4)), ld(p.add(e1)), ld(p.add(e1 + 4)));
@@ -359,8 +359,8 @@ pub(super) unsafe fn last2_post(x: *const f32, h: *const f32, out: *mut f32, hal
     let mid = (f32x4_extract_lane::<0>(l[2]), f32x4_extract_lane::<0>(l[3]));
     let mut q = 0;
     while q <= s / 2 {
-        let l = bfly2_at(x.add(blk(q, sh)));
-        let v = bfly2_at(x.add(blk(s - 4 - q, sh)));
+        let l = bfly2_at(x.add(blk(q, SH)));
+        let v = bfly2_at(x.add(blk(s - 4 - q, SH)));
         let hh = [(v[0], v[1]), (v[2], v[3])];
         let mirror = |g: usize| (down(hh[g].0, ph[g].0), down(hh[g].1, ph[g].1));
         pair_up(out, hr, hi, q, half, (l[0], l[1]), mirror(1));
