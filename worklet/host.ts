@@ -95,6 +95,9 @@ function pageQuantum(): number | undefined {
 
 type Listener = (state: RuntimeState) => void;
 
+/** Longest the context stays suspended while the processor starts (it reports in tens of ms). */
+const PROCESSOR_START_WAIT_MS = 5000;
+
 export class StagebenchRuntime {
   private static instance: StagebenchRuntime | null = null;
 
@@ -197,10 +200,23 @@ export class StagebenchRuntime {
       params: this.params,
       quantumFrames: this.state.quantumFrames,
     };
+    // The processor compiles the wasm and warms every stage up in its constructor, on the audio
+    // thread: tens of ms in which a running context renders nothing, which the browser counts as
+    // underruns. A running context is suspended until the processor reports its first stage.
+    const pause = this.ctx.state === 'running';
+    if (pause) await this.ctx.suspend();
+    const constructed = new Promise<void>((resolve) => this.stageWaiters.set(0, { resolve, reject: () => resolve() }));
     this.node = processorNode(this.ctx, options);
     this.node.port.onmessage = (event: MessageEvent<FromProcessor>) => this.onProcessorMessage(event.data);
-    this.node.onprocessorerror = () => this.update({ error: 'the AudioWorklet processor crashed (see the browser console)' });
+    this.node.onprocessorerror = () => {
+      this.stageWaiters.get(0)?.resolve();
+      this.update({ error: 'the AudioWorklet processor crashed (see the browser console)' });
+    };
     this.node.connect(this.monitorGain);
+    if (pause) {
+      await Promise.race([constructed, new Promise((resolve) => setTimeout(resolve, PROCESSOR_START_WAIT_MS))]);
+      await this.ctx.resume();
+    }
     await this.applySource(this.state.source);
   }
 
