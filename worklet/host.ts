@@ -202,9 +202,10 @@ export class StagebenchRuntime {
     };
     // The processor compiles the wasm and warms every stage up in its constructor, on the audio
     // thread: tens of ms in which a running context renders nothing, which the browser counts as
-    // underruns. A running context is suspended until the processor reports its first stage.
-    const pause = this.ctx.state === 'running';
-    if (pause) await this.ctx.suspend();
+    // underruns. A running context is suspended until the processor reports its first stage (a
+    // context closed meanwhile refuses both calls, and renders nothing anyway).
+    let pause = this.ctx.state === 'running';
+    if (pause) await this.ctx.suspend().catch(() => (pause = false));
     const constructed = new Promise<void>((resolve) => this.stageWaiters.set(0, { resolve, reject: () => resolve() }));
     this.node = processorNode(this.ctx, options);
     this.node.port.onmessage = (event: MessageEvent<FromProcessor>) => this.onProcessorMessage(event.data);
@@ -215,7 +216,7 @@ export class StagebenchRuntime {
     this.node.connect(this.monitorGain);
     if (pause) {
       await Promise.race([constructed, new Promise((resolve) => setTimeout(resolve, PROCESSOR_START_WAIT_MS))]);
-      await this.ctx.resume();
+      await this.ctx.resume().catch(() => undefined);
     }
     await this.applySource(this.state.source);
   }
