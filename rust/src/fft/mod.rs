@@ -371,50 +371,19 @@ impl RealFft {
     /// checked once, not per pass.
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     pub fn process_simd(&mut self, input: &[f32], out: &mut [f32]) -> bool {
-        let (a, b) = match self.simd_buffers(input, out) {
-            Some(buffers) => buffers,
-            None => return false,
-        };
-        // SAFETY: `simd_buffers` checked every length the kernels rely on; `pad_shift` is one of
-        // the two shifts `new` chooses.
-        unsafe {
-            match self.pad_shift {
-                BLOCK_SHIFT => self.run_simd::<BLOCK_SHIFT>(input.as_ptr(), a, b, out.as_mut_ptr()),
-                _ => self.run_simd::<NO_PAD_SHIFT>(input.as_ptr(), a, b, out.as_mut_ptr()),
-            }
-        }
+        self.steps_simd(0..self.steps(), true, input, out)
     }
 
-    /// Every pass and the post-processing (fused with a radix-2 last pass).
-    ///
-    /// # Safety
-    /// As [`RealFft::kernel_simd`] for each step.
+    /// One step of the SIMD128 path: pass `i`, or the post-processing when `i == n_passes`.
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    unsafe fn run_simd<const SH: u32>(&self, input: *const f32, a: *mut f32, b: *mut f32, out: *mut f32) -> bool {
-        // The plan has at least two passes (N >= 512): a first pass, then a last one.
-        let last = self.n_passes - 1;
-        let fused = matches!(self.passes[last].kind, PassKind::Last2);
-        let passes = if fused { last } else { self.n_passes };
-        for i in 0..passes {
-            let (x, y) = pass_buffers(i, a, b);
-            if !self.kernel_simd::<SH>(i, input, x, y, out) {
-                return false;
-            }
-        }
-        if fused {
-            // The plan makes a radix-2 last pass `s = half / 2`; `half >= 256`, and with padding
-            // `s` is a multiple of the padding block (`half >= 4 BLOCK`).
-            simd::last2_post::<SH>(pass_buffers(last, a, b).0, self.post.as_ptr(), out, self.n / 2);
-        } else {
-            simd::post::<SH>(pass_buffers(self.n_passes, a, b).0, self.post.as_ptr(), out, self.n / 2);
-        }
-        true
+    fn step_simd(&mut self, i: usize, input: &[f32], out: &mut [f32]) -> bool {
+        i < self.steps() && self.steps_simd(i..i + 1, false, input, out)
     }
 
-    /// The two blocked work buffers `(a, b)` of the SIMD layout, if `input` and `out` have the
-    /// plan's lengths and the plan's buffers theirs (always, short of a bug in `new`).
+    /// Steps `steps` (each `< steps()`) in order, the lengths checked once; with `fuse`, a
+    /// radix-2 last pass runs fused with the post-processing (the range must then reach the end).
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    fn simd_buffers(&mut self, input: &[f32], out: &[f32]) -> Option<(*mut f32, *mut f32)> {
+    fn steps_simd(&mut self, steps: core::ops::Range<usize>, fuse: bool, input: &[f32], out: &mut [f32]) -> bool {
         let half = self.n / 2;
         let region = region_len(half, self.pad_shift);
         let ok = input.len() == self.n
@@ -422,26 +391,52 @@ impl RealFft {
             && self.work.len() >= 2 * region
             && self.post.len() == half + POST_PAD
             && self.n_passes >= 2;
-        let base = self.work.as_mut_ptr();
-        ok.then(|| (base, base.wrapping_add(region)))
-    }
-
-    /// One step of the SIMD128 path: pass `i`, or the post-processing when `i == n_passes`.
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    fn step_simd(&mut self, i: usize, input: &[f32], out: &mut [f32]) -> bool {
-        let (a, b) = match self.simd_buffers(input, out) {
-            Some(buffers) if i <= self.n_passes => buffers,
-            _ => return false,
-        };
-        let (x, y) = pass_buffers(i, a, b);
-        // SAFETY: `simd_buffers` checked the lengths; `pad_shift` is one of the two shifts `new`
-        // chooses.
+        if !ok {
+            return false;
+        }
+        let a = self.work.as_mut_ptr();
+        let b = a.wrapping_add(region);
+        // SAFETY: the lengths the kernels rely on are checked above; `pad_shift` is one of the
+        // two shifts `new` chooses.
         unsafe {
             match self.pad_shift {
-                BLOCK_SHIFT => self.kernel_simd::<BLOCK_SHIFT>(i, input.as_ptr(), x, y, out.as_mut_ptr()),
-                _ => self.kernel_simd::<NO_PAD_SHIFT>(i, input.as_ptr(), x, y, out.as_mut_ptr()),
+                BLOCK_SHIFT => self.run_simd::<BLOCK_SHIFT>(steps, fuse, input.as_ptr(), a, b, out.as_mut_ptr()),
+                _ => self.run_simd::<NO_PAD_SHIFT>(steps, fuse, input.as_ptr(), a, b, out.as_mut_ptr()),
             }
         }
+    }
+
+    /// [`RealFft::steps_simd`] with the padding shift as a constant.
+    ///
+    /// # Safety
+    /// As [`RealFft::kernel_simd`] for each step.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn run_simd<const SH: u32>(
+        &self,
+        steps: core::ops::Range<usize>,
+        fuse: bool,
+        input: *const f32,
+        a: *mut f32,
+        b: *mut f32,
+        out: *mut f32,
+    ) -> bool {
+        // The plan has at least two passes (N >= 512): a first pass, then a last one.
+        let last = self.n_passes - 1;
+        let fused = fuse && matches!(self.passes[last].kind, PassKind::Last2);
+        for i in steps {
+            let (x, y) = pass_buffers(i, a, b);
+            if fused && i == last {
+                // The plan makes a radix-2 last pass `s = half / 2`; `half >= 256`, and with
+                // padding `s` is a multiple of the padding block (`half >= 4 BLOCK`).
+                simd::last2_post::<SH>(x, self.post.as_ptr(), out, self.n / 2);
+                return true;
+            }
+            if !self.kernel_simd::<SH>(i, input, x, y, out) {
+                return false;
+            }
+        }
+        true
     }
 
     /// Pass `i` from `x` into `y` (the first pass: from `input` into `y`), or the
@@ -450,7 +445,7 @@ impl RealFft {
     ///
     /// # Safety
     /// `x` and `y` are the two work buffers in the order [`pass_buffers`] gives for `i`, and
-    /// [`RealFft::simd_buffers`] accepted this plan with `input` (`N` floats) and `out`
+    /// [`RealFft::steps_simd`] accepted this plan with `input` (`N` floats) and `out`
     /// (`N + 2`): the work buffer holds two regions of `region_len(half, SH)` floats, two
     /// disjoint blocked buffers each holding elements `0..half` below `blk(half, SH)`. Each pass's
     /// twiddle range was sized for it in `new` (checked by `tw_fits`); each kernel documents the
