@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   convertPcm,
   convertPcmPlanar,
+  convertPcmPlanarAt,
   decodeWavInterleaved,
   deinterleave,
   isWavProbeError,
@@ -407,6 +408,35 @@ describe('Resampler', () => {
     const views = r.spanPlanar(planes, 0, 4800, 0, r.outFrames(4800), { views: true });
     expect(wasm.exports.alloc_count()).toBe(planarBefore);
     expect(views.map(bitsOf)).toEqual(deinterleave(first, 2).map(bitsOf));
+  });
+
+  it('a WAV chunk converted into the span input in place resamples as converted planes do', () => {
+    const next = rng(0x5eed17);
+    const wasm = fresh();
+    for (const [tag, bits] of FORMATS) {
+      const f: FmtSpec = { tag, channels: 1 + (next() % 8), rate: 44100, bits };
+      const frames = 500 + (next() % 700);
+      const file = riff([chunk('fmt ', fmtBody(f)), chunk('data', payload(f, frames, next))]);
+      const info = requireWav(wasm, file.subarray(0, 64), file.length);
+      const r = Resampler.create(wasm, 44100, 48000, f.channels);
+      const outCount = r.outFrames(frames);
+      const want = r.spanPlanar(convertPcmPlanar(wasm, info, file, frames), 0, frames, 0, outCount).map(bitsOf);
+      const fill = (at: number) => convertPcmPlanarAt(wasm, info, file, frames, at);
+      expect(r.spanPlanarIn(frames, fill, 0, frames, 0, outCount).map(bitsOf), `format ${tag}/${bits}`).toEqual(want);
+      // once the buffers exist, the in-place path allocates nothing in wasm
+      const before = wasm.exports.alloc_count();
+      expect(r.spanPlanarIn(frames, fill, 0, frames, 0, outCount, { views: true }).map(bitsOf)).toEqual(want);
+      expect(wasm.exports.alloc_count()).toBe(before);
+    }
+    expect(() =>
+      convertPcmPlanarAt(
+        wasm,
+        requireWav(wasm, riff([chunk('fmt ', fmtBody({ tag: 1, channels: 1, rate: 8000, bits: 16 })), chunk('data', new Uint8Array(8))])),
+        new Uint8Array(0),
+        4,
+        2,
+      ),
+    ).toThrow('output address 2');
   });
 
   it('equal rates copy bit for bit', () => {

@@ -324,8 +324,9 @@ export function requireWav(wasm: StagebenchWasm, bytes: Uint8Array, fileLength: 
 
 /**
  * Converts frames `firstFrame .. firstFrame + frames` of a WAV's data in the module's memory
- * (pcm_to_f32, or pcm_to_planar with `planar`); returns the output's address there (0 for no
- * frames). The checks and messages of `convertPcm`.
+ * (pcm_to_f32, or pcm_to_planar with `planar`) into the `decode_pcm_ptr` buffer, or at address
+ * `at` when given (room for `frames * channels` floats that no other buffer of the call uses);
+ * returns the output's address (0 for no frames). The checks and messages of `convertPcm`.
  */
 function pcmInWasm(
   wasm: StagebenchWasm,
@@ -335,6 +336,7 @@ function pcmInWasm(
   frames: number,
   fileOffset: number,
   planar: boolean,
+  at = 0,
 ): number {
   const ex = decodeExports(wasm);
   if (!isCount(firstFrame) || !isCount(frames) || !isCount(fileOffset)) {
@@ -357,7 +359,7 @@ function pcmInWasm(
   // staging buffer) V8 then copies them a word at a time
   const room = length + SHARED_COPY_ALIGN - 1;
   const base = ex.decode_input_ptr(room);
-  const outPtr = ex.decode_pcm_ptr(n);
+  const outPtr = at !== 0 ? at : ex.decode_pcm_ptr(n);
   if (base === 0 || outPtr === 0) throw new Error(`convertPcm: cannot allocate ${room + 4 * n} bytes in wasm memory`);
   const inPtr = base + copyOffset(bytes.byteOffset + start, base);
   new Uint8Array(ex.memory.buffer, inPtr, length).set(bytes.subarray(start, start + length));
@@ -410,6 +412,17 @@ export function convertPcmPlanar(wasm: StagebenchWasm, info: WavInfo, bytes: Uin
   return Array.from({ length: info.channels }, (_, c) =>
     ptr === 0 ? new Float32Array(0) : new Float32Array(memory, ptr + 4 * c * frames, frames),
   );
+}
+
+/**
+ * `convertPcmPlanar` written at address `at` of the module's memory (planes of `frames` floats
+ * one after another) instead of returned as views: for a buffer that the next call reads in place,
+ * as `Resampler.spanPlanarIn` fills the resampler's input. `at` must hold `frames * channels`
+ * floats.
+ */
+export function convertPcmPlanarAt(wasm: StagebenchWasm, info: WavInfo, bytes: Uint8Array, frames: number, at: number): void {
+  if (at === 0 || at % 4 !== 0) throw new Error(`convertPcm: output address ${at} is not a float's`);
+  pcmInWasm(wasm, info, bytes, 0, frames, 0, true, at);
 }
 
 /** A whole WAV file decoded to interleaved f32: the header, then every frame the file holds. */
@@ -598,14 +611,36 @@ export class Resampler {
     if (planes.length !== ch) throw new Error(`resampler: ${planes.length} input planes for ${ch} channels`);
     const frames = inFrames ?? planes[0]!.length;
     if (planes.some((p) => p.length < frames)) throw new Error(`resampler: an input plane is shorter than ${frames} frames`);
-    this.validate(inStart, frames, totalIn, outStart, outCount);
-    if (outCount === 0) return planes.map(() => new Float32Array(0));
-    const inPtr = this.ex.resample_planar_input_ptr(Math.max(1, frames));
+    // (the memory may have grown while the buffers were made: views are made after them)
+    const fill = (inPtr: number) =>
+      planes.forEach((p, c) => new Float32Array(this.ex.memory.buffer, inPtr + 4 * c * frames, frames).set(p.subarray(0, frames)));
+    return this.spanPlanarIn(frames, fill, inStart, totalIn, outStart, outCount, { views });
+  }
+
+  /**
+   * `spanPlanar` with the input written in place instead of copied in: `fill(inPtr)` writes
+   * channel c's `inFrames` frames at `inPtr + 4 * c * inFrames` in the module's memory (a WAV
+   * chunk's PCM converted straight there: `convertPcmPlanarAt`), then the span runs on them.
+   * `fill` may call into the module (the buffer stays where it is) but not into this resampler.
+   */
+  spanPlanarIn(
+    inFrames: number,
+    fill: (inPtr: number) => void,
+    inStart: number,
+    totalIn: number,
+    outStart: number,
+    outCount: number,
+    { views = false }: { views?: boolean } = {},
+  ): Float32Array[] {
+    this.check();
+    const ch = this.channels;
+    this.validate(inStart, inFrames, totalIn, outStart, outCount);
+    if (outCount === 0) return Array.from({ length: ch }, () => new Float32Array(0));
+    const inPtr = this.ex.resample_planar_input_ptr(Math.max(1, inFrames));
     const outPtr = this.ex.decode_out_ptr(outCount * ch);
     if (inPtr === 0 || outPtr === 0) throw new Error('resampler: cannot allocate the span buffers in wasm memory');
-    // (the memory may have grown in the calls above: views are made after them)
-    planes.forEach((p, c) => new Float32Array(this.ex.memory.buffer, inPtr + 4 * c * frames, frames).set(p.subarray(0, frames)));
-    this.run(inPtr, inStart, frames, totalIn, outStart, outCount, outPtr, true);
+    fill(inPtr);
+    this.run(inPtr, inStart, inFrames, totalIn, outStart, outCount, outPtr, true);
     const out = Array.from({ length: ch }, (_, c) => new Float32Array(this.ex.memory.buffer, outPtr + 4 * c * outCount, outCount));
     return views ? out : out.map((v) => v.slice());
   }

@@ -6,7 +6,7 @@
  */
 import type { StagebenchWasm } from '../../../worklet/abi.ts';
 import type { WorkerContext } from '../../../worklet/pool/task-kind.ts';
-import { convertPcmPlanar, Resampler, type WavInfo } from '../bindings.ts';
+import { convertPcmPlanar, convertPcmPlanarAt, Resampler, type WavInfo } from '../bindings.ts';
 import type { PlanarResult, ResampleJob, WavChunkJob } from './task.ts';
 import { jobBytes, writePlanar } from './worker-io.ts';
 
@@ -47,23 +47,22 @@ export function decodeWavChunk(ctx: WorkerContext, job: WavChunkJob): PlanarResu
     framesClaimed: job.in_frames,
     frames: job.in_frames,
   };
-  // planes converted in wasm memory (views of it)
-  const planes = convertPcmPlanar(instance(ctx), info, bytes, job.in_frames);
-  if (job.in_rate === job.out_rate) {
-    if (job.in_start !== job.out_start || job.in_frames !== job.out_count) {
-      throw new Error(
-        `wav chunk: input frames ${job.in_start}+${job.in_frames} for output ${job.out_start}+${job.out_count} without resampling`,
-      );
-    }
-    // copied once into the output
-    return writePlanar(job.output, ch, job.out_count, (c) => planes[c]!, []);
+  if (job.in_rate !== job.out_rate) {
+    // the PCM converted straight into the resampler's planar input, resampled from there into
+    // planes: no copy of the chunk in between, no pass in JavaScript to (de)interleave
+    const rs = resamplerFor(ctx, job.in_rate, job.out_rate, ch);
+    const fill = (at: number) => convertPcmPlanarAt(instance(ctx), info, bytes, job.in_frames, at);
+    const out = rs.spanPlanarIn(job.in_frames, fill, job.in_start, job.total_in, job.out_start, job.out_count, { views: true });
+    return writePlanar(job.output, ch, job.out_count, (c) => out[c]!, []);
   }
-  // copied out first (the span's buffers may move them), then resampled from planes into planes:
-  // no pass in JavaScript to interleave or deinterleave
-  const source = planes.map((p) => p.slice());
-  const rs = resamplerFor(ctx, job.in_rate, job.out_rate, ch);
-  const out = rs.spanPlanar(source, job.in_start, job.total_in, job.out_start, job.out_count, { views: true });
-  return writePlanar(job.output, ch, job.out_count, (c) => out[c]!, []);
+  if (job.in_start !== job.out_start || job.in_frames !== job.out_count) {
+    throw new Error(
+      `wav chunk: input frames ${job.in_start}+${job.in_frames} for output ${job.out_start}+${job.out_count} without resampling`,
+    );
+  }
+  // planes converted in wasm memory (views of it), copied once into the output
+  const planes = convertPcmPlanar(instance(ctx), info, bytes, job.in_frames);
+  return writePlanar(job.output, ch, job.out_count, (c) => planes[c]!, []);
 }
 
 export function resampleSpan(ctx: WorkerContext, job: ResampleJob): PlanarResult {
