@@ -215,7 +215,9 @@ export class StagebenchRuntime {
     };
     this.node.connect(this.monitorGain);
     if (pause) {
-      await Promise.race([constructed, new Promise((resolve) => setTimeout(resolve, PROCESSOR_START_WAIT_MS))]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([constructed, new Promise((resolve) => (timer = setTimeout(resolve, PROCESSOR_START_WAIT_MS)))]);
+      clearTimeout(timer);
       await this.ctx.resume().catch(() => undefined);
     }
     await this.applySource(this.state.source);
