@@ -36,6 +36,7 @@ interface ChainJson {
   sampleRate: number;
   frames: number;
   quanta: number;
+  quantumFrames: number;
   deadlineUs: number;
   links: Link[];
   total: Link['kernel'];
@@ -53,11 +54,10 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Stage `id`'s TypeScript reference over `x` in 128-frame quanta (the last zero-padded), trimmed to `x`. */
-function reference(id: string, params: ParamValues, x: Float32Array): Float32Array {
+/** Stage `id`'s TypeScript reference over `x` in `Q`-frame quanta (the last zero-padded), trimmed to `x`. */
+function reference(id: string, params: ParamValues, x: Float32Array, Q: number = RENDER_QUANTUM_FRAMES): Float32Array {
   const stage = getStage(id);
-  const kernel = stage.createReferenceKernel(withOfflineParams(stage, params), RATE);
-  const Q = RENDER_QUANTUM_FRAMES;
+  const kernel = stage.createReferenceKernel(withOfflineParams(stage, params), RATE, Q);
   const out = new Float32Array(Math.ceil(x.length / Q) * Q);
   const q = new Float32Array(Q);
   const o = new Float32Array(Q);
@@ -154,6 +154,60 @@ describe('run chain', () => {
     for (const l of json.links) {
       expect(json.total.medianUs).toBeGreaterThanOrEqual(l.kernel.medianUs);
       expect(json.total.p99Us).toBeGreaterThanOrEqual(l.kernel.p99Us);
+    }
+  });
+
+  it('--quantum 441: every stage created for 441-frame quanta; the references in 441-frame quanta, bit for bit', async () => {
+    const out = join(dir, 'gain-copy-441.f32');
+    const json = await chain('gain,ring-copy', ['--param', 'gain.gain=0.3', '--quantum', '441'], out);
+    expect([json.quantumFrames, json.quanta]).toEqual([441, Math.ceil(FRAMES / 441)]);
+    expect(json.deadlineUs).toBeCloseTo(quantumDeadlineUs(RATE, 441), 6);
+    const expected = reference('ring-copy', json.links[1]!.params, reference('gain', json.links[0]!.params, left, 441), 441);
+    expect(bitEqual(readF32(readFileSync(out)), expected)).toBe(true);
+    // each link's figures are run <stage> --quantum 441's
+    expect(json.links.map((l) => [l.figures.quantumFrames, l.figures.allocationsDuringProcess])).toEqual([
+      [441, 0],
+      [441, 0],
+    ]);
+    expect(json.links[1]!.figures.bitExact).toBe(true);
+  });
+
+  it('--quantum 1024 through the EQ: its references in 1024-frame quanta, within its tolerance', async () => {
+    const out = join(dir, 'eq-1024.f32');
+    const json = await chain('eq,fft', ['--param', 'eq.band1=peaking:1000:6:1', '--quantum', '1024'], out);
+    expect([json.quantumFrames, json.quanta]).toEqual([1024, Math.ceil(FRAMES / 1024)]);
+    const expected = reference('eq', json.links[0]!.params, left, 1024);
+    expect(maxAbsDiff(readF32(readFileSync(out)), expected)).toBeLessThanOrEqual(conformanceOf('eq').spec.outputTolerance);
+    expect(maxAbsDiff(expected, left)).toBeGreaterThan(100 * conformanceOf('eq').spec.outputTolerance);
+  });
+
+  it('run <stage> --quantum: a stage run quantum by quantum takes it; one that takes the whole file refuses it', async () => {
+    const out = join(dir, 'copy-441.f32');
+    const r = await stagebench(['run', 'ring-copy', '--input', join(dir, 'in.wav'), '--quantum', '441', '--out', out]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const run = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect([run.quantumFrames, run.bitExact, run.allocationsDuringProcess]).toEqual([441, true, 0]);
+    expect(bitEqual(readF32(readFileSync(out)), left)).toBe(true);
+    const eq = await stagebench(['run', 'eq', '--input', join(dir, 'in.wav'), '--quantum', '256']);
+    expect(eq.code).toBe(2);
+    expect(oneErrorLine(eq)).toBe(
+      'stagebench: run eq takes the whole file at once, not in render quanta: --quantum is for the other stages and run chain (see stagebench --help)',
+    );
+    // the default, said outright, is accepted everywhere
+    const eq128 = await stagebench(['run', 'eq', '--input', join(dir, 'in.wav'), '--quantum', '128']);
+    expect([eq128.code, eq128.stderr]).toEqual([0, '']);
+  });
+
+  it.each(['0', '16385', '12.5', '1e3', 'abc', ''])('refuses --quantum "%s" in one line, exit 2', async (value) => {
+    for (const head of [
+      ['run', 'chain', '--stages', 'gain'],
+      ['run', 'gain'],
+    ]) {
+      const r = await stagebench([...head, '--input', join(dir, 'in.wav'), '--quantum', value]);
+      expect(r.code).toBe(2);
+      expect(oneErrorLine(r)).toBe(
+        `stagebench: --quantum wants a whole number of frames from 1 to 16384, got "${value}" (see stagebench --help)`,
+      );
     }
   });
 

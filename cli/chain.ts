@@ -1,8 +1,8 @@
 /**
- * `stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE]`:
+ * `stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--quantum N]`:
  * the registered stages in order on one wasm instance, each stage's audio output the next one's
  * input: the chain core the AudioWorklet processor runs (worklet/chain.ts), quantum by quantum
- * (128 frames, the last one zero-padded), with each stage's offline settings. A stage that only
+ * (128 frames or `--quantum`, the last one zero-padded), with each stage's offline settings. A stage that only
  * analyses (no audio output: fft, shift) passes its input on unchanged; an audio stage writes
  * channel 0 and a second channel passes on as it came. Nothing here prints or exits; main.ts does
  * that.
@@ -144,11 +144,16 @@ export function chainNotes(notes: readonly ClampNote[]): string[] {
  * Runs the chain over `input` on `wasm` (one instance, re-initialised: worklet/chain.ts), then
  * `run <stage>` of each link on the audio that reached it, for its figures.
  */
-export function runChain(links: readonly ChainLink[], input: InputAudio, wasm: StagebenchWasm): ChainReport {
+export function runChain(
+  links: readonly ChainLink[],
+  input: InputAudio,
+  wasm: StagebenchWasm,
+  quantumFrames: number = RENDER_QUANTUM_FRAMES,
+): ChainReport {
   const frames = input.channels[0]?.length ?? 0;
   if (input.channels.length === 0 || frames === 0) throw new CliError('the input has no audio frames');
-  const deadlineUs = quantumDeadlineUs(input.sampleRate);
-  const Q = RENDER_QUANTUM_FRAMES;
+  const Q = quantumFrames;
+  const deadlineUs = quantumDeadlineUs(input.sampleRate, Q);
   const quanta = Math.ceil(frames / Q);
   const chain = createChain({
     wasm,
@@ -197,7 +202,7 @@ export function runChain(links: readonly ChainLink[], input: InputAudio, wasm: S
       channels: reached[i]!,
       description: i === 0 ? input.description : `the audio after ${links[i - 1]!.stage.id}`,
     };
-    const report = runStage({ stage, values, input: current, wasm });
+    const report = runStage({ stage, values, input: current, wasm, quantumFrames: Q });
     const base = new Set(Object.keys(baseSummary(stage, values, current, frames, 'wasm')));
     const figures = Object.fromEntries(Object.entries(report.summary).filter(([key]) => !base.has(key)));
     return { stage: stage.id, params: values, audio: stage.hasAudioOutput, figures, kernel: kernelTime(quantumUs[i]!, deadlineUs) };
@@ -210,7 +215,7 @@ export function runChain(links: readonly ChainLink[], input: InputAudio, wasm: S
       frames,
       channels: input.channels.length,
       quanta,
-      quantumFrames: RENDER_QUANTUM_FRAMES,
+      quantumFrames: Q,
       deadlineUs: round(deadlineUs, 3),
       links: reports,
       total: kernelTime(totalUs, deadlineUs),
@@ -223,11 +228,12 @@ export function runChain(links: readonly ChainLink[], input: InputAudio, wasm: S
 export function chainHelp(): string {
   const ids = Object.keys(STAGES).filter((id) => !nodeStage(id).node.run?.command);
   return `run chain
-  stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ]
+  stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ] [--quantum N]
   Runs the stages in order on one wasm instance, each stage's audio output the next one's input
   (channel 0, as run <stage> writes it; a second channel passes on as it came), quantum by
-  quantum as the AudioWorklet processor runs a chain; a stage without audio output (an analysis)
-  reports its figures and passes its input on. Stages: ${ids.join(', ')}; each at most once.
+  quantum (128 frames, or --quantum N, each stage created for it) as the AudioWorklet processor
+  runs a chain; a stage without audio output (an analysis) reports its figures and passes its
+  input on. Stages: ${ids.join(', ')}; each at most once.
   Parameters are the stages' own, prefixed with the stage: --param eq.band1=peaking:1000:6:1.
   Prints one JSON object: stage "chain", stages, sampleRate, frames, channels, quanta,
   quantumFrames, deadlineUs (one quantum at the input rate), links (per stage: stage, params,

@@ -1,8 +1,8 @@
 /**
  * The `stagebench` command line:
  *
- *   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
- *   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ]
+ *   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ] [--quantum N]
+ *   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ] [--quantum N]
  *   stagebench sweep <stage> [options]... [--param name=value]... [--json]
  *   stagebench null <stage> --input FILE [--a "p=v,..."] [--b "p=v,..."] [--b-stage OTHER] [--out FILE]
  *   stagebench bench [stage] [--json]
@@ -31,6 +31,8 @@ import { nullHelp, nullSide, parseSettings, runNull } from './null.ts';
 import { VALIDATE_HELP, VALIDATE_USAGE, validateCommand } from './validate.ts';
 import { errorMessage } from '../worklet/errors.ts';
 import { parseOptions, type OptionKind, type OptionTable } from './args.ts';
+import { MAX_QUANTUM_FRAMES, parseQuantumFrames } from '../worklet/quantum.ts';
+import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -80,8 +82,8 @@ export function helpText(): string {
   return `stagebench: run Stagebench DSP stages (the Rust wasm kernels) in Node
 
 Usage:
-  stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ]
-  stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ]
+  stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ] [--quantum N]
+  stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ] [--quantum N]
 ${sweepUsage}
   stagebench null <stage> --input FILE [--a "name=value,..."] [--b "name=value,..."] [--b-stage OTHER] [--out FILE]
   stagebench bench [stage] [--json]
@@ -90,8 +92,10 @@ ${sweepUsage}
   stagebench --help
 
 run
-  Feeds FILE through the stage's wasm kernel in 128-frame render quanta (the last one zero-padded,
-  the output trimmed back to the input length) and prints one JSON object on stdout.
+  Feeds FILE through the stage's wasm kernel in render quanta (128 frames, or --quantum N; the
+  last one zero-padded, the output trimmed back to the input length) and prints one JSON object on
+  stdout (quantumFrames among its keys). Stages with their own run below (the whole file at once)
+  take no --quantum; run chain takes it for every stage.
   FILE is a WAV (PCM 8/16/24/32-bit or float 32/64, any channel count, WAVE_FORMAT_EXTENSIBLE
   included) or raw little-endian float32 named *.f32 (mono, at --rate HZ, default ${DEFAULT_RAW_RATE}).
   --param name=value   set a stage parameter (repeatable); out-of-range values are clamped with a
@@ -100,6 +104,9 @@ run
                        tag 3) at the input's rate when FILE ends in .wav, raw little-endian float32
                        otherwise (an output that is not audio, e.g. a spectrum, only as raw)
   --rate HZ            sample rate of .f32 input
+  --quantum N          frames per render quantum, 1..${MAX_QUANTUM_FRAMES} (default ${RENDER_QUANTUM_FRAMES}): what a page
+                       renders with ?quantum=N (a context's renderSizeHint); the kernel is created
+                       for it
 
 ${runHelp.join('\n')}
 ${chainHelp()}
@@ -136,6 +143,8 @@ interface RunArgs {
   params: Record<string, string>;
   out: string | null;
   rate: number | null;
+  /** `--quantum N`; null: the default render quantum. */
+  quantum: number | null;
 }
 
 /** Parses a command's arguments against its option table, with the CLI's usage errors. */
@@ -147,7 +156,7 @@ function commandOptions(args: readonly string[], command: string, table: OptionT
 const AUDIO_OPTIONS = { '--input': 'value', '--out': 'value', '--rate': 'value' } as const satisfies OptionTable;
 
 function parseRunArgs(args: readonly string[]): RunArgs {
-  const o = commandOptions(args, 'run', { ...AUDIO_OPTIONS, '--stages': 'value', '--param': 'value' });
+  const o = commandOptions(args, 'run', { ...AUDIO_OPTIONS, '--stages': 'value', '--param': 'value', '--quantum': 'value' });
   const stage = o.positionals[0] ?? null;
   const stages = o.value('--stages');
   const input = o.value('--input');
@@ -158,7 +167,12 @@ function parseRunArgs(args: readonly string[]): RunArgs {
   if (stage === CHAIN_ID && stages === null) throw usage(`run ${CHAIN_ID} needs --stages a,b,...`);
   if (stage !== CHAIN_ID && stages !== null) throw usage(`--stages is for run ${CHAIN_ID}`);
   if (input === null) throw usage('run needs --input FILE');
-  return { stage, stages, input, params, out: o.value('--out'), rate: rateText === null ? null : parseRate(rateText) };
+  const quantumText = o.value('--quantum');
+  const quantum = quantumText === null ? null : parseQuantumFrames(quantumText);
+  if (quantumText !== null && quantum === null) {
+    throw usage(`--quantum wants a whole number of frames from 1 to ${MAX_QUANTUM_FRAMES}, got "${quantumText}"`);
+  }
+  return { stage, stages, input, params, out: o.value('--out'), rate: rateText === null ? null : parseRate(rateText), quantum };
 }
 
 function loadCliWasm(env: NodeJS.ProcessEnv): StagebenchWasm {
@@ -173,7 +187,7 @@ function chainCommand(a: RunArgs, io: CliIo): void {
   const { links, notes } = resolveChainParams(parseChainStages(a.stages!), a.params);
   for (const line of chainNotes(notes)) io.stderr(line);
   const input = readInput(a.input, a.rate);
-  const report = runChain(links, input, loadCliWasm(io.env));
+  const report = runChain(links, input, loadCliWasm(io.env), a.quantum ?? RENDER_QUANTUM_FRAMES);
   if (a.out !== null) writeOutFile(a.out, report.output, input.sampleRate);
   io.stdout(`${JSON.stringify(report.summary)}\n`);
 }
@@ -187,10 +201,13 @@ function runCommand(a: RunArgs, io: CliIo): void {
   }
   const { stage, node } = found;
   const hooks = node.run ?? {};
+  if (hooks.run && a.quantum !== null && a.quantum !== RENDER_QUANTUM_FRAMES) {
+    throw usage(`run ${stage.id} takes the whole file at once, not in render quanta: --quantum is for the other stages and run chain`);
+  }
   const { values, notes } = hooks.resolveParams ? hooks.resolveParams(a.params) : resolveCliParams(stage, a.params);
   for (const note of notes) io.stderr(`stagebench: note: ${formatClampNote(note)}\n`);
   const input = readInput(a.input, a.rate);
-  const report = runStage({ stage, values, input, wasm: loadCliWasm(io.env) });
+  const report = runStage({ stage, values, input, wasm: loadCliWasm(io.env), quantumFrames: a.quantum ?? RENDER_QUANTUM_FRAMES });
   if (a.out !== null) {
     if (!report.primaryOutput) throw new CliError(`stage ${stage.id} has no primary output to write to --out`);
     if (isWavName(a.out) && report.primaryOutput !== report.audioOutput) {

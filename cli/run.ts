@@ -71,21 +71,22 @@ export interface QuantaRun {
 }
 
 /**
- * Runs the stage's wasm kernel (its offline settings) over every input channel in 128-frame
- * quanta, the last one zero-padded. `timed`: each quantum's `process` call is timed (the kernel
- * and its JS glue, as the budgets' kernel time).
+ * Runs the stage's wasm kernel (its offline settings, created for `req.quantumFrames`-frame
+ * quanta, default 128) over every input channel in quanta of that size, the last one
+ * zero-padded. `timed`: each quantum's `process` call is timed (the kernel and its JS glue, as
+ * the budgets' kernel time).
  */
 export function runQuanta(req: RunRequest, timed = false): QuantaRun {
   const { stage, values, input, wasm } = req;
+  const Q = req.quantumFrames ?? RENDER_QUANTUM_FRAMES;
   const frames = input.channels[0]?.length ?? 0;
   let kernel;
   try {
     // a file has no deadline: the stage's offline settings, as in an OfflineAudioContext render
-    kernel = stage.createWasmKernel(wasm, withOfflineParams(stage, values), input.sampleRate);
+    kernel = stage.createWasmKernel(wasm, withOfflineParams(stage, values), input.sampleRate, Q);
   } catch (err) {
     throw new CliError(`stage ${stage.id} could not start on wasm: ${(err as Error).message}`);
   }
-  const Q = RENDER_QUANTUM_FRAMES;
   const quanta = Math.ceil(frames / Q);
   const quantumInputs = input.channels.map(() => new Float32Array(Q));
   const quantumOutput = stage.hasAudioOutput ? new Float32Array(Q) : null;
@@ -114,9 +115,10 @@ export function runQuanta(req: RunRequest, timed = false): QuantaRun {
 }
 
 /**
- * Runs the stage's wasm kernel over every input channel in 128-frame quanta (the last one
- * zero-padded), collects its audio output trimmed to the input length, and builds the report.
- * A stage whose CLI hooks have `run` (e.g. one analysis of the newest samples) runs that instead.
+ * Runs the stage's wasm kernel over every input channel in render quanta (`req.quantumFrames`,
+ * default 128; the last one zero-padded), collects its audio output trimmed to the input length,
+ * and builds the report. A stage whose CLI hooks have `run` (e.g. one analysis of the newest
+ * samples) runs that instead (not in quanta: `quantumFrames` does not apply).
  */
 export function runStage(req: RunRequest): RunReport {
   const { stage, values, input } = req;
@@ -141,7 +143,7 @@ export function runStage(req: RunRequest): RunReport {
     }
   };
   add(kernel.summary(), `stage ${stage.id} summary()`);
-  add({ allocationsDuringProcess }, 'run');
+  add({ quantumFrames: req.quantumFrames ?? RENDER_QUANTUM_FRAMES, allocationsDuringProcess }, 'run');
   if (hooks.summaryExtras) add(hooks.summaryExtras(outcome), `CLI hook summaryExtras for ${stage.id}`);
   const primaryOutput = hooks.primaryOutput ? hooks.primaryOutput(outcome) : outcome.audioOutput;
   return { summary, primaryOutput, audioOutput: outcome.audioOutput };

@@ -33,6 +33,8 @@ export interface RunRequest {
   values: ParamValues;
   input: InputAudio;
   wasm: StagebenchWasm;
+  /** Frames per render quantum (`--quantum`); absent: RENDER_QUANTUM_FRAMES. */
+  quantumFrames?: number;
 }
 
 export interface RunReport {

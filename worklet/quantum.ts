@@ -30,18 +30,26 @@ export function renderSizeOptions(quantumFrames: number | undefined): { renderSi
  */
 export const QUANTUM_URL_PARAM = 'quantum';
 
+/** The largest render quantum the page's `?quantum=N` or the CLI's `--quantum N` may ask for. */
+export const MAX_QUANTUM_FRAMES = 16384;
+
+/** `text` as a render quantum: a whole number of frames from 1 to MAX_QUANTUM_FRAMES, else null. */
+export function parseQuantumFrames(text: string): number | null {
+  const n = Number(text);
+  return /^\d+$/.test(text) && n >= 1 && n <= MAX_QUANTUM_FRAMES ? n : null;
+}
+
 /**
  * The render quantum asked for by `?quantum=N` in the first of `searches` (location.search
- * strings) that has one: a whole number of frames from 1 to 16384; undefined when none asks, or
- * the value is not such a number (then the default applies).
+ * strings) that has one (`parseQuantumFrames`); undefined when none asks, or the value is not
+ * such a number (then the default applies).
  */
 export function quantumFromSearch(searches: readonly (string | null | undefined)[]): number | undefined {
   for (const search of searches) {
     if (!search) continue;
     const value = new URLSearchParams(search).get(QUANTUM_URL_PARAM);
     if (value === null) continue;
-    const n = Number(value);
-    return /^\d+$/.test(value) && n >= 1 && n <= 16384 ? n : undefined;
+    return parseQuantumFrames(value) ?? undefined;
   }
   return undefined;
 }
