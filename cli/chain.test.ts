@@ -172,11 +172,11 @@ describe('run chain', () => {
     expect(json.links[1]!.figures.bitExact).toBe(true);
   });
 
-  it('--quantum 1024 through the EQ: its references in 1024-frame quanta, within its tolerance', async () => {
-    const out = join(dir, 'eq-1024.f32');
-    const json = await chain('eq,fft', ['--param', 'eq.band1=peaking:1000:6:1', '--quantum', '1024'], out);
-    expect([json.quantumFrames, json.quanta]).toEqual([1024, Math.ceil(FRAMES / 1024)]);
-    const expected = reference('eq', json.links[0]!.params, left, 1024);
+  it.each([1024, 16384])('--quantum %i through the EQ: its references in quanta of that size, within its tolerance', async (Q) => {
+    const out = join(dir, `eq-${Q}.f32`);
+    const json = await chain('eq,fft', ['--param', 'eq.band1=peaking:1000:6:1', '--quantum', String(Q)], out);
+    expect([json.quantumFrames, json.quanta]).toEqual([Q, Math.ceil(FRAMES / Q)]);
+    const expected = reference('eq', json.links[0]!.params, left, Q);
     expect(maxAbsDiff(readF32(readFileSync(out)), expected)).toBeLessThanOrEqual(conformanceOf('eq').spec.outputTolerance);
     expect(maxAbsDiff(expected, left)).toBeGreaterThan(100 * conformanceOf('eq').spec.outputTolerance);
   });

@@ -9,6 +9,9 @@ import { timeChain } from './kernel-timing.ts';
 import { conformance as eqConformance } from '../dsp-stages/eq/conformance.ts';
 import { conformance as fftConformance } from '../dsp-stages/fft/conformance.ts';
 import { conformance as shiftConformance } from '../dsp-stages/shift/conformance.ts';
+import { STAGES } from '../dsp-stages/registry.ts';
+import { conformanceOf } from '../dsp-stages/node-registry.ts';
+import { MAX_QUANTUM_FRAMES } from './quantum.ts';
 
 let fresh: () => StagebenchWasm;
 beforeAll(() => {
@@ -113,6 +116,20 @@ describe('createChain', () => {
     expect(chain.backend).toBe('reference');
     expect(chain.links[0]!.fallbackReason).toMatch(/no wasm/);
     expect(() => createChain({ wasm: null, stages: [], sampleRate: RATE })).toThrow(/at least one stage/);
+  });
+});
+
+describe('the largest render quantum a page may ask for', () => {
+  it.each(Object.keys(STAGES))('%s runs in a chain at MAX_QUANTUM_FRAMES as its reference does', (id) => {
+    const stages: ChainStageSpec[] = [{ stage: id, params: {} }];
+    const Q = MAX_QUANTUM_FRAMES;
+    const x = signal();
+    const inputs = [x, x.map((v) => 0.5 * v)];
+    const chain = createChain({ wasm: fresh(), stages, sampleRate: RATE, quantumFrames: Q });
+    expect(chain.links[0]!.fallbackReason).toBeNull();
+    const got = renderChain(chain, inputs);
+    const want = renderChain(createChain({ wasm: null, stages, sampleRate: RATE, quantumFrames: Q }), inputs);
+    expect(maxAbsDiff(got.output, want.output), `${id} at ${Q}-frame quanta`).toBeLessThanOrEqual(conformanceOf(id).spec.outputTolerance);
   });
 });
 

@@ -62,7 +62,8 @@ export const eqStage: StageDescriptor = {
   },
   createWasmKernel(wasm, params, sampleRate, quantumFrames = RENDER_QUANTUM_FRAMES) {
     const x = bindEq(wasm);
-    wasm.init(RESPONSE_FRAME);
+    // the ring holds the response frame and at least one quantum (eq_process reads the newest one)
+    wasm.init(Math.max(RESPONSE_FRAME, quantumFrames));
     const rc = x.eq_create(sampleRate, quantumFrames);
     if (rc < 0) throw new Error(`eq_create failed: ${statusMessage(rc)}`);
     let current: ParamValues = { ...params };
