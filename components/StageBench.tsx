@@ -7,7 +7,7 @@
  */
 import { useCallback, useContext, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ParamValues, StageDescriptor } from '../dsp-stages/types.ts';
-import { timingBudget } from '../dsp-stages/types.ts';
+import { timingBudgetAt } from '../dsp-stages/types.ts';
 import type { SourceSpec } from '../dsp-stages/signals.ts';
 import type { KernelTiming } from '../worklet/protocol.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
@@ -240,8 +240,8 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
       <Scope runtime={runtime} />
       <TimingHistogram
         timing={timing}
-        budgetUs={timingBudget(stage.budgets).kernelP99Us}
-        quantumBudgetUs={timingBudget(stage.budgets).quantumP99Us}
+        budgetUs={timingBudgetAt(stage.budgets, timing?.quantumFrames ?? runtime.state.quantumFrames).kernelP99Us}
+        quantumBudgetUs={timingBudgetAt(stage.budgets, timing?.quantumFrames ?? runtime.state.quantumFrames).quantumP99Us}
         measuring={measuring}
         onMeasure={() => void measure()}
       />

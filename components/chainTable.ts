@@ -1,6 +1,7 @@
 /** The per-stage table of a timed chain: each stage's share of the quantum, and the chain's budget. */
 import { getStage } from '../dsp-stages/registry.ts';
 import type { ChainTiming } from '../worklet/protocol.ts';
+import { RENDER_QUANTUM_FRAMES, budgetScaleAt } from '../dsp-stages/types.ts';
 
 export interface ChainRow {
   stage: string;
@@ -9,13 +10,18 @@ export interface ChainRow {
   /** p50 and p99 as % of the quantum's deadline. */
   p50Pct: number;
   p99Pct: number;
-  /** The stage's own kernel budget (its descriptor's kernelP99Us). */
+  /** The stage's own kernel budget (its descriptor's kernelP99Us, at the timed quantum: `budgetScaleAt`). */
   budgetUs: number;
 }
 
-/** The chain's budget: the sum of its stages' kernel budgets (each descriptor's `budgets.kernelP99Us`). */
-export function chainBudgetUs(stages: readonly string[]): number {
-  return stages.reduce((sum, id) => sum + getStage(id).budgets.kernelP99Us, 0);
+/** A stage's kernel budget at `quantumFrames`-frame quanta: its descriptor's `budgets.kernelP99Us` scaled by `budgetScaleAt`. */
+function stageBudgetUs(id: string, quantumFrames: number): number {
+  return getStage(id).budgets.kernelP99Us * budgetScaleAt(quantumFrames);
+}
+
+/** The chain's budget at `quantumFrames`-frame quanta: the sum of its stages' kernel budgets. */
+export function chainBudgetUs(stages: readonly string[], quantumFrames: number = RENDER_QUANTUM_FRAMES): number {
+  return stages.reduce((sum, id) => sum + stageBudgetUs(id, quantumFrames), 0);
 }
 
 /** One row per stage, in chain order, then the chain's total (its budget: the sum of the stages'). */
@@ -30,7 +36,14 @@ export function chainRows(timing: ChainTiming): { stages: ChainRow[]; total: Cha
     budgetUs,
   });
   return {
-    stages: timing.stages.map((s) => row(s.stage, s, getStage(s.stage).budgets.kernelP99Us)),
-    total: row('chain', timing.total, chainBudgetUs(timing.stages.map((s) => s.stage))),
+    stages: timing.stages.map((s) => row(s.stage, s, stageBudgetUs(s.stage, timing.quantumFrames))),
+    total: row(
+      'chain',
+      timing.total,
+      chainBudgetUs(
+        timing.stages.map((s) => s.stage),
+        timing.quantumFrames,
+      ),
+    ),
   };
 }

@@ -1,7 +1,7 @@
 /** Every registered stage states both timing budgets, each within BUDGET_HEADROOM of what was measured. */
 import { describe, expect, it } from 'vitest';
 import { STAGES } from './registry.ts';
-import { BUDGET_HEADROOM, timingBudget, type StageBudgets } from './types.ts';
+import { BUDGET_HEADROOM, RENDER_QUANTUM_FRAMES, budgetScaleAt, timingBudget, timingBudgetAt, type StageBudgets } from './types.ts';
 
 describe.each(Object.values(STAGES))('$id budgets', (stage) => {
   const { kernelP99Us, quantumP99Us, measured } = stage.budgets;
@@ -45,4 +45,30 @@ it('timingBudget falls back to the Chromium budgets where a stage states none fo
     heapGrowthBytes: 1,
   };
   expect(timingBudget(budgets, 'firefox')).toBe(budgets);
+});
+
+describe('budgets at another render quantum (a page opened with ?quantum=N)', () => {
+  const budgets: StageBudgets = {
+    kernelP99Us: 2,
+    quantumP99Us: 10,
+    measured: { kernelP99Us: 1, quantumP99Us: 5, on: '2026-12-07' },
+    heapGrowthBytes: 1,
+    firefox: { kernelP99Us: 3, quantumP99Us: 12, measured: { kernelP99Us: 1.5, quantumP99Us: 6, on: '2026-12-07 Firefox' } },
+  };
+
+  it('are the 128-frame budgets, the same object, at 128 frames or fewer', () => {
+    for (const q of [1, 64, RENDER_QUANTUM_FRAMES]) {
+      expect(timingBudgetAt(budgets, q, 'chromium')).toBe(timingBudget(budgets, 'chromium'));
+      expect(timingBudgetAt(budgets, q, 'firefox')).toBe(budgets.firefox);
+    }
+  });
+
+  it('grow as the quantum does above 128 frames, both budgets, in either engine', () => {
+    expect(budgetScaleAt(441)).toBeCloseTo(441 / 128, 12);
+    const at1024 = timingBudgetAt(budgets, 1024, 'chromium');
+    expect([at1024.kernelP99Us, at1024.quantumP99Us]).toEqual([16, 80]);
+    expect(at1024.measured).toBe(budgets.measured);
+    const ff = timingBudgetAt(budgets, 256, 'firefox');
+    expect([ff.kernelP99Us, ff.quantumP99Us]).toEqual([6, 24]);
+  });
 });

@@ -161,6 +161,23 @@ export function timingBudget(budgets: StageBudgets, engine: Engine = currentEngi
   return (engine === 'firefox' ? budgets.firefox : undefined) ?? budgets;
 }
 
+/**
+ * How much a budget set for 128-frame quanta grows at a render quantum of `quantumFrames` (a page's
+ * `?quantum=N`): a larger quantum is proportionally more work per call (a stage's cost per
+ * quantum grows with its frames; an analysis every hop runs proportionally more often), so
+ * Q / 128; a smaller one keeps the 128-frame budget (a call's fixed cost does not shrink).
+ */
+export function budgetScaleAt(quantumFrames: number): number {
+  return Math.max(1, quantumFrames / RENDER_QUANTUM_FRAMES);
+}
+
+/** `timingBudget` at a render quantum of `quantumFrames` (`budgetScaleAt`): the same object at 128 frames or fewer. */
+export function timingBudgetAt(budgets: StageBudgets, quantumFrames: number, engine: Engine = currentEngine()): TimingBudget {
+  const base = timingBudget(budgets, engine);
+  const k = budgetScaleAt(quantumFrames);
+  return k === 1 ? base : { ...base, kernelP99Us: base.kernelP99Us * k, quantumP99Us: base.quantumP99Us * k };
+}
+
 /** The most a timing budget may exceed the p99 measured on the CI machine type. */
 export const BUDGET_HEADROOM = 3;
 

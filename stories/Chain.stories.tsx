@@ -178,7 +178,11 @@ export const ChainBudget: Story = {
     await waitFor(() => expect(runtime.state.wasmStatus).toBe('active'), { timeout: 15_000 });
     // the bench's own first timing done, so the worker is free
     await waitFor(() => expect(within(canvasElement).getByTestId('chain-total')).toHaveAttribute('data-p50'), { timeout: 60_000 });
-    const budgetUs = chainBudgetUs(specs.map((s) => s.stage));
+    // the worker times quanta of the page's size (?quantum=N): the budget at that size
+    const budgetUs = chainBudgetUs(
+      specs.map((s) => s.stage),
+      runtime.state.quantumFrames,
+    );
     for (const rate of [44_100, 48_000]) {
       const { best, all } = await timeChainWithin(runtime, rate, budgetUs);
       const rows = chainRows(best);

@@ -9,7 +9,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { clampParam, defaultParams, formatClampNote, resolveParams } from '../dsp-stages/params.ts';
 import type { NumberParam, ParamValues, StageDescriptor } from '../dsp-stages/types.ts';
-import { RENDER_QUANTUM_FRAMES, timingBudget } from '../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, timingBudgetAt } from '../dsp-stages/types.ts';
 import { chromiumOnly, NEEDS_OFFLINE_SUSPEND } from './support/engines.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
 import { renderOffline, type OfflineRenderOptions, type OfflineRender } from '../worklet/offline-render.ts';
@@ -356,7 +356,8 @@ async function rateChecks(
  */
 async function rateTimingChecks(board: ResultsBoard, runtime: StagebenchRuntime, stage: StageDescriptor): Promise<void> {
   board.status(`${stage.id}: kernel timing at ${CONFORMANCE_RATES.join(', ')} Hz`);
-  const { kernelP99Us, quantumP99Us } = timingBudget(stage.budgets);
+  // the worker times quanta of the page's size (?quantum=N): the budgets at that size
+  const { kernelP99Us, quantumP99Us } = timingBudgetAt(stage.budgets, runtime.state.quantumFrames);
   const budget = { kernelP99Us, quantumP99Us };
   const timings = await withAudioSuspended(runtime, async () => {
     const out: Awaited<ReturnType<typeof timeKernelWithin>>[] = [];

@@ -8,7 +8,7 @@ import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { StageBench } from '../components/StageBench.tsx';
 import { gainStage } from '../dsp-stages/gain/index.ts';
 import type { SourceKind } from '../dsp-stages/signals.ts';
-import { timingBudget } from '../dsp-stages/types.ts';
+import { timingBudgetAt } from '../dsp-stages/types.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
 import { argTypesFromParams, sourceArgTypes } from './support/argTypes.ts';
 import { expectActiveAndRunning } from './support/checks.ts';
@@ -168,7 +168,7 @@ export const PlotsStateTheirNumbers: Story = {
       expect(figureAfter(label, 'p50')).toBeLessThanOrEqual(figureAfter(label, 'p99'));
       // the verdict the text states follows the p99 it states (whether this one run met the budget
       // is the kernel budget story's to judge, with its retries on a shared core)
-      const budgetUs = timingBudget(gainStage.budgets).kernelP99Us;
+      const budgetUs = timingBudgetAt(gainStage.budgets, runtime.state.quantumFrames).kernelP99Us;
       expect(label).toContain(`budget ${fmtUs(budgetUs)}: `);
       expect(label).toMatch(/: (within|over) budget/);
       const p99 = figureAfter(label, 'p99');

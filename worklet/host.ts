@@ -50,7 +50,7 @@ import {
   type MessagePlaybackProgress,
   type Playback,
 } from './playback.ts';
-import { playbackHealth, readPlaybackStats, type ClockSample, type PlaybackHealth } from './playback-stats.ts';
+import { clockLagBoundMs, playbackHealth, readPlaybackStats, type ClockSample, type PlaybackHealth } from './playback-stats.ts';
 
 export interface RuntimeState {
   /** `loading` until the processor reports. */
@@ -423,7 +423,7 @@ export class StagebenchRuntime {
       if (this.quantumCount() === 0) return null;
       this.clockBaseline = this.clockSample();
     }
-    return playbackHealth(this.clockBaseline, this.clockSample());
+    return playbackHealth(this.clockBaseline, this.clockSample(), clockLagBoundMs(this.state.quantumFrames, this.ctx.sampleRate));
   }
 
   /** Whether the browser has `AudioContext.playbackStats` (underrun counters). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLOCK_LAG_BOUND_MS, playbackHealth, readPlaybackStats, type ClockSample } from './playback-stats.ts';
+import { CLOCK_LAG_BOUND_MS, clockLagBoundMs, playbackHealth, readPlaybackStats, type ClockSample } from './playback-stats.ts';
 
 const sample = (wallMs: number, audioTimeS: number, events: number | null = 0, underrunS = 0): ClockSample => ({
   wallMs,
@@ -50,9 +50,22 @@ describe('playbackHealth', () => {
     expect(within.verdict).toBe('ok');
   });
 
-  it('takes a bound of its own', () => {
+  it('takes a bound of its own, and says which', () => {
     expect(playbackHealth(sample(0, 0), sample(1000, 0.98), 10).verdict).toBe('glitching');
     expect(playbackHealth(sample(0, 0), sample(1000, 0.98), 30).verdict).toBe('ok');
+    expect(playbackHealth(sample(0, 0), sample(1000, 0.98), 30).lagBoundMs).toBe(30);
+    expect(playbackHealth(sample(0, 0), sample(1000, 0.98)).lagBoundMs).toBe(CLOCK_LAG_BOUND_MS);
+  });
+
+  it('bounds the lag by one quantum where a quantum lasts longer than the bound (the clock moves a quantum at a time)', () => {
+    expect(clockLagBoundMs(128, 44100)).toBe(CLOCK_LAG_BOUND_MS);
+    expect(clockLagBoundMs(1024, 48000)).toBe(CLOCK_LAG_BOUND_MS);
+    expect(clockLagBoundMs(16384, 44100)).toBeCloseTo(371.52, 2);
+    // one 16384-frame quantum not yet counted at the second reading is not a glitch; two are
+    const quantumS = 16384 / 44100;
+    const bound = clockLagBoundMs(16384, 44100);
+    expect(playbackHealth(sample(0, 0), sample(2000, 2 - 0.9 * quantumS), bound).verdict).toBe('ok');
+    expect(playbackHealth(sample(0, 0), sample(2000, 2 - 2 * quantumS), bound).verdict).toBe('glitching');
   });
 
   it('counts from zero again when the browser reset its counters', () => {

@@ -15,6 +15,16 @@
 /** The clock lag above which the verdict is "glitching" (main-thread `currentTime` moves in ~10 ms steps: well above that jitter). */
 export const CLOCK_LAG_BOUND_MS = 50;
 
+/**
+ * The clock-lag bound at quanta of `quantumFrames` frames at `sampleRate` Hz: CLOCK_LAG_BOUND_MS,
+ * or one quantum's duration where that is longer. `currentTime` moves a quantum at a time, so a
+ * lag below one quantum is its resolution, not a glitch (a page's `?quantum=16384` at 44.1 kHz:
+ * 371.5 ms steps).
+ */
+export function clockLagBoundMs(quantumFrames: number, sampleRate: number): number {
+  return Math.max(CLOCK_LAG_BOUND_MS, (1000 * quantumFrames) / sampleRate);
+}
+
 /** The fields of `AudioContext.playbackStats` we read, durations in seconds as the browser gives them. */
 export interface PlaybackStatsSample {
   underrunEvents: number;
@@ -57,6 +67,8 @@ export interface PlaybackHealth {
   underrunEvents: number | null;
   /** Underrun duration since the baseline, ms; null where the browser has no counter. */
   underrunMs: number | null;
+  /** The clock lag above which the verdict is "glitching", ms. */
+  lagBoundMs: number;
   verdict: 'ok' | 'glitching';
   /** Why the verdict is "glitching" (empty when it is "ok"). */
   reasons: string[];
@@ -77,5 +89,5 @@ export function playbackHealth(baseline: ClockSample, now: ClockSample, lagBound
   const reasons: string[] = [];
   if (underrunEvents !== null && underrunEvents > 0) reasons.push(`${underrunEvents} underrun${underrunEvents === 1 ? '' : 's'}`);
   if (clockLagMs > lagBoundMs) reasons.push(`audio clock ${Math.round(clockLagMs)} ms behind (bound ${lagBoundMs} ms)`);
-  return { elapsedMs, clockLagMs, underrunEvents, underrunMs, verdict: reasons.length > 0 ? 'glitching' : 'ok', reasons };
+  return { elapsedMs, clockLagMs, underrunEvents, underrunMs, lagBoundMs, verdict: reasons.length > 0 ? 'glitching' : 'ok', reasons };
 }
