@@ -5,6 +5,7 @@
  */
 
 import { RENDER_QUANTUM_SIZES } from '../types.ts';
+import { MAX_QUANTUM_FRAMES } from '../../worklet/quantum.ts';
 import { HOSTILE_KINDS, type HostileKind } from '../conformance/signals.ts';
 
 /** Every rate the sample-rates check knows, in Hz (44099.5: a rate that is not a whole number). */
@@ -12,10 +13,11 @@ export const ALL_RATES = [8000, 11025, 16000, 22050, 44100, 48000, 88200, 96000,
 
 /**
  * Every fixed block size the block-sizes check knows, in frames: the render quanta a context may
- * render (RENDER_QUANTUM_SIZES, 441 among them) and sizes around them; each level adds a seeded
- * random size per call too.
+ * render (RENDER_QUANTUM_SIZES, 441 among them), sizes around them, and the largest quantum a
+ * page's `?quantum=N` or the CLI's `--quantum N` may ask for (MAX_QUANTUM_FRAMES); each level
+ * adds a seeded random size per call too.
  */
-export const ALL_BLOCK_SIZES: readonly number[] = [1, 17, ...RENDER_QUANTUM_SIZES, 2027, 4096];
+export const ALL_BLOCK_SIZES: readonly number[] = [1, 17, ...RENDER_QUANTUM_SIZES, 2027, 4096, MAX_QUANTUM_FRAMES];
 
 /** Largest size of the random block sizes (and so the `maxFrames` of the instances that take them). */
 export const RANDOM_BLOCK_MAX = 4096;
