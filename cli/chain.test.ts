@@ -191,7 +191,7 @@ describe('run chain', () => {
     const eq = await stagebench(['run', 'eq', '--input', join(dir, 'in.wav'), '--quantum', '256']);
     expect(eq.code).toBe(2);
     expect(oneErrorLine(eq)).toBe(
-      'stagebench: run eq takes the whole file at once, not in render quanta: --quantum is for the other stages and run chain (see stagebench --help)',
+      'stagebench: stage eq takes the whole file at once, not in render quanta: --quantum is for the other stages and run chain (see stagebench --help)',
     );
     // the default, said outright, is accepted everywhere
     const eq128 = await stagebench(['run', 'eq', '--input', join(dir, 'in.wav'), '--quantum', '128']);

@@ -4,7 +4,7 @@
  *   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ] [--quantum N]
  *   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ] [--quantum N]
  *   stagebench sweep <stage> [options]... [--param name=value]... [--json]
- *   stagebench null <stage> --input FILE [--a "p=v,..."] [--b "p=v,..."] [--b-stage OTHER] [--out FILE]
+ *   stagebench null <stage> --input FILE [--a "p=v,..."] [--b "p=v,..."] [--b-stage OTHER] [--out FILE] [--quantum N]
  *   stagebench bench [stage] [--json]
  *   stagebench validate <stage|all> [--level 1..10] [--seed N] [--reproduce SEED] [--json] [--junit FILE]
  *   stagebench new <id> [--title "Title"]
@@ -19,7 +19,7 @@ import { formatClampNote } from '../dsp-stages/params.ts';
 import { STAGES } from '../dsp-stages/registry.ts';
 import { NODE_STAGES, nodeStage } from '../dsp-stages/node-registry.ts';
 import { CliError, cliParamSpecs, parseRate, resolveCliParams, usage, type CliParamSpec } from '../dsp-stages/node-api.ts';
-import { DEFAULT_RAW_RATE, readInput, runStage } from './run.ts';
+import { DEFAULT_RAW_RATE, quantumFor, readInput, runStage } from './run.ts';
 import { benchCommand } from './bench.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import { loadWasm, wasmPath } from '../dsp-stages/wasm-file.ts';
@@ -85,7 +85,7 @@ Usage:
   stagebench run <stage> --input FILE [--param name=value]... [--out FILE] [--rate HZ] [--quantum N]
   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ] [--quantum N]
 ${sweepUsage}
-  stagebench null <stage> --input FILE [--a "name=value,..."] [--b "name=value,..."] [--b-stage OTHER] [--out FILE]
+  stagebench null <stage> --input FILE [--a "name=value,..."] [--b "name=value,..."] [--b-stage OTHER] [--out FILE] [--quantum N]
   stagebench bench [stage] [--json]
   ${NEW_USAGE}
   ${VALIDATE_USAGE}
@@ -152,11 +152,19 @@ function commandOptions(args: readonly string[], command: string, table: OptionT
   return parseOptions(args, table, { command, error: usage });
 }
 
-/** The options of `run` and `null` that read and write audio. */
-const AUDIO_OPTIONS = { '--input': 'value', '--out': 'value', '--rate': 'value' } as const satisfies OptionTable;
+/** The options of `run` and `null` that read and write audio, and run it in render quanta. */
+const AUDIO_OPTIONS = { '--input': 'value', '--out': 'value', '--rate': 'value', '--quantum': 'value' } as const satisfies OptionTable;
+
+/** `--quantum N`'s value: null when absent, a usage error for a value parseQuantumFrames refuses. */
+function quantumOption(text: string | null): number | null {
+  if (text === null) return null;
+  const quantum = parseQuantumFrames(text);
+  if (quantum === null) throw usage(`--quantum wants a whole number of frames from 1 to ${MAX_QUANTUM_FRAMES}, got "${text}"`);
+  return quantum;
+}
 
 function parseRunArgs(args: readonly string[]): RunArgs {
-  const o = commandOptions(args, 'run', { ...AUDIO_OPTIONS, '--stages': 'value', '--param': 'value', '--quantum': 'value' });
+  const o = commandOptions(args, 'run', { ...AUDIO_OPTIONS, '--stages': 'value', '--param': 'value' });
   const stage = o.positionals[0] ?? null;
   const stages = o.value('--stages');
   const input = o.value('--input');
@@ -167,12 +175,15 @@ function parseRunArgs(args: readonly string[]): RunArgs {
   if (stage === CHAIN_ID && stages === null) throw usage(`run ${CHAIN_ID} needs --stages a,b,...`);
   if (stage !== CHAIN_ID && stages !== null) throw usage(`--stages is for run ${CHAIN_ID}`);
   if (input === null) throw usage('run needs --input FILE');
-  const quantumText = o.value('--quantum');
-  const quantum = quantumText === null ? null : parseQuantumFrames(quantumText);
-  if (quantumText !== null && quantum === null) {
-    throw usage(`--quantum wants a whole number of frames from 1 to ${MAX_QUANTUM_FRAMES}, got "${quantumText}"`);
-  }
-  return { stage, stages, input, params, out: o.value('--out'), rate: rateText === null ? null : parseRate(rateText), quantum };
+  return {
+    stage,
+    stages,
+    input,
+    params,
+    out: o.value('--out'),
+    rate: rateText === null ? null : parseRate(rateText),
+    quantum: quantumOption(o.value('--quantum')),
+  };
 }
 
 function loadCliWasm(env: NodeJS.ProcessEnv): StagebenchWasm {
@@ -201,13 +212,11 @@ function runCommand(a: RunArgs, io: CliIo): void {
   }
   const { stage, node } = found;
   const hooks = node.run ?? {};
-  if (hooks.run && a.quantum !== null && a.quantum !== RENDER_QUANTUM_FRAMES) {
-    throw usage(`run ${stage.id} takes the whole file at once, not in render quanta: --quantum is for the other stages and run chain`);
-  }
+  const quantumFrames = quantumFor(stage.id, a.quantum);
   const { values, notes } = hooks.resolveParams ? hooks.resolveParams(a.params) : resolveCliParams(stage, a.params);
   for (const note of notes) io.stderr(`stagebench: note: ${formatClampNote(note)}\n`);
   const input = readInput(a.input, a.rate);
-  const report = runStage({ stage, values, input, wasm: loadCliWasm(io.env), quantumFrames: a.quantum ?? RENDER_QUANTUM_FRAMES });
+  const report = runStage({ stage, values, input, wasm: loadCliWasm(io.env), quantumFrames });
   if (a.out !== null) {
     if (!report.primaryOutput) throw new CliError(`stage ${stage.id} has no primary output to write to --out`);
     if (isWavName(a.out) && report.primaryOutput !== report.audioOutput) {
@@ -269,6 +278,8 @@ interface NullArgs {
   bStage: string | null;
   out: string | null;
   rate: number | null;
+  /** `--quantum N`; null: the default render quantum. */
+  quantum: number | null;
 }
 
 function parseNullArgs(args: readonly string[]): NullArgs {
@@ -286,15 +297,18 @@ function parseNullArgs(args: readonly string[]): NullArgs {
     bStage: o.value('--b-stage'),
     out: o.value('--out'),
     rate: rateText === null ? null : parseRate(rateText),
+    quantum: quantumOption(o.value('--quantum')),
   };
 }
 
 function nullCommand(n: NullArgs, io: CliIo): void {
   const a = nullSide(n.stage, parseSettings('--a', n.a));
   const b = nullSide(n.bStage ?? n.stage, parseSettings('--b', n.b));
+  const quantumFrames = quantumFor(a.side.stage.id, n.quantum);
+  quantumFor(b.side.stage.id, n.quantum);
   for (const note of [...a.notes, ...b.notes]) io.stderr(`stagebench: note: ${formatClampNote(note)}\n`);
   const input = readInput(n.input, n.rate);
-  const { summary, residual } = runNull(a.side, b.side, input, loadCliWasm(io.env));
+  const { summary, residual } = runNull(a.side, b.side, input, loadCliWasm(io.env), quantumFrames);
   if (n.out !== null) writeOutFile(n.out, [residual], input.sampleRate);
   io.stdout(`${JSON.stringify(summary)}\n`);
 }

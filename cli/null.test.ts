@@ -27,6 +27,7 @@ interface NullJson {
   spectrum: { size: number; peakHz: number | null; peakDbfs: number | null };
   a: { stage: string };
   b: { stage: string };
+  quantumFrames: number;
 }
 
 beforeAll(() => {
@@ -101,7 +102,16 @@ describe('stagebench null', () => {
     expect([r.bitIdentical, r.verdict]).toEqual([true, 'exactly zero (bit-identical)']);
   });
 
+  it('--quantum 441: both sides run in 441-frame quanta, bit-identical still, and the JSON says so', async () => {
+    const r = await nullRun(['gain', '--a', 'gain=1', '--b-stage', 'ring-copy', '--quantum', '441']);
+    expect([r.quantumFrames, r.bitIdentical]).toEqual([441, true]);
+    expect((await nullRun(['gain', '--a', 'gain=1', '--b', 'gain=1'])).quantumFrames).toBe(128);
+  });
+
   it.each([
+    { args: ['eq', '--quantum', '256'], match: /^stagebench: stage eq takes the whole file at once, not in render quanta/ },
+    { args: ['gain', '--b-stage', 'eq', '--quantum', '256'], match: /^stagebench: stage eq takes the whole file at once/ },
+    { args: ['gain', '--quantum', '0'], match: /^stagebench: --quantum wants a whole number of frames from 1 to 16384, got "0"/ },
     { args: ['fft'], match: /^stagebench: stage fft writes no audio from audio: a null test compares two audio outputs/ },
     { args: ['gain', '--b-stage', 'nope'], match: /^stagebench: unknown stage "nope"/ },
     { args: ['gain', '--a', 'nope=1'], match: /^stagebench: unknown parameter "nope" for stage gain/ },

@@ -1,5 +1,5 @@
 /**
- * `stagebench null <stage> --input FILE [--a "p=v,..."] [--b "p=v,..."] [--b-stage other] [--out residual.wav]`:
+ * `stagebench null <stage> --input FILE [--a "p=v,..."] [--b "p=v,..."] [--b-stage other] [--out residual.wav] [--quantum N]`:
  * an A/B null test. The input runs through the stage with the settings A, and through the stage
  * (or `--b-stage`, another stage with audio in and out) with the settings B, each as `run <stage>`
  * runs it; the arithmetic (residual, dBFS, level match, residual spectrum) is
@@ -8,7 +8,7 @@
 import { nodeStage } from '../dsp-stages/node-registry.ts';
 import { CliError, resolveCliParams, usage, type InputAudio } from '../dsp-stages/node-api.ts';
 import { NULL_SPECTRUM_SIZE, nullSummary } from '../dsp-stages/null-test.ts';
-import type { ClampNote, ParamValues, StageDescriptor } from '../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, type ClampNote, type ParamValues, type StageDescriptor } from '../dsp-stages/types.ts';
 import type { StagebenchWasm } from '../worklet/abi.ts';
 import { runStage } from './run.ts';
 
@@ -47,8 +47,8 @@ export function nullSide(id: string, given: Record<string, string>): { side: Nul
   return { side: { stage, values }, notes };
 }
 
-function audioOf(side: NullSide, input: InputAudio, wasm: StagebenchWasm): Float32Array {
-  const report = runStage({ stage: side.stage, values: side.values, input, wasm });
+function audioOf(side: NullSide, input: InputAudio, wasm: StagebenchWasm, quantumFrames: number): Float32Array {
+  const report = runStage({ stage: side.stage, values: side.values, input, wasm, quantumFrames });
   if (!report.audioOutput) throw new CliError(`stage ${side.stage.id} wrote no audio`);
   return report.audioOutput;
 }
@@ -59,15 +59,17 @@ export function runNull(
   b: NullSide,
   input: InputAudio,
   wasm: StagebenchWasm,
+  quantumFrames: number = RENDER_QUANTUM_FRAMES,
 ): { summary: Record<string, unknown>; residual: Float32Array } {
-  const outA = audioOf(a, input, wasm);
-  const outB = audioOf(b, input, wasm);
+  const outA = audioOf(a, input, wasm, quantumFrames);
+  const outB = audioOf(b, input, wasm, quantumFrames);
   const { result: r, residual: diff, peak, verdict } = nullSummary(outA, outB, input.sampleRate);
   const summary = {
     stage: 'null',
     a: { stage: a.stage.id, params: a.values },
     b: { stage: b.stage.id, params: b.values },
     sampleRate: input.sampleRate,
+    quantumFrames,
     frames: r.frames,
     verdict,
     exactlyZero: r.exactlyZero,
@@ -89,11 +91,12 @@ export function runNull(
 /** The `--help` section of `null`. */
 export function nullHelp(): string {
   return `null
-  stagebench null <stage> --input FILE [--a "name=value,..."] [--b "name=value,..."] [--b-stage OTHER] [--out FILE] [--rate HZ]
+  stagebench null <stage> --input FILE [--a "name=value,..."] [--b "name=value,..."] [--b-stage OTHER] [--out FILE] [--rate HZ] [--quantum N]
   An A/B null test: channel 0 of FILE through <stage> with the settings --a, and through <stage>
   (or OTHER, a stage with audio in and out) with the settings --b, each as run <stage> runs it
-  (settings not given: run's defaults; out-of-range values clamped with a note). Prints one JSON
-  object: a and b (stage, params), sampleRate, frames, verdict (one line: "exactly zero", or the
+  (settings not given: run's defaults; out-of-range values clamped with a note; --quantum N as
+  run takes it). Prints one JSON object: a and b (stage, params), sampleRate, quantumFrames,
+  frames, verdict (one line: "exactly zero", or the
   levels), exactlyZero, bitIdentical, maxAbsDiff (|a - b| over the finite pairs), residualRmsDbfs
   (20 log10 of the RMS of a - b, 0 dBFS = an RMS of 1; null when exactly zero), nonFinitePairs,
   levelMatch (gain = sum(ab) / sum(b^2), the gain on b that minimises the residual, gainDb,

@@ -11,6 +11,7 @@ import { nodeStage } from '../dsp-stages/node-registry.ts';
 import {
   CliError,
   baseSummary,
+  usage,
   readFileBytes,
   type InputAudio,
   type RunOutcome,
@@ -112,6 +113,19 @@ export function runQuanta(req: RunRequest, timed = false): QuantaRun {
   }
   const allocationsDuringProcess = wasm.exports.alloc_count() - allocBefore;
   return { kernel, audioOutput: audioOutput ? audioOutput.subarray(0, frames) : null, allocationsDuringProcess, quantumUs };
+}
+
+/**
+ * The render quantum `run <stage>` and `null` use for `stageId`: `quantum` (`--quantum N`) or the
+ * default. A usage error when a quantum other than the default is asked of a stage whose run takes
+ * the whole file at once (its CLI hooks' `run`: no quanta there).
+ */
+export function quantumFor(stageId: string, quantum: number | null): number {
+  const q = quantum ?? RENDER_QUANTUM_FRAMES;
+  if (q !== RENDER_QUANTUM_FRAMES && nodeStage(stageId).node.run?.run) {
+    throw usage(`stage ${stageId} takes the whole file at once, not in render quanta: --quantum is for the other stages and run chain`);
+  }
+  return q;
 }
 
 /**
