@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // Screenshot of one story from the static build, in Debian's Chromium:
-//   node scripts/screenshot.mjs <story-id> <out.png> [--wait ms] [--docs] [--canvas] [--clip y,height]
+//   node scripts/screenshot.mjs <story-id> <out.png> [--wait ms] [--docs] [--canvas] [--clip y,height] [--no-isolation]
 // --canvas shoots the story's own page (iframe.html), whole, without the Storybook manager around it.
+// --no-isolation serves without COOP/COEP and opens the page with ?coi=0: the postMessage fallback.
 import { chromium } from 'playwright';
 import { serveStatic } from './serve-static.mjs';
 import { chromiumPath } from './setup.mjs';
 
 const [id, out] = process.argv.slice(2);
 if (!id || !out) {
-  console.error('usage: node scripts/screenshot.mjs <story-id> <out.png> [--wait ms] [--docs] [--canvas] [--clip y,height]');
+  console.error(
+    'usage: node scripts/screenshot.mjs <story-id> <out.png> [--wait ms] [--docs] [--canvas] [--clip y,height] [--no-isolation]',
+  );
   process.exit(2);
 }
 const waitIdx = process.argv.indexOf('--wait');
@@ -17,7 +20,8 @@ const docs = process.argv.includes('--docs');
 const canvasOnly = process.argv.includes('--canvas');
 const clipIdx = process.argv.indexOf('--clip');
 const [clipY, clipH] = clipIdx > 0 ? process.argv[clipIdx + 1].split(',').map(Number) : [0, 0];
-const server = await serveStatic();
+const isolated = !process.argv.includes('--no-isolation');
+const server = await serveStatic({ isolated });
 const browser = await chromium.launch({
   executablePath: chromiumPath(),
   args: [
@@ -41,7 +45,7 @@ try {
     : docs
       ? `/?path=/docs/${id}`
       : `/?path=/story/${id}`;
-  await page.goto(`${server.url}${path}`);
+  await page.goto(`${server.url}${path}${isolated ? '' : '&coi=0'}`);
   await page.waitForTimeout(waitMs);
   await page.screenshot(
     clipH > 0 ? { path: out, fullPage: true, clip: { x: 0, y: clipY, width: 1280, height: clipH } } : { path: out, fullPage: true },
