@@ -3,8 +3,10 @@
  * wasm instance (worklet/chain.ts), fed the source. Per stage a row: its figures (once a second
  * from the processor), bypass and solo, and its share of the quantum (kernel p50/p99 in the chain,
  * timed in the kernel-timing worker, and their % of the deadline); then the chain's total against
- * the deadline and the sum of the stages' budgets. The visualiser of the last stage that has one
- * (a spectrum for the FFT) and the scope of the chain's input. Never stops the runtime on unmount.
+ * the deadline and the sum of the stages' budgets. Then every stage's own visualiser (its
+ * descriptor's: the EQ's response, the FFT's spectrum...), each drawn from the visual slot the
+ * processor publishes that stage's frames in, and the scope of the chain's input. Never stops the
+ * runtime on unmount.
  */
 import { useCallback, useEffect, useId, useState } from 'react';
 import { getStage } from '../dsp-stages/registry.ts';
@@ -18,7 +20,7 @@ import { fmtPct, fmtUs } from './format.ts';
 import { MonitorSwitch } from './MonitorSwitch.tsx';
 import { Scope } from './Scope.tsx';
 import { SourcePicker } from './SourcePicker.tsx';
-import { Spectrum } from './Spectrum.tsx';
+import { StageVisual } from './StageVisual.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { useRuntimeState } from './useRuntime.ts';
 import { FOCUS_RING_CSS, alertBox, button, colors, fonts, numeric, panel } from './theme.ts';
@@ -110,12 +112,6 @@ export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps
 
   const ids = stages.map((s) => s.stage);
   const rows = timing ? chainRows(timing) : null;
-  // the visual frame the processor publishes is one stage's: a spectrum when it is the FFT's
-  const visual = figures.findIndex((f) => f.visual);
-  const spectrumSize =
-    visual >= 0 && stages[visual]?.stage === 'fft'
-      ? Number(stages[visual]!.params.size ?? getStage('fft').params.find((p) => p.name === 'size')!.default)
-      : 0;
   const running = state.contextState === 'running';
 
   return (
@@ -257,9 +253,26 @@ export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps
           {measuring ? 'Timing…' : 'Time the chain'}
         </button>
       </p>
-      {spectrumSize > 0 && (
-        <Spectrum runtime={runtime} fftSize={spectrumSize} floorDb={-140} peakFigures={{ hz: 0, db: 1 }} title="Spectrum (the FFT stage)" />
-      )}
+      {stages.map((spec, i) => {
+        const live = figures[i];
+        // the figures name each stage's visual slot once the processor has made the chain
+        if (!live || live.stage !== spec.stage) return null;
+        const stage = getStage(spec.stage);
+        const heading = `${i + 1}. ${stage.title}`;
+        if (live.visualSlot < 0) {
+          return live.hasVisual ? (
+            <p key={`${i}-${spec.stage}`} style={{ color: colors.warn, fontSize: 13 }}>
+              {heading}: its visual frame does not fit beside the others in the shared region, so it is not drawn.
+            </p>
+          ) : null;
+        }
+        return (
+          <section key={`${i}-${spec.stage}`} aria-label={`${heading}: visualiser`} data-testid={`chain-visual-${spec.stage}`}>
+            <h3 style={{ margin: '10px 0 2px', fontSize: 14 }}>{heading}</h3>
+            <StageVisual runtime={runtime} stage={stage} params={spec.params} slot={live.visualSlot} />
+          </section>
+        );
+      })}
       <Scope runtime={runtime} />
     </article>
   );

@@ -22,6 +22,8 @@ export interface EqResponseProps {
   points?: number;
   width?: number;
   height?: number;
+  /** The visual slot to draw (default 0, a single stage's; a chain stage's is its `visualSlot`). */
+  slot?: number;
 }
 
 const F_MIN = 20;
@@ -83,7 +85,7 @@ export function eqResponseSummary({ bypass, designed, frames, measured, maxDevia
   );
 }
 
-export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, width = 720, height = 300 }: EqResponseProps) {
+export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, width = 720, height = 300, slot = 0 }: EqResponseProps) {
   // callers pass a fresh array each render: key the memos and the reset on its contents
   const bandsKey = JSON.stringify(bandsProp);
   // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -129,7 +131,7 @@ export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, wi
     const toDb = (avg: Float64Array) => Float32Array.from(avg, (p) => (p > 1e-30 ? 10 * Math.log10(p) : -300));
     const tick = (now: number) => {
       raf = requestAnimationFrame(tick);
-      const { seq, length } = runtime.readVisual(frame);
+      const { seq, length } = runtime.readVisual(frame, slot);
       if (seq >= 0 && seq !== lastSeq && length === 2 * RESPONSE_FRAME) {
         lastSeq = seq;
         meterRef.current.add(frame.subarray(0, RESPONSE_FRAME), frame.subarray(RESPONSE_FRAME));
@@ -159,7 +161,7 @@ export function EqResponse({ runtime, bands: bandsProp, bypass, points = 240, wi
     };
     raf = requestAnimationFrame(tick);
     return () => cancelAnimationFrame(raf);
-  }, [runtime, sampleRate, hi]);
+  }, [runtime, sampleRate, hi, slot]);
 
   const maxDesigned = Math.max(...designed.map((p) => p.y));
   const minDesigned = Math.min(...designed.map((p) => p.y));

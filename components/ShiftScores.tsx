@@ -16,6 +16,8 @@ export interface ShiftScoresProps {
   trueDelay?: number;
   width?: number;
   height?: number;
+  /** The visual slot to draw (default 0, a single stage's; a chain stage's is its `visualSlot`). */
+  slot?: number;
 }
 
 interface Frame {
@@ -38,7 +40,7 @@ export function shiftScoresSummary(hypotheses: number, f: { centre: number; best
   );
 }
 
-export function ShiftScores({ runtime, hypotheses, size, trueDelay, width = 640, height = 240 }: ShiftScoresProps) {
+export function ShiftScores({ runtime, hypotheses, size, trueDelay, width = 640, height = 240, slot = 0 }: ShiftScoresProps) {
   const [frame, setFrame] = useState<Frame | null>(null);
   useEffect(() => {
     const bins = size / 2 + 1;
@@ -56,10 +58,10 @@ export function ShiftScores({ runtime, hypotheses, size, trueDelay, width = 640,
     };
     let lastSeq = -1;
     const id = setInterval(() => {
-      const { seq, length } = runtime.readVisual(buf);
+      const { seq, length } = runtime.readVisual(buf, slot);
       if (seq < 0 || seq === lastSeq || length < buf.length) return;
       lastSeq = seq;
-      const figures = runtime.figures();
+      const figures = runtime.figures(slot);
       const points = Array.from({ length: hypotheses }, (_, i) => ({ x: buf[hypotheses + i]!, y: buf[i]! }));
       const inAt = 2 * hypotheses + size + 2;
       setFrame({
@@ -72,7 +74,7 @@ export function ShiftScores({ runtime, hypotheses, size, trueDelay, width = 640,
       });
     }, 250);
     return () => clearInterval(id);
-  }, [runtime, hypotheses, size]);
+  }, [runtime, hypotheses, size, slot]);
 
   if (!frame) return <p role="status">Waiting for the first analysis (one frame of N samples, then every hop)…</p>;
   const ys = frame.points.map((p) => p.y);

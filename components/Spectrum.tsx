@@ -29,6 +29,8 @@ export interface SpectrumProps {
   width?: number;
   height?: number;
   title?: string;
+  /** The visual slot to draw (default 0, a single stage's; a chain stage's is its `visualSlot`). */
+  slot?: number;
 }
 
 /** Peak label / aria-label refresh period: React re-renders at ~4 Hz, not on every frame. */
@@ -41,7 +43,16 @@ interface LiveView {
   peakDb: number;
 }
 
-export function Spectrum({ runtime, fftSize, floorDb, peakFigures, width = 640, height = 240, title = 'Spectrum' }: SpectrumProps) {
+export function Spectrum({
+  runtime,
+  fftSize,
+  floorDb,
+  peakFigures,
+  width = 640,
+  height = 240,
+  title = 'Spectrum',
+  slot = 0,
+}: SpectrumProps) {
   const { sampleRate } = useRuntimeState(runtime);
   const layout = useMemo(
     () => spectrumLayout(sampleRate, fftSize, floorDb, DEFAULT_CEILING_DB, width, height),
@@ -69,7 +80,7 @@ export function Spectrum({ runtime, fftSize, floorDb, peakFigures, width = 640, 
     let maxBinDb = Number.NaN;
 
     const frame = (now: number) => {
-      const { seq, length } = runtime.readVisual(buffer);
+      const { seq, length } = runtime.readVisual(buffer, slot);
       // seq -1: no frame yet, or a frame being written; keep what is drawn.
       if (seq >= 0 && seq !== lastSeq) {
         lastSeq = seq;
@@ -96,7 +107,7 @@ export function Spectrum({ runtime, fftSize, floorDb, peakFigures, width = 640, 
         let db = maxBinDb;
         if (hzIndex >= 0) {
           // figures() copies: read it here, at 4 Hz, not every frame.
-          const figures = runtime.figures();
+          const figures = runtime.figures(slot);
           hz = figures[hzIndex] ?? Number.NaN;
           db = dbIndex >= 0 ? (figures[dbIndex] ?? Number.NaN) : Number.NaN;
         }
@@ -108,7 +119,7 @@ export function Spectrum({ runtime, fftSize, floorDb, peakFigures, width = 640, 
     };
     raf = requestAnimationFrame(frame);
     return () => cancelAnimationFrame(raf);
-  }, [runtime, layout, buffer, hzIndex, dbIndex]);
+  }, [runtime, layout, buffer, hzIndex, dbIndex, slot]);
 
   const peak = view.ready && Number.isFinite(view.peakHz) ? { hz: view.peakHz, db: view.peakDb } : null;
   const peakName = hzIndex >= 0 ? 'peak' : 'max bin';

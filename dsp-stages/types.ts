@@ -197,6 +197,22 @@ export interface StageValidation {
   notApplicable?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Which of the workbench's visualisers draws the stage's visual frame (components/StageVisual.tsx,
+ * from the stage's parameters): the stage's story draws it, and the chain bench draws every stage
+ * of a chain with its own. Absent: a stage with a visual frame is drawn as a trace of its floats.
+ */
+export type StageVisualiser =
+  /**
+   * The frame starts with fftSize / 2 + 1 levels in dB (bin k at k x rate / fftSize). `peakFigures`:
+   * the indices of the stage's figures that give the peak's frequency (Hz) and level (dB).
+   */
+  | { kind: 'spectrum'; fftSize(params: ParamValues): number; floorDb: number; title: string; peakFigures?: { hz: number; db: number } }
+  /** An input block and the output block it gave (components/EqResponse.tsx): the measured response. */
+  | { kind: 'eq-response' }
+  /** Scores against lag, the lags, the cross-spectrum and two power spectra (components/ShiftScores.tsx). */
+  | { kind: 'shift-scores' };
+
 export interface StageDescriptor {
   /** Stable id: used in messages, the CLI (`stagebench run <id>`) and bench case names. */
   id: string;
@@ -207,6 +223,8 @@ export interface StageDescriptor {
   budgets: StageBudgets;
   /** Live figures, in the order `publish` writes them. */
   figures?: readonly StageFigure[];
+  /** How its visual frame is drawn (see `StageVisualiser`). */
+  visualiser?: StageVisualiser;
   /** Whether the stage writes audio to the worklet's output. */
   hasAudioOutput: boolean;
   /** Parameters that override the given ones in an OfflineAudioContext render (no deadline there). */

@@ -15,7 +15,14 @@ import type { ChainTiming } from '../worklet/protocol.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
 import { sourceArgTypes } from './support/argTypes.ts';
 import { measureUntilWithin, withAudioSuspended } from './support/assertions.ts';
-import { chainSpecs, expectChainMatchesReferences, referencesInOrder, renderChainOffline } from './support/chainChecks.ts';
+import {
+  chainSpecs,
+  expectChainMatchesReferences,
+  expectChainVisualsLive,
+  referencesInOrder,
+  renderChainOffline,
+} from './support/chainChecks.ts';
+import { plainHostNote, skippedOnIsolatedServer } from './support/plainHost.tsx';
 import { reportMeasurement } from './support/report.ts';
 
 interface ChainArgs {
@@ -127,6 +134,31 @@ export const EqThenFft: Story = {
         timeout: 15_000,
       });
     });
+    await step('live: each stage’s visualiser draws its own frames', async () => {
+      const { checked, figures } = await expectChainVisualsLive(StagebenchRuntime.get(), canvasElement, specs, args.frequencyHz);
+      expect(checked, 'stages whose visual frames were checked').toEqual(['eq', 'fft']);
+      for (const f of figures) reportMeasurement({ ...f, source: 'live chain, visual slots of the shared telemetry' });
+    });
+  },
+};
+
+/**
+ * The same chain served by a plain static host (no COOP/COEP) and opened with `?coi=0`: no
+ * SharedArrayBuffer, so each stage's visual frame and figures arrive by postMessage, slot by slot;
+ * each stage's visualiser still draws its own. Runs in its own pass against such a server.
+ */
+export const EqThenFftWithoutSharedArrayBuffer: Story = {
+  name: 'EQ → FFT without SharedArrayBuffer',
+  tags: ['no-isolation'],
+  decorators: [plainHostNote],
+  play: async ({ args, canvasElement, step }) => {
+    if (await skippedOnIsolatedServer(step)) return;
+    expect(globalThis.crossOriginIsolated).toBe(false);
+    const runtime = StagebenchRuntime.get();
+    await waitFor(() => expect(runtime.state.stage).toBe(`chain:${args.stages}`), { timeout: 15_000 });
+    const { checked, figures } = await expectChainVisualsLive(runtime, canvasElement, chainSpecs(args.stages), args.frequencyHz);
+    expect(checked, 'stages whose visual frames were checked').toEqual(['eq', 'fft']);
+    for (const f of figures) reportMeasurement({ ...f, source: 'live chain without SharedArrayBuffer, visual slots by postMessage' });
   },
 };
 

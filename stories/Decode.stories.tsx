@@ -1,8 +1,8 @@
 import { currentEngine, type Engine } from '../dsp-stages/types.ts';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor, within } from 'storybook/test';
+import { StageVisual } from '../components/StageVisual.tsx';
 import { StageBench } from '../components/StageBench.tsx';
-import { Spectrum } from '../components/Spectrum.tsx';
 import { DecodePanel, type DecodeFile } from '../components/DecodePanel.tsx';
 import { decodeStage } from '../dsp-stages/decode/index.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
@@ -31,20 +31,13 @@ function DecodeWorkbench(args: DecodeArgs) {
   const runtime = StagebenchRuntime.get();
   const name = FIXTURE_BY_ID[args.file] ?? 'signal.wav';
   const file: DecodeFile = { name, url: FIXTURES[name] };
+  const params = { rate: args.rate, workers: args.workers, chunk: args.chunk };
   return (
     <StageBench
       stage={decodeStage}
-      params={{ rate: args.rate, workers: args.workers, chunk: args.chunk }}
+      params={params}
       source={{ kind: 'silence', frequencyHz: 1000, levelDb: -20 }}
-      visual={
-        <Spectrum
-          runtime={runtime}
-          fftSize={8192}
-          floorDb={-120}
-          peakFigures={{ hz: 0, db: 1 }}
-          title="Spectrum of what plays (Hann, N = 8192)"
-        />
-      }
+      visual={<StageVisual runtime={runtime} stage={decodeStage} params={params} />}
     >
       <DecodePanel
         runtime={runtime}

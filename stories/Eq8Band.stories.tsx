@@ -1,7 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor, within } from 'storybook/test';
+import { StageVisual } from '../components/StageVisual.tsx';
 import { StageBench } from '../components/StageBench.tsx';
-import { EqResponse } from '../components/EqResponse.tsx';
 import { eqStage } from '../dsp-stages/eq/index.ts';
 import { biquadCoefficients, cascadeResponseDb } from '../dsp-stages/eq/coefficients.ts';
 import { eqBands } from '../dsp-stages/eq/params.ts';
@@ -33,7 +33,7 @@ function EqWorkbench(args: EqArgs) {
       stage={eqStage}
       params={params}
       source={{ kind: args.source, frequencyHz: args.frequencyHz, levelDb: args.levelDb, fixture: args.fixture }}
-      visual={<EqResponse runtime={runtime} bands={eqBands(params)} bypass={params.bypass === 'on'} />}
+      visual={<StageVisual runtime={runtime} stage={eqStage} params={params} />}
     />
   );
 }

@@ -1,12 +1,20 @@
 /**
  * Chain stories that must FAIL (the expected-failure gate of `npm test`): proof that the chain's
- * value check catches references applied in the wrong order. It declares the assertion it must
- * fail on.
+ * value check catches references applied in the wrong order, and that the live check of its
+ * stages' visual frames catches a stage drawn from another's slot. Each declares the assertion it
+ * must fail on.
  */
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { ChainBench } from '../components/ChainBench.tsx';
 import { sine, whiteNoise } from '../dsp-stages/signals.ts';
-import { chainSpecs, expectChainMatchesReferences, referencesInOrder, renderChainOffline } from './support/chainChecks.ts';
+import {
+  chainSpecs,
+  expectChainMatchesReferences,
+  expectChainVisualsLive,
+  referencesInOrder,
+  renderChainOffline,
+} from './support/chainChecks.ts';
+import { StagebenchRuntime } from '../worklet/host.ts';
 import { failsWith } from './support/expectedFailure.ts';
 
 const STAGES = 'eq,fft';
@@ -43,5 +51,22 @@ export const ReferencesInTheWrongOrder: Story = {
     // the figures of the reversed references, back in the chain's order
     const wrong = { output: reversed.output, figures: [...reversed.figures].reverse() };
     expectChainMatchesReferences(specs, got, wrong);
+  },
+};
+
+/**
+ * The live visual check with each stage read from the other's slot (as a bench that drew every
+ * stage from one region would): the EQ's check reads the FFT's frame, longer than an EQ frame.
+ */
+export const VisualSlotsSwapped: Story = {
+  parameters: failsWith(/eq visual frame length \(slot 1\): expected 8193 to be 8192/),
+  play: async ({ canvasElement }) => {
+    await expectChainVisualsLive(
+      StagebenchRuntime.get(),
+      canvasElement,
+      chainSpecs(STAGES),
+      1000,
+      (i, slots) => slots[slots.length - 1 - i]!,
+    );
   },
 };

@@ -1,7 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor, within } from 'storybook/test';
+import { StageVisual } from '../components/StageVisual.tsx';
 import { StageBench } from '../components/StageBench.tsx';
-import { Spectrum } from '../components/Spectrum.tsx';
 import { PeakSweepHarness } from '../components/PeakSweepHarness.tsx';
 import { fftStage } from '../dsp-stages/fft/index.ts';
 import { type FftWindow } from '../dsp-stages/fft/params.ts';
@@ -34,7 +34,7 @@ function FftWorkbench(args: FftArgs) {
       stage={fftStage}
       params={params}
       source={{ kind: args.source, frequencyHz: args.frequencyHz, levelDb: args.levelDb }}
-      visual={<Spectrum runtime={StagebenchRuntime.get()} fftSize={args.size} floorDb={args.floorDb} peakFigures={{ hz: 0, db: 1 }} />}
+      visual={<StageVisual runtime={StagebenchRuntime.get()} stage={fftStage} params={params} floorDb={args.floorDb} />}
     />
   );
 }

@@ -1,7 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor, within } from 'storybook/test';
+import { StageVisual } from '../components/StageVisual.tsx';
 import { StageBench } from '../components/StageBench.tsx';
-import { ShiftScores } from '../components/ShiftScores.tsx';
 import { ShiftCrbHarness } from '../components/ShiftCrbHarness.tsx';
 import { shiftStage } from '../dsp-stages/shift/index.ts';
 import { PAIR_SHAPES, delayedPair, type PairShape } from '../dsp-stages/delayed-pair.ts';
@@ -34,14 +34,7 @@ function ShiftWorkbench(args: ShiftArgs) {
       stage={shiftStage}
       params={params}
       source={{ kind: source, frequencyHz, levelDb, delaySamples, snrDb, pairShape }}
-      visual={
-        <ShiftScores
-          runtime={runtime}
-          hypotheses={Number(params.hypotheses)}
-          size={Number(params.size)}
-          {...(knowsDelay ? { trueDelay: delaySamples } : {})}
-        />
-      }
+      visual={<StageVisual runtime={runtime} stage={shiftStage} params={params} {...(knowsDelay ? { trueDelay: delaySamples } : {})} />}
     />
   );
 }

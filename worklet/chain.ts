@@ -72,9 +72,9 @@ export interface Chain {
   setParam(i: number, name: string, value: number | string): void;
   /** The live figures of link `i`, in the order of its descriptor's `figures` (allocates: not for the hot path). */
   figures(i: number): number[];
-  /** The link whose visual frame the chain publishes (the last one that has one), or -1. */
-  readonly visualLink: number;
-  /** The chain as one StageKernel (its visual frame: `visualLink`'s). */
+  /** The links that have a visual frame, in order: the processor gives each a visual slot of its own. */
+  readonly visualLinks: readonly number[];
+  /** The chain as one StageKernel, without a visual frame (its links publish theirs: `visualLinks`). */
   kernel(): StageKernel;
 }
 
@@ -147,7 +147,7 @@ export function createChain(opts: CreateChainOptions): Chain {
   // the channels after each audio link: mono, and with a second channel passed on (no allocation per quantum)
   const mono = outputs.map((o): Float32Array[] => [o]);
   const stereo = outputs.map((o): Float32Array[] => [o, o]);
-  const visualLink = links.reduce((found, link, i) => ((link.kernel.visualLength ?? 0) > 0 ? i : found), -1);
+  const visualLinks = links.flatMap((link, i) => ((link.kernel.visualLength ?? 0) > 0 ? [i] : []));
   const figureBuffers = links.map((l) => ({ visual: new Float32Array(l.kernel.visualLength ?? 0), figures: new Float64Array(16) }));
 
   let anySolo = links.some((l) => l.solo);
@@ -156,7 +156,7 @@ export function createChain(opts: CreateChainOptions): Chain {
     backend: links.every((l) => l.kernel.backend === 'wasm') ? 'wasm' : 'reference',
     quantumFrames: Q,
     lastStatus: 0,
-    visualLink,
+    visualLinks,
     runs(i) {
       const link = links[i]!;
       return !link.bypass && (!anySolo || link.solo);
@@ -213,17 +213,13 @@ export function createChain(opts: CreateChainOptions): Chain {
       return Array.from(buf.figures.subarray(0, link.stage.figures?.length ?? 0));
     },
     kernel() {
-      const focus = visualLink >= 0 ? links[visualLink]!.kernel : null;
       return {
         backend: chain.backend,
-        visualLength: focus?.visualLength ?? 0,
         process: (inputs, output) => chain.process(inputs, output),
         setParam: () => {
           // a chain's parameters are per link: Chain.setParam
         },
         summary: () => ({ stages: links.map((l) => l.stage.id).join(','), backend: chain.backend }),
-        visualVersion: focus?.visualVersion ? () => focus.visualVersion!() : undefined,
-        publish: focus?.publish ? (out, figures) => focus.publish!(out, figures) : undefined,
       };
     },
   };

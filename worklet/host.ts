@@ -16,6 +16,7 @@ import { RENDER_QUANTUM_FRAMES } from '../dsp-stages/types.ts';
 import { DEFAULT_SOURCE, sourceSamples, type SourceSpec } from '../dsp-stages/signals.ts';
 import {
   Ctl,
+  FIGURE_SLOTS,
   createTelemetryBuffer,
   readScope as readScopeRing,
   readVisual as readVisualFrame,
@@ -124,9 +125,10 @@ export class StagebenchRuntime {
   private views: TelemetryViews;
   private fallbackSnapshot: TelemetrySnapshot | null = null;
   private fallbackScope: Float32Array = new Float32Array(0);
-  private fallbackVisual: Float32Array = new Float32Array(0);
-  private fallbackVisualSeq = 0;
-  private fallbackFigures: Float64Array = new Float64Array(0);
+  /** Without SharedArrayBuffer: each visual slot's last frame, its count (+2 per frame, like a sequence lock) and figures. */
+  private fallbackVisuals: Float32Array[] = [];
+  private fallbackVisualSeqs: number[] = [];
+  private fallbackFigures: Float64Array[] = [];
   private source: LiveSource | null = null;
   private sourceSeq = 0;
   private listeners = new Set<Listener>();
@@ -262,10 +264,11 @@ export class StagebenchRuntime {
         this.fallbackSnapshot = msg.snapshot;
         this.fallbackScope = msg.scope;
         this.fallbackFigures = msg.figures;
-        if (msg.visual) {
-          this.fallbackVisual = msg.visual;
-          this.fallbackVisualSeq += 2;
-        }
+        msg.visuals.forEach((frame, slot) => {
+          if (!frame) return;
+          this.fallbackVisuals[slot] = frame;
+          this.fallbackVisualSeqs[slot] = (this.fallbackVisualSeqs[slot] ?? 0) + 2;
+        });
         break;
     }
   }
@@ -450,20 +453,23 @@ export class StagebenchRuntime {
   }
 
   /**
-   * Copies the stage's newest complete visual frame (a spectrum in dB...) into `out`. Returns its
-   * sequence number (changes with every new frame; -1 when there is none yet) and length.
+   * Copies the newest complete visual frame (a spectrum in dB...) of visual slot `slot` into `out`:
+   * slot 0 is a single stage's; a chain's stages have one each (`chainFigures()[i].visualSlot`).
+   * Returns its sequence number (changes with every new frame; -1 when there is none yet) and length.
    */
-  readVisual(out: Float32Array): { seq: number; length: number } {
-    if (this.state.isolated) return readVisualFrame(this.views, out);
-    const length = Math.min(out.length, this.fallbackVisual.length);
-    if (length === 0) return { seq: -1, length: 0 };
-    out.set(this.fallbackVisual.subarray(0, length));
-    return { seq: this.fallbackVisualSeq, length };
+  readVisual(out: Float32Array, slot = 0): { seq: number; length: number } {
+    if (this.state.isolated) return readVisualFrame(this.views, out, slot);
+    const frame = this.fallbackVisuals[slot];
+    const length = Math.min(out.length, frame?.length ?? 0);
+    if (!frame || length === 0) return { seq: -1, length: 0 };
+    out.set(frame.subarray(0, length));
+    return { seq: this.fallbackVisualSeqs[slot]!, length };
   }
 
-  /** The stage's live figures, in the order of its descriptor's `figures` (NaN until the first frame). */
-  figures(): Float64Array {
-    return this.state.isolated ? this.views.figures.slice() : this.fallbackFigures.slice();
+  /** Visual slot `slot`'s live figures, in the order of its stage's descriptor's `figures` (NaN until the first frame). */
+  figures(slot = 0): Float64Array {
+    if (this.state.isolated) return this.views.figures[slot]!.slice();
+    return this.fallbackFigures[slot]?.slice() ?? new Float64Array(FIGURE_SLOTS).fill(NaN);
   }
 
   quantumCount(): number {

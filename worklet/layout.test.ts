@@ -8,9 +8,11 @@ import {
   TIMING_SLOTS,
   FIGURE_SLOTS,
   VISUAL_CAPACITY_FLOATS,
+  VISUAL_SLOTS,
   Tim,
   beginVisual,
   endVisual,
+  layOutVisualSlots,
   overDeadlineStepMs,
   quantumDeadlineMs,
   readVisual,
@@ -32,7 +34,7 @@ describe('telemetry buffer', () => {
     expect(shared).toBeInstanceOf(SharedArrayBuffer);
     expect(shared.byteLength).toBe(telemetryBytes());
     expect(telemetryBytes()).toBe(
-      CONTROL_SLOTS * 4 + TIMING_SLOTS * 8 + FIGURE_SLOTS * 8 + (SCOPE_CAPACITY_SAMPLES + VISUAL_CAPACITY_FLOATS) * 4,
+      CONTROL_SLOTS * 4 + TIMING_SLOTS * 8 + VISUAL_SLOTS * FIGURE_SLOTS * 8 + (SCOPE_CAPACITY_SAMPLES + VISUAL_CAPACITY_FLOATS) * 4,
     );
     const plain = createTelemetryBuffer(false, 300);
     expect(plain).toBeInstanceOf(ArrayBuffer);
@@ -42,6 +44,9 @@ describe('telemetry buffer', () => {
     expect(views.scope.length).toBe(300);
     expect(views.timing.length).toBe(TIMING_SLOTS);
     expect(views.visual.length).toBe(VISUAL_CAPACITY_FLOATS);
+    expect(views.figures.map((f) => f.length)).toEqual(new Array(VISUAL_SLOTS).fill(FIGURE_SLOTS));
+    // the Float64 regions after the control slots are 8-byte aligned
+    expect((CONTROL_SLOTS * 4) % 8).toBe(0);
   });
 
   it('refuses a buffer with the wrong magic', () => {
@@ -81,6 +86,37 @@ describe('visual frame', () => {
     endVisual(views, 3);
     expect(readVisual(views, out)).toEqual({ seq: 2, length: 3 });
     expect([...out.subarray(0, 3)]).toEqual([1, 2, 3]);
+  });
+
+  it('keeps one frame and one set of figures per slot, each under its own sequence lock', () => {
+    const views = telemetryViews(createTelemetryBuffer(true, 16, 10));
+    // 3 + 5 floats fit in 10; the third frame (4) does not: its slot gets no target
+    const targets = layOutVisualSlots(views, [3, 5, 4]);
+    expect(targets.map((t) => t.length)).toEqual([3, 5, 0]);
+    expect(views.figures.every((f) => f.every(Number.isNaN))).toBe(true);
+    beginVisual(views, 1);
+    targets[1]!.set([10, 11, 12, 13, 14]);
+    views.figures[1]![0] = 440;
+    endVisual(views, 5, 1);
+    beginVisual(views, 0);
+    targets[0]!.set([1, 2, 3]);
+    endVisual(views, 3, 0);
+    const out = new Float32Array(8);
+    expect(readVisual(views, out, 1)).toEqual({ seq: 2, length: 5 });
+    expect([...out.subarray(0, 5)]).toEqual([10, 11, 12, 13, 14]);
+    expect(readVisual(views, out, 0)).toEqual({ seq: 2, length: 3 });
+    expect([...out.subarray(0, 3)]).toEqual([1, 2, 3]);
+    expect(readVisual(views, out, 2)).toEqual({ seq: -1, length: 0 });
+    expect(views.figures[1]![0]).toBe(440);
+    // a slot being written is not read; the others still are
+    beginVisual(views, 1);
+    expect(readVisual(views, out, 1).seq).toBe(-1);
+    expect(readVisual(views, out, 0).seq).toBe(2);
+    // laying the slots out again (a new stage) clears lengths and figures
+    layOutVisualSlots(views, [2]);
+    endVisual(views, 0, 1);
+    expect(readVisual(views, out, 1)).toEqual({ seq: 4, length: 0 });
+    expect(Number.isNaN(views.figures[1]![0]!)).toBe(true);
   });
 });
 

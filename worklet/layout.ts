@@ -5,18 +5,23 @@
  *
  *   Int32   control[CONTROL_SLOTS]   Atomics: write position, quantum count, status, counters
  *   Float64 timing[TIMING_SLOTS]     live-load figures (written by the worklet once a second)
- *   Float64 figures[FIGURE_SLOTS]    the stage's live figures (peak Hz, peak dB...), in the
- *                                    order of its descriptor's `figures`
+ *   Float64 figures[VISUAL_SLOTS][FIGURE_SLOTS]
+ *                                    each visual slot's live figures (peak Hz, peak dB...), in
+ *                                    the order of its stage's descriptor's `figures`
  *   Float32 scope[scopeCapacity]     the UI scope ring
- *   Float32 visual[visualCapacity]   the stage's newest visual frame (a spectrum in dB...),
- *                                    published under a sequence lock (Ctl.visualSeq)
+ *   Float32 visual[visualCapacity]   the visual frames (a spectrum in dB...): one per slot, each
+ *                                    at its offset, published under its own sequence lock
  *
- * Safe on the real-time thread: `writeScope`, `publishVisual` and the Atomics stores allocate nothing.
+ * A visual slot is one stage's visual frame and figures: a single stage has slot 0; a chain gives
+ * each of its stages that has a visual frame a slot of its own, in order (VISUAL_SLOTS at most,
+ * and as many as the region holds), so every stage of a chain is drawn at once.
+ *
+ * Safe on the real-time thread: `writeScope`, `beginVisual`/`endVisual` and the Atomics stores allocate nothing.
  */
 
 import { quantumDeadlineUs } from '../dsp-stages/types.ts';
 export const LAYOUT_MAGIC = 0x53424e43; // "SBNC"
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 /**
  * UI scope ring: 32768 samples (about 0.68 s at 48 kHz). Quanta of any length go in (441 wraps
@@ -25,6 +30,8 @@ export const LAYOUT_VERSION = 2;
 export const SCOPE_CAPACITY_SAMPLES = 32768;
 /** Visual frame capacity, floats: room for a 32k frame's scores, cross-spectrum and two power spectra. */
 export const VISUAL_CAPACITY_FLOATS = 1 << 17;
+/** Visual frames (with their figures) published side by side: one per stage of a chain that has one. */
+export const VISUAL_SLOTS = 8;
 
 /** Int32 control slots (indices). */
 export const Ctl = {
@@ -55,21 +62,32 @@ export const Ctl = {
   scopeCapacity: 11,
   /** Capacity of the visual region, floats (fixed at creation). */
   visualCapacity: 12,
-  /** Sequence lock of the visual frame: odd while the worklet writes it, even when complete. */
-  visualSeq: 13,
-  /** Floats in the current visual frame (0: the stage has none). */
-  visualLength: 14,
   /** Quanta whose callback spanned exactly one Date.now() tick: between 0 and 2 ms long. */
-  quantaTickSpans: 15,
+  quantaTickSpans: 13,
   /**
    * Quanta whose callback surely took longer than the deadline (quantum / sampleRate): Date.now()
    * advanced by overDeadlineStepMs(sampleRate, quantum) or more across it. A lower bound (a callback just
    * over the deadline can show a smaller step); quantaOver1ms bounds the count from above.
    */
-  quantaOverDeadline: 16,
+  quantaOverDeadline: 14,
+  /**
+   * The first of VISUAL_SLOTS triples, one per visual slot (`visualSlotCtl`): its sequence lock
+   * (odd while the worklet writes the frame, even when complete), its offset in the visual
+   * region (floats) and the floats in its current frame (0: none yet, or the stage has none).
+   */
+  visualSlots: 15,
 } as const;
-/** 17 used, one spare: the Float64 timing slots after them need 8-byte alignment. */
-export const CONTROL_SLOTS = 18;
+
+/** Fields of a visual slot's triple, after its first control index (`visualSlotCtl`). */
+export const VisualSlot = { seq: 0, offset: 1, length: 2 } as const;
+
+/** The first control index of visual slot `slot`'s triple (no allocation: real-time safe). */
+export function visualSlotCtl(slot: number): number {
+  return Ctl.visualSlots + 3 * slot;
+}
+
+/** 15 + 3 x VISUAL_SLOTS used, one spare: the Float64 timing slots after them need 8-byte alignment. */
+export const CONTROL_SLOTS = Ctl.visualSlots + 3 * VISUAL_SLOTS + 1;
 
 /** The deadline of one quantum of `quantumFrames` frames at `sampleRate`, ms (types.ts `quantumDeadlineUs` / 1000). */
 export function quantumDeadlineMs(sampleRate: number, quantumFrames: number): number {
@@ -111,12 +129,14 @@ export type WasmStatus = (typeof WASM_STATUS)[number];
 export interface TelemetryViews {
   control: Int32Array;
   timing: Float64Array;
-  figures: Float64Array;
+  /** Each visual slot's figures (FIGURE_SLOTS each). */
+  figures: readonly Float64Array[];
   scope: Float32Array;
+  /** The whole visual region; a slot's frame is at its offset (`visualSlotCtl`). */
   visual: Float32Array;
 }
 
-const HEADER_BYTES = CONTROL_SLOTS * 4 + TIMING_SLOTS * 8 + FIGURE_SLOTS * 8;
+const HEADER_BYTES = CONTROL_SLOTS * 4 + TIMING_SLOTS * 8 + VISUAL_SLOTS * FIGURE_SLOTS * 8;
 
 export function telemetryBytes(scopeCapacity = SCOPE_CAPACITY_SAMPLES, visualCapacity = VISUAL_CAPACITY_FLOATS): number {
   return HEADER_BYTES + (scopeCapacity + visualCapacity) * 4;
@@ -139,7 +159,10 @@ export function telemetryViews(buffer: SharedArrayBuffer | ArrayBuffer): Telemet
     );
   }
   const timing = new Float64Array(buffer, CONTROL_SLOTS * 4, TIMING_SLOTS);
-  const figures = new Float64Array(buffer, CONTROL_SLOTS * 4 + TIMING_SLOTS * 8, FIGURE_SLOTS);
+  const figures = Array.from(
+    { length: VISUAL_SLOTS },
+    (_, slot) => new Float64Array(buffer, CONTROL_SLOTS * 4 + TIMING_SLOTS * 8 + slot * FIGURE_SLOTS * 8, FIGURE_SLOTS),
+  );
   const scope = new Float32Array(buffer, HEADER_BYTES, scopeCapacity);
   const visual = new Float32Array(buffer, HEADER_BYTES + scopeCapacity * 4, visualCapacity);
   return { control, timing, figures, scope, visual };
@@ -165,29 +188,60 @@ export function createTelemetryBuffer(
 }
 
 /**
- * Publishes a visual frame: `fill` writes `length` floats into `target` (a view over the visual
- * region the caller made once). Sequence lock: odd while writing, even when done. Real-time safe.
+ * Lays the visual slots out for frames of `lengths` floats (slot k for lengths[k]), one after
+ * another in the visual region, and clears their frames and figures. A frame that does not fit
+ * (or a slot past VISUAL_SLOTS) gets none: its target is empty. Returns each slot's target, the
+ * view its frames are written to. Allocates: call it when a stage or chain is set, not per quantum.
  */
-export function beginVisual(views: TelemetryViews): void {
-  Atomics.add(views.control, Ctl.visualSeq, 1);
-}
-
-export function endVisual(views: TelemetryViews, length: number): void {
-  Atomics.store(views.control, Ctl.visualLength, length);
-  Atomics.add(views.control, Ctl.visualSeq, 1);
+export function layOutVisualSlots(views: TelemetryViews, lengths: readonly number[]): Float32Array[] {
+  const targets: Float32Array[] = [];
+  let offset = 0;
+  for (let slot = 0; slot < VISUAL_SLOTS; slot++) {
+    const ctl = visualSlotCtl(slot);
+    const want = lengths[slot] ?? 0;
+    const fits = want > 0 && offset + want <= views.visual.length;
+    Atomics.store(views.control, ctl + VisualSlot.offset, fits ? offset : 0);
+    Atomics.store(views.control, ctl + VisualSlot.length, 0);
+    views.figures[slot]!.fill(NaN);
+    if (slot < lengths.length) targets.push(fits ? views.visual.subarray(offset, offset + want) : new Float32Array(0));
+    if (fits) offset += want;
+  }
+  return targets;
 }
 
 /**
- * Copies the newest complete visual frame into `out` (UI side). Returns its sequence number (even),
- * or -1 if no complete frame could be read (none yet, or the worklet kept writing during 4 tries).
+ * Publishing a visual frame into slot `slot`: `beginVisual`, write its target and figures,
+ * `endVisual` with its length. Sequence lock: odd while writing, even when done. Real-time safe.
  */
-export function readVisual(views: TelemetryViews, out: Float32Array): { seq: number; length: number } {
+export function beginVisual(views: TelemetryViews, slot = 0): void {
+  Atomics.add(views.control, visualSlotCtl(slot) + VisualSlot.seq, 1);
+}
+
+export function endVisual(views: TelemetryViews, length: number, slot = 0): void {
+  const ctl = visualSlotCtl(slot);
+  Atomics.store(views.control, ctl + VisualSlot.length, length);
+  Atomics.add(views.control, ctl + VisualSlot.seq, 1);
+}
+
+/** Slot `slot`'s sequence number (even: a complete frame or none; 0: none since the buffer was made). */
+export function visualSeq(views: TelemetryViews, slot = 0): number {
+  return Atomics.load(views.control, visualSlotCtl(slot) + VisualSlot.seq);
+}
+
+/**
+ * Copies slot `slot`'s newest complete visual frame into `out` (UI side). Returns its sequence
+ * number (even), or -1 if no complete frame could be read (none yet, or the worklet kept writing
+ * during 4 tries).
+ */
+export function readVisual(views: TelemetryViews, out: Float32Array, slot = 0): { seq: number; length: number } {
+  const ctl = visualSlotCtl(slot);
   for (let attempt = 0; attempt < 4; attempt++) {
-    const seq = Atomics.load(views.control, Ctl.visualSeq);
+    const seq = Atomics.load(views.control, ctl + VisualSlot.seq);
     if (seq === 0 || seq % 2 === 1) continue;
-    const length = Math.min(Atomics.load(views.control, Ctl.visualLength), out.length);
-    out.set(views.visual.subarray(0, length));
-    if (Atomics.load(views.control, Ctl.visualSeq) === seq) return { seq, length };
+    const offset = Atomics.load(views.control, ctl + VisualSlot.offset);
+    const length = Math.min(Atomics.load(views.control, ctl + VisualSlot.length), out.length);
+    out.set(views.visual.subarray(offset, offset + length));
+    if (Atomics.load(views.control, ctl + VisualSlot.seq) === seq) return { seq, length };
   }
   return { seq: -1, length: 0 };
 }
@@ -236,6 +290,7 @@ export interface TelemetrySnapshot {
   wasmAllocCount: number;
   wasmLiveBytes: number;
   timingSeq: number;
+  /** Slot 0's visual sequence number. */
   visualSeq: number;
   loadMeanPct: number;
   quantaPerSecEma: number;
@@ -261,7 +316,7 @@ export function snapshot(views: TelemetryViews): TelemetrySnapshot {
     wasmAllocCount: Atomics.load(c, Ctl.wasmAllocCount),
     wasmLiveBytes: Atomics.load(c, Ctl.wasmLiveBytes),
     timingSeq: Atomics.load(c, Ctl.timingSeq),
-    visualSeq: Atomics.load(c, Ctl.visualSeq),
+    visualSeq: visualSeq(views),
     loadMeanPct: t[Tim.loadMeanPct]!,
     quantaPerSecEma: t[Tim.quantaPerSecEma]!,
     audioClockDriftMs: t[Tim.audioClockDriftMs]!,

@@ -135,7 +135,7 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
     scope: views ? views.scope.slice() : null,
     telemetry: views ? snapshot(views) : null,
     visual,
-    figures: views ? views.figures.slice() : null,
+    figures: views ? views.figures[0]!.slice() : null,
     chainFigures,
     status: stage.status,
     reason: stage.reason,

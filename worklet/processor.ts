@@ -19,11 +19,15 @@ import {
   Ctl,
   Tim,
   overDeadlineStepMs,
+  FIGURE_SLOTS,
+  VISUAL_SLOTS,
   beginVisual,
   endVisual,
+  layOutVisualSlots,
   readScope,
   snapshot,
   telemetryViews,
+  visualSeq,
   writeScope,
   type TelemetryViews,
 } from './layout.ts';
@@ -41,6 +45,21 @@ const EMA_ALPHA = 0.5;
 
 /** At most this many quanta of silence per stage in the warm-up (64k frames). */
 const WARM_UP_MAX_QUANTA = 512;
+
+/** A visual slot the processor fills: a stage's kernel (a chain link's), the slot's target, and where it stands. */
+interface Publisher {
+  readonly kernel: StageKernel & Required<Pick<StageKernel, 'visualVersion' | 'publish'>>;
+  readonly slot: number;
+  /** The slot's part of the visual region (made at set-stage, not per quantum). */
+  readonly target: Float32Array;
+  readonly figures: Float64Array;
+  /** The kernel's visualVersion as this quantum began. */
+  before: number;
+  /** The version last published. */
+  lastVersion: number;
+  /** A frame finished in the last quantum (or left for another slot's) waits for this one. */
+  deferred: boolean;
+}
 
 class StagebenchProcessor extends AudioWorkletProcessor {
   private readonly views: TelemetryViews;
@@ -67,16 +86,17 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private startAudioTime = 0;
   private lastPostMs = 0;
   private lastStageErrorPosted = 0;
-  /** The visual region cut to the current stage's frame length (made at setStage, not per quantum). */
-  private visualTarget: Float32Array = new Float32Array(0);
-  private lastVisualVersion = -1;
-  private lastPostedVisualSeq = -1;
+  /** The stage's visual slot, or one per chain stage that has a visual frame. */
+  private publishers: Publisher[] = [];
+  /** The publisher looked at first in the next quantum: at most one frame is copied out a quantum, in turn. */
+  private publishFrom = 0;
+  /** The visual slot of each chain link (-1: none). */
+  private linkSlots: number[] = [];
+  private readonly lastPostedVisualSeqs = new Array<number>(VISUAL_SLOTS).fill(-1);
   /** Date.now() step that proves a callback outlasted the deadline (overDeadlineStepMs). */
   private overDeadlineStep: number;
   /** Rendering in an OfflineAudioContext (ProcessorOptions.offline). */
   private readonly offline: boolean;
-  /** A visual frame finished in the last quantum waits for this one to be published. */
-  private publishDeferred = false;
   /** Decoded audio that replaces the live input while attached (shared ring or message queue). */
   private playbackRing: RingConsumer | null = null;
   private playbackQueue: PlaybackQueue | null = null;
@@ -120,7 +140,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
   private warmUp(wasm: StagebenchWasm): void {
     const t0 = Date.now();
     const out = new Float32Array(this.quantumFrames);
-    const figures = new Float64Array(this.views.figures.length);
+    const figures = new Float64Array(FIGURE_SLOTS);
     for (const stage of Object.values(STAGES)) {
       try {
         const { values } = resolveParams(stage.params, {});
@@ -263,29 +283,49 @@ class StagebenchProcessor extends AudioWorkletProcessor {
         return;
       }
     }
-    this.started(id, reason, seq);
+    this.started(id, reason, seq, [this.kernel]);
   }
 
-  /** The new kernel's visual region, telemetry and status. */
-  private started(id: string, reason: string | null, seq: number): void {
+  /**
+   * The new kernel's visual slots (one per kernel of `visualKernels` that has a visual frame and
+   * room in the region, in order: slot 0 first), telemetry and status. Returns each kernel's slot (-1: none).
+   */
+  private started(id: string, reason: string | null, seq: number, visualKernels: readonly StageKernel[]): number[] {
     const kernel = this.kernel!;
-    const visualLength = Math.min(kernel.visualLength ?? 0, this.views.visual.length);
-    this.visualTarget = this.views.visual.subarray(0, visualLength);
-    this.lastVisualVersion = -1;
-    this.publishDeferred = false;
-    Atomics.store(this.views.control, Ctl.visualLength, 0);
-    this.views.figures.fill(NaN);
+    const targets = layOutVisualSlots(
+      this.views,
+      visualKernels.map((k) => k.visualLength ?? 0),
+    );
+    const slots = visualKernels.map((k, slot) =>
+      slot < targets.length && targets[slot]!.length > 0 && k.publish && k.visualVersion ? slot : -1,
+    );
+    this.publishers = [];
+    slots.forEach((slot) => {
+      if (slot < 0) return;
+      const k = visualKernels[slot]!;
+      this.publishers.push({
+        kernel: k as Publisher['kernel'],
+        slot,
+        target: targets[slot]!,
+        figures: this.views.figures[slot]!,
+        before: 0,
+        lastVersion: -1,
+        deferred: false,
+      });
+    });
+    this.publishFrom = 0;
     const active = kernel.backend === 'wasm';
     Atomics.store(this.views.control, Ctl.wasmStatus, active ? 1 : 2);
     this.resetTelemetry();
     this.publishWasmFigures();
     this.post({ type: 'status', stage: id, status: active ? 'active' : 'fallback', reason: active ? null : reason, seq });
+    return slots;
   }
 
   /**
    * Runs `stages` in order on the one wasm instance (each on its reference where wasm cannot run
-   * it); the shared visual frame and figures are those of the last stage that has a visual frame,
-   * every stage's figures go by message once a second. Never throws.
+   * it); each stage that has a visual frame publishes it and its figures in a visual slot of its
+   * own, and every stage's figures go by message once a second. Never throws.
    */
   private setChain(stages: ChainStageSpec[], seq: number): void {
     this.kernel = null;
@@ -299,9 +339,16 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       this.post({ type: 'stage-error', stage: id, message: (err as Error).message, seq });
       return;
     }
-    this.kernel = this.chain.kernel();
-    const reason = this.wasm ? (this.chain.links.find((l) => l.fallbackReason)?.fallbackReason ?? null) : this.wasmFailure;
-    this.started(id, reason, seq);
+    const chain = this.chain;
+    this.kernel = chain.kernel();
+    const reason = this.wasm ? (chain.links.find((l) => l.fallbackReason)?.fallbackReason ?? null) : this.wasmFailure;
+    const slots = this.started(
+      id,
+      reason,
+      seq,
+      chain.visualLinks.map((i) => chain.links[i]!.kernel),
+    );
+    this.linkSlots = chain.links.map((_, i) => slots[chain.visualLinks.indexOf(i)] ?? -1);
     this.postChainFigures();
   }
 
@@ -318,7 +365,8 @@ class StagebenchProcessor extends AudioWorkletProcessor {
         bypass: link.bypass,
         solo: link.solo,
         figures: chain.figures(i),
-        visual: i === chain.visualLink,
+        hasVisual: (link.kernel.visualLength ?? 0) > 0,
+        visualSlot: this.linkSlots[i] ?? -1,
       })),
     });
   }
@@ -350,22 +398,11 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     const out = outputs[0]?.[0] ?? null;
     const kernel = this.kernel;
     if (kernel) {
-      const before = kernel.visualVersion ? kernel.visualVersion() : 0;
+      const pubs = this.publishers;
+      for (let k = 0; k < pubs.length; k++) pubs[k]!.before = pubs[k]!.kernel.visualVersion();
       const status = kernel.process(ins, this.chain || this.stage?.hasAudioOutput ? out : null);
       if (status < 0) this.onStageError(status);
-      else if (kernel.publish && kernel.visualVersion && kernel.visualVersion() !== this.lastVisualVersion) {
-        // live, a frame the kernel finished in this very callback is copied out in the next one
-        // (at most one late), so an analysis and its publish (dB conversions, spectra) never
-        // share one quantum's time; offline (no deadline) at once, so a render's last frame shows
-        if (!this.offline && kernel.visualVersion() !== before && !this.publishDeferred) this.publishDeferred = true;
-        else {
-          this.publishDeferred = false;
-          this.lastVisualVersion = kernel.visualVersion();
-          beginVisual(this.views);
-          kernel.publish(this.visualTarget, this.views.figures);
-          endVisual(this.views, this.visualTarget.length);
-        }
-      }
+      else if (pubs.length > 0) this.publishFrames(pubs);
     }
     if (out && outputs[0]) {
       // mirror channel 0 to any further output channels
@@ -375,6 +412,37 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     const t1 = Date.now();
     this.account(t0, t1);
     return true;
+  }
+
+  /**
+   * Copies out the visual frames the kernels have finished. Live, a frame a kernel finished in this
+   * very callback is copied out in the next one (at most one late), so an analysis and its publish
+   * (dB conversions, spectra) never share one quantum's time, and at most one slot is published a
+   * quantum (the others wait their turn: a chain's stages take turns); offline (no deadline) all
+   * at once, so a render's last frames show. Allocation-free.
+   */
+  private publishFrames(pubs: readonly Publisher[]): void {
+    const n = pubs.length;
+    let published = false;
+    for (let j = 0; j < n; j++) {
+      const k = (this.publishFrom + j) % n;
+      const p = pubs[k]!;
+      const version = p.kernel.visualVersion();
+      if (version === p.lastVersion) continue;
+      if (!this.offline && (published || (version !== p.before && !p.deferred))) {
+        p.deferred = true;
+        continue;
+      }
+      p.deferred = false;
+      p.lastVersion = version;
+      beginVisual(this.views, p.slot);
+      p.kernel.publish(p.target, p.figures);
+      endVisual(this.views, p.target.length, p.slot);
+      if (!this.offline) {
+        published = true;
+        this.publishFrom = k + 1;
+      }
+    }
   }
 
   /**
@@ -442,11 +510,15 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       this.lastPostMs = t1;
       const scope = new Float32Array(FALLBACK_SCOPE_SAMPLES);
       readScope(this.views, scope);
-      // the visual frame and figures travel only when they changed since the last post
-      const visualSeq = Atomics.load(this.views.control, Ctl.visualSeq);
-      const visual = visualSeq !== this.lastPostedVisualSeq ? this.visualTarget.slice() : null;
-      this.lastPostedVisualSeq = visualSeq;
-      this.post({ type: 'telemetry', snapshot: snapshot(this.views), scope, visual, figures: this.views.figures.slice() });
+      // a slot's visual frame travels only when it changed since the last post
+      const visuals = new Array<Float32Array | null>(VISUAL_SLOTS).fill(null);
+      for (const p of this.publishers) {
+        const seq = visualSeq(this.views, p.slot);
+        if (seq !== this.lastPostedVisualSeqs[p.slot]) visuals[p.slot] = p.target.slice();
+        this.lastPostedVisualSeqs[p.slot] = seq;
+      }
+      const figures = this.views.figures.map((f) => f.slice());
+      this.post({ type: 'telemetry', snapshot: snapshot(this.views), scope, visuals, figures });
       const q = this.playbackQueue;
       if (q)
         this.post({

@@ -68,7 +68,15 @@ export type FromProcessor =
   /** `seq` is set when the error answers a set-stage (the stage could not start at all). */
   | { type: 'stage-error'; stage: string; message: string; seq?: number }
   /** Only without SharedArrayBuffer: figures at most every 50 ms, with the newest scope samples. */
-  | { type: 'telemetry'; snapshot: TelemetrySnapshot; scope: Float32Array; visual: Float32Array | null; figures: Float64Array }
+  | {
+      type: 'telemetry';
+      snapshot: TelemetrySnapshot;
+      scope: Float32Array;
+      /** Per visual slot: its frame when it changed since the last post, else null. */
+      visuals: Array<Float32Array | null>;
+      /** Per visual slot: its figures. */
+      figures: Float64Array[];
+    }
   /** A chain's per-stage figures (descriptor order, NaN until a stage has some): once a second, and on 'report-chain'. */
   | { type: 'chain-figures'; stages: ChainStageFigures[] }
   /** Messages-mode playback figures (the shared ring keeps its own counters), at most every 50 ms. */
@@ -83,8 +91,10 @@ export interface ChainStageFigures {
   bypass: boolean;
   solo: boolean;
   figures: number[];
-  /** Whether its visual frame is the one the processor publishes (the chain's last stage that has one). */
-  visual: boolean;
+  /** Whether it has a visual frame. */
+  hasVisual: boolean;
+  /** The visual slot its frame and figures are published in (layout.ts), or -1: it has no visual frame, or no room was left for it. */
+  visualSlot: number;
 }
 
 /** Kernel timing: per-quantum cost from batch means, performance.now() in a worker. */

@@ -44,6 +44,13 @@ export const decodeStage: StageDescriptor = {
   wasmExports: fftStage.wasmExports,
   params: decodeParams,
   figures: fftStage.figures ?? [],
+  visualiser: {
+    kind: 'spectrum',
+    fftSize: () => Number(DECODE_SPECTRUM.size),
+    floorDb: -120,
+    title: `Spectrum of what plays (Hann, N = ${DECODE_SPECTRUM.size})`,
+    peakFigures: { hz: 0, db: 1 },
+  },
   budgets: {
     // The spectrum kernel (N = 8192, Hann, spread over the hop) plus a 128-sample copy. Measured
     // with the story's file decoded (no pool worker busy beside the timing worker).

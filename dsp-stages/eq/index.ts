@@ -25,6 +25,7 @@ export const eqStage: StageDescriptor = {
   wasmExports: EQ_EXPORTS,
   params: eqParams,
   figures: [{ name: 'nanQuanta', unit: 'quanta', label: 'NaN/Inf input quanta silenced' }],
+  visualiser: { kind: 'eq-response' },
   budgets: {
     // 8 sections over one 128-frame quantum (about 1.3 µs in the bench) plus the JS glue.
     kernelP99Us: 5.6,

@@ -27,6 +27,7 @@ export const fftStage: StageDescriptor = {
     // NaN or Inf in a frame makes its spectrum read as the floor, like silence: this tells them apart
     { name: 'nonFiniteFrames', unit: 'frames', label: 'frames with NaN/Inf' },
   ],
+  visualiser: { kind: 'spectrum', fftSize: (p) => numberParam(p, 'size'), floorDb: -140, title: 'Spectrum', peakFigures: { hz: 0, db: 1 } },
   budgets: {
     // Mean cost per quantum (batch means) at N = 32768, hop N/4: the analysis (about 0.16 ms)
     // amortised over 64 quanta plus the ring copy.

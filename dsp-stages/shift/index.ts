@@ -157,6 +157,7 @@ export const shiftStage: StageDescriptor = {
   offlineParams: { spread: 'off' },
   wasmExports: SHIFT_EXPORTS,
   params: shiftParams,
+  visualiser: { kind: 'shift-scores' },
   figures: [
     { name: 'shift', unit: 'samples', label: 'estimated shift' },
     { name: 'centre', unit: 'samples', label: 'grid centre' },

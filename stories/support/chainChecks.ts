@@ -1,12 +1,17 @@
 /**
  * Checks of a chain (worklet/chain.ts) shared by the chain stories and their expected failures:
  * the chain rendered offline through the processor against the stages' TypeScript references
- * applied in order, within each stage's stated tolerance (its conformance.ts).
+ * applied in order, within each stage's stated tolerance (its conformance.ts); live, each stage's
+ * visual frame in a slot of its own.
  */
-import { expect } from 'storybook/test';
+import { expect, waitFor, within } from 'storybook/test';
+import { biquadCoefficients, cascadeResponseDb } from '../../dsp-stages/eq/coefficients.ts';
+import { eqBands } from '../../dsp-stages/eq/params.ts';
+import { RESPONSE_FRAME } from '../../dsp-stages/eq/reference.ts';
 import { getStage } from '../../dsp-stages/registry.ts';
 import { defaultParams } from '../../dsp-stages/params.ts';
 import { createChain, parseChainIds, renderChain, type ChainRender, type ChainStageSpec } from '../../worklet/chain.ts';
+import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { renderOffline, type OfflineRender } from '../../worklet/offline-render.ts';
 import { expectBitExact, expectMaxDifference } from './assertions.ts';
 import { conformanceOf } from './conformance/promises.ts';
@@ -69,4 +74,88 @@ export function expectChainMatchesReferences(
     });
   });
   return { outputDifference, figuresCompared };
+}
+
+/** RMS of `x`. */
+function rms(x: Float32Array): number {
+  let sum = 0;
+  for (const v of x) sum += v * v;
+  return Math.sqrt(sum / x.length);
+}
+
+/**
+ * Live, every stage of the chain that has a visual frame publishes it in a visual slot of its own,
+ * and the bench draws each with its own visualiser. Checked on a sine of `toneHz` through EQ and
+ * FFT stages: the EQ's slot holds its input block and the output block it gave, whose level ratio
+ * is the designed gain at the tone (within 0.1 dB); the FFT's slot figures put the peak at the tone
+ * (within 0.5 Hz). `slotOf` picks the slot each stage is read from (the processor's, by default:
+ * an expected failure passes another).
+ */
+export async function expectChainVisualsLive(
+  runtime: StagebenchRuntime,
+  canvasElement: HTMLElement,
+  specs: readonly ChainStageSpec[],
+  toneHz: number,
+  slotOf: (index: number, slots: readonly number[]) => number = (i, slots) => slots[i]!,
+): Promise<{ checked: string[]; figures: Array<{ name: string; value: number; unit: string }> }> {
+  const canvas = within(canvasElement);
+  await waitFor(() => expect(runtime.chainFigures().length).toBe(specs.length), { timeout: 15_000 });
+  const figures = runtime.chainFigures();
+  const slots = figures.map((f) => f.visualSlot);
+  const drawn = slots.filter((s) => s >= 0);
+  expect(new Set(drawn).size, `visual slots ${slots.join(',')}: one of its own per stage with a visual frame`).toBe(drawn.length);
+  const checked: string[] = [];
+  const measured: Array<{ name: string; value: number; unit: string }> = [];
+  for (const [i, spec] of specs.entries()) {
+    if (!figures[i]!.hasVisual) continue;
+    expect(slots[i], `stage ${i + 1} (${spec.stage}) has a visual slot`).toBeGreaterThanOrEqual(0);
+    // its section is drawn by its own visualiser
+    await waitFor(() => expect(canvas.getByTestId(`chain-visual-${spec.stage}`)).toBeInTheDocument());
+    const slot = slotOf(i, slots);
+    const stage = getStage(spec.stage);
+    if (spec.stage === 'eq') {
+      // one float more than the EQ's frame: a longer frame (another stage's) reads longer
+      const frame = new Float32Array(2 * RESPONSE_FRAME + 1);
+      let gainErrorDb = NaN;
+      const sampleRate = runtime.state.sampleRate;
+      const designedDb = cascadeResponseDb(
+        eqBands(spec.params).map((b) => biquadCoefficients(b, sampleRate)),
+        toneHz,
+        sampleRate,
+      );
+      await waitFor(
+        () => {
+          const { length } = runtime.readVisual(frame, slot);
+          expect(length, `eq visual frame length (slot ${slot})`).toBe(2 * RESPONSE_FRAME);
+          const gainDb = 20 * Math.log10(rms(frame.subarray(RESPONSE_FRAME, 2 * RESPONSE_FRAME)) / rms(frame.subarray(0, RESPONSE_FRAME)));
+          expect(
+            Math.abs(gainDb - designedDb),
+            `eq output/input ${gainDb.toFixed(3)} dB vs designed ${designedDb.toFixed(3)} dB at ${toneHz} Hz`,
+          ).toBeLessThan(0.1);
+          gainErrorDb = gainDb - designedDb;
+        },
+        { timeout: 10_000 },
+      );
+      measured.push({
+        name: `eq visual slot ${slot}: output/input level minus the designed gain at ${toneHz} Hz`,
+        value: gainErrorDb,
+        unit: 'dB',
+      });
+      checked.push('eq');
+    } else if (spec.stage === 'fft') {
+      const peak = stage.figures!.findIndex((f) => f.name === 'peakHz');
+      let peakHz = NaN;
+      await waitFor(
+        () => {
+          const hz = runtime.figures(slot)[peak]!;
+          expect(Math.abs(hz - toneHz), `fft peak ${hz} Hz (slot ${slot}) vs ${toneHz} Hz`).toBeLessThan(0.5);
+          peakHz = hz;
+        },
+        { timeout: 10_000 },
+      );
+      measured.push({ name: `fft visual slot ${slot}: peak frequency`, value: peakHz, unit: 'Hz' });
+      checked.push('fft');
+    }
+  }
+  return { checked, figures: measured };
 }
