@@ -19,7 +19,7 @@ import { nodeStage } from '../dsp-stages/node-registry.ts';
 import { CliError, baseSummary, resolveCliParams, usage, type InputAudio } from '../dsp-stages/node-api.ts';
 import { RENDER_QUANTUM_FRAMES, quantumDeadlineUs, type ClampNote, type ParamValues, type StageDescriptor } from '../dsp-stages/types.ts';
 import { statusMessage, type StagebenchWasm } from '../worklet/abi.ts';
-import { createChain } from '../worklet/chain.ts';
+import { createChain, splitChainParamName } from '../worklet/chain.ts';
 import { percentile } from '../worklet/stats.ts';
 import { runStage } from './run.ts';
 
@@ -112,17 +112,15 @@ export function resolveChainParams(
   given: Record<string, string>,
 ): { links: ChainLink[]; notes: ClampNote[] } {
   const byStage = new Map<string, Record<string, string>>(stages.map((s) => [s.id, {}]));
+  const ids = stages.map((s) => s.id);
   for (const [name, value] of Object.entries(given)) {
-    const dot = name.indexOf('.');
-    if (dot <= 0 || dot === name.length - 1) {
-      throw usage(`a chain parameter is <stage>.<name>=value (e.g. ${stages[0]!.id}.<name>), got "${name}"`);
+    let split: { stage: string; param: string };
+    try {
+      split = splitChainParamName(name, ids, `--stages ${ids.join(',')}`);
+    } catch (err) {
+      throw usage((err as Error).message);
     }
-    const id = name.slice(0, dot);
-    const params = byStage.get(id);
-    if (!params) {
-      throw usage(`parameter ${name}: stage ${id} is not in the chain (--stages ${stages.map((s) => s.id).join(',')})`);
-    }
-    params[name.slice(dot + 1)] = value;
+    byStage.get(split.stage)![split.param] = value;
   }
   const notes: ClampNote[] = [];
   const links = stages.map((stage) => {

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { instantiateStagebench, type StagebenchWasm } from './abi.ts';
 import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
-import { createChain, parseChainIds, renderChain, type ChainStageSpec } from './chain.ts';
+import { createChain, parseChainIds, renderChain, resolveChainSpecs, type ChainStageSpec } from './chain.ts';
 import { sine, whiteNoise } from '../dsp-stages/signals.ts';
 import { delayedPair } from '../dsp-stages/delayed-pair.ts';
 import { timeChain } from './kernel-timing.ts';
@@ -158,5 +158,27 @@ describe('timeChain', () => {
     }
     expect(timing.deadlineUs).toBeCloseTo((128 / RATE) * 1e6, 6);
     expect(timing.allocationsDuringRun).toBe(0);
+  });
+});
+
+describe('a chain written as story args', () => {
+  it('puts each stage at its defaults but for the parameters given, clamped with a note', () => {
+    const { specs, notes } = resolveChainSpecs('eq,fft', ' eq.preset = telephone , fft.size=5000 ');
+    expect(specs.map((s) => s.stage)).toEqual(['eq', 'fft']);
+    expect(specs[0]!.params.preset).toBe('telephone');
+    // 5000 is no FFT size: the nearest one, with a note named for its stage
+    expect(specs[1]!.params.size).toBe(4096);
+    expect(notes.map((n) => n.name)).toEqual(['fft.size']);
+    expect(specs[1]!.params.window).toBe(STAGES.fft!.params.find((p) => p.name === 'window')!.default);
+    expect(resolveChainSpecs('eq,fft').notes).toEqual([]);
+  });
+
+  it('refuses an unknown parameter, a stage not in the chain and an item without a value', () => {
+    expect(() => resolveChainSpecs('eq', 'eq.bogus=1')).toThrow(/unknown parameter "eq.bogus" \(stage eq has: .*preset/);
+    expect(() => resolveChainSpecs('eq', 'fft.size=4096')).toThrow('parameter fft.size: stage fft is not in the chain (stages eq)');
+    expect(() => resolveChainSpecs('eq', 'eq.preset')).toThrow('a chain parameter is <stage>.<name>=value, got "eq.preset"');
+    expect(() => resolveChainSpecs('eq', 'preset=flat')).toThrow(
+      'a chain parameter is <stage>.<name>=value (e.g. eq.<name>), got "preset"',
+    );
   });
 });

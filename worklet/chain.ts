@@ -19,7 +19,7 @@
  */
 import { getStage } from '../dsp-stages/registry.ts';
 import { clampParam, resolveParams, withOfflineParams } from '../dsp-stages/params.ts';
-import { RENDER_QUANTUM_FRAMES, type ParamValues, type StageDescriptor, type StageKernel } from '../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, type ClampNote, type ParamValues, type StageDescriptor, type StageKernel } from '../dsp-stages/types.ts';
 import type { StagebenchWasm } from './abi.ts';
 
 /** One stage of a chain as a host asks for it. */
@@ -35,6 +35,53 @@ export function parseChainIds(text: string): string[] {
   const ids = text.split(',').map((s) => s.trim());
   if (ids.length === 0 || ids.some((id) => id === '')) throw new Error(`a chain is stage ids separated by commas, got "${text}"`);
   return ids;
+}
+
+/**
+ * A chain parameter's name, `<stage>.<name>` (a story arg, a CLI flag), split. Throws for a name
+ * without both parts, or of a stage not among `ids` (`where` names the chain in the message).
+ */
+export function splitChainParamName(
+  name: string,
+  ids: readonly string[],
+  where = `stages ${ids.join(',')}`,
+): { stage: string; param: string } {
+  const dot = name.indexOf('.');
+  if (dot <= 0 || dot === name.length - 1) {
+    throw new Error(`a chain parameter is <stage>.<name>=value (e.g. ${ids[0] ?? 'eq'}.<name>), got "${name}"`);
+  }
+  const stage = name.slice(0, dot);
+  if (!ids.includes(stage)) throw new Error(`parameter ${name}: stage ${stage} is not in the chain (${where})`);
+  return { stage, param: name.slice(dot + 1) };
+}
+
+/**
+ * The chain written `a,b,...` with parameters written `a.name=value, b.name=value...` (story args):
+ * each stage at its defaults but for the parameters given, clamped to their specs (the notes say
+ * what changed). Throws for an unknown stage or parameter, or a parameter of a stage not in it.
+ */
+export function resolveChainSpecs(stagesText: string, paramsText = ''): { specs: ChainStageSpec[]; notes: ClampNote[] } {
+  const ids = parseChainIds(stagesText);
+  const given = new Map<string, Record<string, string>>(ids.map((id) => [id, {}]));
+  for (const item of paramsText.split(',').map((s) => s.trim())) {
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    if (eq < 0) throw new Error(`a chain parameter is <stage>.<name>=value, got "${item}"`);
+    const { stage, param } = splitChainParamName(item.slice(0, eq).trim(), ids);
+    given.get(stage)![param] = item.slice(eq + 1).trim();
+  }
+  const notes: ClampNote[] = [];
+  const specs = ids.map((id) => {
+    const stage = getStage(id);
+    const { values, notes: clamped, unknown } = resolveParams(stage.params, given.get(id)!);
+    if (unknown.length > 0) {
+      const known = stage.params.map((p) => p.name).join(', ') || 'none';
+      throw new Error(`unknown parameter ${unknown.map((u) => `"${id}.${u}"`).join(', ')} (stage ${id} has: ${known})`);
+    }
+    for (const note of clamped) notes.push({ ...note, name: `${id}.${note.name}` });
+    return { stage: id, params: values };
+  });
+  return { specs, notes };
 }
 
 /** One stage of a running chain. */
