@@ -182,3 +182,20 @@ describe('a chain written as story args', () => {
     );
   });
 });
+
+describe('an offline analysis', () => {
+  it('ends with the figures of the last hop, as the reference does, whatever the size', () => {
+    // 40960 frames: the last hop of every size falls on the render's last quantum, so an analysis
+    // spread over the following quanta (the live default) would still be unfinished at the end
+    const wasm = fresh();
+    const input = sine(40960, RATE, 1000.3, 0.4);
+    for (const size of [512, 2048, 8192, 32768]) {
+      // the rectangular window makes the peak depend on where the frame starts: a frame one hop off shows
+      const { specs } = resolveChainSpecs('fft', `fft.size=${size}, fft.window=rect`);
+      const got = renderChain(createChain({ wasm, stages: specs, sampleRate: RATE, offline: true }), [input]).figures[0]!;
+      const want = renderChain(createChain({ wasm: null, stages: specs, sampleRate: RATE, offline: true }), [input]).figures[0]!;
+      expect(Math.abs(got[0]! - want[0]!) / want[0]!, `N = ${size}: peak ${got[0]} Hz vs reference ${want[0]} Hz`).toBeLessThan(1e-9);
+      expect(Math.abs(got[1]! - want[1]!), `N = ${size}: peak level`).toBeLessThan(1e-4);
+    }
+  });
+});
