@@ -11,7 +11,8 @@
 import { useCallback, useEffect, useId, useState } from 'react';
 import { getStage } from '../dsp-stages/registry.ts';
 import type { SourceSpec } from '../dsp-stages/signals.ts';
-import { COUNT_UNITS } from '../dsp-stages/types.ts';
+import { formatClampNote } from '../dsp-stages/params.ts';
+import { COUNT_UNITS, type ClampNote, type ParamValues, type StageDescriptor } from '../dsp-stages/types.ts';
 import type { ChainStageSpec } from '../worklet/chain.ts';
 import type { ChainStageFigures, ChainTiming } from '../worklet/protocol.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
@@ -31,11 +32,18 @@ export interface ChainBenchProps {
   stages: ChainStageSpec[];
   source: SourceSpec;
   autoStart?: boolean;
+  /** What was changed in the given parameters (clamped, snapped), shown above the table. */
+  notes?: readonly ClampNote[];
 }
 
 function fmtFigure(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '—';
   return Number.isInteger(v) ? v.toFixed(0) : Math.abs(v) >= 1000 ? v.toFixed(2) : v.toPrecision(6);
+}
+
+/** The parameters of `params` that differ from the stage's defaults, as `name=value`. */
+function changedParams(stage: StageDescriptor, params: ParamValues): string[] {
+  return stage.params.filter((p) => p.name in params && params[p.name] !== p.default).map((p) => `${p.name}=${String(params[p.name])}`);
 }
 
 /** A bar of the quantum's deadline: the p50 share filled, the p99 share outlined. */
@@ -49,7 +57,7 @@ function ShareBar({ row, label }: { row: ChainRow; label: string }) {
   );
 }
 
-export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps) {
+export function ChainBench({ stages, source, autoStart = true, notes = [] }: ChainBenchProps) {
   const [runtime] = useState(() => StagebenchRuntime.get());
   const state = useRuntimeState(runtime);
   const [localSource, setLocalSource] = useState<SourceSpec>(source);
@@ -142,6 +150,20 @@ export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps
           {error}
         </div>
       )}
+      {notes.length > 0 && (
+        <div
+          role="note"
+          aria-label="Parameter notes"
+          data-testid="chain-notes"
+          style={{ color: colors.warn, fontSize: 13, margin: '4px 0' }}
+        >
+          <ul style={{ margin: 0 }}>
+            {notes.map((note) => (
+              <li key={note.name}>{formatClampNote(note)}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       <StatusBar runtime={runtime} />
       <style href="stagebench-chain-table" precedence="default">
         {'.stagebench-chain td, .stagebench-chain th { padding: 3px 8px; vertical-align: top; }'}
@@ -173,6 +195,11 @@ export function ChainBench({ stages, source, autoStart = true }: ChainBenchProps
                 <td>
                   {stage.title}
                   {live && live.backend !== 'wasm' && <span style={{ color: colors.warn }}> (reference: {live.reason})</span>}
+                  {changedParams(stage, spec.params).length > 0 && (
+                    <div data-testid={`chain-params-${spec.stage}`} style={{ color: colors.muted, fontSize: 12 }}>
+                      {changedParams(stage, spec.params).join(', ')}
+                    </div>
+                  )}
                 </td>
                 <td>
                   <input

@@ -15,6 +15,11 @@ import type { ChainTiming } from '../worklet/protocol.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
 import { sourceArgTypes } from './support/argTypes.ts';
 import { measureUntilWithin, withAudioSuspended } from './support/assertions.ts';
+import { biquadCoefficients, cascadeResponseDb } from '../dsp-stages/eq/coefficients.ts';
+import { eqBands } from '../dsp-stages/eq/params.ts';
+import type { ParamValues } from '../dsp-stages/types.ts';
+import { resolveChainSpecs } from '../worklet/chain.ts';
+import { alertBox } from '../components/theme.ts';
 import {
   chainSpecs,
   expectChainMatchesReferences,
@@ -28,6 +33,8 @@ import { reportMeasurement } from './support/report.ts';
 interface ChainArgs {
   /** The chain: stage ids in order, separated by commas. */
   stages: string;
+  /** Parameters of its stages, `stage.name=value` separated by commas (empty: every stage at its defaults). */
+  params: string;
   source: SourceKind;
   frequencyHz: number;
   levelDb: number;
@@ -36,9 +43,20 @@ interface ChainArgs {
 }
 
 function ChainWorkbench(args: ChainArgs) {
+  let resolved: ReturnType<typeof resolveChainSpecs>;
+  try {
+    resolved = resolveChainSpecs(args.stages, args.params);
+  } catch (err) {
+    return (
+      <p role="alert" data-testid="bench-error" style={alertBox}>
+        The chain cannot be made: {(err as Error).message}
+      </p>
+    );
+  }
   return (
     <ChainBench
-      stages={chainSpecs(args.stages)}
+      stages={resolved.specs}
+      notes={resolved.notes}
       source={{
         kind: args.source,
         frequencyHz: args.frequencyHz,
@@ -53,12 +71,20 @@ function ChainWorkbench(args: ChainArgs) {
 const meta = {
   title: 'Workbench/Chain',
   component: ChainWorkbench,
-  args: { stages: 'eq,fft', source: 'sine', frequencyHz: 1000, levelDb: -6, delaySamples: 100.37, snrDb: 30 },
+  args: { stages: 'eq,fft', params: '', source: 'sine', frequencyHz: 1000, levelDb: -6, delaySamples: 100.37, snrDb: 30 },
   argTypes: {
     stages: {
       name: 'Stages',
       description:
         'The chain: registered stage ids in order, separated by commas (no unit), e.g. eq,fft or eq,shift. Each at its defaults.',
+      control: { type: 'text' },
+      table: { category: 'Chain' },
+    },
+    params: {
+      name: 'Parameters',
+      description:
+        'Parameters of the chain’s stages (units: each parameter’s own), stage.name=value separated by commas, e.g. ' +
+        'eq.preset=telephone, fft.size=8192; the others keep their defaults. Values out of range are clamped, with a note.',
       control: { type: 'text' },
       table: { category: 'Chain' },
     },
@@ -110,7 +136,7 @@ function toneAndNoise(frames: number): Float32Array {
 export const EqThenFft: Story = {
   name: 'EQ → FFT (built-in signal)',
   play: async ({ args, canvasElement, step }) => {
-    const specs = chainSpecs(args.stages);
+    const specs = chainSpecs(args.stages, args.params);
     const input = toneAndNoise(RATE);
     await step('offline: the chain equals the stages’ references applied in order', async () => {
       const got = await renderChainOffline(specs, [input], RATE);
@@ -143,6 +169,50 @@ export const EqThenFft: Story = {
 };
 
 /**
+ * The chain with its stages' parameters given as args (so a link reproduces a tuned chain): the
+ * EQ's first band a 9 dB cut at the tone, and the FFT at 10000 points, no FFT size: snapped to
+ * 8192, with a note on the page. Offline the chain equals the references with those
+ * parameters; live, the EQ's visual frame shows the cut (its designed gain at the tone, 9 dB and
+ * more from the defaults') and the FFT's the tone.
+ */
+export const TunedEqThenFft: Story = {
+  name: 'EQ → FFT with parameters',
+  args: {
+    params: 'eq.band1Type=peaking, eq.band1FrequencyHz=1000, eq.band1GainDb=-9, eq.band1Q=2, fft.size=10000',
+  },
+  play: async ({ args, canvasElement, step }) => {
+    const { specs, notes } = resolveChainSpecs(args.stages, args.params);
+    const canvas = within(canvasElement);
+    await step('the parameters reach the stages, the clamped one with a note', async () => {
+      expect(specs[1]!.params.size).toBe(8192);
+      expect(notes.map((n) => n.name)).toEqual(['fft.size']);
+      await waitFor(() => expect(canvas.getByTestId('chain-notes')).toHaveTextContent(/fft\.size=10000 .*; using 8192/));
+      expect(canvas.getByTestId('chain-params-eq')).toHaveTextContent('band1GainDb=-9');
+      const at = (params: ParamValues) => {
+        const sections = eqBands(params).map((b) => biquadCoefficients(b, RATE));
+        return cascadeResponseDb(sections, args.frequencyHz, RATE);
+      };
+      const defaults = chainSpecs(args.stages)[0]!.params;
+      expect(at(defaults) - at(specs[0]!.params), 'the tuned EQ cuts the tone by 9 dB or more against its defaults').toBeGreaterThan(9);
+    });
+    await step('offline: the chain equals the stages’ references with those parameters', async () => {
+      const input = toneAndNoise(RATE);
+      const got = await renderChainOffline(specs, [input], RATE);
+      const { figuresCompared } = expectChainMatchesReferences(specs, got, referencesInOrder(specs, [input], RATE));
+      expect(figuresCompared, 'figures compared').toBeGreaterThan(0);
+    });
+    await step('live: each stage’s visualiser shows its tuned stage', async () => {
+      const runtime = StagebenchRuntime.get();
+      await waitFor(() => expect(runtime.state.stage).toBe(`chain:${args.stages}`), { timeout: 15_000 });
+      const { checked, figures } = await expectChainVisualsLive(runtime, canvasElement, specs, args.frequencyHz);
+      expect(checked).toEqual(['eq', 'fft']);
+      for (const f of figures)
+        reportMeasurement({ ...f, name: `tuned chain: ${f.name}`, source: 'live chain, visual slots of the shared telemetry' });
+    });
+  },
+};
+
+/**
  * The same chain served by a plain static host (no COOP/COEP) and opened with `?coi=0`: no
  * SharedArrayBuffer, so each stage's visual frame and figures arrive by postMessage, slot by slot;
  * each stage's visualiser still draws its own. Runs in its own pass against such a server.
@@ -156,7 +226,12 @@ export const EqThenFftWithoutSharedArrayBuffer: Story = {
     expect(globalThis.crossOriginIsolated).toBe(false);
     const runtime = StagebenchRuntime.get();
     await waitFor(() => expect(runtime.state.stage).toBe(`chain:${args.stages}`), { timeout: 15_000 });
-    const { checked, figures } = await expectChainVisualsLive(runtime, canvasElement, chainSpecs(args.stages), args.frequencyHz);
+    const { checked, figures } = await expectChainVisualsLive(
+      runtime,
+      canvasElement,
+      chainSpecs(args.stages, args.params),
+      args.frequencyHz,
+    );
     expect(checked, 'stages whose visual frames were checked').toEqual(['eq', 'fft']);
     for (const f of figures) reportMeasurement({ ...f, source: 'live chain without SharedArrayBuffer, visual slots by postMessage' });
   },
@@ -171,7 +246,7 @@ export const EqThenShift: Story = {
   name: 'EQ → Shift (stereo pair)',
   args: { stages: 'eq,shift', source: 'delayed-noise', levelDb: 0 },
   play: async ({ args }) => {
-    const specs = chainSpecs(args.stages);
+    const specs = chainSpecs(args.stages, args.params);
     const pair = delayedPair({ n: 3 * 32768, delay: args.delaySamples, snrDb: args.snrDb, seed: 9 });
     const inputs = [pair.reference, pair.input];
     const got = await renderChainOffline(specs, inputs, RATE);
@@ -204,7 +279,7 @@ export const ChainBudget: Story = {
   name: 'Chain budget',
   tags: ['perf'],
   play: async ({ args, canvasElement }) => {
-    const specs = chainSpecs(args.stages);
+    const specs = chainSpecs(args.stages, args.params);
     const runtime = StagebenchRuntime.get();
     await waitFor(() => expect(runtime.state.stage).toBe(`chain:${args.stages}`), { timeout: 15_000 });
     await waitFor(() => expect(runtime.state.wasmStatus).toBe('active'), { timeout: 15_000 });

@@ -9,16 +9,15 @@ import { biquadCoefficients, cascadeResponseDb } from '../../dsp-stages/eq/coeff
 import { eqBands } from '../../dsp-stages/eq/params.ts';
 import { RESPONSE_FRAME } from '../../dsp-stages/eq/reference.ts';
 import { getStage } from '../../dsp-stages/registry.ts';
-import { defaultParams } from '../../dsp-stages/params.ts';
-import { createChain, parseChainIds, renderChain, type ChainRender, type ChainStageSpec } from '../../worklet/chain.ts';
+import { createChain, renderChain, resolveChainSpecs, type ChainRender, type ChainStageSpec } from '../../worklet/chain.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { renderOffline, type OfflineRender } from '../../worklet/offline-render.ts';
 import { expectBitExact, expectMaxDifference } from './assertions.ts';
 import { conformanceOf } from './conformance/promises.ts';
 
-/** The chain of a story arg `a,b,...`, each stage at its defaults. */
-export function chainSpecs(text: string): ChainStageSpec[] {
-  return parseChainIds(text).map((id) => ({ stage: id, params: defaultParams(getStage(id).params) }));
+/** The chain of story args `a,b,...` and `a.name=value,...`: each stage at its defaults but for the parameters given. */
+export function chainSpecs(text: string, params = ''): ChainStageSpec[] {
+  return resolveChainSpecs(text, params).specs;
 }
 
 /** The stages' TypeScript references applied in `specs`' order (the chain core, every stage on its reference). */
