@@ -469,12 +469,15 @@ export interface IndexEntry {
   name: string;
 }
 
-/** The first story of every "DSP Stages/*" title (one per stage), in index order. */
+/** The titles the soak visits: every stage's, and the chain's (its stages live together, each drawn). */
+const SOAKED_TITLES = /^(DSP Stages\/|Workbench\/Chain$)/;
+
+/** The first story of every "DSP Stages/*" title (one per stage) and of "Workbench/Chain", in index order. */
 export function stageStories(index: { entries: Record<string, IndexEntry> }): IndexEntry[] {
   const seen = new Set<string>();
   const out: IndexEntry[] = [];
   for (const e of Object.values(index.entries)) {
-    if (e.type !== 'story' || !/^DSP Stages\//.test(e.title) || seen.has(e.title)) continue;
+    if (e.type !== 'story' || !SOAKED_TITLES.test(e.title) || seen.has(e.title)) continue;
     seen.add(e.title);
     out.push(e);
   }

@@ -222,7 +222,7 @@ describe('soak analysis', () => {
     });
   });
 
-  it('takes the first story of each stage title, in index order', () => {
+  it('takes the first story of each stage title and of the chain, in index order', () => {
     const e = (id: string, title: string, type = 'story') => [id, { id, title, type, name: id }] as const;
     const index = {
       entries: Object.fromEntries([
@@ -234,9 +234,16 @@ describe('soak analysis', () => {
         e('dsp-stages-gain-template--second', 'DSP Stages/Gain (template)'),
         e('expected-failures-eq--x', 'Expected Failures/EQ'),
         e('workbench-share--bench', 'Workbench/Share'),
+        e('workbench-chain--eq-then-fft', 'Workbench/Chain'),
+        e('workbench-chain--tuned', 'Workbench/Chain'),
+        e('workbench-chain-x--first', 'Workbench/Chain X'),
       ]),
     };
-    expect(stageStories(index).map((s) => s.id)).toEqual(['dsp-stages-eq--live', 'dsp-stages-gain-template--first']);
+    expect(stageStories(index).map((s) => s.id)).toEqual([
+      'dsp-stages-eq--live',
+      'dsp-stages-gain-template--first',
+      'workbench-chain--eq-then-fft',
+    ]);
   });
 
   it('parseArgs: defaults, flags and clear errors', () => {

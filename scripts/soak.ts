@@ -13,7 +13,8 @@
  * (iframe.html, no manager) stays open for the whole run: stories switch in place as the Storybook
  * UI switches them, so the shared runtime, its AudioContext and the heap live on, and a leak
  * across switches shows. The stages are the first story of every "DSP Stages/*" title in the
- * build's index.json. Their play functions (tests: offline renders,
+ * build's index.json, and the first of "Workbench/Chain" (EQ → FFT: two stages on one instance, each
+ * publishing its own visual slot, both drawn). Their play functions (tests: offline renders,
  * kernel timing in a worker) do not run unless `--play` says so: the soak measures the stage
  * running live with its visualisers, as someone tuning it sees it.
  *
