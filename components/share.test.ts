@@ -25,6 +25,18 @@ describe('encodeArgsParam', () => {
       'source:sine;frequencyHz:440;levelDb:-6;size:32768;window:kaiser;beta:9.5;spread:on;monitor:!true;off:!false;none:!null;label:two+words',
     );
   });
+  it('writes object args member by member, in dot notation, as Storybook does', () => {
+    const args = { stages: 'eq fft', params: { eq: { band1Type: 'peaking', band1GainDb: -9, band1Q: 0.7 }, fft: { size: 8192 } } };
+    const ours = encodeArgsParam(args);
+    expect(ours.omitted).toEqual([]);
+    expect(ours.param).toBe(buildArgsParam({}, args));
+    expect(ours.param).toBe('stages:eq+fft;params.eq.band1Type:peaking;params.eq.band1GainDb:-9;params.eq.band1Q:0.7;params.fft.size:8192');
+    // a member Storybook would drop is named with its path; the rest still go
+    const bad = encodeArgsParam({ params: { eq: { preset: 'a,b', band1GainDb: 3 } } });
+    expect(bad.param).toBe('params.eq.band1GainDb:3');
+    expect(bad.omitted).toEqual(['params.eq.preset ("a,b" has characters Storybook drops from URLs)']);
+  });
+
   it('spells out numbers that Storybook would read back as strings', () => {
     expect(urlNumber(1e-7)).toBe('0.0000001');
     expect(urlNumber(1000.37)).toBe('1000.37');

@@ -46,18 +46,32 @@ export interface ArgsParam {
   omitted: string[];
 }
 
+/** A plain object (an object arg), not an array, a Date or a class instance. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
 /**
- * Storybook's `args` URL parameter for flat args: numbers plainly, booleans as `!true`/`!false`,
- * null as `!null`, strings of letters, digits, space, `_` and `-` (a space as `+`). Anything else
- * (objects, functions, strings with other characters, NaN) is omitted and named in `omitted`.
+ * Storybook's `args` URL parameter: numbers plainly, booleans as `!true`/`!false`, null as
+ * `!null`, strings of letters, digits, space, `_` and `-` (a space as `+`), and plain objects
+ * member by member in dot notation (`params.eq.band1GainDb:-9`, as Storybook writes and reads
+ * them). Anything else (arrays, functions, strings with other characters, NaN) is omitted and
+ * named in `omitted`.
  */
-export function encodeArgsParam(args: Readonly<Record<string, unknown>>): ArgsParam {
+export function encodeArgsParam(args: Readonly<Record<string, unknown>>, prefix = ''): ArgsParam {
   const parts: string[] = [];
   const omitted: string[] = [];
-  for (const [key, value] of Object.entries(args)) {
+  for (const [name, value] of Object.entries(args)) {
     if (value === undefined) continue;
-    if (!SAFE_KEY.test(key)) {
+    const key = `${prefix}${name}`;
+    if (!SAFE_KEY.test(name)) {
       omitted.push(`${key} (name not URL-safe)`);
+      continue;
+    }
+    if (isPlainObject(value)) {
+      const inner = encodeArgsParam(value, `${key}.`);
+      if (inner.param) parts.push(inner.param);
+      omitted.push(...inner.omitted);
       continue;
     }
     let text: string | null;
