@@ -19,7 +19,7 @@ import { nodeStage } from '../dsp-stages/node-registry.ts';
 import { CliError, baseSummary, resolveCliParams, usage, type InputAudio } from '../dsp-stages/node-api.ts';
 import { RENDER_QUANTUM_FRAMES, quantumDeadlineUs, type ClampNote, type ParamValues, type StageDescriptor } from '../dsp-stages/types.ts';
 import { statusMessage, type StagebenchWasm } from '../worklet/abi.ts';
-import { createChain, splitChainParamName } from '../worklet/chain.ts';
+import { createChain, parseChainIds, splitChainParamName } from '../worklet/chain.ts';
 import { percentile } from '../worklet/stats.ts';
 import { runStage } from './run.ts';
 
@@ -85,8 +85,12 @@ function kernelTime(quantumUs: readonly number[], deadlineUs: number): KernelTim
  * errors (exit 2) otherwise.
  */
 export function parseChainStages(text: string): StageDescriptor[] {
-  const ids = text.split(',').map((s) => s.trim());
-  if (ids.some((id) => id === '')) throw usage(`--stages wants stage ids separated by commas, got "${text}"`);
+  let ids: string[];
+  try {
+    ids = parseChainIds(text);
+  } catch {
+    throw usage(`--stages wants stage ids separated by commas, got "${text}"`);
+  }
   const seen = new Set<string>();
   return ids.map((id) => {
     let found;

@@ -5,10 +5,10 @@
  * timed in the kernel-timing worker, and their % of the deadline); then the chain's total against
  * the deadline and the sum of the stages' budgets. Then every stage's own visualiser (its
  * descriptor's: the EQ's response, the FFT's spectrum...), each drawn from the visual slot the
- * processor publishes that stage's frames in, and the scope of the chain's input. Never stops the
- * runtime on unmount.
+ * processor publishes that stage's frames in, and the scope of the chain's input. In a story, a
+ * Copy link with the chain, its parameters and the source. Never stops the runtime on unmount.
  */
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useContext, useEffect, useId, useState } from 'react';
 import { getStage } from '../dsp-stages/registry.ts';
 import type { SourceSpec } from '../dsp-stages/signals.ts';
 import { formatClampNote } from '../dsp-stages/params.ts';
@@ -21,7 +21,9 @@ import { fmtPct, fmtUs } from './format.ts';
 import { MonitorSwitch } from './MonitorSwitch.tsx';
 import { Scope } from './Scope.tsx';
 import { SourcePicker } from './SourcePicker.tsx';
+import { ShareLink } from './ShareLink.tsx';
 import { StageVisual } from './StageVisual.tsx';
+import { StoryShareContext } from './share.ts';
 import { StatusBar } from './StatusBar.tsx';
 import { useRuntimeState } from './useRuntime.ts';
 import { FOCUS_RING_CSS, alertBox, button, colors, fonts, numeric, panel } from './theme.ts';
@@ -121,6 +123,9 @@ export function ChainBench({ stages, source, autoStart = true, notes = [] }: Cha
   const ids = stages.map((s) => s.stage);
   const rows = timing ? chainRows(timing) : null;
   const running = state.contextState === 'running';
+  const story = useContext(StoryShareContext);
+  // the user's own file is in no link: the link keeps the story's own source
+  const linkSource = localSource.kind === 'file' && !localSource.fixture ? source : localSource;
 
   return (
     <article
@@ -280,6 +285,7 @@ export function ChainBench({ stages, source, autoStart = true, notes = [] }: Cha
           {measuring ? 'Timing…' : 'Time the chain'}
         </button>
       </p>
+      {story && <ShareLink story={story} source={linkSource} storySource={source} />}
       {stages.map((spec, i) => {
         const live = figures[i];
         // the figures name each stage's visual slot once the processor has made the chain

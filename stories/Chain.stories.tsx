@@ -1,24 +1,24 @@
 /**
  * Workbench / Chain: registered stages in order in the page's ONE processor, on ONE wasm instance
  * (worklet/chain.ts), each stage's audio the next one's input. The `stages` arg is the chain
- * (`eq,fft`), so a shared link reproduces it. The product's idea is decode → EQ → FFT; decode is
+ * (`eq fft`) and `params` its stages' parameters, so a shared link reproduces it. The product's idea is decode → EQ → FFT; decode is
  * no chain stage (it runs in the worker pool on a file, not in the processor on audio), so the
- * built-in signal (or any source of the picker) feeds eq,fft.
+ * built-in signal (or any source of the picker) feeds eq fft.
  */
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect, waitFor, within } from 'storybook/test';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { ChainBench } from '../components/ChainBench.tsx';
 import { chainBudgetUs, chainRows } from '../components/chainTable.ts';
 import { delayedPair } from '../dsp-stages/delayed-pair.ts';
 import { sine, whiteNoise, type SourceKind } from '../dsp-stages/signals.ts';
-import type { ChainTiming } from '../worklet/protocol.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
 import { sourceArgTypes } from './support/argTypes.ts';
 import { measureUntilWithin, withAudioSuspended } from './support/assertions.ts';
 import { biquadCoefficients, cascadeResponseDb } from '../dsp-stages/eq/coefficients.ts';
 import { eqBands } from '../dsp-stages/eq/params.ts';
 import type { ParamValues } from '../dsp-stages/types.ts';
-import { resolveChainSpecs } from '../worklet/chain.ts';
+import { parseChainIds, resolveChainSpecs, type ChainParams } from '../worklet/chain.ts';
+import { chainName, type ChainTiming } from '../worklet/protocol.ts';
 import { alertBox } from '../components/theme.ts';
 import {
   chainSpecs,
@@ -33,8 +33,8 @@ import { reportMeasurement } from './support/report.ts';
 interface ChainArgs {
   /** The chain: stage ids in order, separated by commas. */
   stages: string;
-  /** Parameters of its stages, `stage.name=value` separated by commas (empty: every stage at its defaults). */
-  params: string;
+  /** Parameters of its stages by stage id, then name (none: every stage at its defaults). */
+  params: ChainParams;
   source: SourceKind;
   frequencyHz: number;
   levelDb: number;
@@ -71,21 +71,23 @@ function ChainWorkbench(args: ChainArgs) {
 const meta = {
   title: 'Workbench/Chain',
   component: ChainWorkbench,
-  args: { stages: 'eq,fft', params: '', source: 'sine', frequencyHz: 1000, levelDb: -6, delaySamples: 100.37, snrDb: 30 },
+  args: { stages: 'eq fft', params: {}, source: 'sine', frequencyHz: 1000, levelDb: -6, delaySamples: 100.37, snrDb: 30 },
   argTypes: {
     stages: {
       name: 'Stages',
       description:
-        'The chain: registered stage ids in order, separated by commas (no unit), e.g. eq,fft or eq,shift. Each at its defaults.',
+        'The chain: registered stage ids in order (no unit), separated by spaces (a shared link keeps them; commas work too, ' +
+        'but Storybook leaves them out of links), e.g. eq fft or eq shift.',
       control: { type: 'text' },
       table: { category: 'Chain' },
     },
     params: {
       name: 'Parameters',
       description:
-        'Parameters of the chain’s stages (units: each parameter’s own), stage.name=value separated by commas, e.g. ' +
-        'eq.preset=telephone, fft.size=8192; the others keep their defaults. Values out of range are clamped, with a note.',
-      control: { type: 'text' },
+        'Parameters of the chain’s stages (units: each parameter’s own), by stage id then name, e.g. ' +
+        '{ "eq": { "preset": "telephone" }, "fft": { "size": 8192 } }; the others keep their defaults. Values out of range are ' +
+        'clamped, with a note; a link carries them as params.eq.preset:telephone.',
+      control: { type: 'object' },
       table: { category: 'Chain' },
     },
     ...sourceArgTypes,
@@ -143,7 +145,7 @@ export const EqThenFft: Story = {
       const { outputDifference, figuresCompared } = expectChainMatchesReferences(specs, got, referencesInOrder(specs, [input], RATE));
       expect(figuresCompared, 'figures compared').toBeGreaterThan(0);
       reportMeasurement({
-        name: `chain ${args.stages}: output vs references in order`,
+        name: `chain ${parseChainIds(args.stages).join(',')}: output vs references in order`,
         value: outputDifference,
         unit: 'max |diff|',
         source: 'OfflineAudioContext render',
@@ -152,7 +154,7 @@ export const EqThenFft: Story = {
     await step('live: every stage runs on wasm and reports its figures', async () => {
       const canvas = within(canvasElement);
       const runtime = StagebenchRuntime.get();
-      await waitFor(() => expect(runtime.state.stage).toBe(`chain:${args.stages}`), { timeout: 15_000 });
+      await waitFor(() => expect(runtime.state.stage).toBe(chainName(parseChainIds(args.stages))), { timeout: 15_000 });
       await waitFor(() => expect(runtime.chainFigures().map((s) => s.backend)).toEqual(specs.map(() => 'wasm')), { timeout: 15_000 });
       for (const spec of specs)
         await waitFor(() => expect(canvas.getByTestId(`chain-row-${spec.stage}`)).toHaveAttribute('data-backend', 'wasm'));
@@ -178,7 +180,7 @@ export const EqThenFft: Story = {
 export const TunedEqThenFft: Story = {
   name: 'EQ → FFT with parameters',
   args: {
-    params: 'eq.band1Type=peaking, eq.band1FrequencyHz=1000, eq.band1GainDb=-9, eq.band1Q=2, fft.size=10000',
+    params: { eq: { band1Type: 'peaking', band1FrequencyHz: 1000, band1GainDb: -9, band1Q: 2 }, fft: { size: 10000 } },
   },
   play: async ({ args, canvasElement, step }) => {
     const { specs, notes } = resolveChainSpecs(args.stages, args.params);
@@ -203,11 +205,68 @@ export const TunedEqThenFft: Story = {
     });
     await step('live: each stage’s visualiser shows its tuned stage', async () => {
       const runtime = StagebenchRuntime.get();
-      await waitFor(() => expect(runtime.state.stage).toBe(`chain:${args.stages}`), { timeout: 15_000 });
+      await waitFor(() => expect(runtime.state.stage).toBe(chainName(parseChainIds(args.stages))), { timeout: 15_000 });
       const { checked, figures } = await expectChainVisualsLive(runtime, canvasElement, specs, args.frequencyHz);
       expect(checked).toEqual(['eq', 'fft']);
       for (const f of figures)
         reportMeasurement({ ...f, name: `tuned chain: ${f.name}`, source: 'live chain, visual slots of the shared telemetry' });
+    });
+  },
+};
+
+/**
+ * The chain's link carries its stages and their parameters (Storybook keeps only letters, digits,
+ * spaces, `_` and `-` in a link: the stages are separated by spaces, the parameters go member by
+ * member, `params.eq.band1GainDb:-9`). Opened in a frame, it rebuilds the same chain: three
+ * stages, not the default two, the gain and the EQ band as given, and the same link again.
+ */
+export const CopyLinkReproducesTheChain: Story = {
+  name: 'Copy link reproduces the chain',
+  args: { stages: 'gain eq fft', params: { gain: { gain: 0.25 }, eq: { band1Type: 'peaking', band1GainDb: -9, band1Q: 0.7 } } },
+  play: async ({ canvasElement, step }) => {
+    const canvas = within(canvasElement);
+    let url = '';
+    await step('the link carries the stages and every parameter given', async () => {
+      await userEvent.click(await canvas.findByRole('button', { name: 'Copy link' }));
+      url = (canvas.getByLabelText('Link to this story with its current settings') as HTMLInputElement).value;
+      // raw, as Storybook reads it (URLSearchParams would turn its `+` into a space)
+      const args = /[?&]args=([^&#]*)/.exec(url)?.[1] ?? '';
+      expect(args.split(';')).toEqual(
+        expect.arrayContaining([
+          'stages:gain+eq+fft',
+          'params.gain.gain:0.25',
+          'params.eq.band1Type:peaking',
+          'params.eq.band1GainDb:-9',
+          'params.eq.band1Q:0.7',
+        ]),
+      );
+      expect(canvas.queryByText(/not in the link/), 'nothing left out of the link').toBeNull();
+    });
+    await step('opened in a frame, the link rebuilds the same chain', async () => {
+      const frame = document.createElement('iframe');
+      frame.title = 'The shared link, opened';
+      frame.style.cssText = 'width:1000px;height:700px;border:0';
+      frame.src = url;
+      // outside the story root: its own bench is not this story's
+      document.body.append(frame);
+      try {
+        const framed = () => within(frame.contentDocument!.body);
+        await waitFor(
+          () => expect(framed().getByRole('heading', { level: 2 })).toHaveTextContent('Chain: Gain (template) → EQ 8-band → FFT 32k'),
+          {
+            timeout: 30_000,
+          },
+        );
+        await waitFor(() => expect(framed().getByTestId('chain-params-gain')).toHaveTextContent('gain=0.25'));
+        expect(framed().getByTestId('chain-params-eq')).toHaveTextContent('band1Type=peaking, band1GainDb=-9, band1Q=0.7');
+        await userEvent.click(framed().getByRole('button', { name: 'Copy link' }));
+        expect(
+          (framed().getByLabelText('Link to this story with its current settings') as HTMLInputElement).value,
+          'the same link, rebuilt',
+        ).toBe(url);
+      } finally {
+        frame.remove();
+      }
     });
   },
 };
@@ -225,7 +284,7 @@ export const EqThenFftWithoutSharedArrayBuffer: Story = {
     if (await skippedOnIsolatedServer(step)) return;
     expect(globalThis.crossOriginIsolated).toBe(false);
     const runtime = StagebenchRuntime.get();
-    await waitFor(() => expect(runtime.state.stage).toBe(`chain:${args.stages}`), { timeout: 15_000 });
+    await waitFor(() => expect(runtime.state.stage).toBe(chainName(parseChainIds(args.stages))), { timeout: 15_000 });
     const { checked, figures } = await expectChainVisualsLive(
       runtime,
       canvasElement,
@@ -244,7 +303,7 @@ export const EqThenFftWithoutSharedArrayBuffer: Story = {
  */
 export const EqThenShift: Story = {
   name: 'EQ → Shift (stereo pair)',
-  args: { stages: 'eq,shift', source: 'delayed-noise', levelDb: 0 },
+  args: { stages: 'eq shift', source: 'delayed-noise', levelDb: 0 },
   play: async ({ args }) => {
     const specs = chainSpecs(args.stages, args.params);
     const pair = delayedPair({ n: 3 * 32768, delay: args.delaySamples, snrDb: args.snrDb, seed: 9 });
@@ -281,7 +340,7 @@ export const ChainBudget: Story = {
   play: async ({ args, canvasElement }) => {
     const specs = chainSpecs(args.stages, args.params);
     const runtime = StagebenchRuntime.get();
-    await waitFor(() => expect(runtime.state.stage).toBe(`chain:${args.stages}`), { timeout: 15_000 });
+    await waitFor(() => expect(runtime.state.stage).toBe(chainName(parseChainIds(args.stages))), { timeout: 15_000 });
     await waitFor(() => expect(runtime.state.wasmStatus).toBe('active'), { timeout: 15_000 });
     // the bench's own first timing done, so the worker is free
     await waitFor(() => expect(within(canvasElement).getByTestId('chain-total')).toHaveAttribute('data-p50'), { timeout: 60_000 });
@@ -294,7 +353,7 @@ export const ChainBudget: Story = {
       const { best, all } = await timeChainWithin(runtime, rate, budgetUs);
       const rows = chainRows(best);
       for (const row of [...rows.stages, rows.total]) {
-        const what = `${args.stages} @ ${rate} Hz, ${row.stage}`;
+        const what = `${parseChainIds(args.stages).join(',')} @ ${rate} Hz, ${row.stage}`;
         reportMeasurement({ name: `chain ${what}: kernel p50`, value: row.p50Us, unit: 'µs', source: best.clock });
         reportMeasurement({ name: `chain ${what}: kernel p99`, value: row.p99Us, unit: 'µs', source: best.clock });
         reportMeasurement({ name: `chain ${what}: p50 share of the deadline`, value: row.p50Pct, unit: '%', source: best.clock });
@@ -303,7 +362,7 @@ export const ChainBudget: Story = {
       const attempts = all.map((t, i) => `attempt ${i + 1}: total p99 ${t.total.p99Us.toFixed(3)} µs`).join('; ');
       expect(
         best.total.p99Us,
-        `chain ${args.stages} @ ${rate} Hz: p99 ${best.total.p99Us.toFixed(3)} µs vs budget ${budgetUs} µs (${attempts})`,
+        `chain ${parseChainIds(args.stages).join(',')} @ ${rate} Hz: p99 ${best.total.p99Us.toFixed(3)} µs vs budget ${budgetUs} µs (${attempts})`,
       ).toBeLessThan(budgetUs);
       for (const t of all) expect(t.allocationsDuringRun, 'wasm allocations during the timed batches').toBe(0);
     }

@@ -53,7 +53,9 @@ function expectFigures(got: number[], want: number[], tol: number): number {
 describe('createChain', () => {
   it('parses a chain written a,b', () => {
     expect(parseChainIds(' eq, fft ')).toEqual(['eq', 'fft']);
-    expect(() => parseChainIds('eq,,fft')).toThrow(/separated by commas/);
+    expect(parseChainIds('eq  fft shift')).toEqual(['eq', 'fft', 'shift']);
+    expect(() => parseChainIds('eq,,fft')).toThrow(/separated by commas or spaces/);
+    expect(() => parseChainIds('  ')).toThrow(/separated by commas or spaces/);
   });
 
   it('runs eq then fft on one instance as their references do in order', () => {
@@ -163,7 +165,8 @@ describe('timeChain', () => {
 
 describe('a chain written as story args', () => {
   it('puts each stage at its defaults but for the parameters given, clamped with a note', () => {
-    const { specs, notes } = resolveChainSpecs('eq,fft', ' eq.preset = telephone , fft.size=5000 ');
+    // numbers as a link gives them: text
+    const { specs, notes } = resolveChainSpecs('eq fft', { eq: { preset: 'telephone' }, fft: { size: '5000' } });
     expect(specs.map((s) => s.stage)).toEqual(['eq', 'fft']);
     expect(specs[0]!.params.preset).toBe('telephone');
     // 5000 is no FFT size: the nearest one, with a note named for its stage
@@ -173,13 +176,9 @@ describe('a chain written as story args', () => {
     expect(resolveChainSpecs('eq,fft').notes).toEqual([]);
   });
 
-  it('refuses an unknown parameter, a stage not in the chain and an item without a value', () => {
-    expect(() => resolveChainSpecs('eq', 'eq.bogus=1')).toThrow(/unknown parameter "eq.bogus" \(stage eq has: .*preset/);
-    expect(() => resolveChainSpecs('eq', 'fft.size=4096')).toThrow('parameter fft.size: stage fft is not in the chain (stages eq)');
-    expect(() => resolveChainSpecs('eq', 'eq.preset')).toThrow('a chain parameter is <stage>.<name>=value, got "eq.preset"');
-    expect(() => resolveChainSpecs('eq', 'preset=flat')).toThrow(
-      'a chain parameter is <stage>.<name>=value (e.g. eq.<name>), got "preset"',
-    );
+  it('refuses an unknown parameter and parameters of a stage not in the chain', () => {
+    expect(() => resolveChainSpecs('eq', { eq: { bogus: 1 } })).toThrow(/unknown parameter "eq.bogus" \(stage eq has: .*preset/);
+    expect(() => resolveChainSpecs('eq', { fft: { size: 4096 } })).toThrow('parameter fft.size: stage fft is not in the chain (stages eq)');
   });
 });
 
@@ -191,7 +190,7 @@ describe('an offline analysis', () => {
     const input = sine(40960, RATE, 1000.3, 0.4);
     for (const size of [512, 2048, 8192, 32768]) {
       // the rectangular window makes the peak depend on where the frame starts: a frame one hop off shows
-      const { specs } = resolveChainSpecs('fft', `fft.size=${size}, fft.window=rect`);
+      const { specs } = resolveChainSpecs('fft', { fft: { size, window: 'rect' } });
       const got = renderChain(createChain({ wasm, stages: specs, sampleRate: RATE, offline: true }), [input]).figures[0]!;
       const want = renderChain(createChain({ wasm: null, stages: specs, sampleRate: RATE, offline: true }), [input]).figures[0]!;
       expect(Math.abs(got[0]! - want[0]!) / want[0]!, `N = ${size}: peak ${got[0]} Hz vs reference ${want[0]} Hz`).toBeLessThan(1e-9);

@@ -30,10 +30,13 @@ export interface ChainStageSpec {
   solo?: boolean;
 }
 
-/** The ids of a chain written `a,b,...` (a story arg, a CLI flag): trimmed, none empty. */
+/**
+ * The ids of a chain written `a,b,...` or `a b ...` (a CLI flag, a story arg: spaces keep it in a
+ * shared link, where Storybook drops commas): none empty.
+ */
 export function parseChainIds(text: string): string[] {
-  const ids = text.split(',').map((s) => s.trim());
-  if (ids.length === 0 || ids.some((id) => id === '')) throw new Error(`a chain is stage ids separated by commas, got "${text}"`);
+  const ids = text.trim().split(/\s*,\s*|\s+/);
+  if (ids.some((id) => id === '')) throw new Error(`a chain is stage ids separated by commas or spaces, got "${text}"`);
   return ids;
 }
 
@@ -55,20 +58,23 @@ export function splitChainParamName(
   return { stage, param: name.slice(dot + 1) };
 }
 
+/** Parameters of a chain's stages by stage id, then by name (a story arg: `params.eq.band1GainDb:-9` in a link). */
+export type ChainParams = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
 /**
- * The chain written `a,b,...` with parameters written `a.name=value, b.name=value...` (story args):
- * each stage at its defaults but for the parameters given, clamped to their specs (the notes say
- * what changed). Throws for an unknown stage or parameter, or a parameter of a stage not in it.
+ * The chain written `a b ...` (or `a,b,...`) with its stages' parameters (story args): each stage
+ * at its defaults but for the parameters given (numbers may come as text, as from a link),
+ * clamped to their specs (the notes say what changed). Throws for an unknown stage or parameter,
+ * or parameters of a stage not in it.
  */
-export function resolveChainSpecs(stagesText: string, paramsText = ''): { specs: ChainStageSpec[]; notes: ClampNote[] } {
+export function resolveChainSpecs(stagesText: string, params: ChainParams = {}): { specs: ChainStageSpec[]; notes: ClampNote[] } {
   const ids = parseChainIds(stagesText);
-  const given = new Map<string, Record<string, string>>(ids.map((id) => [id, {}]));
-  for (const item of paramsText.split(',').map((s) => s.trim())) {
-    if (item === '') continue;
-    const eq = item.indexOf('=');
-    if (eq < 0) throw new Error(`a chain parameter is <stage>.<name>=value, got "${item}"`);
-    const { stage, param } = splitChainParamName(item.slice(0, eq).trim(), ids);
-    given.get(stage)![param] = item.slice(eq + 1).trim();
+  const given = new Map<string, Record<string, unknown>>(ids.map((id) => [id, {}]));
+  for (const [id, values] of Object.entries(params)) {
+    for (const [name, value] of Object.entries(values ?? {})) {
+      const { stage, param } = splitChainParamName(`${id}.${name}`, ids);
+      given.get(stage)![param] = value;
+    }
   }
   const notes: ClampNote[] = [];
   const specs = ids.map((id) => {

@@ -35,6 +35,7 @@ import type {
   ToProcessor,
   ToTimer,
 } from './protocol.ts';
+import { chainName } from './protocol.ts';
 import type { ChainStageSpec } from './chain.ts';
 import { createLiveSource, type LiveSource } from './sources.ts';
 import type { WorkerPool } from './pool/pool.ts';
@@ -310,7 +311,7 @@ export class StagebenchRuntime {
     this.chainStages = [];
     const seq = ++this.stageSeq;
     const reported = new Promise<void>((resolve, reject) => this.stageWaiters.set(seq, { resolve, reject }));
-    this.update({ stage: `chain:${stages.map((s) => s.stage).join(',')}`, wasmStatus: 'loading' });
+    this.update({ stage: chainName(stages.map((s) => s.stage)), wasmStatus: 'loading' });
     await this.ready;
     this.post({ type: 'set-chain', stages: this.chainSpec, seq });
     await reported;

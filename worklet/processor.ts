@@ -31,7 +31,7 @@ import {
   writeScope,
   type TelemetryViews,
 } from './layout.ts';
-import { PROCESSOR_NAME, type FromProcessor, type ProcessorOptions, type ToProcessor } from './protocol.ts';
+import { PROCESSOR_NAME, chainName, type FromProcessor, type ProcessorOptions, type ToProcessor } from './protocol.ts';
 import { instantiateStagebench, statusMessage, type StagebenchWasm } from './abi.ts';
 import { parsePoolLayout } from './pool/layout.ts';
 import { RingConsumer } from './pool/stream.ts';
@@ -332,7 +332,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     this.unslowedKernel = null;
     this.chain = null;
     this.stage = null;
-    const id = `chain:${stages.map((s) => s.stage).join(',')}`;
+    const id = chainName(stages.map((s) => s.stage));
     try {
       this.chain = createChain({ wasm: this.wasm, stages, sampleRate, quantumFrames: this.quantumFrames, offline: this.offline });
     } catch (err) {
@@ -461,7 +461,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     if (grown && (this.stage || this.chain))
       this.post({
         type: 'stage-error',
-        stage: this.stage?.id ?? `chain:${this.chain!.links.map((l) => l.stage.id).join(',')}`,
+        stage: this.stage?.id ?? chainName(this.chain!.links.map((l) => l.stage.id)),
         message: `render quantum is ${frames} frames, the ${this.stage ? 'stage was' : 'chain’s stages were'} made for fewer: select it again`,
       });
   }

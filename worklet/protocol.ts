@@ -82,6 +82,11 @@ export type FromProcessor =
   /** Messages-mode playback figures (the shared ring keeps its own counters), at most every 50 ms. */
   | { type: 'playback'; framesRead: number; underruns: number; bufferedFrames: number; ended: boolean };
 
+/** The name a running chain of these stages goes by (the runtime's stage, status messages): `chain:a,b`. */
+export function chainName(ids: readonly string[]): string {
+  return `chain:${ids.join(',')}`;
+}
+
 /** One stage of a running chain as the processor reports it. */
 export interface ChainStageFigures {
   stage: string;

@@ -9,14 +9,21 @@ import { biquadCoefficients, cascadeResponseDb } from '../../dsp-stages/eq/coeff
 import { eqBands } from '../../dsp-stages/eq/params.ts';
 import { RESPONSE_FRAME } from '../../dsp-stages/eq/reference.ts';
 import { getStage } from '../../dsp-stages/registry.ts';
-import { createChain, renderChain, resolveChainSpecs, type ChainRender, type ChainStageSpec } from '../../worklet/chain.ts';
+import {
+  createChain,
+  renderChain,
+  resolveChainSpecs,
+  type ChainParams,
+  type ChainRender,
+  type ChainStageSpec,
+} from '../../worklet/chain.ts';
 import type { StagebenchRuntime } from '../../worklet/host.ts';
 import { renderOffline, type OfflineRender } from '../../worklet/offline-render.ts';
 import { expectBitExact, expectMaxDifference } from './assertions.ts';
 import { conformanceOf } from './conformance/promises.ts';
 
-/** The chain of story args `a,b,...` and `a.name=value,...`: each stage at its defaults but for the parameters given. */
-export function chainSpecs(text: string, params = ''): ChainStageSpec[] {
+/** The chain of story args `a b ...` and its stages' parameters: each stage at its defaults but for the parameters given. */
+export function chainSpecs(text: string, params: ChainParams = {}): ChainStageSpec[] {
   return resolveChainSpecs(text, params).specs;
 }
 
