@@ -5,7 +5,7 @@
  * Storybook) and the run report. Never stops or destroys the runtime on unmount: the next story
  * reuses it.
  */
-import { useCallback, useContext, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useContext, useEffect, useId, useState, type ReactNode } from 'react';
 import type { ParamValues, StageDescriptor } from '../dsp-stages/types.ts';
 import { timingBudgetAt } from '../dsp-stages/types.ts';
 import type { SourceSpec } from '../dsp-stages/signals.ts';
@@ -22,8 +22,7 @@ import { StatusBar } from './StatusBar.tsx';
 import { TimingHistogram } from './TimingHistogram.tsx';
 import { StageFigures } from './StageFigures.tsx';
 import { useRuntimeState } from './useRuntime.ts';
-import { decodeForSource, fixtureInput, type DecodedFile, type FileInput } from './fileSource.ts';
-import { FileSourceStatus } from './FileSourceStatus.tsx';
+import { BenchSourceStatus, useBenchSource } from './useBenchSource.tsx';
 import { BouncePanel } from './BouncePanel.tsx';
 import { AbPanel } from './AbPanel.tsx';
 import type { ReportAb } from './runReport.ts';
@@ -50,7 +49,6 @@ export interface StageBenchProps {
 export function StageBench({ stage, params, source, autoStart = true, visual, children, extra, ab }: StageBenchProps) {
   const [runtime] = useState(() => StagebenchRuntime.get());
   const state = useRuntimeState(runtime);
-  const [localSource, setLocalSource] = useState<SourceSpec>(source);
   const [error, setError] = useState<string | null>(null);
   const measureKernel = useCallback(() => runtime.measureKernel(), [runtime]);
   /** `generation` is bumped per stage selection and on unmount, so late results of an old stage are dropped. */
@@ -62,18 +60,12 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
     setMeasuring,
     measure,
   } = useMeasurement<KernelTiming>(measureKernel, setError);
-  /** The decoded file the stage loops over (source kind `file`), or null. */
-  const [file, setFile] = useState<DecodedFile | null>(null);
-  const [fileBusy, setFileBusy] = useState<string | null>(null);
   const [abResult, setAbResult] = useState<ReportAb | null>(null);
-  /** The source that plays now: what a failed file leaves playing, and the picker goes back to. */
-  const applied = useRef<SourceSpec>(runtime.state.source);
-  const sourceRequest = useRef(0);
 
   // Stories pass fresh objects on every render: compare by value, not identity.
   const paramsKey = JSON.stringify(params);
-  const sourceKey = JSON.stringify(source);
-  const sourceSpec = useMemo<SourceSpec>(() => JSON.parse(sourceKey) as SourceSpec, [sourceKey]);
+  const bench = useBenchSource(runtime, source, setError);
+  const { localSource, file, ownFile, linkSource, pickSource, pickOwnFile } = bench;
 
   useEffect(() => {
     const gen = ++generation.current;
@@ -97,80 +89,11 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
     };
   }, [runtime, stage.id, paramsKey, measure, generation, setTiming, setMeasuring]);
 
-  /**
-   * Makes `spec` the runtime's source. A file (the built-in fixture it names, or `own`) is decoded
-   * first: if that fails, the message is shown and the previous source keeps playing.
-   */
-  const applySource = useCallback(
-    async (spec: SourceSpec, own?: FileInput) => {
-      const request = ++sourceRequest.current;
-      if (spec.kind !== 'file') {
-        setFileBusy(null);
-        try {
-          await runtime.setSource(spec);
-        } catch (err) {
-          setError(errorMessage(err));
-        }
-        if (request === sourceRequest.current) {
-          applied.current = spec;
-          setFile(null);
-        }
-        return;
-      }
-      let name = own?.name ?? spec.fixture ?? '';
-      try {
-        const input = own ?? (await fixtureInput(spec.fixture));
-        name = input.name;
-        if (request === sourceRequest.current) setFileBusy(`decoding ${name}…`);
-        const decoded = await decodeForSource(runtime, input, own !== undefined);
-        if (request !== sourceRequest.current) return;
-        await runtime.playFile(spec, decoded);
-        applied.current = spec;
-        setFile(decoded);
-        setError(null);
-      } catch (err) {
-        if (request !== sourceRequest.current) return;
-        setError(`${errorMessage(err)} (the previous source keeps playing)`);
-        setLocalSource(applied.current);
-      } finally {
-        if (request === sourceRequest.current) setFileBusy(null);
-      }
-    },
-    [runtime],
-  );
-
-  // The prop wins whenever it changes; local picks last until then.
-  useEffect(() => {
-    setLocalSource(sourceSpec);
-    void applySource(sourceSpec);
-    // a file still decoding when the story changes (or is left) must not become the next story's source
-    return () => {
-      // a counter, not a rendered node: the cleanup must bump the one a pending request compares with
-      // eslint-disable-next-line react-hooks/exhaustive-deps
-      sourceRequest.current++;
-    };
-  }, [applySource, sourceSpec]);
-
   useEffect(() => {
     if (!autoStart) return;
     runtime.start().catch((err: unknown) => setError(`starting audio: ${errorMessage(err)}`));
   }, [runtime, autoStart]);
 
-  const pickSource = (spec: SourceSpec) => {
-    setLocalSource(spec);
-    void applySource(spec);
-  };
-  const pickOwnFile = (f: File) => {
-    const spec: SourceSpec = { ...localSource, kind: 'file', fixture: undefined };
-    setLocalSource(spec);
-    f.arrayBuffer().then(
-      (bytes) => applySource(spec, { name: f.name, bytes: new Uint8Array(bytes) }),
-      (err: unknown) => {
-        setError(`${f.name}: could not be read: ${errorMessage(err)} (the previous source keeps playing)`);
-        setLocalSource(applied.current);
-      },
-    );
-  };
   const start = () => {
     setError(null);
     runtime.start().catch((err: unknown) => setError(`starting audio: ${errorMessage(err)}`));
@@ -184,10 +107,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
   const isolation = useIsolation();
   const isolationText = describeIsolation(isolation);
   const story = useContext(StoryShareContext);
-  const ownFile = localSource.kind === 'file' && file?.own ? file.name : null;
-  // the user's own file is in no link: the link keeps the story's own source
-  const linkSource = ownFile ? sourceSpec : localSource;
-  const link = story ? shareLink(story, linkSource, sourceSpec, ...pageLocations()).url : null;
+  const link = story ? shareLink(story, linkSource, bench.storySource, ...pageLocations()).url : null;
 
   return (
     // an article named by the stage title: its <header> is then no page-wide banner landmark
@@ -216,12 +136,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
         <SourcePicker value={localSource} onChange={pickSource} ownFile={ownFile} onOwnFile={pickOwnFile} />
         {extra}
       </div>
-      {fileBusy && (
-        <p role="status" data-testid="file-busy" style={{ margin: '4px 0', fontSize: 13 }}>
-          {fileBusy}
-        </p>
-      )}
-      {file && localSource.kind === 'file' && <FileSourceStatus runtime={runtime} file={file} />}
+      <BenchSourceStatus runtime={runtime} bench={bench} />
       {error && (
         <div role="alert" data-testid="bench-error" style={alertBox}>
           {error}
@@ -261,7 +176,7 @@ export function StageBench({ stage, params, source, autoStart = true, visual, ch
           />
         </>
       )}
-      {story && <ShareLink story={story} source={linkSource} storySource={sourceSpec} />}
+      {story && <ShareLink story={story} source={linkSource} storySource={bench.storySource} />}
       <RunReport
         runtime={runtime}
         stage={stage}

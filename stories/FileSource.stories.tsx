@@ -15,7 +15,7 @@ import { StagebenchRuntime } from '../worklet/host.ts';
 import { renderOffline } from '../worklet/offline-render.ts';
 import { argTypesFromParams, fixtureArgTypes, sourceArgTypes } from './support/argTypes.ts';
 import { expectBitExact } from './support/assertions.ts';
-import { expectActiveAndRunning } from './support/checks.ts';
+import { expectActiveAndRunning, expectFilePlaying } from './support/checks.ts';
 import { runKernel } from './support/conformance/kernel-run.ts';
 import { fixtureBytes } from './support/decodeFixtures.ts';
 
@@ -23,29 +23,6 @@ type FileArgs = { source: SourceKind; frequencyHz: number; levelDb: number; fixt
 
 function stageParams(args: FileArgs): ParamValues {
   return Object.fromEntries(gainStage.params.map((p) => [p.name, args[p.name] ?? p.default]));
-}
-
-/**
- * Waits until the bench's file line names `name` with `frames` frames, playing, and the frames the
- * worklet has read grow by a quarter second; the runtime reports the same file. Returns the line.
- */
-async function expectFilePlaying(canvas: ReturnType<typeof within>, name: string, frames: number): Promise<HTMLElement> {
-  const runtime = StagebenchRuntime.get();
-  const rate = runtime.ctx.sampleRate;
-  const line = await waitFor(
-    () => {
-      const l = canvas.getByTestId('file-source');
-      expect(l.dataset.name).toBe(name);
-      return l;
-    },
-    { timeout: 30_000 },
-  );
-  expect(Number(line.dataset.frames)).toBe(frames);
-  await waitFor(() => expect(line.dataset.playing).toBe('true'), { timeout: 10_000 });
-  const first = Number(line.dataset.played);
-  await waitFor(() => expect(Number(line.dataset.played)).toBeGreaterThan(first + rate / 4), { timeout: 10_000 });
-  expect(runtime.state.file).toEqual({ name, frames, channels: 2 });
-  return line;
 }
 
 function FileSourceWorkbench(args: FileArgs) {
@@ -93,7 +70,7 @@ export const FixtureLoopsThroughAStage: Story = {
     const decoded = await decode(pool, { name: 'signal.wav', bytes: await fixtureBytes('signal.wav') }, { outputRate: rate });
     expect(decoded.error).toBeNull();
     await step(`the bench reports signal.wav playing: ${decoded.frames} frames at the context rate, played frames growing`, async () => {
-      await expectFilePlaying(canvas, 'signal.wav', decoded.frames);
+      await expectFilePlaying(StagebenchRuntime.get(), canvas, 'signal.wav', decoded.frames);
       const scope = new Float32Array(4096);
       runtime.readScope(scope);
       expect(Math.max(...scope.map(Math.abs)), 'scope peak of the file through the stage').toBeGreaterThan(0.01);
@@ -144,7 +121,7 @@ export const YourOwnFileByPickerAndDrop: Story = {
     const expectPlaying = async (name: string, bytes: Uint8Array) => {
       const decoded = await decode(pool, { name, bytes }, { outputRate: rate });
       expect(decoded.error).toBeNull();
-      await expectFilePlaying(canvas, name, decoded.frames);
+      await expectFilePlaying(StagebenchRuntime.get(), canvas, name, decoded.frames);
     };
     const flac = await fixtureBytes('signal.flac');
     await step('signal.flac picked as my-take.flac plays; the picker names it as yours; the link leaves it out', async () => {

@@ -200,3 +200,30 @@ export async function expectLiveWindow(runtime: StagebenchRuntime, stage: StageD
     expectNoGrowth(live, stage.budgets.heapGrowthBytes);
   });
 }
+
+/**
+ * Waits until the bench's file line names `name` with `frames` frames, playing, and the frames the
+ * worklet has read grow by a quarter second; the runtime reports the same file. Returns the line.
+ */
+export async function expectFilePlaying(
+  runtime: StagebenchRuntime,
+  canvas: ReturnType<typeof within>,
+  name: string,
+  frames: number,
+): Promise<HTMLElement> {
+  const rate = runtime.ctx.sampleRate;
+  const line = await waitFor(
+    () => {
+      const l = canvas.getByTestId('file-source');
+      expect(l.dataset.name).toBe(name);
+      return l;
+    },
+    { timeout: 30_000 },
+  );
+  expect(Number(line.dataset.frames)).toBe(frames);
+  await waitFor(() => expect(line.dataset.playing).toBe('true'), { timeout: 10_000 });
+  const first = Number(line.dataset.played);
+  await waitFor(() => expect(Number(line.dataset.played)).toBeGreaterThan(first + rate / 4), { timeout: 10_000 });
+  expect(runtime.state.file).toEqual({ name, frames, channels: 2 });
+  return line;
+}
