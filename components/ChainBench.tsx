@@ -1,6 +1,7 @@
 /**
  * The chain bench: the stages of a chain running in order in the page's one processor, on its one
- * wasm instance (worklet/chain.ts), fed the source. Per stage a row: its figures (once a second
+ * wasm instance (worklet/chain.ts), fed the source (a signal, the microphone, or a file decoded on
+ * the pool and looped, as on a stage bench). Per stage a row: its figures (once a second
  * from the processor), bypass and solo, and its share of the quantum (kernel p50/p99 in the chain,
  * timed in the kernel-timing worker, and their % of the deadline); then the chain's total against
  * the deadline and the sum of the stages' budgets. Then every stage's own visualiser (its
@@ -24,6 +25,7 @@ import { SourcePicker } from './SourcePicker.tsx';
 import { ShareLink } from './ShareLink.tsx';
 import { StageVisual } from './StageVisual.tsx';
 import { StoryShareContext } from './share.ts';
+import { BenchSourceStatus, useBenchSource } from './useBenchSource.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { useRuntimeState } from './useRuntime.ts';
 import { FOCUS_RING_CSS, alertBox, button, colors, fonts, numeric, panel } from './theme.ts';
@@ -62,14 +64,14 @@ function ShareBar({ row, label }: { row: ChainRow; label: string }) {
 export function ChainBench({ stages, source, autoStart = true, notes = [] }: ChainBenchProps) {
   const [runtime] = useState(() => StagebenchRuntime.get());
   const state = useRuntimeState(runtime);
-  const [localSource, setLocalSource] = useState<SourceSpec>(source);
   const [figures, setFigures] = useState<ChainStageFigures[]>([]);
   const [flags, setFlags] = useState(() => stages.map((s) => ({ bypass: s.bypass === true, solo: s.solo === true })));
   const [error, setError] = useState<string | null>(null);
+  // the source, a built-in file or the user's own included (decoded on the pool, then looped)
+  const bench = useBenchSource(runtime, source, setError);
   const measureChain = useCallback(() => runtime.measureChain(), [runtime]);
   const { generation, result: timing, setResult: setTiming, measuring, measure } = useMeasurement<ChainTiming>(measureChain, setError);
   const stagesKey = JSON.stringify(stages);
-  const sourceKey = JSON.stringify(source);
   const titleId = useId();
 
   useEffect(() => {
@@ -96,12 +98,6 @@ export function ChainBench({ stages, source, autoStart = true, notes = [] }: Cha
   }, [runtime, stagesKey, measure, generation, setTiming]);
 
   useEffect(() => {
-    const spec = JSON.parse(sourceKey) as SourceSpec;
-    setLocalSource(spec);
-    runtime.setSource(spec).catch((err: unknown) => setError(errorMessage(err)));
-  }, [runtime, sourceKey]);
-
-  useEffect(() => {
     if (!autoStart) return;
     runtime.start().catch((err: unknown) => setError(`starting audio: ${errorMessage(err)}`));
   }, [runtime, autoStart]);
@@ -115,17 +111,11 @@ export function ChainBench({ stages, source, autoStart = true, notes = [] }: Cha
     setFlags((prev) => prev.map((f, i) => (i === index ? { ...f, [flag]: on } : f)));
     runtime.setChainFlags(index, { [flag]: on });
   };
-  const pickSource = (spec: SourceSpec) => {
-    setLocalSource(spec);
-    runtime.setSource(spec).catch((err: unknown) => setError(errorMessage(err)));
-  };
 
   const ids = stages.map((s) => s.stage);
   const rows = timing ? chainRows(timing) : null;
   const running = state.contextState === 'running';
   const story = useContext(StoryShareContext);
-  // the user's own file is in no link: the link keeps the story's own source
-  const linkSource = localSource.kind === 'file' && !localSource.fixture ? source : localSource;
 
   return (
     <article
@@ -148,8 +138,9 @@ export function ChainBench({ stages, source, autoStart = true, notes = [] }: Cha
         <MonitorSwitch on={state.monitor} onChange={(on) => runtime.setMonitor(on)} />
       </header>
       <div role="group" aria-label="Bench controls" style={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 12 }}>
-        <SourcePicker value={localSource} onChange={pickSource} />
+        <SourcePicker value={bench.localSource} onChange={bench.pickSource} ownFile={bench.ownFile} onOwnFile={bench.pickOwnFile} />
       </div>
+      <BenchSourceStatus runtime={runtime} bench={bench} />
       {error && (
         <div role="alert" data-testid="bench-error" style={alertBox}>
           {error}
@@ -285,7 +276,7 @@ export function ChainBench({ stages, source, autoStart = true, notes = [] }: Cha
           {measuring ? 'Timing…' : 'Time the chain'}
         </button>
       </p>
-      {story && <ShareLink story={story} source={linkSource} storySource={source} />}
+      {story && <ShareLink story={story} source={bench.linkSource} storySource={bench.storySource} />}
       {stages.map((spec, i) => {
         const live = figures[i];
         // the figures name each stage's visual slot once the processor has made the chain

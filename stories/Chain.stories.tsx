@@ -1,9 +1,10 @@
 /**
  * Workbench / Chain: registered stages in order in the page's ONE processor, on ONE wasm instance
  * (worklet/chain.ts), each stage's audio the next one's input. The `stages` arg is the chain
- * (`eq fft`) and `params` its stages' parameters, so a shared link reproduces it. The product's idea is decode → EQ → FFT; decode is
- * no chain stage (it runs in the worker pool on a file, not in the processor on audio), so the
- * built-in signal (or any source of the picker) feeds eq fft.
+ * (`eq fft`) and `params` its stages' parameters, so a shared link reproduces it. The product's
+ * decode → EQ → FFT is the `file` source feeding eq fft: decode is no chain stage (it runs in the
+ * worker pool on a file, not in the processor on audio), so the picker's file is decoded on the
+ * pool and looped through the chain; any other source of the picker feeds it too.
  */
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
@@ -12,11 +13,15 @@ import { chainBudgetUs, chainRows } from '../components/chainTable.ts';
 import { delayedPair } from '../dsp-stages/delayed-pair.ts';
 import { sine, whiteNoise, type SourceKind } from '../dsp-stages/signals.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
-import { sourceArgTypes } from './support/argTypes.ts';
+import { fixtureArgTypes, sourceArgTypes } from './support/argTypes.ts';
 import { measureUntilWithin, withAudioSuspended } from './support/assertions.ts';
 import { biquadCoefficients, cascadeResponseDb } from '../dsp-stages/eq/coefficients.ts';
 import { eqBands } from '../dsp-stages/eq/params.ts';
-import type { ParamValues } from '../dsp-stages/types.ts';
+import { RENDER_QUANTUM_FRAMES, type ParamValues } from '../dsp-stages/types.ts';
+import { RESPONSE_FRAME } from '../dsp-stages/eq/reference.ts';
+import { decode } from '../dsp-stages/decode/pool/decode.ts';
+import { fixtureBytes } from './support/decodeFixtures.ts';
+import { expectFilePlaying } from './support/checks.ts';
 import { parseChainIds, resolveChainSpecs, type ChainParams } from '../worklet/chain.ts';
 import { chainName, type ChainTiming } from '../worklet/protocol.ts';
 import { alertBox } from '../components/theme.ts';
@@ -25,6 +30,7 @@ import {
   expectChainMatchesReferences,
   expectChainVisualsLive,
   referencesInOrder,
+  referencesOnWhatReachedThem,
   renderChainOffline,
 } from './support/chainChecks.ts';
 import { plainHostNote, skippedOnIsolatedServer } from './support/plainHost.tsx';
@@ -36,6 +42,8 @@ interface ChainArgs {
   /** Parameters of its stages by stage id, then name (none: every stage at its defaults). */
   params: ChainParams;
   source: SourceKind;
+  /** The `file` source's built-in file, by id. */
+  fixture: string;
   frequencyHz: number;
   levelDb: number;
   delaySamples: number;
@@ -59,6 +67,7 @@ function ChainWorkbench(args: ChainArgs) {
       notes={resolved.notes}
       source={{
         kind: args.source,
+        fixture: args.fixture,
         frequencyHz: args.frequencyHz,
         levelDb: args.levelDb,
         delaySamples: args.delaySamples,
@@ -71,7 +80,16 @@ function ChainWorkbench(args: ChainArgs) {
 const meta = {
   title: 'Workbench/Chain',
   component: ChainWorkbench,
-  args: { stages: 'eq fft', params: {}, source: 'sine', frequencyHz: 1000, levelDb: -6, delaySamples: 100.37, snrDb: 30 },
+  args: {
+    stages: 'eq fft',
+    params: {},
+    source: 'sine',
+    fixture: 'signal-wav',
+    frequencyHz: 1000,
+    levelDb: -6,
+    delaySamples: 100.37,
+    snrDb: 30,
+  },
   argTypes: {
     stages: {
       name: 'Stages',
@@ -91,6 +109,7 @@ const meta = {
       table: { category: 'Chain' },
     },
     ...sourceArgTypes,
+    ...fixtureArgTypes,
     delaySamples: {
       name: 'Test delay (samples)',
       description: 'Unit: samples. delayed-noise source: channel 1 is channel 0 delayed by this much.',
@@ -215,6 +234,67 @@ export const TunedEqThenFft: Story = {
 };
 
 /**
+ * The product's decode → EQ → FFT: a built-in file (signal.wav) decoded on the worker pool and
+ * looped through the chain, as on a stage bench. The bench names it playing with the frame count
+ * the pool decodes, and each stage's visual slot shows the file's audio; offline, the chain over
+ * the decoded file's first 2 s (channel 0) equals the stages' references applied in order, the
+ * FFT's figures its reference's on the audio that reached it (`referencesOnWhatReachedThem`:
+ * against the EQ reference's output instead, its peak on this file moved 1.5e-6 relative, past
+ * the FFT's 1e-6, from the EQ's allowed 6.5e-5 output difference).
+ */
+export const EqThenFftOnAFile: Story = {
+  name: 'EQ → FFT on a built-in file',
+  args: { source: 'file', fixture: 'signal-wav' },
+  play: async ({ args, canvasElement, step }) => {
+    const runtime = StagebenchRuntime.get();
+    const canvas = within(canvasElement);
+    const specs = chainSpecs(args.stages, args.params);
+    await waitFor(() => expect(runtime.state.stage).toBe(chainName(parseChainIds(args.stages))), { timeout: 15_000 });
+    const rate = runtime.ctx.sampleRate;
+    const decoded = await decode(
+      await runtime.pool(),
+      { name: 'signal.wav', bytes: await fixtureBytes('signal.wav') },
+      { outputRate: rate },
+    );
+    expect(decoded.error).toBeNull();
+    await step(`the bench plays signal.wav (${decoded.frames} frames) through the chain`, async () => {
+      await expectFilePlaying(runtime, canvas, 'signal.wav', decoded.frames);
+      expect(canvas.queryByTestId('bench-error'), 'no error').toBeNull();
+    });
+    await step('each stage’s visual slot holds the file’s audio', async () => {
+      const slots = runtime.chainFigures().map((f) => f.visualSlot);
+      const eqFrame = new Float32Array(2 * RESPONSE_FRAME);
+      await waitFor(
+        () => {
+          expect(runtime.readVisual(eqFrame, slots[0]!).length).toBe(2 * RESPONSE_FRAME);
+          const inputRms = Math.sqrt(eqFrame.subarray(0, RESPONSE_FRAME).reduce((a, v) => a + v * v, 0) / RESPONSE_FRAME);
+          expect(inputRms, 'the EQ’s input block: the file, not silence').toBeGreaterThan(0.01);
+          const fftPeakDb = runtime.figures(slots[1]!)[1]!;
+          expect(fftPeakDb, 'the FFT’s peak level').toBeGreaterThan(-60);
+        },
+        { timeout: 10_000 },
+      );
+    });
+    await step('offline: the chain over the file equals the stages’ references in order', async () => {
+      const input = decoded.channelData[0]!.slice(0, Math.floor((2 * rate) / RENDER_QUANTUM_FRAMES) * RENDER_QUANTUM_FRAMES);
+      const got = await renderChainOffline(specs, [input], rate);
+      const { outputDifference, figuresCompared } = expectChainMatchesReferences(
+        specs,
+        got,
+        referencesOnWhatReachedThem(specs, [input], rate, got),
+      );
+      expect(figuresCompared, 'figures compared').toBeGreaterThan(0);
+      reportMeasurement({
+        name: 'chain eq,fft over signal.wav: output vs references in order',
+        value: outputDifference,
+        unit: 'max |diff|',
+        source: 'OfflineAudioContext render',
+      });
+    });
+  },
+};
+
+/**
  * The chain's link carries its stages and their parameters (Storybook keeps only letters, digits,
  * spaces, `_` and `-` in a link: the stages are separated by spaces, the parameters go member by
  * member, `params.eq.band1GainDb:-9`). Opened in a frame, it rebuilds the same chain: three
@@ -238,6 +318,7 @@ export const CopyLinkReproducesTheChain: Story = {
           'params.eq.band1Type:peaking',
           'params.eq.band1GainDb:-9',
           'params.eq.band1Q:0.7',
+          'fixture:signal-wav',
         ]),
       );
       expect(canvas.queryByText(/not in the link/), 'nothing left out of the link').toBeNull();

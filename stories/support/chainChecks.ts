@@ -32,6 +32,27 @@ export function referencesInOrder(specs: readonly ChainStageSpec[], inputs: Floa
   return renderChain(createChain({ wasm: null, stages: specs, sampleRate }), inputs);
 }
 
+/**
+ * The references in order, but each analysis stage that no audio stage follows analysed as its
+ * reference would analyse the audio that reached it in the rendered chain (`got`'s output: every
+ * stage after the last audio one passes it on), the second channel as given. On a real signal (a
+ * file), an analysis stage's figures then measure that stage alone, not the audio stages' allowed
+ * output differences before it magnified by its own sensitivity (a peak interpolated between bins).
+ */
+export function referencesOnWhatReachedThem(
+  specs: readonly ChainStageSpec[],
+  inputs: Float32Array[],
+  sampleRate: number,
+  got: OfflineRender,
+): ChainRender {
+  const want = referencesInOrder(specs, inputs, sampleRate);
+  const lastAudio = specs.reduce((last, s, i) => (getStage(s.stage).hasAudioOutput ? i : last), -1);
+  const figures = want.figures.map((f, i) =>
+    i > lastAudio ? referencesInOrder([specs[i]!], [got.output, ...inputs.slice(1)], sampleRate).figures[0]! : f,
+  );
+  return { output: want.output, figures };
+}
+
 /** The chain rendered offline through the processor (one node, one wasm instance). */
 export async function renderChainOffline(specs: ChainStageSpec[], inputs: Float32Array[], sampleRate: number): Promise<OfflineRender> {
   const result = await renderOffline({
