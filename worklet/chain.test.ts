@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { instantiateStagebench, type StagebenchWasm } from './abi.ts';
 import { readWasmBytes, wasmPath } from '../dsp-stages/wasm-file.ts';
-import { createChain, parseChainIds, renderChain, resolveChainSpecs, type ChainStageSpec } from './chain.ts';
+import { createChain, parseChainIds, renderChain, resolveChainSpecs, type ChainParams, type ChainStageSpec } from './chain.ts';
 import { sine, whiteNoise } from '../dsp-stages/signals.ts';
 import { delayedPair } from '../dsp-stages/delayed-pair.ts';
 import { timeChain } from './kernel-timing.ts';
@@ -179,6 +179,13 @@ describe('a chain written as story args', () => {
   it('refuses an unknown parameter and parameters of a stage not in the chain', () => {
     expect(() => resolveChainSpecs('eq', { eq: { bogus: 1 } })).toThrow(/unknown parameter "eq.bogus" \(stage eq has: .*preset/);
     expect(() => resolveChainSpecs('eq', { fft: { size: 4096 } })).toThrow('parameter fft.size: stage fft is not in the chain (stages eq)');
+    // what a hand-edited link or control can give
+    expect(() => resolveChainSpecs('eq', 'abc' as unknown as ChainParams)).toThrow(
+      `a chain's parameters are { stage: { name: value } }, got "abc"`,
+    );
+    expect(() => resolveChainSpecs('eq', { eq: 5 } as unknown as ChainParams)).toThrow(
+      'the parameters of stage eq are { name: value }, got 5',
+    );
   });
 });
 

@@ -70,8 +70,13 @@ export type ChainParams = Readonly<Record<string, Readonly<Record<string, unknow
 export function resolveChainSpecs(stagesText: string, params: ChainParams = {}): { specs: ChainStageSpec[]; notes: ClampNote[] } {
   const ids = parseChainIds(stagesText);
   const given = new Map<string, Record<string, unknown>>(ids.map((id) => [id, {}]));
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isRecord(params)) throw new Error(`a chain's parameters are { stage: { name: value } }, got ${JSON.stringify(params)}`);
   for (const [id, values] of Object.entries(params)) {
-    for (const [name, value] of Object.entries(values ?? {})) {
+    if (!isRecord(values)) {
+      throw new Error(`the parameters of stage ${id} are { name: value }, got ${JSON.stringify(values)}`);
+    }
+    for (const [name, value] of Object.entries(values)) {
       const { stage, param } = splitChainParamName(`${id}.${name}`, ids);
       given.get(stage)![param] = value;
     }
