@@ -37,7 +37,16 @@ const preview: Preview = {
     ),
     // which story the bench is in, with its current args: its "Copy link" builds the story's URL
     (Story, context) => (
-      <StoryShareContext.Provider value={{ storyId: context.id, args: context.args }}>
+      <StoryShareContext.Provider
+        value={{
+          storyId: context.id,
+          // a link holds the args before any mapping (Storybook maps them as it reads the URL)
+          args: (context.unmappedArgs as Record<string, unknown> | undefined) ?? context.args,
+          mappings: Object.fromEntries(
+            Object.entries(context.argTypes).flatMap(([name, t]) => (t.mapping ? [[name, t.mapping as Record<string, unknown>]] : [])),
+          ),
+        }}
+      >
         <Story />
       </StoryShareContext.Provider>
     ),

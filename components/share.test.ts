@@ -73,6 +73,16 @@ describe('argsWithSource', () => {
     expect(argsWithSource({ file: 'a' }, storySource, storySource).notCarried).toEqual([]);
     expect(argsWithSource({ file: 'a' }, { ...storySource, frequencyHz: 440 }, storySource).notCarried).toEqual(['frequencyHz']);
   });
+  it('writes a mapped arg by the key that maps to the value, so the link keeps it', () => {
+    const pair = { ...storySource, kind: 'delayed-noise' as const, pairShape: 'lowpass-0.4' as const };
+    const mappings = { pairShape: { 'lowpass-0_4': 'lowpass-0.4', noise: 'noise' } };
+    const r = argsWithSource({ source: 'delayed-noise', pairShape: 'lowpass-0_4' }, pair, pair, mappings);
+    expect(r.args.pairShape).toBe('lowpass-0_4');
+    expect(encodeArgsParam(r.args)).toEqual({ param: 'source:delayed-noise;pairShape:lowpass-0_4', omitted: [] });
+    // without the mapping the value itself goes, and Storybook would drop it
+    const plain = argsWithSource({ source: 'delayed-noise', pairShape: 'lowpass-0_4' }, pair, pair);
+    expect(encodeArgsParam(plain.args).omitted).toEqual(['pairShape ("lowpass-0.4" has characters Storybook drops from URLs)']);
+  });
 });
 
 describe('storyUrl', () => {

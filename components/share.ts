@@ -12,8 +12,13 @@ export type ArgValue = string | number | boolean | null | undefined | object;
 export interface StoryShareInfo {
   /** Storybook story id, e.g. `dsp-stages-fft-32k--peak-between-bins`. */
   storyId: string;
-  /** The story's current args (controls and URL applied). */
+  /** The story's current args (controls and URL applied), as the URL holds them: before any argType `mapping`. */
   args: Readonly<Record<string, unknown>>;
+  /**
+   * The argTypes' `mapping`s, by arg name (URL-safe key → the value the story gets): an arg whose
+   * values Storybook would drop from a link (`lowpass-0.4`) goes by a key it keeps (`lowpass-0_4`).
+   */
+  mappings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** Set by the preview's decorator (.storybook/preview.tsx). */
@@ -104,16 +109,25 @@ export interface ArgsWithSource {
 
 /**
  * The story's args with the bench's local source choice (`source`) written into the source args
- * the story has; `storySource` is what the story itself gives the bench, so a field without an
+ * the story has (by its mapping's key where the arg has one); `storySource` is what the story
+ * itself gives the bench, so a field without an
  * arg is only reported when the local choice differs from it.
  */
-export function argsWithSource(args: Readonly<Record<string, unknown>>, source: SourceSpec, storySource: SourceSpec): ArgsWithSource {
+export function argsWithSource(
+  args: Readonly<Record<string, unknown>>,
+  source: SourceSpec,
+  storySource: SourceSpec,
+  mappings: StoryShareInfo['mappings'] = {},
+): ArgsWithSource {
   const out: Record<string, unknown> = { ...args };
   const notCarried: string[] = [];
   for (const [field, value] of Object.entries(source) as [keyof SourceSpec, unknown][]) {
     if (value === undefined) continue;
     const name = sourceArgName(field);
-    if (name in out) out[name] = value;
+    // a mapped arg holds the key whose value this is
+    const mapping = mappings[name];
+    const key = mapping ? Object.keys(mapping).find((k) => mapping[k] === value) : undefined;
+    if (name in out) out[name] = key ?? value;
     else if (value !== storySource[field]) notCarried.push(name);
   }
   return { args: out, notCarried };
@@ -152,7 +166,7 @@ export function shareLink(
   preview: string,
   top: string | null,
 ): ShareLink {
-  const { args, notCarried } = argsWithSource(info.args, source, storySource);
+  const { args, notCarried } = argsWithSource(info.args, source, storySource, info.mappings);
   const { param, omitted } = encodeArgsParam(args);
   return { url: storyUrl(preview, top, info.storyId, param), omitted, notCarried };
 }

@@ -1,5 +1,5 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect, waitFor, within } from 'storybook/test';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { StageVisual } from '../components/StageVisual.tsx';
 import { StageBench } from '../components/StageBench.tsx';
 import { ShiftCrbHarness } from '../components/ShiftCrbHarness.tsx';
@@ -11,7 +11,7 @@ import type { ParamValues } from '../dsp-stages/types.ts';
 import type { SourceKind } from '../dsp-stages/signals.ts';
 import { StagebenchRuntime } from '../worklet/host.ts';
 import { renderOffline } from '../worklet/offline-render.ts';
-import { argTypesFromParams, sourceArgTypes } from './support/argTypes.ts';
+import { argTypesFromParams, sourceArgTypes, urlSafeKey, urlSafeSelect } from './support/argTypes.ts';
 import { expectActiveAndRunning, expectKernelBudgets, expectLiveWindow } from './support/checks.ts';
 import { reportMeasurement } from './support/report.ts';
 import { expectClose } from './support/assertions.ts';
@@ -60,7 +60,7 @@ const meta = {
       table: { category: 'Source' },
     },
     snrDb: { name: 'Test SNR (dB)', control: { type: 'range', min: -10, max: 60, step: 1 }, table: { category: 'Source' } },
-    pairShape: { name: 'Test reference', options: PAIR_SHAPES, control: { type: 'select' }, table: { category: 'Source' } },
+    pairShape: { name: 'Test reference', ...urlSafeSelect(PAIR_SHAPES), table: { category: 'Source' } },
     ...argTypesFromParams(shiftStage.params),
   },
 } satisfies Meta<typeof ShiftWorkbench>;
@@ -194,8 +194,17 @@ export const ChirpReference: Story = {
  */
 export const BandLimitedDelayOf3At60dB: Story = {
   name: 'Band-limited reference, delay of 3.0 samples at 60 dB',
-  args: { pairShape: 'lowpass-0.4', delaySamples: 3, snrDb: 60 },
-  play: async ({ step }) => {
+  // the option's URL-safe key: Storybook maps it to lowpass-0.4, and a link keeps it
+  args: { pairShape: urlSafeKey('lowpass-0.4') as PairShape, delaySamples: 3, snrDb: 60 },
+  play: async ({ args, canvasElement, step }) => {
+    await step('the bench gets the mapped value, and its link keeps the choice', async () => {
+      expect(args.pairShape, 'the story gets the value').toBe('lowpass-0.4');
+      const canvas = within(canvasElement);
+      await userEvent.click(await canvas.findByRole('button', { name: 'Copy link' }));
+      const url = (canvas.getByLabelText('Link to this story with its current settings') as HTMLInputElement).value;
+      expect(/[?&]args=([^&#]*)/.exec(url)?.[1]?.split(';'), url).toContain('pairShape:lowpass-0_4');
+      expect(canvas.queryByText(/left out/), 'nothing left out of the link').toBeNull();
+    });
     await step('default params (plain correlation): within 1e-3', async () => {
       expect(DEFAULTS.phat, 'the default weighting').toBe('off');
       const r = await renderPair(3, 60, {}, 1, 'lowpass-0.4');

@@ -70,3 +70,21 @@ export const fixtureArgTypes = {
     table: { category: 'Source' },
   },
 } as const;
+
+/** An option as a shared link can carry it: Storybook keeps only letters, digits, space, `_` and `-` in link args. */
+export function urlSafeKey(value: string): string {
+  return value.replace(/[^a-zA-Z0-9 _-]/g, '_');
+}
+
+/**
+ * A select over `values` whose options are URL-safe keys (`lowpass-0_4`) mapped to the values the
+ * story gets (`lowpass-0.4`) and labelled with them, so a link keeps the choice. Story args name
+ * an option by its key (`urlSafeKey`).
+ */
+export function urlSafeSelect<T extends string>(
+  values: readonly T[],
+): { options: string[]; mapping: Record<string, T>; control: { type: 'select'; labels: Record<string, T> } } {
+  const mapping = Object.fromEntries(values.map((v) => [urlSafeKey(v), v])) as Record<string, T>;
+  if (Object.keys(mapping).length !== values.length) throw new Error(`options ${values.join(', ')} share a URL-safe key`);
+  return { options: Object.keys(mapping), mapping, control: { type: 'select', labels: mapping } };
+}
