@@ -65,17 +65,24 @@ function takeChannel(buffer: AudioBuffer, ch: number): Float32Array {
   }
 }
 
+/** Numbers the report-chain requests of this page. */
+let reportSeq = 0;
+
 /** The chain's per-stage figures, asked of the processor after a render. */
 function reportChain(node: AudioWorkletNode): Promise<ChainStageFigures[]> {
+  // the answer to this request only: the chain-figures posted as the chain was made, or once a
+  // second during a long render, can arrive after the render ends (measured: once in about ten
+  // renders, the FFT's peak read 0 Hz, its figures before any analysis)
+  const seq = ++reportSeq;
   return new Promise((resolve, reject) => {
     const timeout = setTimeout(() => reject(new Error('the processor did not report the chain figures within 5 s')), 5000);
     node.port.onmessage = (event: MessageEvent<FromProcessor>) => {
-      if (event.data.type !== 'chain-figures') return;
+      if (event.data.type !== 'chain-figures' || event.data.seq !== seq) return;
       clearTimeout(timeout);
       node.port.onmessage = null;
       resolve(event.data.stages);
     };
-    node.port.postMessage({ type: 'report-chain' } satisfies ToProcessor);
+    node.port.postMessage({ type: 'report-chain', seq } satisfies ToProcessor);
   });
 }
 

@@ -178,7 +178,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
         this.chain?.setFlags(msg.index, msg);
         break;
       case 'report-chain':
-        this.postChainFigures();
+        this.postChainFigures(msg.seq);
         break;
       case 'set-param': {
         const spec = this.stage?.params.find((p) => p.name === msg.name);
@@ -352,8 +352,8 @@ class StagebenchProcessor extends AudioWorkletProcessor {
     this.postChainFigures();
   }
 
-  /** Every chain stage's figures, flags and backend (allocates: once a second, or when asked). */
-  private postChainFigures(): void {
+  /** Every chain stage's figures, flags and backend (allocates: once a second, or when asked: `seq`). */
+  private postChainFigures(seq?: number): void {
     const chain = this.chain;
     if (!chain) return;
     this.post({
@@ -368,6 +368,7 @@ class StagebenchProcessor extends AudioWorkletProcessor {
         hasVisual: (link.kernel.visualLength ?? 0) > 0,
         visualSlot: this.linkSlots[i] ?? -1,
       })),
+      ...(seq !== undefined ? { seq } : {}),
     });
   }
 

@@ -41,8 +41,8 @@ export type ToProcessor =
   | { type: 'set-chain-param'; index: number; name: string; value: number | string }
   /** Bypass or solo the chain's stage at `index` from the next quantum on. */
   | { type: 'set-chain-flags'; index: number; bypass?: boolean; solo?: boolean }
-  /** Asks for a 'chain-figures' message now (an offline render's last figures). */
-  | { type: 'report-chain' }
+  /** Asks for a 'chain-figures' message now, answering `seq` (an offline render's last figures). */
+  | { type: 'report-chain'; seq: number }
   | { type: 'reset-telemetry' }
   /**
    * The context was suspended or resumed: its clock stood still while Date.now() went on, so the
@@ -78,7 +78,12 @@ export type FromProcessor =
       figures: Float64Array[];
     }
   /** A chain's per-stage figures (descriptor order, NaN until a stage has some): once a second, and on 'report-chain'. */
-  | { type: 'chain-figures'; stages: ChainStageFigures[] }
+  | {
+      type: 'chain-figures';
+      stages: ChainStageFigures[];
+      /** The report-chain this answers; absent on the unasked ones (set-chain, once a second), which may still be in flight. */
+      seq?: number;
+    }
   /** Messages-mode playback figures (the shared ring keeps its own counters), at most every 50 ms. */
   | { type: 'playback'; framesRead: number; underruns: number; bufferedFrames: number; ended: boolean };
 
