@@ -24,7 +24,7 @@ import { Scope } from './Scope.tsx';
 import { SourcePicker } from './SourcePicker.tsx';
 import { ShareLink } from './ShareLink.tsx';
 import { StageVisual } from './StageVisual.tsx';
-import { StoryShareContext } from './share.ts';
+import { StoryShareContext, type StoryShareInfo } from './share.ts';
 import { BenchSourceStatus, useBenchSource } from './useBenchSource.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { useRuntimeState } from './useRuntime.ts';
@@ -48,6 +48,26 @@ function fmtFigure(v: number | undefined): string {
 /** The parameters of `params` that differ from the stage's defaults, as `name=value`. */
 function changedParams(stage: StageDescriptor, params: ParamValues): string[] {
   return stage.params.filter((p) => p.name in params && params[p.name] !== p.default).map((p) => `${p.name}=${String(params[p.name])}`);
+}
+
+/**
+ * The story's link info with the bench's bypass and solo as they are now (a story with `bypass` and
+ * `solo` args: stage ids separated by spaces), so a link keeps what the checkboxes changed.
+ */
+function linkStory(
+  story: StoryShareInfo,
+  stages: readonly ChainStageSpec[],
+  flags: ReadonlyArray<{ bypass: boolean; solo: boolean }>,
+): StoryShareInfo {
+  const named = (flag: 'bypass' | 'solo') =>
+    stages
+      .filter((_, i) => flags[i]?.[flag])
+      .map((s) => s.stage)
+      .join(' ');
+  const args = { ...story.args };
+  if ('bypass' in args) args.bypass = named('bypass');
+  if ('solo' in args) args.solo = named('solo');
+  return { ...story, args };
 }
 
 /** A bar of the quantum's deadline: the p50 share filled, the p99 share outlined. */
@@ -276,7 +296,7 @@ export function ChainBench({ stages, source, autoStart = true, notes = [] }: Cha
           {measuring ? 'Timing…' : 'Time the chain'}
         </button>
       </p>
-      {story && <ShareLink story={story} source={bench.linkSource} storySource={bench.storySource} />}
+      {story && <ShareLink story={linkStory(story, stages, flags)} source={bench.linkSource} storySource={bench.storySource} />}
       {stages.map((spec, i) => {
         const live = figures[i];
         // the figures name each stage's visual slot once the processor has made the chain

@@ -41,6 +41,10 @@ interface ChainArgs {
   stages: string;
   /** Parameters of its stages by stage id, then name (none: every stage at its defaults). */
   params: ChainParams;
+  /** Stages bypassed, by id, separated by spaces (none: ''). */
+  bypass: string;
+  /** Stages soloed, by id, separated by spaces (none: ''). */
+  solo: string;
   source: SourceKind;
   /** The `file` source's built-in file, by id. */
   fixture: string;
@@ -53,7 +57,7 @@ interface ChainArgs {
 function ChainWorkbench(args: ChainArgs) {
   let resolved: ReturnType<typeof resolveChainSpecs>;
   try {
-    resolved = resolveChainSpecs(args.stages, args.params);
+    resolved = resolveChainSpecs(args.stages, args.params, { bypass: args.bypass, solo: args.solo });
   } catch (err) {
     return (
       <p role="alert" data-testid="bench-error" style={alertBox}>
@@ -83,6 +87,8 @@ const meta = {
   args: {
     stages: 'eq fft',
     params: {},
+    bypass: '',
+    solo: '',
     source: 'sine',
     fixture: 'signal-wav',
     frequencyHz: 1000,
@@ -106,6 +112,18 @@ const meta = {
         '{ "eq": { "preset": "telephone" }, "fft": { "size": 8192 } }; the others keep their defaults. Values out of range are ' +
         'clamped, with a note; a link carries them as params.eq.preset:telephone.',
       control: { type: 'object' },
+      table: { category: 'Chain' },
+    },
+    bypass: {
+      name: 'Bypassed',
+      description: 'Stages bypassed (their input passes on), by id, separated by spaces (no unit); the bench’s checkboxes change it too.',
+      control: { type: 'text' },
+      table: { category: 'Chain' },
+    },
+    solo: {
+      name: 'Soloed',
+      description: 'Stages soloed (while any is, only the soloed ones run), by id, separated by spaces (no unit).',
+      control: { type: 'text' },
       table: { category: 'Chain' },
     },
     ...sourceArgTypes,
@@ -306,12 +324,18 @@ export const CopyLinkReproducesTheChain: Story = {
   play: async ({ canvasElement, step }) => {
     const canvas = within(canvasElement);
     let url = '';
-    await step('the link carries the stages and every parameter given', async () => {
+    await step('the link carries the stages, every parameter given and the bypass ticked in the bench', async () => {
+      // the chain made first: making it sets the checkboxes from the args
+      const runtime = StagebenchRuntime.get();
+      await waitFor(() => expect(runtime.chainFigures().map((f) => f.stage)).toEqual(['gain', 'eq', 'fft']), { timeout: 15_000 });
+      const bypassEq = await canvas.findByRole('checkbox', { name: 'bypass EQ 8-band' });
+      await userEvent.click(bypassEq);
+      await waitFor(() => expect(bypassEq).toBeChecked());
       await userEvent.click(await canvas.findByRole('button', { name: 'Copy link' }));
       url = (canvas.getByLabelText('Link to this story with its current settings') as HTMLInputElement).value;
       // raw, as Storybook reads it (URLSearchParams would turn its `+` into a space)
       const args = /[?&]args=([^&#]*)/.exec(url)?.[1] ?? '';
-      expect(args.split(';')).toEqual(
+      expect(args.split(';'), args).toEqual(
         expect.arrayContaining([
           'stages:gain+eq+fft',
           'params.gain.gain:0.25',
@@ -319,6 +343,8 @@ export const CopyLinkReproducesTheChain: Story = {
           'params.eq.band1GainDb:-9',
           'params.eq.band1Q:0.7',
           'fixture:signal-wav',
+          'bypass:eq',
+          'solo:',
         ]),
       );
       expect(canvas.queryByText(/not in the link/), 'nothing left out of the link').toBeNull();
@@ -340,11 +366,14 @@ export const CopyLinkReproducesTheChain: Story = {
         );
         await waitFor(() => expect(framed().getByTestId('chain-params-gain')).toHaveTextContent('gain=0.25'));
         expect(framed().getByTestId('chain-params-eq')).toHaveTextContent('band1Type=peaking, band1GainDb=-9, band1Q=0.7');
+        await waitFor(
+          () => expect(framed().getByRole('checkbox', { name: 'bypass EQ 8-band' }), 'the EQ bypassed, as in the link').toBeChecked(),
+          { timeout: 15_000 },
+        );
+        expect(framed().getByRole('checkbox', { name: 'bypass FFT 32k' })).not.toBeChecked();
         await userEvent.click(framed().getByRole('button', { name: 'Copy link' }));
-        expect(
-          (framed().getByLabelText('Link to this story with its current settings') as HTMLInputElement).value,
-          'the same link, rebuilt',
-        ).toBe(url);
+        const rebuilt = (framed().getByLabelText('Link to this story with its current settings') as HTMLInputElement).value;
+        expect(decodeURIComponent(rebuilt), 'the same link, rebuilt').toBe(decodeURIComponent(url));
       } finally {
         frame.remove();
       }

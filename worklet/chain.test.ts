@@ -176,6 +176,16 @@ describe('a chain written as story args', () => {
     expect(resolveChainSpecs('eq,fft').notes).toEqual([]);
   });
 
+  it('bypasses and solos the stages its flags name', () => {
+    const { specs } = resolveChainSpecs('gain eq fft', {}, { bypass: 'eq', solo: 'gain fft' });
+    expect(specs.map((s) => [s.stage, s.bypass, s.solo])).toEqual([
+      ['gain', false, true],
+      ['eq', true, false],
+      ['fft', false, true],
+    ]);
+    expect(() => resolveChainSpecs('eq', {}, { bypass: 'fft' })).toThrow('bypass fft: stage fft is not in the chain (stages eq)');
+  });
+
   it('refuses an unknown parameter and parameters of a stage not in the chain', () => {
     expect(() => resolveChainSpecs('eq', { eq: { bogus: 1 } })).toThrow(/unknown parameter "eq.bogus" \(stage eq has: .*preset/);
     expect(() => resolveChainSpecs('eq', { fft: { size: 4096 } })).toThrow('parameter fft.size: stage fft is not in the chain (stages eq)');

@@ -64,11 +64,25 @@ export type ChainParams = Readonly<Record<string, Readonly<Record<string, unknow
 /**
  * The chain written `a b ...` (or `a,b,...`) with its stages' parameters (story args): each stage
  * at its defaults but for the parameters given (numbers may come as text, as from a link),
- * clamped to their specs (the notes say what changed). Throws for an unknown stage or parameter,
- * or parameters of a stage not in it.
+ * clamped to their specs (the notes say what changed), and bypassed or soloed when `flags` names
+ * it (stage ids separated by spaces or commas). Throws for an unknown stage or parameter, or
+ * parameters or flags of a stage not in it.
  */
-export function resolveChainSpecs(stagesText: string, params: ChainParams = {}): { specs: ChainStageSpec[]; notes: ClampNote[] } {
+export function resolveChainSpecs(
+  stagesText: string,
+  params: ChainParams = {},
+  flags: { bypass?: string; solo?: string } = {},
+): { specs: ChainStageSpec[]; notes: ClampNote[] } {
   const ids = parseChainIds(stagesText);
+  const flagged = (which: 'bypass' | 'solo'): Set<string> => {
+    const text = (flags[which] ?? '').trim();
+    const named = text === '' ? [] : parseChainIds(text);
+    for (const id of named)
+      if (!ids.includes(id)) throw new Error(`${which} ${id}: stage ${id} is not in the chain (stages ${ids.join(',')})`);
+    return new Set(named);
+  };
+  const bypassed = flagged('bypass');
+  const soloed = flagged('solo');
   const given = new Map<string, Record<string, unknown>>(ids.map((id) => [id, {}]));
   const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isRecord(params)) throw new Error(`a chain's parameters are { stage: { name: value } }, got ${JSON.stringify(params)}`);
@@ -90,7 +104,7 @@ export function resolveChainSpecs(stagesText: string, params: ChainParams = {}):
       throw new Error(`unknown parameter ${unknown.map((u) => `"${id}.${u}"`).join(', ')} (stage ${id} has: ${known})`);
     }
     for (const note of clamped) notes.push({ ...note, name: `${id}.${note.name}` });
-    return { stage: id, params: values };
+    return { stage: id, params: values, bypass: bypassed.has(id), solo: soloed.has(id) };
   });
   return { specs, notes };
 }
