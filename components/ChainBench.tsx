@@ -205,15 +205,16 @@ export function ChainBench({ stages, source, autoStart = true, notes = [] }: Cha
             const stage = getStage(spec.stage);
             const live = figures[i];
             const row = rows?.stages[i];
+            const changed = changedParams(stage, spec.params);
             return (
               <tr key={`${i}-${spec.stage}`} data-testid={`chain-row-${spec.stage}`} data-backend={live?.backend ?? ''}>
                 <td>{i + 1}</td>
                 <td>
                   {stage.title}
                   {live && live.backend !== 'wasm' && <span style={{ color: colors.warn }}> (reference: {live.reason})</span>}
-                  {changedParams(stage, spec.params).length > 0 && (
+                  {changed.length > 0 && (
                     <div data-testid={`chain-params-${spec.stage}`} style={{ color: colors.muted, fontSize: 12 }}>
-                      {changedParams(stage, spec.params).join(', ')}
+                      {changed.join(', ')}
                     </div>
                   )}
                 </td>

@@ -32,8 +32,10 @@ import {
   referencesInOrder,
   referencesOnWhatReachedThem,
   renderChainOffline,
+  rms,
 } from './support/chainChecks.ts';
 import { plainHostNote, skippedOnIsolatedServer } from './support/plainHost.tsx';
+import { copyLink, linkArgs, withLinkInFrame } from './support/shareLinks.ts';
 import { reportMeasurement } from './support/report.ts';
 
 interface ChainArgs {
@@ -285,7 +287,7 @@ export const EqThenFftOnAFile: Story = {
       await waitFor(
         () => {
           expect(runtime.readVisual(eqFrame, slots[0]!).length).toBe(2 * RESPONSE_FRAME);
-          const inputRms = Math.sqrt(eqFrame.subarray(0, RESPONSE_FRAME).reduce((a, v) => a + v * v, 0) / RESPONSE_FRAME);
+          const inputRms = rms(eqFrame.subarray(0, RESPONSE_FRAME));
           expect(inputRms, 'the EQ’s input block: the file, not silence').toBeGreaterThan(0.01);
           const fftPeakDb = runtime.figures(slots[1]!)[1]!;
           expect(fftPeakDb, 'the FFT’s peak level').toBeGreaterThan(-60);
@@ -331,11 +333,9 @@ export const CopyLinkReproducesTheChain: Story = {
       const bypassEq = await canvas.findByRole('checkbox', { name: 'bypass EQ 8-band' });
       await userEvent.click(bypassEq);
       await waitFor(() => expect(bypassEq).toBeChecked());
-      await userEvent.click(await canvas.findByRole('button', { name: 'Copy link' }));
-      url = (canvas.getByLabelText('Link to this story with its current settings') as HTMLInputElement).value;
-      // raw, as Storybook reads it (URLSearchParams would turn its `+` into a space)
-      const args = /[?&]args=([^&#]*)/.exec(url)?.[1] ?? '';
-      expect(args.split(';'), args).toEqual(
+      url = await copyLink(canvas);
+      const args = linkArgs(url);
+      expect(args, url).toEqual(
         expect.arrayContaining([
           'stages:gain+eq+fft',
           'params.gain.gain:0.25',
@@ -350,14 +350,8 @@ export const CopyLinkReproducesTheChain: Story = {
       expect(canvas.queryByText(/not in the link/), 'nothing left out of the link').toBeNull();
     });
     await step('opened in a frame, the link rebuilds the same chain', async () => {
-      const frame = document.createElement('iframe');
-      frame.title = 'The shared link, opened';
-      frame.style.cssText = 'width:1000px;height:700px;border:0';
-      frame.src = url;
-      // outside the story root: its own bench is not this story's
-      document.body.append(frame);
-      try {
-        const framed = () => within(frame.contentDocument!.body);
+      await withLinkInFrame(url, async (doc) => {
+        const framed = () => within(doc().body);
         await waitFor(
           () => expect(framed().getByRole('heading', { level: 2 })).toHaveTextContent('Chain: Gain (template) → EQ 8-band → FFT 32k'),
           {
@@ -371,12 +365,9 @@ export const CopyLinkReproducesTheChain: Story = {
           { timeout: 15_000 },
         );
         expect(framed().getByRole('checkbox', { name: 'bypass FFT 32k' })).not.toBeChecked();
-        await userEvent.click(framed().getByRole('button', { name: 'Copy link' }));
-        const rebuilt = (framed().getByLabelText('Link to this story with its current settings') as HTMLInputElement).value;
+        const rebuilt = await copyLink(framed());
         expect(decodeURIComponent(rebuilt), 'the same link, rebuilt').toBe(decodeURIComponent(url));
-      } finally {
-        frame.remove();
-      }
+      });
     });
   },
 };

@@ -10,6 +10,7 @@ import { StagebenchRuntime } from '../worklet/host.ts';
 import { argTypesFromParams, sourceArgTypes } from './support/argTypes.ts';
 import { expectActiveAndRunning } from './support/checks.ts';
 import { reportMeasurement } from './support/report.ts';
+import { copyLink, linkArgs, shownLink, withLinkInFrame } from './support/shareLinks.ts';
 import { plainHostNote, skippedOnIsolatedServer } from './support/plainHost.tsx';
 
 interface ShareArgs {
@@ -92,27 +93,16 @@ export const CopyLinkReproducesTheBench: Story = {
     });
     let url = '';
     await step('the link names the story and carries size 2048 and the 440 Hz sine', async () => {
-      await userEvent.click(canvas.getByRole('button', { name: 'Copy link' }));
-      url = (canvas.getByLabelText('Link to this story with its current settings') as HTMLInputElement).value;
+      url = await copyLink(canvas);
       const parsed = new URL(url);
       expect(parsed.searchParams.get('id') ?? parsed.searchParams.get('path')).toMatch(new RegExp(`${id}$`));
-      const args = parsed.searchParams.get('args') ?? '';
-      expect(args.split(';')).toEqual(
-        expect.arrayContaining(['source:sine', 'frequencyHz:440', 'levelDb:-6', 'size:2048', 'window:kaiser']),
-      );
+      expect(linkArgs(url)).toEqual(expect.arrayContaining(['source:sine', 'frequencyHz:440', 'levelDb:-6', 'size:2048', 'window:kaiser']));
       // the clipboard may be refused to a headless page: then it says to copy by hand
       await waitFor(() => expect(canvas.getByTestId('copy-link-status')).toHaveTextContent(/^(copied|.*select the link and copy it)$/));
     });
     await step('opened in a frame, the link applies size, frequency and source', async () => {
-      const frame = document.createElement('iframe');
-      frame.title = 'The shared link, opened';
-      frame.style.cssText = 'width:1000px;height:700px;border:0';
-      frame.src = url;
-      // outside the story root: its own bench is not this story's
-      document.body.append(frame);
-      const t0 = performance.now();
-      try {
-        const doc = () => frame.contentDocument!;
+      await withLinkInFrame(url, async (doc) => {
+        const t0 = performance.now();
         await waitFor(
           () => {
             const pre = doc().querySelector<HTMLElement>('[data-testid="run-report-json"]');
@@ -132,19 +122,14 @@ export const CopyLinkReproducesTheBench: Story = {
           },
           { timeout: 15_000 },
         );
-        expect(
-          (framed.getByLabelText('Link to this story with its current settings') as HTMLInputElement).value,
-          'the same link, rebuilt',
-        ).toBe(url);
+        expect(shownLink(framed), 'the same link, rebuilt').toBe(url);
         reportMeasurement({
           name: 'shared link applied after',
           value: performance.now() - t0,
           unit: 'ms',
           source: "performance.now(), frame load to report with the link's params",
         });
-      } finally {
-        frame.remove();
-      }
+      });
     });
   },
 };

@@ -1,5 +1,5 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { expect, waitFor, within } from 'storybook/test';
 import { StageVisual } from '../components/StageVisual.tsx';
 import { StageBench } from '../components/StageBench.tsx';
 import { ShiftCrbHarness } from '../components/ShiftCrbHarness.tsx';
@@ -14,6 +14,7 @@ import { renderOffline } from '../worklet/offline-render.ts';
 import { argTypesFromParams, sourceArgTypes, urlSafeKey, urlSafeSelect } from './support/argTypes.ts';
 import { expectActiveAndRunning, expectKernelBudgets, expectLiveWindow } from './support/checks.ts';
 import { reportMeasurement } from './support/report.ts';
+import { copyLink, linkArgs } from './support/shareLinks.ts';
 import { expectClose } from './support/assertions.ts';
 
 type ShiftArgs = ParamValues & {
@@ -200,9 +201,8 @@ export const BandLimitedDelayOf3At60dB: Story = {
     await step('the bench gets the mapped value, and its link keeps the choice', async () => {
       expect(args.pairShape, 'the story gets the value').toBe('lowpass-0.4');
       const canvas = within(canvasElement);
-      await userEvent.click(await canvas.findByRole('button', { name: 'Copy link' }));
-      const url = (canvas.getByLabelText('Link to this story with its current settings') as HTMLInputElement).value;
-      expect(/[?&]args=([^&#]*)/.exec(url)?.[1]?.split(';'), url).toContain('pairShape:lowpass-0_4');
+      const url = await copyLink(canvas);
+      expect(linkArgs(url), url).toContain('pairShape:lowpass-0_4');
       expect(canvas.queryByText(/left out/), 'nothing left out of the link').toBeNull();
     });
     await step('default params (plain correlation): within 1e-3', async () => {

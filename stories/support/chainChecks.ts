@@ -104,7 +104,7 @@ export function expectChainMatchesReferences(
 }
 
 /** RMS of `x`. */
-function rms(x: Float32Array): number {
+export function rms(x: Float32Array): number {
   let sum = 0;
   for (const v of x) sum += v * v;
   return Math.sqrt(sum / x.length);
