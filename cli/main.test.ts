@@ -18,7 +18,7 @@ import { COMMANDS, helpText, main } from './main.ts';
 import { benchJson } from './bench.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import { wasmPath } from '../dsp-stages/wasm-file.ts';
-import { REPO, benchInProcess, oneErrorLine, stagebench } from '../dsp-stages/cli-testing.ts';
+import { REPO, benchInProcess, oneErrorLine, stagebench, stagebenchInProcess } from '../dsp-stages/cli-testing.ts';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -112,11 +112,17 @@ describe('stagebench (child process)', () => {
   });
 });
 
-describe('stagebench errors (child process): non-zero exit, one stderr line, no stack', () => {
+/**
+ * Each case through `main` in this process (starting Node and compiling the TypeScript costs about
+ * a second of CPU a case); those marked `child` through the command itself, for what only a real
+ * process shows: the exit status, and a wasm that is not there when the process starts.
+ */
+describe('stagebench errors: non-zero exit, one stderr line, no stack', () => {
   const known = Object.keys(STAGES).join(', ');
-  const cases: { name: string; args: () => string[]; env?: () => Record<string, string>; match: RegExp }[] = [
+  const cases: { name: string; args: () => string[]; env?: () => Record<string, string>; match: RegExp; child?: true }[] = [
     {
       name: 'missing input file',
+      child: true,
       args: () => ['run', ID, '--input', join(dir, 'nope.wav')],
       match: /input file not found: .*nope\.wav$/,
     },
@@ -179,6 +185,7 @@ describe('stagebench errors (child process): non-zero exit, one stderr line, no 
       args: () => ['run', ID, '--input', join(dir, 'mono.f32')],
       env: () => ({ STAGEBENCH_WASM: join(dir, 'missing.wasm') }),
       match: /wasm module not found at .*missing\.wasm: run npm run build:wasm$/,
+      child: true,
     },
     { name: 'missing --input', args: () => ['run', ID], match: /run needs --input FILE/ },
     {
@@ -191,12 +198,13 @@ describe('stagebench errors (child process): non-zero exit, one stderr line, no 
       args: () => ['run', 'chain', '--stages', ID, '--input', join(dir, 'mono.f32'), '--param', 'no-such-stage.x=1'],
       match: new RegExp(`parameter no-such-stage\\.x: stage no-such-stage is not in the chain \\(--stages ${escapeRegExp(ID)}\\)`),
     },
-    { name: 'unknown command', args: () => ['frobnicate'], match: /unknown command "frobnicate"/ },
+    { name: 'unknown command', args: () => ['frobnicate'], match: /unknown command "frobnicate"/, child: true },
     { name: 'bench of an unknown stage', args: () => ['bench', 'no-such-stage'], match: /unknown stage "no-such-stage"/ },
   ];
 
-  it.concurrent.each(cases)('$name', async ({ args, env, match }) => {
-    const r = await stagebench(args(), env?.() ?? {});
+  it.concurrent.each(cases.map((c) => ({ ...c, how: c.child ? 'child process' : 'in process' })))('$name ($how)', async (c) => {
+    const { args, env, match } = c;
+    const r = await (c.child ? stagebench : stagebenchInProcess)(args(), env?.() ?? {});
     expect(r.code).not.toBe(0);
     const line0 = oneErrorLine(r);
     expect(line0).toMatch(/^stagebench: /);
