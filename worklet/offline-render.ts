@@ -23,7 +23,8 @@ export interface OfflineRenderOptions {
   /** A second path from the same source in the same context (e.g. native BiquadFilterNodes), rendered to `parallelOutput`. */
   parallel?: (ctx: OfflineAudioContext, source: AudioNode) => AudioNode;
   /**
-   * Parameter changes during the render, each at a quantum boundary (suspend, set-param, resume).
+   * Parameter changes during the render, each at a quantum boundary (suspend, set-param, sync,
+   * resume when the processor answers the sync).
    * Changes at the same boundary are sent together, in their order, at one suspend.
    */
   paramChanges?: ReadonlyArray<{ atFrame: number; name: string; value: number | string }>;
@@ -64,6 +65,9 @@ function takeChannel(buffer: AudioBuffer, ch: number): Float32Array {
     return data.slice();
   }
 }
+
+/** Longest a suspended render waits for the processor to answer a sync after parameter changes. */
+const SYNC_TIMEOUT_MS = 5000;
 
 /** Numbers the report-chain requests of this page. */
 let reportSeq = 0;
@@ -114,16 +118,40 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
     list.push({ name: change.name, value: change.value });
     byQuantum.set(quantum, list);
   }
+  // suspend at the quantum boundary, send the changes and a sync, resume once the processor
+  // answered it (it took the changes before it: the port keeps their order)
+  const synced = new Map<number, () => void>();
+  let syncSeq = 0;
+  let syncFailure: string | null = null;
+  if (byQuantum.size > 0)
+    stage.node.port.onmessage = (event: MessageEvent<FromProcessor>) => {
+      if (event.data.type === 'synced') synced.get(event.data.seq)?.();
+    };
   for (const [quantum, changes] of byQuantum) {
-    // suspend at the quantum boundary, send the changes, resume once the worklet has had time to take them
     void ctx.suspend((quantum * quantumFrames) / opts.sampleRate).then(async () => {
       for (const change of changes)
         stage.node.port.postMessage({ type: 'set-param', name: change.name, value: change.value } satisfies ToProcessor);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const seq = ++syncSeq;
+      const took = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), SYNC_TIMEOUT_MS);
+        synced.set(seq, () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+        stage.node.port.postMessage({ type: 'sync', seq } satisfies ToProcessor);
+      });
+      synced.delete(seq);
+      if (!took)
+        syncFailure ??= `the processor did not take the parameter changes at frame ${quantum * quantumFrames} within ${SYNC_TIMEOUT_MS} ms`;
       await ctx.resume();
     });
   }
   const rendered = await ctx.startRendering();
+  stage.node.port.onmessage = null;
+  if (syncFailure) {
+    stage.node.port.postMessage({ type: 'release' } satisfies ToProcessor);
+    throw new Error(`offline render of ${opts.chain ? 'the chain' : opts.stage}: ${syncFailure}`);
+  }
   const chainFigures = opts.chain ? await reportChain(stage.node) : null;
   stage.node.port.postMessage({ type: 'release' } satisfies ToProcessor);
   const views = stage.views;

@@ -180,6 +180,9 @@ class StagebenchProcessor extends AudioWorkletProcessor {
       case 'report-chain':
         this.postChainFigures(msg.seq);
         break;
+      case 'sync':
+        this.post({ type: 'synced', seq: msg.seq });
+        break;
       case 'set-param': {
         const spec = this.stage?.params.find((p) => p.name === msg.name);
         if (this.kernel && spec) this.kernel.setParam(msg.name, clampParam(spec, msg.value).value);

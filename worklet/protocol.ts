@@ -43,6 +43,8 @@ export type ToProcessor =
   | { type: 'set-chain-flags'; index: number; bypass?: boolean; solo?: boolean }
   /** Asks for a 'chain-figures' message now, answering `seq` (an offline render's last figures). */
   | { type: 'report-chain'; seq: number }
+  /** Answered with 'synced' and the same `seq`: the port is in order, so every message before it was taken. */
+  | { type: 'sync'; seq: number }
   | { type: 'reset-telemetry' }
   /**
    * The context was suspended or resumed: its clock stood still while Date.now() went on, so the
@@ -84,6 +86,8 @@ export type FromProcessor =
       /** The report-chain this answers; absent on the unasked ones (set-chain, once a second), which may still be in flight. */
       seq?: number;
     }
+  /** The answer to 'sync' `seq`. */
+  | { type: 'synced'; seq: number }
   /** Messages-mode playback figures (the shared ring keeps its own counters), at most every 50 ms. */
   | { type: 'playback'; framesRead: number; underruns: number; bufferedFrames: number; ended: boolean };
 
