@@ -4,6 +4,7 @@
 // lint (ESLint, Prettier, rustfmt and Clippy, one test each), unit (vitest), validate (`stagebench
 // validate` at level 5, each stage and check one test), fuzz (200 decoder inputs on the worker
 // pool), build (the static Storybook), stories-perf and stories (test-storybook on that build),
+// plain-host (the no-isolation stories and the service-worker checks on a host without COOP/COEP),
 // firefox-perf and firefox (the same stories in Firefox ESR over WebDriver BiDi; Chromium-only ones
 // listed as skipped), the expected-failure gate (each expected-failure story fails with its
 // declared message) and soak (every stage live for 60 s in all). Each suite runs in a child
@@ -248,8 +249,10 @@ const SUITES = {
   build,
   // the stories tagged perf, in Chromium with one worker
   'stories-perf': async () => (await import('./test-stories.mjs')).runStoryTests({ build: false, parts: ['perf'] }),
-  // the other stories in Chromium, the shared-link and plain-host checks
-  stories: async () => (await import('./test-stories.mjs')).runStoryTests({ build: false, parts: ['rest', 'plain-host'] }),
+  // the other stories in Chromium and the shared-link check
+  stories: async () => (await import('./test-stories.mjs')).runStoryTests({ build: false, parts: ['rest'] }),
+  // the no-isolation stories and the service-worker checks, on a host without COOP/COEP
+  'plain-host': async () => (await import('./test-stories.mjs')).runStoryTests({ build: false, parts: ['plain-host'] }),
   'firefox-perf': async () => (await import('./test-firefox.mjs')).runFirefoxTests({ passes: ['perf'] }),
   firefox: async () => (await import('./test-firefox.mjs')).runFirefoxTests({ passes: ['rest'] }),
   // every expected-failure story must fail with the assertion it declares
@@ -268,7 +271,8 @@ const SUITES = {
  * cargo's lock on the target directory while the tests build; the fuzz run ends the lane, when
  * the rest of the step is done) beside the static build, which every browser suite needs, and
  * the typecheck; the Firefox stories beside the expected-failure gate (whose stories fail the
- * more surely for it).
+ * more surely for it) and then the plain-host checks (the gate ends first: they meet only the
+ * Firefox stories, and their quanta/s checks allow 10 % and retry).
  */
 const PLAN = [
   [
@@ -281,7 +285,7 @@ const PLAN = [
   [['firefox-perf']],
   [['soak']],
   [['stories']],
-  [['firefox'], ['gate']],
+  [['firefox'], ['gate', 'plain-host']],
 ];
 
 /** Each step's suites, wall time and how busy it kept the machine. */
