@@ -150,6 +150,13 @@ export async function expectChainVisualsLive(
         toneHz,
         sampleRate,
       );
+      // a frame published after the chain reported its figures is the chain's (a slot keeps an
+      // earlier stage's frame until then): its length is the EQ's at once, not after retries
+      const before = runtime.readVisual(frame, slot).seq;
+      await waitFor(() => expect(runtime.readVisual(frame, slot).seq, `a new frame in slot ${slot}`).not.toBe(before), {
+        timeout: 10_000,
+      });
+      expect(runtime.readVisual(frame, slot).length, `eq visual frame length (slot ${slot})`).toBe(2 * RESPONSE_FRAME);
       await waitFor(
         () => {
           const { length } = runtime.readVisual(frame, slot);
