@@ -270,14 +270,14 @@ const SUITES = {
  * little). Sharing the two cores: the Rust tests, lint and fuzz in one lane (Clippy waits for
  * cargo's lock on the target directory while the tests build; the fuzz run ends the lane, when
  * the rest of the step is done) beside the static build, which every browser suite needs, and
- * the typecheck; the Firefox stories beside the expected-failure gate (whose stories fail the
- * more surely for it) and then the plain-host checks (the gate ends first: they meet only the
- * Firefox stories, and their quanta/s checks allow 10 % and retry).
+ * the typecheck and then the plain-host checks (mostly waiting on reloads: they fill the time
+ * this lane would idle while the Rust lane compiles; their quanta/s checks allow 10 % and retry);
+ * the Firefox stories beside the expected-failure gate (whose stories fail the more surely for it).
  */
 const PLAN = [
   [
     ['rust', 'lint', 'fuzz'],
-    ['build', 'typecheck'],
+    ['build', 'typecheck', 'plain-host'],
   ],
   [['unit']],
   [['validate']],
@@ -285,7 +285,7 @@ const PLAN = [
   [['firefox-perf']],
   [['soak']],
   [['stories']],
-  [['firefox'], ['gate', 'plain-host']],
+  [['firefox'], ['gate']],
 ];
 
 /** Each step's suites, wall time and how busy it kept the machine. */
