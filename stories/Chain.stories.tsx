@@ -196,7 +196,9 @@ export const EqThenFft: Story = {
       await waitFor(() => expect(runtime.state.stage).toBe(chainName(parseChainIds(args.stages))), { timeout: 15_000 });
       await waitFor(() => expect(runtime.chainFigures().map((s) => s.backend)).toEqual(specs.map(() => 'wasm')), { timeout: 15_000 });
       for (const spec of specs)
-        await waitFor(() => expect(canvas.getByTestId(`chain-row-${spec.stage}`)).toHaveAttribute('data-backend', 'wasm'));
+        await waitFor(() => expect(canvas.getByTestId(`chain-row-${spec.stage}`)).toHaveAttribute('data-backend', 'wasm'), {
+          timeout: 10_000,
+        });
       await waitFor(() => expect(Number(canvas.getByTestId('chain-figure-fft-peakHz').getAttribute('data-value'))).toBeCloseTo(1000, 0), {
         timeout: 15_000,
       });
@@ -227,7 +229,9 @@ export const TunedEqThenFft: Story = {
     await step('the parameters reach the stages, the clamped one with a note', async () => {
       expect(specs[1]!.params.size).toBe(8192);
       expect(notes.map((n) => n.name)).toEqual(['fft.size']);
-      await waitFor(() => expect(canvas.getByTestId('chain-notes')).toHaveTextContent(/fft\.size=10000 .*; using 8192/));
+      await waitFor(() => expect(canvas.getByTestId('chain-notes')).toHaveTextContent(/fft\.size=10000 .*; using 8192/), {
+        timeout: 10_000,
+      });
       expect(canvas.getByTestId('chain-params-eq')).toHaveTextContent('band1GainDb=-9');
       const at = (params: ParamValues) => {
         const sections = eqBands(params).map((b) => biquadCoefficients(b, RATE));
@@ -332,7 +336,7 @@ export const CopyLinkReproducesTheChain: Story = {
       await waitFor(() => expect(runtime.chainFigures().map((f) => f.stage)).toEqual(['gain', 'eq', 'fft']), { timeout: 15_000 });
       const bypassEq = await canvas.findByRole('checkbox', { name: 'bypass EQ 8-band' });
       await userEvent.click(bypassEq);
-      await waitFor(() => expect(bypassEq).toBeChecked());
+      await waitFor(() => expect(bypassEq).toBeChecked(), { timeout: 10_000 });
       url = await copyLink(canvas);
       const args = linkArgs(url);
       expect(args, url).toEqual(
@@ -358,7 +362,7 @@ export const CopyLinkReproducesTheChain: Story = {
             timeout: 30_000,
           },
         );
-        await waitFor(() => expect(framed().getByTestId('chain-params-gain')).toHaveTextContent('gain=0.25'));
+        await waitFor(() => expect(framed().getByTestId('chain-params-gain')).toHaveTextContent('gain=0.25'), { timeout: 10_000 });
         expect(framed().getByTestId('chain-params-eq')).toHaveTextContent('band1Type=peaking, band1GainDb=-9, band1Q=0.7');
         await waitFor(
           () => expect(framed().getByRole('checkbox', { name: 'bypass EQ 8-band' }), 'the EQ bypassed, as in the link').toBeChecked(),

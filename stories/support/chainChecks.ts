@@ -137,7 +137,7 @@ export async function expectChainVisualsLive(
     if (!figures[i]!.hasVisual) continue;
     expect(slots[i], `stage ${i + 1} (${spec.stage}) has a visual slot`).toBeGreaterThanOrEqual(0);
     // its section is drawn by its own visualiser
-    await waitFor(() => expect(canvas.getByTestId(`chain-visual-${spec.stage}`)).toBeInTheDocument());
+    await waitFor(() => expect(canvas.getByTestId(`chain-visual-${spec.stage}`)).toBeInTheDocument(), { timeout: 10_000 });
     const slot = slotOf(i, slots);
     const stage = getStage(spec.stage);
     if (spec.stage === 'eq') {
