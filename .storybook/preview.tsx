@@ -1,4 +1,5 @@
 import type { Preview } from '@storybook/react-vite';
+import { configure } from 'storybook/test';
 import { FOCUS_RING_CSS } from '../components/theme.ts';
 import { startCrossOriginIsolation } from '../components/isolation.ts';
 import { StoryShareContext } from '../components/share.ts';
@@ -8,6 +9,12 @@ import { StoryShareContext } from '../components/share.ts';
 // copied there from .storybook/static/) and reload once; `?coi=0` in the URL (or window.STAGEBENCH_COI = false) opts out, and the bench
 // shows the fallback's reason (components/isolation.ts).
 void startCrossOriginIsolation();
+
+// How long a play function's waitFor and findBy wait for the page by default (testing-library's
+// 1 s otherwise). In npm test the Firefox stories run beside the expected-failure gate with the
+// two cores 96 % busy: there a chain's visual section took over 1 s to appear after the chain
+// reported. A wait ends as soon as its condition holds; timed bounds are asserted by value.
+configure({ asyncUtilTimeout: 5_000 });
 
 const preview: Preview = {
   parameters: {
