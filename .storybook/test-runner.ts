@@ -2,7 +2,7 @@ import { getStoryContext, type TestRunnerConfig } from '@storybook/test-runner';
 import { getViolations, injectAxe } from 'axe-playwright';
 import type { CDPSession, Page } from 'playwright';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import type { Measurement } from '../stories/support/report.ts';
+import type { ReportedMeasurement } from '../stories/support/report.ts';
 import { formatViolations, seriousViolations } from '../stories/support/a11y.ts';
 import type { ExpectedFailure } from '../stories/support/expectedFailure.ts';
 
@@ -101,7 +101,7 @@ const config: TestRunnerConfig = {
     }
   },
   async postVisit(page, context) {
-    const rows: Measurement[] = await page.evaluate(() => (window.__stagebenchMeasurements ?? []).splice(0));
+    const rows: ReportedMeasurement[] = await page.evaluate(() => (window.__stagebenchMeasurements ?? []).splice(0));
     const capacity = recorders.get(page);
     if (capacity?.timer) {
       clearInterval(capacity.timer);
@@ -115,7 +115,7 @@ const config: TestRunnerConfig = {
     }
     if (rows.length > 0) {
       mkdirSync('test-results', { recursive: true });
-      const lines = rows.map((m: Measurement) => JSON.stringify({ story: context.id, ...m }));
+      const lines = rows.map((m: ReportedMeasurement) => JSON.stringify({ story: context.id, ...m }));
       appendFileSync('test-results/measurements.jsonl', `${lines.join('\n')}\n`);
     }
     // Accessibility: every story fails on a serious or critical axe violation in its own root,

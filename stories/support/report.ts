@@ -11,12 +11,20 @@ export interface Measurement {
   source: string;
 }
 
+/**
+ * A measurement as the page keeps it for the runners, which write it as JSON: a value JSON has no
+ * number for (an exactly-zero residual's -Infinity dBFS, a NaN) is kept as its name, which
+ * JSON.stringify would otherwise write as null and the report print as 0.
+ */
+export type ReportedMeasurement = Omit<Measurement, 'value'> & { value: number | 'Infinity' | '-Infinity' | 'NaN' };
+
 declare global {
   interface Window {
-    __stagebenchMeasurements?: Measurement[];
+    __stagebenchMeasurements?: ReportedMeasurement[];
   }
 }
 
 export function reportMeasurement(m: Measurement): void {
-  (window.__stagebenchMeasurements ??= []).push(m);
+  const value = Number.isFinite(m.value) ? m.value : (String(m.value) as 'Infinity' | '-Infinity' | 'NaN');
+  (window.__stagebenchMeasurements ??= []).push({ ...m, value });
 }
