@@ -66,28 +66,55 @@ function takeChannel(buffer: AudioBuffer, ch: number): Float32Array {
   }
 }
 
-/** Longest a suspended render waits for the processor to answer a sync after parameter changes. */
-const SYNC_TIMEOUT_MS = 5000;
+/** Longest a render waits for the processor to answer a request (a sync, the chain's figures). */
+const ANSWER_TIMEOUT_MS = 5000;
 
-/** Numbers the report-chain requests of this page. */
-let reportSeq = 0;
+/** Numbers this page's requests to offline processors: an answer echoes its request's number. */
+let requestSeq = 0;
 
-/** The chain's per-stage figures, asked of the processor after a render. */
-function reportChain(node: AudioWorkletNode): Promise<ChainStageFigures[]> {
-  // the answer to this request only: the chain-figures posted as the chain was made, or once a
-  // second during a long render, can arrive after the render ends (measured: once in about ten
-  // renders, the FFT's peak read 0 Hz, its figures before any analysis)
-  const seq = ++reportSeq;
+/**
+ * Posts the request `ask(seq)` and resolves with the processor's `type` message echoing `seq`
+ * (messages of that type posted unasked, or for an earlier request, are passed over); rejects
+ * with `what` after ANSWER_TIMEOUT_MS. One request at a time per node: it holds the port's
+ * onmessage until the answer.
+ */
+function request<T extends 'synced' | 'chain-figures'>(
+  node: AudioWorkletNode,
+  ask: (seq: number) => ToProcessor,
+  type: T,
+  what: string,
+): Promise<Extract<FromProcessor, { type: T }>> {
+  const seq = ++requestSeq;
   return new Promise((resolve, reject) => {
-    const timeout = setTimeout(() => reject(new Error('the processor did not report the chain figures within 5 s')), 5000);
+    const timeout = setTimeout(() => {
+      node.port.onmessage = null;
+      reject(new Error(`${what} within ${ANSWER_TIMEOUT_MS} ms`));
+    }, ANSWER_TIMEOUT_MS);
     node.port.onmessage = (event: MessageEvent<FromProcessor>) => {
-      if (event.data.type !== 'chain-figures' || event.data.seq !== seq) return;
+      const msg = event.data;
+      if (msg.type !== type || msg.seq !== seq) return;
       clearTimeout(timeout);
       node.port.onmessage = null;
-      resolve(event.data.stages);
+      resolve(msg as Extract<FromProcessor, { type: T }>);
     };
-    node.port.postMessage({ type: 'report-chain', seq } satisfies ToProcessor);
+    node.port.postMessage(ask(seq));
   });
+}
+
+/**
+ * The chain's per-stage figures, asked of the processor after a render: the answer to this request
+ * only (the chain-figures posted as the chain was made, or once a second during a long render, can
+ * arrive after the render ends; measured: once in about ten renders, the FFT's peak read 0 Hz, its
+ * figures before any analysis).
+ */
+async function reportChain(node: AudioWorkletNode): Promise<ChainStageFigures[]> {
+  const answer = await request(
+    node,
+    (seq) => ({ type: 'report-chain', seq }),
+    'chain-figures',
+    'the processor did not report the chain figures',
+  );
+  return answer.stages;
 }
 
 /** Renders `input` through the stage in an OfflineAudioContext with the same processor: exact output values. */
@@ -120,34 +147,21 @@ export async function renderOffline(opts: OfflineRenderOptions): Promise<Offline
   }
   // suspend at the quantum boundary, send the changes and a sync, resume once the processor
   // answered it (it took the changes before it: the port keeps their order)
-  const synced = new Map<number, () => void>();
-  let syncSeq = 0;
   let syncFailure: string | null = null;
-  if (byQuantum.size > 0)
-    stage.node.port.onmessage = (event: MessageEvent<FromProcessor>) => {
-      if (event.data.type === 'synced') synced.get(event.data.seq)?.();
-    };
   for (const [quantum, changes] of byQuantum) {
     void ctx.suspend((quantum * quantumFrames) / opts.sampleRate).then(async () => {
       for (const change of changes)
         stage.node.port.postMessage({ type: 'set-param', name: change.name, value: change.value } satisfies ToProcessor);
-      const seq = ++syncSeq;
-      const took = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), SYNC_TIMEOUT_MS);
-        synced.set(seq, () => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-        stage.node.port.postMessage({ type: 'sync', seq } satisfies ToProcessor);
-      });
-      synced.delete(seq);
-      if (!took)
-        syncFailure ??= `the processor did not take the parameter changes at frame ${quantum * quantumFrames} within ${SYNC_TIMEOUT_MS} ms`;
+      await request(
+        stage.node,
+        (seq) => ({ type: 'sync', seq }),
+        'synced',
+        `the processor did not take the parameter changes at frame ${quantum * quantumFrames}`,
+      ).catch((err: Error) => (syncFailure ??= err.message));
       await ctx.resume();
     });
   }
   const rendered = await ctx.startRendering();
-  stage.node.port.onmessage = null;
   if (syncFailure) {
     stage.node.port.postMessage({ type: 'release' } satisfies ToProcessor);
     throw new Error(`offline render of ${opts.chain ? 'the chain' : opts.stage}: ${syncFailure}`);
