@@ -86,7 +86,7 @@ export async function startPulseAudio() {
       '--exit-idle-time=-1',
       '--use-pid-file=no',
       '--disallow-exit',
-      '-n', // no default.pa: only the two modules below
+      '-n', // no default.pa: only the modules below
       `--load=module-native-protocol-unix socket=${socket} auth-anonymous=1`,
       '--load=module-null-sink sink_name=stagebench rate=48000',
       // silence into the sink, so that it wakes every few ms (see above)

@@ -165,7 +165,10 @@ function checkedRun(name, args, figures) {
   }
   const report = JSON.parse(readFileSync(out, 'utf8'));
   // printed with the story tests' measurements at the end
-  const rows = figures(report).map(([label, value, unit, source]) => JSON.stringify({ story: name, name: label, value, unit, source }));
+  // a value JSON has no number for goes by its name, as the stories' (stories/support/report.ts)
+  const rows = figures(report).map(([label, value, unit, source]) =>
+    JSON.stringify({ story: name, name: label, value: Number.isFinite(value) ? value : String(value), unit, source }),
+  );
   writeFileSync(join(resultsDir, `measurements-${name}.jsonl`), `${rows.join('\n')}\n`);
   const failed = report.checks.filter((c) => !c.ok).length;
   return { passed: report.checks.length - failed, failed: failed === 0 && res.status !== 0 ? 1 : failed };
