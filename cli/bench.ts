@@ -1,11 +1,17 @@
 /**
- * `stagebench bench [stage] [--json]`: runs the bench cases of every stage (or of one). Async
- * because a bench file may need asynchronous set-up (`prepare`: a peer's wasm module).
+ * `stagebench bench [stage] [--runs N] [--json]`: runs the bench cases of every stage (or of one).
+ * Async because a bench file may need asynchronous set-up (`prepare`: a peer's wasm module). With
+ * `--runs N` the cases run in N fresh processes one after another and the table gives the median
+ * of their medians with the range: a process can keep one implementation slower for its whole
+ * life (docs/benchmarks.md, fft/real-512), so one process's ratio is not the figure to quote.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { getStage } from '../dsp-stages/registry.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import {
   DEFAULT_BENCH_OPTIONS,
+  alignColumns,
   formatTable,
   runCase,
   type BenchCase,
@@ -15,6 +21,15 @@ import {
 import type { BenchFile } from '../dsp-stages/bench-harness.ts';
 import { CliError } from './run.ts';
 import { wasmInstanceFactory, wasmPath } from '../dsp-stages/wasm-file.ts';
+import { percentile } from '../worklet/stats.ts';
+
+/** Most processes `--runs` starts. */
+export const MAX_BENCH_RUNS = 50;
+/**
+ * The environment variable through which `--runs` hands its timing overrides (`options`, for
+ * tests: JSON of `warmupMs`, `samples`, `minSampleMs`) to the processes it starts.
+ */
+export const BENCH_OPTIONS_ENV = 'STAGEBENCH_BENCH_OPTIONS';
 
 export interface BenchCommand {
   stage: string | null;
@@ -27,6 +42,8 @@ export interface BenchCommand {
   files?: readonly BenchFile[];
   /** The shortest follow-up runs after the table (each bench file's `report`, e.g. on a shorter file): for tests. */
   quick?: boolean;
+  /** Fresh processes to run the cases in (`--runs N`); 1 (the default): this process. */
+  runs?: number;
 }
 
 /** One result in the --json output. */
@@ -40,15 +57,177 @@ export interface BenchJsonResult {
   accuracy?: Record<string, number>;
 }
 
-/** The JSON printed with --json: exactly these keys per result (`accuracy` only where measured). */
-export function benchJson(results: readonly BenchResult[]): { results: BenchJsonResult[] } {
+/** A case in the --json output: which impl the ratios are taken against. */
+export interface BenchJsonCase {
+  stage: string;
+  case: string;
+  ours: string;
+}
+
+/** The --json output of one run. */
+export interface BenchJson {
+  results: BenchJsonResult[];
+  cases: BenchJsonCase[];
+}
+
+/**
+ * The JSON printed with --json: exactly these keys per result (`accuracy` only where measured),
+ * and the cases with the impl that is ours.
+ */
+export function benchJson(results: readonly BenchResult[], cases: readonly BenchCase[]): BenchJson {
   return {
     results: results.map((r) => {
       const out: BenchJsonResult = { stage: r.stage, case: r.case, impl: r.impl, medianUs: r.medianUs, p95Us: r.p95Us };
       if (r.accuracy) out.accuracy = r.accuracy.figures;
       return out;
     }),
+    cases: cases.map((c) => ({ stage: c.stage, case: c.name, ours: c.ours })),
   };
+}
+
+/** A median and the range it came from. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function spread(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: percentile(sorted, 50), min: sorted[0] ?? NaN, max: sorted.at(-1) ?? NaN };
+}
+
+/** One (case, impl) over the runs of `--runs`. */
+export interface BenchRunsRow {
+  stage: string;
+  case: string;
+  impl: string;
+  ours: boolean;
+  /** The runs' medians (µs), in run order. */
+  runMediansUs: number[];
+  /** The median (and range) of the runs' medians. */
+  medianUs: Spread;
+  /** The median of the runs' p95s. */
+  p95Us: number;
+  /** Ours over this impl, run by run: their median and range (null on ours' own row). */
+  ratio: Spread | null;
+}
+
+/**
+ * The rows of several runs' --json outputs, in the first run's order. Throws if the runs do not
+ * hold the same cases and impls (a run of another build or stage).
+ */
+export function aggregateRuns(runs: readonly BenchJson[]): BenchRunsRow[] {
+  const first = runs[0];
+  if (!first) throw new Error('no runs to aggregate');
+  const key = (r: { case: string; impl: string }) => `${r.case}\u0000${r.impl}`;
+  const shape = (run: BenchJson) => run.results.map(key).join('\n');
+  runs.forEach((run, i) => {
+    if (shape(run) !== shape(first)) throw new Error(`run ${i + 1} measured other cases or impls than run 1`);
+  });
+  const oursOf = new Map(first.cases.map((c) => [c.case, c.ours]));
+  const medianOf = (run: BenchJson, c: string, impl: string) => run.results.find((r) => r.case === c && r.impl === impl)?.medianUs ?? NaN;
+  return first.results.map((r) => {
+    const ours = oursOf.get(r.case);
+    if (ours === undefined) throw new Error(`case ${r.case} names no impl as ours`);
+    const runMediansUs = runs.map((run) => medianOf(run, r.case, r.impl));
+    return {
+      stage: r.stage,
+      case: r.case,
+      impl: r.impl,
+      ours: r.impl === ours,
+      runMediansUs,
+      medianUs: spread(runMediansUs),
+      p95Us: spread(runs.map((run) => run.results.find((x) => key(x) === key(r))?.p95Us ?? NaN)).median,
+      ratio: r.impl === ours ? null : spread(runs.map((run) => medianOf(run, r.case, ours) / medianOf(run, r.case, r.impl))),
+    };
+  });
+}
+
+/** The table of `aggregateRuns`: median of the runs' medians (range), median p95, ratio median (range). */
+export function formatRunsTable(rows: readonly BenchRunsRow[], runs: number): string {
+  const range = (s: Spread, digits: number, unit = '') =>
+    `${s.median.toFixed(digits)}${unit} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
+  const table: string[][] = [['case', 'impl', `median µs (range of ${runs} runs)`, 'p95 µs', 'ours/peer (range)']];
+  for (const r of rows) table.push([r.case, r.impl, range(r.medianUs, 3), r.p95Us.toFixed(3), r.ratio ? range(r.ratio, 2, '×') : '(ours)']);
+  return alignColumns(table, (col) => col < 2);
+}
+
+/** Runs `stagebench bench [stage] --json` in a fresh process; resolves to its JSON. */
+function benchInChild(cmd: BenchCommand): Promise<BenchJson> {
+  const bin = fileURLToPath(new URL('./bin.mjs', import.meta.url));
+  const args = [bin, 'bench', ...(cmd.stage === null ? [] : [cmd.stage]), '--json'];
+  const env = { ...cmd.env, ...(cmd.options ? { [BENCH_OPTIONS_ENV]: JSON.stringify(cmd.options) } : {}) };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const failure = stderr.split('\n').find((l) => l.startsWith('stagebench: '));
+      if (code !== 0) return reject(new Error(failure?.replace(/^stagebench: /, '') ?? `the run exited with ${code}`));
+      try {
+        resolve(JSON.parse(stdout) as BenchJson);
+      } catch (err) {
+        reject(new Error(`the run printed no JSON: ${(err as Error).message}`));
+      }
+    });
+  });
+}
+
+/** `--runs N`: the cases in N fresh processes one after another, then their table or JSON. */
+async function benchRuns(cmd: BenchCommand, runs: number): Promise<void> {
+  const outputs: BenchJson[] = [];
+  for (let i = 1; i <= runs; i++) {
+    cmd.stderr(`bench: run ${i}/${runs} in a fresh process ...\n`);
+    try {
+      outputs.push(await benchInChild(cmd));
+    } catch (err) {
+      throw new CliError(`bench run ${i}/${runs}: ${(err as Error).message}`);
+    }
+  }
+  const rows = aggregateRuns(outputs);
+  if (cmd.json) {
+    const results = rows.map((r) => ({
+      stage: r.stage,
+      case: r.case,
+      impl: r.impl,
+      medianUs: r.medianUs.median,
+      p95Us: r.p95Us,
+      runMediansUs: r.runMediansUs,
+      ...(r.ratio ? { ratio: r.ratio } : {}),
+    }));
+    cmd.stdout(`${JSON.stringify({ runs, results, cases: outputs[0]!.cases })}\n`);
+    return;
+  }
+  cmd.stdout(`${formatRunsTable(rows, runs)}\n`);
+  cmd.stdout(
+    `(each run a fresh process timing every impl round-robin as stagebench bench does; median µs = median of the runs' medians, ` +
+      `with their range; ours/peer = each run's ratio of medians, their median and range; the reports after the table come from a run without --runs)\n`,
+  );
+}
+
+/** Timing overrides handed down by `--runs` (BENCH_OPTIONS_ENV), or none. */
+function inheritedOptions(env: NodeJS.ProcessEnv): Partial<BenchOptions> {
+  const text = env[BENCH_OPTIONS_ENV];
+  if (!text) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new CliError(`${BENCH_OPTIONS_ENV} is not JSON: ${text}`);
+  }
+  const out: Partial<BenchOptions> = {};
+  for (const k of ['warmupMs', 'samples', 'minSampleMs'] as const) {
+    const v = (parsed as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !(v > 0))
+      throw new CliError(`${BENCH_OPTIONS_ENV}: ${k} must be a positive number, got ${JSON.stringify(v)}`);
+    out[k] = v;
+  }
+  return out;
 }
 
 export async function benchCommand(cmd: BenchCommand): Promise<void> {
@@ -63,13 +242,15 @@ export async function benchCommand(cmd: BenchCommand): Promise<void> {
     files = all.filter((f) => f.stage === cmd.stage);
     if (files.length === 0) throw new CliError(`stage ${cmd.stage} has no bench cases yet`);
   }
+  const runs = cmd.runs ?? 1;
+  if (runs > 1) return benchRuns(cmd, runs);
   let newWasm;
   try {
     newWasm = wasmInstanceFactory(wasmPath(cmd.env));
   } catch (err) {
     throw new CliError((err as Error).message);
   }
-  const options: BenchOptions = { ...DEFAULT_BENCH_OPTIONS, ...cmd.options };
+  const options: BenchOptions = { ...DEFAULT_BENCH_OPTIONS, ...inheritedOptions(cmd.env), ...cmd.options };
   const cases: BenchCase[] = [];
   const results: BenchResult[] = [];
   for (const file of files) {
@@ -95,7 +276,7 @@ export async function benchCommand(cmd: BenchCommand): Promise<void> {
     }
   }
   if (cmd.json) {
-    cmd.stdout(`${JSON.stringify(benchJson(results))}\n`);
+    cmd.stdout(`${JSON.stringify(benchJson(results, cases))}\n`);
   } else {
     cmd.stdout(`${formatTable(cases, results)}\n`);
     cmd.stdout(

@@ -15,7 +15,7 @@ import { NODE_STAGES } from '../dsp-stages/node-registry.ts';
 import { cliParamSpecs, resolveCliParams, stageBenchFiles } from '../dsp-stages/node-api.ts';
 import type { StageDescriptor } from '../dsp-stages/types.ts';
 import { COMMANDS, helpText, main } from './main.ts';
-import { benchJson } from './bench.ts';
+import { BENCH_OPTIONS_ENV, MAX_BENCH_RUNS, aggregateRuns, benchJson, formatRunsTable, type BenchJson } from './bench.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import { wasmPath } from '../dsp-stages/wasm-file.ts';
 import { REPO, benchInProcess, oneErrorLine, stagebench, stagebenchInProcess } from '../dsp-stages/cli-testing.ts';
@@ -200,6 +200,11 @@ describe('stagebench errors: non-zero exit, one stderr line, no stack', () => {
     },
     { name: 'unknown command', args: () => ['frobnicate'], match: /unknown command "frobnicate"/, child: true },
     { name: 'bench of an unknown stage', args: () => ['bench', 'no-such-stage'], match: /unknown stage "no-such-stage"/ },
+    ...['0', '1.5', 'x', String(MAX_BENCH_RUNS + 1)].map((n) => ({
+      name: `bench --runs ${n}`,
+      args: () => ['bench', 'ring-copy', '--runs', n],
+      match: new RegExp(`--runs wants a whole number of runs from 1 to ${MAX_BENCH_RUNS}, got "${escapeRegExp(n)}"`),
+    })),
   ];
 
   it.concurrent.each(cases.map((c) => ({ ...c, how: c.child ? 'child process' : 'in process' })))('$name ($how)', async (c) => {
@@ -301,19 +306,77 @@ describe('main in process', () => {
 });
 
 describe('bench command', () => {
-  it('--json holds exactly {stage, case, impl, medianUs, p95Us} per result, plus accuracy where a case measures it', () => {
+  it('--json holds exactly {stage, case, impl, medianUs, p95Us} per result, plus accuracy where a case measures it, and each case with its ours', () => {
     const base = { stage: 'x', case: 'x/1', medianUs: 2, p95Us: 3, callsPerSample: 1, samplesUs: [2, 3] };
     const figures = { absErrorSamples: 0.01 };
-    const json = benchJson([
-      { ...base, impl: 'ours' },
-      { ...base, impl: 'peer', accuracy: { figures, summary: '|err| 0.01' } },
-    ]);
+    const json = benchJson(
+      [
+        { ...base, impl: 'ours' },
+        { ...base, impl: 'peer', accuracy: { figures, summary: '|err| 0.01' } },
+      ],
+      [{ stage: 'x', name: 'x/1', ours: 'ours', impls: [] }],
+    );
     expect(json).toEqual({
       results: [
         { stage: 'x', case: 'x/1', impl: 'ours', medianUs: 2, p95Us: 3 },
         { stage: 'x', case: 'x/1', impl: 'peer', medianUs: 2, p95Us: 3, accuracy: figures },
       ],
+      cases: [{ stage: 'x', case: 'x/1', ours: 'ours' }],
     });
+  });
+
+  it("--runs gives the median of the runs' medians with the range, and each run's ratio", () => {
+    const run = (ours: number, peer: number, p95: number): BenchJson => ({
+      results: [
+        { stage: 'x', case: 'x/1', impl: 'mine', medianUs: ours, p95Us: p95 },
+        { stage: 'x', case: 'x/1', impl: 'theirs', medianUs: peer, p95Us: p95 },
+      ],
+      cases: [{ stage: 'x', case: 'x/1', ours: 'mine' }],
+    });
+    // ours is slow in run 2 only: the median ratio is run 1's and run 3's, not a ratio of the medians' medians
+    const rows = aggregateRuns([run(1, 2, 5), run(4, 2, 7), run(1.5, 3, 6)]);
+    expect(rows.map((r) => [r.impl, r.ours])).toEqual([
+      ['mine', true],
+      ['theirs', false],
+    ]);
+    expect(rows[0]).toMatchObject({ runMediansUs: [1, 4, 1.5], medianUs: { median: 1.5, min: 1, max: 4 }, p95Us: 6, ratio: null });
+    expect(rows[1]!.ratio).toEqual({ median: 0.5, min: 0.5, max: 2 });
+    const table = formatRunsTable(rows, 3);
+    expect(table).toMatch(/median µs \(range of 3 runs\)/);
+    expect(table).toMatch(/x\/1\s+mine\s+1\.500 \(1\.000-4\.000\)\s+6\.000\s+\(ours\)/);
+    expect(table).toMatch(/x\/1\s+theirs\s+2\.000 \(2\.000-3\.000\)\s+6\.000\s+0\.50× \(0\.50-2\.00\)/);
+    expect(() => aggregateRuns([run(1, 2, 5), { ...run(1, 2, 5), results: run(1, 2, 5).results.slice(0, 1) }])).toThrow(
+      'run 2 measured other cases or impls than run 1',
+    );
+  });
+
+  it('--runs names the run that failed, with its message, and stops there', async () => {
+    const r = await stagebenchInProcess(['bench', 'ring-copy', '--runs', '3'], { [BENCH_OPTIONS_ENV]: '{"samples": -1}' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      'bench: run 1/3 in a fresh process ...',
+      `stagebench: bench run 1/3: ${BENCH_OPTIONS_ENV}: samples must be a positive number, got -1`,
+    ]);
+  });
+
+  it('--runs 2 --json runs the cases in two fresh processes', async () => {
+    const quick = JSON.stringify({ warmupMs: 5, samples: 5, minSampleMs: 0.2 });
+    const r = await stagebenchInProcess(['bench', 'ring-copy', '--runs', '2', '--json'], { [BENCH_OPTIONS_ENV]: quick });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('bench: run 1/2 in a fresh process');
+    expect(r.stderr).toContain('bench: run 2/2 in a fresh process');
+    const json = JSON.parse(r.stdout) as { runs: number; results: Array<Record<string, unknown>> };
+    expect(json.runs).toBe(2);
+    expect(json.results.map((x) => x.impl)).toEqual(['stagebench', 'ringbuf.js']);
+    for (const x of json.results) {
+      const medians = x.runMediansUs as number[];
+      expect(medians).toHaveLength(2);
+      expect(medians.every((m) => m > 0)).toBe(true);
+      expect(x.medianUs).toBe(Math.min(...medians));
+    }
+    expect(json.results[0]).not.toHaveProperty('ratio');
+    expect(json.results[1]!.ratio).toMatchObject({ median: expect.any(Number) as number });
   });
 
   it("prints a table of every stage's cases with the ours/peer ratio, then the reports", async () => {

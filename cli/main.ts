@@ -5,7 +5,7 @@
  *   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ] [--quantum N]
  *   stagebench sweep <stage> [options]... [--param name=value]... [--json]
  *   stagebench null <stage> --input FILE [--a "p=v,..."] [--b "p=v,..."] [--b-stage OTHER] [--out FILE] [--quantum N]
- *   stagebench bench [stage] [--json]
+ *   stagebench bench [stage] [--runs N] [--json]
  *   stagebench validate <stage|all> [--level 1..10] [--seed N] [--reproduce SEED] [--json] [--junit FILE]
  *   stagebench new <id> [--title "Title"]
  *   stagebench --help
@@ -20,8 +20,9 @@ import { STAGES } from '../dsp-stages/registry.ts';
 import { NODE_STAGES, nodeStage } from '../dsp-stages/node-registry.ts';
 import { CliError, cliParamSpecs, parseRate, resolveCliParams, usage, type CliParamSpec } from '../dsp-stages/node-api.ts';
 import { DEFAULT_RAW_RATE, quantumFor, readInput, runStage } from './run.ts';
-import { benchCommand } from './bench.ts';
+import { BENCH_OPTIONS_ENV, MAX_BENCH_RUNS, benchCommand } from './bench.ts';
 import { BENCH_FILES } from '../bench/index.ts';
+import { DEFAULT_BENCH_OPTIONS } from '../dsp-stages/bench-harness.ts';
 import { loadWasm, wasmPath } from '../dsp-stages/wasm-file.ts';
 import { NEW_USAGE, REPO_ROOT, describeNewStage, newStage, parseNewArgs } from './new.ts';
 import { isWavName, writeOutFile } from '../dsp-stages/out-file.ts';
@@ -86,7 +87,7 @@ Usage:
   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ] [--quantum N]
 ${sweepUsage}
   stagebench null <stage> --input FILE [--a "name=value,..."] [--b "name=value,..."] [--b-stage OTHER] [--out FILE] [--quantum N]
-  stagebench bench [stage] [--json]
+  stagebench bench [stage] [--runs N] [--json]
   ${NEW_USAGE}
   ${VALIDATE_USAGE}
   stagebench --help
@@ -114,9 +115,16 @@ ${nullHelp()}${sweeps.map(({ sweep }) => sweep.help()).join('\n')}
 bench
   Times every bench case (or the given stage's) against its peers, round-robin in this process,
   and prints a table (median and p95 per call in µs, ours/peer ratio of medians), or with --json
-  one object {"results": [{"stage", "case", "impl", "medianUs", "p95Us"}]}; rows of a case that
-  measures accuracy add "accuracy": {"trueDelaySamples", "snrDb", "absErrorSamples",
-  "rmseSamples", "trials"}. Several rows from one package are named "package (variant)".
+  one object {"results": [{"stage", "case", "impl", "medianUs", "p95Us"}], "cases": [{"stage",
+  "case", "ours"}]}; rows of a case that measures accuracy add "accuracy": {"trueDelaySamples",
+  "snrDb", "absErrorSamples", "rmseSamples", "trials"}. Several rows from one package are named
+  "package (variant)".
+  --runs N   run the cases in N fresh processes, one after another (1..${MAX_BENCH_RUNS}), and print the
+             median of their medians with the range, and each peer's ratio as the median and range
+             of the runs' ratios (a process can stay slower for its whole life: quote several).
+             --json then gives "runs" and, per result, "medianUs" (the median of the runs'),
+             "p95Us" (the median p95), "runMediansUs" and "ratio": {"median", "min", "max"}.
+             The reports that follow the table (decode) are left to a run without --runs.
   Cases: ${benchCases}.
 ${benchHelp}
 ${VALIDATE_HELP}
@@ -132,6 +140,10 @@ ${stages}
 Environment:
   STAGEBENCH_WASM      path of the wasm module (default: rust/pkg/stagebench_dsp.wasm; build it with
                        npm run build:wasm)
+  ${BENCH_OPTIONS_ENV}
+                       bench timing, JSON {"warmupMs", "samples", "minSampleMs"} (default
+                       ${DEFAULT_BENCH_OPTIONS.warmupMs}, ${DEFAULT_BENCH_OPTIONS.samples}, ${DEFAULT_BENCH_OPTIONS.minSampleMs}): shorter runs for tests; bench --runs hands its own to the
+                       runs it starts
 `;
 }
 
@@ -313,9 +325,13 @@ function nullCommand(n: NullArgs, io: CliIo): void {
   io.stdout(`${JSON.stringify(summary)}\n`);
 }
 
-function parseBenchArgs(args: readonly string[]): { stage: string | null; json: boolean } {
-  const o = commandOptions(args, 'bench', { '--json': 'switch' });
-  return { stage: o.positionals[0] ?? null, json: o.has('--json') };
+function parseBenchArgs(args: readonly string[]): { stage: string | null; json: boolean; runs: number } {
+  const o = commandOptions(args, 'bench', { '--json': 'switch', '--runs': 'value' });
+  const text = o.value('--runs');
+  const runs = text === null ? 1 : Number(text);
+  if (!Number.isInteger(runs) || runs < 1 || runs > MAX_BENCH_RUNS)
+    throw usage(`--runs wants a whole number of runs from 1 to ${MAX_BENCH_RUNS}, got "${text}"`);
+  return { stage: o.positionals[0] ?? null, json: o.has('--json'), runs };
 }
 
 /** The commands `main` knows, in the order the help lists them: the one list the usage errors print. */
@@ -368,8 +384,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         return 0;
       }
       case 'bench': {
-        const { stage, json } = parseBenchArgs(rest);
-        await benchCommand({ stage, json, env: io.env, stdout: io.stdout, stderr: io.stderr });
+        const { stage, json, runs } = parseBenchArgs(rest);
+        await benchCommand({ stage, json, runs, env: io.env, stdout: io.stdout, stderr: io.stderr });
         return 0;
       }
       case 'new': {

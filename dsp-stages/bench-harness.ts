@@ -208,9 +208,13 @@ export function formatTable(cases: readonly { name: string; ours: string }[], re
       rows.push(withAccuracy ? [...row, r.accuracy?.summary ?? ''] : row);
     }
   }
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
   // text columns (case, impl, accuracy) to the left, figures to the right
-  const left = (col: number) => col < 2 || col === 5;
+  return alignColumns(rows, (col) => col < 2 || col === 5);
+}
+
+/** Rows of cells as a text table: columns padded to their widest cell, to the left where `left(col)`, else to the right. */
+export function alignColumns(rows: readonly (readonly string[])[], left: (col: number) => boolean): string {
+  const widths = (rows[0] ?? []).map((_, col) => Math.max(...rows.map((row) => row[col]?.length ?? 0)));
   return rows
     .map((row) =>
       row

@@ -36,11 +36,12 @@ describe('ring-copy bench case', () => {
 });
 
 describe('stagebench bench ring-copy', () => {
-  it('prints exactly {"results": [{stage, case, impl, medianUs, p95Us}]} with --json', async () => {
+  it('prints exactly {"results": [{stage, case, impl, medianUs, p95Us}], "cases": [{stage, case, ours}]} with --json', async () => {
     const { stdout, stderr } = await benchInProcess('ring-copy', { json: true });
     expect(stderr).toContain('ring-copy/128');
-    const parsed = JSON.parse(stdout) as { results: Record<string, unknown>[] };
-    expect(Object.keys(parsed)).toEqual(['results']);
+    const parsed = JSON.parse(stdout) as { results: Record<string, unknown>[]; cases: unknown[] };
+    expect(Object.keys(parsed)).toEqual(['results', 'cases']);
+    expect(parsed.cases).toEqual([{ stage: 'ring-copy', case: 'ring-copy/128', ours: 'stagebench' }]);
     expect(parsed.results.map((r) => r.impl)).toEqual(['stagebench', 'ringbuf.js']);
     for (const r of parsed.results) {
       expect(Object.keys(r).sort()).toEqual(['case', 'impl', 'medianUs', 'p95Us', 'stage']);
