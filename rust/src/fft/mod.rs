@@ -24,10 +24,11 @@
 //! * the **middle** passes (`s >= 4`) run four consecutive `q` per vector with broadcast twiddles;
 //! * the **last** pass (`n = 4`, all twiddles 1) has no multiplies; when `log2 M` is odd the last
 //!   pass is radix-2 instead;
-//! * the **post** pass handles bins `k` and `M - k` together (four `k` per vector, the mirrored
-//!   vector gathered from two blocks with one shuffle) and writes the interleaved output; after
-//!   a radix-2 last pass, [`RealFft::process`] runs the two fused in one sweep (the same
-//!   operations, without storing `Z`).
+//! * the last pass writes `Z` **split** (all real parts, then all imaginary parts, `Z[M]`
+//!   repeating `Z[0]`), so that the **post** pass, which handles bins `k` and `M - k` together
+//!   (four `k` per vector), loads the mirrored bins with one load and one reversal per part, and
+//!   writes the interleaved output; after a radix-2 last pass, [`RealFft::process`] runs the two
+//!   fused in one sweep (the same operations, without storing `Z`).
 //!
 //! For `N >= 8192` the SIMD work buffers carry a cache line of padding every 1024 elements, so
 //! that the power-of-two-spaced streams of a pass do not all land in one L1 set; all buffers are
@@ -99,8 +100,14 @@ fn blk(e: usize, sh: u32) -> usize {
     2 * e + (e >> sh) * PAD
 }
 
+/// Floats between the real and the imaginary parts of the SIMD path's split layout (the last
+/// pass's output): one cache line, so that the two are not a multiple of 4 KiB apart.
+#[cfg_attr(not(all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
+const SPLIT_GAP: usize = 16;
+
 /// Floats reserved per work buffer of `half` elements (padded, plus the stagger); at least the
-/// `4 * half` floats that the scalar path's split layout needs over both buffers.
+/// `4 * half` floats that the scalar path's split layout needs over both buffers, and the
+/// `2 * half + SPLIT_GAP + 1` of the SIMD path's split layout.
 fn region_len(half: usize, sh: u32) -> usize {
     blk(half, sh) + STAGGER
 }
@@ -389,6 +396,7 @@ impl RealFft {
         let ok = input.len() == self.n
             && out.len() == self.n + 2
             && self.work.len() >= 2 * region
+            && region > 2 * half + SPLIT_GAP
             && self.post.len() == half + POST_PAD
             && self.n_passes >= 2;
         if !ok {
@@ -447,14 +455,15 @@ impl RealFft {
     /// `x` and `y` are the two work buffers in the order [`pass_buffers`] gives for `i`, and
     /// [`RealFft::steps_simd`] accepted this plan with `input` (`N` floats) and `out`
     /// (`N + 2`): the work buffer holds two regions of `region_len(half, SH)` floats, two
-    /// disjoint blocked buffers each holding elements `0..half` below `blk(half, SH)`. Each pass's
+    /// disjoint blocked buffers each holding elements `0..half` below `blk(half, SH)`, or (the
+    /// last pass's output) the split layout in its first `2 half + SPLIT_GAP + 1`. Each pass's
     /// twiddle range was sized for it in `new` (checked by `tw_fits`); each kernel documents the
     /// ranges it touches, all within these buffers.
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     unsafe fn kernel_simd<const SH: u32>(&self, i: usize, input: *const f32, x: *mut f32, y: *mut f32, out: *mut f32) -> bool {
         let half = self.n / 2;
         if i == self.n_passes {
-            simd::post::<SH>(x, self.post.as_ptr(), out, half);
+            simd::post(x, self.post.as_ptr(), out, half);
             return true;
         }
         let pass = self.passes[i];

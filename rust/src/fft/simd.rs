@@ -161,123 +161,136 @@ pub(super) unsafe fn middle<const SH: u32>(x: *const f32, y: *mut f32, tw: *cons
     }
 }
 
-/// Last radix-4 pass on blocked buffers: `m = 1`, stride `s` (a multiple of 4), no twiddles.
+/// Float offset of the imaginary parts in the post-processing's input (see [`last4`]): the real
+/// parts are floats `0 ..= half`, the imaginary parts follow a cache line after them, so that the
+/// two streams are not a multiple of 4 KiB apart.
+#[inline(always)]
+pub(super) fn split_im(half: usize) -> usize {
+    half + super::SPLIT_GAP
+}
+
+/// Stores complex element `e` (`re`, `im` four lanes wide) in the split layout of [`split_im`].
 ///
 /// # Safety
-/// `x` readable and `y` writable blocked buffers (shift `SH`) of `4 s` elements. `s`
-/// divides the padding block or is a multiple of it.
+/// `y` writable for `split_im(half) + e + 4` floats.
+#[inline(always)]
+unsafe fn st_split(y: *mut f32, half: usize, e: usize, re: v128, im: v128) {
+    st(y.add(e), re);
+    st(y.add(split_im(half) + e), im);
+}
+
+/// Sets element `half` of a split buffer to element 0 (`Z[M] = Z[0]`): the mirror of bin 0 in
+/// [`post`].
+///
+/// # Safety
+/// `y` a split buffer of `half` elements, writable up to `split_im(half) + half + 1` floats.
+#[inline(always)]
+unsafe fn wrap_split(y: *mut f32, half: usize) {
+    *y.add(half) = *y;
+    *y.add(split_im(half) + half) = *y.add(split_im(half));
+}
+
+/// Last radix-4 pass: `m = 1`, stride `s` (a multiple of 4), no twiddles, from a blocked buffer
+/// into the **split** layout the post-processing reads ([`split_im`]: all real parts, then all
+/// imaginary parts, element `M` repeating element 0), so that [`post`] loads the mirrored bins
+/// `M - k - 3 ..= M - k` with one load per part instead of gathering them from two blocks.
+///
+/// # Safety
+/// `x` a readable blocked buffer (shift `SH`) of `4 s` elements; `y` writable for
+/// `split_im(4 s) + 4 s + 1` floats. `s` divides the padding block or is a multiple of it.
 pub(super) unsafe fn last4<const SH: u32>(x: *const f32, y: *mut f32, s: usize) {
+    let half = 4 * s;
     let (e1, e2, e3) = (blk(s, SH), blk(2 * s, SH), blk(3 * s, SH));
     let run = s.min(1 << SH);
     let mut c = 0;
     while c < s {
-        let o = blk(c, SH);
-        let (x0, y0) = (x.add(o), y.add(o));
+        let x0 = x.add(blk(c, SH));
         let mut q = 0;
-        while q < 2 * run {
+        while q < run {
+            let xq = x0.add(2 * q);
             let t = bfly4(
-                ld(x0.add(q)),
-                ld(x0.add(q + 4)),
-                ld(x0.add(q + e1)),
-                ld(x0.add(q + e1 + 4)),
-                ld(x0.add(q + e2)),
-                ld(x0.add(q + e2 + 4)),
-                ld(x0.add(q + e3)),
-                ld(x0.add(q + e3 + 4)),
+                ld(xq),
+                ld(xq.add(4)),
+                ld(xq.add(e1)),
+                ld(xq.add(e1 + 4)),
+                ld(xq.add(e2)),
+                ld(xq.add(e2 + 4)),
+                ld(xq.add(e3)),
+                ld(xq.add(e3 + 4)),
             );
-            st(y0.add(q), t[0]);
-            st(y0.add(q + 4), t[1]);
-            st(y0.add(q + e1), t[2]);
-            st(y0.add(q + e1 + 4), t[3]);
-            st(y0.add(q + e2), t[4]);
-            st(y0.add(q + e2 + 4), t[5]);
-            st(y0.add(q + e3), t[6]);
-            st(y0.add(q + e3 + 4), t[7]);
-            q += 8;
+            let e = c + q;
+            st_split(y, half, e, t[0], t[1]);
+            st_split(y, half, e + s, t[2], t[3]);
+            st_split(y, half, e + 2 * s, t[4], t[5]);
+            st_split(y, half, e + 3 * s, t[6], t[7]);
+            q += 4;
         }
         c += run;
     }
+    wrap_split(y, half);
 }
 
-/// Last radix-2 pass on blocked buffers: `m = 1`, stride `s` (a multiple of 4), no twiddles.
+/// Last radix-2 pass (a stepped transform's; [`last2_post`] otherwise): `m = 1`, stride `s` (a
+/// multiple of 4), no twiddles, from a blocked buffer into the split layout of [`last4`].
 ///
 /// # Safety
-/// `x` readable and `y` writable blocked buffers (shift `SH`) of `2 s` elements. `s`
-/// divides the padding block or is a multiple of it.
+/// `x` a readable blocked buffer (shift `SH`) of `2 s` elements; `y` writable for
+/// `split_im(2 s) + 2 s + 1` floats. `s` divides the padding block or is a multiple of it.
 pub(super) unsafe fn last2<const SH: u32>(x: *const f32, y: *mut f32, s: usize) {
+    let half = 2 * s;
     let e1 = blk(s, SH);
     let run = s.min(1 << SH);
     let mut c = 0;
     while c < s {
-        let o = blk(c, SH);
-        let (x0, y0) = (x.add(o), y.add(o));
+        let x0 = x.add(blk(c, SH));
         let mut q = 0;
-        while q < 2 * run {
-            let (ar, ai) = (ld(x0.add(q)), ld(x0.add(q + 4)));
-            let (br, bi) = (ld(x0.add(q + e1)), ld(x0.add(q + e1 + 4)));
-            st(y0.add(q), add(ar, br));
-            st(y0.add(q + 4), add(ai, bi));
-            st(y0.add(q + e1), sub(ar, br));
-            st(y0.add(q + e1 + 4), sub(ai, bi));
-            q += 8;
+        while q < run {
+            let xq = x0.add(2 * q);
+            let (ar, ai) = (ld(xq), ld(xq.add(4)));
+            let (br, bi) = (ld(xq.add(e1)), ld(xq.add(e1 + 4)));
+            st_split(y, half, c + q, add(ar, br), add(ai, bi));
+            st_split(y, half, c + q + s, sub(ar, br), sub(ai, bi));
+            q += 4;
         }
         c += run;
     }
+    wrap_split(y, half);
 }
 
-/// Post-processing from a blocked buffer, same operations as `scalar::post`.
+/// Post-processing from the split layout [`last4`] and [`last2`] write, same operations as
+/// `scalar::post`.
 ///
 /// # Safety
-/// `z` a readable blocked buffer (shift `SH`) of `half` elements, `h` readable for `half`
-/// floats, `out` writable for `2 half + 2` floats; `half` is a multiple of 8, and `half / 2`
-/// a multiple of the padding block if there is padding.
-pub(super) unsafe fn post<const SH: u32>(z: *const f32, h: *const f32, out: *mut f32, half: usize) {
-    let hr = h;
-    let hi = h.add(half / 2);
+/// `z` a readable split buffer of `half` elements (floats up to `split_im(half) + half + 1`,
+/// element `half` equal to element 0), `h` readable for `half` floats, `out` writable for
+/// `2 half + 2` floats; `half` is a multiple of 8.
+pub(super) unsafe fn post(z: *const f32, h: *const f32, out: *mut f32, half: usize) {
+    let (zr, zi) = (z, z.add(split_im(half)));
+    let (hr, hi) = (h, h.add(half / 2));
     let one_half = f32x4_splat(0.5);
-    // Bins k in chunks that stay inside one padding block; their mirrors M - k - 4 then
-    // also stay inside one (half is a multiple of the block).
-    let chunk = (1usize << SH).min(half / 2);
-    let mut k0 = 0;
-    while k0 < half / 2 {
-        let mut a = z.add(blk(k0, SH));
-        let mut lo = z.add(blk(half - k0 - 4, SH));
-        // Lanes k .. k + 4 pair with, reversed, M - k .. M - k - 4: lane 0 of block M - k
-        // (block 0 when k = 0, as Z[M] = Z[0]) and lanes 3, 2, 1 of block M - k - 4.
-        // Block M - k0 may follow a padding gap; after the first group, block M - k is
-        // the previous group's `lo`.
-        let mut hi_blk = z.add(blk((half - k0) & (half - 1), SH));
-        let mut k = k0;
-        let mut o_lo = out.add(2 * k0);
-        let mut o_hi = out.add(2 * (half - k0 - 3));
-        while k < k0 + chunk {
-            let (ar, ai) = (ld(a), ld(a.add(4)));
-            let br = i32x4_shuffle::<4, 3, 2, 1>(ld(lo), ld(hi_blk));
-            let bi = i32x4_shuffle::<4, 3, 2, 1>(ld(lo.add(4)), ld(hi_blk.add(4)));
-            let wr = ld(hr.add(k));
-            let wi = ld(hi.add(k));
-            let er = mul(one_half, add(ar, br));
-            let ei = mul(one_half, sub(ai, bi));
-            let or = add(ai, bi);
-            let oi = sub(br, ar);
-            let tr = sub(mul(wr, or), mul(wi, oi));
-            let ti = add(mul(wr, oi), mul(wi, or));
-            st_interleave(o_lo, add(er, tr), add(ei, ti));
-            // X[M - k - l] for lanes l = 0..3: reversed, they are X[M - k - 3 ..= M - k].
-            st_interleave(o_hi, reverse(sub(er, tr)), reverse(sub(ti, ei)));
-            hi_blk = lo;
-            a = a.add(8);
-            lo = lo.wrapping_sub(8);
-            o_lo = o_lo.add(8);
-            o_hi = o_hi.wrapping_sub(8);
-            k += 4;
-        }
-        k0 += chunk;
+    let mut k = 0;
+    while k < half / 2 {
+        let (ar, ai) = (ld(zr.add(k)), ld(zi.add(k)));
+        // Lanes k .. k + 4 pair with M - k .. M - k - 4: elements M - k - 3 ..= M - k reversed
+        // (element M is element 0 again, for k = 0).
+        let br = reverse(ld(zr.add(half - k - 3)));
+        let bi = reverse(ld(zi.add(half - k - 3)));
+        let wr = ld(hr.add(k));
+        let wi = ld(hi.add(k));
+        let er = mul(one_half, add(ar, br));
+        let ei = mul(one_half, sub(ai, bi));
+        let or = add(ai, bi);
+        let oi = sub(br, ar);
+        let tr = sub(mul(wr, or), mul(wi, oi));
+        let ti = add(mul(wr, oi), mul(wi, or));
+        st_interleave(out.add(2 * k), add(er, tr), add(ei, ti));
+        // X[M - k - l] for lanes l = 0..3: reversed, they are X[M - k - 3 ..= M - k].
+        st_interleave(out.add(2 * (half - k - 3)), reverse(sub(er, tr)), reverse(sub(ti, ei)));
+        k += 4;
     }
-    // X[M/2] = conj(Z[M/2]); element M/2 is lane 0 of its block.
-    let m2 = z.add(blk(half / 2, SH));
-    *out.add(half) = *m2;
-    *out.add(half + 1) = -*m2.add(4);
+    // X[M/2] = conj(Z[M/2]).
+    *out.add(half) = *zr.add(half / 2);
+    *out.add(half + 1) = -*zi.add(half / 2);
 }
 
 /// `scalar::post_pair` on four lanes: `[X(b) re, X(b) im, X(M - b) re, X(M - b) im]` from
