@@ -153,8 +153,11 @@ export function formatRunsTable(rows: readonly BenchRunsRow[], runs: number): st
   return alignColumns(table, (col) => col < 2);
 }
 
-/** Runs `stagebench bench [stage] --json` in a fresh process; resolves to its JSON. */
-function benchInChild(cmd: BenchCommand): Promise<BenchJson> {
+/**
+ * Runs `stagebench bench [stage] --json` in a fresh process; resolves to its JSON. Its progress
+ * lines (`bench: <case>: ...`) go to `progress` as they come.
+ */
+function benchInChild(cmd: BenchCommand, progress: (line: string) => void): Promise<BenchJson> {
   const bin = fileURLToPath(new URL('./bin.mjs', import.meta.url));
   const args = [bin, 'bench', ...(cmd.stage === null ? [] : [cmd.stage]), '--json'];
   const env = { ...cmd.env, ...(cmd.options ? { [BENCH_OPTIONS_ENV]: JSON.stringify(cmd.options) } : {}) };
@@ -163,7 +166,13 @@ function benchInChild(cmd: BenchCommand): Promise<BenchJson> {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let pending = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const lines = (pending + d.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.startsWith('bench: ')) progress(line.slice('bench: '.length));
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const failure = stderr.split('\n').find((l) => l.startsWith('stagebench: '));
@@ -183,7 +192,7 @@ async function benchRuns(cmd: BenchCommand, runs: number): Promise<void> {
   for (let i = 1; i <= runs; i++) {
     cmd.stderr(`bench: run ${i}/${runs} in a fresh process ...\n`);
     try {
-      outputs.push(await benchInChild(cmd));
+      outputs.push(await benchInChild(cmd, (line) => cmd.stderr(`bench: run ${i}/${runs}: ${line}\n`)));
     } catch (err) {
       throw new CliError(`bench run ${i}/${runs}: ${(err as Error).message}`);
     }

@@ -366,6 +366,7 @@ describe('bench command', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('bench: run 1/2 in a fresh process');
     expect(r.stderr).toContain('bench: run 2/2 in a fresh process');
+    expect(r.stderr).toMatch(/^bench: run 2\/2: ring-copy\/128: stagebench vs ringbuf\.js \.\.\.$/m);
     const json = JSON.parse(r.stdout) as { runs: number; results: Array<Record<string, unknown>> };
     expect(json.runs).toBe(2);
     expect(json.results.map((x) => x.impl)).toEqual(['stagebench', 'ringbuf.js']);
