@@ -231,8 +231,8 @@ pub(super) unsafe fn last4<const SH: u32>(x: *const f32, y: *mut f32, s: usize) 
 }
 
 /// Last radix-2 pass (of a stepped transform, and of unpadded sizes; padded ones run
-/// [`last2_post`]): `m = 1`, stride `s` (a
-/// multiple of 4), no twiddles, from a blocked buffer into the split layout of [`last4`].
+/// [`last2_post`]): `m = 1`, stride `s` (a multiple of 4), no twiddles, from a blocked buffer
+/// into the split layout of [`last4`].
 ///
 /// # Safety
 /// `x` a readable blocked buffer (shift `SH`) of `2 s` elements; `y` writable for
