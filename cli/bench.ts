@@ -186,8 +186,11 @@ function benchInChild(cmd: BenchCommand, progress: (line: string) => void): Prom
   });
 }
 
-/** `--runs N`: the cases in N fresh processes one after another, then their table or JSON. */
-async function benchRuns(cmd: BenchCommand, runs: number): Promise<void> {
+/**
+ * `--runs N`: the cases in N fresh processes one after another, then their table and the files'
+ * reports (given the medians of the runs' medians), or the JSON.
+ */
+async function benchRuns(cmd: BenchCommand, runs: number, files: readonly BenchFile[]): Promise<void> {
   const outputs: BenchJson[] = [];
   for (let i = 1; i <= runs; i++) {
     cmd.stderr(`bench: run ${i}/${runs} in a fresh process ...\n`);
@@ -214,8 +217,24 @@ async function benchRuns(cmd: BenchCommand, runs: number): Promise<void> {
   cmd.stdout(`${formatRunsTable(rows, runs)}\n`);
   cmd.stdout(
     `(each run a fresh process timing every impl round-robin as stagebench bench does; median µs = median of the runs' medians, ` +
-      `with their range; ours/peer = each run's ratio of medians, their median and range; the reports after the table come from a run without --runs)\n`,
+      `with their range; ours/peer = each run's ratio of medians, their median and range; a report below takes the medians of the medians, ` +
+      `and what it measures itself it measures once, in this process)\n`,
   );
+  const results: BenchResult[] = rows.map((r) => ({
+    stage: r.stage,
+    case: r.case,
+    impl: r.impl,
+    medianUs: r.medianUs.median,
+    p95Us: r.p95Us,
+    callsPerSample: NaN,
+    samplesUs: r.runMediansUs,
+  }));
+  const reporting = files.filter((f) => f.report);
+  try {
+    await printReports(cmd, reporting, results, true);
+  } finally {
+    for (const file of reporting) await file.close?.();
+  }
 }
 
 /** Timing overrides handed down by `--runs` (BENCH_OPTIONS_ENV), or none. */
@@ -252,7 +271,7 @@ export async function benchCommand(cmd: BenchCommand): Promise<void> {
     if (files.length === 0) throw new CliError(`stage ${cmd.stage} has no bench cases yet`);
   }
   const runs = cmd.runs ?? 1;
-  if (runs > 1) return benchRuns(cmd, runs);
+  if (runs > 1) return benchRuns(cmd, runs, files);
   let newWasm;
   try {
     newWasm = wasmInstanceFactory(wasmPath(cmd.env));
@@ -292,14 +311,29 @@ export async function benchCommand(cmd: BenchCommand): Promise<void> {
       `(${options.samples} samples per impl, each a batch of >= ${options.minSampleMs} ms, round-robin after ${options.warmupMs} ms warm-up; ` +
         'per-call µs by performance.now() in Node; ours/peer = median ratio, < 1 means ours is faster)\n',
     );
-    for (const file of files) {
-      if (!file.report) continue;
-      const own = results.filter((r) => r.stage === file.stage);
-      try {
-        cmd.stdout(`\n${await file.report(own, { progress: (line) => cmd.stderr(`${line}\n`), quick: cmd.quick === true })}\n`);
-      } catch (err) {
-        throw new CliError(`bench of ${file.stage}: ${(err as Error).message}`);
-      }
+    await printReports(cmd, files, results);
+  }
+}
+
+/**
+ * Each bench file's report after the table (decode: ms per second of audio, the pool's speed-up on
+ * a long file), given the table's results; `prepare` runs first unless this process ran the
+ * cases (with --runs the runs did).
+ */
+async function printReports(
+  cmd: BenchCommand,
+  files: readonly BenchFile[],
+  results: readonly BenchResult[],
+  prepare = false,
+): Promise<void> {
+  for (const file of files) {
+    if (!file.report) continue;
+    const own = results.filter((r) => r.stage === file.stage);
+    try {
+      if (prepare) await file.prepare?.();
+      cmd.stdout(`\n${await file.report(own, { progress: (line) => cmd.stderr(`${line}\n`), quick: cmd.quick === true })}\n`);
+    } catch (err) {
+      throw new CliError(`bench of ${file.stage}: ${(err as Error).message}`);
     }
   }
 }

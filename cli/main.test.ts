@@ -15,7 +15,8 @@ import { NODE_STAGES } from '../dsp-stages/node-registry.ts';
 import { cliParamSpecs, resolveCliParams, stageBenchFiles } from '../dsp-stages/node-api.ts';
 import type { StageDescriptor } from '../dsp-stages/types.ts';
 import { COMMANDS, helpText, main } from './main.ts';
-import { BENCH_OPTIONS_ENV, MAX_BENCH_RUNS, aggregateRuns, benchJson, formatRunsTable, type BenchJson } from './bench.ts';
+import { BENCH_OPTIONS_ENV, MAX_BENCH_RUNS, aggregateRuns, benchCommand, benchJson, formatRunsTable, type BenchJson } from './bench.ts';
+import type { BenchFile, BenchResult } from '../dsp-stages/bench-harness.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import { wasmPath } from '../dsp-stages/wasm-file.ts';
 import { REPO, benchInProcess, oneErrorLine, stagebench, stagebenchInProcess } from '../dsp-stages/cli-testing.ts';
@@ -348,6 +349,42 @@ describe('bench command', () => {
     expect(() => aggregateRuns([run(1, 2, 5), { ...run(1, 2, 5), results: run(1, 2, 5).results.slice(0, 1) }])).toThrow(
       'run 2 measured other cases or impls than run 1',
     );
+  });
+
+  it("--runs prints the table, then each report given the medians of the runs' medians", async () => {
+    let prepared = 0;
+    let closed = 0;
+    let seen: BenchResult[] = [];
+    const file: BenchFile = {
+      stage: 'ring-copy',
+      caseNames: ['ring-copy/128'],
+      cases: () => {
+        throw new Error('the runs build the cases, not this process');
+      },
+      prepare: () => Promise.resolve(void prepared++),
+      close: () => Promise.resolve(void closed++),
+      report: (results) => {
+        seen = [...results];
+        return Promise.resolve(`report of ${results.length} rows`);
+      },
+    };
+    let stdout = '';
+    await benchCommand({
+      stage: 'ring-copy',
+      json: false,
+      runs: 2,
+      env: process.env,
+      files: [file],
+      options: { warmupMs: 5, samples: 5, minSampleMs: 0.2 },
+      stdout: (text) => (stdout += text),
+      stderr: () => {},
+    });
+    expect(stdout).toMatch(/^ring-copy\/128\s+stagebench\s+[\d.]+ \([\d.]+-[\d.]+\)/m);
+    expect(stdout).toMatch(/\nreport of 2 rows\n$/);
+    expect([prepared, closed]).toEqual([1, 1]);
+    expect(seen.map((r) => r.impl)).toEqual(['stagebench', 'ringbuf.js']);
+    // two runs: the median is the lower of the two (worklet/stats.ts percentile)
+    for (const r of seen) expect(r.medianUs).toBe(Math.min(...r.samplesUs));
   });
 
   it('--runs names the run that failed, with its message, and stops there', async () => {

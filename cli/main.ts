@@ -124,7 +124,8 @@ bench
              of the runs' ratios (a process can stay slower for its whole life: quote several).
              --json then gives "runs" and, per result, "medianUs" (the median of the runs'),
              "p95Us" (the median p95), "runMediansUs" and "ratio": {"median", "min", "max"}.
-             The reports that follow the table (decode) are left to a run without --runs.
+             The reports after the table (decode) take the medians of the runs' medians;
+             what a report measures itself (decode's long file) it measures once, after the runs.
   Cases: ${benchCases}.
 ${benchHelp}
 ${VALIDATE_HELP}
