@@ -20,6 +20,7 @@ import {
 } from '../dsp-stages/bench-harness.ts';
 import type { BenchFile } from '../dsp-stages/bench-harness.ts';
 import { CliError } from './run.ts';
+import { readFileBytes } from '../dsp-stages/node-api.ts';
 import { wasmInstanceFactory, wasmPath } from '../dsp-stages/wasm-file.ts';
 import { percentile } from '../worklet/stats.ts';
 
@@ -44,6 +45,8 @@ export interface BenchCommand {
   quick?: boolean;
   /** Fresh processes to run the cases in (`--runs N`); 1 (the default): this process. */
   runs?: number;
+  /** An earlier run's --json output to compare with (`--compare FILE`). */
+  compare?: string | null;
 }
 
 /** One result in the --json output. */
@@ -153,6 +156,99 @@ export function formatRunsTable(rows: readonly BenchRunsRow[], runs: number): st
   return alignColumns(table, (col) => col < 2);
 }
 
+/** A (case, impl) and its medians over one run or several (`runMediansUs` of --runs). */
+interface MeasuredRow {
+  case: string;
+  impl: string;
+  medians: number[];
+}
+
+/** One (case, impl) of an earlier bench's --json against now (`--compare FILE`). */
+export interface BenchCompareRow {
+  case: string;
+  impl: string;
+  /** The earlier medians: their median and range (null: the row is new). */
+  before: Spread | null;
+  /** Now (null: not measured now). */
+  now: Spread | null;
+  /** Now's median over the earlier one. */
+  ratio: number | null;
+  /**
+   * `faster` or `slower` when the two ranges do not overlap, `within noise` when they do; null
+   * when a side is missing or holds one run (no range to judge by: use --runs on both).
+   */
+  verdict: 'faster' | 'slower' | 'within noise' | null;
+}
+
+/**
+ * Rows of an earlier `bench --json` (with or without --runs), checked: a clear error for anything
+ * else.
+ */
+export function parseBenchJson(text: string, what: string): MeasuredRow[] {
+  const fail = (why: string) => new CliError(`${what} is not the --json output of stagebench bench: ${why}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw fail(`not JSON (${(err as Error).message})`);
+  }
+  const results = (parsed as { results?: unknown } | null)?.results;
+  if (!Array.isArray(results)) throw fail('no "results" array');
+  return results.map((r: unknown, i) => {
+    const row = r as { case?: unknown; impl?: unknown; medianUs?: unknown; runMediansUs?: unknown };
+    if (typeof row.case !== 'string' || typeof row.impl !== 'string' || typeof row.medianUs !== 'number')
+      throw fail(`result ${i + 1} lacks a case, an impl or a medianUs`);
+    const runs =
+      Array.isArray(row.runMediansUs) && row.runMediansUs.every((m) => typeof m === 'number')
+        ? (row.runMediansUs as number[])
+        : [row.medianUs];
+    return { case: row.case, impl: row.impl, medians: runs };
+  });
+}
+
+/** Every row of `before` and of `now` (in now's order, then what only `before` has), side by side. */
+export function compareBench(before: readonly MeasuredRow[], now: readonly MeasuredRow[]): BenchCompareRow[] {
+  const key = (r: { case: string; impl: string }) => `${r.case}\u0000${r.impl}`;
+  const earlier = new Map(before.map((r) => [key(r), r]));
+  const nowKeys = new Set(now.map(key));
+  const pairs = [
+    ...now.map((r) => [earlier.get(key(r)) ?? null, r] as const),
+    ...before.filter((r) => !nowKeys.has(key(r))).map((r) => [r, null] as const),
+  ];
+  return pairs.map(([b, n]) => {
+    const bs = b ? spread(b.medians) : null;
+    const ns = n ? spread(n.medians) : null;
+    let verdict: BenchCompareRow['verdict'] = null;
+    if (b && n && b.medians.length > 1 && n.medians.length > 1)
+      verdict = ns!.max < bs!.min ? 'faster' : ns!.min > bs!.max ? 'slower' : 'within noise';
+    return { case: (n ?? b)!.case, impl: (n ?? b)!.impl, before: bs, now: ns, ratio: bs && ns ? ns.median / bs.median : null, verdict };
+  });
+}
+
+/** The table of `compareBench`. */
+export function formatCompareTable(rows: readonly BenchCompareRow[], what: string): string {
+  const range = (s: Spread | null) =>
+    s === null ? '-' : s.min === s.max ? s.median.toFixed(3) : `${s.median.toFixed(3)} (${s.min.toFixed(3)}-${s.max.toFixed(3)})`;
+  const table: string[][] = [['case', 'impl', 'before µs', 'now µs', 'now/before', 'verdict']];
+  for (const r of rows)
+    table.push([
+      r.case,
+      r.impl,
+      range(r.before),
+      range(r.now),
+      r.ratio === null ? '-' : `${r.ratio.toFixed(2)}×`,
+      r.verdict ?? (r.before && r.now ? 'one run: no range' : r.now ? 'new' : 'not measured now'),
+    ]);
+  return `against ${what} (faster or slower: the ranges of the runs do not overlap):\n${alignColumns(table, (col) => col < 2 || col === 5)}`;
+}
+
+/** `--compare FILE`, read before anything runs: its rows, or null. */
+function loadCompare(cmd: BenchCommand): MeasuredRow[] | null {
+  if (!cmd.compare) return null;
+  const bytes = readFileBytes(cmd.compare, `--compare file`);
+  return parseBenchJson(new TextDecoder().decode(bytes), `--compare ${cmd.compare}`);
+}
+
 /**
  * Runs `stagebench bench [stage] --json` in a fresh process; resolves to its JSON. Its progress
  * lines (`bench: <case>: ...`) go to `progress` as they come.
@@ -190,7 +286,7 @@ function benchInChild(cmd: BenchCommand, progress: (line: string) => void): Prom
  * `--runs N`: the cases in N fresh processes one after another, then their table and the files'
  * reports (given the medians of the runs' medians), or the JSON.
  */
-async function benchRuns(cmd: BenchCommand, runs: number, files: readonly BenchFile[]): Promise<void> {
+async function benchRuns(cmd: BenchCommand, runs: number, files: readonly BenchFile[], before: MeasuredRow[] | null): Promise<void> {
   const outputs: BenchJson[] = [];
   for (let i = 1; i <= runs; i++) {
     cmd.stderr(`bench: run ${i}/${runs} in a fresh process ...\n`);
@@ -201,6 +297,12 @@ async function benchRuns(cmd: BenchCommand, runs: number, files: readonly BenchF
     }
   }
   const rows = aggregateRuns(outputs);
+  const compared =
+    before &&
+    compareBench(
+      before,
+      rows.map((r) => ({ case: r.case, impl: r.impl, medians: r.runMediansUs })),
+    );
   if (cmd.json) {
     const results = rows.map((r) => ({
       stage: r.stage,
@@ -211,7 +313,7 @@ async function benchRuns(cmd: BenchCommand, runs: number, files: readonly BenchF
       runMediansUs: r.runMediansUs,
       ...(r.ratio ? { ratio: r.ratio } : {}),
     }));
-    cmd.stdout(`${JSON.stringify({ runs, results, cases: outputs[0]!.cases })}\n`);
+    cmd.stdout(`${JSON.stringify({ runs, results, cases: outputs[0]!.cases, ...(compared ? { compare: compared } : {}) })}\n`);
     return;
   }
   cmd.stdout(`${formatRunsTable(rows, runs)}\n`);
@@ -220,6 +322,7 @@ async function benchRuns(cmd: BenchCommand, runs: number, files: readonly BenchF
       `with their range; ours/peer = each run's ratio of medians, their median and range; a report below takes the medians of the medians, ` +
       `and what it measures itself it measures once, in this process)\n`,
   );
+  if (compared) cmd.stdout(`\n${formatCompareTable(compared, cmd.compare!)}\n`);
   const results: BenchResult[] = rows.map((r) => ({
     stage: r.stage,
     case: r.case,
@@ -270,8 +373,9 @@ export async function benchCommand(cmd: BenchCommand): Promise<void> {
     files = all.filter((f) => f.stage === cmd.stage);
     if (files.length === 0) throw new CliError(`stage ${cmd.stage} has no bench cases yet`);
   }
+  const before = loadCompare(cmd);
   const runs = cmd.runs ?? 1;
-  if (runs > 1) return benchRuns(cmd, runs, files);
+  if (runs > 1) return benchRuns(cmd, runs, files, before);
   let newWasm;
   try {
     newWasm = wasmInstanceFactory(wasmPath(cmd.env));
@@ -303,14 +407,21 @@ export async function benchCommand(cmd: BenchCommand): Promise<void> {
       }
     }
   }
+  const compared =
+    before &&
+    compareBench(
+      before,
+      results.map((r) => ({ case: r.case, impl: r.impl, medians: [r.medianUs] })),
+    );
   if (cmd.json) {
-    cmd.stdout(`${JSON.stringify(benchJson(results, cases))}\n`);
+    cmd.stdout(`${JSON.stringify({ ...benchJson(results, cases), ...(compared ? { compare: compared } : {}) })}\n`);
   } else {
     cmd.stdout(`${formatTable(cases, results)}\n`);
     cmd.stdout(
       `(${options.samples} samples per impl, each a batch of >= ${options.minSampleMs} ms, round-robin after ${options.warmupMs} ms warm-up; ` +
         'per-call µs by performance.now() in Node; ours/peer = median ratio, < 1 means ours is faster)\n',
     );
+    if (compared) cmd.stdout(`\n${formatCompareTable(compared, cmd.compare!)}\n`);
     await printReports(cmd, files, results);
   }
 }

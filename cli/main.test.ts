@@ -15,7 +15,18 @@ import { NODE_STAGES } from '../dsp-stages/node-registry.ts';
 import { cliParamSpecs, resolveCliParams, stageBenchFiles } from '../dsp-stages/node-api.ts';
 import type { StageDescriptor } from '../dsp-stages/types.ts';
 import { COMMANDS, helpText, main } from './main.ts';
-import { BENCH_OPTIONS_ENV, MAX_BENCH_RUNS, aggregateRuns, benchCommand, benchJson, formatRunsTable, type BenchJson } from './bench.ts';
+import {
+  BENCH_OPTIONS_ENV,
+  MAX_BENCH_RUNS,
+  aggregateRuns,
+  benchCommand,
+  benchJson,
+  compareBench,
+  formatCompareTable,
+  formatRunsTable,
+  parseBenchJson,
+  type BenchJson,
+} from './bench.ts';
 import type { BenchFile, BenchResult } from '../dsp-stages/bench-harness.ts';
 import { BENCH_FILES } from '../bench/index.ts';
 import { wasmPath } from '../dsp-stages/wasm-file.ts';
@@ -201,6 +212,16 @@ describe('stagebench errors: non-zero exit, one stderr line, no stack', () => {
     },
     { name: 'unknown command', args: () => ['frobnicate'], match: /unknown command "frobnicate"/, child: true },
     { name: 'bench of an unknown stage', args: () => ['bench', 'no-such-stage'], match: /unknown stage "no-such-stage"/ },
+    {
+      name: 'bench --compare of a missing file',
+      args: () => ['bench', 'ring-copy', '--compare', join(dir, 'no-such.json')],
+      match: /--compare file not found: .*no-such\.json/,
+    },
+    {
+      name: 'bench --compare of a file that is not bench JSON',
+      args: () => ['bench', 'ring-copy', '--compare', join(dir, 'mono.f32')],
+      match: /--compare .*mono\.f32 is not the --json output of stagebench bench: not JSON/,
+    },
     ...['0', '1.5', 'x', String(MAX_BENCH_RUNS + 1)].map((n) => ({
       name: `bench --runs ${n}`,
       args: () => ['bench', 'ring-copy', '--runs', n],
@@ -385,6 +406,81 @@ describe('bench command', () => {
     expect(seen.map((r) => r.impl)).toEqual(['stagebench', 'ringbuf.js']);
     // two runs: the median is the lower of the two (worklet/stats.ts percentile)
     for (const r of seen) expect(r.medianUs).toBe(Math.min(...r.samplesUs));
+  });
+
+  it('--compare judges by the ranges of the runs: faster, slower, within noise, or no verdict', () => {
+    const row = (c: string, impl: string, medians: number[]) => ({ case: c, impl, medians });
+    const before = [
+      row('a', 'x', [1, 1.1, 1.2]),
+      row('b', 'x', [1, 1.1, 1.2]),
+      row('c', 'x', [1, 1.1, 1.2]),
+      row('d', 'x', [2]),
+      row('gone', 'x', [1, 2]),
+    ];
+    const now = [
+      row('a', 'x', [0.8, 0.85, 0.9]),
+      row('b', 'x', [1.15, 1.3, 1.4]),
+      row('c', 'x', [1.3, 1.35, 1.4]),
+      row('d', 'x', [1, 1.5]),
+      row('new', 'x', [1, 2]),
+    ];
+    const rows = compareBench(before, now);
+    expect(rows.map((r) => [r.case, r.verdict])).toEqual([
+      ['a', 'faster'],
+      ['b', 'within noise'],
+      ['c', 'slower'],
+      ['d', null],
+      ['new', null],
+      ['gone', null],
+    ]);
+    expect(rows[0]).toMatchObject({ before: { median: 1.1, min: 1, max: 1.2 }, now: { median: 0.85, min: 0.8, max: 0.9 } });
+    expect(rows[0]!.ratio).toBeCloseTo(0.85 / 1.1, 12);
+    const table = formatCompareTable(rows, 'before.json');
+    expect(table).toMatch(/^against before\.json/);
+    expect(table).toMatch(/^a\s+x\s+1\.100 \(1\.000-1\.200\)\s+0\.850 \(0\.800-0\.900\)\s+0\.77×\s+faster$/m);
+    expect(table).toMatch(/^d\s+x\s+2\.000\s+1\.000 \(1\.000-1\.500\)\s+0\.50×\s+one run: no range$/m);
+    expect(table).toMatch(/^new\s+x\s+-\s+1\.000 \(1\.000-2\.000\)\s+-\s+new$/m);
+    expect(table).toMatch(/^gone\s+x\s+1\.000 \(1\.000-2\.000\)\s+-\s+-\s+not measured now$/m);
+  });
+
+  it('--compare reads both --json shapes, and names what is wrong with anything else', () => {
+    const one = { results: [{ stage: 's', case: 'c', impl: 'i', medianUs: 2, p95Us: 3 }], cases: [] };
+    const runs = { runs: 2, results: [{ stage: 's', case: 'c', impl: 'i', medianUs: 2, p95Us: 3, runMediansUs: [2, 2.5] }] };
+    expect(parseBenchJson(JSON.stringify(one), 'f')).toEqual([{ case: 'c', impl: 'i', medians: [2] }]);
+    expect(parseBenchJson(JSON.stringify(runs), 'f')).toEqual([{ case: 'c', impl: 'i', medians: [2, 2.5] }]);
+    expect(() => parseBenchJson('{', 'f')).toThrow(/^f is not the --json output of stagebench bench: not JSON/);
+    expect(() => parseBenchJson('[]', 'f')).toThrow('no "results" array');
+    expect(() => parseBenchJson('{"results": [{"case": "c", "impl": "i"}]}', 'f')).toThrow('result 1 lacks a case, an impl or a medianUs');
+  });
+
+  it('--compare prints its table after the bench table, and --json adds "compare"', async () => {
+    const file = join(dir, 'before.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ results: [{ case: 'ring-copy/128', impl: 'stagebench', medianUs: 1e6, runMediansUs: [1e6, 1e6] }] }),
+    );
+    const run = async (json: boolean) => {
+      let stdout = '';
+      await benchCommand({
+        stage: 'ring-copy',
+        json,
+        compare: file,
+        env: process.env,
+        options: { warmupMs: 5, samples: 5, minSampleMs: 0.2 },
+        stdout: (text) => (stdout += text),
+        stderr: () => {},
+      });
+      return stdout;
+    };
+    const text = await run(false);
+    expect(text).toMatch(/\nagainst .*before\.json/);
+    expect(text).toMatch(/^ring-copy\/128\s+stagebench\s+1000000\.000\s+[\d.]+\s+0\.00×\s+one run: no range$/m);
+    expect(text).toMatch(/^ring-copy\/128\s+ringbuf\.js\s+-\s+[\d.]+\s+-\s+new$/m);
+    const json = JSON.parse(await run(true)) as { compare: Array<{ impl: string; verdict: string | null }> };
+    expect(json.compare.map((r) => [r.impl, r.verdict])).toEqual([
+      ['stagebench', null],
+      ['ringbuf.js', null],
+    ]);
   });
 
   it('--runs names the run that failed, with its message, and stops there', async () => {

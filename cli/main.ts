@@ -5,7 +5,7 @@
  *   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ] [--quantum N]
  *   stagebench sweep <stage> [options]... [--param name=value]... [--json]
  *   stagebench null <stage> --input FILE [--a "p=v,..."] [--b "p=v,..."] [--b-stage OTHER] [--out FILE] [--quantum N]
- *   stagebench bench [stage] [--runs N] [--json]
+ *   stagebench bench [stage] [--runs N] [--compare FILE] [--json]
  *   stagebench validate <stage|all> [--level 1..10] [--seed N] [--reproduce SEED] [--json] [--junit FILE]
  *   stagebench new <id> [--title "Title"]
  *   stagebench --help
@@ -87,7 +87,7 @@ Usage:
   stagebench run chain --stages a,b,... --input FILE [--param <stage>.<name>=value]... [--out FILE] [--rate HZ] [--quantum N]
 ${sweepUsage}
   stagebench null <stage> --input FILE [--a "name=value,..."] [--b "name=value,..."] [--b-stage OTHER] [--out FILE] [--quantum N]
-  stagebench bench [stage] [--runs N] [--json]
+  stagebench bench [stage] [--runs N] [--compare FILE] [--json]
   ${NEW_USAGE}
   ${VALIDATE_USAGE}
   stagebench --help
@@ -126,6 +126,11 @@ bench
              "p95Us" (the median p95), "runMediansUs" and "ratio": {"median", "min", "max"}.
              The reports after the table (decode) take the medians of the runs' medians;
              what a report measures itself (decode's long file) it measures once, after the runs.
+  --compare FILE
+             after the table, every row against an earlier run's --json output (FILE, with or
+             without --runs): the medians and ranges before and now, now/before, and a verdict,
+             faster or slower where the two ranges of runs do not overlap, within noise where they
+             do (a side of one run has no range: no verdict). --json adds them as "compare".
   Cases: ${benchCases}.
 ${benchHelp}
 ${VALIDATE_HELP}
@@ -326,13 +331,13 @@ function nullCommand(n: NullArgs, io: CliIo): void {
   io.stdout(`${JSON.stringify(summary)}\n`);
 }
 
-function parseBenchArgs(args: readonly string[]): { stage: string | null; json: boolean; runs: number } {
-  const o = commandOptions(args, 'bench', { '--json': 'switch', '--runs': 'value' });
+function parseBenchArgs(args: readonly string[]): { stage: string | null; json: boolean; runs: number; compare: string | null } {
+  const o = commandOptions(args, 'bench', { '--json': 'switch', '--runs': 'value', '--compare': 'value' });
   const text = o.value('--runs');
   const runs = text === null ? 1 : Number(text);
   if (!Number.isInteger(runs) || runs < 1 || runs > MAX_BENCH_RUNS)
     throw usage(`--runs wants a whole number of runs from 1 to ${MAX_BENCH_RUNS}, got "${text}"`);
-  return { stage: o.positionals[0] ?? null, json: o.has('--json'), runs };
+  return { stage: o.positionals[0] ?? null, json: o.has('--json'), runs, compare: o.value('--compare') };
 }
 
 /** The commands `main` knows, in the order the help lists them: the one list the usage errors print. */
@@ -385,8 +390,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         return 0;
       }
       case 'bench': {
-        const { stage, json, runs } = parseBenchArgs(rest);
-        await benchCommand({ stage, json, runs, env: io.env, stdout: io.stdout, stderr: io.stderr });
+        const { stage, json, runs, compare } = parseBenchArgs(rest);
+        await benchCommand({ stage, json, runs, compare, env: io.env, stdout: io.stdout, stderr: io.stderr });
         return 0;
       }
       case 'new': {
