@@ -28,6 +28,26 @@ fn cmul(xr: v128, xi: v128, wr: v128, wi: v128) -> (v128, v128) {
     (sub(mul(wr, xr), mul(wi, xi)), add(mul(wr, xi), mul(wi, xr)))
 }
 
+/// [`bfly4`] of the blocked elements at `p0 .. p3` (each: four real parts, their imaginary parts
+/// four floats on).
+///
+/// # Safety
+/// Each pointer readable for 8 floats.
+#[inline(always)]
+unsafe fn bfly4_at(p0: *const f32, p1: *const f32, p2: *const f32, p3: *const f32) -> [v128; 8] {
+    bfly4(ld(p0), ld(p0.add(4)), ld(p1), ld(p1.add(4)), ld(p2), ld(p2.add(4)), ld(p3), ld(p3.add(4)))
+}
+
+/// The radix-2 butterfly of the blocked elements at `p` and `p + e1`: `[a + b re, im, a - b re, im]`.
+///
+/// # Safety
+/// `p` and `p + e1` readable for 8 floats.
+#[inline(always)]
+unsafe fn bfly2_at(p: *const f32, e1: usize) -> [v128; 4] {
+    let (ar, ai, br, bi) = (ld(p), ld(p.add(4)), ld(p.add(e1)), ld(p.add(e1 + 4)));
+    [add(ar, br), add(ai, bi), sub(ar, br), sub(ai, bi)]
+}
+
 /// Transposes rows `r0..r3` and stores the four resulting vectors 8 floats apart from `p`
 /// (the real or imaginary halves of four consecutive blocks).
 #[inline(always)]
@@ -84,16 +104,7 @@ unsafe fn column(x0: *const f32, d: (usize, usize, usize), y0: *mut f32, e: (usi
     let (y1, y2, y3) = (y0.add(e.0), y0.add(e.1), y0.add(e.2));
     let mut q = 0;
     while q < len {
-        let t = bfly4(
-            ld(x0.add(q)),
-            ld(x0.add(q + 4)),
-            ld(x1.add(q)),
-            ld(x1.add(q + 4)),
-            ld(x2.add(q)),
-            ld(x2.add(q + 4)),
-            ld(x3.add(q)),
-            ld(x3.add(q + 4)),
-        );
+        let t = bfly4_at(x0.add(q), x1.add(q), x2.add(q), x3.add(q));
         let v1 = cmul(t[2], t[3], w1r, w1i);
         let v2 = cmul(t[4], t[5], w2r, w2i);
         let v3 = cmul(t[6], t[7], w3r, w3i);
@@ -208,16 +219,7 @@ pub(super) unsafe fn last4<const SH: u32>(x: *const f32, y: *mut f32, s: usize) 
         let mut q = 0;
         while q < run {
             let xq = x0.add(2 * q);
-            let t = bfly4(
-                ld(xq),
-                ld(xq.add(4)),
-                ld(xq.add(e1)),
-                ld(xq.add(e1 + 4)),
-                ld(xq.add(e2)),
-                ld(xq.add(e2 + 4)),
-                ld(xq.add(e3)),
-                ld(xq.add(e3 + 4)),
-            );
+            let t = bfly4_at(xq, xq.add(e1), xq.add(e2), xq.add(e3));
             let e = c + q;
             st_split(y, half, e, t[0], t[1]);
             st_split(y, half, e + s, t[2], t[3]);
@@ -246,11 +248,9 @@ pub(super) unsafe fn last2<const SH: u32>(x: *const f32, y: *mut f32, s: usize) 
         let x0 = x.add(blk(c, SH));
         let mut q = 0;
         while q < run {
-            let xq = x0.add(2 * q);
-            let (ar, ai) = (ld(xq), ld(xq.add(4)));
-            let (br, bi) = (ld(xq.add(e1)), ld(xq.add(e1 + 4)));
-            st_split(y, half, c + q, add(ar, br), add(ai, bi));
-            st_split(y, half, c + q + s, sub(ar, br), sub(ai, bi));
+            let t = bfly2_at(x0.add(2 * q), e1);
+            st_split(y, half, c + q, t[0], t[1]);
+            st_split(y, half, c + q + s, t[2], t[3]);
             q += 4;
         }
         c += run;
@@ -365,17 +365,13 @@ pub(super) unsafe fn last2_post<const SH: u32>(x: *const f32, h: *const f32, out
     let s = half / 2;
     let e1 = blk(s, SH);
     let (hr, hi) = (h, h.add(half / 2));
-    let bfly2_at = |p: *const f32| {
-        let (ar, ai, br, bi) = (ld(p), ld(p.add(4)), ld(p.add(e1)), ld(p.add(e1 + 4)));
-        [add(ar, br), add(ai, bi), sub(ar, br), sub(ai, bi)]
-    };
-    let l = bfly2_at(x);
+    let l = bfly2_at(x, e1);
     let mut ph = [(l[2], l[3]), (l[0], l[1])];
     let mid = (f32x4_extract_lane::<0>(l[2]), f32x4_extract_lane::<0>(l[3]));
     let mut q = 0;
     while q <= s / 2 {
-        let l = bfly2_at(x.add(blk(q, SH)));
-        let v = bfly2_at(x.add(blk(s - 4 - q, SH)));
+        let l = bfly2_at(x.add(blk(q, SH)), e1);
+        let v = bfly2_at(x.add(blk(s - 4 - q, SH)), e1);
         let hh = [(v[0], v[1]), (v[2], v[3])];
         let mirror = |g: usize| (down(hh[g].0, ph[g].0), down(hh[g].1, ph[g].1));
         pair_up(out, hr, hi, q, half, (l[0], l[1]), mirror(1));
