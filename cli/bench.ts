@@ -129,7 +129,9 @@ export function aggregateRuns(runs: readonly BenchJson[]): BenchRunsRow[] {
     if (shape(run) !== shape(first)) throw new Error(`run ${i + 1} measured other cases or impls than run 1`);
   });
   const oursOf = new Map(first.cases.map((c) => [c.case, c.ours]));
-  const medianOf = (run: BenchJson, c: string, impl: string) => run.results.find((r) => r.case === c && r.impl === impl)?.medianUs ?? NaN;
+  // every run holds the same rows (checked above)
+  const rowIn = (run: BenchJson, c: string, impl: string) => run.results.find((x) => x.case === c && x.impl === impl);
+  const medianOf = (run: BenchJson, c: string, impl: string) => rowIn(run, c, impl)?.medianUs ?? NaN;
   return first.results.map((r) => {
     const ours = oursOf.get(r.case);
     if (ours === undefined) throw new Error(`case ${r.case} names no impl as ours`);
@@ -141,18 +143,23 @@ export function aggregateRuns(runs: readonly BenchJson[]): BenchRunsRow[] {
       ours: r.impl === ours,
       runMediansUs,
       medianUs: spread(runMediansUs),
-      p95Us: spread(runs.map((run) => run.results.find((x) => key(x) === key(r))?.p95Us ?? NaN)).median,
+      p95Us: spread(runs.map((run) => rowIn(run, r.case, r.impl)?.p95Us ?? NaN)).median,
       ratio: r.impl === ours ? null : spread(runs.map((run) => medianOf(run, r.case, ours) / medianOf(run, r.case, r.impl))),
     };
   });
 }
 
+/** `median (min-max)`, `unit` after the median; the median alone when the range is one value (one run). */
+function spreadText(s: Spread, digits: number, unit = ''): string {
+  const median = `${s.median.toFixed(digits)}${unit}`;
+  return s.min === s.max ? median : `${median} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
+}
+
 /** The table of `aggregateRuns`: median of the runs' medians (range), median p95, ratio median (range). */
 export function formatRunsTable(rows: readonly BenchRunsRow[], runs: number): string {
-  const range = (s: Spread, digits: number, unit = '') =>
-    `${s.median.toFixed(digits)}${unit} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
   const table: string[][] = [['case', 'impl', `median µs (range of ${runs} runs)`, 'p95 µs', 'ours/peer (range)']];
-  for (const r of rows) table.push([r.case, r.impl, range(r.medianUs, 3), r.p95Us.toFixed(3), r.ratio ? range(r.ratio, 2, '×') : '(ours)']);
+  for (const r of rows)
+    table.push([r.case, r.impl, spreadText(r.medianUs, 3), r.p95Us.toFixed(3), r.ratio ? spreadText(r.ratio, 2, '×') : '(ours)']);
   return alignColumns(table, (col) => col < 2);
 }
 
@@ -227,15 +234,13 @@ export function compareBench(before: readonly MeasuredRow[], now: readonly Measu
 
 /** The table of `compareBench`. */
 export function formatCompareTable(rows: readonly BenchCompareRow[], what: string): string {
-  const range = (s: Spread | null) =>
-    s === null ? '-' : s.min === s.max ? s.median.toFixed(3) : `${s.median.toFixed(3)} (${s.min.toFixed(3)}-${s.max.toFixed(3)})`;
   const table: string[][] = [['case', 'impl', 'before µs', 'now µs', 'now/before', 'verdict']];
   for (const r of rows)
     table.push([
       r.case,
       r.impl,
-      range(r.before),
-      range(r.now),
+      r.before ? spreadText(r.before, 3) : '-',
+      r.now ? spreadText(r.now, 3) : '-',
       r.ratio === null ? '-' : `${r.ratio.toFixed(2)}×`,
       r.verdict ?? (r.before && r.now ? 'one run: no range' : r.now ? 'new' : 'not measured now'),
     ]);
